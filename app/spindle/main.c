@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* STUB */
+#include "spindle_app.h"
+int main(void) { return 0; }

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The application API: an event core for a poll loop. Every call is made on the lcore that owns
+ * the sp_ctx (for a connection: the lcore its packets arrive on). Callbacks run from inside
+ * sp_input()/sp_poll() on that lcore; they may call any function here, including sp_tcp_close()
+ * on the connection being reported. No call blocks.
+ */
+#ifndef SP_API_H
+#define SP_API_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <rte_mbuf.h>
+
+struct sp_ctx;
+struct sp_conn;
+struct sp_listener;
+
+/** Callbacks of a connection. Any may be NULL. @p arg is the connection's user data. */
+struct sp_tcp_callbacks {
+	/**
+	 * Listener only: a passive connection reached ESTABLISHED. Set the connection's own
+	 * callbacks/user data here with sp_tcp_set_callbacks(). Return 0 to keep it, < 0 to reset it.
+	 * @p arg is the listener's arg.
+	 */
+	int (*accepted)(struct sp_conn *c, void *arg);
+	/** Active open completed (ESTABLISHED). */
+	void (*connected)(struct sp_conn *c, void *arg);
+	/**
+	 * In-order data: @p m is a chain of mbufs (pkt_len bytes of payload, data pointer at the
+	 * payload) now owned by the callee, which must free it (rte_pktmbuf_free). Zero-copy.
+	 */
+	void (*recv)(struct sp_conn *c, struct rte_mbuf *m, void *arg);
+	/** Send space became available after sp_tcp_send() accepted less than asked. */
+	void (*writable)(struct sp_conn *c, void *arg);
+	/** The peer sent FIN: no more data will arrive (we may still send). */
+	void (*peer_closed)(struct sp_conn *c, void *arg);
+	/**
+	 * Last callback: the connection is gone (fully closed, reset, timed out, or aborted).
+	 * @p err is 0 for an orderly close, else -ECONNRESET, -ECONNREFUSED, -ETIMEDOUT,
+	 * -ECONNABORTED, -EHOSTUNREACH. @p c is invalid once this returns.
+	 */
+	void (*closed)(struct sp_conn *c, int err, void *arg);
+};
+
+/** Listener options. */
+struct sp_listen_opts {
+	uint32_t ip;            /**< local address, host order; 0 = any of ours */
+	uint16_t port;
+	const struct sp_tcp_callbacks *cb; /**< accepted is required */
+	void *arg;
+	uint32_t backlog;       /**< SYN-RECEIVED bound before SYN cookies; 0 = [tcp] syn_backlog */
+	const char *cc;         /**< "newreno" / "cubic"; NULL = [tcp] cc */
+	bool nodelay;           /**< accepted connections start with Nagle off */
+};
+
+/** Active open options. */
+struct sp_connect_opts {
+	uint32_t dst_ip;        /**< host order */
+	uint16_t dst_port;
+	uint32_t src_ip;        /**< 0 = chosen by route */
+	uint16_t src_port;      /**< 0 = ephemeral, chosen so the reply lands on this lcore */
+	const struct sp_tcp_callbacks *cb;
+	void *arg;
+	const char *cc;
+	bool nodelay;
+};
+
+/** Snapshot of a connection (for ss-like output). */
+struct sp_tcp_info {
+	const char *state;
+	uint32_t local_ip, remote_ip;
+	uint16_t local_port, remote_port;
+	uint32_t cwnd, ssthresh;        /**< bytes */
+	uint32_t srtt_us, rttvar_us, rto_ms;
+	uint32_t mss_send, mss_recv;
+	uint8_t snd_wscale, rcv_wscale;
+	bool sack, timestamps;
+	uint32_t snd_wnd, rcv_wnd;
+	uint64_t retransmits;
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+	uint32_t send_queue, recv_queue; /**< bytes unacked+unsent / received-not-delivered */
+	const char *cc;
+};
+
+/** Start listening. @return 0 with *out set, -EADDRINUSE, -EINVAL, -ENOMEM. */
+int sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_listener **out);
+/** Stop listening; established connections are unaffected. */
+void sp_tcp_unlisten(struct sp_ctx *ctx, struct sp_listener *l);
+
+/**
+ * Active open: sends SYN. The connected or closed callback reports the outcome.
+ * @return 0 with *out set, -EADDRNOTAVAIL (no ephemeral port), -ENOBUFS (max_connections),
+ * -EHOSTUNREACH (no route).
+ */
+int sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_conn **out);
+
+/** Replace callbacks and user data (typically from accepted). */
+void sp_tcp_set_callbacks(struct sp_conn *c, const struct sp_tcp_callbacks *cb, void *arg);
+void *sp_tcp_get_arg(const struct sp_conn *c);
+
+/**
+ * Queue @p len bytes (copied) for sending. @return bytes accepted (0..len; less than len when
+ * the send buffer is full: wait for writable), or -ENOTCONN / -EPIPE after shutdown.
+ */
+ssize_t sp_tcp_send(struct sp_conn *c, const void *buf, size_t len);
+/**
+ * Queue the payload of @p m (a chain, data pointer at the payload) without copying. Takes
+ * ownership on success (0); on -ENOBUFS (send buffer full) or -EPIPE the caller keeps @p m.
+ */
+int sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m);
+/** Bytes sp_tcp_send() would accept now. */
+size_t sp_tcp_send_space(const struct sp_conn *c);
+/** Push out queued data now (send even a small segment despite Nagle). */
+void sp_tcp_flush(struct sp_conn *c);
+/** Nagle off (true) / on (false, the default). */
+void sp_tcp_set_nodelay(struct sp_conn *c, bool on);
+/** Send FIN after queued data (half-close). Receiving continues. */
+int sp_tcp_shutdown(struct sp_conn *c);
+/**
+ * Close: shutdown + no more recv callbacks (data that arrives later is discarded and, as RFC
+ * 9293/1122 require, answered with RST). closed is still reported.
+ */
+int sp_tcp_close(struct sp_conn *c);
+/** Reset the connection now (RST sent); closed is reported with -ECONNABORTED. */
+void sp_tcp_abort(struct sp_conn *c);
+/** Fill @p info. */
+void sp_tcp_get_info(const struct sp_conn *c, struct sp_tcp_info *info);
+/** Iterate this lcore's connections (telemetry). */
+void sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg);
+
+/* ---------------- UDP ---------------- */
+/**
+ * UDP receive callback: @p m holds the payload (data pointer at it); callee frees it.
+ * Addresses and ports host order.
+ */
+typedef void (*sp_udp_recv_fn)(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip,
+	uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, void *arg);
+/** Bind local @p port (any address). @return 0, -EADDRINUSE, -ENOMEM. */
+int sp_udp_bind(struct sp_ctx *ctx, uint16_t port, sp_udp_recv_fn fn, void *arg);
+void sp_udp_unbind(struct sp_ctx *ctx, uint16_t port);
+/** Send @p len bytes from @p buf. @return 0 or -errno. */
+int sp_udp_send(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+	uint16_t dst_port, const void *buf, size_t len);
+
+#endif

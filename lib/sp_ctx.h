@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The stack object (shared, read-only after start) and the per-lcore context.
+ *
+ * struct sp_stack holds what every lcore reads: config, ports, the LPM route table, the ISN
+ * secret. It is written only by sp_stack_create()/sp_stack_start() on the main lcore before
+ * workers are launched.
+ *
+ * struct sp_ctx is owned by one lcore: its queues, TX batches, neighbour cache, reassembly
+ * table, timers, TCP state and counters. Protocol code takes it as first argument. Nothing in it
+ * is touched by another lcore except the counters, which are read (never written) by telemetry.
+ */
+#ifndef SP_CTX_H
+#define SP_CTX_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_mbuf.h>
+#include <rte_ether.h>
+#include <rte_ring.h>
+
+#include "sp_config.h"
+#include "sp_stats.h"
+#include "sp_timer.h"
+
+#define SP_TX_BATCH 512   /**< TX batch per port per lcore; flushed when full and every loop */
+#define SP_MAX_NEXTHOPS 256
+
+struct rte_lpm;
+struct rte_ip_frag_tbl;
+struct sp_neigh_table;
+struct sp_tcp;
+struct sp_ctx;
+
+/** A port as the stack sees it (read-only after start). */
+struct sp_port {
+	uint16_t idx;       /**< index in the config / stack */
+	uint16_t port_id;   /**< DPDK ethdev port id */
+	struct rte_ether_addr mac;
+	uint16_t mtu;
+	bool arp;           /**< ARP on for this port */
+	bool rx_ip_cksum;   /**< PMD validates IPv4 header checksums (trust RTE_MBUF_F_RX_IP_CKSUM_*) */
+	bool rx_l4_cksum;   /**< PMD validates L4 checksums */
+	bool tx_ip_cksum;   /**< PMD can compute IPv4 header checksums */
+	bool tx_l4_cksum;   /**< PMD can compute TCP/UDP checksums */
+	uint16_t n_queues;  /**< RX/TX queues = worker lcores */
+	uint8_t n_addrs;
+	struct sp_ifaddr addrs[SP_MAX_ADDRS];
+	const struct sp_port_cfg *cfg;
+};
+
+/** Next hop chosen by the route table. */
+struct sp_nexthop {
+	uint16_t port;   /**< stack port index */
+	uint32_t gw;     /**< gateway IPv4 (host order); 0 = destination is on-link */
+};
+
+/** Shared read-only stack state. */
+struct sp_stack {
+	const struct sp_config *cfg;
+	uint16_t n_ports;
+	struct sp_port ports[SP_MAX_PORTS];
+	struct rte_lpm *lpm;                       /**< route table; value = index in nexthops */
+	uint32_t n_nexthops;
+	struct sp_nexthop nexthops[SP_MAX_NEXTHOPS];
+	uint8_t isn_secret[16];                    /**< RFC 6528 secret, drawn at start */
+	uint8_t cookie_secret[16];                 /**< SYN cookie secret, drawn at start */
+	uint64_t hz;                               /**< TSC frequency */
+	unsigned n_workers;
+	struct sp_ctx *workers[RTE_MAX_LCORE];     /**< by worker index */
+};
+
+/**
+ * TX hook: what sp_tx_flush() calls for a batch. The default wraps rte_eth_tx_burst(); unit tests
+ * install a capture hook to read what the stack wanted to send. Returns how many were taken;
+ * the rest are freed and counted by the caller.
+ */
+typedef uint16_t (*sp_tx_burst_fn)(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts,
+	uint16_t n);
+
+struct sp_txq {
+	uint16_t n;
+	struct rte_mbuf *pkts[SP_TX_BATCH];
+};
+
+/** Inter-lcore neighbour update message (ARP on, several workers). */
+struct sp_neigh_msg {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+	uint8_t port;
+	uint8_t state;
+};
+
+/**
+ * A function to run on a worker lcore on behalf of another thread (telemetry reads a worker's
+ * connection or neighbour table this way instead of touching it concurrently).
+ */
+struct sp_remote_call {
+	void (*fn)(struct sp_ctx *ctx, void *arg);
+	void *arg;
+	volatile int done;
+};
+
+/** Per-lcore context. */
+struct sp_ctx {
+	struct sp_stack *stack;     /**< shared, read-only */
+	const struct sp_config *cfg;
+	unsigned lcore_id;
+	unsigned worker;            /**< 0..n_workers-1, also this lcore's queue id on every port */
+	int socket;
+	uint64_t now;               /**< TSC of the current loop iteration (fake clock in tests) */
+	uint64_t hz;                /**< TSC frequency (copied from stack) */
+	struct rte_mempool *pool;   /**< mbufs for this lcore's socket */
+	sp_tx_burst_fn tx_burst;
+	void *tx_burst_arg;         /**< for the hook's use (tests) */
+	struct sp_txq txq[SP_MAX_PORTS];
+	struct sp_timer_wheel timers;
+	struct sp_neigh_table *neigh;
+	struct rte_ring *neigh_ring; /**< updates from other lcores (sp_neigh_msg elements) */
+	struct rte_ip_frag_tbl *frag_tbl;
+	struct rte_ip_frag_death_row *frag_dr;
+	struct {                     /**< ICMP error token bucket */
+		uint64_t tokens;     /**< scaled by 1000 */
+		uint64_t last;
+	} icmp_rl;
+	uint16_t ip_id;              /**< IPv4 identification counter */
+	struct sp_tcp *tcp;          /**< TCP state of this lcore (tcp/) */
+	void *udp;                   /**< UDP bindings of this lcore (udp.c) */
+	struct sp_remote_call *volatile remote; /**< posted by sp_ctx_call(), run by sp_poll() */
+	volatile int running;        /**< the worker loop is polling (sp_ctx_call() waits only then) */
+	uint64_t busy_cycles;        /**< cycles spent in iterations that did work */
+	uint64_t busy_pkts;          /**< packets processed in those iterations */
+	uint64_t idle_cycles;
+	struct sp_stats stats[SP_MAX_PORTS];
+};
+
+/* ---- lifecycle (sp_stack.c) ---- */
+
+/**
+ * Create the shared stack from @p cfg: resolve nothing from DPDK yet. Ports are attached with
+ * sp_stack_add_port(), then sp_stack_start() builds routes and secrets.
+ * @return stack or NULL (rte_errno set).
+ */
+struct sp_stack *sp_stack_create(const struct sp_config *cfg);
+
+/**
+ * Describe an already configured and started ethdev port for config port @p idx.
+ * Fills MAC, MTU, offload flags, addresses from the config.
+ * @return 0 or -errno.
+ */
+int sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues);
+
+/**
+ * Register a port without an ethdev (unit tests, fuzzing): MAC given, no offloads.
+ */
+int sp_stack_add_port_fake(struct sp_stack *st, uint16_t idx, const struct rte_ether_addr *mac);
+
+/** Build the route table (connected subnets, static routes, gateway) and draw secrets. */
+int sp_stack_start(struct sp_stack *st);
+
+void sp_stack_free(struct sp_stack *st);
+
+/**
+ * Create the context of one worker. @p pool is the mbuf pool of the worker's socket.
+ * Creates neighbour table, reassembly table, timers, TCP state.
+ * @return ctx or NULL.
+ */
+struct sp_ctx *sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker,
+	struct rte_mempool *pool);
+
+/** Free a context: TCP connections, queued mbufs, tables. */
+void sp_ctx_free(struct sp_ctx *ctx);
+
+/* ---- data path ---- */
+
+/**
+ * Feed a burst received on stack port @p port into the stack (Ethernet -> ARP/IPv4 -> ...).
+ * Consumes every mbuf. Uses ctx->now as the current time.
+ * @return number of packets processed (== n).
+ */
+uint16_t sp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Queue a complete frame for transmission on stack port @p port. Flushes when the batch is full.
+ * Consumes @p m.
+ */
+void sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
+
+/** Send every queued frame (one tx_burst per port); frees and counts what the PMD refused. */
+void sp_tx_flush(struct sp_ctx *ctx);
+
+/**
+ * Everything time-driven: timers (retransmit, delayed ACK, TIME_WAIT, ARP ageing), reassembly
+ * expiry, inter-lcore neighbour messages. Sets ctx->now = @p now first.
+ */
+void sp_poll(struct sp_ctx *ctx, uint64_t now);
+
+/**
+ * Run @p fn(ctx, arg) on @p ctx's lcore (from its next sp_poll()) and wait for it, at most
+ * @p timeout_ms. When the worker is not running, runs it directly in the caller.
+ * @return 0, or -ETIMEDOUT (the call is withdrawn if it had not started).
+ */
+int sp_ctx_call(struct sp_ctx *ctx, void (*fn)(struct sp_ctx *ctx, void *arg), void *arg,
+	unsigned timeout_ms);
+
+/** Is @p ip (host order) one of our addresses on any port? @return stack port index or -1. */
+int sp_local_port(const struct sp_stack *st, uint32_t ip);
+
+/** Is @p ip a broadcast (limited or directed for one of our subnets)? */
+bool sp_is_broadcast(const struct sp_stack *st, uint32_t ip);
+
+/** Allocate an mbuf from ctx->pool with room for Ethernet+IPv4 headers reserved; counts failures. */
+struct rte_mbuf *sp_alloc(struct sp_ctx *ctx, uint16_t port);
+
+/** Counter bump on a port: SP_STAT(ctx, port, ip_bad_cksum). */
+#define SP_STAT(ctx, port, name) ((ctx)->stats[(port)].name++)
+#define SP_STAT_ADD(ctx, port, name, v) ((ctx)->stats[(port)].name += (v))
+
+#endif

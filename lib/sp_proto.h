@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Internal interfaces between the protocol files. Not installed.
+ *
+ * Conventions for every *_input(): the function consumes the mbuf (frees it, queues it, or
+ * passes it on). Upper-layer inputs (ICMP, UDP, TCP) receive the mbuf with its data pointer at
+ * the L4 header, pkt_len trimmed to the IP payload, m->l2_len = Ethernet header length,
+ * m->l3_len = IP header length (so the IP header is at data - l3_len, the Ethernet header at
+ * data - l3_len - l2_len, both in the first segment), and the parsed IPv4 header.
+ */
+#ifndef SP_PROTO_H
+#define SP_PROTO_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_mbuf.h>
+#include "sp_ctx.h"
+#include "wire/sp_wire.h"
+
+/* ---------------- eth.c ---------------- */
+/** Demultiplex one frame received on stack port @p port. */
+void sp_eth_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
+/**
+ * Prepend an Ethernet header (our MAC -> @p dst, @p ethertype host order) and queue @p m for TX
+ * on @p port. Consumes @p m.
+ */
+void sp_eth_output(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m,
+	const struct rte_ether_addr *dst, uint16_t ethertype);
+
+/* ---------------- arp.c ---------------- */
+/** ARP frame, data at the ARP header (Ethernet header at data - l2_len). ARP is on for @p port. */
+void sp_arp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
+/** Send an ARP request for @p tip on @p port (rate limiting is the caller's, see neigh.c). */
+int sp_arp_request(struct sp_ctx *ctx, uint16_t port, uint32_t tip);
+/** Gratuitous ARP for every address of @p port (at start with ARP on). */
+void sp_arp_gratuitous(struct sp_ctx *ctx, uint16_t port);
+
+/* ---------------- neigh.c ---------------- */
+enum sp_neigh_state {
+	SP_NEIGH_FREE = 0,
+	SP_NEIGH_INCOMPLETE, /**< ARP request sent, packets pending */
+	SP_NEIGH_REACHABLE,  /**< confirmed by ARP within neigh_timeout */
+	SP_NEIGH_STALE,      /**< aged; used, re-probed on next use */
+	SP_NEIGH_PERMANENT,  /**< static from config */
+	SP_NEIGH_LEARNED,    /**< ARP off: MAC seen on the peer's IPv4 frames */
+	SP_NEIGH_FAILED,
+};
+const char *sp_neigh_state_name(enum sp_neigh_state s);
+
+/** Create this lcore's table with the static neighbours of every port. */
+struct sp_neigh_table *sp_neigh_create(struct sp_ctx *ctx, unsigned capacity);
+void sp_neigh_free(struct sp_neigh_table *t);
+
+/**
+ * Resolve @p nexthop on @p port and send @p m (an IPv4 packet, data at the IP header) with an
+ * Ethernet header prepended. ARP off: static entry, learned entry, or @p dst's learned entry,
+ * else the gateway MAC, else drop + neigh_no_entry. ARP on: queue on an incomplete entry
+ * (bounded) and send a rate-limited request. Consumes @p m. @return 0, or -errno if dropped.
+ */
+int sp_neigh_output(struct sp_ctx *ctx, uint16_t port, uint32_t nexthop, uint32_t dst,
+	struct rte_mbuf *m);
+
+/** ARP off: remember that @p ip's frames come from @p mac on @p port (IPv4 input calls this). */
+void sp_neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip,
+	const struct rte_ether_addr *mac);
+
+/**
+ * ARP on: an ARP packet confirmed @p ip is at @p mac. @p create: make an entry if none exists
+ * (requests addressed to us create one, unsolicited replies do not). Flushes pending packets
+ * and tells the other lcores. @return 0, -ENOENT when no entry and !create.
+ */
+int sp_neigh_confirm(struct sp_ctx *ctx, uint16_t port, uint32_t ip,
+	const struct rte_ether_addr *mac, bool create);
+
+/** Apply updates sent by other lcores (called from sp_poll()). */
+void sp_neigh_drain(struct sp_ctx *ctx);
+
+/** Iterate entries (telemetry): calls @p fn for each used entry. */
+void sp_neigh_foreach(struct sp_ctx *ctx,
+	void (*fn)(void *arg, uint16_t port, uint32_t ip, const struct rte_ether_addr *mac,
+		enum sp_neigh_state st),
+	void *arg);
+
+/* ---------------- route.c ---------------- */
+/** Build stack->lpm from connected subnets, [routes] and gateways. @return 0 or -errno. */
+int sp_route_build(struct sp_stack *st);
+void sp_route_free(struct sp_stack *st);
+/** Look up @p dst. @return 0 with @p nh filled, or -EHOSTUNREACH. */
+int sp_route_lookup(const struct sp_stack *st, uint32_t dst, struct sp_nexthop *nh);
+
+/* ---------------- ipv4.c ---------------- */
+/** IPv4 frame, data at the IPv4 header, m->l2_len set. */
+void sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
+
+/** What an upper layer asks of sp_ipv4_output(). */
+struct sp_ipv4_out {
+	uint32_t src, dst;   /**< host order; src 0 = the outgoing port's first address */
+	uint8_t proto;
+	uint8_t ttl;         /**< 0 = 64 */
+	uint8_t tos;
+	bool df;
+};
+/**
+ * Prepend an IPv4 header to @p m (data at the L4 header), route, fragment if larger than the
+ * MTU and DF is clear (else -EMSGSIZE), compute checksums (IP header always; L4 when
+ * m->ol_flags asks for RTE_MBUF_F_TX_TCP_CKSUM / RTE_MBUF_F_TX_UDP_CKSUM and the port cannot
+ * offload it: set m->l4_len too), resolve the neighbour and queue for TX. Consumes @p m.
+ * @return 0 or -errno (-EHOSTUNREACH, -EMSGSIZE, -ENOBUFS, -ENXIO no neighbour).
+ */
+int sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o);
+
+/* ---------------- frag.c ---------------- */
+/** Create ctx->frag_tbl / frag_dr from the [stack] config. */
+int sp_frag_init(struct sp_ctx *ctx);
+void sp_frag_fini(struct sp_ctx *ctx);
+/**
+ * Feed a fragment (data at IPv4 header). @return the reassembled datagram (data at IPv4 header,
+ * possibly chained) or NULL when more fragments are needed or it was dropped (counted).
+ */
+struct rte_mbuf *sp_frag_reassemble(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m,
+	const struct sp_ipv4 *ip);
+/** Free mbufs of expired/dropped reassemblies (called from sp_poll()). */
+void sp_frag_expire(struct sp_ctx *ctx);
+/**
+ * Split @p m (data at IPv4 header, header already built) into fragments of at most @p mtu bytes.
+ * @return number of fragments in @p out (each data at its IPv4 header, checksummed), or -errno.
+ * Consumes @p m.
+ */
+int sp_frag_fragment(struct sp_ctx *ctx, struct rte_mbuf *m, uint16_t mtu,
+	struct rte_mbuf **out, unsigned max_out);
+
+/* ---------------- icmp.c ---------------- */
+void sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
+/**
+ * Send an ICMP error about the datagram in @p orig (data at its L4 header, l3_len set, as passed
+ * to upper-layer inputs; or data at the IP header when l3_len == 0). Applies RFC 1122 3.2.2
+ * rules (never about an ICMP error, a broadcast/multicast, a non-first fragment, a martian
+ * source) and the token bucket. Does NOT consume @p orig. @return 0 or -errno.
+ */
+int sp_icmp_send_error(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *orig,
+	const struct sp_ipv4 *ip, uint8_t type, uint8_t code, uint32_t rest);
+
+/* ---------------- udp.c ---------------- */
+void sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
+
+/* ---------------- tcp/ ---------------- */
+/** Create/free ctx->tcp. */
+int sp_tcp_init(struct sp_ctx *ctx);
+void sp_tcp_fini(struct sp_ctx *ctx);
+void sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
+/** An ICMP error about one of our TCP segments (data at the quoted IP header). */
+void sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
+	const void *quoted, size_t len);
+
+#endif

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stack object, per-lcore contexts, the TX batch and the top of the data path.
+ * This is the only file of lib/ that calls rte_eth_*: protocol code appends to ctx->txq and
+ * sp_tx_flush() hands each port's batch to the PMD in one burst.
+ */
+#include <errno.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ip_frag.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "sp_ctx.h"
+#include "sp_log.h"
+#include "sp_proto.h"
+#include "sp_version.h"
+#include "spindle.h"
+
+const char *
+sp_version(void)
+{
+	return SPINDLE_VERSION;
+}
+
+struct sp_stack *
+sp_stack_create(const struct sp_config *cfg)
+{
+	struct sp_stack *st;
+
+	st = rte_zmalloc("sp_stack", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	st->cfg = cfg;
+	st->hz = rte_get_tsc_hz();
+	return st;
+}
+
+static void
+port_fill_from_cfg(struct sp_port *p, const struct sp_port_cfg *pc, uint16_t idx)
+{
+	p->idx = idx;
+	p->cfg = pc;
+	p->mtu = pc->mtu ? pc->mtu : RTE_ETHER_MTU;
+	p->arp = pc->arp != 0;
+	p->n_addrs = pc->n_addrs;
+	memcpy(p->addrs, pc->addrs, sizeof(p->addrs));
+}
+
+int
+sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues)
+{
+	struct rte_eth_dev_info info;
+	struct sp_port *p;
+	int ret;
+
+	if (idx >= SP_MAX_PORTS || idx >= st->cfg->n_ports)
+		return -EINVAL;
+	p = &st->ports[idx];
+	port_fill_from_cfg(p, &st->cfg->ports[idx], idx);
+	p->port_id = port_id;
+	p->n_queues = n_queues;
+	ret = rte_eth_macaddr_get(port_id, &p->mac);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret != 0)
+		return ret;
+	/* Offloads are used only when the app enabled them on the port (see app/spindle/port.c). */
+	{
+		struct rte_eth_conf conf;
+
+		if (rte_eth_dev_conf_get(port_id, &conf) == 0) {
+			p->rx_ip_cksum = !!(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM);
+			p->rx_l4_cksum = !!(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+			p->tx_ip_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+			p->tx_l4_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
+				!!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+		}
+	}
+	if (idx + 1 > st->n_ports)
+		st->n_ports = idx + 1;
+	return 0;
+}
+
+int
+sp_stack_add_port_fake(struct sp_stack *st, uint16_t idx, const struct rte_ether_addr *mac)
+{
+	struct sp_port *p;
+
+	if (idx >= SP_MAX_PORTS || idx >= st->cfg->n_ports)
+		return -EINVAL;
+	p = &st->ports[idx];
+	port_fill_from_cfg(p, &st->cfg->ports[idx], idx);
+	p->port_id = idx;
+	p->n_queues = 1;
+	p->mac = *mac;
+	if (idx + 1 > st->n_ports)
+		st->n_ports = idx + 1;
+	return 0;
+}
+
+int
+sp_stack_start(struct sp_stack *st)
+{
+	int ret;
+
+	/* RFC 6528: the ISN secret must be unpredictable; draw it from the kernel's CSPRNG. */
+	if (getrandom(st->isn_secret, sizeof(st->isn_secret), 0) != sizeof(st->isn_secret) ||
+		getrandom(st->cookie_secret, sizeof(st->cookie_secret), 0) !=
+			sizeof(st->cookie_secret)) {
+		SP_LOG(ERR, stack, "getrandom failed: %s", strerror(errno));
+		return -EIO;
+	}
+	ret = sp_route_build(st);
+	if (ret < 0)
+		SP_LOG(ERR, stack, "route table: %s", strerror(-ret));
+	return ret;
+}
+
+void
+sp_stack_free(struct sp_stack *st)
+{
+	if (st == NULL)
+		return;
+	sp_route_free(st);
+	rte_free(st);
+}
+
+static uint16_t
+default_tx_burst(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(ctx->stack->ports[port].port_id, ctx->worker, pkts, n);
+}
+
+struct sp_ctx *
+sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rte_mempool *pool)
+{
+	struct sp_ctx *ctx;
+	int socket = rte_lcore_to_socket_id(lcore_id);
+	char name[RTE_RING_NAMESIZE];
+
+	if (socket < 0 || (unsigned)socket >= RTE_MAX_NUMA_NODES)
+		socket = SOCKET_ID_ANY;
+	ctx = rte_zmalloc_socket("sp_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE, socket);
+	if (ctx == NULL)
+		return NULL;
+	ctx->stack = st;
+	ctx->cfg = st->cfg;
+	ctx->lcore_id = lcore_id;
+	ctx->worker = worker;
+	ctx->socket = socket;
+	ctx->hz = st->hz;
+	ctx->now = rte_rdtsc();
+	ctx->pool = pool;
+	ctx->tx_burst = default_tx_burst;
+	ctx->ip_id = (uint16_t)(worker * 7919 + lcore_id);
+	sp_timer_wheel_init(&ctx->timers, ctx->hz, ctx->now);
+
+	snprintf(name, sizeof(name), "sp_neigh_%u", worker);
+	ctx->neigh_ring = rte_ring_create_elem(name, sizeof(struct sp_neigh_msg), 1024, socket,
+		RING_F_SC_DEQ);
+	if (ctx->neigh_ring == NULL)
+		goto fail;
+	ctx->neigh = sp_neigh_create(ctx, 4096);
+	if (ctx->neigh == NULL)
+		goto fail;
+	if (sp_frag_init(ctx) < 0)
+		goto fail;
+	if (sp_tcp_init(ctx) < 0)
+		goto fail;
+	if (worker < RTE_MAX_LCORE) {
+		st->workers[worker] = ctx;
+		if (worker + 1 > st->n_workers)
+			st->n_workers = worker + 1;
+	}
+	return ctx;
+fail:
+	SP_LOG(ERR, stack, "lcore %u: cannot create context", lcore_id);
+	sp_ctx_free(ctx);
+	return NULL;
+}
+
+void
+sp_ctx_free(struct sp_ctx *ctx)
+{
+	uint16_t p;
+
+	if (ctx == NULL)
+		return;
+	if (ctx->tcp != NULL)
+		sp_tcp_fini(ctx);
+	sp_frag_fini(ctx);
+	if (ctx->neigh != NULL)
+		sp_neigh_free(ctx->neigh);
+	rte_ring_free(ctx->neigh_ring);
+	for (p = 0; p < SP_MAX_PORTS; p++) {
+		rte_pktmbuf_free_bulk(ctx->txq[p].pkts, ctx->txq[p].n);
+		ctx->txq[p].n = 0;
+	}
+	if (ctx->stack != NULL && ctx->worker < RTE_MAX_LCORE &&
+		ctx->stack->workers[ctx->worker] == ctx)
+		ctx->stack->workers[ctx->worker] = NULL;
+	rte_free(ctx);
+}
+
+uint16_t
+sp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		/* Prefetch the next frame's headers while this one goes up the stack. */
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		SP_STAT(ctx, port, rx_pkts);
+		SP_STAT_ADD(ctx, port, rx_bytes, pkts[i]->pkt_len);
+		sp_eth_input(ctx, port, pkts[i]);
+	}
+	return n;
+}
+
+void
+sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
+{
+	struct sp_txq *q = &ctx->txq[port];
+
+	if (q->n == SP_TX_BATCH)
+		sp_tx_flush(ctx);
+	q->pkts[q->n++] = m;
+}
+
+void
+sp_tx_flush(struct sp_ctx *ctx)
+{
+	uint16_t p, sent, i;
+
+	for (p = 0; p < SP_MAX_PORTS; p++) {
+		struct sp_txq *q = &ctx->txq[p];
+		uint64_t bytes = 0;
+
+		if (q->n == 0)
+			continue;
+		for (i = 0; i < q->n; i++)
+			bytes += q->pkts[i]->pkt_len;
+		sent = 0;
+		/* A full TX ring gets a few retries within this flush, then the rest is dropped. */
+		for (i = 0; i < 4 && sent < q->n; i++)
+			sent += ctx->tx_burst(ctx, p, q->pkts + sent, q->n - sent);
+		for (i = sent; i < q->n; i++) {
+			bytes -= q->pkts[i]->pkt_len;
+			rte_pktmbuf_free(q->pkts[i]);
+		}
+		SP_STAT_ADD(ctx, p, tx_pkts, sent);
+		SP_STAT_ADD(ctx, p, tx_bytes, bytes);
+		SP_STAT_ADD(ctx, p, tx_dropped, q->n - sent);
+		q->n = 0;
+	}
+}
+
+void
+sp_poll(struct sp_ctx *ctx, uint64_t now)
+{
+	struct sp_remote_call *rc;
+
+	ctx->now = now;
+	sp_timers_run(ctx, now);
+	sp_frag_expire(ctx);
+	sp_neigh_drain(ctx);
+	rc = ctx->remote;
+	if (unlikely(rc != NULL)) {
+		rc->fn(ctx, rc->arg);
+		ctx->remote = NULL;
+		__atomic_store_n(&rc->done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+int
+sp_ctx_call(struct sp_ctx *ctx, void (*fn)(struct sp_ctx *ctx, void *arg), void *arg,
+	unsigned timeout_ms)
+{
+	struct sp_remote_call rc = {.fn = fn, .arg = arg, .done = 0};
+	uint64_t deadline;
+
+	if (!__atomic_load_n(&ctx->running, __ATOMIC_ACQUIRE)) {
+		fn(ctx, arg);
+		return 0;
+	}
+	/* One caller at a time per ctx (the telemetry thread is single); claim the slot. */
+	{
+		struct sp_remote_call *expected = NULL;
+
+		if (!__atomic_compare_exchange_n(&ctx->remote, &expected, &rc, false,
+			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return -EBUSY;
+	}
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	while (!__atomic_load_n(&rc.done, __ATOMIC_ACQUIRE)) {
+		if (rte_get_timer_cycles() > deadline) {
+			struct sp_remote_call *expected = &rc;
+
+			/* Withdraw if the worker has not taken it; else wait for it to finish. */
+			if (__atomic_compare_exchange_n(&ctx->remote, &expected, NULL, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return -ETIMEDOUT;
+		}
+		rte_pause();
+	}
+	return 0;
+}
+
+int
+sp_local_port(const struct sp_stack *st, uint32_t ip)
+{
+	uint16_t p;
+	uint8_t a;
+
+	for (p = 0; p < st->n_ports; p++)
+		for (a = 0; a < st->ports[p].n_addrs; a++)
+			if (st->ports[p].addrs[a].ip == ip)
+				return p;
+	return -1;
+}
+
+bool
+sp_is_broadcast(const struct sp_stack *st, uint32_t ip)
+{
+	uint16_t p;
+	uint8_t a;
+
+	if (ip == UINT32_MAX)
+		return true;
+	for (p = 0; p < st->n_ports; p++)
+		for (a = 0; a < st->ports[p].n_addrs; a++) {
+			const struct sp_ifaddr *ia = &st->ports[p].addrs[a];
+			uint32_t host = ia->plen >= 31 ? 0 : (UINT32_MAX >> ia->plen);
+
+			if (host != 0 && (ip & ~host) == (ia->ip & ~host) && (ip & host) == host)
+				return true;
+		}
+	return false;
+}
+
+struct rte_mbuf *
+sp_alloc(struct sp_ctx *ctx, uint16_t port)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
+
+	if (unlikely(m == NULL))
+		SP_STAT(ctx, port, tx_nombuf);
+	return m;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Header views. A received header is never byte-swapped in place: *_parse() reads it into a
+ * host-order struct after checking, once, that the bytes it reads are inside the buffer; a
+ * successful parse guarantees what its comment states. *_build() writes network order from the
+ * struct. DPDK's rte_ether_hdr / rte_arp_hdr / rte_ipv4_hdr / rte_tcp_hdr / rte_udp_hdr /
+ * rte_icmp_hdr give the layouts.
+ */
+#ifndef SP_WIRE_H
+#define SP_WIRE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <rte_ether.h>
+
+/** Parse results: 0 = ok, otherwise a negative reason that maps to a drop counter. */
+enum sp_wire_err {
+	SP_WIRE_OK = 0,
+	SP_WIRE_TRUNC = -1,     /**< fewer bytes than the header needs */
+	SP_WIRE_BAD_VERSION = -2,
+	SP_WIRE_BAD_HLEN = -3,  /**< header length field impossible */
+	SP_WIRE_BAD_LEN = -4,   /**< length field vs. available bytes */
+	SP_WIRE_BAD_OPTS = -5,
+	SP_WIRE_BAD_FIELD = -6, /**< other field out of range (e.g. ARP htype) */
+};
+
+/* ---------------- ARP (wire/arp.c) ---------------- */
+struct sp_arp {
+	uint16_t htype, ptype;
+	uint8_t hlen, plen;
+	uint16_t op;                  /**< 1 request, 2 reply */
+	struct rte_ether_addr sha, tha;
+	uint32_t spa, tpa;            /**< host order */
+};
+/** On success: htype=1/hlen=6/ptype=0x0800/plen=4 were checked (else SP_WIRE_BAD_FIELD). */
+int sp_arp_parse(const void *buf, size_t len, struct sp_arp *out);
+/** Writes 28 bytes. */
+void sp_arp_build(void *buf, const struct sp_arp *a);
+
+/* ---------------- IPv4 (wire/ipv4.c) ---------------- */
+struct sp_ipv4 {
+	uint8_t ihl;          /**< header length in bytes (20..60) */
+	uint8_t tos;
+	uint16_t total_len;   /**< bytes, >= ihl and <= available */
+	uint16_t id;
+	uint16_t frag_off;    /**< offset in bytes (field * 8) */
+	bool df, mf;
+	uint8_t ttl;
+	uint8_t proto;
+	uint16_t cksum;       /**< as received (network order value converted) */
+	uint32_t src, dst;    /**< host order */
+};
+/**
+ * On success: version 4, 20 <= ihl <= total_len <= len, options (if any) well-formed per
+ * RFC 791 TLV rules. The checksum is NOT checked here (see sp_ipv4_cksum_ok()).
+ */
+int sp_ipv4_parse(const void *buf, size_t len, struct sp_ipv4 *out);
+/** Writes a 20-byte header without options, checksum computed unless @p cksum is false. */
+void sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum);
+/** Verify the header checksum of the @p ihl bytes at @p buf. */
+bool sp_ipv4_cksum_ok(const void *buf, uint8_t ihl);
+
+/* ---------------- ICMP (wire/icmp.c) ---------------- */
+struct sp_icmp {
+	uint8_t type, code;
+	uint16_t cksum;
+	uint32_t rest;        /**< id/seq, or unused/MTU, host order */
+};
+int sp_icmp_parse(const void *buf, size_t len, struct sp_icmp *out);
+
+/* ---------------- UDP (wire/udp.c) ---------------- */
+struct sp_udp {
+	uint16_t sport, dport, len, cksum;
+};
+/** On success: 8 <= len <= @p avail. */
+int sp_udp_parse(const void *buf, size_t avail, struct sp_udp *out);
+void sp_udp_build(void *buf, const struct sp_udp *u);
+
+/* ---------------- TCP (wire/tcp.c) ---------------- */
+#define SP_TCP_MAX_SACK 4
+struct sp_tcp_sack_block {
+	uint32_t start, end;
+};
+/** Parsed TCP options. has_* says which were present. */
+struct sp_tcp_opts {
+	bool has_mss, has_wscale, has_sack_perm, has_ts;
+	uint16_t mss;
+	uint8_t wscale;
+	uint32_t ts_val, ts_ecr;
+	uint8_t n_sack;
+	struct sp_tcp_sack_block sack[SP_TCP_MAX_SACK];
+};
+struct sp_tcp_hdr {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t doff;         /**< header length in bytes (20..60) */
+	uint8_t flags;        /**< RTE_TCP_*_FLAG */
+	uint16_t win;         /**< raw (unscaled) */
+	uint16_t cksum, urp;
+	struct sp_tcp_opts opts;
+};
+/**
+ * On success: 20 <= doff <= len; options parsed (unknown kinds skipped; a length that runs off
+ * the header gives SP_WIRE_BAD_OPTS).
+ */
+int sp_tcp_parse(const void *buf, size_t len, struct sp_tcp_hdr *out);
+/**
+ * Write the header and options of @p h at @p buf (checksum 0). @return bytes written (doff).
+ * Options are emitted for every has_* set, in the order MSS, SACK-perm/TS, wscale, SACK blocks,
+ * NOP-padded to 4 bytes.
+ */
+int sp_tcp_build(void *buf, const struct sp_tcp_hdr *h);
+/** Length of the options sp_tcp_build() would write for @p o. */
+int sp_tcp_opts_len(const struct sp_tcp_opts *o);
+
+#endif
