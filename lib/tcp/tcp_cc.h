@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Congestion control interface (tcp_cc.c: NewReno per RFC 5681/6582, CUBIC per RFC 9438).
+ * The TCP core owns loss detection and recovery bookkeeping (dupacks, recover point, SACK
+ * pipe); it tells the algorithm about events and reads cwnd/ssthresh. Units: bytes, microseconds.
+ */
+#ifndef SP_TCP_CC_H
+#define SP_TCP_CC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct sp_tcp_cc;
+
+struct sp_tcp_cc_ops {
+	const char *name;
+	/* Connection established: set initial cwnd (RFC 6928: min(10*mss, max(2*mss, 14600))). */
+	void (*init)(struct sp_tcp_cc *cc, uint32_t mss, uint64_t now_us);
+	/*
+	 * New data cumulatively acknowledged outside recovery: grow cwnd (slow start /
+	 * congestion avoidance). @acked bytes newly acked, @rtt_us latest RTT sample (0 = none),
+	 * @inflight bytes outstanding before this ACK (cwnd growth only when cwnd-limited).
+	 */
+	void (*on_ack)(struct sp_tcp_cc *cc, uint32_t acked, uint32_t rtt_us, uint32_t inflight,
+		uint64_t now_us);
+	/* Loss detected by dupacks/SACK: enter recovery; sets ssthresh and cwnd (RFC 5681 3.2). */
+	void (*on_loss)(struct sp_tcp_cc *cc, uint32_t inflight, uint64_t now_us);
+	/* Recovery finished (full ACK past the recovery point): cwnd = ssthresh (deflate). */
+	void (*on_recovery_exit)(struct sp_tcp_cc *cc, uint64_t now_us);
+	/* Retransmission timeout: ssthresh from flight size, cwnd = 1 MSS (RFC 5681 3.1). */
+	void (*on_timeout)(struct sp_tcp_cc *cc, uint32_t inflight, uint64_t now_us);
+	/* Idle restart after an idle period longer than RTO (RFC 5681 4.1). */
+	void (*on_idle)(struct sp_tcp_cc *cc, uint64_t now_us);
+};
+
+/* Per-connection congestion state, embedded in the connection. */
+struct sp_tcp_cc {
+	const struct sp_tcp_cc_ops *ops;
+	uint32_t mss;
+	uint32_t cwnd;
+	uint32_t ssthresh;
+	uint32_t bytes_acked;      /* appropriate byte counting in congestion avoidance */
+	/* CUBIC (RFC 9438) */
+	uint64_t epoch_start_us;   /* 0 = no epoch */
+	uint32_t w_max;            /* bytes */
+	uint32_t w_last_max;       /* for fast convergence */
+	uint32_t k_us;             /* time to reach w_max from epoch start */
+	uint32_t origin_point;     /* bytes */
+	uint32_t w_est;            /* Reno-friendly estimate, bytes */
+	uint32_t min_rtt_us;
+	uint32_t cwnd_prior;
+};
+
+extern const struct sp_tcp_cc_ops sp_tcp_cc_newreno;
+extern const struct sp_tcp_cc_ops sp_tcp_cc_cubic;
+
+/* Find an algorithm by name ("newreno", "reno", "cubic"); NULL if unknown. */
+const struct sp_tcp_cc_ops *sp_tcp_cc_find(const char *name);
+
+#endif
