@@ -56,6 +56,16 @@ struct sp_nexthop {
 	uint32_t gw;     /**< gateway IPv4 (host order); 0 = destination is on-link */
 };
 
+/** One route as configured/derived (rte_lpm cannot be iterated; telemetry lists these). */
+struct sp_route_entry {
+	uint32_t prefix;  /**< host order */
+	uint8_t plen;
+	uint8_t connected; /**< 1 = subnet of a port address */
+	uint32_t nh;      /**< index in sp_stack.nexthops */
+};
+
+#define SP_MAX_ROUTE_ENTRIES (SP_MAX_ROUTES + SP_MAX_PORTS * (SP_MAX_ADDRS + 1))
+
 /** Shared read-only stack state. */
 struct sp_stack {
 	const struct sp_config *cfg;
@@ -64,6 +74,8 @@ struct sp_stack {
 	struct rte_lpm *lpm;                       /**< route table; value = index in nexthops */
 	uint32_t n_nexthops;
 	struct sp_nexthop nexthops[SP_MAX_NEXTHOPS];
+	uint32_t n_routes;
+	struct sp_route_entry routes[SP_MAX_ROUTE_ENTRIES]; /**< what lpm holds, for listing */
 	uint8_t isn_secret[16];                    /**< RFC 6528 secret, drawn at start */
 	uint8_t cookie_secret[16];                 /**< SYN cookie secret, drawn at start */
 	uint64_t hz;                               /**< TSC frequency */

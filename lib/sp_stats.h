@@ -51,7 +51,7 @@
 	X(arp_not_for_us, "ARP target is not one of our addresses")                                \
 	X(arp_unsolicited, "ARP reply for a neighbour we did not ask about (ignored)")             \
 	X(arp_rate_limited, "ARP request suppressed by the per-neighbour rate limit")             \
-	X(neigh_no_entry, "no_neigh: no MAC for the next hop (ARP off, or table full); dropped")   \
+	X(no_neigh, "no MAC for the next hop (ARP off: no static/learned/gateway MAC); dropped")   \
 	X(neigh_pending_full, "unresolved neighbour's pending queue full; dropped")                \
 	X(neigh_table_full, "neighbour table full")                                                \
 	X(neigh_resolve_failed, "packets dropped when resolution timed out")                       \
