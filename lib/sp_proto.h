@@ -55,7 +55,7 @@ void sp_neigh_free(struct sp_neigh_table *t);
 /**
  * Resolve @p nexthop on @p port and send @p m (an IPv4 packet, data at the IP header) with an
  * Ethernet header prepended. ARP off: static entry, learned entry, or @p dst's learned entry,
- * else the gateway MAC, else drop + neigh_no_entry. ARP on: queue on an incomplete entry
+ * else the gateway MAC, else drop + no_neigh. ARP on: queue on an incomplete entry
  * (bounded) and send a rate-limited request. Consumes @p m. @return 0, or -errno if dropped.
  */
 int sp_neigh_output(struct sp_ctx *ctx, uint16_t port, uint32_t nexthop, uint32_t dst,
