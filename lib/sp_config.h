@@ -74,6 +74,7 @@ struct sp_route_cfg {
 	uint8_t plen;
 	uint32_t via; /**< 0 = directly connected on port @ref port */
 	int port;     /**< config port index, -1 = resolved from via */
+	char name[SP_NAME_LEN]; /**< its key in [routes], for messages and overrides */
 };
 
 /** TCP tunables (section [tcp]); times in milliseconds. */
@@ -110,11 +111,11 @@ struct sp_service_cfg {
 	char cc[16];              /**< per-service congestion control, "" = [tcp] cc */
 	char url[SP_PATH_LEN];    /**< fetch: http://ip[:port]/path */
 	char output[SP_PATH_LEN]; /**< fetch: file for the body */
-	uint32_t connections;     /**< loadgen */
-	uint32_t duration_ms;     /**< loadgen */
-	uint64_t bytes;           /**< loadgen bulk bytes per connection, 0 = request/response */
-	char mode[16];            /**< loadgen: "bulk" or "rr" */
-	uint32_t request_size, response_size; /**< loadgen rr */
+	uint32_t connections;     /**< loadgen, default 10 */
+	uint32_t duration_ms;     /**< loadgen, default 5000 */
+	uint64_t bytes;           /**< loadgen bulk: bytes per connection, 0 = until duration_ms */
+	char mode[16];            /**< loadgen: "bulk" or "rr" (default) */
+	uint32_t request_size, response_size; /**< loadgen rr, default 100 each */
 };
 
 /** Global section [stack]. */
