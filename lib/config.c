@@ -431,6 +431,7 @@ struct parser {
 	const char *src;
 	char *err;
 	size_t errlen;
+	int partial; /* overrides: sections may still be incomplete (see validate_impl) */
 };
 
 #define PFAIL(ps, ...) fail((ps)->err, (ps)->errlen, (ps)->src, __VA_ARGS__)
@@ -893,6 +894,8 @@ finalize(struct parser *ps)
 		struct sp_service_cfg *s = &cfg->services[i];
 		int t;
 
+		if (s->type[0] == '\0' && ps->partial)
+			continue; /* a later override may give the type */
 		if (s->type[0] == '\0')
 			return PFAIL(ps,
 				"[service.%s] type: missing ('%s' is not a service type, so set type = " SERVICE_TYPE_LIST
@@ -954,14 +957,14 @@ is_our_address(const struct sp_config *cfg, uint32_t ip)
 }
 
 static int
-validate_port(const struct sp_config *cfg, unsigned i, char *err, size_t errlen)
+validate_port(const struct sp_config *cfg, unsigned i, int partial, char *err, size_t errlen)
 {
 	const struct sp_port_cfg *p = &cfg->ports[i];
 	const char *src = cfg->source;
 	char ipb[16];
 	unsigned a, j, b;
 
-	if (p->vdev[0] == '\0' && p->device[0] == '\0')
+	if (p->vdev[0] == '\0' && p->device[0] == '\0' && !partial)
 		return fail(err, errlen, src,
 			"[port%u] vdev: missing: a port needs vdev = (e.g. net_tap0,iface=sp0) or device = (an EAL device name)",
 			i);
@@ -971,7 +974,7 @@ validate_port(const struct sp_config *cfg, unsigned i, char *err, size_t errlen)
 	if (p->mtu < 68 || p->mtu > 9000)
 		return fail(
 			err, errlen, src, "[port%u] mtu: %u is out of range (68..9000)", i, p->mtu);
-	if (p->n_addrs == 0)
+	if (p->n_addrs == 0 && !partial)
 		return fail(err, errlen, src,
 			"[port%u] address: missing: a port needs at least one address (a.b.c.d/len)",
 			i);
@@ -1021,12 +1024,18 @@ validate_port(const struct sp_config *cfg, unsigned i, char *err, size_t errlen)
 }
 
 static int
-validate_service(const struct sp_config *cfg, unsigned i, char *err, size_t errlen)
+validate_service(const struct sp_config *cfg, unsigned i, int partial, char *err, size_t errlen)
 {
 	const struct sp_service_cfg *s = &cfg->services[i];
 	const char *src = cfg->source;
 	char ipb[16];
 	unsigned j;
+
+	if (s->type[0] == '\0' && partial)
+		return 0;
+	if (s->type[0] == '\0')
+		return fail(err, errlen, src, "[service.%s] type: missing (" SERVICE_TYPE_LIST ")",
+			s->name);
 
 	if (service_type_index(s->type) < 0)
 		return fail(err, errlen, src,
@@ -1037,11 +1046,11 @@ validate_service(const struct sp_config *cfg, unsigned i, char *err, size_t errl
 			"[service.%s] cc: '%s' is not a congestion control (newreno|cubic)",
 			s->name, s->cc);
 	if (strcmp(s->type, "loadgen") == 0) {
-		if (s->port == 0)
+		if (s->port == 0 && !partial)
 			return fail(err, errlen, src,
 				"[service.%s] port: missing: loadgen needs the target port",
 				s->name);
-		if (s->ip == 0)
+		if (s->ip == 0 && !partial)
 			return fail(err, errlen, src,
 				"[service.%s] address: missing: loadgen needs the target address",
 				s->name);
@@ -1060,6 +1069,8 @@ validate_service(const struct sp_config *cfg, unsigned i, char *err, size_t errl
 		uint32_t ip;
 		size_t n;
 
+		if (s->url[0] == '\0' && partial)
+			return 0;
 		if (s->url[0] == '\0')
 			return fail(err, errlen, src,
 				"[service.%s] url: missing: fetch needs url = http://a.b.c.d[:port]/path",
@@ -1088,7 +1099,7 @@ validate_service(const struct sp_config *cfg, unsigned i, char *err, size_t errl
 			if (parse_u64(pb, &port) != 0 || port == 0 || port > 65535)
 				goto bad_url;
 		}
-		if (s->output[0] == '\0')
+		if (s->output[0] == '\0' && !partial)
 			return fail(err, errlen, src,
 				"[service.%s] output: missing: fetch needs a file for the body",
 				s->name);
@@ -1109,7 +1120,7 @@ validate_service(const struct sp_config *cfg, unsigned i, char *err, size_t errl
 	for (j = 0; j < i; j++) {
 		const struct sp_service_cfg *o = &cfg->services[j];
 
-		if (service_is_client(o->type) || o->port != s->port)
+		if (o->type[0] == '\0' || service_is_client(o->type) || o->port != s->port)
 			continue;
 		if (o->ip == 0 || s->ip == 0 || o->ip == s->ip)
 			return fail(err, errlen, src,
@@ -1119,8 +1130,13 @@ validate_service(const struct sp_config *cfg, unsigned i, char *err, size_t errl
 	return 0;
 }
 
-int
-sp_config_validate(const struct sp_config *cfg, char *err, size_t errlen)
+/*
+ * @partial: skip the checks that something required is missing (a port's vdev/device and
+ * address, a service's type, loadgen's target, fetch's url and output), so that overrides can
+ * build a section one key at a time; everything present is still checked.
+ */
+static int
+validate_impl(const struct sp_config *cfg, int partial, char *err, size_t errlen)
 {
 	const struct sp_stack_cfg *st = &cfg->stack;
 	const struct sp_tcp_cfg *t = &cfg->tcp;
@@ -1135,7 +1151,7 @@ sp_config_validate(const struct sp_config *cfg, char *err, size_t errlen)
 		return fail(err, errlen, src, "[port%u]: too many ports (at most %d)",
 			cfg->n_ports - 1, SP_MAX_PORTS);
 	for (i = 0; i < cfg->n_ports; i++) {
-		ret = validate_port(cfg, i, err, errlen);
+		ret = validate_port(cfg, i, partial, err, errlen);
 		if (ret != 0)
 			return ret;
 	}
@@ -1189,11 +1205,17 @@ sp_config_validate(const struct sp_config *cfg, char *err, size_t errlen)
 	if (cfg->n_services > SP_MAX_SERVICES)
 		return fail(err, errlen, src, "too many services (at most %d)", SP_MAX_SERVICES);
 	for (i = 0; i < cfg->n_services; i++) {
-		ret = validate_service(cfg, i, err, errlen);
+		ret = validate_service(cfg, i, partial, err, errlen);
 		if (ret != 0)
 			return ret;
 	}
 	return 0;
+}
+
+int
+sp_config_validate(const struct sp_config *cfg, char *err, size_t errlen)
+{
+	return validate_impl(cfg, 0, err, errlen);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1439,7 +1461,7 @@ int
 sp_config_override(struct sp_config *cfg, const char *assignment, char *err, size_t errlen)
 {
 	char lhs[2 * CFG_NAME_LEN], val[CFG_VALUE_LEN], sec[CFG_NAME_LEN];
-	struct parser ps = {.src = OVERRIDE_SOURCE, .err = err, .errlen = errlen};
+	struct parser ps = {.src = OVERRIDE_SOURCE, .err = err, .errlen = errlen, .partial = 1};
 	const char *eq, *dot, *key;
 	struct sp_config *tmp;
 	enum sec_kind kind;
@@ -1487,7 +1509,7 @@ sp_config_override(struct sp_config *cfg, const char *assignment, char *err, siz
 	if (ret == 0)
 		ret = finalize(&ps);
 	if (ret == 0) {
-		ret = sp_config_validate(tmp, err, errlen);
+		ret = validate_impl(tmp, 1, err, errlen);
 		if (ret != 0 && err != NULL && errlen > 0) {
 			size_t l = strnlen(err, errlen);
 

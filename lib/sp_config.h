@@ -172,6 +172,13 @@ int sp_config_parse_string(const char *text, const char *name, struct sp_config 
 
 /**
  * Apply one "section.key=value" override (command line), then re-validate.
+ *
+ * The section is everything before the last dot of the left side; a new [portN] (next index)
+ * or [service.NAME] is created with its defaults. The re-validation checks every value present
+ * but not yet that required keys exist (a port's vdev/device and address, a service's type,
+ * loadgen's target, fetch's url/output), so a section can be built one override at a time:
+ * call sp_config_validate() after the last override. A refused override leaves @p cfg unchanged.
+ *
  * @return 0 or -EINVAL with @p err filled.
  */
 int sp_config_override(struct sp_config *cfg, const char *assignment, char *err, size_t errlen);

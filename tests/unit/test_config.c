@@ -443,11 +443,11 @@ test_overrides(void **state)
 		0);
 	assert_int_equal(g_cfg.ports[0].n_addrs, 2);
 	assert_int_equal(g_cfg.ports[0].addrs[0].ip, RTE_IPV4(198, 18, 0, 9));
-	/* New port: created with the port defaults, then validated once complete. */
+	/* A new port can only be the next one. */
 	assert_int_equal(
-		sp_config_override(&g_cfg, "port1.address=198.18.1.2/24", err, sizeof(err)),
+		sp_config_override(&g_cfg, "port2.address=198.18.1.2/24", err, sizeof(err)),
 		-EINVAL);
-	assert_non_null(strstr(err, "[port1] vdev: missing"));
+	assert_non_null(strstr(err, "--set: [port2]: port sections must be contiguous"));
 	assert_int_equal(g_cfg.n_ports, 1); /* refused: unchanged */
 	/* New service: type from its name, default port; another with an explicit type. */
 	assert_int_equal(
@@ -494,14 +494,66 @@ test_overrides(void **state)
 		sp_config_override(&g_cfg, "port0.gateway=198.18.9.1", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "[port0] gateway: 198.18.9.1 is on no subnet of port0"));
 	assert_non_null(strstr(err, "(after --set port0.gateway=198.18.9.1)"));
-	assert_int_equal(sp_config_override(&g_cfg, "service.x.port=1", err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "[service.x] type: missing"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "service.echo.address=198.18.7.7", err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "[service.echo] address: 198.18.7.7 is not an address"));
 	assert_memory_equal(&before, &g_cfg, sizeof(before));
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), 0);
+}
 
-	/* Overrides can build a whole second port. */
-	assert_int_equal(sp_config_override(&g_cfg, "port1.device=net_tap1", err, sizeof(err)),
-		-EINVAL); /* no address yet */
-	assert_non_null(strstr(err, "[port1] address: missing"));
+/*
+ * Overrides build a section one key at a time: intermediate states may lack required keys,
+ * sp_config_validate() after the last one requires them.
+ */
+static void
+test_overrides_build_sections(void **state)
+{
+	char err[512];
+
+	assert_parses(PORT0);
+	/* a second port */
+	assert_int_equal(
+		sp_config_override(&g_cfg, "port1.address=198.18.1.2/24", err, sizeof(err)), 0);
+	assert_int_equal(g_cfg.n_ports, 2);
+	assert_int_equal(g_cfg.ports[1].mtu, 1500); /* port defaults */
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[port1] vdev: missing"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "port1.vdev=net_tap1,iface=sp1", err, sizeof(err)), 0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), 0);
+	/* a loadgen client: no type yet, then the type, then its target */
+	assert_int_equal(sp_config_override(&g_cfg, "service.lg.port=5001", err, sizeof(err)), 0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[service.lg] type: missing"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "service.lg.type=loadgen", err, sizeof(err)), 0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[service.lg] address: missing"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "service.lg.address=198.18.1.1", err, sizeof(err)), 0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), 0);
+	assert_int_equal(g_cfg.services[0].port, 5001);
+	/* a fetch client */
+	assert_int_equal(sp_config_override(&g_cfg, "service.get.type=fetch", err, sizeof(err)), 0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[service.get] url: missing"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "service.get.url=http://198.18.0.1/x", err, sizeof(err)),
+		0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[service.get] output: missing"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "service.get.output=/tmp/x", err, sizeof(err)), 0);
+	assert_int_equal(sp_config_validate(&g_cfg, err, sizeof(err)), 0);
+	/* values are still checked while a section is incomplete */
+	assert_int_equal(
+		sp_config_override(&g_cfg, "service.get.url=ftp://x/", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[service.get] url: 'ftp://x/' is not http://"));
+	assert_int_equal(sp_config_override(&g_cfg, "port2.neighbour=198.18.2.1 02:00:00:00:00:09",
+				 err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "[port2] neighbour: 198.18.2.1 is on no subnet of port2"));
 }
 
 /* Every error message: -EINVAL, starts with the file, names the section and the key. */
@@ -994,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_service_defaults),
 		cmocka_unit_test(test_lists_and_syntax),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_overrides_build_sections),
 		cmocka_unit_test(test_errors_syntax),
 		cmocka_unit_test(test_errors_sections_keys),
 		cmocka_unit_test(test_errors_values),
