@@ -1,15 +1,165 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB: to be replaced by the owner of this file. */
+/*
+ * discard (RFC 863, port 9): every received mbuf is freed at once; when the peer closes, we close
+ * too. Counts bytes per lcore (printed at stop) so a sink throughput can be checked.
+ */
 #include <errno.h>
-#include "service.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/queue.h>
+#include "svc_common.h"
+
+struct discard_state;
+
+struct discard_conn {
+	TAILQ_ENTRY(discard_conn) link; /* state->conns, or state->dead once closed */
+	struct discard_state *st;
+	struct sp_conn *c; /* NULL once closed() ran */
+	bool closing;
+};
+
+TAILQ_HEAD(discard_conn_list, discard_conn);
+
+struct discard_state {
+	struct sp_listener *l;
+	struct discard_conn_list conns;
+	struct discard_conn_list dead;
+	uint64_t accepted;
+	uint64_t bytes;
+};
+
+static void
+discard_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
+{
+	struct discard_conn *dc = arg;
+
+	(void)c;
+	dc->st->bytes += m->pkt_len;
+	rte_pktmbuf_free(m);
+}
+
+static void
+discard_peer_closed(struct sp_conn *c, void *arg)
+{
+	struct discard_conn *dc = arg;
+
+	if (!dc->closing) {
+		dc->closing = true;
+		sp_tcp_close(c);
+	}
+}
+
+static void
+discard_closed(struct sp_conn *c, int err, void *arg)
+{
+	struct discard_conn *dc = arg;
+	struct discard_state *st = dc->st;
+
+	(void)c;
+	(void)err;
+	dc->c = NULL;
+	TAILQ_REMOVE(&st->conns, dc, link);
+	TAILQ_INSERT_TAIL(&st->dead, dc, link);
+}
+
+static const struct sp_tcp_callbacks discard_conn_cb = {
+	.recv = discard_recv,
+	.peer_closed = discard_peer_closed,
+	.closed = discard_closed,
+};
 
 static int
-start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
+discard_accepted(struct sp_conn *c, void *arg)
 {
-	return -ENOTSUP;
+	struct discard_state *st = arg;
+	struct discard_conn *dc;
+
+	dc = calloc(1, sizeof(*dc));
+	if (dc == NULL)
+		return -ENOMEM;
+	dc->st = st;
+	dc->c = c;
+	TAILQ_INSERT_TAIL(&st->conns, dc, link);
+	st->accepted++;
+	sp_tcp_set_callbacks(c, &discard_conn_cb, dc);
+	return 0;
+}
+
+static const struct sp_tcp_callbacks discard_listen_cb = {
+	.accepted = discard_accepted,
+};
+
+static void
+discard_free_dead(struct discard_state *st)
+{
+	struct discard_conn *dc;
+
+	while ((dc = TAILQ_FIRST(&st->dead)) != NULL) {
+		TAILQ_REMOVE(&st->dead, dc, link);
+		free(dc);
+	}
+}
+
+static int
+discard_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
+{
+	struct sp_listen_opts o = {0};
+	struct discard_state *st;
+	int ret;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return -ENOMEM;
+	TAILQ_INIT(&st->conns);
+	TAILQ_INIT(&st->dead);
+	o.ip = cfg->ip;
+	o.port = cfg->port;
+	o.cb = &discard_listen_cb;
+	o.arg = st;
+	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
+	ret = sp_tcp_listen(ctx, &o, &st->l);
+	if (ret < 0) {
+		free(st);
+		return ret;
+	}
+	*state = st;
+	return 0;
+}
+
+static void
+discard_poll(struct sp_ctx *ctx, void *state)
+{
+	(void)ctx;
+	discard_free_dead(state);
+}
+
+static void
+discard_stop(struct sp_ctx *ctx, void *state)
+{
+	struct discard_state *st = state;
+	struct discard_conn *dc;
+
+	if (st->l != NULL)
+		sp_tcp_unlisten(ctx, st->l);
+	while ((dc = TAILQ_FIRST(&st->conns)) != NULL) {
+		TAILQ_REMOVE(&st->conns, dc, link);
+		if (dc->c != NULL) {
+			sp_tcp_set_callbacks(dc->c, &svc_orphan_cb, NULL);
+			sp_tcp_abort(dc->c);
+		}
+		free(dc);
+	}
+	discard_free_dead(st);
+	SP_LOG(INFO, app, "discard: lcore %u: %" PRIu64 " connections, %" PRIu64 " bytes",
+		ctx->lcore_id, st->accepted, st->bytes);
+	free(st);
 }
 
 const struct sp_service_ops sp_service_discard = {
 	.type = "discard",
-	.start = start,
+	.client = false,
+	.default_port = 9,
+	.start = discard_start,
+	.poll = discard_poll,
+	.stop = discard_stop,
 };

@@ -1,15 +1,792 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB: to be replaced by the owner of this file. */
+/*
+ * http (port 80): a small HTTP/1.1 origin server (RFC 9110, RFC 9112) for tests and benchmarks.
+ *
+ *   GET|HEAD /          a small HTML page
+ *   GET|HEAD /bytes/N   N bytes (0 <= N <= 2^40) of the pattern byte i = (i * 7 + 13) mod 256,
+ *                       streamed while the send buffer has room (no N-sized buffer)
+ *
+ * Framing: every response carries Content-Length. Persistent connections per RFC 9112 section 9.3
+ * (HTTP/1.1 keeps the connection unless "Connection: close"; HTTP/1.0 closes unless
+ * "Connection: keep-alive"). Pipelined requests are answered in order: while a response is being
+ * sent, further input waits (zero-copy, as received mbufs) in a bounded queue. Request bodies
+ * announced by Content-Length are read and dropped (bounded by HTTP_BODY_MAX); chunked request
+ * bodies are not supported (501 and close, as RFC 9112 section 6.1 allows).
+ *
+ * Errors: 400 malformed request line/header, missing or repeated Host in HTTP/1.1 (RFC 9112
+ * section 3.2), conflicting Content-Length; 404 unknown path; 405 (with Allow) other methods;
+ * 413 body too large; 414 request line longer than the header buffer; 431 header block longer
+ * than the header buffer; 501 Transfer-Encoding; 505 HTTP major version other than 1. After an
+ * error that loses the framing we answer with "Connection: close".
+ *
+ * Closing: when we close (Connection: close, errors) we half-close (FIN after the response) and
+ * keep reading and dropping until the peer closes or HTTP_LINGER_MS pass, so a client that has
+ * pipelined more requests does not get a RST that would destroy the response it has not read yet
+ * (RFC 9112 section 9.6). Idle connections are closed after HTTP_IDLE_MS.
+ */
 #include <errno.h>
-#include "service.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <sys/queue.h>
+#include "svc_common.h"
+
+#define HTTP_HDR_MAX   8192u	      /* request line + header fields */
+#define HTTP_IN_MAX    (256u * 1024u) /* pipelined input held while a response is in progress */
+#define HTTP_BODY_MAX  (1u << 20)     /* request body we read and drop */
+#define HTTP_BYTES_MAX (1ull << 40)   /* largest /bytes/N */
+#define HTTP_IDLE_MS   60000u	      /* idle keep-alive (or stalled) connection */
+#define HTTP_LINGER_MS 5000u	      /* half-closed, waiting for the peer's FIN */
+#define HTTP_RESP_MAX  1024u	      /* response header (+ small body) */
+
+struct http_state;
+
+struct http_conn {
+	TAILQ_ENTRY(http_conn) link;  /* state->conns, or state->dead once closed */
+	TAILQ_ENTRY(http_conn) tlink; /* state->lru (open) or state->linger (half-closed by us) */
+	struct http_state *st;
+	struct sp_conn *c; /* NULL once closed() ran */
+	uint64_t last;	   /* TSC of the last activity */
+	struct svc_mq in;  /* received, not yet parsed */
+	char *hdr;	   /* request being collected (allocated while needed) */
+	uint32_t hdr_len;
+	uint32_t line_len; /* non-CR bytes since the last LF */
+	bool first_line_done;
+	uint64_t body_skip; /* request body bytes still to drop */
+	/* response in progress */
+	bool busy;
+	bool close_after;
+	uint16_t rh_len, rh_off;
+	uint64_t body_len, body_off; /* pattern body (/bytes/N) */
+	bool peer_closed;
+	bool shut;    /* our FIN is queued; lingering */
+	bool closing; /* sp_tcp_close()/abort called */
+	bool aborted; /* sp_tcp_abort called */
+	char rh[HTTP_RESP_MAX];
+};
+
+TAILQ_HEAD(http_conn_list, http_conn);
+
+struct http_state {
+	struct sp_ctx *ctx;
+	struct sp_listener *l;
+	struct http_conn_list conns, dead, lru, linger;
+	uint64_t idle_tsc, linger_tsc;
+	time_t date_sec;
+	char date[64];
+	uint64_t requests, errors, aborts;
+	uint8_t pattern[SVC_PATTERN_PERIOD + SVC_PATTERN_CHUNK];
+};
+
+static const char http_page[] =
+	"<!DOCTYPE html>\n"
+	"<html><head><meta charset=\"utf-8\"><title>spindle</title></head>\n"
+	"<body><h1>spindle</h1>\n"
+	"<p>This page was served by spindle, a userspace TCP/IP stack on DPDK poll-mode "
+	"drivers.</p>\n"
+	"<p><a href=\"/bytes/1048576\">/bytes/1048576</a> returns 1 MiB of the test pattern "
+	"(byte i = (i * 7 + 13) mod 256).</p>\n"
+	"</body></html>\n";
+
+/* ---------------------------------------------------------------------------------------- */
+
+static void
+http_touch(struct http_conn *hc)
+{
+	struct http_state *st = hc->st;
+
+	hc->last = st->ctx->now;
+	if (hc->shut)
+		return; /* on the linger list: its deadline runs from the FIN */
+	TAILQ_REMOVE(&st->lru, hc, tlink);
+	TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
+}
+
+static void
+http_abort(struct http_conn *hc)
+{
+	if (hc->c == NULL || hc->aborted)
+		return;
+	hc->closing = true;
+	hc->aborted = true;
+	hc->st->aborts++;
+	sp_tcp_abort(hc->c);
+}
+
+static void
+http_close(struct http_conn *hc)
+{
+	if (hc->c == NULL || hc->closing)
+		return;
+	hc->closing = true;
+	sp_tcp_close(hc->c);
+}
+
+/*
+ * A deadline passed: close gracefully the first time, reset if it passes again (the peer
+ * neither closes nor acknowledges), so no connection is held forever.
+ */
+static void
+http_expire(struct http_conn *hc)
+{
+	if (hc->closing || hc->busy)
+		http_abort(hc);
+	else
+		http_close(hc);
+}
+
+static void
+http_drop_hdr(struct http_conn *hc)
+{
+	free(hc->hdr);
+	hc->hdr = NULL;
+	hc->hdr_len = 0;
+	hc->line_len = 0;
+	hc->first_line_done = false;
+}
+
+static const char *
+http_date(struct http_state *st)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (t != st->date_sec && gmtime_r(&t, &tm) != NULL) {
+		/* IMF-fixdate, RFC 9110 section 5.6.7 */
+		strftime(st->date, sizeof(st->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		st->date_sec = t;
+	}
+	return st->date;
+}
+
+/*
+ * Prepare a response: status line and header fields, plus @p body (small, copied) or, when
+ * @p pattern_len is set, a /bytes body streamed by http_pump().
+ */
+static void
+http_respond(struct http_conn *hc, int code, const char *reason, const char *ctype,
+	const char *body, size_t body_len, bool pattern, uint64_t pattern_len, bool head, bool keep,
+	bool http10, const char *extra)
+{
+	uint64_t clen = pattern ? pattern_len : body_len;
+	int n;
+
+	n = snprintf(hc->rh, sizeof(hc->rh),
+		"HTTP/1.1 %d %s\r\n"
+		"Server: spindle\r\n"
+		"Date: %s\r\n"
+		"Content-Type: %s\r\n"
+		"Content-Length: %" PRIu64 "\r\n"
+		"%s%s"
+		"\r\n",
+		code, reason, http_date(hc->st), ctype, clen,
+		!keep ? "Connection: close\r\n" : (http10 ? "Connection: keep-alive\r\n" : ""),
+		extra != NULL ? extra : "");
+	if (n < 0 || (size_t)n >= sizeof(hc->rh))
+		n = 0; /* cannot happen with our fixed strings; leaves an empty response */
+	if (!head && !pattern && body_len > 0 && (size_t)n + body_len <= sizeof(hc->rh)) {
+		memcpy(hc->rh + n, body, body_len);
+		n += (int)body_len;
+	}
+	hc->rh_len = (uint16_t)n;
+	hc->rh_off = 0;
+	hc->body_len = (pattern && !head) ? pattern_len : 0;
+	hc->body_off = 0;
+	hc->close_after = !keep;
+	hc->busy = true;
+	if (code >= 400)
+		hc->st->errors++;
+}
+
+static void
+http_error(struct http_conn *hc, int code, const char *reason, bool keep, const char *extra)
+{
+	char body[96];
+	int n;
+
+	n = snprintf(body, sizeof(body), "%d %s\n", code, reason);
+	if (n < 0)
+		n = 0;
+	http_respond(hc, code, reason, "text/plain; charset=utf-8", body, (size_t)n, false, 0,
+		false, keep, false, extra);
+}
+
+/* tchar of RFC 9110 section 5.6.2 */
+static bool
+http_tchar(char ch)
+{
+	unsigned char c = (unsigned char)ch;
+
+	if (c >= '0' && c <= '9')
+		return true;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* Does comma-separated list @p v (length @p len) hold token @p tok (case-insensitive)? */
+static bool
+http_list_has(const char *v, size_t len, const char *tok)
+{
+	size_t tl = strlen(tok), i = 0;
+
+	while (i < len) {
+		size_t s, e;
+
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < len && v[i] != ',')
+			i++;
+		e = i;
+		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e - s == tl && strncasecmp(v + s, tok, tl) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Parse 1..19 decimal digits (nothing else). */
+static int
+http_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * The collected request (hc->hdr, hc->hdr_len bytes, ending with the empty line) is complete:
+ * parse it and prepare the response.
+ */
+static void
+http_handle(struct http_conn *hc)
+{
+	char *p = hc->hdr, *end = hc->hdr + hc->hdr_len;
+	char *line, *eol, *sp1, *sp2, *target, *path;
+	size_t mlen, tlen, plen;
+	bool http10, head, get, conn_close = false, conn_keep = false, te = false, keep;
+	unsigned hosts = 0;
+	uint64_t clen = 0, n;
+	bool have_clen = false;
+	int ret;
+
+	hc->st->requests++;
+	/* request-line = method SP request-target SP HTTP-version (RFC 9112 section 3) */
+	line = p;
+	eol = memchr(line, '\n', (size_t)(end - line));
+	if (eol == NULL)
+		goto bad;
+	p = eol + 1;
+	if (eol > line && eol[-1] == '\r')
+		eol--;
+	*eol = '\0';
+	if (memchr(line, '\r', (size_t)(eol - line)) != NULL)
+		goto bad; /* bare CR */
+	sp1 = strchr(line, ' ');
+	if (sp1 == NULL)
+		goto bad;
+	sp2 = strchr(sp1 + 1, ' ');
+	if (sp2 == NULL || strchr(sp2 + 1, ' ') != NULL)
+		goto bad;
+	mlen = (size_t)(sp1 - line);
+	target = sp1 + 1;
+	tlen = (size_t)(sp2 - target);
+	if (mlen == 0 || tlen == 0)
+		goto bad;
+	for (n = 0; n < mlen; n++)
+		if (!http_tchar(line[n]))
+			goto bad;
+	for (n = 0; n < tlen; n++)
+		if ((unsigned char)target[n] <= 0x20 || (unsigned char)target[n] == 0x7f)
+			goto bad;
+	if (strlen(sp2 + 1) != 8 || strncmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
+		sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9')
+		goto bad;
+	if (sp2[6] != '1') {
+		http_error(hc, 505, "HTTP Version Not Supported", false, NULL);
+		return;
+	}
+	http10 = sp2[8] == '0';
+
+	/* header fields (RFC 9112 section 5) */
+	while (p < end) {
+		char *colon, *v, *ve;
+
+		line = p;
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (eol == NULL)
+			goto bad;
+		p = eol + 1;
+		if (eol > line && eol[-1] == '\r')
+			eol--;
+		if (eol == line)
+			break; /* the empty line ending the header section */
+		if (memchr(line, '\r', (size_t)(eol - line)) != NULL)
+			goto bad;
+		if (line[0] == ' ' || line[0] == '\t')
+			goto bad; /* obs-fold: RFC 9112 section 5.2 allows rejecting it */
+		colon = memchr(line, ':', (size_t)(eol - line));
+		if (colon == NULL || colon == line)
+			goto bad;
+		for (v = line; v < colon; v++)
+			if (!http_tchar(*v))
+				goto bad; /* includes whitespace before the colon (section 5.1) */
+		v = colon + 1;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		ve = eol;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+#define NAME_IS(s) \
+	((size_t)(colon - line) == sizeof(s) - 1 && strncasecmp(line, s, sizeof(s) - 1) == 0)
+		if (NAME_IS("host")) {
+			hosts++;
+		} else if (NAME_IS("content-length")) {
+			uint64_t v64;
+
+			if (http_parse_u64(v, (size_t)(ve - v), &v64) != 0)
+				goto bad;
+			if (have_clen && v64 != clen)
+				goto bad; /* section 6.3: conflicting lengths are unrecoverable */
+			clen = v64;
+			have_clen = true;
+		} else if (NAME_IS("transfer-encoding")) {
+			te = true;
+		} else if (NAME_IS("connection")) {
+			if (http_list_has(v, (size_t)(ve - v), "close"))
+				conn_close = true;
+			if (http_list_has(v, (size_t)(ve - v), "keep-alive"))
+				conn_keep = true;
+		}
+#undef NAME_IS
+	}
+
+	if (!http10 && hosts != 1)
+		goto bad; /* RFC 9112 section 3.2: exactly one Host in HTTP/1.1 */
+	if (te) {
+		http_error(hc, 501, "Not Implemented", false, NULL);
+		return;
+	}
+	if (clen > HTTP_BODY_MAX) {
+		http_error(hc, 413, "Content Too Large", false, NULL);
+		return;
+	}
+	hc->body_skip = clen;
+	keep = http10 ? (conn_keep && !conn_close) : !conn_close;
+
+	get = mlen == 3 && memcmp(hc->hdr, "GET", 3) == 0;
+	head = mlen == 4 && memcmp(hc->hdr, "HEAD", 4) == 0;
+	if (!get && !head) {
+		http_error(hc, 405, "Method Not Allowed", keep, "Allow: GET, HEAD\r\n");
+		return;
+	}
+
+	/* absolute-form (section 3.2.2): keep only the path */
+	path = target;
+	plen = tlen;
+	if (tlen > 7 && (strncasecmp(target, "http://", 7) == 0 ||
+				strncasecmp(target, "https://", 8) == 0)) {
+		char *a = strstr(target, "://") + 3;
+		char *slash = memchr(a, '/', (size_t)(target + tlen - a));
+
+		if (slash == NULL) {
+			path = (char *)(uintptr_t) "/";
+			plen = 1;
+		} else {
+			path = slash;
+			plen = (size_t)(target + tlen - slash);
+		}
+	}
+	if (path[0] != '/')
+		goto bad;
+	plen = strcspn(path, "?#") < plen ? strcspn(path, "?#") : plen;
+
+	if (plen == 1) {
+		http_respond(hc, 200, "OK", "text/html; charset=utf-8", http_page,
+			sizeof(http_page) - 1, false, 0, head, keep, http10, NULL);
+		return;
+	}
+	if (plen > 7 && strncmp(path, "/bytes/", 7) == 0) {
+		ret = http_parse_u64(path + 7, plen - 7, &n);
+		if (ret != 0) {
+			http_error(hc, 404, "Not Found", keep, NULL);
+			return;
+		}
+		if (n > HTTP_BYTES_MAX) {
+			http_error(hc, 400, "Bad Request", keep, NULL);
+			return;
+		}
+		http_respond(hc, 200, "OK", "application/octet-stream", NULL, 0, true, n, head,
+			keep, http10, NULL);
+		return;
+	}
+	http_error(hc, 404, "Not Found", keep, NULL);
+	return;
+bad:
+	/* The framing of what follows cannot be trusted: answer and close. */
+	hc->body_skip = 0;
+	http_error(hc, 400, "Bad Request", false, NULL);
+}
+
+/* Send what the send buffer takes of the response in progress. */
+static void
+http_pump(struct http_conn *hc)
+{
+	struct http_state *st = hc->st;
+	ssize_t n;
+	size_t want;
+
+	while (hc->busy && hc->c != NULL && !hc->closing) {
+		if (hc->rh_off < hc->rh_len) {
+			want = (size_t)(hc->rh_len - hc->rh_off);
+			n = sp_tcp_send(hc->c, hc->rh + hc->rh_off, want);
+			if (n < 0)
+				goto fail;
+			hc->rh_off = (uint16_t)(hc->rh_off + n);
+			if ((size_t)n < want)
+				return; /* writable resumes */
+			continue;
+		}
+		if (hc->body_off < hc->body_len) {
+			uint64_t left = hc->body_len - hc->body_off;
+
+			want = left < SVC_PATTERN_CHUNK ? (size_t)left : SVC_PATTERN_CHUNK;
+			n = sp_tcp_send(
+				hc->c, st->pattern + (hc->body_off % SVC_PATTERN_PERIOD), want);
+			if (n < 0)
+				goto fail;
+			hc->body_off += (uint64_t)n;
+			if ((size_t)n < want)
+				return;
+			continue;
+		}
+		/* Response complete: push its tail out now rather than waiting for Nagle. */
+		hc->busy = false;
+		sp_tcp_flush(hc->c);
+		if (hc->close_after && !hc->shut) {
+			hc->shut = true;
+			sp_tcp_shutdown(hc->c);
+			svc_mq_free(&hc->in);
+			http_drop_hdr(hc);
+			TAILQ_REMOVE(&st->lru, hc, tlink);
+			TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
+			hc->last = st->ctx->now;
+		}
+	}
+	return;
+fail:
+	http_abort(hc);
+}
+
+/* Drop @p n bytes from the front of the input queue. */
+static void
+http_in_adj(struct http_conn *hc, uint32_t n)
+{
+	struct rte_mbuf *m = hc->in.head;
+
+	rte_pktmbuf_adj(m, (uint16_t)n);
+	hc->in.bytes -= n;
+	if (m->data_len == 0)
+		rte_pktmbuf_free(svc_mq_pop(&hc->in));
+}
+
+/*
+ * Move input into the header buffer until the end of the header section.
+ * @return 1 complete, 0 need more input, -414 / -431 too long.
+ */
+static int
+http_collect(struct http_conn *hc)
+{
+	struct rte_mbuf *m;
+
+	while ((m = hc->in.head) != NULL) {
+		const char *d = rte_pktmbuf_mtod(m, const char *);
+		uint32_t len = m->data_len, i;
+
+		for (i = 0; i < len; i++) {
+			char ch = d[i];
+
+			/* RFC 9112 section 2.2: ignore empty lines before the request-line */
+			if (hc->hdr_len == 0 && (ch == '\r' || ch == '\n'))
+				continue;
+			if (hc->hdr == NULL) {
+				hc->hdr = malloc(HTTP_HDR_MAX + 1);
+				if (hc->hdr == NULL)
+					return -ENOMEM;
+			}
+			if (hc->hdr_len == HTTP_HDR_MAX) {
+				http_in_adj(hc, i);
+				return hc->first_line_done ? -431 : -414;
+			}
+			hc->hdr[hc->hdr_len++] = ch;
+			if (ch == '\n') {
+				if (hc->line_len == 0 && hc->first_line_done) {
+					http_in_adj(hc, i + 1);
+					hc->hdr[hc->hdr_len] = '\0';
+					return 1;
+				}
+				hc->first_line_done = true;
+				hc->line_len = 0;
+			} else if (ch != '\r') {
+				hc->line_len++;
+			}
+		}
+		http_in_adj(hc, len);
+	}
+	return 0;
+}
+
+/* Handle what input allows: drop bodies, parse requests, send responses, in order. */
+static void
+http_process(struct http_conn *hc)
+{
+	int r;
+
+	while (hc->c != NULL && !hc->closing) {
+		if (hc->busy) {
+			http_pump(hc);
+			if (hc->busy || hc->c == NULL || hc->closing)
+				return;
+			continue;
+		}
+		if (hc->shut) {
+			svc_mq_free(&hc->in); /* lingering: input is read and dropped */
+			break;
+		}
+		while (hc->body_skip > 0 && hc->in.head != NULL) {
+			uint32_t take = hc->in.head->data_len;
+
+			if (take > hc->body_skip)
+				take = (uint32_t)hc->body_skip;
+			hc->body_skip -= take;
+			http_in_adj(hc, take);
+		}
+		if (hc->body_skip > 0)
+			break;
+		r = http_collect(hc);
+		if (r == 0)
+			break;
+		if (r == -ENOMEM) {
+			http_abort(hc);
+			return;
+		}
+		if (r == -414)
+			http_error(hc, 414, "URI Too Long", false, NULL);
+		else if (r == -431)
+			http_error(hc, 431, "Request Header Fields Too Large", false, NULL);
+		else
+			http_handle(hc);
+		http_drop_hdr(hc);
+	}
+	/* The peer is done sending and every complete request has been answered. */
+	if (hc->c != NULL && !hc->closing && !hc->busy && hc->peer_closed)
+		http_close(hc);
+}
+
+static void
+http_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)c;
+	if (hc->closing || hc->shut) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	http_touch(hc);
+	svc_mq_push_chain(&hc->in, m);
+	if (hc->in.bytes > HTTP_IN_MAX) {
+		/* Pipelining far ahead of what it reads: holding more would be unbounded. */
+		SP_LOG(NOTICE, app, "http: %u bytes of unanswered pipelined input, aborting",
+			hc->in.bytes);
+		svc_mq_free(&hc->in);
+		http_abort(hc);
+		return;
+	}
+	if (!hc->busy)
+		http_process(hc);
+}
+
+static void
+http_writable(struct sp_conn *c, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)c;
+	http_touch(hc);
+	http_process(hc);
+}
+
+static void
+http_peer_closed(struct sp_conn *c, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)c;
+	hc->peer_closed = true;
+	http_process(hc);
+}
+
+static void
+http_closed(struct sp_conn *c, int err, void *arg)
+{
+	struct http_conn *hc = arg;
+	struct http_state *st = hc->st;
+
+	(void)c;
+	(void)err;
+	hc->c = NULL;
+	svc_mq_free(&hc->in);
+	http_drop_hdr(hc);
+	if (hc->shut)
+		TAILQ_REMOVE(&st->linger, hc, tlink);
+	else
+		TAILQ_REMOVE(&st->lru, hc, tlink);
+	TAILQ_REMOVE(&st->conns, hc, link);
+	TAILQ_INSERT_TAIL(&st->dead, hc, link);
+}
+
+static const struct sp_tcp_callbacks http_conn_cb = {
+	.recv = http_recv,
+	.writable = http_writable,
+	.peer_closed = http_peer_closed,
+	.closed = http_closed,
+};
 
 static int
-start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
+http_accepted(struct sp_conn *c, void *arg)
 {
-	return -ENOTSUP;
+	struct http_state *st = arg;
+	struct http_conn *hc;
+
+	hc = calloc(1, sizeof(*hc));
+	if (hc == NULL)
+		return -ENOMEM;
+	hc->st = st;
+	hc->c = c;
+	hc->last = st->ctx->now;
+	TAILQ_INSERT_TAIL(&st->conns, hc, link);
+	TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
+	sp_tcp_set_callbacks(c, &http_conn_cb, hc);
+	return 0;
+}
+
+static const struct sp_tcp_callbacks http_listen_cb = {
+	.accepted = http_accepted,
+};
+
+static void
+http_free_dead(struct http_state *st)
+{
+	struct http_conn *hc;
+
+	while ((hc = TAILQ_FIRST(&st->dead)) != NULL) {
+		TAILQ_REMOVE(&st->dead, hc, link);
+		free(hc);
+	}
+}
+
+static int
+http_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
+{
+	struct sp_listen_opts o = {0};
+	struct http_state *st;
+	int ret;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return -ENOMEM;
+	st->ctx = ctx;
+	TAILQ_INIT(&st->conns);
+	TAILQ_INIT(&st->dead);
+	TAILQ_INIT(&st->lru);
+	TAILQ_INIT(&st->linger);
+	st->idle_tsc = svc_ms_to_tsc(ctx, HTTP_IDLE_MS);
+	st->linger_tsc = svc_ms_to_tsc(ctx, HTTP_LINGER_MS);
+	svc_pattern_fill(st->pattern);
+	o.ip = cfg->ip;
+	o.port = cfg->port;
+	o.cb = &http_listen_cb;
+	o.arg = st;
+	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
+	/* Nagle stays on: header and body coalesce; each response ends with sp_tcp_flush(). */
+	o.nodelay = false;
+	ret = sp_tcp_listen(ctx, &o, &st->l);
+	if (ret < 0) {
+		free(st);
+		return ret;
+	}
+	*state = st;
+	return 0;
+}
+
+static void
+http_poll(struct sp_ctx *ctx, void *state)
+{
+	struct http_state *st = state;
+	struct http_conn *hc;
+
+	http_free_dead(st);
+	/* Both lists are in deadline order: only their heads need looking at. */
+	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && ctx->now - hc->last > st->linger_tsc) {
+		TAILQ_REMOVE(&st->linger, hc, tlink);
+		TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
+		hc->last = ctx->now;
+		http_expire(hc);
+	}
+	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && ctx->now - hc->last > st->idle_tsc) {
+		TAILQ_REMOVE(&st->lru, hc, tlink);
+		TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
+		hc->last = ctx->now;
+		http_expire(hc); /* idle keep-alive, or the peer stopped reading a response */
+	}
+	http_free_dead(st);
+}
+
+static void
+http_stop(struct sp_ctx *ctx, void *state)
+{
+	struct http_state *st = state;
+	struct http_conn *hc;
+
+	if (st->l != NULL)
+		sp_tcp_unlisten(ctx, st->l);
+	while ((hc = TAILQ_FIRST(&st->conns)) != NULL) {
+		TAILQ_REMOVE(&st->conns, hc, link);
+		if (hc->c != NULL) {
+			sp_tcp_set_callbacks(hc->c, &svc_orphan_cb, NULL);
+			sp_tcp_abort(hc->c);
+		}
+		svc_mq_free(&hc->in);
+		free(hc->hdr);
+		free(hc);
+	}
+	http_free_dead(st);
+	SP_LOG(INFO, app,
+		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64 " aborted",
+		ctx->lcore_id, st->requests, st->errors, st->aborts);
+	free(st);
 }
 
 const struct sp_service_ops sp_service_http = {
 	.type = "http",
-	.start = start,
+	.client = false,
+	.default_port = 80,
+	.start = http_start,
+	.poll = http_poll,
+	.stop = http_stop,
 };
