@@ -519,7 +519,9 @@ parse_neigh(struct parser *ps, const char *sec, const char *key, const char *val
 		uint32_t ip;
 
 		if (len >= sizeof(item))
-			len = sizeof(item) - 1; /* still reported below, whole */
+			return PFAIL(ps,
+				"[%s] %s: '%.*s' is not a neighbour (a.b.c.d aa:bb:cc:dd:ee:ff)",
+				sec, key, (int)len, s);
 		trim_copy(item, sizeof(item), s, len);
 		if (item[0] == '\0')
 			return PFAIL(ps, "[%s] %s: empty element in '%s'", sec, key, val);
