@@ -34,7 +34,7 @@
 #include "sp_config.h"
 #include "sp_ctx.h"
 
-/* Longest line rte_cfgfile_load() accepts: its buffer is CFG_NAME_LEN + CFG_VALUE_LEN + 4. */
+/* Longest line rte_cfgfile_load() accepts (322): its fgets buffer is CFG_NAME_LEN + CFG_VALUE_LEN + 4. */
 #define LINE_MAX_CHARS	(CFG_NAME_LEN + CFG_VALUE_LEN + 2)
 #define OVERRIDE_SOURCE "--set"
 
@@ -1241,9 +1241,9 @@ lint_file(FILE *f, const char *src, char *err, size_t errlen)
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		else if (len >= LINE_MAX_CHARS)
+		else if (len > LINE_MAX_CHARS)
 			return fail(err, errlen, src, "line %u: longer than %d characters", lineno,
-				LINE_MAX_CHARS - 1);
+				LINE_MAX_CHARS);
 		/* rte_cfgfile: the comment character ends the line unless escaped with '\'. */
 		c = strchr(line, CFG_DEFAULT_COMMENT_CHARACTER);
 		if (c != NULL && (c == line || c[-1] != '\\'))

@@ -570,7 +570,13 @@ test_errors_syntax(void **state)
 		char text[1024];
 
 		snprintf(text, sizeof(text), PORT0 "mac = %0400d\n", 0);
-		EXPECT_ERROR(text, "line 4", "longer than");
+		EXPECT_ERROR(text, "line 4: longer than 322 characters");
+		/* 322 characters is the limit rte_cfgfile accepts (a comment keeps the value short) */
+		snprintf(text, sizeof(text), PORT0 "mtu = 1500 ;%0310d\n", 0);
+		assert_int_equal(strlen(strrchr(text, 'm')) - 1, 322);
+		assert_parses(text);
+		snprintf(text, sizeof(text), PORT0 "mtu = 1500 ;%0311d\n", 0);
+		EXPECT_ERROR(text, "line 4: longer than 322 characters");
 		snprintf(text, sizeof(text), PORT0 "vdev = net_tap0,iface=%0280d\n", 0);
 		EXPECT_ERROR(text, "line 4", "value longer than 255");
 	}
