@@ -340,8 +340,8 @@ lg_report(struct lg_state *st)
 	double lmax = (double)st->lat_max * 1e6 / (double)st->ctx->hz;
 	char ipb[16];
 
-	if (secs <= 0)
-		secs = 1e-9;
+	if (secs <= 0 || end < st->t_start)
+		secs = 1e-9; /* ctx->now of a callback can precede the rdtsc() taken at start */
 	snprintf(ipb, sizeof(ipb), "%u.%u.%u.%u", st->ip >> 24, (st->ip >> 16) & 0xff,
 		(st->ip >> 8) & 0xff, st->ip & 0xff);
 	printf("loadgen %s: %s to %s:%u, %u connections (%u connected, %u failed), %.3f s\n",

@@ -1,0 +1,1042 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Built-in services against a fake TCP API. The services use only sp_api.h, so this binary links
+ * them with a fake implementation of that API (no libspindle): each fake connection records what
+ * the service sent, has a send-buffer space the test controls, and records shutdown/close/abort.
+ * The tests feed bytes in arbitrary segmentations and check the bytes out: HTTP framing,
+ * pipelining, errors, the /bytes pattern under back-pressure, echo's backlog, chargen's lines,
+ * fetch's response parser (Content-Length, chunked, close-delimited) and loadgen's accounting.
+ * Real mbufs from a real mempool: every test ends by checking that all of them came back.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "service.h"
+
+/* ------------------------------------------------------------------ fake API */
+
+int sp_logtype_app;
+
+struct sp_conn {
+	const struct sp_tcp_callbacks *cb;
+	void *arg;
+	size_t space; /* send buffer room */
+	char *out;    /* everything sent */
+	size_t out_len, out_cap;
+	bool shut, closed_called, aborted, gone;
+	unsigned flushes;
+	bool nodelay;
+	struct sp_connect_opts copts;
+};
+
+struct sp_listener {
+	struct sp_listen_opts o;
+};
+
+static struct rte_mempool *pool;
+static struct sp_listener the_listener;
+static bool listening;
+#define MAX_FAKE_CONNS 64
+static struct sp_conn *connects[MAX_FAKE_CONNS];
+static unsigned n_connects;
+
+static void
+out_append(struct sp_conn *c, const void *d, size_t n)
+{
+	if (c->out_len + n > c->out_cap) {
+		c->out_cap = (c->out_len + n) * 2 + 1024;
+		c->out = realloc(c->out, c->out_cap);
+		assert_non_null(c->out);
+	}
+	memcpy(c->out + c->out_len, d, n);
+	c->out_len += n;
+}
+
+int
+sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_listener **out)
+{
+	(void)ctx;
+	the_listener.o = *o;
+	listening = true;
+	*out = &the_listener;
+	return 0;
+}
+
+void
+sp_tcp_unlisten(struct sp_ctx *ctx, struct sp_listener *l)
+{
+	(void)ctx;
+	assert_ptr_equal(l, &the_listener);
+	listening = false;
+}
+
+int
+sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_conn **out)
+{
+	struct sp_conn *c;
+
+	(void)ctx;
+	if (n_connects == MAX_FAKE_CONNS)
+		return -EADDRNOTAVAIL;
+	c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	c->cb = o->cb;
+	c->arg = o->arg;
+	c->copts = *o;
+	c->space = 1 << 20;
+	connects[n_connects++] = c;
+	*out = c;
+	return 0;
+}
+
+void
+sp_tcp_set_callbacks(struct sp_conn *c, const struct sp_tcp_callbacks *cb, void *arg)
+{
+	c->cb = cb;
+	c->arg = arg;
+}
+
+void *
+sp_tcp_get_arg(const struct sp_conn *c)
+{
+	return c->arg;
+}
+
+ssize_t
+sp_tcp_send(struct sp_conn *c, const void *buf, size_t len)
+{
+	size_t n = len < c->space ? len : c->space;
+
+	assert_false(c->gone);
+	if (c->shut || c->aborted)
+		return -EPIPE;
+	out_append(c, buf, n);
+	c->space -= n;
+	return (ssize_t)n;
+}
+
+int
+sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m)
+{
+	struct rte_mbuf *s;
+
+	assert_false(c->gone);
+	if (c->shut || c->aborted)
+		return -EPIPE;
+	if (m->pkt_len > c->space)
+		return -ENOBUFS;
+	for (s = m; s != NULL; s = s->next)
+		out_append(c, rte_pktmbuf_mtod(s, void *), s->data_len);
+	c->space -= m->pkt_len;
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+size_t
+sp_tcp_send_space(const struct sp_conn *c)
+{
+	return c->space;
+}
+
+void
+sp_tcp_flush(struct sp_conn *c)
+{
+	c->flushes++;
+}
+
+void
+sp_tcp_set_nodelay(struct sp_conn *c, bool on)
+{
+	c->nodelay = on;
+}
+
+int
+sp_tcp_shutdown(struct sp_conn *c)
+{
+	c->shut = true;
+	return 0;
+}
+
+int
+sp_tcp_close(struct sp_conn *c)
+{
+	c->shut = true;
+	c->closed_called = true;
+	return 0;
+}
+
+/* Like a real stack may: abort reports closed() synchronously. */
+void
+sp_tcp_abort(struct sp_conn *c)
+{
+	c->aborted = true;
+	if (c->cb != NULL && c->cb->closed != NULL && !c->gone) {
+		c->gone = true;
+		c->cb->closed(c, -ECONNABORTED, c->arg);
+	}
+	c->gone = true;
+}
+
+void
+sp_tcp_get_info(const struct sp_conn *c, struct sp_tcp_info *info)
+{
+	(void)c;
+	memset(info, 0, sizeof(*info));
+}
+
+void
+sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg)
+{
+	(void)ctx;
+	(void)fn;
+	(void)arg;
+}
+
+int
+sp_parse_ipv4(const char *s, uint32_t *ip)
+{
+	unsigned a, b, c, d;
+	char extra;
+
+	if (sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a > 255 || b > 255 ||
+		c > 255 || d > 255)
+		return -EINVAL;
+	*ip = a << 24 | b << 16 | c << 8 | d;
+	return 0;
+}
+
+const char *
+sp_version(void)
+{
+	return "test";
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static struct sp_ctx *ctx;
+
+static void
+conn_free(struct sp_conn *c)
+{
+	free(c->out);
+	free(c);
+}
+
+/* The peer's side of a passive connection: accept it through the listener. */
+static struct sp_conn *
+peer_connect(void)
+{
+	struct sp_conn *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	assert_true(listening);
+	c->space = 1 << 20;
+	assert_int_equal(the_listener.o.cb->accepted(c, the_listener.o.arg), 0);
+	return c;
+}
+
+/* Deliver @p len bytes as one chain of segments of @p seg bytes. */
+static void
+peer_send(struct sp_conn *c, const void *data, size_t len, size_t seg)
+{
+	struct rte_mbuf *head = NULL, *tail = NULL;
+	const char *d = data;
+	size_t off = 0;
+
+	if (len == 0)
+		return;
+	while (off < len) {
+		size_t n = len - off < seg ? len - off : seg;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		char *p;
+
+		assert_non_null(m);
+		p = rte_pktmbuf_append(m, (uint16_t)n);
+		assert_non_null(p);
+		memcpy(p, d + off, n);
+		if (head == NULL) {
+			head = m;
+		} else {
+			tail->next = m;
+			head->nb_segs++;
+			head->pkt_len += m->pkt_len;
+		}
+		tail = m;
+		off += n;
+	}
+	c->cb->recv(c, head, c->arg);
+}
+
+/* Deliver as separate recv calls of @p seg bytes each. */
+static void
+peer_send_split(struct sp_conn *c, const char *s, size_t seg)
+{
+	size_t len = strlen(s), off;
+
+	for (off = 0; off < len && !c->gone; off += seg)
+		peer_send(c, s + off, len - off < seg ? len - off : seg, seg);
+}
+
+static void
+peer_read_all(struct sp_conn *c, size_t more)
+{
+	c->space += more;
+	if (c->cb->writable != NULL && !c->gone)
+		c->cb->writable(c, c->arg);
+}
+
+static void
+stack_closed(struct sp_conn *c, int err)
+{
+	if (!c->gone) {
+		c->gone = true;
+		c->cb->closed(c, err, c->arg);
+	}
+}
+
+static void
+poll_svc(const struct sp_service_ops *ops, void *st)
+{
+	if (ops->poll != NULL)
+		ops->poll(ctx, st);
+}
+
+static void
+assert_no_leak(void)
+{
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+}
+
+static struct sp_service_cfg
+svc_cfg(const char *type, uint16_t port)
+{
+	struct sp_service_cfg cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.name, sizeof(cfg.name), "%s", type);
+	snprintf(cfg.type, sizeof(cfg.type), "%s", type);
+	cfg.port = port;
+	return cfg;
+}
+
+static uint8_t
+pattern(uint64_t i)
+{
+	return (uint8_t)((i * 7 + 13) & 0xff);
+}
+
+/* ------------------------------------------------------------------ registry */
+
+static void
+test_registry(void **s)
+{
+	(void)s;
+	assert_ptr_equal(sp_service_find("echo"), &sp_service_echo);
+	assert_ptr_equal(sp_service_find("loadgen"), &sp_service_loadgen);
+	assert_null(sp_service_find("gopher"));
+	assert_true(sp_service_fetch.client);
+	assert_false(sp_service_http.client);
+	assert_int_equal(sp_service_http.default_port, 80);
+	assert_int_equal(sp_service_chargen.default_port, 19);
+}
+
+/* ------------------------------------------------------------------ echo */
+
+static void
+test_echo_backpressure(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	const struct sp_service_ops *ops = &sp_service_echo;
+	static char data[100000];
+	struct sp_conn *c;
+	void *st;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 31);
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	assert_true(the_listener.o.nodelay);
+	c = peer_connect();
+	c->space = 5000; /* the send buffer takes only part of it */
+	peer_send(c, data, 30000, 1448);
+	assert_int_equal(c->out_len, 5000 - 5000 % 1448 > 0 ? (5000 / 1448) * 1448 : 0);
+	peer_send(c, data + 30000, sizeof(data) - 30000, 1448);
+	/* the peer reads: everything comes back in order, zero-copy */
+	while (c->out_len < sizeof(data)) {
+		size_t before = c->out_len;
+
+		peer_read_all(c, 7000);
+		assert_true(c->out_len > before);
+	}
+	assert_memory_equal(c->out, data, sizeof(data));
+	assert_false(c->closed_called);
+	c->cb->peer_closed(c, c->arg);
+	assert_true(c->closed_called);
+	stack_closed(c, 0);
+	poll_svc(ops, st);
+	ops->stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+static void
+test_echo_fin_after_backlog(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	const struct sp_service_ops *ops = &sp_service_echo;
+	char data[4000];
+	struct sp_conn *c;
+	void *st;
+
+	(void)s;
+	memset(data, 'e', sizeof(data));
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	c = peer_connect();
+	c->space = 0;
+	peer_send(c, data, sizeof(data), 1000);
+	c->cb->peer_closed(c, c->arg);
+	/* the FIN waits until the echo of everything before it is queued */
+	assert_false(c->closed_called);
+	peer_read_all(c, 4000);
+	assert_int_equal(c->out_len, 4000);
+	assert_true(c->closed_called);
+	stack_closed(c, 0);
+	ops->stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+static void
+test_echo_backlog_bound(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	const struct sp_service_ops *ops = &sp_service_echo;
+	static char data[65536];
+	struct sp_conn *c;
+	void *st;
+	int i;
+
+	(void)s;
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	c = peer_connect();
+	c->space = 0; /* the peer never reads */
+	for (i = 0; i < 200 && !c->gone; i++)
+		peer_send(c, data, sizeof(data), 2048);
+	assert_true(c->aborted);
+	assert_true(i * sizeof(data) <= (4u << 20) + 2 * sizeof(data));
+	poll_svc(ops, st);
+	ops->stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+static void
+test_echo_stop_aborts(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	const struct sp_service_ops *ops = &sp_service_echo;
+	struct sp_conn *c;
+	void *st;
+
+	(void)s;
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	c = peer_connect();
+	c->space = 0;
+	peer_send(c, "held", 4, 4);
+	ops->stop(ctx, st);
+	assert_true(c->aborted);
+	assert_false(listening);
+	conn_free(c);
+	assert_no_leak();
+}
+
+/* ------------------------------------------------------------------ discard, chargen */
+
+static void
+test_discard(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("discard", 9);
+	const struct sp_service_ops *ops = &sp_service_discard;
+	static char data[50000];
+	struct sp_conn *c;
+	void *st;
+
+	(void)s;
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	c = peer_connect();
+	peer_send(c, data, sizeof(data), 1448);
+	assert_int_equal(c->out_len, 0);
+	assert_false(c->closed_called);
+	c->cb->peer_closed(c, c->arg);
+	assert_true(c->closed_called);
+	stack_closed(c, 0);
+	ops->stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+static void
+test_chargen(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("chargen", 19);
+	const struct sp_service_ops *ops = &sp_service_chargen;
+	struct sp_conn *c;
+	char line[75];
+	void *st;
+	size_t k;
+	int j;
+
+	(void)s;
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	c = calloc(1, sizeof(*c));
+	c->space = 100;
+	assert_int_equal(the_listener.o.cb->accepted(c, the_listener.o.arg), 0);
+	assert_int_equal(c->out_len, 100);
+	peer_read_all(c, 20000);
+	assert_int_equal(c->out_len, 20100);
+	/* RFC 864: line k is 72 characters starting at printable character k mod 95, then CRLF */
+	for (k = 0; k < 20100 / 74; k++) {
+		for (j = 0; j < 72; j++)
+			line[j] = (char)(' ' + (k + (size_t)j) % 95);
+		line[72] = '\r';
+		line[73] = '\n';
+		assert_memory_equal(c->out + k * 74, line, 74);
+	}
+	peer_send(c, "ignored", 7, 7);
+	c->cb->peer_closed(c, c->arg);
+	assert_true(c->closed_called);
+	stack_closed(c, 0);
+	ops->stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+/* ------------------------------------------------------------------ http */
+
+struct http_resp {
+	int code;
+	char headers[2048];
+	long clen;
+	const char *body;
+	size_t len; /* whole response */
+};
+
+/* Parse one response at @p p (Content-Length framing). @return 0 or -1 if incomplete. */
+static int
+http_parse_resp(const char *p, size_t avail, bool head, struct http_resp *r)
+{
+	const char *eoh = NULL, *cl;
+	size_t i, hl;
+
+	for (i = 0; i + 3 < avail; i++)
+		if (memcmp(p + i, "\r\n\r\n", 4) == 0) {
+			eoh = p + i + 4;
+			break;
+		}
+	if (eoh == NULL)
+		return -1;
+	hl = (size_t)(eoh - p);
+	assert_true(hl < sizeof(r->headers));
+	memcpy(r->headers, p, hl);
+	r->headers[hl] = '\0';
+	assert_int_equal(sscanf(r->headers, "HTTP/1.1 %d", &r->code), 1);
+	cl = strcasestr(r->headers, "\r\nContent-Length: ");
+	assert_non_null(cl);
+	r->clen = strtol(cl + 18, NULL, 10);
+	r->body = eoh;
+	r->len = hl + (head ? 0 : (size_t)r->clen);
+	return r->len <= avail ? 0 : -1;
+}
+
+static void *http_st;
+
+static struct sp_conn *
+http_conn(void)
+{
+	struct sp_service_cfg cfg = svc_cfg("http", 80);
+
+	assert_int_equal(sp_service_http.start(ctx, &cfg, &http_st), 0);
+	return peer_connect();
+}
+
+static void
+http_done(struct sp_conn *c)
+{
+	stack_closed(c, 0);
+	poll_svc(&sp_service_http, http_st);
+	sp_service_http.stop(ctx, http_st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+static void
+test_http_keepalive_pipelined(void **s)
+{
+	const char *reqs = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "HEAD / HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\n\r\n"
+			   "GET /bytes/10 HTTP/1.1\r\nhost: x\r\n\r\n";
+	struct http_resp a, b, d;
+	struct sp_conn *c = http_conn();
+	size_t i;
+
+	(void)s;
+	/* byte by byte: every parser state meets a segment boundary */
+	peer_send_split(c, reqs, 1);
+	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &a), 0);
+	assert_int_equal(a.code, 200);
+	assert_non_null(strstr(a.headers, "Content-Type: text/html"));
+	assert_null(strcasestr(a.headers, "Connection: close"));
+	assert_non_null(strstr(a.body, "spindle"));
+	assert_int_equal(http_parse_resp(c->out + a.len, c->out_len - a.len, true, &b), 0);
+	assert_int_equal(b.code, 200);
+	assert_int_equal(b.clen, a.clen); /* HEAD: same length, no body */
+	assert_int_equal(
+		http_parse_resp(c->out + a.len + b.len, c->out_len - a.len - b.len, false, &d), 0);
+	assert_int_equal(d.clen, 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal((uint8_t)d.body[i], pattern(i));
+	assert_int_equal(a.len + b.len + d.len, c->out_len);
+	assert_false(c->shut);
+	assert_true(c->flushes >= 3);
+	http_done(c);
+}
+
+static void
+test_http_bytes_streamed(void **s)
+{
+	const uint64_t n = 3000000; /* several chunks, odd size */
+	struct sp_conn *c = http_conn();
+	struct http_resp r;
+	uint64_t i;
+
+	(void)s;
+	c->space = 1000;
+	peer_send_split(
+		c, "GET /bytes/3000000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 17);
+	assert_int_equal(c->out_len, 1000);
+	while (!c->shut) {
+		size_t before = c->out_len;
+
+		peer_read_all(c, 77777);
+		assert_true(c->out_len > before);
+	}
+	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &r), 0);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.clen, (long)n);
+	assert_non_null(strstr(r.headers, "Connection: close"));
+	assert_int_equal(r.len, c->out_len);
+	for (i = 0; i < n; i++)
+		if ((uint8_t)r.body[i] != pattern(i))
+			fail_msg("byte %" PRIu64 " differs", i);
+	/* lingering: more input is dropped, the peer's FIN completes the close */
+	peer_send(c, "GET / HTTP/1.1\r\n\r\n", 18, 18);
+	assert_int_equal(c->out_len, r.len);
+	c->cb->peer_closed(c, c->arg);
+	assert_true(c->closed_called);
+	http_done(c);
+}
+
+static void
+expect_one(const char *req, int code, bool closes, const char *hdr)
+{
+	struct sp_conn *c = http_conn();
+	struct http_resp r;
+
+	peer_send_split(c, req, 5);
+	if (http_parse_resp(c->out, c->out_len, false, &r) != 0)
+		fail_msg("no complete response to %s", req);
+	if (r.code != code)
+		fail_msg("%d instead of %d for %s", r.code, code, req);
+	assert_int_equal(c->shut, closes);
+	if (closes)
+		assert_non_null(strstr(r.headers, "Connection: close"));
+	if (hdr != NULL)
+		assert_non_null(strstr(r.headers, hdr));
+	http_done(c);
+}
+
+static void
+test_http_errors(void **s)
+{
+	(void)s;
+	expect_one("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, false, NULL);
+	expect_one("GET /bytes/abc HTTP/1.1\r\nHost: x\r\n\r\n", 404, false, NULL);
+	expect_one("GET /bytes/1099511627777 HTTP/1.1\r\nHost: x\r\n\r\n", 400, false, NULL);
+	expect_one("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", 405, false,
+		"Allow: GET, HEAD");
+	expect_one("GET / HTTP/1.1\r\n\r\n", 400, true, NULL); /* no Host */
+	expect_one("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, true, NULL);
+	expect_one("GET /  HTTP/1.1\r\nHost: x\r\n\r\n", 400, true, NULL); /* two spaces */
+	expect_one("GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, true, NULL); /* space before : */
+	expect_one("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400, true, NULL);
+	expect_one("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, true, NULL);
+	expect_one("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		400, true, NULL);
+	expect_one(
+		"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501, true, NULL);
+	expect_one("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", 413, true, NULL);
+	expect_one("GARBAGE\r\n\r\n", 400, true, NULL);
+	expect_one("GET / HTTP/1.0\r\n\r\n", 200, true, NULL); /* 1.0 closes */
+	expect_one("GET http://x/bytes/5?q=1 HTTP/1.1\r\nHost: x\r\n\r\n", 200, false, NULL);
+	expect_one("\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n", 200,
+		true, NULL);
+}
+
+static void
+test_http_10_keepalive_and_body_skip(void **s)
+{
+	const char *req = "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\nContent-Length: 5\r\n\r\n"
+			  "XXXXX"
+			  "GET /bytes/1 HTTP/1.1\r\nHost: y\r\n\r\n";
+	struct sp_conn *c = http_conn();
+	struct http_resp a, b;
+
+	(void)s;
+	peer_send_split(c, req, 3);
+	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &a), 0);
+	assert_non_null(strstr(a.headers, "Connection: keep-alive"));
+	assert_int_equal(http_parse_resp(c->out + a.len, c->out_len - a.len, false, &b), 0);
+	assert_int_equal(b.clen, 1);
+	assert_false(c->shut);
+	/* a half-close from the peer after its requests: answered, then closed */
+	c->cb->peer_closed(c, c->arg);
+	assert_true(c->closed_called);
+	http_done(c);
+}
+
+static void
+test_http_oversized_headers(void **s)
+{
+	static char req[20000];
+	struct sp_conn *c = http_conn();
+	struct http_resp r;
+	size_t n;
+
+	(void)s;
+	n = (size_t)snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	memset(req + n, 'a', 10000);
+	memcpy(req + n + 10000, "\r\n\r\n", 5);
+	peer_send(c, req, strlen(req), 1448);
+	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &r), 0);
+	assert_int_equal(r.code, 431);
+	assert_true(c->shut);
+	http_done(c);
+
+	c = http_conn();
+	memcpy(req, "GET /", 5);
+	memset(req + 5, 'b', 9000);
+	memcpy(req + 9005, " HTTP/1.1\r\n\r\n", 14);
+	peer_send(c, req, strlen(req), 1448);
+	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &r), 0);
+	assert_int_equal(r.code, 414);
+	http_done(c);
+}
+
+static void
+test_http_pipeline_bound(void **s)
+{
+	static char junk[65536];
+	struct sp_conn *c = http_conn();
+	int i;
+
+	(void)s;
+	c->space = 10; /* a response stays in progress */
+	peer_send_split(c, "GET /bytes/100000 HTTP/1.1\r\nHost: x\r\n\r\n", 64);
+	memset(junk, 'G', sizeof(junk));
+	for (i = 0; i < 10 && !c->gone; i++)
+		peer_send(c, junk, sizeof(junk), 1448);
+	assert_true(c->aborted); /* 256 KiB of unanswered input: bounded */
+	http_done(c);
+}
+
+/* ------------------------------------------------------------------ fetch */
+
+static char tmpfile_path[64];
+
+static struct sp_conn *
+fetch_begin(const char *url, void **st)
+{
+	struct sp_service_cfg cfg = svc_cfg("fetch", 0);
+	struct sp_conn *c;
+
+	snprintf(cfg.url, sizeof(cfg.url), "%s", url);
+	snprintf(tmpfile_path, sizeof(tmpfile_path), "/tmp/sp-test-fetch-%d", (int)getpid());
+	snprintf(cfg.output, sizeof(cfg.output), "%s", tmpfile_path);
+	n_connects = 0;
+	assert_int_equal(sp_service_fetch.start(ctx, &cfg, st), 0);
+	assert_int_equal(n_connects, 1);
+	c = connects[0];
+	c->cb->connected(c, c->arg);
+	return c;
+}
+
+static size_t
+read_tmp(char *buf, size_t cap)
+{
+	FILE *f = fopen(tmpfile_path, "rb");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	unlink(tmpfile_path);
+	return n;
+}
+
+static void
+fetch_end(struct sp_conn *c, void *st, int want_status)
+{
+	if (!c->gone)
+		stack_closed(c, 0);
+	poll_svc(&sp_service_fetch, st);
+	assert_true(sp_service_fetch.done(st));
+	assert_int_equal(sp_service_fetch.status(st), want_status);
+	sp_service_fetch.stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
+static void
+test_fetch_content_length(void **s)
+{
+	void *st;
+	struct sp_conn *c = fetch_begin("http://198.18.0.1:8080/dir/file.bin", &st);
+	char buf[256];
+	size_t n;
+
+	(void)s;
+	assert_int_equal(c->copts.dst_ip, (198u << 24) | (18u << 16) | 1u);
+	assert_int_equal(c->copts.dst_port, 8080);
+	c->out[c->out_len] = '\0';
+	assert_non_null(strstr(c->out, "GET /dir/file.bin HTTP/1.1\r\n"));
+	assert_non_null(strstr(c->out, "Host: 198.18.0.1:8080\r\n"));
+	assert_false(sp_service_fetch.done(st));
+	peer_send_split(c,
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11"
+		"\r\n\r\nhello world",
+		4);
+	assert_true(c->closed_called);
+	fetch_end(c, st, 0);
+	n = read_tmp(buf, sizeof(buf));
+	assert_int_equal(n, 11);
+	assert_memory_equal(buf, "hello world", 11);
+}
+
+static void
+test_fetch_chunked(void **s)
+{
+	void *st;
+	struct sp_conn *c = fetch_begin("http://10.0.0.1/", &st);
+	const char *resp =
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n";
+	char buf[64];
+	size_t n, seg;
+
+	(void)s;
+	for (seg = 1; seg <= 7; seg += 6) {
+		if (seg != 1)
+			c = fetch_begin("http://10.0.0.1/", &st);
+		peer_send_split(c, resp, seg);
+		fetch_end(c, st, 0);
+		n = read_tmp(buf, sizeof(buf));
+		assert_int_equal(n, 16);
+		assert_memory_equal(buf, "hello 0123456789", 16);
+	}
+}
+
+static void
+test_fetch_close_delimited_and_failures(void **s)
+{
+	void *st;
+	struct sp_conn *c;
+	char buf[64];
+
+	(void)s;
+	/* close-delimited: complete at the FIN */
+	c = fetch_begin("http://10.0.0.1/x", &st);
+	peer_send_split(c, "HTTP/1.0 200 OK\r\n\r\nabcdef", 3);
+	assert_false(c->closed_called);
+	c->cb->peer_closed(c, c->arg);
+	fetch_end(c, st, 0);
+	assert_int_equal(read_tmp(buf, sizeof(buf)), 6);
+
+	/* truncated Content-Length body: failure */
+	c = fetch_begin("http://10.0.0.1/x", &st);
+	peer_send_split(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", 50);
+	c->cb->peer_closed(c, c->arg);
+	fetch_end(c, st, 1);
+	read_tmp(buf, sizeof(buf));
+
+	/* 404: the body is saved but the status says failure */
+	c = fetch_begin("http://10.0.0.1/x", &st);
+	peer_send_split(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno", 50);
+	fetch_end(c, st, 1);
+	read_tmp(buf, sizeof(buf));
+
+	/* refused */
+	c = fetch_begin("http://10.0.0.1/x", &st);
+	stack_closed(c, -ECONNREFUSED);
+	fetch_end(c, st, 1);
+	read_tmp(buf, sizeof(buf));
+
+	/* reset mid-body */
+	c = fetch_begin("http://10.0.0.1/x", &st);
+	peer_send_split(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", 50);
+	stack_closed(c, -ECONNRESET);
+	fetch_end(c, st, 1);
+	read_tmp(buf, sizeof(buf));
+
+	/* garbage status line */
+	c = fetch_begin("http://10.0.0.1/x", &st);
+	peer_send_split(c, "SSH-2.0-OpenSSH\r\n\r\n", 50);
+	assert_true(c->aborted);
+	fetch_end(c, st, 1);
+	read_tmp(buf, sizeof(buf));
+}
+
+/* ------------------------------------------------------------------ loadgen */
+
+static void
+test_loadgen_rr(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("loadgen", 7);
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	char resp[300];
+	void *st;
+	unsigned i, round;
+
+	(void)s;
+	cfg.ip = (198u << 24) | (18u << 16) | 1u;
+	cfg.connections = 4;
+	cfg.duration_ms = 1000;
+	snprintf(cfg.mode, sizeof(cfg.mode), "rr");
+	cfg.request_size = 100;
+	cfg.response_size = 300;
+	memset(resp, 'r', sizeof(resp));
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	assert_int_equal(n_connects, 4);
+	for (i = 0; i < 4; i++) {
+		connects[i]->cb->connected(connects[i], connects[i]->arg);
+		assert_int_equal(connects[i]->out_len, 100);
+		assert_int_equal((uint8_t)connects[i]->out[99], pattern(99));
+	}
+	for (round = 0; round < 5; round++)
+		for (i = 0; i < 4; i++) {
+			ctx->now += ctx->hz / 10000; /* 100 us later */
+			peer_send(connects[i], resp, 300, 150);
+			assert_int_equal(connects[i]->out_len, 100 * (round + 2));
+		}
+	ops->poll(ctx, st);
+	assert_false(ops->done(st));
+	ctx->now += ctx->hz; /* duration over */
+	ops->poll(ctx, st);
+	for (i = 0; i < 4; i++) {
+		peer_send(connects[i], resp, 300, 300); /* the last answer: then it closes */
+		assert_true(connects[i]->closed_called);
+		stack_closed(connects[i], 0);
+	}
+	ops->poll(ctx, st);
+	assert_true(ops->done(st));
+	assert_int_equal(ops->status(st), 0);
+	ops->stop(ctx, st);
+	for (i = 0; i < 4; i++)
+		conn_free(connects[i]);
+	assert_no_leak();
+}
+
+static void
+test_loadgen_bulk_failure(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("loadgen", 9);
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	void *st;
+	uint64_t i;
+
+	(void)s;
+	cfg.ip = 1;
+	cfg.connections = 2;
+	cfg.duration_ms = 1000;
+	cfg.bytes = 5000;
+	snprintf(cfg.mode, sizeof(cfg.mode), "bulk");
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	connects[0]->space = 3000;
+	connects[0]->cb->connected(connects[0], connects[0]->arg);
+	assert_int_equal(connects[0]->out_len, 3000);
+	peer_read_all(connects[0], 3000);
+	assert_int_equal(connects[0]->out_len, 5000);
+	for (i = 0; i < 5000; i++)
+		assert_int_equal((uint8_t)connects[0]->out[i], pattern(i));
+	assert_true(connects[0]->shut);
+	connects[0]->cb->peer_closed(connects[0], connects[0]->arg);
+	stack_closed(connects[0], 0);
+	stack_closed(connects[1], -ECONNREFUSED); /* the second one fails */
+	ops->poll(ctx, st);
+	assert_true(ops->done(st));
+	assert_int_equal(ops->status(st), 1);
+	ops->stop(ctx, st);
+	conn_free(connects[0]);
+	conn_free(connects[1]);
+	assert_no_leak();
+}
+
+int
+main(void)
+{
+	char *argv[] = {"test_services", "--no-huge", "--no-pci", "--no-shconf", "-m", "128",
+		"--no-telemetry", "--log-level=lib.eal:error", "-l", "0", NULL};
+	static struct sp_ctx the_ctx;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_echo_backpressure),
+		cmocka_unit_test(test_echo_fin_after_backlog),
+		cmocka_unit_test(test_echo_backlog_bound),
+		cmocka_unit_test(test_echo_stop_aborts),
+		cmocka_unit_test(test_discard),
+		cmocka_unit_test(test_chargen),
+		cmocka_unit_test(test_http_keepalive_pipelined),
+		cmocka_unit_test(test_http_bytes_streamed),
+		cmocka_unit_test(test_http_errors),
+		cmocka_unit_test(test_http_10_keepalive_and_body_skip),
+		cmocka_unit_test(test_http_oversized_headers),
+		cmocka_unit_test(test_http_pipeline_bound),
+		cmocka_unit_test(test_fetch_content_length),
+		cmocka_unit_test(test_fetch_chunked),
+		cmocka_unit_test(test_fetch_close_delimited_and_failures),
+		cmocka_unit_test(test_loadgen_rr),
+		cmocka_unit_test(test_loadgen_bulk_failure),
+	};
+
+	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
+		fprintf(stderr, "test_services: rte_eal_init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create(
+		"svc_test", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "test_services: no mempool\n");
+		return 1;
+	}
+	ctx = &the_ctx;
+	ctx->hz = rte_get_tsc_hz();
+	ctx->now = rte_rdtsc();
+	ctx->pool = pool;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
