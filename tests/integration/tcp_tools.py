@@ -1,0 +1,307 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers for the TCP integration tests and benchmarks (kernel side of the lab).
+
+  tcp_tools.py sha256-pattern N            sha256 of N bytes of the /bytes pattern
+  tcp_tools.py write-pattern N             write N pattern bytes to stdout
+  tcp_tools.py telemetry PREFIX CMD        one rte_telemetry command, JSON reply on stdout
+  tcp_tools.py conns --dst IP --port P --count N --src A,B,C [--hold S]
+                                           open N kernel connections, echo a line on each,
+                                           hold, close; exit 0 only if all worked
+  tcp_tools.py rr-server --bind IP --port P --req N --resp M
+                                           kernel request/response server for loadgen rr
+  tcp_tools.py http-server --bind IP --port P --dir D
+                                           HTTP/1.1 file server (kernel side of fetch)
+  tcp_tools.py wait-conns PREFIX SECONDS   wait until /spindle/tcp/conns has only TIME-WAIT rows
+
+The /bytes pattern: byte i = (i * 7 + 13) mod 256 (period 256), see docs/services.md.
+Runs under /usr/bin/python3 (Debian), standard library only.
+"""
+import argparse
+import hashlib
+import json
+import os
+import selectors
+import socket
+import sys
+import time
+
+PERIOD = bytes((i * 7 + 13) & 0xFF for i in range(256))
+BLOCK = PERIOD * 4096  # 1 MiB, whole periods
+
+
+def pattern_sha256(n):
+    h = hashlib.sha256()
+    while n >= len(BLOCK):
+        h.update(BLOCK)
+        n -= len(BLOCK)
+    h.update(BLOCK[:n])
+    return h.hexdigest()
+
+
+def write_pattern(n, out):
+    while n > 0:
+        k = min(n, len(BLOCK))
+        out.write(BLOCK[:k])
+        n -= k
+
+
+def telemetry(prefix, cmd, timeout=5.0):
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(timeout)
+    s.connect(path)
+    info = json.loads(s.recv(65536).decode())
+    bufsz = int(info.get("max_output_len", 16384)) + 1024
+    s.send(cmd.encode())
+    data = s.recv(bufsz)
+    s.close()
+    return json.loads(data.decode())
+
+
+def conn_rows(prefix):
+    """Rows of /spindle/tcp/conns as a list (the shape is the telemetry owner's: a list of
+    dicts or strings, or a dict holding one)."""
+    reply = telemetry(prefix, "/spindle/tcp/conns")
+    v = reply.get("/spindle/tcp/conns", reply)
+    if isinstance(v, dict):
+        for key in ("conns", "connections", "rows"):
+            if key in v:
+                v = v[key]
+                break
+        else:
+            v = [x for x in v.values() if isinstance(x, (dict, str, list))]
+    return v if isinstance(v, list) else []
+
+
+def row_state(row):
+    if isinstance(row, dict):
+        return str(row.get("state", ""))
+    return str(row)
+
+
+def wait_conns(prefix, seconds):
+    """Wait until every connection is gone or in TIME-WAIT. Exit 0 then, 1 at the deadline."""
+    deadline = time.time() + seconds
+    rows = []
+    while time.time() < deadline:
+        try:
+            rows = conn_rows(prefix)
+        except (OSError, ValueError) as e:
+            print("wait-conns: telemetry: %s" % e, file=sys.stderr)
+            rows = ["?"]
+        live = [r for r in rows if "TIME" not in row_state(r).upper().replace("_", "-")]
+        if not live:
+            return 0
+        time.sleep(0.5)
+    print("wait-conns: still open after %ss: %s" % (seconds, json.dumps(rows[:20])),
+          file=sys.stderr)
+    return 1
+
+
+def conns(args):
+    """Open --count connections spread over the --src addresses, prove each is established
+    end to end (a line echoed back), hold them, close them. Exit 0 only if every one worked."""
+    srcs = args.src.split(",")
+    sel = selectors.DefaultSelector()
+    socks = []
+    t0 = time.time()
+    pending = {}
+    # Open in batches so the SYN rate stays reasonable for a 2-core machine.
+    for i in range(args.count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_IP, 24, 1)  # IP_BIND_ADDRESS_NO_PORT: ports per 4-tuple
+        s.bind((srcs[i % len(srcs)], 0))
+        s.setblocking(False)
+        err = s.connect_ex((args.dst, args.port))
+        if err not in (0, 115):  # EINPROGRESS
+            print("conns: connect %d: %s" % (i, os.strerror(err)), file=sys.stderr)
+            return 1
+        socks.append(s)
+        pending[s.fileno()] = s
+        sel.register(s, selectors.EVENT_WRITE)
+        if len(pending) >= args.batch:
+            if not _wait_connected(sel, pending, args.timeout):
+                return 1
+    if not _wait_connected(sel, pending, args.timeout, drain=True):
+        return 1
+    t1 = time.time()
+    print("conns: %d connected in %.1f s" % (len(socks), t1 - t0))
+    # A line on each, read back: the connection is established on both ends and carries data.
+    for i, s in enumerate(socks):
+        s.send(b"conn %06d\n" % i)
+    want = {s.fileno(): (b"conn %06d\n" % i) for i, s in enumerate(socks)}
+    got = {fd: b"" for fd in want}
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    deadline = time.time() + args.timeout
+    left = len(socks)
+    byfd = {s.fileno(): s for s in socks}
+    while left > 0 and time.time() < deadline:
+        for key, _ in sel.select(timeout=1.0):
+            fd = key.fd
+            data = byfd[fd].recv(4096)
+            if not data:
+                print("conns: connection %d closed by spindle" % fd, file=sys.stderr)
+                return 1
+            got[fd] += data
+            if len(got[fd]) >= len(want[fd]):
+                sel.unregister(byfd[fd])
+                left -= 1
+    bad = [fd for fd in want if got[fd] != want[fd]]
+    if bad:
+        print("conns: %d connections did not echo (e.g. fd %d got %r)" %
+              (len(bad), bad[0], got[bad[0]]), file=sys.stderr)
+        return 1
+    print("conns: %d echoed in %.1f s; holding %.0f s" % (len(socks), time.time() - t1, args.hold))
+    if args.telemetry:
+        try:
+            n = len([r for r in conn_rows(args.telemetry)
+                     if "ESTAB" in row_state(r).upper()])
+            print("conns: spindle reports %d established" % n)
+            if n < args.count:
+                print("conns: fewer than %d established in telemetry" % args.count,
+                      file=sys.stderr)
+                return 1
+        except (OSError, ValueError) as e:
+            print("conns: telemetry failed: %s" % e, file=sys.stderr)
+            return 1
+    time.sleep(args.hold)
+    # Still alive after the hold? A zero-length check: nothing readable means no FIN/RST.
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    ready = sel.select(timeout=0.2)
+    if ready:
+        print("conns: %d connections saw EOF/RST during the hold" % len(ready), file=sys.stderr)
+        return 1
+    for s in socks:
+        s.close()
+    print("conns: closed %d" % len(socks))
+    return 0
+
+
+def _wait_connected(sel, pending, timeout, drain=False):
+    deadline = time.time() + timeout
+    while pending and time.time() < deadline:
+        for key, _ in sel.select(timeout=1.0):
+            s = pending.pop(key.fd)
+            sel.unregister(s)
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err != 0:
+                print("conns: connect failed: %s" % os.strerror(err), file=sys.stderr)
+                return False
+        if not drain and len(pending) < 64:
+            return True
+    if pending:
+        print("conns: %d connects still pending after %ss" % (len(pending), timeout),
+              file=sys.stderr)
+        return False
+    return True
+
+
+def rr_server(args):
+    """Answer every --req bytes read with --resp bytes, per connection (loadgen rr peer)."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.bind, args.port))
+    ls.listen(1024)
+    ls.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ)
+    resp = (BLOCK * (args.resp // len(BLOCK) + 1))[:args.resp]
+    pend = {}
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is ls:
+                try:
+                    c, _ = ls.accept()
+                except BlockingIOError:
+                    continue
+                c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                c.setblocking(True)
+                pend[c.fileno()] = 0
+                sel.register(c, selectors.EVENT_READ)
+                continue
+            c = key.fileobj
+            data = c.recv(65536)
+            if not data:
+                sel.unregister(c)
+                pend.pop(c.fileno(), None)
+                c.close()
+                continue
+            n = pend[c.fileno()] + len(data)
+            while n >= args.req:
+                n -= args.req
+                c.sendall(resp)
+            pend[c.fileno()] = n
+
+
+def http_server(args):
+    """A threading HTTP/1.1 file server (keep-alive, Content-Length)."""
+    import functools
+    import http.server
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+    handler = functools.partial(Handler, directory=args.dir)
+    srv = http.server.ThreadingHTTPServer((args.bind, args.port), handler)
+    srv.serve_forever()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("sha256-pattern")
+    a.add_argument("n", type=int)
+    a = sub.add_parser("write-pattern")
+    a.add_argument("n", type=int)
+    a = sub.add_parser("telemetry")
+    a.add_argument("prefix")
+    a.add_argument("command")
+    a = sub.add_parser("wait-conns")
+    a.add_argument("prefix")
+    a.add_argument("seconds", type=float)
+    a = sub.add_parser("conns")
+    a.add_argument("--dst", required=True)
+    a.add_argument("--port", type=int, default=7)
+    a.add_argument("--count", type=int, default=10000)
+    a.add_argument("--src", required=True, help="comma-separated source addresses")
+    a.add_argument("--batch", type=int, default=500)
+    a.add_argument("--hold", type=float, default=3.0)
+    a.add_argument("--timeout", type=float, default=60.0)
+    a.add_argument("--telemetry", help="spindle file-prefix: check the ESTABLISHED count")
+    a = sub.add_parser("rr-server")
+    a.add_argument("--bind", default="0.0.0.0")
+    a.add_argument("--port", type=int, required=True)
+    a.add_argument("--req", type=int, default=100)
+    a.add_argument("--resp", type=int, default=100)
+    a = sub.add_parser("http-server")
+    a.add_argument("--bind", default="0.0.0.0")
+    a.add_argument("--port", type=int, default=8000)
+    a.add_argument("--dir", required=True)
+    args = p.parse_args()
+
+    if args.cmd == "sha256-pattern":
+        print(pattern_sha256(args.n))
+    elif args.cmd == "write-pattern":
+        write_pattern(args.n, sys.stdout.buffer)
+    elif args.cmd == "telemetry":
+        print(json.dumps(telemetry(args.prefix, args.command)))
+    elif args.cmd == "wait-conns":
+        return wait_conns(args.prefix, args.seconds)
+    elif args.cmd == "conns":
+        return conns(args)
+    elif args.cmd == "rr-server":
+        rr_server(args)
+    elif args.cmd == "http-server":
+        http_server(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
