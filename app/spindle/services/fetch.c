@@ -79,7 +79,7 @@ fetch_finish(struct fetch_state *fs, int result, const char *why)
 	fs->finished = true;
 	fs->phase = FP_FINISHED;
 	fs->result = result;
-	fs->t_end = fs->ctx->now;
+	fs->t_end = rte_rdtsc();
 	snprintf(fs->why, sizeof(fs->why), "%s", why);
 	if (fs->out != NULL) {
 		if (fflush(fs->out) != 0 && result == 0) {
@@ -393,8 +393,8 @@ fetch_connected(struct sp_conn *c, void *arg)
 	struct fetch_state *fs = arg;
 
 	(void)c;
-	fs->t_connected = fs->ctx->now;
-	fs->last = fs->ctx->now;
+	fs->t_connected = rte_rdtsc();
+	fs->last = rte_rdtsc();
 	fs->phase = FP_HEADERS;
 	fetch_send_request(fs);
 }
@@ -406,7 +406,7 @@ fetch_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 	struct rte_mbuf *seg;
 
 	(void)c;
-	fs->last = fs->ctx->now;
+	fs->last = rte_rdtsc();
 	for (seg = m; seg != NULL && !fs->finished; seg = seg->next)
 		fetch_feed(fs, rte_pktmbuf_mtod(seg, const char *), seg->data_len);
 	rte_pktmbuf_free(m);
@@ -510,7 +510,7 @@ fetch_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	snprintf(fs->name, sizeof(fs->name), "%s", cfg->name);
 	snprintf(fs->url, sizeof(fs->url), "%s", cfg->url);
 	snprintf(fs->output, sizeof(fs->output), "%s", cfg->output);
-	fs->t_start = ctx->now != 0 ? ctx->now : rte_rdtsc();
+	fs->t_start = rte_rdtsc();
 	fs->last = fs->t_start;
 	ret = fetch_parse_url(fs, host, sizeof(host), &path);
 	if (ret != 0) {
@@ -595,11 +595,15 @@ fetch_poll(struct sp_ctx *ctx, void *state)
 {
 	struct fetch_state *fs = state;
 
-	if (!fs->finished && ctx->now - fs->last > svc_ms_to_tsc(ctx, FETCH_IDLE_MS))
+	/* Stamps come from rte_rdtsc(); ctx->now may be older than the last one. */
+	if (!fs->finished && ctx->now > fs->last &&
+		ctx->now - fs->last > svc_ms_to_tsc(ctx, FETCH_IDLE_MS))
 		fetch_finish(fs, -ETIMEDOUT, "no progress for 60 s");
 	/* Reported once: when the connection is gone or the close had its grace period. */
 	if (fs->finished && fs->why[0] != '\0' &&
-		(fs->closed || ctx->now - fs->t_end > svc_ms_to_tsc(ctx, FETCH_LINGER_MS))) {
+		(fs->closed ||
+			(ctx->now > fs->t_end &&
+				ctx->now - fs->t_end > svc_ms_to_tsc(ctx, FETCH_LINGER_MS)))) {
 		fetch_report(fs);
 		fs->why[0] = '\0';
 		fs->closed = true;
@@ -638,7 +642,7 @@ fetch_stop(struct sp_ctx *ctx, void *state)
 	if (!fs->finished) {
 		fs->finished = true;
 		fs->result = -EINTR;
-		fs->t_end = ctx->now;
+		fs->t_end = rte_rdtsc();
 		snprintf(fs->why, sizeof(fs->why), "interrupted");
 	}
 	if (fs->why[0] != '\0')

@@ -742,13 +742,15 @@ http_poll(struct sp_ctx *ctx, void *state)
 
 	http_free_dead(st);
 	/* Both lists are in deadline order: only their heads need looking at. */
-	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && ctx->now - hc->last > st->linger_tsc) {
+	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && ctx->now > hc->last &&
+		ctx->now - hc->last > st->linger_tsc) {
 		TAILQ_REMOVE(&st->linger, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
 		hc->last = ctx->now;
 		http_expire(hc);
 	}
-	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && ctx->now - hc->last > st->idle_tsc) {
+	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && ctx->now > hc->last &&
+		ctx->now - hc->last > st->idle_tsc) {
 		TAILQ_REMOVE(&st->lru, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
 		hc->last = ctx->now;

@@ -172,7 +172,7 @@ lg_pump(struct lg_conn *lc)
 			}
 			lc->waiting = true;
 			lc->req_off = 0;
-			lc->t_req = st->ctx->now;
+			lc->t_req = rte_rdtsc();
 		}
 		want = st->req_size - lc->req_off;
 		if (want > SVC_PATTERN_CHUNK)
@@ -226,7 +226,7 @@ lg_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 	lc->resp_got -= st->resp_size;
 	lc->waiting = false;
 	st->requests++;
-	lg_record(st, st->ctx->now - lc->t_req);
+	lg_record(st, rte_rdtsc() - lc->t_req);
 	lg_pump(lc);
 }
 
@@ -265,7 +265,7 @@ lg_closed(struct sp_conn *c, int err, void *arg)
 	if (lc->failed)
 		st->n_failed++;
 	st->n_done++;
-	st->t_last_close = st->ctx->now;
+	st->t_last_close = rte_rdtsc();
 }
 
 static const struct sp_tcp_callbacks lg_cb = {
@@ -442,7 +442,7 @@ lg_stop(struct sp_ctx *ctx, void *state)
 		}
 	}
 	if (!st->reported) {
-		st->t_last_close = ctx->now;
+		st->t_last_close = rte_rdtsc();
 		lg_report(st);
 	}
 	free(st->conns);
