@@ -13,6 +13,7 @@
   tcp_tools.py http-server --bind IP --port P --dir D
                                            HTTP/1.1 file server (kernel side of fetch)
   tcp_tools.py wait-conns PREFIX SECONDS   wait until /spindle/tcp/conns has only TIME-WAIT rows
+  tcp_tools.py lcores-busy PREFIX          "BUSY_CYCLES BUSY_PKTS" summed over /spindle/lcores
 
 The /bytes pattern: byte i = (i * 7 + 13) mod 256 (period 256), see docs/services.md.
 Runs under /usr/bin/python3 (Debian), standard library only.
@@ -72,6 +73,26 @@ def conn_rows(prefix):
         else:
             v = [x for x in v.values() if isinstance(x, (dict, str, list))]
     return v if isinstance(v, list) else []
+
+
+def _sum_keys(v, names, acc):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k in names and isinstance(x, (int, float)):
+                acc[k] = acc.get(k, 0) + x
+            else:
+                _sum_keys(x, names, acc)
+    elif isinstance(v, list):
+        for x in v:
+            _sum_keys(x, names, acc)
+    return acc
+
+
+def lcores_busy(prefix):
+    """Busy cycles and packets of every worker (ctx->busy_cycles/busy_pkts, counted like
+    testpmd's --record-core-cycles), whatever the nesting of the /spindle/lcores reply."""
+    acc = _sum_keys(telemetry(prefix, "/spindle/lcores"), ("busy_cycles", "busy_pkts"), {})
+    return acc.get("busy_cycles", 0), acc.get("busy_pkts", 0)
 
 
 def row_state(row):
@@ -263,6 +284,8 @@ def main():
     a = sub.add_parser("telemetry")
     a.add_argument("prefix")
     a.add_argument("command")
+    a = sub.add_parser("lcores-busy")
+    a.add_argument("prefix")
     a = sub.add_parser("wait-conns")
     a.add_argument("prefix")
     a.add_argument("seconds", type=float)
@@ -292,6 +315,8 @@ def main():
         write_pattern(args.n, sys.stdout.buffer)
     elif args.cmd == "telemetry":
         print(json.dumps(telemetry(args.prefix, args.command)))
+    elif args.cmd == "lcores-busy":
+        print("%d %d" % lcores_busy(args.prefix))
     elif args.cmd == "wait-conns":
         return wait_conns(args.prefix, args.seconds)
     elif args.cmd == "conns":

@@ -1,0 +1,240 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# TCP benchmarks: spindle in the lab against the Linux kernel over veth (iperf2 sink, nginx-light
+# with one worker), same client tools, same run. Figures, not assertions: medians of RUNS runs,
+# and the ratio spindle / kernel.
+#
+#   scripts/bench_tcp.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--conns C]
+#                        [--bytes N] [--markdown FILE]
+#
+#   bulk up     iperf2 client -> spindle discard (port 9)  vs  -> kernel `iperf -s`
+#   download    curl http://.../bytes/N                    vs  nginx serving an N-byte file
+#   req/s       wrk -c C keep-alive GET /                  vs  nginx (1 worker), same page bytes
+#   conn/s      wrk -c C -H 'Connection: close' GET /      vs  nginx
+#   latency     wrk --latency p50 / p99 of the keep-alive run
+#   cycles      spindle's busy cycles per request and per packet (/spindle/lcores before/after)
+#
+# CPU placement (2-core machine): spindle's worker lcore and nginx's worker on CPU 1, the client
+# tools on CPU 0. Offloads (TSO/GSO/GRO) are off on the kernel's veth pair, as spindle has none.
+# Everything lives in network namespaces with 198.18.0.0/15 addresses and is removed on exit.
+# Called by scripts/bench.sh when present; runs alone too (as root).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TOOLS="/usr/bin/python3 $ROOT/tests/integration/tcp_tools.py"
+PMD=tap
+RUNS=3
+SECS=5
+CONNS=50
+BYTES=$((512 * 1024 * 1024))
+MARKDOWN=
+KERNEL_ONLY=0
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--pmd) PMD=$2; shift 2 ;;
+	--runs) RUNS=$2; shift 2 ;;
+	--seconds) SECS=$2; shift 2 ;;
+	--conns) CONNS=$2; shift 2 ;;
+	--bytes) BYTES=$2; shift 2 ;;
+	--markdown) MARKDOWN=$2; shift 2 ;;
+	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
+	-h|--help) sed -n '3,24p' "$0"; exit 0 ;;
+	*) echo "bench_tcp: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+for t in iperf wrk curl nginx ethtool taskset; do
+	command -v "$t" >/dev/null || { echo "bench_tcp: $t is missing (scripts/setup.sh)" >&2; exit 1; }
+done
+
+# The lab and spindle come from the integration tests' library (lab_up, spindle_start, ...).
+if [ "$KERNEL_ONLY" = 0 ]; then
+	# shellcheck source=../tests/integration/lib.sh
+	. "$ROOT/tests/integration/lib.sh"
+else
+	spindle_stop() { :; }
+	lab_down() { :; }
+fi
+
+KNS_C=spbk-c-$$
+KNS_S=spbk-s-$$
+K_CLI=198.19.254.1
+K_SRV=198.19.254.2
+SP_IP=198.18.0.2
+WORK=$(mktemp -d /dev/shm/spbench.XXXXXX)
+chmod 755 "$WORK" # nginx's worker runs as nobody
+NGINX_PID=
+IPERF_PID=
+
+cleanup() {
+	set +e
+	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
+	ip netns del "$KNS_C" 2>/dev/null
+	ip netns del "$KNS_S" 2>/dev/null
+	spindle_stop >/dev/null 2>&1
+	lab_down >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print a[int((NR + 1) / 2)] }'; }
+ratio() { # a / b, "n/a" unless both are numbers
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+
+# --- one measurement each; NS is the client namespace, HOST the server ------------------------
+m_iperf() { # NS HOST PORT -> Gbit/s
+	ip netns exec "$1" taskset -c 0 timeout $((SECS + 20)) \
+		iperf -c "$2" -p "$3" -t "$SECS" -y C 2>/dev/null |
+		tail -1 | awk -F, '{ printf "%.3f\n", $NF / 1e9 }'
+}
+m_download() { # NS URL -> Gbit/s
+	ip netns exec "$1" taskset -c 0 timeout 300 \
+		curl -s -o /dev/null -w '%{speed_download}\n' "$2" | awk '{ printf "%.3f\n", $1 * 8 / 1e9 }'
+}
+m_wrk() { # NS URL [wrk args...] -> "req/s p50_us p99_us requests errors"
+	local ns=$1 url=$2
+	shift 2
+	ip netns exec "$ns" taskset -c 0 timeout $((SECS + 30)) \
+		wrk -t 1 -c "$CONNS" -d "${SECS}s" --latency "$@" "$url" 2>&1 | awk '
+		function us(v) {
+			if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
+			if (v ~ /s$/) return v * 1e6; return v + 0 }
+		/^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) }
+		/requests in/ { n = $1 }
+		/Socket errors/ { gsub(/[^0-9 ]/, " "); split($0, e, " "); err += e[1] + e[2] + e[3] + e[4] }
+		/Non-2xx/ { err += $NF }
+		/^Requests\/sec/ { rps = $2 }
+		END { printf "%s %s %s %s %d\n", rps, p50, p99, n, err }'
+}
+
+declare -A R # R[metric,side] = list of values
+
+record() { R[$1,$2]="${R[$1,$2]:-} $3"; }
+med() { echo "${R[$1,$2]:-}" | tr ' ' '\n' | grep -v '^$' | median; }
+
+# --- spindle ----------------------------------------------------------------------------------
+if [ "$KERNEL_ONLY" = 1 ]; then
+	/usr/bin/python3 -c 'print("<!DOCTYPE html>\n<html><body>" + "x" * 400 + "</body></html>")' \
+		> "$WORK/index.html"
+else
+echo "bench_tcp: spindle on $PMD"
+lab_up "$PMD"
+spindle_start
+PREFIX=$(spindle_prefix)
+NS=$(lab_ns)
+# the exact bytes of spindle's "/" for nginx, so both serve the same page
+ip netns exec "$NS" curl -s -o "$WORK/index.html" "http://$SP_IP/"
+[ -s "$WORK/index.html" ] || { echo "bench_tcp: spindle does not answer http" >&2; exit 1; }
+
+for run in $(seq "$RUNS"); do
+	record bulk sp "$(m_iperf "$NS" "$SP_IP" 9)"
+	record down sp "$(m_download "$NS" "http://$SP_IP/bytes/$BYTES")"
+	read -r c0 p0 < <($TOOLS lcores-busy "$PREFIX")
+	read -r rps p50 p99 n err < <(m_wrk "$NS" "http://$SP_IP/")
+	read -r c1 p1 < <($TOOLS lcores-busy "$PREFIX")
+	record rps sp "$rps"; record p50 sp "$p50"; record p99 sp "$p99"; record err sp "$err"
+	[ "${n:-0}" -gt 0 ] && record cyc_req sp "$(( (c1 - c0) / n ))"
+	[ $((p1 - p0)) -gt 0 ] && record cyc_pkt sp "$(( (c1 - c0) / (p1 - p0) ))"
+	read -r cps _ _ n err2 < <(m_wrk "$NS" "http://$SP_IP/" -H 'Connection: close')
+	record cps sp "$cps"; record err sp "$err2"
+	echo "  run $run: bulk $(echo "${R[bulk,sp]}" | awk '{print $NF}') Gbit/s," \
+		"down $(echo "${R[down,sp]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
+done
+spindle_stop
+lab_down
+fi
+
+# --- kernel over veth ---------------------------------------------------------------------------
+echo "bench_tcp: kernel over veth, nginx-light (1 worker)"
+ip netns add "$KNS_C"
+ip netns add "$KNS_S"
+ip link add spbkc$$ netns "$KNS_C" type veth peer name spbks$$ netns "$KNS_S"
+ip -n "$KNS_C" addr add "$K_CLI/24" dev spbkc$$
+ip -n "$KNS_S" addr add "$K_SRV/24" dev spbks$$
+for n in "$KNS_C spbkc$$" "$KNS_S spbks$$"; do
+	set -- $n
+	ip -n "$1" link set lo up
+	ip -n "$1" link set "$2" up
+	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
+done
+mkdir -p "$WORK/www/bytes" "$WORK/nginx/logs"
+cp "$WORK/index.html" "$WORK/www/index.html"
+$TOOLS write-pattern "$BYTES" > "$WORK/www/bytes/$BYTES"
+cat > "$WORK/nginx.conf" <<EOF
+worker_processes 1;
+worker_cpu_affinity 10;
+daemon off;
+master_process on;
+pid $WORK/nginx/nginx.pid;
+error_log stderr error;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 100000000;
+	sendfile on;
+	default_type text/html;
+	server {
+		listen $K_SRV:80 backlog=4096;
+		root $WORK/www;
+	}
+}
+EOF
+ip netns exec "$KNS_S" nginx -e stderr -p "$WORK/nginx" -c "$WORK/nginx.conf" &
+NGINX_PID=$!
+ip netns exec "$KNS_S" taskset -c 1 iperf -s -p 5001 >/dev/null 2>&1 &
+IPERF_PID=$!
+sleep 1
+ip netns exec "$KNS_C" curl -sf -o /dev/null "http://$K_SRV/" || { echo "bench_tcp: nginx does not answer" >&2; exit 1; }
+
+for run in $(seq "$RUNS"); do
+	record bulk k "$(m_iperf "$KNS_C" "$K_SRV" 5001)"
+	record down k "$(m_download "$KNS_C" "http://$K_SRV/bytes/$BYTES")"
+	read -r rps p50 p99 n err < <(m_wrk "$KNS_C" "http://$K_SRV/")
+	record rps k "$rps"; record p50 k "$p50"; record p99 k "$p99"; record err k "$err"
+	read -r cps _ _ n err2 < <(m_wrk "$KNS_C" "http://$K_SRV/" -H 'Connection: close')
+	record cps k "$cps"; record err k "$err2"
+	echo "  run $run: bulk $(echo "${R[bulk,k]}" | awk '{print $NF}') Gbit/s," \
+		"down $(echo "${R[down,k]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
+done
+
+# --- report -------------------------------------------------------------------------------------
+row() { # label metric unit
+	local s k
+	s=$(med "$2" sp)
+	k=$(med "$2" k)
+	printf '| %s | %s | %s | %s |\n' "$1" "$s" "$k" "$(ratio "$s" "$k")"
+}
+lat_row() { # lower is better: the ratio is kernel / spindle so that > 1 means spindle is better
+	local s k
+	s=$(med "$2" sp)
+	k=$(med "$2" k)
+	printf '| %s | %s | %s | %s |\n' "$1" "$s" "$k" "$(ratio "$k" "$s")"
+}
+TABLE=$(
+	echo "| metric ($PMD, medians of $RUNS) | spindle | kernel / nginx-light | ratio |"
+	echo "|---|---|---|---|"
+	row "bulk upload, iperf2 ${SECS}s (Gbit/s)" bulk
+	row "download /bytes/$BYTES (Gbit/s)" down
+	row "HTTP keep-alive, wrk -c $CONNS (req/s)" rps
+	row "connections/s, wrk -c $CONNS Connection: close" cps
+	lat_row "keep-alive latency p50 (us; ratio kernel/spindle)" p50
+	lat_row "keep-alive latency p99 (us; ratio kernel/spindle)" p99
+	echo "| spindle busy cycles per request (keep-alive) | $(med cyc_req sp) | – | – |"
+	echo "| spindle busy cycles per packet (keep-alive) | $(med cyc_pkt sp) | – | – |"
+	echo "| wrk errors (all runs) | $(echo ${R[err,sp]:-0} | tr ' ' '+' | bc) | $(echo ${R[err,k]:-0} | tr ' ' '+' | bc) | |"
+)
+echo
+echo "$TABLE"
+if [ -n "$MARKDOWN" ]; then
+	{
+		echo
+		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs, $(uname -r), PMD $PMD:"
+		echo
+		echo "$TABLE"
+	} >> "$MARKDOWN"
+fi
