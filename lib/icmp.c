@@ -1,13 +1,284 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB: to be replaced by the owner of this file. */
+/*
+ * ICMP (RFC 792, RFC 1122 3.2.2): echo replies, errors we send (unreachable, time exceeded,
+ * fragmentation needed) under RFC 1122's suppression rules and a token bucket, and errors we
+ * receive (handed to TCP).
+ */
 #include <errno.h>
-#include <rte_mbuf.h>
-#include "sp_proto.h"
-#include "sp_api.h"
-#include "spindle.h"
-
 #include <string.h>
-#include <stdio.h>
 
-void sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip) { rte_pktmbuf_free(m); }
-int sp_icmp_send_error(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *orig, const struct sp_ipv4 *ip, uint8_t type, uint8_t code, uint32_t rest) { return -ENOTSUP; }
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "sp_log.h"
+#include "sp_proto.h"
+
+#define ICMP_QUOTE_PAYLOAD 8	/* RFC 792: the IP header plus the first 64 bits of data */
+#define ICMP_ERR_TOS	   0xc0 /* RFC 1812 4.3.2.5: precedence 6, internetwork control */
+#define ICMP_MAX_QUOTE	   576	/* what we read of a received error's quoted datagram */
+
+/*
+ * Query/informational types (RFC 792, RFC 950, RFC 1256). Everything else, including unknown
+ * types, is treated as an error: RFC 1122 3.2.2 forbids answering an error with an error, and
+ * not answering an unknown type is the safe reading.
+ */
+static bool
+icmp_is_query(uint8_t type)
+{
+	switch (type) {
+	case RTE_IP_ICMP_ECHO_REPLY:
+	case RTE_IP_ICMP_ECHO_REQUEST:
+	case 9:	 /* router advertisement */
+	case 10: /* router solicitation */
+	case 13: /* timestamp */
+	case 14: /* timestamp reply */
+	case 15: /* information request */
+	case 16: /* information reply */
+	case 17: /* address mask request */
+	case 18: /* address mask reply */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Token bucket of stack.icmp_rate tokens per second, at most stack.icmp_burst, counted in
+ * thousandths of a token. Time comes from ctx->now (RFC 1812 4.3.2.8 asks for a rate limit).
+ * @return true when an error may be sent now.
+ */
+static bool
+icmp_rate_ok(struct sp_ctx *ctx)
+{
+	const struct sp_stack_cfg *sc = &ctx->cfg->stack;
+	uint64_t max = (uint64_t)sc->icmp_burst * 1000;
+	uint64_t elapsed, secs, add;
+
+	if (ctx->now > ctx->icmp_rl.last) {
+		elapsed = ctx->now - ctx->icmp_rl.last;
+		secs = elapsed / ctx->hz;
+		if (secs > sc->icmp_burst + 1) {
+			add = max; /* idle long enough to refill completely; avoids overflow */
+		} else {
+			add = secs * sc->icmp_rate * 1000 +
+			      (elapsed % ctx->hz) * sc->icmp_rate * 1000 / ctx->hz;
+		}
+		/* Advance "last" only when a whole milli-token was earned: no rounding loss. */
+		if (add > 0) {
+			ctx->icmp_rl.tokens = RTE_MIN(ctx->icmp_rl.tokens + add, max);
+			ctx->icmp_rl.last = ctx->now;
+		}
+	}
+	if (ctx->icmp_rl.tokens < 1000)
+		return false;
+	ctx->icmp_rl.tokens -= 1000;
+	return true;
+}
+
+/* The sources RFC 1122 3.2.2 (and 3.2.1.3) says never to send an error to. */
+static bool
+bad_error_target(const struct sp_stack *st, uint32_t src)
+{
+	uint8_t a = (uint8_t)(src >> 24);
+
+	return a == 0 || a == 127 || a >= 224 || sp_is_broadcast(st, src) ||
+	       sp_local_port(st, src) >= 0;
+}
+
+int
+sp_icmp_send_error(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *orig,
+	const struct sp_ipv4 *ip, uint8_t type, uint8_t code, uint32_t rest)
+{
+	const struct sp_stack *st = ctx->stack;
+	uint32_t l3 = orig->l3_len;
+	uint32_t l4_off = l3 != 0 ? 0 : ip->ihl; /* offset of L4 in orig's data */
+	uint32_t avail, plen, qlen;
+	const uint8_t *iph;
+	struct sp_ipv4_out o;
+	struct sp_icmp ic;
+	struct rte_mbuf *m;
+	uint8_t *p;
+	int ret;
+
+	if (rte_pktmbuf_headroom(orig) < l3 || orig->data_len < l4_off)
+		goto suppress;
+	iph = rte_pktmbuf_mtod_offset(orig, const uint8_t *, -(int)l3);
+	avail = orig->pkt_len - l4_off;
+
+	/* RFC 1122 3.2.2: not about a non-initial fragment... */
+	if (ip->frag_off != 0)
+		goto suppress;
+	/* ... nor a datagram to a broadcast or multicast address ... */
+	if ((ip->dst >> 28) == 0xe || sp_is_broadcast(st, ip->dst))
+		goto suppress;
+	/* ... nor one sent as a link-layer broadcast/multicast ... */
+	if (orig->l2_len >= sizeof(struct rte_ether_hdr) &&
+		rte_pktmbuf_headroom(orig) >= l3 + orig->l2_len) {
+		const struct rte_ether_hdr *eh =
+			(const struct rte_ether_hdr *)(const void *)(iph - orig->l2_len);
+
+		if (!rte_is_unicast_ether_addr(&eh->dst_addr))
+			goto suppress;
+	}
+	/* ... nor one whose source does not define a single host ... */
+	if (bad_error_target(st, ip->src))
+		goto suppress;
+	/* ... nor an ICMP error message (queries such as echo may get one). */
+	if (ip->proto == IPPROTO_ICMP) {
+		uint8_t t;
+		const uint8_t *tp;
+
+		if (avail < 1)
+			goto suppress;
+		tp = rte_pktmbuf_read(orig, l4_off, 1, &t);
+		if (tp == NULL || !icmp_is_query(*tp))
+			goto suppress;
+	}
+	if (!icmp_rate_ok(ctx))
+		goto rate_limited;
+
+	plen = RTE_MIN(avail, (uint32_t)ICMP_QUOTE_PAYLOAD);
+	qlen = ip->ihl + plen;
+	m = sp_alloc(ctx, port);
+	if (m == NULL)
+		return -ENOBUFS;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(SP_ICMP_HDR_LEN + qlen));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	memcpy(p + SP_ICMP_HDR_LEN, iph, ip->ihl);
+	if (plen > 0) {
+		const void *d = rte_pktmbuf_read(orig, l4_off, plen, p + SP_ICMP_HDR_LEN + ip->ihl);
+
+		if (d != p + SP_ICMP_HDR_LEN + ip->ihl)
+			memcpy(p + SP_ICMP_HDR_LEN + ip->ihl, d, plen);
+	}
+	ic.type = type;
+	ic.code = code;
+	ic.cksum = 0;
+	ic.rest = rest;
+	sp_icmp_build(p, &ic);
+	ic.cksum = (uint16_t)~rte_raw_cksum(p, SP_ICMP_HDR_LEN + qlen);
+	ic.cksum = rte_be_to_cpu_16(ic.cksum); /* raw sum is in memory order */
+	sp_icmp_build(p, &ic);
+
+	memset(&o, 0, sizeof(o));
+	/* RFC 1812 4.3.2.4: reply from the address it was sent to when that is ours. */
+	o.src = sp_local_port(st, ip->dst) >= 0 ? ip->dst : 0;
+	o.dst = ip->src;
+	o.proto = IPPROTO_ICMP;
+	o.tos = ICMP_ERR_TOS;
+	ret = sp_ipv4_output(ctx, m, &o);
+	if (ret == 0)
+		SP_STAT(ctx, port, icmp_out_errors);
+	return ret;
+
+suppress:
+	SP_STAT(ctx, port, icmp_err_suppressed);
+	return -EPERM;
+rate_limited:
+	SP_STAT(ctx, port, icmp_rate_limited);
+	return -EAGAIN;
+}
+
+/*
+ * RFC 792 echo: the request mbuf (possibly a reassembled chain) becomes the reply in place.
+ * Only the type changes in the ICMP message, so the checksum is updated incrementally
+ * (RFC 1624); identifier, sequence and data go back byte for byte.
+ */
+static void
+icmp_echo(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	const struct sp_icmp *req)
+{
+	struct rte_icmp_hdr *h = rte_pktmbuf_mtod(m, struct rte_icmp_hdr *);
+	struct sp_ipv4_out o;
+
+	h->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	h->icmp_cksum = rte_cpu_to_be_16(
+		sp_cksum_adjust16(req->cksum, (uint16_t)(req->type << 8 | req->code),
+			(uint16_t)(RTE_IP_ICMP_ECHO_REPLY << 8 | req->code)));
+	memset(&o, 0, sizeof(o));
+	o.src = ip->dst;
+	o.dst = ip->src;
+	o.proto = IPPROTO_ICMP;
+	o.tos = ip->tos;
+	if (sp_ipv4_output(ctx, m, &o) == 0)
+		SP_STAT(ctx, port, icmp_out_echo_reps);
+}
+
+/* A destination unreachable / time exceeded / parameter problem about something we sent. */
+static void
+icmp_error_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_icmp *ic)
+{
+	uint8_t buf[ICMP_MAX_QUOTE];
+	uint32_t qlen = RTE_MIN(m->pkt_len - SP_ICMP_HDR_LEN, (uint32_t)sizeof(buf));
+	const uint8_t *q;
+	struct sp_ipv4 inner;
+
+	q = rte_pktmbuf_read(m, SP_ICMP_HDR_LEN, qlen, buf);
+	/* The quote is a header plus 8 bytes of a datagram of any length: check the header only. */
+	if (q == NULL || sp_ipv4_parse_ext(q, qlen, UINT16_MAX, &inner) != SP_WIRE_OK ||
+		qlen < (uint32_t)inner.ihl + ICMP_QUOTE_PAYLOAD)
+		goto drop_quote;
+	if (sp_local_port(ctx->stack, inner.src) < 0)
+		goto drop_quote;
+	SP_STAT(ctx, port, icmp_in_errors);
+	if (inner.proto == IPPROTO_TCP)
+		sp_tcp_icmp_error(ctx, ic->type, ic->code, ic->rest, q, qlen);
+	rte_pktmbuf_free(m);
+	return;
+drop_quote:
+	SP_STAT(ctx, port, icmp_bad_quote);
+	rte_pktmbuf_free(m);
+}
+
+void
+sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
+{
+	struct sp_icmp ic;
+	uint16_t sum;
+
+	SP_STAT(ctx, port, icmp_in_msgs);
+	if (m->pkt_len < SP_ICMP_HDR_LEN ||
+		sp_icmp_parse(rte_pktmbuf_mtod(m, const void *), m->data_len, &ic) != SP_WIRE_OK)
+		goto drop_len;
+	/* The checksum covers the whole message (RFC 792), across segments if chained. */
+	if (rte_raw_cksum_mbuf(m, 0, m->pkt_len, &sum) != 0 || sum != 0xffff)
+		goto drop_cksum;
+
+	switch (ic.type) {
+	case RTE_IP_ICMP_ECHO_REQUEST:
+		SP_STAT(ctx, port, icmp_in_echos);
+		/* RFC 1122 3.2.2.6 lets us ignore echo to broadcast/multicast (no smurf amplifier). */
+		if ((ip->dst >> 28) == 0xe || sp_is_broadcast(ctx->stack, ip->dst))
+			goto drop_bcast_echo;
+		icmp_echo(ctx, port, m, ip, &ic);
+		return;
+	case RTE_IP_ICMP_ECHO_REPLY:
+		SP_STAT(ctx, port, icmp_in_echo_reps);
+		goto drop;
+	case SP_ICMP_DEST_UNREACH:
+	case SP_ICMP_TIME_EXCEEDED:
+	case SP_ICMP_PARAM_PROBLEM:
+		icmp_error_input(ctx, port, m, &ic);
+		return;
+	default:
+		goto drop_unhandled;
+	}
+drop_len:
+	SP_STAT(ctx, port, icmp_bad_len);
+	goto drop;
+drop_cksum:
+	SP_STAT(ctx, port, icmp_bad_cksum);
+	goto drop;
+drop_bcast_echo:
+	SP_STAT(ctx, port, icmp_bcast_echo);
+	goto drop;
+drop_unhandled:
+	SP_STAT(ctx, port, icmp_unhandled_type);
+drop:
+	rte_pktmbuf_free(m);
+}

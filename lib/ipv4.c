@@ -1,13 +1,409 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB: to be replaced by the owner of this file. */
+/*
+ * IPv4 input (validation, local delivery, forwarding) and output (RFC 791, RFC 1122 3.2.1,
+ * RFC 1812 5.2-5.3 for forwarding).
+ *
+ * Input reads the header once into struct sp_ipv4 (lib/wire) and never byte-swaps it in place;
+ * the only in-place writes are the TTL and checksum of a forwarded datagram.
+ */
 #include <errno.h>
-#include <rte_mbuf.h>
-#include "sp_proto.h"
-#include "sp_api.h"
-#include "spindle.h"
-
 #include <string.h>
-#include <stdio.h>
 
-void sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m) { rte_pktmbuf_free(m); }
-int sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o) { rte_pktmbuf_free(m); return -EHOSTUNREACH; }
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "sp_log.h"
+#include "sp_proto.h"
+
+/* Most fragments one datagram can need: 65535 bytes at the smallest MTU (68: 48 per fragment). */
+#define SP_IPV4_MAX_FRAGS   1366
+#define SP_IPV4_DEFAULT_TTL 64
+
+/* Flags that describe the mbuf itself, not offloads: kept when a received mbuf is reused. */
+#define SP_MBUF_STATE_FLAGS (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
+/*
+ * Sources that cannot be a single host (RFC 1122 3.2.1.3, RFC 1812 5.3.7): this network 0/8,
+ * loopback 127/8, multicast 224/4 and reserved 240/4 (incl. limited broadcast), a directed
+ * broadcast of one of our subnets, and our own addresses (a reflection or a spoof).
+ */
+static bool
+martian_src(const struct sp_stack *st, uint32_t src)
+{
+	uint8_t a = (uint8_t)(src >> 24);
+
+	if (a == 0 || a == 127 || a >= 224)
+		return true;
+	return sp_is_broadcast(st, src) || sp_local_port(st, src) >= 0;
+}
+
+/* Cut a (possibly chained) mbuf to @p len bytes; trailing segments are freed. */
+static void
+mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t off = 0;
+	uint16_t nseg = 1;
+
+	if (m->pkt_len <= len)
+		return;
+	while (off + seg->data_len < len) {
+		off += seg->data_len;
+		seg = seg->next;
+		nseg++;
+	}
+	seg->data_len = (uint16_t)(len - off);
+	rest = seg->next;
+	seg->next = NULL;
+	m->pkt_len = len;
+	m->nb_segs = nseg;
+	if (rest != NULL)
+		rte_pktmbuf_free(rest);
+}
+
+static void
+ipv4_deliver(
+	struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip, bool bcast)
+{
+	/* Upper-layer convention (sp_proto.h): data at L4, l3_len = IHL, pkt_len = payload. */
+	m->l3_len = ip->ihl;
+	rte_pktmbuf_adj(m, ip->ihl);
+	switch (ip->proto) {
+	case IPPROTO_ICMP:
+		SP_STAT(ctx, port, ip_in_delivers);
+		sp_icmp_input(ctx, port, m, ip);
+		return;
+	case IPPROTO_UDP:
+		SP_STAT(ctx, port, ip_in_delivers);
+		sp_udp_input(ctx, port, m, ip);
+		return;
+	case IPPROTO_TCP:
+		/* RFC 1122 4.2.3.10: a SYN (or any segment) to a broadcast is not for TCP. */
+		if (bcast)
+			goto drop_bcast_tcp;
+		SP_STAT(ctx, port, ip_in_delivers);
+		sp_tcp_input(ctx, port, m, ip);
+		return;
+	default:
+		goto drop_unknown_proto;
+	}
+drop_bcast_tcp:
+	SP_STAT(ctx, port, ip_bcast_tcp);
+	rte_pktmbuf_free(m);
+	return;
+drop_unknown_proto:
+	/* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts by the ICMP rules). */
+	SP_STAT(ctx, port, ip_unknown_proto);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 2, 0);
+	rte_pktmbuf_free(m);
+}
+
+/* RFC 1812 5.2-5.3: forward a datagram that is not ours (stack.forwarding = on). */
+static void
+ipv4_forward(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
+{
+	const struct sp_stack *st = ctx->stack;
+	struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	struct rte_mbuf *frags[SP_IPV4_MAX_FRAGS];
+	struct sp_nexthop nh;
+	uint16_t mtu, old_w, new_w;
+	uint32_t next;
+	int n, i;
+
+	/* Errors about this datagram quote it from its IP header (l3_len = 0 convention). */
+	m->l3_len = 0;
+	/* RFC 1812 5.3.4: a link-layer broadcast is never forwarded. */
+	if (m->l2_len >= sizeof(struct rte_ether_hdr)) {
+		const struct rte_ether_hdr *eh =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ether_hdr *, -(int)m->l2_len);
+
+		if (!rte_is_unicast_ether_addr(&eh->dst_addr))
+			goto drop_not_for_us;
+	}
+	/* RFC 1812 5.3.1: TTL 1 or 0 cannot be decremented and forwarded. */
+	if (ip->ttl <= 1)
+		goto drop_ttl;
+	if (sp_route_lookup(st, ip->dst, &nh) < 0)
+		goto drop_no_route;
+	mtu = st->ports[nh.port].mtu;
+	if (m->pkt_len > mtu && ip->df)
+		goto drop_df;
+
+	/* TTL decrement with an incremental checksum update (RFC 1624); TTL shares a word. */
+	old_w = (uint16_t)(ip->ttl << 8 | ip->proto);
+	new_w = (uint16_t)((ip->ttl - 1) << 8 | ip->proto);
+	h->time_to_live = (uint8_t)(ip->ttl - 1);
+	h->hdr_checksum = rte_cpu_to_be_16(
+		sp_cksum_adjust16(rte_be_to_cpu_16(h->hdr_checksum), old_w, new_w));
+	m->ol_flags &= SP_MBUF_STATE_FLAGS;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = ip->ihl;
+	next = nh.gw != 0 ? nh.gw : ip->dst;
+	SP_STAT(ctx, nh.port, ip_forwarded);
+	if (m->pkt_len <= mtu) {
+		sp_neigh_output(ctx, nh.port, next, ip->dst, m);
+		return;
+	}
+	n = sp_frag_fragment(ctx, m, mtu, frags, RTE_DIM(frags));
+	if (n < 0) {
+		SP_STAT(ctx, nh.port, ip_frag_fails);
+		return;
+	}
+	SP_STAT_ADD(ctx, nh.port, ip_frag_out, n);
+	for (i = 0; i < n; i++)
+		sp_neigh_output(ctx, nh.port, next, ip->dst, frags[i]);
+	return;
+
+drop_not_for_us:
+	SP_STAT(ctx, port, ip_not_for_us);
+	rte_pktmbuf_free(m);
+	return;
+drop_ttl:
+	SP_STAT(ctx, port, ip_ttl_exceeded);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_TIME_EXCEEDED, 0, 0);
+	rte_pktmbuf_free(m);
+	return;
+drop_no_route:
+	/* RFC 1812 5.2.7.1: destination unreachable, code 0 (network unreachable). */
+	SP_STAT(ctx, port, ip_no_route);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 0, 0);
+	rte_pktmbuf_free(m);
+	return;
+drop_df:
+	/* RFC 1191 section 4: fragmentation needed, with the next-hop MTU in the low 16 bits. */
+	SP_STAT(ctx, port, ip_df_too_big);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 4, mtu);
+	rte_pktmbuf_free(m);
+}
+
+void
+sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
+{
+	const struct sp_stack *st = ctx->stack;
+	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t rx_cksum = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	struct sp_ipv4 ip;
+	bool bcast = false;
+	int ret;
+
+	SP_STAT(ctx, port, ip_in_receives);
+	if (m->pkt_len < sizeof(struct rte_ipv4_hdr))
+		goto drop_runt;
+	ret = sp_ipv4_parse_ext(h, m->data_len, m->pkt_len, &ip);
+	switch (ret) {
+	case SP_WIRE_OK:
+		break;
+	case SP_WIRE_TRUNC:
+		goto drop_split; /* pkt_len >= 20 but the first segment is shorter */
+	case SP_WIRE_BAD_VERSION:
+		goto drop_version;
+	case SP_WIRE_BAD_HLEN:
+		if (ip.ihl >= sizeof(struct rte_ipv4_hdr) && ip.ihl <= m->pkt_len &&
+			ip.ihl > m->data_len)
+			goto drop_split;
+		goto drop_ihl;
+	case SP_WIRE_BAD_LEN:
+		goto drop_len;
+	default:
+		goto drop_options;
+	}
+	/* Trust the PMD's verdict when it gives one (RX IPv4 checksum offload), else compute. */
+	if (rx_cksum == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		goto drop_cksum;
+	if (rx_cksum != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !sp_ipv4_cksum_ok(h, ip.ihl))
+		goto drop_cksum;
+	/* Ethernet pads short frames to 60 bytes: the IP total length is what counts. */
+	mbuf_trim_to(m, ip.total_len);
+	if (martian_src(st, ip.src))
+		goto drop_martian_src;
+
+	if (sp_local_port(st, ip.dst) < 0) {
+		if (sp_is_broadcast(st, ip.dst))
+			bcast = true;
+		else if ((ip.dst >> 28) == 0xe)
+			goto drop_multicast;
+		else if ((ip.dst >> 24) == 0 || (ip.dst >> 24) == 127 || (ip.dst >> 28) == 0xf)
+			goto drop_martian_dst;
+		else if (ctx->cfg->stack.forwarding) {
+			ipv4_forward(ctx, port, m, &ip);
+			return;
+		} else
+			goto drop_not_for_us;
+	}
+
+	/*
+	 * Weak host model (RFC 1122 3.3.4.2): any of our addresses is accepted on any port.
+	 * ARP off: the sender's MAC is how we will reach it (design.md "ARP off by default").
+	 */
+	if (!st->ports[port].arp && m->l2_len >= sizeof(struct rte_ether_hdr)) {
+		const struct rte_ether_hdr *eh =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ether_hdr *, -(int)m->l2_len);
+
+		sp_neigh_learn(ctx, port, ip.src, &eh->src_addr);
+	}
+	if (ip.mf || ip.frag_off != 0) {
+		m->l3_len = ip.ihl;
+		m = sp_frag_reassemble(ctx, port, m, &ip);
+		if (m == NULL)
+			return;
+		ip.total_len = (uint16_t)m->pkt_len;
+		ip.mf = false;
+		ip.frag_off = 0;
+	}
+	ipv4_deliver(ctx, port, m, &ip, bcast);
+	return;
+
+drop_runt:
+	SP_STAT(ctx, port, ip_runt);
+	goto drop;
+drop_split:
+	SP_STAT(ctx, port, ip_hdr_split);
+	goto drop;
+drop_version:
+	SP_STAT(ctx, port, ip_bad_version);
+	goto drop;
+drop_ihl:
+	SP_STAT(ctx, port, ip_bad_ihl);
+	goto drop;
+drop_len:
+	SP_STAT(ctx, port, ip_bad_len);
+	goto drop;
+drop_options:
+	SP_STAT(ctx, port, ip_bad_options);
+	goto drop;
+drop_cksum:
+	SP_STAT(ctx, port, ip_bad_cksum);
+	goto drop;
+drop_martian_src:
+	SP_STAT(ctx, port, ip_martian_src);
+	goto drop;
+drop_martian_dst:
+	SP_STAT(ctx, port, ip_martian_dst);
+	goto drop;
+drop_multicast:
+	SP_STAT(ctx, port, ip_in_multicast);
+	goto drop;
+drop_not_for_us:
+	SP_STAT(ctx, port, ip_not_for_us);
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* RFC 1122 3.3.4.3: prefer the port address on the next hop's subnet, else its first one. */
+static uint32_t
+select_src(const struct sp_port *pt, uint32_t next)
+{
+	uint8_t a;
+
+	for (a = 0; a < pt->n_addrs; a++) {
+		uint32_t mask = pt->addrs[a].plen ? UINT32_MAX << (32 - pt->addrs[a].plen) : 0;
+
+		if ((next & mask) == (pt->addrs[a].ip & mask))
+			return pt->addrs[a].ip;
+	}
+	return pt->n_addrs > 0 ? pt->addrs[0].ip : 0;
+}
+
+int
+sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o)
+{
+	const struct sp_stack *st = ctx->stack;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	struct rte_mbuf *frags[SP_IPV4_MAX_FRAGS];
+	const struct sp_port *pt;
+	struct rte_ipv4_hdr *h;
+	struct sp_nexthop nh;
+	struct sp_ipv4 ip;
+	bool frag, hw_ip;
+	uint32_t next;
+	int n, i, ret = 0, r;
+
+	if (sp_route_lookup(st, o->dst, &nh) < 0)
+		goto drop_no_route;
+	pt = &st->ports[nh.port];
+	next = nh.gw != 0 ? nh.gw : o->dst;
+	if (m->pkt_len + sizeof(*h) > UINT16_MAX)
+		goto drop_too_big;
+	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*h));
+	if (h == NULL)
+		goto drop_nobufs;
+	frag = m->pkt_len > pt->mtu;
+	if (frag && o->df)
+		goto drop_too_big;
+	/* Offloads cannot work per fragment: a fragmented datagram gets software checksums. */
+	hw_ip = pt->tx_ip_cksum && !frag;
+
+	memset(&ip, 0, sizeof(ip));
+	ip.ihl = sizeof(*h);
+	ip.tos = o->tos;
+	ip.total_len = (uint16_t)m->pkt_len;
+	ip.id = ctx->ip_id++;
+	ip.df = o->df;
+	ip.ttl = o->ttl != 0 ? o->ttl : SP_IPV4_DEFAULT_TTL;
+	ip.proto = o->proto;
+	ip.src = o->src != 0 ? o->src : select_src(pt, next);
+	ip.dst = o->dst;
+	sp_ipv4_build(h, &ip, !hw_ip);
+
+	/* A reused received mbuf still carries RX flags: keep only what describes the mbuf. */
+	m->ol_flags &= SP_MBUF_STATE_FLAGS;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(*h);
+	if (hw_ip)
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
+		size_t off =
+			sizeof(*h) + (l4 == RTE_MBUF_F_TX_TCP_CKSUM
+						     ? offsetof(struct rte_tcp_hdr, cksum)
+						     : offsetof(struct rte_udp_hdr, dgram_cksum));
+		uint16_t *ck;
+
+		if (m->data_len < off + sizeof(*ck))
+			goto drop_inval;
+		ck = rte_pktmbuf_mtod_offset(m, uint16_t *, off);
+		if (pt->tx_l4_cksum && !frag) {
+			/* The PMD wants the pseudo-header sum in the checksum field. */
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | l4;
+			*ck = rte_ipv4_phdr_cksum(h, m->ol_flags);
+		} else {
+			*ck = 0;
+			*ck = rte_ipv4_udptcp_cksum_mbuf(m, h, sizeof(*h));
+		}
+	}
+	SP_STAT(ctx, nh.port, ip_out_requests);
+	if (!frag)
+		return sp_neigh_output(ctx, nh.port, next, o->dst, m);
+
+	n = sp_frag_fragment(ctx, m, pt->mtu, frags, RTE_DIM(frags));
+	if (n < 0) {
+		SP_STAT(ctx, nh.port, ip_frag_fails);
+		return n == -ENOMEM ? -ENOBUFS : n;
+	}
+	SP_STAT_ADD(ctx, nh.port, ip_frag_out, n);
+	for (i = 0; i < n; i++) {
+		r = sp_neigh_output(ctx, nh.port, next, o->dst, frags[i]);
+		if (r < 0 && ret == 0)
+			ret = r;
+	}
+	return ret;
+
+drop_no_route:
+	SP_STAT(ctx, 0, ip_no_route);
+	rte_pktmbuf_free(m);
+	return -EHOSTUNREACH;
+drop_too_big:
+	SP_STAT(ctx, nh.port, ip_frag_fails);
+	rte_pktmbuf_free(m);
+	return -EMSGSIZE;
+drop_nobufs:
+	SP_STAT(ctx, nh.port, tx_nombuf);
+	rte_pktmbuf_free(m);
+	return -ENOBUFS;
+drop_inval:
+	SP_STAT(ctx, nh.port, ip_out_errors);
+	rte_pktmbuf_free(m);
+	return -EINVAL;
+}

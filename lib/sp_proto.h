@@ -88,6 +88,13 @@ int sp_route_build(struct sp_stack *st);
 void sp_route_free(struct sp_stack *st);
 /** Look up @p dst. @return 0 with @p nh filled, or -EHOSTUNREACH. */
 int sp_route_lookup(const struct sp_stack *st, uint32_t dst, struct sp_nexthop *nh);
+/**
+ * Call @p fn for every route the table holds (connected, static, default), in the order they
+ * were added, with its next hop; for listing like `ip route`. Read-only, any thread.
+ */
+void sp_route_foreach(const struct sp_stack *st,
+	void (*fn)(void *arg, const struct sp_route_entry *r, const struct sp_nexthop *nh),
+	void *arg);
 
 /* ---------------- ipv4.c ---------------- */
 /** IPv4 frame, data at the IPv4 header, m->l2_len set. */
@@ -143,6 +150,8 @@ int sp_icmp_send_error(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *orig,
 
 /* ---------------- udp.c ---------------- */
 void sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
+/** Free this lcore's UDP bindings (ctx->udp); for sp_ctx_free(). Safe when there are none. */
+void sp_udp_fini(struct sp_ctx *ctx);
 
 /* ---------------- tcp/ ---------------- */
 /** Create/free ctx->tcp. */

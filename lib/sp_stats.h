@@ -80,7 +80,14 @@
 	X(ip_reasm_fails, "reassembly failures (overlap, bad fragment, table full, timeout)")      \
 	X(ip_frag_bad, "fragment with bad offset/length (e.g. beyond 65535, tiny)")                \
 	X(ip_frag_out, "fragments created")                                                        \
-	X(ip_frag_fails, "datagrams we failed to fragment")
+	X(ip_frag_fails, "datagrams we failed to fragment")                                        \
+	X(ip_frag_dup, "exact duplicate fragment ignored")                                         \
+	X(ip_frag_discarded, "fragment of a datagram already discarded for an overlap (RFC 5722)") \
+	X(ip_martian_dst, "destination 0/8 or 127/8 (never delivered nor forwarded)")              \
+	X(ip_in_multicast, "multicast destination (no group joined), dropped")                     \
+	X(ip_bcast_tcp, "TCP to a broadcast address, dropped (RFC 1122 4.2.3.10)")                 \
+	X(ip_hdr_split, "header not contiguous in the first segment")                              \
+	X(ip_out_errors, "outgoing datagram malformed (L4 header not in the first segment)")
 
 /* ---- ICMP (icmp.c) ---- */
 #define SP_ICMP_STATS(X)                                                                           \
@@ -94,7 +101,9 @@
 	X(icmp_out_errors, "ICMP errors sent")                                                     \
 	X(icmp_rate_limited, "ICMP errors suppressed by the token bucket")                         \
 	X(icmp_err_suppressed, "ICMP error not sent (about an error, broadcast, non-first frag)")  \
-	X(icmp_bcast_echo, "echo request to broadcast ignored")
+	X(icmp_bcast_echo, "echo request to broadcast ignored")                                    \
+	X(icmp_in_echo_reps, "echo replies received (we send no echo requests; dropped)")          \
+	X(icmp_bad_quote, "ICMP error quoting a datagram we did not send, or too short")
 
 /* ---- UDP (udp.c) ---- */
 #define SP_UDP_STATS(X)                                                                            \

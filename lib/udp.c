@@ -1,15 +1,213 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB: to be replaced by the owner of this file. */
+/*
+ * UDP (RFC 768, RFC 1122 4.1): validation, delivery to a bound port's callback, port
+ * unreachable for the rest, and sending. Bindings are per lcore (ctx->udp), any address.
+ */
 #include <errno.h>
-#include <rte_mbuf.h>
-#include "sp_proto.h"
-#include "sp_api.h"
-#include "spindle.h"
-
 #include <string.h>
-#include <stdio.h>
 
-void sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip) { rte_pktmbuf_free(m); }
-int sp_udp_bind(struct sp_ctx *ctx, uint16_t port, sp_udp_recv_fn fn, void *arg) { return -ENOTSUP; }
-void sp_udp_unbind(struct sp_ctx *ctx, uint16_t port) { }
-int sp_udp_send(struct sp_ctx *ctx, uint32_t s, uint16_t sp, uint32_t d, uint16_t dp, const void *buf, size_t len) { return -ENOTSUP; }
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "sp_api.h"
+#include "sp_log.h"
+#include "sp_proto.h"
+
+#define SP_UDP_MAX_BINDS   64 /* per lcore: UDP serves a few built-in services, searched linearly */
+#define SP_UDP_MAX_PAYLOAD (UINT16_MAX - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_udp_hdr))
+
+struct sp_udp_bind {
+	uint16_t port;
+	sp_udp_recv_fn fn;
+	void *arg;
+};
+
+struct sp_udp_table {
+	unsigned n;
+	struct sp_udp_bind b[SP_UDP_MAX_BINDS];
+};
+
+static struct sp_udp_bind *
+udp_find(struct sp_ctx *ctx, uint16_t port)
+{
+	struct sp_udp_table *t = ctx->udp;
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		if (t->b[i].port == port)
+			return &t->b[i];
+	return NULL;
+}
+
+int
+sp_udp_bind(struct sp_ctx *ctx, uint16_t port, sp_udp_recv_fn fn, void *arg)
+{
+	struct sp_udp_table *t = ctx->udp;
+
+	if (fn == NULL || port == 0)
+		return -EINVAL;
+	if (udp_find(ctx, port) != NULL)
+		return -EADDRINUSE;
+	if (t == NULL) {
+		t = rte_zmalloc_socket("sp_udp", sizeof(*t), RTE_CACHE_LINE_SIZE, ctx->socket);
+		if (t == NULL)
+			return -ENOMEM;
+		ctx->udp = t;
+	}
+	if (t->n >= SP_UDP_MAX_BINDS)
+		return -ENOMEM;
+	t->b[t->n].port = port;
+	t->b[t->n].fn = fn;
+	t->b[t->n].arg = arg;
+	t->n++;
+	return 0;
+}
+
+void
+sp_udp_unbind(struct sp_ctx *ctx, uint16_t port)
+{
+	struct sp_udp_table *t = ctx->udp;
+	struct sp_udp_bind *b = udp_find(ctx, port);
+
+	if (b == NULL)
+		return;
+	*b = t->b[--t->n];
+	/* The last binding gone: give the table back, nothing else owns it. */
+	if (t->n == 0)
+		sp_udp_fini(ctx);
+}
+
+void
+sp_udp_fini(struct sp_ctx *ctx)
+{
+	rte_free(ctx->udp);
+	ctx->udp = NULL;
+}
+
+void
+sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
+{
+	const struct rte_ipv4_hdr *iph =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+	uint64_t rx = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	struct sp_udp_bind *b;
+	struct sp_udp u;
+
+	if (m->data_len < sizeof(struct rte_udp_hdr) && m->pkt_len >= sizeof(struct rte_udp_hdr))
+		goto drop_len;
+	if (sp_udp_parse(rte_pktmbuf_mtod(m, const void *), m->pkt_len, &u) != SP_WIRE_OK)
+		goto drop_len;
+	/* IP may carry more than the UDP length says (RFC 768): the rest is not data. */
+	if (u.len < m->pkt_len) {
+		if (rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - u.len)) != 0)
+			goto drop_len;
+	}
+	/*
+	 * Checksum 0 means none was computed (RFC 768). Otherwise trust the PMD's verdict or
+	 * verify over the pseudo-header and the whole datagram (the IP header's length is the
+	 * datagram's, so the UDP length must fill it for the pseudo-header sum to apply).
+	 */
+	if (u.cksum != 0) {
+		if (rx == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+			goto drop_cksum;
+		if (rx != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+			uint32_t sum;
+			uint16_t raw;
+
+			if (rte_raw_cksum_mbuf(m, 0, m->pkt_len, &raw) != 0)
+				goto drop_cksum;
+			sum = raw + (iph->src_addr >> 16) + (iph->src_addr & 0xffff) +
+			      (iph->dst_addr >> 16) + (iph->dst_addr & 0xffff) +
+			      rte_cpu_to_be_16(IPPROTO_UDP) +
+			      rte_cpu_to_be_16((uint16_t)m->pkt_len);
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			if (sum != 0xffff)
+				goto drop_cksum;
+		}
+	}
+	b = udp_find(ctx, u.dport);
+	if (b == NULL)
+		goto drop_no_port;
+	SP_STAT(ctx, port, udp_in_datagrams);
+	rte_pktmbuf_adj(m, sizeof(struct rte_udp_hdr));
+	b->fn(ctx, m, ip->src, u.sport, ip->dst, u.dport, b->arg);
+	return;
+
+drop_len:
+	SP_STAT(ctx, port, udp_bad_len);
+	rte_pktmbuf_free(m);
+	return;
+drop_cksum:
+	SP_STAT(ctx, port, udp_bad_cksum);
+	rte_pktmbuf_free(m);
+	return;
+drop_no_port:
+	/* RFC 1122 4.1.3.1: port unreachable (suppressed for broadcasts by the ICMP rules). */
+	SP_STAT(ctx, port, udp_no_ports);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 3, 0);
+	rte_pktmbuf_free(m);
+}
+
+int
+sp_udp_send(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+	uint16_t dst_port, const void *buf, size_t len)
+{
+	const uint8_t *data = buf;
+	struct rte_mbuf *m, *seg, *last;
+	struct sp_ipv4_out o;
+	struct sp_udp u;
+	size_t done, n;
+	uint8_t *p;
+	int ret;
+
+	if (len > SP_UDP_MAX_PAYLOAD || (len > 0 && buf == NULL))
+		return -EMSGSIZE;
+	m = sp_alloc(ctx, 0);
+	if (m == NULL)
+		return -ENOBUFS;
+	p = (uint8_t *)rte_pktmbuf_append(m, sizeof(struct rte_udp_hdr));
+	u.sport = src_port;
+	u.dport = dst_port;
+	u.len = (uint16_t)(sizeof(struct rte_udp_hdr) + len);
+	u.cksum = 0;
+	sp_udp_build(p, &u);
+	/* Copy the payload into as many segments as it needs. */
+	last = m;
+	done = 0;
+	while (done < len) {
+		if (rte_pktmbuf_tailroom(last) == 0) {
+			seg = sp_alloc(ctx, 0);
+			if (seg == NULL)
+				goto nobufs;
+			if (rte_pktmbuf_chain(m, seg) != 0) {
+				rte_pktmbuf_free(seg);
+				goto nobufs;
+			}
+			last = seg;
+		}
+		n = RTE_MIN(len - done, (size_t)rte_pktmbuf_tailroom(last));
+		memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len), data + done, n);
+		last->data_len = (uint16_t)(last->data_len + n);
+		m->pkt_len += (uint32_t)n;
+		done += n;
+	}
+	/* sp_ipv4_output() computes the checksum (or lets the PMD) once the header is known. */
+	m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+	m->l4_len = sizeof(struct rte_udp_hdr);
+	memset(&o, 0, sizeof(o));
+	o.src = src_ip;
+	o.dst = dst_ip;
+	o.proto = IPPROTO_UDP;
+	ret = sp_ipv4_output(ctx, m, &o);
+	if (ret == 0)
+		SP_STAT(ctx, 0, udp_out_datagrams);
+	return ret;
+nobufs:
+	rte_pktmbuf_free(m);
+	return -ENOBUFS;
+}

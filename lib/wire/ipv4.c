@@ -1,17 +1,164 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB: to be replaced by the owner of this file. */
-#include <errno.h>
-#include <rte_mbuf.h>
-#include "sp_proto.h"
-#include "sp_api.h"
-#include "spindle.h"
-
+/*
+ * IPv4 header view (RFC 791 section 3.1). The received header is read into struct sp_ipv4 in
+ * host order; nothing is written back into the buffer.
+ */
 #include <string.h>
-#include <stdio.h>
 
-int sp_ipv4_parse(const void *buf, size_t len, struct sp_ipv4 *out) { return SP_WIRE_TRUNC; }
-void sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum) { }
-bool sp_ipv4_cksum_ok(const void *buf, uint8_t ihl) { return false; }
-int sp_icmp_parse(const void *buf, size_t len, struct sp_icmp *out) { return SP_WIRE_TRUNC; }
-int sp_udp_parse(const void *buf, size_t avail, struct sp_udp *out) { return SP_WIRE_TRUNC; }
-void sp_udp_build(void *buf, const struct sp_udp *u) { }
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include "sp_wire.h"
+
+/* RFC 791 option kinds that need more than the generic TLV check. */
+#define IPOPT_EOL  0
+#define IPOPT_NOP  1
+#define IPOPT_RR   7
+#define IPOPT_TS   68
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/*
+ * Options are TLVs except EOL and NOP (RFC 791 p.15). A length below 2 or one that runs past
+ * the header makes the datagram unparseable: RFC 1122 3.2.1.8 lets us discard it.
+ * Route-recording options carry a pointer that starts at 4 (RR, LSRR, SSRR) or 5 (timestamp,
+ * RFC 791 p.22); a smaller pointer is malformed.
+ */
+static int
+check_options(const uint8_t *o, unsigned len)
+{
+	unsigned i = 0;
+
+	while (i < len) {
+		uint8_t kind = o[i];
+		uint8_t olen;
+
+		if (kind == IPOPT_EOL)
+			break;
+		if (kind == IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return SP_WIRE_BAD_OPTS;
+		olen = o[i + 1];
+		if (olen < 2 || i + olen > len)
+			return SP_WIRE_BAD_OPTS;
+		switch (kind) {
+		case IPOPT_RR:
+		case IPOPT_LSRR:
+		case IPOPT_SSRR:
+			if (olen < 3 || o[i + 2] < 4)
+				return SP_WIRE_BAD_OPTS;
+			break;
+		case IPOPT_TS:
+			if (olen < 4 || o[i + 2] < 5)
+				return SP_WIRE_BAD_OPTS;
+			break;
+		default:
+			break;
+		}
+		i += olen;
+	}
+	return SP_WIRE_OK;
+}
+
+int
+sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct sp_ipv4 *out)
+{
+	const uint8_t *p = buf;
+	uint16_t fo;
+	int ret;
+
+	if (hdr_avail > total_avail)
+		hdr_avail = total_avail;
+	if (hdr_avail < sizeof(struct rte_ipv4_hdr))
+		return SP_WIRE_TRUNC;
+	if ((p[0] >> 4) != 4)
+		return SP_WIRE_BAD_VERSION;
+	out->ihl = (uint8_t)((p[0] & 0x0f) * 4);
+	if (out->ihl < sizeof(struct rte_ipv4_hdr) || out->ihl > hdr_avail)
+		return SP_WIRE_BAD_HLEN;
+	out->tos = p[1];
+	out->total_len = rd16(p + 2);
+	if (out->total_len < out->ihl || out->total_len > total_avail)
+		return SP_WIRE_BAD_LEN;
+	out->id = rd16(p + 4);
+	fo = rd16(p + 6);
+	out->df = (fo & RTE_IPV4_HDR_DF_FLAG) != 0;
+	out->mf = (fo & RTE_IPV4_HDR_MF_FLAG) != 0;
+	out->frag_off = (uint16_t)((fo & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS);
+	out->ttl = p[8];
+	out->proto = p[9];
+	out->cksum = rd16(p + 10);
+	out->src = rd32(p + 12);
+	out->dst = rd32(p + 16);
+	if (out->ihl > sizeof(struct rte_ipv4_hdr)) {
+		ret = check_options(p + sizeof(struct rte_ipv4_hdr),
+			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr));
+		if (ret != SP_WIRE_OK)
+			return ret;
+	}
+	return SP_WIRE_OK;
+}
+
+int
+sp_ipv4_parse(const void *buf, size_t len, struct sp_ipv4 *out)
+{
+	return sp_ipv4_parse_ext(buf, len, len, out);
+}
+
+void
+sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum)
+{
+	struct rte_ipv4_hdr *h = buf;
+	uint16_t fo = (uint16_t)(ip->frag_off / RTE_IPV4_HDR_OFFSET_UNITS);
+
+	if (ip->df)
+		fo |= RTE_IPV4_HDR_DF_FLAG;
+	if (ip->mf)
+		fo |= RTE_IPV4_HDR_MF_FLAG;
+	h->version_ihl = RTE_IPV4_VHL_DEF;
+	h->type_of_service = ip->tos;
+	h->total_length = rte_cpu_to_be_16(ip->total_len);
+	h->packet_id = rte_cpu_to_be_16(ip->id);
+	h->fragment_offset = rte_cpu_to_be_16(fo);
+	h->time_to_live = ip->ttl;
+	h->next_proto_id = ip->proto;
+	h->hdr_checksum = 0;
+	h->src_addr = rte_cpu_to_be_32(ip->src);
+	h->dst_addr = rte_cpu_to_be_32(ip->dst);
+	if (cksum)
+		h->hdr_checksum = rte_ipv4_cksum(h);
+}
+
+bool
+sp_ipv4_cksum_ok(const void *buf, uint8_t ihl)
+{
+	/* A correct header, checksum field included, sums to all ones (RFC 1071). */
+	return rte_raw_cksum(buf, ihl) == 0xffff;
+}
+
+uint16_t
+sp_cksum_adjust16(uint16_t cksum, uint16_t old_word, uint16_t new_word)
+{
+	uint32_t sum;
+
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); never yields -0 for a non-zero field. */
+	sum = (uint16_t)~cksum + (uint32_t)(uint16_t)~old_word + new_word;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}

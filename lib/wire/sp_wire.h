@@ -57,10 +57,25 @@ struct sp_ipv4 {
  * RFC 791 TLV rules. The checksum is NOT checked here (see sp_ipv4_cksum_ok()).
  */
 int sp_ipv4_parse(const void *buf, size_t len, struct sp_ipv4 *out);
-/** Writes a 20-byte header without options, checksum computed unless @p cksum is false. */
+/**
+ * Same checks as sp_ipv4_parse() when the datagram is longer than its contiguous part (a chained
+ * mbuf): the header is read from the @p hdr_avail bytes at @p buf, total_len is checked against
+ * @p total_avail. SP_WIRE_BAD_HLEN when the header does not fit in @p hdr_avail.
+ */
+int sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail,
+	struct sp_ipv4 *out);
+/**
+ * Writes a 20-byte header without options (ip->ihl is ignored), checksum computed unless
+ * @p cksum is false (then 0). frag_off is in bytes and must be a multiple of 8.
+ */
 void sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum);
 /** Verify the header checksum of the @p ihl bytes at @p buf. */
 bool sp_ipv4_cksum_ok(const void *buf, uint8_t ihl);
+/**
+ * Incremental Internet checksum update (RFC 1624 eqn. 3) when one 16-bit word of the covered
+ * data changes from @p old_word to @p new_word (host order values). @return the new checksum.
+ */
+uint16_t sp_cksum_adjust16(uint16_t cksum, uint16_t old_word, uint16_t new_word);
 
 /* ---------------- ICMP (wire/icmp.c) ---------------- */
 struct sp_icmp {
@@ -68,14 +83,23 @@ struct sp_icmp {
 	uint16_t cksum;
 	uint32_t rest;        /**< id/seq, or unused/MTU, host order */
 };
+#define SP_ICMP_HDR_LEN 8
+/* ICMP types DPDK's rte_icmp.h does not name (RFC 792). */
+#define SP_ICMP_DEST_UNREACH 3
+#define SP_ICMP_TIME_EXCEEDED 11
+#define SP_ICMP_PARAM_PROBLEM 12
+/** On success: @p len >= 8. The checksum is not verified here. */
 int sp_icmp_parse(const void *buf, size_t len, struct sp_icmp *out);
+/** Writes the 8 fixed bytes from @p h, checksum field as given. */
+void sp_icmp_build(void *buf, const struct sp_icmp *h);
 
 /* ---------------- UDP (wire/udp.c) ---------------- */
 struct sp_udp {
 	uint16_t sport, dport, len, cksum;
 };
-/** On success: 8 <= len <= @p avail. */
+/** On success: 8 <= len <= @p avail (the UDP length field; @p avail is the IP payload). */
 int sp_udp_parse(const void *buf, size_t avail, struct sp_udp *out);
+/** Writes 8 bytes, checksum field as given. */
 void sp_udp_build(void *buf, const struct sp_udp *u);
 
 /* ---------------- TCP (wire/tcp.c) ---------------- */
