@@ -1,3 +1,400 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB */
+/*
+ * Worker lcores: one sp_ctx each, the poll loop of design.md ("The data path"), services, and
+ * the counter report. The main lcore never polls a queue.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_pause.h>
+
+#include "sp_proto.h"
 #include "spindle_app.h"
+
+/* Idle strategy "sleep": this many empty iterations in a row, then sleeps of SLEEP_US each. */
+#define IDLE_SPINS    100
+#define IDLE_SLEEP_US 100
+#define MAX_BURST     512
+
+int
+sp_app_workers_init(struct sp_app *app)
+{
+	unsigned lcore;
+
+	app->n_workers = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		struct sp_app_worker *w = &app->workers[app->n_workers];
+
+		w->lcore_id = lcore;
+		w->idx = app->n_workers;
+		w->socket = (int)rte_lcore_to_socket_id(lcore);
+		app->n_workers++;
+	}
+	if (app->n_workers == 0) {
+		SP_LOG(ERR, app,
+			"no worker lcore: the main lcore does not poll; give EAL at least two "
+			"lcores (e.g. -l 0,1)");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int
+sp_app_contexts_create(struct sp_app *app)
+{
+	unsigned i;
+
+	for (i = 0; i < app->n_workers; i++) {
+		struct sp_app_worker *w = &app->workers[i];
+
+		/* sp_ctx_create() allocates on the lcore's socket (NUMA). */
+		w->ctx =
+			sp_ctx_create(app->st, w->lcore_id, w->idx, sp_app_pool_of(app, w->socket));
+		if (w->ctx == NULL) {
+			SP_LOG(ERR, app, "lcore %u: cannot create the stack context", w->lcore_id);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void
+sp_app_contexts_free(struct sp_app *app)
+{
+	unsigned i;
+
+	for (i = 0; i < app->n_workers; i++) {
+		sp_ctx_free(app->workers[i].ctx);
+		app->workers[i].ctx = NULL;
+	}
+}
+
+int
+sp_app_services_resolve(struct sp_app *app)
+{
+	unsigned i, w;
+
+	for (i = 0; i < app->cfg.n_services; i++) {
+		const struct sp_service_cfg *sc = &app->cfg.services[i];
+		const struct sp_service_ops *ops = sp_service_find(sc->type);
+
+		if (ops == NULL) {
+			SP_LOG(ERR, app, "service.%s: unknown type \"%s\"", sc->name, sc->type);
+			return -EINVAL;
+		}
+		if (ops->client)
+			app->has_clients = true;
+		/* Servers on every worker (connections land where RSS puts them), clients on 0. */
+		for (w = 0; w < app->n_workers; w++)
+			app->workers[w].svc_ops[i] = (ops->client && w != 0) ? NULL : ops;
+	}
+	return 0;
+}
+
+/* Start this worker's services; on its own lcore, since all stack calls are made there. */
+static int
+services_start(struct sp_app *app, struct sp_app_worker *w)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < app->cfg.n_services; i++) {
+		const struct sp_service_ops *ops = w->svc_ops[i];
+
+		if (ops == NULL)
+			continue;
+		ret = ops->start(w->ctx, &app->cfg.services[i], &w->svc_state[i]);
+		if (ret != 0) {
+			SP_LOG(ERR, app, "service.%s (%s) on lcore %u: cannot start: %s",
+				app->cfg.services[i].name, ops->type, w->lcore_id, strerror(-ret));
+			return ret;
+		}
+		w->svc_started[i] = true;
+		SP_LOG(INFO, app, "service.%s (%s) started on lcore %u", app->cfg.services[i].name,
+			ops->type, w->lcore_id);
+	}
+	return 0;
+}
+
+static bool
+clients_done(struct sp_app *app, struct sp_app_worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < app->cfg.n_services; i++) {
+		const struct sp_service_ops *ops = w->svc_ops[i];
+
+		if (ops != NULL && ops->client && w->svc_started[i] && ops->done != NULL &&
+			!ops->done(w->svc_state[i]))
+			return false;
+	}
+	return true;
+}
+
+static void
+services_stop(struct sp_app *app, struct sp_app_worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < app->cfg.n_services; i++) {
+		const struct sp_service_ops *ops = w->svc_ops[i];
+
+		if (ops == NULL || !w->svc_started[i])
+			continue;
+		if (ops->client && ops->status != NULL)
+			w->svc_status[i] = ops->status(w->svc_state[i]);
+		if (ops->stop != NULL)
+			ops->stop(w->ctx, w->svc_state[i]);
+		w->svc_state[i] = NULL;
+		w->svc_started[i] = false;
+	}
+}
+
+int
+sp_app_services_status(struct sp_app *app)
+{
+	unsigned i, w;
+	int status = 0;
+
+	for (w = 0; w < app->n_workers; w++) {
+		if (app->workers[w].start_err != 0)
+			status = 1;
+		for (i = 0; i < app->cfg.n_services; i++)
+			if (app->workers[w].svc_status[i] != 0) {
+				SP_LOG(ERR, app, "service.%s failed (status %d)",
+					app->cfg.services[i].name, app->workers[w].svc_status[i]);
+				status = 1;
+			}
+	}
+	return status;
+}
+
+static uint64_t
+tx_count(const struct sp_ctx *ctx, uint16_t n_ports)
+{
+	uint64_t n = 0;
+	uint16_t p;
+
+	for (p = 0; p < n_ports; p++)
+		n += ctx->stats[p].tx_pkts + ctx->stats[p].tx_dropped;
+	return n;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct sp_app_worker *w = arg;
+	struct sp_app *app = container_of(w, struct sp_app, workers[w->idx]);
+	struct sp_ctx *ctx = w->ctx;
+	const struct sp_stack *st = app->st;
+	const enum sp_idle idle = app->cfg.stack.idle;
+	uint16_t burst = app->cfg.stack.burst, p, n_ports = st->n_ports;
+	struct rte_mbuf *pkts[MAX_BURST];
+	unsigned empty = 0, i;
+	bool run_services = app->cfg.n_services > 0;
+	bool watch_clients = app->has_clients && w->idx == 0;
+
+	if (burst == 0 || burst > MAX_BURST)
+		burst = 32;
+	w->start_err = services_start(app, w);
+	if (w->start_err != 0) {
+		app->quit = 1;
+		goto out;
+	}
+	if (w->idx == 0)
+		for (p = 0; p < n_ports; p++)
+			if (st->ports[p].arp)
+				sp_arp_gratuitous(ctx, p);
+	__atomic_store_n(&ctx->running, 1, __ATOMIC_RELEASE);
+
+	while (!app->quit) {
+		uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, n_ports), end;
+		unsigned rx = 0, tx;
+
+		for (p = 0; p < n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(st->ports[p].port_id, w->idx, pkts, burst);
+
+			SP_STAT(ctx, p, rx_polls);
+			if (n == 0) {
+				SP_STAT(ctx, p, rx_empty_polls);
+				continue;
+			}
+			sp_input(ctx, p, pkts, n);
+			rx += n;
+		}
+		sp_poll(ctx, now);
+		if (run_services)
+			for (i = 0; i < app->cfg.n_services; i++)
+				if (w->svc_started[i] && w->svc_ops[i]->poll != NULL)
+					w->svc_ops[i]->poll(ctx, w->svc_state[i]);
+		sp_tx_flush(ctx);
+		tx = (unsigned)(tx_count(ctx, n_ports) - tx0);
+		end = rte_rdtsc();
+		/* Busy cycles as testpmd's --record-core-cycles: only iterations that moved packets. */
+		if (rx + tx != 0) {
+			ctx->busy_cycles += end - now;
+			ctx->busy_pkts += rx + tx;
+			empty = 0;
+		} else {
+			ctx->idle_cycles += end - now;
+			if (idle == SP_IDLE_PAUSE) {
+				rte_pause();
+			} else if (idle == SP_IDLE_SLEEP && ++empty >= IDLE_SPINS) {
+				rte_delay_us_sleep(IDLE_SLEEP_US);
+			}
+		}
+		if (watch_clients && clients_done(app, w)) {
+			SP_LOG(NOTICE, app, "every client service is done");
+			watch_clients = false;
+			app->clients_done = 1;
+		}
+	}
+
+	/* Stop services here, on their lcore, and push out what their close produced. */
+	services_stop(app, w);
+	sp_poll(ctx, rte_rdtsc());
+	sp_tx_flush(ctx);
+	__atomic_store_n(&ctx->running, 0, __ATOMIC_RELEASE);
+	/* Serve a telemetry call that was posted just before running dropped. */
+	sp_poll(ctx, rte_rdtsc());
+	sp_tx_flush(ctx);
+out:
+	w->exited = 1;
+	return w->start_err != 0 ? 1 : 0;
+}
+
+int
+sp_app_workers_launch(struct sp_app *app)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < app->n_workers; i++) {
+		ret = rte_eal_remote_launch(
+			worker_main, &app->workers[i], app->workers[i].lcore_id);
+		if (ret != 0) {
+			SP_LOG(ERR, app, "cannot launch lcore %u: %s", app->workers[i].lcore_id,
+				strerror(-ret));
+			app->quit = 1;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void
+sp_app_workers_wait(struct sp_app *app)
+{
+	app->quit = 1;
+	rte_eal_mp_wait_lcore();
+}
+
+/* ---- counter report ---- */
+
+struct stat_field {
+	const char *name;
+	size_t off;
+};
+
+#define STAT_FIELD(n, help) {#n, offsetof(struct sp_stats, n)},
+
+static const struct stat_field f_port[] = {SP_PORT_STATS(STAT_FIELD)};
+static const struct stat_field f_eth[] = {SP_ETH_STATS(STAT_FIELD)};
+static const struct stat_field f_arp[] = {SP_ARP_STATS(STAT_FIELD)};
+static const struct stat_field f_ipv4[] = {SP_IPV4_STATS(STAT_FIELD)};
+static const struct stat_field f_icmp[] = {SP_ICMP_STATS(STAT_FIELD)};
+static const struct stat_field f_udp[] = {SP_UDP_STATS(STAT_FIELD)};
+static const struct stat_field f_tcp[] = {SP_TCP_STATS(STAT_FIELD)};
+static const struct stat_field f_impair[] = {SP_IMPAIR_STATS(STAT_FIELD)};
+
+static const struct {
+	const char *name;
+	const struct stat_field *f;
+	unsigned n;
+} groups[] = {
+	{"port", f_port, RTE_DIM(f_port)},
+	{"eth", f_eth, RTE_DIM(f_eth)},
+	{"arp", f_arp, RTE_DIM(f_arp)},
+	{"ipv4", f_ipv4, RTE_DIM(f_ipv4)},
+	{"icmp", f_icmp, RTE_DIM(f_icmp)},
+	{"udp", f_udp, RTE_DIM(f_udp)},
+	{"tcp", f_tcp, RTE_DIM(f_tcp)},
+	{"impair", f_impair, RTE_DIM(f_impair)},
+};
+
+static uint64_t
+stat_get(const struct sp_stats *s, const struct stat_field *f)
+{
+	return *(const uint64_t *)((const char *)s + f->off);
+}
+
+/* Non-zero counters of @p s, one line per group: "  ipv4: ip_in_receives = 3, ...". */
+static void
+print_counters(const struct sp_stats *s, const char *indent)
+{
+	unsigned g, i;
+	bool any = false;
+
+	for (g = 0; g < RTE_DIM(groups); g++) {
+		bool first = true;
+
+		for (i = 0; i < groups[g].n; i++) {
+			uint64_t v = stat_get(s, &groups[g].f[i]);
+
+			if (v == 0)
+				continue;
+			if (first)
+				printf("%s%s: ", indent, groups[g].name);
+			printf("%s%s = %" PRIu64, first ? "" : ", ", groups[g].f[i].name, v);
+			first = false;
+			any = true;
+		}
+		if (!first)
+			printf("\n");
+	}
+	if (!any)
+		printf("%s(all zero)\n", indent);
+}
+
+void
+sp_app_print_stats(struct sp_app *app, bool final)
+{
+	const struct sp_stack *st = app->st;
+	struct sp_stats sum;
+	unsigned w;
+	uint16_t p;
+
+	if (st == NULL)
+		return;
+	printf("---- spindle counters%s ----\n", final ? " at exit" : "");
+	for (p = 0; p < st->n_ports; p++) {
+		char dev[SP_PATH_LEN];
+
+		sp_app_port_devname(&app->cfg.ports[p], dev, sizeof(dev));
+		sp_stats_sum(st, p, &sum);
+		printf("%s (%s, ethdev %u):\n", app->cfg.ports[p].name, dev, st->ports[p].port_id);
+		print_counters(&sum, "  ");
+	}
+	for (w = 0; w < app->n_workers; w++) {
+		const struct sp_ctx *ctx = app->workers[w].ctx;
+
+		if (ctx == NULL)
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (p = 0; p < st->n_ports; p++)
+			sp_stats_add(&sum, &ctx->stats[p]);
+		printf("lcore %u (worker %u): busy cycles %" PRIu64 ", packets %" PRIu64
+		       ", cycles/packet %.1f, idle cycles %" PRIu64 "\n",
+			ctx->lcore_id, ctx->worker, ctx->busy_cycles, ctx->busy_pkts,
+			ctx->busy_pkts ? (double)ctx->busy_cycles / (double)ctx->busy_pkts : 0.0,
+			ctx->idle_cycles);
+		print_counters(&sum, "  ");
+	}
+	fflush(stdout);
+}

@@ -1,3 +1,311 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* STUB */
+/*
+ * Ports and mempools of the spindle program: find each configured ethdev, give it one RX and one
+ * TX queue per worker lcore, enable RSS and checksum offloads only where the PMD has them, start
+ * it and wait (bounded) for its link. One mbuf pool per NUMA socket that runs a worker.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+
 #include "spindle_app.h"
+
+void
+sp_app_port_devname(const struct sp_port_cfg *pc, char *buf, size_t len)
+{
+	const char *src = pc->vdev[0] != '\0' ? pc->vdev : pc->device;
+	size_t n = strcspn(src, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, src, n);
+	buf[n] = '\0';
+}
+
+static int
+norm_socket(int socket)
+{
+	/* Virtual devices and single-node machines report SOCKET_ID_ANY: treat as node 0. */
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
+		return 0;
+	return socket;
+}
+
+struct rte_mempool *
+sp_app_pool_of(struct sp_app *app, int socket)
+{
+	unsigned s;
+
+	socket = norm_socket(socket);
+	if (app->pools[socket] != NULL)
+		return app->pools[socket];
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (app->pools[s] != NULL)
+			return app->pools[s];
+	return NULL;
+}
+
+static uint16_t
+max_mtu(const struct sp_config *cfg)
+{
+	uint16_t m = RTE_ETHER_MTU;
+	unsigned i;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].mtu > m)
+			m = cfg->ports[i].mtu;
+	return m;
+}
+
+int
+sp_app_pools_create(struct sp_app *app)
+{
+	const struct sp_stack_cfg *sc = &app->cfg.stack;
+	/* One frame of the largest MTU fits in one mbuf: Ethernet header, two VLAN tags, CRC. */
+	uint32_t room = RTE_PKTMBUF_HEADROOM + max_mtu(&app->cfg) + RTE_ETHER_HDR_LEN +
+			2 * RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned w;
+
+	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
+		room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	for (w = 0; w < app->n_workers; w++) {
+		int s = norm_socket(app->workers[w].socket);
+
+		if (app->pools[s] != NULL)
+			continue;
+		snprintf(name, sizeof(name), "sp_mbuf_s%d", s);
+		app->pools[s] = rte_pktmbuf_pool_create(
+			name, sc->mbufs, sc->mbuf_cache, 0, (uint16_t)room, s);
+		if (app->pools[s] == NULL) {
+			SP_LOG(ERR, app,
+				"cannot create mempool %s (%u mbufs of %u bytes on socket %d): %s "
+				"(lower stack.mbufs or give EAL more memory with -m)",
+				name, sc->mbufs, room, s, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		SP_LOG(INFO, app, "mempool %s: %u mbufs, %u bytes data room, socket %d", name,
+			sc->mbufs, room, s);
+	}
+	return 0;
+}
+
+unsigned
+sp_app_pools_check(struct sp_app *app)
+{
+	unsigned s, total = 0, in_use = 0;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		if (app->pools[s] == NULL)
+			continue;
+		total += app->pools[s]->size;
+		/* avail_count includes every lcore's cache: exact once the workers stopped. */
+		in_use += rte_mempool_in_use_count(app->pools[s]);
+	}
+	if (in_use == 0)
+		printf("mbufs: all %u returned\n", total);
+	else
+		printf("mbufs: LEAK: %u in use\n", in_use);
+	fflush(stdout);
+	return in_use;
+}
+
+void
+sp_app_pools_free(struct sp_app *app)
+{
+	unsigned s;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		rte_mempool_free(app->pools[s]);
+		app->pools[s] = NULL;
+	}
+}
+
+static int
+port_configure(struct sp_app *app, uint16_t idx)
+{
+	const struct sp_port_cfg *pc = &app->cfg.ports[idx];
+	struct sp_app_port *ap = &app->ports[idx];
+	uint16_t pid = ap->port_id, nq = app->n_workers, rxd, txd, q;
+	uint64_t want_rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+			   RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			   RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t mtu = pc->mtu ? pc->mtu : RTE_ETHER_MTU;
+	int ret;
+
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret != 0) {
+		SP_LOG(ERR, app, "%s: cannot read device info: %s", pc->name, strerror(-ret));
+		return ret;
+	}
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		SP_LOG(ERR, app,
+			"%s: %u worker lcores need %u RX/TX queues, the device has %u/%u "
+			"(use fewer lcores)",
+			pc->name, nq, nq, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	if (mtu > info.max_mtu || mtu < info.min_mtu) {
+		SP_LOG(ERR, app, "%s: mtu %u outside the device's range %u..%u", pc->name, mtu,
+			info.min_mtu, info.max_mtu);
+		return -EINVAL;
+	}
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = mtu;
+	if (nq > 1 && app->cfg.stack.rss) {
+		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			      info.flow_type_rss_offloads;
+
+		if (hf != 0) {
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+		} else {
+			SP_LOG(WARNING, app,
+				"%s: the device has no IP/TCP/UDP RSS; only worker 0 will receive",
+				pc->name);
+		}
+	}
+	/* Offloads only where the PMD has them; sp_stack_add_port() reads back what is on. */
+	conf.rxmode.offloads = want_rx & info.rx_offload_capa;
+	conf.txmode.offloads = want_tx & info.tx_offload_capa;
+	/* TCP and fragmentation may hand the PMD mbuf chains. */
+	conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS & info.tx_offload_capa;
+	ret = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (ret != 0) {
+		SP_LOG(ERR, app, "%s: rte_eth_dev_configure: %s", pc->name, strerror(-ret));
+		return ret;
+	}
+	ap->configured = true;
+	rxd = pc->rx_desc ? pc->rx_desc : 1024;
+	txd = pc->tx_desc ? pc->tx_desc : 1024;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+	if (ret != 0) {
+		SP_LOG(ERR, app, "%s: descriptor counts: %s", pc->name, strerror(-ret));
+		return ret;
+	}
+	for (q = 0; q < nq; q++) {
+		struct sp_app_worker *w = &app->workers[q];
+		int sock = ap->socket >= 0 ? ap->socket : norm_socket(w->socket);
+
+		/* RX buffers come from the pool of the lcore that processes them. */
+		ret = rte_eth_rx_queue_setup(
+			pid, q, rxd, sock, NULL, sp_app_pool_of(app, w->socket));
+		if (ret != 0) {
+			SP_LOG(ERR, app, "%s: RX queue %u (%u descriptors): %s", pc->name, q, rxd,
+				strerror(-ret));
+			return ret;
+		}
+		ret = rte_eth_tx_queue_setup(pid, q, txd, sock, NULL);
+		if (ret != 0) {
+			SP_LOG(ERR, app, "%s: TX queue %u (%u descriptors): %s", pc->name, q, txd,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	if (!rte_is_zero_ether_addr(&pc->mac)) {
+		ret = rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&pc->mac);
+		if (ret != 0) {
+			SP_LOG(ERR, app, "%s: cannot set MAC address: %s", pc->name,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	SP_LOG(INFO, app,
+		"%s: port %u, %u queue(s), %u/%u descriptors, mtu %u, rx offloads 0x%" PRIx64
+		", tx offloads 0x%" PRIx64 "%s",
+		pc->name, pid, nq, rxd, txd, mtu, conf.rxmode.offloads, conf.txmode.offloads,
+		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? ", RSS" : "");
+	return 0;
+}
+
+static int
+links_wait(struct sp_app *app)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t deadline = rte_get_timer_cycles() + hz * SP_APP_LINK_WAIT_MS / 1000;
+	struct rte_eth_link link;
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < app->cfg.n_ports; i++) {
+		for (;;) {
+			memset(&link, 0, sizeof(link));
+			ret = rte_eth_link_get_nowait(app->ports[i].port_id, &link);
+			if (ret == 0 && link.link_status == RTE_ETH_LINK_UP)
+				break;
+			if (app->quit || rte_get_timer_cycles() > deadline) {
+				SP_LOG(ERR, app, "%s: link still down after %u ms",
+					app->cfg.ports[i].name, SP_APP_LINK_WAIT_MS);
+				return -ENETDOWN;
+			}
+			rte_delay_us_sleep(100 * 1000);
+		}
+		SP_LOG(INFO, app, "%s: link up, %u Mbps", app->cfg.ports[i].name, link.link_speed);
+	}
+	return 0;
+}
+
+int
+sp_app_ports_start(struct sp_app *app)
+{
+	char dev[SP_PATH_LEN];
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < app->cfg.n_ports; i++) {
+		struct sp_app_port *ap = &app->ports[i];
+		const struct sp_port_cfg *pc = &app->cfg.ports[i];
+		uint16_t j;
+
+		sp_app_port_devname(pc, dev, sizeof(dev));
+		ret = rte_eth_dev_get_port_by_name(dev, &ap->port_id);
+		if (ret != 0) {
+			SP_LOG(ERR, app,
+				"%s: no ethdev named \"%s\" (give it to EAL with --vdev or -a, "
+				"and check the PMD is available)",
+				pc->name, dev);
+			return -ENODEV;
+		}
+		for (j = 0; j < i; j++)
+			if (app->ports[j].port_id == ap->port_id) {
+				SP_LOG(ERR, app, "%s and %s use the same device \"%s\"",
+					app->cfg.ports[j].name, pc->name, dev);
+				return -EINVAL;
+			}
+		ap->found = true;
+		ap->socket = rte_eth_dev_socket_id(ap->port_id);
+		ret = port_configure(app, i);
+		if (ret != 0)
+			return ret;
+		ret = rte_eth_dev_start(ap->port_id);
+		if (ret != 0) {
+			SP_LOG(ERR, app, "%s: rte_eth_dev_start: %s", pc->name, strerror(-ret));
+			return ret;
+		}
+		ap->started = true;
+	}
+	return links_wait(app);
+}
+
+void
+sp_app_ports_close(struct sp_app *app)
+{
+	uint16_t i;
+
+	for (i = 0; i < SP_MAX_PORTS; i++) {
+		struct sp_app_port *ap = &app->ports[i];
+
+		if (ap->started)
+			rte_eth_dev_stop(ap->port_id);
+		if (ap->configured)
+			rte_eth_dev_close(ap->port_id);
+		ap->started = ap->configured = false;
+	}
+}
