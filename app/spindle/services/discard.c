@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/queue.h>
 #include "svc_common.h"
@@ -150,8 +151,10 @@ discard_stop(struct sp_ctx *ctx, void *state)
 		free(dc);
 	}
 	discard_free_dead(st);
-	SP_LOG(INFO, app, "discard: lcore %u: %" PRIu64 " connections, %" PRIu64 " bytes",
-		ctx->lcore_id, st->accepted, st->bytes);
+	/* On standard output, like the client services' reports: tests and users read it. */
+	printf("discard: lcore %u: %" PRIu64 " connections, %" PRIu64 " bytes\n", ctx->lcore_id,
+		st->accepted, st->bytes);
+	fflush(stdout);
 	free(st);
 }
 

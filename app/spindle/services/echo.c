@@ -259,7 +259,7 @@ echo_stop(struct sp_ctx *ctx, void *state)
 	}
 	echo_free_dead(st);
 	if (st->backlog_aborts != 0)
-		SP_LOG(INFO, app,
+		SP_LOG(NOTICE, app,
 			"echo: lcore %u: %" PRIu64 " connections, %" PRIu64
 			" aborted for an unread backlog",
 			ctx->lcore_id, st->accepted, st->backlog_aborts);

@@ -778,7 +778,7 @@ http_stop(struct sp_ctx *ctx, void *state)
 		free(hc);
 	}
 	http_free_dead(st);
-	SP_LOG(INFO, app,
+	SP_LOG(NOTICE, app,
 		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64 " aborted",
 		ctx->lcore_id, st->requests, st->errors, st->aborts);
 	free(st);
