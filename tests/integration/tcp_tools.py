@@ -10,7 +10,8 @@
                                            hold, close; exit 0 only if all worked
   tcp_tools.py rr-server --bind IP --port P --req N --resp M
                                            kernel request/response server for loadgen rr
-  tcp_tools.py http-server --bind IP --port P --dir D
+  tcp_tools.py sink --bind IP --port P      read every connection to EOF (loadgen bulk peer)
+  tcp_tools.py http-server --bind IP --port P --dir D [--chunked|--close]
                                            HTTP/1.1 file server (kernel side of fetch)
   tcp_tools.py wait-conns PREFIX SECONDS   wait until /spindle/tcp/conns has only TIME-WAIT rows
   tcp_tools.py lcores-busy PREFIX          "BUSY_CYCLES BUSY_PKTS" summed over /spindle/lcores
@@ -257,8 +258,34 @@ def rr_server(args):
             pend[c.fileno()] = n
 
 
+def sink(args):
+    """Accept connections, read each to EOF, close it (the kernel side of loadgen bulk)."""
+    import threading
+
+    def serve(c):
+        n = 0
+        with c:
+            while True:
+                d = c.recv(1 << 20)
+                if not d:
+                    break
+                n += len(d)
+        if args.verbose:
+            print("sink: %d bytes" % n, flush=True)
+
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.bind, args.port))
+    ls.listen(1024)
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
 def http_server(args):
-    """A threading HTTP/1.1 file server (keep-alive, Content-Length)."""
+    """A threading HTTP/1.1 file server (keep-alive). Bodies carry Content-Length, or with
+    --chunked are sent with Transfer-Encoding: chunked in uneven chunks, or with --close have
+    neither and end when the server closes."""
     import functools
     import http.server
 
@@ -267,6 +294,35 @@ def http_server(args):
 
         def log_message(self, *a):
             pass
+
+        def do_GET(self):
+            if not (args.chunked or args.close):
+                return super().do_GET()
+            path = self.translate_path(self.path)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            if args.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                off, k = 0, 0
+                while off < len(data):
+                    n = min(len(data) - off, (1000, 65536, 7, 300000)[k % 4])
+                    ext = ";x=%d" % k if k % 3 == 0 else ""
+                    self.wfile.write(b"%x%s\r\n" % (n, ext.encode()) + data[off:off + n] + b"\r\n")
+                    off += n
+                    k += 1
+                self.wfile.write(b"0\r\nX-Trailer: done\r\n\r\n")
+            else:
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+                self.close_connection = True
 
     handler = functools.partial(Handler, directory=args.dir)
     srv = http.server.ThreadingHTTPServer((args.bind, args.port), handler)
@@ -303,10 +359,16 @@ def main():
     a.add_argument("--port", type=int, required=True)
     a.add_argument("--req", type=int, default=100)
     a.add_argument("--resp", type=int, default=100)
+    a = sub.add_parser("sink")
+    a.add_argument("--bind", default="0.0.0.0")
+    a.add_argument("--port", type=int, required=True)
+    a.add_argument("--verbose", action="store_true")
     a = sub.add_parser("http-server")
     a.add_argument("--bind", default="0.0.0.0")
     a.add_argument("--port", type=int, default=8000)
     a.add_argument("--dir", required=True)
+    a.add_argument("--chunked", action="store_true")
+    a.add_argument("--close", action="store_true")
     args = p.parse_args()
 
     if args.cmd == "sha256-pattern":
@@ -323,6 +385,8 @@ def main():
         return conns(args)
     elif args.cmd == "rr-server":
         rr_server(args)
+    elif args.cmd == "sink":
+        sink(args)
     elif args.cmd == "http-server":
         http_server(args)
     return 0
