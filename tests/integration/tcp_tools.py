@@ -62,18 +62,20 @@ def telemetry(prefix, cmd, timeout=5.0):
 
 
 def conn_rows(prefix):
-    """Rows of /spindle/tcp/conns as a list (the shape is the telemetry owner's: a list of
-    dicts or strings, or a dict holding one)."""
+    """Rows of /spindle/tcp/conns: a list of `ss -tn`-like strings "STATE recvq sendq local
+    peer ...", at most 100, then "... N more not shown"."""
     reply = telemetry(prefix, "/spindle/tcp/conns")
     v = reply.get("/spindle/tcp/conns", reply)
     if isinstance(v, dict):
-        for key in ("conns", "connections", "rows"):
-            if key in v:
-                v = v[key]
-                break
-        else:
-            v = [x for x in v.values() if isinstance(x, (dict, str, list))]
+        v = list(v.values())
     return v if isinstance(v, list) else []
+
+
+def stat(prefix, name):
+    """One counter of /spindle/stats (summed over ports and lcores), None if absent."""
+    reply = telemetry(prefix, "/spindle/stats")
+    v = reply.get("/spindle/stats", reply)
+    return v.get(name) if isinstance(v, dict) else None
 
 
 def _sum_keys(v, names, acc):
@@ -96,29 +98,37 @@ def lcores_busy(prefix):
     return acc.get("busy_cycles", 0), acc.get("busy_pkts", 0)
 
 
-def row_state(row):
-    if isinstance(row, dict):
-        return str(row.get("state", ""))
-    return str(row)
-
-
 def wait_conns(prefix, seconds):
-    """Wait until every connection is gone or in TIME-WAIT. Exit 0 then, 1 at the deadline."""
+    """Wait until no connection is left but in TIME-WAIT: every row of /spindle/tcp/conns in
+    TIME-WAIT and the CurrEstab gauge (ESTABLISHED + CLOSE-WAIT, all of them, not only the 100
+    rows shown) at 0. Exit 0 then, 1 at the deadline."""
     deadline = time.time() + seconds
-    rows = []
+    rows, estab = [], None
     while time.time() < deadline:
         try:
             rows = conn_rows(prefix)
+            estab = stat(prefix, "CurrEstab")
         except (OSError, ValueError) as e:
             print("wait-conns: telemetry: %s" % e, file=sys.stderr)
-            rows = ["?"]
-        live = [r for r in rows if "TIME" not in row_state(r).upper().replace("_", "-")]
-        if not live:
+            rows, estab = ["?"], None
+        live = [r for r in rows if not _is_time_wait(r) and not _is_more(r)]
+        if not live and (estab is None or estab == 0):
+            more = [r for r in rows if _is_more(r)]
+            print("wait-conns: none open (%d rows in TIME-WAIT%s)" %
+                  (len(rows) - len(more), ", " + more[0] if more else ""))
             return 0
         time.sleep(0.5)
-    print("wait-conns: still open after %ss: %s" % (seconds, json.dumps(rows[:20])),
-          file=sys.stderr)
+    print("wait-conns: still open after %ss (CurrEstab %s): %s" %
+          (seconds, estab, json.dumps(rows[:20])), file=sys.stderr)
     return 1
+
+
+def _is_time_wait(row):
+    return "TIME" in str(row).split(" ")[0].upper()
+
+
+def _is_more(row):
+    return str(row).startswith("...")
 
 
 def conns(args):
@@ -178,15 +188,13 @@ def conns(args):
     print("conns: %d echoed in %.1f s; holding %.0f s" % (len(socks), time.time() - t1, args.hold))
     if args.telemetry:
         try:
-            n = len([r for r in conn_rows(args.telemetry)
-                     if "ESTAB" in row_state(r).upper()])
-            print("conns: spindle reports %d established" % n)
-            if n < args.count:
-                print("conns: fewer than %d established in telemetry" % args.count,
-                      file=sys.stderr)
-                return 1
+            n = stat(args.telemetry, "CurrEstab")
         except (OSError, ValueError) as e:
             print("conns: telemetry failed: %s" % e, file=sys.stderr)
+            return 1
+        print("conns: spindle's CurrEstab is %s" % n)
+        if n is None or n < args.count:
+            print("conns: spindle does not count %d established" % args.count, file=sys.stderr)
             return 1
     time.sleep(args.hold)
     # Still alive after the hold? A zero-length check: nothing readable means no FIN/RST.
