@@ -96,6 +96,25 @@ l3_frame(const struct l3_hdr *h, const void *payload, size_t len)
 	return l3_frame_mac(NULL, NULL, h, payload, len);
 }
 
+/* A chain of mbufs holding @len bytes, at most @seg bytes per segment. */
+static inline struct rte_mbuf *
+l3_chain(const uint8_t *bytes, size_t len, size_t seg)
+{
+	struct rte_mbuf *head = NULL, *m;
+	size_t done = 0, n;
+
+	while (done < len || head == NULL) {
+		n = RTE_MIN(seg, len - done);
+		m = sp_test_frame(bytes + done, n);
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+		done += n;
+	}
+	return head;
+}
+
 /* What eth.c does for an IPv4 frame: data at the IP header, l2_len set; then flush TX. */
 static inline void
 l3_feed(struct sp_test_env *env, uint16_t port, struct rte_mbuf *m)
