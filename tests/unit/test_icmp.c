@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ICMP: byte-exact echo replies (0, 1, 1472, 4000 and 65507-byte payloads, the large ones
+ * reassembled and answered in fragments), error contents (quoted header), RFC 1122 suppression
+ * rules, the token bucket, received errors.
+ */
+#include "l3_test_util.h"
+
+static uint8_t got[65535 + 64];
+
+/* The expected reply to an echo request datagram @req (IP header + ICMP), @id our IP id. */
+static size_t
+expected_reply(uint8_t *out, const uint8_t *req, size_t req_len, uint16_t id)
+{
+	struct l3_hdr h = l3_default_hdr(T_OUR_IP, T_PEER_IP, IPPROTO_ICMP);
+	unsigned ihl;
+	uint16_t c;
+
+	h.id = id;
+	h.tos = req[1];
+	ihl = l3_write_hdr(out, &h, req_len - 20);
+	memcpy(out + ihl, req + 20, req_len - 20);
+	out[ihl] = RTE_IP_ICMP_ECHO_REPLY;
+	out[ihl + 2] = out[ihl + 3] = 0;
+	c = sp_test_cksum(out + ihl, req_len - 20);
+	memcpy(out + ihl + 2, &c, 2);
+	return req_len;
+}
+
+/*
+ * Pop every captured frame (all must be on port 0, to the peer's MAC from ours) and put the
+ * datagram back together from its fragments. @return the datagram length.
+ */
+static size_t
+collect_datagram(struct sp_test_env *env, uint8_t *out, unsigned *n_frames)
+{
+	struct rte_mbuf *m;
+	uint16_t port;
+	size_t total = 0, have = 0;
+	uint8_t fr[2048];
+
+	*n_frames = 0;
+	while ((m = sp_test_tx_pop(env, &port)) != NULL) {
+		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)fr;
+		struct sp_ipv4 ip;
+		size_t len = sp_test_copy(m, fr, sizeof(fr));
+
+		assert_int_equal(port, 0);
+		assert_true(len <= 1514);
+		assert_true(rte_is_same_ether_addr(&eh->dst_addr, &t_peer_mac));
+		assert_true(rte_is_same_ether_addr(&eh->src_addr, &t_our_mac));
+		assert_int_equal(rte_be_to_cpu_16(eh->ether_type), RTE_ETHER_TYPE_IPV4);
+		assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+		assert_true(sp_ipv4_cksum_ok(fr + 14, ip.ihl));
+		if (ip.frag_off == 0)
+			memcpy(out, fr + 14, ip.ihl); /* first fragment's header */
+		memcpy(out + 20 + ip.frag_off, fr + 14 + ip.ihl, ip.total_len - ip.ihl);
+		have += ip.total_len - ip.ihl;
+		if (!ip.mf)
+			total = ip.frag_off + ip.total_len - ip.ihl;
+		(*n_frames)++;
+		rte_pktmbuf_free(m);
+	}
+	assert_int_equal(have, total);
+	if (*n_frames > 1) {
+		/* the fragments' header, as if never fragmented, for comparison */
+		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)out;
+
+		h->total_length = rte_cpu_to_be_16((uint16_t)(20 + total));
+		h->fragment_offset = 0;
+		h->hdr_checksum = 0;
+		h->hdr_checksum = sp_test_cksum(out, 20);
+	}
+	return 20 + total;
+}
+
+/* Send an echo request of @plen payload bytes, in fragments of @mtu when larger. */
+static void
+echo_roundtrip(size_t plen, unsigned expect_frames)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	static uint8_t req[65535];
+	static uint8_t exp[65535];
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	size_t ilen = l3_echo_req(req + 20, 0x4242, 7, plen), len, ofs;
+	uint16_t our_id = env->ctx->ip_id;
+	unsigned n;
+
+	h.id = 0x77;
+	l3_write_hdr(req, &h, ilen);
+	if (20 + ilen <= 1500) {
+		l3_feed(env, 0, l3_frame(&h, req + 20, ilen));
+	} else {
+		for (ofs = 0; ofs < ilen; ofs += 1480) {
+			h.frag_off = (uint16_t)ofs;
+			h.mf = ofs + 1480 < ilen;
+			l3_feed(env, 0, l3_frame(&h, req + 20 + ofs, RTE_MIN((size_t)1480, ilen - ofs)));
+		}
+		assert_int_equal(T_STAT(env, ip_reasm_ok), 1);
+	}
+	len = collect_datagram(env, got, &n);
+	assert_int_equal(n, expect_frames);
+	assert_int_equal(len, 20 + ilen);
+	expected_reply(exp, req, 20 + ilen, our_id);
+	assert_memory_equal(got, exp, len);
+	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 1);
+	assert_int_equal(T_STAT(env, ip_frag_out), expect_frames > 1 ? expect_frames : 0);
+	sp_test_env_free(env);
+}
+
+static void
+test_echo_0(void **state)
+{
+	echo_roundtrip(0, 1);
+}
+
+static void
+test_echo_1(void **state)
+{
+	echo_roundtrip(1, 1);
+}
+
+static void
+test_echo_1472(void **state)
+{
+	echo_roundtrip(1472, 1);
+}
+
+static void
+test_echo_4000(void **state)
+{
+	echo_roundtrip(4000, 3);
+}
+
+static void
+test_echo_65507(void **state)
+{
+	echo_roundtrip(65507, 45);
+}
+
+/* The whole reply frame, byte for byte, for a 56-byte ping with TOS and odd id/seq. */
+static void
+test_echo_frame_exact(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	uint8_t icmp[64], exp[128], req[128];
+	size_t n = l3_echo_req(icmp, 0xfffe, 0x8001, 56);
+	uint16_t our_id = env->ctx->ip_id;
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)exp;
+	struct rte_mbuf *m;
+
+	h.tos = 0x10;
+	h.ttl = 3;
+	l3_write_hdr(req, &h, n);
+	memcpy(req + 20, icmp, n);
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(sp_test_tx_count(env), 1);
+	m = sp_test_tx_pop(env, NULL);
+	eh->dst_addr = t_peer_mac;
+	eh->src_addr = t_our_mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	expected_reply(exp + 14, req, 20 + n, our_id);
+	assert_int_equal(m->pkt_len, 14 + 20 + n);
+	assert_int_equal(sp_test_copy(m, got, sizeof(got)), 14 + 20 + n);
+	assert_memory_equal(got, exp, 14 + 20 + n);
+	rte_pktmbuf_free(m);
+	sp_test_env_free(env);
+}
+
+static void
+test_echo_drops(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, RTE_IPV4(198, 18, 0, 255), IPPROTO_ICMP);
+	uint8_t icmp[64];
+	size_t n = l3_echo_req(icmp, 1, 1, 20);
+
+	/* to a broadcast: ignored (no smurf amplifier) */
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, icmp_bcast_echo), 1);
+	/* bad checksum */
+	h.dst = T_OUR_IP;
+	icmp[10] ^= 1;
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, icmp_bad_cksum), 1);
+	/* shorter than an ICMP header */
+	l3_feed(env, 0, l3_frame(&h, icmp, 7));
+	assert_int_equal(T_STAT(env, icmp_bad_len), 1);
+	/* an echo reply (we sent no request) and an unhandled type */
+	icmp[10] ^= 1;
+	icmp[0] = RTE_IP_ICMP_ECHO_REPLY;
+	icmp[2] = icmp[3] = 0;
+	{
+		uint16_t c = sp_test_cksum(icmp, n);
+
+		memcpy(icmp + 2, &c, 2);
+	}
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, icmp_in_echo_reps), 1);
+	icmp[0] = 13; /* timestamp */
+	icmp[2] = icmp[3] = 0;
+	{
+		uint16_t c = sp_test_cksum(icmp, n);
+
+		memcpy(icmp + 2, &c, 2);
+	}
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, icmp_unhandled_type), 1);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	assert_int_equal(T_STAT(env, icmp_in_msgs), 5);
+	sp_test_env_free(env);
+}
+
+/* Pop one frame and check it is an ICMP error @type/@code to the peer quoting @orig. */
+static void
+check_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest,
+	const uint8_t *orig, size_t orig_len)
+{
+	struct rte_mbuf *m = sp_test_tx_pop(env, NULL);
+	uint8_t fr[256];
+	struct sp_ipv4 ip;
+	struct sp_icmp ic;
+	size_t len, qlen = RTE_MIN(orig_len, (size_t)((orig[0] & 0xf) * 4 + 8));
+
+	assert_non_null(m);
+	len = sp_test_copy(m, fr, sizeof(fr));
+	rte_pktmbuf_free(m);
+	assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+	assert_int_equal(ip.proto, IPPROTO_ICMP);
+	assert_int_equal(ip.src, T_OUR_IP);
+	assert_int_equal(ip.dst, T_PEER_IP);
+	assert_int_equal(ip.tos, 0xc0);
+	assert_int_equal(ip.total_len, 20 + 8 + qlen);
+	assert_int_equal(sp_icmp_parse(fr + 34, len - 34, &ic), SP_WIRE_OK);
+	assert_int_equal(ic.type, type);
+	assert_int_equal(ic.code, code);
+	assert_int_equal(ic.rest, rest);
+	assert_int_equal(sp_test_cksum(fr + 34, 8 + qlen), 0);
+	/* the quote: the original IP header and the first 8 bytes of its payload, as received */
+	assert_memory_equal(fr + 42, orig, qlen);
+}
+
+static void
+test_unreachables(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, 253);
+	uint8_t pl[40], orig[64];
+	unsigned i;
+
+	for (i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)(0xf0 + i);
+	/* protocol unreachable, quoting header + 8 bytes */
+	l3_write_hdr(orig, &h, sizeof(pl));
+	memcpy(orig + 20, pl, sizeof(pl));
+	l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	check_error(env, 3, 2, 0, orig, 20 + sizeof(pl));
+	/* ... only as much payload as there is */
+	l3_write_hdr(orig, &h, 3);
+	l3_feed(env, 0, l3_frame(&h, pl, 3));
+	check_error(env, 3, 2, 0, orig, 23);
+	/* port unreachable for UDP to a closed port */
+	h.proto = IPPROTO_UDP;
+	pl[4] = 0;
+	pl[5] = 40; /* UDP length */
+	pl[6] = pl[7] = 0;
+	l3_write_hdr(orig, &h, sizeof(pl));
+	memcpy(orig + 20, pl, sizeof(pl));
+	l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	check_error(env, 3, 3, 0, orig, 20 + sizeof(pl));
+	assert_int_equal(T_STAT(env, icmp_out_errors), 3);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	sp_test_env_free(env);
+}
+
+/* sp_icmp_send_error() on a datagram given at its IP header (l3_len 0). */
+static int
+send_error_about(struct sp_test_env *env, const struct l3_hdr *h, const uint8_t *pl, size_t len,
+	const struct rte_ether_addr *dst_mac)
+{
+	struct rte_mbuf *m = l3_frame_mac(NULL, dst_mac, h, pl, len);
+	struct sp_ipv4 ip;
+	int ret;
+
+	rte_pktmbuf_adj(m, 14);
+	m->l2_len = 14;
+	m->l3_len = 0;
+	assert_int_equal(sp_ipv4_parse(rte_pktmbuf_mtod(m, void *), m->pkt_len, &ip), SP_WIRE_OK);
+	ret = sp_icmp_send_error(env->ctx, 0, m, &ip, 3, 3, 0);
+	rte_pktmbuf_free(m);
+	sp_tx_flush(env->ctx);
+	return ret;
+}
+
+static void
+test_error_suppression(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	uint8_t pl[16] = {3, 1, 0, 0}; /* an ICMP destination unreachable */
+	unsigned supp = 0;
+
+	/* never about an ICMP error */
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	assert_int_equal(T_STAT(env, icmp_err_suppressed), ++supp);
+	pl[0] = 11; /* time exceeded */
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	pl[0] = 200; /* unknown type: treated as an error */
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	supp += 2;
+	/* ... but about an echo request, yes */
+	pl[0] = 8;
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), 0);
+	assert_int_equal(sp_test_tx_count(env), 1);
+	sp_test_tx_clear(env);
+	/* never about a non-first fragment */
+	h.proto = IPPROTO_UDP;
+	h.frag_off = 1480;
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	h.frag_off = 0;
+	/* never about a broadcast / multicast destination */
+	h.dst = RTE_IPV4(198, 18, 0, 255);
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	h.dst = RTE_IPV4(255, 255, 255, 255);
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	h.dst = RTE_IPV4(224, 0, 0, 251);
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	h.dst = T_OUR_IP;
+	/* never about a link-layer broadcast */
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), &bcast), -EPERM);
+	/* never to a martian source */
+	h.src = RTE_IPV4(0, 0, 0, 0);
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	h.src = RTE_IPV4(127, 0, 0, 1);
+	assert_int_equal(send_error_about(env, &h, pl, sizeof(pl), NULL), -EPERM);
+	supp += 7;
+	assert_int_equal(T_STAT(env, icmp_err_suppressed), supp);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	assert_int_equal(T_STAT(env, icmp_out_errors), 1);
+	sp_test_env_free(env);
+}
+
+static void
+test_token_bucket(void **state)
+{
+	struct sp_config cfg;
+	struct sp_test_env *env;
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, 253);
+	uint8_t pl[8] = {0};
+	unsigned i;
+
+	sp_test_default_cfg(&cfg);
+	cfg.stack.icmp_rate = 10; /* one token per 100 ms */
+	cfg.stack.icmp_burst = 5;
+	env = sp_test_env_new(&cfg);
+	for (i = 0; i < 8; i++)
+		l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	assert_int_equal(sp_test_tx_count(env), 5);
+	assert_int_equal(T_STAT(env, icmp_rate_limited), 3);
+	sp_test_tx_clear(env);
+	/* 99 ms: not yet a whole token */
+	sp_test_advance_ms(env, 99);
+	l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	assert_int_equal(sp_test_tx_count(env), 0);
+	sp_test_advance_ms(env, 2);
+	l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	assert_int_equal(sp_test_tx_count(env), 1);
+	sp_test_tx_clear(env);
+	/* ten seconds idle refill the bucket to its burst, not beyond */
+	env->ctx->now += 10ULL * env->ctx->hz;
+	for (i = 0; i < 8; i++)
+		l3_feed(env, 0, l3_frame(&h, pl, sizeof(pl)));
+	assert_int_equal(sp_test_tx_count(env), 5);
+	assert_int_equal(T_STAT(env, icmp_rate_limited), 3 + 2 + 3);
+	sp_test_tx_clear(env);
+	sp_test_env_free(env);
+}
+
+static void
+test_frag_timeout_error(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_UDP);
+	uint8_t pl[64] = {0}, orig[64];
+
+	/* only a later fragment: nothing to quote, no error (RFC 1122 3.3.2) */
+	h.id = 5;
+	h.frag_off = 64;
+	l3_feed(env, 0, l3_frame(&h, pl, 8));
+	sp_test_advance_ms(env, env->cfg.stack.frag_timeout_ms + 5);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	/* with the first fragment: time exceeded, code 1, quoting it */
+	h.id = 6;
+	h.frag_off = 0;
+	h.mf = true;
+	l3_write_hdr(orig, &h, 32);
+	memcpy(orig + 20, pl, 32);
+	l3_feed(env, 0, l3_frame(&h, pl, 32));
+	sp_test_advance_ms(env, env->cfg.stack.frag_timeout_ms + 5);
+	check_error(env, 11, 1, 0, orig, 52);
+	assert_int_equal(T_STAT(env, ip_reasm_fails), 2);
+	sp_test_env_free(env);
+}
+
+static void
+test_received_errors(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(RTE_IPV4(198, 18, 0, 9), T_OUR_IP, IPPROTO_ICMP);
+	struct l3_hdr inner = l3_default_hdr(T_OUR_IP, RTE_IPV4(198, 18, 0, 1), IPPROTO_TCP);
+	uint8_t msg[8 + 28];
+	uint16_t c;
+
+	/* destination unreachable (frag needed, MTU 1400) about one of our TCP segments */
+	memset(msg, 0, sizeof(msg));
+	msg[0] = 3;
+	msg[1] = 4;
+	msg[6] = 1400 >> 8;
+	msg[7] = 1400 & 0xff;
+	l3_write_hdr(msg + 8, &inner, 8);
+	c = sp_test_cksum(msg, sizeof(msg));
+	memcpy(msg + 2, &c, 2);
+	l3_feed(env, 0, l3_frame(&h, msg, sizeof(msg)));
+	assert_int_equal(T_STAT(env, icmp_in_errors), 1);
+	/* quoting a datagram we did not send */
+	inner.src = RTE_IPV4(198, 18, 0, 50);
+	l3_write_hdr(msg + 8, &inner, 8);
+	msg[2] = msg[3] = 0;
+	c = sp_test_cksum(msg, sizeof(msg));
+	memcpy(msg + 2, &c, 2);
+	l3_feed(env, 0, l3_frame(&h, msg, sizeof(msg)));
+	assert_int_equal(T_STAT(env, icmp_bad_quote), 1);
+	/* a quote too short for header + 8 bytes */
+	inner.src = T_OUR_IP;
+	l3_write_hdr(msg + 8, &inner, 8);
+	msg[2] = msg[3] = 0;
+	c = sp_test_cksum(msg, sizeof(msg) - 1);
+	memcpy(msg + 2, &c, 2);
+	l3_feed(env, 0, l3_frame(&h, msg, sizeof(msg) - 1));
+	assert_int_equal(T_STAT(env, icmp_bad_quote), 2);
+	assert_int_equal(T_STAT(env, icmp_in_errors), 1);
+	/* and never an error about an error */
+	assert_int_equal(sp_test_tx_count(env), 0);
+	sp_test_env_free(env);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_echo_frame_exact),
+		cmocka_unit_test(test_echo_0),
+		cmocka_unit_test(test_echo_1),
+		cmocka_unit_test(test_echo_1472),
+		cmocka_unit_test(test_echo_4000),
+		cmocka_unit_test(test_echo_65507),
+		cmocka_unit_test(test_echo_drops),
+		cmocka_unit_test(test_unreachables),
+		cmocka_unit_test(test_error_suppression),
+		cmocka_unit_test(test_token_bucket),
+		cmocka_unit_test(test_frag_timeout_error),
+		cmocka_unit_test(test_received_errors),
+	};
+
+	sp_test_eal_init();
+	return cmocka_run_group_tests_name("icmp", tests, NULL, NULL);
+}
