@@ -162,4 +162,32 @@ void sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 void sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 	const void *quoted, size_t len);
 
+/* ---------------- impair.c ---------------- */
+/*
+ * The decision core of fault injection, exposed for unit tests (the ethdev glue is in
+ * sp_impair_attach()/sp_impair_detach()).
+ */
+struct sp_impair_cfg;
+struct sp_impair_q;
+enum sp_impair_dir {
+	SP_IMPAIR_RX = 0,
+	SP_IMPAIR_TX = 1,
+};
+/**
+ * Impairment state of queue @p queue of stack port @p port (ethdev @p port_id) in direction
+ * @p dir, on @p ctx's socket; counters go to @p ctx. The generator is seeded from cfg->seed,
+ * port, queue and direction. @return NULL on allocation failure.
+ */
+struct sp_impair_q *sp_impair_q_create(struct sp_ctx *ctx, uint16_t port, uint16_t port_id,
+	uint16_t queue, enum sp_impair_dir dir, const struct sp_impair_cfg *cfg);
+/**
+ * Apply drop/corrupt/duplicate/reorder/delay to the @p n frames of @p pkts (consumed), then
+ * fill @p pkts (room for @p cap) with the frames due at TSC @p now, oldest first.
+ * @return number of frames in @p pkts.
+ */
+uint16_t sp_impair_q_run(struct sp_impair_q *q, struct rte_mbuf **pkts, uint16_t n, uint16_t cap,
+	uint64_t now);
+/** Free @p q and every frame it holds. @return frames freed. */
+unsigned sp_impair_q_free(struct sp_impair_q *q);
+
 #endif

@@ -160,7 +160,8 @@
 	X(impair_duplicated, "frames duplicated by the impairment layer")                          \
 	X(impair_reordered, "frames reordered by the impairment layer")                            \
 	X(impair_corrupted, "frames corrupted by the impairment layer")                            \
-	X(impair_delayed, "frames delayed by the impairment layer")
+	X(impair_delayed, "frames delayed by the impairment layer")                                \
+	X(impair_overflow, "frames freed because the impairment hold queue was full")
 
 #define SP_ALL_STATS(X)                                                                            \
 	SP_PORT_STATS(X)                                                                           \

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fault injection decision core (lib/impair.c): drop, duplicate, reorder, corrupt and delay on
+ * real mbufs with a fake clock; determinism for a seed; bounded holds; no mbuf leaked.
+ */
+#include <string.h>
+
+#include "sp_test.h"
+
+#define HZ_US 1000 /* harness clock: 1e9 cycles per second */
+
+static struct sp_test_env *env;
+
+static int
+setup(void **state)
+{
+	env = sp_test_env_new(NULL);
+	return env == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	sp_test_env_free(env);
+	return 0;
+}
+
+static struct rte_mbuf *
+frame(uint32_t idx)
+{
+	uint8_t payload[64];
+
+	memset(payload, 0xa5, sizeof(payload));
+	memcpy(payload, &idx, sizeof(idx));
+	return sp_test_ipv4(T_PEER_IP, T_OUR_IP, 253, payload, sizeof(payload));
+}
+
+static uint32_t
+frame_idx(const struct rte_mbuf *m)
+{
+	uint8_t buf[64 + 34];
+	uint32_t idx;
+
+	assert_true(sp_test_copy(m, buf, sizeof(buf)) >= 38);
+	memcpy(&idx, buf + 34, sizeof(idx));
+	return idx;
+}
+
+static struct sp_impair_q *
+q_new(double drop, double dup, double reorder, double corrupt, uint32_t delay_us, uint64_t seed)
+{
+	struct sp_impair_cfg cfg = {.drop = drop,
+		.dup = dup,
+		.reorder = reorder,
+		.corrupt = corrupt,
+		.delay_us = delay_us,
+		.seed = seed,
+		.enabled = 1};
+	struct sp_impair_q *q = sp_impair_q_create(env->ctx, 0, 0, 0, SP_IMPAIR_RX, &cfg);
+
+	assert_non_null(q);
+	return q;
+}
+
+/* Feed frames 0..n-1 one by one at time @p now; store surviving indices in @p out. */
+static unsigned
+run_seq(struct sp_impair_q *q, unsigned n, uint64_t now, uint32_t *out, unsigned max)
+{
+	struct rte_mbuf *pkts[8];
+	unsigned i, k = 0;
+	uint16_t j, r;
+
+	for (i = 0; i < n; i++) {
+		pkts[0] = frame(i);
+		r = sp_impair_q_run(q, pkts, 1, RTE_DIM(pkts), now);
+		for (j = 0; j < r; j++) {
+			if (k < max)
+				out[k++] = frame_idx(pkts[j]);
+			rte_pktmbuf_free(pkts[j]);
+		}
+	}
+	return k;
+}
+
+static void
+test_pass_through(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 0, 0, 0, 1);
+	uint32_t out[16];
+	unsigned k = run_seq(q, 10, 1000, out, RTE_DIM(out)), i;
+
+	assert_int_equal(k, 10);
+	for (i = 0; i < k; i++)
+		assert_int_equal(out[i], i);
+	assert_int_equal(sp_impair_q_free(q), 0);
+}
+
+static void
+test_drop_all(void **state)
+{
+	struct sp_impair_q *q = q_new(1.0, 0, 0, 0, 0, 1);
+	uint32_t out[16];
+
+	assert_int_equal(run_seq(q, 10, 1000, out, RTE_DIM(out)), 0);
+	assert_int_equal(T_STAT(env, impair_dropped), 10);
+	sp_impair_q_free(q);
+}
+
+static void
+test_drop_rate_deterministic(void **state)
+{
+	static uint32_t a[1000], b[1000], c[1000];
+	struct sp_impair_q *q;
+	unsigned ka, kb, kc;
+
+	q = q_new(0.3, 0, 0, 0, 0, 42);
+	ka = run_seq(q, 1000, 1000, a, RTE_DIM(a));
+	sp_impair_q_free(q);
+	q = q_new(0.3, 0, 0, 0, 0, 42);
+	kb = run_seq(q, 1000, 1000, b, RTE_DIM(b));
+	sp_impair_q_free(q);
+	q = q_new(0.3, 0, 0, 0, 0, 43);
+	kc = run_seq(q, 1000, 1000, c, RTE_DIM(c));
+	sp_impair_q_free(q);
+
+	/* Same seed, same frames: the same survivors. */
+	assert_int_equal(ka, kb);
+	assert_memory_equal(a, b, ka * sizeof(a[0]));
+	/* Around 70 % survive (binomial, 1000 draws: 600..800 is > 6 sigma). */
+	assert_in_range(ka, 600, 800);
+	/* Another seed: another pattern. */
+	assert_true(ka != kc || memcmp(a, c, ka * sizeof(a[0])) != 0);
+	assert_int_equal(T_STAT(env, impair_dropped), 3000 - ka - kb - kc);
+}
+
+static void
+test_duplicate(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 1.0, 0, 0, 0, 1);
+	struct rte_mbuf *pkts[4];
+	uint8_t x[128], y[128];
+	size_t lx, ly;
+
+	pkts[0] = frame(7);
+	assert_int_equal(sp_impair_q_run(q, pkts, 1, RTE_DIM(pkts), 1000), 2);
+	assert_ptr_not_equal(pkts[0], pkts[1]);
+	lx = sp_test_copy(pkts[0], x, sizeof(x));
+	ly = sp_test_copy(pkts[1], y, sizeof(y));
+	assert_int_equal(lx, ly);
+	assert_memory_equal(x, y, lx);
+	assert_int_equal(T_STAT(env, impair_duplicated), 1);
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(pkts[1]);
+	sp_impair_q_free(q);
+}
+
+static void
+test_duplicate_beyond_room(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 1.0, 0, 0, 0, 1);
+	struct rte_mbuf *pkts[4];
+	uint16_t i;
+
+	for (i = 0; i < 3; i++)
+		pkts[i] = frame(i);
+	/* 6 frames due, room for 4: two wait for the next poll. */
+	assert_int_equal(sp_impair_q_run(q, pkts, 3, 4, 1000), 4);
+	for (i = 0; i < 4; i++)
+		rte_pktmbuf_free(pkts[i]);
+	assert_int_equal(sp_impair_q_run(q, pkts, 0, 4, 1001), 2);
+	assert_int_equal(frame_idx(pkts[0]), 2);
+	assert_int_equal(frame_idx(pkts[1]), 2);
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(pkts[1]);
+	sp_impair_q_free(q);
+}
+
+static void
+test_reorder(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 1.0, 0, 0, 1);
+	uint32_t out[8];
+
+	/* Every other frame is held and released right after the next one. */
+	assert_int_equal(run_seq(q, 4, 1000, out, RTE_DIM(out)), 4);
+	assert_int_equal(out[0], 1);
+	assert_int_equal(out[1], 0);
+	assert_int_equal(out[2], 3);
+	assert_int_equal(out[3], 2);
+	assert_int_equal(T_STAT(env, impair_reordered), 2);
+	sp_impair_q_free(q);
+}
+
+static void
+test_reorder_hold_is_bounded(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 1.0, 0, 0, 1);
+	struct rte_mbuf *pkts[2];
+	uint64_t t0 = 1000000;
+
+	pkts[0] = frame(9);
+	assert_int_equal(sp_impair_q_run(q, pkts, 1, 2, t0), 0);
+	/* No frame follows: still held 9.999 ms later, released at 10 ms. */
+	assert_int_equal(sp_impair_q_run(q, pkts, 0, 2, t0 + 9999 * HZ_US), 0);
+	assert_int_equal(sp_impair_q_run(q, pkts, 0, 2, t0 + 10000 * HZ_US), 1);
+	assert_int_equal(frame_idx(pkts[0]), 9);
+	rte_pktmbuf_free(pkts[0]);
+	sp_impair_q_free(q);
+}
+
+static void
+test_corrupt_one_bit_past_ethernet(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 0, 1.0, 0, 5);
+	struct rte_mbuf *pkts[2], *orig;
+	uint8_t a[128], b[128];
+	size_t la, lb, i;
+	unsigned bits = 0;
+
+	pkts[0] = frame(3);
+	orig = rte_pktmbuf_copy(pkts[0], pkts[0]->pool, 0, UINT32_MAX);
+	assert_non_null(orig);
+	pkts[0]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	assert_int_equal(sp_impair_q_run(q, pkts, 1, 2, 1000), 1);
+	la = sp_test_copy(orig, a, sizeof(a));
+	lb = sp_test_copy(pkts[0], b, sizeof(b));
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, RTE_ETHER_HDR_LEN);
+	for (i = 0; i < la; i++)
+		bits += __builtin_popcount(a[i] ^ b[i]);
+	assert_int_equal(bits, 1);
+	/* The PMD's checksum verdict no longer holds. */
+	assert_int_equal(pkts[0]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, 0);
+	assert_int_equal(pkts[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, 0);
+	assert_int_equal(T_STAT(env, impair_corrupted), 1);
+	rte_pktmbuf_free(orig);
+	rte_pktmbuf_free(pkts[0]);
+	sp_impair_q_free(q);
+}
+
+static void
+test_delay(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 0, 0, 1000, 1);
+	struct rte_mbuf *pkts[4];
+	uint64_t t0 = 5000000;
+
+	pkts[0] = frame(1);
+	pkts[1] = frame(2);
+	assert_int_equal(sp_impair_q_run(q, pkts, 2, 4, t0), 0);
+	assert_int_equal(sp_impair_q_run(q, pkts, 0, 4, t0 + 999 * HZ_US), 0);
+	assert_int_equal(sp_impair_q_run(q, pkts, 0, 4, t0 + 1000 * HZ_US), 2);
+	assert_int_equal(frame_idx(pkts[0]), 1);
+	assert_int_equal(frame_idx(pkts[1]), 2);
+	assert_int_equal(T_STAT(env, impair_delayed), 2);
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(pkts[1]);
+	sp_impair_q_free(q);
+}
+
+static void
+test_overflow_and_free_held(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 0, 0, 1000000, 1);
+	struct rte_mbuf *pkts[1];
+	unsigned i;
+
+	for (i = 0; i < 1030; i++) {
+		pkts[0] = frame(i);
+		assert_int_equal(sp_impair_q_run(q, pkts, 1, 1, 1000), 0);
+	}
+	/* The hold queue has 1024 slots; the rest were freed and counted, not leaked. */
+	assert_int_equal(T_STAT(env, impair_overflow), 6);
+	/* Detach frees what is still held (teardown checks the pool is full again). */
+	assert_int_equal(sp_impair_q_free(q), 1024);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pass_through, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_rate_deterministic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_beyond_room, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorder_hold_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_corrupt_one_bit_past_ethernet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_and_free_held, setup, teardown),
+	};
+
+	sp_test_eal_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
