@@ -178,6 +178,236 @@ test_delivery_weak_host_and_broadcast(void **state)
 	sp_test_env_free(env);
 }
 
+/* Two ports, forwarding on; port1's MTU @mtu1. */
+static struct sp_test_env *
+router_env(uint16_t mtu1)
+{
+	struct sp_config cfg;
+
+	l3_two_port_cfg(&cfg);
+	cfg.stack.forwarding = 1;
+	cfg.ports[1].mtu = mtu1;
+	return sp_test_env_new(&cfg);
+}
+
+static void
+test_forward_ttl_decrement(void **state)
+{
+	struct sp_test_env *env = router_env(1500);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_PEER_IP1, IPPROTO_UDP);
+	const struct rte_ether_addr port1_mac = {{0x02, 0, 0, 0, 1, 0x02}};
+	uint8_t in[64], out[128];
+	struct rte_mbuf *m;
+	uint16_t port;
+	size_t len;
+
+	h.ttl = 9;
+	h.id = 0x4321;
+	l3_write_hdr(in, &h, sizeof(udp_payload));
+	memcpy(in + 20, udp_payload, sizeof(udp_payload));
+	l3_feed(env, 0, l3_frame(&h, udp_payload, sizeof(udp_payload)));
+	assert_int_equal(sp_test_tx_count(env), 1);
+	m = sp_test_tx_pop(env, &port);
+	assert_int_equal(port, 1);
+	len = sp_test_copy(m, out, sizeof(out));
+	rte_pktmbuf_free(m);
+	assert_int_equal(len, 14 + 32);
+	assert_true(rte_is_same_ether_addr((struct rte_ether_addr *)out, &t_peer_mac1));
+	assert_true(rte_is_same_ether_addr((struct rte_ether_addr *)(out + 6), &port1_mac));
+	/* only TTL and checksum changed, and the checksum is right */
+	assert_int_equal(out[14 + 8], 8);
+	assert_true(sp_ipv4_cksum_ok(out + 14, 20));
+	in[8] = 8;
+	in[10] = out[14 + 10];
+	in[11] = out[14 + 11];
+	assert_memory_equal(out + 14, in, 32);
+	assert_int_equal(env->ctx->stats[1].ip_forwarded, 1);
+	assert_int_equal(T_STAT_ALL(env, ip_in_delivers), 0);
+	/* and back the other way */
+	h = l3_default_hdr(T_PEER_IP1, T_PEER_IP, IPPROTO_UDP);
+	l3_feed(env, 1, l3_frame_mac(&t_peer_mac1, &port1_mac, &h, udp_payload, 12));
+	m = sp_test_tx_pop(env, &port);
+	assert_non_null(m);
+	assert_int_equal(port, 0);
+	rte_pktmbuf_free(m);
+	sp_test_env_free(env);
+}
+
+/* Pop one ICMP error on port 0 to the peer; check type/code/rest and the quoted header. */
+static void
+check_fwd_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest,
+	const uint8_t *orig)
+{
+	uint8_t fr[256];
+	struct rte_mbuf *m;
+	struct sp_ipv4 ip;
+	struct sp_icmp ic;
+	uint16_t port;
+	size_t len;
+
+	assert_int_equal(sp_test_tx_count(env), 1);
+	m = sp_test_tx_pop(env, &port);
+	len = sp_test_copy(m, fr, sizeof(fr));
+	rte_pktmbuf_free(m);
+	assert_int_equal(port, 0);
+	assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+	assert_int_equal(ip.src, T_OUR_IP); /* the address of the port facing the sender */
+	assert_int_equal(ip.dst, T_PEER_IP);
+	assert_int_equal(ip.proto, IPPROTO_ICMP);
+	assert_int_equal(sp_icmp_parse(fr + 34, len - 34, &ic), SP_WIRE_OK);
+	assert_int_equal(ic.type, type);
+	assert_int_equal(ic.code, code);
+	assert_int_equal(ic.rest, rest);
+	assert_int_equal(sp_test_cksum(fr + 34, len - 34), 0);
+	/* the datagram as received: TTL not yet decremented */
+	assert_memory_equal(fr + 42, orig, 28);
+}
+
+static void
+test_forward_errors(void **state)
+{
+	struct sp_test_env *env = router_env(1000);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_PEER_IP1, IPPROTO_UDP);
+	static uint8_t big[1200], orig[1300];
+	const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	struct rte_mbuf *m;
+	struct sp_ipv4 ip;
+	uint8_t fr[1100];
+	unsigned i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	/* TTL 1: time exceeded in transit */
+	h.ttl = 1;
+	l3_write_hdr(orig, &h, sizeof(udp_payload));
+	memcpy(orig + 20, udp_payload, sizeof(udp_payload));
+	l3_feed(env, 0, l3_frame(&h, udp_payload, sizeof(udp_payload)));
+	check_fwd_error(env, 11, 0, 0, orig);
+	assert_int_equal(env->ctx->stats[0].ip_ttl_exceeded, 1);
+	h.ttl = 0;
+	l3_feed(env, 0, l3_frame(&h, udp_payload, sizeof(udp_payload)));
+	assert_int_equal(env->ctx->stats[0].ip_ttl_exceeded, 2);
+	sp_test_tx_clear(env);
+	h.ttl = 64;
+	/* DF and bigger than port1's MTU: fragmentation needed with the next-hop MTU */
+	h.df = true;
+	l3_write_hdr(orig, &h, sizeof(big));
+	memcpy(orig + 20, big, sizeof(big));
+	l3_feed(env, 0, l3_frame(&h, big, sizeof(big)));
+	check_fwd_error(env, 3, 4, 1000, orig);
+	assert_int_equal(env->ctx->stats[0].ip_df_too_big, 1);
+	/* without DF: fragmented to port1's MTU */
+	h.df = false;
+	l3_feed(env, 0, l3_frame(&h, big, sizeof(big)));
+	assert_int_equal(sp_test_tx_count(env), 2);
+	for (i = 0; i < 2; i++) {
+		uint16_t port;
+		size_t len;
+
+		m = sp_test_tx_pop(env, &port);
+		len = sp_test_copy(m, fr, sizeof(fr));
+		rte_pktmbuf_free(m);
+		assert_int_equal(port, 1);
+		assert_true(len - 14 <= 1000);
+		assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+		assert_true(sp_ipv4_cksum_ok(fr + 14, 20));
+		assert_int_equal(ip.ttl, 63);
+		assert_int_equal(ip.frag_off, i * 976);
+		assert_int_equal(ip.mf, i == 0);
+		assert_memory_equal(fr + 34, big + i * 976, ip.total_len - 20);
+	}
+	assert_int_equal(env->ctx->stats[1].ip_frag_out, 2);
+	/* no route: network unreachable */
+	h.dst = RTE_IPV4(8, 8, 8, 8);
+	l3_write_hdr(orig, &h, sizeof(udp_payload));
+	memcpy(orig + 20, udp_payload, sizeof(udp_payload));
+	l3_feed(env, 0, l3_frame(&h, udp_payload, sizeof(udp_payload)));
+	check_fwd_error(env, 3, 0, 0, orig);
+	assert_int_equal(env->ctx->stats[0].ip_no_route, 1);
+	/* a link-layer broadcast is never forwarded */
+	h.dst = T_PEER_IP1;
+	l3_feed(env, 0, l3_frame_mac(NULL, &bcast, &h, udp_payload, sizeof(udp_payload)));
+	assert_int_equal(sp_test_tx_count(env), 0);
+	assert_int_equal(env->ctx->stats[0].ip_not_for_us, 1);
+	/* an ICMP error with TTL 1 gets no error back */
+	{
+		uint8_t err[36] = {3, 1};
+		uint16_t c;
+
+		h.proto = IPPROTO_ICMP;
+		h.ttl = 1;
+		c = sp_test_cksum(err, sizeof(err));
+		memcpy(err + 2, &c, 2);
+		l3_feed(env, 0, l3_frame(&h, err, sizeof(err)));
+		assert_int_equal(sp_test_tx_count(env), 0);
+		assert_int_equal(T_STAT_ALL(env, icmp_err_suppressed), 1);
+	}
+	sp_test_env_free(env);
+}
+
+static void
+test_output(void **state)
+{
+	struct sp_config cfg;
+	struct sp_test_env *env;
+	struct sp_ipv4_out o = {.dst = T_PEER_IP, .proto = 253, .df = true};
+	struct rte_mbuf *m;
+	uint8_t fr[256];
+	struct sp_ipv4 ip;
+
+	sp_test_default_cfg(&cfg);
+	/* a second address on another subnet of port0, listed first */
+	cfg.ports[0].addrs[1] = cfg.ports[0].addrs[0];
+	cfg.ports[0].addrs[0].ip = RTE_IPV4(198, 19, 9, 9);
+	cfg.ports[0].n_addrs = 2;
+	env = sp_test_env_new(&cfg);
+	/* source: the port address on the next hop's subnet */
+	m = sp_alloc(env->ctx, 0);
+	memcpy(rte_pktmbuf_append(m, 4), "abcd", 4);
+	assert_int_equal(sp_ipv4_output(env->ctx, m, &o), 0);
+	sp_tx_flush(env->ctx);
+	m = sp_test_tx_pop(env, NULL);
+	assert_non_null(m);
+	sp_test_copy(m, fr, sizeof(fr));
+	rte_pktmbuf_free(m);
+	assert_int_equal(sp_ipv4_parse(fr + 14, 24, &ip), SP_WIRE_OK);
+	assert_int_equal(ip.src, T_OUR_IP);
+	assert_true(ip.df);
+	assert_int_equal(ip.ttl, 64);
+	assert_int_equal(ip.proto, 253);
+	assert_true(sp_ipv4_cksum_ok(fr + 14, 20));
+	/* DF and larger than the MTU */
+	m = sp_alloc(env->ctx, 0);
+	rte_pktmbuf_append(m, 1481);
+	assert_int_equal(sp_ipv4_output(env->ctx, m, &o), -EMSGSIZE);
+	/* no route */
+	o.dst = RTE_IPV4(9, 9, 9, 9);
+	m = sp_alloc(env->ctx, 0);
+	assert_int_equal(sp_ipv4_output(env->ctx, m, &o), -EHOSTUNREACH);
+
+	/* offloads: the PMD gets flags, lengths and the pseudo-header sum */
+	env->st->ports[0].tx_ip_cksum = true;
+	env->st->ports[0].tx_l4_cksum = true;
+	assert_int_equal(sp_udp_send(env->ctx, 0, 9, T_PEER_IP, 9, "xyz", 3), 0);
+	sp_tx_flush(env->ctx);
+	m = sp_test_tx_pop(env, NULL);
+	assert_non_null(m);
+	assert_true(m->ol_flags & RTE_MBUF_F_TX_IPV4);
+	assert_true(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+	assert_int_equal(m->ol_flags & RTE_MBUF_F_TX_L4_MASK, RTE_MBUF_F_TX_UDP_CKSUM);
+	assert_int_equal(m->l2_len, 14);
+	assert_int_equal(m->l3_len, 20);
+	sp_test_copy(m, fr, sizeof(fr));
+	assert_int_equal(fr[14 + 10] | fr[14 + 11], 0);
+	{
+		uint16_t ph = rte_ipv4_phdr_cksum((struct rte_ipv4_hdr *)(fr + 14), m->ol_flags);
+
+		assert_memory_equal(fr + 34 + 6, &ph, 2);
+	}
+	rte_pktmbuf_free(m);
+	sp_test_env_free(env);
+}
+
 int
 main(void)
 {
@@ -187,6 +417,9 @@ main(void)
 		cmocka_unit_test(test_martians),
 		cmocka_unit_test(test_padding_trimmed),
 		cmocka_unit_test(test_delivery_weak_host_and_broadcast),
+		cmocka_unit_test(test_forward_ttl_decrement),
+		cmocka_unit_test(test_forward_errors),
+		cmocka_unit_test(test_output),
 	};
 
 	sp_test_eal_init();
