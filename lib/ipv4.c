@@ -249,9 +249,13 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		m = sp_frag_reassemble(ctx, port, m, &ip);
 		if (m == NULL)
 			return;
-		ip.total_len = (uint16_t)m->pkt_len;
-		ip.mf = false;
-		ip.frag_off = 0;
+		/*
+		 * The datagram now carries the first fragment's header (its options, its IHL),
+		 * which need not be the header of the fragment that completed it: read it again.
+		 */
+		if (sp_ipv4_parse_ext(rte_pktmbuf_mtod(m, const void *), m->data_len, m->pkt_len,
+			    &ip) != SP_WIRE_OK)
+			goto drop_len;
 	}
 	ipv4_deliver(ctx, port, m, &ip, bcast);
 	return;

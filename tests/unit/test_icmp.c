@@ -447,6 +447,38 @@ test_received_errors(void **state)
 	sp_test_env_free(env);
 }
 
+/* Fragments with different header lengths: the first carries options, the last does not. */
+static void
+test_echo_frag_options(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	static const uint8_t nops[4] = {1, 1, 1, 0};
+	static uint8_t req[3000], exp[3000];
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	size_t ilen = l3_echo_req(req + 20, 3, 4, 2000), len;
+	uint16_t our_id = env->ctx->ip_id;
+	unsigned n;
+
+	l3_write_hdr(req, &h, ilen); /* the option-less header, for the expected reply */
+	/* the first fragment with options, then the last one, without, completes it */
+	h.mf = true;
+	h.opts = nops;
+	h.optlen = 4;
+	l3_feed(env, 0, l3_frame(&h, req + 20, 1472));
+	h.frag_off = 1472;
+	h.mf = false;
+	h.opts = NULL;
+	h.optlen = 0;
+	l3_feed(env, 0, l3_frame(&h, req + 20 + 1472, ilen - 1472));
+	assert_int_equal(T_STAT(env, ip_reasm_ok), 1);
+	len = collect_datagram(env, got, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(len, 20 + ilen);
+	expected_reply(exp, req, 20 + ilen, our_id);
+	assert_memory_equal(got, exp, len);
+	sp_test_env_free(env);
+}
+
 int
 main(void)
 {
@@ -457,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_echo_1472),
 		cmocka_unit_test(test_echo_4000),
 		cmocka_unit_test(test_echo_65507),
+		cmocka_unit_test(test_echo_frag_options),
 		cmocka_unit_test(test_echo_drops),
 		cmocka_unit_test(test_unreachables),
 		cmocka_unit_test(test_error_suppression),
