@@ -106,6 +106,8 @@ sp_app_pools_check(struct sp_app *app)
 		/* avail_count includes every lcore's cache: exact once the workers stopped. */
 		in_use += rte_mempool_in_use_count(app->pools[s]);
 	}
+	if (total == 0)
+		return 0; /* start-up failed before any pool existed */
 	if (in_use == 0)
 		printf("mbufs: all %u returned\n", total);
 	else
@@ -198,8 +200,12 @@ port_configure(struct sp_app *app, uint16_t idx)
 		ret = rte_eth_rx_queue_setup(
 			pid, q, rxd, sock, NULL, sp_app_pool_of(app, w->socket));
 		if (ret != 0) {
-			SP_LOG(ERR, app, "%s: RX queue %u (%u descriptors): %s", pc->name, q, rxd,
-				strerror(-ret));
+			SP_LOG(ERR, app, "%s: RX queue %u (%u descriptors): %s%s", pc->name, q, rxd,
+				strerror(-ret),
+				ret == -ENOMEM
+					? " (too few mbufs to fill the ring? raise stack.mbufs "
+					  "or lower rx_desc)"
+					: "");
 			return ret;
 		}
 		ret = rte_eth_tx_queue_setup(pid, q, txd, sock, NULL);
