@@ -31,6 +31,7 @@ sp_app_workers_init(struct sp_app *app)
 	{
 		struct sp_app_worker *w = &app->workers[app->n_workers];
 
+		w->app = app;
 		w->lcore_id = lcore;
 		w->idx = app->n_workers;
 		w->socket = (int)rte_lcore_to_socket_id(lcore);
@@ -190,7 +191,7 @@ static int
 worker_main(void *arg)
 {
 	struct sp_app_worker *w = arg;
-	struct sp_app *app = container_of(w, struct sp_app, workers[w->idx]);
+	struct sp_app *app = w->app;
 	struct sp_ctx *ctx = w->ctx;
 	const struct sp_stack *st = app->st;
 	const enum sp_idle idle = app->cfg.stack.idle;

@@ -246,7 +246,11 @@ links_wait(struct sp_app *app)
 			ret = rte_eth_link_get_nowait(app->ports[i].port_id, &link);
 			if (ret == 0 && link.link_status == RTE_ETH_LINK_UP)
 				break;
-			if (app->quit || rte_get_timer_cycles() > deadline) {
+			if (app->quit) {
+				SP_LOG(ERR, app, "interrupted while waiting for links");
+				return -EINTR;
+			}
+			if (rte_get_timer_cycles() > deadline) {
 				SP_LOG(ERR, app, "%s: link still down after %u ms",
 					app->cfg.ports[i].name, SP_APP_LINK_WAIT_MS);
 				return -ENETDOWN;

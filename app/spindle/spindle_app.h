@@ -19,8 +19,11 @@
 /** How long start-up waits for a port's link to come up (a constant, not a config key). */
 #define SP_APP_LINK_WAIT_MS 10000
 
+struct sp_app;
+
 /** What one worker lcore owns besides its sp_ctx. */
 struct sp_app_worker {
+	struct sp_app *app;
 	unsigned lcore_id;
 	unsigned idx; /**< worker index = queue id on every port */
 	int socket;
