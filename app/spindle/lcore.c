@@ -203,16 +203,20 @@ worker_main(void *arg)
 
 	if (burst == 0 || burst > MAX_BURST)
 		burst = 32;
+	/*
+	 * From here on telemetry's sp_ctx_call() waits for this lcore's sp_poll() instead of
+	 * walking the tables itself, which would race with the services being started.
+	 */
+	__atomic_store_n(&ctx->running, 1, __ATOMIC_RELEASE);
 	w->start_err = services_start(app, w);
 	if (w->start_err != 0) {
 		app->quit = 1;
-		goto out;
+		goto stop;
 	}
 	if (w->idx == 0)
 		for (p = 0; p < n_ports; p++)
 			if (st->ports[p].arp)
 				sp_arp_gratuitous(ctx, p);
-	__atomic_store_n(&ctx->running, 1, __ATOMIC_RELEASE);
 
 	while (!app->quit) {
 		uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, n_ports), end;
@@ -257,6 +261,7 @@ worker_main(void *arg)
 		}
 	}
 
+stop:
 	/* Stop services here, on their lcore, and push out what their close produced. */
 	services_stop(app, w);
 	sp_poll(ctx, rte_rdtsc());
@@ -265,7 +270,6 @@ worker_main(void *arg)
 	/* Serve a telemetry call that was posted just before running dropped. */
 	sp_poll(ctx, rte_rdtsc());
 	sp_tx_flush(ctx);
-out:
 	w->exited = 1;
 	return w->start_err != 0 ? 1 : 0;
 }
