@@ -463,6 +463,28 @@ test_echo_stop_aborts(void **s)
 	assert_no_leak();
 }
 
+static void
+test_echo_poll_resumes_without_writable(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	const struct sp_service_ops *ops = &sp_service_echo;
+	struct sp_conn *c;
+	void *st;
+
+	(void)s;
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	c = peer_connect();
+	c->space = 0;
+	peer_send(c, "0123456789", 10, 10);
+	assert_int_equal(c->out_len, 0);
+	c->space = 100; /* room again, but no writable callback */
+	poll_svc(ops, st);
+	assert_int_equal(c->out_len, 10);
+	ops->stop(ctx, st);
+	conn_free(c);
+	assert_no_leak();
+}
+
 /* ------------------------------------------------------------------ discard, chargen */
 
 static void
@@ -762,6 +784,37 @@ test_http_pipeline_bound(void **s)
 	http_done(c);
 }
 
+static void
+test_http_idle_and_linger_timeouts(void **s)
+{
+	struct sp_conn *c = http_conn();
+	struct sp_conn *d = peer_connect();
+	uint64_t t0 = ctx->now;
+
+	(void)s;
+	/* c: a keep-alive connection left idle; d: answered with Connection: close, never closes */
+	peer_send_split(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 100);
+	peer_send_split(d, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 100);
+	assert_false(c->shut);
+	assert_true(d->shut);
+	ctx->now = t0 + ctx->hz * 6; /* past the 5 s linger */
+	poll_svc(&sp_service_http, http_st);
+	assert_true(d->closed_called);
+	assert_false(d->aborted);
+	assert_false(c->closed_called);
+	ctx->now = t0 + ctx->hz * 12; /* still no FIN from d: reset */
+	poll_svc(&sp_service_http, http_st);
+	assert_true(d->aborted);
+	ctx->now = t0 + ctx->hz * 61; /* past the 60 s idle timeout */
+	poll_svc(&sp_service_http, http_st);
+	assert_true(c->closed_called);
+	assert_false(c->aborted);
+	stack_closed(d, -ECONNABORTED);
+	conn_free(d);
+	http_done(c);
+	ctx->now = rte_rdtsc();
+}
+
 /* ------------------------------------------------------------------ fetch */
 
 static char tmpfile_path[64];
@@ -1009,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_echo_fin_after_backlog),
 		cmocka_unit_test(test_echo_backlog_bound),
 		cmocka_unit_test(test_echo_stop_aborts),
+		cmocka_unit_test(test_echo_poll_resumes_without_writable),
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_chargen),
 		cmocka_unit_test(test_http_keepalive_pipelined),
@@ -1017,6 +1071,7 @@ main(void)
 		cmocka_unit_test(test_http_10_keepalive_and_body_skip),
 		cmocka_unit_test(test_http_oversized_headers),
 		cmocka_unit_test(test_http_pipeline_bound),
+		cmocka_unit_test(test_http_idle_and_linger_timeouts),
 		cmocka_unit_test(test_fetch_content_length),
 		cmocka_unit_test(test_fetch_chunked),
 		cmocka_unit_test(test_fetch_close_delimited_and_failures),
