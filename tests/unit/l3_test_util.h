@@ -16,7 +16,7 @@
 #include "sp_test.h"
 
 /* Second port of the two-port config: 198.18.1.2/24, peer 198.18.1.1. */
-#define T_OUR_IP1 RTE_IPV4(198, 18, 1, 2)
+#define T_OUR_IP1  RTE_IPV4(198, 18, 1, 2)
 #define T_PEER_IP1 RTE_IPV4(198, 18, 1, 1)
 static const struct rte_ether_addr t_peer_mac1 = {{0x02, 0, 0, 0, 1, 0x01}};
 
@@ -164,8 +164,8 @@ l3_two_port_cfg(struct sp_config *cfg)
 }
 
 /* Sum of one counter over every port of the env's ctx. */
-#define T_STAT_ALL(env, name)                                                                      \
-	((env)->ctx->stats[0].name + (env)->ctx->stats[1].name + (env)->ctx->stats[2].name +       \
+#define T_STAT_ALL(env, name)                                                                \
+	((env)->ctx->stats[0].name + (env)->ctx->stats[1].name + (env)->ctx->stats[2].name + \
 		(env)->ctx->stats[3].name)
 
 #endif

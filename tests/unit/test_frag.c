@@ -244,7 +244,8 @@ test_45_fragments(void **state)
 	for (k = (int)(total / 1480); k >= 0; k--) {
 		ofs = (uint32_t)k * 1480;
 		assert_null(m);
-		m = feed(env, 50, IPPROTO_ICMP, ofs, RTE_MIN(1480u, total - ofs), ofs + 1480 < total);
+		m = feed(env, 50, IPPROTO_ICMP, ofs, RTE_MIN(1480u, total - ofs),
+			ofs + 1480 < total);
 	}
 	check_whole(m, total);
 	assert_int_equal(m->nb_segs, 45);

@@ -94,7 +94,8 @@ echo_roundtrip(size_t plen, unsigned expect_frames)
 		for (ofs = 0; ofs < ilen; ofs += 1480) {
 			h.frag_off = (uint16_t)ofs;
 			h.mf = ofs + 1480 < ilen;
-			l3_feed(env, 0, l3_frame(&h, req + 20 + ofs, RTE_MIN((size_t)1480, ilen - ofs)));
+			l3_feed(env, 0,
+				l3_frame(&h, req + 20 + ofs, RTE_MIN((size_t)1480, ilen - ofs)));
 		}
 		assert_int_equal(T_STAT(env, ip_reasm_ok), 1);
 	}
@@ -214,8 +215,8 @@ test_echo_drops(void **state)
 
 /* Pop one frame and check it is an ICMP error @type/@code to the peer quoting @orig. */
 static void
-check_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest,
-	const uint8_t *orig, size_t orig_len)
+check_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *orig,
+	size_t orig_len)
 {
 	struct rte_mbuf *m = sp_test_tx_pop(env, NULL);
 	uint8_t fr[256];

@@ -5,8 +5,8 @@
  */
 #include "l3_test_util.h"
 
-static const uint8_t udp_payload[12] = {0x9c, 0x40, 0x30, 0x39, 0x00, 0x0c, 0x00, 0x00,
-	'a', 'b', 'c', 'd'}; /* 40000 -> 12345, no checksum */
+static const uint8_t udp_payload[12] = {0x9c, 0x40, 0x30, 0x39, 0x00, 0x0c, 0x00, 0x00, 'a', 'b',
+	'c', 'd'}; /* 40000 -> 12345, no checksum */
 
 static struct rte_mbuf *
 udp_frame(uint32_t src, uint32_t dst)
@@ -17,13 +17,13 @@ udp_frame(uint32_t src, uint32_t dst)
 }
 
 /* Feed a frame; expect exactly counter @c of port 0 to grow by one, nothing delivered. */
-#define EXPECT_DROP(env, m, c)                                                                     \
-	do {                                                                                       \
-		uint64_t before_ = T_STAT(env, c);                                                 \
-		uint64_t deliv_ = T_STAT(env, ip_in_delivers);                                     \
-		l3_feed(env, 0, m);                                                                \
-		assert_int_equal(T_STAT(env, c), before_ + 1);                                     \
-		assert_int_equal(T_STAT(env, ip_in_delivers), deliv_);                             \
+#define EXPECT_DROP(env, m, c)                                         \
+	do {                                                           \
+		uint64_t before_ = T_STAT(env, c);                     \
+		uint64_t deliv_ = T_STAT(env, ip_in_delivers);         \
+		l3_feed(env, 0, m);                                    \
+		assert_int_equal(T_STAT(env, c), before_ + 1);         \
+		assert_int_equal(T_STAT(env, ip_in_delivers), deliv_); \
 	} while (0)
 
 static void
@@ -105,8 +105,12 @@ test_martians(void **state)
 {
 	struct sp_test_env *env = sp_test_env_new(NULL);
 	const uint32_t bad_src[] = {
-		RTE_IPV4(0, 1, 2, 3), RTE_IPV4(127, 0, 0, 1), RTE_IPV4(224, 0, 0, 1),
-		RTE_IPV4(240, 0, 0, 1), RTE_IPV4(255, 255, 255, 255), RTE_IPV4(198, 18, 0, 255),
+		RTE_IPV4(0, 1, 2, 3),
+		RTE_IPV4(127, 0, 0, 1),
+		RTE_IPV4(224, 0, 0, 1),
+		RTE_IPV4(240, 0, 0, 1),
+		RTE_IPV4(255, 255, 255, 255),
+		RTE_IPV4(198, 18, 0, 255),
 		T_OUR_IP,
 	};
 	unsigned i;
@@ -235,8 +239,8 @@ test_forward_ttl_decrement(void **state)
 
 /* Pop one ICMP error on port 0 to the peer; check type/code/rest and the quoted header. */
 static void
-check_fwd_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest,
-	const uint8_t *orig)
+check_fwd_error(
+	struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest, const uint8_t *orig)
 {
 	uint8_t fr[256];
 	struct rte_mbuf *m;

@@ -11,8 +11,8 @@ struct rx_rec {
 };
 
 static void
-rx_cb(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t src_port,
-	uint32_t dst_ip, uint16_t dst_port, void *arg)
+rx_cb(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+	uint16_t dst_port, void *arg)
 {
 	struct rx_rec *r = arg;
 
@@ -27,8 +27,8 @@ rx_cb(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t src_port
 
 /* UDP datagram @sport -> @dport with @data; checksum computed unless @ck_mode 0 (none). */
 static struct rte_mbuf *
-udp_frame(uint32_t dst, uint16_t sport, uint16_t dport, const void *data, size_t len,
-	int ck_mode, int len_delta)
+udp_frame(uint32_t dst, uint16_t sport, uint16_t dport, const void *data, size_t len, int ck_mode,
+	int len_delta)
 {
 	static uint8_t dgram[2048];
 	struct l3_hdr h = l3_default_hdr(T_PEER_IP, dst, IPPROTO_UDP);
@@ -197,8 +197,8 @@ test_send(void **state)
 	assert_memory_equal(dg + 28, data, sizeof(data));
 	assert_int_equal(T_STAT(env, udp_out_datagrams), 3);
 	/* no route */
-	assert_int_equal(sp_udp_send(env->ctx, 0, 1, RTE_IPV4(8, 8, 8, 8), 2, data, 1),
-		-EHOSTUNREACH);
+	assert_int_equal(
+		sp_udp_send(env->ctx, 0, 1, RTE_IPV4(8, 8, 8, 8), 2, data, 1), -EHOSTUNREACH);
 	assert_int_equal(sp_udp_send(env->ctx, 0, 1, T_PEER_IP, 2, data, 65508), -EMSGSIZE);
 	sp_test_env_free(env);
 }

@@ -8,8 +8,26 @@
 
 /* A valid 20-byte header: 198.18.0.1 -> 198.18.0.2, id 0x1234, DF, TTL 64, UDP, len 28. */
 static const uint8_t hdr20[20] = {
-	0x45, 0x00, 0x00, 0x1c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
-	198, 18, 0, 1, 198, 18, 0, 2,
+	0x45,
+	0x00,
+	0x00,
+	0x1c,
+	0x12,
+	0x34,
+	0x40,
+	0x00,
+	0x40,
+	0x11,
+	0x00,
+	0x00,
+	198,
+	18,
+	0,
+	1,
+	198,
+	18,
+	0,
+	2,
 };
 
 static void
@@ -50,9 +68,17 @@ test_ipv4_parse_ok(void **state)
 static void
 test_ipv4_build_roundtrip(void **state)
 {
-	struct sp_ipv4 in = {.ihl = 20, .tos = 0xb8, .total_len = 1500, .id = 0xbeef,
-		.frag_off = 1480, .df = false, .mf = true, .ttl = 7, .proto = 6,
-		.src = RTE_IPV4(10, 1, 2, 3), .dst = RTE_IPV4(198, 18, 1, 200)};
+	struct sp_ipv4 in = {.ihl = 20,
+		.tos = 0xb8,
+		.total_len = 1500,
+		.id = 0xbeef,
+		.frag_off = 1480,
+		.df = false,
+		.mf = true,
+		.ttl = 7,
+		.proto = 6,
+		.src = RTE_IPV4(10, 1, 2, 3),
+		.dst = RTE_IPV4(198, 18, 1, 200)};
 	uint8_t b[1500] = {0};
 	struct sp_ipv4 out;
 
