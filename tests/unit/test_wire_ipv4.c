@@ -7,28 +7,8 @@
 #include "sp_test.h"
 
 /* A valid 20-byte header: 198.18.0.1 -> 198.18.0.2, id 0x1234, DF, TTL 64, UDP, len 28. */
-static const uint8_t hdr20[20] = {
-	0x45,
-	0x00,
-	0x00,
-	0x1c,
-	0x12,
-	0x34,
-	0x40,
-	0x00,
-	0x40,
-	0x11,
-	0x00,
-	0x00,
-	198,
-	18,
-	0,
-	1,
-	198,
-	18,
-	0,
-	2,
-};
+static const uint8_t hdr20[20] = {0x45, 0x00, 0x00, 0x1c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0x00,
+	0x00, 198, 18, 0, 1, 198, 18, 0, 2};
 
 static void
 fill_cksum(uint8_t *h, unsigned ihl)
