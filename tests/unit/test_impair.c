@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "sp_impair.h"
 #include "sp_test.h"
 
 #define HZ_US 1000 /* harness clock: 1e9 cycles per second */
@@ -275,6 +279,105 @@ test_overflow_and_free_held(void **state)
 	assert_int_equal(sp_impair_q_free(q), 1024);
 }
 
+/* ---- the ethdev glue: a net_null port, RX callback and TX hook ---- */
+
+static uint16_t
+null_port(void)
+{
+	static uint16_t pid = RTE_MAX_ETHPORTS;
+	struct rte_eth_conf conf = {0};
+
+	if (pid != RTE_MAX_ETHPORTS)
+		return pid;
+	if (rte_eth_dev_get_port_by_name("net_null0", &pid) != 0) {
+		assert_int_equal(rte_dev_probe("net_null0"), 0);
+		assert_int_equal(rte_eth_dev_get_port_by_name("net_null0", &pid), 0);
+	}
+	assert_int_equal(rte_eth_dev_configure(pid, 1, 1, &conf), 0);
+	assert_int_equal(
+		rte_eth_rx_queue_setup(pid, 0, 64, SOCKET_ID_ANY, NULL, sp_test_pool()), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(pid, 0, 64, SOCKET_ID_ANY, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(pid), 0);
+	return pid;
+}
+
+static void
+attach(double drop, double dup)
+{
+	struct sp_impair_cfg *c = &env->cfg.ports[0].impair;
+
+	c->drop = drop;
+	c->dup = dup;
+	c->seed = 1;
+	c->enabled = 1;
+	env->st->ports[0].port_id = null_port();
+	assert_int_equal(sp_impair_attach(env->st, 0), 0);
+}
+
+static void
+test_glue_disabled_installs_nothing(void **state)
+{
+	sp_tx_burst_fn before = env->ctx->tx_burst;
+
+	env->st->ports[0].port_id = null_port();
+	assert_int_equal(sp_impair_attach(env->st, 0), 0);
+	assert_ptr_equal(env->ctx->tx_burst, before);
+	sp_impair_detach(env->st, 0);
+}
+
+static void
+test_glue_tx_drop_and_restore(void **state)
+{
+	sp_tx_burst_fn before = env->ctx->tx_burst;
+	void *before_arg = env->ctx->tx_burst_arg;
+
+	attach(1.0, 0);
+	assert_ptr_not_equal(env->ctx->tx_burst, before);
+	sp_tx_enqueue(env->ctx, 0, frame(1));
+	sp_tx_enqueue(env->ctx, 0, frame(2));
+	sp_tx_flush(env->ctx);
+	/* Taken by the impairment layer (the caller must not free them), never captured. */
+	assert_int_equal(sp_test_tx_count(env), 0);
+	assert_int_equal(T_STAT(env, impair_dropped), 2);
+	assert_int_equal(T_STAT(env, tx_dropped), 0);
+	sp_impair_detach(env->st, 0);
+	assert_ptr_equal(env->ctx->tx_burst, before);
+	assert_ptr_equal(env->ctx->tx_burst_arg, before_arg);
+}
+
+static void
+test_glue_tx_duplicate_reaches_previous_hook(void **state)
+{
+	struct rte_mbuf *m;
+
+	attach(0, 1.0);
+	sp_tx_enqueue(env->ctx, 0, frame(5));
+	sp_tx_flush(env->ctx);
+	assert_int_equal(sp_test_tx_count(env), 2);
+	while ((m = sp_test_tx_pop(env, NULL)) != NULL) {
+		assert_int_equal(frame_idx(m), 5);
+		rte_pktmbuf_free(m);
+	}
+	sp_impair_detach(env->st, 0);
+}
+
+static void
+test_glue_rx_callback_drops(void **state)
+{
+	struct rte_mbuf *pkts[8];
+	uint16_t pid;
+
+	attach(1.0, 0);
+	pid = env->st->ports[0].port_id;
+	/* net_null hands out 8 frames; the RX callback drops them before the caller sees them. */
+	assert_int_equal(rte_eth_rx_burst(pid, 0, pkts, RTE_DIM(pkts)), 0);
+	assert_int_equal(T_STAT(env, impair_dropped), 8);
+	sp_impair_detach(env->st, 0);
+	/* Detached: frames come through again. */
+	assert_int_equal(rte_eth_rx_burst(pid, 0, pkts, RTE_DIM(pkts)), 8);
+	rte_pktmbuf_free_bulk(pkts, 8);
+}
+
 int
 main(void)
 {
@@ -290,6 +393,12 @@ main(void)
 			test_corrupt_one_bit_past_ethernet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_and_free_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_glue_disabled_installs_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_tx_drop_and_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_glue_tx_duplicate_reaches_previous_hook, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glue_rx_callback_drops, setup, teardown),
 	};
 
 	sp_test_eal_init();
