@@ -136,8 +136,14 @@ ipv4_forward(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	old_w = (uint16_t)(ip->ttl << 8 | ip->proto);
 	new_w = (uint16_t)((ip->ttl - 1) << 8 | ip->proto);
 	h->time_to_live = (uint8_t)(ip->ttl - 1);
-	h->hdr_checksum = rte_cpu_to_be_16(
-		sp_cksum_adjust16(rte_be_to_cpu_16(h->hdr_checksum), old_w, new_w));
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_NONE) {
+		/* The field was never right (the PMD vouched for the header): compute it. */
+		h->hdr_checksum = 0;
+		h->hdr_checksum = rte_ipv4_cksum(h);
+	} else {
+		h->hdr_checksum = rte_cpu_to_be_16(
+			sp_cksum_adjust16(rte_be_to_cpu_16(h->hdr_checksum), old_w, new_w));
+	}
 	m->ol_flags &= SP_MBUF_STATE_FLAGS;
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = ip->ihl;
@@ -210,10 +216,14 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 	default:
 		goto drop_options;
 	}
-	/* Trust the PMD's verdict when it gives one (RX IPv4 checksum offload), else compute. */
+	/*
+	 * Trust the PMD's verdict when it gives one (RX IPv4 checksum offload), else compute.
+	 * _NONE means the PMD verified the header although the field in the data is not right.
+	 */
 	if (rx_cksum == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		goto drop_cksum;
-	if (rx_cksum != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !sp_ipv4_cksum_ok(h, ip.ihl))
+	if (rx_cksum != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rx_cksum != RTE_MBUF_F_RX_IP_CKSUM_NONE &&
+		!sp_ipv4_cksum_ok(h, ip.ihl))
 		goto drop_cksum;
 	/* Ethernet pads short frames to 60 bytes: the IP total length is what counts. */
 	mbuf_trim_to(m, ip.total_len);

@@ -114,7 +114,7 @@ sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	if (u.cksum != 0) {
 		if (rx == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 			goto drop_cksum;
-		if (rx != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		if (rx != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rx != RTE_MBUF_F_RX_L4_CKSUM_NONE) {
 			uint32_t sum;
 			uint16_t raw;
 

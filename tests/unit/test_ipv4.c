@@ -93,6 +93,12 @@ test_rx_cksum_flags(void **state)
 	l3_feed(env, 0, m);
 	assert_int_equal(T_STAT(env, ip_bad_cksum), 1);
 	assert_int_equal(T_STAT(env, ip_unknown_proto), 1);
+	/* NONE: the header was verified although the field is wrong: accepted */
+	m = l3_frame(&h, udp_payload, sizeof(udp_payload));
+	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_NONE;
+	l3_feed(env, 0, m);
+	assert_int_equal(T_STAT(env, ip_bad_cksum), 1);
+	assert_int_equal(T_STAT(env, ip_unknown_proto), 2);
 	/* no verdict (UNKNOWN): computed in software */
 	m = l3_frame(&h, udp_payload, sizeof(udp_payload));
 	EXPECT_DROP(env, m, ip_bad_cksum);
