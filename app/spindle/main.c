@@ -387,7 +387,8 @@ out:
 	/* Telemetry must not read the contexts once they are being freed. */
 	if (app.st != NULL)
 		sp_telemetry_register(NULL);
-	sp_app_print_stats(&app, true);
+	if (workers_launched)
+		sp_app_print_stats(&app, true);
 	for (p = 0; p < SP_MAX_PORTS; p++)
 		if (app.impair_attached[p])
 			sp_impair_detach(app.st, p);
