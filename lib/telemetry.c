@@ -447,7 +447,7 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_int(c, "socket", ctx->socket);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", busy);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", idle);
-		rte_tel_data_add_dict_u64(c, "packets", pkts);
+		rte_tel_data_add_dict_u64(c, "busy_pkts", pkts);
 		snprintf(cpp, sizeof(cpp), "%.1f", pkts ? (double)busy / (double)pkts : 0.0);
 		rte_tel_data_add_dict_string(c, "cycles_per_packet", cpp);
 		rte_tel_data_add_dict_u64(
