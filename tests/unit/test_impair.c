@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 
@@ -302,16 +303,23 @@ null_port(void)
 }
 
 static void
-attach(double drop, double dup)
+attach3(double drop, double dup, double reorder)
 {
 	struct sp_impair_cfg *c = &env->cfg.ports[0].impair;
 
 	c->drop = drop;
 	c->dup = dup;
+	c->reorder = reorder;
 	c->seed = 1;
 	c->enabled = 1;
 	env->st->ports[0].port_id = null_port();
 	assert_int_equal(sp_impair_attach(env->st, 0), 0);
+}
+
+static void
+attach(double drop, double dup)
+{
+	attach3(drop, dup, 0);
 }
 
 static void
@@ -378,6 +386,41 @@ test_glue_rx_callback_drops(void **state)
 	rte_pktmbuf_free_bulk(pkts, 8);
 }
 
+static void
+test_glue_tx_reorder_released_by_rx_poll(void **state)
+{
+	struct rte_mbuf *pkts[8], *m;
+	uint16_t pid, n;
+
+	attach3(0, 0, 1.0);
+	pid = env->st->ports[0].port_id;
+	sp_tx_enqueue(env->ctx, 0, frame(1));
+	sp_tx_flush(env->ctx);
+	assert_int_equal(sp_test_tx_count(env), 0); /* held */
+	sp_tx_enqueue(env->ctx, 0, frame(2));
+	sp_tx_flush(env->ctx);
+	assert_int_equal(sp_test_tx_count(env), 2); /* 2, then the held 1 */
+	m = sp_test_tx_pop(env, NULL);
+	assert_int_equal(frame_idx(m), 2);
+	rte_pktmbuf_free(m);
+	m = sp_test_tx_pop(env, NULL);
+	assert_int_equal(frame_idx(m), 1);
+	rte_pktmbuf_free(m);
+	/* A held frame with nothing after it leaves from the queue's RX poll within 10 ms. */
+	sp_tx_enqueue(env->ctx, 0, frame(3));
+	sp_tx_flush(env->ctx);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	rte_delay_us_sleep(11000);
+	n = rte_eth_rx_burst(pid, 0, pkts, RTE_DIM(pkts));
+	rte_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(sp_test_tx_count(env), 1);
+	m = sp_test_tx_pop(env, NULL);
+	assert_int_equal(frame_idx(m), 3);
+	rte_pktmbuf_free(m);
+	/* Frames the RX side still holds are freed at detach (teardown checks for leaks). */
+	sp_impair_detach(env->st, 0);
+}
+
 int
 main(void)
 {
@@ -399,6 +442,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_glue_tx_duplicate_reaches_previous_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_glue_rx_callback_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_glue_tx_reorder_released_by_rx_poll, setup, teardown),
 	};
 
 	sp_test_eal_init();
