@@ -299,6 +299,38 @@ test_fragment_roundtrip(void **state)
 	sp_test_env_free(env);
 }
 
+static void
+test_piece_bounds(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	unsigned base = rte_mempool_in_use_count(env->pool);
+	unsigned cap = env->pool->size / 4; /* fragments held by the table at most */
+	uint16_t id;
+	uint32_t k;
+
+	fill_payload();
+	/* more than 64 fragments in one datagram: discarded */
+	for (k = 0; k < 65; k++)
+		assert_null(feed(env, 80, IPPROTO_UDP, k * 8, 8, true));
+	assert_int_equal(T_STAT(env, ip_reasm_fails), 1);
+	assert_int_equal(T_STAT(env, ip_frag_discarded), 0);
+	assert_int_equal(rte_mempool_in_use_count(env->pool), base);
+	/* many incomplete datagrams of 60 fragments: the oldest give way, the pool is not drained */
+	for (id = 100; id < 100 + cap / 60 + 3; id++)
+		for (k = 0; k < 60; k++)
+			assert_null(feed(env, id, IPPROTO_UDP, k * 8, 8, true));
+	assert_true(rte_mempool_in_use_count(env->pool) - base <= cap);
+	assert_true(T_STAT(env, ip_reasm_fails) >= 1 + 3);
+	/* the newest datagram is intact: completing it works */
+	{
+		struct rte_mbuf *m = feed(env, (uint16_t)(id - 1), IPPROTO_UDP, 480, 5, false);
+
+		check_whole(m, 485);
+		rte_pktmbuf_free(m);
+	}
+	sp_test_env_free(env);
+}
+
 int
 main(void)
 {
@@ -310,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_bad_fragments),
 		cmocka_unit_test(test_table_bound_evicts_oldest),
 		cmocka_unit_test(test_45_fragments),
+		cmocka_unit_test(test_piece_bounds),
 		cmocka_unit_test(test_fragment_roundtrip),
 	};
 
