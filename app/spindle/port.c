@@ -150,7 +150,8 @@ port_configure(struct sp_app *app, uint16_t idx)
 	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
 		SP_LOG(ERR, app,
 			"%s: %u worker lcores need %u RX/TX queues, the device has %u/%u "
-			"(use fewer lcores)",
+			"(use fewer worker lcores, or give the device more queues, e.g. "
+			"net_af_packet's qpairs=N)",
 			pc->name, nq, nq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
