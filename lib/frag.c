@@ -171,6 +171,8 @@ flow_remove(struct sp_frag_table *t, struct frag_flow *f)
 static void
 flow_kill(struct sp_ctx *ctx, struct sp_frag_table *t, struct frag_flow *f)
 {
+	SP_LOG(DEBUG, frag, "datagram %08x->%08x id %u proto %u discarded (overlap/inconsistent)",
+		f->key.src, f->key.dst, f->key.id, f->key.proto);
 	flow_free_pieces(t, f);
 	f->dead = true;
 	SP_STAT(ctx, f->port, ip_reasm_fails);

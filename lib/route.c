@@ -172,6 +172,7 @@ sp_route_build(struct sp_stack *st)
 		if (ret < 0)
 			goto fail;
 	}
+	SP_LOG(INFO, route, "%u routes, %u next hops", st->n_routes, st->n_nexthops);
 	return 0;
 fail:
 	SP_LOG(ERR, route, "building the route table failed: %s", strerror(-ret));

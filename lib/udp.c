@@ -64,6 +64,7 @@ sp_udp_bind(struct sp_ctx *ctx, uint16_t port, sp_udp_recv_fn fn, void *arg)
 	t->b[t->n].fn = fn;
 	t->b[t->n].arg = arg;
 	t->n++;
+	SP_LOG(DEBUG, udp, "lcore %u: port %u bound", ctx->lcore_id, port);
 	return 0;
 }
 
