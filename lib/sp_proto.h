@@ -35,6 +35,11 @@ void sp_arp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
 int sp_arp_request(struct sp_ctx *ctx, uint16_t port, uint32_t tip);
 /** Gratuitous ARP for every address of @p port (at start with ARP on). */
 void sp_arp_gratuitous(struct sp_ctx *ctx, uint16_t port);
+/**
+ * Send an ARP request for @p tip on @p port to Ethernet @p dst (NULL = broadcast; a MAC = the
+ * unicast re-probe of a STALE neighbour, RFC 1122 2.3.2.1). @return 0 or -ENOBUFS.
+ */
+int sp_arp_probe(struct sp_ctx *ctx, uint16_t port, uint32_t tip, const struct rte_ether_addr *dst);
 
 /* ---------------- neigh.c ---------------- */
 enum sp_neigh_state {

@@ -34,7 +34,9 @@
 	X(eth_bad_src, "source MAC multicast/broadcast")                                           \
 	X(eth_unknown_type, "EtherType not IPv4/ARP")                                              \
 	X(eth_vlan, "VLAN-tagged frame (no VLAN configured)")                                      \
-	X(eth_arp_off, "ARP frame dropped because ARP is off on this port")
+	X(eth_arp_off, "ARP frame dropped because ARP is off on this port")                        \
+	X(eth_hdr_split, "Ethernet header not contiguous in the first segment")                    \
+	X(eth_tx_no_headroom, "outgoing packet without headroom for the Ethernet header; dropped")
 
 /* ---- ARP (arp.c) and neighbours (neigh.c) ---- */
 #define SP_ARP_STATS(X)                                                                            \
@@ -55,7 +57,9 @@
 	X(neigh_pending_full, "unresolved neighbour's pending queue full; dropped")                \
 	X(neigh_table_full, "neighbour table full")                                                \
 	X(neigh_resolve_failed, "packets dropped when resolution timed out")                       \
-	X(neigh_learned, "neighbour entries learned from received IPv4 frames")
+	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                    \
+	X(arp_probe_rx, "ARP probes (sender IP 0, RFC 5227) for our address answered")             \
+	X(neigh_msg_lost, "neighbour update not delivered to another lcore (its ring full)")
 
 /* ---- IPv4 (ipv4.c, route.c, frag.c) ---- */
 #define SP_IPV4_STATS(X)                                                                           \
