@@ -51,8 +51,10 @@ done
 
 # The lab and spindle come from the integration tests' library (lab_up, spindle_start, ...).
 if [ "$KERNEL_ONLY" = 0 ]; then
-	# shellcheck source=../tests/integration/lib.sh
-	. "$ROOT/tests/integration/lib.sh"
+	# the lab (lib.sh, or the TCP tests' own minimal lab): lab_up, spindle_start, ...
+	set -- "$PMD"
+	# shellcheck source=../tests/integration/tcp_common.sh
+	. "$ROOT/tests/integration/tcp_common.sh"
 else
 	spindle_stop() { :; }
 	lab_down() { :; }
@@ -74,8 +76,9 @@ cleanup() {
 	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
 	ip netns del "$KNS_C" 2>/dev/null
 	ip netns del "$KNS_S" 2>/dev/null
-	spindle_stop >/dev/null 2>&1
-	lab_down >/dev/null 2>&1
+	if [ "$KERNEL_ONLY" = 0 ]; then
+		tcp_teardown
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -124,7 +127,7 @@ if [ "$KERNEL_ONLY" = 1 ]; then
 else
 echo "bench_tcp: spindle on $PMD"
 lab_up "$PMD"
-spindle_start
+spindle_start --set stack.idle=poll
 PREFIX=$(spindle_prefix)
 NS=$(lab_ns)
 # the exact bytes of spindle's "/" for nginx, so both serve the same page

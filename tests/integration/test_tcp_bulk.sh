@@ -6,7 +6,7 @@
 # Usage: test_tcp_bulk.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
-trap 'tcp_cleanup; spindle_stop >/dev/null 2>&1 || true; lab_down >/dev/null 2>&1 || true' EXIT
+trap tcp_teardown EXIT
 N=${TCP_BULK_BYTES:-1073741824}
 LIMIT=${TCP_BULK_TIMEOUT:-300}
 

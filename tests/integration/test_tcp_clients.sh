@@ -9,7 +9,7 @@
 # Usage: test_tcp_clients.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
-trap 'tcp_cleanup; spindle_stop >/dev/null 2>&1 || true; lab_down >/dev/null 2>&1 || true' EXIT
+trap tcp_teardown EXIT
 SIZE=${TCP_FETCH_BYTES:-20000000}
 
 lab_up "$PMD"

@@ -7,7 +7,7 @@
 # Usage: test_tcp_conns.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
-trap 'tcp_cleanup; spindle_stop >/dev/null 2>&1 || true; lab_down >/dev/null 2>&1 || true' EXIT
+trap tcp_teardown EXIT
 N=${TCP_CONNS:-10000}
 
 lab_up "$PMD"

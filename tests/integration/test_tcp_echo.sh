@@ -5,7 +5,7 @@
 # mbuf leaked.   Usage: test_tcp_echo.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
-trap 'tcp_cleanup; spindle_stop >/dev/null 2>&1 || true; lab_down >/dev/null 2>&1 || true' EXIT
+trap tcp_teardown EXIT
 
 lab_up "$PMD"
 spindle_start

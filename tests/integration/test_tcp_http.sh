@@ -6,7 +6,7 @@
 # Usage: test_tcp_http.sh [tap|af_packet]    TCP_WRK_SECONDS (default 10)
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
-trap 'tcp_cleanup; spindle_stop >/dev/null 2>&1 || true; lab_down >/dev/null 2>&1 || true' EXIT
+trap tcp_teardown EXIT
 U=http://$SP_IP
 
 # num_connects of each URL fetched by one curl (bodies dropped): "1 0 0" = one connection.
