@@ -480,6 +480,34 @@ test_echo_frag_options(void **state)
 	sp_test_env_free(env);
 }
 
+/*
+ * The whole path from sp_input() (Ethernet demux) with ARP off: a host with no static
+ * neighbour pings us; the reply goes to the MAC its own frame came from (learned by IPv4 input).
+ */
+static void
+test_echo_learned_neighbour(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	const struct rte_ether_addr mac7 = {{0x02, 0, 0, 0, 0, 0x07}};
+	struct l3_hdr h = l3_default_hdr(RTE_IPV4(198, 18, 0, 7), T_OUR_IP, IPPROTO_ICMP);
+	uint8_t icmp[64], fr[128];
+	size_t n = l3_echo_req(icmp, 9, 9, 32);
+	struct rte_mbuf *m;
+	uint16_t port;
+
+	sp_test_input(env, 0, l3_frame_mac(&mac7, NULL, &h, icmp, n));
+	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 1);
+	m = sp_test_tx_pop(env, &port);
+	assert_non_null(m);
+	assert_int_equal(port, 0);
+	sp_test_copy(m, fr, sizeof(fr));
+	rte_pktmbuf_free(m);
+	assert_true(rte_is_same_ether_addr((struct rte_ether_addr *)fr, &mac7));
+	assert_int_equal(rte_be_to_cpu_32(((struct rte_ipv4_hdr *)(fr + 14))->dst_addr),
+		RTE_IPV4(198, 18, 0, 7));
+	sp_test_env_free(env);
+}
+
 int
 main(void)
 {
@@ -491,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_echo_4000),
 		cmocka_unit_test(test_echo_65507),
 		cmocka_unit_test(test_echo_frag_options),
+		cmocka_unit_test(test_echo_learned_neighbour),
 		cmocka_unit_test(test_echo_drops),
 		cmocka_unit_test(test_unreachables),
 		cmocka_unit_test(test_error_suppression),
