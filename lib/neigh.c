@@ -36,6 +36,7 @@
 
 #define SP_NEIGH_MAX_PROBES  3	   /**< unanswered requests before an INCOMPLETE entry fails */
 #define SP_NEIGH_GC_MS	     60000 /**< an unused STALE entry lives this long (Linux gc_stale_time) */
+#define NEIGH_HASH_MIN	     8u	   /* rte_hash_create() refuses fewer entries than one bucket */
 #define SP_NEIGH_DRAIN_BURST 64	   /**< messages applied per sp_neigh_drain() */
 
 struct neigh_key {
@@ -62,6 +63,8 @@ struct neigh_entry {
 struct sp_neigh_table {
 	struct sp_ctx *ctx;
 	struct rte_hash *h;
+	uint32_t capacity; /* entries allowed (may be below rte_hash's minimum) */
+	uint32_t n_used;
 	uint32_t n_entries; /* size of e[] */
 	struct neigh_entry e[];
 };
@@ -108,7 +111,7 @@ neigh_add(struct sp_ctx *ctx, struct sp_neigh_table *t, uint16_t port, uint32_t 
 {
 	struct neigh_key k = {.ip = ip, .port = port, .pad = 0};
 	struct neigh_entry *e;
-	int32_t pos = rte_hash_add_key(t->h, &k);
+	int32_t pos = t->n_used < t->capacity ? rte_hash_add_key(t->h, &k) : -ENOSPC;
 
 	if (pos < 0 || (uint32_t)pos >= t->n_entries) {
 		if (pos >= 0)
@@ -116,6 +119,7 @@ neigh_add(struct sp_ctx *ctx, struct sp_neigh_table *t, uint16_t port, uint32_t 
 		SP_STAT(ctx, port, neigh_table_full);
 		return NULL;
 	}
+	t->n_used++;
 	e = &t->e[pos];
 	memset(e, 0, sizeof(*e));
 	sp_timer_init(&e->timer, neigh_timer, e);
@@ -149,6 +153,7 @@ neigh_del(struct sp_ctx *ctx, struct sp_neigh_table *t, struct neigh_entry *e, b
 	neigh_pending_free(ctx, e, failed);
 	rte_hash_del_key(t->h, &k);
 	memset(e, 0, sizeof(*e));
+	t->n_used--;
 }
 
 /* Tell every other worker about @p e's new state (ARP frames reach only one lcore). */
@@ -253,7 +258,7 @@ sp_neigh_create(struct sp_ctx *ctx, unsigned capacity)
 	snprintf(name, sizeof(name), "sp_nh_%p", (void *)ctx);
 	memset(&hp, 0, sizeof(hp));
 	hp.name = name;
-	hp.entries = capacity;
+	hp.entries = RTE_MAX(capacity, NEIGH_HASH_MIN);
 	hp.key_len = sizeof(struct neigh_key);
 	hp.hash_func = rte_jhash;
 	hp.socket_id = ctx->socket;
@@ -277,6 +282,7 @@ sp_neigh_create(struct sp_ctx *ctx, unsigned capacity)
 	t->ctx = ctx;
 	t->h = h;
 	t->n_entries = (uint32_t)max_id + 1;
+	t->capacity = capacity;
 
 	/* Static neighbours of every port: PERMANENT, never aged nor overwritten. */
 	for (p = 0; p < cfg->n_ports && p < SP_MAX_PORTS; p++) {
