@@ -6,9 +6,11 @@
  *   spindle-example [EAL options] -- [CONFIG_FILE]
  *
  * Without a file the config is filled in by hand below: a net_tap port "spx0" with 198.18.0.2/24,
- * ARP off, the kernel side 198.18.0.1 at 02:00:00:00:00:01. Run it inside a network namespace:
+ * ARP off, the kernel side 198.18.0.1 at 02:00:00:00:00:01 (net_tap gives the kernel side of the
+ * tap the port's own MAC, so the kernel side is given that one). In a network namespace:
  *   ip netns add ex; ip netns exec ex build/app/example/spindle-example -l 0 --no-huge --no-pci
- *   ip netns exec ex sh -c 'ip link set spx0 up; ip addr add 198.18.0.1/24 dev spx0;
+ *   ip netns exec ex sh -c 'ip link set spx0 address 02:00:00:00:00:01 up;
+ *     ip addr add 198.18.0.1/24 dev spx0;
  *     ip neigh add 198.18.0.2 lladdr 02:00:00:00:00:02 dev spx0 nud permanent;
  *     echo hello | nc -N 198.18.0.2 7'
  */

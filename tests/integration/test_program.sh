@@ -56,6 +56,9 @@ start() {
 		sleep 0.1
 	done
 	grep -q "running on" "$TMP/$log" || { fail "$log: spindle did not start"; cat "$TMP/$log"; return 1; }
+	# net_tap gives the kernel side the PMD's MAC; the kernel peer needs its own (the static
+	# neighbour of the config), or it ignores spindle's replies.
+	ip netns exec "$NS" ip link set sp0 address 02:00:00:00:00:01
 	ip netns exec "$NS" ip link set sp0 up
 	ip netns exec "$NS" ip addr replace 198.18.0.1/24 dev sp0
 	ip netns exec "$NS" ip neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev sp0 nud permanent
@@ -75,10 +78,12 @@ stop() {
 
 # ---- 1. telemetry and counters ----
 if start run1.log --stats-interval 1; then
-	ip netns exec "$NS" ping -c 5 -i 0.2 -W 0.2 198.18.0.2 > /dev/null 2>&1
+	got=$(ip netns exec "$NS" ping -c 5 -i 0.2 -W 1 198.18.0.2 | grep -o "[0-9]* received")
+	[ "$got" = "5 received" ] && ok "ping: 5 replies" || fail "ping: $got"
 	sleep 0.5
-	n=$(tel /spindle/stats | json 'r["/spindle/stats"]["rx_pkts"]')
-	[ "$n" = 5 ] && ok "/spindle/stats rx_pkts = 5 frames sent" || fail "/spindle/stats rx_pkts = $n, want 5"
+	r=$(tel /spindle/stats | json '(r["/spindle/stats"]["rx_pkts"], r["/spindle/stats"]["tx_pkts"], r["/spindle/stats"]["icmp_out_echo_reps"])')
+	[ "$r" = "(5, 5, 5)" ] && ok "/spindle/stats (rx_pkts, tx_pkts, icmp_out_echo_reps) = 5 frames sent" ||
+		fail "/spindle/stats (rx_pkts, tx_pkts, icmp_out_echo_reps) = $r, want (5, 5, 5)"
 	n=$(tel /spindle/stats,port0 | json 'r["/spindle/stats"]["rx_pkts"]')
 	[ "$n" = 5 ] && ok "/spindle/stats,port0" || fail "/spindle/stats,port0 rx_pkts = $n"
 	n=$(tel /spindle/stats,lcore1 | json 'r["/spindle/stats"]["rx_pkts"]')
@@ -89,6 +94,11 @@ if start run1.log --stats-interval 1; then
 	case "$r" in
 	*"198.18.0.0/24 dev port0 proto kernel scope link src 198.18.0.2"*) ok "/spindle/routes: $r" ;;
 	*) fail "/spindle/routes: $r" ;;
+	esac
+	r=$(tel /spindle/neigh | json '"|".join(r["/spindle/neigh"])')
+	case "$r" in
+	*"198.18.0.1 dev port0 lladdr 02:00:00:00:00:01 PERMANENT"*) ok "/spindle/neigh: $r" ;;
+	*) fail "/spindle/neigh: $r" ;;
 	esac
 	r=$(tel /spindle/lcores | json 'r["/spindle/lcores"]["lcore1"]["worker"]')
 	[ "$r" = 0 ] && ok "/spindle/lcores" || fail "/spindle/lcores: $r"
@@ -113,7 +123,23 @@ if start run2.log --set port0.impair_drop=1.0; then
 	stop run2.log
 fi
 
-# ---- 3. start-up failures: message, exit status 1, nothing left running ----
+# ---- 3. fault injection on both directions: every frame duplicated on RX and on TX ----
+if start run3.log --set port0.impair_dup=1.0; then
+	rx0=$(ip netns exec "$NS" cat /sys/class/net/sp0/statistics/rx_packets)
+	got=$(ip netns exec "$NS" ping -c 5 -i 0.2 -W 1 198.18.0.2 | grep -o "[0-9]* received, +[0-9]* duplicates")
+	sleep 0.5
+	rx1=$(ip netns exec "$NS" cat /sys/class/net/sp0/statistics/rx_packets)
+	# 5 requests -> 10 after RX duplication -> 10 replies -> 20 after TX duplication (ping
+	# itself stops counting duplicates once it has its 5 replies).
+	[ $((rx1 - rx0)) = 20 ] && ok "impair_dup=1: the kernel got 20 replies ($got)" ||
+		fail "impair_dup=1: the kernel got $((rx1 - rx0)) frames, want 20 ($got)"
+	r=$(tel /spindle/stats | json '(r["/spindle/stats"]["impair_duplicated"], r["/spindle/stats"]["icmp_out_echo_reps"])')
+	[ "$r" = "(15, 10)" ] && ok "impair_dup=1: (impair_duplicated, echo replies) = $r" ||
+		fail "impair_dup=1: (impair_duplicated, echo replies) = $r, want (15, 10)"
+	stop run3.log
+fi
+
+# ---- 4. start-up failures: message, exit status 1, nothing left running ----
 sed 's/^vdev = .*/device = net_nonexistent0/' "$TMP/base.conf" > "$TMP/nodev.conf"
 ip netns exec "$NS" timeout 30 "$BIN" -l 0,1 --no-huge --no-pci -m 256 --file-prefix="$PFX" -- \
 	--config "$TMP/nodev.conf" > "$TMP/nodev.log" 2>&1
