@@ -246,8 +246,7 @@ sp_neigh_create(struct sp_ctx *ctx, unsigned capacity)
 	struct rte_hash_parameters hp;
 	struct sp_neigh_table *t;
 	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash *h;
-	int32_t max_id;
+	unsigned entries;
 	uint16_t p;
 	uint8_t i;
 
@@ -255,34 +254,35 @@ sp_neigh_create(struct sp_ctx *ctx, unsigned capacity)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	snprintf(name, sizeof(name), "sp_nh_%p", (void *)ctx);
+	entries = RTE_MAX(capacity, NEIGH_HASH_MIN);
+	/* rte_hash positions are below its max key id, at most entries (no per-lcore cache). */
+	t = rte_zmalloc_socket("sp_neigh", sizeof(*t) + ((size_t)entries + 1) * sizeof(t->e[0]),
+		RTE_CACHE_LINE_SIZE, ctx->socket);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->ctx = ctx;
+	t->n_entries = entries + 1;
+	t->capacity = capacity;
+	/* Hash names are global to the process: the table's address makes it unique. */
+	snprintf(name, sizeof(name), "sp_nh_%p", (void *)t);
 	memset(&hp, 0, sizeof(hp));
 	hp.name = name;
-	hp.entries = RTE_MAX(capacity, NEIGH_HASH_MIN);
+	hp.entries = entries;
 	hp.key_len = sizeof(struct neigh_key);
 	hp.hash_func = rte_jhash;
 	hp.socket_id = ctx->socket;
 	/* Extendable buckets: the table really holds @p capacity keys whatever they hash to. */
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	h = rte_hash_create(&hp);
-	if (h == NULL)
-		return NULL;
-	max_id = rte_hash_max_key_id(h);
-	if (max_id < 0) {
-		rte_hash_free(h);
-		return NULL;
-	}
-	t = rte_zmalloc_socket("sp_neigh", sizeof(*t) + ((size_t)max_id + 1) * sizeof(t->e[0]),
-		RTE_CACHE_LINE_SIZE, ctx->socket);
-	if (t == NULL) {
-		rte_hash_free(h);
+	t->h = rte_hash_create(&hp);
+	if (t->h == NULL || rte_hash_max_key_id(t->h) < 0 ||
+		(uint32_t)rte_hash_max_key_id(t->h) >= t->n_entries) {
+		rte_hash_free(t->h);
+		rte_free(t);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	t->ctx = ctx;
-	t->h = h;
-	t->n_entries = (uint32_t)max_id + 1;
-	t->capacity = capacity;
 
 	/* Static neighbours of every port: PERMANENT, never aged nor overwritten. */
 	for (p = 0; p < cfg->n_ports && p < SP_MAX_PORTS; p++) {
