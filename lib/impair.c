@@ -183,8 +183,24 @@ sp_impair_q_run(
 			SP_STAT(q->ctx, q->port, impair_dropped);
 			continue;
 		}
-		if (chance(q, q->corrupt) && corrupt(q, m))
-			SP_STAT(q->ctx, q->port, impair_corrupted);
+		if (chance(q, q->corrupt)) {
+			/*
+			 * Never flip a bit in memory someone else still reads: a TX frame may share
+			 * its data with TCP's retransmission queue (clones, refcnt), and corrupting
+			 * that would corrupt every retransmission too. Corrupt a private copy.
+			 */
+			if (RTE_MBUF_CLONED(m) || RTE_MBUF_HAS_EXTBUF(m) ||
+				rte_mbuf_refcnt_read(m) > 1) {
+				copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+				if (copy != NULL) {
+					rte_pktmbuf_free(m);
+					m = copy;
+				}
+			}
+			if (rte_mbuf_refcnt_read(m) == 1 && !RTE_MBUF_CLONED(m) &&
+				!RTE_MBUF_HAS_EXTBUF(m) && corrupt(q, m))
+				SP_STAT(q->ctx, q->port, impair_corrupted);
+		}
 		copy = NULL;
 		if (chance(q, q->dup)) {
 			/* A deep copy: the stack may modify one of the two in place. */

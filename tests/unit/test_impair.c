@@ -244,6 +244,32 @@ test_corrupt_one_bit_past_ethernet(void **state)
 }
 
 static void
+test_corrupt_never_touches_shared_data(void **state)
+{
+	struct sp_impair_q *q = q_new(0, 0, 0, 1.0, 0, 9);
+	struct rte_mbuf *orig = frame(4), *pkts[2];
+	uint8_t before[128], after[128], out[128];
+	size_t len, i;
+	unsigned bits = 0;
+
+	len = sp_test_copy(orig, before, sizeof(before));
+	/* What TCP does: the segment sent is a clone of the retransmission queue's data. */
+	pkts[0] = rte_pktmbuf_clone(orig, orig->pool);
+	assert_non_null(pkts[0]);
+	assert_int_equal(sp_impair_q_run(q, pkts, 1, 2, 1000), 1);
+	assert_int_equal(sp_test_copy(orig, after, sizeof(after)), len);
+	assert_memory_equal(before, after, len);
+	assert_int_equal(sp_test_copy(pkts[0], out, sizeof(out)), len);
+	for (i = 0; i < len; i++)
+		bits += __builtin_popcount(before[i] ^ out[i]);
+	assert_int_equal(bits, 1);
+	assert_int_equal(T_STAT(env, impair_corrupted), 1);
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(orig);
+	sp_impair_q_free(q);
+}
+
+static void
 test_delay(void **state)
 {
 	struct sp_impair_q *q = q_new(0, 0, 0, 0, 1000, 1);
@@ -434,6 +460,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reorder_hold_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_corrupt_one_bit_past_ethernet, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_corrupt_never_touches_shared_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_and_free_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(
