@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Set up (if needed), build, bring the lab up and run spindle in the foreground inside it.
+#
+#   scripts/run.sh [--pmd tap|af_packet] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
+#                  [--build-dir DIR] [--no-setup] [-- SPINDLE ARGS...]
+#
+#   --pmd       tap (default) or af_packet (config/af_packet.conf unless --config is given; with
+#               another config, every port's vdev is switched to the lab's veth end)
+#   --config    spindle's configuration (default config/default.conf); a config with [port1]
+#               gets the two-port lab (namespaces spindle and spindle-b)
+#   --arp       the lab's kernel side: off adds a static neighbour for spindle (default: on
+#               when the config says arp = on, else off)
+#   --eal       EAL arguments instead of "-l 0,1 --no-huge --no-pci -m 512"; with hugepages
+#               (e.g. echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages):
+#               --eal "-l 0,1 --no-pci"
+#   --build-dir meson build directory (default build)
+#   after --     passed to spindle after its --config (e.g. --set stack.idle=sleep)
+#
+# Ctrl-C or SIGTERM stops spindle cleanly (it prints its counters) and takes the lab down.
+# The exit status is spindle's. Works without a terminal (stdin closed).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+if [ "$(id -u)" != 0 ]; then
+	# sudo may ask for a password only when there is a terminal to type it on.
+	if command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
+		exec sudo -- "$0" "$@"
+	fi
+	echo "run.sh: needs root (packages, network namespaces, DPDK): run it as root, or give" \
+		"this user sudo (without a password when there is no terminal)" >&2
+	exit 1
+fi
+
+NS=spindle
+PREFIX=spindle
+PMD=
+CONFIG=
+ARP=
+EAL="-l 0,1 --no-huge --no-pci -m 512"
+BUILD=build
+SETUP=1
+APP_ARGS=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--pmd) PMD=$2; shift 2 ;;
+	--config) CONFIG=$2; shift 2 ;;
+	--arp) ARP=$2; shift 2 ;;
+	--eal) EAL=$2; shift 2 ;;
+	--build-dir) BUILD=$2; shift 2 ;;
+	--no-setup) SETUP=0; shift ;;
+	--) shift; APP_ARGS=("$@"); break ;;
+	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+if [ -z "$CONFIG" ]; then
+	if [ "${PMD:-tap}" = af_packet ]; then CONFIG=config/af_packet.conf; else CONFIG=config/default.conf; fi
+fi
+[ -f "$CONFIG" ] || { echo "run.sh: no config file $CONFIG" >&2; exit 2; }
+CONFIG=$(readlink -f "$CONFIG")
+if [ -z "$PMD" ]; then
+	if grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_packet' "$CONFIG"; then PMD=af_packet; else PMD=tap; fi
+fi
+case "$PMD" in tap|af_packet) ;; *) echo "run.sh: --pmd must be tap or af_packet" >&2; exit 2 ;; esac
+if [ -z "$ARP" ]; then
+	if grep -q '^[[:space:]]*arp[[:space:]]*=[[:space:]]*on' "$CONFIG"; then ARP=on; else ARP=off; fi
+fi
+PORTS=1
+grep -q '^\[port1\]' "$CONFIG" && PORTS=2
+
+LOG=
+PID=
+trap 'echo "run.sh: interrupted" >&2; exit 130' INT
+trap 'echo "run.sh: terminated" >&2; exit 143' TERM
+
+[ "$SETUP" = 0 ] || "$ROOT/scripts/setup.sh"
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" < /dev/null
+fi
+ninja -C "$BUILD" < /dev/null
+BIN=$ROOT/$BUILD/app/spindle
+[ -x "$BIN" ] || BIN=$(readlink -f "$BUILD")/app/spindle
+[ -x "$BIN" ] || { echo "run.sh: $BUILD/app/spindle was not built" >&2; exit 1; }
+
+VDEVS=()
+if [ "$PMD" = af_packet ]; then
+	for p in 0 1; do
+		grep -q "^\[port$p\]" "$CONFIG" && VDEVS+=(--set "port$p.vdev=net_af_packet$p,iface=sp${p}d")
+	done
+fi
+
+if [ -e "/var/run/netns/$NS" ]; then
+	echo "run.sh: a lab \"$NS\" is already up (an earlier run?); taking it down first"
+fi
+"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
+LOG=$(mktemp /tmp/spindle-run.XXXXXX)
+trap 'rm -f "$LOG"; "$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null' EXIT
+"$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" --arp "$ARP" --ports "$PORTS" >/dev/null
+
+finish() {
+	local rc=${1:-0} i
+	trap - INT TERM EXIT
+	set +e
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill -INT "$PID" 2>/dev/null
+		for i in $(seq 300); do
+			kill -0 "$PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$PID" 2>/dev/null && { echo "run.sh: spindle did not stop; killing it" >&2; kill -KILL "$PID"; }
+	fi
+	if [ -n "$PID" ]; then
+		wait "$PID" 2>/dev/null
+		rc=$?
+	fi
+	sleep 0.2 # let tee print the exit report
+	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
+	rm -f "$LOG"
+	echo "run.sh: spindle exited with status $rc; lab $NS removed"
+	exit "$rc"
+}
+trap 'finish 130' INT
+trap 'finish 143' TERM
+trap 'finish 1' EXIT
+
+# tee ignores SIGINT: Ctrl-C reaches the whole process group, and spindle must still be able
+# to print its exit report.
+# shellcheck disable=SC2086
+ip netns exec "$NS" "$BIN" $EAL --file-prefix="$PREFIX" -- --config "$CONFIG" \
+	"${VDEVS[@]}" "${APP_ARGS[@]}" > >(trap '' INT TERM; exec tee "$LOG") 2>&1 < /dev/null &
+PID=$!
+
+"$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$PID" --timeout 30 >/dev/null || finish 1
+for i in $(seq 300); do
+	grep -q "running on" "$LOG" && break
+	kill -0 "$PID" 2>/dev/null || finish 1
+	sleep 0.1
+done
+
+cat <<EOF
+
+==== spindle runs in network namespace "$NS" (pmd $PMD, config $(basename "$CONFIG"), lab ARP $ARP)
+  spindle 198.18.0.2, kernel peer 198.18.0.1 (interface sp0 in namespace $NS)
+  ip netns exec $NS ping 198.18.0.2
+  ip netns exec $NS curl http://198.18.0.2/
+  ip netns exec $NS nc 198.18.0.2 7
+  dpdk-telemetry.py -f $PREFIX          (then /spindle/stats, /spindle/neigh, /spindle/routes)
+EOF
+if [ "$PORTS" = 2 ]; then
+	cat <<EOF
+  port 1: spindle 198.18.1.2, kernel peer 198.18.1.1 (interface sp1 in namespace $NS-b)
+  ip netns exec $NS-b ping 198.18.1.2      ip netns exec $NS ping 198.18.1.2
+  ip netns exec $NS-b ping 198.18.0.1      (through spindle with config/forwarding.conf)
+EOF
+fi
+echo "  Ctrl-C (or kill -TERM $$) stops spindle and removes the lab."
+echo
+
+rc=0
+wait "$PID" || rc=$?
+# spindle stopped by itself (a client service finished, or an error)
+PID_DONE=$PID
+PID=
+trap - EXIT
+finish_rc=$rc
+sleep 0.2
+"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
+rm -f "$LOG"
+echo "run.sh: spindle exited with status $finish_rc; lab $NS removed (pid $PID_DONE)"
+exit "$finish_rc"
