@@ -82,6 +82,7 @@ def main():
             except Exception:
                 status, msg = "FAIL", "exception: " + traceback.format_exc()
             dt = time.monotonic() - t0
+            tcpconf.Conn.reset_all()
             results.append((name, status))
             print("%-4s %-30s %5.2fs  [%s]%s" % (status, name, dt, rfc,
                                                    "".join("\n       " + i for i in infos)))

@@ -306,6 +306,16 @@ class Conn:
     target. Data the target sends is collected with recv()/read()."""
 
     port_next = None
+    opened = []  # every Conn of the current test: the runner resets them after it
+
+    @classmethod
+    def reset_all(cls):
+        """Exact RST for each connection a test left (a failed test leaves some open; a RST to
+        a closed one is discarded by the target, RFC 9293 3.10.7.1)."""
+        for c in cls.opened:
+            if c.rcv_nxt is not None:
+                c.rst()
+        cls.opened = []
 
     def __init__(self, peer, dport, isn=0x10000000, mss=1460, wscale=None, sack=False, ts=False,
                  win=65535, sport=None, extra_opts=None):
@@ -326,6 +336,7 @@ class Conn:
         self.peer_sack = False
         self.synack = None
         self.data = b""
+        Conn.opened.append(self)
 
     @classmethod
     def alloc_port(cls):
