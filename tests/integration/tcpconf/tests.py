@@ -104,6 +104,39 @@ def t_synack_rtx(env):
     c.rst()
 
 
+@test("rst_in_syn_received", "RFC 9293 3.10.7.4 first/SYN-RECEIVED (RST: passive open "
+      "returns to LISTEN)")
+def t_rst_synrcvd(env):
+    c = env.conn(ECHO)
+    c.send_syn()
+    sa = c.expect(lambda s: s.has(SYN), what="SYN-ACK")
+    c.p.send(c.sport, ECHO, RST, seq_add(c.isn, 1), 0, 0)
+    time.sleep(0.05)
+    c.p.flush()
+    # the half-open connection is gone: its ACK now hits no connection
+    c.p.send(c.sport, ECHO, ACK, seq_add(c.isn, 1), seq_add(sa.seq, 1), 65535)
+    r = c.expect(lambda s: s.has(RST), 1.0, "RST for an ACK after the reset SYN-RECEIVED")
+    assert_segment(r, flags="R", seq=seq_add(sa.seq, 1), ctx="RST after reset SYN-RECEIVED")
+
+
+@test("bad_ack_syn_received", "RFC 9293 3.10.7.4 fifth, SYN-RECEIVED (unacceptable ACK -> "
+      "<SEQ=SEG.ACK><CTL=RST>)")
+def t_badack_synrcvd(env):
+    c = env.conn(ECHO)
+    c.send_syn()
+    sa = c.expect(lambda s: s.has(SYN), what="SYN-ACK")
+    bad = seq_add(sa.seq, 1000)
+    c.p.send(c.sport, ECHO, ACK, seq_add(c.isn, 1), bad, 65535)
+    r = c.expect(lambda s: s.has(RST), 1.0, "RST for an unacceptable ACK in SYN-RECEIVED")
+    assert_segment(r, flags="R", seq=bad, ctx="RST for a bad ACK")
+    # the half-open connection survives it: the right ACK completes the handshake
+    c.irs, c.rcv_nxt, c.snd_nxt, c.synack = sa.seq, seq_add(sa.seq, 1), seq_add(c.isn, 1), sa
+    c.send_ack()
+    got = c.echo(b"synrcvd")
+    check(got == b"synrcvd", "echo after the bad ACK %r" % got)
+    c.rst()
+
+
 # ---------------------------------------------------------------- closed port
 @test("closed_port_syn_rst", "RFC 9293 3.10.7.1 (<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>)")
 def t_closed_syn(env):
@@ -250,6 +283,8 @@ def t_rto(env):
         else:
             check(b <= 2.3, "gap %.3f beyond rto_max 2 s" % b)
     if env.mode == "spindle":
+        n = env.stat("TCPAbortOnTimeout")
+        check(n is None or n >= 1, "TCPAbortOnTimeout %s after the abort" % n)
         check(len(times) == 4, "%d transmissions, expected 1 + max_retries 3" % len(times))
         check(rst is not None, "no RST after max retries")
         assert_segment(rst, flags="RA" if rst.has(ACK) else "R",
@@ -430,6 +465,43 @@ def t_active_close(env):
     a = c.expect(lambda s: s.has(ACK) and s.ack == c.snd_nxt, 1.0,
                  "re-ACK of a retransmitted FIN in TIME-WAIT")
     assert_segment(a, flags="A", seq=c.rcv_nxt, ack=c.snd_nxt, ctx="TIME-WAIT re-ACK")
+
+
+@test("time_wait_reuse", "RFC 6191 / RFC 1122 4.2.2.13 (a new SYN with a higher ISN reopens "
+      "a TIME-WAIT connection)")
+def t_tw_reuse(env):
+    c = env.conn(HTTP, sack=True, ts=True, wscale=7)
+    c.connect()
+    c.send(b"GET / HTTP/1.1\r\nHost: tcpconf\r\nConnection: close\r\n\r\n")
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        s = c.p.poll(c.m(lambda s: data_seg(s) or s.has(FIN)), deadline - time.monotonic())
+        check(s is not None, "no FIN after the Connection: close response")
+        c.note(s)
+        if s.seq == c.rcv_nxt:
+            c.rcv_nxt = seq_add(c.rcv_nxt, s.len)
+            if s.has(FIN):
+                break
+    c.send_ack()
+    c.send_fin()
+    c.expect(lambda s: s.has(ACK) and s.ack == c.snd_nxt, 1.0, "ACK of our FIN (TIME-WAIT)")
+    c.p.flush()
+    # same 4-tuple, ISN far above the old sequence space, newer timestamp
+    d = env.conn(HTTP, sport=c.sport, isn=seq_add(c.snd_nxt, 1000000), sack=True, ts=True,
+                 wscale=7)
+    d.tsval = c.tsval + 1000
+    d.send_syn()
+    sa = d.expect(lambda s: True, 1.0, "answer to a SYN in TIME-WAIT")
+    assert_segment(sa, flags="SA", ack=d.isn + 1, ctx="SYN-ACK reusing TIME-WAIT")
+    c.rcv_nxt = None  # nothing to reset for the old incarnation
+    d.irs, d.rcv_nxt, d.snd_nxt, d.synack = sa.seq, seq_add(sa.seq, 1), seq_add(d.isn, 1), sa
+    d.peer_ts = "Timestamp" in sa.opts
+    d.note(sa)
+    d.send_ack()
+    d.send(b"GET / HTTP/1.1\r\nHost: tcpconf\r\n\r\n")
+    s = d.expect(data_seg, 2.0, "HTTP response on the reused 4-tuple")
+    check(s.payload.startswith(b"HTTP/1.1 200"), "response %r" % s.payload[:40])
+    d.rst()
 
 
 # ---------------------------------------------------------------- RFC 5961
@@ -626,7 +698,7 @@ def _survives(env):
     c.rst()
 
 
-@test("malformed_option_len0", "RFC 9293 3.1 (MUST-7? illegal option length: drop or reset, "
+@test("malformed_option_len0", "RFC 9293 3.1 (MUST-7: illegal option length: drop or reset, "
       "no crash); RFC 1122 4.2.2.5")
 def t_opt_len0(env):
     c = env.conn(ECHO)
