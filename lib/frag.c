@@ -80,11 +80,10 @@ struct sp_frag_table {
 	struct frag_flow *flows;
 };
 
-/* ctx->frag_tbl is declared as DPDK's table type in sp_ctx.h; it holds ours (see above). */
 static inline struct sp_frag_table *
 frag_tbl(struct sp_ctx *ctx)
 {
-	return (struct sp_frag_table *)(void *)ctx->frag_tbl;
+	return ctx->frag_tbl;
 }
 
 int
@@ -134,8 +133,7 @@ sp_frag_init(struct sp_ctx *ctx)
 	t->n_pieces = n_pieces;
 	t->max_flows = max_flows;
 	t->timeout = ctx->hz * (sc->frag_timeout_ms ? sc->frag_timeout_ms : 2000) / 1000;
-	ctx->frag_tbl = (struct rte_ip_frag_tbl *)(void *)t;
-	ctx->frag_dr = NULL;
+	ctx->frag_tbl = t;
 	return 0;
 }
 

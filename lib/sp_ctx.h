@@ -28,7 +28,7 @@
 #define SP_MAX_NEXTHOPS 256
 
 struct rte_lpm;
-struct rte_ip_frag_tbl;
+struct sp_frag_table;
 struct sp_neigh_table;
 struct sp_tcp;
 struct sp_ctx;
@@ -130,8 +130,7 @@ struct sp_ctx {
 	struct sp_timer_wheel timers;
 	struct sp_neigh_table *neigh;
 	struct rte_ring *neigh_ring; /**< updates from other lcores (sp_neigh_msg elements) */
-	struct rte_ip_frag_tbl *frag_tbl;
-	struct rte_ip_frag_death_row *frag_dr;
+	struct sp_frag_table *frag_tbl; /**< IPv4 reassembly (frag.c; see docs/architecture-l3.md) */
 	struct {                     /**< ICMP error token bucket */
 		uint64_t tokens;     /**< scaled by 1000 */
 		uint64_t last;

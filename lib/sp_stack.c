@@ -13,7 +13,6 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_ip_frag.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
@@ -199,6 +198,7 @@ sp_ctx_free(struct sp_ctx *ctx)
 		return;
 	if (ctx->tcp != NULL)
 		sp_tcp_fini(ctx);
+	sp_udp_fini(ctx);
 	sp_frag_fini(ctx);
 	if (ctx->neigh != NULL)
 		sp_neigh_free(ctx->neigh);

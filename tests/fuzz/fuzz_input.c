@@ -96,7 +96,7 @@ setup_cfg(struct sp_config *cfg, unsigned variant)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "-m", "256",
+	char *eal[] = {"fuzz", "--no-huge", "--no-pci", "--no-shconf", "-m", "1024",
 		"--no-telemetry", "--log-level=*:crit", "-l", "0", NULL};
 	unsigned v;
 
