@@ -1,8 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
+/**
+ * @file
  * Congestion control interface (tcp_cc.c: NewReno per RFC 5681/6582, CUBIC per RFC 9438).
+ *
  * The TCP core owns loss detection and recovery bookkeeping (dupacks, recover point, SACK
- * pipe); it tells the algorithm about events and reads cwnd/ssthresh. Units: bytes, microseconds.
+ * pipe); it tells the algorithm about events and reads cwnd/ssthresh. Units: bytes,
+ * microseconds.
+ *
+ * Split of work between the core and the algorithm during fast recovery (RFC 6582 3.2):
+ * - third duplicate ACK (or RFC 6675 loss): the core calls on_loss(); the algorithm sets
+ *   ssthresh and cwnd = ssthresh + 3*MSS (the three segments that left the network);
+ * - each further duplicate ACK: the core itself adds MSS to cc->cwnd (inflation);
+ * - a partial ACK: the core itself deflates cc->cwnd by the bytes acked, adds back MSS if
+ *   that acked at least MSS, and retransmits (the algorithm is not called);
+ * - a full ACK (past the recovery point): the core calls on_recovery_exit(), cwnd = ssthresh;
+ * - ACKs outside recovery: on_ack(). on_ack() is never called while in fast recovery.
+ * A retransmission timeout calls on_timeout() (also on each backed-off RTO: the algorithm keeps
+ * ssthresh from the first one until new data is acknowledged, RFC 5681 3.1).
  */
 #ifndef SP_TCP_CC_H
 #define SP_TCP_CC_H
@@ -39,16 +53,21 @@ struct sp_tcp_cc {
 	uint32_t mss;
 	uint32_t cwnd;
 	uint32_t ssthresh;
-	uint32_t bytes_acked;      /* appropriate byte counting in congestion avoidance */
+	uint32_t bytes_acked; /* appropriate byte counting in congestion avoidance */
 	/* CUBIC (RFC 9438) */
-	uint64_t epoch_start_us;   /* 0 = no epoch */
-	uint32_t w_max;            /* bytes */
-	uint32_t w_last_max;       /* for fast convergence */
-	uint32_t k_us;             /* time to reach w_max from epoch start */
-	uint32_t origin_point;     /* bytes */
-	uint32_t w_est;            /* Reno-friendly estimate, bytes */
+	uint64_t epoch_start_us; /* 0 = no epoch */
+	uint32_t w_max;		 /* bytes */
+	uint32_t w_last_max;	 /* for fast convergence */
+	uint32_t k_us;		 /* time to reach w_max from epoch start */
+	uint32_t origin_point;	 /* bytes */
+	uint32_t w_est;		 /* Reno-friendly estimate, bytes */
 	uint32_t min_rtt_us;
 	uint32_t cwnd_prior;
+	/* Added by tcp_cc.c (the core need not touch these; init() sets them). */
+	uint32_t srtt_us;  /* CUBIC: smoothed RTT of the samples (RFC 6298 gains) */
+	uint64_t cwnd_acc; /* CUBIC: remainder of (target - cwnd) * acked / cwnd */
+	uint64_t est_acc;  /* CUBIC: remainder of the W_est growth */
+	bool in_rto;	   /* on_timeout() seen, no new data acked since */
 };
 
 extern const struct sp_tcp_cc_ops sp_tcp_cc_newreno;
@@ -56,5 +75,22 @@ extern const struct sp_tcp_cc_ops sp_tcp_cc_cubic;
 
 /* Find an algorithm by name ("newreno", "reno", "cubic"); NULL if unknown. */
 const struct sp_tcp_cc_ops *sp_tcp_cc_find(const char *name);
+
+/** RFC 6928 initial window for @mss: min(10*mss, max(2*mss, 14600)) bytes. */
+uint32_t sp_tcp_cc_iw(uint32_t mss);
+
+/**
+ * CUBIC (RFC 9438 4.2, eq. 2): time in microseconds for the cubic function to climb from
+ * @cwnd_epoch back to @w_max (bytes, @mss per segment), K = cbrt((W_max - cwnd_epoch) / C).
+ * 0 if cwnd_epoch >= w_max. Integer arithmetic only.
+ */
+uint32_t sp_tcp_cubic_k_us(uint32_t w_max, uint32_t cwnd_epoch, uint32_t mss);
+
+/**
+ * CUBIC (RFC 9438 4.2, eq. 1): W_cubic(t) = C*(t-K)^3 + W_max in bytes, @t_us the time since
+ * the epoch started, K and W_max (origin_point) of @cc's current epoch. Saturates at 0 and
+ * UINT32_MAX.
+ */
+uint32_t sp_tcp_cubic_window(const struct sp_tcp_cc *cc, uint64_t t_us);
 
 #endif

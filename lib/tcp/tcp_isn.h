@@ -21,13 +21,30 @@ uint64_t sp_siphash24(const uint8_t key[16], const void *data, size_t len);
 uint32_t sp_tcp_isn(const struct sp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 	uint16_t rport, uint64_t now_tsc);
 
+/*
+ * TCP timestamp clock (RFC 7323 5.4): milliseconds from @now_tsc and st->hz, modulo 2^32.
+ * The TSval of a cookie SYN-ACK is this clock with its low 6 bits replaced, never above it, so
+ * a connection completed from a cookie must go on sending TSvals from this same clock (no
+ * per-connection offset), or the peer's PAWS check would drop its later segments.
+ */
+uint32_t sp_tcp_ts_clock(const struct sp_stack *st, uint64_t now_tsc);
+
+/* SYN cookie parameters (tcp_syncache.c). */
+#define SP_TCP_COOKIE_PERIOD_S 64 /* the time counter's unit */
+#define SP_TCP_COOKIE_COUNTERS 2  /* a cookie is valid in its counter and the next one */
+#define SP_TCP_COOKIE_TS_BITS  6  /* low TSval bits carrying wscale (0-3, 0xf none) and sack (4) */
+
+/* The MSS a cookie can encode (the SYN's MSS rounded down to one of these; 536 below them). */
+extern const uint16_t sp_tcp_cookie_mss[];
+extern const unsigned sp_tcp_cookie_n_mss;
+
 /* What a SYN cookie remembers of the SYN's options. */
 struct sp_tcp_cookie_opts {
 	uint16_t mss;
-	bool ts;         /* timestamps were negotiated (options below valid only then) */
+	bool ts; /* timestamps were negotiated (options below valid only then) */
 	bool sack;
 	bool wscale_ok;
-	uint8_t wscale;  /* peer's shift */
+	uint8_t wscale; /* peer's shift */
 };
 
 /*
@@ -44,8 +61,8 @@ uint32_t sp_tcp_cookie_make(const struct sp_stack *st, uint32_t laddr, uint16_t 
  * @tsecr the echoed TSval (0 if no timestamps). Cookies older than ~2 minutes fail.
  * @return 0 with @o filled, or -EINVAL.
  */
-int sp_tcp_cookie_check(const struct sp_stack *st, uint32_t laddr, uint16_t lport,
-	uint32_t raddr, uint16_t rport, uint32_t peer_isn, uint32_t cookie, bool has_ts,
-	uint32_t tsecr, uint64_t now_tsc, struct sp_tcp_cookie_opts *o);
+int sp_tcp_cookie_check(const struct sp_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+	uint16_t rport, uint32_t peer_isn, uint32_t cookie, bool has_ts, uint32_t tsecr,
+	uint64_t now_tsc, struct sp_tcp_cookie_opts *o);
 
 #endif
