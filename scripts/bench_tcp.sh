@@ -51,8 +51,9 @@ done
 
 # The lab and spindle come from the integration tests' library (lab_up, spindle_start, ...).
 if [ "$KERNEL_ONLY" = 0 ]; then
-	# the lab (lib.sh, or the TCP tests' own minimal lab): lab_up, spindle_start, ...
+	# the lab (tests/integration/lib.sh via tcp_common.sh): lab_up, spindle_start, ...
 	set -- "$PMD"
+	export SP_IDLE=poll # busy polling for figures (lib.sh's default, sleep, frees the core)
 	# shellcheck source=../tests/integration/tcp_common.sh
 	. "$ROOT/tests/integration/tcp_common.sh"
 else
@@ -127,7 +128,7 @@ if [ "$KERNEL_ONLY" = 1 ]; then
 else
 echo "bench_tcp: spindle on $PMD"
 lab_up "$PMD"
-spindle_start --set stack.idle=poll
+spindle_start
 PREFIX=$(spindle_prefix)
 NS=$(lab_ns)
 # the exact bytes of spindle's "/" for nginx, so both serve the same page

@@ -6,108 +6,9 @@
 # docs/services.md "Tests"): TCP_BULK_BYTES, TCP_IMPAIR_BYTES, TCP_CONNS, TCP_WRK_SECONDS.
 
 TCP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-if [ -z "${TCP_SHIM:-}" ] && [ -f "$TCP_DIR/lib.sh" ]; then
+if [ -z "${TCP_SHIM:-}" ]; then
 	# shellcheck source=lib.sh
 	. "$TCP_DIR/lib.sh"
-elif [ -z "${TCP_SHIM:-}" ]; then
-	# No shared lab library (lib.sh) in this tree: a minimal lab of our own, the topology of
-	# docs/lab.md. Namespace sp-tcp-PID; the kernel peer 198.18.0.1 (02:00:00:00:00:01) on sp0,
-	# spindle 198.18.0.2 (02:00:00:00:00:02): on tap, sp0 is spindle's net_tap device; on
-	# af_packet, a veth pair sp0 (kernel) / sp0d (spindle's AF_PACKET socket) with checksum and
-	# segmentation offloads off on the kernel side (AF_PACKET sees frames as the veth carries
-	# them). SPINDLE_BIN is the program (meson passes it), else build/app/spindle.
-	SPINDLE_BIN=${SPINDLE_BIN:-$TCP_DIR/../../build/app/spindle}
-	LAB_NS=sp-tcp-$$
-	LAB_PMD=tap
-	SP_PREFIX=sp-tcp-$$
-	SP_LOG=$(mktemp /tmp/sp-tcp-log.XXXXXX)
-	SP_PID=
-	lab_ns() { echo "$LAB_NS"; }
-	spindle_prefix() { echo "$SP_PREFIX"; }
-	spindle_log() { echo "$SP_LOG"; }
-	lab_up() {
-		LAB_PMD=${1:-tap}
-		ip netns add "$LAB_NS"
-		ip -n "$LAB_NS" link set lo up
-		ip netns exec "$LAB_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
-		if [ "$LAB_PMD" = af_packet ]; then
-			ip -n "$LAB_NS" link add sp0 type veth peer name sp0d
-			ip -n "$LAB_NS" link set sp0d address 02:00:00:00:00:02
-			ip -n "$LAB_NS" link set sp0d up
-			lab_kernel_side
-			ip netns exec "$LAB_NS" ethtool -K sp0 tx off tso off gso off gro off >/dev/null
-			ip netns exec "$LAB_NS" ethtool -K sp0d tx off tso off gso off gro off >/dev/null
-		fi
-	}
-	lab_kernel_side() {
-		ip -n "$LAB_NS" link set sp0 address 02:00:00:00:00:01
-		ip -n "$LAB_NS" link set sp0 up
-		ip -n "$LAB_NS" addr replace 198.18.0.1/24 dev sp0
-		ip -n "$LAB_NS" neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev sp0 nud permanent
-	}
-	lab_down() {
-		ip netns del "$LAB_NS" 2>/dev/null || true
-		rm -f "$SP_LOG"
-	}
-	# spindle_start [--set SECTION.KEY=VALUE ...]: the default config (its four servers) on
-	# the lab's PMD, one worker lcore; returns once it runs and the kernel side is set up.
-	spindle_start() {
-		local conf=config/default.conf i
-		[ "$LAB_PMD" = af_packet ] && conf=config/af_packet.conf
-		: > "$SP_LOG"
-		ip netns exec "$LAB_NS" "$SPINDLE_BIN" -l 0,1 --no-huge --no-pci -m 512 \
-			--file-prefix="$SP_PREFIX" -- --config "$TCP_DIR/../../$conf" \
-			--set stack.idle=sleep "$@" >> "$SP_LOG" 2>&1 &
-		SP_PID=$!
-		for i in $(seq 150); do
-			grep -q "running on" "$SP_LOG" && break
-			kill -0 "$SP_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		sleep 0.3 # a service that cannot start stops the program right after "running on"
-		if ! grep -q "running on" "$SP_LOG" || ! kill -0 "$SP_PID" 2>/dev/null; then
-			cat "$SP_LOG" >&2
-			tcp_fail "spindle did not start"
-		fi
-		[ "$LAB_PMD" = af_packet ] || lab_kernel_side
-	}
-	# spindle_stop: SIGTERM, exit status 0, every mbuf returned
-	spindle_stop() {
-		local rc=0
-		[ -n "$SP_PID" ] || return 0
-		kill -TERM "$SP_PID" 2>/dev/null || true
-		wait "$SP_PID" || rc=$?
-		SP_PID=
-		[ "$rc" = 0 ] || { tail -30 "$SP_LOG" >&2; tcp_fail "spindle exited $rc"; }
-		grep -q "^mbufs: all [0-9]* returned$" "$SP_LOG" ||
-			{ tail -30 "$SP_LOG" >&2; tcp_fail "mbufs not all returned: $(grep '^mbufs:' "$SP_LOG")"; }
-	}
-	# spindle_run_client SECONDS [--set ...]: spindle with the extra (client) services until
-	# it exits by itself; returns its exit status. Servers of the config run alongside.
-	spindle_run_client() {
-		local secs=$1 conf=config/default.conf rc=0 cfg_pid=
-		shift
-		[ "$LAB_PMD" = af_packet ] && conf=config/af_packet.conf
-		: > "$SP_LOG"
-		if [ "$LAB_PMD" != af_packet ]; then
-			# the tap appears when spindle starts: set the kernel side up as soon as it does
-			(
-				for i in $(seq 200); do
-					ip -n "$LAB_NS" link show sp0 >/dev/null 2>&1 && break
-					sleep 0.05
-				done
-				lab_kernel_side 2>/dev/null
-			) &
-			cfg_pid=$!
-		fi
-		timeout "$secs" ip netns exec "$LAB_NS" "$SPINDLE_BIN" -l 0,1 --no-huge --no-pci \
-			-m 512 --file-prefix="$SP_PREFIX" -- --config "$TCP_DIR/../../$conf" \
-			--set stack.idle=sleep "$@" >> "$SP_LOG" 2>&1 || rc=$?
-		[ -z "$cfg_pid" ] || wait "$cfg_pid" 2>/dev/null || true
-		grep -q "^mbufs: all [0-9]* returned$" "$SP_LOG" || { echo "mbufs not all returned" >&2; rc=99; }
-		return $rc
-	}
 else
 	# TCP_SHIM=path/to/svc_kernel_shim: the same tests against the services running over
 	# kernel sockets (test_tcp_svc_kernel.sh): checks the services and these scripts without
@@ -229,13 +130,13 @@ tcp_wait_port() {
 	tcp_fail "nothing listens on $1:$2"
 }
 
-# EXIT trap of every test: stop what was started even after a failure (spindle_stop runs in a
-# subshell because its checks may exit), then remove the lab.
+# EXIT trap of every test (it replaces lib.sh's, so it does lib.sh's work too): stop what was
+# started even after a failure, then remove the lab and lib.sh's temporary files.
 tcp_teardown() {
 	local p i
 	tcp_cleanup
-	# our own spindle/shim processes (fallback lab, shim mode): TERM, then KILL after 5 s
-	for p in ${SP_PID:-} ${SHIM_PIDS:-}; do
+	# shim mode: our own processes, TERM, then KILL after 5 s (lib.sh's lab_down stops spindle)
+	for p in ${SHIM_PIDS:-}; do
 		kill -TERM "$p" 2>/dev/null || continue
 		for i in $(seq 50); do
 			kill -0 "$p" 2>/dev/null || break
@@ -244,8 +145,7 @@ tcp_teardown() {
 		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	SP_PID=
 	SHIM_PIDS=
-	(spindle_stop) >/dev/null 2>&1 || true
 	lab_down >/dev/null 2>&1 || true
+	[ -z "${SP_TMP:-}" ] || rm -rf "$SP_TMP"
 }
