@@ -20,7 +20,7 @@ want=$(sha256sum < "$TCP_TMP/www/file.bin" | cut -d' ' -f1)
 # Run spindle with one client service until it exits by itself; print its exit status.
 run_client() {
 	local rc=0
-	spindle_run_client 120 "$@" || rc=$?
+	spindle_run_client 120 "$@" >&2 || rc=$? # (its messages must not land in $(...))
 	echo "$rc"
 }
 
