@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal TCP state: the per-lcore table (struct sp_tcp), listeners and connections
+ * (struct sp_conn), and the calls between tcp_*.c files.
+ */
+#ifndef SP_TCP_H
+#define SP_TCP_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_mbuf.h>
+
+#include "sp_ctx.h"
+#include "sp_api.h"
+#include "sp_proto.h"
+#include "sp_timer.h"
+#include "tcp_seq.h"
+#include "tcp_fsm.h"
+#include "tcp_cc.h"
+
+#define SP_TCP_MAX_LISTENERS 64
+#define SP_TCP_EPH_LO	     32768
+#define SP_TCP_EPH_HI	     60999
+#define SP_TCP_DEFAULT_MSS   536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
+
+/* Connection flags. */
+#define TF_ACKNOW	 0x0001 /* send an ACK at the next output */
+#define TF_FIN_QUEUED	 0x0002 /* the application shut down: FIN after the send buffer */
+#define TF_APP_CLOSED	 0x0004 /* sp_tcp_close(): no more recv callbacks */
+#define TF_NODELAY	 0x0008
+#define TF_SACK		 0x0010 /* SACK-permitted negotiated */
+#define TF_TS		 0x0020 /* timestamps negotiated */
+#define TF_WS		 0x0040 /* window scaling negotiated */
+#define TF_REPORTED	 0x0080 /* closed() was called (or the app never knew the connection) */
+#define TF_PASSIVE	 0x0100 /* created by a listener */
+#define TF_ACCEPTED	 0x0200 /* the application saw it (accepted/connect) */
+#define TF_RECOVERY	 0x0400 /* in fast recovery (RFC 6582) */
+#define TF_WANT_WRITABLE 0x0800
+#define TF_PEER_FIN	 0x1000 /* FIN received */
+#define TF_COOKIE	 0x2000 /* completed from a SYN cookie */
+#define TF_NOTIFY_WR	 0x4000 /* call writable() after this input */
+#define TF_SB_OURS	 0x8000 /* the send buffer's tail is a copy buffer we may append to */
+
+/** 4-tuple key of the connection table, host order. */
+struct sp_tcp_key {
+	uint32_t lip, rip;
+	uint16_t lport, rport;
+};
+
+/** One out-of-order segment (payload only, data pointer at the payload). */
+struct sp_tcp_ooo {
+	sp_seq_t seq, end; /* end = seq + payload length */
+	struct rte_mbuf *m;
+	bool fin;
+};
+
+struct sp_listener {
+	bool used;
+	uint32_t ip;
+	uint16_t port;
+	struct sp_tcp_callbacks cb;
+	void *arg;
+	uint32_t backlog;
+	uint32_t n_syn_recv; /* connections in SYN-RECEIVED */
+	const struct sp_tcp_cc_ops *cc;
+	bool nodelay;
+};
+
+struct sp_conn {
+	struct sp_ctx *ctx;
+	struct sp_tcp_key key;
+	uint16_t port; /* stack port the peer is reached through (counters) */
+	enum sp_tcp_state state;
+	uint32_t flags;
+	struct sp_listener *listener; /* passive, until accepted */
+	struct sp_tcp_callbacks cb;
+	void *arg;
+
+	/* Send sequence space (RFC 9293 3.3.1). */
+	sp_seq_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
+	uint32_t snd_wnd, max_snd_wnd;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t mss;	   /* payload bytes per segment we send (options excluded) */
+	uint16_t mss_peer; /* MSS the peer announced */
+	uint16_t mss_ours; /* MSS we announced */
+	/* Send buffer: single-segment mbufs linked by ->next, first byte at sb_seq. */
+	struct rte_mbuf *sb_head, *sb_tail;
+	sp_seq_t sb_seq;
+	uint32_t sb_len;
+	uint32_t sndbuf;
+
+	/* Receive sequence space. */
+	sp_seq_t irs, rcv_nxt, last_ack_sent;
+	uint32_t rcvbuf;
+	uint32_t rcv_adv; /* right edge we advertised, as an offset from rcv_nxt at that time */
+	struct sp_tcp_ooo *ooo;
+	uint16_t n_ooo, ooo_last;
+	uint32_t ooo_bytes;
+	uint8_t unacked_segs;
+
+	/* Timestamps (RFC 7323). */
+	uint32_t ts_recent;
+	uint64_t ts_recent_age;
+
+	/* RTT and RTO (RFC 6298), microseconds. */
+	uint32_t srtt_us, rttvar_us, rto_ms;
+	bool rtt_timing;
+	sp_seq_t rtt_seq;
+	uint64_t rtt_start;
+	uint32_t retries;
+	uint8_t dupacks;
+	sp_seq_t recover;
+
+	/* RFC 5961 challenge ACK limit. */
+	uint64_t chack_window;
+	uint32_t chack_count;
+
+	struct sp_tcp_cc cc;
+	const struct sp_tcp_cc_ops *cc_ops;
+
+	struct sp_timer rtx_timer;
+	struct sp_timer delack_timer;
+	struct sp_timer misc_timer; /* TIME_WAIT and keepalive */
+	uint32_t ka_probes;
+	uint64_t last_rx;
+	int busy;   /* inside input/timer: free is deferred */
+	bool freed; /* removed from the table, waiting for busy == 0 */
+
+	uint64_t retransmits, bytes_sent, bytes_acked, bytes_received;
+};
+
+/** Per-lcore TCP state (ctx->tcp). */
+struct sp_tcp {
+	struct rte_hash *conns;
+	uint32_t n_conns;
+	uint16_t next_eph;
+	struct sp_listener listeners[SP_TCP_MAX_LISTENERS];
+};
+
+/* tcp_conn.c */
+struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
+struct sp_conn *sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port);
+struct sp_listener *sp_tcp_listener_find(struct sp_ctx *ctx, uint32_t ip, uint16_t port);
+void sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s);
+/** Tear down: report closed(@p err) once if the application knew it, free queues. */
+void sp_tcp_conn_done(struct sp_conn *c, int err);
+/** Release the memory of a done connection when no input/timer is running on it. */
+void sp_tcp_conn_put(struct sp_conn *c);
+void sp_tcp_conn_report(struct sp_conn *c, int err);
+
+/* tcp_out.c */
+void sp_tcp_output(struct sp_conn *c);
+void sp_tcp_send_ack(struct sp_conn *c);
+void sp_tcp_send_syn(struct sp_conn *c); /* SYN or SYN-ACK by state */
+void sp_tcp_send_rst(struct sp_conn *c);
+int sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags);
+void sp_tcp_challenge_ack(struct sp_conn *c);
+void sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
+	const struct sp_tcp_hdr *th, uint32_t seglen);
+uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);
+void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
+uint32_t sp_tcp_ts_now(const struct sp_conn *c);
+int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
+	struct rte_mbuf *payload, uint16_t port);
+
+/* tcp_timer.c */
+void sp_tcp_timers_init(struct sp_conn *c);
+void sp_tcp_timers_stop(struct sp_conn *c);
+void sp_tcp_rtx_arm(struct sp_conn *c);
+void sp_tcp_delack_arm(struct sp_conn *c);
+void sp_tcp_timewait_arm(struct sp_conn *c);
+void sp_tcp_keepalive_arm(struct sp_conn *c);
+void sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us);
+
+/* tcp_in.c */
+void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
+
+#define TCP_STAT(c, name) SP_STAT((c)->ctx, (c)->port, name)
+
+#endif

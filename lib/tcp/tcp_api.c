@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The TCP part of the application API (sp_api.h). */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_tcp.h>
+
+#include "tcp.h"
+#include "tcp_isn.h"
+
+static uint16_t
+pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base)
+{
+	struct sp_tcp *t = ctx->tcp;
+	unsigned n = SP_TCP_EPH_HI - SP_TCP_EPH_LO + 1, i;
+	struct sp_tcp_key k = *base;
+
+	/*
+	 * Any free port of the range. With several queues the reply must hash to this lcore's
+	 * queue; ports are not filtered by RSS here (see docs/tcp.md, limitations).
+	 */
+	for (i = 0; i < n; i++) {
+		uint16_t p = t->next_eph;
+
+		t->next_eph = p >= SP_TCP_EPH_HI ? SP_TCP_EPH_LO : (uint16_t)(p + 1);
+		k.lport = p;
+		if (sp_tcp_conn_lookup(ctx, &k) == NULL &&
+			sp_tcp_listener_find(ctx, k.lip, p) == NULL)
+			return p;
+	}
+	return 0;
+}
+
+int
+sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_conn **out)
+{
+	const struct sp_stack *st = ctx->stack;
+	struct sp_nexthop nh;
+	struct sp_tcp_key k;
+	struct sp_conn *c;
+
+	if (o == NULL || out == NULL || o->dst_ip == 0 || o->dst_port == 0)
+		return -EINVAL;
+	if (sp_route_lookup(st, o->dst_ip, &nh) < 0)
+		return -EHOSTUNREACH;
+	memset(&k, 0, sizeof(k));
+	k.rip = o->dst_ip;
+	k.rport = o->dst_port;
+	k.lip = o->src_ip != 0 ? o->src_ip : st->ports[nh.port].addrs[0].ip;
+	if (o->src_port != 0) {
+		k.lport = o->src_port;
+		if (sp_tcp_conn_lookup(ctx, &k) != NULL)
+			return -EADDRINUSE;
+	} else {
+		k.lport = pick_port(ctx, &k);
+		if (k.lport == 0)
+			return -EADDRNOTAVAIL;
+	}
+	c = sp_tcp_conn_new(ctx, &k, nh.port);
+	if (c == NULL)
+		return -ENOBUFS;
+	if (o->cc != NULL) {
+		const struct sp_tcp_cc_ops *cc = sp_tcp_cc_find(o->cc);
+
+		if (cc != NULL)
+			c->cc_ops = cc;
+	}
+	if (o->nodelay)
+		c->flags |= TF_NODELAY;
+	c->cb = o->cb != NULL ? *o->cb : (struct sp_tcp_callbacks){0};
+	c->arg = o->arg;
+	c->flags |= TF_ACCEPTED;
+	c->iss = sp_tcp_isn(st, k.lip, k.lport, k.rip, k.rport, ctx->now);
+	c->snd_una = c->iss;
+	c->snd_max = c->iss;
+	c->sb_seq = c->iss + 1;
+	c->rtt_timing = true;
+	c->rtt_seq = c->iss;
+	c->rtt_start = ctx->now;
+	sp_tcp_set_state(c, SP_TCP_SYN_SENT);
+	TCP_STAT(c, ActiveOpens);
+	sp_tcp_send_syn(c);
+	*out = c;
+	return 0;
+}
+
+void
+sp_tcp_set_callbacks(struct sp_conn *c, const struct sp_tcp_callbacks *cb, void *arg)
+{
+	c->cb = cb != NULL ? *cb : (struct sp_tcp_callbacks){0};
+	c->arg = arg;
+}
+
+void *
+sp_tcp_get_arg(const struct sp_conn *c)
+{
+	return c->arg;
+}
+
+static int
+can_send(const struct sp_conn *c)
+{
+	if (c->freed)
+		return -ENOTCONN;
+	if (c->flags & TF_FIN_QUEUED)
+		return -EPIPE;
+	switch (c->state) {
+	case SP_TCP_SYN_SENT:
+	case SP_TCP_SYN_RECEIVED:
+	case SP_TCP_ESTABLISHED:
+	case SP_TCP_CLOSE_WAIT:
+		return 0;
+	default:
+		return -ENOTCONN;
+	}
+}
+
+size_t
+sp_tcp_send_space(const struct sp_conn *c)
+{
+	if (can_send(c) < 0 || c->sb_len >= c->sndbuf)
+		return 0;
+	return c->sndbuf - c->sb_len;
+}
+
+static void
+sb_append(struct sp_conn *c, struct rte_mbuf *m)
+{
+	m->next = NULL;
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+	if (c->sb_tail != NULL)
+		c->sb_tail->next = m;
+	else
+		c->sb_head = m;
+	c->sb_tail = m;
+	c->sb_len += m->data_len;
+}
+
+static void
+kick(struct sp_conn *c)
+{
+	if (c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED)
+		sp_tcp_output(c);
+}
+
+ssize_t
+sp_tcp_send(struct sp_conn *c, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t space, want, done = 0;
+	int r = can_send(c);
+
+	if (r < 0)
+		return r;
+	space = sp_tcp_send_space(c);
+	want = len;
+	if (len > space)
+		len = space;
+	/* Fill the tail copy buffer first: many small sends must not cost one mbuf each. */
+	if ((c->flags & TF_SB_OURS) && c->sb_tail != NULL && len > 0) {
+		struct rte_mbuf *t = c->sb_tail;
+		size_t n = RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(t));
+
+		if (n > 0) {
+			memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len), p, n);
+			t->data_len += (uint16_t)n;
+			t->pkt_len = t->data_len;
+			c->sb_len += (uint32_t)n;
+			done = n;
+		}
+	}
+	while (done < len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(c->ctx->pool);
+		size_t n;
+
+		if (m == NULL) {
+			TCP_STAT(c, TCPAbortOnMemory);
+			break;
+		}
+		n = RTE_MIN(len - done, (size_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + done, n);
+		m->data_len = (uint16_t)n;
+		sb_append(c, m);
+		c->flags |= TF_SB_OURS;
+		done += n;
+	}
+	if (done < want)
+		c->flags |= TF_WANT_WRITABLE;
+	kick(c);
+	return (ssize_t)done;
+}
+
+int
+sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m)
+{
+	int r = can_send(c);
+
+	if (r < 0)
+		return r;
+	if (m->pkt_len > sp_tcp_send_space(c)) {
+		c->flags |= TF_WANT_WRITABLE;
+		return -ENOBUFS;
+	}
+	while (m != NULL) {
+		struct rte_mbuf *n = m->next;
+
+		if (m->data_len == 0)
+			rte_pktmbuf_free_seg(m);
+		else
+			sb_append(c, m);
+		m = n;
+	}
+	c->flags &= ~TF_SB_OURS;
+	kick(c);
+	return 0;
+}
+
+void
+sp_tcp_flush(struct sp_conn *c)
+{
+	uint32_t f = c->flags & TF_NODELAY;
+
+	if (c->freed)
+		return;
+	c->flags |= TF_NODELAY;
+	sp_tcp_output(c);
+	c->flags = (c->flags & ~TF_NODELAY) | f;
+}
+
+void
+sp_tcp_set_nodelay(struct sp_conn *c, bool on)
+{
+	if (on)
+		c->flags |= TF_NODELAY;
+	else
+		c->flags &= ~TF_NODELAY;
+	if (on && !c->freed)
+		sp_tcp_output(c);
+}
+
+/* CLOSE/shutdown (RFC 9293 3.10.4): FIN after the queued data. */
+int
+sp_tcp_shutdown(struct sp_conn *c)
+{
+	if (c->freed)
+		return -ENOTCONN;
+	if (c->flags & TF_FIN_QUEUED)
+		return 0;
+	switch (c->state) {
+	case SP_TCP_SYN_SENT:
+		c->flags |= TF_FIN_QUEUED;
+		sp_tcp_conn_done(c, 0);
+		return 0;
+	case SP_TCP_SYN_RECEIVED:
+		c->flags |= TF_FIN_QUEUED; /* FIN-WAIT-1 once established */
+		return 0;
+	case SP_TCP_ESTABLISHED:
+		c->flags |= TF_FIN_QUEUED;
+		sp_tcp_set_state(c, SP_TCP_FIN_WAIT_1);
+		break;
+	case SP_TCP_CLOSE_WAIT:
+		c->flags |= TF_FIN_QUEUED;
+		sp_tcp_set_state(c, SP_TCP_LAST_ACK);
+		break;
+	default:
+		return -ENOTCONN;
+	}
+	c->flags |= TF_NODELAY; /* nothing more will come: send the tail now */
+	sp_tcp_output(c);
+	return 0;
+}
+
+int
+sp_tcp_close(struct sp_conn *c)
+{
+	if (c->freed)
+		return -ENOTCONN;
+	c->flags |= TF_APP_CLOSED;
+	if (c->state == SP_TCP_FIN_WAIT_2 && !c->misc_timer.armed)
+		sp_tcp_timewait_arm(c);
+	if (c->flags & TF_FIN_QUEUED)
+		return 0;
+	sp_tcp_shutdown(c);
+	return 0;
+}
+
+void
+sp_tcp_abort(struct sp_conn *c)
+{
+	if (c->freed)
+		return;
+	if (c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_TIME_WAIT &&
+		c->state != SP_TCP_CLOSED)
+		sp_tcp_send_rst(c);
+	sp_tcp_conn_done(c, -ECONNABORTED);
+}
+
+void
+sp_tcp_get_info(const struct sp_conn *c, struct sp_tcp_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->state = sp_tcp_state_name(c->state);
+	i->local_ip = c->key.lip;
+	i->remote_ip = c->key.rip;
+	i->local_port = c->key.lport;
+	i->remote_port = c->key.rport;
+	i->cwnd = c->cc.cwnd;
+	i->ssthresh = c->cc.ssthresh;
+	i->srtt_us = c->srtt_us;
+	i->rttvar_us = c->rttvar_us;
+	i->rto_ms = c->rto_ms;
+	i->mss_send = c->mss;
+	i->mss_recv = c->mss_ours;
+	i->snd_wscale = c->snd_wscale;
+	i->rcv_wscale = c->rcv_wscale;
+	i->sack = (c->flags & TF_SACK) != 0;
+	i->timestamps = (c->flags & TF_TS) != 0;
+	i->snd_wnd = c->snd_wnd;
+	i->rcv_wnd = sp_tcp_rcv_wnd(c);
+	i->retransmits = c->retransmits;
+	i->bytes_sent = c->bytes_sent;
+	i->bytes_acked = c->bytes_acked;
+	i->bytes_received = c->bytes_received;
+	i->send_queue = c->sb_len;
+	i->recv_queue = c->ooo_bytes;
+	i->cc = c->cc_ops != NULL ? c->cc_ops->name : "";
+}

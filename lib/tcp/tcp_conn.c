@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-lcore connection table (rte_hash on the 4-tuple), listeners, connection lifetime,
+ * state transitions.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "tcp.h"
+
+#define TCP_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "tcp: " __VA_ARGS__)
+
+static const char *const state_names[] = {
+	[SP_TCP_CLOSED] = "CLOSED",
+	[SP_TCP_LISTEN] = "LISTEN",
+	[SP_TCP_SYN_SENT] = "SYN-SENT",
+	[SP_TCP_SYN_RECEIVED] = "SYN-RECEIVED",
+	[SP_TCP_ESTABLISHED] = "ESTABLISHED",
+	[SP_TCP_FIN_WAIT_1] = "FIN-WAIT-1",
+	[SP_TCP_FIN_WAIT_2] = "FIN-WAIT-2",
+	[SP_TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+	[SP_TCP_CLOSING] = "CLOSING",
+	[SP_TCP_LAST_ACK] = "LAST-ACK",
+	[SP_TCP_TIME_WAIT] = "TIME-WAIT",
+};
+
+const char *
+sp_tcp_state_name(enum sp_tcp_state s)
+{
+	if ((unsigned)s >= RTE_DIM(state_names))
+		return "?";
+	return state_names[s];
+}
+
+static bool
+counts_estab(enum sp_tcp_state s)
+{
+	return s == SP_TCP_ESTABLISHED || s == SP_TCP_CLOSE_WAIT;
+}
+
+/* The only place the state changes; logs it at debug level. */
+void
+sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s)
+{
+	TCP_LOG(DEBUG, "%u.%u.%u.%u:%u -> %u.%u.%u.%u:%u %s -> %s\n", c->key.lip >> 24,
+		(c->key.lip >> 16) & 0xff, (c->key.lip >> 8) & 0xff, c->key.lip & 0xff,
+		c->key.lport, c->key.rip >> 24, (c->key.rip >> 16) & 0xff, (c->key.rip >> 8) & 0xff,
+		c->key.rip & 0xff, c->key.rport, sp_tcp_state_name(c->state), sp_tcp_state_name(s));
+	if (counts_estab(c->state) && !counts_estab(s) && c->ctx->stats[c->port].CurrEstab > 0)
+		c->ctx->stats[c->port].CurrEstab--;
+	else if (!counts_estab(c->state) && counts_estab(s))
+		c->ctx->stats[c->port].CurrEstab++;
+	if (c->state == SP_TCP_SYN_RECEIVED && c->listener != NULL && c->listener->n_syn_recv > 0)
+		c->listener->n_syn_recv--;
+	c->state = s;
+}
+
+int
+sp_tcp_init(struct sp_ctx *ctx)
+{
+	struct rte_hash_parameters hp;
+	char name[RTE_HASH_NAMESIZE];
+	struct sp_tcp *t;
+	uint32_t entries = ctx->cfg->tcp.max_connections + 1024;
+
+	t = rte_zmalloc_socket("sp_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE, ctx->socket);
+	if (t == NULL)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "tcp%p", (void *)ctx);
+	memset(&hp, 0, sizeof(hp));
+	hp.name = name;
+	hp.entries = entries;
+	hp.key_len = sizeof(struct sp_tcp_key);
+	hp.hash_func = rte_jhash;
+	hp.socket_id = ctx->socket;
+	t->conns = rte_hash_create(&hp);
+	if (t->conns == NULL) {
+		rte_free(t);
+		return -ENOMEM;
+	}
+	t->next_eph = SP_TCP_EPH_LO + (uint16_t)(ctx->now % (SP_TCP_EPH_HI - SP_TCP_EPH_LO));
+	ctx->tcp = t;
+	return 0;
+}
+
+static void
+conn_free_queues(struct sp_conn *c)
+{
+	unsigned i;
+
+	while (c->sb_head != NULL) {
+		struct rte_mbuf *n = c->sb_head->next;
+
+		c->sb_head->next = NULL;
+		rte_pktmbuf_free_seg(c->sb_head);
+		c->sb_head = n;
+	}
+	c->sb_tail = NULL;
+	c->sb_len = 0;
+	for (i = 0; i < c->n_ooo; i++)
+		rte_pktmbuf_free(c->ooo[i].m);
+	c->n_ooo = 0;
+	c->ooo_bytes = 0;
+	rte_free(c->ooo);
+	c->ooo = NULL;
+}
+
+void
+sp_tcp_fini(struct sp_ctx *ctx)
+{
+	struct sp_tcp *t = ctx->tcp;
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	if (t == NULL)
+		return;
+	/* Shutdown of the stack: no callbacks, just give every mbuf back. */
+	while (rte_hash_iterate(t->conns, &key, &data, &it) >= 0) {
+		struct sp_conn *c = data;
+
+		sp_tcp_timers_stop(c);
+		conn_free_queues(c);
+		rte_free(c);
+	}
+	rte_hash_free(t->conns);
+	rte_free(t);
+	ctx->tcp = NULL;
+}
+
+struct sp_conn *
+sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(ctx->tcp->conns, k, &data) < 0)
+		return NULL;
+	return data;
+}
+
+struct sp_conn *
+sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
+{
+	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
+	struct sp_conn *c;
+	uint32_t w;
+
+	if (ctx->tcp->n_conns >= tc->max_connections) {
+		SP_STAT(ctx, port, TCPMaxConnDrops);
+		return NULL;
+	}
+	c = rte_zmalloc_socket("sp_conn", sizeof(*c), RTE_CACHE_LINE_SIZE, ctx->socket);
+	if (c == NULL) {
+		SP_STAT(ctx, port, TCPAbortOnMemory);
+		return NULL;
+	}
+	c->ctx = ctx;
+	c->key = *k;
+	c->port = port;
+	c->state = SP_TCP_CLOSED;
+	c->sndbuf = tc->sndbuf;
+	c->rcvbuf = tc->rcvbuf;
+	c->rto_ms = tc->rto_initial_ms;
+	/* Smallest shift that lets the window field cover the whole buffer (RFC 7323 2.3). */
+	for (w = 0; w < 14 && (c->rcvbuf >> w) > 65535; w++)
+		;
+	c->rcv_wscale = (uint8_t)w;
+	c->mss_ours = (uint16_t)(ctx->stack->ports[port].mtu - 40);
+	c->mss = SP_TCP_DEFAULT_MSS;
+	c->mss_peer = SP_TCP_DEFAULT_MSS;
+	c->cc_ops = sp_tcp_cc_find(tc->cc);
+	if (c->cc_ops == NULL)
+		c->cc_ops = &sp_tcp_cc_newreno;
+	if (tc->nodelay)
+		c->flags |= TF_NODELAY;
+	c->last_rx = ctx->now;
+	sp_tcp_timers_init(c);
+	if (rte_hash_add_key_data(ctx->tcp->conns, k, c) < 0) {
+		rte_free(c);
+		SP_STAT(ctx, port, TCPAbortOnMemory);
+		return NULL;
+	}
+	ctx->tcp->n_conns++;
+	return c;
+}
+
+void
+sp_tcp_conn_report(struct sp_conn *c, int err)
+{
+	if (c->flags & TF_REPORTED)
+		return;
+	c->flags |= TF_REPORTED;
+	if ((c->flags & TF_ACCEPTED) && c->cb.closed != NULL)
+		c->cb.closed(c, err, c->arg);
+}
+
+/*
+ * The connection ends: out of the table, timers stopped, queues freed, closed() reported once.
+ * The memory stays until nobody is running on it (sp_tcp_conn_put()), so a callback may call
+ * sp_tcp_abort() on the connection being processed.
+ */
+void
+sp_tcp_conn_done(struct sp_conn *c, int err)
+{
+	if (c->freed)
+		return;
+	c->freed = true;
+	if (c->state != SP_TCP_CLOSED)
+		sp_tcp_set_state(c, SP_TCP_CLOSED);
+	rte_hash_del_key(c->ctx->tcp->conns, &c->key);
+	c->ctx->tcp->n_conns--;
+	sp_tcp_timers_stop(c);
+	conn_free_queues(c);
+	c->busy++;
+	sp_tcp_conn_report(c, err);
+	c->busy--;
+	sp_tcp_conn_put(c);
+}
+
+void
+sp_tcp_conn_put(struct sp_conn *c)
+{
+	if (c->freed && c->busy == 0)
+		rte_free(c);
+}
+
+struct sp_listener *
+sp_tcp_listener_find(struct sp_ctx *ctx, uint32_t ip, uint16_t port)
+{
+	struct sp_listener *any = NULL;
+	unsigned i;
+
+	for (i = 0; i < SP_TCP_MAX_LISTENERS; i++) {
+		struct sp_listener *l = &ctx->tcp->listeners[i];
+
+		if (!l->used || l->port != port)
+			continue;
+		if (l->ip == ip)
+			return l;
+		if (l->ip == 0)
+			any = l;
+	}
+	return any;
+}
+
+int
+sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_listener **out)
+{
+	struct sp_listener *l = NULL;
+	unsigned i;
+
+	if (o == NULL || o->cb == NULL || o->cb->accepted == NULL || o->port == 0 || out == NULL)
+		return -EINVAL;
+	for (i = 0; i < SP_TCP_MAX_LISTENERS; i++) {
+		struct sp_listener *x = &ctx->tcp->listeners[i];
+
+		if (x->used && x->port == o->port && (x->ip == o->ip || x->ip == 0 || o->ip == 0))
+			return -EADDRINUSE;
+		if (!x->used && l == NULL)
+			l = x;
+	}
+	if (l == NULL)
+		return -ENOMEM;
+	memset(l, 0, sizeof(*l));
+	l->ip = o->ip;
+	l->port = o->port;
+	l->cb = *o->cb;
+	l->arg = o->arg;
+	l->backlog = o->backlog != 0 ? o->backlog : ctx->cfg->tcp.syn_backlog;
+	l->cc = o->cc != NULL ? sp_tcp_cc_find(o->cc) : NULL;
+	if (o->cc != NULL && l->cc == NULL)
+		return -EINVAL;
+	l->nodelay = o->nodelay;
+	l->used = true;
+	*out = l;
+	return 0;
+}
+
+void
+sp_tcp_unlisten(struct sp_ctx *ctx, struct sp_listener *l)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	if (l == NULL || !l->used)
+		return;
+	/* Half-open connections of this listener no longer have anyone to accept them. */
+	while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0) {
+		struct sp_conn *c = data;
+
+		if (c->listener == l)
+			c->listener = NULL;
+	}
+	l->used = false;
+}
+
+void
+sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	if (ctx->tcp == NULL)
+		return;
+	while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0)
+		fn(arg, data);
+}

@@ -1,0 +1,954 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment arrival (RFC 9293 3.10.7): checks, demultiplexing, then one function per group of
+ * states whose comments follow the RFC's numbered steps.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_tcp.h>
+
+#include "tcp.h"
+#include "tcp_isn.h"
+
+static uint64_t
+now_us(const struct sp_ctx *ctx)
+{
+	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
+}
+
+/* Drop the first @p n bytes of a chain. @return the new head (NULL when nothing is left). */
+static struct rte_mbuf *
+mbuf_trim_head(struct rte_mbuf *m, uint32_t n)
+{
+	uint32_t total = m->pkt_len - n;
+
+	while (m != NULL && n > 0 && n >= m->data_len) {
+		struct rte_mbuf *nx = m->next;
+		uint16_t segs = m->nb_segs;
+
+		n -= m->data_len;
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		m = nx;
+		if (m != NULL)
+			m->nb_segs = (uint16_t)(segs - 1);
+	}
+	if (m == NULL)
+		return NULL;
+	m->data_off += (uint16_t)n;
+	m->data_len -= (uint16_t)n;
+	m->pkt_len = total;
+	if (total == 0) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Keep the first @p keep bytes of a chain (keep > 0). */
+static void
+mbuf_trim_tail(struct rte_mbuf *m, uint32_t keep)
+{
+	struct rte_mbuf *s = m;
+	uint32_t acc = 0;
+	uint16_t segs = 1;
+
+	while (s != NULL) {
+		if (acc + s->data_len >= keep) {
+			s->data_len = (uint16_t)(keep - acc);
+			rte_pktmbuf_free(s->next);
+			s->next = NULL;
+			break;
+		}
+		acc += s->data_len;
+		s = s->next;
+		segs++;
+	}
+	m->nb_segs = segs;
+	m->pkt_len = keep;
+}
+
+/* Options of the peer's SYN: each is on only if offered and enabled (RFC 7323, 2018). */
+void
+sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o)
+{
+	const struct sp_tcp_cfg *tc = &c->ctx->cfg->tcp;
+	unsigned mss;
+
+	c->mss_peer = o->has_mss ? o->mss : SP_TCP_DEFAULT_MSS;
+	if (o->has_wscale && tc->wscale) {
+		c->flags |= TF_WS;
+		/* RFC 7323 2.3: a shift above 14 is used as 14. */
+		c->snd_wscale = RTE_MIN(o->wscale, 14);
+	} else {
+		c->flags &= ~TF_WS;
+		c->snd_wscale = 0;
+		c->rcv_wscale = 0;
+	}
+	if (o->has_sack_perm && tc->sack)
+		c->flags |= TF_SACK;
+	if (o->has_ts && tc->timestamps) {
+		c->flags |= TF_TS;
+		c->ts_recent = o->ts_val;
+		c->ts_recent_age = c->ctx->now;
+	}
+	mss = RTE_MIN(c->mss_peer, c->mss_ours);
+	if (c->flags & TF_TS)
+		mss -= 12;
+	if (mss < 64)
+		mss = 64;
+	c->mss = (uint16_t)mss;
+}
+
+static void
+established(struct sp_conn *c)
+{
+	sp_tcp_set_state(c, SP_TCP_ESTABLISHED);
+	c->cc.ops = c->cc_ops;
+	c->cc_ops->init(&c->cc, c->mss, now_us(c->ctx));
+	c->retries = 0;
+	c->recover = c->snd_una;
+	sp_tcp_keepalive_arm(c);
+}
+
+/* ---- out-of-order queue ---- */
+
+/*
+ * Queue a segment beyond RCV.NXT, sorted by sequence, trimmed against its neighbours so the
+ * entries never overlap. Bounded by tcp.ooo_max_segs (RFC 9293 3.10.7.4 leaves the policy to
+ * us; the bound is what keeps a hostile peer from pinning memory).
+ */
+static void
+ooo_insert(struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_t len, bool fin)
+{
+	uint32_t max = c->ctx->cfg->tcp.ooo_max_segs;
+	sp_seq_t end = seq + len;
+	unsigned i, pos;
+
+	if (c->ooo == NULL) {
+		c->ooo = rte_zmalloc_socket("sp_ooo", sizeof(*c->ooo) * max, 0, c->ctx->socket);
+		if (c->ooo == NULL)
+			goto drop;
+	}
+	for (pos = 0; pos < c->n_ooo && SEQ_LT(c->ooo[pos].seq, seq); pos++)
+		;
+	/* Front overlap with the previous entry. */
+	if (pos > 0 && SEQ_GT(c->ooo[pos - 1].end, seq)) {
+		uint32_t d = c->ooo[pos - 1].end - seq;
+
+		if (d >= len) {
+			c->ooo_last = (uint16_t)(pos - 1);
+			goto drop_dup;
+		}
+		m = mbuf_trim_head(m, d);
+		seq += d;
+		len -= d;
+	}
+	/* Tail overlap with the next entry. */
+	if (pos < c->n_ooo && SEQ_GT(end, c->ooo[pos].seq)) {
+		if (c->ooo[pos].seq == seq && SEQ_GEQ(c->ooo[pos].end, end)) {
+			c->ooo_last = (uint16_t)pos;
+			goto drop_dup;
+		}
+		if (SEQ_GT(end, c->ooo[pos].end) || c->ooo[pos].seq == seq) {
+			/* Covers the next entry: keep it simple, keep the older one. */
+			c->ooo_last = (uint16_t)pos;
+			goto drop_dup;
+		}
+		len = c->ooo[pos].seq - seq;
+		mbuf_trim_tail(m, len);
+		end = seq + len;
+		fin = false;
+	}
+	if (c->n_ooo >= max)
+		goto drop;
+	for (i = c->n_ooo; i > pos; i--)
+		c->ooo[i] = c->ooo[i - 1];
+	c->ooo[pos].seq = seq;
+	c->ooo[pos].end = end;
+	c->ooo[pos].m = m;
+	c->ooo[pos].fin = fin;
+	c->n_ooo++;
+	c->ooo_last = (uint16_t)pos;
+	c->ooo_bytes += len;
+	TCP_STAT(c, TCPOFOQueue);
+	return;
+drop:
+	TCP_STAT(c, TCPOFODrop);
+drop_dup:
+	rte_pktmbuf_free(m);
+}
+
+static void deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
+
+static void
+fin_arrived(struct sp_conn *c)
+{
+	c->rcv_nxt += 1;
+	c->flags |= TF_PEER_FIN | TF_ACKNOW;
+	switch (c->state) {
+	case SP_TCP_SYN_RECEIVED:
+	case SP_TCP_ESTABLISHED:
+		sp_tcp_set_state(c, SP_TCP_CLOSE_WAIT);
+		break;
+	case SP_TCP_FIN_WAIT_1:
+		/* Our FIN is not acknowledged yet (else we would be in FIN-WAIT-2). */
+		sp_tcp_set_state(c, SP_TCP_CLOSING);
+		break;
+	case SP_TCP_FIN_WAIT_2:
+		sp_tcp_set_state(c, SP_TCP_TIME_WAIT);
+		sp_tcp_timewait_arm(c);
+		break;
+	default:
+		return;
+	}
+	if (!(c->flags & TF_APP_CLOSED) && c->cb.peer_closed != NULL)
+		c->cb.peer_closed(c, c->arg);
+	if (!c->freed && c->state == SP_TCP_TIME_WAIT)
+		sp_tcp_conn_report(c, 0);
+}
+
+/* In-order payload: to the application, then whatever the OOO queue now continues. */
+static void
+deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
+{
+	c->rcv_nxt += len;
+	c->bytes_received += len;
+	if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED))
+		c->cb.recv(c, m, c->arg);
+	else
+		rte_pktmbuf_free(m);
+	while (!c->freed && c->n_ooo > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
+		struct sp_tcp_ooo e = c->ooo[0];
+		unsigned i;
+
+		c->n_ooo--;
+		for (i = 0; i < c->n_ooo; i++)
+			c->ooo[i] = c->ooo[i + 1];
+		c->ooo_last = 0;
+		c->ooo_bytes -= e.end - e.seq;
+		if (SEQ_GT(e.end, c->rcv_nxt)) {
+			uint32_t d = c->rcv_nxt - e.seq;
+
+			e.m = mbuf_trim_head(e.m, d);
+			c->rcv_nxt = e.end;
+			c->bytes_received += e.end - e.seq - d;
+			if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED))
+				c->cb.recv(c, e.m, c->arg);
+			else
+				rte_pktmbuf_free(e.m);
+		} else {
+			rte_pktmbuf_free(e.m);
+		}
+		if (e.fin && !c->freed && c->rcv_nxt == e.end)
+			fin_arrived(c);
+	}
+}
+
+/* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
+
+/* @return false when the segment must be dropped. */
+static bool
+process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
+{
+	sp_seq_t ack = th->ack;
+	uint64_t now = now_us(c->ctx);
+
+	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
+	if (SEQ_GT(ack, c->snd_max)) {
+		TCP_STAT(c, TCPBadAck);
+		c->flags |= TF_ACKNOW;
+		return false;
+	}
+	if (SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {
+		sp_tcp_challenge_ack(c);
+		return false;
+	}
+	if (SEQ_GT(ack, c->snd_una)) {
+		uint32_t acked = ack - c->snd_una;
+		uint32_t inflight = c->snd_max - c->snd_una;
+		uint32_t rtt_us = 0, data = 0;
+		sp_seq_t end = c->sb_seq + c->sb_len;
+
+		if (SEQ_GT(ack, c->sb_seq)) {
+			data = RTE_MIN(ack - c->sb_seq, c->sb_len);
+			sp_tcp_sb_trim(c, data);
+		}
+		c->bytes_acked += data;
+		/* RTT: timestamp echo (RFC 7323 4.1), else one timed segment (Karn). */
+		if ((c->flags & TF_TS) && th->opts.has_ts && th->opts.ts_ecr != 0) {
+			uint32_t d = sp_tcp_ts_now(c) - th->opts.ts_ecr;
+
+			if (d < 600000)
+				rtt_us = d * 1000 + 1;
+		} else if (c->rtt_timing && SEQ_GT(ack, c->rtt_seq)) {
+			rtt_us =
+				(uint32_t)((c->ctx->now - c->rtt_start) * 1000000 / c->ctx->hz) + 1;
+			c->rtt_timing = false;
+		}
+		if (rtt_us != 0)
+			sp_tcp_rtt_sample(c, rtt_us);
+		c->retries = 0;
+		c->snd_una = ack;
+		if (SEQ_LT(c->snd_nxt, ack))
+			c->snd_nxt = ack;
+		if (c->cc.ops != NULL) {
+			if (c->flags & TF_RECOVERY) {
+				if (SEQ_GEQ(ack, c->recover)) {
+					/* Full ACK (RFC 6582 3.2 step 3). */
+					c->flags &= ~TF_RECOVERY;
+					c->cc.ops->on_recovery_exit(&c->cc, now);
+				} else {
+					/* Partial ACK: deflate, retransmit the next hole. */
+					c->cc.cwnd -= RTE_MIN(acked, c->cc.cwnd - 1);
+					if (acked >= c->mss)
+						c->cc.cwnd += c->mss;
+					if (c->sb_len > 0)
+						sp_tcp_send_segment(c, c->snd_una,
+							RTE_MIN(c->sb_len, (uint32_t)c->mss), 0);
+				}
+			} else {
+				c->cc.ops->on_ack(&c->cc, acked, rtt_us, inflight, now);
+			}
+		}
+		c->dupacks = 0;
+		sp_timer_cancel(c->ctx, &c->rtx_timer);
+		if (c->snd_una != c->snd_max)
+			sp_tcp_rtx_arm(c);
+		(void)end;
+		if ((c->flags & TF_WANT_WRITABLE) && c->sb_len < c->sndbuf)
+			c->flags |= TF_NOTIFY_WR;
+	} else if (ack == c->snd_una && plen == 0 && !(th->flags & RTE_TCP_FIN_FLAG) &&
+		   c->snd_max != c->snd_una && ((uint32_t)th->win << c->snd_wscale) == c->snd_wnd) {
+		/* Duplicate ACK (RFC 5681 2). The third starts fast retransmit (3.2). */
+		c->dupacks++;
+		if (c->dupacks == 3 && !(c->flags & TF_RECOVERY) && c->cc.ops != NULL &&
+			SEQ_GT(ack, c->recover - 1)) {
+			TCP_STAT(c, TCPFastRetrans);
+			if (c->flags & TF_SACK)
+				TCP_STAT(c, TCPSackRecovery);
+			else
+				TCP_STAT(c, TCPRenoRecovery);
+			c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
+			c->recover = c->snd_max;
+			c->flags |= TF_RECOVERY;
+			if (c->sb_len > 0)
+				sp_tcp_send_segment(
+					c, c->snd_una, RTE_MIN(c->sb_len, (uint32_t)c->mss), 0);
+			else if (c->flags & TF_FIN_QUEUED)
+				sp_tcp_send_segment(c, c->snd_una, 0, RTE_TCP_FIN_FLAG);
+		} else if (c->dupacks > 3 && (c->flags & TF_RECOVERY)) {
+			c->cc.cwnd += c->mss; /* inflation (RFC 5681 3.2 step 4) */
+		}
+	}
+	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */
+	if (SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
+		c->snd_wl1 = th->seq;
+		c->snd_wl2 = ack;
+		if (c->snd_wnd > c->max_snd_wnd)
+			c->max_snd_wnd = c->snd_wnd;
+	}
+	return true;
+}
+
+static bool
+our_fin_acked(const struct sp_conn *c)
+{
+	return (c->flags & TF_FIN_QUEUED) && c->sb_len == 0 && c->snd_una == c->sb_seq + 1;
+}
+
+/* ---- SYN-SENT (RFC 9293 3.10.7.3) ---- */
+static void
+synsent_input(
+	struct sp_conn *c, const struct sp_ipv4 *ip, const struct sp_tcp_hdr *th, uint32_t seglen)
+{
+	bool ack = th->flags & RTE_TCP_ACK_FLAG;
+
+	/* First: the ACK must cover our SYN and nothing more. */
+	if (ack && (SEQ_LEQ(th->ack, c->iss) || SEQ_GT(th->ack, c->snd_max))) {
+		if (!(th->flags & RTE_TCP_RST_FLAG))
+			sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
+		return;
+	}
+	/* Second: a RST counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
+	if (th->flags & RTE_TCP_RST_FLAG) {
+		TCP_STAT(c, InRsts);
+		if (ack) {
+			TCP_STAT(c, AttemptFails);
+			sp_tcp_conn_done(c, -ECONNREFUSED);
+		}
+		return;
+	}
+	/* Fourth: SYN. */
+	if (!(th->flags & RTE_TCP_SYN_FLAG))
+		return;
+	c->irs = th->seq;
+	c->rcv_nxt = th->seq + 1;
+	sp_tcp_conn_options(c, &th->opts);
+	c->snd_wnd = th->win; /* never scaled in a SYN */
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = th->seq;
+	c->snd_wl2 = th->ack;
+	if (ack) {
+		c->snd_una = th->ack;
+		if (c->rtt_timing || (c->flags & TF_TS))
+			sp_tcp_rtt_sample(c, c->retries == 0 && c->rtt_timing
+						     ? (uint32_t)((c->ctx->now - c->rtt_start) *
+								  1000000 / c->ctx->hz) +
+							       1
+						     : 0);
+		c->rtt_timing = false;
+		sp_timer_cancel(c->ctx, &c->rtx_timer);
+		established(c);
+		c->flags |= TF_ACKNOW;
+		sp_tcp_output(c);
+		if (c->cb.connected != NULL)
+			c->cb.connected(c, c->arg);
+		if (!c->freed)
+			sp_tcp_output(c);
+		return;
+	}
+	/* Simultaneous open: SYN-RECEIVED, answer with SYN-ACK (RFC 9293 3.5 figure 8). */
+	sp_tcp_set_state(c, SP_TCP_SYN_RECEIVED);
+	c->snd_nxt = c->iss;
+	sp_tcp_send_syn(c);
+}
+
+/* ---- SYN-RECEIVED .. TIME-WAIT (RFC 9293 3.10.7.4) ---- */
+static void
+sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
+	uint32_t plen)
+{
+	bool fin = th->flags & RTE_TCP_FIN_FLAG;
+	sp_seq_t seq = th->seq;
+	uint32_t wnd = sp_tcp_rcv_wnd(c);
+	uint32_t seglen = plen + (fin ? 1 : 0);
+	bool ok;
+
+	/* RFC 7323 5.3 PAWS: an older timestamp than TS.Recent is an old duplicate. */
+	if ((c->flags & TF_TS) && th->opts.has_ts && !(th->flags & RTE_TCP_RST_FLAG) &&
+		SEQ_LT(th->opts.ts_val, c->ts_recent) &&
+		c->ctx->now - c->ts_recent_age < c->ctx->hz * 24ull * 86400) {
+		TCP_STAT(c, PAWSDrops);
+		c->flags |= TF_ACKNOW;
+		goto drop;
+	}
+	/* RFC 5961 4.2: any SYN in a synchronised state gets a challenge ACK. */
+	if (th->flags & RTE_TCP_SYN_FLAG) {
+		if (c->state == SP_TCP_SYN_RECEIVED && seq == c->irs &&
+			!(th->flags & RTE_TCP_ACK_FLAG)) {
+			/* Our SYN-ACK was lost: the peer retransmitted its SYN. */
+			c->snd_nxt = c->iss;
+			sp_tcp_send_syn(c);
+			goto drop;
+		}
+		TCP_STAT(c, TCPSYNChallenge);
+		sp_tcp_challenge_ack(c);
+		goto drop;
+	}
+	/* First: sequence number acceptable (the four cases of 3.10.7.4). */
+	if (seglen == 0)
+		ok = wnd == 0 ? seq == c->rcv_nxt
+			      : SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd);
+	else
+		ok = wnd != 0 && ((SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd)) ||
+					 (SEQ_LEQ(c->rcv_nxt, seq + seglen - 1) &&
+						 SEQ_LT(seq + seglen - 1, c->rcv_nxt + wnd)));
+	/* A zero window still takes ACKs and RSTs at RCV.NXT (the segment's data is cut). */
+	if (!ok && wnd == 0 && seq == c->rcv_nxt)
+		ok = true;
+	if (!ok) {
+		if (!(th->flags & RTE_TCP_RST_FLAG)) {
+			TCP_STAT(c, TCPOutOfWindow);
+			c->flags |= TF_ACKNOW;
+			if (c->state == SP_TCP_TIME_WAIT && fin)
+				sp_tcp_timewait_arm(c);
+		}
+		goto drop;
+	}
+	/* Second: RST (RFC 5961 3.2: only the exact sequence resets; in window: challenge). */
+	if (th->flags & RTE_TCP_RST_FLAG) {
+		TCP_STAT(c, InRsts);
+		if (seq != c->rcv_nxt) {
+			sp_tcp_challenge_ack(c);
+			goto drop;
+		}
+		switch (c->state) {
+		case SP_TCP_SYN_RECEIVED:
+			if (!(c->flags & TF_PASSIVE))
+				TCP_STAT(c, AttemptFails);
+			sp_tcp_conn_done(c, -ECONNREFUSED);
+			break;
+		case SP_TCP_ESTABLISHED:
+		case SP_TCP_CLOSE_WAIT:
+			TCP_STAT(c, EstabResets);
+			/* fallthrough */
+		case SP_TCP_FIN_WAIT_1:
+		case SP_TCP_FIN_WAIT_2:
+		case SP_TCP_CLOSING:
+		case SP_TCP_LAST_ACK:
+			sp_tcp_conn_done(c, -ECONNRESET);
+			break;
+		default: /* TIME-WAIT */
+			sp_tcp_conn_done(c, 0);
+			break;
+		}
+		goto drop;
+	}
+	/* RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT. */
+	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(seq, c->last_ack_sent)) {
+		c->ts_recent = th->opts.ts_val;
+		c->ts_recent_age = c->ctx->now;
+	}
+	/* Trim what lies before RCV.NXT (a retransmission) and beyond the window. */
+	if (SEQ_LT(seq, c->rcv_nxt)) {
+		uint32_t dup = c->rcv_nxt - seq;
+
+		c->flags |= TF_ACKNOW;
+		if (dup > plen) {
+			fin = false; /* the FIN was already received */
+			dup = plen;
+		}
+		if (dup == plen) {
+			plen = 0;
+		} else {
+			m = mbuf_trim_head(m, dup);
+			plen -= dup;
+		}
+		seq = c->rcv_nxt;
+	}
+	if (plen > 0 && SEQ_GT(seq + plen, c->rcv_nxt + wnd)) {
+		uint32_t keep = c->rcv_nxt + wnd - seq;
+
+		c->flags |= TF_ACKNOW;
+		fin = false;
+		if (keep == 0)
+			plen = 0;
+		else
+			mbuf_trim_tail(m, keep);
+		plen = keep;
+	}
+	/* Fifth: ACK. */
+	if (!(th->flags & RTE_TCP_ACK_FLAG))
+		goto drop;
+	if (c->state == SP_TCP_SYN_RECEIVED) {
+		struct sp_listener *l = c->listener;
+
+		if (SEQ_LEQ(th->ack, c->snd_una) || SEQ_GT(th->ack, c->snd_max)) {
+			sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
+			goto drop;
+		}
+		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
+		c->max_snd_wnd = c->snd_wnd;
+		c->snd_wl1 = seq;
+		c->snd_wl2 = th->ack;
+		sp_timer_cancel(c->ctx, &c->rtx_timer);
+		established(c);
+		if (c->flags & TF_PASSIVE) {
+			c->listener = NULL;
+			if (l == NULL) {
+				sp_tcp_send_rst(c);
+				sp_tcp_conn_done(c, -ECONNABORTED);
+				goto drop;
+			}
+			c->cb = l->cb;
+			c->arg = l->arg;
+			c->flags |= TF_ACCEPTED;
+			if (l->cb.accepted(c, l->arg) < 0) {
+				/* The application refused it: reset, no closed() for it. */
+				c->flags |= TF_REPORTED;
+				sp_tcp_send_rst(c);
+				sp_tcp_conn_done(c, -ECONNABORTED);
+				goto drop;
+			}
+		} else if (c->cb.connected != NULL) {
+			c->cb.connected(c, c->arg);
+		}
+		if (c->freed)
+			goto drop;
+		if (c->flags & TF_FIN_QUEUED)
+			sp_tcp_set_state(c, SP_TCP_FIN_WAIT_1);
+	}
+	if (!process_ack(c, th, plen))
+		goto drop;
+	switch (c->state) {
+	case SP_TCP_FIN_WAIT_1:
+		if (our_fin_acked(c)) {
+			sp_tcp_set_state(c, SP_TCP_FIN_WAIT_2);
+			/* A closed application waits for no FIN forever (FIN-WAIT-2 timeout). */
+			if (c->flags & TF_APP_CLOSED)
+				sp_tcp_timewait_arm(c);
+		}
+		break;
+	case SP_TCP_CLOSING:
+		if (our_fin_acked(c)) {
+			sp_tcp_set_state(c, SP_TCP_TIME_WAIT);
+			sp_tcp_timewait_arm(c);
+			sp_tcp_conn_report(c, 0);
+		}
+		break;
+	case SP_TCP_LAST_ACK:
+		if (our_fin_acked(c)) {
+			sp_tcp_conn_done(c, 0);
+			goto drop;
+		}
+		break;
+	case SP_TCP_TIME_WAIT:
+		/* Only a retransmitted FIN can arrive: ACK it and restart 2*MSL. */
+		if (fin) {
+			c->flags |= TF_ACKNOW;
+			sp_tcp_timewait_arm(c);
+		}
+		goto drop;
+	default:
+		break;
+	}
+	/* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
+	if (plen > 0) {
+		if (c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
+			c->state != SP_TCP_FIN_WAIT_2)
+			goto drop;
+		if (c->flags & TF_APP_CLOSED) {
+			/* RFC 9293 3.10.4 / RFC 1122 4.2.2.13: data nobody will read: reset. */
+			sp_tcp_send_rst(c);
+			sp_tcp_conn_done(c, -ECONNABORTED);
+			goto drop;
+		}
+		if (seq == c->rcv_nxt) {
+			bool filled = c->n_ooo > 0;
+
+			deliver(c, m, plen);
+			m = NULL;
+			if (c->freed)
+				goto drop;
+			/* RFC 5681 4.2: ACK every second full segment, at once when filling a hole. */
+			if (++c->unacked_segs >= 2 || filled || c->n_ooo > 0)
+				c->flags |= TF_ACKNOW;
+			else
+				sp_tcp_delack_arm(c);
+		} else {
+			ooo_insert(c, m, seq, plen, fin);
+			m = NULL;
+			fin = false;
+			/* Out of order: a duplicate ACK at once, with SACK blocks (RFC 5681 4.2). */
+			c->flags |= TF_ACKNOW;
+		}
+	}
+	/* Eighth: FIN, when it is the next thing in sequence. */
+	if (fin && c->rcv_nxt == seq + plen && !(c->flags & TF_PEER_FIN))
+		fin_arrived(c);
+drop:
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+	if (!c->freed) {
+		sp_tcp_output(c);
+		if (!c->freed && (c->flags & (TF_NOTIFY_WR))) {
+			c->flags &= ~(TF_NOTIFY_WR);
+			if ((c->flags & TF_WANT_WRITABLE) && c->sb_len < c->sndbuf) {
+				c->flags &= ~TF_WANT_WRITABLE;
+				if (c->cb.writable != NULL)
+					c->cb.writable(c, c->arg);
+			}
+		}
+	}
+}
+
+/* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
+
+static void
+send_cookie_synack(
+	struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip, const struct sp_tcp_hdr *th)
+{
+	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
+	struct sp_tcp_cookie_opts co;
+	struct sp_tcp_hdr h;
+	uint32_t tsval = 0, w;
+
+	memset(&co, 0, sizeof(co));
+	co.mss = th->opts.has_mss ? th->opts.mss : SP_TCP_DEFAULT_MSS;
+	co.ts = th->opts.has_ts && tc->timestamps;
+	co.sack = th->opts.has_sack_perm && tc->sack;
+	co.wscale_ok = th->opts.has_wscale && tc->wscale;
+	co.wscale = th->opts.wscale;
+	memset(&h, 0, sizeof(h));
+	h.sport = th->dport;
+	h.dport = th->sport;
+	h.seq = sp_tcp_cookie_make(
+		ctx->stack, ip->dst, th->dport, ip->src, th->sport, th->seq, &co, ctx->now, &tsval);
+	h.ack = th->seq + 1;
+	h.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
+	h.win = (uint16_t)RTE_MIN(tc->rcvbuf, 65535u);
+	h.opts.has_mss = true;
+	h.opts.mss = (uint16_t)(ctx->stack->ports[port].mtu - 40);
+	if (co.wscale_ok) {
+		for (w = 0; w < 14 && (tc->rcvbuf >> w) > 65535; w++)
+			;
+		h.opts.has_wscale = true;
+		h.opts.wscale = (uint8_t)w;
+	}
+	h.opts.has_sack_perm = co.sack;
+	if (co.ts) {
+		h.opts.has_ts = true;
+		h.opts.ts_val = tsval;
+		h.opts.ts_ecr = th->opts.ts_val;
+	}
+	SP_STAT(ctx, port, SyncookiesSent);
+	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
+}
+
+static void
+setup_passive(struct sp_conn *c, struct sp_listener *l)
+{
+	c->listener = l;
+	c->flags |= TF_PASSIVE;
+	if (l->nodelay)
+		c->flags |= TF_NODELAY;
+	if (l->cc != NULL)
+		c->cc_ops = l->cc;
+}
+
+/* The ACK of a cookie SYN-ACK: rebuild the connection from the cookie (RFC 4987 3.6). */
+static void
+cookie_ack(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_mbuf *m,
+	const struct sp_ipv4 *ip, struct sp_tcp_hdr *th, uint32_t plen)
+{
+	struct sp_tcp_cookie_opts co;
+	struct sp_tcp_key k = {ip->dst, ip->src, th->dport, th->sport};
+	struct sp_conn *c;
+
+	if (sp_tcp_cookie_check(ctx->stack, ip->dst, th->dport, ip->src, th->sport, th->seq - 1,
+		    th->ack - 1, th->opts.has_ts, th->opts.ts_ecr, ctx->now, &co) < 0) {
+		SP_STAT(ctx, port, SyncookiesFailed);
+		sp_tcp_reply_rst(ctx, port, ip, th, plen);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	SP_STAT(ctx, port, SyncookiesRecv);
+	c = sp_tcp_conn_new(ctx, &k, port);
+	if (c == NULL) {
+		SP_STAT(ctx, port, ListenDrops);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	setup_passive(c, l);
+	c->flags |= TF_COOKIE;
+	c->iss = th->ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->sb_seq = c->iss + 1;
+	c->irs = th->seq - 1;
+	c->rcv_nxt = th->seq;
+	c->last_ack_sent = th->seq;
+	{
+		struct sp_tcp_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.has_mss = true;
+		o.mss = co.mss;
+		o.has_wscale = co.wscale_ok;
+		o.wscale = co.wscale;
+		o.has_sack_perm = co.sack;
+		o.has_ts = co.ts && th->opts.has_ts;
+		o.ts_val = th->opts.ts_val;
+		sp_tcp_conn_options(c, &o);
+	}
+	c->state = SP_TCP_SYN_RECEIVED;
+	l->n_syn_recv++;
+	SP_STAT(ctx, port, PassiveOpens);
+	c->busy++;
+	sync_input(c, m, ip, th, plen);
+	c->busy--;
+	sp_tcp_conn_put(c);
+}
+
+static void
+listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_mbuf *m,
+	const struct sp_ipv4 *ip, struct sp_tcp_hdr *th, uint32_t plen)
+{
+	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
+	struct sp_tcp_key k = {ip->dst, ip->src, th->dport, th->sport};
+	struct sp_conn *c;
+
+	/* First: a RST is ignored. */
+	if (th->flags & RTE_TCP_RST_FLAG)
+		goto drop;
+	/* Second: an ACK here is bad, unless it completes a SYN cookie. */
+	if (th->flags & RTE_TCP_ACK_FLAG) {
+		if (tc->syncookies && !(th->flags & RTE_TCP_SYN_FLAG)) {
+			cookie_ack(ctx, l, port, m, ip, th, plen);
+			return;
+		}
+		sp_tcp_reply_rst(ctx, port, ip, th, plen);
+		goto drop;
+	}
+	/* Third: SYN. */
+	if (!(th->flags & RTE_TCP_SYN_FLAG))
+		goto drop;
+	if (l->n_syn_recv >= l->backlog) {
+		if (tc->syncookies) {
+			send_cookie_synack(ctx, port, ip, th);
+			goto drop_quiet;
+		}
+		goto drop_listen;
+	}
+	c = sp_tcp_conn_new(ctx, &k, port);
+	if (c == NULL)
+		goto drop_listen;
+	setup_passive(c, l);
+	c->irs = th->seq;
+	c->rcv_nxt = th->seq + 1;
+	sp_tcp_conn_options(c, &th->opts);
+	c->iss = sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now);
+	c->snd_una = c->iss;
+	c->snd_max = c->iss;
+	c->sb_seq = c->iss + 1;
+	c->snd_wnd = th->win;
+	c->max_snd_wnd = th->win;
+	c->snd_wl1 = th->seq;
+	c->state = SP_TCP_SYN_RECEIVED;
+	l->n_syn_recv++;
+	SP_STAT(ctx, port, PassiveOpens);
+	/* Data on the SYN is not queued: the peer sends it again after the handshake. */
+	sp_tcp_send_syn(c);
+	goto drop_quiet;
+drop_listen:
+	SP_STAT(ctx, port, ListenDrops);
+	goto drop_quiet;
+drop:
+drop_quiet:
+	rte_pktmbuf_free(m);
+}
+
+void
+sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
+{
+	struct sp_tcp_hdr th;
+	struct sp_tcp_key k;
+	struct sp_listener *l;
+	struct sp_conn *c;
+	uint32_t plen, seglen;
+	uint64_t ck;
+	int r;
+
+	SP_STAT(ctx, port, InSegs);
+	r = sp_tcp_parse(rte_pktmbuf_mtod(m, void *), m->data_len, &th);
+	if (r == SP_WIRE_BAD_OPTS)
+		goto drop_opts;
+	if (r < 0 || th.doff > m->pkt_len)
+		goto drop_err;
+	/* Checksum: trust the PMD's verdict, else verify in software over the chain. */
+	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		goto drop_cksum;
+	if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		const struct rte_ipv4_hdr *iph =
+			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+
+		if (rte_ipv4_udptcp_cksum_mbuf_verify(m, iph, 0) != 0)
+			goto drop_cksum;
+	}
+	plen = m->pkt_len - th.doff;
+	seglen = plen + ((th.flags & RTE_TCP_SYN_FLAG) ? 1 : 0) +
+		 ((th.flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+	rte_pktmbuf_adj(m, th.doff);
+	k.lip = ip->dst;
+	k.rip = ip->src;
+	k.lport = th.dport;
+	k.rport = th.sport;
+	c = sp_tcp_conn_lookup(ctx, &k);
+	if (c != NULL && c->state == SP_TCP_TIME_WAIT && (th.flags & RTE_TCP_SYN_FLAG) &&
+		!(th.flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) &&
+		(SEQ_GT(th.seq, c->rcv_nxt) || ((c->flags & TF_TS) && th.opts.has_ts &&
+						       SEQ_GT(th.opts.ts_val, c->ts_recent))) &&
+		sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL) {
+		/* A new incarnation may reuse TIME-WAIT (RFC 9293 3.6.1, RFC 6191). */
+		SP_STAT(ctx, port, TCPTimeWaitReuse);
+		sp_tcp_conn_done(c, 0);
+		c = NULL;
+	}
+	if (c != NULL) {
+		c->busy++;
+		c->last_rx = ctx->now;
+		c->ka_probes = 0;
+		if (c->state == SP_TCP_SYN_SENT) {
+			synsent_input(c, ip, &th, seglen);
+			rte_pktmbuf_free(m);
+		} else {
+			sync_input(c, m, ip, &th, plen);
+		}
+		if (!c->freed && ctx->cfg->tcp.keepalive_idle_ms > 0 && !c->misc_timer.armed)
+			sp_tcp_keepalive_arm(c);
+		c->busy--;
+		sp_tcp_conn_put(c);
+		return;
+	}
+	l = sp_tcp_listener_find(ctx, k.lip, k.lport);
+	if (l != NULL) {
+		listen_input(ctx, l, port, m, ip, &th, plen);
+		return;
+	}
+	/* CLOSED (RFC 9293 3.10.7.1): answer with RST unless it is one. */
+	SP_STAT(ctx, port, TCPNoListener);
+	sp_tcp_reply_rst(ctx, port, ip, &th, seglen);
+	rte_pktmbuf_free(m);
+	return;
+
+drop_opts:
+	SP_STAT(ctx, port, TCPBadOptions);
+drop_err:
+	SP_STAT(ctx, port, InErrs);
+	rte_pktmbuf_free(m);
+	return;
+drop_cksum:
+	SP_STAT(ctx, port, InCsumErrors);
+	SP_STAT(ctx, port, InErrs);
+	rte_pktmbuf_free(m);
+}
+
+/* ICMP errors (RFC 5927, RFC 1122 4.2.3.9): only about a segment of ours still in flight. */
+void
+sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest, const void *quoted,
+	size_t len)
+{
+	struct sp_ipv4 ip;
+	struct sp_tcp_key k;
+	struct sp_conn *c;
+	const uint8_t *t;
+	sp_seq_t seq;
+
+	if (sp_ipv4_parse_ext(quoted, len, 0xffff, &ip) < 0 || len < ip.ihl + 8u ||
+		ip.proto != IPPROTO_TCP)
+		return;
+	t = (const uint8_t *)quoted + ip.ihl;
+	k.lip = ip.src;
+	k.rip = ip.dst;
+	k.lport = (uint16_t)((t[0] << 8) | t[1]);
+	k.rport = (uint16_t)((t[2] << 8) | t[3]);
+	seq = ((uint32_t)t[4] << 24) | ((uint32_t)t[5] << 16) | ((uint32_t)t[6] << 8) | t[7];
+	c = sp_tcp_conn_lookup(ctx, &k);
+	if (c == NULL || SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
+		return;
+	if (type != SP_ICMP_DEST_UNREACH)
+		return;
+	if (code == 4) {
+		/* Fragmentation needed (RFC 1191): lower the MSS and resend from SND.UNA. */
+		uint16_t mtu = (uint16_t)(rest & 0xffff);
+
+		if (mtu >= 68 && mtu - 40u < c->mss + ((c->flags & TF_TS) ? 12u : 0u)) {
+			c->mss = (uint16_t)RTE_MAX(mtu - 40 - ((c->flags & TF_TS) ? 12 : 0), 64);
+			c->snd_nxt = c->snd_una;
+			sp_tcp_output(c);
+		}
+		return;
+	}
+	/* Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). */
+	if (c->state == SP_TCP_SYN_SENT && (code == 2 || code == 3)) {
+		TCP_STAT(c, AttemptFails);
+		sp_tcp_conn_done(c, -ECONNREFUSED);
+	}
+}

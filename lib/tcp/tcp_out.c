@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment building and the send path: header + options in a fresh mbuf, payload attached
+ * zero-copy (indirect mbufs on the send buffer), checksum offload flags, sp_ipv4_output().
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tcp.h"
+#include "tcp_isn.h"
+
+uint32_t
+sp_tcp_ts_now(const struct sp_conn *c)
+{
+	return sp_tcp_ts_clock(c->ctx->stack, c->ctx->now);
+}
+
+/* Receive window we can offer: the buffer less what waits out of order. */
+uint32_t
+sp_tcp_rcv_wnd(const struct sp_conn *c)
+{
+	if (c->ooo_bytes >= c->rcvbuf)
+		return 0;
+	return c->rcvbuf - c->ooo_bytes;
+}
+
+/*
+ * Prepend nothing, build the TCP header in a new mbuf, chain @p payload (may be NULL) and hand
+ * the segment to IPv4. The checksum is left to sp_ipv4_output (offload or software).
+ */
+int
+sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
+	struct rte_mbuf *payload, uint16_t port)
+{
+	struct sp_ipv4_out o;
+	struct rte_mbuf *m;
+	int hlen = 20 + sp_tcp_opts_len(&h->opts);
+	void *p;
+
+	m = sp_alloc(ctx, port);
+	if (m == NULL)
+		goto drop_nombuf;
+	p = rte_pktmbuf_append(m, (uint16_t)hlen);
+	if (p == NULL)
+		goto drop_free;
+	sp_tcp_build(p, h);
+	if (payload != NULL && rte_pktmbuf_chain(m, payload) < 0)
+		goto drop_free;
+	payload = NULL;
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	m->l4_len = (uint16_t)hlen;
+	memset(&o, 0, sizeof(o));
+	o.src = src;
+	o.dst = dst;
+	o.proto = IPPROTO_TCP;
+	o.df = true;
+	SP_STAT(ctx, port, OutSegs);
+	if (h->flags & RTE_TCP_RST_FLAG)
+		SP_STAT(ctx, port, OutRsts);
+	return sp_ipv4_output(ctx, m, &o);
+
+drop_free:
+	rte_pktmbuf_free(m);
+drop_nombuf:
+	rte_pktmbuf_free(payload);
+	return -ENOBUFS;
+}
+
+/* RFC 2018 4: the block holding the most recent segment first, then the others. */
+static void
+fill_sack(const struct sp_conn *c, struct sp_tcp_opts *o)
+{
+	unsigned max = (c->flags & TF_TS) ? 3 : 4, i;
+
+	if (!(c->flags & TF_SACK) || c->n_ooo == 0)
+		return;
+	o->sack[0].start = c->ooo[c->ooo_last].seq;
+	o->sack[0].end = c->ooo[c->ooo_last].end;
+	o->n_sack = 1;
+	for (i = 0; i < c->n_ooo && o->n_sack < max; i++) {
+		if (i == c->ooo_last)
+			continue;
+		o->sack[o->n_sack].start = c->ooo[i].seq;
+		o->sack[o->n_sack].end = c->ooo[i].end;
+		o->n_sack++;
+	}
+}
+
+static void
+hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
+{
+	uint32_t wnd = sp_tcp_rcv_wnd(c);
+
+	memset(h, 0, sizeof(*h));
+	h->sport = c->key.lport;
+	h->dport = c->key.rport;
+	h->seq = seq;
+	h->flags = flags;
+	if (flags & RTE_TCP_ACK_FLAG) {
+		h->ack = c->rcv_nxt;
+		c->last_ack_sent = c->rcv_nxt;
+	}
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	if (flags & RTE_TCP_SYN_FLAG)
+		h->win = (uint16_t)RTE_MIN(wnd, 65535u);
+	else
+		h->win = (uint16_t)RTE_MIN(wnd >> c->rcv_wscale, 65535u);
+	c->rcv_adv = (uint32_t)h->win << ((flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale);
+	if (c->flags & TF_TS) {
+		h->opts.has_ts = true;
+		h->opts.ts_val = sp_tcp_ts_now(c);
+		h->opts.ts_ecr = c->ts_recent;
+	}
+	if (!(flags & RTE_TCP_SYN_FLAG))
+		fill_sack(c, &h->opts);
+	if (flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) {
+		c->flags &= ~TF_ACKNOW;
+		c->unacked_segs = 0;
+		sp_timer_cancel(c->ctx, &c->delack_timer);
+	}
+}
+
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with our options (RFC 9293 3.7.1, 7323, 2018). */
+void
+sp_tcp_send_syn(struct sp_conn *c)
+{
+	const struct sp_tcp_cfg *tc = &c->ctx->cfg->tcp;
+	bool active = c->state == SP_TCP_SYN_SENT;
+	struct sp_tcp_hdr h;
+	uint8_t flags = RTE_TCP_SYN_FLAG | (active ? 0 : RTE_TCP_ACK_FLAG);
+
+	hdr_init(c, &h, c->iss, flags);
+	h.opts.has_mss = true;
+	h.opts.mss = c->mss_ours;
+	/* Passive side: only what the peer offered (flags set from its SYN). */
+	if (active ? tc->wscale : (c->flags & TF_WS) != 0) {
+		h.opts.has_wscale = true;
+		h.opts.wscale = c->rcv_wscale;
+	}
+	if (active ? tc->sack : (c->flags & TF_SACK) != 0)
+		h.opts.has_sack_perm = true;
+	if (active && tc->timestamps) {
+		h.opts.has_ts = true;
+		h.opts.ts_val = sp_tcp_ts_now(c);
+		h.opts.ts_ecr = 0;
+	}
+	if (SEQ_LT(c->snd_max, c->iss + 1))
+		c->snd_max = c->iss + 1;
+	c->snd_nxt = c->iss + 1;
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
+	sp_tcp_rtx_arm(c);
+}
+
+void
+sp_tcp_send_ack(struct sp_conn *c)
+{
+	struct sp_tcp_hdr h;
+
+	hdr_init(c, &h, c->snd_nxt, RTE_TCP_ACK_FLAG);
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
+}
+
+/* RST from a connection (abort, data after close): <SEQ=SND.NXT><CTL=RST,ACK>. */
+void
+sp_tcp_send_rst(struct sp_conn *c)
+{
+	struct sp_tcp_hdr h;
+
+	hdr_init(c, &h, c->snd_nxt, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	h.opts.n_sack = 0;
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
+}
+
+/* RFC 5961 3.2/4.2/5.2 challenge ACK, at most challenge_ack_limit per second per connection. */
+void
+sp_tcp_challenge_ack(struct sp_conn *c)
+{
+	uint64_t sec = c->ctx->now / c->ctx->hz;
+
+	if (sec != c->chack_window) {
+		c->chack_window = sec;
+		c->chack_count = 0;
+	}
+	if (c->chack_count >= c->ctx->cfg->tcp.challenge_ack_limit) {
+		TCP_STAT(c, TCPChallengeACKLimited);
+		return;
+	}
+	c->chack_count++;
+	TCP_STAT(c, TCPChallengeACK);
+	sp_tcp_send_ack(c);
+}
+
+/*
+ * RST for a segment that has no connection (RFC 9293 3.10.7.1): if it had ACK,
+ * <SEQ=SEG.ACK><CTL=RST>, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never for a RST.
+ */
+void
+sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
+	const struct sp_tcp_hdr *th, uint32_t seglen)
+{
+	struct sp_tcp_hdr h;
+
+	if (th->flags & RTE_TCP_RST_FLAG)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.sport = th->dport;
+	h.dport = th->sport;
+	if (th->flags & RTE_TCP_ACK_FLAG) {
+		h.seq = th->ack;
+		h.flags = RTE_TCP_RST_FLAG;
+	} else {
+		h.seq = 0;
+		h.ack = th->seq + seglen;
+		h.flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	}
+	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
+}
+
+/* Drop @p n acknowledged bytes from the head of the send buffer. */
+void
+sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
+{
+	while (n > 0 && c->sb_head != NULL) {
+		struct rte_mbuf *m = c->sb_head;
+
+		if (m->data_len > n) {
+			/* In-flight indirect copies keep their own offsets: adjusting is safe. */
+			m->data_off += (uint16_t)n;
+			m->data_len -= (uint16_t)n;
+			c->sb_len -= n;
+			c->sb_seq += n;
+			return;
+		}
+		n -= m->data_len;
+		c->sb_len -= m->data_len;
+		c->sb_seq += m->data_len;
+		c->sb_head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	if (c->sb_head == NULL)
+		c->sb_tail = NULL;
+}
+
+/*
+ * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
+ * payload is never copied, the buffer keeps the data until it is acknowledged.
+ */
+static struct rte_mbuf *
+sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = seq - c->sb_seq;
+
+	for (m = c->sb_head; m != NULL && len > 0; m = m->next) {
+		struct rte_mbuf *mi;
+		uint32_t take;
+
+		if (off >= m->data_len) {
+			off -= m->data_len;
+			continue;
+		}
+		take = RTE_MIN(len, (uint32_t)m->data_len - off);
+		mi = rte_pktmbuf_alloc(c->ctx->pool);
+		if (mi == NULL)
+			goto fail;
+		rte_pktmbuf_attach(mi, m);
+		mi->data_off = (uint16_t)(m->data_off + off);
+		mi->data_len = (uint16_t)take;
+		mi->pkt_len = take;
+		if (head == NULL)
+			head = mi;
+		else if (rte_pktmbuf_chain(head, mi) < 0) {
+			rte_pktmbuf_free(mi);
+			goto fail;
+		}
+		len -= take;
+		off = 0;
+	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
+/* Send one segment of [@p seq, @p seq + @p len) with @p flags (ACK always added). */
+int
+sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
+{
+	struct rte_mbuf *pl = NULL;
+	struct sp_tcp_hdr h;
+	uint32_t span = len + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+
+	if (len > 0) {
+		pl = sb_clone(c, seq, len);
+		if (pl == NULL) {
+			TCP_STAT(c, TCPAbortOnMemory);
+			return -ENOBUFS;
+		}
+		flags |= RTE_TCP_PSH_FLAG;
+	}
+	hdr_init(c, &h, seq, flags | RTE_TCP_ACK_FLAG);
+	if (SEQ_LT(seq, c->snd_max)) {
+		/* Karn (RFC 6298 3): no RTT sample from a retransmitted segment. */
+		TCP_STAT(c, RetransSegs);
+		c->retransmits++;
+		c->rtt_timing = false;
+	} else {
+		c->bytes_sent += len;
+		if (!c->rtt_timing && !(c->flags & TF_TS) && span > 0) {
+			c->rtt_timing = true;
+			c->rtt_seq = seq;
+			c->rtt_start = c->ctx->now;
+		}
+	}
+	if (SEQ_GT(seq + span, c->snd_max))
+		c->snd_max = seq + span;
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port);
+	if (span > 0)
+		sp_tcp_rtx_arm(c);
+	return 0;
+}
+
+/*
+ * Send what the windows allow (RFC 9293 3.8.6, RFC 5681 cwnd), with Nagle (RFC 896 / 1122
+ * 4.2.3.4): a small segment only when nothing is in flight or Nagle is off.
+ */
+void
+sp_tcp_output(struct sp_conn *c)
+{
+	bool sent = false;
+
+	switch (c->state) {
+	case SP_TCP_ESTABLISHED:
+	case SP_TCP_CLOSE_WAIT:
+	case SP_TCP_FIN_WAIT_1:
+	case SP_TCP_CLOSING:
+	case SP_TCP_LAST_ACK:
+		break;
+	default:
+		if (c->flags & TF_ACKNOW)
+			sp_tcp_send_ack(c);
+		return;
+	}
+	for (;;) {
+		sp_seq_t end = c->sb_seq + c->sb_len;
+		uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+		uint32_t inflight = c->snd_nxt - c->snd_una;
+		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd);
+		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
+		uint32_t len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
+		bool fin = false;
+
+		if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt + len == end &&
+			SEQ_LEQ(c->snd_nxt, end) && c->state != SP_TCP_CLOSE_WAIT &&
+			c->state != SP_TCP_ESTABLISHED)
+			fin = true;
+		if (len == 0 && !fin)
+			break;
+		if (len > 0 && len < c->mss && len == avail && inflight > 0 &&
+			!(c->flags & TF_NODELAY) && !fin)
+			break; /* Nagle: wait for the ACK of what is in flight */
+		if (len > 0 && len < avail && len < c->mss && inflight > 0)
+			break; /* window-limited runt: wait for more window (SWS, RFC 1122 4.2.3.4) */
+		if (sp_tcp_send_segment(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0) < 0)
+			break;
+		c->snd_nxt += len + (fin ? 1 : 0);
+		sent = true;
+		if (fin)
+			break;
+	}
+	/* Nothing in flight, data waiting, window closed: the persist timer probes it. */
+	if (c->snd_nxt == c->snd_una && c->sb_len > 0 && c->snd_wnd == 0)
+		sp_tcp_rtx_arm(c);
+	if (!sent && (c->flags & TF_ACKNOW))
+		sp_tcp_send_ack(c);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP timers on the lcore's wheel (sp_timer.h), all time from ctx->now: retransmission and
+ * persist (RFC 6298, RFC 9293 3.8.6.1), delayed ACK (RFC 1122 4.2.3.2), TIME-WAIT (2*MSL) and
+ * keepalive (RFC 1122 4.2.3.6).
+ */
+#include <errno.h>
+
+#include <rte_tcp.h>
+
+#include "tcp.h"
+
+static uint64_t
+ms(const struct sp_conn *c, uint64_t v)
+{
+	return sp_ms_to_tsc(c->ctx, v);
+}
+
+/* RFC 6298 2.2/2.3: SRTT, RTTVAR, RTO = SRTT + max(G, 4*RTTVAR), clamped to [min, max]. */
+void
+sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us)
+{
+	const struct sp_tcp_cfg *tc = &c->ctx->cfg->tcp;
+	uint64_t rto;
+
+	if (rtt_us == 0)
+		rtt_us = 1;
+	if (c->srtt_us == 0) {
+		c->srtt_us = rtt_us;
+		c->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t d = c->srtt_us > rtt_us ? c->srtt_us - rtt_us : rtt_us - c->srtt_us;
+
+		c->rttvar_us = (3 * c->rttvar_us + d) / 4;
+		c->srtt_us = (7 * c->srtt_us + rtt_us) / 8;
+	}
+	rto = (c->srtt_us + RTE_MAX(1000u, 4 * c->rttvar_us) + 999) / 1000;
+	c->rto_ms =
+		(uint32_t)RTE_MIN(RTE_MAX(rto, (uint64_t)tc->rto_min_ms), (uint64_t)tc->rto_max_ms);
+}
+
+void
+sp_tcp_rtx_arm(struct sp_conn *c)
+{
+	if (!c->rtx_timer.armed)
+		sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
+}
+
+void
+sp_tcp_delack_arm(struct sp_conn *c)
+{
+	uint32_t d = RTE_MIN(c->ctx->cfg->tcp.delayed_ack_ms, 200u);
+
+	if (!c->delack_timer.armed)
+		sp_timer_arm(c->ctx, &c->delack_timer, c->ctx->now + ms(c, d));
+}
+
+void
+sp_tcp_timewait_arm(struct sp_conn *c)
+{
+	sp_timer_cancel(c->ctx, &c->rtx_timer);
+	sp_timer_cancel(c->ctx, &c->delack_timer);
+	sp_timer_arm(c->ctx, &c->misc_timer, c->ctx->now + ms(c, c->ctx->cfg->tcp.time_wait_ms));
+}
+
+void
+sp_tcp_keepalive_arm(struct sp_conn *c)
+{
+	const struct sp_tcp_cfg *tc = &c->ctx->cfg->tcp;
+
+	if (tc->keepalive_idle_ms == 0 || c->state == SP_TCP_TIME_WAIT)
+		return;
+	sp_timer_arm(c->ctx, &c->misc_timer,
+		c->ctx->now +
+			ms(c, c->ka_probes == 0 ? tc->keepalive_idle_ms : tc->keepalive_intvl_ms));
+}
+
+/* Retransmission timeout (RFC 6298 5.4-5.7) or persist probe (RFC 9293 3.8.6.1). */
+static void
+rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
+{
+	struct sp_conn *c = arg;
+	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
+	uint32_t inflight = c->snd_max - c->snd_una;
+
+	RTE_SET_USED(t);
+	c->busy++;
+	if (c->state == SP_TCP_SYN_SENT || c->state == SP_TCP_SYN_RECEIVED) {
+		if (++c->retries > tc->syn_retries) {
+			if (c->state == SP_TCP_SYN_SENT)
+				TCP_STAT(c, AttemptFails);
+			TCP_STAT(c, TCPAbortOnTimeout);
+			sp_tcp_conn_done(c, -ETIMEDOUT);
+			goto out;
+		}
+		TCP_STAT(c, TCPTimeouts);
+		TCP_STAT(c, RetransSegs);
+		c->retransmits++;
+		c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms);
+		sp_tcp_send_syn(c);
+		goto out;
+	}
+	if (inflight == 0 && c->sb_len > 0 && c->snd_wnd == 0) {
+		/* Zero-window probe: one byte past the closed window; backs off like the RTO. */
+		TCP_STAT(c, TCPWinProbe);
+		c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms);
+		sp_tcp_send_segment(c, c->snd_nxt, 1, 0);
+		c->snd_nxt += 1;
+		goto out;
+	}
+	if (inflight == 0)
+		goto out;
+	if (++c->retries > tc->max_retries) {
+		TCP_STAT(c, TCPAbortOnTimeout);
+		sp_tcp_send_rst(c);
+		sp_tcp_conn_done(c, -ETIMEDOUT);
+		goto out;
+	}
+	TCP_STAT(c, TCPTimeouts);
+	if (c->cc.ops != NULL)
+		c->cc.ops->on_timeout(&c->cc, inflight, ctx->now * 1000000 / ctx->hz);
+	c->flags &= ~TF_RECOVERY;
+	c->dupacks = 0;
+	c->recover = c->snd_max;
+	c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms); /* RFC 6298 5.5 back off */
+	c->rtt_timing = false;				    /* Karn */
+	/* Go back to the first unacknowledged byte (RFC 6298 5.4). */
+	c->snd_nxt = c->snd_una;
+	sp_tcp_output(c);
+	if (!c->freed && c->snd_nxt == c->snd_una) {
+		/* FIN alone in flight (or window closed): retransmit it explicitly. */
+		sp_seq_t end = c->sb_seq + c->sb_len;
+
+		if ((c->flags & TF_FIN_QUEUED) && c->snd_una == end) {
+			sp_tcp_send_segment(c, end, 0, RTE_TCP_FIN_FLAG);
+			c->snd_nxt = end + 1;
+		}
+	}
+	sp_tcp_rtx_arm(c);
+out:
+	c->busy--;
+	sp_tcp_conn_put(c);
+}
+
+static void
+delack_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
+{
+	struct sp_conn *c = arg;
+
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(t);
+	TCP_STAT(c, TCPDelayedACKs);
+	sp_tcp_send_ack(c);
+}
+
+static void
+misc_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
+{
+	struct sp_conn *c = arg;
+	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
+	sp_seq_t save;
+
+	RTE_SET_USED(t);
+	if (c->state == SP_TCP_TIME_WAIT) {
+		sp_tcp_conn_done(c, 0);
+		return;
+	}
+	/* Keepalive: idle since last_rx? probe with SEG.SEQ = SND.NXT - 1 (RFC 1122 4.2.3.6). */
+	if (tc->keepalive_idle_ms == 0)
+		return;
+	if (ctx->now - c->last_rx < ms(c, tc->keepalive_idle_ms) && c->ka_probes == 0) {
+		sp_timer_arm(ctx, &c->misc_timer, c->last_rx + ms(c, tc->keepalive_idle_ms));
+		return;
+	}
+	if (c->ka_probes >= tc->keepalive_probes) {
+		c->busy++;
+		TCP_STAT(c, TCPAbortOnTimeout);
+		sp_tcp_send_rst(c);
+		sp_tcp_conn_done(c, -ETIMEDOUT);
+		c->busy--;
+		sp_tcp_conn_put(c);
+		return;
+	}
+	c->ka_probes++;
+	TCP_STAT(c, TCPKeepAlive);
+	save = c->snd_nxt;
+	c->snd_nxt = c->snd_una - 1;
+	sp_tcp_send_ack(c);
+	c->snd_nxt = save;
+	sp_tcp_keepalive_arm(c);
+}
+
+void
+sp_tcp_timers_init(struct sp_conn *c)
+{
+	sp_timer_init(&c->rtx_timer, rtx_fire, c);
+	sp_timer_init(&c->delack_timer, delack_fire, c);
+	sp_timer_init(&c->misc_timer, misc_fire, c);
+}
+
+void
+sp_tcp_timers_stop(struct sp_conn *c)
+{
+	sp_timer_cancel(c->ctx, &c->rtx_timer);
+	sp_timer_cancel(c->ctx, &c->delack_timer);
+	sp_timer_cancel(c->ctx, &c->misc_timer);
+}

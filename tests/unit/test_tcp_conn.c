@@ -1,0 +1,859 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP core: handshakes and options, data both ways, close sequences, RST and RFC 5961 cases,
+ * timers (RTO, backoff, delayed ACK, TIME-WAIT), out-of-order reassembly, fast retransmit,
+ * SYN cookies, sequence wrap. The test plays the peer with tcp_helper.h.
+ */
+#include <errno.h>
+
+#include "tcp_helper.h"
+
+#define LPORT 80
+#define RPORT 40000
+#define PISN  1000u
+
+struct app {
+	struct sp_conn *c;
+	int accepted, connected, peer_closed, closed, writable;
+	int closed_err;
+	uint8_t rx[65536];
+	size_t rx_len;
+	int refuse;
+};
+
+static void
+a_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
+{
+	struct app *a = arg;
+
+	(void)c;
+	a->rx_len += sp_test_copy(m, a->rx + a->rx_len, sizeof(a->rx) - a->rx_len);
+	rte_pktmbuf_free(m);
+}
+static void
+a_peer_closed(struct sp_conn *c, void *arg)
+{
+	(void)c;
+	((struct app *)arg)->peer_closed++;
+}
+static void
+a_closed(struct sp_conn *c, int err, void *arg)
+{
+	struct app *a = arg;
+
+	(void)c;
+	a->closed++;
+	a->closed_err = err;
+}
+static void
+a_writable(struct sp_conn *c, void *arg)
+{
+	(void)c;
+	((struct app *)arg)->writable++;
+}
+static void
+a_connected(struct sp_conn *c, void *arg)
+{
+	struct app *a = arg;
+
+	a->connected++;
+	a->c = c;
+}
+static const struct sp_tcp_callbacks conn_cb = {
+	.recv = a_recv,
+	.peer_closed = a_peer_closed,
+	.closed = a_closed,
+	.writable = a_writable,
+	.connected = a_connected,
+};
+static int
+a_accepted(struct sp_conn *c, void *arg)
+{
+	struct app *a = arg;
+
+	a->accepted++;
+	a->c = c;
+	if (a->refuse)
+		return -1;
+	sp_tcp_set_callbacks(c, &conn_cb, a);
+	return 0;
+}
+static const struct sp_tcp_callbacks lst_cb = {.accepted = a_accepted};
+
+struct fx {
+	struct sp_test_env *env;
+	struct app app;
+	struct sp_listener *l;
+	uint32_t iss;  /* ours */
+	uint32_t pseq; /* peer's next sequence */
+};
+
+static struct fx *
+fx_new(struct sp_config *cfg, uint32_t backlog)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sp_listen_opts lo = {.port = LPORT, .cb = &lst_cb, .backlog = backlog};
+	struct sp_config def;
+
+	if (cfg == NULL) {
+		sp_test_default_cfg(&def);
+		cfg = &def;
+	}
+	if (cfg->tcp.max_connections > 64)
+		cfg->tcp.max_connections = 64;
+	f->env = sp_test_env_new(cfg);
+	lo.arg = &f->app;
+	assert_int_equal(sp_tcp_listen(f->env->ctx, &lo, &f->l), 0);
+	return f;
+}
+
+static void
+fx_free(struct fx *f)
+{
+	sp_test_tx_clear(f->env);
+	sp_test_env_free(f->env);
+	free(f);
+}
+
+/* Handshake with no options; leaves the connection ESTABLISHED. */
+static void
+fx_open(struct fx *f, uint32_t peer_isn)
+{
+	struct t_out o;
+
+	t_seg(f->env, RPORT, LPORT, peer_isn, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.ack, peer_isn + 1);
+	f->iss = o.h.seq;
+	f->pseq = peer_isn + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(f->app.accepted, 1);
+	assert_int_equal(t_count(f->env), 0);
+}
+
+static void
+test_passive_open_options(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_mss = true,
+		.mss = 1400,
+		.has_wscale = true,
+		.wscale = 7,
+		.has_sack_perm = true,
+		.has_ts = true,
+		.ts_val = 12345};
+	struct sp_tcp_info info;
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.ack, PISN + 1);
+	assert_true(o.h.opts.has_mss);
+	assert_int_equal(o.h.opts.mss, 1460); /* MTU 1500 - 40 */
+	assert_true(o.h.opts.has_wscale);
+	assert_int_equal(o.h.opts.wscale, 3); /* 262144 >> 3 fits 16 bits */
+	assert_true(o.h.opts.has_sack_perm);
+	assert_true(o.h.opts.has_ts);
+	assert_int_equal(o.h.opts.ts_ecr, 12345);
+	assert_int_equal(T_STAT(f->env, PassiveOpens), 1);
+	so.has_mss = so.has_wscale = so.has_sack_perm = false;
+	so.ts_val = 12346;
+	so.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, RPORT, LPORT, PISN + 1, o.h.seq + 1, T_ACK, 100, &so, NULL, 0);
+	assert_int_equal(f->app.accepted, 1);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_string_equal(info.state, "ESTABLISHED");
+	assert_int_equal(info.mss_send, 1400 - 12);
+	assert_int_equal(info.snd_wscale, 7);
+	assert_int_equal(info.snd_wnd, 100 << 7);
+	assert_true(info.sack);
+	assert_true(info.timestamps);
+	assert_int_equal(T_STAT(f->env, CurrEstab), 1);
+	fx_free(f);
+}
+
+static void
+test_passive_open_no_options(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_info info;
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_true(o.h.opts.has_mss);
+	assert_false(o.h.opts.has_wscale);
+	assert_false(o.h.opts.has_sack_perm);
+	assert_false(o.h.opts.has_ts);
+	t_seg(f->env, RPORT, LPORT, PISN + 1, o.h.seq + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.mss_send, 536); /* RFC 9293 3.7.1 default */
+	assert_int_equal(info.rcv_wscale, 0);
+	fx_free(f);
+}
+
+static void
+test_no_listener_rst(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct t_out o;
+
+	(void)state;
+	t_seg(env, RPORT, 81, 5000, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(env, &o, T_RST | T_ACK);
+	assert_int_equal(o.h.seq, 0);
+	assert_int_equal(o.h.ack, 5001);
+	t_seg(env, RPORT, 81, 5000, 777, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(env, &o, T_RST);
+	assert_int_equal(o.h.seq, 777);
+	/* Never a RST for a RST. */
+	t_seg(env, RPORT, 81, 5000, 777, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(t_count(env), 0);
+	assert_int_equal(T_STAT(env, TCPNoListener), 3);
+	sp_test_env_free(env);
+}
+
+static void
+test_data_in_delayed_ack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK | T_PSH, 65535, NULL, "hello", 5);
+	assert_int_equal(f->app.rx_len, 5);
+	assert_memory_equal(f->app.rx, "hello", 5);
+	/* One segment: the ACK waits for the delayed-ACK timer (40 ms). */
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 39);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 5);
+	assert_int_equal(T_STAT(f->env, TCPDelayedACKs), 1);
+	/* Two segments: ACK at the second at once. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 5, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 7, f->iss + 1, T_ACK, 65535, NULL, "cd", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 9);
+	assert_memory_equal(f->app.rx, "helloabcd", 9);
+	fx_free(f);
+}
+
+static void
+test_data_out_rto_backoff_karn(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_info info;
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	assert_int_equal(sp_tcp_send(f->app.c, "world", 5), 5);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	assert_int_equal(o.len, 5);
+	assert_memory_equal(o.data, "world", 5);
+	/* Initial RTO 1 s (RFC 6298 2.1), then doubled. */
+	sp_test_advance_ms(f->env, 999);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	assert_int_equal(o.len, 5);
+	sp_test_advance_ms(f->env, 1998);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 2);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	/* Karn: the ACK of a retransmitted segment gives no RTT sample. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 6, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.srtt_us, 0);
+	assert_int_equal(info.bytes_acked, 5);
+	assert_int_equal(info.send_queue, 0);
+	/* A fresh segment acked after 50 ms: SRTT 50 ms, RTO = max(200, 50 + 4*25) = 200. */
+	assert_int_equal(sp_tcp_send(f->app.c, "x", 1), 1);
+	t_expect(f->env, &o, T_ACK);
+	sp_test_advance_ms(f->env, 50);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 7, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_true(info.srtt_us >= 49000 && info.srtt_us <= 52000);
+	assert_int_equal(info.rto_ms, 200);
+	fx_free(f);
+}
+
+static void
+test_rto_abort(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.max_retries = 2;
+	f = fx_new(&cfg, 0);
+	fx_open(f, PISN);
+	sp_tcp_send(f->app.c, "z", 1);
+	for (i = 0; i < 8 && f->app.closed == 0; i++)
+		sp_test_advance_ms(f->env, 1000);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ETIMEDOUT);
+	assert_int_equal(T_STAT(f->env, TCPAbortOnTimeout), 1);
+	while (t_pop(f->env, &o))
+		;
+	assert_int_equal(o.h.flags & T_RST, T_RST);
+	fx_free(f);
+}
+
+/* ESTABLISHED -> CLOSE-WAIT -> LAST-ACK -> CLOSED: closed(0) exactly once. */
+static void
+test_passive_close(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 1);
+	assert_int_equal(f->app.peer_closed, 1);
+	/* Half-close: we may still send. */
+	assert_int_equal(sp_tcp_send(f->app.c, "bye", 3), 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(sp_tcp_close(f->app.c), 0);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	assert_int_equal(o.h.seq, f->iss + 4);
+	assert_int_equal(f->app.closed, 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 1, f->iss + 5, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, 0);
+	assert_int_equal(T_STAT(f->env, CurrEstab), 0);
+	/* The connection is gone: a segment now gets a RST. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 1, f->iss + 5, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_RST);
+	assert_int_equal(f->app.closed, 1);
+	fx_free(f);
+}
+
+/* ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED after time_wait_ms. */
+static void
+test_active_close_time_wait(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.time_wait_ms = 500;
+	f = fx_new(&cfg, 0);
+	fx_open(f, PISN);
+	sp_tcp_shutdown(f->app.c);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	/* FIN-WAIT-2: data still arrives. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, "late", 4);
+	assert_int_equal(f->app.rx_len, 4);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 4, f->iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 5);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, 0);
+	/* A retransmitted FIN in TIME-WAIT is ACKed again. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 4, f->iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	sp_test_advance_ms(f->env, 510);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 5, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_RST);
+	assert_int_equal(f->app.closed, 1);
+	fx_free(f);
+}
+
+/* Simultaneous close: FIN-WAIT-1 -> CLOSING -> TIME-WAIT. */
+static void
+test_simultaneous_close(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	sp_tcp_close(f->app.c);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(f->app.closed, 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 1, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(f->app.closed, 1);
+	fx_free(f);
+}
+
+static void
+test_rst_rfc5961(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	/* In window but not exact: challenge ACK, connection kept. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 10, 0, T_RST, 0, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(f->app.closed, 0);
+	/* Out of window: dropped silently. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 10000000, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	/* SYN in ESTABLISHED: challenge ACK. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 5, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(T_STAT(f->env, TCPSYNChallenge), 1);
+	assert_int_equal(T_STAT(f->env, TCPChallengeACK), 2);
+	/* Exact: reset. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ECONNRESET);
+	assert_int_equal(T_STAT(f->env, EstabResets), 1);
+	fx_free(f);
+}
+
+static void
+test_challenge_ack_limit(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.challenge_ack_limit = 3;
+	f = fx_new(&cfg, 0);
+	fx_open(f, PISN);
+	for (i = 0; i < 5; i++)
+		t_seg(f->env, RPORT, LPORT, f->pseq + 10, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 3);
+	assert_int_equal(T_STAT(f->env, TCPChallengeACKLimited), 2);
+	sp_test_tx_clear(f->env);
+	sp_test_advance_ms(f->env, 1001);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 10, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 1);
+	fx_free(f);
+}
+
+static void
+test_bad_ack_and_old_data(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	/* ACK of data never sent: ACK back, drop. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 100, T_ACK, 65535, NULL, "zz", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(f->app.rx_len, 0);
+	assert_int_equal(T_STAT(f->env, TCPBadAck), 1);
+	/* Old duplicate data: ACKed at once, not delivered twice. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(f->app.rx_len, 2);
+	fx_free(f);
+}
+
+static void
+test_ooo_reassembly_sack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_sack_perm = true};
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	/* Segments 3 and 2 before 1. */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 6, f->iss + 1, T_ACK, 65535, NULL, "ghi", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.h.opts.n_sack, 1);
+	assert_int_equal(o.h.opts.sack[0].start, f->pseq + 6);
+	assert_int_equal(o.h.opts.sack[0].end, f->pseq + 9);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 3, f->iss + 1, T_ACK, 65535, NULL, "def", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.n_sack, 2);
+	assert_int_equal(o.h.opts.sack[0].start, f->pseq + 3); /* most recent first */
+	assert_int_equal(f->app.rx_len, 0);
+	assert_int_equal(T_STAT(f->env, TCPOFOQueue), 2);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "abc", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 9);
+	assert_int_equal(o.h.opts.n_sack, 0);
+	assert_int_equal(f->app.rx_len, 9);
+	assert_memory_equal(f->app.rx, "abcdefghi", 9);
+	fx_free(f);
+}
+
+static void
+test_ooo_bound(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.ooo_max_segs = 4;
+	f = fx_new(&cfg, 0);
+	fx_open(f, PISN);
+	for (i = 0; i < 6; i++)
+		t_seg(f->env, RPORT, LPORT, f->pseq + 10 + 10 * i, f->iss + 1, T_ACK, 65535, NULL,
+			"x", 1);
+	assert_int_equal(T_STAT(f->env, TCPOFOQueue), 4);
+	assert_int_equal(T_STAT(f->env, TCPOFODrop), 2);
+	fx_free(f); /* queued mbufs freed: the env checks no leak */
+}
+
+static void
+test_fast_retransmit(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	uint8_t buf[536 * 4];
+	struct t_out o;
+	int i;
+
+	(void)state;
+	memset(buf, 'q', sizeof(buf));
+	fx_open(f, PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	for (i = 0; i < 4; i++) {
+		t_expect(f->env, &o, T_ACK);
+		assert_int_equal(o.len, 536);
+		assert_int_equal(o.h.seq, f->iss + 1 + 536 * i);
+	}
+	/* Three duplicate ACKs: retransmit the first segment without waiting for the RTO. */
+	for (i = 0; i < 2; i++)
+		t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	assert_int_equal(o.len, 536);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* Full ACK ends recovery. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+static void
+test_nagle(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	sp_tcp_send(f->app.c, "a", 1);
+	t_expect(f->env, &o, T_ACK);
+	/* Small segment in flight: the next small ones wait for its ACK (Nagle). */
+	sp_tcp_send(f->app.c, "b", 1);
+	sp_tcp_send(f->app.c, "c", 1);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 2);
+	assert_memory_equal(o.data, "bc", 2);
+	/* Nagle off: sent at once. */
+	sp_tcp_set_nodelay(f->app.c, true);
+	sp_tcp_send(f->app.c, "d", 1);
+	t_expect(f->env, &o, T_ACK);
+	fx_free(f);
+}
+
+static void
+test_zero_window_persist(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	sp_tcp_send(f->app.c, "abc", 3);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 1001);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 1); /* zero-window probe */
+	assert_int_equal(T_STAT(f->env, TCPWinProbe), 1);
+	/* Window opens: the rest goes. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK, 1000, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 2);
+	assert_memory_equal(o.data, "bc", 2);
+	fx_free(f);
+}
+
+static void
+test_active_open(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 1000};
+	struct sp_tcp_info info;
+	struct app a;
+	struct sp_conn *c;
+	struct t_out o;
+	uint32_t iss;
+	uint16_t sport;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	co.arg = &a;
+	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
+	t_expect(env, &o, T_SYN);
+	iss = o.h.seq;
+	sport = o.h.sport;
+	assert_true(sport >= 32768);
+	assert_true(o.h.opts.has_mss && o.h.opts.has_wscale && o.h.opts.has_sack_perm &&
+		    o.h.opts.has_ts);
+	assert_int_equal(T_STAT(env, ActiveOpens), 1);
+	/* Lost SYN-ACK: SYN again after 1 s. */
+	sp_test_advance_ms(env, 1001);
+	t_expect(env, &o, T_SYN);
+	assert_int_equal(o.h.seq, iss);
+	/* ACK not covering our SYN in SYN-SENT: RST <SEQ=SEG.ACK>. */
+	t_seg(env, 8080, sport, 9000, iss + 5, T_SYN | T_ACK, 65535, &so, NULL, 0);
+	t_expect(env, &o, T_RST);
+	assert_int_equal(o.h.seq, iss + 5);
+	assert_int_equal(a.connected, 0);
+	t_seg(env, 8080, sport, 9000, iss + 1, T_SYN | T_ACK, 65535, &so, NULL, 0);
+	t_expect(env, &o, T_ACK);
+	assert_int_equal(o.h.ack, 9001);
+	assert_int_equal(a.connected, 1);
+	sp_tcp_get_info(c, &info);
+	assert_int_equal(info.mss_send, 1000);
+	assert_false(info.timestamps);
+	assert_int_equal(info.snd_wscale, 0);
+	assert_int_equal(sp_tcp_send(c, "GET", 3), 3);
+	t_expect(env, &o, T_ACK);
+	assert_memory_equal(o.data, "GET", 3);
+	sp_tcp_abort(c);
+	t_expect(env, &o, T_RST | T_ACK);
+	assert_int_equal(a.closed, 1);
+	assert_int_equal(a.closed_err, -ECONNABORTED);
+	sp_test_env_free(env);
+}
+
+static void
+test_connect_refused(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct app a;
+	struct sp_conn *c;
+	struct t_out o;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	co.arg = &a;
+	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
+	t_expect(env, &o, T_SYN);
+	/* RST without ACK in SYN-SENT is ignored; with an acceptable ACK it refuses. */
+	t_seg(env, 8080, o.h.sport, 0, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(a.closed, 0);
+	t_seg(env, 8080, o.h.sport, 0, o.h.seq + 1, T_RST | T_ACK, 0, NULL, NULL, 0);
+	assert_int_equal(a.closed, 1);
+	assert_int_equal(a.closed_err, -ECONNREFUSED);
+	assert_int_equal(T_STAT(env, AttemptFails), 1);
+	sp_test_env_free(env);
+}
+
+static void
+test_simultaneous_open(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct app a;
+	struct sp_conn *c;
+	struct t_out o;
+	uint32_t iss;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	co.arg = &a;
+	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
+	t_expect(env, &o, T_SYN);
+	iss = o.h.seq;
+	/* The peer's SYN crosses ours: SYN-RECEIVED, SYN-ACK. */
+	t_seg(env, 8080, o.h.sport, 7000, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.seq, iss);
+	assert_int_equal(o.h.ack, 7001);
+	t_seg(env, 8080, o.h.sport, 7001, iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(a.connected, 1);
+	sp_tcp_abort(c);
+	sp_test_tx_clear(env);
+	assert_int_equal(a.closed, 1);
+	sp_test_env_free(env);
+}
+
+static void
+test_seq_wrap(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, 0xfffffffcu);
+	/* 6 bytes from 0xfffffffd cross 2^32. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "abcdef", 6);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 6, f->iss + 1, T_ACK, 65535, NULL, "gh", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, 5u);
+	assert_int_equal(f->app.rx_len, 8);
+	/* Old data from before the wrap is a duplicate. */
+	t_seg(f->env, RPORT, LPORT, 0xfffffffdu, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(f->app.rx_len, 8);
+	fx_free(f);
+}
+
+static void
+test_syn_cookies(void **state)
+{
+	struct fx *f = fx_new(NULL, 1);
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 1460};
+	struct t_out o;
+	uint32_t cookie;
+
+	(void)state;
+	/* The first SYN fills the backlog of 1 ... */
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	/* ... the second gets a stateless cookie SYN-ACK. */
+	t_seg(f->env, RPORT + 1, LPORT, 5000, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	cookie = o.h.seq;
+	assert_int_equal(T_STAT(f->env, SyncookiesSent), 1);
+	/* A wrong cookie is refused with RST. */
+	t_seg(f->env, RPORT + 1, LPORT, 5001, cookie + 2, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_RST);
+	assert_int_equal(T_STAT(f->env, SyncookiesFailed), 1);
+	t_seg(f->env, RPORT + 1, LPORT, 5001, cookie + 1, T_ACK, 65535, NULL, "hi", 2);
+	assert_int_equal(T_STAT(f->env, SyncookiesRecv), 1);
+	assert_int_equal(f->app.accepted, 1);
+	assert_int_equal(f->app.rx_len, 2);
+	fx_free(f);
+}
+
+static void
+test_time_wait_reuse(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	sp_tcp_close(f->app.c);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	/* TIME-WAIT; an old SYN gets a challenge ACK, a higher one opens a new connection. */
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	t_seg(f->env, RPORT, LPORT, PISN + 100000, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.ack, PISN + 100001);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitReuse), 1);
+	fx_free(f);
+}
+
+static void
+test_accept_refused_and_max_conn(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.max_connections = 1;
+	f = fx_new(&cfg, 0);
+	f->app.refuse = 1;
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	/* max_connections = 1: the second SYN is refused. */
+	t_seg(f->env, RPORT + 1, LPORT, PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 1);
+	t_seg(f->env, RPORT, LPORT, PISN + 1, o.h.seq + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_RST | T_ACK);
+	assert_int_equal(f->app.closed, 0);
+	fx_free(f);
+}
+
+static void
+test_recv_window_and_rst_after_close(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	sp_tcp_close(f->app.c);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	/* Data after close: nobody reads it, RST (RFC 9293 3.10.4). */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, "x", 1);
+	t_expect(f->env, &o, T_RST | T_ACK);
+	assert_int_equal(f->app.closed, 1);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_passive_open_options),
+		cmocka_unit_test(test_passive_open_no_options),
+		cmocka_unit_test(test_no_listener_rst),
+		cmocka_unit_test(test_data_in_delayed_ack),
+		cmocka_unit_test(test_data_out_rto_backoff_karn),
+		cmocka_unit_test(test_rto_abort),
+		cmocka_unit_test(test_passive_close),
+		cmocka_unit_test(test_active_close_time_wait),
+		cmocka_unit_test(test_simultaneous_close),
+		cmocka_unit_test(test_rst_rfc5961),
+		cmocka_unit_test(test_challenge_ack_limit),
+		cmocka_unit_test(test_bad_ack_and_old_data),
+		cmocka_unit_test(test_ooo_reassembly_sack),
+		cmocka_unit_test(test_ooo_bound),
+		cmocka_unit_test(test_fast_retransmit),
+		cmocka_unit_test(test_nagle),
+		cmocka_unit_test(test_zero_window_persist),
+		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_simultaneous_open),
+		cmocka_unit_test(test_seq_wrap),
+		cmocka_unit_test(test_syn_cookies),
+		cmocka_unit_test(test_time_wait_reuse),
+		cmocka_unit_test(test_accept_refused_and_max_conn),
+		cmocka_unit_test(test_recv_window_and_rst_after_close),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
