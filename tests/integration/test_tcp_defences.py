@@ -389,7 +389,7 @@ def t_flood(peer, target):
     stop = threading.Event()
 
     def curl_loop():
-        while not stop.is_set() and len(codes) < 40:
+        while not stop.is_set() and len(codes) < 300:
             r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
                                 "--max-time", "5", "http://%s/" % SP_IP],
                                capture_output=True, text=True)
@@ -420,8 +420,9 @@ def t_flood(peer, target):
     stop.set()
     for t in th:
         t.join(30)
-    print("   flood: %d SYNs in %.2f s, %d SYN-ACKs seen, curl: %s"
-          % (n, flood_s, synacks[0], " ".join(codes)), flush=True)
+    print("   flood: %d SYNs in %.2f s, %d SYN-ACKs seen, curl: %d fetches, %d not 200 %s"
+          % (n, flood_s, synacks[0], len(codes), sum(c != "200" for c in codes),
+             sorted(set(codes))), flush=True)
     check(len(codes) >= 3 and all(c == "200" for c in codes),
           "SYN flood: curl kept succeeding (%d fetches, all 200)" % len(codes))
     sent1 = target.stat("SyncookiesSent")
