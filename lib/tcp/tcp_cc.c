@@ -356,9 +356,9 @@ cubic_on_timeout(struct sp_tcp_cc *cc, uint32_t inflight, uint64_t now_us)
 	if (!cc->in_rto) {
 		cc->cwnd_prior = cc->cwnd;
 		cc->ssthresh = cc_reduced(cc, inflight, CUBIC_BETA_NUM, CUBIC_BETA_DEN);
+		cc->w_last_max = cc->w_max;
 	}
 	cc->in_rto = true;
-	cc->w_last_max = cc->w_max;
 	cc->w_max = 0;
 	cc->cwnd = cc->mss;
 	cc->epoch_start_us = 0;

@@ -517,9 +517,11 @@ test_cubic_timeout(void **state)
 	assert_int_equal(cc.cwnd, MSS);
 	assert_int_equal(cc.epoch_start_us, 0);
 	assert_int_equal(cc.w_max, 0);
-	/* Backed-off RTO: ssthresh held. */
+	assert_int_equal(cc.w_last_max, 100 * MSS);
+	/* Backed-off RTO: ssthresh (and the W_max remembered) held. */
 	cc.ops->on_timeout(&cc, 10 * MSS, T0 + 3 * SEC);
 	assert_int_equal(cc.ssthresh, 56 * MSS);
+	assert_int_equal(cc.w_last_max, 100 * MSS);
 	/* Slow start back to ssthresh. */
 	while (cc.cwnd < cc.ssthresh)
 		cc.ops->on_ack(&cc, MSS, 100000, cc.cwnd, T0 + 4 * SEC);
