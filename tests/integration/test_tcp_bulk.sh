@@ -22,7 +22,8 @@ echo "upload: $(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f Mbit/s
 
 tcp_log "download /bytes/$N"
 t0=$(date +%s.%N)
-got=$(in_ns timeout "$LIMIT" curl -sf "http://$SP_IP/bytes/$N" | sha256sum | cut -d' ' -f1)
+got=$(in_ns timeout "$LIMIT" curl -sf "http://$SP_IP/bytes/$N" | sha256sum | cut -d' ' -f1) ||
+	tcp_fail "download failed or timed out"
 t1=$(date +%s.%N)
 echo "download: $(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f Mbit/s", n * 8 / (b - a) / 1e6 }')"
 [ "$got" = "$want" ] || tcp_fail "download: sha256 $got, want $want"

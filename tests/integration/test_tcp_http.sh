@@ -30,29 +30,30 @@ page=$(in_ns timeout 10 curl -sf "$U/") || tcp_fail "GET / failed"
 grep -q spindle <<< "$page" || tcp_fail "GET / does not return the page"
 
 tcp_log "keep-alive: three URLs, one connection"
-c=$(connects "$U/" "$U/bytes/1000" "$U/bytes/1048576")
+c=$(connects "$U/" "$U/bytes/1000" "$U/bytes/1048576") || tcp_fail "keep-alive: curl failed"
 [ "$(echo $c)" = "1 0 0" ] || tcp_fail "keep-alive: num_connects '$c' (want '1 0 0')"
 
 tcp_log "Connection: close and HTTP/1.0: a connection per URL"
-c=$(connects -H 'Connection: close' "$U/" "$U/")
+c=$(connects -H 'Connection: close' "$U/" "$U/") || tcp_fail "Connection: close: curl failed"
 [ "$(echo $c)" = "1 1" ] || tcp_fail "Connection: close: num_connects '$c' (want '1 1')"
 hdr=$(in_ns timeout 10 curl -sf -D - -o /dev/null -H 'Connection: close' "$U/") || tcp_fail "curl failed"
 grep -qi '^connection: close' <<< "$hdr" || tcp_fail "no 'Connection: close' in the response"
-c=$(connects -0 "$U/" "$U/")
+c=$(connects -0 "$U/" "$U/") || tcp_fail "HTTP/1.0: curl failed"
 [ "$(echo $c)" = "1 1" ] || tcp_fail "HTTP/1.0: num_connects '$c' (want '1 1')"
 
 tcp_log "/bytes/N content, HEAD, errors"
 for n in 0 1 255 256 1448 100000 3000001; do
-	got=$(in_ns timeout 30 curl -sf "$U/bytes/$n" | sha256sum | cut -d' ' -f1)
+	got=$(in_ns timeout 30 curl -sf "$U/bytes/$n" | sha256sum | cut -d' ' -f1) ||
+		tcp_fail "/bytes/$n: download failed or timed out"
 	[ "$got" = "$($TOOLS sha256-pattern $n)" ] || tcp_fail "/bytes/$n: wrong content"
 done
 hdr=$(in_ns timeout 10 curl -sfI "$U/bytes/12345") || tcp_fail "HEAD failed"
 grep -qi '^content-length: 12345' <<< "$hdr" || tcp_fail "HEAD: no Content-Length: 12345"
-code=$(in_ns timeout 10 curl -s -o /dev/null -w '%{http_code}' "$U/nope")
+code=$(in_ns timeout 10 curl -s -o /dev/null -w '%{http_code}' "$U/nope") || true
 [ "$code" = 404 ] || tcp_fail "unknown path: $code (want 404)"
-code=$(in_ns timeout 10 curl -s -o /dev/null -w '%{http_code}' -X POST -d abc "$U/")
+code=$(in_ns timeout 10 curl -s -o /dev/null -w '%{http_code}' -X POST -d abc "$U/") || true
 [ "$code" = 405 ] || tcp_fail "POST: $code (want 405)"
-code=$(in_ns timeout 10 curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$U/")
+code=$(in_ns timeout 10 curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$U/") || true
 [ "$code" = 431 ] || tcp_fail "9 KB header: $code (want 431)"
 
 tcp_log "pipelining: three requests in one write"

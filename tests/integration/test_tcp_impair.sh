@@ -17,7 +17,8 @@ spindle_start --set port0.impair_drop=0.05 --set port0.impair_reorder=0.05 \
 
 tcp_log "download /bytes/$N under impairment"
 t0=$(date +%s)
-got=$(in_ns timeout "$LIMIT" curl -sf "http://$SP_IP/bytes/$N" | sha256sum | cut -d' ' -f1)
+got=$(in_ns timeout "$LIMIT" curl -sf "http://$SP_IP/bytes/$N" | sha256sum | cut -d' ' -f1) ||
+	tcp_fail "download failed or timed out"
 echo "download: $(( $(date +%s) - t0 )) s"
 [ "$got" = "$($TOOLS sha256-pattern "$N")" ] || tcp_fail "download: sha256 differs"
 
