@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Send malformed frames to spindle from the lab's kernel interface (scapy).
 
-Usage: barrage.py IFACE [SEED]   (run inside the lab namespace)
+Usage: barrage.py IFACE [SEED] [nofrag]   (run inside the lab namespace)
+nofrag leaves the fragment categories out: on net_af_packet of DPDK 22.11 the kernel reassembles
+(and silently drops bad) fragments before the PMD sees them (PACKET_FANOUT_FLAG_DEFRAG).
 Prints one line per category, then "sent=N min_drops=M": every frame sent must be dropped by
 spindle except that a group of fragments may count as one drop (the datagram's), so M is the
 number of non-fragment frames plus the number of fragment groups.
@@ -144,9 +146,10 @@ def beyond():
     return [bytes(a)]
 
 
-add("fragments overlapping (pairs)", overlap, group=True)
-add("fragments tiny (4-byte first fragment)", tiny, group=True)
-add("fragments beyond 65535", beyond, group=True)
+if "nofrag" not in sys.argv[3:]:
+    add("fragments overlapping (pairs)", overlap, group=True)
+    add("fragments tiny (4-byte first fragment)", tiny, group=True)
+    add("fragments beyond 65535", beyond, group=True)
 
 
 # ARP garbage (spindle runs with ARP on)
