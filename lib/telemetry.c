@@ -64,7 +64,7 @@ struct rows {
 	char row[TEL_MAX_ROWS][RTE_TEL_MAX_STRING_LEN];
 	const struct sp_stack *st;
 	const char *filter;	     /* tcp: "IP:PORT" or NULL */
-	struct rte_tel_data *detail; /* tcp with filter: array of dict containers */
+	struct rte_tel_data *detail; /* tcp with filter: dict of dict containers */
 };
 
 static void
@@ -345,7 +345,9 @@ tcp_detail(struct rows *r, const struct sp_tcp_info *i, unsigned lcore)
 	rte_tel_data_add_dict_u64(c, "bytes_received", i->bytes_received);
 	rte_tel_data_add_dict_u64(c, "send_queue", i->send_queue);
 	rte_tel_data_add_dict_u64(c, "recv_queue", i->recv_queue);
-	if (rte_tel_data_add_array_container(r->detail, c, 0) != 0)
+	/* rte_telemetry 22.11 nests dicts only inside dicts: key them conn0, conn1, ... */
+	snprintf(a, sizeof(a), "conn%u", r->n);
+	if (rte_tel_data_add_dict_container(r->detail, a, c, 0) != 0)
 		rte_tel_data_free(c);
 	else
 		r->n++;
@@ -408,7 +410,7 @@ tel_tcp_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params != NULL && *params != '\0') {
 		r->filter = params;
 		r->detail = d;
-		rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+		rte_tel_data_start_dict(d);
 	}
 	ret = call_workers(tel_st, tcp_walk, &tw);
 	if (ret == 0 && r->filter == NULL)

@@ -139,7 +139,27 @@ if start run3.log --set port0.impair_dup=1.0; then
 	stop run3.log
 fi
 
-# ---- 4. start-up failures: message, exit status 1, nothing left running ----
+# ---- 4. /spindle/tcp/conns with a live connection (the discard service) ----
+if start run4.log --set service.discard.port=9; then
+	(sleep 4 | ip netns exec "$NS" nc 198.18.0.2 9 > /dev/null 2>&1 &)
+	r=
+	for _ in $(seq 20); do
+		r=$(tel /spindle/tcp/conns | json '"|".join(r["/spindle/tcp/conns"])')
+		case "$r" in *ESTABLISHED*) break ;; esac
+		sleep 0.1
+	done
+	case "$r" in
+	"ESTABLISHED 0 0 198.18.0.2:9 198.18.0.1:"*" mss:1448 "*) ok "/spindle/tcp/conns: $r" ;;
+	*) fail "/spindle/tcp/conns: $r" ;;
+	esac
+	r=$(tel /spindle/tcp/conns,198.18.0.2:9 | json '(r["/spindle/tcp/conns"]["conn0"]["state"], r["/spindle/tcp/conns"]["conn0"]["lcore"])')
+	[ "$r" = "('ESTABLISHED', 1)" ] && ok "/spindle/tcp/conns,198.18.0.2:9: $r" || fail "/spindle/tcp/conns,IP:PORT: $r"
+	r=$(tel /spindle/tcp/conns,198.18.0.2:10 | json 'r["/spindle/tcp/conns"]')
+	[ "$r" = "{}" ] && ok "/spindle/tcp/conns,198.18.0.2:10: none" || fail "/spindle/tcp/conns,198.18.0.2:10: $r"
+	stop run4.log
+fi
+
+# ---- 5. start-up failures: message, exit status 1, nothing left running ----
 sed 's/^vdev = .*/device = net_nonexistent0/' "$TMP/base.conf" > "$TMP/nodev.conf"
 ip netns exec "$NS" timeout 30 "$BIN" -l 0,1 --no-huge --no-pci -m 256 --file-prefix="$PFX" -- \
 	--config "$TMP/nodev.conf" > "$TMP/nodev.log" 2>&1
