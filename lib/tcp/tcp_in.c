@@ -849,7 +849,10 @@ sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 		const struct rte_ipv4_hdr *iph =
 			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
 
-		if (rte_ipv4_udptcp_cksum_mbuf_verify(m, iph, 0) != 0)
+		/* Chains: our own sum (22.11's mbuf variant is wrong on odd segment splits). */
+		if (m->nb_segs == 1 ? rte_ipv4_udptcp_cksum_verify(
+					      iph, rte_pktmbuf_mtod(m, void *)) != 0
+				    : sp_tcp_cksum(m, ip->src, ip->dst) != 0)
 			goto drop_cksum;
 	}
 	plen = m->pkt_len - th.doff;

@@ -27,6 +27,45 @@ sp_tcp_rcv_wnd(const struct sp_conn *c)
 	return c->rcvbuf - c->ooo_bytes;
 }
 
+/* Sum of @p m's bytes (any segment layout), folded to 16 bits. */
+static uint32_t
+chain_sum(const struct rte_mbuf *m)
+{
+	uint32_t sum = 0, done = 0;
+
+	for (; m != NULL; m = m->next) {
+		uint32_t s;
+
+		if (m->data_len == 0)
+			continue;
+		s = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), m->data_len);
+		/* A segment that starts at an odd offset contributes byte-swapped. */
+		if (done & 1)
+			s = rte_bswap16((uint16_t)s);
+		sum += s;
+		done += m->data_len;
+	}
+	return sum;
+}
+
+/* Checksum field value (as stored in the header) of the segment @p m, addresses host order. */
+uint16_t
+sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst)
+{
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = {rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
+		rte_cpu_to_be_16((uint16_t)m->pkt_len)};
+	uint32_t sum = chain_sum(m) + rte_raw_cksum(&ph, sizeof(ph));
+
+	/* RFC 9293 3.1: pseudo-header + segment, ones' complement. */
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /*
  * Prepend nothing, build the TCP header in a new mbuf, chain @p payload (may be NULL) and hand
  * the segment to IPv4. The checksum is left to sp_ipv4_output (offload or software).
@@ -38,6 +77,7 @@ sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h
 	struct sp_ipv4_out o;
 	struct rte_mbuf *m;
 	int hlen = 20 + sp_tcp_opts_len(&h->opts);
+	bool sw;
 	void *p;
 
 	m = sp_alloc(ctx, port);
@@ -47,11 +87,25 @@ sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h
 	if (p == NULL)
 		goto drop_free;
 	sp_tcp_build(p, h);
+	sw = payload != NULL && payload->nb_segs > 1;
 	if (payload != NULL && rte_pktmbuf_chain(m, payload) < 0)
 		goto drop_free;
 	payload = NULL;
-	m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
-	m->l4_len = (uint16_t)hlen;
+	if (sw) {
+		/*
+		 * Payload spread over several buffers: checksum here. DPDK 22.11's
+		 * rte_raw_cksum_mbuf() (used by rte_ipv4_udptcp_cksum_mbuf and by net_tap's
+		 * offload) truncates the partial sum of a segment that starts at an odd offset
+		 * before byte-swapping it: such segments went out with bad checksums.
+		 */
+		struct rte_tcp_hdr *t = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+
+		t->cksum = 0;
+		t->cksum = sp_tcp_cksum(m, src, dst);
+	} else {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		m->l4_len = (uint16_t)hlen;
+	}
 	memset(&o, 0, sizeof(o));
 	o.src = src;
 	o.dst = dst;

@@ -824,6 +824,40 @@ test_recv_window_and_rst_after_close(void **state)
 	fx_free(f);
 }
 
+/* Segments whose payload spans several send-buffer mbufs: content and checksum intact. */
+static void
+test_send_spanning_mbufs(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	static uint8_t buf[6000];
+	uint8_t got[6200];
+	size_t n = 0;
+	struct t_out o;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	fx_open(f, PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, 137), 137);
+	assert_int_equal(sp_tcp_send(f->app.c, buf + 137, sizeof(buf) - 137), sizeof(buf) - 137);
+	for (i = 0; i < 10 && n < sizeof(buf); i++) {
+		while (t_pop(f->env, &o)) {
+			assert_int_equal(o.h.seq, f->iss + 1 + n);
+			assert_memory_equal(o.data, buf + n, o.len);
+			assert_true(o.cksum_ok);
+			memcpy(got + n, o.data, o.len);
+			n += o.len;
+		}
+		/* ACK what arrived: the congestion window lets the rest go. */
+		t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1 + n, T_ACK, 65535, NULL, NULL, 0);
+	}
+	assert_int_equal(n, sizeof(buf));
+	assert_memory_equal(got, buf, sizeof(buf));
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -846,6 +880,7 @@ main(void)
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_send_spanning_mbufs),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_seq_wrap),
