@@ -858,6 +858,68 @@ test_send_spanning_mbufs(void **state)
 	fx_free(f);
 }
 
+/* RFC 7323 5.3: a segment with an older TSval is dropped (and ACKed). */
+static void
+test_paws(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	so.ts_val = 1001;
+	so.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
+	so.ts_val = 1002;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, "ab", 2);
+	assert_int_equal(f->app.rx_len, 2);
+	so.ts_val = 900; /* old duplicate from a previous incarnation */
+	t_seg(f->env, RPORT, LPORT, f->pseq + 2, f->iss + 1, T_ACK, 65535, &so, "cd", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(o.h.opts.ts_ecr, 1002);
+	assert_int_equal(f->app.rx_len, 2);
+	assert_int_equal(T_STAT(f->env, PAWSDrops), 1);
+	fx_free(f);
+}
+
+static void
+test_keepalive(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.keepalive_idle_ms = 1000;
+	cfg.tcp.keepalive_intvl_ms = 100;
+	cfg.tcp.keepalive_probes = 2;
+	f = fx_new(&cfg, 0);
+	fx_open(f, PISN);
+	sp_test_advance_ms(f->env, 990);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 20);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss); /* SND.UNA - 1 */
+	assert_int_equal(T_STAT(f->env, TCPKeepAlive), 1);
+	/* Answered: the idle timer starts again. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_advance_ms(f->env, 500);
+	assert_int_equal(t_count(f->env), 0);
+	/* Unanswered: probes, then the connection is dropped. */
+	for (i = 0; i < 30 && f->app.closed == 0; i++)
+		sp_test_advance_ms(f->env, 100);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ETIMEDOUT);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -880,6 +942,8 @@ main(void)
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_paws),
+		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_send_spanning_mbufs),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),
