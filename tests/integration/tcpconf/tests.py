@@ -204,6 +204,21 @@ def t_echo(env):
     c.rst()
 
 
+@test("piggyback_cancels_delayed_ack", "RFC 1122 4.2.3.2, RFC 9293 3.8.6.3 (the delayed ACK "
+      "rides on the reply; no separate ACK afterwards)")
+def t_piggyback(env):
+    c = env.conn(ECHO, sack=True, ts=True, wscale=7)
+    c.connect()
+    c.send(b"ping")
+    s = c.expect(data_seg, 1.0, "echo")
+    assert_segment(s, ack=c.snd_nxt, ctx="echo carries the ACK")
+    c.rcv_nxt = s.end
+    c.send_ack()
+    # (an immediate ACK before the echo, as Linux sends in quick-ACK mode, is fine)
+    c.p.expect_none(c.m(lambda x: x.t > s.t), 0.4, "separate ACK after the ACK rode on the echo")
+    c.rst()
+
+
 @test("ooo_sack_dupack", "RFC 9293 3.10.7.4 + RFC 5681 4.2 (immediate dup ACK); RFC 2018 4")
 def t_ooo(env):
     c = env.conn(DISCARD, sack=True, ts=True, wscale=7)
@@ -276,8 +291,8 @@ def t_rto(env):
     check(gaps[0] <= 1.3, "first retransmission after %.3fs > initial RTO 1 s" % gaps[0])
     # Linux sends a tail loss probe (RFC 8985) first, about 2 SRTT after the original (at
     # least 200 ms when ACKs are delayed): its backoff starts with the second gap.
-    first = 1 if env.mode == "kernel" else 0
-    for a, b in zip(gaps[first:], gaps[first + 1:]):
+    skip = 1 if env.mode == "kernel" else 0
+    for a, b in zip(gaps[skip:], gaps[skip + 1:]):
         if a * 2 <= 2.0 * 0.95:  # not capped by rto_max_ms = 2000
             check(1.6 <= b / a <= 2.5, "backoff gap %.3f -> %.3f is not a doubling" % (a, b))
         else:
@@ -510,6 +525,9 @@ def _established_echo(env):
     c.connect()
     got = c.echo(b"before")
     check(got == b"before", "echo returned %r" % got)
+    # quiet before the stimulus: a late (delayed) ACK must not be taken for its answer
+    # (piggyback_cancels_delayed_ack checks that there is none)
+    c.p.collect(c.m(), 0.3)
     return c
 
 
