@@ -97,7 +97,7 @@ m_iperf() { # NS HOST PORT -> Gbit/s
 		tail -1 | awk -F, '{ printf "%.3f\n", $NF / 1e9 }'
 }
 m_download() { # NS URL -> Gbit/s
-	ip netns exec "$1" taskset -c 0 timeout 300 \
+	ip netns exec "$1" taskset -c 0 timeout 120 \
 		curl -s -o /dev/null -w '%{speed_download}\n' "$2" | awk '{ printf "%.3f\n", $1 * 8 / 1e9 }'
 }
 m_wrk() { # NS URL [wrk args...] -> "req/s p50_us p99_us requests errors"
