@@ -6,7 +6,7 @@ port CLOSED has no listener. The suite's spindle runs with tcp.delayed_ack_ms=20
 tcp.max_retries=3, tcp.rto_max_ms=2000 and tcp.time_wait_ms=5000 (test_tcpconf.sh)."""
 import time
 
-from tcpconf import (ACK, FIN, PSH, RST, SYN, URG, MOD32, assert_segment, check, seq_add,
+from tcpconf import (ACK, FIN, PSH, RST, SYN, URG, assert_segment, check, seq_add,
                      seq_diff, test)
 
 ECHO, DISCARD, CHARGEN, HTTP, CLOSED = 7, 9, 19, 80, 4444
