@@ -110,6 +110,10 @@ struct sp_conn {
 	uint32_t retries;
 	uint8_t dupacks;
 	sp_seq_t recover;
+	/* RFC 6675 scoreboard: SACKed ranges above SND.UNA, sorted, merged. */
+	uint8_t n_sacked;
+	struct sp_tcp_sack_block sacked[SP_TCP_MAX_SACK];
+	sp_seq_t rexmit_hi; /* in recovery: holes below this were retransmitted */
 
 	/* RFC 5961 challenge ACK limit. */
 	uint64_t chack_window;
@@ -173,6 +177,11 @@ void sp_tcp_delack_arm(struct sp_conn *c);
 void sp_tcp_timewait_arm(struct sp_conn *c);
 void sp_tcp_keepalive_arm(struct sp_conn *c);
 void sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us);
+
+/* tcp_sack.c */
+void sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o);
+void sp_tcp_sack_trim(struct sp_conn *c);
+bool sp_tcp_sack_next_hole(const struct sp_conn *c, sp_seq_t from, sp_seq_t *seq, uint32_t *len);
 
 /* tcp_in.c */
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);

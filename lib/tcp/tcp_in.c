@@ -251,6 +251,27 @@ deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
 
+/*
+ * Retransmit one segment in recovery: with a SACK scoreboard the next hole not yet
+ * retransmitted (RFC 6675 NextSeg rule 1), else SND.UNA (NewReno, RFC 6582 3.2 step 5).
+ */
+static void
+retransmit_hole(struct sp_conn *c)
+{
+	sp_seq_t seq = c->snd_una, end = c->sb_seq + c->sb_len;
+	uint32_t len = RTE_MIN(c->sb_len, (uint32_t)c->mss);
+
+	if (c->n_sacked > 0 &&
+		!sp_tcp_sack_next_hole(c, SEQ_MAX(c->rexmit_hi, c->snd_una), &seq, &len))
+		return;
+	if (SEQ_GT(seq + len, end))
+		len = SEQ_GT(end, seq) ? end - seq : 0;
+	if (len == 0)
+		return;
+	sp_tcp_send_segment(c, seq, len, 0);
+	c->rexmit_hi = seq + len;
+}
+
 /* @return false when the segment must be dropped. */
 static bool
 process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
@@ -268,6 +289,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		sp_tcp_challenge_ack(c);
 		return false;
 	}
+	if ((c->flags & TF_SACK) && th->opts.n_sack > 0)
+		sp_tcp_sack_update(c, &th->opts);
 	if (SEQ_GT(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
 		uint32_t inflight = c->snd_max - c->snd_una;
@@ -296,6 +319,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		c->snd_una = ack;
 		if (SEQ_LT(c->snd_nxt, ack))
 			c->snd_nxt = ack;
+		sp_tcp_sack_trim(c);
 		if (c->cc.ops != NULL) {
 			if (c->flags & TF_RECOVERY) {
 				if (SEQ_GEQ(ack, c->recover)) {
@@ -307,9 +331,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 					c->cc.cwnd -= RTE_MIN(acked, c->cc.cwnd - 1);
 					if (acked >= c->mss)
 						c->cc.cwnd += c->mss;
-					if (c->sb_len > 0)
-						sp_tcp_send_segment(c, c->snd_una,
-							RTE_MIN(c->sb_len, (uint32_t)c->mss), 0);
+					retransmit_hole(c);
 				}
 			} else {
 				c->cc.ops->on_ack(&c->cc, acked, rtt_us, inflight, now);
@@ -336,13 +358,16 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 			c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
 			c->recover = c->snd_max;
 			c->flags |= TF_RECOVERY;
+			c->rexmit_hi = c->snd_una;
 			if (c->sb_len > 0)
-				sp_tcp_send_segment(
-					c, c->snd_una, RTE_MIN(c->sb_len, (uint32_t)c->mss), 0);
+				retransmit_hole(c);
 			else if (c->flags & TF_FIN_QUEUED)
 				sp_tcp_send_segment(c, c->snd_una, 0, RTE_TCP_FIN_FLAG);
 		} else if (c->dupacks > 3 && (c->flags & TF_RECOVERY)) {
 			c->cc.cwnd += c->mss; /* inflation (RFC 5681 3.2 step 4) */
+			/* RFC 6675 NextSeg: the next hole the SACKs reveal, once each. */
+			if (c->n_sacked > 0)
+				retransmit_hole(c);
 		}
 	}
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */

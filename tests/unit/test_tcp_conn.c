@@ -920,6 +920,57 @@ test_keepalive(void **state)
 	fx_free(f);
 }
 
+/* RFC 6675: in recovery the holes the SACKs reveal are retransmitted, SACKed data is not. */
+static void
+test_sack_recovery(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_sack_perm = true}, ack = {0};
+	uint8_t buf[536 * 5];
+	struct t_out o;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 'r', sizeof(buf));
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	for (i = 0; i < 5; i++)
+		t_expect(f->env, &o, T_ACK);
+	s1 = f->iss + 1;
+	/* Segments 1 and 3 lost: 2, 4 and 5 SACKed. */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 536;
+	ack.sack[0].end = s1 + 2 * 536;
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	ack.n_sack = 2;
+	ack.sack[0].start = s1 + 3 * 536;
+	ack.sack[0].end = s1 + 5 * 536;
+	ack.sack[1].start = s1 + 536;
+	ack.sack[1].end = s1 + 2 * 536;
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, s1); /* first hole */
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_true(t_pop(f->env, &o));
+	assert_int_equal(o.h.seq, s1 + 2 * 536); /* second hole, not the SACKed segment 2 */
+	assert_int_equal(o.len, 536);
+	assert_false(t_pop(f->env, &o));
+	/* Everything acknowledged: recovery ends, nothing more to send. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -942,6 +993,7 @@ main(void)
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_sack_recovery),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_send_spanning_mbufs),
