@@ -435,6 +435,23 @@ def t_passive_close(env):
     assert_segment(r, flags="R", seq=c.rcv_nxt, ctx="RST in CLOSED")
 
 
+@test("last_ack_fin_retransmit", "RFC 9293 3.10.4, 3.10.7.4 (LAST-ACK: an unacknowledged FIN "
+      "is retransmitted on the RTO)")
+def t_lastack_rtx(env):
+    c = env.conn(ECHO, sack=True, ts=True, wscale=7)
+    c.connect()
+    c.send_fin()
+    f = c.expect(lambda s: s.has(FIN), 2.0, "FIN from the target (LAST-ACK)")
+    # not ACKed: the same FIN again, after at least the minimum RTO
+    f2 = c.expect(lambda s: s.has(FIN) and s.t > f.t, 3.0, "retransmitted FIN")
+    assert_segment(f2, flags="FA", seq=f.seq, ack=c.snd_nxt, ctx="FIN retransmission")
+    check(f2.t - f.t >= 0.18, "FIN retransmitted after %.3fs < rto_min" % (f2.t - f.t))
+    c.rcv_nxt = f.end
+    c.send_ack()
+    c.p.expect_none(c.m(lambda s: s.has(FIN) and s.t > f2.t), 0.6, "FIN after its ACK")
+    c.rcv_nxt = None
+
+
 @test("fin_acked_close_wait", "RFC 9293 3.10.7.4 eighth (FIN ACKed, ack = FIN seq + 1)")
 def t_fin_ack(env):
     c = env.conn(DISCARD, sack=True, ts=True, wscale=7)
