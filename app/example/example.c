@@ -15,6 +15,7 @@
  *     echo hello | nc -N 198.18.0.2 7'
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,17 +109,32 @@ port_start(const struct sp_port_cfg *pc, struct rte_mempool *pool, uint16_t *por
 
 /* ---- step 3: the application, on the event API of sp_api.h ---- */
 
-/* Data a connection could not send yet (send buffer full), waiting for writable. */
+/*
+ * Received data not yet accepted by the send buffer: a small FIFO of the chains recv() handed
+ * us (each is sent as it came; one big chain could outgrow the send buffer and never fit).
+ * The stack has no read-side flow control, so a peer that sends without reading its echo fills
+ * this; past ECHO_HELD chains we give up on it.
+ */
+#define ECHO_HELD 512
 struct echo_conn {
-	struct rte_mbuf *pending;
+	struct rte_mbuf *held[ECHO_HELD];
+	unsigned head, n;
+	bool peer_closed, closing;
 };
 
 static void
 echo_flush(struct sp_conn *c, struct echo_conn *e)
 {
-	/* sp_tcp_send_mbuf() takes the chain without copying, or leaves it with us (-ENOBUFS). */
-	if (e->pending != NULL && sp_tcp_send_mbuf(c, e->pending) == 0)
-		e->pending = NULL;
+	/* sp_tcp_send_mbuf() takes a chain without copying, or leaves it with us (-ENOBUFS). */
+	while (e->n != 0 && sp_tcp_send_mbuf(c, e->held[e->head]) == 0) {
+		e->head = (e->head + 1) % ECHO_HELD;
+		e->n--;
+	}
+	/* RFC 862: echo everything received before the peer's FIN, then close our side. */
+	if (e->n == 0 && e->peer_closed && !e->closing) {
+		e->closing = true;
+		sp_tcp_close(c);
+	}
 }
 
 static void
@@ -126,14 +142,15 @@ echo_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 {
 	struct echo_conn *e = arg;
 
-	if (e->pending != NULL && rte_pktmbuf_chain(e->pending, m) != 0) {
-		/* Too many segments waiting: this peer sends faster than it reads. */
+	if (e->closing || e->n == ECHO_HELD) {
 		rte_pktmbuf_free(m);
-		sp_tcp_abort(c);
+		if (!e->closing) { /* the peer does not read what we send back */
+			e->closing = true;
+			sp_tcp_abort(c);
+		}
 		return;
 	}
-	if (e->pending == NULL)
-		e->pending = m;
+	e->held[(e->head + e->n++) % ECHO_HELD] = m;
 	echo_flush(c, e);
 }
 
@@ -146,9 +163,10 @@ echo_writable(struct sp_conn *c, void *arg)
 static void
 echo_peer_closed(struct sp_conn *c, void *arg)
 {
-	/* Send what is left (queued data goes out before our FIN), then close. */
-	echo_flush(c, arg);
-	sp_tcp_close(c);
+	struct echo_conn *e = arg;
+
+	e->peer_closed = true;
+	echo_flush(c, e);
 }
 
 static void
@@ -158,7 +176,11 @@ echo_closed(struct sp_conn *c, int err, void *arg)
 
 	(void)c;
 	(void)err;
-	rte_pktmbuf_free(e->pending);
+	while (e->n != 0) {
+		rte_pktmbuf_free(e->held[e->head]);
+		e->head = (e->head + 1) % ECHO_HELD;
+		e->n--;
+	}
 	free(e);
 }
 

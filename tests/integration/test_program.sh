@@ -4,9 +4,10 @@
 # namespace of its own, telemetry answers (/spindle/stats equal to the frames sent, routes, lcores,
 # per-port and unknown parameters), fault injection counters, --stats-interval, clean exit on
 # SIGTERM with every mbuf returned, and the start-up failure paths (missing device, no worker
-# lcore). Usage: test_program.sh path/to/spindle
+# lcore), and app/example's TCP echo. Usage: test_program.sh path/to/spindle [path/to/spindle-example]
 set -u
-BIN=${1:?usage: test_program.sh path/to/spindle}
+BIN=${1:?usage: test_program.sh path/to/spindle [path/to/spindle-example]}
+EXAMPLE=${2:-}
 NS=sp-prog-$$
 PFX=sp-prog-$$
 TMP=$(mktemp -d /tmp/sp-prog.XXXXXX)
@@ -159,7 +160,33 @@ if start run4.log --set service.discard.port=9; then
 	stop run4.log
 fi
 
-# ---- 5. start-up failures: message, exit status 1, nothing left running ----
+# ---- 5. app/example: the embedding example echoes a 1 MB stream byte for byte ----
+if [ -n "$EXAMPLE" ]; then
+	ip netns exec "$NS" "$EXAMPLE" -l 0 --no-huge --no-pci -m 256 --file-prefix="$PFX" \
+		> "$TMP/example.log" 2>&1 &
+	PID=$!
+	for _ in $(seq 100); do
+		grep -q "echo server on TCP port 7" "$TMP/example.log" && break
+		sleep 0.1
+	done
+	ip netns exec "$NS" ip link set spx0 address 02:00:00:00:00:01 up
+	ip netns exec "$NS" ip addr replace 198.18.0.1/24 dev spx0
+	ip netns exec "$NS" ip neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev spx0 nud permanent
+	head -c 1000000 /dev/urandom > "$TMP/stream"
+	if ip netns exec "$NS" timeout 30 nc -N 198.18.0.2 7 < "$TMP/stream" | cmp -s - "$TMP/stream"; then
+		ok "example: 1 MB echoed byte for byte"
+	else
+		fail "example: echo differs"
+		cat "$TMP/example.log"
+	fi
+	kill -INT "$PID"
+	wait "$PID"
+	rc=$?
+	PID=
+	[ "$rc" = 0 ] && ok "example: exit status 0 on SIGINT" || fail "example: exit status $rc"
+fi
+
+# ---- 6. start-up failures: message, exit status 1, nothing left running ----
 sed 's/^vdev = .*/device = net_nonexistent0/' "$TMP/base.conf" > "$TMP/nodev.conf"
 ip netns exec "$NS" timeout 30 "$BIN" -l 0,1 --no-huge --no-pci -m 256 --file-prefix="$PFX" -- \
 	--config "$TMP/nodev.conf" > "$TMP/nodev.log" 2>&1
