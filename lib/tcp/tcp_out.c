@@ -379,6 +379,19 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 }
 
 /*
+ * RFC 3042 Limited Transmit: the first two duplicate ACKs each let one new segment go beyond
+ * cwnd, so that a small window still produces the three duplicate ACKs fast retransmit needs
+ * instead of waiting for the RTO.
+ */
+static uint32_t
+limited_transmit(const struct sp_conn *c)
+{
+	if (c->dupacks == 0 || c->dupacks > 2 || (c->flags & TF_RECOVERY))
+		return 0;
+	return (uint32_t)c->dupacks * c->mss;
+}
+
+/*
  * Send what the windows allow (RFC 9293 3.8.6, RFC 5681 cwnd), with Nagle (RFC 896 / 1122
  * 4.2.3.4): a small segment only when nothing is in flight or Nagle is off.
  */
@@ -403,7 +416,7 @@ sp_tcp_output(struct sp_conn *c)
 		sp_seq_t end = c->sb_seq + c->sb_len;
 		uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
 		uint32_t inflight = c->snd_nxt - c->snd_una;
-		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd);
+		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd + limited_transmit(c));
 		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
 		uint32_t len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
 		bool fin = false;

@@ -971,6 +971,34 @@ test_sack_recovery(void **state)
 	fx_free(f);
 }
 
+/* RFC 3042: each of the first two duplicate ACKs sends one new segment beyond cwnd. */
+static void
+test_limited_transmit(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	static uint8_t buf[536 * 14];
+	struct t_out o;
+	int i;
+
+	(void)state;
+	fx_open(f, PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	for (i = 0; i < 10; i++) /* IW 10 */
+		t_expect(f->env, &o, T_ACK);
+	assert_false(t_pop(f->env, &o));
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + 10 * 536);
+	assert_false(t_pop(f->env, &o));
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + 11 * 536);
+	assert_false(t_pop(f->env, &o));
+	assert_int_equal(T_STAT(f->env, RetransSegs), 0);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -993,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_sack_recovery),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_keepalive),
