@@ -251,6 +251,17 @@ deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
 
+static uint32_t
+sacked_bytes(const struct sp_conn *c)
+{
+	uint32_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < c->n_sacked; i++)
+		n += c->sacked[i].end - c->sacked[i].start;
+	return n;
+}
+
 /*
  * Retransmit one segment in recovery: with a SACK scoreboard the next hole not yet
  * retransmitted (RFC 6675 NextSeg rule 1), else SND.UNA (NewReno, RFC 6582 3.2 step 5).
@@ -278,6 +289,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 {
 	sp_seq_t ack = th->ack;
 	uint64_t now = now_us(c->ctx);
+	bool new_sack = false;
 
 	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
 	if (SEQ_GT(ack, c->snd_max)) {
@@ -289,8 +301,12 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		sp_tcp_challenge_ack(c);
 		return false;
 	}
-	if ((c->flags & TF_SACK) && th->opts.n_sack > 0)
+	if ((c->flags & TF_SACK) && th->opts.n_sack > 0) {
+		uint32_t before = sacked_bytes(c);
+
 		sp_tcp_sack_update(c, &th->opts);
+		new_sack = sacked_bytes(c) != before;
+	}
 	if (SEQ_GT(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
 		uint32_t inflight = c->snd_max - c->snd_una;
@@ -345,8 +361,12 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		if ((c->flags & TF_WANT_WRITABLE) && c->sb_len < c->sndbuf)
 			c->flags |= TF_NOTIFY_WR;
 	} else if (ack == c->snd_una && plen == 0 && !(th->flags & RTE_TCP_FIN_FLAG) &&
-		   c->snd_max != c->snd_una && ((uint32_t)th->win << c->snd_wscale) == c->snd_wnd) {
-		/* Duplicate ACK (RFC 5681 2). The third starts fast retransmit (3.2). */
+		   c->snd_max != c->snd_una &&
+		   (((uint32_t)th->win << c->snd_wscale) == c->snd_wnd || new_sack)) {
+		/*
+		 * Duplicate ACK (RFC 5681 2; with SACK, RFC 6675 2: an ACK that SACKs new data
+		 * counts even if the window moved). The third starts fast retransmit (3.2).
+		 */
 		c->dupacks++;
 		if (c->dupacks == 3 && !(c->flags & TF_RECOVERY) && c->cc.ops != NULL &&
 			SEQ_GT(ack, c->recover - 1)) {

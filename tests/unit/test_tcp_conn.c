@@ -999,6 +999,47 @@ test_limited_transmit(void **state)
 	fx_free(f);
 }
 
+/* RFC 6675 2: ACKs that SACK new data are duplicates even when the window changes. */
+static void
+test_sack_dupack_window_moves(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_sack_perm = true}, ack = {0};
+	uint8_t buf[536 * 5];
+	struct t_out o;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 's', sizeof(buf));
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	for (i = 0; i < 5; i++)
+		t_expect(f->env, &o, T_ACK);
+	s1 = f->iss + 1;
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 536;
+	for (i = 1; i <= 3; i++) {
+		ack.sack[0].end = s1 + 536 * (i + 1);
+		t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, (uint16_t)(60000 - i * 1000), &ack,
+			NULL, 0);
+	}
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, s1);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* The same SACK again with yet another window is no duplicate. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 50000, &ack, NULL, 0);
+	assert_false(t_pop(f->env, &o));
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -1021,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_sack_dupack_window_moves),
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_sack_recovery),
 		cmocka_unit_test(test_paws),
