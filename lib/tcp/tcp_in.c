@@ -397,6 +397,9 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		c->snd_wl2 = ack;
 		if (c->snd_wnd > c->max_snd_wnd)
 			c->max_snd_wnd = c->snd_wnd;
+		/* A peer answering zero-window probes is alive: persist never gives up on it. */
+		if (c->snd_wnd == 0)
+			c->retries = 0;
 	}
 	return true;
 }

@@ -100,7 +100,7 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 		sp_tcp_send_syn(c);
 		goto out;
 	}
-	if (inflight == 0 && c->sb_len > 0 && c->snd_wnd == 0) {
+	if (c->snd_nxt == c->snd_una && c->sb_len > 0 && c->snd_wnd == 0) {
 		/* Zero-window probe: one byte past the closed window; backs off like the RTO. */
 		TCP_STAT(c, TCPWinProbe);
 		c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms);

@@ -588,10 +588,16 @@ test_nagle(void **state)
 static void
 test_zero_window_persist(void **state)
 {
-	struct fx *f = fx_new(NULL, 0);
+	struct sp_config cfg;
+	struct fx *f;
 	struct t_out o;
+	int i;
 
 	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.max_retries = 3;
+	cfg.tcp.rto_max_ms = 1000;
+	f = fx_new(&cfg, 0);
 	fx_open(f, PISN);
 	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
 	sp_tcp_send(f->app.c, "abc", 3);
@@ -600,6 +606,14 @@ test_zero_window_persist(void **state)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.len, 1); /* zero-window probe */
 	assert_int_equal(T_STAT(f->env, TCPWinProbe), 1);
+	/* The peer keeps answering with a zero window: probing goes on past max_retries. */
+	for (i = 0; i < 20; i++) {
+		t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+		sp_test_tx_clear(f->env);
+		sp_test_advance_ms(f->env, 2000);
+	}
+	assert_int_equal(f->app.closed, 0);
+	sp_test_tx_clear(f->env);
 	/* Window opens: the rest goes. */
 	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 2, T_ACK, 1000, NULL, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
