@@ -674,11 +674,16 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			m = NULL;
 			if (c->freed)
 				goto drop;
-			/* RFC 5681 4.2: ACK every second full segment, at once when filling a hole. */
-			if (++c->unacked_segs >= 2 || filled || c->n_ooo > 0)
-				c->flags |= TF_ACKNOW;
-			else
-				sp_tcp_delack_arm(c);
+			/*
+			 * RFC 5681 4.2: ACK every second full segment, at once when filling a hole;
+			 * nothing to do when a reply sent from recv() already carried the ACK.
+			 */
+			if (c->last_ack_sent != c->rcv_nxt) {
+				if (++c->unacked_segs >= 2 || filled || c->n_ooo > 0)
+					c->flags |= TF_ACKNOW;
+				else
+					sp_tcp_delack_arm(c);
+			}
 		} else {
 			ooo_insert(c, m, seq, plen, fin);
 			m = NULL;

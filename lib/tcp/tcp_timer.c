@@ -100,12 +100,24 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 		sp_tcp_send_syn(c);
 		goto out;
 	}
-	if (c->snd_nxt == c->snd_una && c->sb_len > 0 && c->snd_wnd == 0) {
-		/* Zero-window probe: one byte past the closed window; backs off like the RTO. */
+	if (c->sb_len > 0 && c->snd_wnd == 0) {
+		/*
+		 * Persist (RFC 9293 3.8.6.1): the window is closed, so probe it with the first
+		 * unacknowledged byte, backing off like the RTO. Zero-window ACKs reset the retry
+		 * count (tcp_in.c), so only a silent peer is given up on.
+		 */
+		if (++c->retries > tc->max_retries) {
+			TCP_STAT(c, TCPAbortOnTimeout);
+			sp_tcp_send_rst(c);
+			sp_tcp_conn_done(c, -ETIMEDOUT);
+			goto out;
+		}
 		TCP_STAT(c, TCPWinProbe);
 		c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms);
-		sp_tcp_send_segment(c, c->snd_nxt, 1, 0);
-		c->snd_nxt += 1;
+		c->snd_nxt = c->snd_una;
+		sp_tcp_send_segment(c, c->snd_una, 1, 0);
+		c->snd_nxt = c->snd_una + 1;
+		sp_tcp_rtx_arm(c);
 		goto out;
 	}
 	if (inflight == 0)

@@ -19,15 +19,18 @@ struct app {
 	uint8_t rx[65536];
 	size_t rx_len;
 	int refuse;
+	int echo;
 };
 
 static void
 a_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 {
 	struct app *a = arg;
+	size_t n = sp_test_copy(m, a->rx + a->rx_len, sizeof(a->rx) - a->rx_len);
 
-	(void)c;
-	a->rx_len += sp_test_copy(m, a->rx + a->rx_len, sizeof(a->rx) - a->rx_len);
+	if (a->echo)
+		sp_tcp_send(c, a->rx + a->rx_len, n);
+	a->rx_len += n;
 	rte_pktmbuf_free(m);
 }
 static void
@@ -1054,6 +1057,25 @@ test_sack_dupack_window_moves(void **state)
 	fx_free(f);
 }
 
+/* RFC 1122 4.2.3.2: the ACK rides on the reply sent from recv(); no delayed ACK after it. */
+static void
+test_piggyback_ack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, PISN);
+	f->app.echo = 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ping", 4);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 4);
+	assert_int_equal(o.h.ack, f->pseq + 4);
+	sp_test_advance_ms(f->env, 300); /* past the delayed-ACK timer, before the RTO */
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -1076,6 +1098,7 @@ main(void)
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_sack_dupack_window_moves),
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_sack_recovery),
