@@ -166,6 +166,13 @@ corrupt(struct sp_impair_q *q, struct rte_mbuf *m)
 	*p ^= (uint8_t)(1u << (rng_next(&q->rng) & 7));
 	/* The PMD's "checksum good" verdict was about the frame before the flip. */
 	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
+	/*
+	 * On TX, a checksum left to the PMD would be computed over the flipped bytes and the
+	 * receiver would accept corrupted data: corruption on a wire happens after the checksum.
+	 * Without the offload request the header keeps what the stack put there (zero IP checksum,
+	 * pseudo-header L4 sum), so the receiver sees a bad checksum, as it would in real life.
+	 */
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
 	return true;
 }
 

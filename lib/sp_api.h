@@ -116,6 +116,19 @@ int sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m);
 size_t sp_tcp_send_space(const struct sp_conn *c);
 /** Push out queued data now (send even a small segment despite Nagle). */
 void sp_tcp_flush(struct sp_conn *c);
+/**
+ * Receive flow control. Off (the default): data handed to recv() is the application's, and the
+ * advertised window reflects only what the stack itself holds. On: bytes handed to recv() count
+ * against the receive window (tcp.rcvbuf) until the application releases them with
+ * sp_tcp_recv_done(), so a consumer that cannot keep up closes the peer's window instead of
+ * holding an unbounded backlog. Turning it off releases everything held.
+ */
+void sp_tcp_set_recv_flow(struct sp_conn *c, bool on);
+/**
+ * Flow control on: @p bytes delivered by recv() are consumed; the window reopens (a window
+ * update is sent at once when the window had become small, RFC 1122 receiver SWS avoidance).
+ */
+void sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes);
 /** Nagle off (true) / on (false, the default). */
 void sp_tcp_set_nodelay(struct sp_conn *c, bool on);
 /** Send FIN after queued data (half-close). Receiving continues. */

@@ -40,6 +40,7 @@
 #define TF_COOKIE	 0x2000 /* completed from a SYN cookie */
 #define TF_NOTIFY_WR	 0x4000 /* call writable() after this input */
 #define TF_SB_OURS	 0x8000 /* the send buffer's tail is a copy buffer we may append to */
+#define TF_RCV_FLOW	 0x10000 /* sp_tcp_set_recv_flow(): delivered bytes count until released */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -96,6 +97,7 @@ struct sp_conn {
 	struct sp_tcp_ooo *ooo;
 	uint16_t n_ooo, ooo_last;
 	uint32_t ooo_bytes;
+	uint32_t rcv_held; /* TF_RCV_FLOW: delivered to recv(), not yet released by the app */
 	uint8_t unacked_segs;
 
 	/* Timestamps (RFC 7323). */

@@ -229,6 +229,37 @@ sp_tcp_flush(struct sp_conn *c)
 }
 
 void
+sp_tcp_set_recv_flow(struct sp_conn *c, bool on)
+{
+	if (on) {
+		c->flags |= TF_RCV_FLOW;
+		return;
+	}
+	c->flags &= ~TF_RCV_FLOW;
+	sp_tcp_recv_done(c, c->rcv_held);
+}
+
+void
+sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes)
+{
+	uint32_t before = sp_tcp_rcv_wnd(c), after, step;
+
+	c->rcv_held = bytes >= c->rcv_held ? 0 : c->rcv_held - bytes;
+	after = sp_tcp_rcv_wnd(c);
+	/*
+	 * Receiver SWS avoidance (RFC 9293 3.8.6.2.2, RFC 1122 4.2.3.3): announce the reopened
+	 * window at once only when it grew by min(rcvbuf / 2, MSS) from a window that was small;
+	 * otherwise the next ACK carries it. Without this a peer facing a zero window would wait
+	 * for its persist timer.
+	 */
+	step = RTE_MIN(c->rcvbuf / 2, (uint32_t)c->mss_ours);
+	if (after - before >= step && before < c->rcvbuf / 2 && !c->freed &&
+		(c->state == SP_TCP_ESTABLISHED || c->state == SP_TCP_FIN_WAIT_1 ||
+			c->state == SP_TCP_FIN_WAIT_2))
+		sp_tcp_send_ack(c);
+}
+
+void
 sp_tcp_set_nodelay(struct sp_conn *c, bool on)
 {
 	if (on)

@@ -218,10 +218,13 @@ deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 {
 	c->rcv_nxt += len;
 	c->bytes_received += len;
-	if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED))
+	if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
+		if (c->flags & TF_RCV_FLOW)
+			c->rcv_held += len;
 		c->cb.recv(c, m, c->arg);
-	else
+	} else {
 		rte_pktmbuf_free(m);
+	}
 	while (!c->freed && c->n_ooo > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
 		struct sp_tcp_ooo e = c->ooo[0];
 		unsigned i;
@@ -237,10 +240,13 @@ deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 			e.m = mbuf_trim_head(e.m, d);
 			c->rcv_nxt = e.end;
 			c->bytes_received += e.end - e.seq - d;
-			if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED))
+			if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
+				if (c->flags & TF_RCV_FLOW)
+					c->rcv_held += e.end - e.seq - d;
 				c->cb.recv(c, e.m, c->arg);
-			else
+			} else {
 				rte_pktmbuf_free(e.m);
+			}
 		} else {
 			rte_pktmbuf_free(e.m);
 		}

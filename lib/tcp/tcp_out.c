@@ -18,13 +18,19 @@ sp_tcp_ts_now(const struct sp_conn *c)
 	return sp_tcp_ts_clock(c->ctx->stack, c->ctx->now);
 }
 
-/* Receive window we can offer: the buffer less what waits out of order. */
+/*
+ * Receive window we can offer: the buffer less what waits out of order and, with receive flow
+ * control on, less what the application holds. Delivered bytes move rcv_nxt and rcv_held up
+ * together, so the right edge never moves left (RFC 9293 3.8.6.2.2: no shrinking).
+ */
 uint32_t
 sp_tcp_rcv_wnd(const struct sp_conn *c)
 {
-	if (c->ooo_bytes >= c->rcvbuf)
+	uint32_t used = c->ooo_bytes + c->rcv_held;
+
+	if (used >= c->rcvbuf)
 		return 0;
-	return c->rcvbuf - c->ooo_bytes;
+	return c->rcvbuf - used;
 }
 
 /* Sum of @p m's bytes (any segment layout), folded to 16 bits. */

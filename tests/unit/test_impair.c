@@ -226,6 +226,8 @@ test_corrupt_one_bit_past_ethernet(void **state)
 	orig = rte_pktmbuf_copy(pkts[0], pkts[0]->pool, 0, UINT32_MAX);
 	assert_non_null(orig);
 	pkts[0]->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	/* as if on TX: checksums left to the PMD */
+	pkts[0]->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
 	assert_int_equal(sp_impair_q_run(q, pkts, 1, 2, 1000), 1);
 	la = sp_test_copy(orig, a, sizeof(a));
 	lb = sp_test_copy(pkts[0], b, sizeof(b));
@@ -237,6 +239,8 @@ test_corrupt_one_bit_past_ethernet(void **state)
 	/* The PMD's checksum verdict no longer holds. */
 	assert_int_equal(pkts[0]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, 0);
 	assert_int_equal(pkts[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, 0);
+	/* and no PMD may compute a valid checksum over the flipped bytes */
+	assert_int_equal(pkts[0]->ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK), 0);
 	assert_int_equal(T_STAT(env, impair_corrupted), 1);
 	rte_pktmbuf_free(orig);
 	rte_pktmbuf_free(pkts[0]);

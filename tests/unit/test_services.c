@@ -144,6 +144,20 @@ sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m)
 	return 0;
 }
 
+void
+sp_tcp_set_recv_flow(struct sp_conn *c, bool on)
+{
+	(void)c;
+	(void)on;
+}
+
+void
+sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes)
+{
+	(void)c;
+	(void)bytes;
+}
+
 size_t
 sp_tcp_send_space(const struct sp_conn *c)
 {

@@ -1076,11 +1076,63 @@ test_piggyback_ack(void **state)
 	fx_free(f);
 }
 
+/* Receive flow control (sp_tcp_set_recv_flow): held bytes close the window, release reopens it. */
+static void
+test_recv_flow_control(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	uint8_t data[1400];
+	uint16_t last_win = 0;
+	unsigned i, acks = 0;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.rcvbuf = 8192;
+	f = fx_new(&cfg, 0);
+	memset(data, 0x5a, sizeof(data));
+	fx_open(f, 1000);
+	sp_tcp_set_recv_flow(f->app.c, true);
+	for (i = 0; i < 5; i++) {
+		t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data,
+			sizeof(data));
+		f->pseq += sizeof(data);
+	}
+	sp_test_advance_ms(f->env, 250); /* any delayed ACK */
+	while (t_pop(f->env, &o)) {
+		acks++;
+		last_win = o.h.win;
+		assert_true(o.h.ack <= f->pseq);
+	}
+	assert_true(acks >= 1);
+	assert_int_equal(f->app.rx_len, 7000);
+	/* all 7000 bytes held by the application: 1192 bytes of window left */
+	assert_int_equal(last_win, 8192 - 7000);
+	/* releasing them sends a window update at once (RFC 1122 receiver SWS avoidance) */
+	sp_tcp_recv_done(f->app.c, 7000);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.h.win, 8192);
+	/* a small release from a large window sends nothing */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 100);
+	f->pseq += 100;
+	sp_test_advance_ms(f->env, 250);
+	sp_test_tx_clear(f->env);
+	sp_tcp_recv_done(f->app.c, 100);
+	assert_int_equal(t_count(f->env), 0);
+	/* turning it off releases everything */
+	sp_tcp_set_recv_flow(f->app.c, false);
+	sp_tcp_abort(f->app.c);
+	fx_free(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passive_open_options),
+		cmocka_unit_test(test_recv_flow_control),
 		cmocka_unit_test(test_passive_open_no_options),
 		cmocka_unit_test(test_no_listener_rst),
 		cmocka_unit_test(test_data_in_delayed_ack),
