@@ -278,6 +278,8 @@ static const struct key_desc port_keys[] = {
 	K_UINT(sp_port_cfg, "mtu", mtu, 68, 9000),
 	K_UINT(sp_port_cfg, "rx_desc", rx_desc, 64, 16384),
 	K_UINT(sp_port_cfg, "tx_desc", tx_desc, 64, 16384),
+	K_UINT(sp_port_cfg, "rx_buf_size", rx_buf_size, 0, 65392),
+	K_UINT(sp_port_cfg, "rx_mbufs", rx_mbufs, 255, 1048575),
 	K_TYPE(sp_port_cfg, "arp", arp, KT_BOOL, 0),
 	K_TYPE(sp_port_cfg, "address", addrs, KT_ADDRS, KF_LIST),
 	K_TYPE(sp_port_cfg, "neighbour", neigh, KT_NEIGH, KF_LIST),
@@ -353,6 +355,7 @@ port_defaults(struct sp_port_cfg *p, unsigned idx)
 	snprintf(p->name, sizeof(p->name), "port%u", idx);
 	p->mtu = RTE_ETHER_MTU;
 	p->rx_desc = 1024;
+	p->rx_mbufs = 2047;
 	p->tx_desc = 1024;
 	p->impair.seed = 1;
 }

@@ -58,6 +58,11 @@ struct sp_port_cfg {
 	struct rte_ether_addr mac;/**< override; all-zero = the PMD's MAC */
 	uint16_t mtu;             /**< default 1500 */
 	uint16_t rx_desc, tx_desc;/**< descriptors per queue, default 1024 */
+	uint32_t rx_buf_size;     /**< packet bytes per RX mbuf; 0 = fit one MTU-sized frame.
+	                           * Larger values get the port its own RX pool (rx_mbufs mbufs):
+	                           * net_af_packet hands over datagrams the kernel reassembled,
+	                           * up to its framesz, in one buffer. At most 65392. */
+	uint32_t rx_mbufs;        /**< size of that RX pool, default 2047 */
 	int arp;                  /**< 0 = off (default), 1 = on */
 	uint8_t n_addrs;
 	struct sp_ifaddr addrs[SP_MAX_ADDRS];

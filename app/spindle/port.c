@@ -106,6 +106,12 @@ sp_app_pools_check(struct sp_app *app)
 		/* avail_count includes every lcore's cache: exact once the workers stopped. */
 		in_use += rte_mempool_in_use_count(app->pools[s]);
 	}
+	for (s = 0; s < SP_MAX_PORTS; s++) {
+		if (app->ports[s].rx_pool == NULL)
+			continue;
+		total += app->ports[s].rx_pool->size;
+		in_use += rte_mempool_in_use_count(app->ports[s].rx_pool);
+	}
 	if (total == 0)
 		return 0; /* start-up failed before any pool existed */
 	if (in_use == 0)
@@ -124,6 +130,10 @@ sp_app_pools_free(struct sp_app *app)
 	for (s = 0; s < RTE_MAX_NUMA_NODES; s++) {
 		rte_mempool_free(app->pools[s]);
 		app->pools[s] = NULL;
+	}
+	for (s = 0; s < SP_MAX_PORTS; s++) {
+		rte_mempool_free(app->ports[s].rx_pool);
+		app->ports[s].rx_pool = NULL;
 	}
 }
 
@@ -193,13 +203,33 @@ port_configure(struct sp_app *app, uint16_t idx)
 		SP_LOG(ERR, app, "%s: descriptor counts: %s", pc->name, strerror(-ret));
 		return ret;
 	}
+	if (pc->rx_buf_size > RTE_MBUF_DEFAULT_DATAROOM) {
+		/*
+		 * Big RX buffers only for this port (net_af_packet: the kernel reassembles
+		 * fragments before the PMD sees them, so a 65000-byte ping arrives whole). They
+		 * are a pool of their own so the stack's small TX and header mbufs stay small.
+		 */
+		char name[RTE_MEMPOOL_NAMESIZE];
+		int sock = ap->socket >= 0 ? ap->socket : norm_socket(app->workers[0].socket);
+
+		snprintf(name, sizeof(name), "sp_rx_p%u", idx);
+		ap->rx_pool = rte_pktmbuf_pool_create(name, pc->rx_mbufs, 32, 0,
+			(uint16_t)(RTE_PKTMBUF_HEADROOM + pc->rx_buf_size), sock);
+		if (ap->rx_pool == NULL) {
+			SP_LOG(ERR, app,
+				"%s: cannot create its RX pool (%u mbufs of %u bytes): %s "
+				"(lower rx_mbufs or rx_buf_size, or give EAL more memory with -m)",
+				pc->name, pc->rx_mbufs, pc->rx_buf_size, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
 	for (q = 0; q < nq; q++) {
 		struct sp_app_worker *w = &app->workers[q];
 		int sock = ap->socket >= 0 ? ap->socket : norm_socket(w->socket);
 
 		/* RX buffers come from the pool of the lcore that processes them. */
-		ret = rte_eth_rx_queue_setup(
-			pid, q, rxd, sock, NULL, sp_app_pool_of(app, w->socket));
+		ret = rte_eth_rx_queue_setup(pid, q, rxd, sock, NULL,
+			ap->rx_pool != NULL ? ap->rx_pool : sp_app_pool_of(app, w->socket));
 		if (ret != 0) {
 			SP_LOG(ERR, app, "%s: RX queue %u (%u descriptors): %s%s", pc->name, q, rxd,
 				strerror(-ret),

@@ -39,6 +39,7 @@ struct sp_app_worker {
 /** State of one config port. */
 struct sp_app_port {
 	uint16_t port_id;
+	struct rte_mempool *rx_pool; /**< own RX pool when rx_buf_size is set, else NULL */
 	int socket;
 	bool found;
 	bool configured;

@@ -9,9 +9,11 @@
 #
 # net_af_packet of DPDK 22.11 joins its socket to a PACKET_FANOUT group with
 # PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before the PMD sees them, and
-# the PMD cannot deliver a frame larger than its 2048-byte ring frame (no RX scatter). So on
-# af_packet the big sizes are 1472 and 1900 (fragmented by the kernel ping, handed to spindle
-# whole, the reply fragmented by spindle); 4000 and 65000 (spindle's reassembly) run on tap.
+# the PMD copies each ring frame into one mbuf (no RX scatter). So on af_packet this test gives
+# the port 61440-byte ring frames (framesz=blocksz: the PMD assumes frames are contiguous) and an
+# RX pool of 61408-byte mbufs (port0.rx_buf_size): datagrams up to 61 KB arrive whole and the
+# reply is fragmented by spindle. 65000 needs a frame larger than the largest mbuf (64 KB), so on
+# af_packet the sizes are 0 1 56 1472 4000 61000; spindle's own reassembly runs on tap.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 PMD=${1:-tap}
@@ -19,7 +21,13 @@ SP=198.18.0.2
 FLOOD=${ICMP_FLOOD_COUNT:-10000}
 
 lab_up "$PMD"
-spindle_start "$(config_no_services default.conf)"
+if [ "$PMD" = af_packet ]; then
+	spindle_start "$(config_no_services default.conf)" \
+		--set "port0.vdev=net_af_packet0,iface=sp0d,framesz=61440,blocksz=61440" \
+		--set port0.rx_buf_size=61408 --set port0.rx_mbufs=1023
+else
+	spindle_start "$(config_no_services default.conf)"
+fi
 
 # ping_check WHAT ARGS...: ping from the kernel peer; every reply back, none corrupted/duplicated
 ping_check() {
@@ -42,8 +50,8 @@ reasm=0
 frags_out=0
 txframes=0
 if [ "$PMD" = af_packet ]; then
-	SIZES="0 1 56 1472 1900"
-	echo "af_packet: sizes $SIZES (4000 and 65000 cannot pass net_af_packet, see the header)"
+	SIZES="0 1 56 1472 4000 61000"
+	echo "af_packet: sizes $SIZES (65000 cannot pass net_af_packet, see the header)"
 else
 	SIZES="0 1 56 1472 4000 65000"
 fi
