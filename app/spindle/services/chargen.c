@@ -149,7 +149,6 @@ chargen_free_dead(struct chargen_state *st)
 static int
 chargen_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 {
-	struct sp_listen_opts o = {0};
 	struct chargen_state *st;
 	int ret;
 
@@ -159,12 +158,7 @@ chargen_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state
 	TAILQ_INIT(&st->conns);
 	TAILQ_INIT(&st->dead);
 	chargen_fill(st->pattern, sizeof(st->pattern));
-	o.ip = cfg->ip;
-	o.port = cfg->port;
-	o.cb = &chargen_listen_cb;
-	o.arg = st;
-	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
-	ret = sp_tcp_listen(ctx, &o, &st->l);
+	ret = svc_listen(ctx, cfg, &chargen_listen_cb, st, false, &st->l);
 	if (ret < 0) {
 		free(st);
 		return ret;

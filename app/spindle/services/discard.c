@@ -104,7 +104,6 @@ discard_free_dead(struct discard_state *st)
 static int
 discard_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 {
-	struct sp_listen_opts o = {0};
 	struct discard_state *st;
 	int ret;
 
@@ -113,12 +112,7 @@ discard_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state
 		return -ENOMEM;
 	TAILQ_INIT(&st->conns);
 	TAILQ_INIT(&st->dead);
-	o.ip = cfg->ip;
-	o.port = cfg->port;
-	o.cb = &discard_listen_cb;
-	o.arg = st;
-	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
-	ret = sp_tcp_listen(ctx, &o, &st->l);
+	ret = svc_listen(ctx, cfg, &discard_listen_cb, st, false, &st->l);
 	if (ret < 0) {
 		free(st);
 		return ret;

@@ -198,7 +198,6 @@ echo_free_dead(struct echo_state *st)
 static int
 echo_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 {
-	struct sp_listen_opts o = {0};
 	struct echo_state *st;
 	int ret;
 
@@ -209,14 +208,8 @@ echo_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	TAILQ_INIT(&st->conns);
 	TAILQ_INIT(&st->dead);
 	TAILQ_INIT(&st->blocked);
-	o.ip = cfg->ip;
-	o.port = cfg->port;
-	o.cb = &echo_listen_cb;
-	o.arg = st;
-	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
 	/* Echo is interactive: a small segment must not wait for the ACK of the previous one. */
-	o.nodelay = true;
-	ret = sp_tcp_listen(ctx, &o, &st->l);
+	ret = svc_listen(ctx, cfg, &echo_listen_cb, st, true, &st->l);
 	if (ret < 0) {
 		free(st);
 		return ret;

@@ -703,7 +703,6 @@ http_free_dead(struct http_state *st)
 static int
 http_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 {
-	struct sp_listen_opts o = {0};
 	struct http_state *st;
 	int ret;
 
@@ -718,14 +717,8 @@ http_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	st->idle_tsc = svc_ms_to_tsc(ctx, HTTP_IDLE_MS);
 	st->linger_tsc = svc_ms_to_tsc(ctx, HTTP_LINGER_MS);
 	svc_pattern_fill(st->pattern);
-	o.ip = cfg->ip;
-	o.port = cfg->port;
-	o.cb = &http_listen_cb;
-	o.arg = st;
-	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
 	/* Nagle stays on: header and body coalesce; each response ends with sp_tcp_flush(). */
-	o.nodelay = false;
-	ret = sp_tcp_listen(ctx, &o, &st->l);
+	ret = svc_listen(ctx, cfg, &http_listen_cb, st, false, &st->l);
 	if (ret < 0) {
 		free(st);
 		return ret;

@@ -145,6 +145,25 @@ svc_mq_push_chain(struct svc_mq *q, struct rte_mbuf *m)
 }
 
 /* Milliseconds to TSC cycles and back. */
+/*
+ * Listen for a server service as its config says (address, port, per-service congestion
+ * control). On failure *state is left alone and the caller frees its own state.
+ */
+static inline int
+svc_listen(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, const struct sp_tcp_callbacks *cb,
+	void *arg, bool nodelay, struct sp_listener **l)
+{
+	struct sp_listen_opts o = {0};
+
+	o.ip = cfg->ip;
+	o.port = cfg->port;
+	o.cb = cb;
+	o.arg = arg;
+	o.cc = cfg->cc[0] != '\0' ? cfg->cc : NULL;
+	o.nodelay = nodelay;
+	return sp_tcp_listen(ctx, &o, l);
+}
+
 static inline uint64_t
 svc_ms_to_tsc(const struct sp_ctx *ctx, uint64_t ms)
 {
