@@ -48,21 +48,21 @@ struct sp_tcp_callbacks {
 
 /** Listener options. */
 struct sp_listen_opts {
-	uint32_t ip;            /**< local address, host order; 0 = any of ours */
+	uint32_t ip; /**< local address, host order; 0 = any of ours */
 	uint16_t port;
 	const struct sp_tcp_callbacks *cb; /**< accepted is required */
 	void *arg;
-	uint32_t backlog;       /**< SYN-RECEIVED bound before SYN cookies; 0 = [tcp] syn_backlog */
-	const char *cc;         /**< "newreno" / "cubic"; NULL = [tcp] cc */
-	bool nodelay;           /**< accepted connections start with Nagle off */
+	uint32_t backlog; /**< SYN-RECEIVED bound before SYN cookies; 0 = [tcp] syn_backlog */
+	const char *cc;	  /**< "newreno" / "cubic"; NULL = [tcp] cc */
+	bool nodelay;	  /**< accepted connections start with Nagle off */
 };
 
 /** Active open options. */
 struct sp_connect_opts {
-	uint32_t dst_ip;        /**< host order */
+	uint32_t dst_ip; /**< host order */
 	uint16_t dst_port;
-	uint32_t src_ip;        /**< 0 = chosen by route */
-	uint16_t src_port;      /**< 0 = ephemeral, chosen so the reply lands on this lcore */
+	uint32_t src_ip;   /**< 0 = chosen by route */
+	uint16_t src_port; /**< 0 = ephemeral, chosen so the reply lands on this lcore */
 	const struct sp_tcp_callbacks *cb;
 	void *arg;
 	const char *cc;
@@ -74,7 +74,7 @@ struct sp_tcp_info {
 	const char *state;
 	uint32_t local_ip, remote_ip;
 	uint16_t local_port, remote_port;
-	uint32_t cwnd, ssthresh;        /**< bytes */
+	uint32_t cwnd, ssthresh; /**< bytes */
 	uint32_t srtt_us, rttvar_us, rto_ms;
 	uint32_t mss_send, mss_recv;
 	uint8_t snd_wscale, rcv_wscale;

@@ -12,19 +12,19 @@
 #include <stddef.h>
 #include <rte_ether.h>
 
-#define SP_MAX_PORTS 4
-#define SP_MAX_ADDRS 8      /**< addresses per port */
+#define SP_MAX_PORTS	    4
+#define SP_MAX_ADDRS	    8  /**< addresses per port */
 #define SP_MAX_STATIC_NEIGH 32 /**< static neighbours per port */
-#define SP_MAX_ROUTES 64
-#define SP_MAX_SERVICES 16
-#define SP_NAME_LEN 64
-#define SP_PATH_LEN 256
+#define SP_MAX_ROUTES	    64
+#define SP_MAX_SERVICES	    16
+#define SP_NAME_LEN	    64
+#define SP_PATH_LEN	    256
 
 /** Idle strategy of a worker lcore when an RX poll returns nothing. */
 enum sp_idle {
 	SP_IDLE_POLL = 0, /**< busy poll (default, lowest latency) */
-	SP_IDLE_PAUSE,    /**< rte_pause() backoff, still spinning */
-	SP_IDLE_SLEEP,    /**< short sleeps after a run of empty polls; frees the core */
+	SP_IDLE_PAUSE,	  /**< rte_pause() backoff, still spinning */
+	SP_IDLE_SLEEP,	  /**< short sleeps after a run of empty polls; frees the core */
 };
 
 /** An IPv4 address with prefix length, host byte order. */
@@ -45,30 +45,30 @@ struct sp_impair_cfg {
 	double dup;
 	double reorder;
 	double corrupt;
-	uint32_t delay_us;  /**< fixed extra delay on RX */
+	uint32_t delay_us; /**< fixed extra delay on RX */
 	uint64_t seed;
-	int enabled;        /**< set when any rate/delay is non-zero */
+	int enabled; /**< set when any rate/delay is non-zero */
 };
 
 /** One port of the configuration (section [portN]). */
 struct sp_port_cfg {
-	char name[SP_NAME_LEN];   /**< section name, e.g. "port0" */
-	char vdev[SP_PATH_LEN];   /**< "net_tap0,iface=sp0": created at start unless given to EAL */
+	char name[SP_NAME_LEN];	  /**< section name, e.g. "port0" */
+	char vdev[SP_PATH_LEN];	  /**< "net_tap0,iface=sp0": created at start unless given to EAL */
 	char device[SP_NAME_LEN]; /**< EAL device name to use (PCI address or vdev name) */
-	struct rte_ether_addr mac;/**< override; all-zero = the PMD's MAC */
-	uint16_t mtu;             /**< default 1500 */
-	uint16_t rx_desc, tx_desc;/**< descriptors per queue, default 1024 */
-	uint32_t rx_buf_size;     /**< packet bytes per RX mbuf; 0 = fit one MTU-sized frame.
+	struct rte_ether_addr mac; /**< override; all-zero = the PMD's MAC */
+	uint16_t mtu;		   /**< default 1500 */
+	uint16_t rx_desc, tx_desc; /**< descriptors per queue, default 1024 */
+	uint32_t rx_buf_size;	   /**< packet bytes per RX mbuf; 0 = fit one MTU-sized frame.
 	                           * Larger values get the port its own RX pool (rx_mbufs mbufs):
 	                           * net_af_packet hands over datagrams the kernel reassembled,
 	                           * up to its framesz, in one buffer. At most 65392. */
-	uint32_t rx_mbufs;        /**< size of that RX pool, default 2047 */
-	int arp;                  /**< 0 = off (default), 1 = on */
+	uint32_t rx_mbufs;	   /**< size of that RX pool, default 2047 */
+	int arp;		   /**< 0 = off (default), 1 = on */
 	uint8_t n_addrs;
 	struct sp_ifaddr addrs[SP_MAX_ADDRS];
 	uint8_t n_neigh;
 	struct sp_static_neigh neigh[SP_MAX_STATIC_NEIGH];
-	uint32_t gateway;         /**< 0 = none */
+	uint32_t gateway;		   /**< 0 = none */
 	struct rte_ether_addr gateway_mac; /**< used with ARP off; zero = unset */
 	struct sp_impair_cfg impair;
 };
@@ -77,67 +77,68 @@ struct sp_port_cfg {
 struct sp_route_cfg {
 	uint32_t prefix;
 	uint8_t plen;
-	uint32_t via; /**< 0 = directly connected on port @ref port */
-	int port;     /**< config port index, -1 = resolved from via */
+	uint32_t via;		/**< 0 = directly connected on port @ref port */
+	int port;		/**< config port index, -1 = resolved from via */
 	char name[SP_NAME_LEN]; /**< its key in [routes], for messages and overrides */
 };
 
 /** TCP tunables (section [tcp]); times in milliseconds. */
 struct sp_tcp_cfg {
-	uint32_t max_connections;   /**< per lcore, default 16384 */
-	uint32_t syn_backlog;       /**< SYN-RECEIVED entries per listener before cookies, default 1024 */
-	uint32_t accept_backlog;    /**< default 1024 */
-	uint32_t time_wait_ms;      /**< default 60000 (2*MSL with MSL=30s) */
-	uint32_t rto_min_ms;        /**< default 200 */
-	uint32_t rto_max_ms;        /**< default 60000 */
-	uint32_t rto_initial_ms;    /**< default 1000 (RFC 6298) */
-	uint32_t max_retries;       /**< data retransmissions before abort, default 15 */
-	uint32_t syn_retries;       /**< default 6 */
-	uint32_t delayed_ack_ms;    /**< default 40, at most 200 */
-	uint32_t rcvbuf;            /**< bytes, default 262144 */
-	uint32_t sndbuf;            /**< bytes, default 262144 */
-	uint32_t keepalive_idle_ms; /**< 0 = keepalive off (default 0) */
-	uint32_t keepalive_intvl_ms;/**< default 75000 */
-	uint32_t keepalive_probes;  /**< default 9 */
+	uint32_t max_connections; /**< per lcore, default 16384 */
+	uint32_t syn_backlog; /**< SYN-RECEIVED entries per listener before cookies, default 1024 */
+	uint32_t accept_backlog;      /**< default 1024 */
+	uint32_t time_wait_ms;	      /**< default 60000 (2*MSL with MSL=30s) */
+	uint32_t rto_min_ms;	      /**< default 200 */
+	uint32_t rto_max_ms;	      /**< default 60000 */
+	uint32_t rto_initial_ms;      /**< default 1000 (RFC 6298) */
+	uint32_t max_retries;	      /**< data retransmissions before abort, default 15 */
+	uint32_t syn_retries;	      /**< default 6 */
+	uint32_t delayed_ack_ms;      /**< default 40, at most 200 */
+	uint32_t rcvbuf;	      /**< bytes, default 262144 */
+	uint32_t sndbuf;	      /**< bytes, default 262144 */
+	uint32_t keepalive_idle_ms;   /**< 0 = keepalive off (default 0) */
+	uint32_t keepalive_intvl_ms;  /**< default 75000 */
+	uint32_t keepalive_probes;    /**< default 9 */
 	uint32_t challenge_ack_limit; /**< per connection per second, default 10 */
-	uint32_t ooo_max_segs;      /**< out-of-order queue bound, default 256 */
-	char cc[16];                /**< "newreno" or "cubic" (default "cubic") */
-	int syncookies;             /**< 1 = on when the SYN queue is full (default), 0 = off */
+	uint32_t ooo_max_segs;	      /**< out-of-order queue bound, default 256 */
+	char cc[16];		      /**< "newreno" or "cubic" (default "cubic") */
+	int syncookies;		      /**< 1 = on when the SYN queue is full (default), 0 = off */
 	int sack, timestamps, wscale; /**< offer these options, default 1 */
-	int nodelay;                /**< disable Nagle by default for all conns, default 0 */
+	int nodelay;		      /**< disable Nagle by default for all conns, default 0 */
 };
 
 /** A built-in service instance (section [service.NAME]). */
 struct sp_service_cfg {
-	char name[SP_NAME_LEN];   /**< section suffix, e.g. "echo" */
-	char type[SP_NAME_LEN];   /**< echo|discard|chargen|http|fetch|loadgen */
-	uint32_t ip;              /**< listen address (0 = any) / target for clients */
+	char name[SP_NAME_LEN]; /**< section suffix, e.g. "echo" */
+	char type[SP_NAME_LEN]; /**< echo|discard|chargen|http|fetch|loadgen */
+	uint32_t ip;		/**< listen address (0 = any) / target for clients */
 	uint16_t port;
-	char cc[16];              /**< per-service congestion control, "" = [tcp] cc */
-	char url[SP_PATH_LEN];    /**< fetch: http://ip[:port]/path */
+	char cc[16];		  /**< per-service congestion control, "" = [tcp] cc */
+	char url[SP_PATH_LEN];	  /**< fetch: http://ip[:port]/path */
 	char output[SP_PATH_LEN]; /**< fetch: file for the body */
-	uint32_t connections;     /**< loadgen, default 10 */
-	uint32_t duration_ms;     /**< loadgen, default 5000 */
-	uint64_t bytes;           /**< loadgen bulk: bytes per connection, 0 = until duration_ms */
-	char mode[16];            /**< loadgen: "bulk" or "rr" (default) */
+	uint32_t connections;	  /**< loadgen, default 10 */
+	uint32_t duration_ms;	  /**< loadgen, default 5000 */
+	uint64_t bytes;		  /**< loadgen bulk: bytes per connection, 0 = until duration_ms */
+	char mode[16];		  /**< loadgen: "bulk" or "rr" (default) */
 	uint32_t request_size, response_size; /**< loadgen rr, default 100 each */
 };
 
 /** Global section [stack]. */
 struct sp_stack_cfg {
-	uint32_t mbufs;       /**< mbufs per socket pool, default 16383 */
-	uint32_t mbuf_cache;  /**< default 256 */
-	uint16_t burst;       /**< RX/TX burst, default 32 */
-	enum sp_idle idle;    /**< default poll */
-	int forwarding;       /**< route between ports, default 0 */
-	uint32_t frag_max_flows;  /**< reassembly table size, default 1024 */
-	uint32_t frag_timeout_ms; /**< default 2000 */
-	uint32_t icmp_rate;   /**< ICMP error token bucket: per second, default 100 */
-	uint32_t icmp_burst;  /**< default 50 */
+	uint32_t mbufs;		   /**< mbufs per socket pool, default 16383 */
+	uint32_t mbuf_cache;	   /**< default 256 */
+	uint16_t burst;		   /**< RX/TX burst, default 32 */
+	enum sp_idle idle;	   /**< default poll */
+	int forwarding;		   /**< route between ports, default 0 */
+	uint32_t frag_max_flows;   /**< reassembly table size, default 1024 */
+	uint32_t frag_timeout_ms;  /**< default 2000 */
+	uint32_t icmp_rate;	   /**< ICMP error token bucket: per second, default 100 */
+	uint32_t icmp_burst;	   /**< default 50 */
 	uint32_t neigh_timeout_ms; /**< ARP reachable time, default 30000 */
 	uint32_t arp_pending_max;  /**< queued packets per unresolved neighbour, default 8 */
-	uint32_t arp_request_rate_ms; /**< min gap between requests for one neighbour, default 1000 */
-	int rss;              /**< use RSS when several queues, default 1 */
+	uint32_t
+		arp_request_rate_ms; /**< min gap between requests for one neighbour, default 1000 */
+	int rss;		     /**< use RSS when several queues, default 1 */
 };
 
 /** The whole configuration. */
@@ -172,8 +173,8 @@ int sp_config_load(const char *path, struct sp_config *cfg, char *err, size_t er
 /**
  * Same as sp_config_load() for an in-memory INI text (used for the embedded default and tests).
  */
-int sp_config_parse_string(const char *text, const char *name, struct sp_config *cfg, char *err,
-	size_t errlen);
+int sp_config_parse_string(
+	const char *text, const char *name, struct sp_config *cfg, char *err, size_t errlen);
 
 /**
  * Apply one "section.key=value" override (command line), then re-validate.

@@ -24,7 +24,7 @@
 #include "sp_stats.h"
 #include "sp_timer.h"
 
-#define SP_TX_BATCH 512   /**< TX batch per port per lcore; flushed when full and every loop */
+#define SP_TX_BATCH	512 /**< TX batch per port per lcore; flushed when full and every loop */
 #define SP_MAX_NEXTHOPS 256
 
 struct rte_lpm;
@@ -35,16 +35,16 @@ struct sp_ctx;
 
 /** A port as the stack sees it (read-only after start). */
 struct sp_port {
-	uint16_t idx;       /**< index in the config / stack */
-	uint16_t port_id;   /**< DPDK ethdev port id */
+	uint16_t idx;	  /**< index in the config / stack */
+	uint16_t port_id; /**< DPDK ethdev port id */
 	struct rte_ether_addr mac;
 	uint16_t mtu;
-	bool arp;           /**< ARP on for this port */
-	bool rx_ip_cksum;   /**< PMD validates IPv4 header checksums (trust RTE_MBUF_F_RX_IP_CKSUM_*) */
-	bool rx_l4_cksum;   /**< PMD validates L4 checksums */
-	bool tx_ip_cksum;   /**< PMD can compute IPv4 header checksums */
-	bool tx_l4_cksum;   /**< PMD can compute TCP/UDP checksums */
-	uint16_t n_queues;  /**< RX/TX queues = worker lcores */
+	bool arp;	  /**< ARP on for this port */
+	bool rx_ip_cksum; /**< PMD validates IPv4 header checksums (trust RTE_MBUF_F_RX_IP_CKSUM_*) */
+	bool rx_l4_cksum;  /**< PMD validates L4 checksums */
+	bool tx_ip_cksum;  /**< PMD can compute IPv4 header checksums */
+	bool tx_l4_cksum;  /**< PMD can compute TCP/UDP checksums */
+	uint16_t n_queues; /**< RX/TX queues = worker lcores */
 	uint8_t n_addrs;
 	struct sp_ifaddr addrs[SP_MAX_ADDRS];
 	const struct sp_port_cfg *cfg;
@@ -52,16 +52,16 @@ struct sp_port {
 
 /** Next hop chosen by the route table. */
 struct sp_nexthop {
-	uint16_t port;   /**< stack port index */
-	uint32_t gw;     /**< gateway IPv4 (host order); 0 = destination is on-link */
+	uint16_t port; /**< stack port index */
+	uint32_t gw;   /**< gateway IPv4 (host order); 0 = destination is on-link */
 };
 
 /** One route as configured/derived (rte_lpm cannot be iterated; telemetry lists these). */
 struct sp_route_entry {
-	uint32_t prefix;  /**< host order */
+	uint32_t prefix; /**< host order */
 	uint8_t plen;
 	uint8_t connected; /**< 1 = subnet of a port address */
-	uint32_t nh;      /**< index in sp_stack.nexthops */
+	uint32_t nh;	   /**< index in sp_stack.nexthops */
 };
 
 #define SP_MAX_ROUTE_ENTRIES (SP_MAX_ROUTES + SP_MAX_PORTS * (SP_MAX_ADDRS + 1))
@@ -71,16 +71,16 @@ struct sp_stack {
 	const struct sp_config *cfg;
 	uint16_t n_ports;
 	struct sp_port ports[SP_MAX_PORTS];
-	struct rte_lpm *lpm;                       /**< route table; value = index in nexthops */
+	struct rte_lpm *lpm; /**< route table; value = index in nexthops */
 	uint32_t n_nexthops;
 	struct sp_nexthop nexthops[SP_MAX_NEXTHOPS];
 	uint32_t n_routes;
 	struct sp_route_entry routes[SP_MAX_ROUTE_ENTRIES]; /**< what lpm holds, for listing */
-	uint8_t isn_secret[16];                    /**< RFC 6528 secret, drawn at start */
-	uint8_t cookie_secret[16];                 /**< SYN cookie secret, drawn at start */
-	uint64_t hz;                               /**< TSC frequency */
+	uint8_t isn_secret[16];				    /**< RFC 6528 secret, drawn at start */
+	uint8_t cookie_secret[16]; /**< SYN cookie secret, drawn at start */
+	uint64_t hz;		   /**< TSC frequency */
 	unsigned n_workers;
-	struct sp_ctx *workers[RTE_MAX_LCORE];     /**< by worker index */
+	struct sp_ctx *workers[RTE_MAX_LCORE]; /**< by worker index */
 };
 
 /**
@@ -88,8 +88,8 @@ struct sp_stack {
  * install a capture hook to read what the stack wanted to send. Returns how many were taken;
  * the rest are freed and counted by the caller.
  */
-typedef uint16_t (*sp_tx_burst_fn)(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts,
-	uint16_t n);
+typedef uint16_t (*sp_tx_burst_fn)(
+	struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 struct sp_txq {
 	uint16_t n;
@@ -116,32 +116,33 @@ struct sp_remote_call {
 
 /** Per-lcore context. */
 struct sp_ctx {
-	struct sp_stack *stack;     /**< shared, read-only */
+	struct sp_stack *stack; /**< shared, read-only */
 	const struct sp_config *cfg;
 	unsigned lcore_id;
-	unsigned worker;            /**< 0..n_workers-1, also this lcore's queue id on every port */
+	unsigned worker; /**< 0..n_workers-1, also this lcore's queue id on every port */
 	int socket;
-	uint64_t now;               /**< TSC of the current loop iteration (fake clock in tests) */
-	uint64_t hz;                /**< TSC frequency (copied from stack) */
-	struct rte_mempool *pool;   /**< mbufs for this lcore's socket */
+	uint64_t now;		  /**< TSC of the current loop iteration (fake clock in tests) */
+	uint64_t hz;		  /**< TSC frequency (copied from stack) */
+	struct rte_mempool *pool; /**< mbufs for this lcore's socket */
 	sp_tx_burst_fn tx_burst;
-	void *tx_burst_arg;         /**< for the hook's use (tests) */
+	void *tx_burst_arg; /**< for the hook's use (tests) */
 	struct sp_txq txq[SP_MAX_PORTS];
 	struct sp_timer_wheel timers;
 	struct sp_neigh_table *neigh;
 	struct rte_ring *neigh_ring; /**< updates from other lcores (sp_neigh_msg elements) */
-	struct sp_frag_table *frag_tbl; /**< IPv4 reassembly (frag.c; see docs/architecture-l3.md) */
-	struct {                     /**< ICMP error token bucket */
-		uint64_t tokens;     /**< scaled by 1000 */
+	struct sp_frag_table
+		*frag_tbl;	 /**< IPv4 reassembly (frag.c; see docs/architecture-l3.md) */
+	struct {		 /**< ICMP error token bucket */
+		uint64_t tokens; /**< scaled by 1000 */
 		uint64_t last;
 	} icmp_rl;
-	uint16_t ip_id;              /**< IPv4 identification counter */
-	struct sp_tcp *tcp;          /**< TCP state of this lcore (tcp/) */
-	void *udp;                   /**< UDP bindings of this lcore (udp.c) */
+	uint16_t ip_id;				/**< IPv4 identification counter */
+	struct sp_tcp *tcp;			/**< TCP state of this lcore (tcp/) */
+	void *udp;				/**< UDP bindings of this lcore (udp.c) */
 	struct sp_remote_call *volatile remote; /**< posted by sp_ctx_call(), run by sp_poll() */
-	volatile int running;        /**< the worker loop is polling (sp_ctx_call() waits only then) */
-	uint64_t busy_cycles;        /**< cycles spent in iterations that did work */
-	uint64_t busy_pkts;          /**< packets processed in those iterations */
+	volatile int running; /**< the worker loop is polling (sp_ctx_call() waits only then) */
+	uint64_t busy_cycles; /**< cycles spent in iterations that did work */
+	uint64_t busy_pkts;   /**< packets processed in those iterations */
 	uint64_t idle_cycles;
 	struct sp_stats stats[SP_MAX_PORTS];
 };
@@ -177,8 +178,8 @@ void sp_stack_free(struct sp_stack *st);
  * Creates neighbour table, reassembly table, timers, TCP state.
  * @return ctx or NULL.
  */
-struct sp_ctx *sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker,
-	struct rte_mempool *pool);
+struct sp_ctx *sp_ctx_create(
+	struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rte_mempool *pool);
 
 /** Free a context: TCP connections, queued mbufs, tables. */
 void sp_ctx_free(struct sp_ctx *ctx);
@@ -225,7 +226,7 @@ bool sp_is_broadcast(const struct sp_stack *st, uint32_t ip);
 struct rte_mbuf *sp_alloc(struct sp_ctx *ctx, uint16_t port);
 
 /** Counter bump on a port: SP_STAT(ctx, port, ip_bad_cksum). */
-#define SP_STAT(ctx, port, name) ((ctx)->stats[(port)].name++)
+#define SP_STAT(ctx, port, name)	((ctx)->stats[(port)].name++)
 #define SP_STAT_ADD(ctx, port, name, v) ((ctx)->stats[(port)].name += (v))
 
 #endif

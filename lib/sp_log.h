@@ -24,7 +24,7 @@ extern int sp_logtype_api;
 extern int sp_logtype_app;
 
 /** SP_LOG(ERR, TCP, "fmt", ...) logs through type sp_logtype_tcp. */
-#define SP_LOG(level, mod, fmt, ...)                                                               \
+#define SP_LOG(level, mod, fmt, ...) \
 	rte_log(RTE_LOG_##level, sp_logtype_##mod, "spindle.%s: " fmt "\n", #mod, ##__VA_ARGS__)
 
 #endif

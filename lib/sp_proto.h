@@ -46,7 +46,7 @@ enum sp_neigh_state {
 	SP_NEIGH_FREE = 0,
 	SP_NEIGH_INCOMPLETE, /**< ARP request sent, packets pending */
 	SP_NEIGH_REACHABLE,  /**< confirmed by ARP within neigh_timeout */
-	SP_NEIGH_STALE,      /**< aged; used, re-probed on next use */
+	SP_NEIGH_STALE,	     /**< aged; used, re-probed on next use */
 	SP_NEIGH_PERMANENT,  /**< static from config */
 	SP_NEIGH_LEARNED,    /**< ARP off: MAC seen on the peer's IPv4 frames */
 	SP_NEIGH_FAILED,
@@ -63,12 +63,12 @@ void sp_neigh_free(struct sp_neigh_table *t);
  * else the gateway MAC, else drop + no_neigh. ARP on: queue on an incomplete entry
  * (bounded) and send a rate-limited request. Consumes @p m. @return 0, or -errno if dropped.
  */
-int sp_neigh_output(struct sp_ctx *ctx, uint16_t port, uint32_t nexthop, uint32_t dst,
-	struct rte_mbuf *m);
+int sp_neigh_output(
+	struct sp_ctx *ctx, uint16_t port, uint32_t nexthop, uint32_t dst, struct rte_mbuf *m);
 
 /** ARP off: remember that @p ip's frames come from @p mac on @p port (IPv4 input calls this). */
-void sp_neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip,
-	const struct rte_ether_addr *mac);
+void sp_neigh_learn(
+	struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_ether_addr *mac);
 
 /**
  * ARP on: an ARP packet confirmed @p ip is at @p mac. @p create: make an entry if none exists
@@ -107,9 +107,9 @@ void sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
 
 /** What an upper layer asks of sp_ipv4_output(). */
 struct sp_ipv4_out {
-	uint32_t src, dst;   /**< host order; src 0 = the outgoing port's first address */
+	uint32_t src, dst; /**< host order; src 0 = the outgoing port's first address */
 	uint8_t proto;
-	uint8_t ttl;         /**< 0 = 64 */
+	uint8_t ttl; /**< 0 = 64 */
 	uint8_t tos;
 	bool df;
 };
@@ -130,8 +130,8 @@ void sp_frag_fini(struct sp_ctx *ctx);
  * Feed a fragment (data at IPv4 header). @return the reassembled datagram (data at IPv4 header,
  * possibly chained) or NULL when more fragments are needed or it was dropped (counted).
  */
-struct rte_mbuf *sp_frag_reassemble(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m,
-	const struct sp_ipv4 *ip);
+struct rte_mbuf *sp_frag_reassemble(
+	struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
 /** Free mbufs of expired/dropped reassemblies (called from sp_poll()). */
 void sp_frag_expire(struct sp_ctx *ctx);
 /**
@@ -139,8 +139,8 @@ void sp_frag_expire(struct sp_ctx *ctx);
  * @return number of fragments in @p out (each data at its IPv4 header, checksummed), or -errno.
  * Consumes @p m.
  */
-int sp_frag_fragment(struct sp_ctx *ctx, struct rte_mbuf *m, uint16_t mtu,
-	struct rte_mbuf **out, unsigned max_out);
+int sp_frag_fragment(struct sp_ctx *ctx, struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
+	unsigned max_out);
 
 /* ---------------- icmp.c ---------------- */
 void sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
@@ -190,8 +190,8 @@ struct sp_impair_q *sp_impair_q_create(struct sp_ctx *ctx, uint16_t port, uint16
  * fill @p pkts (room for @p cap) with the frames due at TSC @p now, oldest first.
  * @return number of frames in @p pkts.
  */
-uint16_t sp_impair_q_run(struct sp_impair_q *q, struct rte_mbuf **pkts, uint16_t n, uint16_t cap,
-	uint64_t now);
+uint16_t sp_impair_q_run(
+	struct sp_impair_q *q, struct rte_mbuf **pkts, uint16_t n, uint16_t cap, uint64_t now);
 /** Free @p q and every frame it holds. @return frames freed. */
 unsigned sp_impair_q_free(struct sp_impair_q *q);
 

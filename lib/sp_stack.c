@@ -83,7 +83,7 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 			p->rx_l4_cksum = !!(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 			p->tx_ip_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 			p->tx_l4_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
-				!!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+					 !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 		}
 	}
 	if (idx + 1 > st->n_ports)
@@ -166,8 +166,8 @@ sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rt
 	sp_timer_wheel_init(&ctx->timers, ctx->hz, ctx->now);
 
 	snprintf(name, sizeof(name), "sp_neigh_%u", worker);
-	ctx->neigh_ring = rte_ring_create_elem(name, sizeof(struct sp_neigh_msg), 1024, socket,
-		RING_F_SC_DEQ);
+	ctx->neigh_ring = rte_ring_create_elem(
+		name, sizeof(struct sp_neigh_msg), 1024, socket, RING_F_SC_DEQ);
 	if (ctx->neigh_ring == NULL)
 		goto fail;
 	ctx->neigh = sp_neigh_create(ctx, 4096);

@@ -16,49 +16,49 @@
 #include <rte_common.h>
 
 /* ---- port / lcore loop (sp_stack.c, app) ---- */
-#define SP_PORT_STATS(X)                                                                           \
-	X(rx_pkts, "frames received from the PMD")                                                 \
-	X(rx_bytes, "bytes received from the PMD")                                                 \
-	X(tx_pkts, "frames handed to the PMD")                                                     \
-	X(tx_bytes, "bytes handed to the PMD")                                                     \
-	X(tx_dropped, "frames the PMD did not take (TX ring full), freed")                         \
-	X(tx_nombuf, "no mbuf to build an outgoing packet")                                        \
-	X(rx_polls, "RX bursts polled")                                                            \
+#define SP_PORT_STATS(X)                                                   \
+	X(rx_pkts, "frames received from the PMD")                         \
+	X(rx_bytes, "bytes received from the PMD")                         \
+	X(tx_pkts, "frames handed to the PMD")                             \
+	X(tx_bytes, "bytes handed to the PMD")                             \
+	X(tx_dropped, "frames the PMD did not take (TX ring full), freed") \
+	X(tx_nombuf, "no mbuf to build an outgoing packet")                \
+	X(rx_polls, "RX bursts polled")                                    \
 	X(rx_empty_polls, "RX bursts that returned nothing")
 
 /* ---- Ethernet (eth.c) ---- */
-#define SP_ETH_STATS(X)                                                                            \
-	X(eth_runt, "frame shorter than an Ethernet header")                                       \
-	X(eth_not_for_us, "destination MAC neither ours nor broadcast")                            \
-	X(eth_multicast, "multicast destination, not handled")                                     \
-	X(eth_bad_src, "source MAC multicast/broadcast")                                           \
-	X(eth_unknown_type, "EtherType not IPv4/ARP")                                              \
-	X(eth_vlan, "VLAN-tagged frame (no VLAN configured)")                                      \
-	X(eth_arp_off, "ARP frame dropped because ARP is off on this port")                        \
-	X(eth_hdr_split, "Ethernet header not contiguous in the first segment")                    \
+#define SP_ETH_STATS(X)                                                         \
+	X(eth_runt, "frame shorter than an Ethernet header")                    \
+	X(eth_not_for_us, "destination MAC neither ours nor broadcast")         \
+	X(eth_multicast, "multicast destination, not handled")                  \
+	X(eth_bad_src, "source MAC multicast/broadcast")                        \
+	X(eth_unknown_type, "EtherType not IPv4/ARP")                           \
+	X(eth_vlan, "VLAN-tagged frame (no VLAN configured)")                   \
+	X(eth_arp_off, "ARP frame dropped because ARP is off on this port")     \
+	X(eth_hdr_split, "Ethernet header not contiguous in the first segment") \
 	X(eth_tx_no_headroom, "outgoing packet without headroom for the Ethernet header; dropped")
 
 /* ---- ARP (arp.c) and neighbours (neigh.c) ---- */
-#define SP_ARP_STATS(X)                                                                            \
-	X(arp_rx_requests, "ARP requests received")                                                \
-	X(arp_rx_replies, "ARP replies received")                                                  \
-	X(arp_tx_requests, "ARP requests sent")                                                    \
-	X(arp_tx_replies, "ARP replies sent")                                                      \
-	X(arp_tx_gratuitous, "gratuitous ARPs sent")                                               \
-	X(arp_bad_len, "ARP frame too short")                                                      \
-	X(arp_bad_hw, "ARP hardware type/length not Ethernet")                                     \
-	X(arp_bad_proto, "ARP protocol type/length not IPv4")                                      \
-	X(arp_bad_op, "ARP opcode neither request nor reply")                                      \
-	X(arp_bad_sender, "ARP sender address broadcast/multicast/zero/ours")                      \
-	X(arp_not_for_us, "ARP target is not one of our addresses")                                \
-	X(arp_unsolicited, "ARP reply for a neighbour we did not ask about (ignored)")             \
-	X(arp_rate_limited, "ARP request suppressed by the per-neighbour rate limit")             \
-	X(no_neigh, "no MAC for the next hop (ARP off: no static/learned/gateway MAC); dropped")   \
-	X(neigh_pending_full, "unresolved neighbour's pending queue full; dropped")                \
-	X(neigh_table_full, "neighbour table full")                                                \
-	X(neigh_resolve_failed, "packets dropped when resolution timed out")                       \
-	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                    \
-	X(arp_probe_rx, "ARP probes (sender IP 0, RFC 5227) for our address answered")             \
+#define SP_ARP_STATS(X)                                                                          \
+	X(arp_rx_requests, "ARP requests received")                                              \
+	X(arp_rx_replies, "ARP replies received")                                                \
+	X(arp_tx_requests, "ARP requests sent")                                                  \
+	X(arp_tx_replies, "ARP replies sent")                                                    \
+	X(arp_tx_gratuitous, "gratuitous ARPs sent")                                             \
+	X(arp_bad_len, "ARP frame too short")                                                    \
+	X(arp_bad_hw, "ARP hardware type/length not Ethernet")                                   \
+	X(arp_bad_proto, "ARP protocol type/length not IPv4")                                    \
+	X(arp_bad_op, "ARP opcode neither request nor reply")                                    \
+	X(arp_bad_sender, "ARP sender address broadcast/multicast/zero/ours")                    \
+	X(arp_not_for_us, "ARP target is not one of our addresses")                              \
+	X(arp_unsolicited, "ARP reply for a neighbour we did not ask about (ignored)")           \
+	X(arp_rate_limited, "ARP request suppressed by the per-neighbour rate limit")            \
+	X(no_neigh, "no MAC for the next hop (ARP off: no static/learned/gateway MAC); dropped") \
+	X(neigh_pending_full, "unresolved neighbour's pending queue full; dropped")              \
+	X(neigh_table_full, "neighbour table full")                                              \
+	X(neigh_resolve_failed, "packets dropped when resolution timed out")                     \
+	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                  \
+	X(arp_probe_rx, "ARP probes (sender IP 0, RFC 5227) for our address answered")           \
 	X(neigh_msg_lost, "neighbour update not delivered to another lcore (its ring full)")
 
 /* ---- IPv4 (ipv4.c, route.c, frag.c) ---- */
@@ -94,87 +94,87 @@
 	X(ip_out_errors, "outgoing datagram malformed (L4 header not in the first segment)")
 
 /* ---- ICMP (icmp.c) ---- */
-#define SP_ICMP_STATS(X)                                                                           \
-	X(icmp_in_msgs, "ICMP messages received")                                                  \
-	X(icmp_in_echos, "echo requests received")                                                 \
-	X(icmp_out_echo_reps, "echo replies sent")                                                 \
-	X(icmp_in_errors, "ICMP errors received (delivered to TCP/UDP)")                           \
-	X(icmp_bad_len, "ICMP message too short")                                                  \
-	X(icmp_bad_cksum, "ICMP checksum wrong")                                                   \
-	X(icmp_unhandled_type, "ICMP type not handled")                                            \
-	X(icmp_out_errors, "ICMP errors sent")                                                     \
-	X(icmp_rate_limited, "ICMP errors suppressed by the token bucket")                         \
-	X(icmp_err_suppressed, "ICMP error not sent (about an error, broadcast, non-first frag)")  \
-	X(icmp_bcast_echo, "echo request to broadcast ignored")                                    \
-	X(icmp_in_echo_reps, "echo replies received (we send no echo requests; dropped)")          \
+#define SP_ICMP_STATS(X)                                                                          \
+	X(icmp_in_msgs, "ICMP messages received")                                                 \
+	X(icmp_in_echos, "echo requests received")                                                \
+	X(icmp_out_echo_reps, "echo replies sent")                                                \
+	X(icmp_in_errors, "ICMP errors received (delivered to TCP/UDP)")                          \
+	X(icmp_bad_len, "ICMP message too short")                                                 \
+	X(icmp_bad_cksum, "ICMP checksum wrong")                                                  \
+	X(icmp_unhandled_type, "ICMP type not handled")                                           \
+	X(icmp_out_errors, "ICMP errors sent")                                                    \
+	X(icmp_rate_limited, "ICMP errors suppressed by the token bucket")                        \
+	X(icmp_err_suppressed, "ICMP error not sent (about an error, broadcast, non-first frag)") \
+	X(icmp_bcast_echo, "echo request to broadcast ignored")                                   \
+	X(icmp_in_echo_reps, "echo replies received (we send no echo requests; dropped)")         \
 	X(icmp_bad_quote, "ICMP error quoting a datagram we did not send, or too short")
 
 /* ---- UDP (udp.c) ---- */
-#define SP_UDP_STATS(X)                                                                            \
-	X(udp_in_datagrams, "UDP datagrams delivered")                                             \
-	X(udp_no_ports, "UDP to a port with no listener (port unreachable sent)")                  \
-	X(udp_bad_len, "UDP length field inconsistent")                                            \
-	X(udp_bad_cksum, "UDP checksum wrong")                                                     \
+#define SP_UDP_STATS(X)                                                           \
+	X(udp_in_datagrams, "UDP datagrams delivered")                            \
+	X(udp_no_ports, "UDP to a port with no listener (port unreachable sent)") \
+	X(udp_bad_len, "UDP length field inconsistent")                           \
+	X(udp_bad_cksum, "UDP checksum wrong")                                    \
 	X(udp_out_datagrams, "UDP datagrams sent")
 
 /* ---- TCP (tcp/), names follow the kernel's SNMP/netstat counters ---- */
-#define SP_TCP_STATS(X)                                                                            \
-	X(ActiveOpens, "connections that went SYN-SENT")                                           \
-	X(PassiveOpens, "connections that went SYN-RECEIVED from LISTEN")                          \
-	X(AttemptFails, "failed connection attempts")                                              \
-	X(EstabResets, "resets from ESTABLISHED or CLOSE-WAIT")                                    \
-	X(CurrEstab, "connections in ESTABLISHED or CLOSE-WAIT (gauge, per lcore)")                \
-	X(InSegs, "segments received")                                                             \
-	X(OutSegs, "segments sent")                                                                \
-	X(RetransSegs, "segments retransmitted")                                                   \
-	X(InErrs, "segments dropped: bad checksum, bad offset, truncated")                         \
-	X(OutRsts, "RSTs sent")                                                                    \
-	X(InRsts, "RSTs received")                                                                 \
-	X(InCsumErrors, "bad TCP checksum")                                                        \
-	X(SyncookiesSent, "SYN cookies sent")                                                      \
-	X(SyncookiesRecv, "valid SYN cookies received")                                            \
-	X(SyncookiesFailed, "invalid SYN cookies received")                                        \
-	X(ListenOverflows, "accept backlog full")                                                  \
-	X(ListenDrops, "SYNs dropped at a listener")                                               \
-	X(TCPChallengeACK, "challenge ACKs sent (RFC 5961)")                                       \
-	X(TCPChallengeACKLimited, "challenge ACKs suppressed by the limit")                        \
-	X(TCPSYNChallenge, "SYNs in a synchronised state answered with a challenge ACK")           \
-	X(PAWSDrops, "segments dropped by PAWS (RFC 7323)")                                        \
-	X(TCPAbortOnTimeout, "connections aborted after max retries")                              \
-	X(TCPAbortOnMemory, "connections aborted for lack of mbufs/memory")                        \
-	X(TCPFastRetrans, "fast retransmits")                                                      \
-	X(TCPSackRecovery, "SACK-based recoveries entered")                                        \
-	X(TCPRenoRecovery, "NewReno recoveries entered")                                           \
-	X(TCPTimeouts, "retransmission timeouts")                                                  \
-	X(TCPOFOQueue, "segments queued out of order")                                             \
-	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                                \
-	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                                        \
-	X(TCPWinProbe, "zero-window probes sent")                                                  \
-	X(TCPKeepAlive, "keepalive probes sent")                                                   \
-	X(TCPTimeWaitReuse, "TIME-WAIT connections reused by a new SYN")                           \
-	X(TCPMaxConnDrops, "SYNs/connects refused: max_connections reached")                       \
-	X(TCPNoListener, "segments for no connection or listener (RST sent)")                      \
-	X(TCPOutOfWindow, "segments outside the receive window")                                   \
-	X(TCPBadAck, "ACKs for data not yet sent")                                                 \
+#define SP_TCP_STATS(X)                                                                  \
+	X(ActiveOpens, "connections that went SYN-SENT")                                 \
+	X(PassiveOpens, "connections that went SYN-RECEIVED from LISTEN")                \
+	X(AttemptFails, "failed connection attempts")                                    \
+	X(EstabResets, "resets from ESTABLISHED or CLOSE-WAIT")                          \
+	X(CurrEstab, "connections in ESTABLISHED or CLOSE-WAIT (gauge, per lcore)")      \
+	X(InSegs, "segments received")                                                   \
+	X(OutSegs, "segments sent")                                                      \
+	X(RetransSegs, "segments retransmitted")                                         \
+	X(InErrs, "segments dropped: bad checksum, bad offset, truncated")               \
+	X(OutRsts, "RSTs sent")                                                          \
+	X(InRsts, "RSTs received")                                                       \
+	X(InCsumErrors, "bad TCP checksum")                                              \
+	X(SyncookiesSent, "SYN cookies sent")                                            \
+	X(SyncookiesRecv, "valid SYN cookies received")                                  \
+	X(SyncookiesFailed, "invalid SYN cookies received")                              \
+	X(ListenOverflows, "accept backlog full")                                        \
+	X(ListenDrops, "SYNs dropped at a listener")                                     \
+	X(TCPChallengeACK, "challenge ACKs sent (RFC 5961)")                             \
+	X(TCPChallengeACKLimited, "challenge ACKs suppressed by the limit")              \
+	X(TCPSYNChallenge, "SYNs in a synchronised state answered with a challenge ACK") \
+	X(PAWSDrops, "segments dropped by PAWS (RFC 7323)")                              \
+	X(TCPAbortOnTimeout, "connections aborted after max retries")                    \
+	X(TCPAbortOnMemory, "connections aborted for lack of mbufs/memory")              \
+	X(TCPFastRetrans, "fast retransmits")                                            \
+	X(TCPSackRecovery, "SACK-based recoveries entered")                              \
+	X(TCPRenoRecovery, "NewReno recoveries entered")                                 \
+	X(TCPTimeouts, "retransmission timeouts")                                        \
+	X(TCPOFOQueue, "segments queued out of order")                                   \
+	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \
+	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \
+	X(TCPWinProbe, "zero-window probes sent")                                        \
+	X(TCPKeepAlive, "keepalive probes sent")                                         \
+	X(TCPTimeWaitReuse, "TIME-WAIT connections reused by a new SYN")                 \
+	X(TCPMaxConnDrops, "SYNs/connects refused: max_connections reached")             \
+	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
+	X(TCPOutOfWindow, "segments outside the receive window")                         \
+	X(TCPBadAck, "ACKs for data not yet sent")                                       \
 	X(TCPBadOptions, "malformed TCP options")
 
 /* ---- fault injection (impair, per port) ---- */
-#define SP_IMPAIR_STATS(X)                                                                         \
-	X(impair_dropped, "frames dropped by the impairment layer")                                \
-	X(impair_duplicated, "frames duplicated by the impairment layer")                          \
-	X(impair_reordered, "frames reordered by the impairment layer")                            \
-	X(impair_corrupted, "frames corrupted by the impairment layer")                            \
-	X(impair_delayed, "frames delayed by the impairment layer")                                \
+#define SP_IMPAIR_STATS(X)                                                \
+	X(impair_dropped, "frames dropped by the impairment layer")       \
+	X(impair_duplicated, "frames duplicated by the impairment layer") \
+	X(impair_reordered, "frames reordered by the impairment layer")   \
+	X(impair_corrupted, "frames corrupted by the impairment layer")   \
+	X(impair_delayed, "frames delayed by the impairment layer")       \
 	X(impair_overflow, "frames freed because the impairment hold queue was full")
 
-#define SP_ALL_STATS(X)                                                                            \
-	SP_PORT_STATS(X)                                                                           \
-	SP_ETH_STATS(X)                                                                            \
-	SP_ARP_STATS(X)                                                                            \
-	SP_IPV4_STATS(X)                                                                           \
-	SP_ICMP_STATS(X)                                                                           \
-	SP_UDP_STATS(X)                                                                            \
-	SP_TCP_STATS(X)                                                                            \
+#define SP_ALL_STATS(X)  \
+	SP_PORT_STATS(X) \
+	SP_ETH_STATS(X)  \
+	SP_ARP_STATS(X)  \
+	SP_IPV4_STATS(X) \
+	SP_ICMP_STATS(X) \
+	SP_UDP_STATS(X)  \
+	SP_TCP_STATS(X)  \
 	SP_IMPAIR_STATS(X)
 
 #define SP_STATS_FIELD(name, help) uint64_t name;

@@ -23,7 +23,7 @@ typedef void (*sp_timer_cb)(struct sp_ctx *ctx, struct sp_timer *t, void *arg);
 /** A timer; embed it in the object it belongs to. Zero-initialise before first use. */
 struct sp_timer {
 	TAILQ_ENTRY(sp_timer) link;
-	uint64_t expire;    /**< TSC cycles */
+	uint64_t expire; /**< TSC cycles */
 	sp_timer_cb cb;
 	void *arg;
 	uint8_t armed;
@@ -31,12 +31,13 @@ struct sp_timer {
 
 TAILQ_HEAD(sp_timer_list, sp_timer);
 
-#define SP_TIMER_SLOTS 4096 /**< 1 ms slots: one turn is ~4 s; later deadlines wait for their turn */
+#define SP_TIMER_SLOTS \
+	4096 /**< 1 ms slots: one turn is ~4 s; later deadlines wait for their turn */
 
 /** The wheel (one per sp_ctx). */
 struct sp_timer_wheel {
-	uint64_t cycles_per_slot;  /**< TSC cycles per 1 ms */
-	uint64_t cur_slot;         /**< absolute slot number processed up to */
+	uint64_t cycles_per_slot; /**< TSC cycles per 1 ms */
+	uint64_t cur_slot;	  /**< absolute slot number processed up to */
 	uint32_t n_armed;
 	struct sp_timer_list slots[SP_TIMER_SLOTS];
 };

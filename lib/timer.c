@@ -91,8 +91,9 @@ sp_timers_run(struct sp_ctx *ctx, uint64_t now)
 		 * Re-arming never targets this slot (arm rounds to cur_slot + 1 at least), so the
 		 * loop ends; what stays here belongs to a later turn of the wheel.
 		 */
-restart:
-		TAILQ_FOREACH(t, list, link) {
+	restart:
+		TAILQ_FOREACH(t, list, link)
+		{
 			if (t->expire > now)
 				continue;
 			TAILQ_REMOVE(list, t, link);

@@ -36,10 +36,10 @@
 #define TF_ACCEPTED	 0x0200 /* the application saw it (accepted/connect) */
 #define TF_RECOVERY	 0x0400 /* in fast recovery (RFC 6582) */
 #define TF_WANT_WRITABLE 0x0800
-#define TF_PEER_FIN	 0x1000 /* FIN received */
-#define TF_COOKIE	 0x2000 /* completed from a SYN cookie */
-#define TF_NOTIFY_WR	 0x4000 /* call writable() after this input */
-#define TF_SB_OURS	 0x8000 /* the send buffer's tail is a copy buffer we may append to */
+#define TF_PEER_FIN	 0x1000	 /* FIN received */
+#define TF_COOKIE	 0x2000	 /* completed from a SYN cookie */
+#define TF_NOTIFY_WR	 0x4000	 /* call writable() after this input */
+#define TF_SB_OURS	 0x8000	 /* the send buffer's tail is a copy buffer we may append to */
 #define TF_RCV_FLOW	 0x10000 /* sp_tcp_set_recv_flow(): delivered bytes count until released */
 
 /** 4-tuple key of the connection table, host order. */

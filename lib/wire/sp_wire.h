@@ -18,10 +18,10 @@
 /** Parse results: 0 = ok, otherwise a negative reason that maps to a drop counter. */
 enum sp_wire_err {
 	SP_WIRE_OK = 0,
-	SP_WIRE_TRUNC = -1,     /**< fewer bytes than the header needs */
+	SP_WIRE_TRUNC = -1, /**< fewer bytes than the header needs */
 	SP_WIRE_BAD_VERSION = -2,
-	SP_WIRE_BAD_HLEN = -3,  /**< header length field impossible */
-	SP_WIRE_BAD_LEN = -4,   /**< length field vs. available bytes */
+	SP_WIRE_BAD_HLEN = -3, /**< header length field impossible */
+	SP_WIRE_BAD_LEN = -4,  /**< length field vs. available bytes */
 	SP_WIRE_BAD_OPTS = -5,
 	SP_WIRE_BAD_FIELD = -6, /**< other field out of range (e.g. ARP htype) */
 };
@@ -30,9 +30,9 @@ enum sp_wire_err {
 struct sp_arp {
 	uint16_t htype, ptype;
 	uint8_t hlen, plen;
-	uint16_t op;                  /**< 1 request, 2 reply */
+	uint16_t op; /**< 1 request, 2 reply */
 	struct rte_ether_addr sha, tha;
-	uint32_t spa, tpa;            /**< host order */
+	uint32_t spa, tpa; /**< host order */
 };
 /** On success: htype=1/hlen=6/ptype=0x0800/plen=4 were checked (else SP_WIRE_BAD_FIELD). */
 int sp_arp_parse(const void *buf, size_t len, struct sp_arp *out);
@@ -41,16 +41,16 @@ void sp_arp_build(void *buf, const struct sp_arp *a);
 
 /* ---------------- IPv4 (wire/ipv4.c) ---------------- */
 struct sp_ipv4 {
-	uint8_t ihl;          /**< header length in bytes (20..60) */
+	uint8_t ihl; /**< header length in bytes (20..60) */
 	uint8_t tos;
-	uint16_t total_len;   /**< bytes, >= ihl and <= available */
+	uint16_t total_len; /**< bytes, >= ihl and <= available */
 	uint16_t id;
-	uint16_t frag_off;    /**< offset in bytes (field * 8) */
+	uint16_t frag_off; /**< offset in bytes (field * 8) */
 	bool df, mf;
 	uint8_t ttl;
 	uint8_t proto;
-	uint16_t cksum;       /**< as received (network order value converted) */
-	uint32_t src, dst;    /**< host order */
+	uint16_t cksum;	   /**< as received (network order value converted) */
+	uint32_t src, dst; /**< host order */
 };
 /**
  * On success: version 4, 20 <= ihl <= total_len <= len, options (if any) well-formed per
@@ -62,8 +62,7 @@ int sp_ipv4_parse(const void *buf, size_t len, struct sp_ipv4 *out);
  * mbuf): the header is read from the @p hdr_avail bytes at @p buf, total_len is checked against
  * @p total_avail. SP_WIRE_BAD_HLEN when the header does not fit in @p hdr_avail.
  */
-int sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail,
-	struct sp_ipv4 *out);
+int sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct sp_ipv4 *out);
 /**
  * Writes a 20-byte header without options (ip->ihl is ignored), checksum computed unless
  * @p cksum is false (then 0). frag_off is in bytes and must be a multiple of 8.
@@ -81,11 +80,11 @@ uint16_t sp_cksum_adjust16(uint16_t cksum, uint16_t old_word, uint16_t new_word)
 struct sp_icmp {
 	uint8_t type, code;
 	uint16_t cksum;
-	uint32_t rest;        /**< id/seq, or unused/MTU, host order */
+	uint32_t rest; /**< id/seq, or unused/MTU, host order */
 };
 #define SP_ICMP_HDR_LEN 8
 /* ICMP types DPDK's rte_icmp.h does not name (RFC 792). */
-#define SP_ICMP_DEST_UNREACH 3
+#define SP_ICMP_DEST_UNREACH  3
 #define SP_ICMP_TIME_EXCEEDED 11
 #define SP_ICMP_PARAM_PROBLEM 12
 /** On success: @p len >= 8. The checksum is not verified here. */
@@ -119,9 +118,9 @@ struct sp_tcp_opts {
 struct sp_tcp_hdr {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
-	uint8_t doff;         /**< header length in bytes (20..60) */
-	uint8_t flags;        /**< RTE_TCP_*_FLAG */
-	uint16_t win;         /**< raw (unscaled) */
+	uint8_t doff;  /**< header length in bytes (20..60) */
+	uint8_t flags; /**< RTE_TCP_*_FLAG */
+	uint16_t win;  /**< raw (unscaled) */
 	uint16_t cksum, urp;
 	struct sp_tcp_opts opts;
 };

@@ -104,8 +104,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz: rte_eal_init failed\n");
 		exit(1);
 	}
-	pool = rte_pktmbuf_pool_create("fuzz_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create(
+		"fuzz_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		exit(1);
 	for (v = 0; v < 8; v++) {

@@ -32,8 +32,8 @@ sp_test_eal_init(void)
 		fprintf(stderr, "sp_test: rte_eal_init failed\n");
 		exit(1);
 	}
-	g_pool = rte_pktmbuf_pool_create("sp_test_pool", 8191, 0, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	g_pool = rte_pktmbuf_pool_create(
+		"sp_test_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (g_pool == NULL) {
 		fprintf(stderr, "sp_test: mempool creation failed\n");
 		exit(1);
@@ -207,8 +207,8 @@ sp_test_frame(const void *bytes, size_t len)
 }
 
 struct rte_mbuf *
-sp_test_eth(const struct rte_ether_addr *src, const struct rte_ether_addr *dst,
-	uint16_t ethertype, const void *payload, size_t len)
+sp_test_eth(const struct rte_ether_addr *src, const struct rte_ether_addr *dst, uint16_t ethertype,
+	const void *payload, size_t len)
 {
 	uint8_t buf[RTE_MBUF_DEFAULT_DATAROOM];
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)buf;

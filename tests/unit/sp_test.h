@@ -23,7 +23,7 @@
 #define SP_TEST_MAX_TX 4096
 
 /* Default addresses of the harness (198.18.0.0/24, as in the lab). */
-#define T_OUR_IP RTE_IPV4(198, 18, 0, 2)
+#define T_OUR_IP  RTE_IPV4(198, 18, 0, 2)
 #define T_PEER_IP RTE_IPV4(198, 18, 0, 1)
 extern const struct rte_ether_addr t_our_mac;  /* 02:00:00:00:00:02 */
 extern const struct rte_ether_addr t_peer_mac; /* 02:00:00:00:00:01 */
@@ -33,7 +33,7 @@ struct sp_test_env {
 	struct sp_stack *st;
 	struct sp_ctx *ctx;
 	struct rte_mempool *pool;
-	unsigned n_tx;                      /* captured frames not yet popped */
+	unsigned n_tx; /* captured frames not yet popped */
 	unsigned tx_head;
 	struct rte_mbuf *tx[SP_TEST_MAX_TX];
 	uint16_t tx_port[SP_TEST_MAX_TX];
@@ -81,8 +81,8 @@ struct rte_mbuf *sp_test_eth(const struct rte_ether_addr *src, const struct rte_
  * Build Ethernet + IPv4 (20-byte header, valid checksum, TTL 64, id 1, DF clear) + @payload,
  * peer MAC -> our MAC. Addresses host order.
  */
-struct rte_mbuf *sp_test_ipv4(uint32_t src, uint32_t dst, uint8_t proto, const void *payload,
-	size_t len);
+struct rte_mbuf *sp_test_ipv4(
+	uint32_t src, uint32_t dst, uint8_t proto, const void *payload, size_t len);
 /* Ones-complement checksum over @len bytes (for building payload checksums). */
 uint16_t sp_test_cksum(const void *buf, size_t len);
 /* Copy a whole (possibly chained) mbuf into @buf (at most @max bytes). @return bytes copied. */

@@ -11,8 +11,8 @@
 #include "spindle.h"
 
 struct sp_service_ops {
-	const char *type;     /* "echo", "discard", "chargen", "http", "fetch", "loadgen" */
-	bool client;          /* true: runs on worker 0 only */
+	const char *type; /* "echo", "discard", "chargen", "http", "fetch", "loadgen" */
+	bool client;	  /* true: runs on worker 0 only */
 	uint16_t default_port;
 	/* Start on this lcore; *state is the instance's per-lcore state. 0 or -errno. */
 	int (*start)(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state);
