@@ -67,6 +67,11 @@ struct sp_listener {
 	bool nodelay;
 };
 
+/* Merged SACK ranges the sender remembers (a peer reports at most 4 per segment). */
+#define SP_TCP_SCOREBOARD 16
+/* RFC 6675 DupThresh. */
+#define SP_TCP_DUPTHRESH 3
+
 struct sp_conn {
 	struct sp_ctx *ctx;
 	struct sp_tcp_key key;
@@ -114,7 +119,7 @@ struct sp_conn {
 	sp_seq_t recover;
 	/* RFC 6675 scoreboard: SACKed ranges above SND.UNA, sorted, merged. */
 	uint8_t n_sacked;
-	struct sp_tcp_sack_block sacked[SP_TCP_MAX_SACK];
+	struct sp_tcp_sack_block sacked[SP_TCP_SCOREBOARD];
 	sp_seq_t rexmit_hi; /* in recovery: holes below this were retransmitted */
 
 	/* RFC 5961 challenge ACK limit. */
@@ -184,6 +189,18 @@ void sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us);
 void sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o);
 void sp_tcp_sack_trim(struct sp_conn *c);
 bool sp_tcp_sack_next_hole(const struct sp_conn *c, sp_seq_t from, sp_seq_t *seq, uint32_t *len);
+/** RFC 6675 IsLost(): un-SACKed bytes below the returned sequence are lost (SND.UNA: none). */
+sp_seq_t sp_tcp_sack_lost_edge(const struct sp_conn *c);
+/** RFC 6675 SetPipe(): bytes presumed in the network during SACK loss recovery. */
+uint32_t sp_tcp_sack_pipe(const struct sp_conn *c);
+/**
+ * RFC 6675 NextSeg() rules 1 and 3: retransmit the next hole above rexmit_hi (only a lost one
+ * unless @p any) and advance rexmit_hi. @return bytes sent, 0 when there is no such hole.
+ */
+uint32_t sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any);
+/** Bytes the scoreboard holds as SACKed (in all; below @p seq). */
+uint32_t sp_tcp_sack_bytes(const struct sp_conn *c);
+uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);
 
 /* tcp_in.c */
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);

@@ -257,36 +257,47 @@ deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
 
-static uint32_t
-sacked_bytes(const struct sp_conn *c)
+/*
+ * NewReno (no SACK): retransmit the segment at SND.UNA (RFC 6582 3.2 step 5; rule 3 on entry).
+ */
+static void
+retransmit_una(struct sp_conn *c)
 {
-	uint32_t n = 0;
-	unsigned i;
+	sp_seq_t end = c->sb_seq + c->sb_len;
+	uint32_t len = RTE_MIN(c->sb_len, (uint32_t)c->mss);
 
-	for (i = 0; i < c->n_sacked; i++)
-		n += c->sacked[i].end - c->sacked[i].start;
-	return n;
+	if (SEQ_GT(c->snd_una + len, end))
+		len = SEQ_GT(end, c->snd_una) ? end - c->snd_una : 0;
+	if (len > 0)
+		sp_tcp_send_segment(c, c->snd_una, len, 0);
+	else if ((c->flags & TF_FIN_QUEUED) && c->snd_una == end)
+		sp_tcp_send_segment(c, c->snd_una, 0, RTE_TCP_FIN_FLAG);
 }
 
 /*
- * Retransmit one segment in recovery: with a SACK scoreboard the next hole not yet
- * retransmitted (RFC 6675 NextSeg rule 1), else SND.UNA (NewReno, RFC 6582 3.2 step 5).
+ * Enter loss recovery (RFC 5681 3.2 / RFC 6582 3.2 without SACK; RFC 6675 5 with it):
+ * RecoveryPoint = HighData, ssthresh from the congestion control, the first lost segment
+ * retransmitted at once. With SACK cwnd is ssthresh and sp_tcp_output() sends what
+ * cwnd - pipe allows (NextSeg); without, cwnd is inflated by the three duplicates.
  */
 static void
-retransmit_hole(struct sp_conn *c)
+enter_recovery(struct sp_conn *c, uint64_t now)
 {
-	sp_seq_t seq = c->snd_una, end = c->sb_seq + c->sb_len;
-	uint32_t len = RTE_MIN(c->sb_len, (uint32_t)c->mss);
-
-	if (c->n_sacked > 0 &&
-		!sp_tcp_sack_next_hole(c, SEQ_MAX(c->rexmit_hi, c->snd_una), &seq, &len))
+	TCP_STAT(c, TCPFastRetrans);
+	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
+	c->recover = c->snd_max;
+	c->flags |= TF_RECOVERY;
+	c->rexmit_hi = c->snd_una;
+	if (!(c->flags & TF_SACK)) {
+		TCP_STAT(c, TCPRenoRecovery);
+		retransmit_una(c);
 		return;
-	if (SEQ_GT(seq + len, end))
-		len = SEQ_GT(end, seq) ? end - seq : 0;
-	if (len == 0)
-		return;
-	sp_tcp_send_segment(c, seq, len, 0);
-	c->rexmit_hi = seq + len;
+	}
+	TCP_STAT(c, TCPSackRecovery);
+	c->cc.cwnd = c->cc.ssthresh;
+	/* RFC 6675 5 step (3): the segment at HighACK + 1 goes first, whatever pipe says. */
+	sp_tcp_sack_rexmit_next(c, true);
+	sp_tcp_output(c);
 }
 
 /* @return false when the segment must be dropped. */
@@ -308,16 +319,15 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		return false;
 	}
 	if ((c->flags & TF_SACK) && th->opts.n_sack > 0) {
-		uint32_t before = sacked_bytes(c);
+		uint32_t before = sp_tcp_sack_bytes(c);
 
 		sp_tcp_sack_update(c, &th->opts);
-		new_sack = sacked_bytes(c) != before;
+		new_sack = sp_tcp_sack_bytes(c) != before;
 	}
 	if (SEQ_GT(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
 		uint32_t inflight = c->snd_max - c->snd_una;
 		uint32_t rtt_us = 0, data = 0;
-		sp_seq_t end = c->sb_seq + c->sb_len;
 
 		if (SEQ_GT(ack, c->sb_seq)) {
 			data = RTE_MIN(ack - c->sb_seq, c->sb_len);
@@ -348,22 +358,28 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 					/* Full ACK (RFC 6582 3.2 step 3). */
 					c->flags &= ~TF_RECOVERY;
 					c->cc.ops->on_recovery_exit(&c->cc, now);
-				} else {
-					/* Partial ACK: deflate, retransmit the next hole. */
+				} else if (!(c->flags & TF_SACK)) {
+					/* Partial ACK (RFC 6582 3.2 step 5): deflate, resend SND.UNA. */
 					c->cc.cwnd -= RTE_MIN(acked, c->cc.cwnd - 1);
 					if (acked >= c->mss)
 						c->cc.cwnd += c->mss;
-					retransmit_hole(c);
+					retransmit_una(c);
 				}
+				/* With SACK a partial ACK only shrinks pipe: sp_tcp_output()
+				 * sends what cwnd - pipe allows (RFC 6675 5 step C). */
 			} else {
 				c->cc.ops->on_ack(&c->cc, acked, rtt_us, inflight, now);
+				/* RFC 6675 5: the scoreboard alone may show SND.UNA lost
+				 * (IsLost(HighACK + 1)), e.g. when ACKs were coalesced. */
+				if ((c->flags & TF_SACK) && SEQ_GT(ack, c->recover - 1) &&
+					c->n_sacked > 0 && sp_tcp_sack_lost_edge(c) != c->snd_una)
+					enter_recovery(c, now);
 			}
 		}
 		c->dupacks = 0;
 		sp_timer_cancel(c->ctx, &c->rtx_timer);
 		if (c->snd_una != c->snd_max)
 			sp_tcp_rtx_arm(c);
-		(void)end;
 		if ((c->flags & TF_WANT_WRITABLE) && c->sb_len < c->sndbuf)
 			c->flags |= TF_NOTIFY_WR;
 	} else if (ack == c->snd_una && plen == 0 && !(th->flags & RTE_TCP_FIN_FLAG) &&
@@ -373,28 +389,16 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		 * Duplicate ACK (RFC 5681 2; with SACK, RFC 6675 2: an ACK that SACKs new data
 		 * counts even if the window moved). The third starts fast retransmit (3.2).
 		 */
-		c->dupacks++;
-		if (c->dupacks == 3 && !(c->flags & TF_RECOVERY) && c->cc.ops != NULL &&
-			SEQ_GT(ack, c->recover - 1)) {
-			TCP_STAT(c, TCPFastRetrans);
-			if (c->flags & TF_SACK)
-				TCP_STAT(c, TCPSackRecovery);
-			else
-				TCP_STAT(c, TCPRenoRecovery);
-			c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
-			c->recover = c->snd_max;
-			c->flags |= TF_RECOVERY;
-			c->rexmit_hi = c->snd_una;
-			if (c->sb_len > 0)
-				retransmit_hole(c);
-			else if (c->flags & TF_FIN_QUEUED)
-				sp_tcp_send_segment(c, c->snd_una, 0, RTE_TCP_FIN_FLAG);
-		} else if (c->dupacks > 3 && (c->flags & TF_RECOVERY)) {
+		if (c->dupacks < UINT8_MAX)
+			c->dupacks++;
+		if (!(c->flags & TF_RECOVERY) && c->cc.ops != NULL && SEQ_GT(ack, c->recover - 1) &&
+			(c->dupacks == SP_TCP_DUPTHRESH ||
+				((c->flags & TF_SACK) && sp_tcp_sack_lost_edge(c) != c->snd_una)))
+			enter_recovery(c, now);
+		else if (c->dupacks > SP_TCP_DUPTHRESH && (c->flags & TF_RECOVERY) &&
+			 !(c->flags & TF_SACK))
 			c->cc.cwnd += c->mss; /* inflation (RFC 5681 3.2 step 4) */
-			/* RFC 6675 NextSeg: the next hole the SACKs reveal, once each. */
-			if (c->n_sacked > 0)
-				retransmit_hole(c);
-		}
+		/* With SACK, sp_tcp_output() after this ACK sends by cwnd - pipe. */
 	}
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */
 	if (SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack))) {

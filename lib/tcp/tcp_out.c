@@ -397,6 +397,76 @@ limited_transmit(const struct sp_conn *c)
 	return (uint32_t)c->dupacks * c->mss;
 }
 
+/* Our FIN is queued and the state sends it (not before the application closed). */
+static bool
+fin_due(const struct sp_conn *c)
+{
+	return (c->flags & TF_FIN_QUEUED) && c->state != SP_TCP_CLOSE_WAIT &&
+	       c->state != SP_TCP_ESTABLISHED;
+}
+
+/*
+ * After a timeout with the scoreboard kept (RFC 6675 5.1), go-back-N skips what the peer
+ * SACKed: move @p seq past a SACKed range and return how far the next one leaves it free.
+ */
+static uint32_t
+skip_sacked(const struct sp_conn *c, sp_seq_t *seq)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_sacked; i++) {
+		if (SEQ_GEQ(*seq, c->sacked[i].end))
+			continue;
+		if (SEQ_GEQ(*seq, c->sacked[i].start)) {
+			*seq = c->sacked[i].end;
+			continue;
+		}
+		return c->sacked[i].start - *seq;
+	}
+	return UINT32_MAX;
+}
+
+/*
+ * SACK loss recovery (RFC 6675 5 steps (4)-(5) and C): while cwnd - pipe >= 1 SMSS, send
+ * NextSeg(): a lost hole (rule 1), else new data the peer's window allows (rule 2), else a
+ * hole not yet deemed lost (rule 3). Rule 4 (rescue retransmission) is left to the RTO.
+ * @return true when it ran (the caller sends nothing more).
+ */
+static bool
+sack_recovery_output(struct sp_conn *c)
+{
+	if ((c->flags & (TF_RECOVERY | TF_SACK)) != (TF_RECOVERY | TF_SACK))
+		return false;
+	for (;;) {
+		sp_seq_t end = c->sb_seq + c->sb_len;
+		uint32_t pipe = sp_tcp_sack_pipe(c), wnd_room, len;
+
+		if (c->cc.cwnd < pipe + c->mss)
+			break;
+		if (sp_tcp_sack_rexmit_next(c, false) > 0)
+			continue;
+		wnd_room = SEQ_GT(c->snd_una + c->snd_wnd, c->snd_nxt)
+				   ? c->snd_una + c->snd_wnd - c->snd_nxt
+				   : 0;
+		len = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+		len = RTE_MIN(RTE_MIN(len, wnd_room), (uint32_t)c->mss);
+		if (len > 0 && (len == c->mss || c->snd_nxt + len == end)) {
+			if (sp_tcp_send_segment(c, c->snd_nxt, len, 0) < 0)
+				break;
+			c->snd_nxt += len;
+			continue;
+		}
+		if (len == 0 && c->snd_nxt == end && fin_due(c)) {
+			if (sp_tcp_send_segment(c, end, 0, RTE_TCP_FIN_FLAG) == 0)
+				c->snd_nxt = end + 1;
+			continue;
+		}
+		if (sp_tcp_sack_rexmit_next(c, true) == 0)
+			break;
+	}
+	return true;
+}
+
 /*
  * Send what the windows allow (RFC 9293 3.8.6, RFC 5681 cwnd), with Nagle (RFC 896 / 1122
  * 4.2.3.4): a small segment only when nothing is in flight or Nagle is off.
@@ -418,25 +488,35 @@ sp_tcp_output(struct sp_conn *c)
 			sp_tcp_send_ack(c);
 		return;
 	}
+	if (sack_recovery_output(c))
+		goto tail; /* a segment sent carried the ACK: TF_ACKNOW is clear then */
 	for (;;) {
 		sp_seq_t end = c->sb_seq + c->sb_len;
-		uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
-		uint32_t inflight = c->snd_nxt - c->snd_una;
-		uint32_t wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd + limited_transmit(c));
-		uint32_t usable = wnd > inflight ? wnd - inflight : 0;
-		uint32_t len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
+		uint32_t free_run = UINT32_MAX;
+		uint32_t avail, inflight, wnd, usable, len;
 		bool fin = false;
 
-		if ((c->flags & TF_FIN_QUEUED) && c->snd_nxt + len == end &&
-			SEQ_LEQ(c->snd_nxt, end) && c->state != SP_TCP_CLOSE_WAIT &&
-			c->state != SP_TCP_ESTABLISHED)
+		inflight = 0;
+		if (c->n_sacked > 0 && SEQ_LT(c->snd_nxt, c->snd_max)) {
+			free_run = skip_sacked(c, &c->snd_nxt);
+			/* what the peer SACKed is not in flight */
+			inflight = -sp_tcp_sack_bytes_below(c, c->snd_nxt);
+		}
+		avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+		inflight += c->snd_nxt - c->snd_una;
+		wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd + limited_transmit(c));
+		usable = wnd > inflight ? wnd - inflight : 0;
+		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
+		if (len > free_run)
+			len = free_run;
+		if (c->snd_nxt + len == end && SEQ_LEQ(c->snd_nxt, end) && fin_due(c))
 			fin = true;
 		if (len == 0 && !fin)
 			break;
 		if (len > 0 && len < c->mss && len == avail && inflight > 0 &&
-			!(c->flags & TF_NODELAY) && !fin)
-			break; /* Nagle: wait for the ACK of what is in flight */
-		if (len > 0 && len < avail && len < c->mss && inflight > 0)
+			!(c->flags & TF_NODELAY) && !fin && !SEQ_LT(c->snd_nxt, c->snd_max))
+			break; /* Nagle (new data only): wait for the ACK of what is in flight */
+		if (len > 0 && len < avail && len < c->mss && inflight > 0 && len != free_run)
 			break; /* window-limited runt: wait for more window (SWS, RFC 1122 4.2.3.4) */
 		if (sp_tcp_send_segment(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0) < 0)
 			break;
@@ -445,6 +525,7 @@ sp_tcp_output(struct sp_conn *c)
 		if (fin)
 			break;
 	}
+tail:
 	/* Nothing in flight, data waiting, window closed: the persist timer probes it. */
 	if (c->snd_nxt == c->snd_una && c->sb_len > 0 && c->snd_wnd == 0)
 		sp_tcp_rtx_arm(c);

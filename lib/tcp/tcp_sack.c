@@ -2,7 +2,7 @@
 /*
  * Sender-side SACK scoreboard (RFC 2018, RFC 6675): the ranges the peer reported above
  * SND.UNA, so that loss recovery retransmits the holes and not what already arrived.
- * Bounded: at most SP_TCP_MAX_SACK merged ranges; when more arrive the highest is forgotten
+ * Bounded: at most SP_TCP_SCOREBOARD merged ranges; when more arrive the highest is forgotten
  * (a forgotten range is only retransmitted needlessly, never lost).
  */
 #include "tcp.h"
@@ -15,8 +15,8 @@ insert(struct sp_conn *c, sp_seq_t start, sp_seq_t end)
 
 	for (i = 0; i < c->n_sacked && SEQ_LT(b[i].start, start); i++)
 		;
-	if (c->n_sacked == SP_TCP_MAX_SACK) {
-		if (i == SP_TCP_MAX_SACK)
+	if (c->n_sacked == SP_TCP_SCOREBOARD) {
+		if (i == SP_TCP_SCOREBOARD)
 			return;
 		c->n_sacked--; /* forget the highest */
 	}
@@ -66,8 +66,14 @@ sp_tcp_sack_trim(struct sp_conn *c)
 			c->n_sacked--;
 			continue;
 		}
-		if (SEQ_LT(c->sacked[i].start, c->snd_una))
-			c->sacked[i].start = c->snd_una;
+		if (SEQ_LEQ(c->sacked[i].start, c->snd_una)) {
+			/*
+			 * The cumulative ACK stops at or inside data the peer SACKed: it dropped
+			 * that data (reneging, RFC 2018 8). Trust none of the scoreboard.
+			 */
+			c->n_sacked = 0;
+			return;
+		}
 		i++;
 	}
 }
@@ -97,4 +103,98 @@ sp_tcp_sack_next_hole(const struct sp_conn *c, sp_seq_t from, sp_seq_t *seq, uin
 		return true;
 	}
 	return false;
+}
+
+uint32_t
+sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq)
+{
+	uint32_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < c->n_sacked && SEQ_LT(c->sacked[i].start, seq); i++)
+		n += SEQ_MIN(c->sacked[i].end, seq) - c->sacked[i].start;
+	return n;
+}
+
+uint32_t
+sp_tcp_sack_bytes(const struct sp_conn *c)
+{
+	return sp_tcp_sack_bytes_below(c, c->snd_max);
+}
+
+/*
+ * RFC 6675 4, IsLost(SeqNum): true when DupThresh discontiguous SACKed segments, or more than
+ * (DupThresh - 1) * SMSS SACKed bytes, lie above SeqNum. Walking the scoreboard from the top,
+ * the first range at whose start either count is reached is the edge: every hole below it
+ * is lost, every hole above it is not (yet).
+ */
+sp_seq_t
+sp_tcp_sack_lost_edge(const struct sp_conn *c)
+{
+	uint32_t bytes = 0, segs = 0, mss = c->mss ? c->mss : 1;
+	unsigned i = c->n_sacked;
+
+	while (i-- > 0) {
+		uint32_t len = c->sacked[i].end - c->sacked[i].start;
+
+		bytes += len;
+		segs += (len + mss - 1) / mss;
+		if (segs >= SP_TCP_DUPTHRESH || bytes > (SP_TCP_DUPTHRESH - 1) * mss)
+			return c->sacked[i].start;
+	}
+	return c->snd_una;
+}
+
+/*
+ * RFC 6675 4, SetPipe(): every un-SACKed byte in [SND.UNA, SND.MAX) counts once unless it is
+ * lost, and once more if it was retransmitted in this recovery (below rexmit_hi: holes are
+ * retransmitted in ascending order).
+ */
+uint32_t
+sp_tcp_sack_pipe(const struct sp_conn *c)
+{
+	sp_seq_t lost = sp_tcp_sack_lost_edge(c);
+	sp_seq_t rx = SEQ_MAX(c->rexmit_hi, c->snd_una);
+	sp_seq_t from = c->snd_una;
+	uint32_t pipe = 0;
+	unsigned i;
+
+	for (i = 0; i <= c->n_sacked; i++) {
+		sp_seq_t to = i < c->n_sacked ? c->sacked[i].start : c->snd_max;
+
+		if (SEQ_LT(from, to)) {
+			/* Hole [from, to): its part at or above the lost edge is still in flight. */
+			if (SEQ_GT(to, lost))
+				pipe += to - SEQ_MAX(from, lost);
+			if (SEQ_GT(rx, from))
+				pipe += SEQ_MIN(rx, to) - from;
+		}
+		if (i < c->n_sacked)
+			from = SEQ_MAX(from, c->sacked[i].end);
+	}
+	return pipe;
+}
+
+uint32_t
+sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any)
+{
+	sp_seq_t from = SEQ_MAX(c->rexmit_hi, c->snd_una), end = c->sb_seq + c->sb_len, seq;
+	uint32_t len;
+
+	if (c->n_sacked == 0) {
+		/* No scoreboard yet: only the segment at SND.UNA is known to be missing. */
+		if (from != c->snd_una || !any)
+			return 0;
+		seq = from;
+		len = c->mss;
+	} else if (!sp_tcp_sack_next_hole(c, from, &seq, &len) ||
+		   (!any && !SEQ_LT(seq, sp_tcp_sack_lost_edge(c)))) {
+		return 0;
+	}
+	if (SEQ_GT(seq + len, end))
+		len = SEQ_GT(end, seq) ? end - seq : 0;
+	if (len == 0 || sp_tcp_send_segment(c, seq, len, 0) < 0)
+		return 0;
+	c->rexmit_hi = seq + len;
+	return len;
 }

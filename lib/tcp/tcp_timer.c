@@ -133,7 +133,12 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 		c->cc.ops->on_timeout(&c->cc, inflight, ctx->now * 1000000 / ctx->hz);
 	c->flags &= ~TF_RECOVERY;
 	c->dupacks = 0;
-	c->n_sacked = 0; /* RFC 6675 5.1 allows keeping it; starting over is simpler */
+	/*
+	 * RFC 6675 5.1: keep the scoreboard so go-back-N skips SACKed data; a second timeout
+	 * without progress may mean the peer reneged (RFC 2018 8), so then forget it.
+	 */
+	if (c->retries > 1)
+		c->n_sacked = 0;
 	c->recover = c->snd_max;
 	c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms); /* RFC 6298 5.5 back off */
 	c->rtt_timing = false;				    /* Karn */

@@ -941,7 +941,8 @@ test_keepalive(void **state)
 static void
 test_sack_recovery(void **state)
 {
-	struct fx *f = fx_new(NULL, 0);
+	struct sp_config cfg;
+	struct fx *f;
 	struct sp_tcp_opts so = {.has_sack_perm = true}, ack = {0};
 	uint8_t buf[536 * 5];
 	struct t_out o;
@@ -949,6 +950,9 @@ test_sack_recovery(void **state)
 	int i;
 
 	(void)state;
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno"); /* ssthresh = flight / 2 */
+	f = fx_new(&cfg, 0);
 	memset(buf, 'r', sizeof(buf));
 	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
 	t_expect(f->env, &o, T_SYN | T_ACK);
@@ -965,26 +969,201 @@ test_sack_recovery(void **state)
 	ack.sack[0].start = s1 + 536;
 	ack.sack[0].end = s1 + 2 * 536;
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	/*
+	 * The second duplicate ACK SACKs three segments above SND.UNA: IsLost(HighACK + 1) is
+	 * true (RFC 6675 5), recovery starts before the third duplicate ACK.
+	 */
 	ack.n_sack = 2;
 	ack.sack[0].start = s1 + 3 * 536;
 	ack.sack[0].end = s1 + 5 * 536;
 	ack.sack[1].start = s1 + 536;
 	ack.sack[1].end = s1 + 2 * 536;
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
-	assert_int_equal(t_count(f->env), 0);
-	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.seq, s1); /* first hole */
+	assert_int_equal(o.len, 536);
+	assert_false(t_pop(f->env, &o));
 	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	/*
+	 * Segment 3 has only two SACKed segments above it: not lost yet, and pipe (segment 3
+	 * plus the retransmission) leaves cwnd = ssthresh = 1340 no room for rule 3.
+	 */
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	/* Partial ACK up to segment 3: pipe shrinks, the hole below SACKed 4-5 goes (rule 3). */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 3 * 536;
+	ack.sack[0].end = s1 + 5 * 536;
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, &ack, NULL, 0);
 	assert_true(t_pop(f->env, &o));
-	assert_int_equal(o.h.seq, s1 + 2 * 536); /* second hole, not the SACKed segment 2 */
+	assert_int_equal(o.h.seq, s1 + 2 * 536); /* the second hole, never a SACKed segment */
 	assert_int_equal(o.len, 536);
 	assert_false(t_pop(f->env, &o));
 	/* Everything acknowledged: recovery ends, nothing more to send. */
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
 	assert_int_equal(t_count(f->env), 0);
 	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	fx_free(f);
+}
+
+/* Feed one duplicate ACK at @p una carrying SACK blocks given as segment indexes [a, b). */
+static void
+dup_sack(struct fx *f, uint32_t una, uint32_t s1, unsigned n, const unsigned (*blk)[2])
+{
+	struct sp_tcp_opts ack = {0};
+	unsigned i;
+
+	ack.n_sack = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		ack.sack[i].start = s1 + blk[i][0] * 536;
+		ack.sack[i].end = s1 + blk[i][1] * 536;
+	}
+	t_seg(f->env, RPORT, LPORT, f->pseq, una, T_ACK, 65535, &ack, NULL, 0);
+}
+
+/* Pop one data segment and require it to be segment @p idx (536-byte segments from s1). */
+static void
+expect_seg(struct fx *f, uint32_t s1, unsigned idx)
+{
+	struct t_out o;
+
+	assert_true(t_pop(f->env, &o));
+	assert_int_equal(o.h.seq, s1 + idx * 536);
+	assert_int_equal(o.len, 536);
+}
+
+static struct fx *
+sack_fx(const char *cc, uint8_t *buf, size_t len, unsigned expect_sent, uint32_t *s1)
+{
+	struct sp_tcp_opts so = {.has_sack_perm = true};
+	struct sp_config cfg;
+	struct t_out o;
+	struct fx *f;
+	unsigned i;
+
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "%s", cc);
+	f = fx_new(&cfg, 0);
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, len), (int)len);
+	*s1 = f->iss + 1;
+	for (i = 0; i < expect_sent; i++)
+		expect_seg(f, *s1, i);
+	assert_int_equal(t_count(f->env), 0);
+	return f;
+}
+
+/*
+ * RFC 6675 end to end: limited transmit, entry on DupThresh, cwnd = ssthresh (no inflation),
+ * pipe deciding what goes, lost holes first (rule 1), then new data (rule 2), never a
+ * SACKed segment; the full ACK ends recovery. Segments 0 and 5 of 0..11 are lost.
+ */
+static void
+test_sack_recovery_pipe(void **state)
+{
+	static uint8_t buf[536 * 16];
+	static const unsigned b1[][2] = {{1, 2}}, b2[][2] = {{1, 3}}, b3[][2] = {{1, 4}},
+			      b4[][2] = {{1, 5}}, b5[][2] = {{6, 7}, {1, 5}},
+			      b6[][2] = {{6, 8}, {1, 5}}, b7[][2] = {{6, 9}, {1, 5}},
+			      b8[][2] = {{6, 9}};
+	struct sp_tcp_info info;
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 's', sizeof(buf));
+	f = sack_fx("newreno", buf, sizeof(buf), 10, &s1); /* IW = 10 segments */
+	/* RFC 3042: the first two duplicates each release one new segment. */
+	dup_sack(f, s1, s1, 1, b1);
+	expect_seg(f, s1, 10);
+	dup_sack(f, s1, s1, 1, b2);
+	expect_seg(f, s1, 11);
+	assert_int_equal(t_count(f->env), 0);
+	/* Third: recovery; ssthresh = FlightSize / 2 = 6 segments, segment 0 resent at once. */
+	dup_sack(f, s1, s1, 1, b3);
+	expect_seg(f, s1, 0);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.ssthresh, 6 * 536);
+	assert_int_equal(info.cwnd, 6 * 536);
+	/* pipe = resent 0 + segments 5..11 in flight (4 or more segments): nothing may go. */
+	dup_sack(f, s1, s1, 1, b4);
+	dup_sack(f, s1, s1, 2, b5);
+	dup_sack(f, s1, s1, 2, b6);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.cwnd, 6 * 536); /* no inflation per duplicate with SACK */
+	/* 6..8 SACKed: segment 5 is lost (IsLost), pipe = 0 + 9..11 = 4 segments: rule 1
+	 * resends 5, then rule 2 sends new segment 12. */
+	dup_sack(f, s1, s1, 2, b7);
+	expect_seg(f, s1, 5);
+	expect_seg(f, s1, 12);
+	assert_int_equal(t_count(f->env), 0);
+	/* Partial ACK up to 5: pipe = 5 + 9..12; one more new segment, no retransmission. */
+	dup_sack(f, s1 + 5 * 536, s1, 1, b8);
+	expect_seg(f, s1, 13);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	/* Full ACK past the recovery point (12 * 536): recovery over, the rest goes. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 14 * 536, T_ACK, 65535, NULL, NULL, 0);
+	expect_seg(f, s1, 14);
+	expect_seg(f, s1, 15);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+/*
+ * RFC 6675 5.1: after a timeout the scoreboard is kept and go-back-N skips what the peer
+ * SACKed; an ACK that stops at SACKed data (the peer reneged) makes the sender forget it.
+ */
+static void
+test_rto_skips_sacked(void **state)
+{
+	static uint8_t buf[536 * 6];
+	static const unsigned b[][2] = {{2, 4}};
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 't', sizeof(buf));
+	f = sack_fx("newreno", buf, sizeof(buf), 6, &s1);
+	dup_sack(f, s1, s1, 1, b); /* one duplicate: no recovery, limited transmit has no data */
+	assert_int_equal(t_count(f->env), 0);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 0); /* RTO: cwnd = 1 segment */
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	/* ACK of 0 (SACK 2..3 still reported): slow start sends 1, skips 2 and 3, sends 4. */
+	dup_sack(f, s1 + 536, s1, 1, b);
+	expect_seg(f, s1, 1);
+	expect_seg(f, s1, 4);
+	assert_int_equal(t_count(f->env), 0);
+	/*
+	 * The peer ACKs up to 2 but no further: it dropped the 2..3 it had SACKed (reneging,
+	 * RFC 2018 8). The scoreboard is forgotten and the timeout resends 2, then 3.
+	 */
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	for (i = 0; i < 6000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 2);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 2);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 3 * 536, T_ACK, 65535, NULL, NULL, 0);
+	expect_seg(f, s1, 3);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
 	fx_free(f);
 }
 
@@ -1154,6 +1333,8 @@ main(void)
 		cmocka_unit_test(test_sack_dupack_window_moves),
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_sack_recovery),
+		cmocka_unit_test(test_sack_recovery_pipe),
+		cmocka_unit_test(test_rto_skips_sacked),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_send_spanning_mbufs),
