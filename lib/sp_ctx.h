@@ -26,12 +26,29 @@
 
 #define SP_TX_BATCH	512 /**< TX batch per port per lcore; flushed when full and every loop */
 #define SP_MAX_NEXTHOPS 256
+#define SP_RSS_KEY_MAX	64   /**< longest RSS key kept (40 for most NICs, 52 for some) */
+#define SP_RSS_RETA_MAX 512  /**< largest redirection table kept */
+#define SP_STEER_RING	2048 /**< per-lcore ring of TCP segments steered from other lcores */
 
 struct rte_lpm;
 struct sp_frag_table;
 struct sp_neigh_table;
 struct sp_tcp;
 struct sp_ctx;
+
+/**
+ * RSS of a port as it is in effect (read back from the PMD after start, never assumed).
+ * docs/tcp.md "Multi-lcore: RSS and steering".
+ */
+struct sp_rss {
+	bool on;	  /**< mq_mode RSS with more than one RX queue */
+	bool predictable; /**< Toeplitz key, TCP/IPv4 4-tuple hashing and RETA all known */
+	uint64_t hf;	  /**< RTE_ETH_RSS_* hash functions in effect (0: unknown) */
+	uint8_t key_len;  /**< 0: key unknown */
+	uint8_t key[SP_RSS_KEY_MAX] __rte_aligned(4); /**< as the NIC uses it (rte_softrss) */
+	uint16_t reta_size;			      /**< 0: RETA unknown */
+	uint16_t reta[SP_RSS_RETA_MAX];		      /**< RETA entry -> RX queue */
+};
 
 /** A port as the stack sees it (read-only after start). */
 struct sp_port {
@@ -45,6 +62,7 @@ struct sp_port {
 	bool tx_ip_cksum;  /**< PMD can compute IPv4 header checksums */
 	bool tx_l4_cksum;  /**< PMD can compute TCP/UDP checksums */
 	uint16_t n_queues; /**< RX/TX queues = worker lcores */
+	struct sp_rss rss; /**< RSS in effect (pick_port and steering read it) */
 	uint8_t n_addrs;
 	struct sp_ifaddr addrs[SP_MAX_ADDRS];
 	const struct sp_port_cfg *cfg;
@@ -136,9 +154,10 @@ struct sp_ctx {
 		uint64_t tokens; /**< scaled by 1000 */
 		uint64_t last;
 	} icmp_rl;
-	uint16_t ip_id;				/**< IPv4 identification counter */
-	struct sp_tcp *tcp;			/**< TCP state of this lcore (tcp/) */
-	void *udp;				/**< UDP bindings of this lcore (udp.c) */
+	uint16_t ip_id;		     /**< IPv4 identification counter */
+	struct sp_tcp *tcp;	     /**< TCP state of this lcore (tcp/) */
+	void *udp;		     /**< UDP bindings of this lcore (udp.c) */
+	struct rte_ring *steer_ring; /**< TCP segments other lcores steered to this one (MP/SC) */
 	struct sp_remote_call *volatile remote; /**< posted by sp_ctx_call(), run by sp_poll() */
 	volatile int running; /**< the worker loop is polling (sp_ctx_call() waits only then) */
 	uint64_t busy_cycles; /**< cycles spent in iterations that did work */
@@ -162,6 +181,18 @@ struct sp_stack *sp_stack_create(const struct sp_config *cfg);
  * @return 0 or -errno.
  */
 int sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues);
+
+/**
+ * Set what the stack knows of a port's RSS (sp_stack_add_port() calls it with what it reads
+ * back from the PMD; unit tests and embedding programs may call it with a known set-up before
+ * sp_stack_start()). @p key may be NULL (unknown), @p reta may be NULL (unknown). The port is
+ * "predictable" when RSS is on, the key and RETA are known, every RETA entry is a queue below
+ * @p n_queues and @p hf hashes TCP/IPv4 on the 4-tuple; then active opens choose source ports by
+ * hash (docs/tcp.md "Multi-lcore: RSS and steering").
+ * @return 0 or -EINVAL (sizes beyond SP_RSS_KEY_MAX / SP_RSS_RETA_MAX).
+ */
+int sp_stack_port_set_rss(struct sp_stack *st, uint16_t idx, uint16_t n_queues, bool on,
+	uint64_t hf, const uint8_t *key, uint8_t key_len, const uint16_t *reta, uint16_t reta_size);
 
 /**
  * Register a port without an ethdev (unit tests, fuzzing): MAC given, no offloads.
@@ -203,8 +234,9 @@ void sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
 void sp_tx_flush(struct sp_ctx *ctx);
 
 /**
- * Everything time-driven: timers (retransmit, delayed ACK, TIME_WAIT, ARP ageing), reassembly
- * expiry, inter-lcore neighbour messages. Sets ctx->now = @p now first.
+ * Everything time-driven: TCP segments steered here by other lcores, timers (retransmit, delayed
+ * ACK, TIME_WAIT, ARP ageing), reassembly expiry, inter-lcore neighbour messages. Sets
+ * ctx->now = @p now first.
  */
 void sp_poll(struct sp_ctx *ctx, uint64_t now);
 

@@ -5,6 +5,7 @@
  * sp_tx_flush() hands each port's batch to the PMD in one burst.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -22,6 +23,7 @@
 #include "sp_proto.h"
 #include "sp_version.h"
 #include "spindle.h"
+#include "tcp_steer.h"
 
 const char *
 sp_version(void)
@@ -56,6 +58,92 @@ port_fill_from_cfg(struct sp_port *p, const struct sp_port_cfg *pc, uint16_t idx
 }
 
 int
+sp_stack_port_set_rss(struct sp_stack *st, uint16_t idx, uint16_t n_queues, bool on, uint64_t hf,
+	const uint8_t *key, uint8_t key_len, const uint16_t *reta, uint16_t reta_size)
+{
+	struct sp_rss *r;
+	uint16_t i;
+
+	if (idx >= SP_MAX_PORTS || key_len > SP_RSS_KEY_MAX || reta_size > SP_RSS_RETA_MAX)
+		return -EINVAL;
+	r = &st->ports[idx].rss;
+	memset(r, 0, sizeof(*r));
+	r->on = on && n_queues > 1;
+	r->hf = hf;
+	if (key != NULL && key_len > 0) {
+		memcpy(r->key, key, key_len);
+		r->key_len = key_len;
+	}
+	if (reta != NULL && reta_size > 0) {
+		memcpy(r->reta, reta, reta_size * sizeof(reta[0]));
+		r->reta_size = reta_size;
+	}
+	/*
+	 * Predictable: the reply of a connection can be hashed here exactly as the NIC will. That
+	 * needs the key (rte_softrss reads 16 bytes for IPv4), ports in the TCP/IPv4 hash (else the
+	 * source port cannot choose the queue) and a RETA naming only our queues. 22.11's ethdev
+	 * cannot report the hash algorithm: Toeplitz, the ethdev default, is assumed.
+	 */
+	r->predictable = r->on && r->key_len >= 16 && r->reta_size > 0 &&
+			 (hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) != 0;
+	for (i = 0; r->predictable && i < r->reta_size; i++)
+		if (r->reta[i] >= n_queues)
+			r->predictable = false;
+	return 0;
+}
+
+/* Read back the RSS in effect on an ethdev (app/spindle/port.c configured it). */
+static void
+port_read_rss(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues,
+	const struct rte_eth_conf *conf, const struct rte_eth_dev_info *info)
+{
+	uint8_t key[SP_RSS_KEY_MAX];
+	uint16_t reta[SP_RSS_RETA_MAX];
+	struct rte_eth_rss_reta_entry64 rc[SP_RSS_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_rss_conf rss = {0};
+	bool on = conf->rxmode.mq_mode == RTE_ETH_MQ_RX_RSS && n_queues > 1;
+	uint16_t size = info->reta_size, i;
+	uint8_t key_len = 0;
+	uint64_t hf = conf->rx_adv_conf.rss_conf.rss_hf;
+
+	if (!on) {
+		sp_stack_port_set_rss(st, idx, n_queues, false, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	if (info->hash_key_size > 0 && info->hash_key_size <= SP_RSS_KEY_MAX) {
+		rss.rss_key = key;
+		rss.rss_key_len = info->hash_key_size;
+	}
+	if (rte_eth_dev_rss_hash_conf_get(port_id, &rss) == 0) {
+		hf = rss.rss_hf;
+		if (rss.rss_key != NULL)
+			key_len = info->hash_key_size;
+	}
+	if (size == 0 || size > SP_RSS_RETA_MAX) {
+		size = 0;
+	} else {
+		memset(rc, 0, sizeof(rc));
+		for (i = 0; i < size; i++)
+			rc[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL
+								<< (i % RTE_ETH_RETA_GROUP_SIZE);
+		if (rte_eth_dev_rss_reta_query(port_id, rc, size) == 0) {
+			for (i = 0; i < size; i++)
+				reta[i] = rc[i / RTE_ETH_RETA_GROUP_SIZE]
+						  .reta[i % RTE_ETH_RETA_GROUP_SIZE];
+		} else {
+			size = 0;
+		}
+	}
+	sp_stack_port_set_rss(st, idx, n_queues, true, hf, key_len ? key : NULL, key_len,
+		size ? reta : NULL, size);
+	SP_LOG(INFO, stack, "port %u: RSS hf 0x%" PRIx64 ", key %s, RETA %u entries: %s", idx, hf,
+		key_len ? "read back" : "unknown", size,
+		st->ports[idx].rss.predictable
+			? "predictable, active opens pick ports by hash"
+			: "not predictable, segments of active opens are steered in software");
+}
+
+int
 sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues)
 {
 	struct rte_eth_dev_info info;
@@ -84,6 +172,7 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 			p->tx_ip_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 			p->tx_l4_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 					 !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+			port_read_rss(st, idx, port_id, n_queues, &conf, &info);
 		}
 	}
 	if (idx + 1 > st->n_ports)
@@ -177,6 +266,8 @@ sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rt
 		goto fail;
 	if (sp_tcp_init(ctx) < 0)
 		goto fail;
+	if (sp_tcp_steer_init(ctx) < 0)
+		goto fail;
 	if (worker < RTE_MAX_LCORE) {
 		st->workers[worker] = ctx;
 		if (worker + 1 > st->n_workers)
@@ -196,6 +287,7 @@ sp_ctx_free(struct sp_ctx *ctx)
 
 	if (ctx == NULL)
 		return;
+	sp_tcp_steer_fini(ctx);
 	if (ctx->tcp != NULL)
 		sp_tcp_fini(ctx);
 	sp_udp_fini(ctx);
@@ -273,6 +365,7 @@ sp_poll(struct sp_ctx *ctx, uint64_t now)
 	struct sp_remote_call *rc;
 
 	ctx->now = now;
+	sp_tcp_steer_drain(ctx);
 	sp_timers_run(ctx, now);
 	sp_frag_expire(ctx);
 	sp_neigh_drain(ctx);

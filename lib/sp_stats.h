@@ -158,6 +158,12 @@
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
 	X(TCPBadOptions, "malformed TCP options")
 
+/* ---- several worker lcores: software steering of TCP segments (tcp/tcp_steer.c) ---- */
+#define SP_STEER_STATS(X)                                                                     \
+	X(steer_out, "TCP segments for another lcore's connection, handed to its ring")       \
+	X(steer_in, "TCP segments received from another lcore's steering and processed here") \
+	X(steer_ring_full, "TCP segments dropped: the owner lcore's steer ring was full")
+
 /* ---- fault injection (impair, per port) ---- */
 #define SP_IMPAIR_STATS(X)                                                \
 	X(impair_dropped, "frames dropped by the impairment layer")       \
@@ -167,14 +173,15 @@
 	X(impair_delayed, "frames delayed by the impairment layer")       \
 	X(impair_overflow, "frames freed because the impairment hold queue was full")
 
-#define SP_ALL_STATS(X)  \
-	SP_PORT_STATS(X) \
-	SP_ETH_STATS(X)  \
-	SP_ARP_STATS(X)  \
-	SP_IPV4_STATS(X) \
-	SP_ICMP_STATS(X) \
-	SP_UDP_STATS(X)  \
-	SP_TCP_STATS(X)  \
+#define SP_ALL_STATS(X)   \
+	SP_PORT_STATS(X)  \
+	SP_ETH_STATS(X)   \
+	SP_ARP_STATS(X)   \
+	SP_IPV4_STATS(X)  \
+	SP_ICMP_STATS(X)  \
+	SP_UDP_STATS(X)   \
+	SP_TCP_STATS(X)   \
+	SP_STEER_STATS(X) \
 	SP_IMPAIR_STATS(X)
 
 #define SP_STATS_FIELD(name, help) uint64_t name;

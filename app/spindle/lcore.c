@@ -21,6 +21,12 @@
 #define IDLE_SLEEP_US 100
 #define MAX_BURST     512
 
+/*
+ * Per worker: its client services are done (written by that worker, read by worker 0, which
+ * tells the main lcore when every worker's clients are done). Program state, not the stack's.
+ */
+static volatile int clients_done_of[RTE_MAX_LCORE];
+
 int
 sp_app_workers_init(struct sp_app *app)
 {
@@ -91,9 +97,14 @@ sp_app_services_resolve(struct sp_app *app)
 		}
 		if (ops->client)
 			app->has_clients = true;
-		/* Servers on every worker (connections land where RSS puts them), clients on 0. */
+		/*
+		 * Servers on every worker (connections land where RSS puts them); loadgen on
+		 * every worker too, each opening its share of the connections from its own lcore
+		 * (tcp_steer.h keeps each on the lcore that opened it); other clients on 0.
+		 */
 		for (w = 0; w < app->n_workers; w++)
-			app->workers[w].svc_ops[i] = (ops->client && w != 0) ? NULL : ops;
+			app->workers[w].svc_ops[i] =
+				(ops->client && w != 0 && ops != &sp_service_loadgen) ? NULL : ops;
 	}
 	return 0;
 }
@@ -176,6 +187,30 @@ sp_app_services_status(struct sp_app *app)
 	return status;
 }
 
+/* Every worker's client services are done (worker 0 asks; each worker answers for itself). */
+static bool
+all_clients_done(struct sp_app *app)
+{
+	unsigned w;
+
+	for (w = 0; w < app->n_workers; w++)
+		if (!clients_done_of[w])
+			return false;
+	return true;
+}
+
+/* Segments other lcores steered here, handled by sp_poll(): work, like received packets. */
+static uint64_t
+steer_in_count(const struct sp_ctx *ctx, uint16_t n_ports)
+{
+	uint64_t n = 0;
+	uint16_t p;
+
+	for (p = 0; p < n_ports; p++)
+		n += ctx->stats[p].steer_in;
+	return n;
+}
+
 static uint64_t
 tx_count(const struct sp_ctx *ctx, uint16_t n_ports)
 {
@@ -199,10 +234,11 @@ worker_main(void *arg)
 	struct rte_mbuf *pkts[MAX_BURST];
 	unsigned empty = 0, i;
 	bool run_services = app->cfg.n_services > 0;
-	bool watch_clients = app->has_clients && w->idx == 0;
+	bool watch_clients = app->has_clients, my_clients_done = false;
 
 	if (burst == 0 || burst > MAX_BURST)
 		burst = 32;
+	clients_done_of[w->idx] = 0;
 	/*
 	 * From here on telemetry's sp_ctx_call() waits for this lcore's sp_poll() instead of
 	 * walking the tables itself, which would race with the services being started.
@@ -220,6 +256,7 @@ worker_main(void *arg)
 
 	while (!app->quit) {
 		uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, n_ports), end;
+		uint64_t st0 = steer_in_count(ctx, n_ports);
 		unsigned rx = 0, tx;
 
 		for (p = 0; p < n_ports; p++) {
@@ -234,6 +271,7 @@ worker_main(void *arg)
 			rx += n;
 		}
 		sp_poll(ctx, now);
+		rx += (unsigned)(steer_in_count(ctx, n_ports) - st0);
 		if (run_services)
 			for (i = 0; i < app->cfg.n_services; i++)
 				if (w->svc_started[i] && w->svc_ops[i]->poll != NULL)
@@ -254,7 +292,11 @@ worker_main(void *arg)
 				rte_delay_us_sleep(IDLE_SLEEP_US);
 			}
 		}
-		if (watch_clients && clients_done(app, w)) {
+		if (watch_clients && !my_clients_done && clients_done(app, w)) {
+			my_clients_done = true;
+			__atomic_store_n(&clients_done_of[w->idx], 1, __ATOMIC_RELEASE);
+		}
+		if (watch_clients && w->idx == 0 && all_clients_done(app)) {
 			SP_LOG(NOTICE, app, "every client service is done");
 			watch_clients = false;
 			app->clients_done = 1;
@@ -316,6 +358,7 @@ static const struct stat_field f_ipv4[] = {SP_IPV4_STATS(STAT_FIELD)};
 static const struct stat_field f_icmp[] = {SP_ICMP_STATS(STAT_FIELD)};
 static const struct stat_field f_udp[] = {SP_UDP_STATS(STAT_FIELD)};
 static const struct stat_field f_tcp[] = {SP_TCP_STATS(STAT_FIELD)};
+static const struct stat_field f_steer[] = {SP_STEER_STATS(STAT_FIELD)};
 static const struct stat_field f_impair[] = {SP_IMPAIR_STATS(STAT_FIELD)};
 
 static const struct {
@@ -330,6 +373,7 @@ static const struct {
 	{"icmp", f_icmp, RTE_DIM(f_icmp)},
 	{"udp", f_udp, RTE_DIM(f_udp)},
 	{"tcp", f_tcp, RTE_DIM(f_tcp)},
+	{"steer", f_steer, RTE_DIM(f_steer)},
 	{"impair", f_impair, RTE_DIM(f_impair)},
 };
 

@@ -3,6 +3,12 @@
  * Ports and mempools of the spindle program: find each configured ethdev, give it one RX and one
  * TX queue per worker lcore, enable RSS and checksum offloads only where the PMD has them, start
  * it and wait (bounded) for its link. One mbuf pool per NUMA socket that runs a worker.
+ *
+ * RSS (several workers): spindle sets its own Toeplitz key and programs the RETA as entry i ->
+ * queue i % n_queues, so that the stack can compute where a connection's packets will land and
+ * choose active-open source ports accordingly. Where the PMD refuses either, nothing is assumed:
+ * sp_stack_add_port() reads back what is in effect and the stack steers in software instead
+ * (docs/tcp.md "Multi-lcore: RSS and steering").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -137,6 +143,42 @@ sp_app_pools_free(struct sp_app *app)
 	}
 }
 
+/*
+ * spindle's RSS key: fixed so that hashes are reproducible from the docs and the unit test, no
+ * structure to it (a key with a period of 16 bits would make the hash symmetric and weaken the
+ * port bits). The first hash_key_size bytes are used (40 on most NICs, 52 on some).
+ */
+static const uint8_t sp_rss_key[SP_RSS_KEY_MAX] = {0x3c, 0x91, 0x5e, 0x27, 0xa4, 0x0b, 0xd8, 0x63,
+	0x1f, 0xc2, 0x75, 0x9a, 0x46, 0xe1, 0x38, 0xbd, 0x02, 0x6f, 0xd4, 0x89, 0x5b, 0x17, 0xe6,
+	0xa0, 0x7d, 0x34, 0xcb, 0x92, 0x0e, 0x55, 0xf8, 0x21, 0x9c, 0x43, 0xba, 0x66, 0x0d, 0xe9,
+	0x71, 0x28, 0xc5, 0x84, 0x1a, 0xf3, 0x5d, 0xb6, 0x09, 0x62, 0xd7, 0x3e, 0xa9, 0x14, 0x8b,
+	0xf0, 0x47, 0xce, 0x25, 0x98, 0x6a, 0x03, 0xbf, 0x52, 0xe4, 0x7b};
+
+/* RETA entry i -> queue i % nq, when the PMD has a RETA it lets us write (after start). */
+static void
+port_reta_program(const struct sp_port_cfg *pc, uint16_t pid, uint16_t nq)
+{
+	struct rte_eth_rss_reta_entry64 rc[SP_RSS_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_dev_info info;
+	uint16_t i;
+	int ret;
+
+	if (rte_eth_dev_info_get(pid, &info) != 0 || info.reta_size == 0 ||
+		info.reta_size > SP_RSS_RETA_MAX) {
+		SP_LOG(INFO, app, "%s: no RETA to program (size %u)", pc->name, info.reta_size);
+		return;
+	}
+	memset(rc, 0, sizeof(rc));
+	for (i = 0; i < info.reta_size; i++) {
+		rc[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+		rc[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % nq;
+	}
+	ret = rte_eth_dev_rss_reta_update(pid, rc, info.reta_size);
+	if (ret != 0)
+		SP_LOG(INFO, app, "%s: RETA not written (%s); the stack uses what it can read back",
+			pc->name, strerror(-ret));
+}
+
 static int
 port_configure(struct sp_app *app, uint16_t idx)
 {
@@ -179,9 +221,16 @@ port_configure(struct sp_app *app, uint16_t idx)
 		if (hf != 0) {
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+			if (info.hash_key_size > 0 && info.hash_key_size <= SP_RSS_KEY_MAX) {
+				conf.rx_adv_conf.rss_conf.rss_key =
+					(uint8_t *)(uintptr_t)sp_rss_key;
+				conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+			}
 		} else {
-			SP_LOG(WARNING, app,
-				"%s: the device has no IP/TCP/UDP RSS; only worker 0 will receive",
+			SP_LOG(INFO, app,
+				"%s: the device has no IP/TCP/UDP RSS; the PMD decides which queue "
+				"receives (net_af_packet: kernel fanout), active opens are steered in "
+				"software",
 				pc->name);
 		}
 	}
@@ -191,6 +240,14 @@ port_configure(struct sp_app *app, uint16_t idx)
 	/* TCP and fragmentation may hand the PMD mbuf chains. */
 	conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS & info.tx_offload_capa;
 	ret = rte_eth_dev_configure(pid, nq, nq, &conf);
+	if (ret != 0 && conf.rx_adv_conf.rss_conf.rss_key != NULL) {
+		/* A PMD that refuses our key keeps its own; the stack reads it back if it can. */
+		SP_LOG(INFO, app, "%s: RSS key refused (%s); configuring without it", pc->name,
+			strerror(-ret));
+		conf.rx_adv_conf.rss_conf.rss_key = NULL;
+		conf.rx_adv_conf.rss_conf.rss_key_len = 0;
+		ret = rte_eth_dev_configure(pid, nq, nq, &conf);
+	}
 	if (ret != 0) {
 		SP_LOG(ERR, app, "%s: rte_eth_dev_configure: %s", pc->name, strerror(-ret));
 		return ret;
@@ -331,6 +388,8 @@ sp_app_ports_start(struct sp_app *app)
 			return ret;
 		}
 		ap->started = true;
+		if (app->n_workers > 1 && app->cfg.stack.rss)
+			port_reta_program(pc, ap->port_id, app->n_workers);
 	}
 	return links_wait(app);
 }

@@ -7,22 +7,29 @@
 
 #include "tcp.h"
 #include "tcp_isn.h"
+#include "tcp_steer.h"
 
+/*
+ * A free ephemeral port for @p base on stack port @p port whose connection this lcore owns
+ * (tcp_steer.h): with predictable RSS the reply's Toeplitz hash lands on this lcore's queue;
+ * otherwise the port is one of this worker's share of the range (port % n_workers). With one
+ * worker every free port qualifies. 0 when none is left.
+ */
 static uint16_t
-pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base)
+pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port)
 {
 	struct sp_tcp *t = ctx->tcp;
 	unsigned n = SP_TCP_EPH_HI - SP_TCP_EPH_LO + 1, i;
 	struct sp_tcp_key k = *base;
 
-	/*
-	 * Any free port of the range. With several queues the reply must hash to this lcore's
-	 * queue; ports are not filtered by RSS here (see docs/tcp.md, limitations).
-	 */
 	for (i = 0; i < n; i++) {
 		uint16_t p = t->next_eph;
+		int owner;
 
 		t->next_eph = p >= SP_TCP_EPH_HI ? SP_TCP_EPH_LO : (uint16_t)(p + 1);
+		owner = sp_tcp_steer_owner(ctx->stack, port, k.lip, p, k.rip, k.rport);
+		if (owner >= 0 && (unsigned)owner != ctx->worker)
+			continue;
 		k.lport = p;
 		if (sp_tcp_conn_lookup(ctx, &k) == NULL &&
 			sp_tcp_listener_find(ctx, k.lip, p) == NULL)
@@ -52,7 +59,7 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 		if (sp_tcp_conn_lookup(ctx, &k) != NULL)
 			return -EADDRINUSE;
 	} else {
-		k.lport = pick_port(ctx, &k);
+		k.lport = pick_port(ctx, &k, nh.port);
 		if (k.lport == 0)
 			return -EADDRNOTAVAIL;
 	}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * loadgen (client, worker 0 only): `connections` active opens to address:port, then
+ * loadgen (client, on every worker lcore): `connections` active opens to address:port, shared
+ * out over the workers (worker w of W opens connections / W, plus one when w < connections % W;
+ * each connection then lives on the lcore that opened it, docs/tcp.md "Multi-lcore"), then
  *
  *   mode = bulk  each connection sends `bytes` bytes of the /bytes pattern (byte i = (i * 7 + 13)
  *                mod 256), half-closes and waits for the peer to close; bytes = 0 sends until
@@ -9,7 +11,8 @@
  *                bytes back, records the latency, and repeats until duration_ms; then closes.
  *
  * At the end it prints throughput and latency percentiles (p50/p90/p99/max) to standard output,
- * plus one "loadgen-result:" line of key=value pairs for scripts. Latencies go into a log-linear
+ * plus one "loadgen-result:" line of key=value pairs for scripts, one set per worker that opened
+ * connections (its worker= key says which). Latencies go into a log-linear
  * histogram (16 sub-buckets per power of two, so within 6.25%) in TSC cycles: memory stays fixed
  * whatever the request count. Status 0 when every connection opened and ended without an error.
  */
@@ -51,7 +54,8 @@ struct lg_state {
 	bool bulk;
 	uint64_t bytes;
 	uint32_t req_size, resp_size;
-	uint32_t n;
+	uint32_t n; /* connections of this worker */
+	unsigned worker, n_workers;
 	struct lg_conn *conns;
 	uint32_t n_done, n_connected, n_failed;
 	uint64_t t_start, t_stop, t_last_close;
@@ -297,6 +301,18 @@ lg_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	st->req_size = cfg->request_size != 0 ? cfg->request_size : 1;
 	st->resp_size = cfg->response_size != 0 ? cfg->response_size : 1;
 	st->n = cfg->connections != 0 ? cfg->connections : 1;
+	st->n_workers = 1;
+	if (ctx->stack != NULL && ctx->stack->n_workers > 1) {
+		st->n_workers = ctx->stack->n_workers;
+		st->worker = ctx->worker;
+		st->n = st->n / st->n_workers + (st->worker < st->n % st->n_workers ? 1 : 0);
+	}
+	if (st->n == 0) {
+		/* fewer connections than workers: nothing to do here, and nothing to report */
+		st->reported = true;
+		*state = st;
+		return 0;
+	}
 	st->conns = calloc(st->n, sizeof(*st->conns));
 	if (st->conns == NULL) {
 		free(st);
@@ -344,9 +360,10 @@ lg_report(struct lg_state *st)
 		secs = 1e-9; /* ctx->now of a callback can precede the rdtsc() taken at start */
 	snprintf(ipb, sizeof(ipb), "%u.%u.%u.%u", st->ip >> 24, (st->ip >> 16) & 0xff,
 		(st->ip >> 8) & 0xff, st->ip & 0xff);
-	printf("loadgen %s: %s to %s:%u, %u connections (%u connected, %u failed), %.3f s\n",
+	printf("loadgen %s: %s to %s:%u, %u connections (%u connected, %u failed), %.3f s, "
+	       "worker %u of %u\n",
 		st->name, st->bulk ? "bulk" : "rr", ipb, st->port, st->n, st->n_connected,
-		st->n_failed, secs);
+		st->n_failed, secs, st->worker, st->n_workers);
 	printf("loadgen %s: sent %" PRIu64 " B (%.1f Mbit/s), received %" PRIu64
 	       " B (%.1f Mbit/s)\n",
 		st->name, st->bytes_sent, (double)st->bytes_sent * 8 / secs / 1e6, st->bytes_recv,
@@ -357,9 +374,9 @@ lg_report(struct lg_state *st)
 			st->name, st->requests, (double)st->requests / secs, p50, p90, p99, lmax);
 	printf("loadgen-result: name=%s mode=%s connections=%u connected=%u failed=%u "
 	       "seconds=%.6f bytes_sent=%" PRIu64 " bytes_received=%" PRIu64 " requests=%" PRIu64
-	       " p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f\n",
+	       " p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f worker=%u\n",
 		st->name, st->bulk ? "bulk" : "rr", st->n, st->n_connected, st->n_failed, secs,
-		st->bytes_sent, st->bytes_recv, st->requests, p50, p90, p99, lmax);
+		st->bytes_sent, st->bytes_recv, st->requests, p50, p90, p99, lmax, st->worker);
 	fflush(stdout);
 }
 
@@ -416,6 +433,8 @@ lg_status(void *state)
 {
 	struct lg_state *st = state;
 
+	if (st->n == 0)
+		return 0; /* this worker had no share */
 	if (!st->reported || st->n_failed != 0 || st->n_connected == 0)
 		return 1;
 	return st->bulk ? (st->bytes_sent > 0 ? 0 : 1) : (st->requests > 0 ? 0 : 1);
