@@ -14,6 +14,10 @@
 #   conn/s      wrk -c C -H 'Connection: close' GET /      vs  nginx
 #   latency     wrk --latency p50 / p99 of the keep-alive run
 #   cycles      spindle's busy cycles per request and per packet (/spindle/lcores before/after)
+#   idle state  bytes per idle connection, IDLE_N (default 5000) echo connections held open:
+#               spindle's DPDK heap growth (/eal/heap_info) vs the kernel server's slab growth
+#               (active slab objects in the kernel run minus the client-only growth of the
+#               spindle run, so only the server's sockets count)
 #
 # CPU placement (2-core machine): spindle's worker lcore and nginx's worker on CPU 1, the client
 # tools on CPU 0. Offloads (TSO/GSO/GRO) are off on the kernel's veth pair, as spindle has none.
@@ -70,11 +74,14 @@ WORK=$(mktemp -d /dev/shm/spbench.XXXXXX)
 chmod 755 "$WORK" # nginx's worker runs as nobody
 NGINX_PID=
 IPERF_PID=
+ECHO_PID=
+SLAB_CLIENT_KB=
 
 cleanup() {
 	set +e
 	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
 	[ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null
+	[ -n "$ECHO_PID" ] && kill "$ECHO_PID" 2>/dev/null
 	ip netns del "$KNS_C" 2>/dev/null
 	ip netns del "$KNS_S" 2>/dev/null
 	if [ "$KERNEL_ONLY" = 0 ]; then
@@ -116,6 +123,42 @@ m_wrk() { # NS URL [wrk args...] -> "req/s p50_us p99_us requests errors"
 		END { printf "%s %s %s %s %d\n", rps, p50, p99, n, err }'
 }
 
+# Idle connections: hold IDLE_N echo connections from NS to DST:PORT (tcp_tools.py conns) and
+# print "A B": the sample command's output before, and while they are held.
+IDLE_N=${IDLE_N:-5000}
+m_idle() { # NS DST SRC SAMPLE_FN
+	local out=$WORK/idle.out a b pid i
+	a=$($4)
+	(
+		ulimit -n $((IDLE_N + 1000))
+		ip netns exec "$1" taskset -c 0 timeout 300 $TOOLS conns --dst "$2" --port 7 \
+			--count "$IDLE_N" --src "$3" --hold 6 --timeout 120
+	) > "$out" 2>&1 &
+	pid=$!
+	for i in $(seq 240); do
+		grep -q holding "$out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	b=$($4)
+	wait "$pid" || { echo "bench_tcp: idle connections failed: $(tail -2 "$out")" >&2; b=; }
+	echo "$a $b"
+}
+# kernel objects in use (kB): sum of active objects x object size over /proc/slabinfo (unlike
+# meminfo's Slab it does not miss objects placed in slabs freed earlier and still cached)
+slab_kb() { awk 'NR > 2 { t += $2 * $4 } END { printf "%d\n", t / 1024 }' /proc/slabinfo; }
+sp_heap() { # bytes allocated from spindle's DPDK heaps (all sockets)
+	$TOOLS telemetry "$PREFIX" /eal/heap_list | /usr/bin/python3 -c '
+import json, subprocess, sys
+ids = json.load(sys.stdin)["/eal/heap_list"]
+ids = ids["Heap_id"] if isinstance(ids, dict) else ids
+tot = 0
+for i in ids:
+    r = subprocess.run(sys.argv[1:] + ["/eal/heap_info,%d" % i], capture_output=True, text=True)
+    tot += int(json.loads(r.stdout)["/eal/heap_info"]["Alloc_size"])
+print(tot)' $TOOLS telemetry "$PREFIX"
+}
+
 declare -A R # R[metric,side] = list of values
 
 record() { R[$1,$2]="${R[$1,$2]:-} $3"; }
@@ -149,6 +192,14 @@ for run in $(seq "$RUNS"); do
 	echo "  run $run: bulk $(echo "${R[bulk,sp]}" | awk '{print $NF}') Gbit/s," \
 		"down $(echo "${R[down,sp]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
 done
+echo "bench_tcp: $IDLE_N idle connections to spindle's echo"
+sp_heap_slab() { echo "$(sp_heap) $(slab_kb)"; }
+read -r hp0 sl0 hp1 sl1 < <(m_idle "$NS" "$SP_IP" 198.18.0.1 sp_heap_slab) || true
+if [ -n "${sl1:-}" ]; then
+	record idle sp "$(( (hp1 - hp0) / IDLE_N ))"
+	SLAB_CLIENT_KB=$((sl1 - sl0))
+	echo "  heap +$((hp1 - hp0)) bytes, kernel slab (client side) +${SLAB_CLIENT_KB} kB"
+fi
 spindle_stop
 lab_down
 fi
@@ -206,6 +257,22 @@ for run in $(seq "$RUNS"); do
 		"down $(echo "${R[down,k]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
 done
 
+if [ -n "$SLAB_CLIENT_KB" ]; then
+	echo "bench_tcp: $IDLE_N idle connections to a kernel echo server"
+	(
+		ulimit -n $((IDLE_N + 1000))
+		exec ip netns exec "$KNS_S" taskset -c 1 $TOOLS echo-server --bind "$K_SRV" --port 7
+	) > /dev/null 2>&1 &
+	ECHO_PID=$!
+	sleep 1
+	read -r sl0 sl1 < <(m_idle "$KNS_C" "$K_SRV" "$K_CLI" slab_kb) || true
+	if [ -n "${sl1:-}" ]; then
+		# both ends' sockets grow the slab here; the spindle run measured the client's alone
+		record idle k "$(( (sl1 - sl0 - SLAB_CLIENT_KB) * 1024 / IDLE_N ))"
+		echo "  kernel slab (client + server) +$((sl1 - sl0)) kB"
+	fi
+fi
+
 # --- report -------------------------------------------------------------------------------------
 row() { # label metric unit
 	local s k
@@ -228,6 +295,7 @@ TABLE=$(
 	row "connections/s, wrk -c $CONNS Connection: close" cps
 	lat_row "keep-alive latency p50 (us; ratio kernel/spindle)" p50
 	lat_row "keep-alive latency p99 (us; ratio kernel/spindle)" p99
+	lat_row "bytes of state per idle connection ($IDLE_N held; ratio kernel/spindle)" idle
 	echo "| spindle busy cycles per request (keep-alive) | $(med cyc_req sp) | – | – |"
 	echo "| spindle busy cycles per packet (keep-alive) | $(med cyc_pkt sp) | – | – |"
 	echo "| wrk errors (all runs) | $(echo ${R[err,sp]:-0} | tr ' ' '+' | bc) | $(echo ${R[err,k]:-0} | tr ' ' '+' | bc) | |"

@@ -10,6 +10,7 @@
                                            hold, close; exit 0 only if all worked
   tcp_tools.py rr-server --bind IP --port P --req N --resp M
                                            kernel request/response server for loadgen rr
+  tcp_tools.py echo-server --bind IP --port P   echo server (kernel peer of conns)
   tcp_tools.py sink --bind IP --port P      read every connection to EOF (loadgen bulk peer)
   tcp_tools.py http-server --bind IP --port P --dir D [--chunked|--close]
                                            HTTP/1.1 file server (kernel side of fetch)
@@ -266,6 +267,34 @@ def rr_server(args):
             pend[c.fileno()] = n
 
 
+def echo_server(args):
+    """Echo every byte back, any number of connections (the kernel peer of `conns`)."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.bind, args.port))
+    ls.listen(4096)
+    ls.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is ls:
+                try:
+                    c, _ = ls.accept()
+                except BlockingIOError:
+                    continue
+                c.setblocking(True)
+                sel.register(c, selectors.EVENT_READ)
+                continue
+            c = key.fileobj
+            data = c.recv(65536)
+            if not data:
+                sel.unregister(c)
+                c.close()
+                continue
+            c.sendall(data)
+
+
 def sink(args):
     """Accept connections, read each to EOF, close it (the kernel side of loadgen bulk)."""
     import threading
@@ -367,6 +396,9 @@ def main():
     a.add_argument("--port", type=int, required=True)
     a.add_argument("--req", type=int, default=100)
     a.add_argument("--resp", type=int, default=100)
+    a = sub.add_parser("echo-server")
+    a.add_argument("--bind", default="0.0.0.0")
+    a.add_argument("--port", type=int, required=True)
     a = sub.add_parser("sink")
     a.add_argument("--bind", default="0.0.0.0")
     a.add_argument("--port", type=int, required=True)
@@ -393,6 +425,8 @@ def main():
         return conns(args)
     elif args.cmd == "rr-server":
         rr_server(args)
+    elif args.cmd == "echo-server":
+        echo_server(args)
     elif args.cmd == "sink":
         sink(args)
     elif args.cmd == "http-server":
