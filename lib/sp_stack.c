@@ -108,6 +108,11 @@ port_read_rss(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_qu
 
 	if (!on) {
 		sp_stack_port_set_rss(st, idx, n_queues, false, 0, NULL, 0, NULL, 0);
+		if (n_queues > 1)
+			SP_LOG(INFO, stack,
+				"port %u: %u queues without RSS: the PMD decides where a flow lands, "
+				"segments of active opens are steered in software",
+				idx, n_queues);
 		return;
 	}
 	if (info->hash_key_size > 0 && info->hash_key_size <= SP_RSS_KEY_MAX) {

@@ -163,8 +163,9 @@ port_reta_program(const struct sp_port_cfg *pc, uint16_t pid, uint16_t nq)
 	uint16_t i;
 	int ret;
 
-	if (rte_eth_dev_info_get(pid, &info) != 0 || info.reta_size == 0 ||
-		info.reta_size > SP_RSS_RETA_MAX) {
+	if (rte_eth_dev_info_get(pid, &info) != 0 || info.flow_type_rss_offloads == 0)
+		return; /* no RSS at all (port_configure() said so) */
+	if (info.reta_size == 0 || info.reta_size > SP_RSS_RETA_MAX) {
 		SP_LOG(INFO, app, "%s: no RETA to program (size %u)", pc->name, info.reta_size);
 		return;
 	}
