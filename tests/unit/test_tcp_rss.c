@@ -103,6 +103,11 @@ lport_of(const struct sp_conn *c)
 	return i.local_port;
 }
 
+static int n_connected;
+static const struct sp_tcp_callbacks cb_count;
+static void seg_on(
+	struct two *t, unsigned w, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags);
+
 /* ---- the hash itself ---- */
 
 /*
@@ -173,6 +178,36 @@ test_rss_pick_port(void **state)
 	two_free(&t);
 }
 
+/*
+ * Predictable port, but the segment reaches the other queue anyway (a NIC that does not hash
+ * as read back): the hash names the owner, so the segment is steered there, not answered.
+ */
+static void
+test_rss_wrong_queue_steered(void **state)
+{
+	struct two t;
+	struct t_out o;
+	uint16_t lp;
+
+	(void)state;
+	two_new(&t, true);
+	n_connected = 0;
+	lp = lport_of(open_on(&t, 1, &cb_count, NULL));
+	sp_tx_flush(t.w[1]); /* (t_expect flushes worker 0 only) */
+	t_expect(t.env, &o, T_SYN);
+	assert_int_equal(o.h.sport, lp);
+	seg_on(&t, 0, lp, 9000, o.h.seq + 1, T_SYN | T_ACK);
+	assert_int_equal(t.w[0]->stats[0].steer_out, 1);
+	assert_int_equal(t.w[0]->stats[0].TCPNoListener, 0);
+	sp_poll(t.w[1], t.w[1]->now);
+	sp_tx_flush(t.w[1]);
+	assert_int_equal(t.w[1]->stats[0].steer_in, 1);
+	assert_int_equal(n_connected, 1);
+	t_expect(t.env, &o, T_ACK);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
 /* A RETA that names a queue we do not have, or a hash without ports, is not predictable. */
 static void
 test_rss_not_predictable(void **state)
@@ -235,8 +270,6 @@ test_partition(void **state)
 	sp_test_tx_clear(t.env);
 	two_free(&t);
 }
-
-static int n_connected;
 
 static void
 on_connected(struct sp_conn *c, void *arg)
@@ -387,6 +420,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_toeplitz_vectors),
 		cmocka_unit_test(test_rss_pick_port),
+		cmocka_unit_test(test_rss_wrong_queue_steered),
 		cmocka_unit_test(test_rss_not_predictable),
 		cmocka_unit_test(test_partition),
 		cmocka_unit_test(test_steer_synack),
