@@ -862,6 +862,46 @@ test_est_data_beyond_advertised(void **st)
 	mx_free(m);
 }
 
+/*
+ * Out-of-order data must not move the right edge of the advertised window to the left: a
+ * segment inside the window announced before it is acceptable (RFC 9293 3.10.7.4 first,
+ * 3.8.6.2.2 "SHOULD NOT shrink the window"; tcp_out.c sp_tcp_rcv_wnd() promises it).
+ */
+static void
+test_est_data_in_window_after_ooo(void **st)
+{
+	static uint8_t buf[1000];
+	struct sp_tcp_info i;
+	struct sp_config cfg;
+	struct mx *m;
+	struct t_out o;
+
+	(void)st;
+	/*
+	 * BUG: sp_tcp_rcv_wnd() (tcp_out.c) is rcvbuf - ooo_bytes - rcv_held: each queued
+	 * out-of-order byte moves the right edge left, in the ACKs sent and in sync_input()'s test.
+	 */
+	BUG_SKIP();
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.rcvbuf = 8192;
+	m = mx_new_cfg(&cfg, true);
+	to_syn_received(m);
+	inj(m, m->rcv_nxt, m->iss + 1, T_ACK, NULL, 0);
+	m->snd_una = m->iss + 1;
+	/* The last advertisement: 8192 from RCV.NXT. One hole of 1000, then 1000 queued. */
+	inj(m, m->rcv_nxt + 1000, m->snd_una, T_ACK, buf, 1000);
+	t_expect(m->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, m->rcv_nxt);
+	/* Bytes 7500..7999: inside the 8192 announced before, beyond rcvbuf - ooo_bytes. */
+	inj(m, m->rcv_nxt + 7500, m->snd_una, T_ACK, buf, 500);
+	t_expect(m->env, &o, T_ACK);
+	assert_int_equal(T_STAT(m->env, TCPOutOfWindow), 0);
+	assert_int_equal(T_STAT(m->env, TCPOFOQueue), 2);
+	sp_tcp_get_info(m->app.c, &i);
+	assert_int_equal(i.recv_queue, 1500);
+	mx_free(m);
+}
+
 /* FIN-WAIT-1: FIN not acknowledging ours -> CLOSING, ACK of the FIN. */
 static void
 test_fw1_fin(void **st)
@@ -1427,8 +1467,11 @@ test_ss_synack_with_data(void **st)
 	assert_int_equal(m->app.rx_len, 2);
 	assert_memory_equal(m->app.rx, "hi", 2);
 	sp_test_advance_ms(m->env, DELACK_MS);
-	while (t_count(m->env) > 1) /* an ACK of the SYN alone before it is fine */
-		sp_test_tx_clear(m->env);
+	while (t_count(m->env) > 1) { /* an ACK of the SYN alone before it is fine */
+		struct t_out o;
+
+		t_expect(m->env, &o, T_ACK);
+	}
 	exp_ack(m);
 	mx_free(m);
 }
@@ -1448,8 +1491,11 @@ test_ss_synack_with_fin(void **st)
 	exp_state(m, "CLOSE-WAIT");
 	assert_int_equal(m->app.connected, 1);
 	assert_int_equal(m->app.peer_closed, 1);
-	while (t_count(m->env) > 1) /* an ACK of the SYN alone before it is fine */
-		sp_test_tx_clear(m->env);
+	while (t_count(m->env) > 1) { /* an ACK of the SYN alone before it is fine */
+		struct t_out o;
+
+		t_expect(m->env, &o, T_ACK);
+	}
 	exp_ack(m);
 	mx_free(m);
 }
@@ -1927,6 +1973,8 @@ main(void)
 			test_est_rst_beyond_advertised),
 		CASE("ESTABLISHED: data beyond advertised window -> ACK, drop",
 			test_est_data_beyond_advertised),
+		CASE("ESTABLISHED: data in advertised window after OOO data -> accepted",
+			test_est_data_in_window_after_ooo),
 		CASE("ESTABLISHED: FIN -> CLOSE-WAIT, ACK", test_est_fin),
 		CASE("ESTABLISHED: FIN with data -> delivered, CLOSE-WAIT", test_est_fin_with_data),
 		CASE("ESTABLISHED: RST exact -> CLOSED, reset", test_est_rst_exact),
