@@ -484,7 +484,8 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 {
 	bool fin = th->flags & RTE_TCP_FIN_FLAG;
 	sp_seq_t seq = th->seq;
-	uint32_t wnd = sp_tcp_rcv_wnd(c);
+	/* RCV.WND (RFC 9293 3.10.7.4, RFC 5961 3.2): no more than the window field can carry. */
+	uint32_t wnd = RTE_MIN(sp_tcp_rcv_wnd(c), (uint32_t)65535 << c->rcv_wscale);
 	uint32_t seglen = plen + (fin ? 1 : 0);
 	bool ok;
 
@@ -503,6 +504,16 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			/* Our SYN-ACK was lost: the peer retransmitted its SYN. */
 			c->snd_nxt = c->iss;
 			sp_tcp_send_syn(c);
+			goto drop;
+		}
+		/*
+		 * RFC 9293 3.10.7.4 fourth: in SYN-RECEIVED from a passive OPEN, a SYN in the
+		 * window returns the connection to LISTEN, silently (out of the window, the first
+		 * step's ACK below).
+		 */
+		if (c->state == SP_TCP_SYN_RECEIVED && (c->flags & TF_PASSIVE) &&
+			SEQ_GEQ(seq, c->rcv_nxt) && SEQ_LT(seq, c->rcv_nxt + wnd)) {
+			sp_tcp_conn_done(c, 0);
 			goto drop;
 		}
 		TCP_STAT(c, TCPSYNChallenge);
@@ -943,7 +954,19 @@ sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 		c->ka_probes = 0;
 		if (c->state == SP_TCP_SYN_SENT) {
 			synsent_input(c, ip, &th, seglen);
-			rte_pktmbuf_free(m);
+			if (!c->freed && c->state != SP_TCP_SYN_SENT &&
+				c->state != SP_TCP_SYN_RECEIVED &&
+				(plen > 0 || (th.flags & RTE_TCP_FIN_FLAG))) {
+				/*
+				 * RFC 9293 3.10.7.3: text or FIN on the SYN-ACK: processing goes on
+				 * at the sixth step with the rest of the segment, after the SYN.
+				 */
+				th.flags &= ~RTE_TCP_SYN_FLAG;
+				th.seq += 1;
+				sync_input(c, m, ip, &th, plen);
+			} else {
+				rte_pktmbuf_free(m);
+			}
 		} else {
 			sync_input(c, m, ip, &th, plen);
 		}

@@ -19,14 +19,16 @@ sp_tcp_ts_now(const struct sp_conn *c)
 }
 
 /*
- * Receive window we can offer: the buffer less what waits out of order and, with receive flow
- * control on, less what the application holds. Delivered bytes move rcv_nxt and rcv_held up
- * together, so the right edge never moves left (RFC 9293 3.8.6.2.2: no shrinking).
+ * Receive window we can offer: the buffer less, with receive flow control on, what the
+ * application holds. Delivered bytes move rcv_nxt and rcv_held up together, so the right edge
+ * never moves left (RFC 9293 3.8.6.2.2: no shrinking). Out-of-order data lies inside the
+ * window already offered and does not shrink it: it is bounded by that window and by
+ * tcp.ooo_max_segs.
  */
 uint32_t
 sp_tcp_rcv_wnd(const struct sp_conn *c)
 {
-	uint32_t used = c->ooo_bytes + c->rcv_held;
+	uint32_t used = c->rcv_held;
 
 	if (used >= c->rcvbuf)
 		return 0;

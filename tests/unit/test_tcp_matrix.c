@@ -6,9 +6,6 @@
  * and API calls; each case then injects one event and checks the resulting state, every segment
  * sent back (flags, seq, ack, from the TX capture), the callbacks and the counters. Cases are
  * named "STATE: event" in the cmocka output.
- *
- * Cases that show a deviation from the RFC are kept with the RFC's expectation and skipped
- * (BUG_SKIP); run them with SP_TEST_BUGS=1 in the environment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,13 +22,6 @@
 #define OLD	  100000u     /* further back than MAX.SND.WND / RCV.WND allow */
 #define TW_MS	  1000
 #define DELACK_MS 41 /* past the 40 ms delayed-ACK timer */
-
-/* Deviation from the RFC, documented by the test: skipped unless SP_TEST_BUGS is set. */
-#define BUG_SKIP()                                  \
-	do {                                        \
-		if (getenv("SP_TEST_BUGS") == NULL) \
-			skip();                     \
-	} while (0)
 
 /* ---- the application ---- */
 
@@ -832,8 +822,6 @@ test_est_rst_beyond_advertised(void **st)
 	struct mx *m;
 
 	(void)st;
-	/* BUG: tcp_in.c sync_input() checks against sp_tcp_rcv_wnd() (the buffer), not RCV.WND. */
-	BUG_SKIP();
 	m = mx_new();
 	to_established(m);
 	s = m->app;
@@ -851,8 +839,6 @@ test_est_data_beyond_advertised(void **st)
 	struct mx *m;
 
 	(void)st;
-	/* BUG: as above, the segment is queued out of order instead of being unacceptable. */
-	BUG_SKIP();
 	m = mx_new();
 	to_established(m);
 	inj(m, m->rcv_nxt + 70000, m->snd_una, T_ACK, "abc", 3);
@@ -877,11 +863,6 @@ test_est_data_in_window_after_ooo(void **st)
 	struct t_out o;
 
 	(void)st;
-	/*
-	 * BUG: sp_tcp_rcv_wnd() (tcp_out.c) is rcvbuf - ooo_bytes - rcv_held: each queued
-	 * out-of-order byte moves the right edge left, in the ACKs sent and in sync_input()'s test.
-	 */
-	BUG_SKIP();
 	sp_test_default_cfg(&cfg);
 	cfg.tcp.rcvbuf = 8192;
 	m = mx_new_cfg(&cfg, true);
@@ -1243,8 +1224,6 @@ sr_syn_returns_to_listen(uint8_t flags)
 	struct mx *m;
 	struct t_out o;
 
-	/* BUG: tcp_in.c sync_input() answers with a challenge ACK and keeps the connection. */
-	BUG_SKIP();
 	m = mx_new();
 	to_syn_received(m);
 	inj(m, m->rcv_nxt + 10, (flags & T_ACK) ? m->snd_nxt : 0, flags, NULL, 0);
@@ -1457,8 +1436,6 @@ test_ss_synack_with_data(void **st)
 	struct mx *m;
 
 	(void)st;
-	/* BUG: tcp_in.c synsent_input() frees the segment after ESTABLISHED: the text is lost. */
-	BUG_SKIP();
 	m = syn_sent();
 	inj(m, PISN, m->iss + 1, T_SYN | T_ACK | T_PSH, "hi", 2);
 	m->rcv_nxt = PISN + 3;
@@ -1483,8 +1460,6 @@ test_ss_synack_with_fin(void **st)
 	struct mx *m;
 
 	(void)st;
-	/* BUG: tcp_in.c synsent_input() does not go on to the FIN: ESTABLISHED, FIN unacknowledged. */
-	BUG_SKIP();
 	m = syn_sent();
 	inj(m, PISN, m->iss + 1, T_SYN | T_ACK | T_FIN, NULL, 0);
 	m->rcv_nxt = PISN + 2;
