@@ -98,13 +98,13 @@ sp_app_services_resolve(struct sp_app *app)
 		if (ops->client)
 			app->has_clients = true;
 		/*
-		 * Servers on every worker (connections land where RSS puts them); loadgen on
-		 * every worker too, each opening its share of the connections from its own lcore
-		 * (tcp_steer.h keeps each on the lcore that opened it); other clients on 0.
+		 * Servers on every worker (connections land where RSS puts them); clients on
+		 * worker 0, or on every worker when each opens its share of the connections from
+		 * its own lcore (tcp_steer.h keeps each on the lcore that opened it).
 		 */
 		for (w = 0; w < app->n_workers; w++)
 			app->workers[w].svc_ops[i] =
-				(ops->client && w != 0 && ops != &sp_service_loadgen) ? NULL : ops;
+				(ops->client && !ops->every_worker && w != 0) ? NULL : ops;
 	}
 	return 0;
 }

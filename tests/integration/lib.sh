@@ -25,7 +25,8 @@
 #   t_ok MSG / t_fail MSG / t_expect_eq WHAT GOT WANT / t_finish    results; t_finish exits
 #                                 non-zero when any check failed
 #
-# Environment: SPINDLE_BIN (the program; meson sets it), SP_LCORES (default 0,1), SP_MEM
+# Environment: SPINDLE_BIN (the program; meson sets it), SP_LCORES (default 0,1; with an '@' it
+# is an EAL --lcores map, e.g. 0@0,1@1,2@1 for two workers sharing CPU 1), SP_MEM
 # (EAL -m, default 512), SP_IDLE (stack.idle, default sleep: keeps a core free), LAB_NS.
 # lib.sh installs an EXIT trap that stops spindle and removes the lab; a test that sets its own
 # trap must call lab_down from it.
@@ -167,7 +168,9 @@ _sp_launch() {
 	fi
 	: > "$SP_LOG"
 	echo "== spindle $(basename "$cfg") ${vdevs[*]} $* (pmd $LAB_PMD, namespace $LAB_NS)"
-	ip netns exec "$LAB_NS" "$SPINDLE_BIN" -l "${SP_LCORES:-0,1}" --no-huge --no-pci \
+	local lc=(-l "${SP_LCORES:-0,1}")
+	[[ "${SP_LCORES:-}" == *@* ]] && lc=(--lcores "$SP_LCORES")
+	ip netns exec "$LAB_NS" "$SPINDLE_BIN" "${lc[@]}" --no-huge --no-pci \
 		-m "${SP_MEM:-512}" --file-prefix="$SP_PREFIX" -- --config "$cfg" \
 		--set "stack.idle=${SP_IDLE:-sleep}" "${vdevs[@]}" "$@" > "$SP_LOG" 2>&1 &
 	SP_PID=$!

@@ -17,27 +17,10 @@
 # Usage: test_tcp_multicore.sh [tap|af_packet]
 set -euo pipefail
 
-# lib.sh starts spindle with "-l SP_LCORES", which only takes CPU numbers; a wrapper swaps it
-# for an lcore-to-CPU map so that two workers fit on two CPUs. (It replaces itself by spindle,
-# so lib.sh's process id is spindle's.)
-MC_LCORES=${TCP_MC_LCORES:-0@0,1@1,2@1}
-MC_WRAP=$(mktemp -d /tmp/sp-mc.XXXXXX)
-chmod 755 "$MC_WRAP"
-MC_BIN=$(readlink -f "${SPINDLE_BIN:-$(dirname "$0")/../../build/app/spindle}")
-cat > "$MC_WRAP/spindle" <<WRAP
-#!/bin/bash
-[ "\${1:-}" = -l ] && shift 2
-exec "$MC_BIN" --lcores "$MC_LCORES" "\$@"
-WRAP
-chmod 755 "$MC_WRAP/spindle"
-export SPINDLE_BIN=$MC_WRAP/spindle
+export SP_LCORES=${TCP_MC_LCORES:-0@0,1@1,2@1}
 
 . "$(dirname "$0")/tcp_common.sh"
-mc_teardown() {
-	rm -rf "$MC_WRAP"
-	tcp_teardown
-}
-trap mc_teardown EXIT
+trap tcp_teardown EXIT
 
 N=${TCP_MC_CONNS:-64}
 BYTES=${TCP_MC_BYTES:-300000}

@@ -471,6 +471,7 @@ lg_stop(struct sp_ctx *ctx, void *state)
 const struct sp_service_ops sp_service_loadgen = {
 	.type = "loadgen",
 	.client = true,
+	.every_worker = true,
 	.default_port = 0,
 	.start = lg_start,
 	.poll = lg_poll,

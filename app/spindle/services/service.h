@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Built-in services of the spindle program. Each uses only the public libspindle API
- * (sp_api.h). A service instance is started on every worker lcore (listeners: connections land
- * on the lcore whose queue receives them) or, for clients (fetch, loadgen), on worker 0 only.
+ * (sp_api.h). A server instance is started on every worker lcore (listeners: connections land
+ * on the lcore whose queue receives them); a client on worker 0 only (fetch) or on every worker,
+ * each opening its share of the connections (loadgen).
  */
 #ifndef SPINDLE_SERVICE_H
 #define SPINDLE_SERVICE_H
@@ -12,7 +13,8 @@
 
 struct sp_service_ops {
 	const char *type; /* "echo", "discard", "chargen", "http", "fetch", "loadgen" */
-	bool client;	  /* true: runs on worker 0 only */
+	bool client;	  /* true: an active client with done()/status() */
+	bool every_worker; /* client: an instance per worker (else worker 0 only) */
 	uint16_t default_port;
 	/* Start on this lcore; *state is the instance's per-lcore state. 0 or -errno. */
 	int (*start)(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state);
