@@ -249,20 +249,27 @@ sp_tcp_set_recv_flow(struct sp_conn *c, bool on)
 void
 sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes)
 {
-	uint32_t before = sp_tcp_rcv_wnd(c), after, step;
+	sp_seq_t adv_edge, edge;
+	uint32_t max, wnd, step;
 
 	c->rcv_held = bytes >= c->rcv_held ? 0 : c->rcv_held - bytes;
-	after = sp_tcp_rcv_wnd(c);
+	if (c->freed || (c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
+				c->state != SP_TCP_FIN_WAIT_2))
+		return;
 	/*
 	 * Receiver SWS avoidance (RFC 9293 3.8.6.2.2, RFC 1122 4.2.3.3): announce the reopened
-	 * window at once only when it grew by min(rcvbuf / 2, MSS) from a window that was small;
-	 * otherwise the next ACK carries it. Without this a peer facing a zero window would wait
-	 * for its persist timer.
+	 * window at once when the right edge can move by min(window / 2, MSS) beyond the edge the
+	 * peer last heard of (RCV.NXT and window of our last ACK), and the window it knows has
+	 * become small; otherwise the next ACK carries it. The measure is the edge, not this call's
+	 * release: an application releasing one segment at a time (each below the MSS) must reopen
+	 * a closed window too, or the peer waits for its persist timer, backed off to minutes.
 	 */
-	step = RTE_MIN(c->rcvbuf / 2, (uint32_t)c->mss_ours);
-	if (after - before >= step && before < c->rcvbuf / 2 && !c->freed &&
-		(c->state == SP_TCP_ESTABLISHED || c->state == SP_TCP_FIN_WAIT_1 ||
-			c->state == SP_TCP_FIN_WAIT_2))
+	max = RTE_MIN(c->rcvbuf, 65535u << c->rcv_wscale); /* what a header can carry */
+	wnd = RTE_MIN(sp_tcp_rcv_wnd(c), max) >> c->rcv_wscale << c->rcv_wscale;
+	adv_edge = c->last_ack_sent + c->rcv_adv;
+	edge = c->rcv_nxt + wnd;
+	step = RTE_MIN(max / 2, (uint32_t)c->mss);
+	if (SEQ_GEQ(edge, adv_edge + step) && SEQ_LT(adv_edge, c->rcv_nxt + max / 2))
 		sp_tcp_send_ack(c);
 }
 

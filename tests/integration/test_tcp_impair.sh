@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # TCP under the impairment layer (5% drop, 5% reorder, 1% duplication, 0.1% corruption, both
 # directions of port0): TCP_IMPAIR_BYTES (default 100 MB) uploaded to discard (count equal),
-# downloaded from /bytes/N (sha256 equal), TCP_IMPAIR_ECHO_BYTES (default 2 MB, below echo's
-# 4 MB backlog bound, see docs/services.md "Known issues") through echo (bytes equal); then every
-# connection closed or in TIME-WAIT (telemetry), no mbuf leaked.
+# downloaded from /bytes/N (sha256 equal), TCP_IMPAIR_ECHO_BYTES (default 10 MB) through echo
+# (bytes equal; echo's receive flow control closes and reopens the window); then every
+# connection closed or in TIME-WAIT (telemetry), no mbuf leaked. test_tcp_echo_impair.sh runs
+# the echo phase alone (seed, size, capture with tcpdump).
 # Usage: test_tcp_impair.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
@@ -28,7 +29,7 @@ t0=$(date +%s)
 $TOOLS write-pattern "$N" | in_ns timeout "$LIMIT" nc -N "$SP_IP" 9 || tcp_fail "upload failed"
 echo "upload: $(( $(date +%s) - t0 )) s"
 
-E=${TCP_IMPAIR_ECHO_BYTES:-2000000}
+E=${TCP_IMPAIR_ECHO_BYTES:-10000000}
 tcp_log "$E bytes through echo under impairment"
 head -c "$E" /dev/urandom > "$TCP_TMP/in"
 in_ns timeout "$LIMIT" nc -N "$SP_IP" 7 < "$TCP_TMP/in" > "$TCP_TMP/out" || tcp_fail "echo failed"

@@ -3,13 +3,12 @@
  * echo (RFC 862, port 7): every received byte is sent back, zero-copy: the received mbufs
  * themselves are handed to sp_tcp_send_mbuf().
  *
- * Back-pressure: when the send buffer is full the received segments wait in a per-connection
- * backlog and go out on writable. The backlog is bounded (ECHO_BACKLOG_MAX bytes): a peer that
- * keeps sending while not reading what we echo would otherwise make us hold its whole stream, so
- * past the bound the connection is aborted (RST) and counted. Receive flow control
- * (sp_tcp_set_recv_flow) would let TCP slow such a peer instead; echo does not turn it on yet:
- * under the heavy impairment mix of the integration tests a connection with a closed receive
- * window stalled once (see docs/services.md, "Known issues").
+ * Back-pressure: each connection turns receive flow control on (sp_tcp_set_recv_flow): received
+ * bytes count against our advertised window until they have been handed to sp_tcp_send_mbuf().
+ * When the send buffer is full the received segments wait in a per-connection backlog and go out
+ * on writable, and meanwhile the window we advertise closes, so a peer that sends faster than we
+ * can echo (or that does not read its echo) is slowed by TCP itself. The backlog is thus bounded
+ * by tcp.rcvbuf; ECHO_BACKLOG_MAX stays as a safety net (abort, counted).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -76,9 +75,15 @@ echo_drain(struct echo_conn *ec)
 
 	echo_set_blocked(ec, false);
 	while (ec->c != NULL && (m = svc_mq_pop(&ec->backlog)) != NULL) {
+		uint32_t len = m->pkt_len;
+
 		ret = sp_tcp_send_mbuf(ec->c, m);
-		if (ret == 0)
+		if (ret == 0) {
+			/* handed on: the bytes no longer hold our receive window closed */
+			if (ec->c != NULL)
+				sp_tcp_recv_done(ec->c, len);
 			continue;
+		}
 		if (ret == -ENOBUFS) {
 			svc_mq_unpop(&ec->backlog, m);
 			echo_set_blocked(ec, true);
@@ -171,6 +176,7 @@ echo_accepted(struct sp_conn *c, void *arg)
 	st->n_conns++;
 	st->accepted++;
 	sp_tcp_set_callbacks(c, &echo_conn_cb, ec);
+	sp_tcp_set_recv_flow(c, true);
 	return 0;
 }
 
