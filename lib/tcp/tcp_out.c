@@ -131,6 +131,22 @@ drop_nombuf:
 	return -ENOBUFS;
 }
 
+/*
+ * Payload room of a segment sent now (RFC 9293 3.7.1, RFC 6691): c->mss already leaves room for
+ * the timestamp option; the SACK blocks fill_sack() adds (4 + 8n bytes) come on top of it, and a
+ * full-size segment carrying them would exceed the MTU: IP (DF) would drop it, every
+ * retransmission too, for as long as we hold out-of-order data.
+ */
+static uint32_t
+seg_room(const struct sp_conn *c)
+{
+	unsigned max = (c->flags & TF_TS) ? 3 : 4;
+
+	if (!(c->flags & TF_SACK) || c->n_ooo == 0)
+		return c->mss;
+	return c->mss - (4u + 8u * RTE_MIN((unsigned)c->n_ooo, max));
+}
+
 /* RFC 2018 4: the block holding the most recent segment first, then the others. */
 static void
 fill_sack(const struct sp_conn *c, struct sp_tcp_opts *o)
@@ -365,6 +381,12 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 		flags |= RTE_TCP_PSH_FLAG;
 	}
 	hdr_init(c, &h, seq, flags | RTE_TCP_ACK_FLAG);
+	/*
+	 * A segment sized before the SACK blocks were known (retransmissions, probes) keeps only
+	 * the blocks that fit in the MSS with its payload, rather than exceeding the MTU.
+	 */
+	while (h.opts.n_sack > 0 && len + 4u + 8u * h.opts.n_sack > c->mss)
+		h.opts.n_sack--;
 	if (SEQ_LT(seq, c->snd_max)) {
 		/* Karn (RFC 6298 3): no RTT sample from a retransmitted segment. */
 		TCP_STAT(c, RetransSegs);
@@ -451,8 +473,8 @@ sack_recovery_output(struct sp_conn *c)
 				   ? c->snd_una + c->snd_wnd - c->snd_nxt
 				   : 0;
 		len = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
-		len = RTE_MIN(RTE_MIN(len, wnd_room), (uint32_t)c->mss);
-		if (len > 0 && (len == c->mss || c->snd_nxt + len == end)) {
+		len = RTE_MIN(RTE_MIN(len, wnd_room), seg_room(c));
+		if (len > 0 && (len == seg_room(c) || c->snd_nxt + len == end)) {
 			if (sp_tcp_send_segment(c, c->snd_nxt, len, 0) < 0)
 				break;
 			c->snd_nxt += len;
@@ -494,7 +516,7 @@ sp_tcp_output(struct sp_conn *c)
 		goto tail; /* a segment sent carried the ACK: TF_ACKNOW is clear then */
 	for (;;) {
 		sp_seq_t end = c->sb_seq + c->sb_len;
-		uint32_t free_run = UINT32_MAX;
+		uint32_t free_run = UINT32_MAX, smss = seg_room(c);
 		uint32_t avail, inflight, wnd, usable, len;
 		bool fin = false;
 
@@ -508,17 +530,17 @@ sp_tcp_output(struct sp_conn *c)
 		inflight += c->snd_nxt - c->snd_una;
 		wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd + limited_transmit(c));
 		usable = wnd > inflight ? wnd - inflight : 0;
-		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)c->mss);
+		len = RTE_MIN(RTE_MIN(avail, usable), smss);
 		if (len > free_run)
 			len = free_run;
 		if (c->snd_nxt + len == end && SEQ_LEQ(c->snd_nxt, end) && fin_due(c))
 			fin = true;
 		if (len == 0 && !fin)
 			break;
-		if (len > 0 && len < c->mss && len == avail && inflight > 0 &&
+		if (len > 0 && len < smss && len == avail && inflight > 0 &&
 			!(c->flags & TF_NODELAY) && !fin && !SEQ_LT(c->snd_nxt, c->snd_max))
 			break; /* Nagle (new data only): wait for the ACK of what is in flight */
-		if (len > 0 && len < avail && len < c->mss && inflight > 0 && len != free_run)
+		if (len > 0 && len < avail && len < smss && inflight > 0 && len != free_run)
 			break; /* window-limited runt: wait for more window (SWS, RFC 1122 4.2.3.4) */
 		if (sp_tcp_send_segment(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0) < 0)
 			break;

@@ -475,6 +475,44 @@ test_bad_ack_and_old_data(void **state)
 	fx_free(f);
 }
 
+/*
+ * A full-size segment sent while we hold out-of-order data carries SACK blocks: its payload
+ * shrinks by their size so that the frame still fits the MTU (RFC 6691); a too-large frame
+ * would be dropped by IP (DF), retransmissions too.
+ */
+static void
+test_sack_blocks_fit_mtu(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_sack_perm = true, .has_mss = true, .mss = 1460};
+	static uint8_t buf[2 * 1460];
+	struct t_out o;
+	uint32_t sent = 0;
+
+	(void)state;
+	memset(buf, 'm', sizeof(buf));
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq + 10, f->iss + 1, T_ACK, 65535, NULL, "ooo", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.n_sack, 1);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	while (t_pop(f->env, &o)) {
+		assert_true(o.cksum_ok);
+		assert_int_equal(o.h.opts.n_sack, 1);
+		assert_true(20 + o.h.doff + o.len <= 1500);
+		assert_int_equal(o.h.seq, f->iss + 1 + sent);
+		sent += o.len;
+	}
+	assert_int_equal(sent, sizeof(buf));
+	assert_int_equal(T_STAT(f->env, ip_frag_fails), 0);
+	fx_free(f);
+}
+
 static void
 test_ooo_reassembly_sack(void **state)
 {
@@ -1293,6 +1331,25 @@ test_recv_flow_control(void **state)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.ack, f->pseq);
 	assert_int_equal(o.h.win, 8192);
+	/*
+	 * Released one segment at a time (each below the MSS, as a relay does): the window the
+	 * peer knows is closed again, and a window update goes out once the right edge can move
+	 * by one MSS, not only after a single large release.
+	 */
+	for (i = 0; i < 5; i++) {
+		t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data,
+			sizeof(data));
+		f->pseq += sizeof(data);
+	}
+	sp_test_advance_ms(f->env, 250);
+	sp_test_tx_clear(f->env);
+	sp_tcp_recv_done(f->app.c, 500);
+	assert_int_equal(t_count(f->env), 0); /* 500 bytes: below one MSS (536 here) */
+	sp_tcp_recv_done(f->app.c, 500);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.h.win, 8192 - 7000 + 1000);
+	sp_tcp_recv_done(f->app.c, 6000);
 	/* a small release from a large window sends nothing */
 	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 100);
 	f->pseq += 100;
@@ -1333,6 +1390,7 @@ main(void)
 		cmocka_unit_test(test_sack_dupack_window_moves),
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_sack_recovery),
+		cmocka_unit_test(test_sack_blocks_fit_mtu),
 		cmocka_unit_test(test_sack_recovery_pipe),
 		cmocka_unit_test(test_rto_skips_sacked),
 		cmocka_unit_test(test_paws),
