@@ -313,6 +313,7 @@ static const struct key_desc tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "ooo_max_segs", ooo_max_segs, 0, 65536),
 	K_TYPE(sp_tcp_cfg, "cc", cc, KT_CC, 0),
 	K_TYPE(sp_tcp_cfg, "syncookies", syncookies, KT_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "tlp", tlp, KT_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "sack", sack, KT_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "timestamps", timestamps, KT_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "wscale", wscale, KT_BOOL, 0),
@@ -413,6 +414,7 @@ sp_config_defaults(struct sp_config *cfg)
 	t->keepalive_intvl_ms = 75000;
 	t->keepalive_probes = 9;
 	t->challenge_ack_limit = 10;
+	t->tlp = 1;
 	t->ooo_max_segs = 256;
 	strlcpy(t->cc, "cubic", sizeof(t->cc));
 	t->syncookies = 1;

@@ -105,6 +105,7 @@ struct sp_tcp_cfg {
 	int syncookies;		      /**< 1 = on when the SYN queue is full (default), 0 = off */
 	int sack, timestamps, wscale; /**< offer these options, default 1 */
 	int nodelay;		      /**< disable Nagle by default for all conns, default 0 */
+	int tlp;		      /**< tail loss probes (RFC 8985 7), default 1 */
 };
 
 /** A built-in service instance (section [service.NAME]). */

@@ -146,6 +146,8 @@
 	X(TCPSackRecovery, "SACK-based recoveries entered")                              \
 	X(TCPRenoRecovery, "NewReno recoveries entered")                                 \
 	X(TCPTimeouts, "retransmission timeouts")                                        \
+	X(TCPLossProbes, "tail loss probes sent (RFC 8985 7)")                           \
+	X(TCPLossProbeRecovery, "losses repaired by a tail loss probe")                  \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
 	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \
 	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \

@@ -41,6 +41,9 @@
 #define TF_NOTIFY_WR	 0x4000	 /* call writable() after this input */
 #define TF_SB_OURS	 0x8000	 /* the send buffer's tail is a copy buffer we may append to */
 #define TF_RCV_FLOW	 0x10000 /* sp_tcp_set_recv_flow(): delivered bytes count until released */
+#define TF_PTO		 0x20000 /* rtx_timer is armed as a tail loss probe timeout (RFC 8985) */
+#define TF_TLP_OUT	 0x40000 /* a loss probe is unacknowledged (tlp_end) */
+#define TF_TLP_REXMIT	 0x80000 /* ... and it was a retransmission */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -121,6 +124,7 @@ struct sp_conn {
 	uint8_t n_sacked;
 	struct sp_tcp_sack_block sacked[SP_TCP_SCOREBOARD];
 	sp_seq_t rexmit_hi; /* in recovery: holes below this were retransmitted */
+	sp_seq_t tlp_end;   /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
 
 	/* RFC 5961 challenge ACK limit. */
 	uint64_t chack_window;
@@ -180,6 +184,8 @@ int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hd
 void sp_tcp_timers_init(struct sp_conn *c);
 void sp_tcp_timers_stop(struct sp_conn *c);
 void sp_tcp_rtx_arm(struct sp_conn *c);
+/** An ACK reached or passed the loss probe's end: @p dsack says the probe was a duplicate. */
+void sp_tcp_tlp_acked(struct sp_conn *c, bool dsack, uint64_t now_us);
 void sp_tcp_delack_arm(struct sp_conn *c);
 void sp_tcp_timewait_arm(struct sp_conn *c);
 void sp_tcp_keepalive_arm(struct sp_conn *c);

@@ -306,7 +306,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 {
 	sp_seq_t ack = th->ack;
 	uint64_t now = now_us(c->ctx);
-	bool new_sack = false;
+	bool new_sack = false, dsack;
 
 	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
 	if (SEQ_GT(ack, c->snd_max)) {
@@ -318,6 +318,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		sp_tcp_challenge_ack(c);
 		return false;
 	}
+	/* RFC 2883: a first SACK block below the cumulative ACK reports a duplicate (D-SACK). */
+	dsack = th->opts.n_sack > 0 && SEQ_LEQ(th->opts.sack[0].end, ack);
 	if ((c->flags & TF_SACK) && th->opts.n_sack > 0) {
 		uint32_t before = sp_tcp_sack_bytes(c);
 
@@ -377,6 +379,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 			}
 		}
 		c->dupacks = 0;
+		if ((c->flags & TF_TLP_OUT) && SEQ_GEQ(ack, c->tlp_end))
+			sp_tcp_tlp_acked(c, dsack, now);
 		sp_timer_cancel(c->ctx, &c->rtx_timer);
 		if (c->snd_una != c->snd_max)
 			sp_tcp_rtx_arm(c);

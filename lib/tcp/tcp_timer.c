@@ -39,11 +39,99 @@ sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us)
 		(uint32_t)RTE_MIN(RTE_MAX(rto, (uint64_t)tc->rto_min_ms), (uint64_t)tc->rto_max_ms);
 }
 
+/*
+ * RFC 8985 7.2: a tail loss probe is due when data is in flight, nothing is being repaired
+ * (no recovery, no probe outstanding, no go-back-N after a timeout), SACK is on so that the
+ * probe's ACK can reveal losses, and there is an RTT sample.
+ * PTO = 2 SRTT, plus the peer's worst-case delayed ACK when one segment is in flight (it alone
+ * may wait for the delayed-ACK timer) or a 2 ms allowance otherwise; capped at the RTO (the
+ * probe then goes when the RTO would have, and the RTO is armed behind it).
+ */
+static uint32_t
+pto_us(const struct sp_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una, rto_us = c->rto_ms * 1000u;
+	uint64_t pto;
+
+	if (!c->ctx->cfg->tcp.tlp || !(c->flags & TF_SACK) ||
+		(c->flags & (TF_RECOVERY | TF_TLP_OUT)) || c->srtt_us == 0 || c->sb_len == 0 ||
+		flight == 0 || c->snd_nxt != c->snd_max || c->snd_wnd == 0 || c->retries != 0)
+		return 0;
+	switch (c->state) {
+	case SP_TCP_ESTABLISHED:
+	case SP_TCP_CLOSE_WAIT:
+		break;
+	default:
+		return 0;
+	}
+	pto = 2ull * c->srtt_us + (flight <= c->mss ? 200000u : 2000u);
+	return (uint32_t)RTE_MIN(pto, (uint64_t)rto_us);
+}
+
 void
 sp_tcp_rtx_arm(struct sp_conn *c)
 {
-	if (!c->rtx_timer.armed)
+	uint32_t pto;
+
+	if (c->rtx_timer.armed)
+		return;
+	pto = pto_us(c);
+	if (pto != 0) {
+		c->flags |= TF_PTO;
+		sp_timer_arm(
+			c->ctx, &c->rtx_timer, c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000);
+	} else {
+		c->flags &= ~TF_PTO;
 		sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
+	}
+}
+
+/*
+ * RFC 8985 7.3: the probe. New data if the windows allow one segment of it, else the last
+ * segment again, so that its ACK (with SACK) tells what of the tail is missing. The RTO is
+ * armed behind it.
+ */
+static void
+tlp_send(struct sp_conn *c)
+{
+	sp_seq_t end = c->sb_seq + c->sb_len;
+	uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
+	uint32_t inflight = c->snd_nxt - c->snd_una;
+	uint32_t room = c->snd_wnd > inflight ? c->snd_wnd - inflight : 0;
+	uint32_t len = RTE_MIN(RTE_MIN(avail, room), (uint32_t)c->mss);
+
+	TCP_STAT(c, TCPLossProbes);
+	c->flags |= TF_TLP_OUT;
+	c->flags &= ~TF_TLP_REXMIT;
+	if (len > 0 && sp_tcp_send_segment(c, c->snd_nxt, len, 0) == 0) {
+		c->snd_nxt += len;
+	} else {
+		sp_seq_t dend = SEQ_LT(c->snd_max, end) ? c->snd_max : end;
+		sp_seq_t seq = dend - RTE_MIN(dend - c->snd_una, (uint32_t)c->mss);
+
+		c->flags |= TF_TLP_REXMIT;
+		if (SEQ_LT(seq, dend))
+			sp_tcp_send_segment(c, seq, dend - seq, 0);
+	}
+	c->tlp_end = c->snd_max;
+	sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
+}
+
+void
+sp_tcp_tlp_acked(struct sp_conn *c, bool dsack, uint64_t now_us)
+{
+	bool rexmit = (c->flags & TF_TLP_REXMIT) != 0;
+
+	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT);
+	/*
+	 * RFC 8985 7.4: a retransmitted probe that the peer did not report as a duplicate
+	 * (D-SACK, RFC 2883) repaired a loss: respond as to a loss repaired by fast recovery.
+	 */
+	if (!rexmit || dsack || (c->flags & TF_RECOVERY) || c->cc.ops == NULL)
+		return;
+	TCP_STAT(c, TCPLossProbeRecovery);
+	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now_us);
+	c->cc.ops->on_recovery_exit(&c->cc, now_us);
 }
 
 void
@@ -100,6 +188,15 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 		sp_tcp_send_syn(c);
 		goto out;
 	}
+	if (c->flags & TF_PTO) {
+		c->flags &= ~TF_PTO;
+		if (c->flags & TF_RECOVERY)
+			sp_tcp_rtx_arm(c); /* recovery began since: the RTO takes over */
+		else
+			tlp_send(c);
+		goto out;
+	}
+	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT);
 	if (c->sb_len > 0 && c->snd_wnd == 0) {
 		/*
 		 * Persist (RFC 9293 3.8.6.1): the window is closed, so probe it with the first

@@ -109,6 +109,7 @@ test_defaults(void **state)
 	assert_int_equal(c.tcp.ooo_max_segs, 256);
 	assert_string_equal(c.tcp.cc, "cubic");
 	assert_int_equal(c.tcp.syncookies, 1);
+	assert_int_equal(c.tcp.tlp, 1);
 	assert_int_equal(c.tcp.sack, 1);
 	assert_int_equal(c.tcp.timestamps, 1);
 	assert_int_equal(c.tcp.wscale, 1);
@@ -203,6 +204,7 @@ static const char every_key[] =
 	"ooo_max_segs = 0\n"
 	"cc = newreno\n"
 	"syncookies = off\n"
+	"tlp = off\n"
 	"sack = no\n"
 	"timestamps = 0\n"
 	"wscale = False\n"
@@ -331,6 +333,7 @@ test_every_key(void **state)
 	assert_int_equal(g_cfg.tcp.ooo_max_segs, 0);
 	assert_string_equal(g_cfg.tcp.cc, "newreno");
 	assert_int_equal(g_cfg.tcp.syncookies, 0);
+	assert_int_equal(g_cfg.tcp.tlp, 0);
 	assert_int_equal(g_cfg.tcp.sack, 0);
 	assert_int_equal(g_cfg.tcp.timestamps, 0);
 	assert_int_equal(g_cfg.tcp.wscale, 0);

@@ -1205,6 +1205,147 @@ test_rto_skips_sacked(void **state)
 	fx_free(f);
 }
 
+/*
+ * RFC 8985 7: tail loss probe. Four segments out, the first two ACKed after 10 ms (an RTT
+ * sample); the last two are lost and nothing else will produce duplicate ACKs. Well before
+ * the RTO the last segment goes again; @p dsack: the peer reports it as a duplicate.
+ */
+static void
+tlp_case(bool dsack, bool tlp_on)
+{
+	static uint8_t buf[536 * 4];
+	struct sp_tcp_opts ack = {0}, so = {.has_sack_perm = true};
+	struct sp_tcp_info info;
+	struct sp_config cfg;
+	struct t_out o;
+	struct fx *f;
+	uint32_t s1;
+	int i, waited;
+
+	memset(buf, 'p', sizeof(buf));
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = tlp_on;
+	f = fx_new(&cfg, 0);
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	s1 = f->iss + 1;
+	for (i = 0; i < 4; i++)
+		expect_seg(f, s1, i);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	for (waited = 0; waited < 3000 && t_count(f->env) == 0; waited++)
+		sp_test_advance_ms(f->env, 1);
+	if (!tlp_on) {
+		/* No probe: the RTO (at least rto_min_ms = 200) resends the first lost one. */
+		assert_true(waited >= 200);
+		expect_seg(f, s1, 2);
+		assert_int_equal(T_STAT(f->env, TCPLossProbes), 0);
+		assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+		fx_free(f);
+		return;
+	}
+	/* PTO = 2 SRTT + 2 ms (two segments in flight), far below the 200 ms RTO. */
+	assert_true(waited < 60);
+	expect_seg(f, s1, 3); /* the last segment: its ACK will show what is missing */
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	/* The probe's ACK SACKs segment 3: one SACKed segment, segment 2 is not lost yet. */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 3 * 536;
+	ack.sack[0].end = s1 + 4 * 536;
+	if (dsack) {
+		/* Nothing was lost after all: everything ACKed, the probe reported as duplicate. */
+		t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, &ack, NULL, 0);
+		assert_int_equal(T_STAT(f->env, TCPLossProbeRecovery), 0);
+		sp_tcp_get_info(f->app.c, &info);
+		assert_int_equal(info.ssthresh, UINT32_MAX); /* no congestion response */
+	} else {
+		t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, &ack, NULL, 0);
+		/* The RTO (not another probe) repairs segment 2; then all is ACKed. */
+		for (waited = 0; waited < 3000 && t_count(f->env) == 0; waited++)
+			sp_test_advance_ms(f->env, 1);
+		expect_seg(f, s1, 2);
+		assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
+		t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	}
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+static void
+test_tlp_probe(void **state)
+{
+	(void)state;
+	tlp_case(false, true);
+}
+
+static void
+test_tlp_dsack(void **state)
+{
+	(void)state;
+	tlp_case(true, true);
+}
+
+static void
+test_tlp_off(void **state)
+{
+	(void)state;
+	tlp_case(false, false);
+}
+
+/*
+ * RFC 8985 7.4: the probe repaired the tail (its ACK covers everything, no D-SACK): the
+ * congestion response of a loss repaired by fast recovery.
+ */
+static void
+test_tlp_recovers_tail(void **state)
+{
+	static uint8_t buf[536 * 4];
+	struct sp_tcp_opts so = {.has_sack_perm = true};
+	struct sp_tcp_info info;
+	struct sp_config cfg;
+	struct t_out o;
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 'q', sizeof(buf));
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	f = fx_new(&cfg, 0);
+	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = PISN + 1;
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	s1 = f->iss + 1;
+	for (i = 0; i < 4; i++)
+		expect_seg(f, s1, i);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 3 * 536, T_ACK, 65535, NULL, NULL, 0);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 3); /* one segment in flight: PTO includes the delayed-ACK allowance */
+	assert_true(i >= 200 && i < 260);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPLossProbeRecovery), 1);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_true(info.ssthresh != UINT32_MAX);
+	assert_int_equal(info.cwnd, info.ssthresh);
+	fx_free(f);
+}
+
 /* RFC 3042: each of the first two duplicate ACKs sends one new segment beyond cwnd. */
 static void
 test_limited_transmit(void **state)
@@ -1393,6 +1534,10 @@ main(void)
 		cmocka_unit_test(test_sack_blocks_fit_mtu),
 		cmocka_unit_test(test_sack_recovery_pipe),
 		cmocka_unit_test(test_rto_skips_sacked),
+		cmocka_unit_test(test_tlp_probe),
+		cmocka_unit_test(test_tlp_dsack),
+		cmocka_unit_test(test_tlp_off),
+		cmocka_unit_test(test_tlp_recovers_tail),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_send_spanning_mbufs),
