@@ -102,6 +102,7 @@ conn_free_queues(struct sp_conn *c)
 		c->sb_head = n;
 	}
 	c->sb_tail = NULL;
+	c->sb_cur = NULL;
 	c->sb_len = 0;
 	for (i = 0; i < c->n_ooo; i++)
 		rte_pktmbuf_free(c->ooo[i].m);

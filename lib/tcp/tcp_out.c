@@ -310,7 +310,7 @@ sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
 			m->data_len -= (uint16_t)n;
 			c->sb_len -= n;
 			c->sb_seq += n;
-			return;
+			break;
 		}
 		n -= m->data_len;
 		c->sb_len -= m->data_len;
@@ -321,25 +321,39 @@ sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
 	}
 	if (c->sb_head == NULL)
 		c->sb_tail = NULL;
+	/* The cursor's mbuf was freed or its first byte trimmed away: start over from the head. */
+	if (c->sb_cur != NULL && SEQ_LT(c->sb_cur_seq, c->sb_seq))
+		c->sb_cur = NULL;
 }
 
 /*
  * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
- * payload is never copied, the buffer keeps the data until it is acknowledged.
+ * payload is never copied, the buffer keeps the data until it is acknowledged. New data is
+ * found from the cursor left by the previous segment, not by walking the whole buffer.
  */
 static struct rte_mbuf *
 sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
 {
-	struct rte_mbuf *head = NULL, *m;
-	uint32_t off = seq - c->sb_seq;
+	struct rte_mbuf *head = NULL, *m = c->sb_head;
+	sp_seq_t mseq = c->sb_seq;
+	uint32_t off;
 
-	for (m = c->sb_head; m != NULL && len > 0; m = m->next) {
+	if (c->sb_cur != NULL && SEQ_GEQ(seq, c->sb_cur_seq)) {
+		m = c->sb_cur;
+		mseq = c->sb_cur_seq;
+	}
+	off = seq - mseq;
+	for (; m != NULL && len > 0; mseq += m->data_len, m = m->next) {
 		struct rte_mbuf *mi;
 		uint32_t take;
 
 		if (off >= m->data_len) {
 			off -= m->data_len;
 			continue;
+		}
+		if (head == NULL) {
+			c->sb_cur = m;
+			c->sb_cur_seq = mseq;
 		}
 		take = RTE_MIN(len, (uint32_t)m->data_len - off);
 		mi = rte_pktmbuf_alloc(c->ctx->pool);

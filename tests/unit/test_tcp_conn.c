@@ -913,6 +913,53 @@ test_send_spanning_mbufs(void **state)
 	fx_free(f);
 }
 
+/*
+ * The send buffer's cursor (new segments resume where the previous one started) must not
+ * serve a retransmission of older data: after later segments went out, an RTO resends the
+ * first one with its own bytes, and the rest follows with theirs.
+ */
+static void
+test_retransmit_behind_cursor(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	static uint8_t buf[536 * 6];
+	struct t_out o;
+	unsigned i;
+	int t;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 5);
+	fx_open(f, PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	/* Several appends: the buffer holds more than one mbuf. */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(sp_tcp_send(f->app.c, buf + 536 * i, 536), 536);
+	for (i = 0; i < 6; i++) {
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, f->iss + 1 + 536 * i);
+		assert_memory_equal(o.data, buf + 536 * i, o.len);
+	}
+	/* Segment 0 ACKed, the rest lost: the RTO resends 1, then slow start 2 and 3. */
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1 + 536, T_ACK, 65535, NULL, NULL, 0);
+	for (t = 0; t < 3000 && t_count(f->env) == 0; t++)
+		sp_test_advance_ms(f->env, 1);
+	assert_true(t_pop(f->env, &o));
+	assert_int_equal(o.h.seq, f->iss + 1 + 536);
+	assert_int_equal(o.len, 536);
+	assert_memory_equal(o.data, buf + 536, 536);
+	assert_true(o.cksum_ok);
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
+	for (i = 2; i < 4; i++) {
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, f->iss + 1 + 536 * i);
+		assert_memory_equal(o.data, buf + 536 * i, o.len);
+	}
+	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
 /* RFC 7323 5.3: a segment with an older TSval is dropped (and ACKed). */
 static void
 test_paws(void **state)
@@ -1071,8 +1118,12 @@ expect_seg(struct fx *f, uint32_t s1, unsigned idx)
 	assert_int_equal(o.len, 536);
 }
 
+/*
+ * A SACK connection with NewReno (ssthresh = FlightSize / 2: exact arithmetic) and tcp.tlp as
+ * given, @p len bytes sent with Nagle off, the first @p expect_sent segments read back.
+ */
 static struct fx *
-sack_fx(const char *cc, uint8_t *buf, size_t len, unsigned expect_sent, uint32_t *s1)
+sack_fx(bool tlp, uint8_t *buf, size_t len, unsigned expect_sent, uint32_t *s1)
 {
 	struct sp_tcp_opts so = {.has_sack_perm = true};
 	struct sp_config cfg;
@@ -1081,7 +1132,8 @@ sack_fx(const char *cc, uint8_t *buf, size_t len, unsigned expect_sent, uint32_t
 	unsigned i;
 
 	sp_test_default_cfg(&cfg);
-	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "%s", cc);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = tlp;
 	f = fx_new(&cfg, 0);
 	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
 	t_expect(f->env, &o, T_SYN | T_ACK);
@@ -1116,7 +1168,7 @@ test_sack_recovery_pipe(void **state)
 
 	(void)state;
 	memset(buf, 's', sizeof(buf));
-	f = sack_fx("newreno", buf, sizeof(buf), 10, &s1); /* IW = 10 segments */
+	f = sack_fx(true, buf, sizeof(buf), 10, &s1); /* IW = 10 segments */
 	/* RFC 3042: the first two duplicates each release one new segment. */
 	dup_sack(f, s1, s1, 1, b1);
 	expect_seg(f, s1, 10);
@@ -1174,7 +1226,7 @@ test_rto_skips_sacked(void **state)
 
 	(void)state;
 	memset(buf, 't', sizeof(buf));
-	f = sack_fx("newreno", buf, sizeof(buf), 6, &s1);
+	f = sack_fx(true, buf, sizeof(buf), 6, &s1);
 	dup_sack(f, s1, s1, 1, b); /* one duplicate: no recovery, limited transmit has no data */
 	assert_int_equal(t_count(f->env), 0);
 	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
@@ -1214,29 +1266,14 @@ static void
 tlp_case(bool dsack, bool tlp_on)
 {
 	static uint8_t buf[536 * 4];
-	struct sp_tcp_opts ack = {0}, so = {.has_sack_perm = true};
+	struct sp_tcp_opts ack = {0};
 	struct sp_tcp_info info;
-	struct sp_config cfg;
-	struct t_out o;
 	struct fx *f;
 	uint32_t s1;
-	int i, waited;
+	int waited;
 
 	memset(buf, 'p', sizeof(buf));
-	sp_test_default_cfg(&cfg);
-	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
-	cfg.tcp.tlp = tlp_on;
-	f = fx_new(&cfg, 0);
-	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
-	t_expect(f->env, &o, T_SYN | T_ACK);
-	f->iss = o.h.seq;
-	f->pseq = PISN + 1;
-	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
-	sp_tcp_set_nodelay(f->app.c, true);
-	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
-	s1 = f->iss + 1;
-	for (i = 0; i < 4; i++)
-		expect_seg(f, s1, i);
+	f = sack_fx(tlp_on, buf, sizeof(buf), 4, &s1);
 	sp_test_advance_ms(f->env, 10);
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
 	assert_int_equal(t_count(f->env), 0);
@@ -1309,29 +1346,14 @@ static void
 test_tlp_recovers_tail(void **state)
 {
 	static uint8_t buf[536 * 4];
-	struct sp_tcp_opts so = {.has_sack_perm = true};
 	struct sp_tcp_info info;
-	struct sp_config cfg;
-	struct t_out o;
 	struct fx *f;
 	uint32_t s1;
 	int i;
 
 	(void)state;
 	memset(buf, 'q', sizeof(buf));
-	sp_test_default_cfg(&cfg);
-	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
-	f = fx_new(&cfg, 0);
-	t_seg(f->env, RPORT, LPORT, PISN, 0, T_SYN, 65535, &so, NULL, 0);
-	t_expect(f->env, &o, T_SYN | T_ACK);
-	f->iss = o.h.seq;
-	f->pseq = PISN + 1;
-	t_seg(f->env, RPORT, LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
-	sp_tcp_set_nodelay(f->app.c, true);
-	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
-	s1 = f->iss + 1;
-	for (i = 0; i < 4; i++)
-		expect_seg(f, s1, i);
+	f = sack_fx(true, buf, sizeof(buf), 4, &s1);
 	sp_test_advance_ms(f->env, 10);
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + 3 * 536, T_ACK, 65535, NULL, NULL, 0);
 	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
@@ -1541,6 +1563,7 @@ main(void)
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_send_spanning_mbufs),
+		cmocka_unit_test(test_retransmit_behind_cursor),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_seq_wrap),
