@@ -178,6 +178,17 @@ NS=$(lab_ns)
 ip netns exec "$NS" curl -s -o "$WORK/index.html" "http://$SP_IP/"
 [ -s "$WORK/index.html" ] || { echo "bench_tcp: spindle does not answer http" >&2; exit 1; }
 
+# First, on a fresh stack: later runs leave connections in TIME-WAIT whose release would
+# shrink the heap while the idle connections are counted.
+echo "bench_tcp: $IDLE_N idle connections to spindle's echo"
+sp_heap_slab() { echo "$(sp_heap) $(slab_kb)"; }
+read -r hp0 sl0 hp1 sl1 < <(m_idle "$NS" "$SP_IP" 198.18.0.1 sp_heap_slab) || true
+if [ -n "${sl1:-}" ]; then
+	record idle sp "$(( (hp1 - hp0) / IDLE_N ))"
+	SLAB_CLIENT_KB=$((sl1 - sl0))
+	echo "  heap +$((hp1 - hp0)) bytes, kernel slab (client side) +${SLAB_CLIENT_KB} kB"
+fi
+
 for run in $(seq "$RUNS"); do
 	record bulk sp "$(m_iperf "$NS" "$SP_IP" 9)"
 	record down sp "$(m_download "$NS" "http://$SP_IP/bytes/$BYTES")"
@@ -192,14 +203,6 @@ for run in $(seq "$RUNS"); do
 	echo "  run $run: bulk $(echo "${R[bulk,sp]}" | awk '{print $NF}') Gbit/s," \
 		"down $(echo "${R[down,sp]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
 done
-echo "bench_tcp: $IDLE_N idle connections to spindle's echo"
-sp_heap_slab() { echo "$(sp_heap) $(slab_kb)"; }
-read -r hp0 sl0 hp1 sl1 < <(m_idle "$NS" "$SP_IP" 198.18.0.1 sp_heap_slab) || true
-if [ -n "${sl1:-}" ]; then
-	record idle sp "$(( (hp1 - hp0) / IDLE_N ))"
-	SLAB_CLIENT_KB=$((sl1 - sl0))
-	echo "  heap +$((hp1 - hp0)) bytes, kernel slab (client side) +${SLAB_CLIENT_KB} kB"
-fi
 spindle_stop
 lab_down
 fi
@@ -246,17 +249,6 @@ IPERF_PID=$!
 sleep 1
 ip netns exec "$KNS_C" curl -sf -o /dev/null "http://$K_SRV/" || { echo "bench_tcp: nginx does not answer" >&2; exit 1; }
 
-for run in $(seq "$RUNS"); do
-	record bulk k "$(m_iperf "$KNS_C" "$K_SRV" 5001)"
-	record down k "$(m_download "$KNS_C" "http://$K_SRV/bytes/$BYTES")"
-	read -r rps p50 p99 n err < <(m_wrk "$KNS_C" "http://$K_SRV/")
-	record rps k "$rps"; record p50 k "$p50"; record p99 k "$p99"; record err k "$err"
-	read -r cps _ _ n err2 < <(m_wrk "$KNS_C" "http://$K_SRV/" -H 'Connection: close')
-	record cps k "$cps"; record err k "$err2"
-	echo "  run $run: bulk $(echo "${R[bulk,k]}" | awk '{print $NF}') Gbit/s," \
-		"down $(echo "${R[down,k]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
-done
-
 if [ -n "$SLAB_CLIENT_KB" ]; then
 	echo "bench_tcp: $IDLE_N idle connections to a kernel echo server"
 	(
@@ -272,6 +264,17 @@ if [ -n "$SLAB_CLIENT_KB" ]; then
 		echo "  kernel slab (client + server) +$((sl1 - sl0)) kB"
 	fi
 fi
+
+for run in $(seq "$RUNS"); do
+	record bulk k "$(m_iperf "$KNS_C" "$K_SRV" 5001)"
+	record down k "$(m_download "$KNS_C" "http://$K_SRV/bytes/$BYTES")"
+	read -r rps p50 p99 n err < <(m_wrk "$KNS_C" "http://$K_SRV/")
+	record rps k "$rps"; record p50 k "$p50"; record p99 k "$p99"; record err k "$err"
+	read -r cps _ _ n err2 < <(m_wrk "$KNS_C" "http://$K_SRV/" -H 'Connection: close')
+	record cps k "$cps"; record err k "$err2"
+	echo "  run $run: bulk $(echo "${R[bulk,k]}" | awk '{print $NF}') Gbit/s," \
+		"down $(echo "${R[down,k]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
+done
 
 # --- report -------------------------------------------------------------------------------------
 row() { # label metric unit

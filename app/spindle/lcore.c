@@ -21,12 +21,6 @@
 #define IDLE_SLEEP_US 100
 #define MAX_BURST     512
 
-/*
- * Per worker: its client services are done (written by that worker, read by worker 0, which
- * tells the main lcore when every worker's clients are done). Program state, not the stack's.
- */
-static volatile int clients_done_of[RTE_MAX_LCORE];
-
 int
 sp_app_workers_init(struct sp_app *app)
 {
@@ -194,7 +188,7 @@ all_clients_done(struct sp_app *app)
 	unsigned w;
 
 	for (w = 0; w < app->n_workers; w++)
-		if (!clients_done_of[w])
+		if (!__atomic_load_n(&app->workers[w].clients_done, __ATOMIC_ACQUIRE))
 			return false;
 	return true;
 }
@@ -238,7 +232,7 @@ worker_main(void *arg)
 
 	if (burst == 0 || burst > MAX_BURST)
 		burst = 32;
-	clients_done_of[w->idx] = 0;
+	w->clients_done = 0;
 	/*
 	 * From here on telemetry's sp_ctx_call() waits for this lcore's sp_poll() instead of
 	 * walking the tables itself, which would race with the services being started.
@@ -294,7 +288,7 @@ worker_main(void *arg)
 		}
 		if (watch_clients && !my_clients_done && clients_done(app, w)) {
 			my_clients_done = true;
-			__atomic_store_n(&clients_done_of[w->idx], 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&w->clients_done, 1, __ATOMIC_RELEASE);
 		}
 		if (watch_clients && w->idx == 0 && all_clients_done(app)) {
 			SP_LOG(NOTICE, app, "every client service is done");

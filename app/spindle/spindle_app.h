@@ -34,6 +34,7 @@ struct sp_app_worker {
 	int svc_status[SP_MAX_SERVICES]; /**< client status() read before stop() */
 	int start_err;			 /**< a service failed to start on this worker */
 	volatile int exited;		 /**< the loop has returned (set by the worker) */
+	volatile int clients_done;	 /**< its client services are done (set by the worker) */
 };
 
 /** State of one config port. */
