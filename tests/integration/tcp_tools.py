@@ -230,17 +230,16 @@ def _wait_connected(sel, pending, timeout, drain=False):
     return True
 
 
-def rr_server(args):
-    """Answer every --req bytes read with --resp bytes, per connection (loadgen rr peer)."""
+def _serve(bind, port, backlog, on_data, nodelay=False):
+    """Accept connections on bind:port forever; on_data(conn, bytes) for every read, with
+    b"" once at EOF (the connection is closed after it)."""
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((args.bind, args.port))
-    ls.listen(1024)
+    ls.bind((bind, port))
+    ls.listen(backlog)
     ls.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(ls, selectors.EVENT_READ)
-    resp = (BLOCK * (args.resp // len(BLOCK) + 1))[:args.resp]
-    pend = {}
     while True:
         for key, _ in sel.select():
             if key.fileobj is ls:
@@ -248,51 +247,40 @@ def rr_server(args):
                     c, _ = ls.accept()
                 except BlockingIOError:
                     continue
-                c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if nodelay:
+                    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 c.setblocking(True)
-                pend[c.fileno()] = 0
                 sel.register(c, selectors.EVENT_READ)
                 continue
             c = key.fileobj
             data = c.recv(65536)
+            on_data(c, data)
             if not data:
                 sel.unregister(c)
-                pend.pop(c.fileno(), None)
                 c.close()
-                continue
-            n = pend[c.fileno()] + len(data)
-            while n >= args.req:
-                n -= args.req
-                c.sendall(resp)
-            pend[c.fileno()] = n
+
+
+def rr_server(args):
+    """Answer every --req bytes read with --resp bytes, per connection (loadgen rr peer)."""
+    resp = (BLOCK * (args.resp // len(BLOCK) + 1))[:args.resp]
+    pend = {}
+
+    def on_data(c, data):
+        if not data:
+            pend.pop(c.fileno(), None)
+            return
+        n = pend.get(c.fileno(), 0) + len(data)
+        while n >= args.req:
+            n -= args.req
+            c.sendall(resp)
+        pend[c.fileno()] = n
+
+    _serve(args.bind, args.port, 1024, on_data, nodelay=True)
 
 
 def echo_server(args):
     """Echo every byte back, any number of connections (the kernel peer of `conns`)."""
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((args.bind, args.port))
-    ls.listen(4096)
-    ls.setblocking(False)
-    sel = selectors.DefaultSelector()
-    sel.register(ls, selectors.EVENT_READ)
-    while True:
-        for key, _ in sel.select():
-            if key.fileobj is ls:
-                try:
-                    c, _ = ls.accept()
-                except BlockingIOError:
-                    continue
-                c.setblocking(True)
-                sel.register(c, selectors.EVENT_READ)
-                continue
-            c = key.fileobj
-            data = c.recv(65536)
-            if not data:
-                sel.unregister(c)
-                c.close()
-                continue
-            c.sendall(data)
+    _serve(args.bind, args.port, 4096, lambda c, data: data and c.sendall(data))
 
 
 def sink(args):
