@@ -530,18 +530,16 @@ sp_tcp_output(struct sp_conn *c)
 		goto tail; /* a segment sent carried the ACK: TF_ACKNOW is clear then */
 	for (;;) {
 		sp_seq_t end = c->sb_seq + c->sb_len;
-		uint32_t free_run = UINT32_MAX, smss = seg_room(c);
+		uint32_t free_run = UINT32_MAX, smss = seg_room(c), sacked = 0;
 		uint32_t avail, inflight, wnd, usable, len;
 		bool fin = false;
 
-		inflight = 0;
 		if (c->n_sacked > 0 && SEQ_LT(c->snd_nxt, c->snd_max)) {
 			free_run = skip_sacked(c, &c->snd_nxt);
-			/* what the peer SACKed is not in flight */
-			inflight = -sp_tcp_sack_bytes_below(c, c->snd_nxt);
+			sacked = sp_tcp_sack_bytes_below(c, c->snd_nxt); /* not in flight */
 		}
 		avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
-		inflight += c->snd_nxt - c->snd_una;
+		inflight = c->snd_nxt - c->snd_una - sacked;
 		wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd + limited_transmit(c));
 		usable = wnd > inflight ? wnd - inflight : 0;
 		len = RTE_MIN(RTE_MIN(avail, usable), smss);
