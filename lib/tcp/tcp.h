@@ -36,14 +36,15 @@
 #define TF_ACCEPTED	 0x0200 /* the application saw it (accepted/connect) */
 #define TF_RECOVERY	 0x0400 /* in fast recovery (RFC 6582) */
 #define TF_WANT_WRITABLE 0x0800
-#define TF_PEER_FIN	 0x1000	 /* FIN received */
-#define TF_COOKIE	 0x2000	 /* completed from a SYN cookie */
-#define TF_NOTIFY_WR	 0x4000	 /* call writable() after this input */
-#define TF_SB_OURS	 0x8000	 /* the send buffer's tail is a copy buffer we may append to */
-#define TF_RCV_FLOW	 0x10000 /* sp_tcp_set_recv_flow(): delivered bytes count until released */
-#define TF_PTO		 0x20000 /* rtx_timer is armed as a tail loss probe timeout (RFC 8985) */
-#define TF_TLP_OUT	 0x40000 /* a loss probe is unacknowledged (tlp_end) */
-#define TF_TLP_REXMIT	 0x80000 /* ... and it was a retransmission */
+#define TF_PEER_FIN	 0x1000	  /* FIN received */
+#define TF_COOKIE	 0x2000	  /* completed from a SYN cookie */
+#define TF_NOTIFY_WR	 0x4000	  /* call writable() after this input */
+#define TF_SB_OURS	 0x8000	  /* the send buffer's tail is a copy buffer we may append to */
+#define TF_RCV_FLOW	 0x10000  /* sp_tcp_set_recv_flow(): delivered bytes count until released */
+#define TF_PTO		 0x20000  /* rtx_timer is armed as a tail loss probe timeout (RFC 8985) */
+#define TF_TLP_OUT	 0x40000  /* a loss probe is unacknowledged (tlp_end) */
+#define TF_TLP_REXMIT	 0x80000  /* ... and it was a retransmission */
+#define TF_RESCUE	 0x100000 /* RFC 6675 rule 4 used in this recovery (rescue_rxt) */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -127,8 +128,9 @@ struct sp_conn {
 	/* RFC 6675 scoreboard: SACKed ranges above SND.UNA, sorted, merged. */
 	uint8_t n_sacked;
 	struct sp_tcp_sack_block sacked[SP_TCP_SCOREBOARD];
-	sp_seq_t rexmit_hi; /* in recovery: holes below this were retransmitted */
-	sp_seq_t tlp_end;   /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
+	sp_seq_t rexmit_hi;  /* in recovery: holes below this were retransmitted */
+	sp_seq_t rescue_rxt; /* TF_RESCUE: RFC 6675 RescueRxt */
+	sp_seq_t tlp_end;    /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
 
 	/* RFC 5961 challenge ACK limit. */
 	uint64_t chack_window;
@@ -208,6 +210,11 @@ uint32_t sp_tcp_sack_pipe(const struct sp_conn *c);
  * unless @p any) and advance rexmit_hi. @return bytes sent, 0 when there is no such hole.
  */
 uint32_t sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any);
+/**
+ * RFC 6675 NextSeg() rule 4: once per recovery (again after SND.UNA passed RescueRxt), resend
+ * the segment holding the highest un-SACKed byte above rexmit_hi. @return bytes sent.
+ */
+uint32_t sp_tcp_sack_rescue(struct sp_conn *c);
 /** Bytes the scoreboard holds as SACKed (in all; below @p seq). */
 uint32_t sp_tcp_sack_bytes(const struct sp_conn *c);
 uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);

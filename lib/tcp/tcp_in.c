@@ -287,6 +287,7 @@ enter_recovery(struct sp_conn *c, uint64_t now)
 	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
+	c->flags &= ~TF_RESCUE;
 	c->rexmit_hi = c->snd_una;
 	if (!(c->flags & TF_SACK)) {
 		TCP_STAT(c, TCPRenoRecovery);

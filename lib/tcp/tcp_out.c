@@ -467,7 +467,8 @@ skip_sacked(const struct sp_conn *c, sp_seq_t *seq)
 /*
  * SACK loss recovery (RFC 6675 5 steps (4)-(5) and C): while cwnd - pipe >= 1 SMSS, send
  * NextSeg(): a lost hole (rule 1), else new data the peer's window allows (rule 2), else a
- * hole not yet deemed lost (rule 3). Rule 4 (rescue retransmission) is left to the RTO.
+ * hole not yet deemed lost (rule 3), else once per recovery the highest un-SACKed segment
+ * (rule 4, rescue retransmission: a lost tail would otherwise wait for the RTO).
  * @return true when it ran (the caller sends nothing more).
  */
 static bool
@@ -499,7 +500,7 @@ sack_recovery_output(struct sp_conn *c)
 				c->snd_nxt = end + 1;
 			continue;
 		}
-		if (sp_tcp_sack_rexmit_next(c, true) == 0)
+		if (sp_tcp_sack_rexmit_next(c, true) == 0 && sp_tcp_sack_rescue(c) == 0)
 			break;
 	}
 	return true;

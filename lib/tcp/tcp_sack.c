@@ -182,8 +182,12 @@ sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any)
 	uint32_t len;
 
 	if (c->n_sacked == 0) {
-		/* No scoreboard yet: only the segment at SND.UNA is known to be missing. */
-		if (from != c->snd_una || !any)
+		/*
+		 * No scoreboard: only the segment at SND.UNA is known to be missing, unless the
+		 * rescue retransmission (rule 4) already sent what is left of the flight.
+		 */
+		if (from != c->snd_una || !any ||
+			((c->flags & TF_RESCUE) && SEQ_LT(c->snd_una, c->rescue_rxt)))
 			return 0;
 		seq = from;
 		len = c->mss;
@@ -197,4 +201,25 @@ sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any)
 		return 0;
 	c->rexmit_hi = seq + len;
 	return len;
+}
+
+uint32_t
+sp_tcp_sack_rescue(struct sp_conn *c)
+{
+	sp_seq_t data_end = c->sb_seq + c->sb_len, top, seq;
+
+	if ((c->flags & TF_RESCUE) && !SEQ_GT(c->snd_una, c->rescue_rxt))
+		return 0;
+	top = SEQ_MIN(c->snd_max, data_end);
+	/* Merged and sorted: only the highest range can cover the top. */
+	if (c->n_sacked > 0 && SEQ_GEQ(c->sacked[c->n_sacked - 1].end, top))
+		top = SEQ_MIN(top, c->sacked[c->n_sacked - 1].start);
+	if (!SEQ_GT(top, SEQ_MAX(c->rexmit_hi, c->snd_una)))
+		return 0;
+	seq = SEQ_MAX(top - RTE_MIN((uint32_t)c->mss, top - c->snd_una), c->snd_una);
+	if (sp_tcp_send_segment(c, seq, top - seq, 0) < 0)
+		return 0;
+	c->flags |= TF_RESCUE;
+	c->rescue_rxt = c->recover;
+	return top - seq;
 }

@@ -1212,6 +1212,38 @@ test_sack_recovery_pipe(void **state)
 }
 
 /*
+ * RFC 6675 NextSeg rule 4: segments 0 and 5 of 0..5 lost, no new data. Recovery resends 0
+ * (rule 1); 5 has no SACKed data above it (rules 1 and 3 never pick it) and would wait for the
+ * RTO; the rescue retransmission sends it once, in the same round.
+ */
+static void
+test_sack_rescue(void **state)
+{
+	static uint8_t buf[536 * 6];
+	static const unsigned b1[][2] = {{1, 3}}, b2[][2] = {{1, 5}};
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 'r', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 6, &s1);
+	dup_sack(f, s1, s1, 1, b1);
+	assert_int_equal(t_count(f->env), 0); /* nothing new to send on limited transmit */
+	dup_sack(f, s1, s1, 1, b2); /* 4 SACKed above 0: IsLost(0), recovery; cwnd = 3 segments */
+	expect_seg(f, s1, 0);
+	expect_seg(f, s1, 5); /* the rescue: pipe was 0 (resent) + 5 = 2 segments */
+	assert_int_equal(t_count(f->env), 0);
+	/* Partial ACK up to 5: no second rescue before SND.UNA passes RescueRxt. */
+	dup_sack(f, s1 + 5 * 536, s1, 0, NULL);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, RPORT, LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	fx_free(f);
+}
+
+/*
  * RFC 6675 5.1: after a timeout the scoreboard is kept and go-back-N skips what the peer
  * SACKed; an ACK that stops at SACKed data (the peer reneged) makes the sender forget it.
  */
@@ -1429,6 +1461,9 @@ test_sack_dupack_window_moves(void **state)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.seq, s1);
 	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* pipe leaves room: segment 4, above every SACK, goes as the rescue (RFC 6675 rule 4). */
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, s1 + 4 * 536);
 	/* The same SACK again with yet another window is no duplicate. */
 	t_seg(f->env, RPORT, LPORT, f->pseq, s1, T_ACK, 50000, &ack, NULL, 0);
 	assert_false(t_pop(f->env, &o));
@@ -1555,6 +1590,7 @@ main(void)
 		cmocka_unit_test(test_sack_recovery),
 		cmocka_unit_test(test_sack_blocks_fit_mtu),
 		cmocka_unit_test(test_sack_recovery_pipe),
+		cmocka_unit_test(test_sack_rescue),
 		cmocka_unit_test(test_rto_skips_sacked),
 		cmocka_unit_test(test_tlp_probe),
 		cmocka_unit_test(test_tlp_dsack),
