@@ -179,6 +179,8 @@ void sp_tcp_challenge_ack(struct sp_conn *c);
 void sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 	const struct sp_tcp_hdr *th, uint32_t seglen);
 uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);
+/** sp_tcp_rcv_wnd() capped at what the window field carries with our scale (65535 << wscale). */
+uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
 void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
 /** TCP checksum of a segment in any mbuf layout (@p m at the TCP header). */

@@ -265,7 +265,7 @@ sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes)
 	 * a closed window too, or the peer waits for its persist timer, backed off to minutes.
 	 */
 	max = RTE_MIN(c->rcvbuf, 65535u << c->rcv_wscale); /* what a header can carry */
-	wnd = RTE_MIN(sp_tcp_rcv_wnd(c), max) >> c->rcv_wscale << c->rcv_wscale;
+	wnd = sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale << c->rcv_wscale;
 	adv_edge = c->last_ack_sent + c->rcv_adv;
 	edge = c->rcv_nxt + wnd;
 	step = RTE_MIN(max / 2, (uint32_t)c->mss);

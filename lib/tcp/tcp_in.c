@@ -490,7 +490,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	bool fin = th->flags & RTE_TCP_FIN_FLAG;
 	sp_seq_t seq = th->seq;
 	/* RCV.WND (RFC 9293 3.10.7.4, RFC 5961 3.2): no more than the window field can carry. */
-	uint32_t wnd = RTE_MIN(sp_tcp_rcv_wnd(c), (uint32_t)65535 << c->rcv_wscale);
+	uint32_t wnd = sp_tcp_rcv_wnd_field(c);
 	uint32_t seglen = plen + (fin ? 1 : 0);
 	bool ok;
 

@@ -167,11 +167,16 @@ fill_sack(const struct sp_conn *c, struct sp_tcp_opts *o)
 	}
 }
 
+/* RCV.WND as a non-SYN header can carry it: the offer, at most 65535 << our scale. */
+uint32_t
+sp_tcp_rcv_wnd_field(const struct sp_conn *c)
+{
+	return RTE_MIN(sp_tcp_rcv_wnd(c), (uint32_t)65535 << c->rcv_wscale);
+}
+
 static void
 hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 {
-	uint32_t wnd = sp_tcp_rcv_wnd(c);
-
 	memset(h, 0, sizeof(*h));
 	h->sport = c->key.lport;
 	h->dport = c->key.rport;
@@ -183,9 +188,9 @@ hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 	}
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
 	if (flags & RTE_TCP_SYN_FLAG)
-		h->win = (uint16_t)RTE_MIN(wnd, 65535u);
+		h->win = (uint16_t)RTE_MIN(sp_tcp_rcv_wnd(c), 65535u);
 	else
-		h->win = (uint16_t)RTE_MIN(wnd >> c->rcv_wscale, 65535u);
+		h->win = (uint16_t)(sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale);
 	c->rcv_adv = (uint32_t)h->win << ((flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale);
 	if (c->flags & TF_TS) {
 		h->opts.has_ts = true;

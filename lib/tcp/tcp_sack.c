@@ -216,7 +216,7 @@ sp_tcp_sack_rescue(struct sp_conn *c)
 		top = SEQ_MIN(top, c->sacked[c->n_sacked - 1].start);
 	if (!SEQ_GT(top, SEQ_MAX(c->rexmit_hi, c->snd_una)))
 		return 0;
-	seq = SEQ_MAX(top - RTE_MIN((uint32_t)c->mss, top - c->snd_una), c->snd_una);
+	seq = top - RTE_MIN((uint32_t)c->mss, top - c->snd_una);
 	if (sp_tcp_send_segment(c, seq, top - seq, 0) < 0)
 		return 0;
 	c->flags |= TF_RESCUE;
