@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The INI configuration (lib/config.c): defaults, every key, list keys, command-line overrides,
+ * The INI configuration (lib/core/config.c): defaults, every key, list keys, command-line overrides,
  * every error message (each must name the section and key), and every shipped config file.
  * No EAL: rte_cfgfile does not need it.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fault injection decision core (lib/impair.c): drop, duplicate, reorder, corrupt and delay on
+ * Fault injection decision core (lib/core/impair.c): drop, duplicate, reorder, corrupt and delay on
  * real mbufs with a fake clock; determinism for a seed; bounded holds; no mbuf leaked.
  */
 #include <string.h>
