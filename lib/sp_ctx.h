@@ -149,7 +149,7 @@ struct sp_ctx {
 	struct sp_neigh_table *neigh;
 	struct rte_ring *neigh_ring; /**< updates from other lcores (sp_neigh_msg elements) */
 	struct sp_frag_table
-		*frag_tbl;	 /**< IPv4 reassembly (frag.c; see docs/architecture-l3.md) */
+		*frag_tbl;	 /**< IPv4 reassembly (frag.c; see docs/l3.md) */
 	struct {		 /**< ICMP error token bucket */
 		uint64_t tokens; /**< scaled by 1000 */
 		uint64_t last;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Ethernet/ARP/neighbours against the kernel (docs/architecture-l2.md): with ARP on, the kernel
+# Ethernet/ARP/neighbours against the kernel (docs/l2.md): with ARP on, the kernel
 # resolves spindle (replies), spindle resolves the kernel (its own request, the queued echo reply
 # flushed), requests for other addresses are ignored; with ARP off (the default) spindle answers
 # no ARP at all, uses the static neighbour, and learns a new peer's MAC from its IPv4 frames.
