@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""TCP defences of spindle checked from outside with scapy (docs/tcp-defences.md):
+"""TCP defences of spindle checked from outside with scapy (docs/tcp.md "Defences"):
 RFC 6528 ISNs, RFC 5961 (challenge ACKs for in-window RSTs and SYNs, exact RSTs reset, ACKs of
 unsent data answered with an ACK and dropped), and a SYN flood against a 16-entry SYN queue
 during which curl keeps succeeding, SYN cookies are sent (SyncookiesSent > 0 by telemetry) and a
