@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Kernel-socket stand-ins for spindle's echo (7), discard (9), chargen (19) and http (80)
 services, for test_tcpconf.sh's `kernel` mode: the conformance suite run against the Linux
-kernel checks the framework itself (docs/tcp-conformance.md "Self-check"). Standard library only.
+kernel checks the framework itself (README.md "Self-check"). Standard library only.
 Usage: kservices.py ADDRESS"""
 import socket
 import sys

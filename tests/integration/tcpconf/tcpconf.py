@@ -9,7 +9,7 @@ peer address too, so it would answer the stack's segments for ports it does not 
 the runner (run.py) installs an nftables rule dropping the kernel's outgoing RSTs from the test
 port range, in a namespace-local table removed at the end.
 
-Main pieces (see docs/tcp-conformance.md):
+Main pieces (see README.md):
   Peer            the L2 socket, a receive buffer, expect()/expect_none()/send()
   assert_segment  exact checks of flags, seq, ack, window, options, payload length
   Conn            one crafted connection: handshake, send, ACK, collect data, tracking of both

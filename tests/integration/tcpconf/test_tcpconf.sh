@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# TCP conformance suite (docs/tcp-conformance.md): scapy-crafted segments from the kernel peer's
+# TCP conformance suite (README.md): scapy-crafted segments from the kernel peer's
 # namespace against spindle's TCP and its built-in services, each check citing its RFC.
 #
 #   test_tcpconf.sh [tap|af_packet] [run.py options, e.g. --only NAME --verbose]

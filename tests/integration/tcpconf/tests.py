@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The TCP conformance checks (docs/tcp-conformance.md lists each with its RFC reference).
+"""The TCP conformance checks (README.md lists each with its RFC reference).
 
 Targets: the built-in services of config/default.conf (echo 7, discard 9, chargen 19, http 80);
 port CLOSED has no listener. The suite's spindle runs with tcp.delayed_ack_ms=200,
