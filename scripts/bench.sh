@@ -21,16 +21,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+sp_need_root "network namespaces, DPDK" "$@"
 cd "$ROOT"
-
-if [ "$(id -u)" != 0 ]; then
-	if command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
-		exec sudo -- "$0" "$@"
-	fi
-	echo "bench.sh: needs root (network namespaces, DPDK): run it as root, or give this user" \
-		"sudo (without a password when there is no terminal)" >&2
-	exit 1
-fi
 
 PMDS=()
 RUNS=3
@@ -71,14 +65,8 @@ WORK=$(mktemp -d /tmp/spbench.XXXXXX)
 PID=
 
 stop_dpdk() { # SIGINT, bounded wait
-	local i
 	[ -n "$PID" ] || return 0
-	kill -INT "$PID" 2>/dev/null || true
-	for i in $(seq 150); do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$PID" 2>/dev/null || true
+	sp_stop_pid "$PID" INT 15 || true
 	wait "$PID" 2>/dev/null || true
 	PID=
 }

@@ -22,7 +22,7 @@
 # CPU placement (2-core machine): spindle's worker lcore and nginx's worker on CPU 1, the client
 # tools on CPU 0. Offloads (TSO/GSO/GRO) are off on the kernel's veth pair, as spindle has none.
 # Everything lives in network namespaces with 198.18.0.0/15 addresses and is removed on exit.
-# Called by scripts/bench.sh when present; runs alone too (as root).
+# Called by scripts/bench.sh when present; runs alone too (as root, or through sudo).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +34,7 @@ CONNS=50
 BYTES=$((512 * 1024 * 1024))
 MARKDOWN=
 KERNEL_ONLY=0
+ARGS=("$@")
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -49,20 +50,18 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh"
+sp_need_root "network namespaces, DPDK" "${ARGS[@]}"
+
 for t in iperf wrk curl nginx ethtool taskset; do
 	command -v "$t" >/dev/null || { echo "bench_tcp: $t is missing (scripts/setup.sh)" >&2; exit 1; }
 done
 
-# The lab and spindle come from the integration tests' library (lab_up, spindle_start, ...).
+# The lab and spindle: scripts/common.sh (lab_up, spindle_start, ...).
 if [ "$KERNEL_ONLY" = 0 ]; then
-	# the lab (tests/integration/lib.sh via tcp_common.sh): lab_up, spindle_start, ...
-	set -- "$PMD"
-	export SP_IDLE=poll # busy polling for figures (lib.sh's default, sleep, frees the core)
-	# shellcheck source=../tests/integration/tcp_common.sh
-	. "$ROOT/tests/integration/tcp_common.sh"
-else
-	spindle_stop() { :; }
-	lab_down() { :; }
+	export SP_IDLE=poll # busy polling for figures (the default, sleep, frees the core)
+	lab_init
 fi
 
 KNS_C=spbk-c-$$
@@ -84,9 +83,7 @@ cleanup() {
 	[ -n "$ECHO_PID" ] && kill "$ECHO_PID" 2>/dev/null
 	ip netns del "$KNS_C" 2>/dev/null
 	ip netns del "$KNS_S" 2>/dev/null
-	if [ "$KERNEL_ONLY" = 0 ]; then
-		tcp_teardown
-	fi
+	[ "$KERNEL_ONLY" = 1 ] || lab_cleanup
 	rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM

@@ -4,6 +4,7 @@
 # The spindle lab: kernel peers for spindle inside network namespaces, 198.18.0.0/15 only.
 #
 #   scripts/lab.sh up     [--pmd tap|af_packet] [--arp on|off] [--ports 1|2] [--ns NAME]
+#   scripts/lab.sh up     --kernel-only [--arp on|off] [--ns NAME]
 #   scripts/lab.sh attach [--ns NAME] [--timeout SEC] [--pid PID]
 #   scripts/lab.sh down   [--ns NAME]
 #   scripts/lab.sh status [--ns NAME]
@@ -28,6 +29,10 @@
 #              "attach" moves it into NAME-b.
 #   --arp off (default): the kernel gets a permanent neighbour entry for spindle's address
 #              (spindle's configs set its MAC). --arp on: none, the kernel must use ARP.
+#   --kernel-only: no spindle; the Linux kernel stands in for it, in namespace NAME-k, with
+#              spindle's address and MAC on sp0k, the veth peer of the kernel end sp0 in NAME
+#              (offloads off on both ends, as spindle has none). Serves the suites' self-checks
+#              against the kernel (tcpconf, tcp_defences). "attach" has nothing to do.
 #   --ports 2: routes inside the namespaces only: NAME 198.18.1.0/24 via 198.18.0.2 and
 #              NAME-b 198.18.0.0/24 via 198.18.1.2 (config/two-ports.conf answers pings to
 #              either address on either port; config/forwarding.conf routes between them).
@@ -39,7 +44,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -47,13 +52,9 @@ die() {
 	exit 1
 }
 
-if [ "$(id -u)" != 0 ]; then
-	# sudo may ask for a password only when there is a terminal to type it on.
-	if command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
-		exec sudo -- "$0" "$@"
-	fi
-	die "needs root (network namespaces, tap/veth interfaces): run it as root, or give this user sudo (without a password when there is no terminal)"
-fi
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+sp_need_root "network namespaces, tap/veth interfaces" "$@"
 
 STATE_DIR=/run/spindle-lab
 CMD=${1:-}
@@ -70,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--pmd) PMD=${2:-}; shift 2 ;;
 	--arp) ARP=${2:-}; shift 2 ;;
 	--ports) PORTS=${2:-}; shift 2 ;;
+	--kernel-only) PMD=kernel; shift ;;
 	--ns) NS=${2:-}; shift 2 ;;
 	--timeout) TIMEOUT=${2:-}; shift 2 ;;
 	--pid) WAIT_PID=${2:-}; shift 2 ;;
@@ -80,6 +82,7 @@ done
 
 [[ "$NS" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$ ]] || die "bad namespace name \"$NS\""
 NSB=$NS-b
+NSK=$NS-k
 STATE=$STATE_DIR/$NS
 
 ns_exists() {
@@ -145,14 +148,30 @@ tap_ready() { # NS IF
 	[[ "$d" == *"<"*UP*">"* ]]
 }
 
+# --kernel-only: the kernel in namespace NSK takes spindle's address and MAC on sp0k.
+kernel_stand_in() {
+	new_ns "$NSK"
+	ip -n "$NS" link add sp0 type veth peer name sp0k netns "$NSK"
+	ip -n "$NSK" link set sp0k address "$(sp_mac 0)"
+	ip -n "$NSK" addr add "$(sp_ip 0)/24" dev sp0k
+	ip -n "$NSK" link set sp0k up
+	if [ "$ARP" = off ]; then
+		ip -n "$NSK" neigh replace "$(k_ip 0)" lladdr "$(k_mac 0)" dev sp0k nud permanent
+	fi
+	no_offloads "$NSK" sp0k
+	no_offloads "$NS" sp0
+	configure_kernel_end 0
+}
+
 cmd_up() {
 	PMD=${PMD:-tap}
 	ARP=${ARP:-off}
 	PORTS=${PORTS:-1}
-	case "$PMD" in tap|af_packet) ;; *) die "--pmd must be tap or af_packet" ;; esac
+	case "$PMD" in tap|af_packet|kernel) ;; *) die "--pmd must be tap or af_packet" ;; esac
 	case "$ARP" in on|off) ;; *) die "--arp must be on or off" ;; esac
 	case "$PORTS" in 1|2) ;; *) die "--ports must be 1 or 2" ;; esac
-	if ns_exists "$NS" || { [ "$PORTS" = 2 ] && ns_exists "$NSB"; }; then
+	[ "$PMD" != kernel ] || [ "$PORTS" = 1 ] || die "--kernel-only has one port"
+	if ns_exists "$NS" || ns_exists "$NSK" || { [ "$PORTS" = 2 ] && ns_exists "$NSB"; }; then
 		die "namespace $NS already exists: scripts/lab.sh down --ns $NS first"
 	fi
 	if [ "$PMD" = tap ] && [ ! -c /dev/net/tun ]; then
@@ -165,7 +184,9 @@ cmd_up() {
 	[ "$PORTS" = 2 ] && new_ns "$NSB"
 	local p
 	for p in $(seq 0 $((PORTS - 1))); do
-		if [ "$PMD" = af_packet ]; then
+		if [ "$PMD" = kernel ]; then
+			kernel_stand_in
+		elif [ "$PMD" = af_packet ]; then
 			ip -n "$NS" link add "sp${p}d" type veth peer name "sp$p"
 			ip -n "$NS" link set "sp${p}d" arp off
 			ip -n "$NS" link set "sp${p}d" up
@@ -182,6 +203,9 @@ cmd_up() {
 	done
 	trap - EXIT
 	echo "lab $NS up: pmd $PMD, arp $ARP, $PORTS port(s)"
+	if [ "$PMD" = kernel ]; then
+		echo "the kernel stands in for spindle in namespace $NSK (ip netns exec $NSK ...)"
+	fi
 	if [ "$PMD" = tap ]; then
 		echo "start spindle inside the namespace (ip netns exec $NS ...), then: scripts/lab.sh attach --ns $NS"
 	fi
@@ -189,6 +213,7 @@ cmd_up() {
 
 cmd_attach() {
 	load_state
+	[ "$PMD" != kernel ] || { echo "lab $NS: kernel only, nothing to attach"; return 0; }
 	[ "$PMD" = tap ] || { local p; for p in $(seq 0 $((PORTS - 1))); do configure_kernel_end "$p"; done; return 0; }
 	local deadline=$((SECONDS + TIMEOUT)) p ifc
 	for p in $(seq 0 $((PORTS - 1))); do
@@ -231,7 +256,7 @@ kill_ns_pids() {
 
 cmd_down() {
 	local n
-	for n in "$NSB" "$NS"; do
+	for n in "$NSB" "$NSK" "$NS"; do
 		if ns_exists "$n"; then
 			kill_ns_pids "$n"
 			ip netns del "$n"
@@ -249,7 +274,7 @@ cmd_status() {
 	else
 		echo "lab $NS: not up"
 	fi
-	for n in "$NS" "$NSB"; do
+	for n in "$NS" "$NSB" "$NSK"; do
 		ns_exists "$n" || continue
 		echo "--- namespace $n"
 		ip -n "$n" -br addr

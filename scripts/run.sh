@@ -23,17 +23,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+sp_need_root "packages, network namespaces, DPDK" "$@"
 cd "$ROOT"
-
-if [ "$(id -u)" != 0 ]; then
-	# sudo may ask for a password only when there is a terminal to type it on.
-	if command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
-		exec sudo -- "$0" "$@"
-	fi
-	echo "run.sh: needs root (packages, network namespaces, DPDK): run it as root, or give" \
-		"this user sudo (without a password when there is no terminal)" >&2
-	exit 1
-fi
 
 NS=spindle
 PREFIX=spindle
@@ -105,16 +98,11 @@ trap 'rm -f "$LOG"; "$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null' EXIT
 "$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" --arp "$ARP" --ports "$PORTS" >/dev/null
 
 finish() {
-	local rc=${1:-0} i
+	local rc=${1:-0}
 	trap - INT TERM EXIT
 	set +e
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill -INT "$PID" 2>/dev/null
-		for i in $(seq 300); do
-			kill -0 "$PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$PID" 2>/dev/null && { echo "run.sh: spindle did not stop; killing it" >&2; kill -KILL "$PID"; }
+		sp_stop_pid "$PID" INT 30 || echo "run.sh: spindle did not stop; killed it" >&2
 	fi
 	if [ -n "$PID" ]; then
 		wait "$PID" 2>/dev/null

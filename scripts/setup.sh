@@ -17,15 +17,9 @@ PACKAGES=(
 	nftables tcpdump ethtool bc
 )
 
-if [ "$(id -u)" != 0 ]; then
-	# sudo may ask for a password only when there is a terminal to type it on.
-	if command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
-		exec sudo -- "$0" "$@"
-	fi
-	echo "setup.sh: installing packages needs root: run it as root, or give this user sudo" \
-		"(without a password when there is no terminal)" >&2
-	exit 1
-fi
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+sp_need_root "installing packages" "$@"
 
 CHECK=0
 case "${1:-}" in

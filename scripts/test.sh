@@ -18,17 +18,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+sp_need_root "packages, network namespaces, DPDK" "$@"
 cd "$ROOT"
-
-if [ "$(id -u)" != 0 ]; then
-	# sudo may ask for a password only when there is a terminal to type it on.
-	if command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
-		exec sudo -- "$0" "$@"
-	fi
-	echo "test.sh: needs root (packages, network namespaces, DPDK): run it as root, or give" \
-		"this user sudo (without a password when there is no terminal)" >&2
-	exit 1
-fi
 
 BUILD=build
 SETUP=1

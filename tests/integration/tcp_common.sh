@@ -6,6 +6,8 @@
 # docs/services.md "Tests"): TCP_BULK_BYTES, TCP_IMPAIR_BYTES, TCP_CONNS, TCP_WRK_SECONDS.
 
 TCP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../scripts/common.sh
+. "$TCP_DIR/../../scripts/common.sh"
 if [ -z "${TCP_SHIM:-}" ]; then
 	# shellcheck source=lib.sh
 	. "$TCP_DIR/lib.sh"
@@ -133,16 +135,11 @@ tcp_wait_port() {
 # EXIT trap of every test (it replaces lib.sh's, so it does lib.sh's work too): stop what was
 # started even after a failure, then remove the lab and lib.sh's temporary files.
 tcp_teardown() {
-	local p i
+	local p
 	tcp_cleanup
 	# shim mode: our own processes, TERM, then KILL after 5 s (lib.sh's lab_down stops spindle)
 	for p in ${SHIM_PIDS:-}; do
-		kill -TERM "$p" 2>/dev/null || continue
-		for i in $(seq 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null || true
+		sp_stop_pid "$p" TERM 5 || true
 		wait "$p" 2>/dev/null || true
 	done
 	SHIM_PIDS=

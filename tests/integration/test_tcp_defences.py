@@ -54,44 +54,27 @@ exit $rc
 
 
 def outer_kernel():
-    ns, nsk = "sp-def-%d" % os.getpid(), "sp-def-%d-k" % os.getpid()
-    kpid = None
-
-    def sh(*a):
-        subprocess.run(a, check=True, stdout=subprocess.DEVNULL)
-
+    """scripts/lab.sh up --kernel-only: the checks run in the peer namespace against the kernel
+    in namespace NS-k (198.18.0.2, tcpconf/kservices.py); lab.sh down ends it on any exit."""
+    ns = "sp-def-%d" % os.getpid()
+    nsk = ns + "-k"
+    lab = os.path.join(HERE, "..", "..", "scripts", "lab.sh")
+    kservices = None
     try:
-        sh("ip", "netns", "add", ns)
-        sh("ip", "netns", "add", nsk)
-        for n in (ns, nsk):
-            sh("ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-               "net.ipv6.conf.default.disable_ipv6=1")
-            sh("ip", "-n", n, "link", "set", "lo", "up")
-        sh("ip", "-n", ns, "link", "add", "sp0", "type", "veth", "peer", "name", "sp0k",
-           "netns", nsk)
-        sh("ip", "-n", ns, "link", "set", "sp0", "address", PEER_MAC)
-        sh("ip", "-n", nsk, "link", "set", "sp0k", "address", SP_MAC)
-        sh("ip", "-n", ns, "addr", "add", PEER_IP + "/24", "dev", "sp0")
-        sh("ip", "-n", nsk, "addr", "add", SP_IP + "/24", "dev", "sp0k")
-        sh("ip", "-n", ns, "link", "set", "sp0", "up")
-        sh("ip", "-n", nsk, "link", "set", "sp0k", "up")
-        sh("ip", "-n", ns, "neigh", "replace", SP_IP, "lladdr", SP_MAC, "dev", "sp0", "nud",
-           "permanent")
-        sh("ip", "-n", nsk, "neigh", "replace", PEER_IP, "lladdr", PEER_MAC, "dev", "sp0k",
-           "nud", "permanent")
-        sh("ip", "netns", "exec", nsk, "ethtool", "-K", "sp0k", "tx", "off")
-        sh("ip", "netns", "exec", nsk, "sysctl", "-qw", "net.ipv4.tcp_syncookies=1")
-        kpid = subprocess.Popen(["ip", "netns", "exec", nsk, PY,
-                                 os.path.join(HERE, "tcpconf", "kservices.py"), SP_IP])
+        subprocess.run([lab, "up", "--kernel-only", "--ns", ns], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(["ip", "netns", "exec", nsk, "sysctl", "-qw",
+                        "net.ipv4.tcp_syncookies=1"], check=True, stdout=subprocess.DEVNULL)
+        kservices = subprocess.Popen(["ip", "netns", "exec", nsk, PY,
+                                      os.path.join(HERE, "tcpconf", "kservices.py"), SP_IP])
         time.sleep(0.5)
         return subprocess.call(["ip", "netns", "exec", ns, "timeout", "300", PY,
                                 os.path.abspath(__file__), "--inner", "kernel", nsk])
     finally:
-        if kpid is not None:
-            kpid.terminate()
-            kpid.wait(10)
-        subprocess.call(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
-        subprocess.call(["ip", "netns", "del", nsk], stderr=subprocess.DEVNULL)
+        subprocess.call([lab, "down", "--ns", ns], stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+        if kservices is not None:
+            kservices.wait(15)  # ended by lab.sh down (SIGTERM, SIGKILL after 10 s)
 
 
 # ---------------------------------------------------------------- inner: the checks

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * TCP segment builder/reader for the unit tests (header-only on top of sp_test.h): the test
- * plays the peer (T_PEER_IP), the stack is T_OUR_IP.
+ * plays the peer (T_PEER_IP), the stack is T_OUR_IP. Also the recorder application
+ * (struct app, conn_cb, lst_cb) every TCP test installs, and the passive-open fixture
+ * (struct fx) of test_tcp_conn.c, test_tcp_data.c, test_tcp_sack.c and test_tcp_timers.c.
  */
 #ifndef TCP_HELPER_H
 #define TCP_HELPER_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ip.h>
@@ -111,6 +114,162 @@ t_expect(struct sp_test_env *env, struct t_out *out, uint8_t flags)
 	assert_true(t_pop(env, out));
 	assert_true(out->cksum_ok);
 	assert_int_equal(out->h.flags & ~T_PSH, flags);
+}
+
+/* ---- the application: records every callback ---- */
+
+/*
+ * The recorder. The listener's accepted() installs conn_cb with the same struct app; set
+ * @refuse to make accepted() refuse the connection, @echo to make recv() send each payload
+ * back from inside the callback.
+ */
+struct app {
+	struct sp_conn *c; /* the last accepted or connected one; NULL once it closed */
+	int accepted, connected, peer_closed, closed, writable, recvs;
+	int closed_err;
+	uint8_t rx[65536]; /* every byte received, in order */
+	size_t rx_len;
+	int refuse;
+	int echo;
+};
+
+static inline void
+a_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
+{
+	struct app *a = arg;
+	size_t n = sp_test_copy(m, a->rx + a->rx_len, sizeof(a->rx) - a->rx_len);
+
+	if (a->echo)
+		sp_tcp_send(c, a->rx + a->rx_len, n);
+	a->rx_len += n;
+	a->recvs++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+a_peer_closed(struct sp_conn *c, void *arg)
+{
+	(void)c;
+	((struct app *)arg)->peer_closed++;
+}
+
+static inline void
+a_closed(struct sp_conn *c, int err, void *arg)
+{
+	struct app *a = arg;
+
+	(void)c;
+	a->closed++;
+	a->closed_err = err;
+	a->c = NULL;
+}
+
+static inline void
+a_writable(struct sp_conn *c, void *arg)
+{
+	(void)c;
+	((struct app *)arg)->writable++;
+}
+
+static inline void
+a_connected(struct sp_conn *c, void *arg)
+{
+	struct app *a = arg;
+
+	a->connected++;
+	a->c = c;
+}
+
+static const struct sp_tcp_callbacks conn_cb = {
+	.recv = a_recv,
+	.peer_closed = a_peer_closed,
+	.closed = a_closed,
+	.writable = a_writable,
+	.connected = a_connected,
+};
+
+static inline int
+a_accepted(struct sp_conn *c, void *arg)
+{
+	struct app *a = arg;
+
+	a->accepted++;
+	a->c = c;
+	if (a->refuse)
+		return -1;
+	sp_tcp_set_callbacks(c, &conn_cb, a);
+	return 0;
+}
+
+static const struct sp_tcp_callbacks lst_cb = {.accepted = a_accepted};
+
+/* ---- fixture: a listener on T_LPORT, the test is the peer on T_RPORT ---- */
+
+#define T_LPORT 80
+#define T_RPORT 40000
+#define T_PISN	1000u /* the peer's usual ISN */
+
+struct fx {
+	struct sp_test_env *env;
+	struct app app;
+	struct sp_listener *l;
+	uint32_t iss;  /* ours */
+	uint32_t pseq; /* peer's next sequence */
+};
+
+/* A stack with @cfg (NULL: defaults; at most 64 connections) listening with @backlog. */
+static inline struct fx *
+fx_new(struct sp_config *cfg, uint32_t backlog)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &lst_cb, .backlog = backlog};
+	struct sp_config def;
+
+	assert_non_null(f);
+	if (cfg == NULL) {
+		sp_test_default_cfg(&def);
+		cfg = &def;
+	}
+	if (cfg->tcp.max_connections > 64)
+		cfg->tcp.max_connections = 64;
+	f->env = sp_test_env_new(cfg);
+	lo.arg = &f->app;
+	assert_int_equal(sp_tcp_listen(f->env->ctx, &lo, &f->l), 0);
+	return f;
+}
+
+static inline void
+fx_free(struct fx *f)
+{
+	sp_test_tx_clear(f->env);
+	sp_test_env_free(f->env);
+	free(f);
+}
+
+/*
+ * Handshake, the peer's SYN carrying @so (NULL: no options), its ACK none; leaves the
+ * connection ESTABLISHED and accepted, nothing left in the capture.
+ */
+static inline void
+fx_open_opts(struct fx *f, uint32_t peer_isn, const struct sp_tcp_opts *so)
+{
+	struct t_out o;
+
+	t_seg(f->env, T_RPORT, T_LPORT, peer_isn, 0, T_SYN, 65535, so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.ack, peer_isn + 1);
+	f->iss = o.h.seq;
+	f->pseq = peer_isn + 1;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(f->app.accepted, 1);
+	assert_int_equal(t_count(f->env), 0);
+}
+
+/* Handshake with no options. */
+static inline void
+fx_open(struct fx *f, uint32_t peer_isn)
+{
+	fx_open_opts(f, peer_isn, NULL);
 }
 
 #endif

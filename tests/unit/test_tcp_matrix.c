@@ -23,67 +23,7 @@
 #define TW_MS	  1000
 #define DELACK_MS 41 /* past the 40 ms delayed-ACK timer */
 
-/* ---- the application ---- */
-
-struct app {
-	struct sp_conn *c;
-	int accepted, connected, peer_closed, closed, writable, recvs;
-	int closed_err;
-	uint8_t rx[4096];
-	size_t rx_len;
-};
-
-static void
-a_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
-{
-	struct app *a = arg;
-
-	(void)c;
-	a->rx_len += sp_test_copy(m, a->rx + a->rx_len, sizeof(a->rx) - a->rx_len);
-	a->recvs++;
-	rte_pktmbuf_free(m);
-}
-static void
-a_peer_closed(struct sp_conn *c, void *arg)
-{
-	(void)c;
-	((struct app *)arg)->peer_closed++;
-}
-static void
-a_closed(struct sp_conn *c, int err, void *arg)
-{
-	struct app *a = arg;
-
-	(void)c;
-	a->closed++;
-	a->closed_err = err;
-	a->c = NULL;
-}
-static void
-a_connected(struct sp_conn *c, void *arg)
-{
-	struct app *a = arg;
-
-	a->connected++;
-	a->c = c;
-}
-static const struct sp_tcp_callbacks conn_cb = {
-	.recv = a_recv,
-	.peer_closed = a_peer_closed,
-	.closed = a_closed,
-	.connected = a_connected,
-};
-static int
-a_accepted(struct sp_conn *c, void *arg)
-{
-	struct app *a = arg;
-
-	a->accepted++;
-	a->c = c;
-	sp_tcp_set_callbacks(c, &conn_cb, a);
-	return 0;
-}
-static const struct sp_tcp_callbacks lst_cb = {.accepted = a_accepted};
+/* The application is the recorder struct app of tcp_helper.h (conn_cb, lst_cb). */
 
 /* ---- fixture: the test is the peer and tracks both sequence spaces ---- */
 

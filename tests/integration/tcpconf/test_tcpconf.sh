@@ -21,36 +21,16 @@ SP_SETS=(--set tcp.max_retries=3 --set tcp.rto_max_ms=2000 --set tcp.delayed_ack
 	--set tcp.time_wait_ms=5000)
 
 if [ "$MODE" = kernel ]; then
+	# scripts/lab.sh up --kernel-only: this namespace is the peer, $NS-k the kernel in
+	# spindle's place (198.18.0.2); lab.sh down ends kservices.py with the namespaces.
+	LAB=$DIR/../../../scripts/lab.sh
 	NS=sp-conf-$$
-	NSK=sp-conf-$$-k
-	KPID=
-	cleanup() {
-		[ -n "$KPID" ] && kill "$KPID" 2>/dev/null && wait "$KPID" 2>/dev/null
-		ip netns del "$NS" 2>/dev/null
-		ip netns del "$NSK" 2>/dev/null
-	}
-	trap cleanup EXIT
-	ip netns add "$NS" && ip netns add "$NSK" || exit 1
-	for n in "$NS" "$NSK"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
-		ip -n "$n" link set lo up
-	done
-	ip -n "$NS" link add sp0 type veth peer name sp0k netns "$NSK"
-	ip -n "$NS" link set sp0 address 02:00:00:00:00:01
-	ip -n "$NSK" link set sp0k address 02:00:00:00:00:02
-	ip -n "$NS" addr add 198.18.0.1/24 dev sp0
-	ip -n "$NSK" addr add 198.18.0.2/24 dev sp0k
-	ip -n "$NS" link set sp0 up
-	ip -n "$NSK" link set sp0k up
-	ip -n "$NS" neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev sp0 nud permanent
-	ip -n "$NSK" neigh replace 198.18.0.1 lladdr 02:00:00:00:00:01 dev sp0k nud permanent
-	# checksums filled in by the sender (veth would leave them partial)
-	ip netns exec "$NSK" ethtool -K sp0k tx off >/dev/null
+	NSK=$NS-k
+	trap '"$LAB" down --ns "$NS" >/dev/null 2>&1' EXIT
+	"$LAB" up --kernel-only --ns "$NS" >/dev/null || exit 1
 	# the kernel's nearest equivalents of the suite's spindle settings
 	ip netns exec "$NSK" sysctl -qw net.ipv4.tcp_retries2=3 net.ipv4.tcp_fin_timeout=5
 	ip netns exec "$NSK" "$PY" "$DIR/kservices.py" 198.18.0.2 &
-	KPID=$!
 	sleep 0.5
 	ip netns exec "$NS" timeout 300 "$PY" "$DIR/run.py" --mode kernel "$@"
 	exit $?

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP data both ways: acceptability of old and unacknowledged data, out-of-order reassembly
+ * and its bound, Nagle, receive flow control, send-buffer segments spanning mbufs and
+ * retransmission behind the cursor, sequence wrap, PAWS. The test plays the peer with
+ * tcp_helper.h.
+ */
+#include "tcp_helper.h"
+
+static void
+test_bad_ack_and_old_data(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	/* ACK of data never sent: ACK back, drop. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 100, T_ACK, 65535, NULL, "zz", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(f->app.rx_len, 0);
+	assert_int_equal(T_STAT(f->env, TCPBadAck), 1);
+	/* Old duplicate data: ACKed at once, not delivered twice. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(f->app.rx_len, 2);
+	fx_free(f);
+}
+
+static void
+test_ooo_reassembly_sack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_sack_perm = true};
+	struct t_out o;
+
+	(void)state;
+	fx_open_opts(f, T_PISN, &so);
+	/* Segments 3 and 2 before 1. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 6, f->iss + 1, T_ACK, 65535, NULL, "ghi", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.h.opts.n_sack, 1);
+	assert_int_equal(o.h.opts.sack[0].start, f->pseq + 6);
+	assert_int_equal(o.h.opts.sack[0].end, f->pseq + 9);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 3, f->iss + 1, T_ACK, 65535, NULL, "def", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.n_sack, 2);
+	assert_int_equal(o.h.opts.sack[0].start, f->pseq + 3); /* most recent first */
+	assert_int_equal(f->app.rx_len, 0);
+	assert_int_equal(T_STAT(f->env, TCPOFOQueue), 2);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "abc", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 9);
+	assert_int_equal(o.h.opts.n_sack, 0);
+	assert_int_equal(f->app.rx_len, 9);
+	assert_memory_equal(f->app.rx, "abcdefghi", 9);
+	fx_free(f);
+}
+
+static void
+test_ooo_bound(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.ooo_max_segs = 4;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	for (i = 0; i < 6; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10 + 10 * i, f->iss + 1, T_ACK, 65535,
+			NULL, "x", 1);
+	assert_int_equal(T_STAT(f->env, TCPOFOQueue), 4);
+	assert_int_equal(T_STAT(f->env, TCPOFODrop), 2);
+	fx_free(f); /* queued mbufs freed: the env checks no leak */
+}
+
+static void
+test_nagle(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	sp_tcp_send(f->app.c, "a", 1);
+	t_expect(f->env, &o, T_ACK);
+	/* Small segment in flight: the next small ones wait for its ACK (Nagle). */
+	sp_tcp_send(f->app.c, "b", 1);
+	sp_tcp_send(f->app.c, "c", 1);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 2);
+	assert_memory_equal(o.data, "bc", 2);
+	/* Nagle off: sent at once. */
+	sp_tcp_set_nodelay(f->app.c, true);
+	sp_tcp_send(f->app.c, "d", 1);
+	t_expect(f->env, &o, T_ACK);
+	fx_free(f);
+}
+
+/* Receive flow control (sp_tcp_set_recv_flow): held bytes close the window, release reopens it. */
+static void
+test_recv_flow_control(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	uint8_t data[1400];
+	uint16_t last_win = 0;
+	unsigned i, acks = 0;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.rcvbuf = 8192;
+	f = fx_new(&cfg, 0);
+	memset(data, 0x5a, sizeof(data));
+	fx_open(f, 1000);
+	sp_tcp_set_recv_flow(f->app.c, true);
+	for (i = 0; i < 5; i++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data,
+			sizeof(data));
+		f->pseq += sizeof(data);
+	}
+	sp_test_advance_ms(f->env, 250); /* any delayed ACK */
+	while (t_pop(f->env, &o)) {
+		acks++;
+		last_win = o.h.win;
+		assert_true(o.h.ack <= f->pseq);
+	}
+	assert_true(acks >= 1);
+	assert_int_equal(f->app.rx_len, 7000);
+	/* all 7000 bytes held by the application: 1192 bytes of window left */
+	assert_int_equal(last_win, 8192 - 7000);
+	/* releasing them sends a window update at once (RFC 1122 receiver SWS avoidance) */
+	sp_tcp_recv_done(f->app.c, 7000);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.h.win, 8192);
+	/*
+	 * Released one segment at a time (each below the MSS, as a relay does): the window the
+	 * peer knows is closed again, and a window update goes out once the right edge can move
+	 * by one MSS, not only after a single large release.
+	 */
+	for (i = 0; i < 5; i++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data,
+			sizeof(data));
+		f->pseq += sizeof(data);
+	}
+	sp_test_advance_ms(f->env, 250);
+	sp_test_tx_clear(f->env);
+	sp_tcp_recv_done(f->app.c, 500);
+	assert_int_equal(t_count(f->env), 0); /* 500 bytes: below one MSS (536 here) */
+	sp_tcp_recv_done(f->app.c, 500);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.h.win, 8192 - 7000 + 1000);
+	sp_tcp_recv_done(f->app.c, 6000);
+	/* a small release from a large window sends nothing */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 100);
+	f->pseq += 100;
+	sp_test_advance_ms(f->env, 250);
+	sp_test_tx_clear(f->env);
+	sp_tcp_recv_done(f->app.c, 100);
+	assert_int_equal(t_count(f->env), 0);
+	/* turning it off releases everything */
+	sp_tcp_set_recv_flow(f->app.c, false);
+	sp_tcp_abort(f->app.c);
+	fx_free(f);
+}
+
+/* Segments whose payload spans several send-buffer mbufs: content and checksum intact. */
+static void
+test_send_spanning_mbufs(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	static uint8_t buf[6000];
+	uint8_t got[6200];
+	size_t n = 0;
+	struct t_out o;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	fx_open(f, T_PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, 137), 137);
+	assert_int_equal(sp_tcp_send(f->app.c, buf + 137, sizeof(buf) - 137), sizeof(buf) - 137);
+	for (i = 0; i < 10 && n < sizeof(buf); i++) {
+		while (t_pop(f->env, &o)) {
+			assert_int_equal(o.h.seq, f->iss + 1 + n);
+			assert_memory_equal(o.data, buf + n, o.len);
+			assert_true(o.cksum_ok);
+			memcpy(got + n, o.data, o.len);
+			n += o.len;
+		}
+		/* ACK what arrived: the congestion window lets the rest go. */
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + n, T_ACK, 65535, NULL, NULL,
+			0);
+	}
+	assert_int_equal(n, sizeof(buf));
+	assert_memory_equal(got, buf, sizeof(buf));
+	fx_free(f);
+}
+
+/*
+ * The send buffer's cursor (new segments resume where the previous one started) must not
+ * serve a retransmission of older data: after later segments went out, an RTO resends the
+ * first one with its own bytes, and the rest follows with theirs.
+ */
+static void
+test_retransmit_behind_cursor(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	static uint8_t buf[536 * 6];
+	struct t_out o;
+	unsigned i;
+	int t;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 5);
+	fx_open(f, T_PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	/* Several appends: the buffer holds more than one mbuf. */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(sp_tcp_send(f->app.c, buf + 536 * i, 536), 536);
+	for (i = 0; i < 6; i++) {
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, f->iss + 1 + 536 * i);
+		assert_memory_equal(o.data, buf + 536 * i, o.len);
+	}
+	/* Segment 0 ACKed, the rest lost: the RTO resends 1, then slow start 2 and 3. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 536, T_ACK, 65535, NULL, NULL, 0);
+	for (t = 0; t < 3000 && t_count(f->env) == 0; t++)
+		sp_test_advance_ms(f->env, 1);
+	assert_true(t_pop(f->env, &o));
+	assert_int_equal(o.h.seq, f->iss + 1 + 536);
+	assert_int_equal(o.len, 536);
+	assert_memory_equal(o.data, buf + 536, 536);
+	assert_true(o.cksum_ok);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
+	for (i = 2; i < 4; i++) {
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, f->iss + 1 + 536 * i);
+		assert_memory_equal(o.data, buf + 536 * i, o.len);
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + sizeof(buf), T_ACK, 65535, NULL, NULL,
+		0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+static void
+test_seq_wrap(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, 0xfffffffcu);
+	/* 6 bytes from 0xfffffffd cross 2^32. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "abcdef", 6);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 6, f->iss + 1, T_ACK, 65535, NULL, "gh", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, 5u);
+	assert_int_equal(f->app.rx_len, 8);
+	/* Old data from before the wrap is a duplicate. */
+	t_seg(f->env, T_RPORT, T_LPORT, 0xfffffffdu, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(f->app.rx_len, 8);
+	fx_free(f);
+}
+
+/* RFC 7323 5.3: a segment with an older TSval is dropped (and ACKed). */
+static void
+test_paws(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = T_PISN + 1;
+	so.ts_val = 1001;
+	so.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
+	so.ts_val = 1002;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, "ab", 2);
+	assert_int_equal(f->app.rx_len, 2);
+	so.ts_val = 900; /* old duplicate from a previous incarnation */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 2, f->iss + 1, T_ACK, 65535, &so, "cd", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(o.h.opts.ts_ecr, 1002);
+	assert_int_equal(f->app.rx_len, 2);
+	assert_int_equal(T_STAT(f->env, PAWSDrops), 1);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recv_flow_control),
+		cmocka_unit_test(test_bad_ack_and_old_data),
+		cmocka_unit_test(test_ooo_reassembly_sack),
+		cmocka_unit_test(test_ooo_bound),
+		cmocka_unit_test(test_nagle),
+		cmocka_unit_test(test_paws),
+		cmocka_unit_test(test_send_spanning_mbufs),
+		cmocka_unit_test(test_retransmit_behind_cursor),
+		cmocka_unit_test(test_seq_wrap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP loss recovery: SACK blocks we send, fast retransmit, limited transmit (RFC 3042), SACK
+ * recovery with the RFC 6675 pipe and rescue retransmission, the scoreboard after a timeout,
+ * tail loss probes (RFC 8985). The test plays the peer with tcp_helper.h.
+ */
+#include "tcp_helper.h"
+
+/* Feed one duplicate ACK at @p una carrying SACK blocks given as segment indexes [a, b). */
+static void
+dup_sack(struct fx *f, uint32_t una, uint32_t s1, unsigned n, const unsigned (*blk)[2])
+{
+	struct sp_tcp_opts ack = {0};
+	unsigned i;
+
+	ack.n_sack = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		ack.sack[i].start = s1 + blk[i][0] * 536;
+		ack.sack[i].end = s1 + blk[i][1] * 536;
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, una, T_ACK, 65535, &ack, NULL, 0);
+}
+
+/* Pop one data segment and require it to be segment @p idx (536-byte segments from s1). */
+static void
+expect_seg(struct fx *f, uint32_t s1, unsigned idx)
+{
+	struct t_out o;
+
+	assert_true(t_pop(f->env, &o));
+	assert_int_equal(o.h.seq, s1 + idx * 536);
+	assert_int_equal(o.len, 536);
+}
+
+/*
+ * A SACK connection on @p cfg, @p len bytes of @p buf sent with Nagle off, the first
+ * @p expect_sent segments read back; *@p s1 is the sequence number of the first byte.
+ */
+static struct fx *
+sack_fx_cfg(
+	struct sp_config *cfg, const uint8_t *buf, size_t len, unsigned expect_sent, uint32_t *s1)
+{
+	struct sp_tcp_opts so = {.has_sack_perm = true};
+	struct fx *f;
+	unsigned i;
+
+	f = fx_new(cfg, 0);
+	fx_open_opts(f, T_PISN, &so);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, len), (int)len);
+	*s1 = f->iss + 1;
+	for (i = 0; i < expect_sent; i++)
+		expect_seg(f, *s1, i);
+	assert_int_equal(t_count(f->env), 0);
+	return f;
+}
+
+/* sack_fx_cfg() with NewReno (ssthresh = FlightSize / 2: exact arithmetic), tcp.tlp as given. */
+static struct fx *
+sack_fx(bool tlp, const uint8_t *buf, size_t len, unsigned expect_sent, uint32_t *s1)
+{
+	struct sp_config cfg;
+
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = tlp;
+	return sack_fx_cfg(&cfg, buf, len, expect_sent, s1);
+}
+
+/*
+ * A full-size segment sent while we hold out-of-order data carries SACK blocks: its payload
+ * shrinks by their size so that the frame still fits the MTU (RFC 6691); a too-large frame
+ * would be dropped by IP (DF), retransmissions too.
+ */
+static void
+test_sack_blocks_fit_mtu(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_sack_perm = true, .has_mss = true, .mss = 1460};
+	static uint8_t buf[2 * 1460];
+	struct t_out o;
+	uint32_t sent = 0;
+
+	(void)state;
+	memset(buf, 'm', sizeof(buf));
+	fx_open_opts(f, T_PISN, &so);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, f->iss + 1, T_ACK, 65535, NULL, "ooo", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.n_sack, 1);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	while (t_pop(f->env, &o)) {
+		assert_true(o.cksum_ok);
+		assert_int_equal(o.h.opts.n_sack, 1);
+		assert_true(20 + o.h.doff + o.len <= 1500);
+		assert_int_equal(o.h.seq, f->iss + 1 + sent);
+		sent += o.len;
+	}
+	assert_int_equal(sent, sizeof(buf));
+	assert_int_equal(T_STAT(f->env, ip_frag_fails), 0);
+	fx_free(f);
+}
+
+static void
+test_fast_retransmit(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	uint8_t buf[536 * 4];
+	struct t_out o;
+	int i;
+
+	(void)state;
+	memset(buf, 'q', sizeof(buf));
+	fx_open(f, T_PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	for (i = 0; i < 4; i++) {
+		t_expect(f->env, &o, T_ACK);
+		assert_int_equal(o.len, 536);
+		assert_int_equal(o.h.seq, f->iss + 1 + 536 * i);
+	}
+	/* Three duplicate ACKs: retransmit the first segment without waiting for the RTO. */
+	for (i = 0; i < 2; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	assert_int_equal(o.len, 536);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* Full ACK ends recovery. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + sizeof(buf), T_ACK, 65535, NULL, NULL,
+		0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/* RFC 3042: each of the first two duplicate ACKs sends one new segment beyond cwnd. */
+static void
+test_limited_transmit(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	static uint8_t buf[536 * 14];
+	struct t_out o;
+	int i;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	for (i = 0; i < 10; i++) /* IW 10 */
+		t_expect(f->env, &o, T_ACK);
+	assert_false(t_pop(f->env, &o));
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + 10 * 536);
+	assert_false(t_pop(f->env, &o));
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + 11 * 536);
+	assert_false(t_pop(f->env, &o));
+	assert_int_equal(T_STAT(f->env, RetransSegs), 0);
+	fx_free(f);
+}
+
+/* RFC 6675: in recovery the holes the SACKs reveal are retransmitted, SACKed data is not. */
+static void
+test_sack_recovery(void **state)
+{
+	struct sp_tcp_opts ack = {0};
+	uint8_t buf[536 * 5];
+	struct t_out o;
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 'r', sizeof(buf));
+	f = sack_fx(true, buf, sizeof(buf), 5, &s1); /* NewReno: ssthresh = flight / 2 */
+	/* Segments 1 and 3 lost: 2, 4 and 5 SACKed. */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 536;
+	ack.sack[0].end = s1 + 2 * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	/*
+	 * The second duplicate ACK SACKs three segments above SND.UNA: IsLost(HighACK + 1) is
+	 * true (RFC 6675 5), recovery starts before the third duplicate ACK.
+	 */
+	ack.n_sack = 2;
+	ack.sack[0].start = s1 + 3 * 536;
+	ack.sack[0].end = s1 + 5 * 536;
+	ack.sack[1].start = s1 + 536;
+	ack.sack[1].end = s1 + 2 * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, s1); /* first hole */
+	assert_int_equal(o.len, 536);
+	assert_false(t_pop(f->env, &o));
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	/*
+	 * Segment 3 has only two SACKed segments above it: not lost yet, and pipe (segment 3
+	 * plus the retransmission) leaves cwnd = ssthresh = 1340 no room for rule 3.
+	 */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	/* Partial ACK up to segment 3: pipe shrinks, the hole below SACKed 4-5 goes (rule 3). */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 3 * 536;
+	ack.sack[0].end = s1 + 5 * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, &ack, NULL, 0);
+	assert_true(t_pop(f->env, &o));
+	assert_int_equal(o.h.seq, s1 + 2 * 536); /* the second hole, never a SACKed segment */
+	assert_int_equal(o.len, 536);
+	assert_false(t_pop(f->env, &o));
+	/* Everything acknowledged: recovery ends, nothing more to send. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	fx_free(f);
+}
+
+/* RFC 6675 2: ACKs that SACK new data are duplicates even when the window changes. */
+static void
+test_sack_dupack_window_moves(void **state)
+{
+	struct sp_tcp_opts ack = {0};
+	uint8_t buf[536 * 5];
+	struct sp_config cfg;
+	struct t_out o;
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 's', sizeof(buf));
+	sp_test_default_cfg(&cfg);
+	f = sack_fx_cfg(&cfg, buf, sizeof(buf), 5, &s1);
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 536;
+	for (i = 1; i <= 3; i++) {
+		ack.sack[0].end = s1 + 536 * (i + 1);
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, (uint16_t)(60000 - i * 1000),
+			&ack, NULL, 0);
+	}
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, s1);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* pipe leaves room: segment 4, above every SACK, goes as the rescue (RFC 6675 rule 4). */
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, s1 + 4 * 536);
+	/* The same SACK again with yet another window is no duplicate. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 50000, &ack, NULL, 0);
+	assert_false(t_pop(f->env, &o));
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * RFC 6675 end to end: limited transmit, entry on DupThresh, cwnd = ssthresh (no inflation),
+ * pipe deciding what goes, lost holes first (rule 1), then new data (rule 2), never a
+ * SACKed segment; the full ACK ends recovery. Segments 0 and 5 of 0..11 are lost.
+ */
+static void
+test_sack_recovery_pipe(void **state)
+{
+	static uint8_t buf[536 * 16];
+	static const unsigned b1[][2] = {{1, 2}}, b2[][2] = {{1, 3}}, b3[][2] = {{1, 4}},
+			      b4[][2] = {{1, 5}}, b5[][2] = {{6, 7}, {1, 5}},
+			      b6[][2] = {{6, 8}, {1, 5}}, b7[][2] = {{6, 9}, {1, 5}},
+			      b8[][2] = {{6, 9}};
+	struct sp_tcp_info info;
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 's', sizeof(buf));
+	f = sack_fx(true, buf, sizeof(buf), 10, &s1); /* IW = 10 segments */
+	/* RFC 3042: the first two duplicates each release one new segment. */
+	dup_sack(f, s1, s1, 1, b1);
+	expect_seg(f, s1, 10);
+	dup_sack(f, s1, s1, 1, b2);
+	expect_seg(f, s1, 11);
+	assert_int_equal(t_count(f->env), 0);
+	/* Third: recovery; ssthresh = FlightSize / 2 = 6 segments, segment 0 resent at once. */
+	dup_sack(f, s1, s1, 1, b3);
+	expect_seg(f, s1, 0);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.ssthresh, 6 * 536);
+	assert_int_equal(info.cwnd, 6 * 536);
+	/* pipe = resent 0 + segments 5..11 in flight (4 or more segments): nothing may go. */
+	dup_sack(f, s1, s1, 1, b4);
+	dup_sack(f, s1, s1, 2, b5);
+	dup_sack(f, s1, s1, 2, b6);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.cwnd, 6 * 536); /* no inflation per duplicate with SACK */
+	/* 6..8 SACKed: segment 5 is lost (IsLost), pipe = 0 + 9..11 = 4 segments: rule 1
+	 * resends 5, then rule 2 sends new segment 12. */
+	dup_sack(f, s1, s1, 2, b7);
+	expect_seg(f, s1, 5);
+	expect_seg(f, s1, 12);
+	assert_int_equal(t_count(f->env), 0);
+	/* Partial ACK up to 5: pipe = 5 + 9..12; one more new segment, no retransmission. */
+	dup_sack(f, s1 + 5 * 536, s1, 1, b8);
+	expect_seg(f, s1, 13);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	/* Full ACK past the recovery point (12 * 536): recovery over, the rest goes. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 14 * 536, T_ACK, 65535, NULL, NULL, 0);
+	expect_seg(f, s1, 14);
+	expect_seg(f, s1, 15);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+/*
+ * RFC 6675 NextSeg rule 4: segments 0 and 5 of 0..5 lost, no new data. Recovery resends 0
+ * (rule 1); 5 has no SACKed data above it (rules 1 and 3 never pick it) and would wait for the
+ * RTO; the rescue retransmission sends it once, in the same round.
+ */
+static void
+test_sack_rescue(void **state)
+{
+	static uint8_t buf[536 * 6];
+	static const unsigned b1[][2] = {{1, 3}}, b2[][2] = {{1, 5}};
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 'r', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 6, &s1);
+	dup_sack(f, s1, s1, 1, b1);
+	assert_int_equal(t_count(f->env), 0); /* nothing new to send on limited transmit */
+	dup_sack(f, s1, s1, 1, b2); /* 4 SACKed above 0: IsLost(0), recovery; cwnd = 3 segments */
+	expect_seg(f, s1, 0);
+	expect_seg(f, s1, 5); /* the rescue: pipe was 0 (resent) + 5 = 2 segments */
+	assert_int_equal(t_count(f->env), 0);
+	/* Partial ACK up to 5: no second rescue before SND.UNA passes RescueRxt. */
+	dup_sack(f, s1 + 5 * 536, s1, 0, NULL);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	fx_free(f);
+}
+
+/*
+ * RFC 6675 5.1: after a timeout the scoreboard is kept and go-back-N skips what the peer
+ * SACKed; an ACK that stops at SACKed data (the peer reneged) makes the sender forget it.
+ */
+static void
+test_rto_skips_sacked(void **state)
+{
+	static uint8_t buf[536 * 6];
+	static const unsigned b[][2] = {{2, 4}};
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 't', sizeof(buf));
+	f = sack_fx(true, buf, sizeof(buf), 6, &s1);
+	dup_sack(f, s1, s1, 1, b); /* one duplicate: no recovery, limited transmit has no data */
+	assert_int_equal(t_count(f->env), 0);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 0); /* RTO: cwnd = 1 segment */
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	/* ACK of 0 (SACK 2..3 still reported): slow start sends 1, skips 2 and 3, sends 4. */
+	dup_sack(f, s1 + 536, s1, 1, b);
+	expect_seg(f, s1, 1);
+	expect_seg(f, s1, 4);
+	assert_int_equal(t_count(f->env), 0);
+	/*
+	 * The peer ACKs up to 2 but no further: it dropped the 2..3 it had SACKed (reneging,
+	 * RFC 2018 8). The scoreboard is forgotten and the timeout resends 2, then 3.
+	 */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	for (i = 0; i < 6000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 2);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 2);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 3 * 536, T_ACK, 65535, NULL, NULL, 0);
+	expect_seg(f, s1, 3);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * RFC 8985 7: tail loss probe. Four segments out, the first two ACKed after 10 ms (an RTT
+ * sample); the last two are lost and nothing else will produce duplicate ACKs. Well before
+ * the RTO the last segment goes again; @p dsack: the peer reports it as a duplicate.
+ */
+static void
+tlp_case(bool dsack, bool tlp_on)
+{
+	static uint8_t buf[536 * 4];
+	struct sp_tcp_opts ack = {0};
+	struct sp_tcp_info info;
+	struct fx *f;
+	uint32_t s1;
+	int waited;
+
+	memset(buf, 'p', sizeof(buf));
+	f = sack_fx(tlp_on, buf, sizeof(buf), 4, &s1);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	for (waited = 0; waited < 3000 && t_count(f->env) == 0; waited++)
+		sp_test_advance_ms(f->env, 1);
+	if (!tlp_on) {
+		/* No probe: the RTO (at least rto_min_ms = 200) resends the first lost one. */
+		assert_true(waited >= 200);
+		expect_seg(f, s1, 2);
+		assert_int_equal(T_STAT(f->env, TCPLossProbes), 0);
+		assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+		fx_free(f);
+		return;
+	}
+	/* PTO = 2 SRTT + 2 ms (two segments in flight), far below the 200 ms RTO. */
+	assert_true(waited < 60);
+	expect_seg(f, s1, 3); /* the last segment: its ACK will show what is missing */
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	/* The probe's ACK SACKs segment 3: one SACKed segment, segment 2 is not lost yet. */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 + 3 * 536;
+	ack.sack[0].end = s1 + 4 * 536;
+	if (dsack) {
+		/* Nothing was lost after all: everything ACKed, the probe reported as duplicate. */
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, &ack, NULL,
+			0);
+		assert_int_equal(T_STAT(f->env, TCPLossProbeRecovery), 0);
+		sp_tcp_get_info(f->app.c, &info);
+		assert_int_equal(info.ssthresh, UINT32_MAX); /* no congestion response */
+	} else {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, &ack, NULL, 0);
+		/* The RTO (not another probe) repairs segment 2; then all is ACKed. */
+		for (waited = 0; waited < 3000 && t_count(f->env) == 0; waited++)
+			sp_test_advance_ms(f->env, 1);
+		expect_seg(f, s1, 2);
+		assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL,
+			0);
+	}
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+static void
+test_tlp_probe(void **state)
+{
+	(void)state;
+	tlp_case(false, true);
+}
+
+static void
+test_tlp_dsack(void **state)
+{
+	(void)state;
+	tlp_case(true, true);
+}
+
+static void
+test_tlp_off(void **state)
+{
+	(void)state;
+	tlp_case(false, false);
+}
+
+/*
+ * RFC 8985 7.4: the probe repaired the tail (its ACK covers everything, no D-SACK): the
+ * congestion response of a loss repaired by fast recovery.
+ */
+static void
+test_tlp_recovers_tail(void **state)
+{
+	static uint8_t buf[536 * 4];
+	struct sp_tcp_info info;
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 'q', sizeof(buf));
+	f = sack_fx(true, buf, sizeof(buf), 4, &s1);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 3 * 536, T_ACK, 65535, NULL, NULL, 0);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 3); /* one segment in flight: PTO includes the delayed-ACK allowance */
+	assert_true(i >= 200 && i < 260);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPLossProbeRecovery), 1);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_true(info.ssthresh != UINT32_MAX);
+	assert_int_equal(info.cwnd, info.ssthresh);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fast_retransmit),
+		cmocka_unit_test(test_sack_dupack_window_moves),
+		cmocka_unit_test(test_limited_transmit),
+		cmocka_unit_test(test_sack_recovery),
+		cmocka_unit_test(test_sack_blocks_fit_mtu),
+		cmocka_unit_test(test_sack_recovery_pipe),
+		cmocka_unit_test(test_sack_rescue),
+		cmocka_unit_test(test_rto_skips_sacked),
+		cmocka_unit_test(test_tlp_probe),
+		cmocka_unit_test(test_tlp_dsack),
+		cmocka_unit_test(test_tlp_off),
+		cmocka_unit_test(test_tlp_recovers_tail),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

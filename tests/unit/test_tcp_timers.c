@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP timers: delayed ACK (and none after a piggybacked one), retransmission timeout with
+ * backoff and Karn's rule, abort after max_retries, zero-window persist, keepalive. The test
+ * plays the peer with tcp_helper.h.
+ */
+#include <errno.h>
+
+#include "tcp_helper.h"
+
+static void
+test_data_in_delayed_ack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK | T_PSH, 65535, NULL, "hello",
+		5);
+	assert_int_equal(f->app.rx_len, 5);
+	assert_memory_equal(f->app.rx, "hello", 5);
+	/* One segment: the ACK waits for the delayed-ACK timer (40 ms). */
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 39);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 5);
+	assert_int_equal(T_STAT(f->env, TCPDelayedACKs), 1);
+	/* Two segments: ACK at the second at once. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 5, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 7, f->iss + 1, T_ACK, 65535, NULL, "cd", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 9);
+	assert_memory_equal(f->app.rx, "helloabcd", 9);
+	fx_free(f);
+}
+
+/* RFC 1122 4.2.3.2: the ACK rides on the reply sent from recv(); no delayed ACK after it. */
+static void
+test_piggyback_ack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	f->app.echo = 1;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ping", 4);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 4);
+	assert_int_equal(o.h.ack, f->pseq + 4);
+	sp_test_advance_ms(f->env, 300); /* past the delayed-ACK timer, before the RTO */
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+static void
+test_data_out_rto_backoff_karn(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_info info;
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	assert_int_equal(sp_tcp_send(f->app.c, "world", 5), 5);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	assert_int_equal(o.len, 5);
+	assert_memory_equal(o.data, "world", 5);
+	/* Initial RTO 1 s (RFC 6298 2.1), then doubled. */
+	sp_test_advance_ms(f->env, 999);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	assert_int_equal(o.len, 5);
+	sp_test_advance_ms(f->env, 1998);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 2);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
+	/* Karn: the ACK of a retransmitted segment gives no RTT sample. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 6, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.srtt_us, 0);
+	assert_int_equal(info.bytes_acked, 5);
+	assert_int_equal(info.send_queue, 0);
+	/* A fresh segment acked after 50 ms: SRTT 50 ms, RTO = max(200, 50 + 4*25) = 200. */
+	assert_int_equal(sp_tcp_send(f->app.c, "x", 1), 1);
+	t_expect(f->env, &o, T_ACK);
+	sp_test_advance_ms(f->env, 50);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 7, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_true(info.srtt_us >= 49000 && info.srtt_us <= 52000);
+	assert_int_equal(info.rto_ms, 200);
+	fx_free(f);
+}
+
+static void
+test_rto_abort(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.max_retries = 2;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	sp_tcp_send(f->app.c, "z", 1);
+	for (i = 0; i < 8 && f->app.closed == 0; i++)
+		sp_test_advance_ms(f->env, 1000);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ETIMEDOUT);
+	assert_int_equal(T_STAT(f->env, TCPAbortOnTimeout), 1);
+	while (t_pop(f->env, &o))
+		;
+	assert_int_equal(o.h.flags & T_RST, T_RST);
+	fx_free(f);
+}
+
+static void
+test_zero_window_persist(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.max_retries = 3;
+	cfg.tcp.rto_max_ms = 1000;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	sp_tcp_send(f->app.c, "abc", 3);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 1001);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 1); /* zero-window probe */
+	assert_int_equal(T_STAT(f->env, TCPWinProbe), 1);
+	/* The peer keeps answering with a zero window: probing goes on past max_retries. */
+	for (i = 0; i < 20; i++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+		sp_test_tx_clear(f->env);
+		sp_test_advance_ms(f->env, 2000);
+	}
+	assert_int_equal(f->app.closed, 0);
+	sp_test_tx_clear(f->env);
+	/* Window opens: the rest goes. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 2, T_ACK, 1000, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 2);
+	assert_memory_equal(o.data, "bc", 2);
+	fx_free(f);
+}
+
+static void
+test_keepalive(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.keepalive_idle_ms = 1000;
+	cfg.tcp.keepalive_intvl_ms = 100;
+	cfg.tcp.keepalive_probes = 2;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	sp_test_advance_ms(f->env, 990);
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 20);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss); /* SND.UNA - 1 */
+	assert_int_equal(T_STAT(f->env, TCPKeepAlive), 1);
+	/* Answered: the idle timer starts again. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_advance_ms(f->env, 500);
+	assert_int_equal(t_count(f->env), 0);
+	/* Unanswered: probes, then the connection is dropped. */
+	for (i = 0; i < 30 && f->app.closed == 0; i++)
+		sp_test_advance_ms(f->env, 100);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ETIMEDOUT);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_in_delayed_ack),
+		cmocka_unit_test(test_data_out_rto_backoff_karn),
+		cmocka_unit_test(test_rto_abort),
+		cmocka_unit_test(test_zero_window_persist),
+		cmocka_unit_test(test_piggyback_ack),
+		cmocka_unit_test(test_keepalive),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
