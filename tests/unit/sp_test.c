@@ -153,7 +153,7 @@ sp_test_env_free(struct sp_test_env *env)
 void
 sp_test_input(struct sp_test_env *env, uint16_t port, struct rte_mbuf *m)
 {
-	sp_input(env->ctx, port, &m, 1);
+	sp_input(env->ctx, env->ctx->now, port, &m, 1);
 	sp_tx_flush(env->ctx);
 }
 

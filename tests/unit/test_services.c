@@ -24,6 +24,7 @@
 #include <rte_mempool.h>
 
 #include "service.h"
+#include "sp_ctx.h" /* the fake context is filled in here (svc_ctx_fake.c) */
 
 /* ------------------------------------------------------------------ fake API */
 
