@@ -388,7 +388,7 @@ sp_ctx_call(struct sp_ctx *ctx, void (*fn)(struct sp_ctx *ctx, void *arg), void 
 	return 0;
 }
 
-/* ---- what a program reads from its opaque handles (sp_stack.h) ---- */
+/* ---- what a program reads from its opaque stack (sp_stack.h); the ctx's in ctx_read.c ---- */
 
 int
 sp_stack_port_info(const struct sp_stack *st, uint16_t idx, struct sp_port_info *info)
@@ -416,53 +416,4 @@ sp_ctx_announce(struct sp_ctx *ctx)
 	for (p = 0; p < ctx->stack->n_ports; p++)
 		if (ctx->stack->ports[p].arp)
 			sp_arp_gratuitous(ctx, p);
-}
-
-void
-sp_ctx_account(struct sp_ctx *ctx, uint64_t cycles, uint64_t pkts)
-{
-	if (pkts != 0) {
-		ctx->busy_cycles += cycles;
-		ctx->busy_pkts += pkts;
-	} else {
-		ctx->idle_cycles += cycles;
-	}
-}
-
-void
-sp_ctx_get_load(const struct sp_ctx *ctx, struct sp_ctx_load *load)
-{
-	load->busy_cycles = ctx->busy_cycles;
-	load->busy_pkts = ctx->busy_pkts;
-	load->idle_cycles = ctx->idle_cycles;
-}
-
-uint64_t
-sp_ctx_now(const struct sp_ctx *ctx)
-{
-	return ctx->now;
-}
-
-uint64_t
-sp_ctx_hz(const struct sp_ctx *ctx)
-{
-	return ctx->hz;
-}
-
-unsigned
-sp_ctx_lcore(const struct sp_ctx *ctx)
-{
-	return ctx->lcore_id;
-}
-
-unsigned
-sp_ctx_worker(const struct sp_ctx *ctx)
-{
-	return ctx->worker;
-}
-
-unsigned
-sp_ctx_n_workers(const struct sp_ctx *ctx)
-{
-	return ctx->stack->n_workers;
 }

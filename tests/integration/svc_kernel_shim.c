@@ -34,7 +34,7 @@
 #include <rte_mempool.h>
 
 #include "service.h"
-#include "sp_ctx.h" /* the fake context is filled in here (svc_ctx_fake.c) */
+#include "sp_ctx.h" /* the context is filled in here; its accessors: lib/core/ctx_read.c */
 
 int sp_logtype_app;
 

@@ -14,33 +14,21 @@ set -u
 BUILD=${1:?usage: test_installed.sh BUILD_DIR SOURCE_DIR [build|run]}
 SRC=${2:?usage: test_installed.sh BUILD_DIR SOURCE_DIR [build|run]}
 MODE=${3:-run}
-TMP=$(mktemp -d /tmp/sp-inst.XXXXXX)
+. "$(dirname "$0")/lib.sh" # t_ok, t_fail, t_finish, SP_TMP; the lab itself is not used
+TMP=$SP_TMP
 DEST=$TMP/dest
 NS=sp-inst-$$
 PID=
-FAILS=0
 
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill -TERM "$PID" 2> /dev/null
-		wait "$PID" 2> /dev/null
-	fi
-	ip netns del "$NS" 2> /dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-ok() { echo "ok: $*"; }
+# lib.sh's EXIT trap is replaced: stop the example, remove its namespace, then what lib.sh does.
+trap '[ -n "$PID" ] && { kill -TERM "$PID"; wait "$PID"; }; ip netns del "$NS" 2> /dev/null;
+	lab_down; rm -rf "$SP_TMP"' EXIT
 
 # ---- install, and pkg-config resolving inside the destdir ----
 meson install -C "$BUILD" --destdir "$DEST" --no-rebuild --quiet > "$TMP/install.log" 2>&1 ||
-	{ cat "$TMP/install.log"; fail "meson install --destdir"; exit 1; }
+	{ cat "$TMP/install.log"; t_fail "meson install --destdir"; t_finish; }
 PC=$(find "$DEST" -name spindle.pc | head -1)
-[ -n "$PC" ] || { fail "no spindle.pc installed"; exit 1; }
+[ -n "$PC" ] || { t_fail "no spindle.pc installed"; t_finish; }
 # The .pc file has the configured prefix baked in: the copy we use points into the destdir.
 # (pkg-config --define-variable=prefix=... would move libdpdk's prefix too: it applies to every
 # package of the query.)
@@ -53,8 +41,8 @@ LIBDIR=$($PKG --variable=libdir)
 CFLAGS=$($PKG --cflags)
 LIBS=$($PKG --libs)
 case "$CFLAGS" in
-*"$DEST"*) ok "pkg-config --cflags points into the destdir" ;;
-*) fail "pkg-config --cflags: $CFLAGS" ;;
+*"$DEST"*) t_ok "pkg-config --cflags points into the destdir" ;;
+*) t_fail "pkg-config --cflags: $CFLAGS" ;;
 esac
 cc_out() { # cc_out OUTPUT SOURCE: compile and link like an outsider
 	cc -o "$1" "$2" $CFLAGS $LIBS -Wl,-rpath,"$LIBDIR" > "$TMP/cc.log" 2>&1
@@ -62,10 +50,10 @@ cc_out() { # cc_out OUTPUT SOURCE: compile and link like an outsider
 
 # ---- the example, built from the installed tree only ----
 if cc_out "$TMP/spindle-example" "$SRC/app/example/example.c"; then
-	ok "app/example builds with pkg-config --cflags --libs spindle"
+	t_ok "app/example builds with pkg-config --cflags --libs spindle"
 else
 	cat "$TMP/cc.log"
-	fail "app/example does not build against the installed library"
+	t_fail "app/example does not build against the installed library"
 fi
 
 # ---- every installed header on its own ----
@@ -77,10 +65,10 @@ for h in "$INC"/*.h; do
 		nh=$((nh + 1))
 	else
 		cat "$TMP/cc.log"
-		fail "$(basename "$h") does not compile alone"
+		t_fail "$(basename "$h") does not compile alone"
 	fi
 done
-[ "$nh" -gt 0 ] && ok "$nh installed headers, each compiles alone"
+[ "$nh" -gt 0 ] && t_ok "$nh installed headers, each compiles alone"
 
 # ---- opaque handles: sizeof fails, the accessors work ----
 cat > "$TMP/control.c" << 'EOF'
@@ -96,20 +84,20 @@ int main(void)
 }
 EOF
 if cc_out "$TMP/control" "$TMP/control.c" && "$TMP/control" > /dev/null; then
-	ok "control program (sp_stats, sp_version, sp_ctx_now) builds and runs"
+	t_ok "control program (sp_stats, sp_version, sp_ctx_now) builds and runs"
 else
 	cat "$TMP/cc.log"
-	fail "control program does not build or run"
+	t_fail "control program does not build or run"
 fi
 for t in sp_ctx sp_stack; do
 	printf '#include <spindle.h>\nint main(void) { return (int)sizeof(struct %s); }\n' $t > "$TMP/$t.c"
 	if cc_out "$TMP/$t" "$TMP/$t.c"; then
-		fail "sizeof(struct $t) compiles: the struct is not opaque"
+		t_fail "sizeof(struct $t) compiles: the struct is not opaque"
 	elif grep -q "incomplete type" "$TMP/cc.log"; then
-		ok "sizeof(struct $t) does not compile (incomplete type)"
+		t_ok "sizeof(struct $t) does not compile (incomplete type)"
 	else
 		cat "$TMP/cc.log"
-		fail "sizeof(struct $t): failed for another reason"
+		t_fail "sizeof(struct $t): failed for another reason"
 	fi
 done
 
@@ -118,10 +106,10 @@ SO=$(ls "$LIBDIR"/libspindle.so.* 2> /dev/null | head -1)
 nm -D --defined-only "$SO" | awk '{print $3}' > "$TMP/syms"
 n=$(wc -l < "$TMP/syms")
 bad=$(grep -v '^sp_' "$TMP/syms" | tr '\n' ' ')
-[ "$n" -gt 0 ] && [ -z "$bad" ] && ok "libspindle.so exports $n symbols, all sp_" ||
-	fail "exported symbols not sp_ (or none): $bad"
+[ "$n" -gt 0 ] && [ -z "$bad" ] && t_ok "libspindle.so exports $n symbols, all sp_" ||
+	t_fail "exported symbols not sp_ (or none): $bad"
 internal=$(grep -xE 'sp_(eth_input|ipv4_output|tx_enqueue|alloc|tcp_input|neigh_output|timers_run)' "$TMP/syms" | tr '\n' ' ')
-[ -z "$internal" ] && ok "no internal function exported" || fail "internal functions exported: $internal"
+[ -z "$internal" ] && t_ok "no internal function exported" || t_fail "internal functions exported: $internal"
 
 # ---- run the outsider-built example: TCP echo in a namespace (as test_program.sh does) ----
 if [ "$MODE" = run ] && [ -x "$TMP/spindle-example" ]; then
@@ -140,16 +128,15 @@ if [ "$MODE" = run ] && [ -x "$TMP/spindle-example" ]; then
 			ip addr replace 198.18.0.1/24 dev spx0 &&
 			ip neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev spx0 nud permanent'
 		got=$(printf 'outsider\n' | ip netns exec "$NS" timeout 10 nc -N 198.18.0.2 7)
-		[ "$got" = outsider ] && ok "installed example echoes" ||
-			{ fail "installed example: echo got '$got'"; cat "$TMP/example.log"; }
+		[ "$got" = outsider ] && t_ok "installed example echoes" ||
+			{ t_fail "installed example: echo got '$got'"; cat "$TMP/example.log"; }
 		kill -INT "$PID"
 		wait "$PID"
 		rc=$?
 		PID=
-		[ "$rc" = 0 ] && ok "installed example: exit status 0 on SIGINT" ||
-			fail "installed example: exit status $rc"
+		[ "$rc" = 0 ] && t_ok "installed example: exit status 0 on SIGINT" ||
+			t_fail "installed example: exit status $rc"
 	fi
 fi
 
-[ "$FAILS" = 0 ] && echo "PASS" || echo "$FAILS failure(s)"
-exit $((FAILS != 0))
+t_finish
