@@ -15,6 +15,8 @@
 #include <sys/types.h>
 #include <rte_mbuf.h>
 
+#include "sp_export.h"
+
 struct sp_ctx;
 struct sp_conn;
 struct sp_listener;
@@ -85,6 +87,8 @@ struct sp_tcp_info {
 	uint32_t send_queue, recv_queue; /**< bytes unacked+unsent / received-not-delivered */
 	const char *cc;
 };
+
+SP_EXPORT_BEGIN
 
 /** Start listening. @return 0 with *out set, -EADDRINUSE, -EINVAL, -ENOMEM. */
 int sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_listener **out);
@@ -158,5 +162,7 @@ void sp_udp_unbind(struct sp_ctx *ctx, uint16_t port);
 /** Send @p len bytes from @p buf. @return 0 or -errno. */
 int sp_udp_send(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
 	uint16_t dst_port, const void *buf, size_t len);
+
+SP_EXPORT_END
 
 #endif

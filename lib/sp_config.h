@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <rte_ether.h>
 
+#include "sp_export.h"
+
+SP_EXPORT_BEGIN
+
 #define SP_MAX_PORTS	    4
 #define SP_MAX_ADDRS	    8  /**< addresses per port */
 #define SP_MAX_STATIC_NEIGH 32 /**< static neighbours per port */
@@ -203,5 +207,7 @@ int sp_parse_ipv4(const char *s, uint32_t *ip);
 int sp_parse_cidr(const char *s, uint32_t *ip, uint8_t *plen);
 /** Parse "aa:bb:cc:dd:ee:ff". @return 0 or -EINVAL. */
 int sp_parse_mac(const char *s, struct rte_ether_addr *mac);
+
+SP_EXPORT_END
 
 #endif

@@ -11,8 +11,12 @@
 
 #include <stdint.h>
 
+#include "sp_export.h"
+
 struct sp_stack;
 struct sp_ctx;
+
+SP_EXPORT_BEGIN
 
 /**
  * Install impairment callbacks on every queue of stack port @p port for every worker.
@@ -23,5 +27,7 @@ int sp_impair_attach(struct sp_stack *st, uint16_t port);
 
 /** Remove the callbacks and free frames held for delay/reorder. Call after workers stopped. */
 void sp_impair_detach(struct sp_stack *st, uint16_t port);
+
+SP_EXPORT_END
 
 #endif

@@ -10,6 +10,10 @@
 
 #include <rte_log.h>
 
+#include "sp_export.h"
+
+SP_EXPORT_BEGIN
+
 extern int sp_logtype_stack;
 extern int sp_logtype_eth;
 extern int sp_logtype_arp;
@@ -26,5 +30,7 @@ extern int sp_logtype_app;
 /** SP_LOG(ERR, TCP, "fmt", ...) logs through type sp_logtype_tcp. */
 #define SP_LOG(level, mod, fmt, ...) \
 	rte_log(RTE_LOG_##level, sp_logtype_##mod, "spindle.%s: " fmt "\n", #mod, ##__VA_ARGS__)
+
+SP_EXPORT_END
 
 #endif

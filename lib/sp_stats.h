@@ -15,6 +15,11 @@
 #include <stdint.h>
 #include <rte_common.h>
 
+#include "sp_export.h"
+
+struct sp_ctx;
+struct sp_stack;
+
 /* ---- port / lcore loop (sp_stack.c, app) ---- */
 #define SP_PORT_STATS(X)                                                   \
 	X(rx_pkts, "frames received from the PMD")                         \
@@ -195,6 +200,8 @@ struct sp_stats {
 
 #define SP_STATS_COUNT (sizeof(struct sp_stats) / sizeof(uint64_t))
 
+SP_EXPORT_BEGIN
+
 /** Names and help texts, in field order. */
 extern const char *const sp_stats_names[];
 extern const char *const sp_stats_help[];
@@ -203,5 +210,20 @@ extern const unsigned sp_stats_n;
 
 /** Add every counter of @p src into @p dst. */
 void sp_stats_add(struct sp_stats *dst, const struct sp_stats *src);
+
+/**
+ * Sum the counters of every worker for stack port @p port (or every port with -1) into @p out.
+ * Any thread: each counter is written by one lcore only and read without locks.
+ */
+void sp_stats_sum(const struct sp_stack *st, int port, struct sp_stats *out);
+
+/**
+ * The live counters of stack port @p port on one worker's context (NULL when @p port >=
+ * SP_MAX_PORTS; a port not attached reads zero). Read-only: only the library writes them, on the ctx's lcore; another thread may
+ * read a value one update old.
+ */
+const struct sp_stats *sp_stats_ctx(const struct sp_ctx *ctx, uint16_t port);
+
+SP_EXPORT_END
 
 #endif

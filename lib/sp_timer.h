@@ -5,8 +5,9 @@
  *
  * Why not rte_timer: rte_timer_manage() reads the TSC itself, so protocol timers could not be
  * driven by the fake clock of the unit tests, and every arm/cancel walks a skiplist. Here the
- * lcore passes `now` (TSC cycles) to sp_timers_run(); a hashed wheel with 1 ms slots gives O(1)
- * arm/cancel, which matters with a retransmit and delayed-ACK timer on every TCP connection.
+ * loop passes `now` (TSC cycles) to sp_poll(), which fires what is due; a hashed wheel with 1 ms
+ * slots gives O(1) arm/cancel, which matters with a retransmit and delayed-ACK timer on every TCP
+ * connection. A program may use the same timers for its own work, on the ctx's lcore.
  */
 #ifndef SP_TIMER_H
 #define SP_TIMER_H
@@ -14,13 +15,18 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "sp_export.h"
+
 struct sp_ctx;
 struct sp_timer;
 
-/** Timer callback, run from sp_timers_run() on the owning lcore. It may re-arm the timer. */
+/** Timer callback, run from sp_poll() on the owning lcore. It may re-arm or cancel the timer. */
 typedef void (*sp_timer_cb)(struct sp_ctx *ctx, struct sp_timer *t, void *arg);
 
-/** A timer; embed it in the object it belongs to. Zero-initialise before first use. */
+/**
+ * A timer. Embed it in the object it belongs to, zero-initialise it, set it up with
+ * sp_timer_init(); its fields are the library's. Cancel it before freeing that object.
+ */
 struct sp_timer {
 	TAILQ_ENTRY(sp_timer) link;
 	uint64_t expire; /**< TSC cycles */
@@ -29,35 +35,23 @@ struct sp_timer {
 	uint8_t armed;
 };
 
-TAILQ_HEAD(sp_timer_list, sp_timer);
+SP_EXPORT_BEGIN
 
-#define SP_TIMER_SLOTS \
-	4096 /**< 1 ms slots: one turn is ~4 s; later deadlines wait for their turn */
-
-/** The wheel (one per sp_ctx). */
-struct sp_timer_wheel {
-	uint64_t cycles_per_slot; /**< TSC cycles per 1 ms */
-	uint64_t cur_slot;	  /**< absolute slot number processed up to */
-	uint32_t n_armed;
-	struct sp_timer_list slots[SP_TIMER_SLOTS];
-};
-
-/** Initialise @p w; @p hz is the TSC frequency, @p now the current TSC. */
-void sp_timer_wheel_init(struct sp_timer_wheel *w, uint64_t hz, uint64_t now);
-
-/** Set callback and argument of @p t (does not arm it). */
+/** Set callback and argument of @p t (does not arm it; @p t must not be armed). */
 void sp_timer_init(struct sp_timer *t, sp_timer_cb cb, void *arg);
 
-/** Arm (or re-arm) @p t to fire at TSC @p expire (rounded up to the next 1 ms slot). */
+/**
+ * Arm (or re-arm) @p t on @p ctx's wheel to fire at TSC @p expire (rounded up to the next 1 ms
+ * slot). On the ctx's lcore; a timer belongs to one ctx.
+ */
 void sp_timer_arm(struct sp_ctx *ctx, struct sp_timer *t, uint64_t expire);
 
 /** Cancel @p t if armed; safe on an unarmed timer. */
 void sp_timer_cancel(struct sp_ctx *ctx, struct sp_timer *t);
 
-/** Fire every timer whose deadline is <= @p now. @return number fired. */
-unsigned sp_timers_run(struct sp_ctx *ctx, uint64_t now);
-
 /** Milliseconds to TSC cycles for this ctx's clock. */
 uint64_t sp_ms_to_tsc(const struct sp_ctx *ctx, uint64_t ms);
+
+SP_EXPORT_END
 
 #endif

@@ -255,7 +255,7 @@ main(int argc, char **argv)
 		uint64_t now = rte_rdtsc();
 
 		n = rte_eth_rx_burst(port_id, 0, pkts, BURST);
-		sp_input(ctx, 0, pkts, n);
+		sp_input(ctx, now, 0, pkts, n); /* the time the frames arrived with */
 		sp_poll(ctx, now);
 		sp_tx_flush(ctx);
 		if (n == 0)

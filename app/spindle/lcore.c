@@ -13,7 +13,6 @@
 #include <rte_launch.h>
 #include <rte_pause.h>
 
-#include "sp_proto.h"
 #include "spindle_app.h"
 
 /* Idle strategy "sleep": this many empty iterations in a row, then sleeps of SLEEP_US each. */
@@ -201,7 +200,7 @@ steer_in_count(const struct sp_ctx *ctx, uint16_t n_ports)
 	uint16_t p;
 
 	for (p = 0; p < n_ports; p++)
-		n += ctx->stats[p].steer_in;
+		n += sp_stats_ctx(ctx, p)->steer_in;
 	return n;
 }
 
@@ -211,8 +210,11 @@ tx_count(const struct sp_ctx *ctx, uint16_t n_ports)
 	uint64_t n = 0;
 	uint16_t p;
 
-	for (p = 0; p < n_ports; p++)
-		n += ctx->stats[p].tx_pkts + ctx->stats[p].tx_dropped;
+	for (p = 0; p < n_ports; p++) {
+		const struct sp_stats *s = sp_stats_ctx(ctx, p);
+
+		n += s->tx_pkts + s->tx_dropped;
+	}
 	return n;
 }
 
@@ -222,9 +224,8 @@ worker_main(void *arg)
 	struct sp_app_worker *w = arg;
 	struct sp_app *app = w->app;
 	struct sp_ctx *ctx = w->ctx;
-	const struct sp_stack *st = app->st;
 	const enum sp_idle idle = app->cfg.stack.idle;
-	uint16_t burst = app->cfg.stack.burst, p, n_ports = st->n_ports;
+	uint16_t burst = app->cfg.stack.burst, p, n_ports = app->cfg.n_ports;
 	struct rte_mbuf *pkts[MAX_BURST];
 	unsigned empty = 0, i;
 	bool run_services = app->cfg.n_services > 0;
@@ -237,16 +238,14 @@ worker_main(void *arg)
 	 * From here on telemetry's sp_ctx_call() waits for this lcore's sp_poll() instead of
 	 * walking the tables itself, which would race with the services being started.
 	 */
-	__atomic_store_n(&ctx->running, 1, __ATOMIC_RELEASE);
+	sp_ctx_set_running(ctx, true);
 	w->start_err = services_start(app, w);
 	if (w->start_err != 0) {
 		app->quit = 1;
 		goto stop;
 	}
 	if (w->idx == 0)
-		for (p = 0; p < n_ports; p++)
-			if (st->ports[p].arp)
-				sp_arp_gratuitous(ctx, p);
+		sp_ctx_announce(ctx);
 
 	while (!app->quit) {
 		uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, n_ports), end;
@@ -254,14 +253,10 @@ worker_main(void *arg)
 		unsigned rx = 0, tx;
 
 		for (p = 0; p < n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(st->ports[p].port_id, w->idx, pkts, burst);
+			uint16_t n = rte_eth_rx_burst(app->ports[p].port_id, w->idx, pkts, burst);
 
-			SP_STAT(ctx, p, rx_polls);
-			if (n == 0) {
-				SP_STAT(ctx, p, rx_empty_polls);
-				continue;
-			}
-			sp_input(ctx, p, pkts, n);
+			/* Also with n == 0: it counts the poll and moves the ctx's clock to now. */
+			sp_input(ctx, now, p, pkts, n);
 			rx += n;
 		}
 		sp_poll(ctx, now);
@@ -274,12 +269,10 @@ worker_main(void *arg)
 		tx = (unsigned)(tx_count(ctx, n_ports) - tx0);
 		end = rte_rdtsc();
 		/* Busy cycles as testpmd's --record-core-cycles: only iterations that moved packets. */
+		sp_ctx_account(ctx, end - now, rx + tx);
 		if (rx + tx != 0) {
-			ctx->busy_cycles += end - now;
-			ctx->busy_pkts += rx + tx;
 			empty = 0;
 		} else {
-			ctx->idle_cycles += end - now;
 			if (idle == SP_IDLE_PAUSE) {
 				rte_pause();
 			} else if (idle == SP_IDLE_SLEEP && ++empty >= IDLE_SPINS) {
@@ -302,7 +295,7 @@ stop:
 	services_stop(app, w);
 	sp_poll(ctx, rte_rdtsc());
 	sp_tx_flush(ctx);
-	__atomic_store_n(&ctx->running, 0, __ATOMIC_RELEASE);
+	sp_ctx_set_running(ctx, false);
 	/* Serve a telemetry call that was posted just before running dropped. */
 	sp_poll(ctx, rte_rdtsc());
 	sp_tx_flush(ctx);
@@ -416,27 +409,29 @@ sp_app_print_stats(struct sp_app *app, bool final)
 	if (st == NULL)
 		return;
 	printf("---- spindle counters%s ----\n", final ? " at exit" : "");
-	for (p = 0; p < st->n_ports; p++) {
+	for (p = 0; p < app->cfg.n_ports; p++) {
 		char dev[SP_PATH_LEN];
 
 		sp_app_port_devname(&app->cfg.ports[p], dev, sizeof(dev));
 		sp_stats_sum(st, p, &sum);
-		printf("%s (%s, ethdev %u):\n", app->cfg.ports[p].name, dev, st->ports[p].port_id);
+		printf("%s (%s, ethdev %u):\n", app->cfg.ports[p].name, dev, app->ports[p].port_id);
 		print_counters(&sum, "  ");
 	}
 	for (w = 0; w < app->n_workers; w++) {
 		const struct sp_ctx *ctx = app->workers[w].ctx;
+		struct sp_ctx_load load;
 
 		if (ctx == NULL)
 			continue;
 		memset(&sum, 0, sizeof(sum));
-		for (p = 0; p < st->n_ports; p++)
-			sp_stats_add(&sum, &ctx->stats[p]);
+		for (p = 0; p < app->cfg.n_ports; p++)
+			sp_stats_add(&sum, sp_stats_ctx(ctx, p));
+		sp_ctx_get_load(ctx, &load);
 		printf("lcore %u (worker %u): busy cycles %" PRIu64 ", packets %" PRIu64
 		       ", cycles/packet %.1f, idle cycles %" PRIu64 "\n",
-			ctx->lcore_id, ctx->worker, ctx->busy_cycles, ctx->busy_pkts,
-			ctx->busy_pkts ? (double)ctx->busy_cycles / (double)ctx->busy_pkts : 0.0,
-			ctx->idle_cycles);
+			sp_ctx_lcore(ctx), sp_ctx_worker(ctx), load.busy_cycles, load.busy_pkts,
+			load.busy_pkts ? (double)load.busy_cycles / (double)load.busy_pkts : 0.0,
+			load.idle_cycles);
 		print_counters(&sum, "  ");
 	}
 	fflush(stdout);

@@ -394,11 +394,13 @@ main(int argc, char **argv)
 	if (ret != 0)
 		SP_LOG(WARNING, app, "telemetry registration failed: %s", strerror(-ret));
 	for (p = 0; p < app.cfg.n_ports; p++) {
-		const struct sp_port *sp = &app.st->ports[p];
+		struct sp_port_info sp;
 
+		if (sp_stack_port_info(app.st, p, &sp) != 0)
+			continue;
 		SP_LOG(NOTICE, app, "%s: ethdev %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", mtu %u, ARP %s",
-			app.cfg.ports[p].name, sp->port_id, RTE_ETHER_ADDR_BYTES(&sp->mac), sp->mtu,
-			sp->arp ? "on" : "off");
+			app.cfg.ports[p].name, sp.port_id, RTE_ETHER_ADDR_BYTES(&sp.mac), sp.mtu,
+			sp.arp ? "on" : "off");
 	}
 	workers_launched = true;
 	if (sp_app_workers_launch(&app) != 0)

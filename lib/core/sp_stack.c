@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The stack object, per-lcore contexts, the TX batch and the top of the data path.
- * This is the only file of lib/ that calls rte_eth_*: protocol code appends to ctx->txq and
- * sp_tx_flush() hands each port's batch to the PMD in one burst.
+ * The stack object, per-lcore contexts and the top of the data path: sp_input() (frames in, at
+ * the time the loop passes), sp_poll() (what is due at that time), sp_ctx_call(), and what a
+ * program reads from its opaque context. The bottom (TX batch, mbuf allocation) is in tx.c,
+ * the address lookups in ifaddr.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -229,12 +230,6 @@ sp_stack_free(struct sp_stack *st)
 	rte_free(st);
 }
 
-static uint16_t
-default_tx_burst(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	return rte_eth_tx_burst(ctx->stack->ports[port].port_id, ctx->worker, pkts, n);
-}
-
 struct sp_ctx *
 sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rte_mempool *pool)
 {
@@ -255,7 +250,7 @@ sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rt
 	ctx->hz = st->hz;
 	ctx->now = rte_rdtsc();
 	ctx->pool = pool;
-	ctx->tx_burst = default_tx_burst;
+	ctx->tx_burst = sp_tx_burst_ethdev;
 	ctx->ip_id = (uint16_t)(worker * 7919 + lcore_id);
 	sp_timer_wheel_init(&ctx->timers, ctx->hz, ctx->now);
 
@@ -311,10 +306,19 @@ sp_ctx_free(struct sp_ctx *ctx)
 }
 
 uint16_t
-sp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+sp_input(struct sp_ctx *ctx, uint64_t now, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i;
 
+	/*
+	 * Design rule 3: the time comes in with the packets. Without it, RTT samples, TS.Recent
+	 * ageing, the delayed-ACK arm and the ICMP bucket would see the previous iteration's clock,
+	 * up to one idle sleep old.
+	 */
+	ctx->now = now;
+	SP_STAT(ctx, port, rx_polls);
+	if (n == 0)
+		SP_STAT(ctx, port, rx_empty_polls);
 	for (i = 0; i < n; i++) {
 		/* Prefetch the next frame's headers while this one goes up the stack. */
 		if (i + 1 < n)
@@ -324,44 +328,6 @@ sp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 		sp_eth_input(ctx, port, pkts[i]);
 	}
 	return n;
-}
-
-void
-sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
-{
-	struct sp_txq *q = &ctx->txq[port];
-
-	if (q->n == SP_TX_BATCH)
-		sp_tx_flush(ctx);
-	q->pkts[q->n++] = m;
-}
-
-void
-sp_tx_flush(struct sp_ctx *ctx)
-{
-	uint16_t p, sent, i;
-
-	for (p = 0; p < SP_MAX_PORTS; p++) {
-		struct sp_txq *q = &ctx->txq[p];
-		uint64_t bytes = 0;
-
-		if (q->n == 0)
-			continue;
-		for (i = 0; i < q->n; i++)
-			bytes += q->pkts[i]->pkt_len;
-		sent = 0;
-		/* A full TX ring gets a few retries within this flush, then the rest is dropped. */
-		for (i = 0; i < 4 && sent < q->n; i++)
-			sent += ctx->tx_burst(ctx, p, q->pkts + sent, q->n - sent);
-		for (i = sent; i < q->n; i++) {
-			bytes -= q->pkts[i]->pkt_len;
-			rte_pktmbuf_free(q->pkts[i]);
-		}
-		SP_STAT_ADD(ctx, p, tx_pkts, sent);
-		SP_STAT_ADD(ctx, p, tx_bytes, bytes);
-		SP_STAT_ADD(ctx, p, tx_dropped, q->n - sent);
-		q->n = 0;
-	}
 }
 
 void
@@ -380,6 +346,12 @@ sp_poll(struct sp_ctx *ctx, uint64_t now)
 		ctx->remote = NULL;
 		__atomic_store_n(&rc->done, 1, __ATOMIC_RELEASE);
 	}
+}
+
+void
+sp_ctx_set_running(struct sp_ctx *ctx, bool running)
+{
+	__atomic_store_n(&ctx->running, running ? 1 : 0, __ATOMIC_RELEASE);
 }
 
 int
@@ -416,44 +388,32 @@ sp_ctx_call(struct sp_ctx *ctx, void (*fn)(struct sp_ctx *ctx, void *arg), void 
 	return 0;
 }
 
+/* ---- what a program reads from its opaque stack (sp_stack.h); the ctx's in ctx_read.c ---- */
+
 int
-sp_local_port(const struct sp_stack *st, uint32_t ip)
+sp_stack_port_info(const struct sp_stack *st, uint16_t idx, struct sp_port_info *info)
 {
-	uint16_t p;
-	uint8_t a;
+	const struct sp_port *p;
 
-	for (p = 0; p < st->n_ports; p++)
-		for (a = 0; a < st->ports[p].n_addrs; a++)
-			if (st->ports[p].addrs[a].ip == ip)
-				return p;
-	return -1;
+	if (idx >= st->n_ports)
+		return -EINVAL;
+	p = &st->ports[idx];
+	info->port_id = p->port_id;
+	info->mac = p->mac;
+	info->mtu = p->mtu;
+	info->arp = p->arp;
+	info->n_queues = p->n_queues;
+	info->rss = p->rss.on;
+	info->rss_predictable = p->rss.predictable;
+	return 0;
 }
 
-bool
-sp_is_broadcast(const struct sp_stack *st, uint32_t ip)
+void
+sp_ctx_announce(struct sp_ctx *ctx)
 {
 	uint16_t p;
-	uint8_t a;
 
-	if (ip == UINT32_MAX)
-		return true;
-	for (p = 0; p < st->n_ports; p++)
-		for (a = 0; a < st->ports[p].n_addrs; a++) {
-			const struct sp_ifaddr *ia = &st->ports[p].addrs[a];
-			uint32_t host = ia->plen >= 31 ? 0 : (UINT32_MAX >> ia->plen);
-
-			if (host != 0 && (ip & ~host) == (ia->ip & ~host) && (ip & host) == host)
-				return true;
-		}
-	return false;
-}
-
-struct rte_mbuf *
-sp_alloc(struct sp_ctx *ctx, uint16_t port)
-{
-	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
-
-	if (unlikely(m == NULL))
-		SP_STAT(ctx, port, tx_nombuf);
-	return m;
+	for (p = 0; p < ctx->stack->n_ports; p++)
+		if (ctx->stack->ports[p].arp)
+			sp_arp_gratuitous(ctx, p);
 }

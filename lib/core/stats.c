@@ -41,3 +41,9 @@ sp_stats_sum(const struct sp_stack *st, int port, struct sp_stats *out)
 				sp_stats_add(out, &ctx->stats[p]);
 	}
 }
+
+const struct sp_stats *
+sp_stats_ctx(const struct sp_ctx *ctx, uint16_t port)
+{
+	return port < SP_MAX_PORTS ? &ctx->stats[port] : NULL;
+}

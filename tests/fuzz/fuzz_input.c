@@ -167,7 +167,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(rte_pktmbuf_append(m, len), data + off, len);
 		off += len;
 		port = step >> 7; /* top bit: which port the frame arrives on */
-		sp_input(ctx, port, &m, 1);
+		sp_input(ctx, ctx->now, port, &m, 1);
 		/* advance the fake clock: up to 127 ms, or 30 s steps for a larger value */
 		step &= 0x7f;
 		ctx->now += (uint64_t)(step < 120 ? step : (step - 119) * 30000) * 1000000ULL;

@@ -34,6 +34,7 @@
 #include <rte_mempool.h>
 
 #include "service.h"
+#include "sp_ctx.h" /* the context is filled in here; its accessors: lib/core/ctx_read.c */
 
 int sp_logtype_app;
 

@@ -153,8 +153,16 @@ sp_test_env_free(struct sp_test_env *env)
 void
 sp_test_input(struct sp_test_env *env, uint16_t port, struct rte_mbuf *m)
 {
-	sp_input(env->ctx, port, &m, 1);
+	uint64_t now = RTE_MAX(env->clock, env->ctx->now);
+
+	sp_input(env->ctx, now, port, &m, 1);
 	sp_tx_flush(env->ctx);
+}
+
+void
+sp_test_idle_ms(struct sp_test_env *env, uint64_t ms)
+{
+	env->clock = RTE_MAX(env->clock, env->ctx->now) + ms * (env->ctx->hz / 1000);
 }
 
 void

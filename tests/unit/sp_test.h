@@ -37,6 +37,11 @@ struct sp_test_env {
 	unsigned tx_head;
 	struct rte_mbuf *tx[SP_TEST_MAX_TX];
 	uint16_t tx_port[SP_TEST_MAX_TX];
+	/*
+	 * The loop's clock: what rte_rdtsc() reads at the top of the next iteration. It runs ahead
+	 * of ctx->now only after sp_test_idle_ms(); sp_test_input() passes the later of the two.
+	 */
+	uint64_t clock;
 };
 
 /* Initialise EAL (once per process). Aborts the test binary on failure. */
@@ -59,10 +64,15 @@ struct sp_test_env *sp_test_env_new(const struct sp_config *cfg);
 /* Free the env; asserts that every mbuf is back in the pool (no leak). */
 void sp_test_env_free(struct sp_test_env *env);
 
-/* Feed one frame into the stack on @port, then flush TX into the capture. */
+/* Feed one frame into the stack on @port at the loop's clock, then flush TX into the capture. */
 void sp_test_input(struct sp_test_env *env, uint16_t port, struct rte_mbuf *m);
 /* Advance the fake clock by @ms milliseconds (in 1 ms steps, running sp_poll and the flush). */
 void sp_test_advance_ms(struct sp_test_env *env, uint64_t ms);
+/*
+ * The loop was idle for @ms milliseconds (an idle sleep): the next sp_test_input() runs at a
+ * time @ms later, with no sp_poll() in between, as in the first iteration after the sleep.
+ */
+void sp_test_idle_ms(struct sp_test_env *env, uint64_t ms);
 /* Pop the oldest captured frame (NULL if none). Caller frees it. */
 struct rte_mbuf *sp_test_tx_pop(struct sp_test_env *env, uint16_t *port);
 /* Number of captured frames not yet popped. */

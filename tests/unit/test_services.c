@@ -24,6 +24,7 @@
 #include <rte_mempool.h>
 
 #include "service.h"
+#include "sp_ctx.h" /* the context is filled in here; its accessors: lib/core/ctx_read.c */
 
 /* ------------------------------------------------------------------ fake API */
 

@@ -146,7 +146,7 @@ discard_stop(struct sp_ctx *ctx, void *state)
 	}
 	discard_free_dead(st);
 	/* On standard output, like the client services' reports: tests and users read it. */
-	printf("discard: lcore %u: %" PRIu64 " connections, %" PRIu64 " bytes\n", ctx->lcore_id,
+	printf("discard: lcore %u: %" PRIu64 " connections, %" PRIu64 " bytes\n", sp_ctx_lcore(ctx),
 		st->accepted, st->bytes);
 	fflush(stdout);
 	free(st);

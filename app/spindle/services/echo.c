@@ -262,7 +262,7 @@ echo_stop(struct sp_ctx *ctx, void *state)
 		SP_LOG(NOTICE, app,
 			"echo: lcore %u: %" PRIu64 " connections, %" PRIu64
 			" aborted for an unread backlog",
-			ctx->lcore_id, st->accepted, st->backlog_aborts);
+			sp_ctx_lcore(ctx), st->accepted, st->backlog_aborts);
 	free(st);
 }
 

@@ -595,15 +595,15 @@ fetch_poll(struct sp_ctx *ctx, void *state)
 {
 	struct fetch_state *fs = state;
 
-	/* Stamps come from rte_rdtsc(); ctx->now may be older than the last one. */
-	if (!fs->finished && ctx->now > fs->last &&
-		ctx->now - fs->last > svc_ms_to_tsc(ctx, FETCH_IDLE_MS))
+	/* Stamps come from rte_rdtsc(); sp_ctx_now(ctx) may be older than the last one. */
+	if (!fs->finished && sp_ctx_now(ctx) > fs->last &&
+		sp_ctx_now(ctx) - fs->last > svc_ms_to_tsc(ctx, FETCH_IDLE_MS))
 		fetch_finish(fs, -ETIMEDOUT, "no progress for 60 s");
 	/* Reported once: when the connection is gone or the close had its grace period. */
 	if (fs->finished && fs->why[0] != '\0' &&
-		(fs->closed ||
-			(ctx->now > fs->t_end &&
-				ctx->now - fs->t_end > svc_ms_to_tsc(ctx, FETCH_LINGER_MS)))) {
+		(fs->closed || (sp_ctx_now(ctx) > fs->t_end &&
+				       sp_ctx_now(ctx) - fs->t_end >
+					       svc_ms_to_tsc(ctx, FETCH_LINGER_MS)))) {
 		fetch_report(fs);
 		fs->why[0] = '\0';
 		fs->closed = true;

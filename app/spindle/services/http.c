@@ -98,7 +98,7 @@ http_touch(struct http_conn *hc)
 {
 	struct http_state *st = hc->st;
 
-	hc->last = st->ctx->now;
+	hc->last = sp_ctx_now(st->ctx);
 	if (hc->shut)
 		return; /* on the linger list: its deadline runs from the FIN */
 	TAILQ_REMOVE(&st->lru, hc, tlink);
@@ -484,7 +484,7 @@ http_pump(struct http_conn *hc)
 			http_drop_hdr(hc);
 			TAILQ_REMOVE(&st->lru, hc, tlink);
 			TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
-			hc->last = st->ctx->now;
+			hc->last = sp_ctx_now(st->ctx);
 		}
 	}
 	return;
@@ -678,7 +678,7 @@ http_accepted(struct sp_conn *c, void *arg)
 		return -ENOMEM;
 	hc->st = st;
 	hc->c = c;
-	hc->last = st->ctx->now;
+	hc->last = sp_ctx_now(st->ctx);
 	TAILQ_INSERT_TAIL(&st->conns, hc, link);
 	TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
 	sp_tcp_set_callbacks(c, &http_conn_cb, hc);
@@ -735,18 +735,18 @@ http_poll(struct sp_ctx *ctx, void *state)
 
 	http_free_dead(st);
 	/* Both lists are in deadline order: only their heads need looking at. */
-	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && ctx->now > hc->last &&
-		ctx->now - hc->last > st->linger_tsc) {
+	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && sp_ctx_now(ctx) > hc->last &&
+		sp_ctx_now(ctx) - hc->last > st->linger_tsc) {
 		TAILQ_REMOVE(&st->linger, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
-		hc->last = ctx->now;
+		hc->last = sp_ctx_now(ctx);
 		http_expire(hc);
 	}
-	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && ctx->now > hc->last &&
-		ctx->now - hc->last > st->idle_tsc) {
+	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && sp_ctx_now(ctx) > hc->last &&
+		sp_ctx_now(ctx) - hc->last > st->idle_tsc) {
 		TAILQ_REMOVE(&st->lru, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
-		hc->last = ctx->now;
+		hc->last = sp_ctx_now(ctx);
 		http_expire(hc); /* idle keep-alive, or the peer stopped reading a response */
 	}
 	http_free_dead(st);
@@ -773,7 +773,7 @@ http_stop(struct sp_ctx *ctx, void *state)
 	http_free_dead(st);
 	SP_LOG(NOTICE, app,
 		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64 " aborted",
-		ctx->lcore_id, st->requests, st->errors, st->aborts);
+		sp_ctx_lcore(ctx), st->requests, st->errors, st->aborts);
 	free(st);
 }
 

@@ -108,9 +108,9 @@ lg_percentile_us(const struct lg_state *st, double p)
 	for (i = 0; i < LG_HIST_N; i++) {
 		cum += st->hist[i];
 		if (cum >= want)
-			return lg_hist_value(i) * 1e6 / (double)st->ctx->hz;
+			return lg_hist_value(i) * 1e6 / (double)sp_ctx_hz(st->ctx);
 	}
-	return (double)st->lat_max * 1e6 / (double)st->ctx->hz;
+	return (double)st->lat_max * 1e6 / (double)sp_ctx_hz(st->ctx);
 }
 
 static void
@@ -302,9 +302,9 @@ lg_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	st->resp_size = cfg->response_size != 0 ? cfg->response_size : 1;
 	st->n = cfg->connections != 0 ? cfg->connections : 1;
 	st->n_workers = 1;
-	if (ctx->stack != NULL && ctx->stack->n_workers > 1) {
-		st->n_workers = ctx->stack->n_workers;
-		st->worker = ctx->worker;
+	if (sp_ctx_n_workers(ctx) > 1) {
+		st->n_workers = sp_ctx_n_workers(ctx);
+		st->worker = sp_ctx_worker(ctx);
 		st->n = st->n / st->n_workers + (st->worker < st->n % st->n_workers ? 1 : 0);
 	}
 	if (st->n == 0) {
@@ -349,15 +349,15 @@ lg_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 static void
 lg_report(struct lg_state *st)
 {
-	uint64_t end = st->t_last_close != 0 ? st->t_last_close : st->ctx->now;
+	uint64_t end = st->t_last_close != 0 ? st->t_last_close : sp_ctx_now(st->ctx);
 	double secs = svc_tsc_to_s(st->ctx, (st->bulk ? end : st->t_stop) - st->t_start);
 	double p50 = lg_percentile_us(st, 0.50), p90 = lg_percentile_us(st, 0.90);
 	double p99 = lg_percentile_us(st, 0.99);
-	double lmax = (double)st->lat_max * 1e6 / (double)st->ctx->hz;
+	double lmax = (double)st->lat_max * 1e6 / (double)sp_ctx_hz(st->ctx);
 	char ipb[16];
 
 	if (secs <= 0 || end < st->t_start)
-		secs = 1e-9; /* ctx->now of a callback can precede the rdtsc() taken at start */
+		secs = 1e-9; /* sp_ctx_now(ctx) of a callback can precede the rdtsc() taken at start */
 	snprintf(ipb, sizeof(ipb), "%u.%u.%u.%u", st->ip >> 24, (st->ip >> 16) & 0xff,
 		(st->ip >> 8) & 0xff, st->ip & 0xff);
 	printf("loadgen %s: %s to %s:%u, %u connections (%u connected, %u failed), %.3f s, "
@@ -388,7 +388,7 @@ lg_poll(struct sp_ctx *ctx, void *state)
 
 	if (st->reported)
 		return;
-	if (!st->stopping && ctx->now >= st->t_stop) {
+	if (!st->stopping && sp_ctx_now(ctx) >= st->t_stop) {
 		/* Duration over: stop starting work; each connection closes when its piece ends. */
 		st->stopping = true;
 		for (i = 0; i < st->n; i++) {
@@ -404,7 +404,7 @@ lg_poll(struct sp_ctx *ctx, void *state)
 		}
 	}
 	if (st->stopping && !st->aborted_rest &&
-		ctx->now >= st->t_stop + svc_ms_to_tsc(ctx, LG_GRACE_MS)) {
+		sp_ctx_now(ctx) >= st->t_stop + svc_ms_to_tsc(ctx, LG_GRACE_MS)) {
 		st->aborted_rest = true;
 		for (i = 0; i < st->n; i++) {
 			struct lg_conn *lc = &st->conns[i];

@@ -167,13 +167,13 @@ svc_listen(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, const struct sp
 static inline uint64_t
 svc_ms_to_tsc(const struct sp_ctx *ctx, uint64_t ms)
 {
-	return ms * ctx->hz / 1000;
+	return ms * sp_ctx_hz(ctx) / 1000;
 }
 
 static inline double
 svc_tsc_to_s(const struct sp_ctx *ctx, uint64_t cycles)
 {
-	return (double)cycles / (double)ctx->hz;
+	return (double)cycles / (double)sp_ctx_hz(ctx);
 }
 
 #endif

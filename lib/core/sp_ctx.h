@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * The stack object (shared, read-only after start) and the per-lcore context.
+ * Internal (not installed): the layout of the stack object (shared, read-only after start) and
+ * of the per-lcore context, which programs see only as the opaque handles of sp_stack.h.
  *
  * struct sp_stack holds what every lcore reads: config, ports, the LPM route table, the ISN
  * secret. It is written only by sp_stack_create()/sp_stack_start() on the main lcore before
@@ -21,20 +22,18 @@
 #include <rte_ring.h>
 
 #include "sp_config.h"
+#include "sp_stack.h"
 #include "sp_stats.h"
 #include "sp_timer.h"
 
 #define SP_TX_BATCH	512 /**< TX batch per port per lcore; flushed when full and every loop */
 #define SP_MAX_NEXTHOPS 256
-#define SP_RSS_KEY_MAX	64   /**< longest RSS key kept (40 for most NICs, 52 for some) */
-#define SP_RSS_RETA_MAX 512  /**< largest redirection table kept */
 #define SP_STEER_RING	2048 /**< per-lcore ring of TCP segments steered from other lcores */
 
 struct rte_lpm;
 struct sp_frag_table;
 struct sp_neigh_table;
 struct sp_tcp;
-struct sp_ctx;
 
 /**
  * RSS of a port as it is in effect (read back from the PMD after start, never assumed).
@@ -114,6 +113,27 @@ struct sp_txq {
 	struct rte_mbuf *pkts[SP_TX_BATCH];
 };
 
+/* ---- the timer wheel (timer.c), one per sp_ctx ---- */
+
+TAILQ_HEAD(sp_timer_list, sp_timer);
+
+#define SP_TIMER_SLOTS \
+	4096 /**< 1 ms slots: one turn is ~4 s; later deadlines wait for their turn */
+
+/** The wheel: sp_timer.h's timers hashed into 1 ms slots by deadline. */
+struct sp_timer_wheel {
+	uint64_t cycles_per_slot; /**< TSC cycles per 1 ms */
+	uint64_t cur_slot;	  /**< absolute slot number processed up to */
+	uint32_t n_armed;
+	struct sp_timer_list slots[SP_TIMER_SLOTS];
+};
+
+/** Initialise @p w; @p hz is the TSC frequency, @p now the current TSC. */
+void sp_timer_wheel_init(struct sp_timer_wheel *w, uint64_t hz, uint64_t now);
+
+/** Fire every timer whose deadline is <= @p now (sp_poll() calls it). @return number fired. */
+unsigned sp_timers_run(struct sp_ctx *ctx, uint64_t now);
+
 /** Inter-lcore neighbour update message (ARP on, several workers). */
 struct sp_neigh_msg {
 	uint32_t ip;
@@ -166,63 +186,14 @@ struct sp_ctx {
 	struct sp_stats stats[SP_MAX_PORTS];
 };
 
-/* ---- lifecycle (sp_stack.c) ---- */
-
-/**
- * Create the shared stack from @p cfg: resolve nothing from DPDK yet. Ports are attached with
- * sp_stack_add_port(), then sp_stack_start() builds routes and secrets.
- * @return stack or NULL (rte_errno set).
- */
-struct sp_stack *sp_stack_create(const struct sp_config *cfg);
-
-/**
- * Describe an already configured and started ethdev port for config port @p idx.
- * Fills MAC, MTU, offload flags, addresses from the config.
- * @return 0 or -errno.
- */
-int sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues);
-
-/**
- * Set what the stack knows of a port's RSS (sp_stack_add_port() calls it with what it reads
- * back from the PMD; unit tests and embedding programs may call it with a known set-up before
- * sp_stack_start()). @p key may be NULL (unknown), @p reta may be NULL (unknown). The port is
- * "predictable" when RSS is on, the key and RETA are known, every RETA entry is a queue below
- * @p n_queues and @p hf hashes TCP/IPv4 on the 4-tuple; then active opens choose source ports by
- * hash (docs/tcp.md "Multi-lcore: RSS and steering").
- * @return 0 or -EINVAL (sizes beyond SP_RSS_KEY_MAX / SP_RSS_RETA_MAX).
- */
-int sp_stack_port_set_rss(struct sp_stack *st, uint16_t idx, uint16_t n_queues, bool on,
-	uint64_t hf, const uint8_t *key, uint8_t key_len, const uint16_t *reta, uint16_t reta_size);
+/* ---- the stack object (sp_stack.c), beyond sp_stack.h ---- */
 
 /**
  * Register a port without an ethdev (unit tests, fuzzing): MAC given, no offloads.
  */
 int sp_stack_add_port_fake(struct sp_stack *st, uint16_t idx, const struct rte_ether_addr *mac);
 
-/** Build the route table (connected subnets, static routes, gateway) and draw secrets. */
-int sp_stack_start(struct sp_stack *st);
-
-void sp_stack_free(struct sp_stack *st);
-
-/**
- * Create the context of one worker. @p pool is the mbuf pool of the worker's socket.
- * Creates neighbour table, reassembly table, timers, TCP state.
- * @return ctx or NULL.
- */
-struct sp_ctx *sp_ctx_create(
-	struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rte_mempool *pool);
-
-/** Free a context: TCP connections, queued mbufs, tables. */
-void sp_ctx_free(struct sp_ctx *ctx);
-
-/* ---- data path ---- */
-
-/**
- * Feed a burst received on stack port @p port into the stack (Ethernet -> ARP/IPv4 -> ...).
- * Consumes every mbuf. Uses ctx->now as the current time.
- * @return number of packets processed (== n).
- */
-uint16_t sp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/* ---- the bottom of the data path: TX batch and mbufs (tx.c) ---- */
 
 /**
  * Queue a complete frame for transmission on stack port @p port. Flushes when the batch is full.
@@ -230,32 +201,19 @@ uint16_t sp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uin
  */
 void sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m);
 
-/** Send every queued frame (one tx_burst per port); frees and counts what the PMD refused. */
-void sp_tx_flush(struct sp_ctx *ctx);
+/** Allocate an mbuf from ctx->pool with room for Ethernet+IPv4 headers reserved; counts failures. */
+struct rte_mbuf *sp_alloc(struct sp_ctx *ctx, uint16_t port);
 
-/**
- * Everything time-driven: TCP segments steered here by other lcores, timers (retransmit, delayed
- * ACK, TIME_WAIT, ARP ageing), reassembly expiry, inter-lcore neighbour messages. Sets
- * ctx->now = @p now first.
- */
-void sp_poll(struct sp_ctx *ctx, uint64_t now);
+/** The TX hook sp_ctx_create() installs: rte_eth_tx_burst() on the ctx's queue of @p port. */
+uint16_t sp_tx_burst_ethdev(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
-/**
- * Run @p fn(ctx, arg) on @p ctx's lcore (from its next sp_poll()) and wait for it, at most
- * @p timeout_ms. When the worker is not running, runs it directly in the caller.
- * @return 0, or -ETIMEDOUT (the call is withdrawn if it had not started).
- */
-int sp_ctx_call(struct sp_ctx *ctx, void (*fn)(struct sp_ctx *ctx, void *arg), void *arg,
-	unsigned timeout_ms);
+/* ---- our addresses (ifaddr.c) ---- */
 
 /** Is @p ip (host order) one of our addresses on any port? @return stack port index or -1. */
 int sp_local_port(const struct sp_stack *st, uint32_t ip);
 
 /** Is @p ip a broadcast (limited or directed for one of our subnets)? */
 bool sp_is_broadcast(const struct sp_stack *st, uint32_t ip);
-
-/** Allocate an mbuf from ctx->pool with room for Ethernet+IPv4 headers reserved; counts failures. */
-struct rte_mbuf *sp_alloc(struct sp_ctx *ctx, uint16_t port);
 
 /** Counter bump on a port: SP_STAT(ctx, port, ip_bad_cksum). */
 #define SP_STAT(ctx, port, name)	((ctx)->stats[(port)].name++)

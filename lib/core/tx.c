@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The bottom of the data path: the per-lcore TX batch and the mbufs protocol code builds into.
+ * This is the only file of lib/ that transmits through rte_eth_*: protocol code appends finished
+ * frames to ctx->txq with sp_tx_enqueue(), and sp_tx_flush() hands each port's batch to the PMD
+ * through ctx->tx_burst (sp_tx_burst_ethdev(), or the capture hook of the unit tests).
+ */
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "sp_ctx.h"
+
+uint16_t
+sp_tx_burst_ethdev(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(ctx->stack->ports[port].port_id, ctx->worker, pkts, n);
+}
+
+void
+sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
+{
+	struct sp_txq *q = &ctx->txq[port];
+
+	if (q->n == SP_TX_BATCH)
+		sp_tx_flush(ctx);
+	q->pkts[q->n++] = m;
+}
+
+void
+sp_tx_flush(struct sp_ctx *ctx)
+{
+	uint16_t p, sent, i;
+
+	for (p = 0; p < SP_MAX_PORTS; p++) {
+		struct sp_txq *q = &ctx->txq[p];
+		uint64_t bytes = 0;
+
+		if (q->n == 0)
+			continue;
+		for (i = 0; i < q->n; i++)
+			bytes += q->pkts[i]->pkt_len;
+		sent = 0;
+		/* A full TX ring gets a few retries within this flush, then the rest is dropped. */
+		for (i = 0; i < 4 && sent < q->n; i++)
+			sent += ctx->tx_burst(ctx, p, q->pkts + sent, q->n - sent);
+		for (i = sent; i < q->n; i++) {
+			bytes -= q->pkts[i]->pkt_len;
+			rte_pktmbuf_free(q->pkts[i]);
+		}
+		SP_STAT_ADD(ctx, p, tx_pkts, sent);
+		SP_STAT_ADD(ctx, p, tx_bytes, bytes);
+		SP_STAT_ADD(ctx, p, tx_dropped, q->n - sent);
+		q->n = 0;
+	}
+}
+
+struct rte_mbuf *
+sp_alloc(struct sp_ctx *ctx, uint16_t port)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ctx->pool);
+
+	if (unlikely(m == NULL))
+		SP_STAT(ctx, port, tx_nombuf);
+	return m;
+}
