@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * spindle configuration: the parsed, read-only description of ports, addresses, routes,
- * TCP tunables and services. Filled by sp_config_load() (INI via rte_cfgfile) or by a program
+ * spindle configuration: the parsed, read-only description of ports, addresses, routes and
+ * TCP tunables, plus the program's [service.NAME] sections as raw key/value pairs. Filled by sp_config_load() (INI via rte_cfgfile) or by a program
  * that embeds libspindle; never modified once sp_stack_create() has been called.
  */
 #ifndef SP_CONFIG_H
 #define SP_CONFIG_H
 
 #include <stdint.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <rte_ether.h>
 
@@ -112,20 +113,25 @@ struct sp_tcp_cfg {
 	int tlp;		      /**< tail loss probes (RFC 8985 7), default 1 */
 };
 
-/** A built-in service instance (section [service.NAME]). */
-struct sp_service_cfg {
-	char name[SP_NAME_LEN]; /**< section suffix, e.g. "echo" */
-	char type[SP_NAME_LEN]; /**< echo|discard|chargen|http|fetch|loadgen */
-	uint32_t ip;		/**< listen address (0 = any) / target for clients */
-	uint16_t port;
-	char cc[16];		  /**< per-service congestion control, "" = [tcp] cc */
-	char url[SP_PATH_LEN];	  /**< fetch: http://ip[:port]/path */
-	char output[SP_PATH_LEN]; /**< fetch: file for the body */
-	uint32_t connections;	  /**< loadgen, default 10 */
-	uint32_t duration_ms;	  /**< loadgen, default 5000 */
-	uint64_t bytes;		  /**< loadgen bulk: bytes per connection, 0 = until duration_ms */
-	char mode[16];		  /**< loadgen: "bulk" or "rr" (default) */
-	uint32_t request_size, response_size; /**< loadgen rr, default 100 each */
+#define SP_MAX_SERVICE_KEYS 16	/**< keys per [service.NAME] section */
+#define SP_VALUE_LEN	    256 /**< longest value + 1 (rte_cfgfile's CFG_VALUE_LEN) */
+
+/** One "key = value" the library passes through without reading it. */
+struct sp_config_kv {
+	char key[SP_NAME_LEN];
+	char value[SP_VALUE_LEN];
+	unsigned line; /**< line in sp_config.source; 0 = set by sp_config_override() */
+};
+
+/**
+ * A section [service.NAME]: the program's, not the library's. The library checks the name and
+ * that no key is given twice, and keeps the entries in file order (an override replaces the
+ * value of a key it names, or appends the key); the program parses them.
+ */
+struct sp_service_section {
+	char name[SP_NAME_LEN]; /**< NAME, e.g. "echo" */
+	uint8_t n_keys;
+	struct sp_config_kv keys[SP_MAX_SERVICE_KEYS];
 };
 
 /** Global section [stack]. */
@@ -156,7 +162,7 @@ struct sp_config {
 	struct sp_route_cfg routes[SP_MAX_ROUTES];
 	struct sp_tcp_cfg tcp;
 	uint8_t n_services;
-	struct sp_service_cfg services[SP_MAX_SERVICES];
+	struct sp_service_section services[SP_MAX_SERVICES];
 };
 
 /**
@@ -185,10 +191,11 @@ int sp_config_parse_string(
  * Apply one "section.key=value" override (command line), then re-validate.
  *
  * The section is everything before the last dot of the left side; a new [portN] (next index)
- * or [service.NAME] is created with its defaults. The re-validation checks every value present
- * but not yet that required keys exist (a port's vdev/device and address, a service's type,
- * loadgen's target, fetch's url/output), so a section can be built one override at a time:
- * call sp_config_validate() after the last override. A refused override leaves @p cfg unchanged.
+ * is created with its defaults, a new [service.NAME] empty. The re-validation checks every value
+ * present but not yet that required keys exist (a port's vdev/device and address), so a section
+ * can be built one override at a time: call sp_config_validate() after the last override. A
+ * [service.NAME] key is only stored (sp_config_kv.line = 0): the program checks it. A refused
+ * override leaves @p cfg unchanged.
  *
  * @return 0 or -EINVAL with @p err filled.
  */
@@ -200,6 +207,75 @@ int sp_config_override(struct sp_config *cfg, const char *assignment, char *err,
  * @return 0 or -EINVAL with @p err filled.
  */
 int sp_config_validate(const struct sp_config *cfg, char *err, size_t errlen);
+
+/** Kind of value of a key (struct sp_config_key). */
+enum sp_config_key_type {
+	SP_KEY_UINT,   /**< unsigned integer field of size 2, 4 or 8, in [min, max] */
+	SP_KEY_BOOL,   /**< int 0/1 (on|off|yes|no|true|false|1|0) */
+	SP_KEY_RATE,   /**< double in [0, 1] */
+	SP_KEY_CHOICE, /**< int: index of the value in choices[] */
+	SP_KEY_CC,     /**< char[size]: a congestion control name ("" only with SP_KEY_EMPTY) */
+	SP_KEY_STR,    /**< char[size], non-empty unless SP_KEY_EMPTY */
+	SP_KEY_MAC,    /**< struct rte_ether_addr, unicast */
+	SP_KEY_IPV4,   /**< uint32_t, host order */
+	SP_KEY_ADDRS,  /**< [portN] address list (the library's own) */
+	SP_KEY_NEIGH,  /**< [portN] neighbour list (the library's own) */
+};
+
+#define SP_KEY_EMPTY 1u /**< the empty value is allowed */
+#define SP_KEY_LIST  2u /**< may be repeated in a file section: the lists are appended */
+
+/**
+ * One row of a key table: the INI key, its kind, and where it goes in the section's struct.
+ * The library's sections use these tables; a program uses them for its own sections
+ * (sp_config_apply_key()) and so gets the same checks and messages.
+ */
+struct sp_config_key {
+	const char *name;
+	enum sp_config_key_type type;
+	size_t off;		    /**< offsetof() the field */
+	size_t size;		    /**< sizeof() the field */
+	uint64_t min, max;	    /**< SP_KEY_UINT */
+	unsigned flags;		    /**< SP_KEY_EMPTY, SP_KEY_LIST */
+	const char *const *choices; /**< SP_KEY_CHOICE: the names, NULL-terminated */
+	const char *what;	    /**< SP_KEY_CHOICE: "an idle mode", for messages */
+};
+
+/** Rows of a key table: @p s is the section's struct type, @p f its field. */
+#define SP_CONFIG_KEY(s, key, f, type, flags)                                                 \
+	{                                                                                     \
+		(key), (type), offsetof(s, f), sizeof(((s *)0)->f), 0, 0, (flags), NULL, NULL \
+	}
+#define SP_CONFIG_KEY_UINT(s, key, f, lo, hi)                                                      \
+	{                                                                                          \
+		(key), SP_KEY_UINT, offsetof(s, f), sizeof(((s *)0)->f), (lo), (hi), 0, NULL, NULL \
+	}
+#define SP_CONFIG_KEY_CHOICE(s, key, f, names, what)                                         \
+	{                                                                                    \
+		(key), SP_KEY_CHOICE, offsetof(s, f), sizeof(((s *)0)->f), 0, 0, 0, (names), \
+			(what)                                                               \
+	}
+
+/**
+ * Set @p key of a section to @p value through the table @p tab: the field at @p base + off.
+ *
+ * @param src      file name (or "--set") that starts the message
+ * @param section  section name for the message, without brackets
+ * @return 0, or -EINVAL with @p err "SRC: [section] key: what is wrong" (also for a key not in
+ *   @p tab).
+ */
+int sp_config_apply_key(const struct sp_config_key *tab, size_t n, void *base, const char *src,
+	const char *section, const char *key, const char *value, char *err, size_t errlen);
+
+/**
+ * Write "SRC: " and the formatted text into @p err, the form of every message of this file
+ * (@p src NULL or "": "config").
+ * @return -EINVAL.
+ */
+int sp_config_vfail(char *err, size_t errlen, const char *src, const char *fmt, va_list ap);
+
+/** @return 1 if @p ip (host order) is an address of one of the configured ports, else 0. */
+int sp_config_has_address(const struct sp_config *cfg, uint32_t ip);
 
 /** Parse "a.b.c.d" into host order. @return 0 or -EINVAL. */
 int sp_parse_ipv4(const char *s, uint32_t *ip);

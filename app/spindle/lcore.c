@@ -81,11 +81,11 @@ sp_app_services_resolve(struct sp_app *app)
 	unsigned i, w;
 
 	for (i = 0; i < app->cfg.n_services; i++) {
-		const struct sp_service_cfg *sc = &app->cfg.services[i];
-		const struct sp_service_ops *ops = sp_service_find(sc->type);
+		const struct sp_service_cfg *sc = &app->svc[i];
+		const struct sp_service_ops *ops = sc->ops;
 
 		if (ops == NULL) {
-			SP_LOG(ERR, app, "service.%s: unknown type \"%s\"", sc->name, sc->type);
+			SP_LOG(ERR, app, "service.%s: no type", sc->name);
 			return -EINVAL;
 		}
 		if (ops->client)
@@ -114,7 +114,7 @@ services_start(struct sp_app *app, struct sp_app_worker *w)
 
 		if (ops == NULL)
 			continue;
-		ret = ops->start(w->ctx, &app->cfg.services[i], &w->svc_state[i]);
+		ret = ops->start(w->ctx, &app->svc[i], &w->svc_state[i]);
 		if (ret != 0) {
 			SP_LOG(ERR, app, "service.%s (%s) on lcore %u: cannot start: %s",
 				app->cfg.services[i].name, ops->type, w->lcore_id, strerror(-ret));

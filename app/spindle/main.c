@@ -152,12 +152,18 @@ load_config(const struct app_args *a)
 	else
 		ret = sp_config_parse_string(
 			sp_default_conf, "default.conf (built in)", &app.cfg, err, sizeof(err));
+	/* [service.NAME] sections reach the library as raw keys: the services read them. */
+	if (ret == 0)
+		ret = sp_services_parse(&app.cfg, false, NULL, app.svc, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "spindle: %s\n", err[0] ? err : strerror(-ret));
 		return ret;
 	}
 	for (i = 0; i < a->n_sets; i++) {
 		ret = sp_config_override(&app.cfg, a->sets[i], err, sizeof(err));
+		if (ret == 0)
+			ret = sp_services_parse(
+				&app.cfg, true, a->sets[i], app.svc, err, sizeof(err));
 		if (ret != 0) {
 			fprintf(stderr, "spindle: --set %s: %s\n", a->sets[i],
 				err[0] ? err : strerror(-ret));
@@ -165,6 +171,8 @@ load_config(const struct app_args *a)
 		}
 	}
 	ret = sp_config_validate(&app.cfg, err, sizeof(err));
+	if (ret == 0)
+		ret = sp_services_parse(&app.cfg, false, NULL, app.svc, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "spindle: %s\n", err[0] ? err : strerror(-ret));
 		return ret;

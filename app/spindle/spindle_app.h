@@ -51,6 +51,8 @@ struct sp_app_port {
  * the flags documented as set by workers. */
 struct sp_app {
 	struct sp_config cfg;
+	/** cfg.services as read by the services (sp_services_parse()) */
+	struct sp_service_cfg svc[SP_MAX_SERVICES];
 	unsigned stats_interval; /**< seconds, 0 = only at exit */
 	struct sp_stack *st;
 	unsigned n_workers;

@@ -2,7 +2,9 @@
 /*
  * The INI configuration: rte_cfgfile reads the file into sections and entries, this file turns
  * every entry into a field of struct sp_config through one table per section kind, then
- * cross-checks the whole (sp_config_validate). Every failure returns -EINVAL (or -errno of the
+ * cross-checks the whole (sp_config_validate). A [service.NAME] section belongs to the program:
+ * its entries are kept as raw key/value pairs with their line (struct sp_service_section), and
+ * the program reads them with its own key tables (sp_config_apply_key). Every failure returns -EINVAL (or -errno of the
  * open) with a message "SOURCE: [section] key: what is wrong", so a user can fix the line without
  * reading the code. Nothing here needs EAL.
  *
@@ -41,13 +43,9 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Messages */
 
-static int fail(char *err, size_t errlen, const char *src, const char *fmt, ...)
-	__rte_format_printf(4, 5);
-
-static int
-fail(char *err, size_t errlen, const char *src, const char *fmt, ...)
+int
+sp_config_vfail(char *err, size_t errlen, const char *src, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (err == NULL || errlen == 0)
@@ -55,11 +53,22 @@ fail(char *err, size_t errlen, const char *src, const char *fmt, ...)
 	n = snprintf(err, errlen, "%s: ", src != NULL && src[0] != '\0' ? src : "config");
 	if (n < 0)
 		n = 0;
-	if ((size_t)n < errlen) {
-		va_start(ap, fmt);
+	if ((size_t)n < errlen)
 		vsnprintf(err + n, errlen - n, fmt, ap);
-		va_end(ap);
-	}
+	return -EINVAL;
+}
+
+static int fail(char *err, size_t errlen, const char *src, const char *fmt, ...)
+	__rte_format_printf(4, 5);
+
+static int
+fail(char *err, size_t errlen, const char *src, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sp_config_vfail(err, errlen, src, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
@@ -179,6 +188,7 @@ static const char *const idle_names[] = {
 	[SP_IDLE_POLL] = "poll",
 	[SP_IDLE_PAUSE] = "pause",
 	[SP_IDLE_SLEEP] = "sleep",
+	NULL,
 };
 
 static int
@@ -187,80 +197,18 @@ cc_known(const char *s)
 	return strcmp(s, "newreno") == 0 || strcmp(s, "cubic") == 0;
 }
 
-/* Built-in service types and their default ports (0 = none: the key is required or unused). */
-static const struct {
-	const char *type;
-	uint16_t port;
-} service_types[] = {
-	{"echo", 7},
-	{"discard", 9},
-	{"chargen", 19},
-	{"http", 80},
-	{"fetch", 0},
-	{"loadgen", 0},
-};
-
-#define SERVICE_TYPE_LIST "echo|discard|chargen|http|fetch|loadgen"
-
-static int
-service_type_index(const char *type)
-{
-	unsigned i;
-
-	for (i = 0; i < RTE_DIM(service_types); i++)
-		if (strcmp(service_types[i].type, type) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int
-service_is_client(const char *type)
-{
-	return strcmp(type, "fetch") == 0 || strcmp(type, "loadgen") == 0;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Key tables: one row per key, the name is the INI key, the offset is into the section's struct */
 
-enum key_type {
-	KT_UINT,  /* unsigned integer of size 2, 4 or 8 in [min, max] */
-	KT_BOOL,  /* int 0/1 */
-	KT_RATE,  /* double in [0, 1] */
-	KT_IDLE,  /* enum sp_idle */
-	KT_CC,	  /* char[16]: "newreno" | "cubic" ("" allowed with KF_EMPTY) */
-	KT_STR,	  /* char[size], non-empty unless KF_EMPTY */
-	KT_MAC,	  /* unicast MAC */
-	KT_IPV4,  /* uint32_t host order */
-	KT_ADDRS, /* port addresses: list of a.b.c.d/len */
-	KT_NEIGH, /* port static neighbours: list of "ip mac" */
-	KT_STYPE, /* service type */
-	KT_MODE,  /* loadgen mode: bulk | rr */
-};
+#define K_UINT(s, key, f, lo, hi) SP_CONFIG_KEY_UINT(struct s, key, f, lo, hi)
+#define K_TYPE(s, key, f, t, fl)  SP_CONFIG_KEY(struct s, key, f, t, fl)
 
-#define KF_EMPTY 1u /* the empty value is allowed */
-#define KF_LIST	 2u /* may be repeated in a file section: the lists are appended */
-
-struct key_desc {
-	const char *name;
-	enum key_type type;
-	size_t off;
-	size_t size;
-	uint64_t min, max;
-	unsigned flags;
-};
-
-#define FSIZE(s, f) sizeof(((struct s *)0)->f)
-/* clang-format off */
-#define K_UINT(s, key, f, lo, hi) {key, KT_UINT, offsetof(struct s, f), FSIZE(s, f), lo, hi, 0}
-#define K_TYPE(s, key, f, t, fl) {key, t, offsetof(struct s, f), FSIZE(s, f), 0, 0, fl}
-/* clang-format on */
-
-static const struct key_desc stack_keys[] = {
+static const struct sp_config_key stack_keys[] = {
 	K_UINT(sp_stack_cfg, "mbufs", mbufs, 255, 16777215),
 	K_UINT(sp_stack_cfg, "mbuf_cache", mbuf_cache, 0, 512),
 	K_UINT(sp_stack_cfg, "burst", burst, 1, SP_TX_BATCH),
-	K_TYPE(sp_stack_cfg, "idle", idle, KT_IDLE, 0),
-	K_TYPE(sp_stack_cfg, "forwarding", forwarding, KT_BOOL, 0),
+	SP_CONFIG_KEY_CHOICE(struct sp_stack_cfg, "idle", idle, idle_names, "an idle mode"),
+	K_TYPE(sp_stack_cfg, "forwarding", forwarding, SP_KEY_BOOL, 0),
 	K_UINT(sp_stack_cfg, "frag_max_flows", frag_max_flows, 1, 1048576),
 	K_UINT(sp_stack_cfg, "frag_timeout_ms", frag_timeout_ms, 1, 120000),
 	K_UINT(sp_stack_cfg, "icmp_rate", icmp_rate, 1, 1000000),
@@ -268,32 +216,32 @@ static const struct key_desc stack_keys[] = {
 	K_UINT(sp_stack_cfg, "neigh_timeout_ms", neigh_timeout_ms, 1000, 86400000),
 	K_UINT(sp_stack_cfg, "arp_pending_max", arp_pending_max, 1, 1024),
 	K_UINT(sp_stack_cfg, "arp_request_rate_ms", arp_request_rate_ms, 1, 60000),
-	K_TYPE(sp_stack_cfg, "rss", rss, KT_BOOL, 0),
+	K_TYPE(sp_stack_cfg, "rss", rss, SP_KEY_BOOL, 0),
 };
 
-static const struct key_desc port_keys[] = {
-	K_TYPE(sp_port_cfg, "vdev", vdev, KT_STR, 0),
-	K_TYPE(sp_port_cfg, "device", device, KT_STR, 0),
-	K_TYPE(sp_port_cfg, "mac", mac, KT_MAC, 0),
+static const struct sp_config_key port_keys[] = {
+	K_TYPE(sp_port_cfg, "vdev", vdev, SP_KEY_STR, 0),
+	K_TYPE(sp_port_cfg, "device", device, SP_KEY_STR, 0),
+	K_TYPE(sp_port_cfg, "mac", mac, SP_KEY_MAC, 0),
 	K_UINT(sp_port_cfg, "mtu", mtu, 68, 9000),
 	K_UINT(sp_port_cfg, "rx_desc", rx_desc, 64, 16384),
 	K_UINT(sp_port_cfg, "tx_desc", tx_desc, 64, 16384),
 	K_UINT(sp_port_cfg, "rx_buf_size", rx_buf_size, 0, 65392),
 	K_UINT(sp_port_cfg, "rx_mbufs", rx_mbufs, 255, 1048575),
-	K_TYPE(sp_port_cfg, "arp", arp, KT_BOOL, 0),
-	K_TYPE(sp_port_cfg, "address", addrs, KT_ADDRS, KF_LIST),
-	K_TYPE(sp_port_cfg, "neighbour", neigh, KT_NEIGH, KF_LIST),
-	K_TYPE(sp_port_cfg, "gateway", gateway, KT_IPV4, 0),
-	K_TYPE(sp_port_cfg, "gateway_mac", gateway_mac, KT_MAC, 0),
-	K_TYPE(sp_port_cfg, "impair_drop", impair.drop, KT_RATE, 0),
-	K_TYPE(sp_port_cfg, "impair_dup", impair.dup, KT_RATE, 0),
-	K_TYPE(sp_port_cfg, "impair_reorder", impair.reorder, KT_RATE, 0),
-	K_TYPE(sp_port_cfg, "impair_corrupt", impair.corrupt, KT_RATE, 0),
+	K_TYPE(sp_port_cfg, "arp", arp, SP_KEY_BOOL, 0),
+	K_TYPE(sp_port_cfg, "address", addrs, SP_KEY_ADDRS, SP_KEY_LIST),
+	K_TYPE(sp_port_cfg, "neighbour", neigh, SP_KEY_NEIGH, SP_KEY_LIST),
+	K_TYPE(sp_port_cfg, "gateway", gateway, SP_KEY_IPV4, 0),
+	K_TYPE(sp_port_cfg, "gateway_mac", gateway_mac, SP_KEY_MAC, 0),
+	K_TYPE(sp_port_cfg, "impair_drop", impair.drop, SP_KEY_RATE, 0),
+	K_TYPE(sp_port_cfg, "impair_dup", impair.dup, SP_KEY_RATE, 0),
+	K_TYPE(sp_port_cfg, "impair_reorder", impair.reorder, SP_KEY_RATE, 0),
+	K_TYPE(sp_port_cfg, "impair_corrupt", impair.corrupt, SP_KEY_RATE, 0),
 	K_UINT(sp_port_cfg, "impair_delay_us", impair.delay_us, 0, 1000000),
 	K_UINT(sp_port_cfg, "impair_seed", impair.seed, 0, UINT64_MAX),
 };
 
-static const struct key_desc tcp_keys[] = {
+static const struct sp_config_key tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "max_connections", max_connections, 1, 16777216),
 	K_UINT(sp_tcp_cfg, "syn_backlog", syn_backlog, 1, 1048576),
 	K_UINT(sp_tcp_cfg, "accept_backlog", accept_backlog, 1, 1048576),
@@ -311,32 +259,17 @@ static const struct key_desc tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "keepalive_probes", keepalive_probes, 1, 1000),
 	K_UINT(sp_tcp_cfg, "challenge_ack_limit", challenge_ack_limit, 1, 1000000),
 	K_UINT(sp_tcp_cfg, "ooo_max_segs", ooo_max_segs, 0, 65536),
-	K_TYPE(sp_tcp_cfg, "cc", cc, KT_CC, 0),
-	K_TYPE(sp_tcp_cfg, "syncookies", syncookies, KT_BOOL, 0),
-	K_TYPE(sp_tcp_cfg, "tlp", tlp, KT_BOOL, 0),
-	K_TYPE(sp_tcp_cfg, "sack", sack, KT_BOOL, 0),
-	K_TYPE(sp_tcp_cfg, "timestamps", timestamps, KT_BOOL, 0),
-	K_TYPE(sp_tcp_cfg, "wscale", wscale, KT_BOOL, 0),
-	K_TYPE(sp_tcp_cfg, "nodelay", nodelay, KT_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "cc", cc, SP_KEY_CC, 0),
+	K_TYPE(sp_tcp_cfg, "syncookies", syncookies, SP_KEY_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "tlp", tlp, SP_KEY_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "sack", sack, SP_KEY_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "timestamps", timestamps, SP_KEY_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "wscale", wscale, SP_KEY_BOOL, 0),
+	K_TYPE(sp_tcp_cfg, "nodelay", nodelay, SP_KEY_BOOL, 0),
 };
 
-static const struct key_desc service_keys[] = {
-	K_TYPE(sp_service_cfg, "type", type, KT_STYPE, 0),
-	K_TYPE(sp_service_cfg, "address", ip, KT_IPV4, 0),
-	K_UINT(sp_service_cfg, "port", port, 1, 65535),
-	K_TYPE(sp_service_cfg, "cc", cc, KT_CC, KF_EMPTY),
-	K_TYPE(sp_service_cfg, "url", url, KT_STR, 0),
-	K_TYPE(sp_service_cfg, "output", output, KT_STR, 0),
-	K_UINT(sp_service_cfg, "connections", connections, 1, 1000000),
-	K_UINT(sp_service_cfg, "duration_ms", duration_ms, 1, 86400000),
-	K_UINT(sp_service_cfg, "bytes", bytes, 0, UINT64_MAX),
-	K_TYPE(sp_service_cfg, "mode", mode, KT_MODE, 0),
-	K_UINT(sp_service_cfg, "request_size", request_size, 1, 1048576),
-	K_UINT(sp_service_cfg, "response_size", response_size, 1, 1073741824),
-};
-
-static const struct key_desc *
-key_find(const struct key_desc *tab, size_t n, const char *key)
+static const struct sp_config_key *
+key_find(const struct sp_config_key *tab, size_t n, const char *key)
 {
 	size_t i;
 
@@ -359,21 +292,6 @@ port_defaults(struct sp_port_cfg *p, unsigned idx)
 	p->rx_mbufs = 2047;
 	p->tx_desc = 1024;
 	p->impair.seed = 1;
-}
-
-static void
-service_defaults(struct sp_service_cfg *s, const char *name)
-{
-	memset(s, 0, sizeof(*s));
-	strlcpy(s->name, name, sizeof(s->name));
-	/* A section named after a type is that type ([service.echo]); others need type =. */
-	if (service_type_index(name) >= 0)
-		strlcpy(s->type, name, sizeof(s->type));
-	s->connections = 10;
-	s->duration_ms = 5000;
-	strlcpy(s->mode, "rr", sizeof(s->mode));
-	s->request_size = 100;
-	s->response_size = 100;
 }
 
 void
@@ -436,7 +354,11 @@ struct parser {
 	const char *src;
 	char *err;
 	size_t errlen;
-	int partial; /* overrides: sections may still be incomplete (see validate_impl) */
+	/* lint_file(): the line of every "key = value", in file order, and the index in that
+	 * list of each section's first one, so entry e of section s is on line
+	 * key_line[sec_first[s] + e]. NULL for overrides. */
+	unsigned *key_line, *sec_first;
+	unsigned n_keys, n_secs;
 };
 
 #define PFAIL(ps, ...) fail((ps)->err, (ps)->errlen, (ps)->src, __VA_ARGS__)
@@ -563,20 +485,20 @@ parse_neigh(struct parser *ps, const char *sec, const char *key, const char *val
  * @append: a repeated list key in a file appends instead of replacing.
  */
 static int
-apply_key(struct parser *ps, const char *sec, const struct key_desc *tab, size_t ntab, void *base,
-	const char *key, const char *val, int append)
+apply_key(struct parser *ps, const char *sec, const struct sp_config_key *tab, size_t ntab,
+	void *base, const char *key, const char *val, int append)
 {
-	const struct key_desc *k = key_find(tab, ntab, key);
+	const struct sp_config_key *k = key_find(tab, ntab, key);
 	char *field;
 
 	if (k == NULL)
 		return PFAIL(ps, "[%s] %s: unknown key (see docs/configuration.md)", sec, key);
 	field = (char *)base + k->off;
-	if (val[0] == '\0' && !(k->flags & KF_EMPTY))
+	if (val[0] == '\0' && !(k->flags & SP_KEY_EMPTY))
 		return PFAIL(ps, "[%s] %s: empty value", sec, key);
 
 	switch (k->type) {
-	case KT_UINT: {
+	case SP_KEY_UINT: {
 		uint64_t v;
 
 		if (parse_u64(val, &v) != 0)
@@ -593,13 +515,13 @@ apply_key(struct parser *ps, const char *sec, const struct key_desc *tab, size_t
 			*(uint64_t *)field = v;
 		return 0;
 	}
-	case KT_BOOL:
+	case SP_KEY_BOOL:
 		if (parse_bool(val, (int *)field) != 0)
 			return PFAIL(ps,
 				"[%s] %s: '%s' is not a boolean (on|off|yes|no|true|false|1|0)",
 				sec, key, val);
 		return 0;
-	case KT_RATE: {
+	case SP_KEY_RATE: {
 		char *end;
 		double d;
 
@@ -611,32 +533,36 @@ apply_key(struct parser *ps, const char *sec, const struct key_desc *tab, size_t
 		*(double *)field = d;
 		return 0;
 	}
-	case KT_IDLE: {
+	case SP_KEY_CHOICE: {
+		char list[128];
+		size_t off = 0;
 		unsigned i;
 
-		for (i = 0; i < RTE_DIM(idle_names); i++) {
-			if (strcmp(val, idle_names[i]) == 0) {
-				*(enum sp_idle *)field = (enum sp_idle)i;
+		for (i = 0; k->choices[i] != NULL; i++) {
+			if (strcmp(val, k->choices[i]) == 0) {
+				*(int *)field = (int)i;
 				return 0;
 			}
+			off += (size_t)snprintf(list + off,
+				sizeof(list) - RTE_MIN(off, sizeof(list)), "%s%s", i > 0 ? "|" : "",
+				k->choices[i]);
 		}
-		return PFAIL(
-			ps, "[%s] %s: '%s' is not an idle mode (poll|pause|sleep)", sec, key, val);
+		return PFAIL(ps, "[%s] %s: '%s' is not %s (%s)", sec, key, val, k->what, list);
 	}
-	case KT_CC:
+	case SP_KEY_CC:
 		if (val[0] != '\0' && !cc_known(val))
 			return PFAIL(ps,
 				"[%s] %s: '%s' is not a congestion control (newreno|cubic)", sec,
 				key, val);
 		strlcpy(field, val, k->size);
 		return 0;
-	case KT_STR:
+	case SP_KEY_STR:
 		if (strlen(val) >= k->size)
 			return PFAIL(ps, "[%s] %s: value is too long (at most %zu characters)", sec,
 				key, k->size - 1);
 		strlcpy(field, val, k->size);
 		return 0;
-	case KT_MAC: {
+	case SP_KEY_MAC: {
 		struct rte_ether_addr mac;
 
 		if (sp_parse_mac(val, &mac) != 0)
@@ -648,7 +574,7 @@ apply_key(struct parser *ps, const char *sec, const struct key_desc *tab, size_t
 		memcpy(field, &mac, sizeof(mac));
 		return 0;
 	}
-	case KT_IPV4: {
+	case SP_KEY_IPV4: {
 		uint32_t ip;
 
 		if (sp_parse_ipv4(val, &ip) != 0)
@@ -657,25 +583,28 @@ apply_key(struct parser *ps, const char *sec, const struct key_desc *tab, size_t
 		memcpy(field, &ip, sizeof(ip));
 		return 0;
 	}
-	case KT_ADDRS:
+	case SP_KEY_ADDRS:
 		return parse_addrs(ps, sec, key, val, base, append);
-	case KT_NEIGH:
+	case SP_KEY_NEIGH:
 		return parse_neigh(ps, sec, key, val, base, append);
-	case KT_STYPE:
-		if (service_type_index(val) < 0)
-			return PFAIL(ps,
-				"[%s] %s: '%s' is not a service type (" SERVICE_TYPE_LIST ")", sec,
-				key, val);
-		strlcpy(field, val, k->size);
-		return 0;
-	case KT_MODE:
-		if (strcmp(val, "bulk") != 0 && strcmp(val, "rr") != 0)
-			return PFAIL(
-				ps, "[%s] %s: '%s' is not a loadgen mode (bulk|rr)", sec, key, val);
-		strlcpy(field, val, k->size);
-		return 0;
 	}
 	return PFAIL(ps, "[%s] %s: internal error (key type)", sec, key);
+}
+
+int
+sp_config_apply_key(const struct sp_config_key *tab, size_t n, void *base, const char *src,
+	const char *section, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct parser ps = {.src = src, .err = err, .errlen = errlen};
+	const struct sp_config_key *k;
+
+	if (key == NULL || value == NULL || section == NULL || (base == NULL && n > 0))
+		return fail(err, errlen, src, "no key");
+	/* The library's lists need their port (parse_addrs/parse_neigh): not for programs. */
+	k = key_find(tab, n, key);
+	if (k != NULL && (k->type == SP_KEY_ADDRS || k->type == SP_KEY_NEIGH))
+		return PFAIL(&ps, "[%s] %s: internal error (key type)", section, key);
+	return apply_key(&ps, section, tab, n, base, key, value, 0);
 }
 
 /* [routes] NAME = PREFIX/LEN via GATEWAY | PREFIX/LEN dev portN */
@@ -792,11 +721,12 @@ unknown:
 		name, SP_MAX_PORTS - 1);
 }
 
-static struct sp_service_cfg *
+static struct sp_service_section *
 service_get(struct parser *ps, const char *secname, int create)
 {
 	struct sp_config *cfg = ps->cfg;
 	const char *name = secname + 8;
+	struct sp_service_section *sec;
 	unsigned i;
 
 	for (i = 0; i < cfg->n_services; i++)
@@ -808,8 +738,44 @@ service_get(struct parser *ps, const char *secname, int create)
 		PFAIL(ps, "[%s]: too many services (at most %d)", secname, SP_MAX_SERVICES);
 		return NULL;
 	}
-	service_defaults(&cfg->services[cfg->n_services], name);
-	return &cfg->services[cfg->n_services++];
+	sec = &cfg->services[cfg->n_services++];
+	memset(sec, 0, sizeof(*sec));
+	strlcpy(sec->name, name, sizeof(sec->name));
+	return sec;
+}
+
+/*
+ * Keep key = value of a [service.NAME] section for the program: an override replaces the key's
+ * value, a file appends (parse_cfgfile has refused a repeated key). @line: 0 for an override.
+ */
+static int
+service_set(struct parser *ps, const char *secname, const char *key, const char *val, unsigned line)
+{
+	struct sp_service_section *sec = service_get(ps, secname, 1);
+	struct sp_config_kv *kv = NULL;
+	unsigned i;
+
+	if (sec == NULL)
+		return -EINVAL;
+	for (i = 0; i < sec->n_keys; i++)
+		if (strcmp(sec->keys[i].key, key) == 0)
+			kv = &sec->keys[i];
+	if (kv == NULL) {
+		if (sec->n_keys >= SP_MAX_SERVICE_KEYS)
+			return PFAIL(ps, "[%s] %s: too many keys (at most %d)", secname, key,
+				SP_MAX_SERVICE_KEYS);
+		if (strlen(key) >= sizeof(kv->key))
+			return PFAIL(ps, "[%s] %s: key longer than %zu characters", secname, key,
+				sizeof(kv->key) - 1);
+		kv = &sec->keys[sec->n_keys++];
+		strlcpy(kv->key, key, sizeof(kv->key));
+	}
+	if (strlen(val) >= sizeof(kv->value))
+		return PFAIL(ps, "[%s] %s: value is too long (at most %zu characters)", secname,
+			key, sizeof(kv->value) - 1);
+	strlcpy(kv->value, val, sizeof(kv->value));
+	kv->line = line;
+	return 0;
 }
 
 static int
@@ -837,13 +803,15 @@ route_add(struct parser *ps, const char *name, const char *val, int replace)
 	return 0;
 }
 
-/* Set @key of section @secname (already classified) to @val. */
+/*
+ * Set @key of section @secname (already classified) to @val. @from_file: 0 for an override;
+ * @line: the entry's line in the file, 0 if unknown.
+ */
 static int
 apply_entry(struct parser *ps, const char *secname, enum sec_kind kind, unsigned idx,
-	const char *key, const char *val, int from_file)
+	const char *key, const char *val, int from_file, unsigned line)
 {
 	struct sp_config *cfg = ps->cfg;
-	struct sp_service_cfg *svc;
 
 	switch (kind) {
 	case SEC_STACK:
@@ -856,35 +824,14 @@ apply_entry(struct parser *ps, const char *secname, enum sec_kind kind, unsigned
 			val, from_file);
 	case SEC_ROUTES:
 		return route_add(ps, key, val, !from_file);
-	case SEC_SERVICE: {
-		char oldtype[SP_NAME_LEN];
-		int ret, old;
-
-		svc = service_get(ps, secname, 1);
-		if (svc == NULL)
-			return -EINVAL;
-		strlcpy(oldtype, svc->type, sizeof(oldtype));
-		ret = apply_key(ps, secname, service_keys, RTE_DIM(service_keys), svc, key, val, 0);
-		if (ret != 0)
-			return ret;
-		/*
-		 * A new type brings its own default port, unless the port was set to something
-		 * else than the old type's default.
-		 */
-		old = service_type_index(oldtype);
-		if (strcmp(key, "type") == 0 && old >= 0 && svc->port == service_types[old].port)
-			svc->port = 0;
-		return 0;
-	}
+	case SEC_SERVICE:
+		return service_set(ps, secname, key, val, line);
 	}
 	return PFAIL(ps, "[%s]: internal error (section kind)", secname);
 }
 
-/*
- * Fill what depends on several keys: service types from the section name, default ports,
- * whether impairment is enabled. Runs after a file and after each override.
- */
-static int
+/* Fill what depends on several keys: port names, whether impairment is enabled. */
+static void
 finalize(struct parser *ps)
 {
 	struct sp_config *cfg = ps->cfg;
@@ -897,22 +844,6 @@ finalize(struct parser *ps)
 		im->enabled = im->drop > 0.0 || im->dup > 0.0 || im->reorder > 0.0 ||
 			      im->corrupt > 0.0 || im->delay_us > 0;
 	}
-	for (i = 0; i < cfg->n_services; i++) {
-		struct sp_service_cfg *s = &cfg->services[i];
-		int t;
-
-		if (s->type[0] == '\0' && ps->partial)
-			continue; /* a later override may give the type */
-		if (s->type[0] == '\0')
-			return PFAIL(ps,
-				"[service.%s] type: missing ('%s' is not a service type, so set type = " SERVICE_TYPE_LIST
-				")",
-				s->name, s->name);
-		t = service_type_index(s->type);
-		if (t >= 0 && s->port == 0)
-			s->port = service_types[t].port;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -951,8 +882,8 @@ on_port_subnet(const struct sp_port_cfg *p, uint32_t ip)
 	return 0;
 }
 
-static int
-is_our_address(const struct sp_config *cfg, uint32_t ip)
+int
+sp_config_has_address(const struct sp_config *cfg, uint32_t ip)
 {
 	unsigned i, a;
 
@@ -1007,7 +938,7 @@ validate_port(const struct sp_config *cfg, unsigned i, int partial, char *err, s
 			return fail(err, errlen, src,
 				"[port%u] neighbour: %s is on no subnet of port%u (address on no port)",
 				i, ipb, i);
-		if (is_our_address(cfg, p->neigh[a].ip))
+		if (sp_config_has_address(cfg, p->neigh[a].ip))
 			return fail(err, errlen, src,
 				"[port%u] neighbour: %s is one of our own addresses", i, ipb);
 		for (b = 0; b < a; b++)
@@ -1021,7 +952,7 @@ validate_port(const struct sp_config *cfg, unsigned i, int partial, char *err, s
 			return fail(err, errlen, src,
 				"[port%u] gateway: %s is on no subnet of port%u (address on no port)",
 				i, ipb, i);
-		if (is_our_address(cfg, p->gateway))
+		if (sp_config_has_address(cfg, p->gateway))
 			return fail(err, errlen, src,
 				"[port%u] gateway: %s is one of our own addresses", i, ipb);
 	} else if (!rte_is_zero_ether_addr(&p->gateway_mac)) {
@@ -1030,117 +961,10 @@ validate_port(const struct sp_config *cfg, unsigned i, int partial, char *err, s
 	return 0;
 }
 
-static int
-validate_service(const struct sp_config *cfg, unsigned i, int partial, char *err, size_t errlen)
-{
-	const struct sp_service_cfg *s = &cfg->services[i];
-	const char *src = cfg->source;
-	char ipb[16];
-	unsigned j;
-
-	if (s->type[0] == '\0' && partial)
-		return 0;
-	if (s->type[0] == '\0')
-		return fail(err, errlen, src, "[service.%s] type: missing (" SERVICE_TYPE_LIST ")",
-			s->name);
-
-	if (service_type_index(s->type) < 0)
-		return fail(err, errlen, src,
-			"[service.%s] type: '%s' is not a service type (" SERVICE_TYPE_LIST ")",
-			s->name, s->type);
-	if (s->cc[0] != '\0' && !cc_known(s->cc))
-		return fail(err, errlen, src,
-			"[service.%s] cc: '%s' is not a congestion control (newreno|cubic)",
-			s->name, s->cc);
-	if (strcmp(s->type, "loadgen") == 0) {
-		if (s->port == 0 && !partial)
-			return fail(err, errlen, src,
-				"[service.%s] port: missing: loadgen needs the target port",
-				s->name);
-		if (s->ip == 0 && !partial)
-			return fail(err, errlen, src,
-				"[service.%s] address: missing: loadgen needs the target address",
-				s->name);
-		if (strcmp(s->mode, "bulk") != 0 && strcmp(s->mode, "rr") != 0)
-			return fail(err, errlen, src,
-				"[service.%s] mode: '%s' is not a loadgen mode (bulk|rr)", s->name,
-				s->mode);
-		if (s->connections == 0)
-			return fail(err, errlen, src,
-				"[service.%s] connections: must be at least 1", s->name);
-		return 0;
-	}
-	if (strcmp(s->type, "fetch") == 0) {
-		char host[32];
-		const char *h, *end;
-		uint32_t ip;
-		size_t n;
-
-		if (s->url[0] == '\0' && partial)
-			return 0;
-		if (s->url[0] == '\0')
-			return fail(err, errlen, src,
-				"[service.%s] url: missing: fetch needs url = http://a.b.c.d[:port]/path",
-				s->name);
-		/* No resolver in the stack: the host must be an IPv4 literal. */
-		if (strncmp(s->url, "http://", 7) != 0)
-			goto bad_url;
-		h = s->url + 7;
-		end = h + strcspn(h, ":/");
-		n = (size_t)(end - h);
-		if (n == 0 || n >= sizeof(host))
-			goto bad_url;
-		memcpy(host, h, n);
-		host[n] = '\0';
-		if (sp_parse_ipv4(host, &ip) != 0 || ip == 0)
-			goto bad_url;
-		if (*end == ':') {
-			char pb[8];
-			uint64_t port;
-
-			n = strcspn(end + 1, "/");
-			if (n == 0 || n >= sizeof(pb))
-				goto bad_url;
-			memcpy(pb, end + 1, n);
-			pb[n] = '\0';
-			if (parse_u64(pb, &port) != 0 || port == 0 || port > 65535)
-				goto bad_url;
-		}
-		if (s->output[0] == '\0' && !partial)
-			return fail(err, errlen, src,
-				"[service.%s] output: missing: fetch needs a file for the body",
-				s->name);
-		return 0;
-	bad_url:
-		return fail(err, errlen, src,
-			"[service.%s] url: '%s' is not http://a.b.c.d[:port]/path", s->name,
-			s->url);
-	}
-	/* A server: its port, and its address must be ours (or any). */
-	if (s->port == 0)
-		return fail(err, errlen, src, "[service.%s] port: missing", s->name);
-	if (s->ip != 0 && !is_our_address(cfg, s->ip)) {
-		fmt_ip(s->ip, ipb, sizeof(ipb));
-		return fail(err, errlen, src,
-			"[service.%s] address: %s is not an address of any port", s->name, ipb);
-	}
-	for (j = 0; j < i; j++) {
-		const struct sp_service_cfg *o = &cfg->services[j];
-
-		if (o->type[0] == '\0' || service_is_client(o->type) || o->port != s->port)
-			continue;
-		if (o->ip == 0 || s->ip == 0 || o->ip == s->ip)
-			return fail(err, errlen, src,
-				"[service.%s] port: %u is already used by [service.%s]", s->name,
-				s->port, o->name);
-	}
-	return 0;
-}
-
 /*
  * @partial: skip the checks that something required is missing (a port's vdev/device and
- * address, a service's type, loadgen's target, fetch's url and output), so that overrides can
- * build a section one key at a time; everything present is still checked.
+ * address), so that overrides can build a section one key at a time; everything present is
+ * still checked. [service.NAME] sections are the program's to check.
  */
 static int
 validate_impl(const struct sp_config *cfg, int partial, char *err, size_t errlen)
@@ -1174,7 +998,7 @@ validate_impl(const struct sp_config *cfg, int partial, char *err, size_t errlen
 				return fail(err, errlen, src,
 					"[routes] %s: gateway %s is on no port's subnet (address on no port)",
 					name, ipb2);
-			if (is_our_address(cfg, r->via))
+			if (sp_config_has_address(cfg, r->via))
 				return fail(err, errlen, src,
 					"[routes] %s: gateway %s is one of our own addresses", name,
 					ipb2);
@@ -1194,7 +1018,7 @@ validate_impl(const struct sp_config *cfg, int partial, char *err, size_t errlen
 		return fail(err, errlen, src,
 			"[stack] mbuf_cache: %u is too large for mbufs = %u (at most mbufs / 1.5)",
 			st->mbuf_cache, st->mbufs);
-	if ((unsigned)st->idle >= RTE_DIM(idle_names))
+	if ((unsigned)st->idle >= RTE_DIM(idle_names) - 1) /* NULL-terminated */
 		return fail(err, errlen, src, "[stack] idle: not an idle mode (poll|pause|sleep)");
 
 	/* RFC 6298 2.4/2.5: initial and every computed RTO lie in [rto_min, rto_max]. */
@@ -1211,11 +1035,6 @@ validate_impl(const struct sp_config *cfg, int partial, char *err, size_t errlen
 
 	if (cfg->n_services > SP_MAX_SERVICES)
 		return fail(err, errlen, src, "too many services (at most %d)", SP_MAX_SERVICES);
-	for (i = 0; i < cfg->n_services; i++) {
-		ret = validate_service(cfg, i, partial, err, errlen);
-		if (ret != 0)
-			return ret;
-	}
 	return 0;
 }
 
@@ -1228,13 +1047,33 @@ sp_config_validate(const struct sp_config *cfg, char *err, size_t errlen)
 /* ------------------------------------------------------------------------------------------ */
 /* Loading */
 
+/* Append @v to the array *@a of *@n elements (grown to twice its size at every power of two). */
+static int
+push_uint(unsigned **a, unsigned *n, unsigned v)
+{
+	if ((*n & (*n - 1)) == 0) {
+		unsigned *t = realloc(*a, (*n == 0 ? 1 : 2 * (size_t)*n) * sizeof(**a));
+
+		if (t == NULL)
+			return -ENOMEM;
+		*a = t;
+	}
+	(*a)[(*n)++] = v;
+	return 0;
+}
+
 /*
  * Line-level checks rte_cfgfile_load() either skips silently or fails without saying where:
- * report the line number. This only classifies lines; the parsing is rte_cfgfile's.
+ * report the line number. This only classifies lines; the parsing is rte_cfgfile's. It also
+ * notes the line of every section and entry, in the order rte_cfgfile keeps them, for
+ * entry_line().
  */
 static int
-lint_file(FILE *f, const char *src, char *err, size_t errlen)
+lint_file(FILE *f, struct parser *ps)
 {
+	const char *src = ps->src;
+	char *err = ps->err;
+	size_t errlen = ps->errlen;
 	char line[LINE_MAX_CHARS + 2];
 	int seen_section = 0;
 	unsigned lineno = 0;
@@ -1275,6 +1114,8 @@ lint_file(FILE *f, const char *src, char *err, size_t errlen)
 					"line %u: section name longer than %d characters", lineno,
 					CFG_NAME_LEN - 1);
 			seen_section = 1;
+			if (push_uint(&ps->sec_first, &ps->n_secs, ps->n_keys) != 0)
+				return fail(err, errlen, src, "out of memory");
 			continue;
 		}
 		if (s[0] == '#')
@@ -1301,10 +1142,26 @@ lint_file(FILE *f, const char *src, char *err, size_t errlen)
 		if (strlen(v) >= CFG_VALUE_LEN)
 			return fail(err, errlen, src, "line %u: value longer than %d characters",
 				lineno, CFG_VALUE_LEN - 1);
+		if (push_uint(&ps->key_line, &ps->n_keys, lineno) != 0)
+			return fail(err, errlen, src, "out of memory");
 	}
 	if (ferror(f))
 		return fail(err, errlen, src, "read error");
 	return 0;
+}
+
+/* Line of entry @e of section @s, as lint_file() saw it; 0 if unknown. */
+static unsigned
+entry_line(const struct parser *ps, int s, int e)
+{
+	unsigned k;
+
+	if (s < 0 || e < 0 || (unsigned)s >= ps->n_secs)
+		return 0;
+	k = ps->sec_first[s] + (unsigned)e;
+	if (k >= ps->n_keys || ((unsigned)s + 1 < ps->n_secs && k >= ps->sec_first[s + 1]))
+		return 0;
+	return ps->key_line[k];
 }
 
 static int
@@ -1364,7 +1221,7 @@ parse_cfgfile(struct rte_cfgfile *cf, struct parser *ps)
 			return fail(ps->err, ps->errlen, ps->src, "out of memory");
 		n = rte_cfgfile_section_entries_by_index(cf, s, name, ent, n);
 		for (e = 0; e < n && ret == 0; e++) {
-			const struct key_desc *k = NULL;
+			const struct sp_config_key *k = NULL;
 			int repeat = 0;
 
 			for (j = 0; j < e; j++)
@@ -1372,11 +1229,13 @@ parse_cfgfile(struct rte_cfgfile *cf, struct parser *ps)
 					repeat = 1;
 			if (kind == SEC_PORT)
 				k = key_find(port_keys, RTE_DIM(port_keys), ent[e].name);
-			if (repeat && (k == NULL || !(k->flags & KF_LIST)) && kind != SEC_ROUTES) {
+			if (repeat && (k == NULL || !(k->flags & SP_KEY_LIST)) &&
+				kind != SEC_ROUTES) {
 				ret = PFAIL(ps, "[%s] %s: key given twice", name, ent[e].name);
 				break;
 			}
-			ret = apply_entry(ps, name, kind, idx, ent[e].name, ent[e].value, 1);
+			ret = apply_entry(ps, name, kind, idx, ent[e].name, ent[e].value, 1,
+				entry_line(ps, s, e));
 		}
 	}
 	free(ent);
@@ -1402,20 +1261,25 @@ load_path(const char *path, const char *src, struct sp_config *cfg, char *err, s
 		fail(err, errlen, src, "cannot open: %s", strerror(-ret));
 		return ret;
 	}
-	ret = lint_file(f, src, err, errlen);
+	ret = lint_file(f, &ps);
 	fclose(f);
-	if (ret != 0)
-		return ret;
-	/* Empty values are allowed so "cc =" can mean "the default"; apply_key refuses the rest. */
-	cf = rte_cfgfile_load_with_params(path, CFG_FLAG_EMPTY_VALUES, &params);
-	if (cf == NULL)
-		return fail(err, errlen, src, "syntax error (rte_cfgfile_load failed)");
-	ret = parse_cfgfile(cf, &ps);
-	rte_cfgfile_close(cf);
-	if (ret == 0)
-		ret = finalize(&ps);
-	if (ret == 0)
+	if (ret == 0) {
+		/* Empty values are allowed so "cc =" can mean "the default"; apply_key refuses
+		 * the rest. */
+		cf = rte_cfgfile_load_with_params(path, CFG_FLAG_EMPTY_VALUES, &params);
+		if (cf == NULL) {
+			ret = fail(err, errlen, src, "syntax error (rte_cfgfile_load failed)");
+		} else {
+			ret = parse_cfgfile(cf, &ps);
+			rte_cfgfile_close(cf);
+		}
+	}
+	free(ps.key_line);
+	free(ps.sec_first);
+	if (ret == 0) {
+		finalize(&ps);
 		ret = sp_config_validate(cfg, err, errlen);
+	}
 	return ret;
 }
 
@@ -1468,7 +1332,7 @@ int
 sp_config_override(struct sp_config *cfg, const char *assignment, char *err, size_t errlen)
 {
 	char lhs[2 * CFG_NAME_LEN], val[CFG_VALUE_LEN], sec[CFG_NAME_LEN];
-	struct parser ps = {.src = OVERRIDE_SOURCE, .err = err, .errlen = errlen, .partial = 1};
+	struct parser ps = {.src = OVERRIDE_SOURCE, .err = err, .errlen = errlen};
 	const char *eq, *dot, *key;
 	struct sp_config *tmp;
 	enum sec_kind kind;
@@ -1512,10 +1376,9 @@ sp_config_override(struct sp_config *cfg, const char *assignment, char *err, siz
 		}
 	}
 	if (ret == 0)
-		ret = apply_entry(&ps, sec, kind, idx, key, val, 0);
-	if (ret == 0)
-		ret = finalize(&ps);
+		ret = apply_entry(&ps, sec, kind, idx, key, val, 0, 0);
 	if (ret == 0) {
+		finalize(&ps);
 		ret = validate_impl(tmp, 1, err, errlen);
 		if (ret != 0 && err != NULL && errlen > 0) {
 			size_t l = strnlen(err, errlen);

@@ -374,17 +374,6 @@ sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c
 	(void)arg;
 }
 
-int
-sp_parse_ipv4(const char *s, uint32_t *ip)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*ip = ntohl(a.s_addr);
-	return 0;
-}
-
 const char *
 sp_version(void)
 {
@@ -508,42 +497,47 @@ on_signal(int sig)
 	quit = 1;
 }
 
+/*
+ * The service's section from "key=value" arguments, read by the services' own parser (the same
+ * keys, defaults and checks as in a config file; no ports to check addresses against).
+ * "name=" names the section, which is otherwise the type.
+ */
 static int
-set_key(struct sp_service_cfg *cfg, const char *kv)
+build_cfg(int argc, char **argv, struct sp_service_cfg *cfg)
 {
-	const char *v = strchr(kv, '=');
-	size_t kl;
+	static struct sp_service_section sec;
+	char err[512];
+	int i;
 
-	if (v == NULL)
+	snprintf(sec.name, sizeof(sec.name), "%s", argv[1]);
+	for (i = 1; i < argc; i++) {
+		const char *v = i == 1 ? NULL : strchr(argv[i], '=');
+		struct sp_config_kv *kv = &sec.keys[sec.n_keys];
+
+		if (i > 1 && strncmp(argv[i], "name=", 5) == 0) {
+			snprintf(sec.name, sizeof(sec.name), "%s", argv[i] + 5);
+			continue;
+		}
+		if (i > 1 &&
+			(v == NULL || v == argv[i] || (size_t)(v - argv[i]) >= sizeof(kv->key) ||
+				sec.n_keys == SP_MAX_SERVICE_KEYS)) {
+			fprintf(stderr, "bad key=value: %s\n", argv[i]);
+			return -1;
+		}
+		if (i == 1) { /* the type */
+			snprintf(kv->key, sizeof(kv->key), "type");
+			snprintf(kv->value, sizeof(kv->value), "%s", argv[1]);
+		} else {
+			snprintf(kv->key, sizeof(kv->key), "%.*s", (int)(v - argv[i]), argv[i]);
+			snprintf(kv->value, sizeof(kv->value), "%s", v + 1);
+		}
+		kv->line = (unsigned)i;
+		sec.n_keys++;
+	}
+	if (sp_service_parse(NULL, &sec, false, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
 		return -1;
-	kl = (size_t)(v - kv);
-	v++;
-#define KEY(k) (kl == strlen(k) && strncmp(kv, k, kl) == 0)
-	if (KEY("name"))
-		snprintf(cfg->name, sizeof(cfg->name), "%s", v);
-	else if (KEY("address"))
-		return sp_parse_ipv4(v, &cfg->ip);
-	else if (KEY("port"))
-		cfg->port = (uint16_t)atoi(v);
-	else if (KEY("url"))
-		snprintf(cfg->url, sizeof(cfg->url), "%s", v);
-	else if (KEY("output"))
-		snprintf(cfg->output, sizeof(cfg->output), "%s", v);
-	else if (KEY("connections"))
-		cfg->connections = (uint32_t)atoi(v);
-	else if (KEY("duration_ms"))
-		cfg->duration_ms = (uint32_t)atoi(v);
-	else if (KEY("bytes"))
-		cfg->bytes = strtoull(v, NULL, 10);
-	else if (KEY("mode"))
-		snprintf(cfg->mode, sizeof(cfg->mode), "%s", v);
-	else if (KEY("request_size"))
-		cfg->request_size = (uint32_t)atoi(v);
-	else if (KEY("response_size"))
-		cfg->response_size = (uint32_t)atoi(v);
-	else
-		return -1;
-#undef KEY
+	}
 	return 0;
 }
 
@@ -556,7 +550,7 @@ main(int argc, char **argv)
 	const struct sp_service_ops *ops;
 	struct sp_service_cfg cfg;
 	void *st = NULL;
-	int i, ret, status = 0;
+	int ret, status = 0;
 
 	if (argc < 2 || (ops = sp_service_find(argv[1])) == NULL) {
 		fprintf(stderr,
@@ -564,19 +558,8 @@ main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.name, sizeof(cfg.name), "%s", argv[1]);
-	snprintf(cfg.type, sizeof(cfg.type), "%s", argv[1]);
-	cfg.port = ops->default_port;
-	cfg.connections = 10;
-	cfg.duration_ms = 5000;
-	snprintf(cfg.mode, sizeof(cfg.mode), "rr");
-	cfg.request_size = cfg.response_size = 100;
-	for (i = 2; i < argc; i++)
-		if (set_key(&cfg, argv[i]) != 0) {
-			fprintf(stderr, "bad key=value: %s\n", argv[i]);
-			return 2;
-		}
+	if (build_cfg(argc, argv, &cfg) != 0)
+		return 2;
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create(

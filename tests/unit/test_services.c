@@ -5,7 +5,8 @@
  * the service sent, has a send-buffer space the test controls, and records shutdown/close/abort.
  * The tests feed bytes in arbitrary segmentations and check the bytes out: HTTP framing,
  * pipelining, errors, the /bytes pattern under back-pressure, echo's backlog, chargen's lines,
- * fetch's response parser (Content-Length, chunked, close-delimited) and loadgen's accounting.
+ * fetch's response parser (Content-Length, chunked, close-delimited) and loadgen's accounting;
+ * and the services' config keys, defaults, checks and messages ([service.NAME] sections).
  * Real mbufs from a real mempool: every test ends by checking that all of them came back.
  */
 #include <stdarg.h>
@@ -219,19 +220,6 @@ sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c
 	(void)arg;
 }
 
-int
-sp_parse_ipv4(const char *s, uint32_t *ip)
-{
-	unsigned a, b, c, d;
-	char extra;
-
-	if (sscanf(s, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a > 255 || b > 255 ||
-		c > 255 || d > 255)
-		return -EINVAL;
-	*ip = a << 24 | b << 16 | c << 8 | d;
-	return 0;
-}
-
 const char *
 sp_version(void)
 {
@@ -334,17 +322,40 @@ assert_no_leak(void)
 	assert_int_equal(rte_mempool_in_use_count(pool), 0);
 }
 
+/*
+ * The config of a service [service.TYPE] with the "key=value" strings of @kv (NULL-terminated),
+ * read by the services' own parser as a config file's section would be.
+ */
 static struct sp_service_cfg
-svc_cfg(const char *type, uint16_t port)
+svc_cfg_v(const char *type, const char *const *kv)
 {
+	struct sp_service_section sec;
 	struct sp_service_cfg cfg;
+	char err[512];
+	unsigned i;
 
-	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.name, sizeof(cfg.name), "%s", type);
-	snprintf(cfg.type, sizeof(cfg.type), "%s", type);
-	cfg.port = port;
+	memset(&sec, 0, sizeof(sec));
+	snprintf(sec.name, sizeof(sec.name), "%s", type);
+	for (i = 0; kv[i] != NULL; i++) {
+		const char *eq = strchr(kv[i], '=');
+
+		assert_non_null(eq);
+		snprintf(
+			sec.keys[i].key, sizeof(sec.keys[i].key), "%.*s", (int)(eq - kv[i]), kv[i]);
+		snprintf(sec.keys[i].value, sizeof(sec.keys[i].value), "%s", eq + 1);
+		sec.keys[i].line = i + 1;
+	}
+	sec.n_keys = (uint8_t)i;
+	if (sp_service_parse(NULL, &sec, false, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
 	return cfg;
 }
+
+#define svc_cfg(type, ...)                                     \
+	({                                                     \
+		const char *const kv_[] = {__VA_ARGS__, NULL}; \
+		svc_cfg_v(type, kv_);                          \
+	})
 
 static uint8_t
 pattern(uint64_t i)
@@ -372,7 +383,7 @@ test_registry(void **s)
 static void
 test_echo_backpressure(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	struct sp_service_cfg cfg = svc_cfg("echo", "port=7");
 	const struct sp_service_ops *ops = &sp_service_echo;
 	static char data[100000];
 	struct sp_conn *c;
@@ -410,7 +421,7 @@ test_echo_backpressure(void **s)
 static void
 test_echo_fin_after_backlog(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	struct sp_service_cfg cfg = svc_cfg("echo", "port=7");
 	const struct sp_service_ops *ops = &sp_service_echo;
 	char data[4000];
 	struct sp_conn *c;
@@ -437,7 +448,7 @@ test_echo_fin_after_backlog(void **s)
 static void
 test_echo_backlog_bound(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	struct sp_service_cfg cfg = svc_cfg("echo", "port=7");
 	const struct sp_service_ops *ops = &sp_service_echo;
 	static char data[65536];
 	struct sp_conn *c;
@@ -461,7 +472,7 @@ test_echo_backlog_bound(void **s)
 static void
 test_echo_stop_aborts(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	struct sp_service_cfg cfg = svc_cfg("echo", "port=7");
 	const struct sp_service_ops *ops = &sp_service_echo;
 	struct sp_conn *c;
 	void *st;
@@ -481,7 +492,7 @@ test_echo_stop_aborts(void **s)
 static void
 test_echo_poll_resumes_without_writable(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("echo", 7);
+	struct sp_service_cfg cfg = svc_cfg("echo", "port=7");
 	const struct sp_service_ops *ops = &sp_service_echo;
 	struct sp_conn *c;
 	void *st;
@@ -505,7 +516,7 @@ test_echo_poll_resumes_without_writable(void **s)
 static void
 test_discard(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("discard", 9);
+	struct sp_service_cfg cfg = svc_cfg("discard", "port=9");
 	const struct sp_service_ops *ops = &sp_service_discard;
 	static char data[50000];
 	struct sp_conn *c;
@@ -528,7 +539,7 @@ test_discard(void **s)
 static void
 test_chargen(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("chargen", 19);
+	struct sp_service_cfg cfg = svc_cfg("chargen", "port=19");
 	const struct sp_service_ops *ops = &sp_service_chargen;
 	struct sp_conn *c;
 	char line[75];
@@ -603,7 +614,7 @@ static void *http_st;
 static struct sp_conn *
 http_conn(void)
 {
-	struct sp_service_cfg cfg = svc_cfg("http", 80);
+	struct sp_service_cfg cfg = svc_cfg("http", "port=80");
 
 	assert_int_equal(sp_service_http.start(ctx, &cfg, &http_st), 0);
 	return peer_connect();
@@ -837,12 +848,14 @@ static char tmpfile_path[64];
 static struct sp_conn *
 fetch_begin(const char *url, void **st)
 {
-	struct sp_service_cfg cfg = svc_cfg("fetch", 0);
+	char kv_url[300], kv_out[100];
+	struct sp_service_cfg cfg;
 	struct sp_conn *c;
 
-	snprintf(cfg.url, sizeof(cfg.url), "%s", url);
 	snprintf(tmpfile_path, sizeof(tmpfile_path), "/tmp/sp-test-fetch-%d", (int)getpid());
-	snprintf(cfg.output, sizeof(cfg.output), "%s", tmpfile_path);
+	snprintf(kv_url, sizeof(kv_url), "url=%s", url);
+	snprintf(kv_out, sizeof(kv_out), "output=%s", tmpfile_path);
+	cfg = svc_cfg("fetch", kv_url, kv_out);
 	n_connects = 0;
 	assert_int_equal(sp_service_fetch.start(ctx, &cfg, st), 0);
 	assert_int_equal(n_connects, 1);
@@ -981,19 +994,15 @@ test_fetch_close_delimited_and_failures(void **s)
 static void
 test_loadgen_rr(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("loadgen", 7);
+	struct sp_service_cfg cfg =
+		svc_cfg("loadgen", "port=7", "address=198.18.0.1", "connections=4",
+			"duration_ms=1000", "mode=rr", "request_size=100", "response_size=300");
 	const struct sp_service_ops *ops = &sp_service_loadgen;
 	char resp[300];
 	void *st;
 	unsigned i, round;
 
 	(void)s;
-	cfg.ip = (198u << 24) | (18u << 16) | 1u;
-	cfg.connections = 4;
-	cfg.duration_ms = 1000;
-	snprintf(cfg.mode, sizeof(cfg.mode), "rr");
-	cfg.request_size = 100;
-	cfg.response_size = 300;
 	memset(resp, 'r', sizeof(resp));
 	n_connects = 0;
 	ctx->now = rte_rdtsc();
@@ -1031,17 +1040,13 @@ test_loadgen_rr(void **s)
 static void
 test_loadgen_bulk_failure(void **s)
 {
-	struct sp_service_cfg cfg = svc_cfg("loadgen", 9);
+	struct sp_service_cfg cfg = svc_cfg("loadgen", "port=9", "address=0.0.0.1", "connections=2",
+		"duration_ms=1000", "bytes=5000", "mode=bulk");
 	const struct sp_service_ops *ops = &sp_service_loadgen;
 	void *st;
 	uint64_t i;
 
 	(void)s;
-	cfg.ip = 1;
-	cfg.connections = 2;
-	cfg.duration_ms = 1000;
-	cfg.bytes = 5000;
-	snprintf(cfg.mode, sizeof(cfg.mode), "bulk");
 	n_connects = 0;
 	ctx->now = rte_rdtsc();
 	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
@@ -1063,6 +1068,262 @@ test_loadgen_bulk_failure(void **s)
 	conn_free(connects[0]);
 	conn_free(connects[1]);
 	assert_no_leak();
+}
+
+/* ------------------------------------------------------------------ config */
+/*
+ * [service.NAME] sections as the program reads them (moved from test_config.c): the library
+ * passes them through, sp_services_parse() applies each type's keys, defaults and checks. Every
+ * message starts with the file (or "--set") and names the section and key.
+ */
+
+#define SRC   "t.conf"
+#define PORT0 "[port0]\nvdev = net_tap0,iface=sp0\naddress = 198.18.0.2/24\n"
+
+static struct sp_config g_cfg;
+static struct sp_service_cfg g_svc[SP_MAX_SERVICES];
+static char g_err[512];
+
+/* The file as main.c reads it: the library's part, then the services'. */
+static int
+cfg_parse(const char *text)
+{
+	int ret;
+
+	g_err[0] = '\0';
+	ret = sp_config_parse_string(text, SRC, &g_cfg, g_err, sizeof(g_err));
+	return ret != 0 ? ret : sp_services_parse(&g_cfg, false, NULL, g_svc, g_err, sizeof(g_err));
+}
+
+/* One --set as main.c applies it (the section may still be incomplete). */
+static int
+cfg_set(const char *assignment)
+{
+	int ret;
+
+	g_err[0] = '\0';
+	ret = sp_config_override(&g_cfg, assignment, g_err, sizeof(g_err));
+	return ret != 0 ? ret
+			: sp_services_parse(&g_cfg, true, assignment, g_svc, g_err, sizeof(g_err));
+}
+
+/* After the last --set: every required key must be there. */
+static int
+cfg_final(void)
+{
+	g_err[0] = '\0';
+	return sp_services_parse(&g_cfg, false, NULL, g_svc, g_err, sizeof(g_err));
+}
+
+/* @ret is -EINVAL and the message starts with @src and holds every string of @needles. */
+static void
+expect_msg(int ret, const char *src, const char *const *needles)
+{
+	unsigned i;
+
+	if (ret != -EINVAL)
+		fail_msg("expected -EINVAL, got %d (%s)", ret, g_err);
+	if (strncmp(g_err, src, strlen(src)) != 0 || strncmp(g_err + strlen(src), ": ", 2) != 0)
+		fail_msg("message does not start with '%s: ': '%s'", src, g_err);
+	for (i = 0; needles[i] != NULL; i++)
+		if (strstr(g_err, needles[i]) == NULL)
+			fail_msg("message '%s' lacks '%s'", g_err, needles[i]);
+}
+
+#define CFG_ERROR(text, ...)                                                            \
+	do {                                                                            \
+		const char *const n_[] = {__VA_ARGS__, NULL};                           \
+		expect_msg(cfg_parse(PORT0 "address = 198.18.2.2/24\n" text), SRC, n_); \
+	} while (0)
+#define SET_ERROR(src, assignment, ...)                       \
+	do {                                                  \
+		const char *const n_[] = {__VA_ARGS__, NULL}; \
+		expect_msg(cfg_set(assignment), src, n_);     \
+	} while (0)
+
+static void
+assert_cfg_parses(const char *text)
+{
+	if (cfg_parse(text) != 0)
+		fail_msg("expected success: %s\n--- text ---\n%s", g_err, text);
+}
+
+static void
+test_config_every_key(void **st)
+{
+	const struct sp_service_cfg *s;
+
+	(void)st;
+	assert_cfg_parses(PORT0 "address = 198.18.2.2/24\n"
+				"[service.echo]\n"
+				"[service.web]\ntype = http\naddress = 198.18.2.2\nport = 8080\n"
+				"cc = newreno\n"
+				"[service.get]\ntype = fetch\nurl = http://198.18.0.1:8080/file\n"
+				"output = /tmp/fetch.out\ncc =\n"
+				"[service.lg]\ntype = loadgen\naddress = 198.18.0.1\nport = 5001\n"
+				"connections = 64\nduration_ms = 10000\nbytes = 1000000000\n"
+				"mode = bulk\nrequest_size = 10\nresponse_size = 20000\n");
+	s = &g_svc[0];
+	assert_string_equal(s->name, "echo");
+	assert_ptr_equal(s->ops, &sp_service_echo); /* from the section name */
+	assert_int_equal(s->port, 7);		    /* the type's default */
+	assert_int_equal(s->ip, 0);
+	assert_string_equal(s->cc, "");
+	s = &g_svc[1];
+	assert_string_equal(s->name, "web");
+	assert_ptr_equal(s->ops, &sp_service_http);
+	assert_int_equal(s->ip, (198u << 24) | (18u << 16) | (2u << 8) | 2u);
+	assert_int_equal(s->port, 8080);
+	assert_string_equal(s->cc, "newreno");
+	s = &g_svc[2];
+	assert_ptr_equal(s->ops, &sp_service_fetch);
+	assert_string_equal((const char *)s->own.opts, "http://198.18.0.1:8080/file"); /* url */
+	assert_string_equal((const char *)s->own.opts + SP_PATH_LEN, "/tmp/fetch.out");
+	assert_string_equal(s->cc, "");
+	assert_int_equal(s->port, 0);
+	s = &g_svc[3];
+	assert_ptr_equal(s->ops, &sp_service_loadgen);
+	assert_int_equal(s->ip, (198u << 24) | (18u << 16) | 1u);
+	assert_int_equal(s->port, 5001);
+}
+
+/* Defaults come from the type: the port from sp_service_ops, loadgen's own keys from it. */
+static void
+test_config_defaults(void **st)
+{
+	(void)st;
+	assert_cfg_parses(PORT0 "[service.discard]\n[service.chargen]\n[service.http]\n"
+				"[service.lg]\ntype = loadgen\naddress = 198.18.0.1\nport = 7\n");
+	assert_int_equal(g_cfg.n_services, 4);
+	assert_int_equal(g_svc[0].port, 9);
+	assert_int_equal(g_svc[1].port, 19);
+	assert_int_equal(g_svc[2].port, 80);
+	assert_int_equal(g_svc[3].port, 7);
+}
+
+static void
+test_config_overrides(void **st)
+{
+	static struct sp_config saved;
+
+	(void)st;
+	assert_cfg_parses(PORT0 "[service.http]\n");
+	/* The section is everything before the last dot. */
+	assert_int_equal(cfg_set("service.http.port=8080"), 0);
+	assert_int_equal(g_svc[0].port, 8080);
+	/* New service: type from its name, default port; then another type, another default. */
+	assert_int_equal(cfg_set("service.echo.address=0.0.0.0"), 0);
+	assert_int_equal(g_cfg.n_services, 2);
+	assert_ptr_equal(g_svc[1].ops, &sp_service_echo);
+	assert_int_equal(g_svc[1].port, 7);
+	assert_int_equal(cfg_set("service.echo.type=discard"), 0);
+	assert_int_equal(g_svc[1].port, 9);
+	/* A bad value names --set; a failed check names the file and the override (main.c exits:
+	 * the library has stored the refused value). */
+	saved = g_cfg;
+	SET_ERROR("--set", "service.echo.port=x", "[service.echo] port: 'x' is not a number");
+	g_cfg = saved;
+	SET_ERROR(SRC, "service.echo.address=198.18.7.7",
+		"[service.echo] address: 198.18.7.7 is not an address",
+		"(after --set service.echo.address=198.18.7.7)");
+	/* Sections built one key at a time: a loadgen client... */
+	assert_cfg_parses(PORT0);
+	assert_int_equal(cfg_set("service.lg.port=5001"), 0);
+	expect_msg(cfg_final(), SRC, (const char *const[]){"[service.lg] type: missing", NULL});
+	assert_int_equal(cfg_set("service.lg.type=loadgen"), 0);
+	expect_msg(cfg_final(), SRC, (const char *const[]){"[service.lg] address: missing", NULL});
+	assert_int_equal(cfg_set("service.lg.address=198.18.1.1"), 0);
+	assert_int_equal(cfg_final(), 0);
+	assert_int_equal(g_svc[0].port, 5001);
+	/* ... and a fetch client */
+	assert_int_equal(cfg_set("service.get.type=fetch"), 0);
+	expect_msg(cfg_final(), SRC, (const char *const[]){"[service.get] url: missing", NULL});
+	assert_int_equal(cfg_set("service.get.url=http://198.18.0.1/x"), 0);
+	expect_msg(cfg_final(), SRC, (const char *const[]){"[service.get] output: missing", NULL});
+	assert_int_equal(cfg_set("service.get.output=/tmp/x"), 0);
+	assert_int_equal(cfg_final(), 0);
+	/* values are still checked while a section is incomplete */
+	SET_ERROR(SRC, "service.get.url=ftp://x/", "[service.get] url: 'ftp://x/' is not http://");
+}
+
+static void
+test_config_errors(void **st)
+{
+	(void)st;
+	/* values */
+	CFG_ERROR("[service.echo]\nurlx = 1\n", "[service.echo] urlx: unknown key");
+	CFG_ERROR("[service.echo]\nurl = http://198.18.0.1/\n", "[service.echo] url: unknown key");
+	CFG_ERROR("[service.lg]\ntype = loadgen\naddress = 198.18.0.1\nport = 65536\n",
+		"[service.lg] port: 65536 is out of range (1..65535)");
+	CFG_ERROR(
+		"[service.http]\ncc = vegas\n", "[service.http] cc: 'vegas'", "congestion control");
+	CFG_ERROR("[service.web]\ntype = gopher\n",
+		"[service.web] type: 'gopher' is not a service type "
+		"(echo|discard|chargen|http|fetch|loadgen)");
+	CFG_ERROR("[service.web]\ntype =\n", "[service.web] type: empty value");
+	CFG_ERROR("[service.lg]\ntype = loadgen\nmode = burst\n",
+		"[service.lg] mode: 'burst' is not a loadgen mode (bulk|rr)");
+	CFG_ERROR("[service.http]\naddress = 198.18.0\n",
+		"[service.http] address: '198.18.0' is not an IPv4 address");
+	/* checks */
+	CFG_ERROR("[service.web]\nport = 8080\n", "[service.web] type: missing");
+	CFG_ERROR("[service.lg]\ntype = loadgen\naddress = 198.18.0.1\n",
+		"[service.lg] port: missing: loadgen needs the target port");
+	CFG_ERROR("[service.lg]\ntype = loadgen\nport = 5001\n",
+		"[service.lg] address: missing: loadgen needs the target address");
+	CFG_ERROR("[service.get]\ntype = fetch\noutput = /tmp/x\n",
+		"[service.get] url: missing: fetch needs url");
+	CFG_ERROR("[service.get]\ntype = fetch\nurl = http://198.18.0.1/x\n",
+		"[service.get] output: missing");
+	CFG_ERROR("[service.get]\ntype = fetch\noutput = /tmp/x\nurl = ftp://198.18.0.1/x\n",
+		"[service.get] url: 'ftp://198.18.0.1/x' is not http://a.b.c.d[:port]/path");
+	CFG_ERROR("[service.get]\ntype = fetch\noutput = /tmp/x\nurl = http://example.com/\n",
+		"[service.get] url", "is not http://");
+	CFG_ERROR("[service.get]\ntype = fetch\noutput = /tmp/x\nurl = http://198.18.0.1:0/\n",
+		"[service.get] url", "is not http://");
+	CFG_ERROR("[service.get]\ntype = fetch\noutput = /tmp/x\nurl = http://198.18.0.1:8x/\n",
+		"[service.get] url", "is not http://");
+	CFG_ERROR("[service.echo]\n[service.again]\ntype = echo\n",
+		"[service.again] port: 7 is already used by [service.echo]");
+	CFG_ERROR("[service.http]\naddress = 198.18.7.7\n",
+		"[service.http] address: 198.18.7.7 is not an address of any port");
+	/* two servers on one port are fine on two different addresses */
+	assert_cfg_parses(PORT0 "address = 198.18.2.2/24\n"
+				"[service.a]\ntype = echo\naddress = 198.18.0.2\n"
+				"[service.b]\ntype = discard\nport = 7\naddress = 198.18.2.2\n");
+}
+
+/* Every shipped config's services read (SP_CONFIG_DIR from meson). */
+static void
+test_config_shipped(void **st)
+{
+	const char *const names[] = {
+		"default.conf", "af_packet.conf", "arp.conf", "two-ports.conf", "forwarding.conf"};
+	const char *dir = getenv("SP_CONFIG_DIR");
+	char path[1024];
+	unsigned i;
+
+	(void)st;
+	if (dir == NULL)
+		skip();
+	for (i = 0; i < RTE_DIM(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (sp_config_load(path, &g_cfg, g_err, sizeof(g_err)) != 0 ||
+			sp_services_parse(&g_cfg, false, NULL, g_svc, g_err, sizeof(g_err)) != 0)
+			fail_msg("%s: %s", path, g_err);
+	}
+	snprintf(path, sizeof(path), "%s/default.conf", dir);
+	assert_int_equal(sp_config_load(path, &g_cfg, g_err, sizeof(g_err)), 0);
+	assert_int_equal(sp_services_parse(&g_cfg, false, NULL, g_svc, g_err, sizeof(g_err)), 0);
+	assert_int_equal(g_cfg.n_services, 4);
+	assert_ptr_equal(g_svc[0].ops, &sp_service_echo);
+	assert_int_equal(g_svc[0].port, 7);
+	assert_ptr_equal(g_svc[1].ops, &sp_service_discard);
+	assert_int_equal(g_svc[1].port, 9);
+	assert_ptr_equal(g_svc[2].ops, &sp_service_chargen);
+	assert_int_equal(g_svc[2].port, 19);
+	assert_ptr_equal(g_svc[3].ops, &sp_service_http);
+	assert_int_equal(g_svc[3].port, 80);
 }
 
 int
@@ -1092,6 +1353,11 @@ main(void)
 		cmocka_unit_test(test_fetch_close_delimited_and_failures),
 		cmocka_unit_test(test_loadgen_rr),
 		cmocka_unit_test(test_loadgen_bulk_failure),
+		cmocka_unit_test(test_config_every_key),
+		cmocka_unit_test(test_config_defaults),
+		cmocka_unit_test(test_config_overrides),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_shipped),
 	};
 
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {

@@ -42,6 +42,18 @@ enum fetch_chunk {
 	FC_TRAILER,
 };
 
+/* Keys of [service.NAME] with type = fetch (in sp_service_cfg.own). */
+struct fetch_opts {
+	char url[SP_PATH_LEN];	  /* http://a.b.c.d[:port]/path */
+	char output[SP_PATH_LEN]; /* file for the body, "-" = standard output */
+};
+_Static_assert(sizeof(struct fetch_opts) <= SP_SERVICE_OPTS_SIZE, "fetch_opts too large");
+
+static const struct sp_config_key fetch_keys[] = {
+	SP_CONFIG_KEY(struct fetch_opts, "url", url, SP_KEY_STR, 0),
+	SP_CONFIG_KEY(struct fetch_opts, "output", output, SP_KEY_STR, 0),
+};
+
 struct fetch_state {
 	struct sp_ctx *ctx;
 	char name[SP_NAME_LEN];
@@ -463,40 +475,77 @@ static const struct sp_tcp_callbacks fetch_cb = {
 	.closed = fetch_closed,
 };
 
-/* url = http://a.b.c.d[:port]/path (validated by the config parser; checked again here) */
+/*
+ * url = http://a.b.c.d[:port]/path: the host (an IPv4 literal, there is no resolver in the
+ * stack) into @p host, its address and port, and the path ("/" when the URL has none).
+ */
 static int
-fetch_parse_url(struct fetch_state *fs, char *host, size_t hostlen, const char **path)
+fetch_parse_url(const char *url, char *host, size_t hostlen, uint32_t *ip, uint16_t *port,
+	const char **path)
 {
 	const char *h, *e;
-	size_t n;
+	size_t n, d;
+	unsigned long p = 0;
 
-	if (strncmp(fs->url, "http://", 7) != 0)
+	if (strncmp(url, "http://", 7) != 0)
 		return -EINVAL;
-	h = fs->url + 7;
+	h = url + 7;
 	e = h + strcspn(h, ":/");
 	n = (size_t)(e - h);
 	if (n == 0 || n >= hostlen)
 		return -EINVAL;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	if (sp_parse_ipv4(host, &fs->ip) != 0)
+	if (sp_parse_ipv4(host, ip) != 0 || *ip == 0)
 		return -EINVAL;
-	fs->port = 80;
+	*port = 80;
 	if (*e == ':') {
-		unsigned long p = strtoul(e + 1, NULL, 10);
-
-		if (p == 0 || p > 65535)
+		/* decimal digits only, 1..65535 */
+		n = strcspn(e + 1, "/");
+		for (d = 0; d < n; d++) {
+			if (e[1 + d] < '0' || e[1 + d] > '9' || p > 65535)
+				return -EINVAL;
+			p = p * 10 + (unsigned long)(e[1 + d] - '0');
+		}
+		if (n == 0 || p == 0 || p > 65535)
 			return -EINVAL;
-		fs->port = (uint16_t)p;
-		e += 1 + strcspn(e + 1, "/");
+		*port = (uint16_t)p;
+		e += 1 + n;
 	}
 	*path = *e == '/' ? e : "/";
 	return 0;
 }
 
 static int
+fetch_validate(
+	const struct sp_service_cfg *cfg, bool partial, const char *src, char *err, size_t errlen)
+{
+	const struct fetch_opts *fo = SP_SERVICE_OPTS(cfg, struct fetch_opts);
+	const char *path;
+	char host[32];
+	uint32_t ip;
+	uint16_t port;
+
+	if (fo->url[0] == '\0' && partial)
+		return 0;
+	if (fo->url[0] == '\0')
+		return sp_service_fail(err, errlen, src,
+			"[service.%s] url: missing: fetch needs url = http://a.b.c.d[:port]/path",
+			cfg->name);
+	if (fetch_parse_url(fo->url, host, sizeof(host), &ip, &port, &path) != 0)
+		return sp_service_fail(err, errlen, src,
+			"[service.%s] url: '%s' is not http://a.b.c.d[:port]/path", cfg->name,
+			fo->url);
+	if (fo->output[0] == '\0' && !partial)
+		return sp_service_fail(err, errlen, src,
+			"[service.%s] output: missing: fetch needs a file for the body", cfg->name);
+	return 0;
+}
+
+static int
 fetch_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 {
+	const struct fetch_opts *fo = SP_SERVICE_OPTS(cfg, struct fetch_opts);
 	struct sp_connect_opts o = {0};
 	struct fetch_state *fs;
 	const char *path;
@@ -508,11 +557,11 @@ fetch_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 		return -ENOMEM;
 	fs->ctx = ctx;
 	snprintf(fs->name, sizeof(fs->name), "%s", cfg->name);
-	snprintf(fs->url, sizeof(fs->url), "%s", cfg->url);
-	snprintf(fs->output, sizeof(fs->output), "%s", cfg->output);
+	snprintf(fs->url, sizeof(fs->url), "%s", fo->url);
+	snprintf(fs->output, sizeof(fs->output), "%s", fo->output);
 	fs->t_start = rte_rdtsc();
 	fs->last = fs->t_start;
-	ret = fetch_parse_url(fs, host, sizeof(host), &path);
+	ret = fetch_parse_url(fs->url, host, sizeof(host), &fs->ip, &fs->port, &path);
 	if (ret != 0) {
 		SP_LOG(ERR, app, "fetch %s: url '%s' is not http://a.b.c.d[:port]/path", fs->name,
 			fs->url);
@@ -656,6 +705,9 @@ const struct sp_service_ops sp_service_fetch = {
 	.type = "fetch",
 	.client = true,
 	.default_port = 0,
+	.keys = fetch_keys,
+	.n_keys = RTE_DIM(fetch_keys),
+	.validate = fetch_validate,
 	.start = fetch_start,
 	.poll = fetch_poll,
 	.done = fetch_done,

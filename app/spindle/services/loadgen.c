@@ -28,6 +28,63 @@
 #define LG_HIST_SUB	 (1u << LG_HIST_SUB_BITS)
 #define LG_HIST_N	 (64u * LG_HIST_SUB)
 
+/* Keys of [service.NAME] with type = loadgen (in sp_service_cfg.own). */
+enum lg_mode { LG_MODE_BULK, LG_MODE_RR };
+
+struct lg_opts {
+	uint32_t connections;
+	uint32_t duration_ms;
+	uint64_t bytes; /* bulk: bytes per connection, 0 = until duration_ms */
+	int mode;	/* enum lg_mode */
+	uint32_t request_size, response_size;
+};
+_Static_assert(sizeof(struct lg_opts) <= SP_SERVICE_OPTS_SIZE, "lg_opts too large");
+
+static const char *const lg_mode_names[] = {
+	[LG_MODE_BULK] = "bulk",
+	[LG_MODE_RR] = "rr",
+	NULL,
+};
+
+static const struct sp_config_key lg_keys[] = {
+	SP_CONFIG_KEY_UINT(struct lg_opts, "connections", connections, 1, 1000000),
+	SP_CONFIG_KEY_UINT(struct lg_opts, "duration_ms", duration_ms, 1, 86400000),
+	SP_CONFIG_KEY_UINT(struct lg_opts, "bytes", bytes, 0, UINT64_MAX),
+	SP_CONFIG_KEY_CHOICE(struct lg_opts, "mode", mode, lg_mode_names, "a loadgen mode"),
+	SP_CONFIG_KEY_UINT(struct lg_opts, "request_size", request_size, 1, 1048576),
+	SP_CONFIG_KEY_UINT(struct lg_opts, "response_size", response_size, 1, 1073741824),
+};
+
+static void
+lg_defaults(void *opts)
+{
+	struct lg_opts *o = opts;
+
+	o->connections = 10;
+	o->duration_ms = 5000;
+	o->bytes = 0;
+	o->mode = LG_MODE_RR;
+	o->request_size = 100;
+	o->response_size = 100;
+}
+
+/* A client: the target is required (address and port are common keys without a default). */
+static int
+lg_validate(
+	const struct sp_service_cfg *cfg, bool partial, const char *src, char *err, size_t errlen)
+{
+	if (partial)
+		return 0;
+	if (cfg->port == 0)
+		return sp_service_fail(err, errlen, src,
+			"[service.%s] port: missing: loadgen needs the target port", cfg->name);
+	if (cfg->ip == 0)
+		return sp_service_fail(err, errlen, src,
+			"[service.%s] address: missing: loadgen needs the target address",
+			cfg->name);
+	return 0;
+}
+
 struct lg_state;
 
 struct lg_conn {
@@ -283,6 +340,7 @@ static const struct sp_tcp_callbacks lg_cb = {
 static int
 lg_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 {
+	const struct lg_opts *lo = SP_SERVICE_OPTS(cfg, struct lg_opts);
 	struct sp_connect_opts o = {0};
 	struct lg_state *st;
 	uint32_t i;
@@ -296,11 +354,11 @@ lg_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	snprintf(st->cc, sizeof(st->cc), "%s", cfg->cc);
 	st->ip = cfg->ip;
 	st->port = cfg->port;
-	st->bulk = strcmp(cfg->mode, "bulk") == 0;
-	st->bytes = cfg->bytes;
-	st->req_size = cfg->request_size != 0 ? cfg->request_size : 1;
-	st->resp_size = cfg->response_size != 0 ? cfg->response_size : 1;
-	st->n = cfg->connections != 0 ? cfg->connections : 1;
+	st->bulk = lo->mode == LG_MODE_BULK;
+	st->bytes = lo->bytes;
+	st->req_size = lo->request_size != 0 ? lo->request_size : 1;
+	st->resp_size = lo->response_size != 0 ? lo->response_size : 1;
+	st->n = lo->connections != 0 ? lo->connections : 1;
 	st->n_workers = 1;
 	if (sp_ctx_n_workers(ctx) > 1) {
 		st->n_workers = sp_ctx_n_workers(ctx);
@@ -320,7 +378,7 @@ lg_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	}
 	svc_pattern_fill(st->pattern);
 	st->t_start = rte_rdtsc();
-	st->t_stop = st->t_start + svc_ms_to_tsc(ctx, cfg->duration_ms);
+	st->t_stop = st->t_start + svc_ms_to_tsc(ctx, lo->duration_ms);
 	o.dst_ip = st->ip;
 	o.dst_port = st->port;
 	o.cb = &lg_cb;
@@ -473,6 +531,10 @@ const struct sp_service_ops sp_service_loadgen = {
 	.client = true,
 	.every_worker = true,
 	.default_port = 0,
+	.keys = lg_keys,
+	.n_keys = RTE_DIM(lg_keys),
+	.defaults = lg_defaults,
+	.validate = lg_validate,
 	.start = lg_start,
 	.poll = lg_poll,
 	.done = lg_done,
