@@ -183,8 +183,6 @@ uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);
 uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
 void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
-/** TCP checksum of a segment in any mbuf layout (@p m at the TCP header). */
-uint16_t sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst);
 int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port);
 

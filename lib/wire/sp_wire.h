@@ -137,5 +137,12 @@ int sp_tcp_parse(const void *buf, size_t len, struct sp_tcp_hdr *out);
 int sp_tcp_build(void *buf, const struct sp_tcp_hdr *h);
 /** Length of the options sp_tcp_build() would write for @p o. */
 int sp_tcp_opts_len(const struct sp_tcp_opts *o);
+struct rte_mbuf;
+/**
+ * TCP checksum field value (as stored in the header) of the segment @p m in any mbuf layout
+ * (@p m's data at the TCP header, pkt_len the segment), addresses host order. A received
+ * segment is intact when the sum over it, field included, gives 0.
+ */
+uint16_t sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst);
 
 #endif
