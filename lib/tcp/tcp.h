@@ -181,10 +181,20 @@ void sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *i
 uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);
 /** sp_tcp_rcv_wnd() capped at what the window field carries with our scale (65535 << wscale). */
 uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
-void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
 int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port);
+
+/* tcp_sndbuf.c */
+void sp_tcp_sb_append(struct sp_conn *c, struct rte_mbuf *m);
+/** Drop @p n acknowledged bytes from the head of the send buffer. */
+void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
+/**
+ * Indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer (which must hold them).
+ * @return the chain, or NULL when out of mbufs.
+ */
+struct rte_mbuf *sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len);
+void sp_tcp_sb_free(struct sp_conn *c);
 
 /* tcp_timer.c */
 void sp_tcp_timers_init(struct sp_conn *c);

@@ -94,16 +94,7 @@ conn_free_queues(struct sp_conn *c)
 {
 	unsigned i;
 
-	while (c->sb_head != NULL) {
-		struct rte_mbuf *n = c->sb_head->next;
-
-		c->sb_head->next = NULL;
-		rte_pktmbuf_free_seg(c->sb_head);
-		c->sb_head = n;
-	}
-	c->sb_tail = NULL;
-	c->sb_cur = NULL;
-	c->sb_len = 0;
+	sp_tcp_sb_free(c);
 	for (i = 0; i < c->n_ooo; i++)
 		rte_pktmbuf_free(c->ooo[i].m);
 	c->n_ooo = 0;

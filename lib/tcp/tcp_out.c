@@ -263,87 +263,6 @@ sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
 }
 
-/* Drop @p n acknowledged bytes from the head of the send buffer. */
-void
-sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
-{
-	while (n > 0 && c->sb_head != NULL) {
-		struct rte_mbuf *m = c->sb_head;
-
-		if (m->data_len > n) {
-			/* In-flight indirect copies keep their own offsets: adjusting is safe. */
-			m->data_off += (uint16_t)n;
-			m->data_len -= (uint16_t)n;
-			c->sb_len -= n;
-			c->sb_seq += n;
-			break;
-		}
-		n -= m->data_len;
-		c->sb_len -= m->data_len;
-		c->sb_seq += m->data_len;
-		c->sb_head = m->next;
-		m->next = NULL;
-		rte_pktmbuf_free_seg(m);
-	}
-	if (c->sb_head == NULL)
-		c->sb_tail = NULL;
-	/* The cursor's mbuf was freed or its first byte trimmed away: start over from the head. */
-	if (c->sb_cur != NULL && SEQ_LT(c->sb_cur_seq, c->sb_seq))
-		c->sb_cur = NULL;
-}
-
-/*
- * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
- * payload is never copied, the buffer keeps the data until it is acknowledged. New data is
- * found from the cursor left by the previous segment, not by walking the whole buffer.
- */
-static struct rte_mbuf *
-sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
-{
-	struct rte_mbuf *head = NULL, *m = c->sb_head;
-	sp_seq_t mseq = c->sb_seq;
-	uint32_t off;
-
-	if (c->sb_cur != NULL && SEQ_GEQ(seq, c->sb_cur_seq)) {
-		m = c->sb_cur;
-		mseq = c->sb_cur_seq;
-	}
-	off = seq - mseq;
-	for (; m != NULL && len > 0; mseq += m->data_len, m = m->next) {
-		struct rte_mbuf *mi;
-		uint32_t take;
-
-		if (off >= m->data_len) {
-			off -= m->data_len;
-			continue;
-		}
-		if (head == NULL) {
-			c->sb_cur = m;
-			c->sb_cur_seq = mseq;
-		}
-		take = RTE_MIN(len, (uint32_t)m->data_len - off);
-		mi = rte_pktmbuf_alloc(c->ctx->pool);
-		if (mi == NULL)
-			goto fail;
-		rte_pktmbuf_attach(mi, m);
-		mi->data_off = (uint16_t)(m->data_off + off);
-		mi->data_len = (uint16_t)take;
-		mi->pkt_len = take;
-		if (head == NULL)
-			head = mi;
-		else if (rte_pktmbuf_chain(head, mi) < 0) {
-			rte_pktmbuf_free(mi);
-			goto fail;
-		}
-		len -= take;
-		off = 0;
-	}
-	return head;
-fail:
-	rte_pktmbuf_free(head);
-	return NULL;
-}
-
 /* Send one segment of [@p seq, @p seq + @p len) with @p flags (ACK always added). */
 int
 sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
@@ -353,7 +272,7 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 	uint32_t span = len + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 
 	if (len > 0) {
-		pl = sb_clone(c, seq, len);
+		pl = sp_tcp_sb_clone(c, seq, len);
 		if (pl == NULL) {
 			TCP_STAT(c, TCPAbortOnMemory);
 			return -ENOBUFS;
