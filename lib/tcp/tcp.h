@@ -231,6 +231,20 @@ uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);
 
 /* tcp_in.c */
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
+/** The peer's FIN is the next thing in sequence: RCV.NXT past it, the state moves on. */
+void sp_tcp_fin_arrived(struct sp_conn *c);
+
+/* tcp_reass.c */
+/** Drop the first @p n bytes of a chain. @return the new head (NULL when nothing is left). */
+struct rte_mbuf *sp_tcp_mbuf_trim_head(struct rte_mbuf *m, uint32_t n);
+/** Keep the first @p keep bytes of a chain (keep > 0). */
+void sp_tcp_mbuf_trim_tail(struct rte_mbuf *m, uint32_t keep);
+/** Queue @p m ([@p seq, @p seq + @p len), @p fin after it) beyond RCV.NXT; takes @p m. */
+void sp_tcp_reass_insert(
+	struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_t len, bool fin);
+/** @p m (@p len bytes at RCV.NXT) to the application, then what the queue now continues. */
+void sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
+void sp_tcp_reass_free(struct sp_conn *c);
 
 #define TCP_STAT(c, name) SP_STAT((c)->ctx, (c)->port, name)
 

@@ -92,15 +92,8 @@ sp_tcp_init(struct sp_ctx *ctx)
 static void
 conn_free_queues(struct sp_conn *c)
 {
-	unsigned i;
-
 	sp_tcp_sb_free(c);
-	for (i = 0; i < c->n_ooo; i++)
-		rte_pktmbuf_free(c->ooo[i].m);
-	c->n_ooo = 0;
-	c->ooo_bytes = 0;
-	rte_free(c->ooo);
-	c->ooo = NULL;
+	sp_tcp_reass_free(c);
 }
 
 void

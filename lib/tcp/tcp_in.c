@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <rte_ip.h>
-#include <rte_malloc.h>
 #include <rte_tcp.h>
 
 #include "tcp.h"
@@ -17,59 +16,6 @@ static uint64_t
 now_us(const struct sp_ctx *ctx)
 {
 	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
-}
-
-/* Drop the first @p n bytes of a chain. @return the new head (NULL when nothing is left). */
-static struct rte_mbuf *
-mbuf_trim_head(struct rte_mbuf *m, uint32_t n)
-{
-	uint32_t total = m->pkt_len - n;
-
-	while (m != NULL && n > 0 && n >= m->data_len) {
-		struct rte_mbuf *nx = m->next;
-		uint16_t segs = m->nb_segs;
-
-		n -= m->data_len;
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
-		m = nx;
-		if (m != NULL)
-			m->nb_segs = (uint16_t)(segs - 1);
-	}
-	if (m == NULL)
-		return NULL;
-	m->data_off += (uint16_t)n;
-	m->data_len -= (uint16_t)n;
-	m->pkt_len = total;
-	if (total == 0) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* Keep the first @p keep bytes of a chain (keep > 0). */
-static void
-mbuf_trim_tail(struct rte_mbuf *m, uint32_t keep)
-{
-	struct rte_mbuf *s = m;
-	uint32_t acc = 0;
-	uint16_t segs = 1;
-
-	while (s != NULL) {
-		if (acc + s->data_len >= keep) {
-			s->data_len = (uint16_t)(keep - acc);
-			rte_pktmbuf_free(s->next);
-			s->next = NULL;
-			break;
-		}
-		acc += s->data_len;
-		s = s->next;
-		segs++;
-	}
-	m->nb_segs = segs;
-	m->pkt_len = keep;
 }
 
 /* Options of the peer's SYN: each is on only if offered and enabled (RFC 7323, 2018). */
@@ -115,78 +61,9 @@ established(struct sp_conn *c)
 	sp_tcp_keepalive_arm(c);
 }
 
-/* ---- out-of-order queue ---- */
-
-/*
- * Queue a segment beyond RCV.NXT, sorted by sequence, trimmed against its neighbours so the
- * entries never overlap. Bounded by tcp.ooo_max_segs (RFC 9293 3.10.7.4 leaves the policy to
- * us; the bound is what keeps a hostile peer from pinning memory).
- */
-static void
-ooo_insert(struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_t len, bool fin)
-{
-	uint32_t max = c->ctx->cfg->tcp.ooo_max_segs;
-	sp_seq_t end = seq + len;
-	unsigned i, pos;
-
-	if (c->ooo == NULL) {
-		c->ooo = rte_zmalloc_socket("sp_ooo", sizeof(*c->ooo) * max, 0, c->ctx->socket);
-		if (c->ooo == NULL)
-			goto drop;
-	}
-	for (pos = 0; pos < c->n_ooo && SEQ_LT(c->ooo[pos].seq, seq); pos++)
-		;
-	/* Front overlap with the previous entry. */
-	if (pos > 0 && SEQ_GT(c->ooo[pos - 1].end, seq)) {
-		uint32_t d = c->ooo[pos - 1].end - seq;
-
-		if (d >= len) {
-			c->ooo_last = (uint16_t)(pos - 1);
-			goto drop_dup;
-		}
-		m = mbuf_trim_head(m, d);
-		seq += d;
-		len -= d;
-	}
-	/* Tail overlap with the next entry. */
-	if (pos < c->n_ooo && SEQ_GT(end, c->ooo[pos].seq)) {
-		if (c->ooo[pos].seq == seq && SEQ_GEQ(c->ooo[pos].end, end)) {
-			c->ooo_last = (uint16_t)pos;
-			goto drop_dup;
-		}
-		if (SEQ_GT(end, c->ooo[pos].end) || c->ooo[pos].seq == seq) {
-			/* Covers the next entry: keep it simple, keep the older one. */
-			c->ooo_last = (uint16_t)pos;
-			goto drop_dup;
-		}
-		len = c->ooo[pos].seq - seq;
-		mbuf_trim_tail(m, len);
-		end = seq + len;
-		fin = false;
-	}
-	if (c->n_ooo >= max)
-		goto drop;
-	for (i = c->n_ooo; i > pos; i--)
-		c->ooo[i] = c->ooo[i - 1];
-	c->ooo[pos].seq = seq;
-	c->ooo[pos].end = end;
-	c->ooo[pos].m = m;
-	c->ooo[pos].fin = fin;
-	c->n_ooo++;
-	c->ooo_last = (uint16_t)pos;
-	c->ooo_bytes += len;
-	TCP_STAT(c, TCPOFOQueue);
-	return;
-drop:
-	TCP_STAT(c, TCPOFODrop);
-drop_dup:
-	rte_pktmbuf_free(m);
-}
-
-static void deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
-
-static void
-fin_arrived(struct sp_conn *c)
+/* Eighth step: the FIN is next in sequence (RFC 9293 3.10.7.4). */
+void
+sp_tcp_fin_arrived(struct sp_conn *c)
 {
 	c->rcv_nxt += 1;
 	c->flags |= TF_PEER_FIN | TF_ACKNOW;
@@ -210,49 +87,6 @@ fin_arrived(struct sp_conn *c)
 		c->cb.peer_closed(c, c->arg);
 	if (!c->freed && c->state == SP_TCP_TIME_WAIT)
 		sp_tcp_conn_report(c, 0);
-}
-
-/* In-order payload: to the application, then whatever the OOO queue now continues. */
-static void
-deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
-{
-	c->rcv_nxt += len;
-	c->bytes_received += len;
-	if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
-		if (c->flags & TF_RCV_FLOW)
-			c->rcv_held += len;
-		c->cb.recv(c, m, c->arg);
-	} else {
-		rte_pktmbuf_free(m);
-	}
-	while (!c->freed && c->n_ooo > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
-		struct sp_tcp_ooo e = c->ooo[0];
-		unsigned i;
-
-		c->n_ooo--;
-		for (i = 0; i < c->n_ooo; i++)
-			c->ooo[i] = c->ooo[i + 1];
-		c->ooo_last = 0;
-		c->ooo_bytes -= e.end - e.seq;
-		if (SEQ_GT(e.end, c->rcv_nxt)) {
-			uint32_t d = c->rcv_nxt - e.seq;
-
-			e.m = mbuf_trim_head(e.m, d);
-			c->rcv_nxt = e.end;
-			c->bytes_received += e.end - e.seq - d;
-			if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
-				if (c->flags & TF_RCV_FLOW)
-					c->rcv_held += e.end - e.seq - d;
-				c->cb.recv(c, e.m, c->arg);
-			} else {
-				rte_pktmbuf_free(e.m);
-			}
-		} else {
-			rte_pktmbuf_free(e.m);
-		}
-		if (e.fin && !c->freed && c->rcv_nxt == e.end)
-			fin_arrived(c);
-	}
 }
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
@@ -591,7 +425,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (dup == plen) {
 			plen = 0;
 		} else {
-			m = mbuf_trim_head(m, dup);
+			m = sp_tcp_mbuf_trim_head(m, dup);
 			plen -= dup;
 		}
 		seq = c->rcv_nxt;
@@ -604,7 +438,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (keep == 0)
 			plen = 0;
 		else
-			mbuf_trim_tail(m, keep);
+			sp_tcp_mbuf_trim_tail(m, keep);
 		plen = keep;
 	}
 	/* Fifth: ACK. */
@@ -696,7 +530,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (seq == c->rcv_nxt) {
 			bool filled = c->n_ooo > 0;
 
-			deliver(c, m, plen);
+			sp_tcp_reass_deliver(c, m, plen);
 			m = NULL;
 			if (c->freed)
 				goto drop;
@@ -711,7 +545,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 					sp_tcp_delack_arm(c);
 			}
 		} else {
-			ooo_insert(c, m, seq, plen, fin);
+			sp_tcp_reass_insert(c, m, seq, plen, fin);
 			m = NULL;
 			fin = false;
 			/* Out of order: a duplicate ACK at once, with SACK blocks (RFC 5681 4.2). */
@@ -720,7 +554,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	}
 	/* Eighth: FIN, when it is the next thing in sequence. */
 	if (fin && c->rcv_nxt == seq + plen && !(c->flags & TF_PEER_FIN))
-		fin_arrived(c);
+		sp_tcp_fin_arrived(c);
 drop:
 	if (m != NULL)
 		rte_pktmbuf_free(m);
