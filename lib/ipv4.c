@@ -17,7 +17,6 @@
 
 #include "sp_log.h"
 #include "sp_proto.h"
-#include "tcp_steer.h"
 
 /* Most fragments one datagram can need: 65535 bytes at the smallest MTU (68: 48 per fragment). */
 #define SP_IPV4_MAX_FRAGS   1366
@@ -86,9 +85,6 @@ ipv4_deliver(
 		if (bcast)
 			goto drop_bcast_tcp;
 		SP_STAT(ctx, port, ip_in_delivers);
-		/* Several workers: a segment of another lcore's connection goes to that lcore. */
-		if (sp_tcp_steer(ctx, port, m, ip))
-			return;
 		sp_tcp_input(ctx, port, m, ip);
 		return;
 	default:

@@ -230,6 +230,9 @@ uint32_t sp_tcp_sack_bytes(const struct sp_conn *c);
 uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);
 
 /* tcp_in.c */
+/** sp_tcp_input() after steering: the segment is this lcore's (steered ones enter here). */
+void sp_tcp_input_here(
+	struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
 /** The peer's FIN is the next thing in sequence: RCV.NXT past it, the state moves on. */
 void sp_tcp_fin_arrived(struct sp_conn *c);

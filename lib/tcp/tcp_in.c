@@ -11,6 +11,7 @@
 
 #include "tcp.h"
 #include "tcp_isn.h"
+#include "tcp_steer.h"
 
 static uint64_t
 now_us(const struct sp_ctx *ctx)
@@ -740,6 +741,15 @@ drop_quiet:
 void
 sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
+	/* Several workers: a segment of another lcore's connection goes to that lcore. */
+	if (sp_tcp_steer(ctx, port, m, ip))
+		return;
+	sp_tcp_input_here(ctx, port, m, ip);
+}
+
+void
+sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
+{
 	struct sp_tcp_hdr th;
 	struct sp_tcp_key k;
 	struct sp_listener *l;
@@ -843,21 +853,22 @@ void
 sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest, const void *quoted,
 	size_t len)
 {
+	struct sp_tcp_hdr th;
 	struct sp_ipv4 ip;
 	struct sp_tcp_key k;
 	struct sp_conn *c;
-	const uint8_t *t;
 	sp_seq_t seq;
 
-	if (sp_ipv4_parse_ext(quoted, len, 0xffff, &ip) < 0 || len < ip.ihl + 8u ||
-		ip.proto != IPPROTO_TCP)
+	/* The quote holds at least the first 8 bytes of our segment (RFC 792). */
+	if (sp_ipv4_parse_ext(quoted, len, 0xffff, &ip) < 0 || ip.proto != IPPROTO_TCP ||
+		sp_tcp_parse_head((const uint8_t *)quoted + ip.ihl, len - ip.ihl, &th) !=
+			SP_WIRE_OK)
 		return;
-	t = (const uint8_t *)quoted + ip.ihl;
 	k.lip = ip.src;
 	k.rip = ip.dst;
-	k.lport = (uint16_t)((t[0] << 8) | t[1]);
-	k.rport = (uint16_t)((t[2] << 8) | t[3]);
-	seq = ((uint32_t)t[4] << 24) | ((uint32_t)t[5] << 16) | ((uint32_t)t[6] << 8) | t[7];
+	k.lport = th.sport;
+	k.rport = th.dport;
+	seq = th.seq;
 	c = sp_tcp_conn_lookup(ctx, &k);
 	if (c == NULL || SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
 		return;

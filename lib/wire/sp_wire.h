@@ -129,6 +129,13 @@ struct sp_tcp_hdr {
  * the header gives SP_WIRE_BAD_OPTS).
  */
 int sp_tcp_parse(const void *buf, size_t len, struct sp_tcp_hdr *out);
+/** Bytes sp_tcp_parse_head() reads: what an ICMP error must quote at least (RFC 792). */
+#define SP_TCP_HEAD_LEN 8
+/**
+ * The first 8 bytes of a header (an ICMP error's quote; enough to steer a segment): writes only
+ * sport, dport and seq of @p out. On success: @p len >= 8.
+ */
+int sp_tcp_parse_head(const void *buf, size_t len, struct sp_tcp_hdr *out);
 /**
  * Write the header and options of @p h at @p buf (checksum 0). @return bytes written (doff).
  * Options are emitted for every has_* set, in the order MSS, SACK-perm/TS, wscale, SACK blocks,

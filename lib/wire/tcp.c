@@ -104,6 +104,20 @@ parse_opts(const uint8_t *p, size_t len, struct sp_tcp_opts *o)
 }
 
 int
+sp_tcp_parse_head(const void *buf, size_t len, struct sp_tcp_hdr *out)
+{
+	const uint8_t *b = buf;
+
+	if (len < SP_TCP_HEAD_LEN)
+		return SP_WIRE_TRUNC;
+	/* Ports and sequence number: the first 8 bytes, inside the buffer. */
+	out->sport = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(const void *)b);
+	out->dport = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(const void *)(b + 2));
+	out->seq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(const void *)(b + 4));
+	return SP_WIRE_OK;
+}
+
+int
 sp_tcp_parse(const void *buf, size_t len, struct sp_tcp_hdr *out)
 {
 	const struct rte_tcp_hdr *h = buf;
