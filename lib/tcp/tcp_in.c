@@ -874,7 +874,7 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		return;
 	if (type != SP_ICMP_DEST_UNREACH)
 		return;
-	if (code == 4) {
+	if (code == SP_ICMP_UNREACH_NEEDFRAG) {
 		/* Fragmentation needed (RFC 1191): lower the MSS and resend from SND.UNA. */
 		uint16_t mtu = (uint16_t)(rest & 0xffff);
 
@@ -886,7 +886,8 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		return;
 	}
 	/* Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). */
-	if (c->state == SP_TCP_SYN_SENT && (code == 2 || code == 3)) {
+	if (c->state == SP_TCP_SYN_SENT &&
+		(code == SP_ICMP_UNREACH_PROTOCOL || code == SP_ICMP_UNREACH_PORT)) {
 		TCP_STAT(c, AttemptFails);
 		sp_tcp_conn_done(c, -ECONNREFUSED);
 	}

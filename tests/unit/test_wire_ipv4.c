@@ -247,11 +247,34 @@ test_udp_view(void **state)
 	assert_memory_equal(out, b, 8);
 }
 
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+/* sp_ipv4_class(): both edges of every range. */
+static void
+test_ipv4_class(void **state)
+{
+	(void)state;
+	assert_int_equal(sp_ipv4_class(IP4(0, 0, 0, 0)), SP_IPV4_THIS_NET);
+	assert_int_equal(sp_ipv4_class(IP4(0, 255, 255, 255)), SP_IPV4_THIS_NET);
+	assert_int_equal(sp_ipv4_class(IP4(1, 0, 0, 0)), SP_IPV4_UNICAST);
+	assert_int_equal(sp_ipv4_class(IP4(126, 255, 255, 255)), SP_IPV4_UNICAST);
+	assert_int_equal(sp_ipv4_class(IP4(127, 0, 0, 1)), SP_IPV4_LOOPBACK);
+	assert_int_equal(sp_ipv4_class(IP4(127, 255, 255, 255)), SP_IPV4_LOOPBACK);
+	assert_int_equal(sp_ipv4_class(IP4(128, 0, 0, 0)), SP_IPV4_UNICAST);
+	assert_int_equal(sp_ipv4_class(IP4(198, 18, 0, 1)), SP_IPV4_UNICAST);
+	assert_int_equal(sp_ipv4_class(IP4(223, 255, 255, 255)), SP_IPV4_UNICAST);
+	assert_int_equal(sp_ipv4_class(IP4(224, 0, 0, 1)), SP_IPV4_MULTICAST);
+	assert_int_equal(sp_ipv4_class(IP4(239, 255, 255, 255)), SP_IPV4_MULTICAST);
+	assert_int_equal(sp_ipv4_class(IP4(240, 0, 0, 0)), SP_IPV4_RESERVED);
+	assert_int_equal(sp_ipv4_class(IP4(255, 255, 255, 255)), SP_IPV4_RESERVED);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_parse_ok),
+		cmocka_unit_test(test_ipv4_class),
 		cmocka_unit_test(test_ipv4_build_roundtrip),
 		cmocka_unit_test(test_ipv4_parse_rejects),
 		cmocka_unit_test(test_ipv4_options),
