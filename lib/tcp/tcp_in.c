@@ -269,22 +269,25 @@ synsent_input(
 
 	/* First: the ACK must cover our SYN and nothing more. */
 	if (ack && (SEQ_LEQ(th->ack, c->iss) || SEQ_GT(th->ack, c->snd_max))) {
-		if (!(th->flags & RTE_TCP_RST_FLAG))
-			sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
-		return;
+		if (th->flags & RTE_TCP_RST_FLAG)
+			goto drop_rst;
+		TCP_STAT(c, TCPBadAckRst);
+		goto dropwithreset;
 	}
 	/* Second: a RST counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
 	if (th->flags & RTE_TCP_RST_FLAG) {
 		TCP_STAT(c, InRsts);
-		if (ack) {
-			TCP_STAT(c, AttemptFails);
-			sp_tcp_conn_done(c, -ECONNREFUSED);
-		}
+		if (!ack)
+			goto drop_rst;
+		TCP_STAT(c, AttemptFails);
+		sp_tcp_conn_done(c, -ECONNREFUSED);
 		return;
 	}
-	/* Fourth: SYN. */
-	if (!(th->flags & RTE_TCP_SYN_FLAG))
+	/* Fourth: SYN; "if neither of the SYN or RST bits is set then drop the segment". */
+	if (!(th->flags & RTE_TCP_SYN_FLAG)) {
+		TCP_STAT(c, TCPSynSentNoSynDrops);
 		return;
+	}
 	c->irs = th->seq;
 	c->rcv_nxt = th->seq + 1;
 	sp_tcp_conn_options(c, &th->opts);
@@ -315,6 +318,14 @@ synsent_input(
 	sp_tcp_set_state(c, SP_TCP_SYN_RECEIVED);
 	c->snd_nxt = c->iss;
 	sp_tcp_send_syn(c);
+	return;
+
+	/* The caller frees the segment: these exits only count and answer. */
+dropwithreset:
+	sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
+	return;
+drop_rst:
+	TCP_STAT(c, TCPRstIgnored);
 }
 
 /* ---- SYN-RECEIVED .. TIME-WAIT (RFC 9293 3.10.7.4) ---- */
@@ -334,8 +345,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		SEQ_LT(th->opts.ts_val, c->ts_recent) &&
 		c->ctx->now - c->ts_recent_age < c->ctx->hz * 24ull * 86400) {
 		TCP_STAT(c, PAWSDrops);
-		c->flags |= TF_ACKNOW;
-		goto drop;
+		goto dropafterack;
 	}
 	/* RFC 5961 4.2: any SYN in a synchronised state gets a challenge ACK. */
 	if (th->flags & RTE_TCP_SYN_FLAG) {
@@ -344,7 +354,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			/* Our SYN-ACK was lost: the peer retransmitted its SYN. */
 			c->snd_nxt = c->iss;
 			sp_tcp_send_syn(c);
-			goto drop;
+			goto out;
 		}
 		/*
 		 * RFC 9293 3.10.7.4 fourth: in SYN-RECEIVED from a passive OPEN, a SYN in the
@@ -354,7 +364,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (c->state == SP_TCP_SYN_RECEIVED && (c->flags & TF_PASSIVE) &&
 			SEQ_GEQ(seq, c->rcv_nxt) && SEQ_LT(seq, c->rcv_nxt + wnd)) {
 			sp_tcp_conn_done(c, 0);
-			goto drop;
+			goto out;
 		}
 		TCP_STAT(c, TCPSYNChallenge);
 		sp_tcp_challenge_ack(c);
@@ -372,13 +382,14 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (!ok && wnd == 0 && seq == c->rcv_nxt)
 		ok = true;
 	if (!ok) {
-		if (!(th->flags & RTE_TCP_RST_FLAG)) {
-			TCP_STAT(c, TCPOutOfWindow);
-			c->flags |= TF_ACKNOW;
-			if (c->state == SP_TCP_TIME_WAIT && fin)
-				sp_tcp_timewait_arm(c);
+		if (th->flags & RTE_TCP_RST_FLAG) {
+			TCP_STAT(c, TCPRstIgnored);
+			goto drop;
 		}
-		goto drop;
+		TCP_STAT(c, TCPOutOfWindow);
+		if (c->state == SP_TCP_TIME_WAIT && fin)
+			sp_tcp_timewait_arm(c);
+		goto dropafterack;
 	}
 	/* Second: RST (RFC 5961 3.2: only the exact sequence resets; in window: challenge). */
 	if (th->flags & RTE_TCP_RST_FLAG) {
@@ -407,7 +418,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			sp_tcp_conn_done(c, 0);
 			break;
 		}
-		goto drop;
+		goto out;
 	}
 	/* RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT. */
 	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(seq, c->last_ack_sent)) {
@@ -442,15 +453,17 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			sp_tcp_mbuf_trim_tail(m, keep);
 		plen = keep;
 	}
-	/* Fifth: ACK. */
-	if (!(th->flags & RTE_TCP_ACK_FLAG))
+	/* Fifth: "if the ACK bit is off, drop the segment and return". */
+	if (!(th->flags & RTE_TCP_ACK_FLAG)) {
+		TCP_STAT(c, TCPNoAckDrops);
 		goto drop;
+	}
 	if (c->state == SP_TCP_SYN_RECEIVED) {
 		struct sp_listener *l = c->listener;
 
 		if (SEQ_LEQ(th->ack, c->snd_una) || SEQ_GT(th->ack, c->snd_max)) {
-			sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
-			goto drop;
+			TCP_STAT(c, TCPBadAckRst);
+			goto dropwithreset;
 		}
 		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
 		c->max_snd_wnd = c->snd_wnd;
@@ -463,7 +476,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			if (l == NULL) {
 				sp_tcp_send_rst(c);
 				sp_tcp_conn_done(c, -ECONNABORTED);
-				goto drop;
+				goto out;
 			}
 			c->cb = l->cb;
 			c->arg = l->arg;
@@ -473,16 +486,17 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 				c->flags |= TF_REPORTED;
 				sp_tcp_send_rst(c);
 				sp_tcp_conn_done(c, -ECONNABORTED);
-				goto drop;
+				goto out;
 			}
 		} else if (c->cb.connected != NULL) {
 			c->cb.connected(c, c->arg);
 		}
 		if (c->freed)
-			goto drop;
+			goto out;
 		if (c->flags & TF_FIN_QUEUED)
 			sp_tcp_set_state(c, SP_TCP_FIN_WAIT_1);
 	}
+	/* Counted there: TCPBadAck (with an ACK) or a challenge ACK. */
 	if (!process_ack(c, th, plen))
 		goto drop;
 	switch (c->state) {
@@ -504,7 +518,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	case SP_TCP_LAST_ACK:
 		if (our_fin_acked(c)) {
 			sp_tcp_conn_done(c, 0);
-			goto drop;
+			goto out;
 		}
 		break;
 	case SP_TCP_TIME_WAIT:
@@ -513,20 +527,21 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			c->flags |= TF_ACKNOW;
 			sp_tcp_timewait_arm(c);
 		}
-		goto drop;
+		goto out;
 	default:
 		break;
 	}
 	/* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
 	if (plen > 0) {
+		/* Elsewhere the peer's FIN came already: "ignore the segment text". */
 		if (c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
 			c->state != SP_TCP_FIN_WAIT_2)
-			goto drop;
+			goto out;
 		if (c->flags & TF_APP_CLOSED) {
 			/* RFC 9293 3.10.4 / RFC 1122 4.2.2.13: data nobody will read: reset. */
 			sp_tcp_send_rst(c);
 			sp_tcp_conn_done(c, -ECONNABORTED);
-			goto drop;
+			goto out;
 		}
 		if (seq == c->rcv_nxt) {
 			bool filled = c->n_ooo > 0;
@@ -534,7 +549,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			sp_tcp_reass_deliver(c, m, plen);
 			m = NULL;
 			if (c->freed)
-				goto drop;
+				goto out;
 			/*
 			 * RFC 5681 4.2: ACK every second full segment, at once when filling a hole;
 			 * nothing to do when a reply sent from recv() already carried the ACK.
@@ -556,9 +571,9 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	/* Eighth: FIN, when it is the next thing in sequence. */
 	if (fin && c->rcv_nxt == seq + plen && !(c->flags & TF_PEER_FIN))
 		sp_tcp_fin_arrived(c);
-drop:
-	if (m != NULL)
-		rte_pktmbuf_free(m);
+out:
+	/* What the steps did not consume (text ignored or trimmed away) is freed here. */
+	rte_pktmbuf_free(m);
 	if (!c->freed) {
 		sp_tcp_output(c);
 		if (!c->freed && (c->flags & (TF_NOTIFY_WR))) {
@@ -570,6 +585,21 @@ drop:
 			}
 		}
 	}
+	return;
+
+	/*
+	 * The segment is dropped (each way here counted first); the connection still runs its
+	 * output at out: an ACK an earlier step asked for, or one of these, goes now.
+	 */
+dropwithreset:
+	sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
+	goto drop;
+dropafterack:
+	c->flags |= TF_ACKNOW;
+drop:
+	rte_pktmbuf_free(m);
+	m = NULL;
+	goto out;
 }
 
 /* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
@@ -615,15 +645,39 @@ send_cookie_synack(
 	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
 }
 
-static void
-setup_passive(struct sp_conn *c, struct sp_listener *l)
+/*
+ * Passive OPEN (RFC 9293 3.10.7.2 third step): a connection of listener @p l in SYN-RECEIVED
+ * for the peer's ISN @p irs and SYN options @p o, with our ISN @p iss. Sequence variables that
+ * differ between a SYN and a cookie's ACK are the caller's. @return NULL when the table is full
+ * (counted).
+ */
+static struct sp_conn *
+passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const struct sp_tcp_key *k,
+	sp_seq_t irs, sp_seq_t iss, const struct sp_tcp_opts *o)
 {
+	struct sp_conn *c = sp_tcp_conn_new(ctx, k, port);
+
+	if (c == NULL) {
+		SP_STAT(ctx, port, ListenDrops);
+		return NULL;
+	}
 	c->listener = l;
 	c->flags |= TF_PASSIVE;
 	if (l->nodelay)
 		c->flags |= TF_NODELAY;
 	if (l->cc != NULL)
 		c->cc_ops = l->cc;
+	c->irs = irs;
+	c->rcv_nxt = irs + 1;
+	sp_tcp_conn_options(c, o);
+	c->iss = iss;
+	c->snd_una = iss;
+	c->snd_max = iss;
+	c->sb_seq = iss + 1;
+	/* Counts the connection in the listener's backlog (n_syn_recv). */
+	sp_tcp_set_state(c, SP_TCP_SYN_RECEIVED);
+	SP_STAT(ctx, port, PassiveOpens);
+	return c;
 }
 
 /* The ACK of a cookie SYN-ACK: rebuild the connection from the cookie (RFC 4987 3.6). */
@@ -633,51 +687,41 @@ cookie_ack(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_
 {
 	struct sp_tcp_cookie_opts co;
 	struct sp_tcp_key k = {ip->dst, ip->src, th->dport, th->sport};
+	struct sp_tcp_opts o;
 	struct sp_conn *c;
 
 	if (sp_tcp_cookie_check(ctx->stack, ip->dst, th->dport, ip->src, th->sport, th->seq - 1,
 		    th->ack - 1, th->opts.has_ts, th->opts.ts_ecr, ctx->now, &co) < 0) {
 		SP_STAT(ctx, port, SyncookiesFailed);
-		sp_tcp_reply_rst(ctx, port, ip, th, plen);
-		rte_pktmbuf_free(m);
-		return;
+		goto dropwithreset;
 	}
 	SP_STAT(ctx, port, SyncookiesRecv);
-	c = sp_tcp_conn_new(ctx, &k, port);
-	if (c == NULL) {
-		SP_STAT(ctx, port, ListenDrops);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	setup_passive(c, l);
+	/* The SYN's options, as far as the cookie kept them. */
+	memset(&o, 0, sizeof(o));
+	o.has_mss = true;
+	o.mss = co.mss;
+	o.has_wscale = co.wscale_ok;
+	o.wscale = co.wscale;
+	o.has_sack_perm = co.sack;
+	o.has_ts = co.ts && th->opts.has_ts;
+	o.ts_val = th->opts.ts_val;
+	c = passive_open(ctx, l, port, &k, th->seq - 1, th->ack - 1, &o);
+	if (c == NULL)
+		goto drop;
 	c->flags |= TF_COOKIE;
-	c->iss = th->ack - 1;
-	c->snd_una = c->iss;
+	/* Our SYN-ACK was sent and is acknowledged by this very segment. */
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->sb_seq = c->iss + 1;
-	c->irs = th->seq - 1;
-	c->rcv_nxt = th->seq;
-	c->last_ack_sent = th->seq;
-	{
-		struct sp_tcp_opts o;
-
-		memset(&o, 0, sizeof(o));
-		o.has_mss = true;
-		o.mss = co.mss;
-		o.has_wscale = co.wscale_ok;
-		o.wscale = co.wscale;
-		o.has_sack_perm = co.sack;
-		o.has_ts = co.ts && th->opts.has_ts;
-		o.ts_val = th->opts.ts_val;
-		sp_tcp_conn_options(c, &o);
-	}
-	c->state = SP_TCP_SYN_RECEIVED;
-	l->n_syn_recv++;
-	SP_STAT(ctx, port, PassiveOpens);
+	c->last_ack_sent = c->rcv_nxt;
 	c->busy++;
 	sync_input(c, m, ip, th, plen);
 	c->busy--;
 	sp_tcp_conn_put(c);
+	return;
+
+dropwithreset:
+	sp_tcp_reply_rst(ctx, port, ip, th, plen);
+drop:
+	rte_pktmbuf_free(m);
 }
 
 static void
@@ -689,52 +733,48 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 	struct sp_conn *c;
 
 	/* First: a RST is ignored. */
-	if (th->flags & RTE_TCP_RST_FLAG)
+	if (th->flags & RTE_TCP_RST_FLAG) {
+		SP_STAT(ctx, port, TCPListenRstDrops);
 		goto drop;
+	}
 	/* Second: an ACK here is bad, unless it completes a SYN cookie. */
 	if (th->flags & RTE_TCP_ACK_FLAG) {
 		if (tc->syncookies && !(th->flags & RTE_TCP_SYN_FLAG)) {
 			cookie_ack(ctx, l, port, m, ip, th, plen);
 			return;
 		}
-		sp_tcp_reply_rst(ctx, port, ip, th, plen);
+		SP_STAT(ctx, port, TCPBadAckRst);
+		goto dropwithreset;
+	}
+	/* Third: SYN ("any other control or text-bearing segment ... drop it and return"). */
+	if (!(th->flags & RTE_TCP_SYN_FLAG)) {
+		SP_STAT(ctx, port, TCPListenNoSynDrops);
 		goto drop;
 	}
-	/* Third: SYN. */
-	if (!(th->flags & RTE_TCP_SYN_FLAG))
-		goto drop;
 	if (l->n_syn_recv >= l->backlog) {
-		if (tc->syncookies) {
-			send_cookie_synack(ctx, port, ip, th);
-			goto drop_quiet;
+		if (!tc->syncookies) {
+			SP_STAT(ctx, port, ListenDrops);
+			goto drop;
 		}
-		goto drop_listen;
+		send_cookie_synack(ctx, port, ip, th);
+		goto out;
 	}
-	c = sp_tcp_conn_new(ctx, &k, port);
+	c = passive_open(ctx, l, port, &k, th->seq,
+		sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now), &th->opts);
 	if (c == NULL)
-		goto drop_listen;
-	setup_passive(c, l);
-	c->irs = th->seq;
-	c->rcv_nxt = th->seq + 1;
-	sp_tcp_conn_options(c, &th->opts);
-	c->iss = sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now);
-	c->snd_una = c->iss;
-	c->snd_max = c->iss;
-	c->sb_seq = c->iss + 1;
+		goto drop;
 	c->snd_wnd = th->win;
 	c->max_snd_wnd = th->win;
 	c->snd_wl1 = th->seq;
-	c->state = SP_TCP_SYN_RECEIVED;
-	l->n_syn_recv++;
-	SP_STAT(ctx, port, PassiveOpens);
-	/* Data on the SYN is not queued: the peer sends it again after the handshake. */
 	sp_tcp_send_syn(c);
-	goto drop_quiet;
-drop_listen:
-	SP_STAT(ctx, port, ListenDrops);
-	goto drop_quiet;
+out:
+	/* Data on the SYN is not queued: the peer sends it again after the handshake. */
+	rte_pktmbuf_free(m);
+	return;
+
+dropwithreset:
+	sp_tcp_reply_rst(ctx, port, ip, th, plen);
 drop:
-drop_quiet:
 	rte_pktmbuf_free(m);
 }
 
