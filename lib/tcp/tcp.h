@@ -97,7 +97,7 @@ struct sp_conn {
 	struct rte_mbuf *sb_head, *sb_tail;
 	sp_seq_t sb_seq;
 	uint32_t sb_len;
-	/* Where the last segment started (sb_clone() resumes there, not at sb_head): NULL or an
+	/* Where the last segment started (sp_tcp_sb_clone() resumes there, not at sb_head): NULL or an
 	 * mbuf of the list whose first byte is sb_cur_seq. */
 	struct rte_mbuf *sb_cur;
 	sp_seq_t sb_cur_seq;

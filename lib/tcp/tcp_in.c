@@ -270,7 +270,7 @@ synsent_input(
 	/* First: the ACK must cover our SYN and nothing more. */
 	if (ack && (SEQ_LEQ(th->ack, c->iss) || SEQ_GT(th->ack, c->snd_max))) {
 		if (th->flags & RTE_TCP_RST_FLAG)
-			goto drop_rst;
+			goto ignore_rst;
 		TCP_STAT(c, TCPBadAckRst);
 		goto dropwithreset;
 	}
@@ -278,7 +278,7 @@ synsent_input(
 	if (th->flags & RTE_TCP_RST_FLAG) {
 		TCP_STAT(c, InRsts);
 		if (!ack)
-			goto drop_rst;
+			goto ignore_rst;
 		TCP_STAT(c, AttemptFails);
 		sp_tcp_conn_done(c, -ECONNREFUSED);
 		return;
@@ -324,7 +324,7 @@ synsent_input(
 dropwithreset:
 	sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
 	return;
-drop_rst:
+ignore_rst:
 	TCP_STAT(c, TCPRstIgnored);
 }
 
