@@ -55,7 +55,10 @@ port_src_for(const struct sp_port *p, uint32_t tip)
 static bool
 bad_sender_ip(const struct sp_stack *st, uint32_t ip)
 {
-	return (ip >> 28) == 0xe || (ip >> 24) == 127 || sp_is_broadcast(st, ip) ||
+	enum sp_ipv4_class cls = sp_ipv4_class(ip);
+
+	/* 0.0.0.0 is allowed: an ARP probe's sender (RFC 5227 2.1.1). */
+	return cls == SP_IPV4_MULTICAST || cls == SP_IPV4_LOOPBACK || sp_is_broadcast(st, ip) ||
 	       sp_local_port(st, ip) >= 0;
 }
 

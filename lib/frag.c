@@ -195,7 +195,7 @@ flow_timeout(struct sp_ctx *ctx, struct sp_frag_table *t, struct frag_flow *f)
 
 				m->l3_len = 0;
 				sp_icmp_send_error(
-					ctx, f->port, m, &ip, SP_ICMP_TIME_EXCEEDED, 1, 0);
+					ctx, f->port, m, &ip, SP_ICMP_TIME_EXCEEDED, SP_ICMP_TIMXCEED_REASS, 0);
 				m->l3_len = l3;
 			}
 		}

@@ -81,9 +81,7 @@ icmp_rate_ok(struct sp_ctx *ctx)
 static bool
 bad_error_target(const struct sp_stack *st, uint32_t src)
 {
-	uint8_t a = (uint8_t)(src >> 24);
-
-	return a == 0 || a == 127 || a >= 224 || sp_is_broadcast(st, src) ||
+	return sp_ipv4_class(src) != SP_IPV4_UNICAST || sp_is_broadcast(st, src) ||
 	       sp_local_port(st, src) >= 0;
 }
 
@@ -111,7 +109,7 @@ sp_icmp_send_error(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *orig,
 	if (ip->frag_off != 0)
 		goto suppress;
 	/* ... nor a datagram to a broadcast or multicast address ... */
-	if ((ip->dst >> 28) == 0xe || sp_is_broadcast(st, ip->dst))
+	if (sp_ipv4_class(ip->dst) == SP_IPV4_MULTICAST || sp_is_broadcast(st, ip->dst))
 		goto suppress;
 	/* ... nor one sent as a link-layer broadcast/multicast ... */
 	if (orig->l2_len >= sizeof(struct rte_ether_hdr) &&
@@ -253,7 +251,8 @@ sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struc
 	case RTE_IP_ICMP_ECHO_REQUEST:
 		SP_STAT(ctx, port, icmp_in_echos);
 		/* RFC 1122 3.2.2.6 lets us ignore echo to broadcast/multicast (no smurf amplifier). */
-		if ((ip->dst >> 28) == 0xe || sp_is_broadcast(ctx->stack, ip->dst))
+		if (sp_ipv4_class(ip->dst) == SP_IPV4_MULTICAST ||
+			sp_is_broadcast(ctx->stack, ip->dst))
 			goto drop_bcast_echo;
 		icmp_echo(ctx, port, m, ip, &ic);
 		return;

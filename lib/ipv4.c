@@ -17,7 +17,6 @@
 
 #include "sp_log.h"
 #include "sp_proto.h"
-#include "tcp_steer.h"
 
 /* Most fragments one datagram can need: 65535 bytes at the smallest MTU (68: 48 per fragment). */
 #define SP_IPV4_MAX_FRAGS   1366
@@ -34,11 +33,8 @@
 static bool
 martian_src(const struct sp_stack *st, uint32_t src)
 {
-	uint8_t a = (uint8_t)(src >> 24);
-
-	if (a == 0 || a == 127 || a >= 224)
-		return true;
-	return sp_is_broadcast(st, src) || sp_local_port(st, src) >= 0;
+	return sp_ipv4_class(src) != SP_IPV4_UNICAST || sp_is_broadcast(st, src) ||
+	       sp_local_port(st, src) >= 0;
 }
 
 /* Cut a (possibly chained) mbuf to @p len bytes; trailing segments are freed. */
@@ -86,9 +82,6 @@ ipv4_deliver(
 		if (bcast)
 			goto drop_bcast_tcp;
 		SP_STAT(ctx, port, ip_in_delivers);
-		/* Several workers: a segment of another lcore's connection goes to that lcore. */
-		if (sp_tcp_steer(ctx, port, m, ip))
-			return;
 		sp_tcp_input(ctx, port, m, ip);
 		return;
 	default:
@@ -101,7 +94,7 @@ drop_bcast_tcp:
 drop_unknown_proto:
 	/* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts by the ICMP rules). */
 	SP_STAT(ctx, port, ip_unknown_proto);
-	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 2, 0);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_PROTOCOL, 0);
 	rte_pktmbuf_free(m);
 }
 
@@ -173,19 +166,19 @@ drop_not_for_us:
 	return;
 drop_ttl:
 	SP_STAT(ctx, port, ip_ttl_exceeded);
-	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_TIME_EXCEEDED, 0, 0);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_TIME_EXCEEDED, SP_ICMP_TIMXCEED_INTRANS, 0);
 	rte_pktmbuf_free(m);
 	return;
 drop_no_route:
 	/* RFC 1812 5.2.7.1: destination unreachable, code 0 (network unreachable). */
 	SP_STAT(ctx, port, ip_no_route);
-	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 0, 0);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_NET, 0);
 	rte_pktmbuf_free(m);
 	return;
 drop_df:
 	/* RFC 1191 section 4: fragmentation needed, with the next-hop MTU in the low 16 bits. */
 	SP_STAT(ctx, port, ip_df_too_big);
-	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 4, mtu);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_NEEDFRAG, mtu);
 	rte_pktmbuf_free(m);
 }
 
@@ -237,9 +230,9 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 	if (sp_local_port(st, ip.dst) < 0) {
 		if (sp_is_broadcast(st, ip.dst))
 			bcast = true;
-		else if ((ip.dst >> 28) == 0xe)
+		else if (sp_ipv4_class(ip.dst) == SP_IPV4_MULTICAST)
 			goto drop_multicast;
-		else if ((ip.dst >> 24) == 0 || (ip.dst >> 24) == 127 || (ip.dst >> 28) == 0xf)
+		else if (sp_ipv4_class(ip.dst) != SP_IPV4_UNICAST)
 			goto drop_martian_dst;
 		else if (ctx->cfg->stack.forwarding) {
 			ipv4_forward(ctx, port, m, &ip);

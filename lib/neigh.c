@@ -333,7 +333,7 @@ group_mac(const struct sp_stack *st, uint32_t ip, struct rte_ether_addr *mac)
 		memset(mac, 0xff, sizeof(*mac));
 		return true;
 	}
-	if ((ip >> 28) == 0xe) {
+	if (sp_ipv4_class(ip) == SP_IPV4_MULTICAST) {
 		mac->addr_bytes[0] = 0x01;
 		mac->addr_bytes[1] = 0x00;
 		mac->addr_bytes[2] = 0x5e;

@@ -163,7 +163,13 @@ struct sp_stack;
 	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
 	X(TCPOutOfWindow, "segments outside the receive window")                         \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
-	X(TCPBadOptions, "malformed TCP options")
+	X(TCPBadOptions, "malformed TCP options")                                        \
+	X(TCPNoAckDrops, "segments without ACK in a synchronised state, dropped")        \
+	X(TCPListenRstDrops, "RSTs to a listener, ignored")                              \
+	X(TCPListenNoSynDrops, "segments to a listener without SYN/ACK/RST, dropped")    \
+	X(TCPSynSentNoSynDrops, "segments without SYN or RST in SYN-SENT, dropped")      \
+	X(TCPRstIgnored, "RSTs out of window, or in SYN-SENT without a good ACK")        \
+	X(TCPBadAckRst, "bad ACK in LISTEN, SYN-SENT or SYN-RECEIVED: RST sent")
 
 /* ---- several worker lcores: software steering of TCP segments (tcp/tcp_steer.c) ---- */
 #define SP_STEER_STATS(X)                                                                     \

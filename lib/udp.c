@@ -150,7 +150,7 @@ drop_cksum:
 drop_no_port:
 	/* RFC 1122 4.1.3.1: port unreachable (suppressed for broadcasts by the ICMP rules). */
 	SP_STAT(ctx, port, udp_no_ports);
-	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, 3, 0);
+	sp_icmp_send_error(ctx, port, m, ip, SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_PORT, 0);
 	rte_pktmbuf_free(m);
 }
 

@@ -35,6 +35,7 @@
 
 #include "sp_config.h"
 #include "sp_ctx.h"
+#include "sp_wire.h"
 
 /* Longest line rte_cfgfile_load() accepts (322): its fgets buffer is CFG_NAME_LEN + CFG_VALUE_LEN + 4. */
 #define LINE_MAX_CHARS	(CFG_NAME_LEN + CFG_VALUE_LEN + 2)
@@ -405,7 +406,7 @@ parse_addrs(struct parser *ps, const char *sec, const char *key, const char *val
 			return PFAIL(ps,
 				"[%s] %s: '%s': an interface address needs a prefix length of 1..32",
 				sec, key, item);
-		if ((ip >> 24) == 0 || (ip >> 24) == 127 || (ip >> 28) >= 14)
+		if (sp_ipv4_class(ip) != SP_IPV4_UNICAST)
 			return PFAIL(
 				ps, "[%s] %s: '%s' is not a unicast host address", sec, key, item);
 		if (plen <= 30 && ((ip & ~mask) == 0 || (ip & ~mask) == ~mask))

@@ -162,6 +162,10 @@ void sp_udp_fini(struct sp_ctx *ctx);
 /** Create/free ctx->tcp. */
 int sp_tcp_init(struct sp_ctx *ctx);
 void sp_tcp_fini(struct sp_ctx *ctx);
+/**
+ * A TCP segment from ipv4.c (data at the TCP header): handed to the lcore that owns its
+ * connection when that is another one (tcp_steer.h), else processed here; takes @p m.
+ */
 void sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
 /** An ICMP error about one of our TCP segments (data at the quoted IP header). */
 void sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,

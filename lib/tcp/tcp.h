@@ -97,7 +97,7 @@ struct sp_conn {
 	struct rte_mbuf *sb_head, *sb_tail;
 	sp_seq_t sb_seq;
 	uint32_t sb_len;
-	/* Where the last segment started (sb_clone() resumes there, not at sb_head): NULL or an
+	/* Where the last segment started (sp_tcp_sb_clone() resumes there, not at sb_head): NULL or an
 	 * mbuf of the list whose first byte is sb_cur_seq. */
 	struct rte_mbuf *sb_cur;
 	sp_seq_t sb_cur_seq;
@@ -181,12 +181,20 @@ void sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *i
 uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);
 /** sp_tcp_rcv_wnd() capped at what the window field carries with our scale (65535 << wscale). */
 uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
-void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
-/** TCP checksum of a segment in any mbuf layout (@p m at the TCP header). */
-uint16_t sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst);
 int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port);
+
+/* tcp_sndbuf.c */
+void sp_tcp_sb_append(struct sp_conn *c, struct rte_mbuf *m);
+/** Drop @p n acknowledged bytes from the head of the send buffer. */
+void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
+/**
+ * Indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer (which must hold them).
+ * @return the chain, or NULL when out of mbufs.
+ */
+struct rte_mbuf *sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len);
+void sp_tcp_sb_free(struct sp_conn *c);
 
 /* tcp_timer.c */
 void sp_tcp_timers_init(struct sp_conn *c);
@@ -222,7 +230,24 @@ uint32_t sp_tcp_sack_bytes(const struct sp_conn *c);
 uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);
 
 /* tcp_in.c */
+/** sp_tcp_input() after steering: the segment is this lcore's (steered ones enter here). */
+void sp_tcp_input_here(
+	struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
+/** The peer's FIN is the next thing in sequence: RCV.NXT past it, the state moves on. */
+void sp_tcp_fin_arrived(struct sp_conn *c);
+
+/* tcp_reass.c */
+/** Drop the first @p n bytes of a chain. @return the new head (NULL when nothing is left). */
+struct rte_mbuf *sp_tcp_mbuf_trim_head(struct rte_mbuf *m, uint32_t n);
+/** Keep the first @p keep bytes of a chain (keep > 0). */
+void sp_tcp_mbuf_trim_tail(struct rte_mbuf *m, uint32_t keep);
+/** Queue @p m ([@p seq, @p seq + @p len), @p fin after it) beyond RCV.NXT; takes @p m. */
+void sp_tcp_reass_insert(
+	struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_t len, bool fin);
+/** @p m (@p len bytes at RCV.NXT) to the application, then what the queue now continues. */
+void sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
+void sp_tcp_reass_free(struct sp_conn *c);
 
 #define TCP_STAT(c, name) SP_STAT((c)->ctx, (c)->port, name)
 

@@ -131,20 +131,6 @@ sp_tcp_send_space(const struct sp_conn *c)
 }
 
 static void
-sb_append(struct sp_conn *c, struct rte_mbuf *m)
-{
-	m->next = NULL;
-	m->nb_segs = 1;
-	m->pkt_len = m->data_len;
-	if (c->sb_tail != NULL)
-		c->sb_tail->next = m;
-	else
-		c->sb_head = m;
-	c->sb_tail = m;
-	c->sb_len += m->data_len;
-}
-
-static void
 kick(struct sp_conn *c)
 {
 	if (c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED)
@@ -188,7 +174,7 @@ sp_tcp_send(struct sp_conn *c, const void *buf, size_t len)
 		n = RTE_MIN(len - done, (size_t)rte_pktmbuf_tailroom(m));
 		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + done, n);
 		m->data_len = (uint16_t)n;
-		sb_append(c, m);
+		sp_tcp_sb_append(c, m);
 		c->flags |= TF_SB_OURS;
 		done += n;
 	}
@@ -215,7 +201,7 @@ sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m)
 		if (m->data_len == 0)
 			rte_pktmbuf_free_seg(m);
 		else
-			sb_append(c, m);
+			sp_tcp_sb_append(c, m);
 		m = n;
 	}
 	c->flags &= ~TF_SB_OURS;

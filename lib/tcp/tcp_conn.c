@@ -44,7 +44,10 @@ counts_estab(enum sp_tcp_state s)
 	return s == SP_TCP_ESTABLISHED || s == SP_TCP_CLOSE_WAIT;
 }
 
-/* The only place the state changes; logs it at debug level. */
+/*
+ * The only place the state changes; logs it at debug level. It keeps the gauges that follow the
+ * state: CurrEstab, and the listener's count of its connections in SYN-RECEIVED (its backlog).
+ */
 void
 sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s)
 {
@@ -56,8 +59,12 @@ sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s)
 		c->ctx->stats[c->port].CurrEstab--;
 	else if (!counts_estab(c->state) && counts_estab(s))
 		c->ctx->stats[c->port].CurrEstab++;
-	if (c->state == SP_TCP_SYN_RECEIVED && c->listener != NULL && c->listener->n_syn_recv > 0)
-		c->listener->n_syn_recv--;
+	if (c->listener != NULL && s != c->state) {
+		if (s == SP_TCP_SYN_RECEIVED)
+			c->listener->n_syn_recv++;
+		else if (c->state == SP_TCP_SYN_RECEIVED && c->listener->n_syn_recv > 0)
+			c->listener->n_syn_recv--;
+	}
 	c->state = s;
 }
 
@@ -92,24 +99,8 @@ sp_tcp_init(struct sp_ctx *ctx)
 static void
 conn_free_queues(struct sp_conn *c)
 {
-	unsigned i;
-
-	while (c->sb_head != NULL) {
-		struct rte_mbuf *n = c->sb_head->next;
-
-		c->sb_head->next = NULL;
-		rte_pktmbuf_free_seg(c->sb_head);
-		c->sb_head = n;
-	}
-	c->sb_tail = NULL;
-	c->sb_cur = NULL;
-	c->sb_len = 0;
-	for (i = 0; i < c->n_ooo; i++)
-		rte_pktmbuf_free(c->ooo[i].m);
-	c->n_ooo = 0;
-	c->ooo_bytes = 0;
-	rte_free(c->ooo);
-	c->ooo = NULL;
+	sp_tcp_sb_free(c);
+	sp_tcp_reass_free(c);
 }
 
 void

@@ -7,69 +7,16 @@
 #include <string.h>
 
 #include <rte_ip.h>
-#include <rte_malloc.h>
 #include <rte_tcp.h>
 
 #include "tcp.h"
 #include "tcp_isn.h"
+#include "tcp_steer.h"
 
 static uint64_t
 now_us(const struct sp_ctx *ctx)
 {
 	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
-}
-
-/* Drop the first @p n bytes of a chain. @return the new head (NULL when nothing is left). */
-static struct rte_mbuf *
-mbuf_trim_head(struct rte_mbuf *m, uint32_t n)
-{
-	uint32_t total = m->pkt_len - n;
-
-	while (m != NULL && n > 0 && n >= m->data_len) {
-		struct rte_mbuf *nx = m->next;
-		uint16_t segs = m->nb_segs;
-
-		n -= m->data_len;
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
-		m = nx;
-		if (m != NULL)
-			m->nb_segs = (uint16_t)(segs - 1);
-	}
-	if (m == NULL)
-		return NULL;
-	m->data_off += (uint16_t)n;
-	m->data_len -= (uint16_t)n;
-	m->pkt_len = total;
-	if (total == 0) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* Keep the first @p keep bytes of a chain (keep > 0). */
-static void
-mbuf_trim_tail(struct rte_mbuf *m, uint32_t keep)
-{
-	struct rte_mbuf *s = m;
-	uint32_t acc = 0;
-	uint16_t segs = 1;
-
-	while (s != NULL) {
-		if (acc + s->data_len >= keep) {
-			s->data_len = (uint16_t)(keep - acc);
-			rte_pktmbuf_free(s->next);
-			s->next = NULL;
-			break;
-		}
-		acc += s->data_len;
-		s = s->next;
-		segs++;
-	}
-	m->nb_segs = segs;
-	m->pkt_len = keep;
 }
 
 /* Options of the peer's SYN: each is on only if offered and enabled (RFC 7323, 2018). */
@@ -115,78 +62,9 @@ established(struct sp_conn *c)
 	sp_tcp_keepalive_arm(c);
 }
 
-/* ---- out-of-order queue ---- */
-
-/*
- * Queue a segment beyond RCV.NXT, sorted by sequence, trimmed against its neighbours so the
- * entries never overlap. Bounded by tcp.ooo_max_segs (RFC 9293 3.10.7.4 leaves the policy to
- * us; the bound is what keeps a hostile peer from pinning memory).
- */
-static void
-ooo_insert(struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_t len, bool fin)
-{
-	uint32_t max = c->ctx->cfg->tcp.ooo_max_segs;
-	sp_seq_t end = seq + len;
-	unsigned i, pos;
-
-	if (c->ooo == NULL) {
-		c->ooo = rte_zmalloc_socket("sp_ooo", sizeof(*c->ooo) * max, 0, c->ctx->socket);
-		if (c->ooo == NULL)
-			goto drop;
-	}
-	for (pos = 0; pos < c->n_ooo && SEQ_LT(c->ooo[pos].seq, seq); pos++)
-		;
-	/* Front overlap with the previous entry. */
-	if (pos > 0 && SEQ_GT(c->ooo[pos - 1].end, seq)) {
-		uint32_t d = c->ooo[pos - 1].end - seq;
-
-		if (d >= len) {
-			c->ooo_last = (uint16_t)(pos - 1);
-			goto drop_dup;
-		}
-		m = mbuf_trim_head(m, d);
-		seq += d;
-		len -= d;
-	}
-	/* Tail overlap with the next entry. */
-	if (pos < c->n_ooo && SEQ_GT(end, c->ooo[pos].seq)) {
-		if (c->ooo[pos].seq == seq && SEQ_GEQ(c->ooo[pos].end, end)) {
-			c->ooo_last = (uint16_t)pos;
-			goto drop_dup;
-		}
-		if (SEQ_GT(end, c->ooo[pos].end) || c->ooo[pos].seq == seq) {
-			/* Covers the next entry: keep it simple, keep the older one. */
-			c->ooo_last = (uint16_t)pos;
-			goto drop_dup;
-		}
-		len = c->ooo[pos].seq - seq;
-		mbuf_trim_tail(m, len);
-		end = seq + len;
-		fin = false;
-	}
-	if (c->n_ooo >= max)
-		goto drop;
-	for (i = c->n_ooo; i > pos; i--)
-		c->ooo[i] = c->ooo[i - 1];
-	c->ooo[pos].seq = seq;
-	c->ooo[pos].end = end;
-	c->ooo[pos].m = m;
-	c->ooo[pos].fin = fin;
-	c->n_ooo++;
-	c->ooo_last = (uint16_t)pos;
-	c->ooo_bytes += len;
-	TCP_STAT(c, TCPOFOQueue);
-	return;
-drop:
-	TCP_STAT(c, TCPOFODrop);
-drop_dup:
-	rte_pktmbuf_free(m);
-}
-
-static void deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
-
-static void
-fin_arrived(struct sp_conn *c)
+/* Eighth step: the FIN is next in sequence (RFC 9293 3.10.7.4). */
+void
+sp_tcp_fin_arrived(struct sp_conn *c)
 {
 	c->rcv_nxt += 1;
 	c->flags |= TF_PEER_FIN | TF_ACKNOW;
@@ -210,49 +88,6 @@ fin_arrived(struct sp_conn *c)
 		c->cb.peer_closed(c, c->arg);
 	if (!c->freed && c->state == SP_TCP_TIME_WAIT)
 		sp_tcp_conn_report(c, 0);
-}
-
-/* In-order payload: to the application, then whatever the OOO queue now continues. */
-static void
-deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
-{
-	c->rcv_nxt += len;
-	c->bytes_received += len;
-	if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
-		if (c->flags & TF_RCV_FLOW)
-			c->rcv_held += len;
-		c->cb.recv(c, m, c->arg);
-	} else {
-		rte_pktmbuf_free(m);
-	}
-	while (!c->freed && c->n_ooo > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
-		struct sp_tcp_ooo e = c->ooo[0];
-		unsigned i;
-
-		c->n_ooo--;
-		for (i = 0; i < c->n_ooo; i++)
-			c->ooo[i] = c->ooo[i + 1];
-		c->ooo_last = 0;
-		c->ooo_bytes -= e.end - e.seq;
-		if (SEQ_GT(e.end, c->rcv_nxt)) {
-			uint32_t d = c->rcv_nxt - e.seq;
-
-			e.m = mbuf_trim_head(e.m, d);
-			c->rcv_nxt = e.end;
-			c->bytes_received += e.end - e.seq - d;
-			if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
-				if (c->flags & TF_RCV_FLOW)
-					c->rcv_held += e.end - e.seq - d;
-				c->cb.recv(c, e.m, c->arg);
-			} else {
-				rte_pktmbuf_free(e.m);
-			}
-		} else {
-			rte_pktmbuf_free(e.m);
-		}
-		if (e.fin && !c->freed && c->rcv_nxt == e.end)
-			fin_arrived(c);
-	}
 }
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
@@ -434,22 +269,25 @@ synsent_input(
 
 	/* First: the ACK must cover our SYN and nothing more. */
 	if (ack && (SEQ_LEQ(th->ack, c->iss) || SEQ_GT(th->ack, c->snd_max))) {
-		if (!(th->flags & RTE_TCP_RST_FLAG))
-			sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
-		return;
+		if (th->flags & RTE_TCP_RST_FLAG)
+			goto ignore_rst;
+		TCP_STAT(c, TCPBadAckRst);
+		goto dropwithreset;
 	}
 	/* Second: a RST counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
 	if (th->flags & RTE_TCP_RST_FLAG) {
 		TCP_STAT(c, InRsts);
-		if (ack) {
-			TCP_STAT(c, AttemptFails);
-			sp_tcp_conn_done(c, -ECONNREFUSED);
-		}
+		if (!ack)
+			goto ignore_rst;
+		TCP_STAT(c, AttemptFails);
+		sp_tcp_conn_done(c, -ECONNREFUSED);
 		return;
 	}
-	/* Fourth: SYN. */
-	if (!(th->flags & RTE_TCP_SYN_FLAG))
+	/* Fourth: SYN; "if neither of the SYN or RST bits is set then drop the segment". */
+	if (!(th->flags & RTE_TCP_SYN_FLAG)) {
+		TCP_STAT(c, TCPSynSentNoSynDrops);
 		return;
+	}
 	c->irs = th->seq;
 	c->rcv_nxt = th->seq + 1;
 	sp_tcp_conn_options(c, &th->opts);
@@ -480,6 +318,14 @@ synsent_input(
 	sp_tcp_set_state(c, SP_TCP_SYN_RECEIVED);
 	c->snd_nxt = c->iss;
 	sp_tcp_send_syn(c);
+	return;
+
+	/* The caller frees the segment: these exits only count and answer. */
+dropwithreset:
+	sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
+	return;
+ignore_rst:
+	TCP_STAT(c, TCPRstIgnored);
 }
 
 /* ---- SYN-RECEIVED .. TIME-WAIT (RFC 9293 3.10.7.4) ---- */
@@ -499,8 +345,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		SEQ_LT(th->opts.ts_val, c->ts_recent) &&
 		c->ctx->now - c->ts_recent_age < c->ctx->hz * 24ull * 86400) {
 		TCP_STAT(c, PAWSDrops);
-		c->flags |= TF_ACKNOW;
-		goto drop;
+		goto dropafterack;
 	}
 	/* RFC 5961 4.2: any SYN in a synchronised state gets a challenge ACK. */
 	if (th->flags & RTE_TCP_SYN_FLAG) {
@@ -509,7 +354,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			/* Our SYN-ACK was lost: the peer retransmitted its SYN. */
 			c->snd_nxt = c->iss;
 			sp_tcp_send_syn(c);
-			goto drop;
+			goto out;
 		}
 		/*
 		 * RFC 9293 3.10.7.4 fourth: in SYN-RECEIVED from a passive OPEN, a SYN in the
@@ -519,7 +364,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (c->state == SP_TCP_SYN_RECEIVED && (c->flags & TF_PASSIVE) &&
 			SEQ_GEQ(seq, c->rcv_nxt) && SEQ_LT(seq, c->rcv_nxt + wnd)) {
 			sp_tcp_conn_done(c, 0);
-			goto drop;
+			goto out;
 		}
 		TCP_STAT(c, TCPSYNChallenge);
 		sp_tcp_challenge_ack(c);
@@ -537,13 +382,14 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (!ok && wnd == 0 && seq == c->rcv_nxt)
 		ok = true;
 	if (!ok) {
-		if (!(th->flags & RTE_TCP_RST_FLAG)) {
-			TCP_STAT(c, TCPOutOfWindow);
-			c->flags |= TF_ACKNOW;
-			if (c->state == SP_TCP_TIME_WAIT && fin)
-				sp_tcp_timewait_arm(c);
+		if (th->flags & RTE_TCP_RST_FLAG) {
+			TCP_STAT(c, TCPRstIgnored);
+			goto drop;
 		}
-		goto drop;
+		TCP_STAT(c, TCPOutOfWindow);
+		if (c->state == SP_TCP_TIME_WAIT && fin)
+			sp_tcp_timewait_arm(c);
+		goto dropafterack;
 	}
 	/* Second: RST (RFC 5961 3.2: only the exact sequence resets; in window: challenge). */
 	if (th->flags & RTE_TCP_RST_FLAG) {
@@ -572,7 +418,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			sp_tcp_conn_done(c, 0);
 			break;
 		}
-		goto drop;
+		goto out;
 	}
 	/* RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT. */
 	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(seq, c->last_ack_sent)) {
@@ -591,7 +437,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (dup == plen) {
 			plen = 0;
 		} else {
-			m = mbuf_trim_head(m, dup);
+			m = sp_tcp_mbuf_trim_head(m, dup);
 			plen -= dup;
 		}
 		seq = c->rcv_nxt;
@@ -604,18 +450,20 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		if (keep == 0)
 			plen = 0;
 		else
-			mbuf_trim_tail(m, keep);
+			sp_tcp_mbuf_trim_tail(m, keep);
 		plen = keep;
 	}
-	/* Fifth: ACK. */
-	if (!(th->flags & RTE_TCP_ACK_FLAG))
+	/* Fifth: "if the ACK bit is off, drop the segment and return". */
+	if (!(th->flags & RTE_TCP_ACK_FLAG)) {
+		TCP_STAT(c, TCPNoAckDrops);
 		goto drop;
+	}
 	if (c->state == SP_TCP_SYN_RECEIVED) {
 		struct sp_listener *l = c->listener;
 
 		if (SEQ_LEQ(th->ack, c->snd_una) || SEQ_GT(th->ack, c->snd_max)) {
-			sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
-			goto drop;
+			TCP_STAT(c, TCPBadAckRst);
+			goto dropwithreset;
 		}
 		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
 		c->max_snd_wnd = c->snd_wnd;
@@ -628,7 +476,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			if (l == NULL) {
 				sp_tcp_send_rst(c);
 				sp_tcp_conn_done(c, -ECONNABORTED);
-				goto drop;
+				goto out;
 			}
 			c->cb = l->cb;
 			c->arg = l->arg;
@@ -638,16 +486,17 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 				c->flags |= TF_REPORTED;
 				sp_tcp_send_rst(c);
 				sp_tcp_conn_done(c, -ECONNABORTED);
-				goto drop;
+				goto out;
 			}
 		} else if (c->cb.connected != NULL) {
 			c->cb.connected(c, c->arg);
 		}
 		if (c->freed)
-			goto drop;
+			goto out;
 		if (c->flags & TF_FIN_QUEUED)
 			sp_tcp_set_state(c, SP_TCP_FIN_WAIT_1);
 	}
+	/* Counted there: TCPBadAck (with an ACK) or a challenge ACK. */
 	if (!process_ack(c, th, plen))
 		goto drop;
 	switch (c->state) {
@@ -669,7 +518,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	case SP_TCP_LAST_ACK:
 		if (our_fin_acked(c)) {
 			sp_tcp_conn_done(c, 0);
-			goto drop;
+			goto out;
 		}
 		break;
 	case SP_TCP_TIME_WAIT:
@@ -678,28 +527,29 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			c->flags |= TF_ACKNOW;
 			sp_tcp_timewait_arm(c);
 		}
-		goto drop;
+		goto out;
 	default:
 		break;
 	}
 	/* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
 	if (plen > 0) {
+		/* Elsewhere the peer's FIN came already: "ignore the segment text". */
 		if (c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
 			c->state != SP_TCP_FIN_WAIT_2)
-			goto drop;
+			goto out;
 		if (c->flags & TF_APP_CLOSED) {
 			/* RFC 9293 3.10.4 / RFC 1122 4.2.2.13: data nobody will read: reset. */
 			sp_tcp_send_rst(c);
 			sp_tcp_conn_done(c, -ECONNABORTED);
-			goto drop;
+			goto out;
 		}
 		if (seq == c->rcv_nxt) {
 			bool filled = c->n_ooo > 0;
 
-			deliver(c, m, plen);
+			sp_tcp_reass_deliver(c, m, plen);
 			m = NULL;
 			if (c->freed)
-				goto drop;
+				goto out;
 			/*
 			 * RFC 5681 4.2: ACK every second full segment, at once when filling a hole;
 			 * nothing to do when a reply sent from recv() already carried the ACK.
@@ -711,7 +561,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 					sp_tcp_delack_arm(c);
 			}
 		} else {
-			ooo_insert(c, m, seq, plen, fin);
+			sp_tcp_reass_insert(c, m, seq, plen, fin);
 			m = NULL;
 			fin = false;
 			/* Out of order: a duplicate ACK at once, with SACK blocks (RFC 5681 4.2). */
@@ -720,10 +570,10 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	}
 	/* Eighth: FIN, when it is the next thing in sequence. */
 	if (fin && c->rcv_nxt == seq + plen && !(c->flags & TF_PEER_FIN))
-		fin_arrived(c);
-drop:
-	if (m != NULL)
-		rte_pktmbuf_free(m);
+		sp_tcp_fin_arrived(c);
+out:
+	/* What the steps did not consume (text ignored or trimmed away) is freed here. */
+	rte_pktmbuf_free(m);
 	if (!c->freed) {
 		sp_tcp_output(c);
 		if (!c->freed && (c->flags & (TF_NOTIFY_WR))) {
@@ -735,6 +585,21 @@ drop:
 			}
 		}
 	}
+	return;
+
+	/*
+	 * The segment is dropped (each way here counted first); the connection still runs its
+	 * output at out: an ACK an earlier step asked for, or one of these, goes now.
+	 */
+dropwithreset:
+	sp_tcp_reply_rst(c->ctx, c->port, ip, th, seglen);
+	goto drop;
+dropafterack:
+	c->flags |= TF_ACKNOW;
+drop:
+	rte_pktmbuf_free(m);
+	m = NULL;
+	goto out;
 }
 
 /* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
@@ -780,15 +645,39 @@ send_cookie_synack(
 	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
 }
 
-static void
-setup_passive(struct sp_conn *c, struct sp_listener *l)
+/*
+ * Passive OPEN (RFC 9293 3.10.7.2 third step): a connection of listener @p l in SYN-RECEIVED
+ * for the peer's ISN @p irs and SYN options @p o, with our ISN @p iss. Sequence variables that
+ * differ between a SYN and a cookie's ACK are the caller's. @return NULL when the table is full
+ * (counted).
+ */
+static struct sp_conn *
+passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const struct sp_tcp_key *k,
+	sp_seq_t irs, sp_seq_t iss, const struct sp_tcp_opts *o)
 {
+	struct sp_conn *c = sp_tcp_conn_new(ctx, k, port);
+
+	if (c == NULL) {
+		SP_STAT(ctx, port, ListenDrops);
+		return NULL;
+	}
 	c->listener = l;
 	c->flags |= TF_PASSIVE;
 	if (l->nodelay)
 		c->flags |= TF_NODELAY;
 	if (l->cc != NULL)
 		c->cc_ops = l->cc;
+	c->irs = irs;
+	c->rcv_nxt = irs + 1;
+	sp_tcp_conn_options(c, o);
+	c->iss = iss;
+	c->snd_una = iss;
+	c->snd_max = iss;
+	c->sb_seq = iss + 1;
+	/* Counts the connection in the listener's backlog (n_syn_recv). */
+	sp_tcp_set_state(c, SP_TCP_SYN_RECEIVED);
+	SP_STAT(ctx, port, PassiveOpens);
+	return c;
 }
 
 /* The ACK of a cookie SYN-ACK: rebuild the connection from the cookie (RFC 4987 3.6). */
@@ -798,51 +687,41 @@ cookie_ack(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_
 {
 	struct sp_tcp_cookie_opts co;
 	struct sp_tcp_key k = {ip->dst, ip->src, th->dport, th->sport};
+	struct sp_tcp_opts o;
 	struct sp_conn *c;
 
 	if (sp_tcp_cookie_check(ctx->stack, ip->dst, th->dport, ip->src, th->sport, th->seq - 1,
 		    th->ack - 1, th->opts.has_ts, th->opts.ts_ecr, ctx->now, &co) < 0) {
 		SP_STAT(ctx, port, SyncookiesFailed);
-		sp_tcp_reply_rst(ctx, port, ip, th, plen);
-		rte_pktmbuf_free(m);
-		return;
+		goto dropwithreset;
 	}
 	SP_STAT(ctx, port, SyncookiesRecv);
-	c = sp_tcp_conn_new(ctx, &k, port);
-	if (c == NULL) {
-		SP_STAT(ctx, port, ListenDrops);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	setup_passive(c, l);
+	/* The SYN's options, as far as the cookie kept them. */
+	memset(&o, 0, sizeof(o));
+	o.has_mss = true;
+	o.mss = co.mss;
+	o.has_wscale = co.wscale_ok;
+	o.wscale = co.wscale;
+	o.has_sack_perm = co.sack;
+	o.has_ts = co.ts && th->opts.has_ts;
+	o.ts_val = th->opts.ts_val;
+	c = passive_open(ctx, l, port, &k, th->seq - 1, th->ack - 1, &o);
+	if (c == NULL)
+		goto drop;
 	c->flags |= TF_COOKIE;
-	c->iss = th->ack - 1;
-	c->snd_una = c->iss;
+	/* Our SYN-ACK was sent and is acknowledged by this very segment. */
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->sb_seq = c->iss + 1;
-	c->irs = th->seq - 1;
-	c->rcv_nxt = th->seq;
-	c->last_ack_sent = th->seq;
-	{
-		struct sp_tcp_opts o;
-
-		memset(&o, 0, sizeof(o));
-		o.has_mss = true;
-		o.mss = co.mss;
-		o.has_wscale = co.wscale_ok;
-		o.wscale = co.wscale;
-		o.has_sack_perm = co.sack;
-		o.has_ts = co.ts && th->opts.has_ts;
-		o.ts_val = th->opts.ts_val;
-		sp_tcp_conn_options(c, &o);
-	}
-	c->state = SP_TCP_SYN_RECEIVED;
-	l->n_syn_recv++;
-	SP_STAT(ctx, port, PassiveOpens);
+	c->last_ack_sent = c->rcv_nxt;
 	c->busy++;
 	sync_input(c, m, ip, th, plen);
 	c->busy--;
 	sp_tcp_conn_put(c);
+	return;
+
+dropwithreset:
+	sp_tcp_reply_rst(ctx, port, ip, th, plen);
+drop:
+	rte_pktmbuf_free(m);
 }
 
 static void
@@ -854,57 +733,62 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 	struct sp_conn *c;
 
 	/* First: a RST is ignored. */
-	if (th->flags & RTE_TCP_RST_FLAG)
+	if (th->flags & RTE_TCP_RST_FLAG) {
+		SP_STAT(ctx, port, TCPListenRstDrops);
 		goto drop;
+	}
 	/* Second: an ACK here is bad, unless it completes a SYN cookie. */
 	if (th->flags & RTE_TCP_ACK_FLAG) {
 		if (tc->syncookies && !(th->flags & RTE_TCP_SYN_FLAG)) {
 			cookie_ack(ctx, l, port, m, ip, th, plen);
 			return;
 		}
-		sp_tcp_reply_rst(ctx, port, ip, th, plen);
+		SP_STAT(ctx, port, TCPBadAckRst);
+		goto dropwithreset;
+	}
+	/* Third: SYN ("any other control or text-bearing segment ... drop it and return"). */
+	if (!(th->flags & RTE_TCP_SYN_FLAG)) {
+		SP_STAT(ctx, port, TCPListenNoSynDrops);
 		goto drop;
 	}
-	/* Third: SYN. */
-	if (!(th->flags & RTE_TCP_SYN_FLAG))
-		goto drop;
 	if (l->n_syn_recv >= l->backlog) {
-		if (tc->syncookies) {
-			send_cookie_synack(ctx, port, ip, th);
-			goto drop_quiet;
+		if (!tc->syncookies) {
+			SP_STAT(ctx, port, ListenDrops);
+			goto drop;
 		}
-		goto drop_listen;
+		send_cookie_synack(ctx, port, ip, th);
+		goto out;
 	}
-	c = sp_tcp_conn_new(ctx, &k, port);
+	c = passive_open(ctx, l, port, &k, th->seq,
+		sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now), &th->opts);
 	if (c == NULL)
-		goto drop_listen;
-	setup_passive(c, l);
-	c->irs = th->seq;
-	c->rcv_nxt = th->seq + 1;
-	sp_tcp_conn_options(c, &th->opts);
-	c->iss = sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now);
-	c->snd_una = c->iss;
-	c->snd_max = c->iss;
-	c->sb_seq = c->iss + 1;
+		goto drop;
 	c->snd_wnd = th->win;
 	c->max_snd_wnd = th->win;
 	c->snd_wl1 = th->seq;
-	c->state = SP_TCP_SYN_RECEIVED;
-	l->n_syn_recv++;
-	SP_STAT(ctx, port, PassiveOpens);
-	/* Data on the SYN is not queued: the peer sends it again after the handshake. */
 	sp_tcp_send_syn(c);
-	goto drop_quiet;
-drop_listen:
-	SP_STAT(ctx, port, ListenDrops);
-	goto drop_quiet;
+out:
+	/* Data on the SYN is not queued: the peer sends it again after the handshake. */
+	rte_pktmbuf_free(m);
+	return;
+
+dropwithreset:
+	sp_tcp_reply_rst(ctx, port, ip, th, plen);
 drop:
-drop_quiet:
 	rte_pktmbuf_free(m);
 }
 
 void
 sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
+{
+	/* Several workers: a segment of another lcore's connection goes to that lcore. */
+	if (sp_tcp_steer(ctx, port, m, ip))
+		return;
+	sp_tcp_input_here(ctx, port, m, ip);
+}
+
+void
+sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
 	struct sp_tcp_hdr th;
 	struct sp_tcp_key k;
@@ -1009,27 +893,28 @@ void
 sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest, const void *quoted,
 	size_t len)
 {
+	struct sp_tcp_hdr th;
 	struct sp_ipv4 ip;
 	struct sp_tcp_key k;
 	struct sp_conn *c;
-	const uint8_t *t;
 	sp_seq_t seq;
 
-	if (sp_ipv4_parse_ext(quoted, len, 0xffff, &ip) < 0 || len < ip.ihl + 8u ||
-		ip.proto != IPPROTO_TCP)
+	/* The quote holds at least the first 8 bytes of our segment (RFC 792). */
+	if (sp_ipv4_parse_ext(quoted, len, 0xffff, &ip) < 0 || ip.proto != IPPROTO_TCP ||
+		sp_tcp_parse_head((const uint8_t *)quoted + ip.ihl, len - ip.ihl, &th) !=
+			SP_WIRE_OK)
 		return;
-	t = (const uint8_t *)quoted + ip.ihl;
 	k.lip = ip.src;
 	k.rip = ip.dst;
-	k.lport = (uint16_t)((t[0] << 8) | t[1]);
-	k.rport = (uint16_t)((t[2] << 8) | t[3]);
-	seq = ((uint32_t)t[4] << 24) | ((uint32_t)t[5] << 16) | ((uint32_t)t[6] << 8) | t[7];
+	k.lport = th.sport;
+	k.rport = th.dport;
+	seq = th.seq;
 	c = sp_tcp_conn_lookup(ctx, &k);
 	if (c == NULL || SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
 		return;
 	if (type != SP_ICMP_DEST_UNREACH)
 		return;
-	if (code == 4) {
+	if (code == SP_ICMP_UNREACH_NEEDFRAG) {
 		/* Fragmentation needed (RFC 1191): lower the MSS and resend from SND.UNA. */
 		uint16_t mtu = (uint16_t)(rest & 0xffff);
 
@@ -1041,7 +926,8 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		return;
 	}
 	/* Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). */
-	if (c->state == SP_TCP_SYN_SENT && (code == 2 || code == 3)) {
+	if (c->state == SP_TCP_SYN_SENT &&
+		(code == SP_ICMP_UNREACH_PROTOCOL || code == SP_ICMP_UNREACH_PORT)) {
 		TCP_STAT(c, AttemptFails);
 		sp_tcp_conn_done(c, -ECONNREFUSED);
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Initial sequence numbers (RFC 6528) and SYN cookies (tcp_isn.c, tcp_syncache.c).
+ * Initial sequence numbers (RFC 6528) and SYN cookies (tcp_isn.c, tcp_cookie.c).
  * The keyed hash is SipHash-2-4 with the stack's secrets drawn at start (sp_stack_start()).
  */
 #ifndef SP_TCP_ISN_H
@@ -29,7 +29,7 @@ uint32_t sp_tcp_isn(const struct sp_stack *st, uint32_t laddr, uint16_t lport, u
  */
 uint32_t sp_tcp_ts_clock(const struct sp_stack *st, uint64_t now_tsc);
 
-/* SYN cookie parameters (tcp_syncache.c). */
+/* SYN cookie parameters (tcp_cookie.c). */
 #define SP_TCP_COOKIE_PERIOD_S 64 /* the time counter's unit */
 #define SP_TCP_COOKIE_COUNTERS 2  /* a cookie is valid in its counter and the next one */
 #define SP_TCP_COOKIE_TS_BITS  6  /* low TSval bits carrying wscale (0-3, 0xf none) and sack (4) */

@@ -35,45 +35,6 @@ sp_tcp_rcv_wnd(const struct sp_conn *c)
 	return c->rcvbuf - used;
 }
 
-/* Sum of @p m's bytes (any segment layout), folded to 16 bits. */
-static uint32_t
-chain_sum(const struct rte_mbuf *m)
-{
-	uint32_t sum = 0, done = 0;
-
-	for (; m != NULL; m = m->next) {
-		uint32_t s;
-
-		if (m->data_len == 0)
-			continue;
-		s = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), m->data_len);
-		/* A segment that starts at an odd offset contributes byte-swapped. */
-		if (done & 1)
-			s = rte_bswap16((uint16_t)s);
-		sum += s;
-		done += m->data_len;
-	}
-	return sum;
-}
-
-/* Checksum field value (as stored in the header) of the segment @p m, addresses host order. */
-uint16_t
-sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst)
-{
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed ph = {rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
-		rte_cpu_to_be_16((uint16_t)m->pkt_len)};
-	uint32_t sum = chain_sum(m) + rte_raw_cksum(&ph, sizeof(ph));
-
-	/* RFC 9293 3.1: pseudo-header + segment, ones' complement. */
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /*
  * Prepend nothing, build the TCP header in a new mbuf, chain @p payload (may be NULL) and hand
  * the segment to IPv4. The checksum is left to sp_ipv4_output (offload or software).
@@ -302,87 +263,6 @@ sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
 }
 
-/* Drop @p n acknowledged bytes from the head of the send buffer. */
-void
-sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
-{
-	while (n > 0 && c->sb_head != NULL) {
-		struct rte_mbuf *m = c->sb_head;
-
-		if (m->data_len > n) {
-			/* In-flight indirect copies keep their own offsets: adjusting is safe. */
-			m->data_off += (uint16_t)n;
-			m->data_len -= (uint16_t)n;
-			c->sb_len -= n;
-			c->sb_seq += n;
-			break;
-		}
-		n -= m->data_len;
-		c->sb_len -= m->data_len;
-		c->sb_seq += m->data_len;
-		c->sb_head = m->next;
-		m->next = NULL;
-		rte_pktmbuf_free_seg(m);
-	}
-	if (c->sb_head == NULL)
-		c->sb_tail = NULL;
-	/* The cursor's mbuf was freed or its first byte trimmed away: start over from the head. */
-	if (c->sb_cur != NULL && SEQ_LT(c->sb_cur_seq, c->sb_seq))
-		c->sb_cur = NULL;
-}
-
-/*
- * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
- * payload is never copied, the buffer keeps the data until it is acknowledged. New data is
- * found from the cursor left by the previous segment, not by walking the whole buffer.
- */
-static struct rte_mbuf *
-sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
-{
-	struct rte_mbuf *head = NULL, *m = c->sb_head;
-	sp_seq_t mseq = c->sb_seq;
-	uint32_t off;
-
-	if (c->sb_cur != NULL && SEQ_GEQ(seq, c->sb_cur_seq)) {
-		m = c->sb_cur;
-		mseq = c->sb_cur_seq;
-	}
-	off = seq - mseq;
-	for (; m != NULL && len > 0; mseq += m->data_len, m = m->next) {
-		struct rte_mbuf *mi;
-		uint32_t take;
-
-		if (off >= m->data_len) {
-			off -= m->data_len;
-			continue;
-		}
-		if (head == NULL) {
-			c->sb_cur = m;
-			c->sb_cur_seq = mseq;
-		}
-		take = RTE_MIN(len, (uint32_t)m->data_len - off);
-		mi = rte_pktmbuf_alloc(c->ctx->pool);
-		if (mi == NULL)
-			goto fail;
-		rte_pktmbuf_attach(mi, m);
-		mi->data_off = (uint16_t)(m->data_off + off);
-		mi->data_len = (uint16_t)take;
-		mi->pkt_len = take;
-		if (head == NULL)
-			head = mi;
-		else if (rte_pktmbuf_chain(head, mi) < 0) {
-			rte_pktmbuf_free(mi);
-			goto fail;
-		}
-		len -= take;
-		off = 0;
-	}
-	return head;
-fail:
-	rte_pktmbuf_free(head);
-	return NULL;
-}
-
 /* Send one segment of [@p seq, @p seq + @p len) with @p flags (ACK always added). */
 int
 sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
@@ -392,7 +272,7 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 	uint32_t span = len + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 
 	if (len > 0) {
-		pl = sb_clone(c, seq, len);
+		pl = sp_tcp_sb_clone(c, seq, len);
 		if (pl == NULL) {
 			TCP_STAT(c, TCPAbortOnMemory);
 			return -ENOBUFS;

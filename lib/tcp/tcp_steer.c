@@ -65,20 +65,20 @@ bool
 sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
 	const struct sp_stack *st = ctx->stack;
-	const uint8_t *h;
+	struct sp_tcp_hdr th;
 	struct steer_msg msg;
 	struct sp_tcp_key k;
 	struct sp_ctx *dst;
 	int owner;
 
-	/* Too short for the ports: sp_tcp_input() drops and counts it here. */
-	if (st->n_workers <= 1 || m->data_len < 4)
+	/* Too short for the ports: the TCP input of this lcore drops and counts it. */
+	if (st->n_workers <= 1 || sp_tcp_parse_head(rte_pktmbuf_mtod(m, const void *), m->data_len,
+					  &th) != SP_WIRE_OK)
 		return false;
-	h = rte_pktmbuf_mtod(m, const uint8_t *);
 	k.rip = ip->src;
 	k.lip = ip->dst;
-	k.rport = (uint16_t)(h[0] << 8 | h[1]);
-	k.lport = (uint16_t)(h[2] << 8 | h[3]);
+	k.rport = th.sport;
+	k.lport = th.dport;
 	owner = sp_tcp_steer_owner(st, port, k.lip, k.lport, k.rip, k.rport);
 	if (owner < 0 || (unsigned)owner == ctx->worker || (unsigned)owner >= st->n_workers)
 		return false;
@@ -121,7 +121,7 @@ sp_tcp_steer_drain(struct sp_ctx *ctx)
 			ctx->steer_ring, msgs, sizeof(msgs[0]), RTE_DIM(msgs), NULL);
 		for (i = 0; i < n; i++) {
 			SP_STAT(ctx, msgs[i].port, steer_in);
-			sp_tcp_input(ctx, msgs[i].port, msgs[i].m, &msgs[i].ip);
+			sp_tcp_input_here(ctx, msgs[i].port, msgs[i].m, &msgs[i].ip);
 		}
 		total += n;
 	} while (n == RTE_DIM(msgs) && total < STEER_DRAIN_MAX);

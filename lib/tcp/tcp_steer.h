@@ -42,7 +42,7 @@ int sp_tcp_steer_owner(const struct sp_stack *st, uint16_t port, uint32_t lip, u
 	uint32_t rip, uint16_t rport);
 
 /**
- * TCP dispatch hook (ipv4.c): hand @p m (data at the TCP header, @p ip its parsed IPv4 header)
+ * First step of sp_tcp_input(): hand @p m (data at the TCP header, @p ip its parsed IPv4 header)
  * to its owner lcore when it is not this one. Counts steer_out, or steer_ring_full when the
  * owner's ring is full (the segment is dropped; TCP retransmits).
  * @return true when @p m was consumed (steered or dropped), false: deliver it here.
@@ -50,7 +50,8 @@ int sp_tcp_steer_owner(const struct sp_stack *st, uint16_t port, uint32_t lip, u
 bool sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
 
 /**
- * Feed the segments other lcores steered to @p ctx into sp_tcp_input() (called from sp_poll()).
+ * Feed the segments other lcores steered to @p ctx into sp_tcp_input_here() (called from
+ * sp_poll()).
  * @return how many were processed.
  */
 unsigned sp_tcp_steer_drain(struct sp_ctx *ctx);

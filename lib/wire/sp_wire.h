@@ -68,6 +68,32 @@ int sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, str
  * @p cksum is false (then 0). frag_off is in bytes and must be a multiple of 8.
  */
 void sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum);
+/** What an address can name (RFC 1122 3.2.1.3, RFC 5735, RFC 1112 4). */
+enum sp_ipv4_class {
+	SP_IPV4_UNICAST = 0, /**< may name a single host (a directed broadcast is not told apart) */
+	SP_IPV4_THIS_NET,    /**< 0/8, "this host on this network" */
+	SP_IPV4_LOOPBACK,    /**< 127/8 */
+	SP_IPV4_MULTICAST,   /**< 224/4, class D */
+	SP_IPV4_RESERVED,    /**< 240/4, class E, with the limited broadcast 255.255.255.255 */
+};
+
+/** The class of @p addr (host order): the one place the address ranges are spelled out. */
+static inline enum sp_ipv4_class
+sp_ipv4_class(uint32_t addr)
+{
+	uint8_t a = (uint8_t)(addr >> 24);
+
+	if (a == 0)
+		return SP_IPV4_THIS_NET;
+	if (a == 127)
+		return SP_IPV4_LOOPBACK;
+	if (a >= 240)
+		return SP_IPV4_RESERVED;
+	if (a >= 224)
+		return SP_IPV4_MULTICAST;
+	return SP_IPV4_UNICAST;
+}
+
 /** Verify the header checksum of the @p ihl bytes at @p buf. */
 bool sp_ipv4_cksum_ok(const void *buf, uint8_t ihl);
 /**
@@ -87,6 +113,14 @@ struct sp_icmp {
 #define SP_ICMP_DEST_UNREACH  3
 #define SP_ICMP_TIME_EXCEEDED 11
 #define SP_ICMP_PARAM_PROBLEM 12
+/* Destination unreachable codes (RFC 792; 4 from RFC 1191). */
+#define SP_ICMP_UNREACH_NET	 0
+#define SP_ICMP_UNREACH_PROTOCOL 2
+#define SP_ICMP_UNREACH_PORT	 3
+#define SP_ICMP_UNREACH_NEEDFRAG 4 /**< fragmentation needed and DF set; rest = next-hop MTU */
+/* Time exceeded codes (RFC 792). */
+#define SP_ICMP_TIMXCEED_INTRANS 0 /**< TTL exceeded in transit */
+#define SP_ICMP_TIMXCEED_REASS	 1 /**< fragment reassembly time exceeded */
 /** On success: @p len >= 8. The checksum is not verified here. */
 int sp_icmp_parse(const void *buf, size_t len, struct sp_icmp *out);
 /** Writes the 8 fixed bytes from @p h, checksum field as given. */
@@ -129,6 +163,13 @@ struct sp_tcp_hdr {
  * the header gives SP_WIRE_BAD_OPTS).
  */
 int sp_tcp_parse(const void *buf, size_t len, struct sp_tcp_hdr *out);
+/** Bytes sp_tcp_parse_head() reads: what an ICMP error must quote at least (RFC 792). */
+#define SP_TCP_HEAD_LEN 8
+/**
+ * The first 8 bytes of a header (an ICMP error's quote; enough to steer a segment): writes only
+ * sport, dport and seq of @p out. On success: @p len >= 8.
+ */
+int sp_tcp_parse_head(const void *buf, size_t len, struct sp_tcp_hdr *out);
 /**
  * Write the header and options of @p h at @p buf (checksum 0). @return bytes written (doff).
  * Options are emitted for every has_* set, in the order MSS, SACK-perm/TS, wscale, SACK blocks,
@@ -137,5 +178,12 @@ int sp_tcp_parse(const void *buf, size_t len, struct sp_tcp_hdr *out);
 int sp_tcp_build(void *buf, const struct sp_tcp_hdr *h);
 /** Length of the options sp_tcp_build() would write for @p o. */
 int sp_tcp_opts_len(const struct sp_tcp_opts *o);
+struct rte_mbuf;
+/**
+ * TCP checksum field value (as stored in the header) of the segment @p m in any mbuf layout
+ * (@p m's data at the TCP header, pkt_len the segment), addresses host order. A received
+ * segment is intact when the sum over it, field included, gives 0.
+ */
+uint16_t sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst);
 
 #endif

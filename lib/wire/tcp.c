@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 #include <rte_tcp.h>
 
 #include "sp_wire.h"
@@ -98,6 +100,20 @@ parse_opts(const uint8_t *p, size_t len, struct sp_tcp_opts *o)
 		}
 		i += olen;
 	}
+	return SP_WIRE_OK;
+}
+
+int
+sp_tcp_parse_head(const void *buf, size_t len, struct sp_tcp_hdr *out)
+{
+	const uint8_t *b = buf;
+
+	if (len < SP_TCP_HEAD_LEN)
+		return SP_WIRE_TRUNC;
+	/* Ports and sequence number: the first 8 bytes, inside the buffer. */
+	out->sport = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(const void *)b);
+	out->dport = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(const void *)(b + 2));
+	out->seq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(const void *)(b + 4));
 	return SP_WIRE_OK;
 }
 
@@ -212,4 +228,43 @@ sp_tcp_build(void *buf, const struct sp_tcp_hdr *h)
 	t->cksum = 0;
 	t->tcp_urp = rte_cpu_to_be_16(h->urp);
 	return len;
+}
+
+/* Sum of @p m's bytes (any segment layout), folded to 16 bits. */
+static uint32_t
+chain_sum(const struct rte_mbuf *m)
+{
+	uint32_t sum = 0, done = 0;
+
+	for (; m != NULL; m = m->next) {
+		uint32_t s;
+
+		if (m->data_len == 0)
+			continue;
+		s = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), m->data_len);
+		/* A segment that starts at an odd offset contributes byte-swapped. */
+		if (done & 1)
+			s = rte_bswap16((uint16_t)s);
+		sum += s;
+		done += m->data_len;
+	}
+	return sum;
+}
+
+/* Checksum field value (as stored in the header) of the segment @p m, addresses host order. */
+uint16_t
+sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst)
+{
+	struct {
+		rte_be32_t src, dst;
+		uint8_t zero, proto;
+		rte_be16_t len;
+	} __rte_packed ph = {rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
+		rte_cpu_to_be_16((uint16_t)m->pkt_len)};
+	uint32_t sum = chain_sum(m) + rte_raw_cksum(&ph, sizeof(ph));
+
+	/* RFC 9293 3.1: pseudo-header + segment, ones' complement. */
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SYN cookies (tcp_syncache.c): round trip of every MSS bucket with every option combination,
+ * SYN cookies (tcp_cookie.c): round trip of every MSS bucket with every option combination,
  * MSS rounding, rejection of a wrong 4-tuple, peer ISN, secret, TSecr or ACK number, and expiry
  * after the validity window (fake TSC).
  */

@@ -467,6 +467,8 @@ ev_data_no_ack(void **st)
 	exp_none(m);
 	exp_state(m, st_name(st));
 	exp_no_callbacks(m, &s);
+	/* Silent, yet counted. */
+	assert_int_equal(T_STAT(m->env, TCPNoAckDrops), 1);
 	mx_free(m);
 }
 
@@ -499,6 +501,8 @@ ev_rst_out_of_window(void **st)
 	exp_state(m, st_name(st));
 	exp_no_callbacks(m, &s);
 	assert_int_equal(T_STAT(m->env, TCPChallengeACK), 0);
+	assert_int_equal(T_STAT(m->env, TCPRstIgnored), 2);
+	assert_int_equal(T_STAT(m->env, TCPOutOfWindow), 0);
 	mx_free(m);
 }
 
@@ -1233,6 +1237,7 @@ sr_bad_ack(uint32_t delta)
 	exp_seg(m, T_RST, m->iss + delta, 0);
 	exp_state(m, "SYN-RECEIVED");
 	assert_int_equal(m->app.accepted, 0);
+	assert_int_equal(T_STAT(m->env, TCPBadAckRst), 1);
 	/* The right ACK still completes it. */
 	inj(m, m->rcv_nxt, m->iss + 1, T_ACK, NULL, 0);
 	exp_state(m, "ESTABLISHED");
@@ -1440,6 +1445,7 @@ ss_bad_ack(uint8_t flags, uint32_t delta, const void *d, size_t len)
 	exp_state(m, "SYN-SENT");
 	assert_int_equal(m->app.connected, 0);
 	assert_int_equal(m->app.closed, 0);
+	assert_int_equal(T_STAT(m->env, TCPBadAckRst), 1);
 	mx_free(m);
 }
 
@@ -1489,6 +1495,7 @@ ss_dropped(uint8_t flags, const void *d, size_t len)
 	exp_none(m);
 	exp_state(m, "SYN-SENT");
 	exp_no_callbacks(m, &s);
+	assert_int_equal(T_STAT(m->env, TCPSynSentNoSynDrops), 1);
 	mx_free(m);
 }
 
@@ -1547,6 +1554,7 @@ ss_rst_ignored(uint8_t flags, uint32_t delta)
 	exp_none(m);
 	exp_state(m, "SYN-SENT");
 	exp_no_callbacks(m, &s);
+	assert_int_equal(T_STAT(m->env, TCPRstIgnored), 1);
 	mx_free(m);
 }
 
@@ -1620,6 +1628,9 @@ listen_ack(uint8_t flags, const void *d, size_t len)
 	exp_seg(m, T_RST, 777777, 0);
 	exp_state(m, "CLOSED");
 	assert_int_equal(m->app.accepted, 0);
+	/* Without SYN it was taken for a cookie's ACK (syncookies on by default). */
+	assert_int_equal(T_STAT(m->env, TCPBadAckRst) + T_STAT(m->env, SyncookiesFailed), 1);
+	assert_int_equal(T_STAT(m->env, TCPBadAckRst), (flags & T_SYN) ? 1 : 0);
 	mx_free(m);
 }
 
@@ -1662,6 +1673,9 @@ listen_silent(uint8_t flags, const void *d, size_t len)
 	exp_state(m, "CLOSED");
 	assert_int_equal(m->app.accepted, 0);
 	assert_int_equal(T_STAT(m->env, OutRsts), 0);
+	/* Silent, yet counted: a RST first, anything else without SYN at the fourth step. */
+	assert_int_equal(T_STAT(m->env, TCPListenRstDrops), (flags & T_RST) ? 1 : 0);
+	assert_int_equal(T_STAT(m->env, TCPListenNoSynDrops), (flags & T_RST) ? 0 : 1);
 	mx_free(m);
 }
 

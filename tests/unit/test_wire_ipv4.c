@@ -247,11 +247,34 @@ test_udp_view(void **state)
 	assert_memory_equal(out, b, 8);
 }
 
+#define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
+
+/* sp_ipv4_class(): both edges of every range of first octets. */
+static void
+test_ipv4_class(void **state)
+{
+	static const struct {
+		uint8_t lo, hi;
+		enum sp_ipv4_class cls;
+	} ranges[] = {{0, 0, SP_IPV4_THIS_NET}, {1, 126, SP_IPV4_UNICAST},
+		{127, 127, SP_IPV4_LOOPBACK}, {128, 223, SP_IPV4_UNICAST},
+		{224, 239, SP_IPV4_MULTICAST}, {240, 255, SP_IPV4_RESERVED}};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		assert_int_equal(sp_ipv4_class(IP4(ranges[i].lo, 0, 0, 0)), ranges[i].cls);
+		assert_int_equal(sp_ipv4_class(IP4(ranges[i].hi, 255, 255, 255)), ranges[i].cls);
+	}
+	assert_int_equal(sp_ipv4_class(IP4(198, 18, 0, 1)), SP_IPV4_UNICAST);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_parse_ok),
+		cmocka_unit_test(test_ipv4_class),
 		cmocka_unit_test(test_ipv4_build_roundtrip),
 		cmocka_unit_test(test_ipv4_parse_rejects),
 		cmocka_unit_test(test_ipv4_options),

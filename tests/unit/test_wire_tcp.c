@@ -87,6 +87,21 @@ test_malformed(void **state)
 	assert_false(p.opts.has_mss);
 }
 
+/* The 8 bytes an ICMP error quotes: ports and sequence number, nothing more needed. */
+static void
+test_parse_head(void **state)
+{
+	const uint8_t q[8] = {0x1f, 0x90, 0xc3, 0x50, 0xde, 0xad, 0xbe, 0xef};
+	struct sp_tcp_hdr p;
+
+	(void)state;
+	assert_int_equal(sp_tcp_parse_head(q, 7, &p), SP_WIRE_TRUNC);
+	assert_int_equal(sp_tcp_parse_head(q, sizeof(q), &p), SP_WIRE_OK);
+	assert_int_equal(p.sport, 8080);
+	assert_int_equal(p.dport, 50000);
+	assert_int_equal(p.seq, 0xdeadbeef);
+}
+
 int
 main(void)
 {
@@ -94,6 +109,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip_all_options),
 		cmocka_unit_test(test_sack_blocks),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_parse_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The send buffer: single-segment mbufs linked by ->next holding the bytes from SND.UNA
+ * (sb_seq) on, kept until acknowledged. Segments take indirect copies of it (zero-copy), found
+ * from a cursor left by the previous segment.
+ */
+#include <rte_mbuf.h>
+
+#include "tcp.h"
+
+/* Queue the single-segment mbuf @p m at the tail (its data is the application's bytes). */
+void
+sp_tcp_sb_append(struct sp_conn *c, struct rte_mbuf *m)
+{
+	m->next = NULL;
+	m->nb_segs = 1;
+	m->pkt_len = m->data_len;
+	if (c->sb_tail != NULL)
+		c->sb_tail->next = m;
+	else
+		c->sb_head = m;
+	c->sb_tail = m;
+	c->sb_len += m->data_len;
+}
+
+/* Drop @p n acknowledged bytes from the head of the send buffer. */
+void
+sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
+{
+	while (n > 0 && c->sb_head != NULL) {
+		struct rte_mbuf *m = c->sb_head;
+
+		if (m->data_len > n) {
+			/* In-flight indirect copies keep their own offsets: adjusting is safe. */
+			m->data_off += (uint16_t)n;
+			m->data_len -= (uint16_t)n;
+			c->sb_len -= n;
+			c->sb_seq += n;
+			break;
+		}
+		n -= m->data_len;
+		c->sb_len -= m->data_len;
+		c->sb_seq += m->data_len;
+		c->sb_head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	if (c->sb_head == NULL)
+		c->sb_tail = NULL;
+	/* The cursor's mbuf was freed or its first byte trimmed away: start over from the head. */
+	if (c->sb_cur != NULL && SEQ_LT(c->sb_cur_seq, c->sb_seq))
+		c->sb_cur = NULL;
+}
+
+/*
+ * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
+ * payload is never copied, the buffer keeps the data until it is acknowledged. New data is
+ * found from the cursor left by the previous segment, not by walking the whole buffer.
+ */
+struct rte_mbuf *
+sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *m = c->sb_head;
+	sp_seq_t mseq = c->sb_seq;
+	uint32_t off;
+
+	if (c->sb_cur != NULL && SEQ_GEQ(seq, c->sb_cur_seq)) {
+		m = c->sb_cur;
+		mseq = c->sb_cur_seq;
+	}
+	off = seq - mseq;
+	for (; m != NULL && len > 0; mseq += m->data_len, m = m->next) {
+		struct rte_mbuf *mi;
+		uint32_t take;
+
+		if (off >= m->data_len) {
+			off -= m->data_len;
+			continue;
+		}
+		if (head == NULL) {
+			c->sb_cur = m;
+			c->sb_cur_seq = mseq;
+		}
+		take = RTE_MIN(len, (uint32_t)m->data_len - off);
+		mi = rte_pktmbuf_alloc(c->ctx->pool);
+		if (mi == NULL)
+			goto fail;
+		rte_pktmbuf_attach(mi, m);
+		mi->data_off = (uint16_t)(m->data_off + off);
+		mi->data_len = (uint16_t)take;
+		mi->pkt_len = take;
+		if (head == NULL)
+			head = mi;
+		else if (rte_pktmbuf_chain(head, mi) < 0) {
+			rte_pktmbuf_free(mi);
+			goto fail;
+		}
+		len -= take;
+		off = 0;
+	}
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
+/* Free every mbuf of the send buffer (the connection ends). */
+void
+sp_tcp_sb_free(struct sp_conn *c)
+{
+	while (c->sb_head != NULL) {
+		struct rte_mbuf *n = c->sb_head->next;
+
+		c->sb_head->next = NULL;
+		rte_pktmbuf_free_seg(c->sb_head);
+		c->sb_head = n;
+	}
+	c->sb_tail = NULL;
+	c->sb_cur = NULL;
+	c->sb_len = 0;
+}
