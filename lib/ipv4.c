@@ -11,7 +11,9 @@
 
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
@@ -318,6 +320,51 @@ select_src(const struct sp_port *pt, uint32_t next)
 	return pt->n_addrs > 0 ? pt->addrs[0].ip : 0;
 }
 
+/*
+ * IPv4 Identification (RFC 6864, RFC 7739 5.1; what Linux does with ip_idents). One global
+ * counter would let any host count our datagrams and use us as an idle-scan zombie, so:
+ *
+ * - a keyed hash of (source, destination, protocol) under a secret drawn at start picks one of
+ *   SP_IP_ID_BUCKETS counters and an offset; datagrams of one (src, dst, proto) take
+ *   consecutive counter values, so their IDs are unique until that counter wraps (RFC 6864
+ *   4.1 asks this of fragmentable datagrams; the fragments of one datagram share its ID, since
+ *   sp_frag_fragment() copies the header). Another destination sees another counter and offset.
+ * - a bucket unused for a while jumps forward by a random amount below the milliseconds it was
+ *   idle (at most half its range, so a jump never wraps onto recent IDs): what one peer sees of
+ *   a bucket it shares with others does not count their datagrams.
+ * - the tables are per lcore (no shared writes). Two lcores may send to the same (src, dst,
+ *   proto) (ICMP, UDP), so each lcore owns a disjoint share of the ID space: with 2^k >=
+ *   n_workers, the low k bits of (ID - offset) are the worker index and the counter supplies the
+ *   rest; each lcore's IDs for a flow repeat only after 2^(16-k) of its datagrams.
+ * Atomic datagrams (DF set) take the same path: cheap, and one rule to reason about.
+ */
+static uint16_t
+ipv4_select_id(struct sp_ctx *ctx, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	const struct sp_stack *st = ctx->stack;
+	uint32_t key[7], h, now_ms, idle, span;
+	struct sp_ip_id_bucket *b;
+	unsigned k = 0;
+	uint16_t delta = 0;
+
+	while ((1u << k) < st->n_workers && k < 8)
+		k++;
+	memcpy(key, st->ip_id_secret, sizeof(st->ip_id_secret));
+	key[4] = src;
+	key[5] = dst;
+	key[6] = proto;
+	h = rte_jhash(key, sizeof(key), 0);
+	b = &ctx->ip_ids[h % SP_IP_ID_BUCKETS];
+	now_ms = (uint32_t)(ctx->now / RTE_MAX(ctx->hz / 1000, (uint64_t)1));
+	span = (UINT16_MAX + 1u) >> k;
+	idle = now_ms - b->last_ms;
+	if (b->last_ms != 0 && idle != 0)
+		delta = (uint16_t)rte_rand_max(RTE_MIN(idle, span / 2));
+	b->last_ms = now_ms != 0 ? now_ms : 1;
+	b->ctr = (uint16_t)(b->ctr + delta + 1);
+	return (uint16_t)((h >> 16) + ((uint32_t)b->ctr << k) + (ctx->worker & ((1u << k) - 1)));
+}
+
 int
 sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o)
 {
@@ -351,12 +398,12 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	ip.ihl = sizeof(*h);
 	ip.tos = o->tos;
 	ip.total_len = (uint16_t)m->pkt_len;
-	ip.id = ctx->ip_id++;
 	ip.df = o->df;
 	ip.ttl = o->ttl != 0 ? o->ttl : SP_IPV4_DEFAULT_TTL;
 	ip.proto = o->proto;
 	ip.src = o->src != 0 ? o->src : select_src(pt, next);
 	ip.dst = o->dst;
+	ip.id = ipv4_select_id(ctx, ip.src, ip.dst, ip.proto);
 	sp_ipv4_build(h, &ip, !hw_ip);
 
 	/* A reused received mbuf still carries RX flags: keep only what describes the mbuf. */

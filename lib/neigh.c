@@ -7,6 +7,9 @@
  * LEARNED from the source MAC of IPv4 datagrams delivered to us; a packet with no entry for its
  * next hop falls back to the final destination's learned entry, then to the port's gateway_mac
  * when the next hop is the configured gateway, else it is dropped (no_neigh), never broadcast.
+ * A LEARNED entry not refreshed by a datagram from its peer for neigh_learned_timeout_ms is
+ * removed (neigh_learned_expired), so a peer that left, or an address that moved to another MAC
+ * that has not spoken yet, does not keep a stale MAC forever; 0 keeps learned entries for good.
  *
  * ARP on (RFC 826, RFC 1122 2.3.2): INCOMPLETE entries hold a bounded queue of packets while
  * requests go out, at most one per arp_request_rate_ms; after SP_NEIGH_MAX_PROBES unanswered
@@ -56,6 +59,7 @@ struct neigh_entry {
 	uint64_t confirmed; /* TSC of the last confirmation */
 	uint64_t used;	    /* TSC of the last packet sent through it */
 	uint64_t last_req;  /* TSC of the last request (rate limit) */
+	uint64_t published; /* LEARNED: TSC of the last refresh told to the other lcores */
 	uint16_t n_pending;
 	struct rte_mbuf **pending; /* arp_pending_max slots, allocated while INCOMPLETE */
 };
@@ -197,6 +201,13 @@ neigh_send(struct sp_ctx *ctx, struct neigh_entry *e, struct rte_mbuf *m)
 	sp_eth_output(ctx, e->port, m, &e->mac, RTE_ETHER_TYPE_IPV4);
 }
 
+/* How long a LEARNED entry lives without a datagram from its peer; 0: for ever. */
+static uint64_t
+learned_ttl(const struct sp_ctx *ctx)
+{
+	return sp_ms_to_tsc(ctx, ctx->cfg->stack.neigh_learned_timeout_ms);
+}
+
 static void
 neigh_timer(struct sp_ctx *ctx, struct sp_timer *tm, void *arg)
 {
@@ -226,6 +237,15 @@ neigh_timer(struct sp_ctx *ctx, struct sp_timer *tm, void *arg)
 		if (e->used < e->confirmed)
 			e->used = ctx->now;
 		sp_timer_arm(ctx, &e->timer, e->used + gc);
+		return;
+	case SP_NEIGH_LEARNED:
+		/* Refreshed without touching the timer (every datagram): re-arm lazily here. */
+		if (ctx->now - e->confirmed >= learned_ttl(ctx)) {
+			SP_STAT(ctx, e->port, neigh_learned_expired);
+			neigh_del(ctx, t, e, false);
+			return;
+		}
+		sp_timer_arm(ctx, &e->timer, e->confirmed + learned_ttl(ctx));
 		return;
 	case SP_NEIGH_STALE:
 		if (ctx->now - e->used >= gc) {
@@ -496,20 +516,35 @@ neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_eth
 {
 	struct sp_neigh_table *t = ctx->neigh;
 	struct neigh_entry *e = neigh_lookup(t, port, ip);
+	uint64_t ttl = learned_ttl(ctx);
 
 	if (e == NULL) {
 		e = neigh_add(ctx, t, port, ip, SP_NEIGH_LEARNED);
 		if (e == NULL)
 			return; /* counted; the static/gateway fallbacks still work */
 		SP_STAT(ctx, port, neigh_learned);
-	} else if (e->state == SP_NEIGH_PERMANENT ||
-		   (e->state == SP_NEIGH_LEARNED && rte_is_same_ether_addr(&e->mac, mac))) {
-		return; /* the usual case: nothing changes, nothing to tell */
+	} else if (e->state == SP_NEIGH_PERMANENT) {
+		return;
+	} else if (e->state == SP_NEIGH_LEARNED && rte_is_same_ether_addr(&e->mac, mac)) {
+		/*
+		 * The usual case: the peer is still there. Refresh the entry (its timer re-arms
+		 * lazily) and, at most twice per lifetime, tell the other lcores, whose copies
+		 * see no datagram from this peer when RSS sends them all here.
+		 */
+		e->confirmed = ctx->now;
+		if (publish && ttl != 0 && ctx->now - e->published >= ttl / 2) {
+			e->published = ctx->now;
+			neigh_publish(ctx, e, SP_NEIGH_LEARNED);
+		}
+		return;
 	}
 	sp_timer_cancel(ctx, &e->timer);
 	e->state = SP_NEIGH_LEARNED;
 	e->mac = *mac;
 	e->confirmed = ctx->now;
+	e->published = ctx->now;
+	if (ttl != 0)
+		sp_timer_arm(ctx, &e->timer, ctx->now + ttl);
 	if (publish)
 		neigh_publish(ctx, e, SP_NEIGH_LEARNED);
 }

@@ -146,7 +146,9 @@ struct sp_stack_cfg {
 	uint32_t icmp_rate;	   /**< ICMP error token bucket: per second, default 100 */
 	uint32_t icmp_burst;	   /**< default 50 */
 	uint32_t neigh_timeout_ms; /**< ARP reachable time, default 30000 */
-	uint32_t arp_pending_max;  /**< queued packets per unresolved neighbour, default 8 */
+	/** ARP off: lifetime of a learned MAC with no frame from its peer (0: for ever), 300000 */
+	uint32_t neigh_learned_timeout_ms;
+	uint32_t arp_pending_max; /**< queued packets per unresolved neighbour, default 8 */
 	uint32_t
 		arp_request_rate_ms; /**< min gap between requests for one neighbour, default 1000 */
 	int rss;		     /**< use RSS when several queues, default 1 */

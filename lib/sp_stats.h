@@ -63,6 +63,7 @@ struct sp_stack;
 	X(neigh_table_full, "neighbour table full")                                              \
 	X(neigh_resolve_failed, "packets dropped when resolution timed out")                     \
 	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                  \
+	X(neigh_learned_expired, "learned entries removed: peer silent for their lifetime")      \
 	X(arp_probe_rx, "ARP probes (sender IP 0, RFC 5227) for our address answered")           \
 	X(neigh_msg_lost, "neighbour update not delivered to another lcore (its ring full)")
 

@@ -30,6 +30,9 @@
 #define SP_MAX_NEXTHOPS 256
 #define SP_STEER_RING	2048 /**< per-lcore ring of TCP segments steered from other lcores */
 
+/** IPv4 ID counters per lcore (ipv4.c; Linux's ip_idents has 2048 too) */
+#define SP_IP_ID_BUCKETS 2048
+
 struct rte_lpm;
 struct sp_frag_table;
 struct sp_neigh_table;
@@ -95,6 +98,7 @@ struct sp_stack {
 	struct sp_route_entry routes[SP_MAX_ROUTE_ENTRIES]; /**< what lpm holds, for listing */
 	uint8_t isn_secret[16];				    /**< RFC 6528 secret, drawn at start */
 	uint8_t cookie_secret[16]; /**< SYN cookie secret, drawn at start */
+	uint32_t ip_id_secret[4];  /**< RFC 7739 IPv4 ID hash key, drawn at start (ipv4.c) */
 	uint64_t hz;		   /**< TSC frequency */
 	unsigned n_workers;
 	struct sp_ctx *workers[RTE_MAX_LCORE]; /**< by worker index */
@@ -174,7 +178,11 @@ struct sp_ctx {
 		uint64_t tokens; /**< scaled by 1000 */
 		uint64_t last;
 	} icmp_rl;
-	uint16_t ip_id;		     /**< IPv4 identification counter */
+	/** IPv4 Identification: per-lcore counters selected by a keyed hash (ipv4.c, RFC 7739) */
+	struct sp_ip_id_bucket {
+		uint16_t ctr;	  /**< counter, in this lcore's share of the ID space */
+		uint32_t last_ms; /**< when it was last used (ms of TSC), 0 = never */
+	} ip_ids[SP_IP_ID_BUCKETS];
 	struct sp_tcp *tcp;	     /**< TCP state of this lcore (tcp/) */
 	void *udp;		     /**< UDP bindings of this lcore (udp.c) */
 	struct rte_ring *steer_ring; /**< TCP segments other lcores steered to this one (MP/SC) */

@@ -208,10 +208,15 @@ sp_stack_start(struct sp_stack *st)
 {
 	int ret;
 
-	/* RFC 6528: the ISN secret must be unpredictable; draw it from the kernel's CSPRNG. */
+	/*
+	 * RFC 6528: the ISN secret must be unpredictable; draw it from the kernel's CSPRNG. So
+	 * must the IP ID key (RFC 7739 5.1), or the IDs of one peer tell another what we sent.
+	 */
 	if (getrandom(st->isn_secret, sizeof(st->isn_secret), 0) != sizeof(st->isn_secret) ||
 		getrandom(st->cookie_secret, sizeof(st->cookie_secret), 0) !=
-			sizeof(st->cookie_secret)) {
+			sizeof(st->cookie_secret) ||
+		getrandom(st->ip_id_secret, sizeof(st->ip_id_secret), 0) !=
+			sizeof(st->ip_id_secret)) {
 		SP_LOG(ERR, stack, "getrandom failed: %s", strerror(errno));
 		return -EIO;
 	}
@@ -251,7 +256,6 @@ sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rt
 	ctx->now = rte_rdtsc();
 	ctx->pool = pool;
 	ctx->tx_burst = sp_tx_burst_ethdev;
-	ctx->ip_id = (uint16_t)(worker * 7919 + lcore_id);
 	sp_timer_wheel_init(&ctx->timers, ctx->hz, ctx->now);
 
 	snprintf(name, sizeof(name), "sp_neigh_%u", worker);

@@ -244,6 +244,67 @@ test_learning(void **state)
 }
 
 static void
+learned_ttl_tweak(struct sp_config *cfg)
+{
+	cfg->stack.neigh_learned_timeout_ms = 1000;
+}
+
+/* A LEARNED entry lives neigh_learned_timeout_ms after the peer's last datagram, then goes. */
+static void
+test_learned_ageing(void **state)
+{
+	struct sp_test_env *env = env_arp(false, learned_ttl_tweak);
+
+	(void)state;
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	sp_test_advance_ms(env, 600);
+	/* the peer speaks again: the lifetime restarts from here */
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	sp_test_advance_ms(env, 600);
+	assert_int_equal(find(env->ctx, IP_B).st, SP_NEIGH_LEARNED);
+	assert_int_equal(T_STAT(env, neigh_learned_expired), 0);
+	sp_test_advance_ms(env, 401);
+	assert_false(find(env->ctx, IP_B).hit);
+	assert_int_equal(T_STAT(env, neigh_learned_expired), 1);
+	/* gone: with ARP off there is no MAC for it any more (never broadcast) */
+	out(env, IP_B, IP_B, 1, -ENXIO);
+	assert_int_equal(T_STAT(env, no_neigh), 1);
+	/* learned again from the next datagram; static entries never age */
+	echo_from(env, IP_B, &mac_b);
+	assert_int_equal(pop_frame(env, &mac_b, RTE_ETHER_TYPE_IPV4), 0);
+	assert_int_equal(T_STAT(env, neigh_learned), 2);
+	sp_test_advance_ms(env, 5000);
+	assert_int_equal(find(env->ctx, T_PEER_IP).st, SP_NEIGH_PERMANENT);
+	assert_int_equal(T_STAT(env, neigh_learned_expired), 2);
+	sp_test_env_free(env);
+}
+
+static void
+learned_forever_tweak(struct sp_config *cfg)
+{
+	cfg->stack.neigh_learned_timeout_ms = 0;
+}
+
+/* neigh_learned_timeout_ms = 0: learned entries are kept for good (the old behaviour). */
+static void
+test_learned_no_ageing(void **state)
+{
+	struct sp_test_env *env = env_arp(false, learned_forever_tweak);
+	unsigned s;
+
+	(void)state;
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	for (s = 0; s < 400; s++)
+		sp_test_advance_ms(env, 1000);
+	assert_int_equal(find(env->ctx, IP_B).st, SP_NEIGH_LEARNED);
+	assert_int_equal(T_STAT(env, neigh_learned_expired), 0);
+	sp_test_env_free(env);
+}
+
+static void
 test_dst_fallback(void **state)
 {
 	struct sp_test_env *env = env_arp(false, NULL);
@@ -606,6 +667,44 @@ test_inter_lcore_learned(void **state)
 	sp_test_env_free(env);
 }
 
+/*
+ * RSS sends a peer's datagrams to one lcore only: that lcore tells the others the peer is still
+ * there (at most twice per lifetime), so their copies do not age while it speaks.
+ */
+static void
+test_inter_lcore_learned_refresh(void **state)
+{
+	struct sp_test_env *env = env_arp(false, learned_ttl_tweak);
+	struct sp_ctx *ctx2;
+	unsigned i, msgs = 0;
+
+	(void)state;
+	ctx2 = sp_ctx_create(env->st, rte_lcore_id(), 1, env->pool);
+	assert_non_null(ctx2);
+	ctx2->now = env->ctx->now; /* the fake clock, for both lcores */
+	sp_timer_wheel_init(&ctx2->timers, ctx2->hz, ctx2->now);
+	for (i = 0; i < 6; i++) {
+		echo_from(env, IP_B, &mac_b);
+		sp_test_tx_clear(env);
+		msgs += rte_ring_count(ctx2->neigh_ring);
+		ctx2->now = env->ctx->now;
+		sp_neigh_drain(ctx2);
+		sp_timers_run(ctx2, ctx2->now);
+		assert_int_equal(find(ctx2, IP_B).st, SP_NEIGH_LEARNED);
+		sp_test_advance_ms(env, 400);
+	}
+	/* datagrams at 0, 0.4 ... 2.0 s: told at 0 (new), 0.8 and 1.6 (half a lifetime on) */
+	assert_int_equal(msgs, 3);
+	/* the peer falls silent: both copies go */
+	sp_test_advance_ms(env, 1000);
+	ctx2->now = env->ctx->now;
+	sp_timers_run(ctx2, ctx2->now);
+	assert_false(find(env->ctx, IP_B).hit);
+	assert_false(find(ctx2, IP_B).hit);
+	sp_ctx_free(ctx2);
+	sp_test_env_free(env);
+}
+
 int
 main(void)
 {
@@ -613,6 +712,8 @@ main(void)
 		cmocka_unit_test(test_static_entry_and_names),
 		cmocka_unit_test(test_no_neigh),
 		cmocka_unit_test(test_learning),
+		cmocka_unit_test(test_learned_ageing),
+		cmocka_unit_test(test_learned_no_ageing),
 		cmocka_unit_test(test_dst_fallback),
 		cmocka_unit_test(test_gateway_mac),
 		cmocka_unit_test(test_group_destinations),
@@ -624,6 +725,7 @@ main(void)
 		cmocka_unit_test(test_static_with_arp_on),
 		cmocka_unit_test(test_inter_lcore_arp),
 		cmocka_unit_test(test_inter_lcore_learned),
+		cmocka_unit_test(test_inter_lcore_learned_refresh),
 	};
 
 	sp_test_eal_init();
