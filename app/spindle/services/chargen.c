@@ -188,8 +188,8 @@ chargen_drain(struct sp_ctx *ctx, void *state)
 	struct chargen_conn *cc, *next;
 
 	svc_unlisten(ctx, &st->l);
-	for (cc = TAILQ_FIRST(&st->conns); cc != NULL; cc = next) {
-		next = TAILQ_NEXT(cc, link);
+	RTE_TAILQ_FOREACH_SAFE(cc, &st->conns, link, next)
+	{
 		chargen_close(cc);
 	}
 }

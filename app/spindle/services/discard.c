@@ -138,8 +138,8 @@ discard_drain(struct sp_ctx *ctx, void *state)
 	struct discard_conn *dc, *next;
 
 	svc_unlisten(ctx, &st->l);
-	for (dc = TAILQ_FIRST(&st->conns); dc != NULL; dc = next) {
-		next = TAILQ_NEXT(dc, link);
+	RTE_TAILQ_FOREACH_SAFE(dc, &st->conns, link, next)
+	{
 		if (dc->c != NULL && !dc->closing)
 			sp_tcp_shutdown(dc->c);
 	}

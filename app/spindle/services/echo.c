@@ -252,8 +252,8 @@ echo_drain_all(struct sp_ctx *ctx, void *state)
 
 	svc_unlisten(ctx, &st->l);
 	st->draining = true;
-	for (ec = TAILQ_FIRST(&st->conns); ec != NULL; ec = next) {
-		next = TAILQ_NEXT(ec, link);
+	RTE_TAILQ_FOREACH_SAFE(ec, &st->conns, link, next)
+	{
 		echo_close_if_done(ec);
 	}
 }

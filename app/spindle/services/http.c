@@ -775,8 +775,8 @@ http_drain(struct sp_ctx *ctx, void *state)
 	struct http_conn *hc, *next;
 
 	svc_unlisten(ctx, &st->l);
-	for (hc = TAILQ_FIRST(&st->conns); hc != NULL; hc = next) {
-		next = TAILQ_NEXT(hc, link);
+	RTE_TAILQ_FOREACH_SAFE(hc, &st->conns, link, next)
+	{
 		if (hc->c == NULL || hc->closing || hc->shut)
 			continue;
 		if (hc->busy)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <rte_mbuf.h>
+#include <rte_tailq.h>
 #include "service.h"
 
 /*
