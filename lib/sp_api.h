@@ -148,6 +148,13 @@ void sp_tcp_abort(struct sp_conn *c);
 void sp_tcp_get_info(const struct sp_conn *c, struct sp_tcp_info *info);
 /** Iterate this lcore's connections (telemetry). */
 void sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg);
+/**
+ * Connections of this lcore that are open or still closing: every state from SYN-SENT to
+ * LAST-ACK except SYN-RECEIVED (a handshake no application has accepted yet). TIME-WAIT does not
+ * count: those connections are closed and only wait out 2 MSL. A graceful stop polls until this
+ * is 0. It walks the table: call it now and then, not per packet.
+ */
+unsigned sp_tcp_conn_count(struct sp_ctx *ctx);
 
 /* ---------------- UDP ---------------- */
 /**

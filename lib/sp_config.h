@@ -152,6 +152,12 @@ struct sp_stack_cfg {
 	uint32_t
 		arp_request_rate_ms; /**< min gap between requests for one neighbour, default 1000 */
 	int rss;		     /**< use RSS when several queues, default 1 */
+	/**
+	 * Graceful stop of the spindle program: how long its workers keep running after
+	 * SIGINT/SIGTERM so connections close with FIN; what is left is then reset. Default 5000,
+	 * 0 = reset every connection at once. The library itself does not read it.
+	 */
+	uint32_t drain_ms;
 };
 
 /** The whole configuration. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Worker lcores: one sp_ctx each, the poll loop of design.md ("The data path"), services, and
- * the counter report. The main lcore never polls a queue.
+ * Worker lcores: one sp_ctx each, the poll loop of design.md ("The data path"), services, the
+ * graceful stop (drain), and the counter report. The main lcore never polls a queue.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +19,8 @@
 #define IDLE_SPINS    100
 #define IDLE_SLEEP_US 100
 #define MAX_BURST     512
+/* Drain: how often the connections left are counted (sp_tcp_conn_count() walks the table). */
+#define DRAIN_CHECK_US 1000
 
 int
 sp_app_workers_init(struct sp_app *app)
@@ -142,6 +144,20 @@ clients_done(struct sp_app *app, struct sp_app_worker *w)
 	return true;
 }
 
+/* Graceful stop: each service stops accepting and starting work and closes its connections. */
+static void
+services_drain(struct sp_app *app, struct sp_app_worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < app->cfg.n_services; i++) {
+		const struct sp_service_ops *ops = w->svc_ops[i];
+
+		if (ops != NULL && w->svc_started[i] && ops->drain != NULL)
+			ops->drain(w->ctx, w->svc_state[i]);
+	}
+}
+
 static void
 services_stop(struct sp_app *app, struct sp_app_worker *w)
 {
@@ -218,21 +234,121 @@ tx_count(const struct sp_ctx *ctx, uint16_t n_ports)
 	return n;
 }
 
+/* What the poll loop of one worker keeps between iterations. */
+struct worker_loop {
+	struct sp_app *app;
+	struct sp_app_worker *w;
+	struct sp_ctx *ctx;
+	enum sp_idle idle;
+	uint16_t burst, n_ports;
+	unsigned empty; /* empty iterations in a row (idle = sleep) */
+	bool run_services;
+	struct rte_mbuf *pkts[MAX_BURST];
+};
+
+/* One iteration of the data path (design.md): RX, timers, services, TX, accounting, idling. */
+static void
+worker_iter(struct worker_loop *l)
+{
+	struct sp_app *app = l->app;
+	struct sp_app_worker *w = l->w;
+	struct sp_ctx *ctx = l->ctx;
+	uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, l->n_ports), end;
+	uint64_t st0 = steer_in_count(ctx, l->n_ports);
+	unsigned rx = 0, tx, i;
+	uint16_t p;
+
+	for (p = 0; p < l->n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(app->ports[p].port_id, w->idx, l->pkts, l->burst);
+
+		/* Also with n == 0: it counts the poll and moves the ctx's clock to now. */
+		sp_input(ctx, now, p, l->pkts, n);
+		rx += n;
+	}
+	sp_poll(ctx, now);
+	rx += (unsigned)(steer_in_count(ctx, l->n_ports) - st0);
+	if (l->run_services)
+		for (i = 0; i < app->cfg.n_services; i++)
+			if (w->svc_started[i] && w->svc_ops[i]->poll != NULL)
+				w->svc_ops[i]->poll(ctx, w->svc_state[i]);
+	sp_tx_flush(ctx);
+	tx = (unsigned)(tx_count(ctx, l->n_ports) - tx0);
+	end = rte_rdtsc();
+	/* Busy cycles as testpmd's --record-core-cycles: only iterations that moved packets. */
+	sp_ctx_account(ctx, end - now, rx + tx);
+	if (rx + tx != 0) {
+		l->empty = 0;
+	} else {
+		if (l->idle == SP_IDLE_PAUSE) {
+			rte_pause();
+		} else if (l->idle == SP_IDLE_SLEEP && ++l->empty >= IDLE_SPINS) {
+			rte_delay_us_sleep(IDLE_SLEEP_US);
+		}
+	}
+}
+
+/*
+ * Graceful stop (docs/program.md "Stopping"): the services close their listeners and their
+ * connections the way they close them anyway (FIN after what was already queued; http finishes
+ * the response in progress first), and the loop keeps running — RX, timers, retransmissions,
+ * TX — until no connection is left, stack.drain_ms has passed, or a second signal came. What is
+ * left is then reset by the services' stop() (the teardown that follows). drain_ms = 0: no drain.
+ */
+static void
+worker_drain(struct worker_loop *l)
+{
+	struct sp_app *app = l->app;
+	struct sp_ctx *ctx = l->ctx;
+	uint64_t hz = rte_get_tsc_hz(), t0, deadline, next_check, now;
+	unsigned n0, left;
+
+	if (app->cfg.stack.drain_ms == 0)
+		return;
+	services_drain(app, l->w);
+	t0 = rte_rdtsc();
+	deadline = t0 + (uint64_t)app->cfg.stack.drain_ms * hz / 1000;
+	next_check = t0 + hz * DRAIN_CHECK_US / 1000000;
+	n0 = left = sp_tcp_conn_count(ctx);
+	SP_LOG(NOTICE, app, "lcore %u: draining %u connection(s) for up to %u ms", l->w->lcore_id,
+		n0, app->cfg.stack.drain_ms);
+	while (left > 0 && !app->stop_now) {
+		worker_iter(l);
+		now = rte_rdtsc();
+		if (now >= deadline)
+			break;
+		if (now >= next_check) {
+			left = sp_tcp_conn_count(ctx);
+			next_check = now + hz * DRAIN_CHECK_US / 1000000;
+		}
+	}
+	left = sp_tcp_conn_count(ctx);
+	SP_LOG(NOTICE, app, "lcore %u: drain %s after %" PRIu64 " ms: %u closed, %u reset",
+		l->w->lcore_id,
+		left == 0	? "done"
+		: app->stop_now ? "cut short by a second signal"
+				: "timed out",
+		(rte_rdtsc() - t0) * 1000 / hz, n0 > left ? n0 - left : 0, left);
+}
+
 static int
 worker_main(void *arg)
 {
 	struct sp_app_worker *w = arg;
 	struct sp_app *app = w->app;
 	struct sp_ctx *ctx = w->ctx;
-	const enum sp_idle idle = app->cfg.stack.idle;
-	uint16_t burst = app->cfg.stack.burst, p, n_ports = app->cfg.n_ports;
-	struct rte_mbuf *pkts[MAX_BURST];
-	unsigned empty = 0, i;
-	bool run_services = app->cfg.n_services > 0;
+	struct worker_loop l = {
+		.app = app,
+		.w = w,
+		.ctx = ctx,
+		.idle = app->cfg.stack.idle,
+		.burst = app->cfg.stack.burst,
+		.n_ports = app->cfg.n_ports,
+		.run_services = app->cfg.n_services > 0,
+	};
 	bool watch_clients = app->has_clients, my_clients_done = false;
 
-	if (burst == 0 || burst > MAX_BURST)
-		burst = 32;
+	if (l.burst == 0 || l.burst > MAX_BURST)
+		l.burst = 32;
 	w->clients_done = 0;
 	/*
 	 * From here on telemetry's sp_ctx_call() waits for this lcore's sp_poll() instead of
@@ -248,37 +364,7 @@ worker_main(void *arg)
 		sp_ctx_announce(ctx);
 
 	while (!app->quit) {
-		uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, n_ports), end;
-		uint64_t st0 = steer_in_count(ctx, n_ports);
-		unsigned rx = 0, tx;
-
-		for (p = 0; p < n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(app->ports[p].port_id, w->idx, pkts, burst);
-
-			/* Also with n == 0: it counts the poll and moves the ctx's clock to now. */
-			sp_input(ctx, now, p, pkts, n);
-			rx += n;
-		}
-		sp_poll(ctx, now);
-		rx += (unsigned)(steer_in_count(ctx, n_ports) - st0);
-		if (run_services)
-			for (i = 0; i < app->cfg.n_services; i++)
-				if (w->svc_started[i] && w->svc_ops[i]->poll != NULL)
-					w->svc_ops[i]->poll(ctx, w->svc_state[i]);
-		sp_tx_flush(ctx);
-		tx = (unsigned)(tx_count(ctx, n_ports) - tx0);
-		end = rte_rdtsc();
-		/* Busy cycles as testpmd's --record-core-cycles: only iterations that moved packets. */
-		sp_ctx_account(ctx, end - now, rx + tx);
-		if (rx + tx != 0) {
-			empty = 0;
-		} else {
-			if (idle == SP_IDLE_PAUSE) {
-				rte_pause();
-			} else if (idle == SP_IDLE_SLEEP && ++empty >= IDLE_SPINS) {
-				rte_delay_us_sleep(IDLE_SLEEP_US);
-			}
-		}
+		worker_iter(&l);
 		if (watch_clients && !my_clients_done && clients_done(app, w)) {
 			my_clients_done = true;
 			__atomic_store_n(&w->clients_done, 1, __ATOMIC_RELEASE);
@@ -289,6 +375,7 @@ worker_main(void *arg)
 			app->clients_done = 1;
 		}
 	}
+	worker_drain(&l);
 
 stop:
 	/* Stop services here, on their lcore, and push out what their close produced. */

@@ -6,8 +6,9 @@
  * Order of start-up: application arguments and config first (so --help, --version and config
  * errors need no EAL), then EAL with the config's vdevs appended, pdump, mempools, ports, the
  * stack, one context per worker lcore, fault injection, telemetry, the workers. SIGINT/SIGTERM
- * (or every client service being done) stops the workers; everything is released in reverse
- * order and the mempools are checked for leaks.
+ * (or every client service being done) stops the workers: they close their connections
+ * gracefully for up to stack.drain_ms (a second signal cuts that short, lcore.c), then everything
+ * is released in reverse order and the mempools are checked for leaks.
  *
  * Exit status: 0 ok, 1 start-up/run-time failure or a failed client service, 2 usage or config
  * error, 3 mbufs leaked.
@@ -44,6 +45,9 @@ static void
 on_signal(int sig)
 {
 	RTE_SET_USED(sig);
+	/* Once stopping (the workers drain their connections), another signal means "now". */
+	if (app.quit)
+		app.stop_now = 1;
 	app.quit = 1;
 }
 
@@ -69,7 +73,9 @@ usage(const char *prog, FILE *f)
 		"poll. Example:\n"
 		"  %s -l 0,1 --no-huge --no-pci -m 512 -- --set stack.idle=sleep\n"
 		"Telemetry: dpdk-telemetry.py [-f FILE_PREFIX], commands under /spindle/.\n"
-		"SIGINT/SIGTERM stop it; the counters are printed at exit.\n",
+		"SIGINT/SIGTERM stop it: connections close with FIN for up to stack.drain_ms,\n"
+		"then the rest is reset (a second signal resets at once); the counters are\n"
+		"printed at exit.\n",
 		prog, sp_version(), prog);
 }
 
@@ -293,6 +299,11 @@ main_wait(void)
 			next += hz * app.stats_interval;
 		}
 	}
+	if (app.cfg.stack.drain_ms != 0)
+		SP_LOG(NOTICE, app,
+			"stopping: closing connections for up to %u ms (signal again to reset them "
+			"now)",
+			app.cfg.stack.drain_ms);
 }
 
 int

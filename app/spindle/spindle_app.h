@@ -61,6 +61,7 @@ struct sp_app {
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	bool impair_attached[SP_MAX_PORTS];
 	volatile int quit;	   /**< set by the signal handler or when clients are done */
+	volatile int stop_now;	   /**< a signal came once quit was set: end the drain at once */
 	volatile int clients_done; /**< worker 0: every client service reported done */
 	bool has_clients;
 	bool pdump; /**< rte_pdump_init() succeeded */

@@ -219,6 +219,7 @@ static const struct sp_config_key stack_keys[] = {
 	K_UINT(sp_stack_cfg, "arp_pending_max", arp_pending_max, 1, 1024),
 	K_UINT(sp_stack_cfg, "arp_request_rate_ms", arp_request_rate_ms, 1, 60000),
 	K_TYPE(sp_stack_cfg, "rss", rss, SP_KEY_BOOL, 0),
+	K_UINT(sp_stack_cfg, "drain_ms", drain_ms, 0, 3600000),
 };
 
 static const struct sp_config_key port_keys[] = {
@@ -318,6 +319,7 @@ sp_config_defaults(struct sp_config *cfg)
 	s->arp_pending_max = 8;
 	s->arp_request_rate_ms = 1000;
 	s->rss = 1;
+	s->drain_ms = 5000;
 
 	t->max_connections = 16384;
 	t->syn_backlog = 1024;

@@ -305,3 +305,20 @@ sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c
 	while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0)
 		fn(arg, data);
 }
+
+static void
+count_open(void *arg, const struct sp_conn *c)
+{
+	/* SYN-RECEIVED: not the application's yet; TIME-WAIT: closed, only the 2 MSL wait left. */
+	if (c->state != SP_TCP_SYN_RECEIVED && c->state != SP_TCP_TIME_WAIT)
+		(*(unsigned *)arg)++;
+}
+
+unsigned
+sp_tcp_conn_count(struct sp_ctx *ctx)
+{
+	unsigned n = 0;
+
+	sp_tcp_foreach(ctx, count_open, &n);
+	return n;
+}

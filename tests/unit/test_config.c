@@ -91,6 +91,7 @@ test_defaults(void **state)
 	assert_int_equal(c.stack.arp_pending_max, 8);
 	assert_int_equal(c.stack.arp_request_rate_ms, 1000);
 	assert_int_equal(c.stack.rss, 1);
+	assert_int_equal(c.stack.drain_ms, 5000);
 
 	assert_int_equal(c.tcp.max_connections, 16384);
 	assert_int_equal(c.tcp.syn_backlog, 1024);
@@ -411,6 +412,11 @@ test_overrides(void **state)
 	assert_int_equal(g_cfg.ports[0].arp, 1);
 	assert_int_equal(sp_config_override(&g_cfg, " stack.idle = sleep ", err, sizeof(err)), 0);
 	assert_int_equal(g_cfg.stack.idle, SP_IDLE_SLEEP);
+	assert_int_equal(sp_config_override(&g_cfg, "stack.drain_ms=0", err, sizeof(err)), 0);
+	assert_int_equal(g_cfg.stack.drain_ms, 0);
+	assert_int_equal(
+		sp_config_override(&g_cfg, "stack.drain_ms=3600001", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "drain_ms"));
 	assert_int_equal(sp_config_override(&g_cfg, "tcp.cc=newreno", err, sizeof(err)), 0);
 	assert_string_equal(g_cfg.tcp.cc, "newreno");
 	/* The section is everything before the last dot; a service key is kept with line 0. */

@@ -5,6 +5,8 @@
  * holds the 72 characters starting at character k mod 95, followed by CR LF, so the stream
  * repeats every 95 lines (95 * 74 = 7030 bytes). Received data is discarded. We send whenever the
  * send buffer has room (on accept and on writable); we close when the peer closes.
+ *
+ * Graceful stop (drain): no more pattern is queued; what is queued goes out, then FIN.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -85,14 +87,19 @@ chargen_writable(struct sp_conn *c, void *arg)
 }
 
 static void
+chargen_close(struct chargen_conn *cc)
+{
+	if (cc->c != NULL && !cc->closing) {
+		cc->closing = true;
+		sp_tcp_close(cc->c);
+	}
+}
+
+static void
 chargen_peer_closed(struct sp_conn *c, void *arg)
 {
-	struct chargen_conn *cc = arg;
-
-	if (!cc->closing) {
-		cc->closing = true;
-		sp_tcp_close(c);
-	}
+	(void)c;
+	chargen_close(arg);
 }
 
 static void
@@ -175,13 +182,25 @@ chargen_poll(struct sp_ctx *ctx, void *state)
 }
 
 static void
+chargen_drain(struct sp_ctx *ctx, void *state)
+{
+	struct chargen_state *st = state;
+	struct chargen_conn *cc, *next;
+
+	svc_unlisten(ctx, &st->l);
+	RTE_TAILQ_FOREACH_SAFE(cc, &st->conns, link, next)
+	{
+		chargen_close(cc);
+	}
+}
+
+static void
 chargen_stop(struct sp_ctx *ctx, void *state)
 {
 	struct chargen_state *st = state;
 	struct chargen_conn *cc;
 
-	if (st->l != NULL)
-		sp_tcp_unlisten(ctx, st->l);
+	svc_unlisten(ctx, &st->l);
 	while ((cc = TAILQ_FIRST(&st->conns)) != NULL) {
 		TAILQ_REMOVE(&st->conns, cc, link);
 		if (cc->c != NULL) {
@@ -200,5 +219,6 @@ const struct sp_service_ops sp_service_chargen = {
 	.default_port = 19,
 	.start = chargen_start,
 	.poll = chargen_poll,
+	.drain = chargen_drain,
 	.stop = chargen_stop,
 };

@@ -2,6 +2,9 @@
 /*
  * discard (RFC 863, port 9): every received mbuf is freed at once; when the peer closes, we close
  * too. Counts bytes per lcore (printed at stop) so a sink throughput can be checked.
+ *
+ * Graceful stop (drain): every connection is half-closed (FIN) and still read, so a client in
+ * the middle of sending finishes; its FIN then closes the connection as usual.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -129,13 +132,26 @@ discard_poll(struct sp_ctx *ctx, void *state)
 }
 
 static void
+discard_drain(struct sp_ctx *ctx, void *state)
+{
+	struct discard_state *st = state;
+	struct discard_conn *dc, *next;
+
+	svc_unlisten(ctx, &st->l);
+	RTE_TAILQ_FOREACH_SAFE(dc, &st->conns, link, next)
+	{
+		if (dc->c != NULL && !dc->closing)
+			sp_tcp_shutdown(dc->c);
+	}
+}
+
+static void
 discard_stop(struct sp_ctx *ctx, void *state)
 {
 	struct discard_state *st = state;
 	struct discard_conn *dc;
 
-	if (st->l != NULL)
-		sp_tcp_unlisten(ctx, st->l);
+	svc_unlisten(ctx, &st->l);
 	while ((dc = TAILQ_FIRST(&st->conns)) != NULL) {
 		TAILQ_REMOVE(&st->conns, dc, link);
 		if (dc->c != NULL) {
@@ -158,5 +174,6 @@ const struct sp_service_ops sp_service_discard = {
 	.default_port = 9,
 	.start = discard_start,
 	.poll = discard_poll,
+	.drain = discard_drain,
 	.stop = discard_stop,
 };

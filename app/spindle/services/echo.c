@@ -9,6 +9,9 @@
  * on writable, and meanwhile the window we advertise closes, so a peer that sends faster than we
  * can echo (or that does not read its echo) is slowed by TCP itself. The backlog is thus bounded
  * by tcp.rcvbuf; ECHO_BACKLOG_MAX stays as a safety net (abort, counted).
+ *
+ * Graceful stop (drain): every connection is closed as if the peer had closed: once its backlog
+ * is echoed, FIN.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,13 +46,15 @@ struct echo_state {
 	struct echo_conn_list blocked; /* backlog waiting for send space */
 	uint32_t n_conns;
 	uint64_t accepted, backlog_aborts;
+	bool draining; /* graceful stop: close each connection once its backlog is out */
 };
 
 static void
 echo_close_if_done(struct echo_conn *ec)
 {
 	/* Echo everything the peer sent before its FIN, then close our side too (RFC 862). */
-	if (ec->c != NULL && ec->peer_closed && !ec->closing && ec->backlog.head == NULL) {
+	if (ec->c != NULL && (ec->peer_closed || ec->st->draining) && !ec->closing &&
+		ec->backlog.head == NULL) {
 		ec->closing = true;
 		sp_tcp_close(ec->c);
 	}
@@ -240,13 +245,26 @@ echo_poll(struct sp_ctx *ctx, void *state)
 }
 
 static void
+echo_drain_all(struct sp_ctx *ctx, void *state)
+{
+	struct echo_state *st = state;
+	struct echo_conn *ec, *next;
+
+	svc_unlisten(ctx, &st->l);
+	st->draining = true;
+	RTE_TAILQ_FOREACH_SAFE(ec, &st->conns, link, next)
+	{
+		echo_close_if_done(ec);
+	}
+}
+
+static void
 echo_stop(struct sp_ctx *ctx, void *state)
 {
 	struct echo_state *st = state;
 	struct echo_conn *ec;
 
-	if (st->l != NULL)
-		sp_tcp_unlisten(ctx, st->l);
+	svc_unlisten(ctx, &st->l);
 	while ((ec = TAILQ_FIRST(&st->conns)) != NULL) {
 		TAILQ_REMOVE(&st->conns, ec, link);
 		echo_set_blocked(ec, false);
@@ -272,5 +290,6 @@ const struct sp_service_ops sp_service_echo = {
 	.default_port = 7,
 	.start = echo_start,
 	.poll = echo_poll,
+	.drain = echo_drain_all,
 	.stop = echo_stop,
 };

@@ -23,6 +23,11 @@
  * keep reading and dropping until the peer closes or HTTP_LINGER_MS pass, so a client that has
  * pipelined more requests does not get a RST that would destroy the response it has not read yet
  * (RFC 9112 section 9.6). Idle connections are closed after HTTP_IDLE_MS.
+ *
+ * Graceful stop (drain): the listener closes; a response in progress is sent to its end and then
+ * closed as after "Connection: close" (further pipelined requests are not answered); an idle
+ * connection is half-closed at once. Both linger as above, so a download in progress when
+ * spindle is stopped arrives whole if it finishes within stack.drain_ms.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -442,6 +447,24 @@ bad:
 	http_error(hc, 400, "Bad Request", false, NULL);
 }
 
+/*
+ * Our side is done: FIN after what is queued (the response), then read and drop until the peer
+ * closes or the linger deadline.
+ */
+static void
+http_linger(struct http_conn *hc)
+{
+	struct http_state *st = hc->st;
+
+	hc->shut = true;
+	sp_tcp_shutdown(hc->c);
+	svc_mq_free(&hc->in);
+	http_drop_hdr(hc);
+	TAILQ_REMOVE(&st->lru, hc, tlink);
+	TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
+	hc->last = sp_ctx_now(st->ctx);
+}
+
 /* Send what the send buffer takes of the response in progress. */
 static void
 http_pump(struct http_conn *hc)
@@ -477,15 +500,8 @@ http_pump(struct http_conn *hc)
 		/* Response complete: push its tail out now rather than waiting for Nagle. */
 		hc->busy = false;
 		sp_tcp_flush(hc->c);
-		if (hc->close_after && !hc->shut) {
-			hc->shut = true;
-			sp_tcp_shutdown(hc->c);
-			svc_mq_free(&hc->in);
-			http_drop_hdr(hc);
-			TAILQ_REMOVE(&st->lru, hc, tlink);
-			TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
-			hc->last = sp_ctx_now(st->ctx);
-		}
+		if (hc->close_after && !hc->shut)
+			http_linger(hc);
 	}
 	return;
 fail:
@@ -753,13 +769,30 @@ http_poll(struct sp_ctx *ctx, void *state)
 }
 
 static void
+http_drain(struct sp_ctx *ctx, void *state)
+{
+	struct http_state *st = state;
+	struct http_conn *hc, *next;
+
+	svc_unlisten(ctx, &st->l);
+	RTE_TAILQ_FOREACH_SAFE(hc, &st->conns, link, next)
+	{
+		if (hc->c == NULL || hc->closing || hc->shut)
+			continue;
+		if (hc->busy)
+			hc->close_after = true; /* http_pump() lingers once the response is out */
+		else
+			http_linger(hc);
+	}
+}
+
+static void
 http_stop(struct sp_ctx *ctx, void *state)
 {
 	struct http_state *st = state;
 	struct http_conn *hc;
 
-	if (st->l != NULL)
-		sp_tcp_unlisten(ctx, st->l);
+	svc_unlisten(ctx, &st->l);
 	while ((hc = TAILQ_FIRST(&st->conns)) != NULL) {
 		TAILQ_REMOVE(&st->conns, hc, link);
 		if (hc->c != NULL) {
@@ -783,5 +816,6 @@ const struct sp_service_ops sp_service_http = {
 	.default_port = 80,
 	.start = http_start,
 	.poll = http_poll,
+	.drain = http_drain,
 	.stop = http_stop,
 };

@@ -15,6 +15,9 @@
  * connections (its worker= key says which). Latencies go into a log-linear
  * histogram (16 sub-buckets per power of two, so within 6.25%) in TSC cycles: memory stays fixed
  * whatever the request count. Status 0 when every connection opened and ended without an error.
+ *
+ * Graceful stop (drain): the run ends now, as if duration_ms were over: bulk connections
+ * half-close, rr connections close after the response they wait for.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -480,6 +483,16 @@ lg_poll(struct sp_ctx *ctx, void *state)
 	}
 }
 
+static void
+lg_drain(struct sp_ctx *ctx, void *state)
+{
+	struct lg_state *st = state;
+
+	/* lg_poll() winds down from the next iteration on. */
+	if (st->t_stop > sp_ctx_now(ctx))
+		st->t_stop = sp_ctx_now(ctx);
+}
+
 static bool
 lg_done(void *state)
 {
@@ -537,6 +550,7 @@ const struct sp_service_ops sp_service_loadgen = {
 	.validate = lg_validate,
 	.start = lg_start,
 	.poll = lg_poll,
+	.drain = lg_drain,
 	.done = lg_done,
 	.status = lg_status,
 	.stop = lg_stop,

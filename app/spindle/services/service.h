@@ -61,7 +61,15 @@ struct sp_service_ops {
 	bool (*done)(void *state);
 	/* Client services: exit status contribution (0 = success). */
 	int (*status)(void *state);
-	/* Stop and free (workers stopped or stopping, on the owning lcore). */
+	/*
+	 * Graceful stop began (may be NULL: stop() resets the connections when the drain ends).
+	 * Close the listener, start no new work, and close every connection the way the service
+	 * closes one anyway: data already queued is still sent, then FIN. The loop keeps running
+	 * (poll() included) until every connection is gone or stack.drain_ms has passed; stop()
+	 * follows either way.
+	 */
+	void (*drain)(struct sp_ctx *ctx, void *state);
+	/* Stop and free: reset what is left (on the owning lcore, after the drain). */
 	void (*stop)(struct sp_ctx *ctx, void *state);
 };
 

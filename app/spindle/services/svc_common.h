@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <rte_mbuf.h>
+#include <rte_tailq.h>
 #include "service.h"
 
 /*
@@ -144,7 +145,6 @@ svc_mq_push_chain(struct svc_mq *q, struct rte_mbuf *m)
 	}
 }
 
-/* Milliseconds to TSC cycles and back. */
 /*
  * Listen for a server service as its config says (address, port, per-service congestion
  * control). On failure *state is left alone and the caller frees its own state.
@@ -164,6 +164,16 @@ svc_listen(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, const struct sp
 	return sp_tcp_listen(ctx, &o, l);
 }
 
+/* Close a server's listener (once: the graceful stop and stop() both call it). */
+static inline void
+svc_unlisten(struct sp_ctx *ctx, struct sp_listener **l)
+{
+	if (*l != NULL)
+		sp_tcp_unlisten(ctx, *l);
+	*l = NULL;
+}
+
+/* Milliseconds to TSC cycles and back. */
 static inline uint64_t
 svc_ms_to_tsc(const struct sp_ctx *ctx, uint64_t ms)
 {
