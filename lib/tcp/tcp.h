@@ -76,6 +76,7 @@ struct sp_tcp_mem {
 	uint32_t peak;
 	uint32_t low, pressure, high; /* marks in effect */
 	uint32_t truesize;	      /* bytes an mbuf of the pool costs */
+	unsigned n_workers;	      /* the share above was computed for this many */
 	uint32_t waiting;	      /* connections with TF_MEM_WAIT */
 	bool under_pressure;
 	uint64_t pressures, aborts;

@@ -57,6 +57,17 @@ mem_limits(struct sp_ctx *ctx)
 	/* config.c checks low < pressure < high when they are given; keep the derived ones so. */
 	mem->pressure = RTE_MIN(mem->pressure, mem->high);
 	mem->low = RTE_MIN(mem->low, mem->pressure);
+	mem->n_workers = workers;
+}
+
+/* The check runs only while there is something to do: pressure, or writers waiting. */
+static void
+tick_arm(struct sp_ctx *ctx)
+{
+	struct sp_tcp_mem *mem = &ctx->tcp->mem;
+
+	if (!mem->timer.armed)
+		sp_timer_arm(ctx, &mem->timer, ctx->now + tsc_ms(ctx, MEM_TICK_MS));
 }
 
 static void
@@ -68,6 +79,7 @@ pressure_update(struct sp_conn *c)
 		mem->under_pressure = true;
 		mem->pressures++;
 		TCP_STAT(c, TCPMemoryPressures);
+		tick_arm(c->ctx);
 	} else if (mem->under_pressure && mem->mbufs < mem->low) {
 		mem->under_pressure = false;
 	}
@@ -76,9 +88,12 @@ pressure_update(struct sp_conn *c)
 bool
 sp_tcp_mem_may_charge(const struct sp_conn *c, uint32_t n)
 {
-	const struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
+	struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
 	uint32_t held = c->mem_snd + c->mem_ooo;
 
+	/* Workers are added after this lcore's TCP state is made: the share follows them. */
+	if (unlikely(mem->n_workers != RTE_MAX(c->ctx->stack->n_workers, 1u)))
+		mem_limits(c->ctx);
 	if (mem->mbufs + n > mem->high)
 		return false;
 	if (mem->under_pressure || mem->mbufs + n > mem->pressure)
@@ -150,6 +165,7 @@ sp_tcp_mem_wait(struct sp_conn *c)
 	if (!(c->flags & TF_MEM_WAIT)) {
 		c->flags |= TF_MEM_WAIT;
 		c->ctx->tcp->mem.waiting++;
+		tick_arm(c->ctx);
 	}
 }
 
@@ -273,7 +289,7 @@ mem_tick(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	uint32_t it = 0;
 
 	RTE_SET_USED(arg);
-	mem_limits(ctx);
+	RTE_SET_USED(t);
 	if (mem->under_pressure && mem->mbufs < mem->low)
 		mem->under_pressure = false;
 	s.wake = mem->waiting > 0 && !mem->under_pressure;
@@ -291,7 +307,8 @@ mem_tick(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 		abort_victims(&s);
 		wake_writers(&s);
 	}
-	sp_timer_arm(ctx, t, ctx->now + tsc_ms(ctx, MEM_TICK_MS));
+	if (mem->under_pressure || mem->waiting > 0)
+		tick_arm(ctx);
 }
 
 void
@@ -301,7 +318,6 @@ sp_tcp_mem_init(struct sp_ctx *ctx)
 
 	mem_limits(ctx);
 	sp_timer_init(&mem->timer, mem_tick, NULL);
-	sp_timer_arm(ctx, &mem->timer, ctx->now + tsc_ms(ctx, MEM_TICK_MS));
 }
 
 void

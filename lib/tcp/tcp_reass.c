@@ -334,6 +334,9 @@ sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 		if (e.fin && !c->freed && c->rcv_nxt == e.end)
 			sp_tcp_fin_arrived(c);
 	}
+	/* Queue empty: the pack goes back to the pool with its last entry. */
+	if (!c->freed && c->n_ooo == 0)
+		ooo_pack_release(c);
 }
 
 /* Free the out-of-order queue (the connection ends). */
