@@ -88,7 +88,30 @@ struct sp_tcp_info {
 	const char *cc;
 };
 
+/**
+ * Memory held by one lcore's TCP connections (docs/tcp.md "Memory"), in mbufs of its pool.
+ * Read by sp_tcp_mem_get(); telemetry /spindle/mem shows it for every worker.
+ */
+struct sp_tcp_mem_info {
+	uint32_t mbufs;		      /**< held in all: send buffers + out-of-order queues */
+	uint32_t snd, ooo;	      /**< of which in send buffers / out-of-order queues */
+	uint32_t peak;		      /**< highest mbufs since start */
+	uint32_t low, pressure, high; /**< the marks in effect (tcp.mem_*) */
+	uint32_t truesize;	      /**< bytes one mbuf of the pool costs */
+	bool under_pressure;	      /**< between reaching pressure and falling below low */
+	uint32_t waiting;	      /**< connections waiting for memory to send */
+	uint64_t pressures;	      /**< times pressure was reached */
+	uint64_t aborts;	      /**< connections aborted for memory */
+	uint32_t conns;		      /**< connections in the table */
+};
+
 SP_EXPORT_BEGIN
+
+/**
+ * Fill @p out for @p ctx's lcore. Any thread may call it (the figures are read without locks,
+ * each one consistent, the set of them not).
+ */
+void sp_tcp_mem_get(const struct sp_ctx *ctx, struct sp_tcp_mem_info *out);
 
 /** Start listening. @return 0 with *out set, -EADDRINUSE, -EINVAL, -ENOMEM. */
 int sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_listener **out);

@@ -106,8 +106,13 @@ struct sp_tcp_cfg {
 	uint32_t keepalive_probes;    /**< default 9 */
 	uint32_t challenge_ack_limit; /**< per connection per second, default 10 */
 	uint32_t ooo_max_segs;	      /**< out-of-order queue bound, default 256 */
-	char cc[16];		      /**< "newreno" or "cubic" (default "cubic") */
-	int syncookies;		      /**< 1 = on when the SYN queue is full (default), 0 = off */
+	uint32_t ooo_max_bytes;	      /**< out-of-order true size per connection, 0 = 2 * rcvbuf */
+	uint32_t mem_low, mem_pressure, mem_high; /**< per-lcore marks in mbufs, 0 = from pool */
+	uint32_t mem_conn_min; /**< mbufs a connection may still take under pressure, default 4 */
+	uint32_t mem_stall_ms; /**< under pressure, abort holders without progress this long */
+	uint32_t min_snd_mss;  /**< smallest MSS we send with, default 48 */
+	char cc[16];	       /**< "newreno" or "cubic" (default "cubic") */
+	int syncookies;	       /**< 1 = on when the SYN queue is full (default), 0 = off */
 	int sack, timestamps, wscale; /**< offer these options, default 1 */
 	int nodelay;		      /**< disable Nagle by default for all conns, default 0 */
 	int tlp;		      /**< tail loss probes (RFC 8985 7), default 1 */

@@ -170,7 +170,16 @@ struct sp_stack;
 	X(TCPListenNoSynDrops, "segments to a listener without SYN/ACK/RST, dropped")    \
 	X(TCPSynSentNoSynDrops, "segments without SYN or RST in SYN-SENT, dropped")      \
 	X(TCPRstIgnored, "RSTs out of window, or in SYN-SENT without a good ACK")        \
-	X(TCPBadAckRst, "bad ACK in LISTEN, SYN-SENT or SYN-RECEIVED: RST sent")
+	X(TCPBadAckRst, "bad ACK in LISTEN, SYN-SENT or SYN-RECEIVED: RST sent")         \
+	X(TCPMemoryPressures, "times this lcore's connections reached tcp.mem_pressure") \
+	X(TCPMemoryRefused, "buffer growth refused by the memory marks")                 \
+	X(TCPSndSegsLimit, "sends refused: send buffer at its mbuf bound")               \
+	X(TCPSndNoMbuf, "sends cut short: mbuf pool empty")                              \
+	X(PruneCalled, "out-of-order queues pruned to make room")                        \
+	X(OfoPruned, "out-of-order segments dropped by pruning")                         \
+	X(TCPRcvCollapsed, "tiny out-of-order segments copied into a shared pack mbuf")  \
+	X(TCPOFOMerge, "out-of-order segments merged into the entry before them")        \
+	X(TCPRcvQNoMbuf, "in-order delivery of packed data postponed: no mbuf")
 
 /* ---- several worker lcores: software steering of TCP segments (tcp/tcp_steer.c) ---- */
 #define SP_STEER_STATS(X)                                                                     \

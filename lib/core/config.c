@@ -262,6 +262,13 @@ static const struct sp_config_key tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "keepalive_probes", keepalive_probes, 1, 1000),
 	K_UINT(sp_tcp_cfg, "challenge_ack_limit", challenge_ack_limit, 1, 1000000),
 	K_UINT(sp_tcp_cfg, "ooo_max_segs", ooo_max_segs, 0, 65536),
+	K_UINT(sp_tcp_cfg, "ooo_max_bytes", ooo_max_bytes, 0, 1073741824),
+	K_UINT(sp_tcp_cfg, "mem_low", mem_low, 0, 16777216),
+	K_UINT(sp_tcp_cfg, "mem_pressure", mem_pressure, 0, 16777216),
+	K_UINT(sp_tcp_cfg, "mem_high", mem_high, 0, 16777216),
+	K_UINT(sp_tcp_cfg, "mem_conn_min", mem_conn_min, 1, 1024),
+	K_UINT(sp_tcp_cfg, "mem_stall_ms", mem_stall_ms, 100, 3600000),
+	K_UINT(sp_tcp_cfg, "min_snd_mss", min_snd_mss, 48, 1460),
 	K_TYPE(sp_tcp_cfg, "cc", cc, SP_KEY_CC, 0),
 	K_TYPE(sp_tcp_cfg, "syncookies", syncookies, SP_KEY_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "tlp", tlp, SP_KEY_BOOL, 0),
@@ -339,6 +346,11 @@ sp_config_defaults(struct sp_config *cfg)
 	t->challenge_ack_limit = 10;
 	t->tlp = 1;
 	t->ooo_max_segs = 256;
+	t->ooo_max_bytes = 0; /* 2 * rcvbuf of true size: a window of full segments fits */
+	t->mem_low = t->mem_pressure = t->mem_high = 0; /* from the pool (tcp_mem.c) */
+	t->mem_conn_min = 4;
+	t->mem_stall_ms = 5000;
+	t->min_snd_mss = 48; /* Linux's tcp_min_snd_mss */
 	strlcpy(t->cc, "cubic", sizeof(t->cc));
 	t->syncookies = 1;
 	t->sack = 1;
@@ -1034,6 +1046,13 @@ validate_impl(const struct sp_config *cfg, int partial, char *err, size_t errlen
 		return fail(err, errlen, src,
 			"[tcp] rto_initial_ms: %u is outside rto_min_ms..rto_max_ms (%u..%u)",
 			t->rto_initial_ms, t->rto_min_ms, t->rto_max_ms);
+	/* tcp_mem.c: low < pressure < high where given (0 = derived from the pool). */
+	if (t->mem_low != 0 && t->mem_pressure != 0 && t->mem_low >= t->mem_pressure)
+		return fail(err, errlen, src, "[tcp] mem_low: %u is not below mem_pressure = %u",
+			t->mem_low, t->mem_pressure);
+	if (t->mem_pressure != 0 && t->mem_high != 0 && t->mem_pressure >= t->mem_high)
+		return fail(err, errlen, src, "[tcp] mem_pressure: %u is not below mem_high = %u",
+			t->mem_pressure, t->mem_high);
 	if (!cc_known(t->cc))
 		return fail(err, errlen, src,
 			"[tcp] cc: '%s' is not a congestion control (newreno|cubic)", t->cc);

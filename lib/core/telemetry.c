@@ -10,6 +10,7 @@
  *                         /spindle/tcp/conns,IP:PORT gives every field of connections whose
  *                         local or remote end is IP:PORT
  *   /spindle/lcores       busy/idle cycles, packets and cycles per packet of each worker
+ *   /spindle/mem          TCP memory of each worker (mbufs held, the marks, pressure) and pool use
  *
  * Threading: the callbacks run on EAL's telemetry thread. Counters are read directly (each is
  * an aligned uint64_t written only by its lcore, see sp_stats.h). Neighbour and connection
@@ -27,6 +28,7 @@
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "sp_api.h"
@@ -461,6 +463,57 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* ---- /spindle/mem ---- */
+
+static int
+tel_mem(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sp_stack *st = tel_st;
+	char name[32];
+	unsigned w;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	for (w = 0; w < st->n_workers; w++) {
+		const struct sp_ctx *ctx = st->workers[w];
+		struct sp_tcp_mem_info mi;
+		struct rte_tel_data *c;
+
+		if (ctx == NULL || ctx->tcp == NULL)
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		sp_tcp_mem_get(ctx, &mi);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "worker", ctx->worker);
+		if (ctx->pool != NULL) {
+			rte_tel_data_add_dict_string(c, "pool", ctx->pool->name);
+			rte_tel_data_add_dict_u64(c, "pool_size", ctx->pool->size);
+			rte_tel_data_add_dict_u64(
+				c, "pool_in_use", rte_mempool_in_use_count(ctx->pool));
+		}
+		rte_tel_data_add_dict_u64(c, "tcp_mbufs", mi.mbufs);
+		rte_tel_data_add_dict_u64(c, "tcp_snd_mbufs", mi.snd);
+		rte_tel_data_add_dict_u64(c, "tcp_ooo_mbufs", mi.ooo);
+		rte_tel_data_add_dict_u64(c, "tcp_bytes", (uint64_t)mi.mbufs * mi.truesize);
+		rte_tel_data_add_dict_u64(c, "tcp_peak_mbufs", mi.peak);
+		rte_tel_data_add_dict_u64(c, "mem_low", mi.low);
+		rte_tel_data_add_dict_u64(c, "mem_pressure", mi.pressure);
+		rte_tel_data_add_dict_u64(c, "mem_high", mi.high);
+		rte_tel_data_add_dict_u64(c, "under_pressure", mi.under_pressure);
+		rte_tel_data_add_dict_u64(c, "waiting", mi.waiting);
+		rte_tel_data_add_dict_u64(c, "pressures", mi.pressures);
+		rte_tel_data_add_dict_u64(c, "aborts", mi.aborts);
+		rte_tel_data_add_dict_u64(c, "conns", mi.conns);
+		snprintf(name, sizeof(name), "lcore%u", ctx->lcore_id);
+		if (rte_tel_data_add_dict_container(d, name, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	return 0;
+}
+
 /* ---- registration ---- */
 
 static const struct {
@@ -474,6 +527,8 @@ static const struct {
 	{"/spindle/routes", tel_routes, "route table like `ip route`"},
 	{"/spindle/tcp/conns", tel_tcp_conns,
 		"TCP connections like `ss -tn`. Parameter: IP:PORT for every field of matching ones"},
+	{"/spindle/mem", tel_mem,
+		"TCP memory per worker lcore (mbufs held, marks, pressure) and its pool's use"},
 	{"/spindle/lcores", tel_lcores,
 		"busy/idle cycles, packets and cycles per packet of each worker lcore"},
 };

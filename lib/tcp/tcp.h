@@ -45,6 +45,7 @@
 #define TF_TLP_OUT	 0x40000  /* a loss probe is unacknowledged (tlp_end) */
 #define TF_TLP_REXMIT	 0x80000  /* ... and it was a retransmission */
 #define TF_RESCUE	 0x100000 /* RFC 6675 rule 4 used in this recovery (rescue_rxt) */
+#define TF_MEM_WAIT	 0x200000 /* a send was cut short for memory: writable() when it is back */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -52,11 +53,34 @@ struct sp_tcp_key {
 	uint16_t lport, rport;
 };
 
-/** One out-of-order segment (payload only, data pointer at the payload). */
+/**
+ * One out-of-order segment. Either the segment's own mbuf chain (data pointer at the payload), or,
+ * for a tiny segment, a slice at offset @p off of a shared pack mbuf that holds many of them
+ * (tcp_reass.c: collapse), one reference per entry.
+ */
 struct sp_tcp_ooo {
 	sp_seq_t seq, end; /* end = seq + payload length */
 	struct rte_mbuf *m;
+	uint16_t off; /* packed: where the bytes are in m */
+	bool packed;
 	bool fin;
+};
+
+/** What tcp_mem.c charges: the send buffer or the out-of-order queue. */
+enum sp_tcp_mem_kind { SP_TCP_MEM_SND, SP_TCP_MEM_OOO };
+
+/** Per-lcore memory of the connections (tcp_mem.c), in mbufs. */
+struct sp_tcp_mem {
+	uint32_t mbufs; /* held by all connections: snd + ooo */
+	uint32_t snd, ooo;
+	uint32_t peak;
+	uint32_t low, pressure, high; /* marks in effect */
+	uint32_t truesize;	      /* bytes an mbuf of the pool costs */
+	unsigned n_workers;	      /* the share above was computed for this many */
+	uint32_t waiting;	      /* connections with TF_MEM_WAIT */
+	bool under_pressure;
+	uint64_t pressures, aborts;
+	struct sp_timer timer;
 };
 
 struct sp_listener {
@@ -110,6 +134,7 @@ struct sp_conn {
 	struct sp_tcp_ooo *ooo;
 	uint16_t n_ooo, ooo_last;
 	uint32_t ooo_bytes;
+	struct rte_mbuf *ooo_pack; /* pack mbuf tiny segments are copied into (one reference) */
 	uint32_t rcv_held; /* TF_RCV_FLOW: delivered to recv(), not yet released by the app */
 	uint8_t unacked_segs;
 
@@ -148,12 +173,17 @@ struct sp_conn {
 	bool freed; /* removed from the table, waiting for busy == 0 */
 
 	uint64_t retransmits, bytes_sent, bytes_acked, bytes_received;
+
+	/* Memory (tcp_mem.c): mbufs held by the send buffer and the out-of-order queue. */
+	uint32_t mem_snd, mem_ooo;
+	uint64_t last_progress; /* when SND.UNA or RCV.NXT last advanced */
 };
 
 /** Per-lcore TCP state (ctx->tcp). */
 struct sp_tcp {
 	struct rte_hash *conns;
 	uint32_t n_conns;
+	struct sp_tcp_mem mem;
 	uint16_t next_eph;
 	struct sp_listener listeners[SP_TCP_MAX_LISTENERS];
 };
@@ -228,6 +258,23 @@ uint32_t sp_tcp_sack_rescue(struct sp_conn *c);
 /** Bytes the scoreboard holds as SACKed (in all; below @p seq). */
 uint32_t sp_tcp_sack_bytes(const struct sp_conn *c);
 uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);
+
+/* tcp_mem.c */
+void sp_tcp_mem_init(struct sp_ctx *ctx);
+void sp_tcp_mem_fini(struct sp_ctx *ctx);
+/** May @p c take @p n more mbufs now? (The marks and tcp.mem_conn_min.) */
+bool sp_tcp_mem_may_charge(const struct sp_conn *c, uint32_t n);
+/** Charge @p n mbufs to @p c if the marks allow it. @return false: refused (counted). */
+bool sp_tcp_mem_charge(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n);
+/** Charge without asking (mbufs the connection already holds, e.g. an application's chain). */
+void sp_tcp_mem_force(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n);
+void sp_tcp_mem_uncharge(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n);
+/** A send was cut short for memory: call writable() when memory is back. */
+void sp_tcp_mem_wait(struct sp_conn *c);
+/** The connection ends: it waits for nothing any more. */
+void sp_tcp_mem_conn_gone(struct sp_conn *c);
+/** SND.UNA or RCV.NXT advanced (a connection making progress is never aborted for memory). */
+void sp_tcp_mem_progress(struct sp_conn *c);
 
 /* tcp_in.c */
 /** sp_tcp_input() after steering: the segment is this lcore's (steered ones enter here). */

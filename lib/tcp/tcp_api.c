@@ -125,9 +125,17 @@ can_send(const struct sp_conn *c)
 size_t
 sp_tcp_send_space(const struct sp_conn *c)
 {
+	size_t space;
+
 	if (can_send(c) < 0 || c->sb_len >= c->sndbuf)
 		return 0;
-	return c->sndbuf - c->sb_len;
+	space = c->sndbuf - c->sb_len;
+	/* Memory short (tcp_mem.c): only what fits in the tail copy buffer. */
+	if (!sp_tcp_mem_may_charge(c, 1))
+		space = RTE_MIN(space, (c->flags & TF_SB_OURS) && c->sb_tail != NULL
+					       ? (size_t)rte_pktmbuf_tailroom(c->sb_tail)
+					       : 0);
+	return space;
 }
 
 static void
@@ -164,11 +172,18 @@ sp_tcp_send(struct sp_conn *c, const void *buf, size_t len)
 		}
 	}
 	while (done < len) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(c->ctx->pool);
+		struct rte_mbuf *m;
 		size_t n;
 
+		if (!sp_tcp_mem_charge(c, SP_TCP_MEM_SND, 1)) {
+			sp_tcp_mem_wait(c);
+			break;
+		}
+		m = rte_pktmbuf_alloc(c->ctx->pool);
 		if (m == NULL) {
-			TCP_STAT(c, TCPAbortOnMemory);
+			sp_tcp_mem_uncharge(c, SP_TCP_MEM_SND, 1);
+			TCP_STAT(c, TCPSndNoMbuf);
+			sp_tcp_mem_wait(c);
 			break;
 		}
 		n = RTE_MIN(len - done, (size_t)rte_pktmbuf_tailroom(m));
@@ -188,11 +203,19 @@ int
 sp_tcp_send_mbuf(struct sp_conn *c, struct rte_mbuf *m)
 {
 	int r = can_send(c);
+	struct rte_mbuf *s;
+	uint32_t segs = 0;
 
 	if (r < 0)
 		return r;
-	if (m->pkt_len > sp_tcp_send_space(c)) {
+	if (m->pkt_len > c->sndbuf - RTE_MIN(c->sb_len, c->sndbuf)) {
 		c->flags |= TF_WANT_WRITABLE;
+		return -ENOBUFS;
+	}
+	for (s = m; s != NULL; s = s->next)
+		segs += s->data_len > 0;
+	if (!sp_tcp_mem_charge(c, SP_TCP_MEM_SND, segs)) {
+		sp_tcp_mem_wait(c);
 		return -ENOBUFS;
 	}
 	while (m != NULL) {

@@ -93,6 +93,7 @@ sp_tcp_init(struct sp_ctx *ctx)
 	}
 	t->next_eph = SP_TCP_EPH_LO + (uint16_t)(ctx->now % (SP_TCP_EPH_HI - SP_TCP_EPH_LO));
 	ctx->tcp = t;
+	sp_tcp_mem_init(ctx);
 	return 0;
 }
 
@@ -121,6 +122,7 @@ sp_tcp_fini(struct sp_ctx *ctx)
 		conn_free_queues(c);
 		rte_free(c);
 	}
+	sp_tcp_mem_fini(ctx);
 	rte_hash_free(t->conns);
 	rte_free(t);
 	ctx->tcp = NULL;
@@ -172,6 +174,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 	if (tc->nodelay)
 		c->flags |= TF_NODELAY;
 	c->last_rx = ctx->now;
+	c->last_progress = ctx->now;
 	sp_tcp_timers_init(c);
 	if (rte_hash_add_key_data(ctx->tcp->conns, k, c) < 0) {
 		rte_free(c);
@@ -209,6 +212,7 @@ sp_tcp_conn_done(struct sp_conn *c, int err)
 	c->ctx->tcp->n_conns--;
 	sp_tcp_timers_stop(c);
 	conn_free_queues(c);
+	sp_tcp_mem_conn_gone(c);
 	c->busy++;
 	sp_tcp_conn_report(c, err);
 	c->busy--;

@@ -46,8 +46,10 @@ sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o)
 	mss = RTE_MIN(c->mss_peer, c->mss_ours);
 	if (c->flags & TF_TS)
 		mss -= 12;
-	if (mss < 64)
-		mss = 64;
+	/* A peer announcing a tiny MSS must not make us cut data into slivers (tcp.min_snd_mss,
+	 * Linux's tcp_min_snd_mss: each segment costs a header and an mbuf). */
+	if (mss < c->ctx->cfg->tcp.min_snd_mss)
+		mss = c->ctx->cfg->tcp.min_snd_mss;
 	c->mss = (uint16_t)mss;
 }
 
@@ -187,6 +189,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 			sp_tcp_rtt_sample(c, rtt_us);
 		c->retries = 0;
 		c->snd_una = ack;
+		sp_tcp_mem_progress(c);
 		if (SEQ_LT(c->snd_nxt, ack))
 			c->snd_nxt = ack;
 		sp_tcp_sack_trim(c);
@@ -242,7 +245,16 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 	}
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */
 	if (SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+		uint32_t old_wnd = c->snd_wnd;
+
 		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
+		/*
+		 * RFC 9293 3.8.6.1: what went beyond SND.UNA while the window was closed were
+		 * probes. One the peer did not accept (its ACK is still SND.UNA) was not received:
+		 * when the window opens, sending resumes from SND.UNA, not after the probe byte.
+		 */
+		if (old_wnd == 0 && c->snd_wnd > 0 && ack == c->snd_una && c->snd_nxt != c->snd_una)
+			c->snd_nxt = c->snd_una;
 		c->snd_wl1 = th->seq;
 		c->snd_wl2 = ack;
 		if (c->snd_wnd > c->max_snd_wnd)

@@ -62,16 +62,132 @@ sp_tcp_mbuf_trim_tail(struct rte_mbuf *m, uint32_t keep)
 	m->pkt_len = keep;
 }
 
+/* Segments up to this many bytes are copied into a shared pack mbuf (collapse). */
+#define OOO_TINY 256
+
+/* The per-connection bound of tcp.ooo_max_bytes, in mbufs of this lcore's pool. */
+static uint32_t
+ooo_max_mbufs(const struct sp_conn *c)
+{
+	const struct sp_tcp_cfg *tc = &c->ctx->cfg->tcp;
+	uint64_t bytes = tc->ooo_max_bytes != 0 ? tc->ooo_max_bytes : 2ull * c->rcvbuf;
+
+	return (uint32_t)RTE_MAX(bytes / RTE_MAX(c->ctx->tcp->mem.truesize, 1u), 1u);
+}
+
+/* Give back what an entry holds: its chain, or its reference to a pack (the last one frees it). */
+static void
+ooo_put(struct sp_conn *c, struct rte_mbuf *m, bool packed)
+{
+	if (!packed)
+		sp_tcp_mem_uncharge(c, SP_TCP_MEM_OOO, m->nb_segs);
+	else if (rte_mbuf_refcnt_read(m) == 1)
+		sp_tcp_mem_uncharge(c, SP_TCP_MEM_OOO, 1);
+	rte_pktmbuf_free(m);
+}
+
+/* Remove entry @p i (its mbufs stay with the caller). */
+static void
+ooo_remove(struct sp_conn *c, unsigned i)
+{
+	c->ooo_bytes -= c->ooo[i].end - c->ooo[i].seq;
+	c->n_ooo--;
+	for (; i < c->n_ooo; i++)
+		c->ooo[i] = c->ooo[i + 1];
+	if (c->ooo_last >= c->n_ooo)
+		c->ooo_last = 0;
+}
+
+/*
+ * Room for @p n more mbufs in @p c's queue, within tcp.ooo_max_bytes (true size) and the
+ * lcore's memory marks. What is queued above @p seq is pruned from the far end until there is
+ * room: the data nearest RCV.NXT is the most useful, and dropping data we SACKed is reneging,
+ * which RFC 2018 8 allows (the sender keeps it until it is cumulatively acknowledged).
+ */
+static bool
+ooo_room(struct sp_conn *c, sp_seq_t seq, uint32_t n)
+{
+	bool pruned = false;
+
+	for (;;) {
+		if (c->mem_ooo + n <= ooo_max_mbufs(c) && sp_tcp_mem_charge(c, SP_TCP_MEM_OOO, n))
+			return true;
+		if (c->n_ooo == 0 || SEQ_LEQ(c->ooo[c->n_ooo - 1].seq, seq))
+			return false;
+		if (!pruned) {
+			TCP_STAT(c, PruneCalled);
+			pruned = true;
+		}
+		ooo_put(c, c->ooo[c->n_ooo - 1].m, c->ooo[c->n_ooo - 1].packed);
+		ooo_remove(c, c->n_ooo - 1);
+		TCP_STAT(c, OfoPruned);
+	}
+}
+
+/* Drop the connection's reference to its current pack. */
+static void
+ooo_pack_release(struct sp_conn *c)
+{
+	if (c->ooo_pack != NULL) {
+		ooo_put(c, c->ooo_pack, true);
+		c->ooo_pack = NULL;
+	}
+}
+
+/*
+ * Collapse (Linux: tcp_collapse_ofo_queue): a tiny segment would cost a whole mbuf for a few
+ * bytes, so a peer sending thousands of them with gaps would pin thousands of mbufs. Its bytes
+ * are copied into the connection's pack mbuf instead; the entry keeps a reference and an offset.
+ * When the bytes continue those of the entry before (@p pos - 1) in the same pack, *@p merge
+ * says that entry is to grow (TCPOFOMerge) instead of a new one taking a reference.
+ * @return the pack, or NULL when there is no memory for a new pack.
+ */
+static struct rte_mbuf *
+ooo_pack(struct sp_conn *c, unsigned pos, struct rte_mbuf *m, sp_seq_t seq, uint32_t len,
+	uint16_t *off, bool *merge)
+{
+	const struct sp_tcp_ooo *prev = pos > 0 ? &c->ooo[pos - 1] : NULL;
+	struct rte_mbuf *p = c->ooo_pack;
+	uint8_t tmp[OOO_TINY];
+	const void *src;
+
+	if (p == NULL || rte_pktmbuf_tailroom(p) < len) {
+		if (!ooo_room(c, seq, 1))
+			return NULL;
+		p = rte_pktmbuf_alloc(c->ctx->pool);
+		if (p == NULL) {
+			sp_tcp_mem_uncharge(c, SP_TCP_MEM_OOO, 1);
+			return NULL;
+		}
+		ooo_pack_release(c);
+		c->ooo_pack = p;
+	}
+	src = rte_pktmbuf_read(m, 0, len, tmp);
+	*off = p->data_len;
+	memcpy(rte_pktmbuf_mtod_offset(p, uint8_t *, p->data_len), src, len);
+	p->data_len += (uint16_t)len;
+	p->pkt_len = p->data_len;
+	TCP_STAT(c, TCPRcvCollapsed);
+	*merge = prev != NULL && prev->packed && prev->m == p && !prev->fin && prev->end == seq &&
+		 prev->off + (prev->end - prev->seq) == *off;
+	if (!*merge)
+		rte_mbuf_refcnt_update(p, 1);
+	return p;
+}
+
 /*
  * Queue a segment beyond RCV.NXT, sorted by sequence, trimmed against its neighbours so the
- * entries never overlap. Bounded by tcp.ooo_max_segs (RFC 9293 3.10.7.4 leaves the policy to
- * us; the bound is what keeps a hostile peer from pinning memory).
+ * entries never overlap. Bounded by tcp.ooo_max_segs entries and tcp.ooo_max_bytes of true size
+ * per connection and by the lcore's memory marks (RFC 9293 3.10.7.4 leaves the policy to us;
+ * the bounds are what keep a hostile peer from pinning memory; docs/tcp.md "Memory").
  */
 void
 sp_tcp_reass_insert(struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_t len, bool fin)
 {
 	uint32_t max = c->ctx->cfg->tcp.ooo_max_segs;
 	sp_seq_t end = seq + len;
+	struct rte_mbuf *p = NULL;
+	uint16_t off = 0;
 	unsigned i, pos;
 
 	if (c->ooo == NULL) {
@@ -111,11 +227,34 @@ sp_tcp_reass_insert(struct sp_conn *c, struct rte_mbuf *m, sp_seq_t seq, uint32_
 	}
 	if (c->n_ooo >= max)
 		goto drop;
+	if (len <= OOO_TINY) {
+		bool merge;
+
+		p = ooo_pack(c, pos, m, seq, len, &off, &merge);
+		if (p == NULL)
+			goto drop;
+		rte_pktmbuf_free(m);
+		if (merge) {
+			/* Continues the entry before it in the same pack: one entry. */
+			c->ooo[pos - 1].end = end;
+			c->ooo[pos - 1].fin = fin;
+			c->ooo_last = (uint16_t)(pos - 1);
+			c->ooo_bytes += len;
+			TCP_STAT(c, TCPOFOMerge);
+			return;
+		}
+		m = p;
+	} else if (!ooo_room(c, seq, m->nb_segs)) {
+		goto drop;
+	}
+	/* Pruning only takes entries above seq: pos is still the place. */
 	for (i = c->n_ooo; i > pos; i--)
 		c->ooo[i] = c->ooo[i - 1];
 	c->ooo[pos].seq = seq;
 	c->ooo[pos].end = end;
 	c->ooo[pos].m = m;
+	c->ooo[pos].off = off;
+	c->ooo[pos].packed = p != NULL;
 	c->ooo[pos].fin = fin;
 	c->n_ooo++;
 	c->ooo_last = (uint16_t)pos;
@@ -128,12 +267,13 @@ drop_dup:
 	rte_pktmbuf_free(m);
 }
 
-/* In-order payload: to the application, then whatever the OOO queue now continues. */
-void
-sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
+/* Hand @p m (@p len bytes, the next in sequence) to the application. */
+static void
+to_app(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 {
 	c->rcv_nxt += len;
 	c->bytes_received += len;
+	sp_tcp_mem_progress(c);
 	if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
 		if (c->flags & TF_RCV_FLOW)
 			c->rcv_held += len;
@@ -141,34 +281,62 @@ sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 	} else {
 		rte_pktmbuf_free(m);
 	}
+}
+
+/*
+ * The bytes of queue head @p e from RCV.NXT on, as an mbuf of their own: the segment's chain
+ * (its charge given back), or a copy out of the pack. @return NULL: no mbuf for the copy (the
+ * entry stays queued; the peer's retransmission of the bytes at RCV.NXT delivers them later).
+ */
+static struct rte_mbuf *
+ooo_take(struct sp_conn *c, const struct sp_tcp_ooo *e, uint32_t d)
+{
+	uint32_t len = e->end - e->seq - d;
+	struct rte_mbuf *m;
+
+	if (!e->packed) {
+		sp_tcp_mem_uncharge(c, SP_TCP_MEM_OOO, e->m->nb_segs);
+		return sp_tcp_mbuf_trim_head(e->m, d);
+	}
+	m = rte_pktmbuf_alloc(c->ctx->pool);
+	if (m == NULL) {
+		TCP_STAT(c, TCPRcvQNoMbuf);
+		return NULL;
+	}
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_mtod_offset(e->m, uint8_t *, e->off + d),
+		len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	ooo_put(c, e->m, true);
+	return m;
+}
+
+/* In-order payload: to the application, then whatever the OOO queue now continues. */
+void
+sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
+{
+	to_app(c, m, len);
 	while (!c->freed && c->n_ooo > 0 && SEQ_LEQ(c->ooo[0].seq, c->rcv_nxt)) {
 		struct sp_tcp_ooo e = c->ooo[0];
-		unsigned i;
 
-		c->n_ooo--;
-		for (i = 0; i < c->n_ooo; i++)
-			c->ooo[i] = c->ooo[i + 1];
-		c->ooo_last = 0;
-		c->ooo_bytes -= e.end - e.seq;
 		if (SEQ_GT(e.end, c->rcv_nxt)) {
 			uint32_t d = c->rcv_nxt - e.seq;
+			struct rte_mbuf *x = ooo_take(c, &e, d);
 
-			e.m = sp_tcp_mbuf_trim_head(e.m, d);
-			c->rcv_nxt = e.end;
-			c->bytes_received += e.end - e.seq - d;
-			if (c->cb.recv != NULL && !(c->flags & TF_APP_CLOSED)) {
-				if (c->flags & TF_RCV_FLOW)
-					c->rcv_held += e.end - e.seq - d;
-				c->cb.recv(c, e.m, c->arg);
-			} else {
-				rte_pktmbuf_free(e.m);
-			}
+			if (x == NULL)
+				break;
+			ooo_remove(c, 0);
+			to_app(c, x, e.end - e.seq - d);
 		} else {
-			rte_pktmbuf_free(e.m);
+			ooo_remove(c, 0);
+			ooo_put(c, e.m, e.packed);
 		}
 		if (e.fin && !c->freed && c->rcv_nxt == e.end)
 			sp_tcp_fin_arrived(c);
 	}
+	/* Queue empty: the pack goes back to the pool with its last entry. */
+	if (!c->freed && c->n_ooo == 0)
+		ooo_pack_release(c);
 }
 
 /* Free the out-of-order queue (the connection ends). */
@@ -178,7 +346,8 @@ sp_tcp_reass_free(struct sp_conn *c)
 	unsigned i;
 
 	for (i = 0; i < c->n_ooo; i++)
-		rte_pktmbuf_free(c->ooo[i].m);
+		ooo_put(c, c->ooo[i].m, c->ooo[i].packed);
+	ooo_pack_release(c);
 	c->n_ooo = 0;
 	c->ooo_bytes = 0;
 	rte_free(c->ooo);

@@ -8,7 +8,10 @@
 
 #include "tcp.h"
 
-/* Queue the single-segment mbuf @p m at the tail (its data is the application's bytes). */
+/*
+ * Queue the single-segment mbuf @p m at the tail (its data is the application's bytes). The
+ * caller has charged it to the connection (tcp_mem.c); trim and free give the charge back.
+ */
 void
 sp_tcp_sb_append(struct sp_conn *c, struct rte_mbuf *m)
 {
@@ -44,6 +47,7 @@ sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
 		c->sb_head = m->next;
 		m->next = NULL;
 		rte_pktmbuf_free_seg(m);
+		sp_tcp_mem_uncharge(c, SP_TCP_MEM_SND, 1);
 	}
 	if (c->sb_head == NULL)
 		c->sb_tail = NULL;
@@ -118,4 +122,6 @@ sp_tcp_sb_free(struct sp_conn *c)
 	c->sb_tail = NULL;
 	c->sb_cur = NULL;
 	c->sb_len = 0;
+	if (c->mem_snd > 0)
+		sp_tcp_mem_uncharge(c, SP_TCP_MEM_SND, c->mem_snd);
 }

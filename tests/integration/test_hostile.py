@@ -86,19 +86,17 @@ class Tel:
             return None
 
     def pool_level(self):
-        """(free, size) of spindle's mbuf pool (sp_mbuf_s*): free = common pool + caches.
-        DPDK 22.11's /mempool/info has no counts (later releases add common_pool_count and
-        total_cache_count): free is None there and the pool check is skipped."""
-        if self.pool is None:
-            names = self.q("/mempool/list") or []
-            self.pool = next((n for n in names if n.startswith("sp_mbuf_")), None)
-            if self.pool is None:
-                return None, None
-        i = self.q("/mempool/info," + self.pool) or {}
-        size = i.get("size")
-        if "common_pool_count" not in i:
-            return None, size
-        return int(i["common_pool_count"]) + int(i.get("total_cache_count", 0)), size
+        """(free, size) of spindle's mbuf pool, from /spindle/mem (worker 0's pool)."""
+        m = self.q("/spindle/mem") or {}
+        for v in m.values():
+            if isinstance(v, dict) and "pool_size" in v:
+                return int(v["pool_size"]) - int(v["pool_in_use"]), int(v["pool_size"])
+        return None, None
+
+    def tcp_mem(self):
+        """mbufs spindle's TCP connections hold (send buffers + out-of-order queues)."""
+        m = self.q("/spindle/mem") or {}
+        return sum(int(v.get("tcp_mbufs", 0)) for v in m.values() if isinstance(v, dict))
 
     def stat(self, name):
         v = self.q("/spindle/stats")
@@ -107,9 +105,10 @@ class Tel:
     def show(self, when):
         free, size = self.pool_level()
         eth = self.q("/ethdev/stats,0") or {}
-        print("   mbuf pool %-10s: %s free of %s; TCPOFOQueue=%s tx_nombuf=%s rx_nombuf=%s"
-              % (when, "n/a" if free is None else free, size, self.stat("TCPOFOQueue"),
-                 self.stat("tx_nombuf"), eth.get("rx_nombuf")), flush=True)
+        print("   mbuf pool %-10s: %s free of %s; TCP holds %s; TCPOFOQueue=%s tx_nombuf=%s "
+              "rx_nombuf=%s" % (when, "n/a" if free is None else free, size, self.tcp_mem(),
+                                self.stat("TCPOFOQueue"), self.stat("tx_nombuf"),
+                                eth.get("rx_nombuf")), flush=True)
         return free, size
 
 
