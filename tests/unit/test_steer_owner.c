@@ -156,23 +156,12 @@ test_icmp_frag_needed_active(void **state)
 	two_free(&t);
 }
 
-static struct sp_conn *accepted_conn;
-
-static int
-on_accept(struct sp_conn *c, void *arg)
-{
-	(void)arg;
-	accepted_conn = c;
-	return 0;
-}
-
-static const struct sp_tcp_callbacks cb_accept = {.accepted = on_accept};
-
 static void
 test_icmp_frag_needed_passive(void **state)
 {
 	struct sp_tcp_opts mss = {.has_mss = true, .mss = 1460};
-	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &cb_accept};
+	static struct app a; /* tcp_helper.h's recorder: a.c is the accepted connection */
+	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &lst_cb, .arg = &a};
 	struct sp_listener *l[2];
 	struct t_out o;
 	struct two t;
@@ -183,15 +172,14 @@ test_icmp_frag_needed_passive(void **state)
 	for (w = 0; w < 2; w++)
 		assert_int_equal(sp_tcp_listen(t.w[w], &lo, &l[w]), 0);
 	/* The kernel's SYN lands on worker 1: the connection is worker 1's. */
-	accepted_conn = NULL;
+	memset(&a, 0, sizeof(a));
 	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, &mss);
 	sp_tx_flush(t.w[1]);
 	t_expect(t.env, &o, T_SYN | T_ACK);
 	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK, NULL);
-	assert_non_null(accepted_conn);
-	assert_int_equal(
-		sp_tcp_send(accepted_conn, payload, sizeof(payload)), (ssize_t)sizeof(payload));
-	sp_tcp_flush(accepted_conn);
+	assert_non_null(a.c);
+	assert_int_equal(sp_tcp_send(a.c, payload, sizeof(payload)), (ssize_t)sizeof(payload));
+	sp_tcp_flush(a.c);
 	sp_tx_flush(t.w[1]);
 	assert_true(pop_data(&t, &o) >= 2);
 	assert_int_equal(o.len, 1460);
@@ -214,7 +202,7 @@ test_icmp_frag_needed_passive(void **state)
 	poll_on(&t, 0);
 	assert_int_equal(W_STAT(&t, 0, steer_icmp_in), 0);
 	assert_int_equal(t_count(t.env), 0);
-	sp_tcp_abort(accepted_conn);
+	sp_tcp_abort(a.c);
 	for (w = 0; w < 2; w++)
 		sp_tcp_unlisten(t.w[w], l[w]);
 	sp_test_tx_clear(t.env);
