@@ -2,7 +2,7 @@
 /*
  * ICMP (RFC 792, RFC 1122 3.2.2): echo replies, errors we send (unreachable, time exceeded,
  * fragmentation needed) under RFC 1122's suppression rules and a token bucket, and errors we
- * receive (handed to TCP).
+ * receive (handed to TCP on the lcore that owns the connection).
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 
 #include "sp_log.h"
 #include "sp_proto.h"
+#include "tcp_steer.h"
 
 #define ICMP_QUOTE_PAYLOAD 8	/* RFC 792: the IP header plus the first 64 bits of data */
 #define ICMP_ERR_TOS	   0xc0 /* RFC 1812 4.3.2.5: precedence 6, internetwork control */
@@ -207,9 +208,14 @@ icmp_echo(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp
 		SP_STAT(ctx, port, icmp_out_echo_reps);
 }
 
-/* A destination unreachable / time exceeded / parameter problem about something we sent. */
+/*
+ * A destination unreachable / time exceeded / parameter problem about something we sent.
+ * @p steered: another lcore received it and handed it here (it was counted there); @p hops:
+ * how many more lcores it may be handed to (tcp_steer.h).
+ */
 static void
-icmp_error_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_icmp *ic)
+icmp_error_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	const struct sp_icmp *ic, bool steered, uint8_t hops)
 {
 	uint8_t buf[ICMP_MAX_QUOTE];
 	uint32_t qlen = RTE_MIN(m->pkt_len - SP_ICMP_HDR_LEN, (uint32_t)sizeof(buf));
@@ -223,14 +229,38 @@ icmp_error_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const st
 		goto drop_quote;
 	if (sp_local_port(ctx->stack, inner.src) < 0)
 		goto drop_quote;
-	SP_STAT(ctx, port, icmp_in_errors);
-	if (inner.proto == IPPROTO_TCP)
-		sp_tcp_icmp_error(ctx, ic->type, ic->code, ic->rest, q, qlen);
+	if (!steered)
+		SP_STAT(ctx, port, icmp_in_errors);
+	if (inner.proto == IPPROTO_TCP) {
+		/*
+		 * The connection may live on another lcore (docs/tcp.md "ICMP errors and UDP with
+		 * several workers"): the whole message goes there, RFC 1191's PMTU update included.
+		 */
+		if (sp_tcp_steer_icmp(ctx, port, m, ip, &inner, q + inner.ihl, hops))
+			return;
+		if (sp_tcp_steer_icmp_deliver(ctx, ic->type, ic->code, ic->rest, q, qlen) > 0)
+			SP_STAT(ctx, port, icmp_pmtu_lowered);
+	}
 	rte_pktmbuf_free(m);
 	return;
 drop_quote:
 	SP_STAT(ctx, port, icmp_bad_quote);
 	rte_pktmbuf_free(m);
+}
+
+void
+sp_icmp_steered_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m,
+	const struct sp_ipv4 *ip, uint8_t hops)
+{
+	struct sp_icmp ic;
+
+	/* Length and checksum were checked where it was received. */
+	if (sp_icmp_parse(rte_pktmbuf_mtod(m, const void *), m->data_len, &ic) != SP_WIRE_OK) {
+		SP_STAT(ctx, port, icmp_bad_len);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	icmp_error_input(ctx, port, m, ip, &ic, true, hops);
 }
 
 void
@@ -262,7 +292,9 @@ sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struc
 	case SP_ICMP_DEST_UNREACH:
 	case SP_ICMP_TIME_EXCEEDED:
 	case SP_ICMP_PARAM_PROBLEM:
-		icmp_error_input(ctx, port, m, &ic);
+		/* Each other worker may be asked once (a passive connection's owner is unknown). */
+		icmp_error_input(ctx, port, m, ip, &ic, false,
+			(uint8_t)RTE_MIN(ctx->stack->n_workers - 1, (unsigned)UINT8_MAX));
 		return;
 	default:
 		goto drop_unhandled;

@@ -113,7 +113,8 @@ struct sp_stack;
 	X(icmp_err_suppressed, "ICMP error not sent (about an error, broadcast, non-first frag)") \
 	X(icmp_bcast_echo, "echo request to broadcast ignored")                                   \
 	X(icmp_in_echo_reps, "echo replies received (we send no echo requests; dropped)")         \
-	X(icmp_bad_quote, "ICMP error quoting a datagram we did not send, or too short")
+	X(icmp_bad_quote, "ICMP error quoting a datagram we did not send, or too short")          \
+	X(icmp_pmtu_lowered, "fragmentation needed that lowered a TCP connection's MSS (RFC 1191)")
 
 /* ---- UDP (udp.c) ---- */
 #define SP_UDP_STATS(X)                                                           \
@@ -181,11 +182,16 @@ struct sp_stack;
 	X(TCPOFOMerge, "out-of-order segments merged into the entry before them")        \
 	X(TCPRcvQNoMbuf, "in-order delivery of packed data postponed: no mbuf")
 
-/* ---- several worker lcores: software steering of TCP segments (tcp/tcp_steer.c) ---- */
-#define SP_STEER_STATS(X)                                                                     \
-	X(steer_out, "TCP segments for another lcore's connection, handed to its ring")       \
-	X(steer_in, "TCP segments received from another lcore's steering and processed here") \
-	X(steer_ring_full, "TCP segments dropped: the owner lcore's steer ring was full")
+/* ---- several worker lcores: software steering to the owner lcore (tcp/tcp_steer.c) ---- */
+#define SP_STEER_STATS(X)                                                                         \
+	X(steer_out, "TCP segments for another lcore's connection, handed to its ring")           \
+	X(steer_in, "TCP segments received from another lcore's steering and processed here")     \
+	X(steer_ring_full, "segments/errors/datagrams dropped: the owner lcore's ring was full")  \
+	X(steer_icmp_out, "ICMP errors about another lcore's TCP connection, handed to its ring") \
+	X(steer_icmp_in, "ICMP errors received from another lcore's steering and processed here") \
+	X(steer_udp_out,                                                                          \
+		"UDP datagrams for a port bound on another lcore only, handed to its ring")       \
+	X(steer_udp_in, "UDP datagrams received from another lcore's steering and delivered here")
 
 /* ---- fault injection (impair, per port) ---- */
 #define SP_IMPAIR_STATS(X)                                                \

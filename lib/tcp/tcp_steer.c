@@ -7,6 +7,8 @@
  * lcore is moved, not looked up remotely: the receiving lcore computes the owner from the
  * 4-tuple (the same function the owner used to choose its source port) and enqueues the mbuf on
  * the owner's multi-producer/single-consumer ring, which the owner drains in sp_poll().
+ * ICMP errors about TCP and UDP datagrams for another lcore's bind travel the same ring, tagged
+ * with their kind (enum sp_steer_kind).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,11 +21,13 @@
 #include "tcp.h"
 #include "tcp_steer.h"
 
-/* One steered segment: the mbuf (data at the TCP header) and what the IPv4 layer parsed. */
+/* One steered message: the mbuf (data at the L4 header) and what the IPv4 layer parsed. */
 struct steer_msg {
 	struct rte_mbuf *m;
 	struct sp_ipv4 ip;
 	uint16_t port;
+	uint8_t kind; /* enum sp_steer_kind */
+	uint8_t hops; /* SP_STEER_ICMP: how many more lcores may be asked */
 };
 
 #define STEER_DRAIN_BURST 32
@@ -66,9 +70,7 @@ sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 {
 	const struct sp_stack *st = ctx->stack;
 	struct sp_tcp_hdr th;
-	struct steer_msg msg;
 	struct sp_tcp_key k;
-	struct sp_ctx *dst;
 	int owner;
 
 	/* Too short for the ports: the TCP input of this lcore drops and counts it. */
@@ -80,10 +82,7 @@ sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	k.rport = th.sport;
 	k.lport = th.dport;
 	owner = sp_tcp_steer_owner(st, port, k.lip, k.lport, k.rip, k.rport);
-	if (owner < 0 || (unsigned)owner == ctx->worker || (unsigned)owner >= st->n_workers)
-		return false;
-	dst = st->workers[owner];
-	if (dst == NULL || dst->steer_ring == NULL)
+	if (owner < 0 || (unsigned)owner == ctx->worker)
 		return false;
 	/*
 	 * Ours after all: a listener on this port here (passive opens stay on the lcore their SYN
@@ -93,19 +92,130 @@ sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	if (sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL ||
 		sp_tcp_conn_lookup(ctx, &k) != NULL)
 		return false;
+	/* No ring there (a worker not created): deliver here rather than lose it. */
+	return sp_steer_enqueue(ctx, (unsigned)owner, port, m, ip, SP_STEER_TCP, 0) != -ENOENT;
+}
+
+int
+sp_steer_enqueue(struct sp_ctx *ctx, unsigned worker, uint16_t port, struct rte_mbuf *m,
+	const struct sp_ipv4 *ip, enum sp_steer_kind kind, uint8_t hops)
+{
+	const struct sp_stack *st = ctx->stack;
+	struct steer_msg msg;
+	struct sp_ctx *dst;
+
+	dst = worker < st->n_workers ? st->workers[worker] : NULL;
+	if (dst == NULL || dst->steer_ring == NULL)
+		return -ENOENT;
 	msg.m = m;
 	msg.ip = *ip;
 	msg.port = port;
+	msg.kind = (uint8_t)kind;
+	msg.hops = hops;
 	if (rte_ring_mp_enqueue_elem(dst->steer_ring, &msg, sizeof(msg)) != 0)
 		goto drop_ring_full;
-	SP_STAT(ctx, port, steer_out);
-	return true;
+	switch (kind) {
+	case SP_STEER_ICMP:
+		SP_STAT(ctx, port, steer_icmp_out);
+		break;
+	case SP_STEER_UDP:
+		SP_STAT(ctx, port, steer_udp_out);
+		break;
+	default:
+		SP_STAT(ctx, port, steer_out);
+	}
+	return 0;
 
 drop_ring_full:
 	/* The owner is not keeping up; TCP recovers from the loss like from any other. */
 	SP_STAT(ctx, port, steer_ring_full);
 	rte_pktmbuf_free(m);
-	return true;
+	return -ENOBUFS;
+}
+
+bool
+sp_tcp_steer_icmp(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	const struct sp_ipv4 *inner, const uint8_t ports[4], uint8_t hops)
+{
+	const struct sp_stack *st = ctx->stack;
+	struct sp_tcp_key k;
+	unsigned next;
+	int owner;
+
+	if (st->n_workers <= 1)
+		return false;
+	/* The quote is a segment we sent: its source is our end. */
+	k.lip = inner->src;
+	k.rip = inner->dst;
+	k.lport = (uint16_t)(ports[0] << 8 | ports[1]);
+	k.rport = (uint16_t)(ports[2] << 8 | ports[3]);
+	if (sp_tcp_conn_lookup(ctx, &k) != NULL)
+		return false;
+	owner = sp_tcp_steer_owner(st, port, k.lip, k.lport, k.rip, k.rport);
+	/* A listener on an ephemeral port: its connections stay where their SYN landed. */
+	if (owner >= 0 && sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL)
+		owner = -1;
+	if (owner >= 0) {
+		/* An active open: the tuple names its lcore; nobody else can hold it. */
+		if ((unsigned)owner == ctx->worker)
+			return false;
+		next = (unsigned)owner;
+		hops = 0;
+	} else {
+		/*
+		 * A passive open: any lcore may own it and none can look into another's table, so
+		 * the error goes round the workers until one has the connection. ICMP errors are
+		 * rare (routers rate-limit them), so the walk costs little.
+		 */
+		if (hops == 0)
+			return false;
+		next = (ctx->worker + 1) % st->n_workers;
+		hops--;
+	}
+	return sp_steer_enqueue(ctx, next, port, m, ip, SP_STEER_ICMP, hops) != -ENOENT;
+}
+
+int
+sp_tcp_steer_icmp_deliver(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
+	const void *quoted, size_t len)
+{
+	const uint8_t *t;
+	struct sp_tcp_key k;
+	struct sp_conn *c;
+	struct sp_ipv4 ip;
+	uint16_t mss;
+
+	if (sp_ipv4_parse_ext(quoted, len, UINT16_MAX, &ip) < 0 || len < ip.ihl + 4u)
+		return 0;
+	t = (const uint8_t *)quoted + ip.ihl;
+	k.lip = ip.src;
+	k.rip = ip.dst;
+	k.lport = (uint16_t)(t[0] << 8 | t[1]);
+	k.rport = (uint16_t)(t[2] << 8 | t[3]);
+	c = sp_tcp_conn_lookup(ctx, &k);
+	mss = c != NULL ? c->mss : 0;
+	sp_tcp_icmp_error(ctx, type, code, rest, quoted, len);
+	/* Looked up again: the error may have ended the connection (refused while connecting). */
+	c = sp_tcp_conn_lookup(ctx, &k);
+	return c != NULL && mss != 0 && c->mss < mss;
+}
+
+static void
+steer_dispatch(struct sp_ctx *ctx, const struct steer_msg *msg)
+{
+	switch (msg->kind) {
+	case SP_STEER_ICMP:
+		SP_STAT(ctx, msg->port, steer_icmp_in);
+		sp_icmp_steered_input(ctx, msg->port, msg->m, &msg->ip, msg->hops);
+		return;
+	case SP_STEER_UDP:
+		SP_STAT(ctx, msg->port, steer_udp_in);
+		sp_udp_steered_input(ctx, msg->port, msg->m, &msg->ip);
+		return;
+	default:
+		SP_STAT(ctx, msg->port, steer_in);
+		sp_tcp_input_here(ctx, msg->port, msg->m, &msg->ip);
+	}
 }
 
 unsigned
@@ -119,10 +229,8 @@ sp_tcp_steer_drain(struct sp_ctx *ctx)
 	do {
 		n = rte_ring_sc_dequeue_burst_elem(
 			ctx->steer_ring, msgs, sizeof(msgs[0]), RTE_DIM(msgs), NULL);
-		for (i = 0; i < n; i++) {
-			SP_STAT(ctx, msgs[i].port, steer_in);
-			sp_tcp_input_here(ctx, msgs[i].port, msgs[i].m, &msgs[i].ip);
-		}
+		for (i = 0; i < n; i++)
+			steer_dispatch(ctx, &msgs[i]);
 		total += n;
 	} while (n == RTE_DIM(msgs) && total < STEER_DRAIN_MAX);
 	return total;

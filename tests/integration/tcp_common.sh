@@ -121,6 +121,24 @@ tcp_assert_conns_closed() {
 		tcp_fail "connections left open (telemetry /spindle/tcp/conns)"
 }
 
+# Per-lcore counters of spindle's exit report in log $1 ("lcore L (worker W): ..." then its
+# counter lines): counter $3 of worker $2, summed over its lines.
+tcp_lcore_stat() { # LOG WORKER NAME
+	awk -v w="$2" -v n="$3" '
+		/^lcore [0-9]+ \(worker / { cur = ($4 == w "):") ; next }
+		/^[^ ]/ { cur = 0 }
+		cur { if (match($0, n " = [0-9]+")) { split(substr($0, RSTART, RLENGTH), a, " = "); v += a[2] } }
+		END { print v + 0 }' "$1"
+}
+
+# Counter $2 summed over the lcores, from the port section of the exit report in log $1.
+tcp_port_stat() { # LOG NAME
+	awk -v n="$2" '
+		/^lcore / { done = 1 }
+		!done { if (match($0, n " = [0-9]+")) { split(substr($0, RSTART, RLENGTH), a, " = "); v += a[2] } }
+		END { print v + 0 }' "$1"
+}
+
 # Wait until something answers on $1:$2 from the lab namespace (a kernel server we started).
 tcp_wait_port() {
 	local i

@@ -93,20 +93,8 @@ if [ "$ok" != "$N" ]; then
 fi
 tcp_log "the kernel received $N x $BYTES bytes, every byte as sent"
 
-# Per-lcore counters of the exit report: "lcore L (worker W): ..." then its counter lines.
-lcore_stat() { # WORKER NAME
-	awk -v w="$1" -v n="$2" '
-		/^lcore [0-9]+ \(worker / { cur = ($4 == w "):") ; next }
-		/^[^ ]/ { cur = 0 }
-		cur { if (match($0, n " = [0-9]+")) { split(substr($0, RSTART, RLENGTH), a, " = "); v += a[2] } }
-		END { print v + 0 }' "$LOG"
-}
-port_stat() { # NAME (sum over lcores, from the port section)
-	awk -v n="$1" '
-		/^lcore / { done = 1 }
-		!done { if (match($0, n " = [0-9]+")) { split(substr($0, RSTART, RLENGTH), a, " = "); v += a[2] } }
-		END { print v + 0 }' "$LOG"
-}
+lcore_stat() { tcp_lcore_stat "$LOG" "$@"; }
+port_stat() { tcp_port_stat "$LOG" "$@"; }
 for w in 0 1; do
 	a=$(lcore_stat $w ActiveOpens)
 	r=$(lcore_stat $w rx_pkts)
