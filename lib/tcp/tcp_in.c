@@ -79,15 +79,18 @@ sp_tcp_fin_arrived(struct sp_conn *c)
 		break;
 	case SP_TCP_FIN_WAIT_2:
 		sp_tcp_set_state(c, SP_TCP_TIME_WAIT);
-		sp_tcp_timewait_arm(c);
 		break;
 	default:
 		return;
 	}
 	if (!(c->flags & TF_APP_CLOSED) && c->cb.peer_closed != NULL)
 		c->cb.peer_closed(c, c->arg);
-	if (!c->freed && c->state == SP_TCP_TIME_WAIT)
+	if (!c->freed && c->state == SP_TCP_TIME_WAIT) {
 		sp_tcp_conn_report(c, 0);
+		/* The ACK of this FIN goes now, the connection becomes a TIME-WAIT entry. */
+		if (!c->freed)
+			sp_tcp_tw_enter(c);
+	}
 }
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
@@ -387,8 +390,6 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto drop;
 		}
 		TCP_STAT(c, TCPOutOfWindow);
-		if (c->state == SP_TCP_TIME_WAIT && fin)
-			sp_tcp_timewait_arm(c);
 		goto dropafterack;
 	}
 	/* Second: RST (RFC 5961 3.2: only the exact sequence resets; in window: challenge). */
@@ -414,7 +415,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		case SP_TCP_LAST_ACK:
 			sp_tcp_conn_done(c, -ECONNRESET);
 			break;
-		default: /* TIME-WAIT */
+		default: /* TIME-WAIT is a compact entry: sp_tcp_tw_input() */
 			sp_tcp_conn_done(c, 0);
 			break;
 		}
@@ -511,8 +512,11 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	case SP_TCP_CLOSING:
 		if (our_fin_acked(c)) {
 			sp_tcp_set_state(c, SP_TCP_TIME_WAIT);
-			sp_tcp_timewait_arm(c);
 			sp_tcp_conn_report(c, 0);
+			/* Only a compact entry stays in TIME-WAIT (tcp_timewait.c). */
+			if (!c->freed)
+				sp_tcp_tw_enter(c);
+			goto out;
 		}
 		break;
 	case SP_TCP_LAST_ACK:
@@ -521,13 +525,6 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto out;
 		}
 		break;
-	case SP_TCP_TIME_WAIT:
-		/* Only a retransmitted FIN can arrive: ACK it and restart 2*MSL. */
-		if (fin) {
-			c->flags |= TF_ACKNOW;
-			sp_tcp_timewait_arm(c);
-		}
-		goto out;
 	default:
 		break;
 	}
@@ -827,15 +824,10 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	k.lport = th.dport;
 	k.rport = th.sport;
 	c = sp_tcp_conn_lookup(ctx, &k);
-	if (c != NULL && c->state == SP_TCP_TIME_WAIT && (th.flags & RTE_TCP_SYN_FLAG) &&
-		!(th.flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) &&
-		(SEQ_GT(th.seq, c->rcv_nxt) || ((c->flags & TF_TS) && th.opts.has_ts &&
-						       SEQ_GT(th.opts.ts_val, c->ts_recent))) &&
-		sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL) {
-		/* A new incarnation may reuse TIME-WAIT (RFC 9293 3.6.1, RFC 6191). */
-		SP_STAT(ctx, port, TCPTimeWaitReuse);
-		sp_tcp_conn_done(c, 0);
-		c = NULL;
+	/* TIME-WAIT (tcp_timewait.c); a SYN that may reuse it ends the entry and goes on. */
+	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen)) {
+		rte_pktmbuf_free(m);
+		return;
 	}
 	if (c != NULL) {
 		c->busy++;
