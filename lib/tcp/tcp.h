@@ -265,6 +265,11 @@ void sp_tcp_input_here(
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
 /** The peer's FIN is the next thing in sequence: RCV.NXT past it, the state moves on. */
 void sp_tcp_fin_arrived(struct sp_conn *c);
+/**
+ * RFC 9293 3.10.7.4 first step: is a segment of @p seglen at @p seq acceptable for RCV.NXT
+ * @p rcv_nxt and RCV.WND @p wnd? (With a zero window, one at RCV.NXT is, for its ACK or RST.)
+ */
+bool sp_tcp_seq_acceptable(sp_seq_t rcv_nxt, uint32_t wnd, sp_seq_t seq, uint32_t seglen);
 
 /* tcp_timewait.c */
 /** Create/free the TIME-WAIT table of ctx->tcp (sp_tcp_init/fini). */

@@ -332,6 +332,23 @@ ignore_rst:
 }
 
 /* ---- SYN-RECEIVED .. TIME-WAIT (RFC 9293 3.10.7.4) ---- */
+
+bool
+sp_tcp_seq_acceptable(sp_seq_t rcv_nxt, uint32_t wnd, sp_seq_t seq, uint32_t seglen)
+{
+	bool ok;
+
+	/* The four cases of 3.10.7.4. */
+	if (seglen == 0)
+		ok = wnd == 0 ? seq == rcv_nxt
+			      : SEQ_LEQ(rcv_nxt, seq) && SEQ_LT(seq, rcv_nxt + wnd);
+	else
+		ok = wnd != 0 && ((SEQ_LEQ(rcv_nxt, seq) && SEQ_LT(seq, rcv_nxt + wnd)) ||
+					 (SEQ_LEQ(rcv_nxt, seq + seglen - 1) &&
+						 SEQ_LT(seq + seglen - 1, rcv_nxt + wnd)));
+	/* A zero window still takes ACKs and RSTs at RCV.NXT (the segment's data is cut). */
+	return ok || (wnd == 0 && seq == rcv_nxt);
+}
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen)
@@ -373,17 +390,8 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		sp_tcp_challenge_ack(c);
 		goto drop;
 	}
-	/* First: sequence number acceptable (the four cases of 3.10.7.4). */
-	if (seglen == 0)
-		ok = wnd == 0 ? seq == c->rcv_nxt
-			      : SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd);
-	else
-		ok = wnd != 0 && ((SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd)) ||
-					 (SEQ_LEQ(c->rcv_nxt, seq + seglen - 1) &&
-						 SEQ_LT(seq + seglen - 1, c->rcv_nxt + wnd)));
-	/* A zero window still takes ACKs and RSTs at RCV.NXT (the segment's data is cut). */
-	if (!ok && wnd == 0 && seq == c->rcv_nxt)
-		ok = true;
+	/* First: sequence number acceptable. */
+	ok = sp_tcp_seq_acceptable(c->rcv_nxt, wnd, seq, seglen);
 	if (!ok) {
 		if (th->flags & RTE_TCP_RST_FLAG) {
 			TCP_STAT(c, TCPRstIgnored);

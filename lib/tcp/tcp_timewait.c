@@ -311,7 +311,6 @@ sp_tcp_tw_input(
 	bool fin = th->flags & RTE_TCP_FIN_FLAG, acknow = false;
 	uint32_t wnd, seglen = plen + (fin ? 1 : 0);
 	sp_seq_t seq = th->seq;
-	bool ok;
 
 	if (e == NULL)
 		return false;
@@ -344,16 +343,7 @@ sp_tcp_tw_input(
 	}
 	/* First: sequence number acceptable (the window is what the connection last offered). */
 	wnd = e->rcv_wnd;
-	if (seglen == 0)
-		ok = wnd == 0 ? seq == e->rcv_nxt
-			      : SEQ_LEQ(e->rcv_nxt, seq) && SEQ_LT(seq, e->rcv_nxt + wnd);
-	else
-		ok = wnd != 0 && ((SEQ_LEQ(e->rcv_nxt, seq) && SEQ_LT(seq, e->rcv_nxt + wnd)) ||
-					 (SEQ_LEQ(e->rcv_nxt, seq + seglen - 1) &&
-						 SEQ_LT(seq + seglen - 1, e->rcv_nxt + wnd)));
-	if (!ok && wnd == 0 && seq == e->rcv_nxt)
-		ok = true;
-	if (!ok) {
+	if (!sp_tcp_seq_acceptable(e->rcv_nxt, wnd, seq, seglen)) {
 		if (th->flags & RTE_TCP_RST_FLAG) {
 			SP_STAT(ctx, e->port, TCPRstIgnored);
 			return true;

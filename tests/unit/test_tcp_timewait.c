@@ -40,8 +40,9 @@ open_from(struct fx *f, uint16_t rport, uint32_t isn)
 	return o.h.seq;
 }
 
-/* The application closes first, the peer ACKs our FIN then sends its own: TIME-WAIT. */
-static void
+/* The application closes first, the peer ACKs our FIN then sends its own: TIME-WAIT.
+ * @return our ISS. */
+static uint32_t
 active_close_from(struct fx *f, uint16_t rport, uint32_t isn)
 {
 	uint32_t iss = open_from(f, rport, isn);
@@ -54,6 +55,7 @@ active_close_from(struct fx *f, uint16_t rport, uint32_t isn)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.seq, iss + 2);
 	assert_int_equal(o.h.ack, isn + 2);
+	return iss;
 }
 
 struct find {
@@ -99,6 +101,23 @@ poke(struct fx *f, uint16_t rport, uint32_t seq, uint32_t ack)
 	return o.h.flags;
 }
 
+/*
+ * The connection from T_RPORT (the fixture's only one, max_connections 1) was reported closed(0)
+ * and is a TIME-WAIT entry; its connection slot is free: another peer connects.
+ */
+static void
+exp_entered(struct fx *f)
+{
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
+	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
+	open_from(f, T_RPORT + 1, 5000);
+	assert_int_equal(f->app.accepted, 2);
+	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 0);
+}
+
 /* FIN-WAIT-2 + FIN: the entry takes no connection slot (max_connections 1 opens again). */
 static void
 test_enter_fin_wait_2(void **state)
@@ -107,15 +126,7 @@ test_enter_fin_wait_2(void **state)
 
 	(void)state;
 	active_close_from(f, T_RPORT, T_PISN);
-	assert_int_equal(f->app.closed, 1);
-	assert_int_equal(f->app.closed_err, 0);
-	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 1);
-	assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
-	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
-	/* The only connection slot is free: another peer connects. */
-	open_from(f, T_RPORT + 1, 5000);
-	assert_int_equal(f->app.accepted, 2);
-	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 0);
+	exp_entered(f);
 	fx_free(f);
 }
 
@@ -136,11 +147,7 @@ test_enter_closing(void **state)
 	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 0);
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 2, iss + 2, T_ACK, 65535, NULL, NULL, 0);
 	assert_int_equal(t_count(f->env), 0);
-	assert_int_equal(f->app.closed, 1);
-	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 1);
-	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
-	open_from(f, T_RPORT + 1, 5000);
-	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 0);
+	exp_entered(f);
 	/* The entry answers like the connection did. */
 	assert_int_equal(poke(f, T_RPORT, T_PISN + 2, iss + 2), 0);
 	fx_free(f);
@@ -151,16 +158,10 @@ static void
 test_fin_again_restarts(void **state)
 {
 	struct fx *f = tw_fx(4, 16);
-	uint32_t iss = open_from(f, T_RPORT, T_PISN);
+	uint32_t iss = active_close_from(f, T_RPORT, T_PISN);
 	struct t_out o;
 
 	(void)state;
-	/* active_close_from() without its open: the same steps. */
-	assert_int_equal(sp_tcp_close(f->app.c), 0);
-	t_expect(f->env, &o, T_ACK | T_FIN);
-	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK, 65535, NULL, NULL, 0);
-	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
-	t_expect(f->env, &o, T_ACK);
 	sp_test_advance_ms(f->env, TW_MS - 100);
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
