@@ -277,6 +277,31 @@ test_connect_skips_time_wait(void **state)
 	fx_free(f);
 }
 
+/*
+ * FIN-WAIT-2 after close(): a peer that never sends its FIN holds the connection no longer
+ * than tcp.time_wait_ms (docs/tcp.md "Timers"), then it ends with closed(0), no entry.
+ */
+static void
+test_fin_wait_2_timeout(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+	uint32_t iss = open_from(f, T_RPORT, T_PISN);
+	struct t_out o;
+
+	(void)state;
+	assert_int_equal(sp_tcp_close(f->app.c), 0);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	assert_string_equal(state_of(f, T_RPORT), "FIN-WAIT-2");
+	sp_test_advance_ms(f->env, TW_MS + 10);
+	assert_string_equal(state_of(f, T_RPORT), "CLOSED");
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, 0);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -288,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_recycle_oldest),
 		cmocka_unit_test(test_many_expire_in_batches),
 		cmocka_unit_test(test_connect_skips_time_wait),
+		cmocka_unit_test(test_fin_wait_2_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
