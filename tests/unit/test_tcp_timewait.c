@@ -40,16 +40,27 @@ open_from(struct fx *f, uint16_t rport, uint32_t isn)
 	return o.h.seq;
 }
 
-/* The application closes first, the peer ACKs our FIN then sends its own: TIME-WAIT.
- * @return our ISS. */
+/* Handshake from @rport, then the application closes: our FIN goes. @return our ISS. */
 static uint32_t
-active_close_from(struct fx *f, uint16_t rport, uint32_t isn)
+close_first(struct fx *f, uint16_t rport, uint32_t isn)
 {
 	uint32_t iss = open_from(f, rport, isn);
 	struct t_out o;
 
 	assert_int_equal(sp_tcp_close(f->app.c), 0);
 	t_expect(f->env, &o, T_ACK | T_FIN);
+	assert_int_equal(o.h.seq, iss + 1);
+	return iss;
+}
+
+/* The application closes first, the peer ACKs our FIN then sends its own: TIME-WAIT.
+ * @return our ISS. */
+static uint32_t
+active_close_from(struct fx *f, uint16_t rport, uint32_t isn)
+{
+	uint32_t iss = close_first(f, rport, isn);
+	struct t_out o;
+
 	t_seg(f->env, rport, T_LPORT, isn + 1, iss + 2, T_ACK, 65535, NULL, NULL, 0);
 	t_seg(f->env, rport, T_LPORT, isn + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
@@ -135,12 +146,10 @@ static void
 test_enter_closing(void **state)
 {
 	struct fx *f = tw_fx(1, 16);
-	uint32_t iss = open_from(f, T_RPORT, T_PISN);
+	uint32_t iss = close_first(f, T_RPORT, T_PISN);
 	struct t_out o;
 
 	(void)state;
-	assert_int_equal(sp_tcp_close(f->app.c), 0);
-	t_expect(f->env, &o, T_ACK | T_FIN);
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 1, T_ACK | T_FIN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
 	assert_string_equal(state_of(f, T_RPORT), "CLOSING");
@@ -285,12 +294,9 @@ static void
 test_fin_wait_2_timeout(void **state)
 {
 	struct fx *f = tw_fx(1, 16);
-	uint32_t iss = open_from(f, T_RPORT, T_PISN);
-	struct t_out o;
+	uint32_t iss = close_first(f, T_RPORT, T_PISN);
 
 	(void)state;
-	assert_int_equal(sp_tcp_close(f->app.c), 0);
-	t_expect(f->env, &o, T_ACK | T_FIN);
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK, 65535, NULL, NULL, 0);
 	assert_string_equal(state_of(f, T_RPORT), "FIN-WAIT-2");
 	sp_test_advance_ms(f->env, TW_MS + 10);
