@@ -93,6 +93,7 @@ struct sp_tcp_cfg {
 	uint32_t syn_backlog; /**< SYN-RECEIVED entries per listener before cookies, default 1024 */
 	uint32_t accept_backlog;      /**< default 1024 */
 	uint32_t time_wait_ms;	      /**< default 60000 (2*MSL with MSL=30s) */
+	uint32_t max_timewait;	      /**< TIME-WAIT entries per lcore, default 65536 */
 	uint32_t rto_min_ms;	      /**< default 200 */
 	uint32_t rto_max_ms;	      /**< default 60000 */
 	uint32_t rto_initial_ms;      /**< default 1000 (RFC 6298) */

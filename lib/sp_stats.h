@@ -161,6 +161,10 @@ struct sp_stack;
 	X(TCPWinProbe, "zero-window probes sent")                                        \
 	X(TCPKeepAlive, "keepalive probes sent")                                         \
 	X(TCPTimeWaitReuse, "TIME-WAIT connections reused by a new SYN")                 \
+	X(TCPTimeWaitEntered, "connections moved to the compact TIME-WAIT table")        \
+	X(TCPTimeWaitRecycled, "TIME-WAIT entries ended early: table full (oldest)")     \
+	X(TCPTimeWaitExpired, "TIME-WAIT entries that lasted tcp.time_wait_ms")          \
+	X(CurrTimeWait, "connections in TIME-WAIT (gauge, per lcore)")                   \
 	X(TCPMaxConnDrops, "SYNs/connects refused: max_connections reached")             \
 	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
 	X(TCPOutOfWindow, "segments outside the receive window")                         \

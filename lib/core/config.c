@@ -249,6 +249,7 @@ static const struct sp_config_key tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "syn_backlog", syn_backlog, 1, 1048576),
 	K_UINT(sp_tcp_cfg, "accept_backlog", accept_backlog, 1, 1048576),
 	K_UINT(sp_tcp_cfg, "time_wait_ms", time_wait_ms, 0, 600000),
+	K_UINT(sp_tcp_cfg, "max_timewait", max_timewait, 1, 16777216),
 	K_UINT(sp_tcp_cfg, "rto_min_ms", rto_min_ms, 1, 60000),
 	K_UINT(sp_tcp_cfg, "rto_max_ms", rto_max_ms, 1, 600000),
 	K_UINT(sp_tcp_cfg, "rto_initial_ms", rto_initial_ms, 1, 600000),
@@ -332,6 +333,7 @@ sp_config_defaults(struct sp_config *cfg)
 	t->syn_backlog = 1024;
 	t->accept_backlog = 1024;
 	t->time_wait_ms = 60000; /* 2 * MSL, MSL = 30 s */
+	t->max_timewait = 65536;
 	t->rto_min_ms = 200;
 	t->rto_max_ms = 60000;	  /* RFC 6298 2.5: a maximum of at least 60 s */
 	t->rto_initial_ms = 1000; /* RFC 6298 2.1 */

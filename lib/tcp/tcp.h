@@ -186,6 +186,35 @@ struct sp_tcp {
 	struct sp_tcp_mem mem;
 	uint16_t next_eph;
 	struct sp_listener listeners[SP_TCP_MAX_LISTENERS];
+	/* TIME-WAIT table (tcp_timewait.c): tcp.max_timewait entries outside max_connections. */
+	struct rte_hash *tw_hash;
+	struct sp_tcp_tw *tw;
+	uint32_t tw_n;		   /* entries in use */
+	uint32_t tw_free;	   /* free list through ->next */
+	uint32_t tw_head, tw_tail; /* FIFO in expiry order: oldest, newest */
+	struct sp_timer tw_timer;  /* armed for the head's expiry */
+};
+
+/**
+ * A connection in TIME-WAIT, compact (tcp_timewait.c): what answering its segments needs. The
+ * destination MAC is not kept: sp_ipv4_output() finds it as for any segment (neighbour table,
+ * static entry or gateway).
+ */
+struct sp_tcp_tw {
+	struct sp_tcp_key key;
+	uint16_t port;	  /* stack port (counters) */
+	uint16_t win;	  /* window field of our ACKs (scaled) */
+	sp_seq_t snd_nxt; /* = SND.UNA: our FIN is acknowledged */
+	sp_seq_t rcv_nxt; /* past the peer's FIN */
+	uint32_t rcv_wnd; /* RCV.WND for the acceptability test */
+	uint32_t max_snd_wnd;
+	uint32_t ts_recent; /* with ts: TS.Recent (RFC 7323) */
+	uint32_t chack_count;
+	uint64_t chack_window;
+	uint64_t ts_recent_age;
+	uint64_t expire; /* TSC */
+	uint32_t prev, next;
+	bool ts; /* timestamps negotiated */
 };
 
 /* tcp_conn.c */
@@ -283,6 +312,34 @@ void sp_tcp_input_here(
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
 /** The peer's FIN is the next thing in sequence: RCV.NXT past it, the state moves on. */
 void sp_tcp_fin_arrived(struct sp_conn *c);
+/**
+ * RFC 9293 3.10.7.4 first step: is a segment of @p seglen at @p seq acceptable for RCV.NXT
+ * @p rcv_nxt and RCV.WND @p wnd? (With a zero window, one at RCV.NXT is, for its ACK or RST.)
+ */
+bool sp_tcp_seq_acceptable(sp_seq_t rcv_nxt, uint32_t wnd, sp_seq_t seq, uint32_t seglen);
+
+/* tcp_timewait.c */
+/** Create/free the TIME-WAIT table of ctx->tcp (sp_tcp_init/fini). */
+int sp_tcp_tw_init(struct sp_ctx *ctx);
+void sp_tcp_tw_fini(struct sp_ctx *ctx);
+/**
+ * @p c has just entered TIME-WAIT and closed(0) was reported: send the ACK it owes, keep a
+ * compact entry (recycling the oldest when the table is full) and free @p c (sp_tcp_conn_done).
+ */
+void sp_tcp_tw_enter(struct sp_conn *c);
+struct sp_tcp_tw *sp_tcp_tw_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
+/** A connection or a TIME-WAIT entry holds @p k (active opens must not take it). */
+bool sp_tcp_tuple_in_use(struct sp_ctx *ctx, const struct sp_tcp_key *k);
+/**
+ * A segment that matched no connection, for a TIME-WAIT entry (RFC 9293 3.10.7.4, RFC 6191).
+ * @return true when an entry handled it (the caller frees @p m's mbuf); false when there is no
+ * entry for @p k (any more: an acceptable SYN ended it): go on to the listener / CLOSED.
+ */
+bool sp_tcp_tw_input(
+	struct sp_ctx *ctx, const struct sp_tcp_key *k, const struct sp_tcp_hdr *th, uint32_t plen);
+/** Call @p fn for each entry, shown as a struct sp_conn in TIME-WAIT (telemetry, tests). */
+void sp_tcp_tw_foreach(
+	struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg);
 
 /* tcp_reass.c */
 /** Drop the first @p n bytes of a chain. @return the new head (NULL when nothing is left). */

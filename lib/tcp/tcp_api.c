@@ -31,8 +31,7 @@ pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port)
 		if (owner >= 0 && (unsigned)owner != ctx->worker)
 			continue;
 		k.lport = p;
-		if (sp_tcp_conn_lookup(ctx, &k) == NULL &&
-			sp_tcp_listener_find(ctx, k.lip, p) == NULL)
+		if (!sp_tcp_tuple_in_use(ctx, &k) && sp_tcp_listener_find(ctx, k.lip, p) == NULL)
 			return p;
 	}
 	return 0;
@@ -56,7 +55,7 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	k.lip = o->src_ip != 0 ? o->src_ip : st->ports[nh.port].addrs[0].ip;
 	if (o->src_port != 0) {
 		k.lport = o->src_port;
-		if (sp_tcp_conn_lookup(ctx, &k) != NULL)
+		if (sp_tcp_tuple_in_use(ctx, &k))
 			return -EADDRINUSE;
 	} else {
 		k.lport = pick_port(ctx, &k, nh.port);

@@ -93,6 +93,12 @@ sp_tcp_init(struct sp_ctx *ctx)
 	}
 	t->next_eph = SP_TCP_EPH_LO + (uint16_t)(ctx->now % (SP_TCP_EPH_HI - SP_TCP_EPH_LO));
 	ctx->tcp = t;
+	if (sp_tcp_tw_init(ctx) < 0) {
+		rte_hash_free(t->conns);
+		rte_free(t);
+		ctx->tcp = NULL;
+		return -ENOMEM;
+	}
 	sp_tcp_mem_init(ctx);
 	return 0;
 }
@@ -123,6 +129,7 @@ sp_tcp_fini(struct sp_ctx *ctx)
 		rte_free(c);
 	}
 	sp_tcp_mem_fini(ctx);
+	sp_tcp_tw_fini(ctx);
 	rte_hash_free(t->conns);
 	rte_free(t);
 	ctx->tcp = NULL;
@@ -308,6 +315,7 @@ sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c
 		return;
 	while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0)
 		fn(arg, data);
+	sp_tcp_tw_foreach(ctx, fn, arg);
 }
 
 static void

@@ -81,15 +81,18 @@ sp_tcp_fin_arrived(struct sp_conn *c)
 		break;
 	case SP_TCP_FIN_WAIT_2:
 		sp_tcp_set_state(c, SP_TCP_TIME_WAIT);
-		sp_tcp_timewait_arm(c);
 		break;
 	default:
 		return;
 	}
 	if (!(c->flags & TF_APP_CLOSED) && c->cb.peer_closed != NULL)
 		c->cb.peer_closed(c, c->arg);
-	if (!c->freed && c->state == SP_TCP_TIME_WAIT)
+	if (!c->freed && c->state == SP_TCP_TIME_WAIT) {
 		sp_tcp_conn_report(c, 0);
+		/* The ACK of this FIN goes now, the connection becomes a TIME-WAIT entry. */
+		if (!c->freed)
+			sp_tcp_tw_enter(c);
+	}
 }
 
 /* ---- ACK processing (RFC 9293 3.10.7.4, fifth step) ---- */
@@ -341,6 +344,23 @@ ignore_rst:
 }
 
 /* ---- SYN-RECEIVED .. TIME-WAIT (RFC 9293 3.10.7.4) ---- */
+
+bool
+sp_tcp_seq_acceptable(sp_seq_t rcv_nxt, uint32_t wnd, sp_seq_t seq, uint32_t seglen)
+{
+	bool ok;
+
+	/* The four cases of 3.10.7.4. */
+	if (seglen == 0)
+		ok = wnd == 0 ? seq == rcv_nxt
+			      : SEQ_LEQ(rcv_nxt, seq) && SEQ_LT(seq, rcv_nxt + wnd);
+	else
+		ok = wnd != 0 && ((SEQ_LEQ(rcv_nxt, seq) && SEQ_LT(seq, rcv_nxt + wnd)) ||
+					 (SEQ_LEQ(rcv_nxt, seq + seglen - 1) &&
+						 SEQ_LT(seq + seglen - 1, rcv_nxt + wnd)));
+	/* A zero window still takes ACKs and RSTs at RCV.NXT (the segment's data is cut). */
+	return ok || (wnd == 0 && seq == rcv_nxt);
+}
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen)
@@ -382,25 +402,14 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		sp_tcp_challenge_ack(c);
 		goto drop;
 	}
-	/* First: sequence number acceptable (the four cases of 3.10.7.4). */
-	if (seglen == 0)
-		ok = wnd == 0 ? seq == c->rcv_nxt
-			      : SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd);
-	else
-		ok = wnd != 0 && ((SEQ_LEQ(c->rcv_nxt, seq) && SEQ_LT(seq, c->rcv_nxt + wnd)) ||
-					 (SEQ_LEQ(c->rcv_nxt, seq + seglen - 1) &&
-						 SEQ_LT(seq + seglen - 1, c->rcv_nxt + wnd)));
-	/* A zero window still takes ACKs and RSTs at RCV.NXT (the segment's data is cut). */
-	if (!ok && wnd == 0 && seq == c->rcv_nxt)
-		ok = true;
+	/* First: sequence number acceptable. */
+	ok = sp_tcp_seq_acceptable(c->rcv_nxt, wnd, seq, seglen);
 	if (!ok) {
 		if (th->flags & RTE_TCP_RST_FLAG) {
 			TCP_STAT(c, TCPRstIgnored);
 			goto drop;
 		}
 		TCP_STAT(c, TCPOutOfWindow);
-		if (c->state == SP_TCP_TIME_WAIT && fin)
-			sp_tcp_timewait_arm(c);
 		goto dropafterack;
 	}
 	/* Second: RST (RFC 5961 3.2: only the exact sequence resets; in window: challenge). */
@@ -426,7 +435,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		case SP_TCP_LAST_ACK:
 			sp_tcp_conn_done(c, -ECONNRESET);
 			break;
-		default: /* TIME-WAIT */
+		default: /* TIME-WAIT is a compact entry: sp_tcp_tw_input() */
 			sp_tcp_conn_done(c, 0);
 			break;
 		}
@@ -523,8 +532,11 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	case SP_TCP_CLOSING:
 		if (our_fin_acked(c)) {
 			sp_tcp_set_state(c, SP_TCP_TIME_WAIT);
-			sp_tcp_timewait_arm(c);
 			sp_tcp_conn_report(c, 0);
+			/* Only a compact entry stays in TIME-WAIT (tcp_timewait.c). */
+			if (!c->freed)
+				sp_tcp_tw_enter(c);
+			goto out;
 		}
 		break;
 	case SP_TCP_LAST_ACK:
@@ -533,13 +545,6 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto out;
 		}
 		break;
-	case SP_TCP_TIME_WAIT:
-		/* Only a retransmitted FIN can arrive: ACK it and restart 2*MSL. */
-		if (fin) {
-			c->flags |= TF_ACKNOW;
-			sp_tcp_timewait_arm(c);
-		}
-		goto out;
 	default:
 		break;
 	}
@@ -839,15 +844,10 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	k.lport = th.dport;
 	k.rport = th.sport;
 	c = sp_tcp_conn_lookup(ctx, &k);
-	if (c != NULL && c->state == SP_TCP_TIME_WAIT && (th.flags & RTE_TCP_SYN_FLAG) &&
-		!(th.flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) &&
-		(SEQ_GT(th.seq, c->rcv_nxt) || ((c->flags & TF_TS) && th.opts.has_ts &&
-						       SEQ_GT(th.opts.ts_val, c->ts_recent))) &&
-		sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL) {
-		/* A new incarnation may reuse TIME-WAIT (RFC 9293 3.6.1, RFC 6191). */
-		SP_STAT(ctx, port, TCPTimeWaitReuse);
-		sp_tcp_conn_done(c, 0);
-		c = NULL;
+	/* TIME-WAIT (tcp_timewait.c); a SYN that may reuse it ends the entry and goes on. */
+	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen)) {
+		rte_pktmbuf_free(m);
+		return;
 	}
 	if (c != NULL) {
 		c->busy++;

@@ -90,7 +90,7 @@ sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	 * an explicit source port).
 	 */
 	if (sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL ||
-		sp_tcp_conn_lookup(ctx, &k) != NULL)
+		sp_tcp_tuple_in_use(ctx, &k))
 		return false;
 	/* No ring there (a worker not created): deliver here rather than lose it. */
 	return sp_steer_enqueue(ctx, (unsigned)owner, port, m, ip, SP_STEER_TCP, 0) != -ENOENT;
@@ -149,7 +149,7 @@ sp_tcp_steer_icmp(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	k.rip = inner->dst;
 	k.lport = (uint16_t)(ports[0] << 8 | ports[1]);
 	k.rport = (uint16_t)(ports[2] << 8 | ports[3]);
-	if (sp_tcp_conn_lookup(ctx, &k) != NULL)
+	if (sp_tcp_tuple_in_use(ctx, &k))
 		return false;
 	owner = sp_tcp_steer_owner(st, port, k.lip, k.lport, k.rip, k.rport);
 	/* A listener on an ephemeral port: its connections stay where their SYN landed. */

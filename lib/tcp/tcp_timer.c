@@ -276,7 +276,13 @@ misc_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	sp_seq_t save;
 
 	RTE_SET_USED(t);
-	if (c->state == SP_TCP_TIME_WAIT) {
+	/*
+	 * FIN-WAIT-2 after sp_tcp_close() (armed by sp_tcp_timewait_arm()): the peer never sent its
+	 * FIN within tcp.time_wait_ms; nobody reads, so the connection ends (Linux's
+	 * tcp_fin_timeout, without a RST). TIME-WAIT itself is a compact entry (tcp_timewait.c).
+	 */
+	if (c->state == SP_TCP_TIME_WAIT ||
+		(c->state == SP_TCP_FIN_WAIT_2 && (c->flags & TF_APP_CLOSED))) {
 		sp_tcp_conn_done(c, 0);
 		return;
 	}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TIME-WAIT table (tcp_timewait.c): a connection entering TIME-WAIT on either path (FIN-WAIT-2 +
+ * FIN, CLOSING + ACK) becomes a compact entry and gives its place in tcp.max_connections back;
+ * a retransmitted FIN is ACKed again and restarts 2 MSL; a new SYN may reuse the tuple (RFC
+ * 6191); a full table recycles its oldest entry; expiry runs in bounded batches; active opens
+ * do not take a tuple in TIME-WAIT. The state x event answers of TIME-WAIT are in
+ * test_tcp_matrix.c.
+ */
+#include <errno.h>
+
+#include "tcp_helper.h"
+
+#define TW_MS	 500
+#define TW_BATCH 256 /* tcp_timewait.c: entries expired per timer run */
+
+static struct fx *
+tw_fx(uint32_t max_conns, uint32_t max_tw)
+{
+	struct sp_config cfg;
+
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.time_wait_ms = TW_MS;
+	cfg.tcp.max_connections = max_conns;
+	cfg.tcp.max_timewait = max_tw;
+	return fx_new(&cfg, 0);
+}
+
+/* Handshake from the peer's @rport with ISN @isn; @return our ISS. */
+static uint32_t
+open_from(struct fx *f, uint16_t rport, uint32_t isn)
+{
+	struct t_out o;
+
+	t_seg(f->env, rport, T_LPORT, isn, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.ack, isn + 1);
+	t_seg(f->env, rport, T_LPORT, isn + 1, o.h.seq + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	return o.h.seq;
+}
+
+/* Handshake from @rport, then the application closes: our FIN goes. @return our ISS. */
+static uint32_t
+close_first(struct fx *f, uint16_t rport, uint32_t isn)
+{
+	uint32_t iss = open_from(f, rport, isn);
+	struct t_out o;
+
+	assert_int_equal(sp_tcp_close(f->app.c), 0);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	assert_int_equal(o.h.seq, iss + 1);
+	return iss;
+}
+
+/* The application closes first, the peer ACKs our FIN then sends its own: TIME-WAIT.
+ * @return our ISS. */
+static uint32_t
+active_close_from(struct fx *f, uint16_t rport, uint32_t isn)
+{
+	uint32_t iss = close_first(f, rport, isn);
+	struct t_out o;
+
+	t_seg(f->env, rport, T_LPORT, isn + 1, iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	t_seg(f->env, rport, T_LPORT, isn + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, iss + 2);
+	assert_int_equal(o.h.ack, isn + 2);
+	return iss;
+}
+
+struct find {
+	uint16_t rport;
+	int n;
+	const char *state;
+};
+
+static void
+find_fn(void *arg, const struct sp_conn *c)
+{
+	struct find *f = arg;
+	struct sp_tcp_info i;
+
+	sp_tcp_get_info(c, &i);
+	if (i.remote_port != f->rport)
+		return;
+	f->n++;
+	f->state = i.state;
+}
+
+/* State of the tuple from the peer's @rport as telemetry lists it, "CLOSED" when none. */
+static const char *
+state_of(struct fx *f, uint16_t rport)
+{
+	static struct find fd;
+
+	fd = (struct find){.rport = rport, .state = "CLOSED"};
+	sp_tcp_foreach(f->env->ctx, find_fn, &fd);
+	assert_true(fd.n <= 1);
+	return fd.state;
+}
+
+/* A pure ACK from the peer's @rport: an ACK back while in TIME-WAIT, a RST once it ended. */
+static uint8_t
+poke(struct fx *f, uint16_t rport, uint32_t seq, uint32_t ack)
+{
+	struct t_out o;
+
+	t_seg(f->env, rport, T_LPORT, seq, ack, T_ACK, 65535, NULL, NULL, 0);
+	if (!t_pop(f->env, &o))
+		return 0;
+	return o.h.flags;
+}
+
+/*
+ * The connection from T_RPORT (the fixture's only one, max_connections 1) was reported closed(0)
+ * and is a TIME-WAIT entry; its connection slot is free: another peer connects.
+ */
+static void
+exp_entered(struct fx *f)
+{
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
+	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
+	open_from(f, T_RPORT + 1, 5000);
+	assert_int_equal(f->app.accepted, 2);
+	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 0);
+}
+
+/* FIN-WAIT-2 + FIN: the entry takes no connection slot (max_connections 1 opens again). */
+static void
+test_enter_fin_wait_2(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+
+	(void)state;
+	active_close_from(f, T_RPORT, T_PISN);
+	exp_entered(f);
+	fx_free(f);
+}
+
+/* CLOSING + ACK of our FIN (simultaneous close): TIME-WAIT entry too. */
+static void
+test_enter_closing(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+	uint32_t iss = close_first(f, T_RPORT, T_PISN);
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 1, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_string_equal(state_of(f, T_RPORT), "CLOSING");
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 2, iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	exp_entered(f);
+	/* The entry answers like the connection did. */
+	assert_int_equal(poke(f, T_RPORT, T_PISN + 2, iss + 2), 0);
+	fx_free(f);
+}
+
+/* A retransmitted FIN is ACKed again and restarts the 2 MSL timeout; then it expires. */
+static void
+test_fin_again_restarts(void **state)
+{
+	struct fx *f = tw_fx(4, 16);
+	uint32_t iss = active_close_from(f, T_RPORT, T_PISN);
+	struct t_out o;
+
+	(void)state;
+	sp_test_advance_ms(f->env, TW_MS - 100);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, iss + 2);
+	assert_int_equal(o.h.ack, T_PISN + 2);
+	/* Past the first deadline, inside the restarted one. */
+	sp_test_advance_ms(f->env, 200);
+	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 0);
+	sp_test_advance_ms(f->env, TW_MS);
+	assert_string_equal(state_of(f, T_RPORT), "CLOSED");
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	/* Gone: CLOSED answers with RST. */
+	assert_int_equal(poke(f, T_RPORT, T_PISN + 2, iss + 2), T_RST);
+	fx_free(f);
+}
+
+/* RFC 6191: a SYN above RCV.NXT reopens the tuple; an old one gets a challenge ACK. */
+static void
+test_syn_reuse(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+	struct t_out o;
+
+	(void)state;
+	active_close_from(f, T_RPORT, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, T_PISN + 2);
+	assert_int_equal(T_STAT(f->env, TCPSYNChallenge), 1);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100000, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.ack, T_PISN + 100001);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitReuse), 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	assert_string_equal(state_of(f, T_RPORT), "SYN-RECEIVED");
+	fx_free(f);
+}
+
+/* A full table recycles its oldest entry instead of refusing anything. */
+static void
+test_recycle_oldest(void **state)
+{
+	struct fx *f = tw_fx(1, 2);
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		active_close_from(f, (uint16_t)(T_RPORT + i), T_PISN + i * 1000);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitEntered), 3);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitRecycled), 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 2);
+	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 0);
+	assert_string_equal(state_of(f, T_RPORT), "CLOSED");
+	assert_string_equal(state_of(f, T_RPORT + 1), "TIME-WAIT");
+	assert_string_equal(state_of(f, T_RPORT + 2), "TIME-WAIT");
+	fx_free(f);
+}
+
+/*
+ * More connections than max_connections go through TIME-WAIT in sequence (the issue's
+ * load-tester pattern); their entries expire in batches of TW_BATCH per timer run.
+ */
+static void
+test_many_expire_in_batches(void **state)
+{
+	struct fx *f = tw_fx(1, 1024);
+	unsigned i, waited = 0;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		active_close_from(f, (uint16_t)(T_RPORT + i), T_PISN + i * 1000);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 300);
+	assert_int_equal(T_STAT(f->env, TCPMaxConnDrops), 0);
+	while (T_STAT(f->env, TCPTimeWaitExpired) == 0 && waited < TW_MS + 10) {
+		sp_test_advance_ms(f->env, 1);
+		waited++;
+	}
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), TW_BATCH);
+	sp_test_advance_ms(f->env, 2);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 300);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	fx_free(f);
+}
+
+/* An active open does not take a tuple that is in TIME-WAIT. */
+static void
+test_connect_skips_time_wait(void **state)
+{
+	struct fx *f = tw_fx(4, 16);
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP,
+		.dst_port = 8080,
+		.src_port = 50000,
+		.cb = &conn_cb,
+		.arg = &f->app};
+	struct sp_conn *c;
+	struct t_out o;
+	uint32_t iss;
+
+	(void)state;
+	assert_int_equal(sp_tcp_connect(f->env->ctx, &co, &c), 0);
+	t_expect(f->env, &o, T_SYN);
+	iss = o.h.seq;
+	t_seg(f->env, 8080, 50000, 7000, iss + 1, T_SYN | T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(sp_tcp_close(c), 0);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	t_seg(f->env, 8080, 50000, 7001, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
+	assert_int_equal(sp_tcp_connect(f->env->ctx, &co, &c), -EADDRINUSE);
+	fx_free(f);
+}
+
+/*
+ * FIN-WAIT-2 after close(): a peer that never sends its FIN holds the connection no longer
+ * than tcp.time_wait_ms (docs/tcp.md "Timers"), then it ends with closed(0), no entry.
+ */
+static void
+test_fin_wait_2_timeout(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+	uint32_t iss = close_first(f, T_RPORT, T_PISN);
+
+	(void)state;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	assert_string_equal(state_of(f, T_RPORT), "FIN-WAIT-2");
+	sp_test_advance_ms(f->env, TW_MS + 10);
+	assert_string_equal(state_of(f, T_RPORT), "CLOSED");
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, 0);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enter_fin_wait_2),
+		cmocka_unit_test(test_enter_closing),
+		cmocka_unit_test(test_fin_again_restarts),
+		cmocka_unit_test(test_syn_reuse),
+		cmocka_unit_test(test_recycle_oldest),
+		cmocka_unit_test(test_many_expire_in_batches),
+		cmocka_unit_test(test_connect_skips_time_wait),
+		cmocka_unit_test(test_fin_wait_2_timeout),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
