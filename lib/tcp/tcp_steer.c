@@ -89,8 +89,7 @@ sp_tcp_steer(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	 * reached; every worker runs the same listeners) or a connection here (an active open with
 	 * an explicit source port).
 	 */
-	if (sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL ||
-		sp_tcp_tuple_in_use(ctx, &k))
+	if (sp_tcp_listener_find(ctx, k.lip, k.lport) != NULL || sp_tcp_tuple_in_use(ctx, &k))
 		return false;
 	/* No ring there (a worker not created): deliver here rather than lose it. */
 	return sp_steer_enqueue(ctx, (unsigned)owner, port, m, ip, SP_STEER_TCP, 0) != -ENOENT;
