@@ -506,6 +506,7 @@ sp_app_print_stats(struct sp_app *app, bool final)
 	}
 	for (w = 0; w < app->n_workers; w++) {
 		const struct sp_ctx *ctx = app->workers[w].ctx;
+		struct sp_tcp_mem_info mem;
 		struct sp_ctx_load load;
 
 		if (ctx == NULL)
@@ -519,6 +520,12 @@ sp_app_print_stats(struct sp_app *app, bool final)
 			sp_ctx_lcore(ctx), sp_ctx_worker(ctx), load.busy_cycles, load.busy_pkts,
 			load.busy_pkts ? (double)load.busy_cycles / (double)load.busy_pkts : 0.0,
 			load.idle_cycles);
+		sp_tcp_mem_get(ctx, &mem);
+		printf("  TCP memory: %u mbufs held (%u send, %u out-of-order), peak %u, marks "
+		       "%u/%u/%u, pressure entered %" PRIu64 " times, %" PRIu64
+		       " connections aborted for memory\n",
+			mem.mbufs, mem.snd, mem.ooo, mem.peak, mem.low, mem.pressure, mem.high,
+			mem.pressures, mem.aborts);
 		print_counters(&sum, "  ");
 	}
 	fflush(stdout);

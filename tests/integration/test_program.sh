@@ -68,6 +68,9 @@ if start run1 --stats-interval 1; then
 	[ "$r" = 0 ] && t_ok "/spindle/lcores" || t_fail "/spindle/lcores: $r"
 	r=$(tel /spindle/tcp/conns | json 'type(r["/spindle/tcp/conns"]).__name__')
 	[ "$r" = list ] && t_ok "/spindle/tcp/conns answers a list" || t_fail "/spindle/tcp/conns: $r"
+	# /spindle/mem: the marks come from the pool's share (docs/tcp.md "Memory"), nothing held
+	r=$(tel /spindle/mem | json 'r["/spindle/mem"]["lcore1"]["mem_high"] == r["/spindle/mem"]["lcore1"]["pool_size"] // 2 and r["/spindle/mem"]["lcore1"]["tcp_mbufs"] == 0')
+	[ "$r" = True ] && t_ok "/spindle/mem: marks from the pool, nothing held" || t_fail "/spindle/mem: $r"
 	sleep 1
 	stop run1
 	[ "$(grep -c '^---- spindle counters' "$LOG")" -ge 2 ] &&
@@ -76,6 +79,9 @@ if start run1 --stats-interval 1; then
 		t_fail "exit report lacks rx_pkts = 5"
 	grep -q "^lcore 1 (worker 0): busy cycles [0-9]*, packets [0-9]*, cycles/packet" "$LOG" &&
 		t_ok "exit report: cycles per packet" || t_fail "exit report: no lcore line"
+	grep -q "^  TCP memory: 0 mbufs held (0 send, 0 out-of-order), peak [0-9]*, marks [0-9]*/[0-9]*/[0-9]*" "$LOG" &&
+		t_ok "exit report: TCP memory per lcore, none held at exit" ||
+		t_fail "exit report: no TCP memory line"
 	# net_tap's per-frame RX signal is off (docs/architecture.md): the PMD found no free one
 	grep -q "No Rx trigger signal available" "$LOG" &&
 		t_ok "net_tap RX signal off" || t_fail "net_tap still raises a signal per frame"
