@@ -216,6 +216,19 @@ def all_ok(s):
     return all(g == t and t > 0 for g, t, _ in s.values())
 
 
+def quiet_after(tel, during, name, secs):
+    """The attack is over: stop the @during clients, leave the attacker's connections open and
+    quiet for @secs, then run three rounds of clients. Returns (their summary, pool free, size)."""
+    during.finish()
+    tel.show("attack end")
+    print("   %s: attacker quiet, connections left open; %d s later:" % (name, secs), flush=True)
+    time.sleep(secs)
+    later = Clients()
+    later.run(rounds=3)
+    free, size = tel.show("after")
+    return (later.summary(), free, size)
+
+
 def connect_many(peer, n, ports):
     conns, sports = [], random.sample(range(td.PORT_LO, td.PORT_HI + 1), n)
     for i in range(n):
@@ -252,14 +265,7 @@ def t_ooo(peer, tel, args):
     print("   ooo: %d segments of 1-8 bytes on %d connections in %.1f s"
           % (args.segments, len(conns), time.monotonic() - t0), flush=True)
     time.sleep(2)
-    during.finish()
-    tel.show("attack end")
-    print("   ooo: attacker quiet, connections left open; 5 s later:", flush=True)
-    time.sleep(5)
-    later = Clients()
-    later.run(rounds=3)
-    after = later.summary()
-    free1, size = tel.show("after")
+    after, free1, size = quiet_after(tel, during, "ooo", 5)
     report("ooo flood", base, during.summary(), after)
     check(all_ok(base), "ooo: kernel clients work without the attack")
     check(all_ok(during.summary()), "ooo: ping, echo and http keep working during the flood")
@@ -572,15 +578,8 @@ def t_tinymss(peer, tel, args):
             continue
         h.segment(p, now < hold_until, args.step, now)
     busy_attack = busy_since(tel, c1)
-    during.finish()
-    tel.show("attack end")
-    print("   tinymss: attacker quiet, connections left open; 3 s later:", flush=True)
-    time.sleep(3)
-    later = Clients()
-    later.run(rounds=3)
-    after = later.summary()
+    after = quiet_after(tel, during, "tinymss", 3)[0]
     watch.finish()
-    tel.show("after")
 
     segs = sum(h.segs for h in hs)
     sizes = [n for h in hs for _, n, _ in h.sizes]
