@@ -259,6 +259,24 @@ test_min_snd_mss(void **state)
 	fx_free(f);
 }
 
+/* The same with timestamps: MSS 8 less their 12 bytes clamps to 48, it does not wrap. */
+static void
+test_min_snd_mss_ts(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 8, .has_ts = true, .ts_val = 1};
+	static uint8_t buf[200];
+	struct t_out o;
+
+	(void)state;
+	fx_open_opts(f, T_PISN, &so);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, 100), 100);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 48);
+	fx_free(f);
+}
+
 /*
  * RFC 9293 3.8.6.1: a zero-window probe the peer did not accept is resent when the window opens:
  * sending resumes at SND.UNA, not after the probe byte.
@@ -301,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_stalled_holder_aborted),
 		cmocka_unit_test(test_accounting_on_abort),
 		cmocka_unit_test(test_min_snd_mss),
+		cmocka_unit_test(test_min_snd_mss_ts),
 		cmocka_unit_test(test_probe_byte_rollback),
 	};
 
