@@ -10,6 +10,17 @@
   test_hostile.py PMD zerowin [--conns 200] [--hold 10]
       N connections to http each send GET /bytes/10000000 with window 0 and answer every probe
       with window 0; a kernel client must still connect to echo and fetch over http.
+  test_hostile.py PMD tinymss [--conns 32] [--hold 15] [--win 2400] [--step 0]
+      N connections to http with MSS 8 and SACK (timestamps on every other) send
+      GET /bytes/2000000 and receive it as a hostile receiver: window --win, every other segment
+      above the cumulative ACK kept and SACKed (the rest 'lost'), the first hole never filled for
+      a third of --hold, then each hole filled by its retransmission (at most one per --step
+      seconds) while every other new segment is still lost. spindle's data segments must carry
+      tcp.min_snd_mss (48) bytes, no fewer (a response's last excepted), no more (the peer
+      asked for 8), mss_send be 48 by telemetry, its TCP memory stay under
+      mem_high with a quarter of the pool free and at most 512 send-buffer mbufs per connection,
+      and the kernel clients keep working; the worker's busy share is printed beside the
+      no-attack figure (a SACK-panic spin would show there and in the clients' latency).
   test_hostile.py PMD probe
       RFC 9293 3.8.6.1: window 0 from the handshake's ACK, 32 bytes to echo, the one-byte probe
       not accepted, then a pure window update: the next segment must start at SND.UNA (the probe
@@ -205,6 +216,19 @@ def all_ok(s):
     return all(g == t and t > 0 for g, t, _ in s.values())
 
 
+def quiet_after(tel, during, name, secs):
+    """The attack is over: stop the @during clients, leave the attacker's connections open and
+    quiet for @secs, then run three rounds of clients. Returns (their summary, pool free, size)."""
+    during.finish()
+    tel.show("attack end")
+    print("   %s: attacker quiet, connections left open; %d s later:" % (name, secs), flush=True)
+    time.sleep(secs)
+    later = Clients()
+    later.run(rounds=3)
+    free, size = tel.show("after")
+    return (later.summary(), free, size)
+
+
 def connect_many(peer, n, ports):
     conns, sports = [], random.sample(range(td.PORT_LO, td.PORT_HI + 1), n)
     for i in range(n):
@@ -241,14 +265,7 @@ def t_ooo(peer, tel, args):
     print("   ooo: %d segments of 1-8 bytes on %d connections in %.1f s"
           % (args.segments, len(conns), time.monotonic() - t0), flush=True)
     time.sleep(2)
-    during.finish()
-    tel.show("attack end")
-    print("   ooo: attacker quiet, connections left open; 5 s later:", flush=True)
-    time.sleep(5)
-    later = Clients()
-    later.run(rounds=3)
-    after = later.summary()
-    free1, size = tel.show("after")
+    after, free1, size = quiet_after(tel, during, "ooo", 5)
     report("ooo flood", base, during.summary(), after)
     check(all_ok(base), "ooo: kernel clients work without the attack")
     check(all_ok(during.summary()), "ooo: ping, echo and http keep working during the flood")
@@ -357,13 +374,270 @@ def t_probe(peer, tel, args):
     c.rst()
 
 
+# ---------------------------------------------------------------- 4. tiny MSS with SACK holes
+
+class Hostile:
+    """The receiving side of one tiny-MSS connection: it keeps every other segment above its
+    cumulative ACK (the rest are 'lost'), SACKs what it kept, drops whatever would fill the
+    first hole while holding, then lets a segment at the hole in (at most one per @step
+    seconds)."""
+
+    def __init__(self, c, win, blocks):
+        self.c, self.win, self.blocks = c, win, blocks
+        self.base = c.rcv_nxt  # the response's first byte
+        self.cum = 0           # cumulative ACK, relative to base
+        self.have = []         # [start, end) kept above cum, sorted, disjoint, not adjacent
+        self.keep = False      # alternates: every other segment above cum is kept
+        self.last_adv = 0.0
+        self.head = bytearray()  # the response's first bytes (its header), for its length
+        self.sizes = []        # (rel seq, payload length, FIN) of every data segment
+        self.segs = self.acks = 0
+
+    def add(self, s, e):
+        merged = []
+        for a, b in sorted(self.have + [[s, e]]):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        while merged and merged[0][0] <= self.cum:  # contiguous with the cumulative ACK
+            self.cum = max(self.cum, merged.pop(0)[1])
+        self.have = merged
+
+    def ack(self, recent):
+        """ACK cum with SACK blocks: the one holding @recent first (RFC 2018 4), then the
+        highest others, as many as the option space holds."""
+        first = [b for b in self.have if b[0] <= recent < b[1]]
+        rest = [b for b in reversed(self.have) if b not in first]
+        edges = []
+        for a, b in (first + rest)[:self.blocks]:
+            edges += [(self.base + a) & 0xffffffff, (self.base + b) & 0xffffffff]
+        c = self.c
+        opts = []
+        if c.ts:
+            opts += [("NOP", None), ("NOP", None),
+                     ("Timestamp", (int(time.monotonic() * 1000) & 0xffffffff, c.ts_recent))]
+        if edges:
+            opts += [("NOP", None), ("NOP", None), ("SAck", tuple(edges))]
+        c.send(ACK, ack=(self.base + self.cum) & 0xffffffff, opts=opts, win=self.win)
+        self.acks += 1
+
+    def segment(self, p, holding, step, now):
+        t = p["TCP"]
+        self.c.note(p)
+        body = bytes(t.payload)
+        if not body:
+            return
+        rel = td.sdiff(t.seq, self.base)
+        end = rel + len(body)
+        self.segs += 1
+        self.sizes.append((rel, len(body), bool(td.flags(p) & td.FIN)))
+        if rel <= len(self.head) < min(end, 1024):
+            self.head += body[len(self.head) - rel:1024 - rel]
+        if end <= self.cum:
+            self.ack(rel)  # a duplicate: ACK it again
+            return
+        if rel <= self.cum:  # at the first hole
+            if holding or now - self.last_adv < step:
+                return  # lost
+            self.last_adv = now
+        else:
+            self.keep = not self.keep
+            if not self.keep:
+                return  # lost
+        self.add(max(rel, self.cum), end)
+        self.ack(rel)
+
+    def total(self):
+        """The response's length on the wire (header + body), None before its header came."""
+        i = bytes(self.head).find(b"\r\n\r\n")
+        return None if i < 0 else i + 4 + TINY_BODY
+
+
+TINY_BODY = 2000000
+
+
+def mem_rows(tel):
+    m = tel.q("/spindle/mem") or {}
+    return [v for v in m.values() if isinstance(v, dict) and "tcp_mbufs" in v]
+
+
+def lcore_cycles(tel):
+    """(busy, idle) cycles summed over the workers (/spindle/lcores)."""
+    m = tel.q("/spindle/lcores") or {}
+    rows = [v for v in m.values() if isinstance(v, dict)]
+    return (sum(int(v.get("busy_cycles", 0)) for v in rows),
+            sum(int(v.get("idle_cycles", 0)) for v in rows))
+
+
+def busy_since(tel, c0):
+    b0, i0 = c0
+    b1, i1 = lcore_cycles(tel)
+    db, di = b1 - b0, i1 - i0
+    return None if db + di <= 0 else 100.0 * db / (db + di)
+
+
+class MemWatch:
+    """Samples /spindle/mem every 0.25 s: the lowest pool free, the highest tcp_mbufs against
+    mem_high and the highest send-buffer mbufs per connection of any lcore."""
+
+    def __init__(self, tel):
+        self.tel = tel
+        self.stop = threading.Event()
+        self.n = 0
+        self.min_free = self.size = None
+        self.max_mbufs = self.high = 0
+        self.over_high = []
+        self.max_snd_per_conn = 0.0
+        self.th = threading.Thread(target=self.run)
+        self.th.start()
+
+    def run(self):
+        for _ in range(100000):
+            if self.stop.wait(0.25):
+                break
+            for v in mem_rows(self.tel):
+                self.n += 1
+                mb, high = int(v["tcp_mbufs"]), int(v.get("mem_high", 0))
+                self.max_mbufs, self.high = max(self.max_mbufs, mb), high
+                if high and mb > high:
+                    self.over_high.append((mb, high))
+                conns = int(v.get("conns", 0))
+                if conns:
+                    self.max_snd_per_conn = max(self.max_snd_per_conn,
+                                                int(v.get("tcp_snd_mbufs", 0)) / conns)
+                if "pool_size" in v:
+                    free = int(v["pool_size"]) - int(v["pool_in_use"])
+                    self.size = int(v["pool_size"])
+                    self.min_free = free if self.min_free is None else min(self.min_free, free)
+
+    def finish(self):
+        self.stop.set()
+        self.th.join(10)
+
+
+def t_tinymss(peer, tel, args):
+    min_mss, snd_limit = 48, max(262144 // 512, 64)  # tcp.min_snd_mss; send-buffer mbuf bound
+    c0 = lcore_cycles(tel)
+    base = clients_for(3)
+    busy_base = busy_since(tel, c0)
+    tel.show("before")
+    sports = random.sample(range(td.PORT_LO, td.PORT_HI + 1), args.conns)
+    hs, sack_ok = [], 0
+    for i in range(args.conns):
+        opts = [("MSS", 8), ("SAckOK", b"")]
+        if i % 2:  # timestamps on every other connection: 3 SACK blocks there, 4 elsewhere
+            opts.append(("Timestamp", (int(time.monotonic() * 1000) & 0xffffffff, 0)))
+        c = td.Conn(peer, 80, sport=sports[i], opts=opts)
+        sa = c.connect()
+        if sa is None:
+            continue
+        sack_ok += any(o[0] == "SAckOK" for o in sa["TCP"].options)
+        c.ts = c.ts and any(o[0] == "Timestamp" for o in sa["TCP"].options)
+        hs.append(Hostile(c, args.win, 3 if c.ts else 4))
+    check(len(hs) == args.conns, "tinymss: %d of %d connections (MSS 8, SACK) established"
+          % (len(hs), args.conns))
+    check(sack_ok == len(hs), "tinymss: SACK permitted in %d of %d SYN-ACKs" % (sack_ok, len(hs)))
+    if not hs:
+        return
+    by_port = {h.c.sport: h for h in hs}
+    req = b"GET /bytes/%d HTTP/1.1\r\nHost: spindle\r\n\r\n" % TINY_BODY
+    for h in hs:
+        h.c.send(ACK | PSH, data=req, win=args.win)
+        h.c.snd_nxt = (h.c.snd_nxt + len(req)) & 0xffffffff
+    watch = MemWatch(tel)
+    during = Clients()
+    during.start()
+    c1 = lcore_cycles(tel)
+    t0 = time.monotonic()
+    hold_until = t0 + args.hold / 3
+    shown, info_done = False, False
+    for _ in range(10000000):
+        now = time.monotonic()
+        if now - t0 >= args.hold:
+            break
+        if not shown and now >= hold_until:
+            tel.show("holding")
+            shown = True
+        if not info_done and now - t0 >= args.hold / 2:
+            info_done = True
+            for h in hs[:4]:  # a few connections in detail: the MSS in use, the queue
+                d = tel.q("/spindle/tcp/conns,%s:%d" % (td.PEER_IP, h.c.sport)) or {}
+                d = next((v for v in d.values() if isinstance(v, dict)), {})
+                print("   tinymss: :%d mss_send=%s send_queue=%s retransmits=%s" % (
+                    h.c.sport, d.get("mss_send"), d.get("send_queue"), d.get("retransmits")),
+                    flush=True)
+                if d.get("mss_send") is not None:
+                    check(int(d["mss_send"]) == min_mss, "tinymss: :%d sends with MSS %s (want %d)"
+                          % (h.c.sport, d["mss_send"], min_mss))
+        p = peer.recv(0.2)
+        if p is None or p["TCP"].sport != 80:
+            continue
+        h = by_port.get(p["TCP"].dport)
+        if h is None or td.flags(p) & td.RST:
+            continue
+        h.segment(p, now < hold_until, args.step, now)
+    busy_attack = busy_since(tel, c1)
+    after = quiet_after(tel, during, "tinymss", 3)[0]
+    watch.finish()
+
+    segs = sum(h.segs for h in hs)
+    sizes = [n for h in hs for _, n, _ in h.sizes]
+    short = []
+    for h in hs:
+        total = h.total()
+        short += [(h.c.sport, rel, n) for rel, n, fin in h.sizes
+                  if n < min_mss and not fin and (total is None or rel + n != total)]
+    print("   tinymss: %d data segments from spindle, %d ACKs with SACK holes back; payload "
+          "min %s max %s; cumulative ACK reached %d..%d bytes" % (
+              segs, sum(h.acks for h in hs), min(sizes) if sizes else "-",
+              max(sizes) if sizes else "-", min(h.cum for h in hs), max(h.cum for h in hs)),
+          flush=True)
+    for ts in (False, True):
+        g = [h for h in hs if h.c.ts == ts]
+        if g:
+            print("   tinymss: %s timestamps: %d connections, %d data segments, largest %d, "
+                  "cumulative ACK %d..%d" % (
+                      "with" if ts else "without", len(g), sum(h.segs for h in g),
+                      max([n for h in g for _, n, _ in h.sizes] or [0]),
+                      min(h.cum for h in g), max(h.cum for h in g)), flush=True)
+    report("tiny MSS with SACK holes", base, during.summary(), after)
+    print("   tinymss: worker busy %s with no attack, %s during it (informational)" % (
+        "n/a" if busy_base is None else "%.1f%%" % busy_base,
+        "n/a" if busy_attack is None else "%.1f%%" % busy_attack), flush=True)
+    check(segs > 0, "tinymss: spindle sent data to the hostile receivers (%d segments)" % segs)
+    big = max(sizes) if sizes else 0
+    check(big <= min_mss, "tinymss: no data segment carries more than the clamped MSS %d "
+          "(largest %d)" % (min_mss, big))
+    check(not short, "tinymss: every data segment carries at least tcp.min_snd_mss = %d bytes "
+          "(but a response's last), %d shorter%s" % (
+              min_mss, len(short), ": %s" % short[:5] if short else ""))
+    check(watch.n > 0, "tinymss: /spindle/mem sampled during the attack (%d samples)" % watch.n)
+    check(not watch.over_high, "tinymss: tcp_mbufs never above mem_high (peak %d, mem_high %d)"
+          % (watch.max_mbufs, watch.high))
+    check(watch.max_snd_per_conn <= snd_limit,
+          "tinymss: send-buffer mbufs per connection at most %d (peak mean per lcore %.1f)"
+          % (snd_limit, watch.max_snd_per_conn))
+    if watch.min_free is not None:
+        check(watch.min_free >= watch.size // 4, "tinymss: a quarter of the mbuf pool stays free "
+              "during the attack (lowest %d of %d)" % (watch.min_free, watch.size))
+    check(all_ok(base), "tinymss: kernel clients work without the attack")
+    check(all_ok(during.summary()), "tinymss: ping, echo and http keep working during the attack")
+    check(all_ok(after), "tinymss: ping, echo and http work after the attack (attackers idle)")
+    for h in hs:
+        h.c.rst()
+    time.sleep(1)
+    tel.show("reset")
+
+
 def inner(prefix, args):
     random.seed()
     tel = Tel(prefix)
     td.nft(True)
     peer = td.Peer()
     try:
-        {"ooo": t_ooo, "zerowin": t_zerowin, "probe": t_probe}[args.attack](peer, tel, args)
+        {"ooo": t_ooo, "zerowin": t_zerowin, "probe": t_probe,
+         "tinymss": t_tinymss}[args.attack](peer, tel, args)
     finally:
         peer.close()
         td.nft(False)
@@ -374,14 +648,18 @@ def inner(prefix, args):
 def main():
     a = sys.argv[1:]
     ap = argparse.ArgumentParser()
-    ap.add_argument("attack", choices=("ooo", "zerowin", "probe"))
+    ap.add_argument("attack", choices=("ooo", "zerowin", "probe", "tinymss"))
     ap.add_argument("--conns", type=int, default=None)
     ap.add_argument("--segments", type=int, default=16000)
-    ap.add_argument("--hold", type=float, default=10)
+    ap.add_argument("--hold", type=float, default=None)
+    ap.add_argument("--win", type=int, default=2400)
+    ap.add_argument("--step", type=float, default=0)
     if a[:1] == ["--inner"]:
         args = ap.parse_args(a[2:])
         if args.conns is None:
-            args.conns = 200 if args.attack == "zerowin" else 64
+            args.conns = {"zerowin": 200, "tinymss": 32}.get(args.attack, 64)
+        if args.hold is None:
+            args.hold = 15 if args.attack == "tinymss" else 10
         return inner(a[1], args)
     if len(a) < 2:
         ap.print_usage()

@@ -241,22 +241,40 @@ test_accounting_on_abort(void **state)
 	fx_free(f);
 }
 
-/* A peer announcing MSS 8 gets segments of tcp.min_snd_mss (48) bytes, not 8. */
+/* A peer announcing MSS 8 (with options @so) gets segments of tcp.min_snd_mss (48) bytes. */
 static void
-test_min_snd_mss(void **state)
+min_snd_mss_case(struct sp_tcp_opts *so)
 {
 	struct fx *f = fx_new(NULL, 0);
-	struct sp_tcp_opts so = {.has_mss = true, .mss = 8};
 	static uint8_t buf[200];
 	struct t_out o;
 
-	(void)state;
-	fx_open_opts(f, T_PISN, &so);
+	fx_open_opts(f, T_PISN, so);
 	sp_tcp_set_nodelay(f->app.c, true);
 	assert_int_equal(sp_tcp_send(f->app.c, buf, 100), 100);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.len, 48);
 	fx_free(f);
+}
+
+/* MSS 8 gets segments of tcp.min_snd_mss (48) bytes, not 8. */
+static void
+test_min_snd_mss(void **state)
+{
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 8};
+
+	(void)state;
+	min_snd_mss_case(&so);
+}
+
+/* The same with timestamps: MSS 8 less their 12 bytes clamps to 48, it does not wrap. */
+static void
+test_min_snd_mss_ts(void **state)
+{
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 8, .has_ts = true, .ts_val = 1};
+
+	(void)state;
+	min_snd_mss_case(&so);
 }
 
 /*
@@ -301,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_stalled_holder_aborted),
 		cmocka_unit_test(test_accounting_on_abort),
 		cmocka_unit_test(test_min_snd_mss),
+		cmocka_unit_test(test_min_snd_mss_ts),
 		cmocka_unit_test(test_probe_byte_rollback),
 	};
 
