@@ -194,8 +194,8 @@ flow_timeout(struct sp_ctx *ctx, struct sp_frag_table *t, struct frag_flow *f)
 				uint8_t l3 = (uint8_t)m->l3_len;
 
 				m->l3_len = 0;
-				sp_icmp_send_error(
-					ctx, f->port, m, &ip, SP_ICMP_TIME_EXCEEDED, SP_ICMP_TIMXCEED_REASS, 0);
+				sp_icmp_send_error(ctx, f->port, m, &ip, SP_ICMP_TIME_EXCEEDED,
+					SP_ICMP_TIMXCEED_REASS, 0);
 				m->l3_len = l3;
 			}
 		}

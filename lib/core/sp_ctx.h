@@ -171,11 +171,10 @@ struct sp_ctx {
 	struct sp_txq txq[SP_MAX_PORTS];
 	struct sp_timer_wheel timers;
 	struct sp_neigh_table *neigh;
-	struct rte_ring *neigh_ring; /**< updates from other lcores (sp_neigh_msg elements) */
-	struct sp_frag_table
-		*frag_tbl;	 /**< IPv4 reassembly (frag.c; see docs/l3.md) */
-	struct {		 /**< ICMP error token bucket */
-		uint64_t tokens; /**< scaled by 1000 */
+	struct rte_ring *neigh_ring;	/**< updates from other lcores (sp_neigh_msg elements) */
+	struct sp_frag_table *frag_tbl; /**< IPv4 reassembly (frag.c; see docs/l3.md) */
+	struct {			/**< ICMP error token bucket */
+		uint64_t tokens;	/**< scaled by 1000 */
 		uint64_t last;
 	} icmp_rl;
 	/** IPv4 Identification: per-lcore counters selected by a keyed hash (ipv4.c, RFC 7739) */
