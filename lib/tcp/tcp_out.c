@@ -211,9 +211,17 @@ sp_tcp_send_ack(struct sp_conn *c)
 void
 sp_tcp_send_rst(struct sp_conn *c)
 {
+	sp_seq_t wnd_end = c->snd_una + c->snd_wnd;
 	struct sp_tcp_hdr h;
 
-	hdr_init(c, &h, c->snd_nxt, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+	/*
+	 * SEG.SEQ = SND.NXT, unless that lies beyond the peer's window (a zero-window probe it did
+	 * not accept): an RFC 5961 peer takes a RST only at exactly RCV.NXT and answers any other
+	 * in-window one with a challenge ACK that no one is left to answer. Like Linux's
+	 * tcp_acceptable_seq(), use the window's right edge then.
+	 */
+	hdr_init(c, &h, SEQ_GT(c->snd_nxt, wnd_end) ? wnd_end : c->snd_nxt,
+		RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
 	h.opts.n_sack = 0;
 	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
 }

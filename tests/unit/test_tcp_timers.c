@@ -196,10 +196,36 @@ test_keepalive(void **state)
 	fx_free(f);
 }
 
+/*
+ * An abort while a zero-window probe is unaccepted: the RST carries SND.UNA (the peer's RCV.NXT,
+ * the window's right edge), not SND.NXT one beyond it, which an RFC 5961 peer would only
+ * challenge (Linux: tcp_acceptable_seq()).
+ */
+static void
+test_rst_after_unaccepted_probe(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	assert_int_equal(sp_tcp_send(f->app.c, "abcdef", 6), 6);
+	sp_test_advance_ms(f->env, 1001);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 1); /* the probe: SND.NXT is now SND.UNA + 1 */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	sp_tcp_abort(f->app.c);
+	t_expect(f->env, &o, T_RST | T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1);
+	fx_free(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rst_after_unaccepted_probe),
 		cmocka_unit_test(test_data_in_delayed_ack),
 		cmocka_unit_test(test_data_out_rto_backoff_karn),
 		cmocka_unit_test(test_rto_abort),
