@@ -295,8 +295,6 @@ void sp_tcp_mem_fini(struct sp_ctx *ctx);
 bool sp_tcp_mem_may_charge(const struct sp_conn *c, uint32_t n);
 /** Charge @p n mbufs to @p c if the marks allow it. @return false: refused (counted). */
 bool sp_tcp_mem_charge(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n);
-/** Charge without asking (mbufs the connection already holds, e.g. an application's chain). */
-void sp_tcp_mem_force(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n);
 void sp_tcp_mem_uncharge(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n);
 /** A send was cut short for memory: call writable() when memory is back. */
 void sp_tcp_mem_wait(struct sp_conn *c);

@@ -101,6 +101,25 @@ sp_tcp_mem_may_charge(const struct sp_conn *c, uint32_t n)
 	return true;
 }
 
+/* Count @p n more mbufs held by @p c (the marks were asked already). */
+static void
+mem_add(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n)
+{
+	struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
+
+	if (kind == SP_TCP_MEM_SND) {
+		c->mem_snd += n;
+		mem->snd += n;
+	} else {
+		c->mem_ooo += n;
+		mem->ooo += n;
+	}
+	mem->mbufs += n;
+	if (mem->mbufs > mem->peak)
+		mem->peak = mem->mbufs;
+	pressure_update(c);
+}
+
 bool
 sp_tcp_mem_charge(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n)
 {
@@ -118,26 +137,8 @@ sp_tcp_mem_charge(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n)
 		pressure_update(c);
 		return false;
 	}
-	sp_tcp_mem_force(c, kind, n);
+	mem_add(c, kind, n);
 	return true;
-}
-
-void
-sp_tcp_mem_force(struct sp_conn *c, enum sp_tcp_mem_kind kind, uint32_t n)
-{
-	struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
-
-	if (kind == SP_TCP_MEM_SND) {
-		c->mem_snd += n;
-		mem->snd += n;
-	} else {
-		c->mem_ooo += n;
-		mem->ooo += n;
-	}
-	mem->mbufs += n;
-	if (mem->mbufs > mem->peak)
-		mem->peak = mem->mbufs;
-	pressure_update(c);
 }
 
 void
