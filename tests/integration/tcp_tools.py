@@ -287,6 +287,10 @@ def sink(args):
     """Accept connections, read each to EOF, close it (the kernel side of loadgen bulk)."""
     import threading
 
+    # print() from two threads can interleave its text and its newline ("sink: N bytessink: N
+    # bytes"): one lock around the line.
+    out_lock = threading.Lock()
+
     def serve(c):
         n = 0
         with c:
@@ -296,7 +300,8 @@ def sink(args):
                     break
                 n += len(d)
         if args.verbose:
-            print("sink: %d bytes" % n, flush=True)
+            with out_lock:
+                print("sink: %d bytes" % n, flush=True)
 
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
