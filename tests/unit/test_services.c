@@ -25,6 +25,7 @@
 #include <rte_mempool.h>
 
 #include "service.h"
+#include "loadgen.h"
 #include "sp_ctx.h" /* the context is filled in here; its accessors: lib/core/ctx_read.c */
 
 /* ------------------------------------------------------------------ fake API */
@@ -50,9 +51,11 @@ struct sp_listener {
 static struct rte_mempool *pool;
 static struct sp_listener the_listener;
 static bool listening;
-#define MAX_FAKE_CONNS 64
+#define MAX_FAKE_CONNS 1024
 static struct sp_conn *connects[MAX_FAKE_CONNS];
 static unsigned n_connects;
+static int connect_err; /* the next connect_err_n connects fail with this */
+static unsigned connect_err_n;
 
 static void
 out_append(struct sp_conn *c, const void *d, size_t n)
@@ -92,6 +95,10 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	(void)ctx;
 	if (n_connects == MAX_FAKE_CONNS)
 		return -EADDRNOTAVAIL;
+	if (connect_err_n > 0) {
+		connect_err_n--;
+		return connect_err;
+	}
 	c = calloc(1, sizeof(*c));
 	assert_non_null(c);
 	c->cb = o->cb;
@@ -1070,6 +1077,319 @@ test_loadgen_bulk_failure(void **s)
 	assert_no_leak();
 }
 
+/* Every fake connection made so far freed; the next test starts from none. */
+static void
+connects_free(void)
+{
+	unsigned i;
+
+	for (i = 0; i < n_connects; i++)
+		conn_free(connects[i]);
+	n_connects = 0;
+	connect_err_n = 0;
+}
+
+/* The loadgen-result line of @p st holds every string of @p needles. */
+static void
+expect_result(void *st, const char *const *needles)
+{
+	char line[2048];
+	unsigned i;
+
+	lg_result_format(st, line, sizeof(line));
+	assert_non_null(strstr(line, "loadgen-result: name="));
+	assert_non_null(strstr(line, " worker=0")); /* the last field, as scripts expect */
+	for (i = 0; needles[i] != NULL; i++)
+		if (strstr(line, needles[i]) == NULL)
+			fail_msg("result '%s' lacks '%s'", line, needles[i]);
+}
+#define EXPECT_RESULT(st, ...) expect_result((st), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Run a finished instance's last steps: it reports, then stop() frees it; no mbuf left. */
+static void
+lg_end(const struct sp_service_ops *ops, void *st, int status)
+{
+	ops->poll(ctx, st);
+	assert_true(ops->done(st));
+	assert_int_equal(ops->status(st), status);
+	ops->stop(ctx, st);
+	connects_free();
+	assert_no_leak();
+}
+
+/* mode = http: keep-alive GETs, responses framed by Content-Length or chunked, non-2xx counted. */
+static void
+test_loadgen_http(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("loadgen", "port=80", "address=198.18.0.1",
+		"connections=2", "duration_ms=1000", "mode=http", "path=/x?y=1", "interval_ms=0");
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	const char *chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			      "3\r\nabc\r\n0\r\n\r\n";
+	const char *missing = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	struct sp_conn *a, *b;
+	size_t one;
+	void *st;
+
+	(void)s;
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	assert_int_equal(n_connects, 2);
+	a = connects[0];
+	b = connects[1];
+	a->cb->connected(a, a->arg);
+	b->cb->connected(b, b->arg);
+	assert_non_null(strstr(a->out, "GET /x?y=1 HTTP/1.1\r\nHost: 198.18.0.1:80\r\n"));
+	assert_null(strstr(a->out, "Connection: close"));
+	one = a->out_len;
+	assert_memory_equal(a->out + one - 4, "\r\n\r\n", 4);
+	/* a response in small pieces: the next GET goes out only once it is complete */
+	peer_send_split(a, ok, 7);
+	assert_int_equal(a->out_len, 2 * one);
+	peer_send_split(a, chunked, 3);
+	assert_int_equal(a->out_len, 3 * one);
+	peer_send(a, missing, strlen(missing), 1000);
+	assert_int_equal(a->out_len, 4 * one);
+	/* a framing error on b: counted as bad_response, the connection is reset */
+	peer_send_split(b, "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", 100);
+	assert_true(b->aborted);
+	EXPECT_RESULT(st, "mode=http", "requests=3 ", "http_non2xx=1 ", "errors_bad_response=1 ",
+		"connections_opened=2 ");
+	ctx->now += ctx->hz; /* duration over: a's request is out, it closes after the answer */
+	ops->poll(ctx, st);
+	peer_send(a, ok, strlen(ok), 1000); /* the last answer: then it closes */
+	assert_true(a->closed_called);
+	stack_closed(a, 0);
+	EXPECT_RESULT(st, "requests=4 ", "failed=1 ", "ttfb_p50_us=");
+	lg_end(ops, st, 1);
+}
+
+/* mode = cps, each close order: slots reopen after each exchange, each one counted once. */
+static void
+test_loadgen_cps_close_orders(void **s)
+{
+	static const char *const orders[] = {"close=client", "close=server", "close=rst"};
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	char resp[20];
+	unsigned o, round, i;
+	void *st;
+
+	(void)s;
+	memset(resp, 'r', sizeof(resp));
+	for (o = 0; o < RTE_DIM(orders); o++) {
+		struct sp_service_cfg cfg = svc_cfg("loadgen", "port=7", "address=198.18.0.1",
+			"connections=2", "duration_ms=1000", "mode=cps", "request_size=10",
+			"response_size=20", "interval_ms=0", orders[o]);
+
+		n_connects = 0;
+		ctx->now = rte_rdtsc();
+		assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+		for (round = 0; round < 3; round++) {
+			assert_int_equal(n_connects, 2 * (round + 1));
+			for (i = 2 * round; i < 2 * round + 2; i++) {
+				struct sp_conn *c = connects[i];
+
+				c->cb->connected(c, c->arg);
+				assert_int_equal(c->out_len, 10);
+				peer_send(c, resp, 20, 7);
+				switch (o) {
+				case 0: /* we close first */
+					assert_true(c->closed_called);
+					stack_closed(c, 0);
+					break;
+				case 1: /* the server closes first: we wait for its FIN */
+					assert_false(c->closed_called);
+					c->cb->peer_closed(c, c->arg);
+					assert_true(c->closed_called);
+					stack_closed(c, 0);
+					break;
+				default: /* a reset right after the response */
+					assert_true(c->aborted);
+				}
+			}
+			ctx->now += ctx->hz / 1000;
+			ops->poll(ctx, st); /* the free slots open again */
+		}
+		ctx->now += ctx->hz;
+		ops->poll(ctx, st); /* duration over: the two in flight finish */
+		for (i = 6; i < 8; i++)
+			stack_closed(connects[i], -ECONNREFUSED);
+		EXPECT_RESULT(st, "mode=cps", "connections_opened=6 ", "connections_completed=6 ",
+			"requests=6 ", "errors_refused=2 ", "failed=2 ");
+		lg_end(ops, st, 1);
+	}
+}
+
+/* mode = connect with close = rst over a source address x port range; a tuple in use skipped. */
+static void
+test_loadgen_connect_source_ranges(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("loadgen", "port=7", "address=198.18.0.1",
+		"connections=1", "duration_ms=1000", "mode=connect", "close=rst", "interval_ms=0",
+		"src_address_min=198.18.0.2", "src_address_max=198.18.0.3", "src_port_min=40000",
+		"src_port_max=40001");
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	const uint32_t a2 = (198u << 24) | (18u << 16) | 2u;
+	const uint32_t want_ip[] = {a2, a2, a2 + 1, a2 + 1, a2, a2};
+	const uint16_t want_port[] = {40000, 40001, 40000, 40001, 40000, 40001};
+	unsigned i;
+	void *st;
+
+	(void)s;
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	for (i = 0; i < 5; i++) {
+		struct sp_conn *c = connects[i];
+
+		assert_int_equal(c->copts.src_ip, want_ip[i + (i >= 2)]);
+		assert_int_equal(c->copts.src_port, want_port[i + (i >= 2)]);
+		c->cb->connected(c, c->arg);
+		assert_true(c->aborted); /* close = rst: no FIN, no TIME-WAIT */
+		if (i == 1) {
+			connect_err = -EADDRINUSE; /* the next tuple is taken: skipped */
+			connect_err_n = 1;
+		}
+		ctx->now += ctx->hz / 1000;
+		ops->poll(ctx, st);
+	}
+	ctx->now += ctx->hz;
+	ops->poll(ctx, st);
+	stack_closed(connects[5], -ETIMEDOUT);
+	EXPECT_RESULT(st, "mode=connect", "connections_completed=5 ", "errors_timeout=1 ",
+		"errors_local=0 ", "connect_p50_us=");
+	lg_end(ops, st, 1);
+}
+
+/* Open loop: rate = 1000 rr requests/s on the fake clock; asked vs achieved, never silent. */
+static void
+test_loadgen_open_loop_rate(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("loadgen", "port=7", "address=198.18.0.1",
+		"connections=4", "duration_ms=1000", "mode=rr", "request_size=10",
+		"response_size=10", "rate=1000", "interval_ms=0");
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	char resp[10];
+	size_t sent[4] = {0};
+	unsigned ms, i;
+	void *st;
+
+	(void)s;
+	memset(resp, 'r', sizeof(resp));
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	assert_int_equal(n_connects, 4);
+	for (i = 0; i < 4; i++) {
+		connects[i]->cb->connected(connects[i], connects[i]->arg);
+		assert_int_equal(connects[i]->out_len, 0); /* waits for the schedule */
+	}
+	/* a fast peer: every request answered within the millisecond */
+	for (ms = 0; ms < 900; ms++) {
+		ctx->now += ctx->hz / 1000;
+		ops->poll(ctx, st);
+		for (i = 0; i < 4; i++)
+			while (connects[i]->out_len > sent[i]) {
+				sent[i] += 10;
+				peer_send(connects[i], resp, 10, 10);
+			}
+	}
+	EXPECT_RESULT(st, "rate_asked=1000 ");
+	/* 899 or 900 arrivals in 900 ms (the clock's rounding), all of them started */
+	{
+		char line[2048];
+		unsigned long sch, sta;
+
+		lg_result_format(st, line, sizeof(line));
+		assert_int_equal(
+			sscanf(strstr(line, "scheduled="), "scheduled=%lu started=%lu", &sch, &sta),
+			2);
+		assert_true(sch >= 898 && sch <= 900);
+		assert_int_equal(sta, sch);
+	}
+	/* now a peer that stops answering: 4 in flight at most, the rest is backlog, reported */
+	for (ms = 0; ms < 100; ms++) {
+		ctx->now += ctx->hz / 2000;
+		ops->poll(ctx, st);
+	}
+	{
+		char line[2048];
+		unsigned long sch, sta;
+
+		lg_result_format(st, line, sizeof(line));
+		assert_int_equal(
+			sscanf(strstr(line, "scheduled="), "scheduled=%lu started=%lu", &sch, &sta),
+			2);
+		assert_true(sch >= 945);
+		assert_true(sta < sch - 40);
+	}
+	ctx->now += ctx->hz; /* over: the four answers come, each connection closes */
+	ops->poll(ctx, st);
+	for (i = 0; i < 4; i++) {
+		peer_send(connects[i], resp, 10, 10);
+		assert_true(connects[i]->closed_called);
+		stack_closed(connects[i], 0);
+	}
+	lg_end(ops, st, 0);
+}
+
+/* Failures by cause: refused, reset, timeout, a response cut short; an unreachable target. */
+static void
+test_loadgen_error_causes(void **s)
+{
+	struct sp_service_cfg cfg = svc_cfg("loadgen", "port=7", "address=198.18.0.1",
+		"connections=4", "duration_ms=1000", "mode=cps", "request_size=10",
+		"response_size=20", "timeout_ms=100", "interval_ms=0");
+	struct sp_service_cfg rr = svc_cfg("loadgen", "port=7", "address=198.18.0.1",
+		"connections=3", "duration_ms=60000", "mode=rr", "interval_ms=0");
+	const struct sp_service_ops *ops = &sp_service_loadgen;
+	struct sp_conn *c;
+	unsigned i;
+	void *st;
+
+	(void)s;
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	stack_closed(connects[0], -ECONNREFUSED);
+	for (i = 1; i < 4; i++)
+		connects[i]->cb->connected(connects[i], connects[i]->arg);
+	stack_closed(connects[1], -ECONNRESET);
+	c = connects[3];
+	peer_send(c, "0123456789", 10, 10); /* half the response, then the server closes */
+	c->cb->peer_closed(c, c->arg);
+	assert_true(c->aborted);
+	ctx->now += ctx->hz / 5; /* connects[2] waited 200 ms > timeout_ms */
+	ops->poll(ctx, st);
+	assert_true(connects[2]->aborted);
+	EXPECT_RESULT(st, "errors_refused=1 ", "errors_reset=1 ", "errors_timeout=1 ",
+		"errors_bad_response=1 ", "failed=4 ", "connections_completed=0 ");
+	ctx->now += ctx->hz;
+	ops->poll(ctx, st);
+	for (i = 4; i < n_connects; i++)
+		stack_closed(connects[i], -ECONNREFUSED);
+	lg_end(ops, st, 1);
+
+	/* rr to a target that refuses: done at once (not after duration_ms), status 1 */
+	ctx->now = rte_rdtsc();
+	assert_int_equal(ops->start(ctx, &rr, &st), 0);
+	for (i = 0; i < 3; i++)
+		stack_closed(connects[i], -ECONNREFUSED);
+	ops->poll(ctx, st);
+	assert_true(ops->done(st));
+	EXPECT_RESULT(st, "errors_refused=3 ", "connected=0 ", "requests=0 ");
+	lg_end(ops, st, 1);
+	/* no route at all: the connect itself fails, counted as refused */
+	connect_err = -EHOSTUNREACH;
+	connect_err_n = 3;
+	assert_int_equal(ops->start(ctx, &rr, &st), 0);
+	ops->poll(ctx, st);
+	EXPECT_RESULT(st, "errors_refused=3 ", "failed=3 ");
+	lg_end(ops, st, 1);
+}
+
 /* ------------------------------------------------------------------ config */
 /*
  * [service.NAME] sections as the program reads them (moved from test_config.c): the library
@@ -1262,7 +1582,7 @@ test_config_errors(void **st)
 		"(echo|discard|chargen|http|fetch|loadgen)");
 	CFG_ERROR("[service.web]\ntype =\n", "[service.web] type: empty value");
 	CFG_ERROR("[service.lg]\ntype = loadgen\nmode = burst\n",
-		"[service.lg] mode: 'burst' is not a loadgen mode (bulk|rr)");
+		"[service.lg] mode: 'burst' is not a loadgen mode (bulk|rr|http|cps|connect)");
 	CFG_ERROR("[service.http]\naddress = 198.18.0\n",
 		"[service.http] address: '198.18.0' is not an IPv4 address");
 	/* checks */
@@ -1287,6 +1607,42 @@ test_config_errors(void **st)
 		"[service.again] port: 7 is already used by [service.echo]");
 	CFG_ERROR("[service.http]\naddress = 198.18.7.7\n",
 		"[service.http] address: 198.18.7.7 is not an address of any port");
+	/* loadgen's keys: each message names the file, the section and the key to change */
+#define LG "[service.lg]\ntype = loadgen\naddress = 198.18.0.1\nport = 7\n"
+	CFG_ERROR(LG "path = x\n", "[service.lg] path: 'x' must start with /");
+	CFG_ERROR(LG "path = /a b\n", "[service.lg] path: '/a b' must start with /");
+	CFG_ERROR(LG "close = later\n", "[service.lg] close: 'later' is not a close order",
+		"(client|server|rst)");
+	CFG_ERROR(LG "pacing = burst\n", "[service.lg] pacing: 'burst' is not a pacing",
+		"(even|poisson)");
+	CFG_ERROR(LG "http = maybe\n", "[service.lg] http: 'maybe'");
+	CFG_ERROR(LG "rate = -1\n", "[service.lg] rate:");
+	CFG_ERROR(LG "timeout_ms = x\n", "[service.lg] timeout_ms: 'x' is not a number");
+	CFG_ERROR(LG "src_port_min = 0\n", "[service.lg] src_port_min: 0 is out of range");
+	CFG_ERROR(LG "src_address_min = 198.18\n",
+		"[service.lg] src_address_min: '198.18' is not an IPv4 address");
+	CFG_ERROR(LG "mode = rr\nhttp = on\n", "[service.lg] http: only for mode = cps");
+	CFG_ERROR(LG "mode = bulk\nrate = 10\n", "[service.lg] rate: not for mode = bulk");
+	CFG_ERROR(LG "pacing = poisson\n", "[service.lg] pacing: poisson needs a rate");
+	CFG_ERROR(LG "duration_ms = 1000\nramp_ms = 1000\n",
+		"[service.lg] ramp_ms: 1000 is not shorter than duration_ms (1000)");
+	CFG_ERROR(LG "src_address_max = 198.18.0.2\n",
+		"[service.lg] src_address_max: needs src_address_min");
+	CFG_ERROR(LG "src_address_min = 198.18.0.2\nsrc_address_max = 198.18.0.1\n",
+		"[service.lg] src_address_max: below src_address_min");
+	CFG_ERROR(LG "src_port_max = 5\n", "[service.lg] src_port_max: needs src_port_min");
+	CFG_ERROR(LG "src_port_min = 6\nsrc_port_max = 5\n",
+		"[service.lg] src_port_max: below src_port_min");
+	/* source addresses must be the ports' own */
+	CFG_ERROR(LG "src_address_min = 198.18.0.9\n",
+		"[service.lg] src_address_min: 198.18.0.9 is not an address of any port");
+	CFG_ERROR(LG "src_address_min = 198.18.0.2\nsrc_address_max = 198.18.0.3\n",
+		"[service.lg] src_address_max: 198.18.0.3 is not an address of any port");
+	assert_cfg_parses(PORT0 "address = 198.18.0.3/24\n" LG "mode = cps\nhttp = on\n"
+				"close = rst\nrate = 50000\npacing = poisson\nramp_ms = 100\n"
+				"src_address_min = 198.18.0.2\nsrc_address_max = 198.18.0.3\n"
+				"src_port_min = 10000\nsrc_port_max = 60000\npath = /index.html\n");
+#undef LG
 	/* two servers on one port are fine on two different addresses */
 	assert_cfg_parses(PORT0 "address = 198.18.2.2/24\n"
 				"[service.a]\ntype = echo\naddress = 198.18.0.2\n"
@@ -1353,6 +1709,11 @@ main(void)
 		cmocka_unit_test(test_fetch_close_delimited_and_failures),
 		cmocka_unit_test(test_loadgen_rr),
 		cmocka_unit_test(test_loadgen_bulk_failure),
+		cmocka_unit_test(test_loadgen_http),
+		cmocka_unit_test(test_loadgen_cps_close_orders),
+		cmocka_unit_test(test_loadgen_connect_source_ranges),
+		cmocka_unit_test(test_loadgen_open_loop_rate),
+		cmocka_unit_test(test_loadgen_error_causes),
 		cmocka_unit_test(test_config_every_key),
 		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_config_overrides),

@@ -53,6 +53,13 @@ struct sp_service_ops {
 	 */
 	int (*validate)(const struct sp_service_cfg *cfg, bool partial, const char *src, char *err,
 		size_t errlen);
+	/*
+	 * Checks against the whole configuration @p config (may be NULL: called only when the
+	 * section is complete and a configuration is given), e.g. that an address is a port's own.
+	 * Same contract as validate.
+	 */
+	int (*validate_config)(const struct sp_config *config, const struct sp_service_cfg *cfg,
+		const char *src, char *err, size_t errlen);
 	/* Start on this lcore; *state is the instance's per-lcore state. 0 or -errno. */
 	int (*start)(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state);
 	/* Called every loop iteration after sp_poll() (may be NULL). */

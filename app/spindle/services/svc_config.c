@@ -133,8 +133,14 @@ check(const struct sp_config *cfg, const struct sp_service_cfg *s, bool partial,
 				ipb);
 		}
 	}
-	if (s->ops->validate != NULL)
-		return s->ops->validate(s, partial, src, err, errlen);
+	if (s->ops->validate != NULL) {
+		int ret = s->ops->validate(s, partial, src, err, errlen);
+
+		if (ret != 0)
+			return ret;
+	}
+	if (s->ops->validate_config != NULL && cfg != NULL && !partial)
+		return s->ops->validate_config(cfg, s, src, err, errlen);
 	return 0;
 }
 
