@@ -253,8 +253,12 @@ def _serve(bind, port, backlog, on_data, nodelay=False):
                 sel.register(c, selectors.EVENT_READ)
                 continue
             c = key.fileobj
-            data = c.recv(65536)
-            on_data(c, data)
+            try:  # a client that resets (loadgen close = rst) ends its connection, not the server
+                data = c.recv(65536)
+                on_data(c, data)
+            except (ConnectionResetError, BrokenPipeError):
+                data = b""
+                on_data(c, data)
             if not data:
                 sel.unregister(c)
                 c.close()

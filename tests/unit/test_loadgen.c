@@ -6,6 +6,7 @@
  * fake TCP API in test_services.c.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -201,6 +202,40 @@ test_http_bad(void **s)
 	assert_int_equal(used, 39);
 }
 
+/* Whether the connection carries another request after a response (RFC 9112 section 9.3). */
+static void
+test_http_persistence(void **s)
+{
+	static const struct {
+		const char *resp;
+		bool persists;
+	} cases[] = {
+		{"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true},
+		{"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", false},
+		{"HTTP/1.1 200 OK\r\nconnection: Upgrade, CLOSE\r\nContent-Length: 0\r\n\r\n",
+			false},
+		{"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false},
+		{"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", true},
+	};
+	struct lg_http h;
+	size_t used;
+	unsigned i;
+
+	(void)s;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lg_http_reset(&h);
+		assert_int_equal(lg_http_feed(&h, cases[i].resp, strlen(cases[i].resp), &used),
+			LG_HTTP_DONE);
+		if (lg_http_persists(&h) != cases[i].persists)
+			fail_msg("persists should be %d: %s", cases[i].persists, cases[i].resp);
+	}
+	/* a close-delimited body never persists */
+	lg_http_reset(&h);
+	assert_int_equal(lg_http_feed(&h, "HTTP/1.1 200 OK\r\n\r\nab", 21, &used), LG_HTTP_MORE);
+	assert_int_equal(lg_http_eof(&h), LG_HTTP_DONE);
+	assert_false(lg_http_persists(&h));
+}
+
 /* ------------------------------------------------------------------ schedule */
 
 #define HZ 1000000000ull /* 1 GHz: a cycle is a nanosecond */
@@ -263,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_hist_percentiles),
 		cmocka_unit_test(test_http_framing),
 		cmocka_unit_test(test_http_bad),
+		cmocka_unit_test(test_http_persistence),
 		cmocka_unit_test(test_pace_even),
 		cmocka_unit_test(test_pace_poisson_and_ramp),
 	};

@@ -1157,12 +1157,23 @@ test_loadgen_http(void **s)
 	assert_true(b->aborted);
 	EXPECT_RESULT(st, "mode=http", "requests=3 ", "http_non2xx=1 ", "errors_bad_response=1 ",
 		"connections_opened=2 ");
+	/* the server ends the connection (Connection: close): a closes, the slot opens anew */
+	peer_send_split(
+		a, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx", 1000);
+	assert_true(a->closed_called);
+	assert_int_equal(a->out_len, 4 * one);
+	stack_closed(a, 0);
+	ops->poll(ctx, st);
+	assert_int_equal(n_connects, 3);
+	a = connects[2];
+	a->cb->connected(a, a->arg);
+	assert_int_equal(a->out_len, one);
 	ctx->now += ctx->hz; /* duration over: a's request is out, it closes after the answer */
 	ops->poll(ctx, st);
 	peer_send(a, ok, strlen(ok), 1000); /* the last answer: then it closes */
 	assert_true(a->closed_called);
 	stack_closed(a, 0);
-	EXPECT_RESULT(st, "requests=4 ", "failed=1 ", "ttfb_p50_us=");
+	EXPECT_RESULT(st, "requests=5 ", "failed=1 ", "connections_opened=3 ", "ttfb_p50_us=");
 	lg_end(ops, st, 1);
 }
 

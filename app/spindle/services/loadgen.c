@@ -404,6 +404,13 @@ lg_finish(struct lg_conn *lc)
 		lg_close(lc);
 		return;
 	}
+	if (st->http && !lg_http_persists(&lc->http)) {
+		/* the server ends this connection: close too; the slot opens a new one */
+		lc->clean = true;
+		lc->phase = LP_CLOSING;
+		lg_close(lc);
+		return;
+	}
 	if (st->open_loop)
 		lg_idle_push(st, lc);
 	else
@@ -616,7 +623,9 @@ lg_closed(struct sp_conn *c, int err, void *arg)
 	lc->phase = LP_FREE;
 	st->n_live--;
 	st->live.in_flight = st->n_live;
-	if (!st->persistent)
+	/* cps/connect: the slot opens again; http: after a close the server asked for */
+	if (!st->persistent ||
+		(st->o.mode == LG_MODE_HTTP && lc->clean && !lc->counted && !st->stopping))
 		st->free_idx[st->n_free++] = idx;
 	st->t_last_close = rte_rdtsc();
 }
@@ -744,7 +753,10 @@ lg_start_work(struct lg_state *st, uint64_t now)
 		}
 		return;
 	}
-	/* persistent modes: each slot opens once (spread over ramp_ms when closed loop) */
+	/* persistent modes: each slot opens once (spread over ramp_ms when closed loop); an http
+	 * slot whose server closed opens again (a failed open leaves it closed, counted) */
+	while (st->n_free > 0 && burst++ < LG_OPEN_BURST)
+		lg_open(st, &st->conns[st->free_idx[--st->n_free]]);
 	while (st->next_slot < (st->open_loop ? st->n : lg_ramp_slots(st, now)) &&
 		burst++ < LG_OPEN_BURST)
 		lg_open(st, &st->conns[st->next_slot++]);
@@ -1017,7 +1029,7 @@ lg_all_done(const struct lg_state *st)
 	if (st->stopping)
 		return true;
 	/* persistent modes end early when every connection has ended (all failed, or bulk sent) */
-	return st->persistent && st->next_slot == st->n && !st->open_loop;
+	return st->persistent && st->next_slot == st->n && st->n_free == 0 && !st->open_loop;
 }
 
 static void

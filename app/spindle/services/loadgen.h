@@ -53,6 +53,9 @@ uint64_t lg_hist_quantile(const struct lg_hist *h, double q);
 struct lg_http {
 	uint8_t state;
 	bool chunked, have_len, line_long;
+	bool http10;	 /* HTTP/1.0 status line */
+	bool conn_close; /* Connection: close */
+	bool keep_alive; /* Connection: keep-alive (HTTP/1.0) */
 	uint16_t status; /* of the final response once the header is complete */
 	uint16_t line_len;
 	uint32_t hdr_bytes;
@@ -75,6 +78,11 @@ void lg_http_reset(struct lg_http *h);
 int lg_http_feed(struct lg_http *h, const char *d, size_t n, size_t *used);
 /* The server closed: LG_HTTP_DONE when that ends a close-delimited body, else -EBADMSG. */
 int lg_http_eof(struct lg_http *h);
+/*
+ * After a complete response: true when the connection may carry another request (RFC 9112
+ * section 9.3: HTTP/1.1 without "Connection: close", or HTTP/1.0 with "keep-alive").
+ */
+bool lg_http_persists(const struct lg_http *h);
 
 /* ---------------------------------------------------------------- open-loop schedule */
 

@@ -84,7 +84,19 @@ parse_num(const char *s, size_t n, unsigned base, bool stop_at_ext, uint64_t *ou
 	return 0;
 }
 
-/* A field line: the two that frame the body are read. */
+/* @p word (lower case) occurs in the @p n bytes at @p s, in any case. */
+static bool
+strcasestr_n(const char *s, size_t n, const char *word)
+{
+	size_t k = strlen(word), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, word, k) == 0)
+			return true;
+	return false;
+}
+
+/* A field line: the two that frame the body are read, and Connection. */
 static int
 field_line(struct lg_http *h, const char *l, size_t n)
 {
@@ -99,6 +111,12 @@ field_line(struct lg_http *h, const char *l, size_t n)
 			return -EBADMSG; /* differing values (section 6.3 rule 5) */
 		h->have_len = true;
 		h->left = len;
+	} else if ((v = field_value(l, n, "connection", &vl)) != NULL) {
+		/* a list of options (RFC 9110 section 7.6.1): look for the two that matter */
+		if (vl >= 5 && strcasestr_n(v, vl, "close"))
+			h->conn_close = true;
+		if (vl >= 10 && strcasestr_n(v, vl, "keep-alive"))
+			h->keep_alive = true;
 	} else if ((v = field_value(l, n, "transfer-encoding", &vl)) != NULL) {
 		/* chunked must be the final coding (section 6.3 rule 4) */
 		h->chunked = !h->line_long && vl >= 7 && strncasecmp(v + vl - 7, "chunked", 7) == 0;
@@ -111,7 +129,10 @@ static void
 header_end(struct lg_http *h)
 {
 	if (h->status < 200) {
+		uint32_t hdr = h->hdr_bytes;
+
 		lg_http_reset(h); /* interim response: the final one follows */
+		h->hdr_bytes = hdr;
 		return;
 	}
 	if (h->status == 204 || h->status == 304)
@@ -139,6 +160,7 @@ line_done(struct lg_http *h)
 		if (st < 0)
 			return st;
 		h->status = (uint16_t)st;
+		h->http10 = l[7] == '0';
 		h->state = H_FIELD;
 		return 0;
 	case H_FIELD:
@@ -230,7 +252,16 @@ lg_http_eof(struct lg_http *h)
 {
 	if (h->state == H_UNTIL_EOF) {
 		h->state = H_DONE;
+		h->conn_close = true;
 		return LG_HTTP_DONE;
 	}
 	return h->state == H_DONE ? LG_HTTP_DONE : -EBADMSG;
+}
+
+bool
+lg_http_persists(const struct lg_http *h)
+{
+	if (h->state == H_UNTIL_EOF || h->conn_close)
+		return false;
+	return !h->http10 || h->keep_alive;
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * /spindle/loadgen on rte_telemetry (dpdk-telemetry.py): the live figures of every running
- * loadgen instance, one dict per instance keyed NAME.wWORKER. The command belongs to the program,
+ * loadgen instance, one dict per instance keyed NAME/wWORKER. The command belongs to the program,
  * not the library (which knows no services); rte_telemetry has no unregister, so it is
  * registered once and answers with what is running. Each instance's figures are written by its
  * own lcore and read here without stopping it (aligned 64-bit words: each figure consistent,
  * the set of them not); a lock keeps an instance from being freed while a reply reads it.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -50,6 +51,21 @@ tel_dict(struct rte_tel_data *c, const struct lg_live *l)
 	rte_tel_data_add_dict_u64(c, "http_non2xx", l->http_non2xx);
 }
 
+/*
+ * NAME/wW: rte_telemetry takes only letters, digits, '_' and '/' in names, so any other
+ * character of the service's name (a '-') becomes '_'.
+ */
+static void
+tel_key(char *key, size_t len, const struct lg_live *l)
+{
+	size_t i;
+
+	snprintf(key, len, "%.40s/w%u", l->name, l->worker);
+	for (i = 0; key[i] != '\0'; i++)
+		if (!isalnum((unsigned char)key[i]) && key[i] != '_' && key[i] != '/')
+			key[i] = '_';
+}
+
 static int
 tel_loadgen(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -68,7 +84,7 @@ tel_loadgen(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (c == NULL)
 			break;
 		tel_dict(c, tel_live[i]);
-		snprintf(key, sizeof(key), "%.40s.w%u", tel_live[i]->name, tel_live[i]->worker);
+		tel_key(key, sizeof(key), tel_live[i]);
 		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
 			rte_tel_data_free(c);
 	}

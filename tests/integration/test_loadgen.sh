@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# loadgen's modes against kernel peers in the lab (docs/loadgen.md), each run asserting on its
+# loadgen-result line and on the exit report's mbuf check:
+#  - http (keep-alive GETs) against tcp_tools.py http-server: requests, no error, no non-2xx;
+#    a missing path: http_non2xx counted, exit status 1;
+#  - cps raw against a kernel rr server, close = client and close = rst; cps with http = on
+#    against python3 -m http.server (HTTP/1.0: the server closes, close = server);
+#  - connect, close = rst, against a kernel listener;
+#  - an open-loop rate (rr at 1000/s): rate_asked = 1000 and every scheduled arrival started,
+#    rate_achieved within 10%; live figures on telemetry /spindle/loadgen while it runs;
+#  - failures: a closed port (errors_refused, exit 1) and a peer that resets every connection
+#    (errors_reset, exit 1); spindle neither crashes nor leaks an mbuf.
+# Usage: test_loadgen.sh [tap|af_packet]
+set -euo pipefail
+. "$(dirname "$0")/tcp_common.sh"
+trap tcp_teardown EXIT
+
+lab_up "$PMD"
+mkdir -p "$TCP_TMP/www"
+head -c 1000 /dev/urandom > "$TCP_TMP/www/small.bin"
+
+# One loadgen run (--set service.lg.KEY=VALUE for each KEY=VALUE argument) until spindle exits;
+# its exit status in $LG_RC, its loadgen-result line in $LG_LINE (one worker: one line).
+lg_run() {
+	local args=(--set service.lg.type=loadgen --set "service.lg.address=$PEER_IP"
+		--set service.lg.interval_ms=500) kv
+	for kv in "$@"; do args+=(--set "service.lg.$kv"); done
+	LG_RC=0
+	spindle_run_client 60 "${args[@]}" >&2 || LG_RC=$?
+	LG_LINE=$(grep -a '^loadgen-result: ' "$(spindle_log)" || true)
+	echo "   rc=$LG_RC $LG_LINE"
+	grep -a '^loadgen \|^loadgen-progress' "$(spindle_log)" | head -20 || true
+	[ -n "$LG_LINE" ] || tcp_fail "no loadgen-result line; log: $(tail -20 "$(spindle_log)")"
+	[ "$LG_RC" != 3 ] || tcp_fail "mbufs leaked: $(grep -a '^mbufs' "$(spindle_log)")"
+	grep -Eaq '^mbufs: all [0-9]+ returned$' "$(spindle_log)" ||
+		tcp_fail "no 'mbufs: all N returned': $(grep -a '^mbufs' "$(spindle_log)")"
+}
+
+# Field $1 of the last result.
+field() {
+	sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$LG_LINE"
+}
+
+# $1 $2 $3: field $1 compared with -gt/-ge/-eq/... to $3 (integers; fractions cut).
+expect() {
+	local v
+	v=$(field "$1")
+	v=${v%%.*}
+	[ -n "$v" ] || tcp_fail "no field $1 in: $LG_LINE"
+	[ "$v" "$2" "$3" ] || tcp_fail "$1 = $v, want $2 $3: $LG_LINE"
+}
+
+tcp_log "http: keep-alive GETs against a kernel HTTP/1.1 server"
+tcp_bg /usr/bin/python3 "$TCP_DIR/tcp_tools.py" http-server --bind "$PEER_IP" --port 8080 \
+	--dir "$TCP_TMP/www"
+tcp_wait_port "$PEER_IP" 8080
+lg_run port=8080 mode=http path=/small.bin connections=4 duration_ms=2000
+[ "$LG_RC" = 0 ] || tcp_fail "loadgen http exited $LG_RC"
+expect requests -gt 10
+expect failed -eq 0
+expect http_non2xx -eq 0
+expect connections_opened -eq 4
+[ "$(field mode)" = http ] || tcp_fail "mode is not http"
+# every field the bench scripts read is there
+for f in name mode connections connected failed seconds bytes_sent bytes_received requests \
+	p50_us p90_us p99_us max_us p999_us connections_opened connections_completed cps \
+	rate_asked rate_achieved errors_refused errors_timeout errors_reset errors_bad_response \
+	errors_local http_non2xx connect_p50_us connect_p99_us ttfb_p50_us ttfb_p99_us worker; do
+	[ -n "$(field "$f")" ] || [[ "$LG_LINE" == "loadgen-result: $f="* ]] ||
+		tcp_fail "no field $f"
+done
+[[ "$LG_LINE" =~ \ worker=0$ ]] || tcp_fail "worker= is not the last field"
+
+tcp_log "http: a missing path is counted as non-2xx and fails the run"
+lg_run port=8080 mode=http path=/nope connections=2 duration_ms=1000
+[ "$LG_RC" = 1 ] || tcp_fail "loadgen http of a 404 exited $LG_RC, want 1"
+expect http_non2xx -gt 0
+
+tcp_log "cps raw against a kernel rr server, close = client"
+tcp_bg /usr/bin/python3 "$TCP_DIR/tcp_tools.py" rr-server --bind "$PEER_IP" --port 7007 \
+	--req 100 --resp 200
+tcp_wait_port "$PEER_IP" 7007
+lg_run port=7007 mode=cps request_size=100 response_size=200 connections=4 duration_ms=2000
+[ "$LG_RC" = 0 ] || tcp_fail "loadgen cps (client close) exited $LG_RC"
+expect connections_completed -gt 20
+expect requests -eq "$(field connections_completed)"
+expect failed -eq 0
+
+tcp_log "cps raw, close = rst: no TIME-WAIT"
+lg_run port=7007 mode=cps request_size=100 response_size=200 connections=4 duration_ms=2000 \
+	close=rst
+[ "$LG_RC" = 0 ] || tcp_fail "loadgen cps (rst) exited $LG_RC"
+expect connections_completed -gt 20
+expect failed -eq 0
+
+tcp_log "cps with http = on against python3 -m http.server (the server closes: close = server)"
+tcp_bg /usr/bin/python3 -m http.server --bind "$PEER_IP" --directory "$TCP_TMP/www" 8081
+tcp_wait_port "$PEER_IP" 8081
+lg_run port=8081 mode=cps http=on path=/small.bin close=server connections=2 duration_ms=2000
+[ "$LG_RC" = 0 ] || tcp_fail "loadgen cps http exited $LG_RC"
+expect connections_completed -gt 5
+expect http_non2xx -eq 0
+expect failed -eq 0
+
+tcp_log "connect, close = rst, against a kernel listener"
+tcp_bg /usr/bin/python3 "$TCP_DIR/tcp_tools.py" sink --bind "$PEER_IP" --port 7009
+tcp_wait_port "$PEER_IP" 7009
+lg_run port=7009 mode=connect close=rst connections=8 duration_ms=2000
+[ "$LG_RC" = 0 ] || tcp_fail "loadgen connect exited $LG_RC"
+expect connections_completed -gt 50
+expect connect_p50_us -gt 0
+expect failed -eq 0
+
+tcp_log "open loop: rr at 1000/s asked, achieved, live on telemetry"
+(
+	sleep 2
+	[ -z "${TCP_SHIM:-}" ] || exit 0
+	$TOOLS telemetry "$(spindle_prefix)" /spindle/loadgen > "$TCP_TMP/tel.json" 2>&1 || true
+) &
+tel_pid=$!
+lg_run port=7007 mode=rr request_size=100 response_size=200 connections=8 rate=1000 \
+	duration_ms=4000
+wait "$tel_pid" || true
+[ "$LG_RC" = 0 ] || tcp_fail "loadgen open loop exited $LG_RC"
+expect rate_asked -eq 1000
+expect rate_achieved -ge 900
+expect rate_achieved -le 1100
+expect started -eq "$(field scheduled)"
+if [ -z "${TCP_SHIM:-}" ]; then
+	cat "$TCP_TMP/tel.json"
+	grep -q '"lg/w0"' "$TCP_TMP/tel.json" && grep -q '"rate_asked": 1000' "$TCP_TMP/tel.json" ||
+		tcp_fail "/spindle/loadgen did not show the run"
+fi
+grep -aq '^loadgen-progress: name=lg worker=0 ' "$(spindle_log)" || tcp_fail "no progress line"
+
+tcp_log "a closed port: refused, counted, exit 1"
+lg_run port=8999 mode=cps connections=2 duration_ms=1000
+[ "$LG_RC" = 1 ] || tcp_fail "loadgen to a closed port exited $LG_RC, want 1"
+expect errors_refused -gt 0
+expect connections_completed -eq 0
+
+tcp_log "a peer that resets every connection: reset, counted, exit 1"
+tcp_bg /usr/bin/python3 -c '
+import socket, struct
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"$PEER_IP"'", 7010))
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    c.recv(1000)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+'
+tcp_wait_port "$PEER_IP" 7010
+lg_run port=7010 mode=cps request_size=100 response_size=200 connections=2 duration_ms=1000
+[ "$LG_RC" = 1 ] || tcp_fail "loadgen against a resetting peer exited $LG_RC, want 1"
+expect errors_reset -gt 0
+
+echo "PASS test_loadgen ($PMD)"
