@@ -1105,6 +1105,18 @@ expect_result(void *st, const char *const *needles)
 }
 #define EXPECT_RESULT(st, ...) expect_result((st), (const char *const[]){__VA_ARGS__, NULL})
 
+/* Start loadgen with @p cfg on the fake clock, no fake connection made before. */
+static void *
+lg_begin(const struct sp_service_cfg *cfg)
+{
+	void *st;
+
+	n_connects = 0;
+	ctx->now = rte_rdtsc();
+	assert_int_equal(sp_service_loadgen.start(ctx, cfg, &st), 0);
+	return st;
+}
+
 /* Run a finished instance's last steps: it reports, then stop() frees it; no mbuf left. */
 static void
 lg_end(const struct sp_service_ops *ops, void *st, int status)
@@ -1133,9 +1145,7 @@ test_loadgen_http(void **s)
 	void *st;
 
 	(void)s;
-	n_connects = 0;
-	ctx->now = rte_rdtsc();
-	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	st = lg_begin(&cfg);
 	assert_int_equal(n_connects, 2);
 	a = connects[0];
 	b = connects[1];
@@ -1194,9 +1204,7 @@ test_loadgen_cps_close_orders(void **s)
 			"connections=2", "duration_ms=1000", "mode=cps", "request_size=10",
 			"response_size=20", "interval_ms=0", orders[o]);
 
-		n_connects = 0;
-		ctx->now = rte_rdtsc();
-		assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+		st = lg_begin(&cfg);
 		for (round = 0; round < 3; round++) {
 			assert_int_equal(n_connects, 2 * (round + 1));
 			for (i = 2 * round; i < 2 * round + 2; i++) {
@@ -1249,9 +1257,7 @@ test_loadgen_connect_source_ranges(void **s)
 	void *st;
 
 	(void)s;
-	n_connects = 0;
-	ctx->now = rte_rdtsc();
-	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	st = lg_begin(&cfg);
 	for (i = 0; i < 5; i++) {
 		struct sp_conn *c = connects[i];
 
@@ -1289,9 +1295,7 @@ test_loadgen_open_loop_rate(void **s)
 
 	(void)s;
 	memset(resp, 'r', sizeof(resp));
-	n_connects = 0;
-	ctx->now = rte_rdtsc();
-	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	st = lg_begin(&cfg);
 	assert_int_equal(n_connects, 4);
 	for (i = 0; i < 4; i++) {
 		connects[i]->cb->connected(connects[i], connects[i]->arg);
@@ -1361,9 +1365,7 @@ test_loadgen_error_causes(void **s)
 	void *st;
 
 	(void)s;
-	n_connects = 0;
-	ctx->now = rte_rdtsc();
-	assert_int_equal(ops->start(ctx, &cfg, &st), 0);
+	st = lg_begin(&cfg);
 	stack_closed(connects[0], -ECONNREFUSED);
 	for (i = 1; i < 4; i++)
 		connects[i]->cb->connected(connects[i], connects[i]->arg);
@@ -1384,8 +1386,7 @@ test_loadgen_error_causes(void **s)
 	lg_end(ops, st, 1);
 
 	/* rr to a target that refuses: done at once (not after duration_ms), status 1 */
-	ctx->now = rte_rdtsc();
-	assert_int_equal(ops->start(ctx, &rr, &st), 0);
+	st = lg_begin(&rr);
 	for (i = 0; i < 3; i++)
 		stack_closed(connects[i], -ECONNREFUSED);
 	ops->poll(ctx, st);

@@ -121,6 +121,20 @@ lg_defaults(void *opts)
 	o->timeout_ms = 5000;
 }
 
+/* Keys KEY_min and KEY_max: max needs min and is not below it. */
+static int
+lg_check_range(const char *n, const char *key, uint64_t min, uint64_t max, const char *src,
+	char *err, size_t errlen)
+{
+	if (max != 0 && min == 0)
+		return sp_service_fail(
+			err, errlen, src, "[service.%s] %s_max: needs %s_min", n, key, key);
+	if (max != 0 && max < min)
+		return sp_service_fail(
+			err, errlen, src, "[service.%s] %s_max: below %s_min", n, key, key);
+	return 0;
+}
+
 /* The checks between keys; each message names the key that has to change. */
 static int
 lg_validate(
@@ -128,6 +142,7 @@ lg_validate(
 {
 	const struct lg_opts *lo = SP_SERVICE_OPTS(cfg, struct lg_opts);
 	const char *n = cfg->name;
+	int ret;
 
 	if (lo->path[0] != '/' || strpbrk(lo->path, " \t\r\n") != NULL)
 		return sp_service_fail(err, errlen, src,
@@ -155,23 +170,15 @@ lg_validate(
 		return sp_service_fail(err, errlen, src,
 			"[service.%s] ramp_ms: %u is not shorter than duration_ms (%u)", n,
 			lo->ramp_ms, lo->duration_ms);
-	if (lo->src_addr_max != 0 && lo->src_addr_min == 0)
-		return sp_service_fail(
-			err, errlen, src, "[service.%s] src_address_max: needs src_address_min", n);
-	if (lo->src_addr_max != 0 && lo->src_addr_max < lo->src_addr_min)
-		return sp_service_fail(
-			err, errlen, src, "[service.%s] src_address_max: below src_address_min", n);
+	ret = lg_check_range(
+		n, "src_address", lo->src_addr_min, lo->src_addr_max, src, err, errlen);
+	if (ret != 0)
+		return ret;
 	if (lo->src_addr_max != 0 && lo->src_addr_max - lo->src_addr_min >= LG_MAX_SRC_ADDRS)
 		return sp_service_fail(err, errlen, src,
 			"[service.%s] src_address_max: more than %u addresses", n,
 			LG_MAX_SRC_ADDRS);
-	if (lo->src_port_max != 0 && lo->src_port_min == 0)
-		return sp_service_fail(
-			err, errlen, src, "[service.%s] src_port_max: needs src_port_min", n);
-	if (lo->src_port_max != 0 && lo->src_port_max < lo->src_port_min)
-		return sp_service_fail(
-			err, errlen, src, "[service.%s] src_port_max: below src_port_min", n);
-	return 0;
+	return lg_check_range(n, "src_port", lo->src_port_min, lo->src_port_max, src, err, errlen);
 }
 
 static uint32_t
@@ -297,6 +304,23 @@ lg_fail(struct lg_conn *lc, uint64_t *which)
 	}
 }
 
+/*
+ * Queue up to @p want bytes at @p p. @return the bytes accepted, or -1 when the stack refused
+ * (the connection is then reset and counted as errors_local).
+ */
+static ssize_t
+lg_send(struct lg_conn *lc, const void *p, size_t want)
+{
+	ssize_t r = sp_tcp_send(lc->c, p, want);
+
+	if (r < 0) {
+		lg_fail(lc, &lc->st->live.err_local);
+		return -1;
+	}
+	lc->st->live.bytes_sent += (uint64_t)r;
+	return r;
+}
+
 /* ---------------------------------------------------------------- requests */
 
 static void lg_finish(struct lg_conn *lc);
@@ -317,13 +341,10 @@ lg_send_req(struct lg_conn *lc)
 			want = SVC_PATTERN_CHUNK;
 		p = st->http ? (const void *)(st->req + lc->req_off)
 			     : (const void *)(st->pattern + lc->req_off % SVC_PATTERN_PERIOD);
-		r = sp_tcp_send(lc->c, p, want);
-		if (r < 0) {
-			lg_fail(lc, &st->live.err_local);
+		r = lg_send(lc, p, want);
+		if (r < 0)
 			return;
-		}
 		lc->req_off += (uint32_t)r;
-		st->live.bytes_sent += (uint64_t)r;
 		if ((size_t)r < want)
 			return; /* writable resumes */
 	}
@@ -436,13 +457,10 @@ lg_pump_bulk(struct lg_conn *lc)
 		want = SVC_PATTERN_CHUNK;
 		if (st->o.bytes != 0 && st->o.bytes - lc->sent < want)
 			want = (size_t)(st->o.bytes - lc->sent);
-		r = sp_tcp_send(lc->c, st->pattern + lc->sent % SVC_PATTERN_PERIOD, want);
-		if (r < 0) {
-			lg_fail(lc, &st->live.err_local);
+		r = lg_send(lc, st->pattern + lc->sent % SVC_PATTERN_PERIOD, want);
+		if (r < 0)
 			return;
-		}
 		lc->sent += (uint64_t)r;
-		st->live.bytes_sent += (uint64_t)r;
 		if ((size_t)r < want)
 			return; /* writable resumes */
 	}
