@@ -7,6 +7,9 @@
 #  - cps raw against a kernel rr server, close = client and close = rst; cps with http = on
 #    against python3 -m http.server (HTTP/1.0: the server closes, close = server);
 #  - connect, close = rst, against a kernel listener;
+#  - many flows: connect over 3 source addresses x 10 source ports with close = server: the
+#    kernel sees every address and at most 10 ports, and the 30 tuples carry more connections
+#    than that through the kernel's TIME-WAIT reuse;
 #  - an open-loop rate (rr at 1000/s): rate_asked = 1000 and every scheduled arrival started,
 #    rate_achieved within 10%; live figures on telemetry /spindle/loadgen while it runs;
 #  - failures: a closed port (errors_refused, exit 1) and a peer that resets every connection
@@ -20,12 +23,21 @@ lab_up "$PMD"
 mkdir -p "$TCP_TMP/www"
 head -c 1000 /dev/urandom > "$TCP_TMP/www/small.bin"
 
-# One loadgen run (--set service.lg.KEY=VALUE for each KEY=VALUE argument) until spindle exits;
+# One loadgen run (--set service.lg.KEY=VALUE for each KEY=VALUE argument, "--set S.K=V" as it
+# is) until spindle exits;
 # its exit status in $LG_RC, its loadgen-result line in $LG_LINE (one worker: one line).
 lg_run() {
 	local args=(--set service.lg.type=loadgen --set "service.lg.address=$PEER_IP"
-		--set service.lg.interval_ms=500) kv
-	for kv in "$@"; do args+=(--set "service.lg.$kv"); done
+		--set service.lg.interval_ms=500)
+	while [ $# -gt 0 ]; do
+		if [ "$1" = --set ]; then
+			args+=(--set "$2")
+			shift 2
+		else
+			args+=(--set "service.lg.$1")
+			shift
+		fi
+	done
 	LG_RC=0
 	spindle_run_client 60 "${args[@]}" >&2 || LG_RC=$?
 	LG_LINE=$(grep -a '^loadgen-result: ' "$(spindle_log)" || true)
@@ -111,6 +123,38 @@ lg_run port=7009 mode=connect close=rst connections=8 duration_ms=2000
 expect connections_completed -gt 50
 expect connect_p50_us -gt 0
 expect failed -eq 0
+
+tcp_log "many flows: 3 source addresses x 10 source ports, close = server, TIME-WAIT reuse"
+# The server closes first, so the kernel holds TIME-WAIT for each 4-tuple; 30 tuples carry many
+# more connections only because the kernel accepts a new SYN on a tuple in TIME-WAIT (RFC 6191).
+# ARP on, so the kernel resolves the extra addresses itself.
+tcp_bg /usr/bin/python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("'"$PEER_IP"'", 7011))
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    c.close()
+'
+tcp_wait_port "$PEER_IP" 7011
+if [ -z "${TCP_SHIM:-}" ]; then
+	lg_run port=7011 mode=connect close=server connections=4 duration_ms=2000 \
+		src_address_min=198.18.0.2 src_address_max=198.18.0.4 src_port_min=20000 \
+		src_port_max=20009 --set port0.arp=on \
+		--set port0.address=198.18.0.2/24,198.18.0.3/24,198.18.0.4/24
+	[ "$LG_RC" = 0 ] || tcp_fail "loadgen over source ranges exited $LG_RC"
+	expect connections_completed -gt 60
+	expect failed -eq 0
+	tw=$(in_ns ss -Htn state time-wait '( sport = :7011 )' | awk '{ print $NF }')
+	addrs=$(sed 's/:.*//' <<< "$tw" | sort -u | tr '\n' ' ')
+	ports=$(sed 's/.*://' <<< "$tw" | sort -u | wc -l)
+	echo "   kernel TIME-WAIT peers: $addrs($ports ports)"
+	[ "$addrs" = "198.18.0.2 198.18.0.3 198.18.0.4 " ] ||
+		tcp_fail "source addresses seen by the server: $addrs"
+	[ "$ports" -le 10 ] || tcp_fail "$ports source ports, want at most 10"
+fi
 
 tcp_log "open loop: rr at 1000/s asked, achieved, live on telemetry"
 (

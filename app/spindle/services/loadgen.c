@@ -35,7 +35,7 @@
 #define LG_GRACE_MS	 5000u /* after duration_ms: time to finish and close */
 #define LG_OPEN_BURST	 256u  /* opens or dispatches per poll: the loop keeps serving input */
 #define LG_TUPLE_TRIES	 16u   /* source tuples tried per open when one is in use */
-#define LG_SCAN_MS	 1u    /* timeouts are checked this often */
+#define LG_SCAN_PER_POLL 64u   /* slots checked for timeouts per poll */
 #define LG_MAX_SRC_ADDRS 65536u
 
 /* Keys of [service.NAME] with type = loadgen (in sp_service_cfg.own). */
@@ -257,7 +257,8 @@ struct lg_state {
 	uint64_t pending;	    /* open loop: arrivals due, not started */
 	struct lg_pace pace;
 	uint32_t src_addr, src_port; /* next source tuple */
-	uint64_t t_start, t_stop, t_last_close, t_next_scan, t_next_progress;
+	uint32_t scan_next;	     /* next slot lg_scan_timeouts() checks */
+	uint64_t t_start, t_stop, t_last_close, t_next_progress;
 	bool stopping, aborted_rest, reported;
 	struct lg_live live;
 	struct lg_hist h_connect, h_ttfb, h_req;
@@ -786,14 +787,20 @@ lg_start_work(struct lg_state *st, uint64_t now)
 	}
 }
 
-/* Connections past their deadline: connect, response, or the server's close. */
+/*
+ * Connections past their deadline (connect, response, or the server's close): LG_SCAN_PER_POLL
+ * slots per poll from a cursor, so the cost per poll stays bounded whatever `connections` is;
+ * a deadline is noticed within one sweep (n / LG_SCAN_PER_POLL polls).
+ */
 static void
 lg_scan_timeouts(struct lg_state *st, uint64_t now)
 {
-	uint32_t i;
+	uint32_t k;
 
-	for (i = 0; i < st->n; i++) {
-		struct lg_conn *lc = &st->conns[i];
+	for (k = 0; k < LG_SCAN_PER_POLL && k < st->n; k++) {
+		struct lg_conn *lc = &st->conns[st->scan_next];
+
+		st->scan_next = st->scan_next + 1 < st->n ? st->scan_next + 1 : 0;
 
 		if (lc->c == NULL || lc->deadline == 0 || now < lc->deadline)
 			continue;
@@ -1080,10 +1087,7 @@ lg_poll(struct sp_ctx *ctx, void *state)
 	}
 	if (!st->stopping)
 		lg_start_work(st, now);
-	if (now >= st->t_next_scan) {
-		st->t_next_scan = now + svc_ms_to_tsc(ctx, LG_SCAN_MS);
-		lg_scan_timeouts(st, now);
-	}
+	lg_scan_timeouts(st, now);
 	if (st->t_next_progress != 0 && now >= st->t_next_progress && !st->stopping) {
 		st->t_next_progress += svc_ms_to_tsc(ctx, st->o.interval_ms);
 		lg_progress(st, now);
