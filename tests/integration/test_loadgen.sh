@@ -14,6 +14,8 @@
 #    rate_achieved within 10%; live figures on telemetry /spindle/loadgen while it runs;
 #  - failures: a closed port (errors_refused, exit 1) and a peer that resets every connection
 #    (errors_reset, exit 1); spindle neither crashes nor leaks an mbuf.
+# Runs last at least 2 s: with net_tap the first SYNs can go out before the lab attached to the
+# tap and are retransmitted after the initial RTO (1 s).
 # Usage: test_loadgen.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
@@ -85,7 +87,7 @@ done
 [[ "$LG_LINE" =~ \ worker=0$ ]] || tcp_fail "worker= is not the last field"
 
 tcp_log "http: a missing path is counted as non-2xx and fails the run"
-lg_run port=8080 mode=http path=/nope connections=2 duration_ms=1000
+lg_run port=8080 mode=http path=/nope connections=2 duration_ms=2500
 [ "$LG_RC" = 1 ] || tcp_fail "loadgen http of a 404 exited $LG_RC, want 1"
 expect http_non2xx -gt 0
 
@@ -147,7 +149,9 @@ if [ -z "${TCP_SHIM:-}" ]; then
 	[ "$LG_RC" = 0 ] || tcp_fail "loadgen over source ranges exited $LG_RC"
 	expect connections_completed -gt 60
 	expect failed -eq 0
-	tw=$(in_ns ss -Htn state time-wait '( sport = :7011 )' | awk '{ print $NF }')
+	# (the peer $PEER_IP itself is tcp_wait_port's probe)
+	tw=$(in_ns ss -Htn state time-wait '( sport = :7011 )' | awk '{ print $NF }' |
+		grep -v "^$PEER_IP:" || true)
 	addrs=$(sed 's/:.*//' <<< "$tw" | sort -u | tr '\n' ' ')
 	ports=$(sed 's/.*://' <<< "$tw" | sort -u | wc -l)
 	echo "   kernel TIME-WAIT peers: $addrs($ports ports)"
@@ -198,7 +202,7 @@ while True:
     c.close()
 '
 tcp_wait_port "$PEER_IP" 7010
-lg_run port=7010 mode=cps request_size=100 response_size=200 connections=2 duration_ms=1000
+lg_run port=7010 mode=cps request_size=100 response_size=200 connections=2 duration_ms=2000
 [ "$LG_RC" = 1 ] || tcp_fail "loadgen against a resetting peer exited $LG_RC, want 1"
 expect errors_reset -gt 0
 
