@@ -16,7 +16,9 @@
 #   lab_init                       state of the functions below: SPINDLE_BIN (the program;
 #                                  default build/app/spindle), LAB_NS (default spt-$$), a
 #                                  temporary directory $SP_TMP (remove it at exit: lab_cleanup)
-#   lab_up [tap|af_packet] [--arp on|off] [--ports 1|2]   namespace $(lab_ns) (and $(lab_ns_b))
+#   lab_up [tap|af_packet|memif] [--arp on|off] [--ports 1|2]   namespace $(lab_ns) (and
+#                                  $(lab_ns_b)); memif: the namespace and the socket directory
+#                                  of $(lab_memif_sock), no kernel peer (the peer: "peer ...")
 #   lab_down                       stop spindle if it still runs, delete the namespaces
 #   lab_cleanup                    lab_down and remove $SP_TMP (for an EXIT trap)
 #   lab_exec CMD...                run CMD in the lab namespace; lab_exec_b: in the second one
@@ -24,18 +26,30 @@
 #                                  the kernel end is configured; CONFIG is a path or a name in
 #                                  config/ (default: default.conf, or af_packet.conf on af_packet);
 #                                  ARGs go after it (--set SECTION.KEY=VALUE, --stats-interval N).
-#                                  On af_packet every port's vdev is switched to the lab's veth.
+#                                  On af_packet every port's vdev is switched to the lab's veth;
+#                                  on memif port0's socket= to the lab's (memif-a.conf is the
+#                                  default, memif-b.conf the peer's).
+#   spindle_launch [CONFIG] [ARG...]  the same without waiting for "running on" (a memif server
+#                                  waits for its peer's link); then spindle_wait_running
+#   peer FUNCTION [ARG...]         run one of these functions on the second spindle of a memif
+#                                  pair (its own pid, log, --file-prefix $(spindle_prefix)-b and
+#                                  CPUs SP_LCORES_B, default 0@1,1@0: main lcore on CPU 1, the
+#                                  worker on CPU 0), e.g. peer spindle_run_client 30 ARGS,
+#                                  peer spindle_stop, peer sp_stat InSegs
 #   spindle_stop [SIGNAL]          SIGNAL (default INT), bounded wait, exit status 0 and
 #                                  "mbufs: all N returned" asserted (returns 1 otherwise); no-op
 #                                  when nothing runs
 #   spindle_run_client SECS [ARG...]  run spindle until it exits by itself (client services),
 #                                  at most SECS seconds; returns its exit status (124: timeout)
+#   spindle_wait_exit SECS         the second half of spindle_run_client (after spindle_launch)
 #   spindle_alive                  spindle still runs
 #   config_no_services CONFIG      path of a copy of CONFIG (path or name in config/) without its
 #                                  [service.*] sections (for tests of the layers below TCP)
 #   spindle_prefix / spindle_log / spindle_pid   EAL file prefix, log file, process id
 #   tel CMD                        dpdk-telemetry.py reply (JSON) to CMD, e.g. /spindle/stats
 #   sp_stat NAME [SELECTOR]        one counter of /spindle/stats[,SELECTOR] (portN, lcoreN)
+#   tel_get CMD EXPR               a Python expression over r, the JSON reply to CMD, e.g.
+#                                  tel_get /spindle/xstats 'r["/spindle/xstats"]["port0"]'
 #
 # Environment: SPINDLE_BIN, SP_LCORES (default 0,1; with an '@' it is an EAL --lcores map, e.g.
 # 0@0,1@1,2@1 for two workers sharing CPU 1), SP_MEM (EAL -m, default 512), SP_IDLE (stack.idle,
@@ -93,6 +107,7 @@ lab_init() {
 	SP_TMP=$(mktemp -d /tmp/spt-$$.XXXXXX)
 	chmod 755 "$SP_TMP"
 	SP_LOG=$SP_TMP/spindle.log
+	SP_PID_B=
 }
 
 lab_ns() { echo "$LAB_NS"; }
@@ -103,6 +118,25 @@ spindle_log() { echo "$SP_LOG"; }
 spindle_pid() { echo "$SP_PID"; }
 lab_exec() { ip netns exec "$LAB_NS" "$@"; }
 lab_exec_b() { ip netns exec "$LAB_NS-b" "$@"; }
+lab_memif_sock() { echo "/run/spindle-lab/$LAB_NS.memif/memif.sock"; }
+
+# peer FUNCTION [ARG...]: FUNCTION with the second spindle's state swapped in.
+peer() {
+	local pid=$SP_PID prefix=$SP_PREFIX log=$SP_LOG lcores=${SP_LCORES-} rc=0
+	SP_PID=$SP_PID_B
+	SP_PREFIX=$prefix-b
+	SP_LOG=$SP_TMP/spindle-b.log
+	SP_LCORES=${SP_LCORES_B:-0@1,1@0}
+	SP_PEER=1
+	"$@" || rc=$?
+	SP_PID_B=$SP_PID
+	SP_PID=$pid
+	SP_PREFIX=$prefix
+	SP_LOG=$log
+	SP_LCORES=$lcores
+	SP_PEER=
+	return $rc
+}
 
 lab_up() {
 	if [ $# -gt 0 ] && [[ "$1" != -* ]]; then
@@ -124,6 +158,11 @@ lab_up() {
 }
 
 lab_down() {
+	if [ -n "${SP_PID_B:-}" ]; then
+		sp_stop_pid "$SP_PID_B" INT 20 || true
+		wait "$SP_PID_B" 2>/dev/null || true
+		SP_PID_B=
+	fi
 	if [ -n "${SP_PID:-}" ]; then
 		sp_stop_pid "$SP_PID" INT 20 || true
 		wait "$SP_PID" 2>/dev/null || true
@@ -155,6 +194,10 @@ _sp_launch() {
 		[ -f "$cfg" ] || cfg=$SP_ROOT/config/$cfg
 	elif [ "$LAB_PMD" = af_packet ]; then
 		cfg=$SP_ROOT/config/af_packet.conf
+	elif [ "$LAB_PMD" = memif ] && [ -n "${SP_PEER:-}" ]; then
+		cfg=$SP_ROOT/config/memif-b.conf
+	elif [ "$LAB_PMD" = memif ]; then
+		cfg=$SP_ROOT/config/memif-a.conf
 	else
 		cfg=$SP_ROOT/config/default.conf
 	fi
@@ -164,6 +207,9 @@ _sp_launch() {
 			grep -q "^\[port$p\]" "$cfg" &&
 				vdevs+=(--set "port$p.vdev=net_af_packet$p,iface=sp${p}d")
 		done
+	elif [ "$LAB_PMD" = memif ]; then
+		p=$(memif_vdev "$cfg" "$(lab_memif_sock)") || return 1
+		vdevs+=(--set "port0.vdev=$p")
 	fi
 	: > "$SP_LOG"
 	echo "== spindle $(basename "$cfg") ${vdevs[*]} $* (pmd $LAB_PMD, namespace $LAB_NS)"
@@ -180,9 +226,24 @@ _sp_launch() {
 	}
 }
 
+# memif_vdev CONFIG SOCKET: CONFIG's port0 vdev (a net_memif one) with its socket= set to SOCKET.
+memif_vdev() {
+	local v
+	v=$(awk '/^\[/ { in0 = ($0 ~ /^\[port0\]/) }
+		in0 && /^[ \t]*vdev[ \t]*=/ { sub(/^[^=]*=[ \t]*/, ""); sub(/[ \t]*;.*/, ""); print; exit }' "$1")
+	[[ "$v" == net_memif* ]] || { echo "memif_vdev: $1 has no net_memif vdev in [port0]" >&2; return 1; }
+	echo "$(echo "$v" | sed 's#,socket=[^,]*##'),socket=$2"
+}
+
+spindle_launch() { _sp_launch "$@"; }
+
 spindle_start() {
-	local i
 	_sp_launch "$@" || return 1
+	spindle_wait_running
+}
+
+spindle_wait_running() {
+	local i
 	for ((i = 0; i < 300; i++)); do
 		if grep -q "running on" "$SP_LOG"; then
 			sleep 0.2 # a service that cannot start stops spindle right away
@@ -237,9 +298,14 @@ spindle_stop() {
 }
 
 spindle_run_client() {
-	local secs=$1 rc=0 i
+	local secs=$1
 	shift
 	_sp_launch "$@" || return 1
+	spindle_wait_exit "$secs"
+}
+
+spindle_wait_exit() {
+	local secs=$1 rc=0 i
 	for ((i = 0; i < secs * 10; i++)); do
 		kill -0 "$SP_PID" 2>/dev/null || break
 		sleep 0.1
@@ -271,4 +337,14 @@ try:
 except Exception:
     v = ""
 print(v)' "$1"
+}
+
+tel_get() {
+	tel "$1" | "$PY" -c '
+import json, sys
+try:
+    r = json.load(sys.stdin)
+    print(eval(sys.argv[1]))
+except Exception as e:
+    print("")' "$2"
 }

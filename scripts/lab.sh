@@ -3,7 +3,7 @@
 #
 # The spindle lab: kernel peers for spindle inside network namespaces, 198.18.0.0/15 only.
 #
-#   scripts/lab.sh up     [--pmd tap|af_packet] [--arp on|off] [--ports 1|2] [--ns NAME]
+#   scripts/lab.sh up     [--pmd tap|af_packet|memif] [--arp on|off] [--ports 1|2] [--ns NAME]
 #   scripts/lab.sh up     --kernel-only [--arp on|off] [--ns NAME]
 #   scripts/lab.sh attach [--ns NAME] [--timeout SEC] [--pid PID]
 #   scripts/lab.sh down   [--ns NAME]
@@ -29,6 +29,10 @@
 #              "attach" moves it into NAME-b.
 #   --arp off (default): the kernel gets a permanent neighbour entry for spindle's address
 #              (spindle's configs set its MAC). --arp on: none, the kernel must use ARP.
+#   memif:     no kernel peer: two spindles joined by net_memif (config/memif-a.conf, the memif
+#              server, and config/memif-b.conf, the client), both started inside NAME. "up"
+#              creates NAME and the socket directory /run/spindle-lab/NAME.memif (the configs'
+#              socket=/run/spindle-lab/spindle.memif/memif.sock); "down" removes both. One port.
 #   --kernel-only: no spindle; the Linux kernel stands in for it, in namespace NAME-k, with
 #              spindle's address and MAC on sp0k, the veth peer of the kernel end sp0 in NAME
 #              (offloads off on both ends, as spindle has none). Serves the suites' self-checks
@@ -167,10 +171,11 @@ cmd_up() {
 	PMD=${PMD:-tap}
 	ARP=${ARP:-off}
 	PORTS=${PORTS:-1}
-	case "$PMD" in tap|af_packet|kernel) ;; *) die "--pmd must be tap or af_packet" ;; esac
+	case "$PMD" in tap|af_packet|memif|kernel) ;; *) die "--pmd must be tap, af_packet or memif" ;; esac
 	case "$ARP" in on|off) ;; *) die "--arp must be on or off" ;; esac
 	case "$PORTS" in 1|2) ;; *) die "--ports must be 1 or 2" ;; esac
 	[ "$PMD" != kernel ] || [ "$PORTS" = 1 ] || die "--kernel-only has one port"
+	[ "$PMD" != memif ] || [ "$PORTS" = 1 ] || die "--pmd memif has one port"
 	if ns_exists "$NS" || ns_exists "$NSK" || { [ "$PORTS" = 2 ] && ns_exists "$NSB"; }; then
 		die "namespace $NS already exists: scripts/lab.sh down --ns $NS first"
 	fi
@@ -182,8 +187,12 @@ cmd_up() {
 	trap 'echo "lab.sh: up failed, removing the lab" >&2; cmd_down >/dev/null 2>&1' EXIT
 	new_ns "$NS" || die "cannot create network namespace $NS (no netns support? running in a container without CAP_SYS_ADMIN?)"
 	[ "$PORTS" = 2 ] && new_ns "$NSB"
-	local p
-	for p in $(seq 0 $((PORTS - 1))); do
+	local p kports=$PORTS
+	if [ "$PMD" = memif ]; then
+		mkdir -m 700 "$STATE_DIR/$NS.memif"
+		kports=0 # nothing in the kernel
+	fi
+	for p in $(seq 0 $((kports - 1))); do
 		if [ "$PMD" = kernel ]; then
 			kernel_stand_in
 		elif [ "$PMD" = af_packet ]; then
@@ -209,11 +218,15 @@ cmd_up() {
 	if [ "$PMD" = tap ]; then
 		echo "start spindle inside the namespace (ip netns exec $NS ...), then: scripts/lab.sh attach --ns $NS"
 	fi
+	if [ "$PMD" = memif ]; then
+		echo "memif socket directory $STATE_DIR/$NS.memif; start both spindles inside $NS (docs/lab.md \"memif\")"
+	fi
 }
 
 cmd_attach() {
 	load_state
 	[ "$PMD" != kernel ] || { echo "lab $NS: kernel only, nothing to attach"; return 0; }
+	[ "$PMD" != memif ] || { echo "lab $NS: memif, nothing to attach"; return 0; }
 	[ "$PMD" = tap ] || { local p; for p in $(seq 0 $((PORTS - 1))); do configure_kernel_end "$p"; done; return 0; }
 	local deadline=$((SECONDS + TIMEOUT)) p ifc
 	for p in $(seq 0 $((PORTS - 1))); do
@@ -263,6 +276,7 @@ cmd_down() {
 		fi
 	done
 	rm -f "$STATE"
+	rm -rf "${STATE_DIR:?}/$NS.memif"
 	echo "lab $NS down"
 }
 

@@ -3,11 +3,23 @@
 #
 # Set up (if needed), build, bring the lab up and run spindle in the foreground inside it.
 #
-#   scripts/run.sh [--pmd tap|af_packet] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
+#   scripts/run.sh [--pmd tap|af_packet|memif] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
+#                  [--peer "SPINDLE ARGS"] [--peer-config FILE] [--peer-eal "EAL ARGS"]
 #                  [--build-dir DIR] [--no-setup] [-- SPINDLE ARGS...]
 #
 #   --pmd       tap (default) or af_packet (config/af_packet.conf unless --config is given; with
-#               another config, every port's vdev is switched to the lab's veth end)
+#               another config, every port's vdev is switched to the lab's veth end), or memif:
+#               two spindles joined by net_memif, no kernel (config/memif-a.conf, the server with
+#               the services, in the foreground; the peer config/memif-b.conf, the client, its
+#               lines prefixed "[peer]"; main lcore + one worker each, the workers on CPU 1 and
+#               CPU 0; EAL file prefixes spindle and spindle-b). When the peer exits by itself
+#               (e.g. its loadgen is done), spindle is stopped too and the exit status is the
+#               peer's when it failed.
+#   --peer      memif: arguments for the peer after its --config, e.g.
+#               --peer "--set service.lg.type=loadgen --set service.lg.address=198.18.0.2
+#               --set service.lg.port=7"
+#   --peer-config / --peer-eal   memif: the peer's config and EAL arguments (default
+#               "--lcores 0@1,1@0 --no-huge --no-pci -m 512")
 #   --config    spindle's configuration (default config/default.conf); a config with [port1]
 #               gets the two-port lab (namespaces spindle and spindle-b)
 #   --arp       the lab's kernel side: off adds a static neighbour for spindle (default: on
@@ -34,6 +46,9 @@ PMD=
 CONFIG=
 ARP=
 EAL="-l 0,1 --no-huge --no-pci -m 512"
+PEER_EAL="--lcores 0@1,1@0 --no-huge --no-pci -m 512"
+PEER_ARGS=
+PEER_CONFIG=config/memif-b.conf
 BUILD=build
 SETUP=1
 APP_ARGS=()
@@ -44,23 +59,36 @@ while [ $# -gt 0 ]; do
 	--config) CONFIG=$2; shift 2 ;;
 	--arp) ARP=$2; shift 2 ;;
 	--eal) EAL=$2; shift 2 ;;
+	--peer) PEER_ARGS=$2; shift 2 ;;
+	--peer-config) PEER_CONFIG=$2; shift 2 ;;
+	--peer-eal) PEER_EAL=$2; shift 2 ;;
 	--build-dir) BUILD=$2; shift 2 ;;
 	--no-setup) SETUP=0; shift ;;
 	--) shift; APP_ARGS=("$@"); break ;;
-	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 
 if [ -z "$CONFIG" ]; then
-	if [ "${PMD:-tap}" = af_packet ]; then CONFIG=config/af_packet.conf; else CONFIG=config/default.conf; fi
+	case "${PMD:-tap}" in
+	af_packet) CONFIG=config/af_packet.conf ;;
+	memif) CONFIG=config/memif-a.conf ;;
+	*) CONFIG=config/default.conf ;;
+	esac
 fi
 [ -f "$CONFIG" ] || { echo "run.sh: no config file $CONFIG" >&2; exit 2; }
 CONFIG=$(readlink -f "$CONFIG")
 if [ -z "$PMD" ]; then
-	if grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_packet' "$CONFIG"; then PMD=af_packet; else PMD=tap; fi
+	if grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_packet' "$CONFIG"; then PMD=af_packet
+	elif grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_memif' "$CONFIG"; then PMD=memif
+	else PMD=tap; fi
 fi
-case "$PMD" in tap|af_packet) ;; *) echo "run.sh: --pmd must be tap or af_packet" >&2; exit 2 ;; esac
+case "$PMD" in tap|af_packet|memif) ;; *) echo "run.sh: --pmd must be tap, af_packet or memif" >&2; exit 2 ;; esac
+if [ "$PMD" = memif ]; then
+	[ -f "$PEER_CONFIG" ] || { echo "run.sh: no peer config file $PEER_CONFIG" >&2; exit 2; }
+	PEER_CONFIG=$(readlink -f "$PEER_CONFIG")
+fi
 if [ -z "$ARP" ]; then
 	if grep -q '^[[:space:]]*arp[[:space:]]*=[[:space:]]*on' "$CONFIG"; then ARP=on; else ARP=off; fi
 fi
@@ -69,6 +97,7 @@ grep -q '^\[port1\]' "$CONFIG" && PORTS=2
 
 LOG=
 PID=
+PID_B=
 trap 'echo "run.sh: interrupted" >&2; exit 130' INT
 trap 'echo "run.sh: terminated" >&2; exit 143' TERM
 
@@ -101,6 +130,10 @@ finish() {
 	local rc=${1:-0}
 	trap - INT TERM EXIT
 	set +e
+	if [ -n "$PID_B" ]; then
+		sp_stop_pid "$PID_B" INT 30 || echo "run.sh: the peer did not stop; killed it" >&2
+		wait "$PID_B" 2>/dev/null
+	fi
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		sp_stop_pid "$PID" INT 30 || echo "run.sh: spindle did not stop; killed it" >&2
 	fi
@@ -125,6 +158,13 @@ ip netns exec "$NS" "$BIN" $EAL --file-prefix="$PREFIX" -- --config "$CONFIG" \
 	"${VDEVS[@]}" "${APP_ARGS[@]}" > >(trap '' INT TERM; exec tee "$LOG") 2>&1 < /dev/null &
 PID=$!
 
+if [ "$PMD" = memif ]; then
+	# The peer (memif client) connects to spindle's socket; each waits for the link.
+	# shellcheck disable=SC2086
+	ip netns exec "$NS" "$BIN" $PEER_EAL --file-prefix="$PREFIX-b" -- --config "$PEER_CONFIG" \
+		$PEER_ARGS > >(trap '' INT TERM; exec sed -u 's/^/[peer] /') 2>&1 < /dev/null &
+	PID_B=$!
+fi
 "$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$PID" --timeout 30 >/dev/null || finish 1
 for i in $(seq 300); do
 	grep -q "running on" "$LOG" && break
@@ -132,6 +172,33 @@ for i in $(seq 300); do
 	sleep 0.1
 done
 
+if [ "$PMD" = memif ]; then
+	cat <<EOF
+
+==== spindle ($(basename "$CONFIG"), 198.18.0.2) and its peer ($(basename "$PEER_CONFIG"), 198.18.0.1)
+     run over net_memif in network namespace "$NS" (socket /run/spindle-lab/$NS.memif/memif.sock)
+  dpdk-telemetry.py -f $PREFIX      dpdk-telemetry.py -f $PREFIX-b     (/spindle/stats, /spindle/xstats)
+  a loadgen on the peer: scripts/run.sh --pmd memif --peer "--set service.lg.type=loadgen
+     --set service.lg.address=198.18.0.2 --set service.lg.port=7 --set service.lg.connections=64"
+  Ctrl-C (or kill -TERM $$) stops both and removes the lab.
+
+EOF
+	rc=0
+	wait -n "$PID" "$PID_B" || rc=$?
+	if ! kill -0 "$PID_B" 2>/dev/null; then
+		echo "run.sh: the peer exited with status $rc; stopping spindle"
+		wait "$PID_B" 2>/dev/null || true
+		PID_B=
+		peer_rc=$rc
+		sp_stop_pid "$PID" INT 30 || true
+		rc=0
+		wait "$PID" || rc=$?
+		PID=
+		[ "$peer_rc" = 0 ] || rc=$peer_rc
+	fi
+	PID= # reaped by wait -n (spindle exited first) or above
+	finish "$rc"
+fi
 cat <<EOF
 
 ==== spindle runs in network namespace "$NS" (pmd $PMD, config $(basename "$CONFIG"), lab ARP $ARP)

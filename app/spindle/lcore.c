@@ -503,6 +503,7 @@ sp_app_print_stats(struct sp_app *app, bool final)
 		sp_stats_sum(st, p, &sum);
 		printf("%s (%s, ethdev %u):\n", app->cfg.ports[p].name, dev, app->ports[p].port_id);
 		print_counters(&sum, "  ");
+		sp_app_port_print_pmd_stats(app, p, "  ");
 	}
 	for (w = 0; w < app->n_workers; w++) {
 		const struct sp_ctx *ctx = app->workers[w].ctx;

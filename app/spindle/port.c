@@ -180,6 +180,44 @@ port_reta_program(const struct sp_port_cfg *pc, uint16_t pid, uint16_t nq)
 			pc->name, strerror(-ret));
 }
 
+/*
+ * The configured "mac =", when there is one. Some PMDs fix their MAC when the device is created
+ * (net_memif and net_af_xdp refuse to change it: -ENOTSUP); there the configured MAC is accepted
+ * when it is the one the device already has, and otherwise the error says where to give it.
+ */
+static int
+port_mac_set(struct sp_app *app, uint16_t idx)
+{
+	const struct sp_port_cfg *pc = &app->cfg.ports[idx];
+	uint16_t pid = app->ports[idx].port_id;
+	struct rte_ether_addr cur;
+	char want_s[RTE_ETHER_ADDR_FMT_SIZE], cur_s[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret;
+
+	if (rte_is_zero_ether_addr(&pc->mac))
+		return 0;
+	ret = rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&pc->mac);
+	if (ret == 0)
+		return 0;
+	if (ret == -ENOTSUP && rte_eth_macaddr_get(pid, &cur) == 0 &&
+		rte_is_same_ether_addr(&cur, &pc->mac))
+		return 0; /* it already has the configured MAC */
+	rte_ether_format_addr(want_s, sizeof(want_s), &pc->mac);
+	if (ret != -ENOTSUP || rte_eth_macaddr_get(pid, &cur) != 0) {
+		SP_LOG(ERR, app, "%s: cannot set MAC address %s: %s", pc->name, want_s,
+			strerror(-ret));
+		return ret;
+	}
+	rte_ether_format_addr(cur_s, sizeof(cur_s), &cur);
+	SP_LOG(ERR, app,
+		"%s: the PMD cannot change its MAC address (%s), which is %s, not the configured "
+		"%s: give the MAC to the device itself (net_memif: the devarg mac=%s; "
+		"net_af_xdp: the interface's MAC, ip link set IFACE address %s), or remove "
+		"\"mac =\" from [%s]",
+		pc->name, strerror(-ret), cur_s, want_s, want_s, want_s, pc->name);
+	return ret;
+}
+
 static int
 port_configure(struct sp_app *app, uint16_t idx)
 {
@@ -254,6 +292,10 @@ port_configure(struct sp_app *app, uint16_t idx)
 		return ret;
 	}
 	ap->configured = true;
+	/* Before the queues: a PMD's RX queue setup may already take mbufs from the pool. */
+	ret = port_mac_set(app, idx);
+	if (ret != 0)
+		return ret;
 	rxd = pc->rx_desc ? pc->rx_desc : 1024;
 	txd = pc->tx_desc ? pc->tx_desc : 1024;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
@@ -300,14 +342,6 @@ port_configure(struct sp_app *app, uint16_t idx)
 		ret = rte_eth_tx_queue_setup(pid, q, txd, sock, NULL);
 		if (ret != 0) {
 			SP_LOG(ERR, app, "%s: TX queue %u (%u descriptors): %s", pc->name, q, txd,
-				strerror(-ret));
-			return ret;
-		}
-	}
-	if (!rte_is_zero_ether_addr(&pc->mac)) {
-		ret = rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&pc->mac);
-		if (ret != 0) {
-			SP_LOG(ERR, app, "%s: cannot set MAC address: %s", pc->name,
 				strerror(-ret));
 			return ret;
 		}
@@ -409,4 +443,24 @@ sp_app_ports_close(struct sp_app *app)
 			rte_eth_dev_close(ap->port_id);
 		ap->started = ap->configured = false;
 	}
+}
+
+void
+sp_app_port_print_pmd_stats(const struct sp_app *app, uint16_t idx, const char *indent)
+{
+	const struct sp_app_port *ap = &app->ports[idx];
+	struct rte_eth_stats es;
+
+	if (!ap->started || rte_eth_stats_get(ap->port_id, &es) != 0)
+		return;
+	/*
+	 * imissed: frames the NIC dropped because the RX ring was full (the lcore too slow);
+	 * rx_nombuf: RX mbuf allocation failures (the pool ran dry). Both are counted by the PMD,
+	 * before spindle sees anything, so spindle's own counters cannot show them.
+	 */
+	printf("%spmd: ipackets = %" PRIu64 ", ibytes = %" PRIu64 ", opackets = %" PRIu64
+	       ", obytes = %" PRIu64 ", imissed = %" PRIu64 ", ierrors = %" PRIu64
+	       ", oerrors = %" PRIu64 ", rx_nombuf = %" PRIu64 "\n",
+		indent, es.ipackets, es.ibytes, es.opackets, es.obytes, es.imissed, es.ierrors,
+		es.oerrors, es.rx_nombuf);
 }

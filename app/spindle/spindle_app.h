@@ -79,6 +79,8 @@ void sp_app_pools_free(struct sp_app *app);
 int sp_app_ports_start(struct sp_app *app);
 /** Stop and close every port that was set up. */
 void sp_app_ports_close(struct sp_app *app);
+/* The PMD's own counters of port @p idx (rte_eth_stats_get), one line for the report. */
+void sp_app_port_print_pmd_stats(const struct sp_app *app, uint16_t idx, const char *indent);
 /** The mempool serving a socket (falls back to any pool when the socket has none). */
 struct rte_mempool *sp_app_pool_of(struct sp_app *app, int socket);
 

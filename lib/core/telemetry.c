@@ -11,6 +11,8 @@
  *                         local or remote end is IP:PORT
  *   /spindle/lcores       busy/idle cycles, packets and cycles per packet of each worker
  *   /spindle/mem          TCP memory of each worker (mbufs held, the marks, pressure) and pool use
+ *   /spindle/xstats       the PMD's own extended statistics (rte_eth_xstats, per queue where the
+ *                         PMD gives them) of every port; /spindle/xstats,port0 one port
  *
  * Threading: the callbacks run on EAL's telemetry thread. Counters are read directly (each is
  * an aligned uint64_t written only by its lcore, see sp_stats.h). Neighbour and connection
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
@@ -137,6 +140,21 @@ parse_uint(const char *s, unsigned *out)
 	return 0;
 }
 
+/* A port parameter: its config name (port0) or its index; -1 when it names no port. */
+static int
+param_port(const struct sp_stack *st, const char *params)
+{
+	unsigned n;
+	uint16_t p;
+
+	for (p = 0; p < st->n_ports; p++)
+		if (strcmp(params, st->cfg->ports[p].name) == 0)
+			return p;
+	if (parse_uint(params, &n) == 0 && n < st->n_ports)
+		return (int)n;
+	return -1;
+}
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -163,13 +181,8 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (p = 0; p < st->n_ports; p++)
 			sp_stats_add(&sum, &ctx->stats[p]);
 	} else {
-		int port = -1;
+		int port = param_port(st, params);
 
-		for (p = 0; p < st->n_ports; p++)
-			if (strcmp(params, st->cfg->ports[p].name) == 0)
-				port = p;
-		if (port < 0 && parse_uint(params, &n) == 0 && n < st->n_ports)
-			port = (int)n;
 		if (port < 0)
 			return -EINVAL;
 		sp_stats_sum(st, port, &sum);
@@ -514,6 +527,69 @@ tel_mem(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* ---- PMD statistics ---- */
+
+/* One port's rte_eth_xstats as a dict "name": value (names as the PMD gives them). */
+static int
+xstats_dict(uint16_t port_id, struct rte_tel_data *d)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int n, got, i, ret = -ENOMEM;
+
+	rte_tel_data_start_dict(d);
+	n = rte_eth_xstats_get_names(port_id, NULL, 0);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return 0;
+	names = calloc(n, sizeof(*names));
+	vals = calloc(n, sizeof(*vals));
+	if (names == NULL || vals == NULL)
+		goto out;
+	ret = -EIO; /* the count changed between the calls: not expected from a started port */
+	if (rte_eth_xstats_get_names(port_id, names, n) != n)
+		goto out;
+	got = rte_eth_xstats_get(port_id, vals, n);
+	if (got != n)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (vals[i].id < (uint64_t)n)
+			rte_tel_data_add_dict_u64(d, names[vals[i].id].name, vals[i].value);
+	ret = 0;
+out:
+	free(names);
+	free(vals);
+	return ret;
+}
+
+static int
+tel_xstats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sp_stack *st = tel_st;
+	struct rte_tel_data *c;
+	uint16_t p;
+	int port, ret;
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && *params != '\0') {
+		port = param_port(st, params);
+		if (port < 0)
+			return -EINVAL;
+		return xstats_dict(st->ports[port].port_id, d);
+	}
+	rte_tel_data_start_dict(d);
+	for (p = 0; p < st->n_ports; p++) {
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		ret = xstats_dict(st->ports[p].port_id, c);
+		if (ret != 0 || rte_tel_data_add_dict_container(d, port_name(st, p), c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	return 0;
+}
+
 /* ---- registration ---- */
 
 static const struct {
@@ -531,6 +607,8 @@ static const struct {
 		"TCP memory per worker lcore (mbufs held, marks, pressure) and its pool's use"},
 	{"/spindle/lcores", tel_lcores,
 		"busy/idle cycles, packets and cycles per packet of each worker lcore"},
+	{"/spindle/xstats", tel_xstats,
+		"the PMD's extended statistics (rte_eth_xstats) per port. Parameter: portN"},
 };
 
 /* Every command comes through here: under tel_lock, -ENODEV when no stack is attached. */
