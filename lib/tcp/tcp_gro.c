@@ -31,7 +31,7 @@
 
 /*
  * PMDs where TSO measurably helps (tcp.tso = auto). net_tap segments in software (rte_gso) and
- * still writes one frame per piece: measured no gain there (docs/performance.md), so none yet.
+ * still writes one frame per piece: measured no gain there (docs/tcp.md "Offloads"), so none yet.
  */
 static const char *const tso_helps[] = {NULL};
 
