@@ -97,6 +97,23 @@ check_tso(const struct fx *f, const struct frame *o, uint32_t off, uint32_t len)
 	assert_int_equal(o->cksum, rte_ipv4_phdr_cksum(&ip, RTE_MBUF_F_TX_TCP_SEG));
 }
 
+/* The next frame is the TSO segment [@p off, @p off + @p len) with @p flags, and the last one. */
+static void
+only_tso(struct fx *f, uint32_t off, uint32_t len, uint8_t flags)
+{
+	assert_true(pop(f, &fr));
+	check_tso(f, &fr, off, len);
+	assert_int_equal(fr.th.flags, flags);
+	assert_false(pop(f, &fr));
+}
+
+/* The peer acknowledges our first @p off bytes and offers @p win. */
+static void
+peer_ack(struct fx *f, uint32_t off, uint16_t win)
+{
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + off, T_ACK, win, NULL, NULL, 0);
+}
+
 /* 20000 bytes: one TSO segment of the initial window (10 MSS), nothing more until an ACK. */
 static void
 test_sizes_and_flags(void **state)
@@ -105,17 +122,12 @@ test_sizes_and_flags(void **state)
 
 	(void)state;
 	assert_int_equal(sp_tcp_send(f->app.c, pattern, 20000), 20000);
-	assert_true(pop(f, &fr));
-	check_tso(f, &fr, 0, 10 * MSS);
-	assert_int_equal(fr.th.flags, T_ACK | T_PSH); /* the PMD keeps PSH on the last piece */
-	assert_false(pop(f, &fr));
+	only_tso(f, 0, 10 * MSS, T_ACK | T_PSH); /* the PMD keeps PSH on the last piece */
 	assert_int_equal(T_STAT(f->env, tcp_tso_sends), 1);
 	assert_int_equal(T_STAT(f->env, tcp_tso_segs), 10);
 	/* The peer's window (5000) limits the next one: cwnd 20000 after the ACK, window 5000. */
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 10 * MSS, T_ACK, 5000, NULL, NULL, 0);
-	assert_true(pop(f, &fr));
-	check_tso(f, &fr, 10 * MSS, 5 * MSS);
-	assert_false(pop(f, &fr));
+	peer_ack(f, 10 * MSS, 5000);
+	only_tso(f, 10 * MSS, 5 * MSS, T_ACK | T_PSH);
 	fx_free(f);
 }
 
@@ -127,10 +139,8 @@ test_short_last_piece(void **state)
 
 	(void)state;
 	assert_int_equal(sp_tcp_send(f->app.c, pattern, 2500), 2500);
-	assert_true(pop(f, &fr));
-	check_tso(f, &fr, 0, 2 * MSS);
-	assert_false(pop(f, &fr)); /* 500 bytes wait for the ACK (Nagle) */
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 2 * MSS, T_ACK, 65535, NULL, NULL, 0);
+	only_tso(f, 0, 2 * MSS, T_ACK | T_PSH); /* 500 bytes wait for the ACK (Nagle) */
+	peer_ack(f, 2 * MSS, 65535);
 	assert_true(pop(f, &fr));
 	assert_int_equal(fr.len, 500);
 	assert_false(fr.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
@@ -138,24 +148,16 @@ test_short_last_piece(void **state)
 
 	f = tso_fx(true);
 	assert_int_equal(sp_tcp_send(f->app.c, pattern, 2500), 2500);
-	assert_true(pop(f, &fr));
-	check_tso(f, &fr, 0, 2500);
+	only_tso(f, 0, 2500, T_ACK | T_PSH);
 	fx_free(f);
 
 	/* Our FIN queued behind 12500 bytes: after the first window, the rest goes with it. */
 	f = tso_fx(false);
 	assert_int_equal(sp_tcp_send(f->app.c, pattern, 12500), 12500);
 	sp_tcp_close(f->app.c);
-	assert_true(pop(f, &fr));
-	check_tso(f, &fr, 0, 10 * MSS);
-	assert_int_equal(fr.th.flags, T_ACK | T_PSH);
-	assert_false(pop(f, &fr));
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 10 * MSS, T_ACK, 65535, NULL, NULL,
-		0);
-	assert_true(pop(f, &fr));
-	check_tso(f, &fr, 10 * MSS, 2500);
-	assert_int_equal(fr.th.flags, T_ACK | T_PSH | T_FIN); /* the PMD: FIN on the last piece */
-	assert_false(pop(f, &fr));
+	only_tso(f, 0, 10 * MSS, T_ACK | T_PSH);
+	peer_ack(f, 10 * MSS, 65535);
+	only_tso(f, 10 * MSS, 2500, T_ACK | T_PSH | T_FIN); /* the PMD: FIN on the last piece */
 	sp_test_tx_clear(f->env);
 	fx_free(f);
 }
@@ -172,7 +174,7 @@ test_partial_retransmission(void **state)
 	assert_true(pop(f, &fr));
 	check_tso(f, &fr, 0, 10 * MSS);
 	/* Pieces 3.. arrive, piece 2 is lost: duplicate ACKs with growing SACK blocks. */
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 2 * MSS, T_ACK, 65535, NULL, NULL, 0);
+	peer_ack(f, 2 * MSS, 65535);
 	o.sack[0].start = f->iss + 1 + 3 * MSS;
 	for (o.sack[0].end = o.sack[0].start + MSS; o.sack[0].end <= f->iss + 1 + 6 * MSS;
 		o.sack[0].end += MSS)
