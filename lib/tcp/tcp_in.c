@@ -887,6 +887,20 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	k.lport = th.dport;
 	k.rport = th.sport;
 	c = sp_tcp_conn_lookup(ctx, &k);
+	if (c != NULL && !(m->ol_flags & RTE_MBUF_F_RX_LRO) && ctx->stack->ports[port].sw_gro) {
+		bool held;
+
+		/* What GRO held of c goes first and may end it: then this one finds no c. */
+		c->busy++;
+		held = sp_tcp_gro_hold(c, m, ip, &th, opts, plen);
+		c->busy--;
+		if (held)
+			return; /* sp_tcp_gro_flush() hands it to sp_tcp_conn_input() */
+		if (c->freed) {
+			sp_tcp_conn_put(c);
+			c = sp_tcp_conn_lookup(ctx, &k);
+		}
+	}
 	/* TIME-WAIT (tcp_timewait.c); a SYN that may reuse it ends the entry and goes on. */
 	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen)) {
 		rte_pktmbuf_free(m);
@@ -897,9 +911,6 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 		if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz > 0 && plen > m->tso_segsz) {
 			nsegs = (plen + m->tso_segsz - 1) / m->tso_segsz;
 			SP_STAT_ADD(ctx, port, tcp_lro_segs, nsegs);
-		} else if (ctx->stack->ports[port].sw_gro &&
-			   sp_tcp_gro_hold(c, m, ip, &th, opts, plen)) {
-			return; /* held: sp_tcp_gro_flush() hands it to sp_tcp_conn_input() */
 		}
 		sp_tcp_conn_input(c, m, ip, &th, plen, nsegs);
 		return;
