@@ -6,7 +6,7 @@
 # pattern's); the counters must show the offloads at work: software GRO merged segments, and
 # where the PMD offers TSO (net_tap) TSO segments went out. TCP_OFFLOAD_AB=1 also runs the same
 # transfers with both off and with each alone and prints the figures (indicative: a shared
-# machine).
+# machine). TCP_OFFLOAD_SET="tcp.rcvbuf=4194304 ..." adds --set overrides to every run.
 # Usage: test_tcp_offload.sh [tap|af_packet]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
@@ -19,8 +19,9 @@ lab_up "$PMD"
 
 # run TSO GRO: one upload and one download with tcp.tso=TSO tcp.gro=GRO, bytes checked
 run() {
-	local tso=$1 gro=$2 t0 t1 got up down
-	spindle_start --set "tcp.tso=$tso" --set "tcp.gro=$gro"
+	local tso=$1 gro=$2 t0 t1 got up down kv extra=()
+	for kv in ${TCP_OFFLOAD_SET:-}; do extra+=(--set "$kv"); done
+	spindle_start --set "tcp.tso=$tso" --set "tcp.gro=$gro" "${extra[@]}"
 	t0=$(date +%s.%N)
 	$TOOLS write-pattern "$N" | in_ns timeout "$LIMIT" nc -N "$SP_IP" 9 || tcp_fail "upload failed"
 	t1=$(date +%s.%N)
@@ -36,7 +37,8 @@ run() {
 	got=$(grep -ao 'discard: lcore [0-9]*: [0-9]* connections, [0-9]* bytes' "$(spindle_log)" |
 		awk '{ s += $(NF - 1) } END { print s + 0 }')
 	[ "$got" = "$N" ] || tcp_fail "discard received $got bytes, want $N"
-	echo "offload: pmd $PMD tso=$tso gro=$gro upload $up Mbit/s download $down Mbit/s"
+	echo "offload: pmd $PMD tso=$tso gro=$gro ${TCP_OFFLOAD_SET:-}: upload $up Mbit/s," \
+		"download $down Mbit/s"
 }
 
 # counter NAME: its value in the last exit report (0 when not shown)
