@@ -272,6 +272,31 @@ test_two_flows(void **state)
 	gfx_free(g);
 }
 
+/*
+ * The PMD's LRO merged four segments (RTE_MBUF_F_RX_LRO, tso_segsz = their size): counted as
+ * four, the ACK goes at once; software GRO leaves such a segment alone.
+ */
+static void
+test_lro_counts(void **state)
+{
+	struct gfx *g = gfx_new(true);
+	struct rte_mbuf *m;
+	uint32_t ack = 0;
+
+	(void)state;
+	m = t_seg_mbuf(T_RPORT, T_LPORT, g->f->pseq, g->f->iss + 1, T_ACK, 65535, &g->ts, g->data,
+		4 * SEG);
+	m->ol_flags |= RTE_MBUF_F_RX_LRO;
+	m->tso_segsz = SEG;
+	burst(g, &m, 1);
+	check_rx(g, 4);
+	assert_int_equal(T_STAT(g->f->env, tcp_lro_segs), 4);
+	assert_int_equal(T_STAT(g->f->env, tcp_gro_merged), 0);
+	assert_int_equal(acks(g, &ack), 1);
+	assert_int_equal(ack, g->f->pseq + 4 * SEG);
+	gfx_free(g);
+}
+
 int
 main(void)
 {
@@ -282,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_flags_never_merged),
 		cmocka_unit_test(test_options_differ),
 		cmocka_unit_test(test_two_flows),
+		cmocka_unit_test(test_lro_counts),
 	};
 
 	sp_test_eal_init();
