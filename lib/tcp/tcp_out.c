@@ -322,12 +322,13 @@ tso_chain_ok(const struct rte_mbuf *pl, uint32_t piece)
 }
 
 /*
- * Send [@p seq, @p seq + @p len) with @p flags (ACK always added); @p len above the MSS only as
- * a TSO segment (tso_piece() > 0). @return the payload bytes sent (a TSO segment the PMD cannot
- * take is cut to one MSS, without its FIN), or -errno.
+ * Send [@p seq, @p seq + @p len) with @p flags (ACK always added). With @p tso (the send loop),
+ * @p len above the room of one segment makes a TSO segment; a TSO segment the PMD cannot take is
+ * cut to one MSS, without its FIN. Without, one segment whatever its size (retransmissions and
+ * probes sized by c->mss keep the SACK blocks that fit). @return payload bytes sent, or -errno.
  */
 static int
-send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
+send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso)
 {
 	struct rte_mbuf *pl = NULL;
 	struct sp_tcp_hdr h;
@@ -341,7 +342,7 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
 		}
 		flags |= RTE_TCP_PSH_FLAG;
 	}
-	if (len > smss) {
+	if (tso && len > smss) {
 		piece = tso_piece(c, smss);
 		if (piece == 0 || !tso_chain_ok(pl, piece)) {
 			TCP_STAT(c, tcp_tso_fallback);
@@ -394,7 +395,7 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
 int
 sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
 {
-	int r = send_data(c, seq, len, flags);
+	int r = send_data(c, seq, len, flags, false);
 
 	return r < 0 ? r : 0;
 }
@@ -559,7 +560,7 @@ sp_tcp_output(struct sp_conn *c)
 			break; /* Nagle (new data only): wait for the ACK of what is in flight */
 		if (len > 0 && len < avail && len < smss && inflight > 0 && len != free_run)
 			break; /* window-limited runt: wait for more window (SWS, RFC 1122 4.2.3.4) */
-		r = send_data(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0);
+		r = send_data(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0, true);
 		if (r < 0)
 			break;
 		fin = fin && (uint32_t)r == len; /* a refused TSO segment went without its FIN */
