@@ -30,10 +30,13 @@
 /* ---- which offloads to ask for ---- */
 
 /*
- * PMDs where TSO measurably helps (tcp.tso = auto). net_tap segments in software (rte_gso) and
- * still writes one frame per piece: measured no gain there (docs/tcp.md "Offloads"), so none yet.
+ * PMDs where TSO measurably helps (tcp.tso = auto), from the figures in docs/tcp.md "Offloads".
+ * net_tap segments in software (rte_gso) and still writes one frame per piece, yet a download to
+ * a kernel peer ran about 20 % faster with it in each of four alternated rounds: the stack builds
+ * one header and one clone chain per 64 KB instead of per MSS. net_af_packet, net_memif and
+ * net_af_xdp offer no TSO in 22.11.
  */
-static const char *const tso_helps[] = {NULL};
+static const char *const tso_helps[] = {"net_tap", NULL};
 
 static bool
 driver_in(const char *const *list, const char *driver)

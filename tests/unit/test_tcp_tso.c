@@ -7,7 +7,11 @@
  */
 #include "tcp_helper.h"
 
+#include <rte_ethdev.h>
+
 #include "sp_ctx.h"
+#include "sp_proto.h"
+#include "sp_stack.h"
 
 #define MSS 1000
 
@@ -244,6 +248,41 @@ test_no_tso(void **state)
 	fx_free(f);
 }
 
+/* What the program asks of a PMD (sp_stack_tcp_offloads()): tcp.tso and tcp.gro per driver. */
+static void
+test_offloads_asked(void **state)
+{
+	const uint64_t all_rx = RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	const uint64_t all_tx = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	struct sp_config cfg;
+	uint64_t rx, tx;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	/* auto: TSO where it measured faster (net_tap), LRO wherever offered. */
+	sp_stack_tcp_offloads(&cfg, "net_tap", all_rx, all_tx, &rx, &tx);
+	assert_int_equal(tx, RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	assert_int_equal(rx, RTE_ETH_RX_OFFLOAD_TCP_LRO);
+	sp_stack_tcp_offloads(&cfg, "net_ice", all_rx, all_tx, &rx, &tx);
+	assert_int_equal(tx, 0);
+	sp_stack_tcp_offloads(&cfg, "net_tap", 0, RTE_ETH_TX_OFFLOAD_TCP_CKSUM, &rx, &tx);
+	assert_int_equal(tx | rx, 0); /* only what the PMD offers */
+	assert_true(sp_tcp_sw_gro_wanted(&cfg, "net_tap", false));
+	assert_false(sp_tcp_sw_gro_wanted(&cfg, "net_ice", true)); /* the PMD's LRO instead */
+	cfg.tcp.tso = SP_OFFLOAD_ON;
+	sp_stack_tcp_offloads(&cfg, "net_ice", all_rx, all_tx, &rx, &tx);
+	assert_int_equal(tx, RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	cfg.tcp.tso = SP_OFFLOAD_OFF;
+	cfg.tcp.gro = SP_OFFLOAD_OFF;
+	sp_stack_tcp_offloads(&cfg, "net_tap", all_rx, all_tx, &rx, &tx);
+	assert_int_equal(tx | rx, 0);
+	assert_false(sp_tcp_sw_gro_wanted(&cfg, "net_tap", false));
+	cfg.tcp.gro = SP_OFFLOAD_ON;
+	cfg.stack.forwarding = 1; /* a router forwards segments as they came: no LRO */
+	sp_stack_tcp_offloads(&cfg, "net_ice", all_rx, all_tx, &rx, &tx);
+	assert_int_equal(rx, 0);
+}
+
 int
 main(void)
 {
@@ -253,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_partial_retransmission),
 		cmocka_unit_test(test_odd_split_fallback),
 		cmocka_unit_test(test_no_tso),
+		cmocka_unit_test(test_offloads_asked),
 	};
 	unsigned i;
 
