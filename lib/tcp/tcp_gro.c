@@ -187,6 +187,9 @@ sp_tcp_gro_hold(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip,
 			f->plen += plen;
 			f->nsegs++;
 			TCP_STAT(c, tcp_gro_merged);
+			/* PSH ends a merge (as in Linux's GRO): the sender has no more for now. */
+			if (th->flags & RTE_TCP_PSH_FLAG)
+				flow_flush(ctx, (unsigned)i);
 			return true;
 		}
 		/* Order within the connection: what is held goes first. */
@@ -194,8 +197,12 @@ sp_tcp_gro_hold(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip,
 		if (c->freed)
 			return false;
 	}
-	/* A first segment must be the next in sequence: out of order, each is acknowledged. */
-	if (!can || th->seq != c->rcv_nxt || m->nb_segs + 1u > RTE_MBUF_MAX_NB_SEGS / 2)
+	/*
+	 * A first segment must be the next in sequence: out of order, each is acknowledged. One with
+	 * PSH is processed at once: a request of request/response traffic is never held.
+	 */
+	if (!can || (th->flags & RTE_TCP_PSH_FLAG) || th->seq != c->rcv_nxt ||
+		m->nb_segs + 1u > RTE_MBUF_MAX_NB_SEGS / 2)
 		return false;
 	if (g->n == SP_TCP_GRO_FLOWS)
 		flow_flush(ctx, 0);

@@ -119,6 +119,35 @@ test_merge_in_order(void **state)
 	}
 }
 
+/*
+ * PSH ends a merge: 0 1+PSH 2 3 gives two merged segments; a lone PSH segment is not held (a
+ * segment after it in the burst does not join it).
+ */
+static void
+test_psh_ends_merge(void **state)
+{
+	struct gfx *g = gfx_new(true);
+	struct rte_mbuf *p[4];
+
+	(void)state;
+	p[0] = seg(g, 0, 0, NULL);
+	p[1] = seg(g, 1, T_PSH, NULL);
+	p[2] = seg(g, 2, 0, NULL);
+	p[3] = seg(g, 3, 0, NULL);
+	burst(g, p, 4);
+	check_rx(g, 4);
+	assert_int_equal(T_STAT(g->f->env, tcp_gro_merged), 2);
+	assert_int_equal(T_STAT(g->f->env, tcp_gro_flushes), 2);
+	sp_test_tx_clear(g->f->env);
+	p[0] = seg(g, 4, T_PSH, NULL);
+	p[1] = seg(g, 5, 0, NULL);
+	burst(g, p, 2);
+	check_rx(g, 6);
+	assert_int_equal(T_STAT(g->f->env, tcp_gro_merged), 2);
+	sp_test_tx_clear(g->f->env);
+	gfx_free(g);
+}
+
 /* One segment alone is held and processed at the end of the burst: delayed ACK as before. */
 static void
 test_single_delayed_ack(void **state)
@@ -303,6 +332,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_in_order),
 		cmocka_unit_test(test_single_delayed_ack),
+		cmocka_unit_test(test_psh_ends_merge),
 		cmocka_unit_test(test_out_of_order_bursts),
 		cmocka_unit_test(test_flags_never_merged),
 		cmocka_unit_test(test_options_differ),
