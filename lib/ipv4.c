@@ -370,6 +370,8 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 {
 	const struct sp_stack *st = ctx->stack;
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	/* TCP's TSO segment (tcp_out.c): the PMD cuts it to the MTU, never IP. */
+	uint64_t tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
 	struct rte_mbuf *frags[SP_IPV4_MAX_FRAGS];
 	const struct sp_port *pt;
 	struct rte_ipv4_hdr *h;
@@ -388,9 +390,11 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*h));
 	if (h == NULL)
 		goto drop_nobufs;
-	frag = m->pkt_len > pt->mtu;
+	frag = m->pkt_len > pt->mtu && tso == 0;
 	if (frag && o->df)
 		goto drop_too_big;
+	if (tso != 0 && !pt->tx_tso)
+		goto drop_inval;
 	/* Offloads cannot work per fragment: a fragmented datagram gets software checksums. */
 	hw_ip = pt->tx_ip_cksum && !frag;
 
@@ -412,6 +416,7 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	m->l3_len = sizeof(*h);
 	if (hw_ip)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	m->ol_flags |= tso; /* rte_ipv4_phdr_cksum() below leaves the length out for it */
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
 		size_t off =
 			sizeof(*h) + (l4 == RTE_MBUF_F_TX_TCP_CKSUM

@@ -88,6 +88,9 @@ struct sp_route_cfg {
 };
 
 /** TCP tunables (section [tcp]); times in milliseconds. */
+/** tcp.tso / tcp.gro: the offload where it helps (auto), wherever offered (on), never (off). */
+enum sp_offload_mode { SP_OFFLOAD_AUTO, SP_OFFLOAD_ON, SP_OFFLOAD_OFF };
+
 struct sp_tcp_cfg {
 	uint32_t max_connections; /**< per lcore, default 16384 */
 	uint32_t syn_backlog; /**< SYN-RECEIVED entries per listener before cookies, default 1024 */
@@ -117,6 +120,8 @@ struct sp_tcp_cfg {
 	int sack, timestamps, wscale; /**< offer these options, default 1 */
 	int nodelay;		      /**< disable Nagle by default for all conns, default 0 */
 	int tlp;		      /**< tail loss probes (RFC 8985 7), default 1 */
+	int tso; /**< enum sp_offload_mode: TCP segmentation offload (docs/tcp.md "Offloads") */
+	int gro; /**< enum sp_offload_mode: LRO where offered, else software GRO */
 };
 
 #define SP_MAX_SERVICE_KEYS 16	/**< keys per [service.NAME] section */

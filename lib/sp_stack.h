@@ -91,6 +91,15 @@ struct sp_stack *sp_stack_create(const struct sp_config *cfg);
 int sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues);
 
 /**
+ * The TCP offloads to enable on a port whose PMD is @p driver (rte_eth_dev_info.driver_name)
+ * and offers @p rx_capa / @p tx_capa, per tcp.tso and tcp.gro (docs/tcp.md "Offloads"):
+ * RTE_ETH_TX_OFFLOAD_TCP_TSO and RTE_ETH_RX_OFFLOAD_TCP_LRO bits the caller ORs into the
+ * rte_eth_conf it configures; sp_stack_add_port() reads back what is on.
+ */
+void sp_stack_tcp_offloads(const struct sp_config *cfg, const char *driver, uint64_t rx_capa,
+	uint64_t tx_capa, uint64_t *rx, uint64_t *tx);
+
+/**
  * Set what the stack knows of a port's RSS (sp_stack_add_port() calls it with what it reads
  * back from the PMD; unit tests and embedding programs may call it with a known set-up before
  * sp_stack_start()). @p key may be NULL (unknown), @p reta may be NULL (unknown). The port is

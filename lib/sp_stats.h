@@ -184,7 +184,13 @@ struct sp_stack;
 	X(OfoPruned, "out-of-order segments dropped by pruning")                         \
 	X(TCPRcvCollapsed, "tiny out-of-order segments copied into a shared pack mbuf")  \
 	X(TCPOFOMerge, "out-of-order segments merged into the entry before them")        \
-	X(TCPRcvQNoMbuf, "in-order delivery of packed data postponed: no mbuf")
+	X(TCPRcvQNoMbuf, "in-order delivery of packed data postponed: no mbuf")          \
+	X(tcp_tso_sends, "TSO segments handed to the PMD (several pieces each)")         \
+	X(tcp_tso_segs, "pieces the PMD cuts those TSO segments into")                   \
+	X(tcp_tso_fallback, "TSO not taken (payload split at an odd offset): one MSS")   \
+	X(tcp_gro_merged, "received segments chained to the one before (software GRO)")  \
+	X(tcp_gro_flushes, "merged segments (2 or more received ones) handed to TCP")    \
+	X(tcp_lro_segs, "received segments the PMD's LRO had merged (from tso_segsz)")
 
 /* ---- several worker lcores: software steering to the owner lcore (tcp/tcp_steer.c) ---- */
 #define SP_STEER_STATS(X)                                                                         \

@@ -276,6 +276,17 @@ port_configure(struct sp_app *app, uint16_t idx)
 	/* Offloads only where the PMD has them; sp_stack_add_port() reads back what is on. */
 	conf.rxmode.offloads = want_rx & info.rx_offload_capa;
 	conf.txmode.offloads = want_tx & info.tx_offload_capa;
+	{
+		uint64_t tcp_rx, tcp_tx; /* TSO and LRO per tcp.tso / tcp.gro */
+
+		sp_stack_tcp_offloads(&app->cfg, info.driver_name, info.rx_offload_capa,
+			info.tx_offload_capa, &tcp_rx, &tcp_tx);
+		conf.rxmode.offloads |= tcp_rx;
+		conf.txmode.offloads |= tcp_tx;
+		if (tcp_rx & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+			conf.rxmode.max_lro_pkt_size =
+				RTE_MIN(info.max_lro_pkt_size, (uint32_t)UINT16_MAX);
+	}
 	/* TCP and fragmentation may hand the PMD mbuf chains. */
 	conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS & info.tx_offload_capa;
 	ret = rte_eth_dev_configure(pid, nq, nq, &conf);

@@ -244,6 +244,13 @@ static const struct sp_config_key port_keys[] = {
 	K_UINT(sp_port_cfg, "impair_seed", impair.seed, 0, UINT64_MAX),
 };
 
+static const char *const offload_names[] = {
+	[SP_OFFLOAD_AUTO] = "auto",
+	[SP_OFFLOAD_ON] = "on",
+	[SP_OFFLOAD_OFF] = "off",
+	NULL,
+};
+
 static const struct sp_config_key tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "max_connections", max_connections, 1, 16777216),
 	K_UINT(sp_tcp_cfg, "syn_backlog", syn_backlog, 1, 1048576),
@@ -277,6 +284,8 @@ static const struct sp_config_key tcp_keys[] = {
 	K_TYPE(sp_tcp_cfg, "timestamps", timestamps, SP_KEY_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "wscale", wscale, SP_KEY_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "nodelay", nodelay, SP_KEY_BOOL, 0),
+	SP_CONFIG_KEY_CHOICE(struct sp_tcp_cfg, "tso", tso, offload_names, "auto|on|off"),
+	SP_CONFIG_KEY_CHOICE(struct sp_tcp_cfg, "gro", gro, offload_names, "auto|on|off"),
 };
 
 static const struct sp_config_key *

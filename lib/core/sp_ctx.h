@@ -63,6 +63,10 @@ struct sp_port {
 	bool rx_l4_cksum;  /**< PMD validates L4 checksums */
 	bool tx_ip_cksum;  /**< PMD can compute IPv4 header checksums */
 	bool tx_l4_cksum;  /**< PMD can compute TCP/UDP checksums */
+	bool tx_tso;	   /**< TCP segmentation offload on (tcp.tso, tcp_out.c) */
+	bool tso_l2_mtu;   /**< the PMD counts a TSO piece's headers and L2 in the MTU */
+	bool rx_lro;	   /**< the PMD merges TCP segments (LRO); software GRO is off then */
+	bool sw_gro;	   /**< software GRO on this port (tcp.gro, tcp_gro.c) */
 	uint16_t n_queues; /**< RX/TX queues = worker lcores */
 	struct sp_rss rss; /**< RSS in effect (pick_port and steering read it) */
 	uint8_t n_addrs;

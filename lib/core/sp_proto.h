@@ -167,6 +167,10 @@ void sp_tcp_fini(struct sp_ctx *ctx);
  * connection when that is another one (tcp_steer.h), else processed here; takes @p m.
  */
 void sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
+/** End of an RX burst (or of the steered segments): software GRO hands what it held to TCP. */
+void sp_tcp_gro_flush(struct sp_ctx *ctx);
+/** Is software GRO on for a port of PMD @p driver (tcp.gro; never where the PMD does LRO)? */
+bool sp_tcp_sw_gro_wanted(const struct sp_config *cfg, const char *driver, bool lro);
 /** An ICMP error about one of our TCP segments (data at the quoted IP header). */
 void sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 	const void *quoted, size_t len);

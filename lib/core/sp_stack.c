@@ -178,9 +178,15 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 			p->tx_ip_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 			p->tx_l4_cksum = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 					 !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+			p->tx_tso = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+				    p->tx_ip_cksum && p->tx_l4_cksum;
+			p->rx_lro = !!(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO);
 			port_read_rss(st, idx, port_id, n_queues, &conf, &info);
 		}
 	}
+	/* net_tap (22.11) refuses a TSO frame whose piece with L2 exceeds the MTU. */
+	p->tso_l2_mtu = info.driver_name != NULL && strcmp(info.driver_name, "net_tap") == 0;
+	p->sw_gro = sp_tcp_sw_gro_wanted(st->cfg, info.driver_name, p->rx_lro);
 	if (idx + 1 > st->n_ports)
 		st->n_ports = idx + 1;
 	return 0;
@@ -331,6 +337,7 @@ sp_input(struct sp_ctx *ctx, uint64_t now, uint16_t port, struct rte_mbuf **pkts
 		SP_STAT_ADD(ctx, port, rx_bytes, pkts[i]->pkt_len);
 		sp_eth_input(ctx, port, pkts[i]);
 	}
+	sp_tcp_gro_flush(ctx);
 	return n;
 }
 
@@ -341,6 +348,7 @@ sp_poll(struct sp_ctx *ctx, uint64_t now)
 
 	ctx->now = now;
 	sp_tcp_steer_drain(ctx);
+	sp_tcp_gro_flush(ctx);
 	sp_timers_run(ctx, now);
 	sp_frag_expire(ctx);
 	sp_neigh_drain(ctx);

@@ -179,6 +179,28 @@ struct sp_conn {
 	uint64_t last_progress; /* when SND.UNA or RCV.NXT last advanced */
 };
 
+/* Flows software GRO holds at once within one RX burst (tcp_gro.c). */
+#define SP_TCP_GRO_FLOWS 8
+/* At most this many segments in one merge (the window and an IPv4 datagram's worth). */
+#define SP_TCP_GRO_MAX_SEGS 64
+
+/** One held (possibly merged) segment of software GRO. */
+struct sp_tcp_gro_flow {
+	struct sp_conn *c;	   /* one busy reference while held */
+	struct rte_mbuf *m, *tail; /* payload chain; tail: its last mbuf */
+	struct sp_ipv4 ip;
+	struct sp_tcp_hdr th; /* the first segment's; PSH of any, the last one's window */
+	uint8_t opts[40];     /* the first segment's raw options */
+	uint8_t opt_len;
+	sp_seq_t next; /* sequence number after the held data */
+	uint32_t plen, nsegs;
+};
+
+struct sp_tcp_gro {
+	uint8_t n;
+	struct sp_tcp_gro_flow f[SP_TCP_GRO_FLOWS];
+};
+
 /** Per-lcore TCP state (ctx->tcp). */
 struct sp_tcp {
 	struct rte_hash *conns;
@@ -188,6 +210,7 @@ struct sp_tcp {
 	struct sp_listener listeners[SP_TCP_MAX_LISTENERS];
 	/* TIME-WAIT table (tcp_timewait.c): tcp.max_timewait entries outside max_connections. */
 	struct rte_hash *tw_hash;
+	struct sp_tcp_gro gro; /* software GRO's held segments (tcp_gro.c) */
 	struct sp_tcp_tw *tw;
 	uint32_t tw_n;		   /* entries in use */
 	uint32_t tw_free;	   /* free list through ->next */
@@ -308,6 +331,21 @@ void sp_tcp_mem_progress(struct sp_conn *c);
 void sp_tcp_input_here(
 	struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip);
 void sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o);
+/**
+ * A segment of @p c (data at the payload, @p plen bytes) after checksum and lookup: the state
+ * machine. @p nsegs: how many received segments it stands for (GRO/LRO merged them).
+ */
+void sp_tcp_conn_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	struct sp_tcp_hdr *th, uint32_t plen, uint32_t nsegs);
+
+/* tcp_gro.c */
+/**
+ * Software GRO (docs/tcp.md "Offloads"): hold or merge an in-order data segment of @p c
+ * (@p opts: its raw options, th->doff - 20 bytes). @return true when it took @p m; false: the
+ * caller processes it now (a segment of @p c held before was processed first).
+ */
+bool sp_tcp_gro_hold(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	const struct sp_tcp_hdr *th, const uint8_t *opts, uint32_t plen);
 /** The peer's FIN is the next thing in sequence: RCV.NXT past it, the state moves on. */
 void sp_tcp_fin_arrived(struct sp_conn *c);
 /**
@@ -351,6 +389,7 @@ void sp_tcp_reass_insert(
 void sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
 void sp_tcp_reass_free(struct sp_conn *c);
 
-#define TCP_STAT(c, name) SP_STAT((c)->ctx, (c)->port, name)
+#define TCP_STAT(c, name)	 SP_STAT((c)->ctx, (c)->port, name)
+#define TCP_STAT_ADD(c, name, v) SP_STAT_ADD((c)->ctx, (c)->port, name, v)
 
 #endif

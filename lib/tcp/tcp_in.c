@@ -365,7 +365,7 @@ sp_tcp_seq_acceptable(sp_seq_t rcv_nxt, uint32_t wnd, sp_seq_t seq, uint32_t seg
 }
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
-	uint32_t plen)
+	uint32_t plen, uint32_t nsegs)
 {
 	bool fin = th->flags & RTE_TCP_FIN_FLAG;
 	sp_seq_t seq = th->seq;
@@ -574,7 +574,12 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			 * nothing to do when a reply sent from recv() already carried the ACK.
 			 */
 			if (c->last_ack_sent != c->rcv_nxt) {
-				if (++c->unacked_segs >= 2 || filled || c->n_ooo > 0)
+				/*
+				 * A segment GRO or LRO merged from @p nsegs counts as that many: one
+				 * ACK for it, at once when it holds two or more (tcp_gro.c).
+				 */
+				c->unacked_segs = (uint8_t)RTE_MIN(c->unacked_segs + nsegs, 255u);
+				if (c->unacked_segs >= 2 || filled || c->n_ooo > 0)
 					c->flags |= TF_ACKNOW;
 				else
 					sp_tcp_delack_arm(c);
@@ -732,7 +737,7 @@ cookie_ack(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->last_ack_sent = c->rcv_nxt;
 	c->busy++;
-	sync_input(c, m, ip, th, plen);
+	sync_input(c, m, ip, th, plen, 1);
 	c->busy--;
 	sp_tcp_conn_put(c);
 	return;
@@ -807,13 +812,48 @@ sp_tcp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 }
 
 void
+sp_tcp_conn_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	struct sp_tcp_hdr *th, uint32_t plen, uint32_t nsegs)
+{
+	struct sp_ctx *ctx = c->ctx;
+	uint32_t seglen = plen + ((th->flags & RTE_TCP_SYN_FLAG) ? 1 : 0) +
+			  ((th->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+
+	c->busy++;
+	c->last_rx = ctx->now;
+	c->ka_probes = 0;
+	if (c->state == SP_TCP_SYN_SENT) {
+		synsent_input(c, ip, th, seglen);
+		if (!c->freed && c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED &&
+			(plen > 0 || (th->flags & RTE_TCP_FIN_FLAG))) {
+			/*
+			 * RFC 9293 3.10.7.3: text or FIN on the SYN-ACK: processing goes on at the
+			 * sixth step with the rest of the segment, after the SYN.
+			 */
+			th->flags &= ~RTE_TCP_SYN_FLAG;
+			th->seq += 1;
+			sync_input(c, m, ip, th, plen, nsegs);
+		} else {
+			rte_pktmbuf_free(m);
+		}
+	} else {
+		sync_input(c, m, ip, th, plen, nsegs);
+	}
+	if (!c->freed && ctx->cfg->tcp.keepalive_idle_ms > 0 && !c->misc_timer.armed)
+		sp_tcp_keepalive_arm(c);
+	c->busy--;
+	sp_tcp_conn_put(c);
+}
+
+void
 sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
 	struct sp_tcp_hdr th;
 	struct sp_tcp_key k;
 	struct sp_listener *l;
 	struct sp_conn *c;
-	uint32_t plen, seglen;
+	uint32_t plen, seglen, nsegs = 1;
+	const uint8_t *opts;
 	uint64_t ck;
 	int r;
 
@@ -840,43 +880,39 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	plen = m->pkt_len - th.doff;
 	seglen = plen + ((th.flags & RTE_TCP_SYN_FLAG) ? 1 : 0) +
 		 ((th.flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+	opts = rte_pktmbuf_mtod_offset(m, const uint8_t *, sizeof(struct rte_tcp_hdr));
 	rte_pktmbuf_adj(m, th.doff);
 	k.lip = ip->dst;
 	k.rip = ip->src;
 	k.lport = th.dport;
 	k.rport = th.sport;
 	c = sp_tcp_conn_lookup(ctx, &k);
+	if (c != NULL && !(m->ol_flags & RTE_MBUF_F_RX_LRO) && ctx->stack->ports[port].sw_gro) {
+		bool held;
+
+		/* What GRO held of c goes first and may end it: then this one finds no c. */
+		c->busy++;
+		held = sp_tcp_gro_hold(c, m, ip, &th, opts, plen);
+		c->busy--;
+		if (held)
+			return; /* sp_tcp_gro_flush() hands it to sp_tcp_conn_input() */
+		if (c->freed) {
+			sp_tcp_conn_put(c);
+			c = sp_tcp_conn_lookup(ctx, &k);
+		}
+	}
 	/* TIME-WAIT (tcp_timewait.c); a SYN that may reuse it ends the entry and goes on. */
 	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
 	if (c != NULL) {
-		c->busy++;
-		c->last_rx = ctx->now;
-		c->ka_probes = 0;
-		if (c->state == SP_TCP_SYN_SENT) {
-			synsent_input(c, ip, &th, seglen);
-			if (!c->freed && c->state != SP_TCP_SYN_SENT &&
-				c->state != SP_TCP_SYN_RECEIVED &&
-				(plen > 0 || (th.flags & RTE_TCP_FIN_FLAG))) {
-				/*
-				 * RFC 9293 3.10.7.3: text or FIN on the SYN-ACK: processing goes on
-				 * at the sixth step with the rest of the segment, after the SYN.
-				 */
-				th.flags &= ~RTE_TCP_SYN_FLAG;
-				th.seq += 1;
-				sync_input(c, m, ip, &th, plen);
-			} else {
-				rte_pktmbuf_free(m);
-			}
-		} else {
-			sync_input(c, m, ip, &th, plen);
+		/* The PMD's LRO: tso_segsz is the size of the segments it merged. */
+		if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz > 0 && plen > m->tso_segsz) {
+			nsegs = (plen + m->tso_segsz - 1) / m->tso_segsz;
+			SP_STAT_ADD(ctx, port, tcp_lro_segs, nsegs);
 		}
-		if (!c->freed && ctx->cfg->tcp.keepalive_idle_ms > 0 && !c->misc_timer.armed)
-			sp_tcp_keepalive_arm(c);
-		c->busy--;
-		sp_tcp_conn_put(c);
+		sp_tcp_conn_input(c, m, ip, &th, plen, nsegs);
 		return;
 	}
 	l = sp_tcp_listener_find(ctx, k.lip, k.lport);

@@ -36,12 +36,15 @@ sp_tcp_rcv_wnd(const struct sp_conn *c)
 }
 
 /*
- * Prepend nothing, build the TCP header in a new mbuf, chain @p payload (may be NULL) and hand
- * the segment to IPv4. The checksum is left to sp_ipv4_output (offload or software).
+ * Build the TCP header in a new mbuf, chain @p payload (may be NULL) and hand the segment to
+ * IPv4. The checksum is left to sp_ipv4_output (offload or software). @p segsz > 0: a TSO
+ * segment the PMD cuts into pieces of @p segsz payload bytes (RTE_MBUF_F_TX_TCP_SEG; it implies
+ * the TCP checksum offload, and sp_ipv4_output() puts the pseudo-header sum without the length
+ * in the checksum field, as rte_ipv4_phdr_cksum() does for that flag).
  */
-int
-sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
-	struct rte_mbuf *payload, uint16_t port)
+static int
+xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
+	struct rte_mbuf *payload, uint16_t port, uint16_t segsz)
 {
 	struct sp_ipv4_out o;
 	struct rte_mbuf *m;
@@ -56,7 +59,7 @@ sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h
 	if (p == NULL)
 		goto drop_free;
 	sp_tcp_build(p, h);
-	sw = payload != NULL && payload->nb_segs > 1;
+	sw = payload != NULL && payload->nb_segs > 1 && segsz == 0;
 	if (payload != NULL && rte_pktmbuf_chain(m, payload) < 0)
 		goto drop_free;
 	payload = NULL;
@@ -75,6 +78,10 @@ sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h
 		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 		m->l4_len = (uint16_t)hlen;
 	}
+	if (segsz > 0) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = segsz;
+	}
 	memset(&o, 0, sizeof(o));
 	o.src = src;
 	o.dst = dst;
@@ -90,6 +97,13 @@ drop_free:
 drop_nombuf:
 	rte_pktmbuf_free(payload);
 	return -ENOBUFS;
+}
+
+int
+sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
+	struct rte_mbuf *payload, uint16_t port)
+{
+	return xmit_seg(ctx, src, dst, h, payload, port, 0);
 }
 
 /*
@@ -271,13 +285,54 @@ sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
 }
 
-/* Send one segment of [@p seq, @p seq + @p len) with @p flags (ACK always added). */
-int
-sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
+/*
+ * TSO (docs/tcp.md "Offloads"): the payload bytes of each piece the PMD cuts a TSO segment into.
+ * The effective MSS, except where the PMD counts the Ethernet header of a piece in the MTU
+ * (net_tap 22.11 refuses the frame otherwise): there the pieces are that much shorter.
+ * 0 when the port does not segment for us.
+ */
+static uint32_t
+tso_piece(const struct sp_conn *c, uint32_t smss)
+{
+	const struct sp_port *pt = &c->ctx->stack->ports[c->port];
+	uint32_t l2 = RTE_ETHER_HDR_LEN;
+
+	if (!pt->tx_tso)
+		return 0;
+	if (pt->tso_l2_mtu)
+		return smss > l2 * 2 ? smss - l2 : 0;
+	return smss;
+}
+
+/*
+ * A TSO segment's payload is split by the PMD at multiples of the piece size, and net_tap sums
+ * each piece's buffers one after the other with __rte_raw_cksum(), which is only right when
+ * every buffer but the last starts at an even offset of the piece. So: an even piece size and
+ * no buffer of the chain but the last of odd length, else one MSS goes instead (counted).
+ */
+static bool
+tso_chain_ok(const struct rte_mbuf *pl, uint32_t piece)
+{
+	if (piece & 1)
+		return false;
+	for (; pl != NULL && pl->next != NULL; pl = pl->next)
+		if (pl->data_len & 1)
+			return false;
+	return true;
+}
+
+/*
+ * Send [@p seq, @p seq + @p len) with @p flags (ACK always added). With @p tso (the send loop),
+ * @p len above the room of one segment makes a TSO segment; a TSO segment the PMD cannot take is
+ * cut to one MSS, without its FIN. Without, one segment whatever its size (retransmissions and
+ * probes sized by c->mss keep the SACK blocks that fit). @return payload bytes sent, or -errno.
+ */
+static int
+send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso)
 {
 	struct rte_mbuf *pl = NULL;
 	struct sp_tcp_hdr h;
-	uint32_t span = len + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+	uint32_t span, smss = seg_room(c), piece = 0;
 
 	if (len > 0) {
 		pl = sp_tcp_sb_clone(c, seq, len);
@@ -287,16 +342,37 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 		}
 		flags |= RTE_TCP_PSH_FLAG;
 	}
+	if (tso && len > smss) {
+		piece = tso_piece(c, smss);
+		if (piece == 0 || !tso_chain_ok(pl, piece)) {
+			TCP_STAT(c, tcp_tso_fallback);
+			rte_pktmbuf_free(pl);
+			len = smss;
+			flags &= ~RTE_TCP_FIN_FLAG;
+			piece = 0;
+			pl = sp_tcp_sb_clone(c, seq, len);
+			if (pl == NULL) {
+				TCP_STAT(c, TCPAbortOnMemory);
+				return -ENOBUFS;
+			}
+		}
+	}
+	span = len + ((flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 	hdr_init(c, &h, seq, flags | RTE_TCP_ACK_FLAG);
 	/*
 	 * A segment sized before the SACK blocks were known (retransmissions, probes) keeps only
 	 * the blocks that fit in the MSS with its payload, rather than exceeding the MTU.
 	 */
-	while (h.opts.n_sack > 0 && len + 4u + 8u * h.opts.n_sack > c->mss)
+	while (h.opts.n_sack > 0 &&
+		RTE_MIN(len, piece ? piece : len) + 4u + 8u * h.opts.n_sack > c->mss)
 		h.opts.n_sack--;
+	if (piece > 0) {
+		TCP_STAT(c, tcp_tso_sends);
+		TCP_STAT_ADD(c, tcp_tso_segs, (len + piece - 1) / piece);
+	}
 	if (SEQ_LT(seq, c->snd_max)) {
 		/* Karn (RFC 6298 3): no RTT sample from a retransmitted segment. */
-		TCP_STAT(c, RetransSegs);
+		TCP_STAT_ADD(c, RetransSegs, piece > 0 ? (len + piece - 1) / piece : 1);
 		c->retransmits++;
 		c->rtt_timing = false;
 	} else {
@@ -309,10 +385,36 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 	}
 	if (SEQ_GT(seq + span, c->snd_max))
 		c->snd_max = seq + span;
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port);
+	xmit_seg(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port, (uint16_t)piece);
 	if (span > 0)
 		sp_tcp_rtx_arm(c);
-	return 0;
+	return (int)len;
+}
+
+/* Send one segment of [@p seq, @p seq + @p len) with @p flags (ACK always added). */
+int
+sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags)
+{
+	int r = send_data(c, seq, len, flags, false);
+
+	return r < 0 ? r : 0;
+}
+
+/*
+ * How much one send may carry: one MSS, or with TSO (never in loss recovery, where each
+ * segment is chosen on its own) what one IPv4 datagram holds, in whole pieces (@p piece).
+ */
+static uint32_t
+send_limit(const struct sp_conn *c, uint32_t smss, uint32_t *piece)
+{
+	uint32_t max;
+
+	*piece = (c->flags & TF_RECOVERY) ? 0 : tso_piece(c, smss);
+	if (*piece == 0)
+		return smss;
+	/* IPv4 total length: 20 bytes of IP, at most 60 of TCP. */
+	max = (UINT16_MAX - 20u - 60u) / *piece * *piece;
+	return RTE_MAX(max, smss);
 }
 
 /*
@@ -424,9 +526,10 @@ sp_tcp_output(struct sp_conn *c)
 		goto tail; /* a segment sent carried the ACK: TF_ACKNOW is clear then */
 	for (;;) {
 		sp_seq_t end = c->sb_seq + c->sb_len;
-		uint32_t free_run = UINT32_MAX, smss = seg_room(c), sacked = 0;
-		uint32_t avail, inflight, wnd, usable, len;
+		uint32_t free_run = UINT32_MAX, smss = seg_room(c), sacked = 0, piece;
+		uint32_t avail, inflight, wnd, usable, len, lim = send_limit(c, smss, &piece);
 		bool fin = false;
+		int r;
 
 		if (c->n_sacked > 0 && SEQ_LT(c->snd_nxt, c->snd_max)) {
 			free_run = skip_sacked(c, &c->snd_nxt);
@@ -436,7 +539,16 @@ sp_tcp_output(struct sp_conn *c)
 		inflight = c->snd_nxt - c->snd_una - sacked;
 		wnd = RTE_MIN(c->snd_wnd, c->cc.cwnd + limited_transmit(c));
 		usable = wnd > inflight ? wnd - inflight : 0;
-		len = RTE_MIN(RTE_MIN(avail, usable), smss);
+		len = RTE_MIN(RTE_MIN(avail, usable), lim);
+		if (len > smss && len % piece != 0 && len != free_run &&
+			!(len == avail && ((c->flags & TF_NODELAY) || fin_due(c) ||
+						  SEQ_LT(c->snd_nxt, c->snd_max))))
+			/*
+			 * TSO: whole pieces; the short last one only where it would go now on its
+			 * own (Nagle off, our FIN after it, a retransmission), else the next turn
+			 * applies Nagle and the SWS rule to it as to any runt.
+			 */
+			len -= len % piece;
 		if (len > free_run)
 			len = free_run;
 		if (c->snd_nxt + len == end && SEQ_LEQ(c->snd_nxt, end) && fin_due(c))
@@ -448,9 +560,11 @@ sp_tcp_output(struct sp_conn *c)
 			break; /* Nagle (new data only): wait for the ACK of what is in flight */
 		if (len > 0 && len < avail && len < smss && inflight > 0 && len != free_run)
 			break; /* window-limited runt: wait for more window (SWS, RFC 1122 4.2.3.4) */
-		if (sp_tcp_send_segment(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0) < 0)
+		r = send_data(c, c->snd_nxt, len, fin ? RTE_TCP_FIN_FLAG : 0, true);
+		if (r < 0)
 			break;
-		c->snd_nxt += len + (fin ? 1 : 0);
+		fin = fin && (uint32_t)r == len; /* a refused TSO segment went without its FIN */
+		c->snd_nxt += (uint32_t)r + (fin ? 1 : 0);
 		sent = true;
 		if (fin)
 			break;

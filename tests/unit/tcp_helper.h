@@ -24,10 +24,10 @@
 #define T_RST RTE_TCP_RST_FLAG
 #define T_PSH RTE_TCP_PSH_FLAG
 
-/* Build and feed one segment from the peer. @o may be NULL (no options). */
-static inline void
-t_seg(struct sp_test_env *env, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-	uint8_t flags, uint16_t win, const struct sp_tcp_opts *o, const void *data, size_t len)
+/* Build one segment from the peer (an IPv4 frame). @o may be NULL (no options). */
+static inline struct rte_mbuf *
+t_seg_mbuf(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+	const struct sp_tcp_opts *o, const void *data, size_t len)
 {
 	uint8_t buf[12 + 60 + 2048];
 	struct sp_tcp_hdr h;
@@ -62,7 +62,15 @@ t_seg(struct sp_test_env *env, uint16_t sport, uint16_t dport, uint32_t seq, uin
 	buf[11] = (uint8_t)((hl + len) & 0xff);
 	ck = sp_test_cksum(buf, 12 + hl + len);
 	memcpy(buf + 12 + 16, &ck, 2);
-	sp_test_input(env, 0, sp_test_ipv4(T_PEER_IP, T_OUR_IP, IPPROTO_TCP, buf + 12, hl + len));
+	return sp_test_ipv4(T_PEER_IP, T_OUR_IP, IPPROTO_TCP, buf + 12, hl + len);
+}
+
+/* Build and feed one segment from the peer. @o may be NULL (no options). */
+static inline void
+t_seg(struct sp_test_env *env, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+	uint8_t flags, uint16_t win, const struct sp_tcp_opts *o, const void *data, size_t len)
+{
+	sp_test_input(env, 0, t_seg_mbuf(sport, dport, seq, ack, flags, win, o, data, len));
 }
 
 /* A segment the stack sent, parsed. */

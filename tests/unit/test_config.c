@@ -971,6 +971,20 @@ test_shipped_contents(void **state)
 	assert_memory_equal(&c, &d, sizeof(c));
 }
 
+/* tcp.tso / tcp.gro (docs/tcp.md "Offloads"): auto by default, on, off, nothing else. */
+static void
+test_tcp_offload_keys(void **state)
+{
+	(void)state;
+	assert_parses(PORT0);
+	assert_int_equal(g_cfg.tcp.tso, SP_OFFLOAD_AUTO);
+	assert_int_equal(g_cfg.tcp.gro, SP_OFFLOAD_AUTO);
+	assert_parses(PORT0 "[tcp]\ntso = on\ngro = off\n");
+	assert_int_equal(g_cfg.tcp.tso, SP_OFFLOAD_ON);
+	assert_int_equal(g_cfg.tcp.gro, SP_OFFLOAD_OFF);
+	EXPECT_ERROR(PORT0 "[tcp]\ntso = yes\n", "[tcp]", "tso", "yes", "auto");
+}
+
 int
 main(void)
 {
@@ -990,6 +1004,7 @@ main(void)
 		cmocka_unit_test(test_validate_hand_built),
 		cmocka_unit_test(test_shipped_all_load),
 		cmocka_unit_test(test_shipped_contents),
+		cmocka_unit_test(test_tcp_offload_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
