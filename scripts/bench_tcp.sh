@@ -66,6 +66,8 @@ done
 
 # shellcheck source=common.sh
 . "$ROOT/scripts/common.sh"
+# shellcheck source=bench_kernel.sh
+. "$ROOT/scripts/bench_kernel.sh"
 sp_need_root "network namespaces, DPDK" "${ARGS[@]}"
 
 for t in iperf wrk curl nginx ethtool taskset; do
@@ -108,56 +110,6 @@ ratio() { # a / b, "n/a" unless both are numbers
 		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
 }
 
-# RPS: the receive work of interface IF in namespace NS runs on the CPUs of hex MASK.
-set_rps() { # NS IF MASK
-	[ "$RPS" = on ] || return 0
-	local q
-	for q in $(ip netns exec "$1" sh -c "ls -d /sys/class/net/$2/queues/rx-*"); do
-		ip netns exec "$1" sh -c "echo $3 > $q/rps_cpus" ||
-			echo "bench_tcp: cannot set RPS on $2 ($q)" >&2
-	done
-}
-
-# --- CPU use of both sides over one measurement (see the header) ------------------------------
-# SRV: the server's process ids (the kernel reference), or "spindle" (its busy share).
-SRV=
-HZ=$(getconf CLK_TCK)
-srv_ticks() { # -> "A B": A / B is the server's share of one CPU between two samples
-	local p t=0
-	if [ "$SRV" = spindle ]; then
-		$TOOLS telemetry "$PREFIX" /spindle/lcores | /usr/bin/python3 -c '
-import json, sys
-v = json.load(sys.stdin)["/spindle/lcores"]
-v = [x for x in v.values() if isinstance(x, dict)]
-print(sum(x["busy_cycles"] for x in v), sum(x["busy_cycles"] + x["idle_cycles"] for x in v))'
-		return
-	fi
-	for p in $SRV; do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t $(awk -v h="$HZ" '{ printf "%d\n", $1 * h }' /proc/uptime)"
-}
-# The children the measuring shell (CPU_SELF, set by cpu_begin) waited for, the client tool:
-# their utime + stime, in ticks.
-cli_ticks() { awk '{ print $16 + $17 }' "/proc/$CPU_SELF/stat"; }
-cpu_begin() {
-	local t
-	CPU_SELF=$BASHPID
-	t=$(srv_ticks) # a command substitution: reaped (and its CPU counted) before CPU_C0
-	read -r CPU_S0 CPU_W0 <<< "$t"
-	CPU_C0=$(cli_ticks)
-	CPU_T0=$EPOCHREALTIME
-}
-cpu_end() { # -> "SERVER% CLIENT%"
-	local s1 w1 c1 t
-	c1=$(cli_ticks)
-	t=$(srv_ticks)
-	read -r s1 w1 <<< "$t"
-	awk -v s="$((s1 - CPU_S0))" -v w="$((w1 - CPU_W0))" -v c="$((c1 - CPU_C0))" \
-		-v t="$(awk -v a="$CPU_T0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')" -v h="$HZ" \
-		'BEGIN { printf "%.0f %.0f\n", (w > 0 ? 100 * s / w : 0), (t > 0 ? 100 * c / h / t : 0) }'
-}
-
 # --- one measurement each; NS is the client namespace, HOST the server ------------------------
 # Each prints its figures, then "SERVER% CLIENT%" (cpu_end).
 m_iperf() { # NS HOST PORT -> "Gbit/s srv% cli%"
@@ -175,24 +127,6 @@ m_download() { # NS URL -> "Gbit/s srv% cli%"
 		curl -s -o /dev/null -w '%{speed_download}\n' "$2" | awk '{ printf "%.3f\n", $1 * 8 / 1e9 }')
 	echo "${g:-nan} $(cpu_end)"
 }
-m_wrk() { # NS URL [wrk args...] -> "req/s p50_us p99_us requests errors srv% cli%"
-	local ns=$1 url=$2 w
-	shift 2
-	cpu_begin
-	w=$(ip netns exec "$ns" taskset -c 0 timeout $((SECS + 30)) \
-		wrk -t 1 -c "$CONNS" -d "${SECS}s" --latency "$@" "$url" 2>&1 | awk '
-		function us(v) {
-			if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
-			if (v ~ /s$/) return v * 1e6; return v + 0 }
-		/^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) }
-		/requests in/ { n = $1 }
-		/Socket errors/ { gsub(/[^0-9 ]/, " "); split($0, e, " "); err += e[1] + e[2] + e[3] + e[4] }
-		/Non-2xx/ { err += $NF }
-		/^Requests\/sec/ { rps = $2 }
-		END { printf "%s %s %s %s %d\n", rps, p50, p99, n, err }')
-	echo "$w $(cpu_end)"
-}
-
 # Idle connections: hold IDLE_N echo connections from NS to DST:PORT (tcp_tools.py conns) and
 # print "A B": the sample command's output before, and while they are held.
 IDLE_N=${IDLE_N:-5000}
@@ -302,56 +236,15 @@ fi
 
 # --- kernel over veth ---------------------------------------------------------------------------
 echo "bench_tcp: kernel over veth, nginx-light (1 worker)"
-ip netns add "$KNS_C"
-ip netns add "$KNS_S"
-ip link add spbkc$$ netns "$KNS_C" type veth peer name spbks$$ netns "$KNS_S"
-ip -n "$KNS_C" addr add "$K_CLI/24" dev spbkc$$
-ip -n "$KNS_S" addr add "$K_SRV/24" dev spbks$$
-for n in "$KNS_C spbkc$$" "$KNS_S spbks$$"; do
-	set -- $n
-	ip -n "$1" link set lo up
-	ip -n "$1" link set "$2" up
-	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
-done
-set_rps "$KNS_C" spbkc$$ 1 # the client's receive work on CPU 0, the server's on CPU 1
-set_rps "$KNS_S" spbks$$ 2
-mkdir -p "$WORK/www/bytes" "$WORK/nginx/logs"
+kref_veth "$KNS_C" "$KNS_S" spbkc$$ spbks$$ "$K_CLI" "$K_SRV"
+kref_rps "$KNS_C" "$KNS_S" spbkc$$ spbks$$
+mkdir -p "$WORK/www/bytes"
 cp "$WORK/index.html" "$WORK/www/index.html"
 $TOOLS write-pattern "$BYTES" > "$WORK/www/bytes/$BYTES"
-# nginx as tuned for a small static page: one worker on CPU 1; no access log; keep-alive
-# connections never retired; open_file_cache, so that a request costs no open()/fstat()/close()
-# (spindle serves its page from memory); tcp_nopush, so that the response's header (writev) and
-# body (sendfile) leave in one segment as spindle's do, not in two (measured: 2 segments each
-# way per keep-alive request without it).
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes 1;
-worker_cpu_affinity 10;
-daemon off;
-master_process on;
-pid $WORK/nginx/nginx.pid;
-error_log stderr error;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 100000000;
-	sendfile on;
-	tcp_nopush on;
-	open_file_cache max=1000;
-	default_type text/html;
-	server {
-		listen $K_SRV:80 backlog=4096;
-		root $WORK/www;
-	}
-}
-EOF
-ip netns exec "$KNS_S" nginx -e stderr -p "$WORK/nginx" -c "$WORK/nginx.conf" &
-NGINX_PID=$!
+kref_nginx "$KNS_S" "$K_SRV" "$WORK" || exit 1
 ip netns exec "$KNS_S" taskset -c 1 iperf -s -p 5001 >/dev/null 2>&1 &
 IPERF_PID=$!
-sleep 1
-ip netns exec "$KNS_C" curl -sf -o /dev/null "http://$K_SRV/" || { echo "bench_tcp: nginx does not answer" >&2; exit 1; }
-NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
-[ -n "$NGINX_WORKER" ] || { echo "bench_tcp: no nginx worker process" >&2; exit 1; }
+sleep 0.5
 
 if [ -n "$SLAB_CLIENT_KB" ]; then
 	echo "bench_tcp: $IDLE_N idle connections to a kernel echo server"
