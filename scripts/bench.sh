@@ -74,7 +74,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--no-tcp) TCP=0; shift ;;
-	-h|--help) sed -n '4,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
