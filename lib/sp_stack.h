@@ -173,7 +173,8 @@ void sp_poll(struct sp_ctx *ctx, uint64_t now);
 /**
  * Hand every frame queued during this iteration to the PMD, one burst per port. Call at the
  * end of every iteration: nothing the stack or the application sends leaves before. Frames
- * the PMD refuses after a few retries are freed and counted (tx_dropped).
+ * the PMD refuses after a few retries (a full TX ring) stay queued, in order, for the next call;
+ * only when a whole batch stays refused are new frames freed and counted (tx_dropped).
  */
 void sp_tx_flush(struct sp_ctx *ctx);
 

@@ -26,7 +26,7 @@ struct sp_stack;
 	X(rx_bytes, "bytes received from the PMD")                         \
 	X(tx_pkts, "frames handed to the PMD")                             \
 	X(tx_bytes, "bytes handed to the PMD")                             \
-	X(tx_dropped, "frames the PMD did not take (TX ring full), freed") \
+	X(tx_dropped, "frames dropped: the TX ring stayed full a whole batch")    \
 	X(tx_nombuf, "no mbuf to build an outgoing packet")                \
 	X(rx_polls, "RX bursts polled")                                    \
 	X(rx_empty_polls, "RX bursts that returned nothing")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Benchmark in the lab, in one go: figures, not assertions. Medians of RUNS runs, per PMD:
+# Benchmark in the lab, in one go: figures, not assertions. Medians of RUNS runs. Suites
+# (--suite, repeatable; default: all three):
 #
+# icmp, per PMD (--pmd, default tap and af_packet):
 #   RTT p50/p99     ping -i 0.001 -c COUNT (per-packet times) from the kernel peer to
 #                   spindle, to dpdk-testpmd --forward-mode=icmpecho on the same vdev, and to a
 #                   kernel peer over a veth pair (two namespaces, no DPDK)
@@ -12,17 +14,38 @@
 #                   dpdk-testpmd --forward-mode=macswap --record-core-cycles (its "CPU
 #                   cycles/packet" at exit)
 #
-#   scripts/bench.sh [--pmd tap|af_packet]... [--runs N] [--count N] [--load N]
-#                    [--build-dir DIR] [--markdown FILE] [--no-tcp]
+# tcp, per PMD: scripts/bench_tcp.sh (spindle's services against kernel clients, beside the
+#   kernel over veth: bulk, download, HTTP req/s, connections/s, CPU use of each side)
+# memif: two spindle processes joined by net_memif (MAC in the devarg), one worker lcore each,
+#   the server's on CPU 1 and the client's (loadgen) on CPU 0, --no-huge, in a namespace of its
+#   own; each test is a fresh pair running SECONDS:
+#     rr 100 B with 64 and 1024 connections (echo), HTTP keep-alive (mode = http, path = /),
+#     connections/s (mode = cps, http = on, close = client and close = server), bulk on one
+#     connection to discard at MTU 1500 and 9000; each side's busy cycles per request and per
+#     packet from its exit report. A mode this loadgen refuses prints "skipped: loadgen has no
+#     mode X". Beside them, in the same run, the kernel on the same two CPUs over veth (offloads
+#     off, each side's receive work on its own CPU by RPS): tests/bench/epoll_rr (an epoll echo
+#     server and rr client), wrk -> nginx-light (keep-alive, Connection: close), iperf2 at
+#     both MTUs; the CPUs' busy share next to each kernel figure; ratios spindle / kernel.
 #
-# spindle and testpmd poll on CPU 1 (-l 0,1, the worker is lcore 1), the ping client runs on CPU
-# 0; both with --no-huge --no-pci. Targets (issue 2): RTT <= 1.1x testpmd icmpecho, cycles/packet
-# <= 1.5x testpmd macswap. Afterwards scripts/bench_tcp.sh runs when present (TCP figures).
+#   scripts/bench.sh [--suite icmp|tcp|memif]... [--pmd tap|af_packet]... [--runs N]
+#                    [--count N] [--load N] [--seconds S] [--conns C] [--build-dir DIR]
+#                    [--markdown FILE] [--no-tcp]
+#
+# icmp: spindle and testpmd poll on CPU 1 (-l 0,1, the worker is lcore 1), the ping client runs
+# on CPU 0; both with --no-huge --no-pci. Targets (issue 2): RTT <= 1.1x testpmd icmpecho,
+# cycles/packet <= 1.5x testpmd macswap. --seconds (default 3) is each memif test's duration,
+# --conns (default 64) wrk's connections against nginx in the memif suite; --no-tcp is
+# --suite icmp --suite memif.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=bench_kernel.sh
+. "$(dirname "$0")/bench_kernel.sh"
+TOOLS="/usr/bin/python3 $ROOT/tests/integration/tcp_tools.py"
+RPS=on
 sp_need_root "network namespaces, DPDK" "$@"
 cd "$ROOT"
 
@@ -32,9 +55,18 @@ COUNT=2000
 LOAD=10000
 BUILD=build
 MARKDOWN=
+SUITES=()
 TCP=1
+SECS=3
+CONNS=64
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--suite)
+		case "$2" in icmp|tcp|memif) SUITES+=("$2") ;;
+		*) echo "bench.sh: --suite must be icmp, tcp or memif" >&2; exit 2 ;; esac
+		shift 2 ;;
+	--seconds) SECS=$2; shift 2 ;;
+	--conns) CONNS=$2; shift 2 ;;
 	--pmd) PMDS+=("$2"); shift 2 ;;
 	--runs) RUNS=$2; shift 2 ;;
 	--count) COUNT=$2; shift 2 ;;
@@ -42,13 +74,16 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--no-tcp) TCP=0; shift ;;
-	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ ${#PMDS[@]} -gt 0 ] || PMDS=(tap af_packet)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(icmp tcp memif)
+[ "$TCP" = 1 ] || SUITES=($(printf '%s\n' "${SUITES[@]}" | grep -vx tcp))
+suite() { printf '%s\n' "${SUITES[@]}" | grep -qx "$1"; }
 
-for t in dpdk-testpmd dpdk-telemetry.py ping taskset ethtool; do
+for t in dpdk-telemetry.py ping taskset ethtool $(suite icmp && echo dpdk-testpmd); do
 	command -v "$t" >/dev/null || { echo "bench.sh: $t is missing (scripts/setup.sh)" >&2; exit 1; }
 done
 if [ ! -f "$BUILD/build.ninja" ]; then
@@ -61,7 +96,12 @@ NS=spb-$$
 PFX=spb-$$
 KNS_A=spbk-a-$$
 KNS_B=spbk-b-$$
+MNS=spbm-$$ # spindle's memif pair (the abstract memif socket is per network namespace)
+KNS_MC=spbk-mc-$$
+KNS_MS=spbk-ms-$$
+KPIDS=() # the memif suite's kernel servers
 WORK=$(mktemp -d /tmp/spbench.XXXXXX)
+chmod 755 "$WORK" # nginx's worker runs as nobody
 PID=
 
 stop_dpdk() { # SIGINT, bounded wait
@@ -73,6 +113,11 @@ stop_dpdk() { # SIGINT, bounded wait
 cleanup() {
 	set +e
 	stop_dpdk
+	local p
+	for p in "${KPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del "$MNS" 2>/dev/null
+	ip netns del "$KNS_MC" 2>/dev/null
+	ip netns del "$KNS_MS" 2>/dev/null
 	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null 2>&1
 	ip netns del "$KNS_A" 2>/dev/null
 	ip netns del "$KNS_B" 2>/dev/null
@@ -162,79 +207,287 @@ med() { echo "${R[$1]:-}" | tr ' ' '\n' | grep -v '^$' | grep -v nan | sort -g |
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
 	if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 
-# --- the kernel over veth (PMD independent) -----------------------------------------------------
-ip netns add "$KNS_A"
-ip netns add "$KNS_B"
-ip link add spbka$$ netns "$KNS_A" type veth peer name spbkb$$ netns "$KNS_B"
-ip -n "$KNS_A" addr add 198.19.254.1/24 dev spbka$$
-ip -n "$KNS_B" addr add 198.19.254.2/24 dev spbkb$$
-ip -n "$KNS_A" link set spbka$$ up
-ip -n "$KNS_B" link set spbkb$$ up
-sleep 0.5
-echo "bench: kernel over veth"
-for run in $(seq "$RUNS"); do
-	read -r a b < <(rtt "$KNS_A" 198.19.254.2)
-	record k_p50 "$a"; record k_p99 "$b"
-done
-
-for pmd in "${PMDS[@]}"; do
+# --- suite icmp ---------------------------------------------------------------------------------
+suite_icmp() {
+	# --- the kernel over veth (PMD independent) -----------------------------------------------------
+	ip netns add "$KNS_A"
+	ip netns add "$KNS_B"
+	ip link add spbka$$ netns "$KNS_A" type veth peer name spbkb$$ netns "$KNS_B"
+	ip -n "$KNS_A" addr add 198.19.254.1/24 dev spbka$$
+	ip -n "$KNS_B" addr add 198.19.254.2/24 dev spbkb$$
+	ip -n "$KNS_A" link set spbka$$ up
+	ip -n "$KNS_B" link set spbkb$$ up
+	sleep 0.5
+	echo "bench: kernel over veth"
 	for run in $(seq "$RUNS"); do
-		echo "bench: $pmd run $run: spindle"
-		lab "$pmd"
-		start_spindle "$pmd"
-		read -r a b < <(rtt "$NS" 198.18.0.2)
-		record "sp_p50_$pmd" "$a"; record "sp_p99_$pmd" "$b"
-		read -r c0 p0 < <(sp_cycles)
-		load "$NS" 198.18.0.2
-		read -r c1 p1 < <(sp_cycles)
-		[ $((p1 - p0)) -gt 0 ] && record "sp_cpp_$pmd" "$(( (c1 - c0) / (p1 - p0) ))"
-		stop_dpdk
-
-		echo "bench: $pmd run $run: testpmd icmpecho"
-		lab "$pmd"
-		start_testpmd "$pmd" icmpecho
-		read -r a b < <(rtt "$NS" 198.18.0.2)
-		record "tp_p50_$pmd" "$a"; record "tp_p99_$pmd" "$b"
-		stop_dpdk
-
-		echo "bench: $pmd run $run: testpmd macswap"
-		lab "$pmd"
-		start_testpmd "$pmd" macswap
-		load "$NS" 198.18.0.2
-		stop_dpdk
-		c=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$WORK/testpmd.log" | tail -1)
-		[ -n "$c" ] && record "tp_cpp_$pmd" "$c"
+		read -r a b < <(rtt "$KNS_A" 198.19.254.2)
+		record k_p50 "$a"; record k_p99 "$b"
 	done
-done
 
-TABLE=$(
-	echo "| PMD | metric (medians of $RUNS) | spindle | testpmd | ratio | kernel veth | target |"
-	echo "|---|---|---|---|---|---|---|"
 	for pmd in "${PMDS[@]}"; do
-		for q in p50 p99; do
-			s=$(med "sp_${q}_$pmd"); t=$(med "tp_${q}_$pmd")
-			echo "| $pmd | RTT $q (us), ping -i 0.001 -c $COUNT | $s | $t (icmpecho) | $(ratio "$s" "$t") | $(med "k_$q") | <= 1.1 |"
-		done
-		s=$(med "sp_cpp_$pmd"); t=$(med "tp_cpp_$pmd")
-		echo "| $pmd | busy cycles/packet, ping -i 0.0002 -c $LOAD | $s | $t (macswap) | $(ratio "$s" "$t") | – | <= 1.5 |"
-	done
-)
-echo
-echo "$TABLE"
-if [ -n "$MARKDOWN" ]; then
-	{
-		echo
-		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), kernel $(uname -r):"
-		echo
-		echo "$TABLE"
-	} >> "$MARKDOWN"
-fi
+		for run in $(seq "$RUNS"); do
+			echo "bench: $pmd run $run: spindle"
+			lab "$pmd"
+			start_spindle "$pmd"
+			read -r a b < <(rtt "$NS" 198.18.0.2)
+			record "sp_p50_$pmd" "$a"; record "sp_p99_$pmd" "$b"
+			read -r c0 p0 < <(sp_cycles)
+			load "$NS" 198.18.0.2
+			read -r c1 p1 < <(sp_cycles)
+			[ $((p1 - p0)) -gt 0 ] && record "sp_cpp_$pmd" "$(( (c1 - c0) / (p1 - p0) ))"
+			stop_dpdk
 
-if [ "$TCP" = 1 ] && [ -x "$ROOT/scripts/bench_tcp.sh" ]; then
+			echo "bench: $pmd run $run: testpmd icmpecho"
+			lab "$pmd"
+			start_testpmd "$pmd" icmpecho
+			read -r a b < <(rtt "$NS" 198.18.0.2)
+			record "tp_p50_$pmd" "$a"; record "tp_p99_$pmd" "$b"
+			stop_dpdk
+
+			echo "bench: $pmd run $run: testpmd macswap"
+			lab "$pmd"
+			start_testpmd "$pmd" macswap
+			load "$NS" 198.18.0.2
+			stop_dpdk
+			c=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$WORK/testpmd.log" | tail -1)
+			[ -n "$c" ] && record "tp_cpp_$pmd" "$c"
+		done
+	done
+
+	TABLE=$(
+		echo "| PMD | metric (medians of $RUNS) | spindle | testpmd | ratio | kernel veth | target |"
+		echo "|---|---|---|---|---|---|---|"
+		for pmd in "${PMDS[@]}"; do
+			for q in p50 p99; do
+				s=$(med "sp_${q}_$pmd"); t=$(med "tp_${q}_$pmd")
+				echo "| $pmd | RTT $q (us), ping -i 0.001 -c $COUNT | $s | $t (icmpecho) | $(ratio "$s" "$t") | $(med "k_$q") | <= 1.1 |"
+			done
+			s=$(med "sp_cpp_$pmd"); t=$(med "tp_cpp_$pmd")
+			echo "| $pmd | busy cycles/packet, ping -i 0.0002 -c $LOAD | $s | $t (macswap) | $(ratio "$s" "$t") | – | <= 1.5 |"
+		done
+	)
+	echo
+	echo "$TABLE"
+	if [ -n "$MARKDOWN" ]; then
+		{
+			echo
+			echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), kernel $(uname -r):"
+			echo
+			echo "$TABLE"
+		} >> "$MARKDOWN"
+	fi
+}
+
+# --- suite tcp ----------------------------------------------------------------------------------
+suite_tcp() {
 	echo
 	echo "bench: TCP (scripts/bench_tcp.sh)"
 	for pmd in "${PMDS[@]}"; do
 		"$ROOT/scripts/bench_tcp.sh" --pmd "$pmd" --runs "$RUNS" ${MARKDOWN:+--markdown "$MARKDOWN"} ||
 			echo "bench.sh: bench_tcp.sh failed on $pmd" >&2
 	done
-fi
+}
+
+# --- suite memif --------------------------------------------------------------------------------
+K_MCLI=198.19.253.1
+K_MSRV=198.19.253.2
+
+# memif_cfg ROLE MAC IP PEER_IP PEER_MAC -> config file: default.conf's stack and TCP keys, the
+# memif port (MAC in the devarg: the PMD cannot change it), no services
+memif_cfg() {
+	local f=$WORK/memif-$1.conf
+	awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' config/default.conf |
+		grep -v '^mac = ' |
+		sed -e "s|^vdev = .*|vdev = net_memif0,role=$1,socket=spbm-$$.sock,mac=$2|" \
+			-e "s|^address = .*|address = $3/24|" -e "s|^neighbour = .*|neighbour = $4 $5|" > "$f"
+	echo "$f"
+}
+
+# exit report of a spindle log: "BUSY_CYCLES PACKETS" of its worker lcores
+exit_cycles() {
+	sed -n 's/^lcore [0-9]* (worker [0-9]*): busy cycles \([0-9]*\), packets \([0-9]*\),.*/\1 \2/p' "$1" |
+		awk '{ c += $1; p += $2 } END { printf "%d %d\n", c, p }'
+}
+lg_field() { # LOG KEY -> the value of KEY= in the loadgen-result line
+	sed -n "s/^loadgen-result: .*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" | head -1
+}
+
+# One memif test: LABEL MTU then service.lg keys (KEY=VALUE). Prints a line and records
+# mf_LABEL (the figure), mp50_LABEL, and cycles per request / packet of each side.
+memif_test() {
+	local label=$1 mtu=$2 sets=() kv i rc=0 mode=rr
+	shift 2
+	for kv in "$@"; do
+		sets+=(--set "service.lg.$kv")
+		[[ "$kv" == mode=* ]] && mode=${kv#mode=}
+	done
+	: > "$WORK/mserver.log"
+	ip netns exec "$MNS" "$BIN" -l 0,1 --no-huge --no-pci -m 512 --file-prefix="spbm-s-$$" -- \
+		--config "$MEMIF_S" --set port0.mtu="$mtu" > "$WORK/mserver.log" 2>&1 &
+	PID=$!
+	for i in $(seq 100); do # the server's memif socket exists once EAL has probed the vdev
+		grep -q "^spindle.app: spindle " "$WORK/mserver.log" && break
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	ip netns exec "$MNS" timeout $((SECS + 40)) "$BIN" --lcores 0@1,1@0 --no-huge --no-pci -m 512 \
+		--file-prefix="spbm-c-$$" -- --config "$MEMIF_C" --set port0.mtu="$mtu" \
+		--set service.lg.type=loadgen --set service.lg.address=198.18.0.2 \
+		--set service.lg.duration_ms=$((SECS * 1000)) "${sets[@]}" > "$WORK/mclient.log" 2>&1 ||
+		rc=$?
+	stop_dpdk
+	if ! grep -q '^loadgen-result:' "$WORK/mclient.log"; then
+		if ! grep -q "running on" "$WORK/mclient.log" && grep -q '\[service.lg\]' "$WORK/mclient.log"; then
+			echo "  $label: skipped: loadgen has no mode $mode ($(grep -m1 '\[service.lg\]' "$WORK/mclient.log" | sed 's/^spindle: //'))"
+			record "mf_$label" skipped
+		elif grep -q 'max frame size' "$WORK/mclient.log"; then # DPDK 22.11's net_memif: 1518
+			echo "  $label: skipped: the PMD cannot: $(grep -m1 'max frame size' "$WORK/mclient.log")"
+			record "mf_$label" skipped
+		else
+			echo "  $label: failed (client status $rc); the client's log ends:"
+			grep -vE '^(EAL|TELEMETRY):' "$WORK/mclient.log" | tail -n 5 | sed 's/^/    /'
+		fi
+		return 0
+	fi
+	local req secs bs cps opened fig unit cc cp sc spk
+	req=$(lg_field "$WORK/mclient.log" requests)
+	secs=$(lg_field "$WORK/mclient.log" seconds)
+	bs=$(lg_field "$WORK/mclient.log" bytes_sent)
+	cps=$(lg_field "$WORK/mclient.log" cps)
+	opened=$(lg_field "$WORK/mclient.log" connections_opened)
+	read -r cc cp < <(exit_cycles "$WORK/mclient.log")
+	read -r sc spk < <(exit_cycles "$WORK/mserver.log")
+	case "$mode" in
+	bulk) fig=$(awk -v b="$bs" -v s="$secs" 'BEGIN { printf "%.2f", (s > 0 ? b * 8 / s / 1e9 : 0) }'); unit=Gbit/s ;;
+	cps) [ -n "$cps" ] || cps=$(awk -v n="${opened:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+		fig=${cps%.*}; req=${opened:-$req}; unit=conn/s ;;
+	*) fig=$(awk -v n="${req:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'); unit=req/s ;;
+	esac
+	record "mf_$label" "$fig"
+	record "mp50_$label" "$(lg_field "$WORK/mclient.log" p50_us)"
+	if [ "${req:-0}" -gt 0 ] 2>/dev/null; then
+		record "mcreq_$label" $((cc / req)); record "msreq_$label" $((sc / req))
+	fi
+	[ "${cp:-0}" -gt 0 ] && record "mcpkt_$label" $((cc / cp))
+	[ "${spk:-0}" -gt 0 ] && record "mspkt_$label" $((sc / spk))
+	echo "  $label: $fig $unit, client $((cp > 0 ? cc / cp : 0)) / server $((spk > 0 ? sc / spk : 0)) busy cycles per packet"
+}
+
+# The kernel over veth on the same CPUs: servers on CPU 1, clients on CPU 0.
+kernel_test() { # LABEL then the measuring command; records mk_LABEL and its CPUs' busy share
+	local label=$1 fig c0 c1
+	shift
+	cpu_stat_begin
+	fig=$("$@")
+	read -r c0 c1 < <(cpu_stat_end)
+	record "mk_$label" "${fig:-nan}"
+	record "mkc0_$label" "$c0"; record "mkc1_$label" "$c1"
+	echo "  kernel $label: ${fig:-failed} (CPU0 ${c0}% / CPU1 ${c1}% busy)"
+}
+k_rr() { # CONNS -> req/s
+	ip netns exec "$KNS_MC" taskset -c 0 timeout $((SECS + 20)) "$EPOLL_RR" client --dst "$K_MSRV" \
+		--port 7 --conns "$1" --size 100 --seconds "$SECS" |
+		sed -n 's/^epoll_rr-result: .*rate=\([0-9.]*\).*/\1/p' | awk '{ printf "%.0f\n", $1 }'
+}
+k_wrk() { # [wrk args] -> req/s
+	m_wrk "$KNS_MC" "http://$K_MSRV/" "$@" | awk '{ printf "%.0f\n", $1 }'
+}
+k_iperf() { # MTU -> Gbit/s
+	ip -n "$KNS_MC" link set spbkmc$$ mtu "$1"
+	ip -n "$KNS_MS" link set spbkms$$ mtu "$1"
+	ip netns exec "$KNS_MC" taskset -c 0 timeout $((SECS + 20)) iperf -c "$K_MSRV" -p 5001 \
+		-t "$SECS" -y C 2>/dev/null | tail -1 | awk -F, '{ printf "%.2f\n", $NF / 1e9 }'
+}
+
+suite_memif() {
+	local run t
+	EPOLL_RR=$(readlink -f "$BUILD/tests/bench/epoll_rr")
+	[ -x "$EPOLL_RR" ] || { echo "bench.sh: $EPOLL_RR is missing (meson setup $BUILD)" >&2; return 1; }
+	for t in wrk nginx iperf; do
+		command -v "$t" >/dev/null || { echo "bench.sh: $t is missing (scripts/setup.sh)" >&2; return 1; }
+	done
+	MEMIF_S=$(memif_cfg server 02:00:00:00:00:02 198.18.0.2 198.18.0.1 02:00:00:00:00:01)
+	MEMIF_C=$(memif_cfg client 02:00:00:00:00:01 198.18.0.1 198.18.0.2 02:00:00:00:00:02)
+	cat >> "$MEMIF_S" <<-EOF
+	[service.echo]
+	port = 7
+	[service.discard]
+	port = 9
+	[service.http]
+	port = 80
+	EOF
+	ip netns add "$MNS"
+	kref_veth "$KNS_MC" "$KNS_MS" spbkmc$$ spbkms$$ "$K_MCLI" "$K_MSRV"
+	kref_rps "$KNS_MC" "$KNS_MS" spbkmc$$ spbkms$$
+	/usr/bin/python3 -c 'print("<!DOCTYPE html>\n<html><body>" + "x" * 400 + "</body></html>")' \
+		> "$WORK/www-index.html"
+	mkdir -p "$WORK/k/www"
+	cp "$WORK/www-index.html" "$WORK/k/www/index.html"
+	kref_nginx "$KNS_MS" "$K_MSRV" "$WORK/k" || return 1
+	KPIDS+=("$NGINX_PID")
+	ip netns exec "$KNS_MS" taskset -c 1 iperf -s -p 5001 > /dev/null 2>&1 &
+	KPIDS+=($!)
+	ip netns exec "$KNS_MS" taskset -c 1 "$EPOLL_RR" server --bind "$K_MSRV" --port 7 &
+	KPIDS+=($!)
+	SRV=$NGINX_WORKER # m_wrk's server CPU
+	sleep 0.5
+	for run in $(seq "$RUNS"); do
+		echo "bench: memif run $run: spindle <-> spindle (${SECS}s each)"
+		memif_test rr64 1500 mode=rr port=7 connections=64 request_size=100 response_size=100
+		memif_test rr1024 1500 mode=rr port=7 connections=1024 request_size=100 response_size=100
+		memif_test http 1500 mode=http port=80 path=/ connections=64
+		memif_test cps_client 1500 mode=cps port=80 http=on path=/ close=client connections=64
+		memif_test cps_server 1500 mode=cps port=80 http=on path=/ close=server connections=64
+		memif_test bulk1500 1500 mode=bulk port=9 connections=1 bytes=0
+		memif_test bulk9000 9000 mode=bulk port=9 connections=1 bytes=0
+		echo "bench: memif run $run: the kernel over veth, same CPUs"
+		kernel_test rr64 k_rr 64
+		kernel_test rr1024 k_rr 1024
+		kernel_test http k_wrk
+		kernel_test cps k_wrk -H 'Connection: close'
+		kernel_test bulk1500 k_iperf 1500
+		kernel_test bulk9000 k_iperf 9000
+	done
+	memif_table
+}
+
+memif_row() { # LABEL KERNEL_LABEL DESCRIPTION UNIT
+	local s k c
+	s=$(med "mf_$1")
+	[[ "${R[mf_$1]:-}" == *skipped* ]] && s="skipped"
+	k=$(med "mk_$2")
+	c="$(med "mkc0_$2") / $(med "mkc1_$2")"
+	[ "$2" = - ] && { k="–"; c="–"; }
+	printf '| %s (%s) | %s | %s | %s / %s | %s / %s | %s | %s | %s |\n' "$3" "$4" "$s" \
+		"$(med "mp50_$1")" "$(med "mcreq_$1")" "$(med "mcpkt_$1")" "$(med "msreq_$1")" \
+		"$(med "mspkt_$1")" "$k" "$c" "$(ratio "$s" "$k")"
+}
+memif_table() {
+	local tab
+	tab=$(
+		echo "| memif 1+1 lcores, medians of $RUNS, ${SECS}s each | spindle | p50 us | client cycles per request / packet | server cycles per request / packet | kernel over veth, same CPUs | kernel CPU0 / CPU1 % busy | ratio |"
+		echo "|---|---|---|---|---|---|---|---|"
+		memif_row rr64 rr64 "rr 100 B, 64 connections (epoll_rr)" "req/s"
+		memif_row rr1024 rr1024 "rr 100 B, 1024 connections (epoll_rr)" "req/s"
+		memif_row http http "HTTP keep-alive, 64 connections (wrk -c $CONNS -> nginx)" "req/s"
+		memif_row cps_client cps "connections/s, client closes (wrk Connection: close)" "conn/s"
+		memif_row cps_server cps "connections/s, server closes (wrk Connection: close)" "conn/s"
+		memif_row bulk1500 bulk1500 "bulk, 1 connection, MTU 1500 (iperf2)" "Gbit/s"
+		memif_row bulk9000 bulk9000 "bulk, 1 connection, MTU 9000 (iperf2)" "Gbit/s"
+	)
+	echo
+	echo "$tab"
+	if [ -n "$MARKDOWN" ]; then
+		{
+			echo
+			echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), suite memif:"
+			echo
+			echo "$tab"
+		} >> "$MARKDOWN"
+	fi
+}
+
+suite icmp && suite_icmp
+suite memif && suite_memif
+suite tcp && suite_tcp
+exit 0

@@ -6,7 +6,7 @@
 # and the ratio spindle / kernel.
 #
 #   scripts/bench_tcp.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--conns C]
-#                        [--bytes N] [--markdown FILE]
+#                        [--bytes N] [--rps on|off] [--markdown FILE] [--kernel-only]
 #
 #   bulk up     iperf2 client -> spindle discard (port 9)  vs  -> kernel `iperf -s`
 #   download    curl http://.../bytes/N                    vs  nginx serving an N-byte file
@@ -19,8 +19,20 @@
 #               (active slab objects in the kernel run minus the client-only growth of the
 #               spindle run, so only the server's sockets count)
 #
-# CPU placement (2-core machine): spindle's worker lcore and nginx's worker on CPU 1, the client
-# tools on CPU 0. Offloads (TSO/GSO/GRO) are off on the kernel's veth pair, as spindle has none.
+# CPU placement (2-core machine): spindle's worker lcore and the kernel's servers (nginx's one
+# worker, iperf -s) on CPU 1, the client tools on CPU 0. Receive work: with --rps on (default)
+# each side's kernel receive work runs on its own CPU, for spindle and for the kernel alike: RPS
+# sends what arrives on the client's interface (the lab's sp0, the kernel client's veth) to CPU 0
+# and what arrives on the kernel server's veth to CPU 1 (spindle receives in its own poll loop on
+# CPU 1). Without RPS, tap and veth run the receiver's work on the sender's CPU (--rps off).
+# Offloads (TSO/GSO/GRO) are off on the kernel's veth pair, as spindle has none.
+#
+# CPU use: every figure is followed by both sides' CPU use over that measurement, "server% /
+# client%": the kernel servers' and the clients' utime+stime (/proc/PID/stat; the client's from
+# the children the measuring shell waited for), spindle's busy share of its polling lcore
+# (busy_cycles / (busy_cycles + idle_cycles) in /spindle/lcores). Receive work RPS runs in
+# softirq on the target CPU is not charged to a process: compare the CPUs' own busy share too
+# (scripts/bench.sh prints it in its kernel rows).
 # Everything lives in network namespaces with 198.18.0.0/15 addresses and is removed on exit.
 # Called by scripts/bench.sh when present; runs alone too (as root, or through sudo).
 set -euo pipefail
@@ -34,6 +46,7 @@ CONNS=50
 BYTES=$((512 * 1024 * 1024))
 MARKDOWN=
 KERNEL_ONLY=0
+RPS=on
 ARGS=("$@")
 
 while [ $# -gt 0 ]; do
@@ -44,14 +57,17 @@ while [ $# -gt 0 ]; do
 	--conns) CONNS=$2; shift 2 ;;
 	--bytes) BYTES=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
+	--rps) RPS=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
-	-h|--help) sed -n '3,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,37p' "$0"; exit 0 ;;
 	*) echo "bench_tcp: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 
 # shellcheck source=common.sh
 . "$ROOT/scripts/common.sh"
+# shellcheck source=bench_kernel.sh
+. "$ROOT/scripts/bench_kernel.sh"
 sp_need_root "network namespaces, DPDK" "${ARGS[@]}"
 
 for t in iperf wrk curl nginx ethtool taskset; do
@@ -95,31 +111,22 @@ ratio() { # a / b, "n/a" unless both are numbers
 }
 
 # --- one measurement each; NS is the client namespace, HOST the server ------------------------
-m_iperf() { # NS HOST PORT -> Gbit/s
-	ip netns exec "$1" taskset -c 0 timeout $((SECS + 20)) \
+# Each prints its figures, then "SERVER% CLIENT%" (cpu_end).
+m_iperf() { # NS HOST PORT -> "Gbit/s srv% cli%"
+	local g
+	cpu_begin
+	g=$(ip netns exec "$1" taskset -c 0 timeout $((SECS + 20)) \
 		iperf -c "$2" -p "$3" -t "$SECS" -y C 2>/dev/null |
-		tail -1 | awk -F, '{ printf "%.3f\n", $NF / 1e9 }'
+		tail -1 | awk -F, '{ printf "%.3f\n", $NF / 1e9 }')
+	echo "${g:-nan} $(cpu_end)"
 }
-m_download() { # NS URL -> Gbit/s
-	ip netns exec "$1" taskset -c 0 timeout 120 \
-		curl -s -o /dev/null -w '%{speed_download}\n' "$2" | awk '{ printf "%.3f\n", $1 * 8 / 1e9 }'
+m_download() { # NS URL -> "Gbit/s srv% cli%"
+	local g
+	cpu_begin
+	g=$(ip netns exec "$1" taskset -c 0 timeout 120 \
+		curl -s -o /dev/null -w '%{speed_download}\n' "$2" | awk '{ printf "%.3f\n", $1 * 8 / 1e9 }')
+	echo "${g:-nan} $(cpu_end)"
 }
-m_wrk() { # NS URL [wrk args...] -> "req/s p50_us p99_us requests errors"
-	local ns=$1 url=$2
-	shift 2
-	ip netns exec "$ns" taskset -c 0 timeout $((SECS + 30)) \
-		wrk -t 1 -c "$CONNS" -d "${SECS}s" --latency "$@" "$url" 2>&1 | awk '
-		function us(v) {
-			if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000;
-			if (v ~ /s$/) return v * 1e6; return v + 0 }
-		/^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) }
-		/requests in/ { n = $1 }
-		/Socket errors/ { gsub(/[^0-9 ]/, " "); split($0, e, " "); err += e[1] + e[2] + e[3] + e[4] }
-		/Non-2xx/ { err += $NF }
-		/^Requests\/sec/ { rps = $2 }
-		END { printf "%s %s %s %s %d\n", rps, p50, p99, n, err }'
-}
-
 # Idle connections: hold IDLE_N echo connections from NS to DST:PORT (tcp_tools.py conns) and
 # print "A B": the sample command's output before, and while they are held.
 IDLE_N=${IDLE_N:-5000}
@@ -160,6 +167,38 @@ declare -A R # R[metric,side] = list of values
 
 record() { R[$1,$2]="${R[$1,$2]:-} $3"; }
 med() { echo "${R[$1,$2]:-}" | tr ' ' '\n' | grep -v '^$' | median; }
+record_cpu() { record "$1_srv" "$2" "$3"; record "$1_cli" "$2" "$4"; } # METRIC SIDE SRV% CLI%
+
+# One run of every measurement against one side (sp or k), printed and recorded.
+measure_bulk() { # SIDE NS HOST PORT
+	local g s c
+	read -r g s c < <(m_iperf "$2" "$3" "$4")
+	record bulk "$1" "$g"; record_cpu bulk "$1" "$s" "$c"
+	echo "  run $run: bulk upload $g Gbit/s (server ${s}% / client ${c}% CPU)"
+}
+measure_web() { # SIDE NS URL_BASE
+	local g s c rps p50 p99 n err cps err2 c0 p0 c1 p1
+	read -r g s c < <(m_download "$2" "$3/bytes/$BYTES")
+	record down "$1" "$g"; record_cpu down "$1" "$s" "$c"
+	echo "  run $run: download $g Gbit/s (server ${s}% / client ${c}% CPU)"
+	[ "$1" = sp ] && read -r c0 p0 < <($TOOLS lcores-busy "$PREFIX")
+	read -r rps p50 p99 n err s c < <(m_wrk "$2" "$3/")
+	record rps "$1" "$rps"; record p50 "$1" "$p50"; record p99 "$1" "$p99"; record err "$1" "$err"
+	record_cpu rps "$1" "$s" "$c"
+	if [ "$1" = sp ]; then
+		read -r c1 p1 < <($TOOLS lcores-busy "$PREFIX")
+		[ "${n:-0}" -gt 0 ] && record cyc_req sp "$(( (c1 - c0) / n ))"
+		[ $((p1 - p0)) -gt 0 ] && record cyc_pkt sp "$(( (c1 - c0) / (p1 - p0) ))"
+	fi
+	echo "  run $run: keep-alive $rps req/s (server ${s}% / client ${c}% CPU)"
+	read -r cps _ _ n err2 s c < <(m_wrk "$2" "$3/" -H 'Connection: close')
+	record cps "$1" "$cps"; record err "$1" "$err2"; record_cpu cps "$1" "$s" "$c"
+	echo "  run $run: Connection: close $cps conn/s (server ${s}% / client ${c}% CPU)"
+}
+measure_run() { # SIDE NS HOST DISCARD_PORT URL_BASE
+	measure_bulk "$1" "$2" "$3" "$4"
+	measure_web "$1" "$2" "$5"
+}
 
 # --- spindle ----------------------------------------------------------------------------------
 if [ "$KERNEL_ONLY" = 1 ]; then
@@ -171,6 +210,7 @@ lab_up "$PMD"
 spindle_start
 PREFIX=$(spindle_prefix)
 NS=$(lab_ns)
+set_rps "$NS" sp0 1 # the kernel client's receive work on its own CPU 0
 # the exact bytes of spindle's "/" for nginx, so both serve the same page
 ip netns exec "$NS" curl -s -o "$WORK/index.html" "http://$SP_IP/"
 [ -s "$WORK/index.html" ] || { echo "bench_tcp: spindle does not answer http" >&2; exit 1; }
@@ -186,19 +226,9 @@ if [ -n "${sl1:-}" ]; then
 	echo "  heap +$((hp1 - hp0)) bytes, kernel slab (client side) +${SLAB_CLIENT_KB} kB"
 fi
 
+SRV=spindle
 for run in $(seq "$RUNS"); do
-	record bulk sp "$(m_iperf "$NS" "$SP_IP" 9)"
-	record down sp "$(m_download "$NS" "http://$SP_IP/bytes/$BYTES")"
-	read -r c0 p0 < <($TOOLS lcores-busy "$PREFIX")
-	read -r rps p50 p99 n err < <(m_wrk "$NS" "http://$SP_IP/")
-	read -r c1 p1 < <($TOOLS lcores-busy "$PREFIX")
-	record rps sp "$rps"; record p50 sp "$p50"; record p99 sp "$p99"; record err sp "$err"
-	[ "${n:-0}" -gt 0 ] && record cyc_req sp "$(( (c1 - c0) / n ))"
-	[ $((p1 - p0)) -gt 0 ] && record cyc_pkt sp "$(( (c1 - c0) / (p1 - p0) ))"
-	read -r cps _ _ n err2 < <(m_wrk "$NS" "http://$SP_IP/" -H 'Connection: close')
-	record cps sp "$cps"; record err sp "$err2"
-	echo "  run $run: bulk $(echo "${R[bulk,sp]}" | awk '{print $NF}') Gbit/s," \
-		"down $(echo "${R[down,sp]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
+	measure_run sp "$NS" "$SP_IP" 9 "http://$SP_IP"
 done
 spindle_stop
 lab_down
@@ -206,45 +236,15 @@ fi
 
 # --- kernel over veth ---------------------------------------------------------------------------
 echo "bench_tcp: kernel over veth, nginx-light (1 worker)"
-ip netns add "$KNS_C"
-ip netns add "$KNS_S"
-ip link add spbkc$$ netns "$KNS_C" type veth peer name spbks$$ netns "$KNS_S"
-ip -n "$KNS_C" addr add "$K_CLI/24" dev spbkc$$
-ip -n "$KNS_S" addr add "$K_SRV/24" dev spbks$$
-for n in "$KNS_C spbkc$$" "$KNS_S spbks$$"; do
-	set -- $n
-	ip -n "$1" link set lo up
-	ip -n "$1" link set "$2" up
-	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
-done
-mkdir -p "$WORK/www/bytes" "$WORK/nginx/logs"
+kref_veth "$KNS_C" "$KNS_S" spbkc$$ spbks$$ "$K_CLI" "$K_SRV"
+kref_rps "$KNS_C" "$KNS_S" spbkc$$ spbks$$
+mkdir -p "$WORK/www/bytes"
 cp "$WORK/index.html" "$WORK/www/index.html"
 $TOOLS write-pattern "$BYTES" > "$WORK/www/bytes/$BYTES"
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes 1;
-worker_cpu_affinity 10;
-daemon off;
-master_process on;
-pid $WORK/nginx/nginx.pid;
-error_log stderr error;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 100000000;
-	sendfile on;
-	default_type text/html;
-	server {
-		listen $K_SRV:80 backlog=4096;
-		root $WORK/www;
-	}
-}
-EOF
-ip netns exec "$KNS_S" nginx -e stderr -p "$WORK/nginx" -c "$WORK/nginx.conf" &
-NGINX_PID=$!
+kref_nginx "$KNS_S" "$K_SRV" "$WORK" || exit 1
 ip netns exec "$KNS_S" taskset -c 1 iperf -s -p 5001 >/dev/null 2>&1 &
 IPERF_PID=$!
-sleep 1
-ip netns exec "$KNS_C" curl -sf -o /dev/null "http://$K_SRV/" || { echo "bench_tcp: nginx does not answer" >&2; exit 1; }
+sleep 0.5
 
 if [ -n "$SLAB_CLIENT_KB" ]; then
 	echo "bench_tcp: $IDLE_N idle connections to a kernel echo server"
@@ -263,32 +263,35 @@ if [ -n "$SLAB_CLIENT_KB" ]; then
 fi
 
 for run in $(seq "$RUNS"); do
-	record bulk k "$(m_iperf "$KNS_C" "$K_SRV" 5001)"
-	record down k "$(m_download "$KNS_C" "http://$K_SRV/bytes/$BYTES")"
-	read -r rps p50 p99 n err < <(m_wrk "$KNS_C" "http://$K_SRV/")
-	record rps k "$rps"; record p50 k "$p50"; record p99 k "$p99"; record err k "$err"
-	read -r cps _ _ n err2 < <(m_wrk "$KNS_C" "http://$K_SRV/" -H 'Connection: close')
-	record cps k "$cps"; record err k "$err2"
-	echo "  run $run: bulk $(echo "${R[bulk,k]}" | awk '{print $NF}') Gbit/s," \
-		"down $(echo "${R[down,k]}" | awk '{print $NF}') Gbit/s, $rps req/s, $cps conn/s"
+	SRV=$IPERF_PID
+	measure_bulk k "$KNS_C" "$K_SRV" 5001
+	SRV=$NGINX_WORKER
+	measure_web k "$KNS_C" "http://$K_SRV"
 done
 
 # --- report -------------------------------------------------------------------------------------
-row() { # label metric unit
+cpu_col() { # METRIC SIDE -> "server% / client%" (medians), or – when not measured
+	local s c
+	s=$(med "$1_srv" "$2")
+	c=$(med "$1_cli" "$2")
+	if [ "$s" = nan ] && [ "$c" = nan ]; then echo "–"; else echo "$s / $c"; fi
+}
+row() { # label metric
 	local s k
 	s=$(med "$2" sp)
 	k=$(med "$2" k)
-	printf '| %s | %s | %s | %s |\n' "$1" "$s" "$k" "$(ratio "$s" "$k")"
+	printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$s" "$(cpu_col "$2" sp)" "$k" \
+		"$(cpu_col "$2" k)" "$(ratio "$s" "$k")"
 }
 lat_row() { # lower is better: the ratio is kernel / spindle so that > 1 means spindle is better
 	local s k
 	s=$(med "$2" sp)
 	k=$(med "$2" k)
-	printf '| %s | %s | %s | %s |\n' "$1" "$s" "$k" "$(ratio "$k" "$s")"
+	printf '| %s | %s | – | %s | – | %s |\n' "$1" "$s" "$k" "$(ratio "$k" "$s")"
 }
 TABLE=$(
-	echo "| metric ($PMD, medians of $RUNS) | spindle | kernel / nginx-light | ratio |"
-	echo "|---|---|---|---|"
+	echo "| metric ($PMD, medians of $RUNS, RPS $RPS) | spindle | CPU % server / client | kernel / nginx-light | CPU % server / client | ratio |"
+	echo "|---|---|---|---|---|---|"
 	row "bulk upload, iperf2 ${SECS}s (Gbit/s)" bulk
 	row "download /bytes/$BYTES (Gbit/s)" down
 	row "HTTP keep-alive, wrk -c $CONNS (req/s)" rps
@@ -296,9 +299,9 @@ TABLE=$(
 	lat_row "keep-alive latency p50 (us; ratio kernel/spindle)" p50
 	lat_row "keep-alive latency p99 (us; ratio kernel/spindle)" p99
 	lat_row "bytes of state per idle connection ($IDLE_N held; ratio kernel/spindle)" idle
-	echo "| spindle busy cycles per request (keep-alive) | $(med cyc_req sp) | – | – |"
-	echo "| spindle busy cycles per packet (keep-alive) | $(med cyc_pkt sp) | – | – |"
-	echo "| wrk errors (all runs) | $(echo ${R[err,sp]:-0} | tr ' ' '+' | bc) | $(echo ${R[err,k]:-0} | tr ' ' '+' | bc) | |"
+	echo "| spindle busy cycles per request (keep-alive) | $(med cyc_req sp) | – | – | – | – |"
+	echo "| spindle busy cycles per packet (keep-alive) | $(med cyc_pkt sp) | – | – | – | – |"
+	echo "| wrk errors (all runs) | $(echo ${R[err,sp]:-0} | tr ' ' '+' | bc) | | $(echo ${R[err,k]:-0} | tr ' ' '+' | bc) | | |"
 )
 echo
 echo "$TABLE"

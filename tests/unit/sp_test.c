@@ -84,7 +84,7 @@ capture_tx(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n
 			env->tx_head = 0;
 			slot = env->n_tx;
 			if (slot >= SP_TEST_MAX_TX)
-				return i; /* capture full: the stack counts the rest as dropped */
+				return i; /* capture full: the rest stays in the stack's TX batch */
 		}
 		env->tx[slot] = pkts[i];
 		env->tx_port[slot] = port;
