@@ -264,7 +264,8 @@ sp_ctx_create(struct sp_stack *st, unsigned lcore_id, unsigned worker, struct rt
 	ctx->tx_burst = sp_tx_burst_ethdev;
 	sp_timer_wheel_init(&ctx->timers, ctx->hz, ctx->now);
 
-	snprintf(name, sizeof(name), "sp_neigh_%u", worker);
+	snprintf(
+		name, sizeof(name), "sp_neigh_%u_%p", worker, (void *)ctx); /* unique per context */
 	ctx->neigh_ring = rte_ring_create_elem(
 		name, sizeof(struct sp_neigh_msg), 1024, socket, RING_F_SC_DEQ);
 	if (ctx->neigh_ring == NULL)

@@ -241,7 +241,8 @@ sp_tcp_steer_init(struct sp_ctx *ctx)
 	char name[RTE_RING_NAMESIZE];
 
 	RTE_BUILD_BUG_ON(sizeof(struct steer_msg) % 4 != 0);
-	snprintf(name, sizeof(name), "sp_steer_%u", ctx->worker);
+	/* the context, not only the worker: several stacks may share a process (unit tests) */
+	snprintf(name, sizeof(name), "sp_steer_%u_%p", ctx->worker, (void *)ctx);
 	/* Any lcore may produce, only the owner consumes. */
 	ctx->steer_ring = rte_ring_create_elem(
 		name, sizeof(struct steer_msg), SP_STEER_RING, ctx->socket, RING_F_SC_DEQ);

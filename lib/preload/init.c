@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libspindle_preload.so, start and end: the constructor brings up EAL, the config's ports, the
+ * stack, one context and a socket host (sp_socket.h) before the program's main(); the exit
+ * handler closes what the program left open, gives the stack stack.drain_ms to finish, frees
+ * everything and prints "mbufs: all N returned" (or a leak) to stderr.
+ *
+ * Environment (set by spindle-run, docs/preload.md):
+ *   SPINDLE_EAL_ARGS  EAL arguments, whitespace-separated
+ *   SPINDLE_CONFIG    config file (default: the built-in config/default.conf)
+ *   SPINDLE_SET       K=V overrides, one per line (as spindle's --set)
+ *   SPINDLE_LOG       log level of spindle's log types (e.g. debug, info, notice)
+ *   SPINDLE_PRELOAD_CHILDREN=1  keep LD_PRELOAD for exec'd programs (default: dropped)
+ * Any failure prints one "spindle-preload: ..." line and exits 1: a program must not run on the
+ * kernel's stack believing it runs on spindle.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "preload.h"
+
+#define PL_MAX_ARGS	64
+#define PL_LINK_WAIT_MS 10000
+#define PL_MAX_BURST	512
+
+extern const char sp_default_conf[];
+
+struct sp_preload sp_preload;
+
+static struct {
+	struct sp_config cfg;
+	struct rte_mempool *pool;
+	struct sp_stack *st;
+	struct sp_ctx *ctx;
+	uint16_t port_id[SP_MAX_PORTS];
+	bool started[SP_MAX_PORTS];
+	uint16_t burst;
+	pid_t pid;
+	bool eal;
+	struct rte_mbuf *pkts[PL_MAX_BURST];
+} pl;
+
+static void __attribute__((noreturn)) die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("spindle-preload: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	_exit(1);
+}
+
+/* One iteration of the data path for the socket host (sp_sock_driver.iterate). */
+static unsigned
+pl_iterate(void *arg)
+{
+	uint64_t now = rte_rdtsc();
+	unsigned moved = 0;
+	uint16_t p, n;
+
+	RTE_SET_USED(arg);
+	for (p = 0; p < pl.cfg.n_ports; p++) {
+		n = rte_eth_rx_burst(pl.port_id[p], 0, pl.pkts, pl.burst);
+		sp_input(pl.ctx, now, p, pl.pkts, n);
+		moved += n;
+	}
+	sp_poll(pl.ctx, now);
+	sp_tx_flush(pl.ctx);
+	return moved;
+}
+
+static void
+load_config(void)
+{
+	const char *path = getenv("SPINDLE_CONFIG"), *sets = getenv("SPINDLE_SET");
+	char err[512] = "";
+	int ret;
+
+	if (path != NULL && path[0] != '\0')
+		ret = sp_config_load(path, &pl.cfg, err, sizeof(err));
+	else
+		ret = sp_config_parse_string(
+			sp_default_conf, "default.conf (built in)", &pl.cfg, err, sizeof(err));
+	if (ret != 0)
+		die("config: %s", err[0] ? err : strerror(-ret));
+	if (sets != NULL) {
+		char *copy = strdup(sets), *save = NULL, *line;
+
+		if (copy == NULL)
+			die("out of memory");
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+			line = strtok_r(NULL, "\n", &save)) {
+			if (line[strspn(line, " \t\r")] == '\0')
+				continue;
+			if (sp_config_override(&pl.cfg, line, err, sizeof(err)) != 0)
+				die("SPINDLE_SET %s: %s", line, err);
+		}
+		free(copy);
+	}
+	if (sp_config_validate(&pl.cfg, err, sizeof(err)) != 0)
+		die("config: %s", err);
+}
+
+/*
+ * net_tap (22.11) has the kernel raise a free real-time signal for every frame it queues and
+ * leaves alone the real-time signals that already have a disposition (docs/performance.md: the
+ * spindle program does the same). Under a program that never handles them the signal kills it:
+ * ignore the real-time signals nobody handles before EAL creates the device.
+ */
+static void
+rt_signals_ignore(void)
+{
+	struct sigaction cur, ign = {.sa_handler = SIG_IGN};
+	int sig = SIGRTMAX;
+
+	while (--sig > SIGRTMIN)
+		if (sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+			!(cur.sa_flags & SA_SIGINFO))
+			sigaction(sig, &ign, NULL);
+}
+
+static void
+eal_start(void)
+{
+	const char *env = getenv("SPINDLE_EAL_ARGS");
+	static char *argv[PL_MAX_ARGS + 1];
+	char *copy, *save = NULL, *tok;
+	int argc = 0;
+
+	if (env == NULL || env[strspn(env, " \t\n")] == '\0')
+		die("SPINDLE_EAL_ARGS is not set (start the program with spindle-run)");
+	copy = strdup(env);
+	if (copy == NULL)
+		die("out of memory");
+	argv[argc++] = (char *)"spindle-preload";
+	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL;
+		tok = strtok_r(NULL, " \t\n", &save)) {
+		if (argc == PL_MAX_ARGS)
+			die("SPINDLE_EAL_ARGS: more than %d arguments", PL_MAX_ARGS - 1);
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	rt_signals_ignore();
+	if (rte_eal_init(argc, argv) < 0)
+		die("EAL initialisation failed: %s", rte_strerror(rte_errno));
+	pl.eal = true;
+}
+
+static void
+log_level(void)
+{
+	const char *lvl = getenv("SPINDLE_LOG");
+	static const char *const names[] = {
+		"", "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
+	unsigned i;
+
+	if (lvl == NULL || lvl[0] == '\0')
+		return;
+	for (i = 1; i < RTE_DIM(names); i++)
+		if (strcmp(lvl, names[i]) == 0) {
+			rte_log_set_level_pattern("spindle.*", i);
+			return;
+		}
+	die("SPINDLE_LOG: \"%s\" is not one of emerg..debug", lvl);
+}
+
+/* The port of config entry @p i: found (or created from its vdev), one queue pair, started. */
+static void
+port_start(uint16_t i)
+{
+	const struct sp_port_cfg *pc = &pl.cfg.ports[i];
+	const char *src = pc->vdev[0] != '\0' ? pc->vdev : pc->device;
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	char name[SP_PATH_LEN];
+	uint16_t pid, rxd, txd;
+	int ret;
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(src, ","), src);
+	if (rte_eth_dev_get_port_by_name(name, &pid) != 0 &&
+		(pc->vdev[0] == '\0' || rte_dev_probe(pc->vdev) != 0 ||
+			rte_eth_dev_get_port_by_name(name, &pid) != 0))
+		die("%s: no ethdev \"%s\" (check the vdev and that its PMD is available)", pc->name,
+			name);
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret != 0)
+		die("%s: device info: %s", pc->name, strerror(-ret));
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = pc->mtu ? pc->mtu : RTE_ETHER_MTU;
+	/* Checksum offloads where the PMD has them: sp_stack_add_port() reads back what is on. */
+	conf.rxmode.offloads = info.rx_offload_capa &
+			       (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+				       RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	conf.txmode.offloads =
+		info.tx_offload_capa &
+		(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	rxd = pc->rx_desc ? pc->rx_desc : 1024;
+	txd = pc->tx_desc ? pc->tx_desc : 1024;
+	ret = rte_eth_dev_configure(pid, 1, 1, &conf);
+	if (ret == 0)
+		ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+	if (ret == 0)
+		ret = rte_eth_rx_queue_setup(pid, 0, rxd, rte_socket_id(), NULL, pl.pool);
+	if (ret == 0)
+		ret = rte_eth_tx_queue_setup(pid, 0, txd, rte_socket_id(), NULL);
+	if (ret == 0 && !rte_is_zero_ether_addr(&pc->mac))
+		ret = rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&pc->mac);
+	if (ret == 0)
+		ret = rte_eth_dev_start(pid);
+	if (ret != 0)
+		die("%s: cannot set up ethdev %u: %s", pc->name, pid, strerror(-ret));
+	pl.port_id[i] = pid;
+	pl.started[i] = true;
+}
+
+static void
+links_wait(void)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * PL_LINK_WAIT_MS / 1000;
+	struct rte_eth_link link;
+	uint16_t i;
+
+	for (i = 0; i < pl.cfg.n_ports; i++)
+		for (;;) {
+			memset(&link, 0, sizeof(link));
+			if (rte_eth_link_get_nowait(pl.port_id[i], &link) == 0 &&
+				link.link_status == RTE_ETH_LINK_UP)
+				break;
+			if (rte_get_timer_cycles() > end)
+				die("%s: link still down after %u ms", pl.cfg.ports[i].name,
+					PL_LINK_WAIT_MS);
+			rte_delay_us_sleep(50 * 1000);
+		}
+}
+
+static void pl_exit(void);
+
+static void __attribute__((constructor)) pl_init(void)
+{
+	struct sp_sock_driver drv;
+	uint16_t p;
+	int ret;
+
+	/* Programs this one executes run on the kernel unless asked (docs/preload.md). */
+	if (getenv("SPINDLE_PRELOAD_CHILDREN") == NULL ||
+		strcmp(getenv("SPINDLE_PRELOAD_CHILDREN"), "1") != 0)
+		unsetenv("LD_PRELOAD");
+	load_config();
+	eal_start();
+	log_level();
+	if (pl.cfg.n_services != 0)
+		SP_LOG(INFO, app, "preload: the config's %u [service.*] sections are not run",
+			pl.cfg.n_services);
+	pl.burst = pl.cfg.stack.burst > PL_MAX_BURST ? PL_MAX_BURST : pl.cfg.stack.burst;
+	pl.pool = rte_pktmbuf_pool_create("sp_preload", pl.cfg.stack.mbufs, pl.cfg.stack.mbuf_cache,
+		0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (pl.pool == NULL)
+		die("cannot create the mbuf pool (%u mbufs): %s (lower stack.mbufs or give EAL more "
+		    "memory with -m)",
+			pl.cfg.stack.mbufs, rte_strerror(rte_errno));
+	for (p = 0; p < pl.cfg.n_ports; p++)
+		port_start(p);
+	links_wait();
+	pl.st = sp_stack_create(&pl.cfg);
+	if (pl.st == NULL)
+		die("cannot create the stack: %s", rte_strerror(rte_errno));
+	for (p = 0; p < pl.cfg.n_ports; p++) {
+		ret = sp_stack_add_port(pl.st, p, pl.port_id[p], 1);
+		if (ret != 0)
+			die("%s: cannot add to the stack: %s", pl.cfg.ports[p].name,
+				strerror(-ret));
+	}
+	ret = sp_stack_start(pl.st);
+	if (ret != 0)
+		die("cannot start the stack: %s", strerror(-ret));
+	pl.ctx = sp_ctx_create(pl.st, rte_lcore_id(), 0, pl.pool);
+	if (pl.ctx == NULL)
+		die("cannot create the stack context");
+	sp_ctx_announce(pl.ctx);
+	memset(&drv, 0, sizeof(drv));
+	drv.iterate = pl_iterate;
+	if (pl.cfg.stack.idle == SP_IDLE_SLEEP) {
+		drv.idle_spins = 100;
+		drv.sleep_us = 100;
+	}
+	sp_preload.host = sp_sock_host_create(pl.ctx, &drv);
+	if (sp_preload.host == NULL)
+		die("cannot create the socket host: %s", strerror(errno));
+	pl.pid = getpid();
+	atexit(pl_exit);
+	SP_LOG(NOTICE, app, "preload: spindle %s serves AF_INET TCP/UDP sockets of pid %d",
+		sp_version(), (int)pl.pid);
+}
+
+static void
+pl_exit(void)
+{
+	struct sp_sock_host *h = sp_preload.host;
+	unsigned in_use, total;
+	uint16_t p;
+
+	if (h == NULL || getpid() != pl.pid)
+		return; /* a forked child: the parent owns the stack */
+	sp_preload.host = NULL;
+	sp_sock_host_free(h, pl.cfg.stack.drain_ms);
+	sp_ctx_free(pl.ctx);
+	sp_stack_free(pl.st);
+	for (p = 0; p < pl.cfg.n_ports; p++)
+		if (pl.started[p]) {
+			rte_eth_dev_stop(pl.port_id[p]);
+			rte_eth_dev_close(pl.port_id[p]);
+		}
+	total = pl.pool->size;
+	in_use = rte_mempool_in_use_count(pl.pool);
+	if (in_use == 0)
+		fprintf(stderr, "mbufs: all %u returned\n", total);
+	else
+		fprintf(stderr, "mbufs: LEAK: %u in use\n", in_use);
+	rte_mempool_free(pl.pool);
+	rte_eal_cleanup();
+}

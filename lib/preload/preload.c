@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libspindle_preload.so: the libc socket calls, interposed. An AF_INET TCP or UDP socket is a
+ * spindle socket (sp_socket.h); every other descriptor (files, pipes, eventfd, AF_UNIX,
+ * AF_INET6, ...) goes to the kernel through the next definition of the call (dlsym RTLD_NEXT).
+ * Readiness calls take sets mixing both kinds. The _FORTIFY_SOURCE variants (__read_chk, ...)
+ * and fcntl64 are interposed too: Debian builds its packages with them.
+ */
+/* Both names of the calls with 64-bit offsets are defined below: no redirection of one to the other. */
+#undef _FILE_OFFSET_BITS
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The next definition of @p name (libc's), looked up once. */
+#define REAL(name)                                                              \
+	static __typeof__(name) *real_##name;                                   \
+	if (real_##name == NULL)                                                \
+		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);      \
+	if (real_##name == NULL) {                                              \
+		fprintf(stderr, "spindle-preload: no libc symbol %s\n", #name); \
+		abort();                                                        \
+	}
+
+#define HOST	 (sp_preload.host)
+#define OURS(fd) sp_sock_is_socket(HOST, (fd))
+
+static int
+refuse(const char *call, int fd)
+{
+	SP_LOG(NOTICE, api, "preload: %s on spindle socket %d is not supported (EOPNOTSUPP)", call,
+		fd);
+	errno = EOPNOTSUPP;
+	return -1;
+}
+
+EXPORT int
+socket(int domain, int type, int protocol)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	REAL(socket);
+	if (HOST != NULL && domain == AF_INET &&
+		((base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) ||
+			(base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))))
+		return sp_socket(HOST, domain, type, protocol);
+	return real_socket(domain, type, protocol);
+}
+
+EXPORT int
+bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	REAL(bind);
+	return OURS(fd) ? sp_bind(HOST, fd, addr, len) : real_bind(fd, addr, len);
+}
+
+EXPORT int
+listen(int fd, int backlog)
+{
+	REAL(listen);
+	return OURS(fd) ? sp_listen(HOST, fd, backlog) : real_listen(fd, backlog);
+}
+
+EXPORT int
+accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	REAL(accept4);
+	return OURS(fd) ? sp_accept4(HOST, fd, addr, len, flags)
+			: real_accept4(fd, addr, len, flags);
+}
+
+EXPORT int
+accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	REAL(accept);
+	return OURS(fd) ? sp_accept4(HOST, fd, addr, len, 0) : real_accept(fd, addr, len);
+}
+
+EXPORT int
+connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	REAL(connect);
+	return OURS(fd) ? sp_connect(HOST, fd, addr, len) : real_connect(fd, addr, len);
+}
+
+EXPORT ssize_t
+read(int fd, void *buf, size_t len)
+{
+	REAL(read);
+	return OURS(fd) ? sp_read(HOST, fd, buf, len) : real_read(fd, buf, len);
+}
+
+EXPORT ssize_t
+__read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	REAL(__read_chk);
+	return OURS(fd) ? sp_read(HOST, fd, buf, len) : real___read_chk(fd, buf, len, buflen);
+}
+
+EXPORT ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	REAL(write);
+	return OURS(fd) ? sp_write(HOST, fd, buf, len) : real_write(fd, buf, len);
+}
+
+EXPORT ssize_t
+readv(int fd, const struct iovec *iov, int n)
+{
+	REAL(readv);
+	return OURS(fd) ? sp_readv(HOST, fd, iov, n) : real_readv(fd, iov, n);
+}
+
+EXPORT ssize_t
+writev(int fd, const struct iovec *iov, int n)
+{
+	REAL(writev);
+	return OURS(fd) ? sp_writev(HOST, fd, iov, n) : real_writev(fd, iov, n);
+}
+
+EXPORT ssize_t
+recv(int fd, void *buf, size_t len, int flags)
+{
+	REAL(recv);
+	return OURS(fd) ? sp_recvfrom(HOST, fd, buf, len, flags, NULL, NULL)
+			: real_recv(fd, buf, len, flags);
+}
+
+EXPORT ssize_t
+__recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	REAL(__recv_chk);
+	return OURS(fd) ? sp_recvfrom(HOST, fd, buf, len, flags, NULL, NULL)
+			: real___recv_chk(fd, buf, len, buflen, flags);
+}
+
+EXPORT ssize_t
+send(int fd, const void *buf, size_t len, int flags)
+{
+	REAL(send);
+	return OURS(fd) ? sp_sendto(HOST, fd, buf, len, flags, NULL, 0)
+			: real_send(fd, buf, len, flags);
+}
+
+EXPORT ssize_t
+recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src, socklen_t *srclen)
+{
+	REAL(recvfrom);
+	return OURS(fd) ? sp_recvfrom(HOST, fd, buf, len, flags, src, srclen)
+			: real_recvfrom(fd, buf, len, flags, src, srclen);
+}
+
+EXPORT ssize_t
+__recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags, struct sockaddr *src,
+	socklen_t *srclen)
+{
+	REAL(__recvfrom_chk);
+	return OURS(fd) ? sp_recvfrom(HOST, fd, buf, len, flags, src, srclen)
+			: real___recvfrom_chk(fd, buf, len, buflen, flags, src, srclen);
+}
+
+EXPORT ssize_t
+sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst, socklen_t dstlen)
+{
+	REAL(sendto);
+	return OURS(fd) ? sp_sendto(HOST, fd, buf, len, flags, dst, dstlen)
+			: real_sendto(fd, buf, len, flags, dst, dstlen);
+}
+
+EXPORT ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	REAL(recvmsg);
+	return OURS(fd) ? sp_recvmsg(HOST, fd, msg, flags) : real_recvmsg(fd, msg, flags);
+}
+
+EXPORT ssize_t
+sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	REAL(sendmsg);
+	return OURS(fd) ? sp_sendmsg(HOST, fd, msg, flags) : real_sendmsg(fd, msg, flags);
+}
+
+/* sendfile() to a spindle socket: read the file and write what was read (a copy, no splice). */
+EXPORT ssize_t
+sendfile(int out, int in, off_t *off, size_t count)
+{
+	char buf[65536];
+	size_t done = 0;
+
+	REAL(sendfile);
+	if (!OURS(out))
+		return OURS(in) ? refuse("sendfile from", in) : real_sendfile(out, in, off, count);
+	while (done < count) {
+		size_t want = count - done < sizeof(buf) ? count - done : sizeof(buf);
+		ssize_t r = off != NULL ? pread(in, buf, want, *off) : read(in, buf, want);
+		ssize_t w;
+
+		if (r <= 0) {
+			if (r < 0 && done == 0)
+				return -1;
+			break;
+		}
+		w = sp_write(HOST, out, buf, (size_t)r);
+		if (w <= 0) {
+			if (done == 0)
+				return -1;
+			break;
+		}
+		if (off != NULL)
+			*off += w;
+		else if (w < r)
+			lseek(in, w - r, SEEK_CUR); /* give back what was read but not sent */
+		done += (size_t)w;
+		if (w < r)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+EXPORT ssize_t
+sendfile64(int out, int in, off64_t *off, size_t count)
+{
+	return sendfile(out, in, (off_t *)off, count);
+}
+
+EXPORT int
+shutdown(int fd, int how)
+{
+	REAL(shutdown);
+	return OURS(fd) ? sp_shutdown(HOST, fd, how) : real_shutdown(fd, how);
+}
+
+EXPORT int
+close(int fd)
+{
+	REAL(close);
+	if (OURS(fd))
+		return sp_close(HOST, fd);
+	sp_epoll_forget(HOST, fd);
+	return real_close(fd);
+}
+
+EXPORT int
+getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	REAL(getsockname);
+	return OURS(fd) ? sp_getsockname(HOST, fd, addr, len) : real_getsockname(fd, addr, len);
+}
+
+EXPORT int
+getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	REAL(getpeername);
+	return OURS(fd) ? sp_getpeername(HOST, fd, addr, len) : real_getpeername(fd, addr, len);
+}
+
+EXPORT int
+getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	REAL(getsockopt);
+	return OURS(fd) ? sp_getsockopt(HOST, fd, level, name, val, len)
+			: real_getsockopt(fd, level, name, val, len);
+}
+
+EXPORT int
+setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	REAL(setsockopt);
+	return OURS(fd) ? sp_setsockopt(HOST, fd, level, name, val, len)
+			: real_setsockopt(fd, level, name, val, len);
+}
+
+EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	REAL(fcntl);
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (OURS(fd)) {
+		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+			return refuse("fcntl(F_DUPFD)", fd);
+		return sp_fcntl(HOST, fd, cmd, arg);
+	}
+	return real_fcntl(fd, cmd, arg);
+}
+
+EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	REAL(fcntl64);
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (OURS(fd)) {
+		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+			return refuse("fcntl(F_DUPFD)", fd);
+		return sp_fcntl(HOST, fd, cmd, arg);
+	}
+	return real_fcntl64(fd, cmd, arg);
+}
+
+EXPORT int
+ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	REAL(ioctl);
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return OURS(fd) ? sp_ioctl(HOST, fd, req, arg) : real_ioctl(fd, req, arg);
+}
+
+EXPORT int
+dup(int fd)
+{
+	REAL(dup);
+	return OURS(fd) ? refuse("dup", fd) : real_dup(fd);
+}
+
+EXPORT int
+dup2(int fd, int fd2)
+{
+	REAL(dup2);
+	if (OURS(fd))
+		return refuse("dup2", fd);
+	if (OURS(fd2))
+		return refuse("dup2 onto", fd2);
+	return real_dup2(fd, fd2);
+}
+
+EXPORT int
+dup3(int fd, int fd2, int flags)
+{
+	REAL(dup3);
+	if (OURS(fd))
+		return refuse("dup3", fd);
+	if (OURS(fd2))
+		return refuse("dup3 onto", fd2);
+	return real_dup3(fd, fd2, flags);
+}
+
+EXPORT int
+poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000};
+
+	REAL(poll);
+	if (HOST == NULL)
+		return real_poll(fds, n, timeout);
+	return sp_ppoll(HOST, fds, n, timeout < 0 ? NULL : &ts, NULL);
+}
+
+EXPORT int
+__poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	return poll(fds, n, timeout);
+}
+
+EXPORT int
+ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
+{
+	REAL(ppoll);
+	if (HOST == NULL)
+		return real_ppoll(fds, n, tmo, mask);
+	return sp_ppoll(HOST, fds, n, tmo, mask);
+}
+
+EXPORT int
+select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	struct timespec ts;
+	int ret;
+
+	REAL(select);
+	if (HOST == NULL)
+		return real_select(nfds, r, w, e, tv);
+	if (tv != NULL) {
+		ts.tv_sec = tv->tv_sec;
+		ts.tv_nsec = tv->tv_usec * 1000;
+	}
+	ret = sp_pselect(HOST, nfds, r, w, e, tv != NULL ? &ts : NULL, NULL);
+	if (tv != NULL && ret == 0) {
+		tv->tv_sec = 0; /* Linux updates the timeout to what is left */
+		tv->tv_usec = 0;
+	}
+	return ret;
+}
+
+EXPORT int
+pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, const struct timespec *tmo, const sigset_t *mask)
+{
+	REAL(pselect);
+	if (HOST == NULL)
+		return real_pselect(nfds, r, w, e, tmo, mask);
+	return sp_pselect(HOST, nfds, r, w, e, tmo, mask);
+}
+
+EXPORT int
+epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	REAL(epoll_ctl);
+	return OURS(fd) ? sp_epoll_ctl(HOST, epfd, op, fd, ev) : real_epoll_ctl(epfd, op, fd, ev);
+}
+
+EXPORT int
+epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	REAL(epoll_wait);
+	if (HOST == NULL)
+		return real_epoll_wait(epfd, ev, max, timeout);
+	return sp_epoll_pwait(HOST, epfd, ev, max, timeout, NULL);
+}
+
+EXPORT int
+epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+	REAL(epoll_pwait);
+	if (HOST == NULL)
+		return real_epoll_pwait(epfd, ev, max, timeout, mask);
+	return sp_epoll_pwait(HOST, epfd, ev, max, timeout, mask);
+}

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Readiness over sets that mix spindle sockets and kernel fds: epoll, poll, select.
+ *
+ * An epoll set is a kernel epoll fd. Kernel fds in it are the kernel's; spindle sockets added
+ * to it are kept here, as items with the interest mask. A wait drives the stack, collects the
+ * ready spindle items, asks the kernel set with a zero timeout, and repeats until something is
+ * ready or the timeout passed. A set with no spindle socket is the kernel's alone: the wait is a
+ * plain blocking epoll_pwait (a thread that waits only on kernel fds does not drive the stack).
+ *
+ * Edge-triggered: each socket counts its events (gen); an EPOLLET item reports when the count
+ * moved since it last reported and the socket is ready for the mask. EPOLLONESHOT disables the
+ * item after one report until EPOLL_CTL_MOD.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sock.h"
+
+static int
+sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	return (int)syscall(SYS_epoll_ctl, epfd, op, fd, ev);
+}
+
+static int
+sys_epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+	return (int)syscall(SYS_epoll_pwait, epfd, ev, max, timeout, mask, _NSIG / 8);
+}
+
+static int
+sys_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
+{
+	return (int)syscall(SYS_ppoll, fds, n, tmo, mask, _NSIG / 8);
+}
+
+static void
+item_free(struct sp_ep_item *it)
+{
+	TAILQ_REMOVE(&it->ep->items, it, in_ep);
+	TAILQ_REMOVE(&it->s->watchers, it, in_sk);
+	it->ep->n--;
+	free(it);
+}
+
+void
+sp_ep_sk_gone(struct sp_sock_host *h, struct sp_sk *s)
+{
+	struct sp_ep_item *it;
+
+	while ((it = TAILQ_FIRST(&s->watchers)) != NULL)
+		item_free(it);
+}
+
+static void
+ep_free(struct sp_sock_host *h, struct sp_ep *ep)
+{
+	struct sp_ep_item *it;
+
+	while ((it = TAILQ_FIRST(&ep->items)) != NULL)
+		item_free(it);
+	h->ep[ep->fd] = NULL;
+	free(ep);
+}
+
+void
+sp_ep_free_all(struct sp_sock_host *h)
+{
+	unsigned i;
+
+	for (i = 0; i < h->max_fd; i++)
+		if (h->ep[i] != NULL)
+			ep_free(h, h->ep[i]);
+}
+
+void
+sp_epoll_forget(struct sp_sock_host *h, int epfd)
+{
+	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (h->ep[epfd] != NULL)
+		ep_free(h, h->ep[epfd]);
+	pthread_mutex_unlock(&h->lock);
+}
+
+#define EP_MASK_OK                                                                     \
+	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLERR | EPOLLHUP | EPOLLET |  \
+		EPOLLONESHOT | EPOLLRDNORM | EPOLLWRNORM | EPOLLRDBAND | EPOLLWRBAND | \
+		EPOLLWAKEUP | EPOLLEXCLUSIVE)
+
+int
+sp_epoll_ctl(struct sp_sock_host *h, int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct sp_ep_item *it;
+	struct sp_ep *ep;
+	struct sp_sk *s;
+	int ret = 0;
+
+	if (!sp_sock_is_socket(h, fd))
+		return sys_epoll_ctl(epfd, op, fd, ev);
+	if (epfd < 0 || (unsigned)epfd >= h->max_fd || epfd == fd)
+		return SK_ERR(EINVAL);
+	/* the kernel checks epfd for us: an event-less probe of a descriptor that cannot exist */
+	s = sp_sk_get(h, fd, "epoll_ctl");
+	if (s == NULL)
+		return -1;
+	if (op != EPOLL_CTL_DEL && (ev == NULL || (ev->events & ~(uint32_t)EP_MASK_OK) != 0)) {
+		ret = ev == NULL ? -EFAULT : -EINVAL;
+		goto out;
+	}
+	ep = h->ep[epfd];
+	TAILQ_FOREACH(it, &s->watchers, in_sk)
+	if (it->ep->fd == epfd)
+		break;
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (it != NULL) {
+			ret = -EEXIST;
+			break;
+		}
+		if (ep == NULL) {
+			struct epoll_event probe = {0};
+
+			/* Is epfd an epoll fd? EPOLL_CTL_DEL of an fd never added says EBADF/EINVAL. */
+			if (sys_epoll_ctl(epfd, EPOLL_CTL_DEL, s->fd, &probe) != 0 &&
+				errno != ENOENT) {
+				ret = -errno;
+				break;
+			}
+			ep = calloc(1, sizeof(*ep));
+			if (ep == NULL) {
+				ret = -ENOMEM;
+				break;
+			}
+			ep->fd = epfd;
+			TAILQ_INIT(&ep->items);
+			h->ep[epfd] = ep;
+		}
+		it = calloc(1, sizeof(*it));
+		if (it == NULL) {
+			ret = -ENOMEM;
+			break;
+		}
+		it->ep = ep;
+		it->s = s;
+		it->fd = fd;
+		it->events = ev->events;
+		it->data = ev->data;
+		it->seen_gen = s->gen - 1; /* ready now: reported by the next wait, also with ET */
+		TAILQ_INSERT_TAIL(&ep->items, it, in_ep);
+		TAILQ_INSERT_TAIL(&s->watchers, it, in_sk);
+		ep->n++;
+		break;
+	case EPOLL_CTL_MOD:
+		if (it == NULL) {
+			ret = -ENOENT;
+			break;
+		}
+		it->events = ev->events;
+		it->data = ev->data;
+		it->disabled = false;
+		it->seen_gen = s->gen - 1;
+		break;
+	case EPOLL_CTL_DEL:
+		if (it == NULL)
+			ret = -ENOENT;
+		else
+			item_free(it);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+out:
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+/*
+ * Ready spindle items of @p ep into @p out (lock held). Every item visited moves to the tail:
+ * round robin, so that a busy socket at the head does not starve the others.
+ */
+static int
+ep_collect(struct sp_ep *ep, struct epoll_event *out, int max)
+{
+	struct sp_ep_item *it;
+	unsigned k;
+	int n = 0;
+
+	for (k = ep->n; k > 0 && n < max; k--) {
+		uint32_t want, ev;
+
+		it = TAILQ_FIRST(&ep->items);
+		TAILQ_REMOVE(&ep->items, it, in_ep);
+		TAILQ_INSERT_TAIL(&ep->items, it, in_ep);
+		if (it->disabled)
+			continue;
+		want = it->events | EPOLLERR | EPOLLHUP;
+		ev = sp_sk_events(it->s) & want;
+		if (ev == 0)
+			continue;
+		if (it->events & EPOLLET) {
+			if (it->seen_gen == it->s->gen)
+				continue;
+			it->seen_gen = it->s->gen;
+		}
+		if (it->events & EPOLLONESHOT)
+			it->disabled = true;
+		out[n].events = ev;
+		out[n].data = it->data;
+		n++;
+	}
+	return n;
+}
+
+static uint64_t
+deadline_ms(int timeout)
+{
+	return timeout < 0 ? UINT64_MAX : sp_sock_now_us() + (uint64_t)timeout * 1000u;
+}
+
+int
+sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int maxevents,
+	int timeout, const sigset_t *sigmask)
+{
+	uint64_t end = deadline_ms(timeout);
+	struct sp_ep *ep;
+	int n, k;
+
+	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL ||
+		h->pid != getpid())
+		return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	if (maxevents <= 0 || events == NULL)
+		return SK_ERR(EINVAL);
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		ep = h->ep[epfd];
+		if (ep == NULL || ep->n == 0) {
+			/* no spindle socket left in it: the kernel's wait */
+			pthread_mutex_unlock(&h->lock);
+			timeout = end == UINT64_MAX
+					  ? -1
+					  : (int)((end > sp_sock_now_us() ? end - sp_sock_now_us()
+									  : 0) /
+						    1000u);
+			return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+		}
+		sp_sock_drive(h);
+		n = ep_collect(ep, events, maxevents);
+		pthread_mutex_unlock(&h->lock);
+		if (n < maxevents) {
+			k = sys_epoll_pwait(epfd, events + n, maxevents - n, 0, sigmask);
+			if (k < 0 && errno == EINTR && n == 0)
+				return -1;
+			if (k > 0)
+				n += k;
+		}
+		if (n != 0 || sp_sock_now_us() >= end)
+			return n;
+		if (sp_sock_idle(h) == -EINTR)
+			return SK_ERR(EINTR);
+	}
+}
+
+/* ---- poll and select ---- */
+
+/* Spindle revents of @p fds; kernel entries get 0 and are counted in *@p nk. Lock held. */
+static int
+poll_collect(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, unsigned *nk)
+{
+	int n = 0;
+	nfds_t i;
+
+	*nk = 0;
+	for (i = 0; i < nfds; i++) {
+		struct sp_sk *s;
+
+		if (fds[i].fd < 0)
+			continue;
+		s = (unsigned)fds[i].fd < h->max_fd ? h->sk[fds[i].fd] : NULL;
+		if (s == NULL) {
+			(*nk)++;
+			continue;
+		}
+		fds[i].revents =
+			(short)(sp_sk_events(s) & ((uint16_t)fds[i].events | POLLERR | POLLHUP));
+		if (fds[i].revents != 0)
+			n++;
+	}
+	return n;
+}
+
+int
+sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+	const sigset_t *sigmask)
+{
+	uint64_t end = tmo == NULL ? UINT64_MAX
+				   : sp_sock_now_us() + (uint64_t)tmo->tv_sec * 1000000u +
+					     (uint64_t)tmo->tv_nsec / 1000u;
+	static const struct timespec zero = {0, 0};
+	unsigned nk;
+	int n, k;
+	nfds_t i;
+	bool any = false;
+
+	for (i = 0; h != NULL && i < nfds && !any; i++)
+		any = sp_sock_is_socket(h, fds[i].fd);
+	if (!any || h->pid != getpid())
+		return sys_ppoll(fds, nfds, tmo, sigmask);
+	for (i = 0; i < nfds; i++)
+		fds[i].revents = 0;
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		sp_sock_drive(h);
+		n = poll_collect(h, fds, nfds, &nk);
+		pthread_mutex_unlock(&h->lock);
+		if (nk != 0) {
+			/* the kernel's entries: our own ones are skipped with a negative fd */
+			struct pollfd kf[nk];
+			nfds_t map[nk];
+			unsigned j = 0;
+
+			for (i = 0; i < nfds; i++)
+				if (fds[i].fd >= 0 && !sp_sock_is_socket(h, fds[i].fd) && j < nk) {
+					kf[j] = fds[i];
+					map[j++] = i;
+				}
+			k = sys_ppoll(kf, j, &zero, sigmask);
+			if (k < 0 && errno == EINTR && n == 0)
+				return -1;
+			for (i = 0; k > 0 && i < j; i++)
+				if ((fds[map[i]].revents = kf[i].revents) != 0)
+					n++;
+		}
+		if (n != 0 || sp_sock_now_us() >= end)
+			return n;
+		if (sp_sock_idle(h) == -EINTR)
+			return SK_ERR(EINTR);
+	}
+}
+
+int
+sp_pselect(struct sp_sock_host *h, int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+	const struct timespec *tmo, const sigset_t *sigmask)
+{
+	struct pollfd *pf;
+	int fd, n = 0, ret, i;
+
+	if (nfds < 0 || nfds > FD_SETSIZE)
+		return SK_ERR(EINVAL);
+	pf = calloc((size_t)nfds + 1, sizeof(*pf));
+	if (pf == NULL)
+		return SK_ERR(ENOMEM);
+	/* select() as poll(): readable = POLLIN|HUP|ERR, writable = POLLOUT|ERR, except = PRI */
+	for (fd = 0; fd < nfds; fd++) {
+		short ev = 0;
+
+		if (rfds != NULL && FD_ISSET(fd, rfds))
+			ev |= POLLIN;
+		if (wfds != NULL && FD_ISSET(fd, wfds))
+			ev |= POLLOUT;
+		if (efds != NULL && FD_ISSET(fd, efds))
+			ev |= POLLPRI;
+		if (ev != 0) {
+			pf[n].fd = fd;
+			pf[n++].events = ev;
+		}
+	}
+	ret = sp_ppoll(h, pf, (nfds_t)n, tmo, sigmask);
+	if (ret < 0) {
+		free(pf);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (pf[i].revents & POLLNVAL) {
+			free(pf);
+			return SK_ERR(EBADF);
+		}
+	if (rfds != NULL)
+		FD_ZERO(rfds);
+	if (wfds != NULL)
+		FD_ZERO(wfds);
+	if (efds != NULL)
+		FD_ZERO(efds);
+	ret = 0;
+	for (i = 0; i < n; i++) {
+		short r = pf[i].revents;
+
+		if ((pf[i].events & POLLIN) && (r & (POLLIN | POLLHUP | POLLERR))) {
+			FD_SET(pf[i].fd, rfds);
+			ret++;
+		}
+		if ((pf[i].events & POLLOUT) && (r & (POLLOUT | POLLERR))) {
+			FD_SET(pf[i].fd, wfds);
+			ret++;
+		}
+		if ((pf[i].events & POLLPRI) && (r & POLLPRI)) {
+			FD_SET(pf[i].fd, efds);
+			ret++;
+		}
+	}
+	free(pf);
+	return ret;
+}

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The socket host: its lock, the table from file descriptor to socket, the eventfds that make
+ * socket numbers real, waiting (a blocking call drives the stack until its condition holds:
+ * run to completion on the caller's thread), and fork (a child never polls the port).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+
+#include "sock.h"
+
+#define SP_SOCK_MAX_FD (1u << 20)
+
+/* Hosts of this process, for the fork handler (normally one). */
+#define SP_SOCK_MAX_HOSTS 8
+static struct sp_sock_host *hosts[SP_SOCK_MAX_HOSTS];
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+int
+sp_sys_close(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
+
+uint64_t
+sp_sock_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void
+sp_sock_unsupported(const char *call, const char *what)
+{
+	SP_LOG(NOTICE, api, "socket layer: %s: %s is not supported on a spindle socket", call,
+		what);
+}
+
+/*
+ * The child of fork() shares the parent's mbufs and port only by copy: polling them would
+ * corrupt the parent's view of the device. Its spindle sockets fail; it never drives.
+ */
+static void
+atfork_child(void)
+{
+	unsigned i;
+
+	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
+		if (hosts[i] != NULL)
+			pthread_mutex_init(&hosts[i]->lock, NULL);
+}
+
+static void
+atfork_install(void)
+{
+	pthread_atfork(NULL, NULL, atfork_child);
+}
+
+struct sp_sock_host *
+sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
+{
+	struct sp_sock_host *h;
+	struct rlimit rl;
+	unsigned i;
+
+	if (ctx == NULL || drv == NULL || drv->iterate == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->max_fd = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+		rl.rlim_max > h->max_fd)
+		h->max_fd = rl.rlim_max > SP_SOCK_MAX_FD ? SP_SOCK_MAX_FD : (unsigned)rl.rlim_max;
+	h->sk = calloc(h->max_fd, sizeof(h->sk[0]));
+	h->ep = calloc(h->max_fd, sizeof(h->ep[0]));
+	h->tcp_ports = calloc(65536, sizeof(uint16_t));
+	h->udp_ports = calloc(65536, sizeof(uint16_t));
+	if (h->sk == NULL || h->ep == NULL || h->tcp_ports == NULL || h->udp_ports == NULL)
+		goto nomem;
+	pthread_mutex_init(&h->lock, NULL);
+	h->ctx = ctx;
+	h->drv = *drv;
+	h->pid = getpid();
+	h->next_eph = 32768;
+	pthread_once(&atfork_once, atfork_install);
+	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
+		if (__atomic_load_n(&hosts[i], __ATOMIC_ACQUIRE) == NULL) {
+			hosts[i] = h;
+			break;
+		}
+	return h;
+nomem:
+	free(h->sk);
+	free(h->ep);
+	free(h->tcp_ports);
+	free(h->udp_ports);
+	free(h);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
+{
+	uint64_t end;
+	unsigned i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
+		if (hosts[i] == h)
+			hosts[i] = NULL;
+	pthread_mutex_lock(&h->lock);
+	h->closing = true;
+	if (h->pid == getpid()) {
+		for (i = 0; i < h->max_fd; i++)
+			if (h->sk[i] != NULL)
+				sp_sk_close(h, h->sk[i]);
+		sp_ep_free_all(h);
+		/* Let FINs and queued data go out, as the kernel would after exit. */
+		end = sp_sock_now_us() + (uint64_t)drain_ms * 1000u;
+		while (sp_tcp_conn_count(h->ctx) != 0 && sp_sock_now_us() < end)
+			h->drv.iterate(h->drv.arg);
+		h->drv.iterate(h->drv.arg);
+	}
+	pthread_mutex_unlock(&h->lock);
+	free(h->sk);
+	free(h->ep);
+	free(h->tcp_ports);
+	free(h->udp_ports);
+	free(h);
+}
+
+bool
+sp_sock_is_socket(const struct sp_sock_host *h, int fd)
+{
+	return h != NULL && fd >= 0 && (unsigned)fd < h->max_fd &&
+	       __atomic_load_n(&h->sk[fd], __ATOMIC_RELAXED) != NULL;
+}
+
+struct sp_sk *
+sp_sk_get(struct sp_sock_host *h, int fd, const char *call)
+{
+	struct sp_sk *s;
+
+	if (h == NULL || fd < 0 || (unsigned)fd >= h->max_fd) {
+		errno = EBADF;
+		return NULL;
+	}
+	pthread_mutex_lock(&h->lock);
+	s = h->sk[fd];
+	if (s == NULL || h->closing) {
+		pthread_mutex_unlock(&h->lock);
+		errno = EBADF;
+		return NULL;
+	}
+	if (h->pid != getpid()) {
+		pthread_mutex_unlock(&h->lock);
+		SP_LOG(NOTICE, api,
+			"socket layer: %s: fd %d is a spindle socket of the parent process; a "
+			"forked child cannot use it",
+			call, fd);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	return s;
+}
+
+void
+sp_sk_put(struct sp_sock_host *h)
+{
+	pthread_mutex_unlock(&h->lock);
+}
+
+int
+sp_sk_attach_fd(struct sp_sock_host *h, struct sp_sk *s)
+{
+	int fd = (int)syscall(SYS_eventfd2, 0, EFD_NONBLOCK | (s->cloexec ? EFD_CLOEXEC : 0));
+
+	if (fd < 0)
+		return -errno;
+	if ((unsigned)fd >= h->max_fd) {
+		sp_sys_close(fd);
+		return -EMFILE;
+	}
+	s->fd = fd;
+	__atomic_store_n(&h->sk[fd], s, __ATOMIC_RELEASE);
+	h->n_sk++;
+	return 0;
+}
+
+void
+sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s)
+{
+	if (s->fd < 0)
+		return;
+	__atomic_store_n(&h->sk[s->fd], NULL, __ATOMIC_RELEASE);
+	sp_sys_close(s->fd);
+	s->fd = -1;
+	h->n_sk--;
+}
+
+void
+sp_sock_drive(struct sp_sock_host *h)
+{
+	if (h->pid != getpid() || h->closing)
+		return;
+	if (h->drv.iterate(h->drv.arg) != 0)
+		h->idle = 0;
+	else
+		h->idle++;
+}
+
+int
+sp_sock_idle(struct sp_sock_host *h)
+{
+	struct timespec ts;
+
+	if (h->drv.sleep_us == 0 || h->idle < h->drv.idle_spins) {
+		sched_yield();
+		return 0;
+	}
+	/* A real sleep: a signal that arrives now interrupts the caller's wait (EINTR). */
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)h->drv.sleep_us * 1000;
+	if (syscall(SYS_nanosleep, &ts, NULL) != 0 && errno == EINTR)
+		return -EINTR;
+	return 0;
+}
+
+int
+sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t timeout_us)
+{
+	uint64_t end = timeout_us != 0 ? sp_sock_now_us() + timeout_us : UINT64_MAX;
+	int ret;
+
+	/* Another thread may close @p s while the lock is dropped: hold its memory. */
+	s->refs++;
+	for (;;) {
+		sp_sock_drive(h);
+		if (s->dead || h->pid != getpid() || h->closing) {
+			ret = -EBADF;
+			break;
+		}
+		if (sp_sk_events(s) & mask) {
+			ret = 0;
+			break;
+		}
+		if (sp_sock_now_us() >= end) {
+			ret = -EAGAIN;
+			break;
+		}
+		pthread_mutex_unlock(&h->lock);
+		ret = sp_sock_idle(h);
+		pthread_mutex_lock(&h->lock);
+		if (ret != 0)
+			break;
+	}
+	s->refs--;
+	if (s->dead && s->refs == 0) {
+		sp_sk_release(s);
+		return -EBADF;
+	}
+	return ret;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the socket layer (sp_socket.h): the host, a socket, an epoll set, and the
+ * helpers the files of lib/sock/ share. socket.c: lifecycle and addresses; io.c: data;
+ * sockopt.c: options, fcntl, ioctl; epoll.c: readiness (epoll, poll, select); host.c: the host,
+ * its fd table, waiting (driving the stack) and fork.
+ *
+ * Locking: every public call takes h->lock; callbacks of the stack run inside the driver, which
+ * runs with the lock held, so socket state only ever changes under it.
+ */
+#ifndef SP_SOCK_H
+#define SP_SOCK_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <rte_mbuf.h>
+
+#include "sp_api.h"
+#include "sp_log.h"
+#include "sp_socket.h"
+
+#define SP_SK_UDP_QLEN 1024 /* datagrams a UDP socket holds before dropping */
+
+enum sp_sk_state {
+	SK_NEW,	       /* socket(), maybe bound */
+	SK_LISTEN,     /* TCP listener */
+	SK_CONNECTING, /* SYN sent */
+	SK_CONNECTED,  /* TCP established (possibly half-closed); UDP with a default peer */
+	SK_CLOSED,     /* TCP connection gone (orderly, reset, refused, timed out) */
+};
+
+struct sp_ep_item;
+struct sp_ep;
+
+struct sp_sk_dgram {
+	struct rte_mbuf *m;
+	uint32_t ip;
+	uint16_t port;
+};
+
+struct sp_sk {
+	struct sp_sock_host *h;
+	int fd; /* backing eventfd; -1 while in a listener's accept queue */
+	bool tcp;
+	enum sp_sk_state state;
+	bool nonblock, cloexec;
+	uint32_t gen;  /* bumped by every event of the stack: edge-triggered epoll */
+	unsigned refs; /* waits in progress: the memory outlives close() until they end */
+	bool dead;     /* closed while a wait held it */
+	int so_error;  /* pending error (positive errno), reported once */
+	bool reset;    /* the connection was reset or failed: writes fail with EPIPE */
+	bool peer_fin, shut_rd, shut_wr;
+	uint32_t lip, rip; /* host order */
+	uint16_t lport, rport;
+	bool bound;
+	/* options */
+	bool reuseaddr, reuseport, keepalive, nodelay, linger_on;
+	int linger_s, rcvbuf, sndbuf;
+	int keepidle, keepintvl, keepcnt;
+	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */
+	/* TCP */
+	struct sp_conn *conn;
+	struct sp_listener *lst;
+	struct sp_sk *parent; /* in this listener's accept queue */
+	int backlog;
+	unsigned n_acceptq;
+	TAILQ_HEAD(, sp_sk) acceptq;
+	TAILQ_ENTRY(sp_sk) aq;
+	/* received bytes: single segments linked by ->next (first byte at head's data) */
+	struct rte_mbuf *rx_head, *rx_tail;
+	uint32_t rx_bytes;
+	/* UDP */
+	struct sp_sk_dgram *dq; /* SP_SK_UDP_QLEN slots, UDP only */
+	unsigned dq_head, dq_n;
+	uint64_t udp_drops;
+	/* epoll sets watching this socket */
+	TAILQ_HEAD(, sp_ep_item) watchers;
+};
+
+struct sp_ep_item {
+	struct sp_ep *ep;
+	struct sp_sk *s;
+	int fd;
+	uint32_t events;
+	epoll_data_t data;
+	uint32_t seen_gen; /* EPOLLET: the socket's gen when last reported */
+	bool disabled;	   /* EPOLLONESHOT fired */
+	TAILQ_ENTRY(sp_ep_item) in_ep;
+	TAILQ_ENTRY(sp_ep_item) in_sk;
+};
+
+struct sp_ep {
+	int fd; /* the kernel epoll fd */
+	TAILQ_HEAD(, sp_ep_item) items;
+	unsigned n;
+};
+
+struct sp_sock_host {
+	pthread_mutex_t lock;
+	struct sp_ctx *ctx;
+	struct sp_sock_driver drv;
+	pid_t pid;    /* the process that owns the stack; a forked child differs */
+	bool closing; /* sp_sock_host_free() started */
+	unsigned max_fd;
+	struct sp_sk **sk; /* by fd */
+	struct sp_ep **ep; /* by kernel epoll fd, only sets that watched a spindle socket */
+	unsigned n_sk;
+	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
+	uint16_t next_eph;
+	unsigned idle; /* idle iterations in a row */
+};
+
+/* host.c */
+/* Lock @p h and find the socket of @p fd; -1 with errno (EBADF, or EOPNOTSUPP after fork). */
+struct sp_sk *sp_sk_get(struct sp_sock_host *h, int fd, const char *call);
+void sp_sk_put(struct sp_sock_host *h);
+/* Back @p s with a new eventfd and enter it in the table. @return 0 or -errno. */
+int sp_sk_attach_fd(struct sp_sock_host *h, struct sp_sk *s);
+/* Remove from the table and close the eventfd. */
+void sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s);
+/* One driver iteration (lock held); idles as the driver says when nothing moved. */
+void sp_sock_drive(struct sp_sock_host *h);
+/* Idle between two iterations of a wait (lock not held). @return -EINTR if a signal came. */
+int sp_sock_idle(struct sp_sock_host *h);
+/* Monotonic microseconds. */
+uint64_t sp_sock_now_us(void);
+/*
+ * Wait (lock held, dropped while idling) until sk_events(@p s) & @p mask, or @p timeout_us
+ * (0 = forever) passed. @return 0, -EAGAIN on timeout, -EINTR.
+ */
+int sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t timeout_us);
+/* Kernel calls that never pass through an interposer (the preload library). */
+int sp_sys_close(int fd);
+/* Log "call: what" once per call site kind, at NOTICE. */
+void sp_sock_unsupported(const char *call, const char *what);
+
+/* socket.c */
+uint32_t sp_sk_events(const struct sp_sk *s);
+/* A socket event happened: bump gen. */
+void sp_sk_event(struct sp_sk *s);
+/* Free @p s now, or when the last wait on it ends. */
+void sp_sk_release(struct sp_sk *s);
+/* close() on @p s (lock held). */
+void sp_sk_close(struct sp_sock_host *h, struct sp_sk *s);
+/* Take local @p port (0: an ephemeral one) for @p s. @return 0 or -errno. */
+int sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port);
+/* Pending error once: so_error, then 0. */
+int sp_sk_take_error(struct sp_sk *s);
+
+/* io.c */
+void sp_sk_rx_append(struct sp_sk *s, struct rte_mbuf *m);
+void sp_sk_rx_clear(struct sp_sk *s);
+void sp_sk_udp_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t src_port,
+	uint32_t dst_ip, uint16_t dst_port, void *arg);
+
+/* sockopt.c */
+/* Apply the options set before the connection existed to @p s->conn. */
+void sp_sk_apply_opts(struct sp_sk *s);
+
+/* epoll.c */
+/* The socket is closing: drop it from every epoll set. */
+void sp_ep_sk_gone(struct sp_sock_host *h, struct sp_sk *s);
+void sp_ep_free_all(struct sp_sock_host *h);
+
+#define SK_ERR(e) (errno = (e), -1)
+
+#endif

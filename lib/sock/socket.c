@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sockets: creation, addresses, listen/accept, connect, shutdown, close, readiness of one
+ * socket, and the event-core callbacks that move a socket's state (sp_api.h).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sock.h"
+#include "sp_ctx.h"
+
+/* Linux's SOMAXCONN (net.core.somaxconn default since 5.4). */
+#define SP_SK_SOMAXCONN 4096
+
+uint32_t
+sp_sk_events(const struct sp_sk *s)
+{
+	uint32_t ev = 0;
+
+	if (s->so_error != 0)
+		ev |= EPOLLERR;
+	if (!s->tcp) {
+		if (s->dq_n != 0)
+			ev |= EPOLLIN | EPOLLRDNORM;
+		return ev | EPOLLOUT | EPOLLWRNORM;
+	}
+	switch (s->state) {
+	case SK_NEW:
+		/* Linux: an unconnected stream socket polls as writable and hung up. */
+		return ev | EPOLLOUT | EPOLLWRNORM | EPOLLHUP;
+	case SK_LISTEN:
+		return ev | (TAILQ_EMPTY(&s->acceptq) ? 0 : EPOLLIN | EPOLLRDNORM);
+	case SK_CONNECTING:
+		return ev;
+	case SK_CONNECTED:
+		if (s->rx_bytes != 0 || s->peer_fin || s->shut_rd)
+			ev |= EPOLLIN | EPOLLRDNORM;
+		if (s->peer_fin)
+			ev |= EPOLLRDHUP;
+		if (s->peer_fin && s->shut_wr)
+			ev |= EPOLLHUP;
+		/* After shutdown(SHUT_WR) a write fails at once: writable, as on Linux. */
+		if (s->shut_wr || (s->conn != NULL && sp_tcp_send_space(s->conn) > 0))
+			ev |= EPOLLOUT | EPOLLWRNORM;
+		return ev;
+	case SK_CLOSED:
+		return ev | EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLOUT | EPOLLWRNORM | EPOLLHUP;
+	}
+	return ev;
+}
+
+void
+sp_sk_event(struct sp_sk *s)
+{
+	s->gen++;
+}
+
+int
+sp_sk_take_error(struct sp_sk *s)
+{
+	int e = s->so_error;
+
+	s->so_error = 0;
+	return e;
+}
+
+/* ---- event-core callbacks ---- */
+
+static void
+orphan_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
+{
+	rte_pktmbuf_free(m);
+}
+
+/* A closed socket's connection finishes without it. */
+static const struct sp_tcp_callbacks orphan_cb = {.recv = orphan_recv};
+
+static void
+sk_fill_addrs(struct sp_sk *s)
+{
+	struct sp_tcp_info ti;
+
+	sp_tcp_get_info(s->conn, &ti);
+	s->lip = ti.local_ip;
+	s->lport = ti.local_port;
+	s->rip = ti.remote_ip;
+	s->rport = ti.remote_port;
+}
+
+static void
+cb_connected(struct sp_conn *c, void *arg)
+{
+	struct sp_sk *s = arg;
+
+	s->state = SK_CONNECTED;
+	sk_fill_addrs(s);
+	sp_sk_event(s);
+}
+
+static void
+cb_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
+{
+	struct sp_sk *s = arg;
+
+	if (s->shut_rd) { /* shutdown(SHUT_RD): Linux drops what arrives afterwards */
+		sp_tcp_recv_done(c, m->pkt_len);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	sp_sk_rx_append(s, m);
+	sp_sk_event(s);
+}
+
+static void
+cb_writable(struct sp_conn *c, void *arg)
+{
+	sp_sk_event(arg);
+}
+
+static void
+cb_peer_closed(struct sp_conn *c, void *arg)
+{
+	struct sp_sk *s = arg;
+
+	s->peer_fin = true;
+	sp_sk_event(s);
+}
+
+static void
+cb_closed(struct sp_conn *c, int err, void *arg)
+{
+	struct sp_sk *s = arg;
+
+	s->conn = NULL;
+	s->state = SK_CLOSED;
+	if (err != 0) {
+		/* Reported once by the next call (or SO_ERROR); writes then fail with EPIPE. */
+		s->so_error = -err;
+		s->reset = true;
+	}
+	sp_sk_event(s);
+}
+
+static const struct sp_tcp_callbacks conn_cb = {
+	.connected = cb_connected,
+	.recv = cb_recv,
+	.writable = cb_writable,
+	.peer_closed = cb_peer_closed,
+	.closed = cb_closed,
+};
+
+static struct sp_sk *
+sk_new(struct sp_sock_host *h, bool tcp)
+{
+	struct sp_sk *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->h = h;
+	s->fd = -1;
+	s->tcp = tcp;
+	s->gen = 1;
+	s->keepintvl = 75;
+	s->keepidle = 7200;
+	s->keepcnt = 9;
+	TAILQ_INIT(&s->acceptq);
+	TAILQ_INIT(&s->watchers);
+	return s;
+}
+
+/* Listener: a passive connection reached ESTABLISHED; queue it for accept(). */
+static int
+cb_accepted(struct sp_conn *c, void *arg)
+{
+	struct sp_sk *l = arg, *s;
+
+	if (l->n_acceptq >= (unsigned)l->backlog)
+		return -1; /* the stack resets it: the accept queue is full */
+	s = sk_new(l->h, true);
+	if (s == NULL)
+		return -1;
+	s->state = SK_CONNECTED;
+	s->conn = c;
+	s->parent = l;
+	s->nodelay = l->nodelay;
+	s->keepalive = l->keepalive;
+	s->keepidle = l->keepidle;
+	s->keepintvl = l->keepintvl;
+	s->keepcnt = l->keepcnt;
+	s->linger_on = l->linger_on;
+	s->linger_s = l->linger_s;
+	s->rcvbuf = l->rcvbuf;
+	s->sndbuf = l->sndbuf;
+	sk_fill_addrs(s);
+	sp_tcp_set_callbacks(c, &conn_cb, s);
+	/* Bytes count against the window until read(): a slow reader closes the peer's window. */
+	sp_tcp_set_recv_flow(c, true);
+	sp_sk_apply_opts(s);
+	TAILQ_INSERT_TAIL(&l->acceptq, s, aq);
+	l->n_acceptq++;
+	sp_sk_event(l);
+	return 0;
+}
+
+static const struct sp_tcp_callbacks listen_cb = {.accepted = cb_accepted};
+
+/* ---- lifecycle ---- */
+
+void
+sp_sk_release(struct sp_sk *s)
+{
+	if (s->refs != 0) {
+		s->dead = true;
+		return;
+	}
+	free(s->dq);
+	free(s);
+}
+
+static uint16_t *
+port_map(struct sp_sock_host *h, const struct sp_sk *s)
+{
+	return s->tcp ? h->tcp_ports : h->udp_ports;
+}
+
+void
+sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
+{
+	struct sp_sk *c;
+
+	sp_ep_sk_gone(h, s);
+	if (s->state == SK_LISTEN) {
+		sp_tcp_unlisten(h->ctx, s->lst);
+		s->lst = NULL;
+		while ((c = TAILQ_FIRST(&s->acceptq)) != NULL) {
+			TAILQ_REMOVE(&s->acceptq, c, aq);
+			sp_sk_close(h, c);
+		}
+	}
+	if (s->conn != NULL) {
+		struct sp_conn *conn = s->conn;
+
+		s->conn = NULL;
+		sp_tcp_set_callbacks(conn, &orphan_cb, NULL);
+		/*
+		 * SO_LINGER with a zero timeout, or unread data (RFC 2525 2.17, as Linux): RST.
+		 * Otherwise FIN after what is queued.
+		 */
+		if ((s->linger_on && s->linger_s == 0) || s->rx_bytes != 0) {
+			sp_tcp_abort(conn);
+		} else {
+			sp_tcp_set_recv_flow(conn, false);
+			sp_tcp_close(conn);
+		}
+	}
+	sp_sk_rx_clear(s);
+	if (!s->tcp && s->bound)
+		sp_udp_unbind(h->ctx, s->lport);
+	while (s->dq_n != 0) {
+		rte_pktmbuf_free(s->dq[s->dq_head].m);
+		s->dq_head = (s->dq_head + 1) % SP_SK_UDP_QLEN;
+		s->dq_n--;
+	}
+	if (s->bound && s->parent == NULL && port_map(h, s)[s->lport] != 0)
+		port_map(h, s)[s->lport]--;
+	s->bound = false;
+	sp_sk_detach_fd(h, s);
+	sp_sk_release(s);
+}
+
+int
+sp_socket(struct sp_sock_host *h, int domain, int type, int protocol)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), ret;
+	struct sp_sk *s;
+	bool tcp;
+
+	if (h == NULL)
+		return SK_ERR(ENOSYS);
+	if (domain != AF_INET)
+		return SK_ERR(EAFNOSUPPORT);
+	if (base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
+		tcp = true;
+	else if (base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))
+		tcp = false;
+	else
+		return SK_ERR(EPROTONOSUPPORT);
+	s = sk_new(h, tcp);
+	if (s == NULL)
+		return SK_ERR(ENOMEM);
+	s->nonblock = (type & SOCK_NONBLOCK) != 0;
+	s->cloexec = (type & SOCK_CLOEXEC) != 0;
+	if (!tcp) {
+		s->dq = calloc(SP_SK_UDP_QLEN, sizeof(s->dq[0]));
+		if (s->dq == NULL) {
+			free(s);
+			return SK_ERR(ENOMEM);
+		}
+	}
+	pthread_mutex_lock(&h->lock);
+	ret = sp_sk_attach_fd(h, s);
+	pthread_mutex_unlock(&h->lock);
+	if (ret != 0) {
+		sp_sk_release(s);
+		return SK_ERR(-ret);
+	}
+	return s->fd;
+}
+
+static int
+sin_get(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+
+	if (addr == NULL || len < sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	*ip = ntohl(sin->sin_addr.s_addr);
+	*port = ntohs(sin->sin_port);
+	return 0;
+}
+
+static void
+sin_put(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	if (addr == NULL || len == NULL)
+		return;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(ip);
+	sin.sin_port = htons(port);
+	memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
+	*len = sizeof(sin);
+}
+
+int
+sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
+{
+	uint16_t *map = port_map(h, s);
+	unsigned tries;
+	int ret;
+
+	if (port == 0) {
+		for (tries = 0; tries < 28232; tries++) {
+			port = h->next_eph;
+			h->next_eph = h->next_eph >= 60999 ? 32768 : h->next_eph + 1;
+			if (map[port] == 0)
+				break;
+		}
+		if (map[port] != 0)
+			return -EADDRINUSE;
+	} else if (map[port] != 0 && !s->reuseport) {
+		return -EADDRINUSE;
+	}
+	if (!s->tcp) {
+		ret = sp_udp_bind(h->ctx, port, sp_sk_udp_recv, s);
+		if (ret != 0)
+			return ret;
+	}
+	map[port]++;
+	s->lip = ip;
+	s->lport = port;
+	s->bound = true;
+	return 0;
+}
+
+int
+sp_bind(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "bind");
+	uint32_t ip;
+	uint16_t port;
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	ret = sin_get(addr, len, &ip, &port);
+	if (ret == 0 && (s->bound || s->state != SK_NEW))
+		ret = -EINVAL;
+	if (ret == 0 && ip != INADDR_ANY && sp_local_port(h->ctx->stack, ip) < 0)
+		ret = -EADDRNOTAVAIL;
+	if (ret == 0)
+		ret = sp_sk_bind_port(h, s, ip, port);
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+int
+sp_listen(struct sp_sock_host *h, int fd, int backlog)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "listen");
+	struct sp_listen_opts o;
+	int ret = 0;
+
+	if (s == NULL)
+		return -1;
+	if (backlog <= 0)
+		backlog = 1;
+	if (backlog > SP_SK_SOMAXCONN)
+		backlog = SP_SK_SOMAXCONN;
+	if (!s->tcp) {
+		ret = -EOPNOTSUPP;
+	} else if (s->state == SK_LISTEN) {
+		s->backlog = backlog;
+	} else if (s->state != SK_NEW) {
+		ret = -EINVAL;
+	} else {
+		if (!s->bound)
+			ret = sp_sk_bind_port(h, s, 0, 0);
+		if (ret == 0) {
+			memset(&o, 0, sizeof(o));
+			o.ip = s->lip;
+			o.port = s->lport;
+			o.cb = &listen_cb;
+			o.arg = s;
+			o.nodelay = s->nodelay;
+			ret = sp_tcp_listen(h->ctx, &o, &s->lst);
+		}
+		if (ret == 0) {
+			s->backlog = backlog;
+			s->state = SK_LISTEN;
+		}
+	}
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+int
+sp_accept4(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "accept"), *c;
+	int ret = 0;
+
+	if (s == NULL)
+		return -1;
+	if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0 || s->state != SK_LISTEN) {
+		sp_sk_put(h);
+		return SK_ERR(EINVAL);
+	}
+	if (TAILQ_EMPTY(&s->acceptq)) {
+		ret = s->nonblock ? -EAGAIN : sp_sk_wait(h, s, EPOLLIN, s->rcvtimeo_us);
+		if (ret == 0 && s->state != SK_LISTEN)
+			ret = -EINVAL;
+	}
+	if (ret != 0) {
+		sp_sk_put(h);
+		return SK_ERR(-ret);
+	}
+	c = TAILQ_FIRST(&s->acceptq);
+	TAILQ_REMOVE(&s->acceptq, c, aq);
+	s->n_acceptq--;
+	c->parent = NULL;
+	c->nonblock = (flags & SOCK_NONBLOCK) != 0;
+	c->cloexec = (flags & SOCK_CLOEXEC) != 0;
+	ret = sp_sk_attach_fd(h, c);
+	if (ret != 0) {
+		sp_sk_close(h, c);
+		sp_sk_put(h);
+		return SK_ERR(-ret);
+	}
+	sin_put(addr, len, c->rip, c->rport);
+	ret = c->fd;
+	sp_sk_put(h);
+	return ret;
+}
+
+static int
+tcp_connect(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
+{
+	struct sp_connect_opts o;
+	int ret;
+
+	switch (s->state) {
+	case SK_CONNECTING:
+		return -EALREADY;
+	case SK_CONNECTED:
+		return -EISCONN;
+	case SK_LISTEN:
+		return -EINVAL;
+	case SK_CLOSED:
+		return s->so_error != 0 ? -sp_sk_take_error(s) : -EISCONN;
+	case SK_NEW:
+		break;
+	}
+	memset(&o, 0, sizeof(o));
+	o.dst_ip = ip;
+	o.dst_port = port;
+	o.src_ip = s->lip;
+	o.src_port = s->bound ? s->lport : 0;
+	o.cb = &conn_cb;
+	o.arg = s;
+	o.nodelay = s->nodelay;
+	ret = sp_tcp_connect(h->ctx, &o, &s->conn);
+	if (ret != 0)
+		return ret == -EHOSTUNREACH ? -ENETUNREACH : ret;
+	s->state = SK_CONNECTING;
+	sk_fill_addrs(s);
+	sp_sk_apply_opts(s);
+	sp_tx_flush(h->ctx); /* the SYN leaves now, not at the next iteration */
+	if (s->nonblock)
+		return -EINPROGRESS;
+	ret = sp_sk_wait(h, s, EPOLLOUT | EPOLLERR, s->sndtimeo_us);
+	if (ret == -EAGAIN)
+		return -EINPROGRESS;
+	if (ret != 0)
+		return ret;
+	if (s->state == SK_CONNECTED)
+		return 0;
+	ret = sp_sk_take_error(s);
+	return ret != 0 ? -ret : -ECONNREFUSED;
+}
+
+int
+sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "connect");
+	uint32_t ip;
+	uint16_t port;
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	if (!s->tcp && addr != NULL && len >= sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC) {
+		/* UDP: dissolve the association */
+		s->state = SK_NEW;
+		s->rip = 0;
+		s->rport = 0;
+		sp_sk_put(h);
+		return 0;
+	}
+	ret = sin_get(addr, len, &ip, &port);
+	if (ret == 0 && s->tcp) {
+		ret = tcp_connect(h, s, ip, port);
+	} else if (ret == 0) {
+		if (!s->bound)
+			ret = sp_sk_bind_port(h, s, 0, 0);
+		if (ret == 0) {
+			s->rip = ip;
+			s->rport = port;
+			s->state = SK_CONNECTED;
+		}
+	}
+	/* tcp_connect() returns -EBADF when @p s was closed by another thread meanwhile. */
+	if (ret != -EBADF)
+		sp_sk_put(h);
+	else
+		pthread_mutex_unlock(&h->lock);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+int
+sp_shutdown(struct sp_sock_host *h, int fd, int how)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "shutdown");
+	int ret = 0;
+
+	if (s == NULL)
+		return -1;
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		ret = -EINVAL;
+	else if (s->state != SK_CONNECTED && s->state != SK_CLOSED)
+		ret = -ENOTCONN;
+	if (ret == 0 && (how == SHUT_RD || how == SHUT_RDWR)) {
+		s->shut_rd = true;
+		if (s->conn != NULL && s->rx_bytes != 0)
+			sp_tcp_recv_done(s->conn, s->rx_bytes);
+		sp_sk_rx_clear(s);
+	}
+	if (ret == 0 && (how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
+		s->shut_wr = true;
+		if (s->conn != NULL) {
+			sp_tcp_shutdown(s->conn);
+			sp_tx_flush(h->ctx);
+		}
+	}
+	if (ret == 0)
+		sp_sk_event(s);
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+int
+sp_close(struct sp_sock_host *h, int fd)
+{
+	struct sp_sk *s;
+
+	if (h == NULL || fd < 0 || (unsigned)fd >= h->max_fd) {
+		errno = EBADF;
+		return -1;
+	}
+	pthread_mutex_lock(&h->lock);
+	s = h->sk[fd];
+	if (s == NULL) {
+		pthread_mutex_unlock(&h->lock);
+		errno = EBADF;
+		return -1;
+	}
+	if (h->pid != getpid()) {
+		/* A forked child: drop its copy of the descriptor, never touch the stack. */
+		h->sk[fd] = NULL;
+		sp_sys_close(fd);
+	} else {
+		sp_sk_close(h, s);
+		sp_tx_flush(h->ctx);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+int
+sp_getsockname(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "getsockname");
+
+	if (s == NULL)
+		return -1;
+	if (len == NULL) {
+		sp_sk_put(h);
+		return SK_ERR(EFAULT);
+	}
+	sin_put(addr, len, s->lip, s->lport);
+	sp_sk_put(h);
+	return 0;
+}
+
+int
+sp_getpeername(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "getpeername");
+	int ret = 0;
+
+	if (s == NULL)
+		return -1;
+	if (len == NULL)
+		ret = -EFAULT;
+	else if (s->state != SK_CONNECTED && !(s->state == SK_CLOSED && s->rport != 0))
+		ret = -ENOTCONN;
+	else
+		sin_put(addr, len, s->rip, s->rport);
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Socket options, fcntl() and ioctl() on spindle sockets. Values read back as Linux reports them
+ * (SO_RCVBUF/SO_SNDBUF doubled, SO_RCVTIMEO as set, TCP_INFO from the connection). An option
+ * spindle does not have fails with ENOPROTOOPT and one log line naming it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <linux/tcp.h> /* the struct tcp_info of today's kernels (glibc's is older) */
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sock.h"
+#include "sp_ctx.h"
+#include "tcp.h"
+
+void
+sp_sk_apply_opts(struct sp_sk *s)
+{
+	struct sp_conn *c = s->conn;
+
+	if (c == NULL)
+		return;
+	sp_tcp_set_nodelay(c, s->nodelay);
+	/* Buffers only grow: shrinking the receive buffer would take back an advertised window. */
+	if (s->sndbuf > 0 && (uint32_t)s->sndbuf > c->sndbuf)
+		c->sndbuf = (uint32_t)s->sndbuf;
+	if (s->rcvbuf > 0 && (uint32_t)s->rcvbuf > c->rcvbuf)
+		c->rcvbuf = (uint32_t)s->rcvbuf;
+}
+
+static int
+opt_int(const void *val, socklen_t len, int *out)
+{
+	if (val == NULL || len < sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+static int
+opt_tv(const void *val, socklen_t len, uint64_t *us)
+{
+	struct timeval tv;
+
+	if (val == NULL || len < sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	*us = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	return 0;
+}
+
+static int
+set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
+{
+	struct linger lg;
+	int v = 0, ret;
+
+	if (name == SO_LINGER) {
+		if (val == NULL || len < sizeof(lg))
+			return -EINVAL;
+		memcpy(&lg, val, sizeof(lg));
+		s->linger_on = lg.l_onoff != 0;
+		s->linger_s = lg.l_linger;
+		return 0;
+	}
+	if (name == SO_RCVTIMEO)
+		return opt_tv(val, len, &s->rcvtimeo_us);
+	if (name == SO_SNDTIMEO)
+		return opt_tv(val, len, &s->sndtimeo_us);
+	ret = opt_int(val, len, &v);
+	if (ret != 0)
+		return ret;
+	switch (name) {
+	case SO_REUSEADDR:
+		s->reuseaddr = v != 0;
+		return 0;
+	case SO_REUSEPORT:
+		s->reuseport = v != 0;
+		return 0;
+	case SO_KEEPALIVE:
+		/* Probes follow [tcp] keepalive_* (docs/preload.md): the flag is recorded. */
+		s->keepalive = v != 0;
+		return 0;
+	case SO_RCVBUF:
+	case SO_SNDBUF:
+		if (v < 0)
+			v = 0;
+		if (name == SO_RCVBUF)
+			s->rcvbuf = v;
+		else
+			s->sndbuf = v;
+		sp_sk_apply_opts(s);
+		return 0;
+	case SO_BROADCAST:
+	case SO_OOBINLINE:
+	case SO_PRIORITY:
+	case SO_RCVLOWAT:
+		return 0; /* accepted, no effect on spindle (documented) */
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int
+set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
+{
+	int v = 0, ret;
+
+	if (!s->tcp)
+		return -ENOPROTOOPT;
+	ret = opt_int(val, len, &v);
+	if (ret != 0)
+		return ret;
+	switch (name) {
+	case TCP_NODELAY:
+		s->nodelay = v != 0;
+		if (s->conn != NULL) {
+			sp_tcp_set_nodelay(s->conn, s->nodelay);
+			if (s->nodelay)
+				sp_tcp_flush(s->conn);
+		}
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		if (name == TCP_KEEPIDLE)
+			s->keepidle = v;
+		else if (name == TCP_KEEPINTVL)
+			s->keepintvl = v;
+		else
+			s->keepcnt = v;
+		return 0;
+	case TCP_CORK:
+	case TCP_QUICKACK:
+	case TCP_DEFER_ACCEPT:
+	case TCP_FASTOPEN:
+		return 0; /* hints spindle has no use for (documented) */
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+int
+sp_setsockopt(struct sp_sock_host *h, int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "setsockopt");
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	if (level == SOL_SOCKET)
+		ret = set_sol_socket(s, name, val, len);
+	else if (level == IPPROTO_TCP)
+		ret = set_tcp(s, name, val, len);
+	else if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL))
+		ret = 0; /* accepted, not applied (documented) */
+	else
+		ret = -ENOPROTOOPT;
+	if (ret == -ENOPROTOOPT)
+		SP_LOG(NOTICE, api,
+			"socket layer: setsockopt: level %d option %d is not supported "
+			"on a spindle socket (ENOPROTOOPT)",
+			level, name);
+	if (ret == 0)
+		sp_tx_flush(h->ctx);
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+/* Linux's TCP_* states (include/net/tcp_states.h) of each RFC 9293 state. */
+static uint8_t
+linux_state(enum sp_tcp_state st)
+{
+	static const uint8_t map[] = {
+		[SP_TCP_CLOSED] = 7,
+		[SP_TCP_LISTEN] = 10,
+		[SP_TCP_SYN_SENT] = 2,
+		[SP_TCP_SYN_RECEIVED] = 3,
+		[SP_TCP_ESTABLISHED] = 1,
+		[SP_TCP_FIN_WAIT_1] = 4,
+		[SP_TCP_FIN_WAIT_2] = 5,
+		[SP_TCP_CLOSE_WAIT] = 8,
+		[SP_TCP_CLOSING] = 11,
+		[SP_TCP_LAST_ACK] = 9,
+		[SP_TCP_TIME_WAIT] = 6,
+	};
+
+	return (unsigned)st < RTE_DIM(map) ? map[st] : 7;
+}
+
+static void
+fill_tcp_info(const struct sp_sk *s, struct tcp_info *ti)
+{
+	struct sp_tcp_info i;
+
+	memset(ti, 0, sizeof(*ti));
+	if (s->state == SK_LISTEN) {
+		ti->tcpi_state = 10;
+		ti->tcpi_unacked = s->n_acceptq; /* as Linux: the accept queue */
+		ti->tcpi_sacked = (uint32_t)s->backlog;
+		return;
+	}
+	if (s->conn == NULL) {
+		ti->tcpi_state = 7; /* TCP_CLOSE */
+		return;
+	}
+	sp_tcp_get_info(s->conn, &i);
+	ti->tcpi_state = linux_state(s->conn->state);
+	ti->tcpi_options = (i.timestamps ? TCPI_OPT_TIMESTAMPS : 0) | (i.sack ? TCPI_OPT_SACK : 0) |
+			   (i.snd_wscale || i.rcv_wscale ? TCPI_OPT_WSCALE : 0);
+	ti->tcpi_snd_wscale = i.snd_wscale & 0xf;
+	ti->tcpi_rcv_wscale = i.rcv_wscale & 0xf;
+	ti->tcpi_rto = i.rto_ms * 1000u;
+	ti->tcpi_snd_mss = i.mss_send;
+	ti->tcpi_rcv_mss = i.mss_recv;
+	ti->tcpi_rtt = i.srtt_us;
+	ti->tcpi_rttvar = i.rttvar_us;
+	ti->tcpi_snd_cwnd = i.mss_send != 0 ? i.cwnd / i.mss_send : 0;
+	ti->tcpi_snd_ssthresh = i.mss_send != 0 ? i.ssthresh / i.mss_send : 0;
+	ti->tcpi_total_retrans = (uint32_t)i.retransmits;
+	ti->tcpi_advmss = i.mss_recv;
+	ti->tcpi_rcv_space = i.rcv_wnd;
+	ti->tcpi_bytes_acked = i.bytes_acked;
+	ti->tcpi_bytes_received = i.bytes_received;
+	ti->tcpi_notsent_bytes = 0;
+	ti->tcpi_snd_wnd = i.snd_wnd;
+	ti->tcpi_unacked = i.mss_send != 0 ? (i.send_queue + i.mss_send - 1) / i.mss_send : 0;
+}
+
+static int
+get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
+{
+	union {
+		int i;
+		struct linger lg;
+		struct timeval tv;
+		struct tcp_info ti;
+	} u;
+	socklen_t n = sizeof(int);
+
+	memset(&u, 0, sizeof(u));
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_TYPE:
+			u.i = s->tcp ? SOCK_STREAM : SOCK_DGRAM;
+			break;
+		case SO_DOMAIN:
+			u.i = AF_INET;
+			break;
+		case SO_PROTOCOL:
+			u.i = s->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+			break;
+		case SO_ACCEPTCONN:
+			u.i = s->state == SK_LISTEN;
+			break;
+		case SO_ERROR:
+			u.i = sp_sk_take_error(s);
+			break;
+		case SO_REUSEADDR:
+			u.i = s->reuseaddr;
+			break;
+		case SO_REUSEPORT:
+			u.i = s->reuseport;
+			break;
+		case SO_KEEPALIVE:
+			u.i = s->keepalive;
+			break;
+		case SO_RCVBUF:
+			u.i = s->rcvbuf > 0	? 2 * s->rcvbuf
+			      : s->conn != NULL ? (int)s->conn->rcvbuf
+						: (int)s->h->ctx->cfg->tcp.rcvbuf;
+			break;
+		case SO_SNDBUF:
+			u.i = s->sndbuf > 0	? 2 * s->sndbuf
+			      : s->conn != NULL ? (int)s->conn->sndbuf
+						: (int)s->h->ctx->cfg->tcp.sndbuf;
+			break;
+		case SO_LINGER:
+			u.lg.l_onoff = s->linger_on;
+			u.lg.l_linger = s->linger_s;
+			n = sizeof(u.lg);
+			break;
+		case SO_RCVTIMEO:
+		case SO_SNDTIMEO: {
+			uint64_t us = name == SO_RCVTIMEO ? s->rcvtimeo_us : s->sndtimeo_us;
+
+			u.tv.tv_sec = (time_t)(us / 1000000u);
+			u.tv.tv_usec = (suseconds_t)(us % 1000000u);
+			n = sizeof(u.tv);
+			break;
+		}
+		default:
+			return -ENOPROTOOPT;
+		}
+	} else if (level == IPPROTO_TCP && s->tcp) {
+		switch (name) {
+		case TCP_NODELAY:
+			u.i = s->nodelay;
+			break;
+		case TCP_KEEPIDLE:
+			u.i = s->keepidle;
+			break;
+		case TCP_KEEPINTVL:
+			u.i = s->keepintvl;
+			break;
+		case TCP_KEEPCNT:
+			u.i = s->keepcnt;
+			break;
+		case TCP_MAXSEG:
+			u.i = s->conn != NULL ? (int)s->conn->mss : 536;
+			break;
+		case TCP_INFO:
+			fill_tcp_info(s, &u.ti);
+			n = sizeof(u.ti);
+			break;
+		default:
+			return -ENOPROTOOPT;
+		}
+	} else {
+		return -ENOPROTOOPT;
+	}
+	if (n > *len)
+		n = *len; /* Linux truncates (TCP_INFO of an older struct) */
+	memcpy(val, &u, n);
+	*len = n;
+	return 0;
+}
+
+int
+sp_getsockopt(struct sp_sock_host *h, int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "getsockopt");
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	if (val == NULL || len == NULL)
+		ret = -EFAULT;
+	else
+		ret = get_opt(s, level, name, val, len);
+	if (ret == -ENOPROTOOPT)
+		SP_LOG(NOTICE, api,
+			"socket layer: getsockopt: level %d option %d is not supported "
+			"on a spindle socket (ENOPROTOOPT)",
+			level, name);
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}
+
+int
+sp_fcntl(struct sp_sock_host *h, int fd, int cmd, long arg)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "fcntl");
+	int ret = 0;
+
+	if (s == NULL)
+		return -1;
+	switch (cmd) {
+	case F_GETFL:
+		ret = O_RDWR | (s->nonblock ? O_NONBLOCK : 0);
+		break;
+	case F_SETFL:
+		s->nonblock = (arg & O_NONBLOCK) != 0;
+		break;
+	case F_GETFD:
+		ret = s->cloexec ? FD_CLOEXEC : 0;
+		break;
+	case F_SETFD:
+		/* the backing eventfd carries the flag, so exec closes it as the kernel would */
+		s->cloexec = (arg & FD_CLOEXEC) != 0;
+		ret = syscall(SYS_fcntl, s->fd, F_SETFD, arg) == 0 ? 0 : -errno;
+		break;
+	default:
+		SP_LOG(NOTICE, api,
+			"socket layer: fcntl: command %d is not supported on a spindle socket "
+			"(EINVAL)",
+			cmd);
+		ret = -EINVAL;
+	}
+	sp_sk_put(h);
+	return ret >= 0 ? ret : SK_ERR(-ret);
+}
+
+int
+sp_ioctl(struct sp_sock_host *h, int fd, unsigned long req, void *arg)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, "ioctl");
+	int ret = 0, v;
+
+	if (s == NULL)
+		return -1;
+	switch (req) {
+	case FIONREAD:
+		v = s->tcp ? (int)s->rx_bytes
+			   : (s->dq_n != 0 ? (int)s->dq[s->dq_head].m->pkt_len : 0);
+		memcpy(arg, &v, sizeof(v));
+		break;
+	case FIONBIO:
+		memcpy(&v, arg, sizeof(v));
+		s->nonblock = v != 0;
+		break;
+	case SIOCOUTQ:
+		v = s->conn != NULL ? (int)s->conn->sb_len : 0;
+		memcpy(arg, &v, sizeof(v));
+		break;
+	default:
+		SP_LOG(NOTICE, api,
+			"socket layer: ioctl: request 0x%lx is not supported on a spindle socket "
+			"(ENOTTY)",
+			req);
+		ret = -ENOTTY;
+	}
+	sp_sk_put(h);
+	return ret == 0 ? 0 : SK_ERR(-ret);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * A POSIX-shaped socket layer on the event core (sp_api.h): TCP and UDP over IPv4 with the
+ * calls, flags, options and errno values of Linux sockets, and readiness (poll, select, epoll)
+ * over sets that mix spindle sockets with kernel file descriptors.
+ *
+ * Unlike the rest of the library these calls follow libc's convention: they return -1 and set
+ * errno (the errno Linux gives in the same situation), so that a program or the preload library
+ * (docs/preload.md) can put them where the libc calls were.
+ *
+ * Where the stack runs (docs/api.md "Design: the socket layer"): a host owns one sp_ctx and a
+ * driver, a function that runs one iteration of the data path (RX burst, sp_input(), sp_poll(),
+ * sp_tx_flush()). Every call that would block (accept, connect, read, write, poll, select,
+ * epoll_wait) runs the driver until its condition holds or its timeout passes: run to
+ * completion on the calling thread. One lock per host serialises the calls of every thread.
+ *
+ * File descriptors are real: each socket is backed by a kernel eventfd, so its number is unique
+ * in the process, and close(), dup2() of other files and select()'s limits behave.
+ */
+#ifndef SP_SOCKET_H
+#define SP_SOCKET_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "sp_export.h"
+
+struct sp_ctx;
+/** A socket host: one context, its driver, its sockets and epoll sets (opaque). */
+struct sp_sock_host;
+
+/** How the host runs the stack. */
+struct sp_sock_driver {
+	/**
+	 * One iteration of the data path on the host's context (RX burst + sp_input(), sp_poll(),
+	 * sp_tx_flush()). Called with the host's lock held. @return packets moved (0 = idle).
+	 */
+	unsigned (*iterate)(void *arg);
+	void *arg;
+	/**
+	 * After this many idle iterations in a row a wait sleeps for sleep_us between iterations
+	 * (0 = never sleep: busy polling, lowest latency).
+	 */
+	unsigned idle_spins;
+	unsigned sleep_us;
+};
+
+SP_EXPORT_BEGIN
+
+/**
+ * Create a host on @p ctx (created, not polled by anyone else) driven by @p drv (copied).
+ * The host installs a pthread_atfork() handler: in a forked child its sockets fail with
+ * EOPNOTSUPP and the stack is never polled.
+ * @return the host or NULL with errno set.
+ */
+struct sp_sock_host *sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv);
+
+/**
+ * Close every socket (as close() would), run the driver until no connection is left open or
+ * @p drain_ms passed, reset the rest, and free the host. Connections still open after that are
+ * freed with the context. In a forked child only the memory of the host is released.
+ */
+void sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms);
+
+/** True when @p fd is a spindle socket of @p h (false for NULL @p h). Any thread. */
+bool sp_sock_is_socket(const struct sp_sock_host *h, int fd);
+
+/** socket(2): AF_INET with SOCK_STREAM (TCP) or SOCK_DGRAM (UDP), SOCK_NONBLOCK, SOCK_CLOEXEC. */
+int sp_socket(struct sp_sock_host *h, int domain, int type, int protocol);
+int sp_bind(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t len);
+int sp_listen(struct sp_sock_host *h, int fd, int backlog);
+int sp_accept4(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len, int flags);
+/** Blocking, or non-blocking with EINPROGRESS, then the outcome in SO_ERROR. */
+int sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t len);
+int sp_shutdown(struct sp_sock_host *h, int fd, int how);
+/** close(2); SO_LINGER with a zero timeout resets the connection. */
+int sp_close(struct sp_sock_host *h, int fd);
+int sp_getsockname(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len);
+int sp_getpeername(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len);
+
+/**
+ * recvmsg(2). Flags: MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, MSG_TRUNC (UDP). Returns 0 at end of
+ * stream; a reset is reported once as ECONNRESET, then reads return 0.
+ */
+ssize_t sp_recvmsg(struct sp_sock_host *h, int fd, struct msghdr *msg, int flags);
+/**
+ * sendmsg(2). Flags: MSG_DONTWAIT, MSG_NOSIGNAL, MSG_MORE. Writing to a connection that was
+ * reset fails with ECONNRESET once, then with EPIPE; EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
+ */
+ssize_t sp_sendmsg(struct sp_sock_host *h, int fd, const struct msghdr *msg, int flags);
+ssize_t sp_read(struct sp_sock_host *h, int fd, void *buf, size_t len);
+ssize_t sp_write(struct sp_sock_host *h, int fd, const void *buf, size_t len);
+ssize_t sp_readv(struct sp_sock_host *h, int fd, const struct iovec *iov, int iovcnt);
+ssize_t sp_writev(struct sp_sock_host *h, int fd, const struct iovec *iov, int iovcnt);
+ssize_t sp_recvfrom(struct sp_sock_host *h, int fd, void *buf, size_t len, int flags,
+	struct sockaddr *src, socklen_t *srclen);
+ssize_t sp_sendto(struct sp_sock_host *h, int fd, const void *buf, size_t len, int flags,
+	const struct sockaddr *dst, socklen_t dstlen);
+
+/**
+ * getsockopt(2)/setsockopt(2): SOL_SOCKET SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER,
+ * SO_RCVBUF, SO_SNDBUF, SO_ERROR, SO_RCVTIMEO, SO_SNDTIMEO, SO_TYPE, SO_DOMAIN, SO_PROTOCOL,
+ * SO_ACCEPTCONN; IPPROTO_TCP TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_INFO.
+ * Others fail with ENOPROTOOPT and one log line naming the option.
+ */
+int sp_getsockopt(struct sp_sock_host *h, int fd, int level, int name, void *val, socklen_t *len);
+int sp_setsockopt(
+	struct sp_sock_host *h, int fd, int level, int name, const void *val, socklen_t len);
+/** fcntl(2): F_GETFL, F_SETFL (O_NONBLOCK), F_GETFD, F_SETFD (FD_CLOEXEC); else EINVAL + log. */
+int sp_fcntl(struct sp_sock_host *h, int fd, int cmd, long arg);
+/** ioctl(2): FIONREAD, FIONBIO, SIOCOUTQ; else ENOTTY + log. */
+int sp_ioctl(struct sp_sock_host *h, int fd, unsigned long req, void *arg);
+
+/**
+ * epoll_ctl(2) on a kernel epoll fd @p epfd: spindle sockets are kept by the host, anything else
+ * goes to the kernel. EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLPRI (never set), EPOLLET, EPOLLONESHOT.
+ */
+int sp_epoll_ctl(struct sp_sock_host *h, int epfd, int op, int fd, struct epoll_event *ev);
+/** epoll_pwait(2) on a set that may mix spindle sockets and kernel fds. */
+int sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int maxevents,
+	int timeout, const sigset_t *sigmask);
+/** A spindle-aware epoll set is being closed: forget it (the caller closes the kernel fd). */
+void sp_epoll_forget(struct sp_sock_host *h, int epfd);
+/** ppoll(2) over spindle sockets and kernel fds; @p tmo NULL = no timeout. */
+int sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+	const sigset_t *sigmask);
+/** pselect(2) over spindle sockets and kernel fds. */
+int sp_pselect(struct sp_sock_host *h, int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds,
+	const struct timespec *tmo, const sigset_t *sigmask);
+
+SP_EXPORT_END
+
+#endif

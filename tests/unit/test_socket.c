@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The socket layer (lib/sock/, sp_socket.h) without a PMD: two stacks in one process (server
+ * 198.18.0.2, client 198.18.0.1), each with a socket host whose driver moves the frames each
+ * stack sent to the other and advances both fake clocks by 1 ms. Every blocking call therefore
+ * runs both stacks, as the preload library's calls run the port.
+ */
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ether.h>
+
+#include "sp_test.h"
+#include "sp_socket.h"
+
+#define PORT 8080
+
+struct pair {
+	struct sp_test_env *srv, *cli;
+	struct sp_sock_host *hs, *hc; /* hosts of the server and the client stack */
+};
+
+/* Hand every frame @p from sent to @p to, addressed to its port MAC. */
+static unsigned
+shuttle(struct sp_test_env *from, struct sp_test_env *to)
+{
+	struct rte_mbuf *m;
+	unsigned n = 0;
+
+	while ((m = sp_test_tx_pop(from, NULL)) != NULL) {
+		struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		/* both stacks have 02:00:00:00:00:02: the frame comes from "the peer" */
+		e->dst_addr = t_our_mac;
+		e->src_addr = t_peer_mac;
+		sp_test_input(to, 0, m);
+		n++;
+	}
+	return n;
+}
+
+static unsigned
+pump(void *arg)
+{
+	struct pair *p = arg;
+	unsigned n;
+
+	sp_test_advance_ms(p->srv, 1);
+	sp_test_advance_ms(p->cli, 1);
+	n = shuttle(p->srv, p->cli);
+	n += shuttle(p->cli, p->srv);
+	return n;
+}
+
+static struct pair *
+pair_new(void)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	struct sp_sock_driver drv = {.iterate = pump};
+	struct sp_config cfg;
+
+	assert_non_null(p);
+	drv.arg = p;
+	/* two stacks in the harness's 256 MB: small connection tables */
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.max_connections = 64;
+	p->srv = sp_test_env_new(&cfg);
+	cfg.ports[0].addrs[0].ip = T_PEER_IP;
+	cfg.ports[0].neigh[0].ip = T_OUR_IP;
+	cfg.ports[0].neigh[0].mac = t_our_mac;
+	p->cli = sp_test_env_new(&cfg);
+	p->hs = sp_sock_host_create(p->srv->ctx, &drv);
+	p->hc = sp_sock_host_create(p->cli->ctx, &drv);
+	assert_non_null(p->hs);
+	assert_non_null(p->hc);
+	return p;
+}
+
+static void
+pair_free(struct pair *p)
+{
+	sp_sock_host_free(p->hc, 1000);
+	sp_sock_host_free(p->hs, 1000);
+	sp_test_tx_clear(p->srv);
+	sp_test_tx_clear(p->cli);
+	/* both share the pool: the client's stack goes first, then the env check finds it full */
+	sp_ctx_free(p->cli->ctx);
+	sp_stack_free(p->cli->st);
+	free(p->cli);
+	sp_test_env_free(p->srv);
+	free(p);
+}
+
+static struct sockaddr_in
+sin_of(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+
+	a.sin_addr.s_addr = htonl(ip);
+	a.sin_port = htons(port);
+	return a;
+}
+
+/* A listener on the server (non-blocking when @p nb). */
+static int
+listener(struct pair *p, bool nb)
+{
+	struct sockaddr_in a = sin_of(0, PORT);
+	int one = 1;
+	int fd = sp_socket(p->hs, AF_INET, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0), 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(sp_setsockopt(p->hs, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(sp_bind(p->hs, fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_listen(p->hs, fd, 8), 0);
+	return fd;
+}
+
+/* A blocking client connection to the server's listener and its accepted end. */
+static void
+connected(struct pair *p, int lfd, int *cfd, int *sfd)
+{
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT);
+
+	*cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM, 0);
+	assert_true(*cfd >= 0);
+	assert_int_equal(sp_connect(p->hc, *cfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	*sfd = sp_accept4(p->hs, lfd, NULL, NULL, 0);
+	assert_true(*sfd >= 0);
+}
+
+/* accept on a non-blocking listener; a non-blocking connect: EINPROGRESS, then SO_ERROR 0. */
+static void
+test_nonblocking_accept_connect(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT), peer;
+	socklen_t len = sizeof(peer);
+	int lfd = listener(p, true), cfd, sfd, err = -1;
+	struct pollfd pf;
+
+	assert_int_equal(sp_accept4(p->hs, lfd, NULL, NULL, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EALREADY);
+	pf.fd = cfd;
+	pf.events = POLLOUT;
+	assert_int_equal(sp_ppoll(p->hc, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_true(pf.revents & POLLOUT);
+	len = sizeof(err);
+	assert_int_equal(sp_getsockopt(p->hc, cfd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	assert_int_equal(err, 0);
+	/* the listener is readable now */
+	pf.fd = lfd;
+	pf.events = POLLIN;
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	len = sizeof(peer);
+	sfd = sp_accept4(p->hs, lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK);
+	assert_true(sfd >= 0);
+	assert_int_equal(ntohl(peer.sin_addr.s_addr), T_PEER_IP);
+	assert_int_equal(sp_fcntl(p->hs, sfd, F_GETFL, 0) & O_NONBLOCK, O_NONBLOCK);
+	/* a real, unique descriptor */
+	assert_true(sfd != lfd && fcntl(sfd, F_GETFD) >= 0);
+	assert_int_equal(sp_accept4(p->hs, lfd, NULL, NULL, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(sp_close(p->hc, cfd), 0);
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_int_equal(sp_close(p->hs, lfd), 0);
+	assert_int_equal(sp_close(p->hs, lfd), -1);
+	assert_int_equal(errno, EBADF);
+	pair_free(p);
+}
+
+/* connect to a port nobody listens on: ECONNREFUSED (blocking), SO_ERROR (non-blocking) */
+static void
+test_connect_refused(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT + 1);
+	int fd = sp_socket(p->hc, AF_INET, SOCK_STREAM, 0), err = 0;
+	socklen_t len = sizeof(err);
+	struct pollfd pf;
+
+	assert_int_equal(sp_connect(p->hc, fd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	sp_close(p->hc, fd);
+	fd = sp_socket(p->hc, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(sp_connect(p->hc, fd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	pf.fd = fd;
+	pf.events = POLLOUT;
+	assert_int_equal(sp_ppoll(p->hc, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_true(pf.revents & POLLERR);
+	assert_int_equal(sp_getsockopt(p->hc, fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	assert_int_equal(err, ECONNREFUSED);
+	assert_int_equal(sp_getsockopt(p->hc, fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	assert_int_equal(err, 0); /* reported once */
+	sp_close(p->hc, fd);
+	pair_free(p);
+}
+
+/* Half-close: data then EOF (0, again and again), the other direction still works. */
+static void
+test_half_close_eof(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd;
+	char buf[16];
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(sp_write(p->hc, cfd, "abc", 3), 3);
+	assert_int_equal(sp_shutdown(p->hc, cfd, SHUT_WR), 0);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 0);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 0);
+	/* writing after our own SHUT_WR: EPIPE (no SIGPIPE with MSG_NOSIGNAL) */
+	assert_int_equal(sp_sendto(p->hc, cfd, "x", 1, MSG_NOSIGNAL, NULL, 0), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(sp_write(p->hs, sfd, "xyz", 3), 3);
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_int_equal(sp_recvfrom(p->hc, cfd, buf, sizeof(buf), MSG_WAITALL, NULL, NULL), 3);
+	assert_memory_equal(buf, "xyz", 3);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* Level-triggered reports again; EPOLLET only on new data; EPOLLONESHOT once until MOD. */
+static void
+test_epoll_modes(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET}, out[4];
+	char buf[8];
+
+	connected(p, lfd, &cfd, &sfd);
+	ev.data.fd = sfd;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 0);
+	assert_int_equal(sp_write(p->hc, cfd, "12", 2), 2);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
+	assert_int_equal(out[0].data.fd, sfd);
+	assert_true(out[0].events & EPOLLIN);
+	/* edge-triggered: unread data does not report again */
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 0);
+	assert_int_equal(sp_write(p->hc, cfd, "3", 1), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
+	/* level-triggered: reports while data is there */
+	ev.events = EPOLLIN;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_MOD, sfd, &ev), 0);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 1);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 3);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 0);
+	/* one-shot */
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_MOD, sfd, &ev), 0);
+	assert_int_equal(sp_write(p->hc, cfd, "4", 1), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 0);
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_MOD, sfd, &ev), 0);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 1);
+	/* EPOLLRDHUP when the peer half-closes */
+	ev.events = EPOLLIN | EPOLLRDHUP;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_MOD, sfd, &ev), 0);
+	assert_int_equal(sp_shutdown(p->hc, cfd, SHUT_WR), 0);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
+	assert_true(out[0].events & EPOLLRDHUP);
+	/* close removes the socket from the set */
+	sp_close(p->hs, sfd);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 0);
+	close(ep);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* A kernel pipe and a spindle socket in one epoll set and one poll set. */
+static void
+test_mixed_sets(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0), pp[2];
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+	struct pollfd pf[2];
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(pipe(pp), 0);
+	ev.data.fd = pp[0];
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, pp[0], &ev), 0);
+	ev.data.fd = sfd;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+	assert_int_equal(write(pp[1], "k", 1), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
+	assert_int_equal(out[0].data.fd, pp[0]);
+	assert_int_equal(sp_write(p->hc, cfd, "s", 1), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 2);
+	pf[0] = (struct pollfd){.fd = pp[0], .events = POLLIN};
+	pf[1] = (struct pollfd){.fd = sfd, .events = POLLIN | POLLOUT};
+	assert_int_equal(sp_ppoll(p->hs, pf, 2, &(struct timespec){1, 0}, NULL), 2);
+	assert_int_equal(pf[0].revents, POLLIN);
+	assert_int_equal(pf[1].revents, POLLIN | POLLOUT);
+	close(pp[0]);
+	close(pp[1]);
+	close(ep);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* SO_LINGER 0 resets; the peer reads ECONNRESET once, then 0; writes then fail with EPIPE. */
+static void
+test_linger0_reset(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	struct pollfd pf;
+	char buf[8];
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	pf.fd = cfd;
+	pf.events = POLLIN;
+	assert_int_equal(sp_ppoll(p->hc, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_true(pf.revents & (POLLERR | POLLHUP));
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
+	sigaction(SIGPIPE, &ign, &old);
+	assert_int_equal(sp_write(p->hc, cfd, "x", 1), -1);
+	assert_int_equal(errno, EPIPE);
+	sigaction(SIGPIPE, &old, NULL);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* A reset seen first by a write: ECONNRESET, then EPIPE. */
+static void
+test_reset_write(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	struct pollfd pf = {.events = POLLIN};
+
+	connected(p, lfd, &cfd, &sfd);
+	sp_setsockopt(p->hs, sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	sp_close(p->hs, sfd);
+	pf.fd = cfd;
+	assert_int_equal(sp_ppoll(p->hc, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(sp_sendto(p->hc, cfd, "x", 1, MSG_NOSIGNAL, NULL, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(sp_sendto(p->hc, cfd, "x", 1, MSG_NOSIGNAL, NULL, 0), -1);
+	assert_int_equal(errno, EPIPE);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* Options: TCP_INFO from the connection, FIONREAD, an unknown option, EADDRINUSE. */
+static void
+test_options(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, v = 0, fd2;
+	struct sockaddr_in a = sin_of(0, PORT);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	assert_int_equal(ti.tcpi_state, TCP_ESTABLISHED);
+	assert_true(ti.tcpi_snd_mss > 0);
+	v = 1;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
+	len = sizeof(v);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, IPPROTO_TCP, TCP_NODELAY, &v, &len), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(sp_write(p->hc, cfd, "hello", 5), 5);
+	assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = sfd, .events = POLLIN}, 1,
+				 &(struct timespec){5, 0}, NULL),
+		1);
+	assert_int_equal(sp_ioctl(p->hs, sfd, FIONREAD, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_MD5SIG, &v, sizeof(v)), -1);
+	assert_int_equal(errno, ENOPROTOOPT);
+	fd2 = sp_socket(p->hs, AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(sp_bind(p->hs, fd2, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	a = sin_of(RTE_IPV4(198, 18, 0, 99), PORT + 1);
+	assert_int_equal(sp_bind(p->hs, fd2, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EADDRNOTAVAIL);
+	assert_int_equal(sp_socket(p->hs, AF_INET6, SOCK_STREAM, 0), -1);
+	assert_int_equal(errno, EAFNOSUPPORT);
+	sp_close(p->hs, fd2);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* UDP: sendto/recvfrom with addresses, a connected socket, EAGAIN when empty. */
+static void
+test_udp(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(0, 5353), from;
+	socklen_t len = sizeof(from);
+	int s = sp_socket(p->hs, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int c = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	char buf[32];
+
+	assert_int_equal(sp_bind(p->hs, s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_recvfrom(p->hs, s, buf, sizeof(buf), 0, NULL, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+	a = sin_of(T_OUR_IP, 5353);
+	assert_int_equal(sp_sendto(p->hc, c, "ping", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
+	assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
+				 &(struct timespec){5, 0}, NULL),
+		1);
+	assert_int_equal(
+		sp_recvfrom(p->hs, s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 4);
+	assert_memory_equal(buf, "ping", 4);
+	assert_int_equal(ntohl(from.sin_addr.s_addr), T_PEER_IP);
+	assert_int_equal(
+		sp_sendto(p->hs, s, "pong", 4, 0, (struct sockaddr *)&from, sizeof(from)), 4);
+	assert_int_equal(sp_read(p->hc, c, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "pong", 4);
+	assert_int_equal(sp_connect(p->hc, c, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_write(p->hc, c, "again", 5), 5);
+	assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
+				 &(struct timespec){5, 0}, NULL),
+		1);
+	/* MSG_TRUNC: the datagram's length, though only 2 bytes fit */
+	assert_int_equal(sp_recvfrom(p->hs, s, buf, 2, MSG_TRUNC, NULL, NULL), 5);
+	assert_memory_equal(buf, "ag", 2);
+	sp_close(p->hc, c);
+	sp_close(p->hs, s);
+	pair_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nonblocking_accept_connect),
+		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_half_close_eof),
+		cmocka_unit_test(test_epoll_modes),
+		cmocka_unit_test(test_mixed_sets),
+		cmocka_unit_test(test_linger0_reset),
+		cmocka_unit_test(test_reset_write),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_udp),
+	};
+
+	alarm(120); /* a wait that never ends fails the test instead of hanging it */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
