@@ -13,11 +13,12 @@
 #                   cycles/packet" at exit)
 #
 #   scripts/bench.sh [--pmd tap|af_packet]... [--runs N] [--count N] [--load N]
-#                    [--build-dir DIR] [--markdown FILE] [--no-tcp]
+#                    [--build-dir DIR] [--markdown FILE] [--no-tcp] [--no-preload]
 #
 # spindle and testpmd poll on CPU 1 (-l 0,1, the worker is lcore 1), the ping client runs on CPU
 # 0; both with --no-huge --no-pci. Targets (issue 2): RTT <= 1.1x testpmd icmpecho, cycles/packet
-# <= 1.5x testpmd macswap. Afterwards scripts/bench_tcp.sh runs when present (TCP figures).
+# <= 1.5x testpmd macswap. Afterwards scripts/bench_tcp.sh runs when present (TCP figures), then
+# the preload suite (scripts/bench_preload.sh: redis, nginx, iperf3 unmodified, spindle vs kernel).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,7 @@ LOAD=10000
 BUILD=build
 MARKDOWN=
 TCP=1
+PRELOAD=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--pmd) PMDS+=("$2"); shift 2 ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--no-tcp) TCP=0; shift ;;
+	--no-preload) PRELOAD=0; shift ;;
 	-h|--help) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -238,3 +241,15 @@ if [ "$TCP" = 1 ] && [ -x "$ROOT/scripts/bench_tcp.sh" ]; then
 			echo "bench.sh: bench_tcp.sh failed on $pmd" >&2
 	done
 fi
+
+# --- suite preload (owner: preload): unmodified programs, spindle vs kernel ---------------------
+suite_preload() {
+	local pmd
+	echo
+	echo "bench: preload (scripts/bench_preload.sh)"
+	for pmd in "${PMDS[@]}"; do
+		"$ROOT/scripts/bench_preload.sh" --pmd "$pmd" --runs "$RUNS" --build-dir "$BUILD" \
+			${MARKDOWN:+--markdown "$MARKDOWN"} || echo "bench.sh: bench_preload.sh failed on $pmd" >&2
+	done
+}
+[ "$PRELOAD" = 0 ] || suite_preload
