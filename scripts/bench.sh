@@ -28,15 +28,17 @@
 #     server and rr client), wrk -> nginx-light (keep-alive, Connection: close), iperf2 at
 #     both MTUs; the CPUs' busy share next to each kernel figure; ratios spindle / kernel.
 #
-#   scripts/bench.sh [--suite icmp|tcp|memif]... [--pmd tap|af_packet]... [--runs N]
+# preload: scripts/bench_preload.sh (redis, nginx, iperf3 unmodified, spindle vs kernel).
+#
+#   scripts/bench.sh [--suite icmp|tcp|memif|preload]... [--pmd tap|af_packet]... [--runs N]
 #                    [--count N] [--load N] [--seconds S] [--conns C] [--build-dir DIR]
 #                    [--markdown FILE] [--no-tcp]
 #
 # icmp: spindle and testpmd poll on CPU 1 (-l 0,1, the worker is lcore 1), the ping client runs
 # on CPU 0; both with --no-huge --no-pci. Targets (issue 2): RTT <= 1.1x testpmd icmpecho,
 # cycles/packet <= 1.5x testpmd macswap. --seconds (default 3) is each memif test's duration,
-# --conns (default 64) wrk's connections against nginx in the memif suite; --no-tcp is
-# --suite icmp --suite memif.
+# --conns (default 64) wrk's connections against nginx in the memif suite; --no-tcp leaves
+# the tcp suite out.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,8 +64,8 @@ CONNS=64
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--suite)
-		case "$2" in icmp|tcp|memif) SUITES+=("$2") ;;
-		*) echo "bench.sh: --suite must be icmp, tcp or memif" >&2; exit 2 ;; esac
+		case "$2" in icmp|tcp|memif|preload) SUITES+=("$2") ;;
+		*) echo "bench.sh: --suite must be icmp, tcp, memif or preload" >&2; exit 2 ;; esac
 		shift 2 ;;
 	--seconds) SECS=$2; shift 2 ;;
 	--conns) CONNS=$2; shift 2 ;;
@@ -74,12 +76,12 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--no-tcp) TCP=0; shift ;;
-	-h|--help) sed -n '4,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 [ ${#PMDS[@]} -gt 0 ] || PMDS=(tap af_packet)
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(icmp tcp memif)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(icmp tcp memif preload)
 [ "$TCP" = 1 ] || SUITES=($(printf '%s\n' "${SUITES[@]}" | grep -vx tcp))
 suite() { printf '%s\n' "${SUITES[@]}" | grep -qx "$1"; }
 
@@ -487,7 +489,19 @@ memif_table() {
 	fi
 }
 
+# --- suite preload (owner: preload): unmodified programs, spindle vs kernel ---------------------
+suite_preload() {
+	local pmd
+	echo
+	echo "bench: preload (scripts/bench_preload.sh)"
+	for pmd in "${PMDS[@]}"; do
+		"$ROOT/scripts/bench_preload.sh" --pmd "$pmd" --runs "$RUNS" --build-dir "$BUILD" \
+			${MARKDOWN:+--markdown "$MARKDOWN"} || echo "bench.sh: bench_preload.sh failed on $pmd" >&2
+	done
+}
+
 suite icmp && suite_icmp
 suite memif && suite_memif
 suite tcp && suite_tcp
+suite preload && suite_preload
 exit 0

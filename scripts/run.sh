@@ -30,6 +30,13 @@
 #   --build-dir meson build directory (default build)
 #   after --     passed to spindle after its --config (e.g. --set stack.idle=sleep)
 #
+#   scripts/run.sh --preload [OPTIONS] -- PROGRAM [ARGS...]
+#               runs PROGRAM (unmodified) on spindle instead: app/spindle-run with the build's
+#               libspindle_preload.so (docs/preload.md), in the foreground in namespace spindle
+#               at 198.18.0.2; the default config's services are left out (a --config of your
+#               own keeps its [service.*]). PROGRAM gets stdin, Ctrl-C and SIGTERM; the lab
+#               goes when PROGRAM exits, and the exit status is PROGRAM's.
+#
 # Ctrl-C or SIGTERM stops spindle cleanly (it prints its counters) and takes the lab down.
 # The exit status is spindle's. Works without a terminal (stdin closed).
 set -euo pipefail
@@ -52,6 +59,7 @@ PEER_CONFIG=config/memif-b.conf
 BUILD=build
 SETUP=1
 APP_ARGS=()
+PRELOAD=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -64,8 +72,9 @@ while [ $# -gt 0 ]; do
 	--peer-eal) PEER_EAL=$2; shift 2 ;;
 	--build-dir) BUILD=$2; shift 2 ;;
 	--no-setup) SETUP=0; shift ;;
+	--preload) PRELOAD=1; shift ;;
 	--) shift; APP_ARGS=("$@"); break ;;
-	-h|--help) sed -n '4,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -110,6 +119,64 @@ ninja -C "$BUILD" < /dev/null
 BIN=$ROOT/$BUILD/app/spindle
 [ -x "$BIN" ] || BIN=$(readlink -f "$BUILD")/app/spindle
 [ -x "$BIN" ] || { echo "run.sh: $BUILD/app/spindle was not built" >&2; exit 1; }
+
+# ---- --preload: PROGRAM on spindle through spindle-run (owner: preload) ----
+# The lab as below, then PROGRAM in the foreground of this script: stdin and Ctrl-C reach it
+# (SIGINT is not ignored as in other background jobs); SIGINT/SIGTERM sent to this script are
+# passed on (after 1 s, when PROGRAM did not end by itself); the lab goes when PROGRAM exits.
+run_preload() {
+	local launcher=$ROOT/$BUILD/app/spindle-run/spindle-run cfg=$CONFIG vdev=net_tap0,iface=sp0
+	local pid rc=0
+	[ -x "$launcher" ] || launcher=$(readlink -f "$BUILD")/app/spindle-run/spindle-run
+	[ ${#APP_ARGS[@]} -gt 0 ] || { echo "run.sh: --preload needs -- PROGRAM [ARGS]" >&2; exit 2; }
+	[ "$PORTS" = 1 ] || { echo "run.sh: --preload takes a one-port config" >&2; exit 2; }
+	LOG=$(mktemp -d /tmp/spindle-run.XXXXXX)
+	case "$CONFIG" in "$ROOT"/config/default.conf|"$ROOT"/config/af_packet.conf)
+		cfg=$LOG/$(basename "$CONFIG")
+		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' "$CONFIG" > "$cfg" ;;
+	esac
+	[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
+	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
+	trap 'rm -rf "$LOG"; "$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null' EXIT
+	"$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" --arp "$ARP" --ports 1 >/dev/null
+	exec 3<&0
+	# shellcheck disable=SC2086
+	(exec env --default-signal=INT,QUIT ip netns exec "$NS" "$launcher" $EAL --vdev "$vdev" \
+		--file-prefix "$PREFIX" -- --config "$cfg" --set "port0.vdev=$vdev" -- \
+		"${APP_ARGS[@]}") <&3 &
+	pid=$!
+	PRELOAD_SIG=0
+	# shellcheck disable=SC2317 # called from the traps below
+	preload_signal() { # SIG
+		PRELOAD_SIG=1
+		local i
+		for i in $(seq 10); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		sp_stop_pid "$pid" "$1" 30 || echo "run.sh: ${APP_ARGS[0]} did not stop; killed it" >&2
+	}
+	trap 'preload_signal INT' INT
+	trap 'preload_signal TERM' TERM
+	if "$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$pid" --timeout 30 >/dev/null; then
+		echo "==== ${APP_ARGS[0]} runs on spindle in namespace \"$NS\" (pmd $PMD, 198.18.0.2;" \
+			"kernel peer 198.18.0.1: ip netns exec $NS ...); Ctrl-C stops it" >&2
+	else
+		sp_stop_pid "$pid" TERM 10 || true
+	fi
+	wait "$pid" || rc=$?
+	while [ "$PRELOAD_SIG" = 1 ]; do # a signal interrupted wait: PROGRAM's own status now
+		PRELOAD_SIG=0
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	trap - INT TERM EXIT
+	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
+	rm -rf "$LOG"
+	echo "run.sh: ${APP_ARGS[0]} exited with status $rc; lab $NS removed" >&2
+	exit "$rc"
+}
+[ "$PRELOAD" = 0 ] || run_preload
 
 VDEVS=()
 if [ "$PMD" = af_packet ]; then

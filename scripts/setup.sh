@@ -15,6 +15,7 @@ PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build libcmocka-dev pkg-config gcc clang
 	iproute2 iputils-ping arping netcat-openbsd curl python3 python3-scapy wrk iperf nginx-light
 	nftables tcpdump ethtool bc
+	redis-server redis-tools iperf3
 )
 
 # shellcheck source=common.sh

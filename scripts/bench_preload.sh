@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The preload suite (docs/preload.md "Benchmarks"): the same unmodified binaries as server on
+# spindle (spindle-run + libspindle_preload.so) and on the Linux kernel (the lab's --kernel-only
+# veth stand-in at the same address), the same kernel clients. Figures, not assertions: medians of
+# RUNS runs, and the ratio spindle / kernel.
+#
+#   scripts/bench_preload.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--idle sleep|poll]
+#                            [--build-dir DIR] [--markdown FILE] [--kernel-only]
+#
+#   redis P1 / P16   redis-benchmark -t get,set -c 50 -P 1 (-n 200000) and -P 16 (-n 2000000)
+#   nginx keep-alive wrk -t 1 -c 50 -d S GET / (nginx, one process: tests/.../preload/nginx.conf)
+#   nginx close      the same with -H 'Connection: close'
+#   iperf3 up / down iperf3 -c -t S (client sends) and -R (server sends), Mbit/s
+#   server CPU       utime + stime of the server process (/proc/PID/stat) over the run, per
+#                    request (iperf3: per MB), in microseconds and in cycles at the CPU's MHz
+#
+# CPU placement (2-core machine): the server on CPU 1 (on spindle EAL -l 1 pins it; on the
+# kernel taskset -c 1), the clients on CPU 0. --idle is spindle's stack.idle (default sleep: an
+# idle wait naps, so the CPU figure counts work, not polling; poll for the lowest latency).
+# Offloads are off on the kernel's veth pair, as spindle has none. Called by scripts/bench.sh
+# (suite preload); runs alone too (as root).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PMD=tap
+RUNS=3
+SECS=10
+IDLE='sleep'
+BUILD=build
+MARKDOWN=
+KERNEL_ONLY=0
+ARGS=("$@")
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--pmd) PMD=$2; shift 2 ;;
+	--runs) RUNS=$2; shift 2 ;;
+	--seconds) SECS=$2; shift 2 ;;
+	--idle) IDLE=$2; shift 2 ;;
+	--build-dir) BUILD=$2; shift 2 ;;
+	--markdown) MARKDOWN=$2; shift 2 ;;
+	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
+	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench_preload: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+# shellcheck source=common.sh
+. "$ROOT/scripts/common.sh"
+sp_need_root "network namespaces, DPDK" "${ARGS[@]}"
+cd "$ROOT"
+
+for t in redis-server redis-benchmark nginx wrk iperf3 taskset; do
+	command -v "$t" >/dev/null || { echo "bench_preload: $t is missing (scripts/setup.sh)" >&2; exit 1; }
+done
+RUN=$(readlink -f "$BUILD")/app/spindle-run/spindle-run
+if [ "$KERNEL_ONLY" = 0 ]; then
+	[ -x "$RUN" ] || { echo "bench_preload: $RUN not built (ninja -C $BUILD)" >&2; exit 1; }
+	LIB=$(sed -n "s/^PRELOAD='\(.*\)'\$/\1/p" "$RUN")
+	[ -f "$LIB" ] || { echo "bench_preload: $LIB not built" >&2; exit 1; }
+fi
+NS=spbp-$$
+PFX=spbp-$$
+IP=198.18.0.2
+WORK=$(mktemp -d /tmp/spbpre.XXXXXX)
+chmod 755 "$WORK"
+PID=
+MHZ=$(awk -F: '/^cpu MHz/ { printf "%d", $2; exit }' /proc/cpuinfo)
+HZ=$(getconf CLK_TCK)
+
+cleanup() {
+	set +e
+	[ -z "$PID" ] || { sp_stop_pid "$PID" INT 15; wait "$PID"; }
+	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# server SIDE NAME PORT PROGRAM [ARG...]: start it (kernel or spindle) on CPU 1, wait for PORT
+server() {
+	local side=$1 name=$2 port=$3 i vdev=net_tap0,iface=sp0 cfg=$WORK/preload.conf
+	shift 3
+	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null 2>&1 || true
+	if [ "$side" = kernel ]; then
+		"$ROOT/scripts/lab.sh" up --ns "$NS" --kernel-only >/dev/null
+		(exec ip netns exec "$NS-k" env --default-signal=INT taskset -c 1 "$@") \
+			> "$WORK/$name.log" 2>&1 &
+		PID=$!
+	else
+		"$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" >/dev/null
+		[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
+		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' config/default.conf > "$cfg"
+		(exec ip netns exec "$NS" env --default-signal=INT "$RUN" -l 1 --no-huge --no-pci \
+			-m 1024 --file-prefix "$PFX" -- --config "$cfg" --set "port0.vdev=$vdev" \
+			--set "stack.idle=$IDLE" -- "$@") > "$WORK/$name.log" 2>&1 &
+		PID=$!
+		"$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$PID" >/dev/null ||
+			{ cat "$WORK/$name.log" >&2; exit 1; }
+	fi
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$PID" 2>/dev/null || break
+		ip netns exec "$NS" timeout 2 bash -c "exec 3<>/dev/tcp/$IP/$port" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "bench_preload: $name did not start on $side:" >&2
+	cat "$WORK/$name.log" >&2
+	exit 1
+}
+stop_server() {
+	sp_stop_pid "$PID" INT 15 || true
+	wait "$PID" 2>/dev/null || true
+	PID=
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+client() { ip netns exec "$NS" taskset -c 0 timeout $((SECS * 3 + 120)) "$@"; }
+
+declare -A R
+record() { R[$1]="${R[$1]:-} $2"; }
+med() { echo "${R[$1]:-}" | tr ' ' '\n' | grep -v '^$' | sort -g |
+	awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
+	if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+# measure SIDE KEY UNITS CMD...: run CMD (a client), its figure from stdout's last line; the
+# server's CPU microseconds per UNITS (a number, or "-" to read it from the output's 2nd field)
+measure() {
+	local side=$1 key=$2 units=$3 t0 t1 out fig n cpu
+	shift 3
+	t0=$(cpu_ticks)
+	out=$("$@" | tail -1) || true
+	t1=$(cpu_ticks)
+	read -r fig n <<< "$out"
+	[ "$units" = - ] && units=$n
+	record "${side}_${key}" "$fig"
+	cpu=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v u="${units:-0}" \
+		'BEGIN { if (u > 0) printf "%.2f", d / hz * 1e6 / u }')
+	[ -n "$cpu" ] && record "${side}_${key}_cpu" "$cpu"
+	echo "  $side $key: ${fig:-failed}, server CPU ${cpu:-n/a} us per unit"
+}
+
+redis_bench() { # P N -> "rps requests"
+	client redis-benchmark -h "$IP" -t get,set -c 50 -P "$1" -n "$2" --csv |
+		awk -F'"' -v n="$2" '$2 == "SET" || $2 == "GET" { s += $4; k++ } END { if (k) printf "%.0f %d\n", s / k, n * k }'
+}
+wrk_bench() { # [ARGS] -> "rps requests"
+	client wrk -t 1 -c 50 -d "${SECS}s" "$@" "http://$IP/" |
+		awk '/requests in/ { n = $1 } /^Requests\/sec/ { r = $2 } END { printf "%.0f %d\n", r, n }'
+}
+iperf_bench() { # [-R] -> "Mbit/s MB"
+	client iperf3 -c "$IP" -t "$SECS" -J "$@" | /usr/bin/python3 -c '
+import json, sys
+e = json.load(sys.stdin)["end"]["sum_received"]
+print("%.0f %.0f" % (e["bits_per_second"] / 1e6, e["bytes"] / 1e6))'
+}
+
+SIDES=(kernel spindle)
+[ "$KERNEL_ONLY" = 1 ] && SIDES=(kernel)
+mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp"
+head -c 612 /dev/zero | tr '\0' x > "$WORK/nginx/www/index.html"
+for run in $(seq "$RUNS"); do
+	for side in "${SIDES[@]}"; do
+		echo "bench_preload: run $run, $side ($PMD)"
+		server "$side" redis 6379 redis-server --bind "$IP" --save '' --appendonly no \
+			--protected-mode no --daemonize no --dir "$WORK"
+		measure "$side" redis_p1 - redis_bench 1 200000
+		measure "$side" redis_p16 - redis_bench 16 2000000
+		stop_server
+		server "$side" nginx 80 nginx -p "$WORK/nginx/" \
+			-c "$ROOT/tests/integration/preload/nginx.conf"
+		measure "$side" nginx_ka - wrk_bench
+		measure "$side" nginx_close - wrk_bench -H 'Connection: close'
+		stop_server
+		server "$side" iperf3 5201 iperf3 -s -B "$IP"
+		measure "$side" iperf_up - iperf_bench
+		measure "$side" iperf_down - iperf_bench -R
+		stop_server
+	done
+done
+
+TABLE=$(
+	echo "| $PMD, medians of $RUNS | kernel | spindle | ratio | kernel CPU us | spindle CPU us | ratio |"
+	echo "|---|---|---|---|---|---|---|"
+	for k in redis_p1:"redis GET/SET -c 50 -P 1, req/s" redis_p16:"redis GET/SET -c 50 -P 16, req/s" \
+		nginx_ka:"nginx wrk keep-alive, req/s" nginx_close:"nginx wrk Connection: close, req/s" \
+		iperf_up:"iperf3 to the server, Mbit/s (CPU per MB)" \
+		iperf_down:"iperf3 -R from the server, Mbit/s (CPU per MB)"; do
+		key=${k%%:*}
+		a=$(med "kernel_$key"); b=$(med "spindle_$key")
+		ca=$(med "kernel_${key}_cpu"); cb=$(med "spindle_${key}_cpu")
+		echo "| ${k#*:} | $a | $b | $(ratio "$b" "$a") | $ca | $cb | $(ratio "$cb" "$ca") |"
+	done
+)
+echo
+echo "Server CPU per request (per MB for iperf3); at $MHZ MHz one microsecond is $MHZ cycles."
+echo "$TABLE"
+if [ -n "$MARKDOWN" ]; then
+	{
+		echo
+		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), suite preload (stack.idle=$IDLE, ${MHZ} MHz):"
+		echo
+		echo "$TABLE"
+	} >> "$MARKDOWN"
+fi

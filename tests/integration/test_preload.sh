@@ -1,0 +1,310 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Unmodified programs (Debian packages) on spindle through spindle-run and
+# libspindle_preload.so (docs/preload.md "Tests"), kernel clients in the lab namespace:
+#   redis      redis-server; redis-benchmark -t set,get,incr,lpush,lpop -n 200000 -c 50 with no
+#              error and every INCR counted; redis-cli values read back equal, 1 MB included
+#   nginx      nginx-light, one process (preload/nginx.conf): curl of static files (sha256),
+#              keep-alive and Connection: close, wrk -c 100 -d 10s with no error
+#   iperf3     iperf3 -s on spindle: kernel iperf3 -c TCP, -R and UDP; then iperf3 -c on spindle
+#              against a kernel iperf3 -s
+#   threads    python3 -m http.server (a thread per connection) fetched by concurrent curls
+# Every server is stopped with SIGINT: it must exit with its usual status (0; iperf3 -s: 1) and,
+# on spindle, print "mbufs: all N returned".
+#
+# Usage: test_preload.sh tap|af_packet|kernel redis|nginx|iperf3|threads
+#   kernel: the dry run: the same program, clients and checks with the Linux kernel standing in
+#   for spindle (scripts/lab.sh up --kernel-only; no preload), to check the test itself.
+# Skipped (77) only when libspindle_preload.so is not built.
+# Environment: SPINDLE_RUN (default: spindle-run next to SPINDLE_BIN's directory),
+# PL_LCORE (EAL -l, default 1), PL_WRK_SECONDS (default 10), PL_REDIS_N (default 200000).
+set -uo pipefail
+PMD=${1:?usage: test_preload.sh tap|af_packet|kernel PROGRAM}
+PROG=${2:?usage: test_preload.sh tap|af_packet|kernel PROGRAM}
+. "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+SPINDLE_RUN=${SPINDLE_RUN:-$(dirname "$SPINDLE_BIN")/spindle-run/spindle-run}
+IP=198.18.0.2     # the server: spindle, or the kernel stand-in
+PEER=198.18.0.1   # the kernel clients' namespace
+PL_PID=
+PL_LOG=
+PL_NAME=
+
+if [ "$PMD" != kernel ]; then
+	[ -x "$SPINDLE_RUN" ] || { echo "no launcher $SPINDLE_RUN" >&2; exit 1; }
+	LIB=$(sed -n "s/^PRELOAD='\(.*\)'\$/\1/p" "$SPINDLE_RUN")
+	if [ ! -f "$LIB" ]; then
+		echo "SKIP: libspindle_preload.so is not built yet ($LIB)"
+		exit 77
+	fi
+fi
+need() { command -v "$1" >/dev/null || { t_fail "$1 is not installed (scripts/setup.sh)"; t_finish; }; }
+
+# pl_exec ARG... &: ARG replaces this (background) subshell, so $! is its pid; it runs on the
+# server's side (spindle through the launcher, or the kernel stand-in's namespace), SIGINT and
+# SIGQUIT at their defaults (a background job starts with them ignored).
+pl_exec() {
+	if [ "$PMD" = kernel ]; then
+		exec ip netns exec "$LAB_NS-k" env --default-signal=INT,QUIT "$@"
+	fi
+	local vdev=net_tap0,iface=sp0 cfg=default.conf
+	[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d cfg=af_packet.conf
+	exec ip netns exec "$LAB_NS" env --default-signal=INT,QUIT "$SPINDLE_RUN" -l "${PL_LCORE:-1}" \
+		--no-huge --no-pci -m 512 --vdev "$vdev" --file-prefix "$SP_PREFIX" -- \
+		--config "$(config_no_services "$cfg")" --set "stack.idle=${SP_IDLE:-sleep}" \
+		--set "port0.vdev=$vdev" -- "$@"
+}
+
+# pl_attach PID: the kernel end configured for the program's port (tap: once net_tap runs).
+pl_attach() {
+	[ "$PMD" = kernel ] && return 0
+	"$LAB_SH" attach --ns "$LAB_NS" --pid "$1" --timeout 30 >/dev/null
+}
+
+# pl_start NAME PORT PROGRAM [ARG...]: the server in the background, until PORT accepts.
+pl_start() {
+	local i
+	PL_NAME=$1
+	local port=$2
+	shift 2
+	PL_LOG=$SP_TMP/$PL_NAME.log
+	echo "== $PL_NAME on ${PMD/kernel/the kernel (dry run)}: $*"
+	pl_exec "$@" > "$PL_LOG" 2>&1 &
+	PL_PID=$!
+	SP_PID=$PL_PID # lab_down (EXIT trap) stops it
+	pl_attach "$PL_PID" || { cat "$PL_LOG"; t_fail "$PL_NAME: the lab could not attach"; t_finish; }
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$PL_PID" 2>/dev/null || break
+		lab_exec timeout 2 bash -c "exec 3<>/dev/tcp/$IP/$port" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$PL_LOG"
+	t_fail "$PL_NAME: no listener on $IP:$port within 30 s"
+	t_finish
+}
+
+# pl_check_exit NAME RC LOG [WANT]: exit status WANT (default 0) and, on spindle, every mbuf back.
+pl_check_exit() {
+	local name=$1 rc=$2 log=$3 want=${4:-0}
+	if [ "$rc" = "$want" ]; then t_ok "$name exited with status $want"; else
+		t_fail "$name exited with status $rc (want $want); its log:"
+		tail -40 "$log"
+	fi
+	[ "$PMD" = kernel ] && return 0
+	if grep -Eq 'mbufs: all [0-9]+ returned' "$log"; then
+		t_ok "$name: $(grep -Eo 'mbufs: all [0-9]+ returned' "$log")"
+	else
+		t_fail "$name: no \"mbufs: all N returned\" at exit: $(grep -E 'mbufs|spindle-preload' "$log")"
+	fi
+}
+
+# pl_stop [WANT]: SIGINT to the server, bounded wait, then pl_check_exit.
+pl_stop() {
+	local rc=0
+	[ -n "$PL_PID" ] || return 0
+	sp_stop_pid "$PL_PID" INT 30 || t_fail "$PL_NAME did not exit within 30 s of SIGINT; killed"
+	wait "$PL_PID" || rc=$?
+	PL_PID=
+	SP_PID=
+	pl_check_exit "$PL_NAME" "$rc" "$PL_LOG" "${1:-0}"
+}
+
+# ---- redis ----
+redis_cli() { lab_exec timeout 30 redis-cli -h "$IP" "$@"; }
+
+t_redis() {
+	local n=${PL_REDIS_N:-200000} out t v
+	need redis-server
+	need redis-benchmark
+	pl_start redis-server 6379 redis-server --port 6379 --bind "$IP" --save '' --appendonly no \
+		--protected-mode no --daemonize no --dir "$SP_TMP" --logfile ''
+	t_expect_eq "redis-cli PING" "$(redis_cli PING)" PONG
+
+	# values written, read back equal: small, binary-safe, 1 MB
+	t_expect_eq "SET k1" "$(redis_cli SET k1 hello)" OK
+	t_expect_eq "GET k1" "$(redis_cli --raw GET k1)" hello
+	head -c 1048576 /dev/urandom > "$SP_TMP/big"
+	t_expect_eq "SET big (1 MB, binary)" "$(redis_cli -x SET big < "$SP_TMP/big")" OK
+	t_expect_eq "STRLEN big" "$(redis_cli STRLEN big)" 1048576
+	redis_cli --raw GET big > "$SP_TMP/big.out"
+	# (--raw adds a newline)
+	if [ "$(stat -c %s "$SP_TMP/big.out")" = 1048577 ] &&
+		head -c 1048576 "$SP_TMP/big.out" | cmp -s - "$SP_TMP/big"; then
+		t_ok "GET big: the 1 MB read back equal"
+	else
+		t_fail "GET big: $(stat -c %s "$SP_TMP/big.out") bytes, not the value written"
+	fi
+	t_expect_eq "RPUSH l a b c" "$(redis_cli RPUSH l a b c)" 3
+	t_expect_eq "LRANGE l" "$(redis_cli --raw LRANGE l 0 -1 | tr '\n' ' ')" "a b c "
+
+	# redis-benchmark: zero errors, and every INCR of its one counter key arrived
+	out=$(lab_exec timeout 240 redis-benchmark -h "$IP" -t set,get,incr,lpush,lpop -n "$n" \
+		-c 50 -q 2>&1)
+	t=$?
+	echo "$out" | tr '\r' '\n' | grep -E 'requests per second|rror' | head -20
+	t_expect_eq "redis-benchmark exit status" "$t" 0
+	for t in SET GET INCR LPUSH LPOP; do
+		if echo "$out" | tr '\r' '\n' | grep -Eq "^$t: [0-9.]+ requests per second"; then
+			t_ok "redis-benchmark $t completed"
+		else
+			t_fail "redis-benchmark $t: no result line"
+		fi
+	done
+	if echo "$out" | grep -qiE 'error|refused|reset|timeout'; then
+		t_fail "redis-benchmark reported errors: $(echo "$out" | grep -iE 'error|refused|reset|timeout' | head -3)"
+	else
+		t_ok "redis-benchmark: no error"
+	fi
+	v=$(redis_cli GET counter:__rand_int__)
+	t_expect_eq "INCR counter after $n INCRs" "$v" "$n"
+	v=$(redis_cli INFO stats | tr -d '\r' | sed -n 's/^rejected_connections://p')
+	t_expect_eq "redis rejected_connections" "$v" 0
+	pl_stop
+}
+
+# ---- nginx ----
+t_nginx() {
+	local d=$SP_TMP/nginx u=http://$IP out c want
+	need nginx
+	need wrk
+	mkdir -p "$d/www" "$d/tmp"
+	echo "spindle preload test page" > "$d/www/index.html"
+	head -c 3000001 /dev/urandom > "$d/www/big.bin"
+	pl_start nginx 80 nginx -p "$d/" -c "$HERE/preload/nginx.conf"
+
+	want=$(sha256sum < "$d/www/big.bin")
+	t_expect_eq "GET /big.bin sha256" "$(lab_exec timeout 30 curl -sf "$u/big.bin" | sha256sum)" "$want"
+	t_expect_eq "GET /index.html" "$(lab_exec timeout 10 curl -sf "$u/index.html")" \
+		"spindle preload test page"
+	c=$(lab_exec timeout 30 curl -sf -w '%{num_connects} ' -o /dev/null "$u/index.html" \
+		-o /dev/null "$u/big.bin" -o /dev/null "$u/index.html")
+	t_expect_eq "keep-alive: connects for three URLs" "$(echo $c)" "1 0 0"
+	c=$(lab_exec timeout 30 curl -sf -H 'Connection: close' -w '%{num_connects} ' \
+		-o /dev/null "$u/index.html" -o /dev/null "$u/big.bin")
+	t_expect_eq "Connection: close: connects for two URLs" "$(echo $c)" "1 1"
+	out=$(lab_exec timeout 10 curl -sf -D - -o /dev/null -H 'Connection: close' "$u/index.html")
+	if grep -qi '^connection: close' <<< "$out"; then t_ok "response says Connection: close"; else
+		t_fail "no Connection: close in the response: $out"
+	fi
+	t_expect_eq "GET /nope status" "$(lab_exec timeout 10 curl -s -o /dev/null -w '%{http_code}' "$u/nope")" 404
+
+	local secs=${PL_WRK_SECONDS:-10}
+	out=$(lab_exec timeout $((secs + 30)) wrk -t 2 -c 100 -d "${secs}s" "$u/index.html" 2>&1)
+	echo "$out"
+	if grep -Eq '^ +[0-9]+ requests in' <<< "$out"; then t_ok "wrk completed"; else
+		t_fail "wrk: no result"
+	fi
+	if grep -Eq 'Socket errors|Non-2xx or 3xx' <<< "$out"; then
+		t_fail "wrk: $(grep -E 'Socket errors|Non-2xx or 3xx' <<< "$out")"
+	else
+		t_ok "wrk: no socket errors, no non-2xx/3xx responses"
+	fi
+	t_expect_eq "GET /big.bin after wrk" "$(lab_exec timeout 30 curl -sf "$u/big.bin" | sha256sum)" "$want"
+	pl_stop
+}
+
+# ---- iperf3 ----
+# iperf_check NAME JSON_FILE UDP(0|1): the run had no error and moved data
+iperf_check() {
+	"$PY" - "$1" "$2" "$3" <<'PY'
+import json, sys
+name, path, udp = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+try:
+    r = json.load(open(path))
+except Exception as e:
+    print(f"FAIL: {name}: no JSON result ({e})")
+    sys.exit(1)
+if "error" in r:
+    print(f"FAIL: {name}: {r['error']}")
+    sys.exit(1)
+end = r["end"]
+if udp:
+    s = end["sum"]
+    ok = s["packets"] > 0 and s["lost_percent"] <= 10
+    print(f"{'ok' if ok else 'FAIL'}: {name}: {s['packets']} datagrams, {s['lost_percent']:.2f}% lost, "
+          f"{s['bits_per_second'] / 1e6:.0f} Mbit/s")
+else:
+    rx = end["sum_received"]["bytes"]
+    ok = rx > 0 and end["sum_sent"]["bytes"] >= rx
+    print(f"{'ok' if ok else 'FAIL'}: {name}: {rx} bytes received, "
+          f"{end['sum_received']['bits_per_second'] / 1e6:.0f} Mbit/s")
+sys.exit(0 if ok else 1)
+PY
+}
+
+iperf_client() { # NAME ARGS...: a kernel iperf3 -c against the server on spindle
+	local name=$1
+	shift
+	lab_exec timeout 60 iperf3 -c "$IP" -t 3 -J "$@" > "$SP_TMP/iperf.json" 2>&1
+	if iperf_check "$name" "$SP_TMP/iperf.json" "$([[ " $* " == *" -u "* ]] && echo 1 || echo 0)"; then
+		T_OKS=$((T_OKS + 1))
+	else
+		T_FAILS=$((T_FAILS + 1))
+	fi
+}
+
+t_iperf3() {
+	local kpid rc=0 i
+	need iperf3
+	pl_start iperf3-server 5201 iperf3 -s -B "$IP" -p 5201
+	iperf_client "TCP, client sends" -p 5201
+	iperf_client "TCP -R, server sends" -p 5201 -R
+	iperf_client "UDP 50 Mbit/s" -p 5201 -u -b 50M
+	pl_stop 1 # "iperf3: interrupt - the server has terminated" is exit(1)
+
+	echo "== iperf3 -c on ${PMD/kernel/the kernel (dry run)} against a kernel iperf3 -s"
+	lab_exec iperf3 -s -B "$PEER" -p 5202 -1 > "$SP_TMP/iperf-kserver.log" 2>&1 &
+	kpid=$!
+	for ((i = 0; i < 50; i++)); do # (a probe connection would be the one-off server's test)
+		lab_exec ss -Hltn "sport = :5202" | grep -q . && break
+		sleep 0.1
+	done
+	pl_exec iperf3 -c "$PEER" -p 5202 -t 3 -J > "$SP_TMP/iperf-c.json" 2> "$SP_TMP/iperf-c.log" &
+	PL_PID=$!
+	SP_PID=$PL_PID
+	pl_attach "$PL_PID" || t_fail "iperf3 -c: the lab could not attach"
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$PL_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sp_stop_pid "$PL_PID" INT 10 || t_fail "iperf3 -c still ran after 60 s; killed"
+	wait "$PL_PID" || rc=$?
+	PL_PID=
+	SP_PID=
+	if iperf_check "iperf3 -c (the program under test)" "$SP_TMP/iperf-c.json" 0; then
+		T_OKS=$((T_OKS + 1))
+	else
+		T_FAILS=$((T_FAILS + 1))
+	fi
+	pl_check_exit "iperf3 -c" "$rc" "$SP_TMP/iperf-c.log"
+	sp_stop_pid "$kpid" TERM 10 || true
+	wait "$kpid" 2>/dev/null || true
+}
+
+# ---- a threaded program ----
+t_threads() {
+	local d=$SP_TMP/www want pids=() i ok=0
+	mkdir -p "$d"
+	head -c 2000003 /dev/urandom > "$d/f.bin"
+	want=$(sha256sum < "$d/f.bin")
+	pl_start http.server 8000 "$PY" -m http.server 8000 --bind "$IP" --directory "$d"
+	t_expect_eq "GET /f.bin sha256" "$(lab_exec timeout 30 curl -sf "http://$IP:8000/f.bin" | sha256sum)" "$want"
+	# eight at once: eight threads of the server serve at the same time
+	for i in $(seq 8); do
+		lab_exec timeout 60 curl -sf -o "$SP_TMP/f$i" "http://$IP:8000/f.bin" &
+		pids+=($!)
+	done
+	for i in $(seq 8); do
+		wait "${pids[$((i - 1))]}" && [ "$(sha256sum < "$SP_TMP/f$i")" = "$want" ] && ok=$((ok + 1))
+	done
+	t_expect_eq "concurrent downloads equal" "$ok" 8
+	pl_stop
+}
+
+case "$PROG" in
+redis|nginx|iperf3|threads) ;;
+*) echo "unknown program $PROG (redis, nginx, iperf3, threads)" >&2; exit 2 ;;
+esac
+lab_up "$PMD" || { t_fail "lab up"; t_finish; }
+"t_$PROG"
+t_finish
