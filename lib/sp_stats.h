@@ -161,6 +161,7 @@ struct sp_stack;
 	X(TCPWinProbe, "zero-window probes sent")                                        \
 	X(TCPKeepAlive, "keepalive probes sent")                                         \
 	X(TCPTimeWaitReuse, "TIME-WAIT connections reused by a new SYN")                 \
+	X(TCPTimeWaitReuseActive, "own TIME-WAIT tuples reused by a connect (timestamps, >= 1 s)") \
 	X(TCPTimeWaitEntered, "connections moved to the compact TIME-WAIT table")        \
 	X(TCPTimeWaitRecycled, "TIME-WAIT entries ended early: table full (oldest)")     \
 	X(TCPTimeWaitExpired, "TIME-WAIT entries that lasted tcp.time_wait_ms")          \

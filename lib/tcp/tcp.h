@@ -240,6 +240,8 @@ struct sp_tcp_tw {
 	bool ts; /* timestamps negotiated */
 };
 
+bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
+
 /* tcp_conn.c */
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 struct sp_conn *sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port);

@@ -13,10 +13,13 @@
  * A free ephemeral port for @p base on stack port @p port whose connection this lcore owns
  * (tcp_steer.h): with predictable RSS the reply's Toeplitz hash lands on this lcore's queue;
  * otherwise the port is one of this worker's share of the range (port % n_workers). With one
- * worker every free port qualifies. 0 when none is left.
+ * worker every free port qualifies. A port held only by our own TIME-WAIT entry qualifies
+ * when that entry may be reused (sp_tcp_tw_reuse_active(); *min_iss is then set). 0 when none
+ * is left.
  */
 static uint16_t
-pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port)
+pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port, sp_seq_t *min_iss,
+	bool *reused)
 {
 	struct sp_tcp *t = ctx->tcp;
 	unsigned n = SP_TCP_EPH_HI - SP_TCP_EPH_LO + 1, i;
@@ -31,8 +34,14 @@ pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port)
 		if (owner >= 0 && (unsigned)owner != ctx->worker)
 			continue;
 		k.lport = p;
-		if (!sp_tcp_tuple_in_use(ctx, &k) && sp_tcp_listener_find(ctx, k.lip, p) == NULL)
+		if (sp_tcp_conn_lookup(ctx, &k) != NULL || sp_tcp_listener_find(ctx, k.lip, p) != NULL)
+			continue;
+		if (sp_tcp_tw_lookup(ctx, &k) == NULL)
 			return p;
+		if (sp_tcp_tw_reuse_active(ctx, &k, min_iss)) {
+			*reused = true;
+			return p;
+		}
 	}
 	return 0;
 }
@@ -44,6 +53,8 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	struct sp_nexthop nh;
 	struct sp_tcp_key k;
 	struct sp_conn *c;
+	sp_seq_t min_iss = 0;
+	bool reused = false;
 
 	if (o == NULL || out == NULL || o->dst_ip == 0 || o->dst_port == 0)
 		return -EINVAL;
@@ -55,10 +66,15 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	k.lip = o->src_ip != 0 ? o->src_ip : st->ports[nh.port].addrs[0].ip;
 	if (o->src_port != 0) {
 		k.lport = o->src_port;
-		if (sp_tcp_tuple_in_use(ctx, &k))
+		if (sp_tcp_conn_lookup(ctx, &k) != NULL)
 			return -EADDRINUSE;
+		if (sp_tcp_tw_lookup(ctx, &k) != NULL) {
+			if (!sp_tcp_tw_reuse_active(ctx, &k, &min_iss))
+				return -EADDRINUSE;
+			reused = true;
+		}
 	} else {
-		k.lport = pick_port(ctx, &k, nh.port);
+		k.lport = pick_port(ctx, &k, nh.port, &min_iss, &reused);
 		if (k.lport == 0)
 			return -EADDRNOTAVAIL;
 	}
@@ -77,6 +93,8 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	c->arg = o->arg;
 	c->flags |= TF_ACCEPTED;
 	c->iss = sp_tcp_isn(st, k.lip, k.lport, k.rip, k.rport, ctx->now);
+	if (reused)
+		c->iss = min_iss; /* past the old connection's sequence space (Linux does the same) */
 	c->snd_una = c->iss;
 	c->snd_max = c->iss;
 	c->sb_seq = c->iss + 1;

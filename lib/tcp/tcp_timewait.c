@@ -196,6 +196,30 @@ sp_tcp_tuple_in_use(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 	return sp_tcp_conn_lookup(ctx, k) != NULL || sp_tcp_tw_lookup(ctx, k) != NULL;
 }
 
+/*
+ * The active opener's reuse of its own TIME-WAIT tuple (what Linux's net.ipv4.tcp_tw_reuse
+ * does; RFC 6191 covers only the passive side): when an ephemeral port's only holder is a
+ * compact TIME-WAIT entry of a connection that used timestamps, and the peer's last segment is
+ * at least one second old, the entry is dropped and the port taken. The peer's PAWS check
+ * (RFC 7323 5) then tells any old duplicate from the new connection, since spindle's TSval
+ * clock only moves forward; and the new ISS is put past what the old connection sent plus a
+ * maximal unscaled window, so that even a peer still in TIME-WAIT (it closed too) sees a SYN
+ * beyond its RCV.NXT (RFC 9293 3.10.7.4 / RFC 6191). @return true when the tuple was freed;
+ * *min_iss is then the lowest ISS the new connection may use.
+ */
+bool
+sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss)
+{
+	struct sp_tcp_tw *e = sp_tcp_tw_lookup(ctx, k);
+
+	if (e == NULL || !e->ts || ctx->now - e->ts_recent_age < ctx->hz)
+		return false;
+	*min_iss = e->snd_nxt + 65535 + 2;
+	SP_STAT(ctx, e->port, TCPTimeWaitReuseActive);
+	tw_remove(ctx, e);
+	return true;
+}
+
 /* A free entry; when there is none, the oldest is recycled (counted). NULL: max_timewait 0. */
 static struct sp_tcp_tw *
 tw_alloc(struct sp_ctx *ctx)

@@ -4,7 +4,8 @@
  * FIN, CLOSING + ACK) becomes a compact entry and gives its place in tcp.max_connections back;
  * a retransmitted FIN is ACKed again and restarts 2 MSL; a new SYN may reuse the tuple (RFC
  * 6191); a full table recycles its oldest entry; expiry runs in bounded batches; active opens
- * do not take a tuple in TIME-WAIT. The state x event answers of TIME-WAIT are in
+ * do not take a tuple in TIME-WAIT unless it used timestamps and is a second old (then they
+ * reuse it, as Linux's tcp_tw_reuse). The state x event answers of TIME-WAIT are in
  * test_tcp_matrix.c.
  */
 #include <errno.h>
@@ -15,15 +16,21 @@
 #define TW_BATCH 256 /* tcp_timewait.c: entries expired per timer run */
 
 static struct fx *
-tw_fx(uint32_t max_conns, uint32_t max_tw)
+tw_fx_ms(uint32_t max_conns, uint32_t max_tw, uint32_t tw_ms)
 {
 	struct sp_config cfg;
 
 	sp_test_default_cfg(&cfg);
-	cfg.tcp.time_wait_ms = TW_MS;
+	cfg.tcp.time_wait_ms = tw_ms;
 	cfg.tcp.max_connections = max_conns;
 	cfg.tcp.max_timewait = max_tw;
 	return fx_new(&cfg, 0);
+}
+
+static struct fx *
+tw_fx(uint32_t max_conns, uint32_t max_tw)
+{
+	return tw_fx_ms(max_conns, max_tw, TW_MS);
 }
 
 /* Handshake from the peer's @rport with ISN @isn; @return our ISS. */
@@ -287,6 +294,55 @@ test_connect_skips_time_wait(void **state)
 }
 
 /*
+ * Our own TIME-WAIT tuple of a connection that used timestamps is reused by a connect once the
+ * peer's last segment is a second old (sp_tcp_tw_reuse_active(), as Linux's tcp_tw_reuse): the
+ * entry goes, the SYN's ISS lies past the old connection's SND.NXT plus 65537 and its TSval
+ * past the old ones. Before that second the tuple is refused.
+ */
+static void
+test_connect_reuses_own_time_wait(void **state)
+{
+	struct fx *f = tw_fx_ms(4, 16, 60000); /* TIME-WAIT outlasts the test */
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP,
+		.dst_port = 8080,
+		.src_port = 50000,
+		.cb = &conn_cb,
+		.arg = &f->app};
+	struct sp_tcp_opts ts = {.has_ts = true, .ts_val = 100};
+	struct sp_conn *c;
+	struct t_out o;
+	uint32_t iss, tsval;
+
+	(void)state;
+	assert_int_equal(sp_tcp_connect(f->env->ctx, &co, &c), 0);
+	t_expect(f->env, &o, T_SYN);
+	assert_true(o.h.opts.has_ts);
+	iss = o.h.seq;
+	ts.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, 8080, 50000, 7000, iss + 1, T_SYN | T_ACK, 65535, &ts, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(sp_tcp_close(c), 0);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	ts.ts_val = 101;
+	ts.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, 8080, 50000, 7001, iss + 2, T_ACK | T_FIN, 65535, &ts, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	tsval = o.h.opts.ts_val;
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
+	sp_test_advance_ms(f->env, 500);
+	assert_int_equal(sp_tcp_connect(f->env->ctx, &co, &c), -EADDRINUSE);
+	sp_test_advance_ms(f->env, 600);
+	assert_int_equal(sp_tcp_connect(f->env->ctx, &co, &c), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitReuseActive), 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	t_expect(f->env, &o, T_SYN);
+	assert_int_equal(o.h.seq, iss + 2 + 65535 + 2);
+	assert_true(o.h.opts.has_ts);
+	assert_true((int32_t)(o.h.opts.ts_val - tsval) > 0);
+	fx_free(f);
+}
+
+/*
  * FIN-WAIT-2 after close(): a peer that never sends its FIN holds the connection no longer
  * than tcp.time_wait_ms (docs/tcp.md "Timers"), then it ends with closed(0), no entry.
  */
@@ -319,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_recycle_oldest),
 		cmocka_unit_test(test_many_expire_in_batches),
 		cmocka_unit_test(test_connect_skips_time_wait),
+		cmocka_unit_test(test_connect_reuses_own_time_wait),
 		cmocka_unit_test(test_fin_wait_2_timeout),
 	};
 
