@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "spindle_app.h"
 
@@ -67,6 +68,43 @@ max_mtu(const struct sp_config *cfg)
 	return m;
 }
 
+/*
+ * rte_pktmbuf_pool_create(), except without hugepages: there EAL memory is 4 KB pages and by
+ * default no mbuf may straddle a page (its buffer must be IOVA-contiguous for a NIC's DMA), so
+ * a 2.3 KB mbuf takes a page of its own. net_af_xdp of DPDK 22.11 registers the pool's memory
+ * with the kernel as one UMEM of populated_size * element size bytes from its first object, so
+ * with those gaps the last ~40% of the mbufs lie outside the UMEM: the kernel silently skips the
+ * TX descriptors that point there (TCP stalled after some thousand segments). Without
+ * hugepages the PMDs that can run (tap, af_packet, memif, af_xdp) copy or map by virtual
+ * address, so the objects are packed back to back (RTE_MEMPOOL_F_NO_IOVA_CONTIG) in one chunk.
+ */
+static struct rte_mempool *
+pool_create(const char *name, unsigned n, unsigned cache, uint16_t room, int socket)
+{
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = room};
+	struct rte_mempool *mp;
+	int ret;
+
+	if (rte_eal_has_hugepages())
+		return rte_pktmbuf_pool_create(name, n, cache, 0, room, socket);
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + room, cache, sizeof(priv),
+		socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (ret == 0) {
+		rte_pktmbuf_pool_init(mp, &priv);
+		ret = rte_mempool_populate_default(mp);
+	}
+	if (ret < 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+}
+
 int
 sp_app_pools_create(struct sp_app *app)
 {
@@ -85,8 +123,7 @@ sp_app_pools_create(struct sp_app *app)
 		if (app->pools[s] != NULL)
 			continue;
 		snprintf(name, sizeof(name), "sp_mbuf_s%d", s);
-		app->pools[s] = rte_pktmbuf_pool_create(
-			name, sc->mbufs, sc->mbuf_cache, 0, (uint16_t)room, s);
+		app->pools[s] = pool_create(name, sc->mbufs, sc->mbuf_cache, (uint16_t)room, s);
 		if (app->pools[s] == NULL) {
 			SP_LOG(ERR, app,
 				"cannot create mempool %s (%u mbufs of %u bytes on socket %d): %s "
@@ -120,10 +157,16 @@ sp_app_pools_check(struct sp_app *app)
 	}
 	if (total == 0)
 		return 0; /* start-up failed before any pool existed */
-	if (in_use == 0)
+	if (in_use == 0) {
 		printf("mbufs: all %u returned\n", total);
-	else
+	} else if (in_use == app->pmd_kept) {
+		/* exactly what the PMD took at setup and never gave back: not spindle's */
+		printf("mbufs: all %u returned (%u kept at close by %s, taken at port setup)\n",
+			total, in_use, app->pmd_kept_by);
+		in_use = 0;
+	} else {
 		printf("mbufs: LEAK: %u in use\n", in_use);
+	}
 	fflush(stdout);
 	return in_use;
 }
@@ -178,6 +221,43 @@ port_reta_program(const struct sp_port_cfg *pc, uint16_t pid, uint16_t nq)
 	if (ret != 0)
 		SP_LOG(INFO, app, "%s: RETA not written (%s); the stack uses what it can read back",
 			pc->name, strerror(-ret));
+}
+
+/*
+ * TX on a PMD that cannot send mbuf chains (it offers no RTE_ETH_TX_OFFLOAD_MULTI_SEGS; DPDK
+ * 22.11's net_af_xdp copies pkt_len bytes from the first segment, so the kernel peer got the
+ * TCP header mbuf followed by garbage and TCP stalled after the handshake). The stack sends a
+ * TCP segment as a header mbuf chained to its payload; this callback, run by rte_eth_tx_burst()
+ * before the PMD, makes each chain one segment: in place when the first mbuf is the stack's own
+ * and has the room, else as a copy from the worker's pool. It never drops (the caller frees what
+ * the PMD did not take, from the same array): a chain it cannot copy is left as it is and
+ * counted (tx_linearize_failed in the exit report); TCP retransmits it.
+ */
+static uint16_t
+tx_linearize(uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	struct sp_app_port *ap = arg;
+	uint16_t i;
+
+	RTE_SET_USED(port_id);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i], *c;
+
+		if (m->nb_segs == 1 && RTE_MBUF_DIRECT(m))
+			continue;
+		if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+			rte_pktmbuf_linearize(m) == 0)
+			continue;
+		c = rte_pktmbuf_copy(m, ap->tx_pools[queue], 0, UINT32_MAX);
+		if (c != NULL && c->nb_segs == 1) {
+			rte_pktmbuf_free(m);
+			pkts[i] = c;
+			continue;
+		}
+		rte_pktmbuf_free(c);
+		__atomic_fetch_add(&ap->tx_linearize_failed, 1, __ATOMIC_RELAXED);
+	}
+	return n;
 }
 
 /*
@@ -356,7 +436,21 @@ port_configure(struct sp_app *app, uint16_t idx)
 				strerror(-ret));
 			return ret;
 		}
+		if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) == 0) {
+			ap->tx_pools[q] = sp_app_pool_of(app, w->socket);
+			if (rte_eth_add_tx_callback(pid, q, tx_linearize, ap) == NULL) {
+				SP_LOG(ERR, app,
+					"%s: the PMD cannot send mbuf chains and no TX callback "
+					"could be added to copy them: %s",
+					pc->name, rte_strerror(rte_errno));
+				return -rte_errno;
+			}
+			ap->tx_linearize = true;
+		}
 	}
+	if (ap->tx_linearize)
+		SP_LOG(INFO, app, "%s: no multi-segment TX: chains are made one segment first",
+			pc->name);
 	SP_LOG(INFO, app,
 		"%s: port %u, %u queue(s), %u/%u descriptors, mtu %u, rx offloads 0x%" PRIx64
 		", tx offloads 0x%" PRIx64 "%s",
@@ -394,6 +488,33 @@ links_wait(struct sp_app *app)
 		SP_LOG(INFO, app, "%s: link up, %u Mbps", app->cfg.ports[i].name, link.link_speed);
 	}
 	return 0;
+}
+
+/*
+ * net_af_xdp (DPDK 22.11) fills its fill ring with mbufs from our pool at RX queue setup and
+ * frees the UMEM at close without returning them. Note how many the pools lend once every port
+ * started (nothing else has taken any yet), so that the exit check can tell those apart.
+ */
+static void
+pmd_kept_note(struct sp_app *app)
+{
+	struct rte_eth_dev_info info;
+	unsigned s;
+	uint16_t i;
+
+	for (i = 0; i < app->cfg.n_ports; i++)
+		if (rte_eth_dev_info_get(app->ports[i].port_id, &info) == 0 &&
+			info.driver_name != NULL && strcmp(info.driver_name, "net_af_xdp") == 0)
+			app->pmd_kept_by = "net_af_xdp";
+	if (app->pmd_kept_by == NULL)
+		return;
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (app->pools[s] != NULL)
+			app->pmd_kept += rte_mempool_in_use_count(app->pools[s]);
+	for (s = 0; s < SP_MAX_PORTS; s++)
+		if (app->ports[s].rx_pool != NULL)
+			app->pmd_kept += rte_mempool_in_use_count(app->ports[s].rx_pool);
+	SP_LOG(INFO, app, "%u mbufs taken by %s at port setup", app->pmd_kept, app->pmd_kept_by);
 }
 
 int
@@ -437,6 +558,7 @@ sp_app_ports_start(struct sp_app *app)
 		if (app->n_workers > 1 && app->cfg.stack.rss)
 			port_reta_program(pc, ap->port_id, app->n_workers);
 	}
+	pmd_kept_note(app);
 	return links_wait(app);
 }
 
@@ -448,8 +570,18 @@ sp_app_ports_close(struct sp_app *app)
 	for (i = 0; i < SP_MAX_PORTS; i++) {
 		struct sp_app_port *ap = &app->ports[i];
 
-		if (ap->started)
+		if (ap->started) {
+			uint16_t q;
+
+			/*
+			 * TX mbufs the PMD still holds for sent frames go back to the pool now
+			 * (net_af_xdp frees them only from its completion ring, read on the
+			 * next TX burst, and not at close).
+			 */
+			for (q = 0; q < app->n_workers; q++)
+				rte_eth_tx_done_cleanup(ap->port_id, q, 0);
 			rte_eth_dev_stop(ap->port_id);
+		}
 		if (ap->configured)
 			rte_eth_dev_close(ap->port_id);
 		ap->started = ap->configured = false;
@@ -471,7 +603,11 @@ sp_app_port_print_pmd_stats(const struct sp_app *app, uint16_t idx, const char *
 	 */
 	printf("%spmd: ipackets = %" PRIu64 ", ibytes = %" PRIu64 ", opackets = %" PRIu64
 	       ", obytes = %" PRIu64 ", imissed = %" PRIu64 ", ierrors = %" PRIu64
-	       ", oerrors = %" PRIu64 ", rx_nombuf = %" PRIu64 "\n",
+	       ", oerrors = %" PRIu64 ", rx_nombuf = %" PRIu64,
 		indent, es.ipackets, es.ibytes, es.opackets, es.obytes, es.imissed, es.ierrors,
 		es.oerrors, es.rx_nombuf);
+	if (ap->tx_linearize)
+		printf(", tx_linearize_failed = %" PRIu64,
+			__atomic_load_n(&ap->tx_linearize_failed, __ATOMIC_RELAXED));
+	printf("\n");
 }
