@@ -88,7 +88,9 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 	h->ep = calloc(h->max_fd, sizeof(h->ep[0]));
 	h->tcp_ports = calloc(65536, sizeof(uint16_t));
 	h->udp_ports = calloc(65536, sizeof(uint16_t));
-	if (h->sk == NULL || h->ep == NULL || h->tcp_ports == NULL || h->udp_ports == NULL)
+	h->udp_by_port = calloc(65536, sizeof(struct sp_sk *));
+	if (h->sk == NULL || h->ep == NULL || h->tcp_ports == NULL || h->udp_ports == NULL ||
+		h->udp_by_port == NULL)
 		goto nomem;
 	pthread_mutex_init(&h->lock, NULL);
 	h->ctx = ctx;
@@ -107,6 +109,7 @@ nomem:
 	free(h->ep);
 	free(h->tcp_ports);
 	free(h->udp_ports);
+	free(h->udp_by_port);
 	free(h);
 	errno = ENOMEM;
 	return NULL;
@@ -141,6 +144,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 	free(h->ep);
 	free(h->tcp_ports);
 	free(h->udp_ports);
+	free(h->udp_by_port);
 	free(h);
 }
 

@@ -76,6 +76,8 @@ struct sp_sk {
 	struct sp_sk_dgram *dq; /* SP_SK_UDP_QLEN slots, UDP only */
 	unsigned dq_head, dq_n;
 	uint64_t udp_drops;
+	struct sp_sk
+		*udp_next; /* next socket bound to the same UDP port (sp_sock_host.udp_by_port) */
 	/* epoll sets watching this socket */
 	TAILQ_HEAD(, sp_ep_item) watchers;
 };
@@ -109,6 +111,7 @@ struct sp_sock_host {
 	struct sp_ep **ep; /* by kernel epoll fd, only sets that watched a spindle socket */
 	unsigned n_sk;
 	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
+	struct sp_sk **udp_by_port;	 /* the UDP sockets of each port, newest first */
 	uint16_t next_eph;
 	unsigned idle; /* idle iterations in a row */
 };

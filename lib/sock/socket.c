@@ -226,6 +226,8 @@ port_map(struct sp_sock_host *h, const struct sp_sk *s)
 	return s->tcp ? h->tcp_ports : h->udp_ports;
 }
 
+static void udp_port_leave(struct sp_sock_host *h, struct sp_sk *s);
+
 void
 sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 {
@@ -258,7 +260,7 @@ sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 	}
 	sp_sk_rx_clear(s);
 	if (!s->tcp && s->bound)
-		sp_udp_unbind(h->ctx, s->lport);
+		udp_port_leave(h, s);
 	while (s->dq_n != 0) {
 		rte_pktmbuf_free(s->dq[s->dq_head].m);
 		s->dq_head = (s->dq_head + 1) % SP_SK_UDP_QLEN;
@@ -339,6 +341,69 @@ sin_put(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
 	*len = sizeof(sin);
 }
 
+/*
+ * UDP demultiplexing: the stack's UDP layer has one receiver per port (sp_udp_bind()); the
+ * sockets sharing a port (SO_REUSEADDR/SO_REUSEPORT, as iperf3's UDP server binds a fresh
+ * socket to its port after connect()ing the first one to the client) hang off that port's
+ * list. As Linux: a connected socket whose peer and local address match takes the datagram
+ * first; otherwise the newest unconnected socket bound to the destination address or to any.
+ */
+static void
+udp_port_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t src_port,
+	uint32_t dst_ip, uint16_t dst_port, void *arg)
+{
+	struct sp_sock_host *h = arg;
+	struct sp_sk *s, *best = NULL;
+
+	for (s = h->udp_by_port[dst_port]; s != NULL; s = s->udp_next) {
+		if (s->lip != 0 && s->lip != dst_ip)
+			continue;
+		if (s->state == SK_CONNECTED) {
+			if (s->rip == src_ip && s->rport == src_port) {
+				best = s;
+				break;
+			}
+		} else if (best == NULL) {
+			best = s;
+		}
+	}
+	if (best == NULL) {
+		rte_pktmbuf_free(m); /* only connected sockets, none for this peer */
+		return;
+	}
+	sp_sk_udp_recv(ctx, m, src_ip, src_port, dst_ip, dst_port, best);
+}
+
+static int
+udp_port_join(struct sp_sock_host *h, struct sp_sk *s, uint16_t port)
+{
+	int ret;
+
+	if (h->udp_by_port[port] == NULL) {
+		ret = sp_udp_bind(h->ctx, port, udp_port_recv, h);
+		if (ret != 0)
+			return ret;
+	}
+	s->udp_next = h->udp_by_port[port];
+	h->udp_by_port[port] = s;
+	return 0;
+}
+
+static void
+udp_port_leave(struct sp_sock_host *h, struct sp_sk *s)
+{
+	struct sp_sk **pp;
+
+	for (pp = &h->udp_by_port[s->lport]; *pp != NULL; pp = &(*pp)->udp_next)
+		if (*pp == s) {
+			*pp = s->udp_next;
+			break;
+		}
+	s->udp_next = NULL;
+	if (h->udp_by_port[s->lport] == NULL)
+		sp_udp_unbind(h->ctx, s->lport);
+}
+
 int
 sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
 {
@@ -355,11 +420,12 @@ sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t p
 		}
 		if (map[port] != 0)
 			return -EADDRINUSE;
-	} else if (map[port] != 0 && !s->reuseport) {
+	} else if (map[port] != 0 && !s->reuseport && !(!s->tcp && s->reuseaddr)) {
+		/* Linux: a UDP port is shared by sockets that all set SO_REUSEADDR or SO_REUSEPORT */
 		return -EADDRINUSE;
 	}
 	if (!s->tcp) {
-		ret = sp_udp_bind(h->ctx, port, sp_sk_udp_recv, s);
+		ret = udp_port_join(h, s, port);
 		if (ret != 0)
 			return ret;
 	}

@@ -34,7 +34,8 @@ pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port, sp_s
 		if (owner >= 0 && (unsigned)owner != ctx->worker)
 			continue;
 		k.lport = p;
-		if (sp_tcp_conn_lookup(ctx, &k) != NULL || sp_tcp_listener_find(ctx, k.lip, p) != NULL)
+		if (sp_tcp_conn_lookup(ctx, &k) != NULL ||
+			sp_tcp_listener_find(ctx, k.lip, p) != NULL)
 			continue;
 		if (sp_tcp_tw_lookup(ctx, &k) == NULL)
 			return p;
@@ -94,7 +95,8 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	c->flags |= TF_ACCEPTED;
 	c->iss = sp_tcp_isn(st, k.lip, k.lport, k.rip, k.rport, ctx->now);
 	if (reused)
-		c->iss = min_iss; /* past the old connection's sequence space (Linux does the same) */
+		c->iss =
+			min_iss; /* past the old connection's sequence space (Linux does the same) */
 	c->snd_una = c->iss;
 	c->snd_max = c->iss;
 	c->sb_seq = c->iss + 1;

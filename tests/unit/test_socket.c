@@ -458,6 +458,65 @@ test_udp(void **state)
 	pair_free(p);
 }
 
+/*
+ * UDP sockets sharing a port (SO_REUSEADDR, as iperf3's UDP server: it connect()s the first to
+ * the client, then binds a fresh one to the same port): a datagram from the connected peer goes
+ * to the connected socket, one from anyone else to the unconnected one; a socket without the
+ * option cannot join (EADDRINUSE).
+ */
+static void
+test_udp_shared_port(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(0, 5353), to = sin_of(T_OUR_IP, 5353), from;
+	socklen_t len = sizeof(from);
+	int s1 = sp_socket(p->hs, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int s2 = sp_socket(p->hs, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int s3 = sp_socket(p->hs, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int c1 = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	int c2 = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	struct pollfd pf = {.fd = s1, .events = POLLIN};
+	int one = 1;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(sp_setsockopt(p->hs, s1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(sp_setsockopt(p->hs, s2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	assert_int_equal(sp_bind(p->hs, s1, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_sendto(p->hc, c1, "one", 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(
+		sp_recvfrom(p->hs, s1, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len), 3);
+	assert_int_equal(sp_connect(p->hs, s1, (struct sockaddr *)&from, sizeof(from)), 0);
+	assert_int_equal(sp_bind(p->hs, s2, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_bind(p->hs, s3, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	assert_int_equal(sp_sendto(p->hc, c2, "two", 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
+	pf.fd = s2;
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(sp_recvfrom(p->hs, s2, buf, sizeof(buf), 0, NULL, NULL), 3);
+	assert_memory_equal(buf, "two", 3);
+	assert_int_equal(
+		sp_sendto(p->hc, c1, "three", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+	pf.fd = s1;
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(sp_recvfrom(p->hs, s1, buf, sizeof(buf), 0, NULL, NULL), 5);
+	assert_memory_equal(buf, "three", 5);
+	assert_int_equal(sp_recvfrom(p->hs, s2, buf, sizeof(buf), 0, NULL, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+	sp_close(p->hs, s1);
+	/* the port stays with s2 */
+	assert_int_equal(sp_sendto(p->hc, c1, "four", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
+	pf.fd = s2;
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(sp_recvfrom(p->hs, s2, buf, sizeof(buf), 0, NULL, NULL), 4);
+	sp_close(p->hc, c1);
+	sp_close(p->hc, c2);
+	sp_close(p->hs, s2);
+	sp_close(p->hs, s3);
+	pair_free(p);
+}
+
 int
 main(void)
 {
@@ -471,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_reset_write),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_udp_shared_port),
 	};
 
 	alarm(120); /* a wait that never ends fails the test instead of hanging it */
