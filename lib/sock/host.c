@@ -66,6 +66,18 @@ atfork_install(void)
 	pthread_atfork(NULL, NULL, atfork_child);
 }
 
+/* The host's tables and the host itself (not its sockets). */
+static void
+host_mem_free(struct sp_sock_host *h)
+{
+	free(h->sk);
+	free(h->ep);
+	free(h->tcp_ports);
+	free(h->udp_ports);
+	free(h->udp_by_port);
+	free(h);
+}
+
 struct sp_sock_host *
 sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 {
@@ -105,12 +117,7 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 		}
 	return h;
 nomem:
-	free(h->sk);
-	free(h->ep);
-	free(h->tcp_ports);
-	free(h->udp_ports);
-	free(h->udp_by_port);
-	free(h);
+	host_mem_free(h);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -140,12 +147,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 		h->drv.iterate(h->drv.arg);
 	}
 	pthread_mutex_unlock(&h->lock);
-	free(h->sk);
-	free(h->ep);
-	free(h->tcp_ports);
-	free(h->udp_ports);
-	free(h->udp_by_port);
-	free(h);
+	host_mem_free(h);
 }
 
 bool
