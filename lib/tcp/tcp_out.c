@@ -288,8 +288,9 @@ sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 /*
  * TSO (docs/tcp.md "Offloads"): the payload bytes of each piece the PMD cuts a TSO segment into.
  * The effective MSS, except where the PMD counts the Ethernet header of a piece in the MTU
- * (net_tap 22.11 refuses the frame otherwise): there the pieces are that much shorter.
- * 0 when the port does not segment for us.
+ * (net_tap 22.11 refuses the frame otherwise): there the pieces are that much shorter, and a
+ * connection whose pieces would fall below tcp.min_snd_mss (a peer's tiny MSS) sends without
+ * TSO. 0 when the port does not segment for us.
  */
 static uint32_t
 tso_piece(const struct sp_conn *c, uint32_t smss)
@@ -299,8 +300,8 @@ tso_piece(const struct sp_conn *c, uint32_t smss)
 
 	if (!pt->tx_tso)
 		return 0;
-	if (pt->tso_l2_mtu)
-		return smss > l2 * 2 ? smss - l2 : 0;
+	if (pt->tso_l2_mtu) /* shorter pieces, but never below tcp.min_snd_mss: then no TSO */
+		return smss >= c->ctx->cfg->tcp.min_snd_mss + l2 && smss > l2 * 2 ? smss - l2 : 0;
 	return smss;
 }
 
