@@ -51,6 +51,24 @@ lg_run() {
 		tcp_fail "no 'mbufs: all N returned': $(grep -a '^mbufs' "$(spindle_log)")"
 }
 
+# A kernel listener on $PEER_IP:$1 that closes each connection at once (close) or reads the
+# request and then resets it (reset: SO_LINGER 0).
+kernel_listener() {
+	tcp_bg /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(128)
+while True:
+    c, _ = s.accept()
+    if sys.argv[3] == "reset":
+        c.recv(1000)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+' "$PEER_IP" "$1" "$2"
+}
+
 # Field $1 of the last result.
 field() {
 	sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$LG_LINE"
@@ -130,16 +148,7 @@ tcp_log "many flows: 3 source addresses x 10 source ports, close = server, TIME-
 # The server closes first, so the kernel holds TIME-WAIT for each 4-tuple; 30 tuples carry many
 # more connections only because the kernel accepts a new SYN on a tuple in TIME-WAIT (RFC 6191).
 # ARP on, so the kernel resolves the extra addresses itself.
-tcp_bg /usr/bin/python3 -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("'"$PEER_IP"'", 7011))
-s.listen(128)
-while True:
-    c, _ = s.accept()
-    c.close()
-'
+kernel_listener 7011 close
 tcp_wait_port "$PEER_IP" 7011
 if [ -z "${TCP_SHIM:-}" ]; then
 	lg_run port=7011 mode=connect close=server connections=4 duration_ms=2000 \
@@ -189,18 +198,7 @@ expect errors_refused -gt 0
 expect connections_completed -eq 0
 
 tcp_log "a peer that resets every connection: reset, counted, exit 1"
-tcp_bg /usr/bin/python3 -c '
-import socket, struct
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("'"$PEER_IP"'", 7010))
-s.listen(128)
-while True:
-    c, _ = s.accept()
-    c.recv(1000)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    c.close()
-'
+kernel_listener 7010 reset
 tcp_wait_port "$PEER_IP" 7010
 lg_run port=7010 mode=cps request_size=100 response_size=200 connections=2 duration_ms=2000
 [ "$LG_RC" = 1 ] || tcp_fail "loadgen against a resetting peer exited $LG_RC, want 1"
