@@ -119,6 +119,18 @@ spindle_pid() { echo "$SP_PID"; }
 lab_exec() { ip netns exec "$LAB_NS" "$@"; }
 lab_exec_b() { ip netns exec "$LAB_NS-b" "$@"; }
 lab_memif_sock() { echo "/run/spindle-lab/$LAB_NS.memif/memif.sock"; }
+# memif_wait_socket SOCKET PID [SECONDS]: wait (bounded, default 10 s) until the memif server
+# PID has created SOCKET. A memif client started before that finds no socket and its link never
+# comes up, so start the client only after this returns 0.
+memif_wait_socket() {
+	local sock=$1 pid=$2 i
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		[ -S "$sock" ] && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
 
 # peer FUNCTION [ARG...]: FUNCTION with the second spindle's state swapped in.
 peer() {

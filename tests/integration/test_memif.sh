@@ -56,8 +56,14 @@ fi
 grep -Eq '^mbufs: all [0-9]+ returned$' "$(spindle_log)" && t_ok "failed start: every mbuf back" ||
 	t_fail "failed start: $(grep '^mbufs' "$(spindle_log)")"
 
+# a_launch: A (the memif server) started, and its socket there before B (the client) starts
+a_launch() {
+	spindle_launch memif-a.conf
+	memif_wait_socket "$(lab_memif_sock)" "$(spindle_pid)" || t_fail "A created no memif socket"
+}
+
 echo "== A serves, B runs loadgen"
-spindle_launch memif-a.conf
+a_launch
 bulk_sent=0
 for row in "${ROWS[@]}"; do
 	IFS='|' read -r name port keys check <<< "$row"
@@ -124,7 +130,7 @@ grep -Eq '^  pmd: ipackets = [0-9]+, .*imissed = [0-9]+, .*rx_nombuf = [0-9]+$' 
 	t_ok "exit report: $(grep '^  pmd:' "$SP_TMP/a-exit.txt")" || t_fail "no pmd line in A's exit report"
 
 echo "== A disappears mid-run"
-spindle_launch memif-a.conf
+a_launch
 peer spindle_launch --set service.lg.type=loadgen --set service.lg.address=$A \
 	--set service.lg.port=7 --set service.lg.connections=8 --set service.lg.duration_ms=3000
 spindle_wait_running || t_fail "A did not start"
