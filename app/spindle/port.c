@@ -196,7 +196,7 @@ sp_app_pools_check(struct sp_app *app)
 				app->ports[s].pmd_kept_by, app->cfg.ports[s].name);
 			sep = ",";
 		}
-		printf("; its RX fill ring, taken at port setup and not freed at close)\n");
+		printf("; RX fill rings, taken at port setup and not freed at close)\n");
 		in_use = 0;
 	} else if (kept > 0 && in_use > kept) {
 		printf("mbufs: LEAK: %u in use (besides the %u held by the PMD since port setup)\n",
