@@ -44,7 +44,7 @@
 #                                  all N returned"; on af_xdp with exactly the 2048 mbufs per RX
 #                                  queue net_af_xdp holds (docs/lab.md "AF_XDP on the lab veth")
 #   lab_vdev P                     the vdev of spindle's port P on the lab's PMD (af_packet,
-#                                  af_xdp: the veth end spP d; empty for tap and memif)
+#                                  af_xdp: on the veth end spPd; empty for tap and memif)
 #   spindle_run_client SECS [ARG...]  run spindle until it exits by itself (client services),
 #                                  at most SECS seconds; returns its exit status (124: timeout)
 #   spindle_wait_exit SECS         the second half of spindle_run_client (after spindle_launch)
