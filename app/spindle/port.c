@@ -614,13 +614,16 @@ sp_app_ports_start(struct sp_app *app)
  * that ring only inside a TX burst (before its send() kick, so the completions of the last
  * burst stay unread: the "+1" of issue 9). An empty burst reads it; once stopped, ethdev
  * replaces the burst functions and the ring is gone at close. The kernel completes a frame
- * when the peer took the skb, possibly just after send() returned: a few bursts, bounded.
+ * when the peer took the skb, possibly just after send() returned: on such a port a few
+ * bursts, 1 ms apart, until the pools lack only what the PMDs keep (at most 100 ms); elsewhere
+ * one empty burst, harmless.
  */
 static void
 port_tx_reap(struct sp_app *app, struct sp_app_port *ap)
 {
 	struct rte_mbuf *none[1];
-	unsigned try, prev = UINT_MAX, now;
+	/* waiting only where the PMD holds RX mbufs past close (else nothing tells it is done) */
+	unsigned try, tries = ap->pmd_kept > 0 ? 100 : 1, prev = UINT_MAX, now;
 	uint16_t q;
 	bool burst = false;
 
@@ -629,7 +632,7 @@ port_tx_reap(struct sp_app *app, struct sp_app_port *ap)
 			burst = true;
 	if (!burst)
 		return;
-	for (try = 0; try < 100; try++) {
+	for (try = 0; try < tries; try++) {
 		for (q = 0; q < app->n_workers; q++)
 			rte_eth_tx_burst(ap->port_id, q, none, 0);
 		now = pools_in_use(app);
