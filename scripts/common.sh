@@ -16,7 +16,7 @@
 #   lab_init                       state of the functions below: SPINDLE_BIN (the program;
 #                                  default build/app/spindle), LAB_NS (default spt-$$), a
 #                                  temporary directory $SP_TMP (remove it at exit: lab_cleanup)
-#   lab_up [tap|af_packet|memif] [--arp on|off] [--ports 1|2]   namespace $(lab_ns) (and
+#   lab_up [tap|af_packet|af_xdp|memif] [--arp on|off] [--ports 1|2]   namespace $(lab_ns) (and
 #                                  $(lab_ns_b)); memif: the namespace and the socket directory
 #                                  of $(lab_memif_sock), no kernel peer (the peer: "peer ...")
 #   lab_down                       stop spindle if it still runs, delete the namespaces
@@ -24,9 +24,10 @@
 #   lab_exec CMD...                run CMD in the lab namespace; lab_exec_b: in the second one
 #   spindle_start [CONFIG] [ARG...]  start spindle in the lab, wait (bounded) until it runs and
 #                                  the kernel end is configured; CONFIG is a path or a name in
-#                                  config/ (default: default.conf, or af_packet.conf on af_packet);
-#                                  ARGs go after it (--set SECTION.KEY=VALUE, --stats-interval N).
-#                                  On af_packet every port's vdev is switched to the lab's veth;
+#                                  config/ (default: default.conf, or af_packet.conf on af_packet
+#                                  and af_xdp); ARGs go after it (--set SECTION.KEY=VALUE,
+#                                  --stats-interval N). On af_packet and af_xdp every port's vdev
+#                                  is switched to the lab's veth (lab_vdev);
 #                                  on memif port0's socket= to the lab's (memif-a.conf is the
 #                                  default, memif-b.conf the peer's).
 #   spindle_launch [CONFIG] [ARG...]  the same without waiting for "running on" (a memif server
@@ -38,7 +39,12 @@
 #                                  peer spindle_stop, peer sp_stat InSegs
 #   spindle_stop [SIGNAL]          SIGNAL (default INT), bounded wait, exit status 0 and
 #                                  "mbufs: all N returned" asserted (returns 1 otherwise); no-op
-#                                  when nothing runs
+#                                  when nothing runs (spindle_mbufs_ok)
+#   spindle_mbufs_ok [LOG]         the exit report in LOG (default: spindle's log) has "mbufs:
+#                                  all N returned"; on af_xdp with exactly the 2048 mbufs per RX
+#                                  queue net_af_xdp holds (docs/lab.md "AF_XDP on the lab veth")
+#   lab_vdev P                     the vdev of spindle's port P on the lab's PMD (af_packet,
+#                                  af_xdp: on the veth end spPd; empty for tap and memif)
 #   spindle_run_client SECS [ARG...]  run spindle until it exits by itself (client services),
 #                                  at most SECS seconds; returns its exit status (124: timeout)
 #   spindle_wait_exit SECS         the second half of spindle_run_client (after spindle_launch)
@@ -204,7 +210,7 @@ _sp_launch() {
 		cfg=$1
 		shift
 		[ -f "$cfg" ] || cfg=$SP_ROOT/config/$cfg
-	elif [ "$LAB_PMD" = af_packet ]; then
+	elif [ "$LAB_PMD" = af_packet ] || [ "$LAB_PMD" = af_xdp ]; then
 		cfg=$SP_ROOT/config/af_packet.conf
 	elif [ "$LAB_PMD" = memif ] && [ -n "${SP_PEER:-}" ]; then
 		cfg=$SP_ROOT/config/memif-b.conf
@@ -214,10 +220,9 @@ _sp_launch() {
 		cfg=$SP_ROOT/config/default.conf
 	fi
 	[ -f "$cfg" ] || { echo "spindle_start: no config $cfg" >&2; return 1; }
-	if [ "$LAB_PMD" = af_packet ]; then
+	if [ "$LAB_PMD" = af_packet ] || [ "$LAB_PMD" = af_xdp ]; then
 		for p in 0 1; do
-			grep -q "^\[port$p\]" "$cfg" &&
-				vdevs+=(--set "port$p.vdev=net_af_packet$p,iface=sp${p}d")
+			grep -q "^\[port$p\]" "$cfg" && vdevs+=(--set "port$p.vdev=$(lab_vdev "$p")")
 		done
 	elif [ "$LAB_PMD" = memif ]; then
 		p=$(memif_vdev "$cfg" "$(lab_memif_sock)") || return 1
@@ -236,6 +241,15 @@ _sp_launch() {
 		cat "$SP_LOG" >&2
 		return 1
 	}
+}
+
+# lab_vdev P: spindle's end of the lab's veth pair P for the lab's PMD. net_af_xdp: one queue
+# (the veth has one; start_queue 0), in the copy mode the veth's native XDP gives.
+lab_vdev() {
+	case "$LAB_PMD" in
+	af_packet) echo "net_af_packet$1,iface=sp$1d" ;;
+	af_xdp) echo "net_af_xdp$1,iface=sp$1d,start_queue=0,queue_count=1" ;;
+	esac
 }
 
 # memif_vdev CONFIG SOCKET: CONFIG's port0 vdev (a net_memif one) with its socket= set to SOCKET.
@@ -302,11 +316,21 @@ spindle_stop() {
 		cat "$SP_LOG" >&2
 		return 1
 	fi
-	if ! grep -Eq '^mbufs: all [0-9]+ returned$' "$SP_LOG"; then
+	if ! spindle_mbufs_ok; then
 		echo "spindle_stop: no \"mbufs: all N returned\" line at exit: $(grep '^mbufs' "$SP_LOG")" >&2
 		return 1
 	fi
 	return 0
+}
+
+# spindle_mbufs_ok [LOG]: spindle's exit report (default: its log) says every mbuf came back.
+# net_af_xdp of DPDK 22.11 keeps its fill ring's 2048 mbufs per RX queue (app/spindle/port.c):
+# on af_xdp the line must name exactly those, one queue per port.
+spindle_mbufs_ok() {
+	local re='^mbufs: all [0-9]+ returned$'
+	[ "$LAB_PMD" != af_xdp ] ||
+		re='^mbufs: all [0-9]+ returned \((2048 held by the PMD: 2048 by net_af_xdp on port0|4096 held by the PMD: 2048 by net_af_xdp on port0, 2048 by net_af_xdp on port1); '
+	grep -Eaq "$re" "${1:-$SP_LOG}"
 }
 
 spindle_run_client() {

@@ -3,7 +3,7 @@
 #
 # The spindle lab: kernel peers for spindle inside network namespaces, 198.18.0.0/15 only.
 #
-#   scripts/lab.sh up     [--pmd tap|af_packet|memif] [--arp on|off] [--ports 1|2] [--ns NAME]
+#   scripts/lab.sh up     [--pmd tap|af_packet|af_xdp|memif] [--arp on|off] [--ports 1|2] [--ns NAME]
 #   scripts/lab.sh up     --kernel-only [--arp on|off] [--ns NAME]
 #   scripts/lab.sh attach [--ns NAME] [--timeout SEC] [--pid PID]
 #   scripts/lab.sh down   [--ns NAME]
@@ -18,6 +18,9 @@
 #
 #   af_packet: veth pairs; sp0/sp1 are the kernel ends, sp0d/sp1d (both in NAME, up, no address,
 #              ARP off) are spindle's (config/af_packet.conf: vdev = net_af_packet0,iface=sp0d).
+#   af_xdp:    the same veth pairs for net_af_xdp (vdev = net_af_xdp0,iface=sp0d,...); "up" also
+#              gives sp0d/sp1d spindle's MAC, which net_af_xdp cannot change, and fails when the
+#              kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS) (docs/lab.md "AF_XDP").
 #   tap:       net_tap's own tap interface is the kernel end. spindle must run inside NAME
 #              (ip netns exec NAME spindle ...). "up" pre-creates sp0 as a persistent
 #              multi_queue tap holding the kernel's address, so that servers can bind
@@ -171,13 +174,16 @@ cmd_up() {
 	PMD=${PMD:-tap}
 	ARP=${ARP:-off}
 	PORTS=${PORTS:-1}
-	case "$PMD" in tap|af_packet|memif|kernel) ;; *) die "--pmd must be tap, af_packet or memif" ;; esac
+	case "$PMD" in tap|af_packet|af_xdp|memif|kernel) ;; *) die "--pmd must be tap, af_packet, af_xdp or memif" ;; esac
 	case "$ARP" in on|off) ;; *) die "--arp must be on or off" ;; esac
 	case "$PORTS" in 1|2) ;; *) die "--ports must be 1 or 2" ;; esac
 	[ "$PMD" != kernel ] || [ "$PORTS" = 1 ] || die "--kernel-only has one port"
 	[ "$PMD" != memif ] || [ "$PORTS" = 1 ] || die "--pmd memif has one port"
 	if ns_exists "$NS" || ns_exists "$NSK" || { [ "$PORTS" = 2 ] && ns_exists "$NSB"; }; then
 		die "namespace $NS already exists: scripts/lab.sh down --ns $NS first"
+	fi
+	if [ "$PMD" = af_xdp ] && ! "$PY" -c 'import socket; socket.socket(44, socket.SOCK_RAW).close()' 2>/dev/null; then
+		die "this kernel cannot open an AF_XDP socket (address family 44: CONFIG_XDP_SOCKETS=y is needed, and CAP_NET_RAW); use --pmd af_packet"
 	fi
 	if [ "$PMD" = tap ] && [ ! -c /dev/net/tun ]; then
 		die "/dev/net/tun is missing: the tap PMD needs the tun driver (modprobe tun) or use --pmd af_packet"
@@ -195,9 +201,11 @@ cmd_up() {
 	for p in $(seq 0 $((kports - 1))); do
 		if [ "$PMD" = kernel ]; then
 			kernel_stand_in
-		elif [ "$PMD" = af_packet ]; then
+		elif [ "$PMD" = af_packet ] || [ "$PMD" = af_xdp ]; then
 			ip -n "$NS" link add "sp${p}d" type veth peer name "sp$p"
 			ip -n "$NS" link set "sp${p}d" arp off
+			# net_af_xdp takes the interface's MAC and cannot change it
+			[ "$PMD" = af_packet ] || ip -n "$NS" link set "sp${p}d" address "$(sp_mac "$p")"
 			ip -n "$NS" link set "sp${p}d" up
 			no_offloads "$NS" "sp${p}d"
 			[ "$p" = 1 ] && ip -n "$NS" link set sp1 netns "$NSB"

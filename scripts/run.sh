@@ -3,12 +3,13 @@
 #
 # Set up (if needed), build, bring the lab up and run spindle in the foreground inside it.
 #
-#   scripts/run.sh [--pmd tap|af_packet|memif] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
+#   scripts/run.sh [--pmd tap|af_packet|af_xdp|memif] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
 #                  [--peer "SPINDLE ARGS"] [--peer-config FILE] [--peer-eal "EAL ARGS"]
 #                  [--build-dir DIR] [--no-setup] [-- SPINDLE ARGS...]
 #
 #   --pmd       tap (default) or af_packet (config/af_packet.conf unless --config is given; with
-#               another config, every port's vdev is switched to the lab's veth end), or memif:
+#               another config, every port's vdev is switched to the lab's veth end), af_xdp (the
+#               same veth and config, net_af_xdp on it: docs/lab.md "AF_XDP"), or memif:
 #               two spindles joined by net_memif, no kernel (config/memif-a.conf, the server with
 #               the services, in the foreground; the peer config/memif-b.conf, the client, its
 #               lines prefixed "[peer]"; main lcore + one worker each, the workers on CPU 1 and
@@ -74,14 +75,14 @@ while [ $# -gt 0 ]; do
 	--no-setup) SETUP=0; shift ;;
 	--preload) PRELOAD=1; shift ;;
 	--) shift; APP_ARGS=("$@"); break ;;
-	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 
 if [ -z "$CONFIG" ]; then
 	case "${PMD:-tap}" in
-	af_packet) CONFIG=config/af_packet.conf ;;
+	af_packet | af_xdp) CONFIG=config/af_packet.conf ;;
 	memif) CONFIG=config/memif-a.conf ;;
 	*) CONFIG=config/default.conf ;;
 	esac
@@ -90,10 +91,11 @@ fi
 CONFIG=$(readlink -f "$CONFIG")
 if [ -z "$PMD" ]; then
 	if grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_packet' "$CONFIG"; then PMD=af_packet
+	elif grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_xdp' "$CONFIG"; then PMD=af_xdp
 	elif grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_memif' "$CONFIG"; then PMD=memif
 	else PMD=tap; fi
 fi
-case "$PMD" in tap|af_packet|memif) ;; *) echo "run.sh: --pmd must be tap, af_packet or memif" >&2; exit 2 ;; esac
+case "$PMD" in tap|af_packet|af_xdp|memif) ;; *) echo "run.sh: --pmd must be tap, af_packet, af_xdp or memif" >&2; exit 2 ;; esac
 if [ "$PMD" = memif ]; then
 	[ -f "$PEER_CONFIG" ] || { echo "run.sh: no peer config file $PEER_CONFIG" >&2; exit 2; }
 	PEER_CONFIG=$(readlink -f "$PEER_CONFIG")
@@ -135,6 +137,12 @@ run_preload() {
 		cfg=$LOG/$(basename "$CONFIG")
 		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' "$CONFIG" > "$cfg" ;;
 	esac
+	if [ "$PMD" = af_xdp ]; then
+		echo "run.sh: --preload does not run on af_xdp (libspindle_preload.so sets the MAC, which" \
+			"net_af_xdp refuses, and lacks the program's af_xdp fixes: docs/lab.md); use" \
+			"--pmd tap or af_packet" >&2
+		exit 2
+	fi
 	[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
 	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
 	trap 'rm -rf "$LOG"; "$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null' EXIT
@@ -179,9 +187,10 @@ run_preload() {
 [ "$PRELOAD" = 0 ] || run_preload
 
 VDEVS=()
-if [ "$PMD" = af_packet ]; then
+if [ "$PMD" = af_packet ] || [ "$PMD" = af_xdp ]; then
+	LAB_PMD=$PMD # lab_vdev (common.sh)
 	for p in 0 1; do
-		grep -q "^\[port$p\]" "$CONFIG" && VDEVS+=(--set "port$p.vdev=net_af_packet$p,iface=sp${p}d")
+		grep -q "^\[port$p\]" "$CONFIG" && VDEVS+=(--set "port$p.vdev=$(lab_vdev "$p")")
 	done
 fi
 
