@@ -217,14 +217,12 @@ _sp_launch() {
 	fi
 	: > "$SP_LOG"
 	echo "== spindle $(basename "$cfg") ${vdevs[*]} $* (pmd $LAB_PMD, namespace $LAB_NS)"
-	local lc=(-l "${SP_LCORES:-0,1}") mem=(--no-huge -m "${SP_MEM:-512}")
+	local lc=(-l "${SP_LCORES:-0,1}")
 	[[ "${SP_LCORES:-}" == *@* ]] && lc=(--lcores "$SP_LCORES")
-	if [ "${SP_HUGE:-0}" != 0 ]; then
-		# shellcheck disable=SC2207 # "--huge-dir DIR", no white space in DIR
-		mem=($(sp_huge_eal "$LAB_NS" "$SP_PREFIX" "${lc[*]}" "$cfg" "${vdevs[@]}" "$@")) ||
-			return 1
-	fi
-	ip netns exec "$LAB_NS" "$SPINDLE_BIN" "${lc[@]}" "${mem[@]}" --no-pci \
+	sp_mem_eal "${SP_MEM:-512}" "$LAB_NS" "$SP_PREFIX" "${lc[*]}" "$cfg" "${vdevs[@]}" "$@" ||
+		return 1
+	# shellcheck disable=SC2086 # "--no-huge -m N" or "--huge-dir DIR"
+	ip netns exec "$LAB_NS" "$SPINDLE_BIN" "${lc[@]}" $SP_MEM_EAL --no-pci \
 		--file-prefix="$SP_PREFIX" -- --config "$cfg" \
 		--set "stack.idle=${SP_IDLE:-sleep}" "${vdevs[@]}" "$@" > "$SP_LOG" 2>&1 &
 	SP_PID=$!
@@ -381,6 +379,10 @@ except Exception as e:
 #                                  by what it raised. No-op without a reservation; for EXIT traps,
 #                                  after the DPDK processes have exited.
 #   sp_huge_dir TAG                the hugetlbfs directory of TAG's pages (after a reservation)
+#   sp_mem_eal MB TAG PREFIX "EAL ARGS" CONFIG [SPINDLE ARG...]   set SP_MEM_EAL to the EAL
+#                                  memory options of a DPDK process: "--no-huge -m MB", or with
+#                                  SP_HUGE=1 those of sp_huge_eal (returns 1 when it fails). Call
+#                                  it in the script's own shell, not in $(...).
 SP_HUGE_SYS=/sys/kernel/mm/hugepages/hugepages-2048kB
 SP_HUGE_RUN=/run/spindle-huge
 
@@ -522,9 +524,17 @@ sp_huge_eal() {
 		sed -i "/^prefix $prefix /d" "$state"
 		echo "prefix $prefix $need" >> "$state"
 		echo "hugepages: $need pages of 2 MB ($((need * 2)) MB) reserved for $prefix" \
-			"(hugetlbfs $(sp_huge_dir "$tag")); given back at exit" >&2
+			"(hugetlbfs $(sp_huge_dir "$tag"))" >&2
 	fi
 	echo "--huge-dir $(sp_huge_dir "$tag")"
+}
+
+sp_mem_eal() {
+	local mb=$1
+	shift
+	SP_MEM_EAL="--no-huge -m $mb"
+	[ "${SP_HUGE:-0}" != 0 ] || return 0
+	SP_MEM_EAL=$(sp_huge_eal "$@")
 }
 
 sp_huge_release() {

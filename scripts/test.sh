@@ -5,9 +5,11 @@
 # in network namespaces, both PMDs), fuzz (libFuzzer, clang, ASan+UBSan). The exit status says
 # whether everything passed; the last line is "N passed, N failed".
 #
-#   scripts/test.sh [--build-dir DIR] [--suite unit|integration|fuzz]... [--no-setup]
+#   scripts/test.sh [--build-dir DIR] [--suite unit|integration|fuzz]... [--no-setup] [--hugepages]
 #
 #   --build-dir  meson build directory (default build); the fuzz build goes to DIR-fuzz
+#   --hugepages  the integration tests run spindle on 2 MB hugepages (SP_HUGE=1, reserved per
+#                test and given back; docs/lab.md "Hugepages") instead of --no-huge
 #   --suite      run only these suites (repeatable; default: all three)
 #   FUZZ_SECONDS environment: how long the fuzz target runs (default 60)
 #
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--suite) SUITES+=("$2"); shift 2 ;;
 	--no-setup) SETUP=0; shift ;;
-	-h|--help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--hugepages) export SP_HUGE=1; shift ;;
+	-h|--help) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -111,6 +114,12 @@ cleanup_stale() {
 		[ -e "$n" ] || continue
 		pid=${n##*/spt-}
 		kill -0 "$pid" 2>/dev/null || rm -f "$n"
+	done
+	for n in "$SP_HUGE_RUN"/spt-*.state; do # hugepages of a test that was killed
+		[ -e "$n" ] || continue
+		n=${n##*/}
+		pid=${n#spt-}
+		kill -0 "${pid%.state}" 2>/dev/null || sp_huge_release "${n%.state}"
 	done
 	for n in /var/run/dpdk/spt-* /var/run/dpdk/sp-prog-*; do
 		[ -d "$n" ] || continue

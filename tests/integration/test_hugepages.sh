@@ -7,6 +7,9 @@
 #   - it holds exactly as many frames as spindle received and sent meanwhile (rx_pkts + tx_pkts
 #     of /spindle/stats), and dumpcap dropped none;
 #   - spindle stops cleanly (every mbuf back) and nr_hugepages is back to its value before.
+# Then scripts/run.sh --hugepages (in a namespace of its own, SP_RUN_NS): spindle runs on the
+# pages (--huge-dir, no --no-huge) and answers a ping; SIGTERM to run.sh: exit status 0, the pages
+# given back.
 # A machine that cannot reserve the pages skips (exit 77) and says why.
 #   Usage: test_hugepages.sh [tap|af_packet]
 set -euo pipefail
@@ -15,6 +18,8 @@ set -euo pipefail
 PMD=${1:-tap}
 export SP_HUGE=1
 DUMP_PID=
+RUN_PID=
+RUN_NS=spt-$$-r
 CFG=$SP_ROOT/config/default.conf
 [ "$PMD" = af_packet ] && CFG=$SP_ROOT/config/af_packet.conf
 NR_BEFORE=$(cat "$SP_HUGE_SYS/nr_hugepages" 2>/dev/null || echo none)
@@ -23,6 +28,7 @@ _hp_cleanup() {
 	local rc=$?
 	set +e
 	[ -z "$DUMP_PID" ] || { sp_stop_pid "$DUMP_PID" INT 5; wait "$DUMP_PID"; }
+	[ -z "$RUN_PID" ] || { sp_stop_pid "$RUN_PID" TERM 40; wait "$RUN_PID"; }
 	lab_cleanup
 	return $rc
 }
@@ -48,7 +54,7 @@ PCAP=$SP_TMP/spindle.pcap
 ip netns exec "$(lab_ns)" dpdk-dumpcap --file-prefix="$(spindle_prefix)" -i "${port:-0}" -w "$PCAP" \
 	-a duration:30 > "$SP_TMP/dumpcap.log" 2>&1 &
 DUMP_PID=$!
-for i in $(seq 100); do
+for _ in $(seq 100); do
 	grep -qs "Packets captured" "$SP_TMP/dumpcap.log" && break
 	kill -0 "$DUMP_PID" 2>/dev/null || break
 	sleep 0.1
@@ -94,4 +100,43 @@ if spindle_stop; then t_ok "spindle stopped, every mbuf back"; else t_fail "spin
 lab_down
 t_expect_eq "nr_hugepages after the run" "$(cat "$SP_HUGE_SYS/nr_hugepages")" "$NR_BEFORE"
 [ ! -e "$SP_HUGE_RUN/$(lab_ns).state" ] || t_fail "the reservation's state is left behind"
+
+echo "== scripts/run.sh --hugepages --pmd $PMD (namespace $RUN_NS)"
+RUN_LOG=$SP_TMP/run.log
+SP_RUN_NS=$RUN_NS "$SP_ROOT/scripts/run.sh" --hugepages --no-setup --pmd "$PMD" \
+	--build-dir "$(dirname "$(dirname "$SPINDLE_BIN")")" > "$RUN_LOG" 2>&1 &
+RUN_PID=$!
+for _ in $(seq 600); do
+	grep -q "Ctrl-C" "$RUN_LOG" && break
+	kill -0 "$RUN_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q "Ctrl-C" "$RUN_LOG"; then
+	t_expect_eq "nr_hugepages while run.sh runs" "$(cat "$SP_HUGE_SYS/nr_hugepages")" \
+		$((NR_BEFORE + $(sp_huge_pages "$CFG" "-l 0,1")))
+	pid=$(ip netns pids "$RUN_NS" | while read -r p; do
+		grep -qa "file-prefix=$RUN_NS" "/proc/$p/cmdline" && echo "$p"; done | head -1)
+	args=$(tr '\0' ' ' < "/proc/${pid:-0}/cmdline" 2>/dev/null || true)
+	if [[ "$args" == *--huge-dir* && "$args" != *--no-huge* ]]; then
+		t_ok "run.sh's spindle: --huge-dir, no --no-huge"
+	else
+		t_fail "run.sh's spindle runs with: $args"
+	fi
+	if ip netns exec "$RUN_NS" ping -c 2 -i 0.2 -W 2 198.18.0.2 > /dev/null; then
+		t_ok "run.sh's spindle answers ping"
+	else
+		t_fail "run.sh's spindle does not answer ping"
+	fi
+else
+	t_fail "run.sh --hugepages did not start spindle"
+fi
+rc=0
+sp_stop_pid "$RUN_PID" TERM 40 || t_fail "run.sh did not end within 40 s of SIGTERM"
+wait "$RUN_PID" || rc=$?
+RUN_PID=
+cat "$RUN_LOG"
+t_expect_eq "run.sh's exit status after SIGTERM" "$rc" 0
+t_expect_eq "nr_hugepages after run.sh" "$(cat "$SP_HUGE_SYS/nr_hugepages")" "$NR_BEFORE"
+[ ! -e "$SP_HUGE_RUN/run-$RUN_NS.state" ] || t_fail "run.sh's reservation state is left behind"
+
 t_finish
