@@ -34,6 +34,17 @@ _hp_cleanup() {
 }
 trap _hp_cleanup EXIT
 
+# wait_line FILE TEXT PID SECS: until FILE holds TEXT (0), PID ends or SECS pass (1)
+wait_line() {
+	local i
+	for ((i = 0; i < $4 * 10; i++)); do
+		grep -qs "$2" "$1" && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qs "$2" "$1"
+}
+
 for t in dpdk-dumpcap tcpdump nc; do
 	command -v "$t" >/dev/null || { echo "FAIL: $t is missing (scripts/setup.sh)"; exit 1; }
 done
@@ -54,12 +65,7 @@ PCAP=$SP_TMP/spindle.pcap
 ip netns exec "$(lab_ns)" dpdk-dumpcap --file-prefix="$(spindle_prefix)" -i "${port:-0}" -w "$PCAP" \
 	-a duration:30 > "$SP_TMP/dumpcap.log" 2>&1 &
 DUMP_PID=$!
-for _ in $(seq 100); do
-	grep -qs "Packets captured" "$SP_TMP/dumpcap.log" && break
-	kill -0 "$DUMP_PID" 2>/dev/null || break
-	sleep 0.1
-done
-grep -qs "Packets captured" "$SP_TMP/dumpcap.log" || {
+wait_line "$SP_TMP/dumpcap.log" "Packets captured" "$DUMP_PID" 10 || {
 	cat "$SP_TMP/dumpcap.log"
 	t_fail "dpdk-dumpcap did not attach to spindle"
 	t_finish
@@ -106,12 +112,7 @@ RUN_LOG=$SP_TMP/run.log
 SP_RUN_NS=$RUN_NS "$SP_ROOT/scripts/run.sh" --hugepages --no-setup --pmd "$PMD" \
 	--build-dir "$(dirname "$(dirname "$SPINDLE_BIN")")" > "$RUN_LOG" 2>&1 &
 RUN_PID=$!
-for _ in $(seq 600); do
-	grep -q "Ctrl-C" "$RUN_LOG" && break
-	kill -0 "$RUN_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if grep -q "Ctrl-C" "$RUN_LOG"; then
+if wait_line "$RUN_LOG" "Ctrl-C" "$RUN_PID" 60; then
 	t_expect_eq "nr_hugepages while run.sh runs" "$(cat "$SP_HUGE_SYS/nr_hugepages")" \
 		$((NR_BEFORE + $(sp_huge_pages "$CFG" "-l 0,1")))
 	pid=$(ip netns pids "$RUN_NS" | while read -r p; do
