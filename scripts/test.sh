@@ -16,7 +16,7 @@
 # Nothing is skipped silently: a suite that cannot run (no network namespaces, no /dev/net/tun,
 # no clang) counts as failed, with a message saying why. Leftovers of earlier aborted runs (the
 # tests' namespaces spt-PID, sp-prog-PID, sp-svck-PID whose process is gone, their spindle
-# processes and DPDK runtime directories) are removed first. Works without a terminal.
+# processes, hugepages and DPDK runtime directories) are removed first. Works without a terminal.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -119,7 +119,9 @@ cleanup_stale() {
 		[ -e "$n" ] || continue
 		n=${n##*/}
 		pid=${n#spt-}
-		kill -0 "${pid%.state}" 2>/dev/null || sp_huge_release "${n%.state}"
+		kill -0 "${pid%.state}" 2>/dev/null && continue
+		echo "test.sh: giving back the hugepages of ${n%.state}"
+		sp_huge_release "${n%.state}"
 	done
 	for n in /var/run/dpdk/spt-* /var/run/dpdk/sp-prog-*; do
 		[ -d "$n" ] || continue
