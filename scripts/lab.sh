@@ -4,6 +4,7 @@
 # The spindle lab: kernel peers for spindle inside network namespaces, 198.18.0.0/15 only.
 #
 #   scripts/lab.sh up     [--pmd tap|af_packet|af_xdp|memif] [--arp on|off] [--ports 1|2] [--ns NAME]
+#                         [--hugepages[=CONFIG]]
 #   scripts/lab.sh up     --kernel-only [--arp on|off] [--ns NAME]
 #   scripts/lab.sh attach [--ns NAME] [--timeout SEC] [--pid PID]
 #   scripts/lab.sh down   [--ns NAME]
@@ -43,6 +44,9 @@
 #   --ports 2: routes inside the namespaces only: NAME 198.18.1.0/24 via 198.18.0.2 and
 #              NAME-b 198.18.0.0/24 via 198.18.1.2 (config/two-ports.conf answers pings to
 #              either address on either port; config/forwarding.conf routes between them).
+#   --hugepages: also reserve the 2 MB hugepages config/default.conf (or CONFIG) needs with one
+#              worker, mounting hugetlbfs when none is mounted, and print the EAL options that
+#              use them (--file-prefix=NAME); "down" gives them back (docs/lab.md "Hugepages").
 #
 # IPv6 is disabled inside the namespaces so the kernel sends no unsolicited frames (router
 # solicitations, MLD): spindle's counters then equal what a test sends.
@@ -51,7 +55,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -72,6 +76,7 @@ ARP=
 PORTS=
 TIMEOUT=30
 WAIT_PID=
+HUGE=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -82,6 +87,8 @@ while [ $# -gt 0 ]; do
 	--ns) NS=${2:-}; shift 2 ;;
 	--timeout) TIMEOUT=${2:-}; shift 2 ;;
 	--pid) WAIT_PID=${2:-}; shift 2 ;;
+	--hugepages) HUGE=$SP_ROOT/config/default.conf; shift ;;
+	--hugepages=*) HUGE=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument \"$1\"" ;;
 	esac
@@ -220,6 +227,11 @@ cmd_up() {
 	done
 	trap - EXIT
 	echo "lab $NS up: pmd $PMD, arp $ARP, $PORTS port(s)"
+	if [ -n "$HUGE" ]; then # docs/lab.md "Hugepages": given back by "down"
+		h=$(sp_huge_eal "lab-$NS" "$NS" "-l 0,1" "$HUGE") || { cmd_down > /dev/null; exit 1; }
+		echo "hugepages for $(basename "$HUGE"): run spindle with EAL options \"-l 0,1 --no-pci $h" \
+			"--file-prefix=$NS\" (not --no-huge); scripts/lab.sh down --ns $NS gives them back"
+	fi
 	if [ "$PMD" = kernel ]; then
 		echo "the kernel stands in for spindle in namespace $NSK (ip netns exec $NSK ...)"
 	fi
@@ -285,6 +297,7 @@ cmd_down() {
 	done
 	rm -f "$STATE"
 	rm -rf "${STATE_DIR:?}/$NS.memif"
+	sp_huge_release "lab-$NS"
 	echo "lab $NS down"
 }
 

@@ -5,7 +5,7 @@
 #
 #   scripts/run.sh [--pmd tap|af_packet|af_xdp|memif] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
 #                  [--peer "SPINDLE ARGS"] [--peer-config FILE] [--peer-eal "EAL ARGS"]
-#                  [--build-dir DIR] [--no-setup] [-- SPINDLE ARGS...]
+#                  [--build-dir DIR] [--no-setup] [--hugepages] [-- SPINDLE ARGS...]
 #
 #   --pmd       tap (default) or af_packet (config/af_packet.conf unless --config is given; with
 #               another config, every port's vdev is switched to the lab's veth end), af_xdp (the
@@ -25,10 +25,13 @@
 #               gets the two-port lab (namespaces spindle and spindle-b)
 #   --arp       the lab's kernel side: off adds a static neighbour for spindle (default: on
 #               when the config says arp = on, else off)
-#   --eal       EAL arguments instead of "-l 0,1 --no-huge --no-pci -m 512"; with hugepages
-#               (e.g. echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages):
-#               --eal "-l 0,1 --no-pci"
+#   --eal       EAL arguments instead of "-l 0,1 --no-huge --no-pci -m 512" (with --hugepages:
+#               "-l 0,1 --no-pci")
 #   --build-dir meson build directory (default build)
+#   --hugepages on 2 MB hugepages instead of --no-huge -m 512 (needed by dpdk-dumpcap): reserves
+#               the pages the config(s) need, mounts hugetlbfs when none is mounted, and gives
+#               both back when the run ends, however it ends; stops with a message when the
+#               kernel cannot give the pages (docs/lab.md "Hugepages")
 #   after --     passed to spindle after its --config (e.g. --set stack.idle=sleep)
 #
 #   scripts/run.sh --preload [OPTIONS] -- PROGRAM [ARGS...]
@@ -39,7 +42,8 @@
 #               goes when PROGRAM exits, and the exit status is PROGRAM's.
 #
 # Ctrl-C or SIGTERM stops spindle cleanly (it prints its counters) and takes the lab down.
-# The exit status is spindle's. Works without a terminal (stdin closed).
+# The exit status is spindle's. Works without a terminal (stdin closed). SP_RUN_NS in the
+# environment: another lab namespace and EAL file prefix than "spindle" (test_hugepages.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,8 +52,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 sp_need_root "packages, network namespaces, DPDK" "$@"
 cd "$ROOT"
 
-NS=spindle
-PREFIX=spindle
+NS=${SP_RUN_NS:-spindle}
+PREFIX=$NS
 PMD=
 CONFIG=
 ARP=
@@ -61,6 +65,8 @@ BUILD=build
 SETUP=1
 APP_ARGS=()
 PRELOAD=0
+HUGE=0
+ARGS=("$@")
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -74,8 +80,9 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--no-setup) SETUP=0; shift ;;
 	--preload) PRELOAD=1; shift ;;
+	--hugepages) HUGE=1; shift ;;
 	--) shift; APP_ARGS=("$@"); break ;;
-	-h|--help) sed -n '4,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -121,6 +128,51 @@ ninja -C "$BUILD" < /dev/null
 BIN=$ROOT/$BUILD/app/spindle
 [ -x "$BIN" ] || BIN=$(readlink -f "$BUILD")/app/spindle
 [ -x "$BIN" ] || { echo "run.sh: $BUILD/app/spindle was not built" >&2; exit 1; }
+
+# ---- --hugepages: this script again, as a child, with --eal/--peer-eal on pages reserved here
+# (tag run-NS) and given back when the child ends, however it ends. Ctrl-C reaches the child
+# through the process group; SIGTERM sent to this script is passed on.
+run_huge() {
+	local h i=0 args=() sargs=("${APP_ARGS[@]}") rc=0 pid
+	HUGE_TAG=run-$NS
+	[ "$EAL" = "-l 0,1 --no-huge --no-pci -m 512" ] && EAL="-l 0,1 --no-pci"
+	[ "$PEER_EAL" = "--lcores 0@1,1@0 --no-huge --no-pci -m 512" ] && PEER_EAL="--lcores 0@1,1@0 --no-pci"
+	if [[ " $EAL $PEER_EAL " == *" --no-huge "* ]]; then
+		echo "run.sh: --hugepages, but --eal or --peer-eal says --no-huge" >&2
+		exit 2
+	fi
+	[ "$PRELOAD" = 0 ] || sargs=()
+	trap 'sp_huge_release "$HUGE_TAG"' EXIT
+	h=$(sp_huge_eal "$HUGE_TAG" "$PREFIX" "$EAL" "$CONFIG" "${sargs[@]}") || exit 1
+	EAL="$EAL $h"
+	if [ "$PMD" = memif ]; then
+		# shellcheck disable=SC2086
+		h=$(sp_huge_eal "$HUGE_TAG" "$PREFIX-b" "$PEER_EAL" "$PEER_CONFIG" $PEER_ARGS) || exit 1
+		PEER_EAL="$PEER_EAL $h"
+	fi
+	while [ "$i" -lt ${#ARGS[@]} ] && [ "${ARGS[i]}" != -- ]; do
+		[ "${ARGS[i]}" = --hugepages ] || args+=("${ARGS[i]}")
+		i=$((i + 1))
+	done
+	args+=(--no-setup --eal "$EAL" --peer-eal "$PEER_EAL" "${ARGS[@]:i}")
+	HUGE_SIG=0
+	trap 'HUGE_SIG=1' INT
+	trap 'HUGE_SIG=1; kill -TERM "$pid" 2>/dev/null' TERM
+	exec 3<&0
+	env --default-signal=INT "$0" "${args[@]}" <&3 &
+	pid=$!
+	wait "$pid" || rc=$?
+	while [ "$HUGE_SIG" = 1 ]; do # a signal interrupted wait: the child's own status now
+		HUGE_SIG=0
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	sp_huge_release "$HUGE_TAG"
+	trap - EXIT
+	echo "run.sh: hugepages given back (nr_hugepages $(cat "$SP_HUGE_SYS/nr_hugepages"))"
+	exit "$rc"
+}
+[ "$HUGE" = 0 ] || run_huge
 
 # ---- --preload: PROGRAM on spindle through spindle-run (owner: preload) ----
 # The lab as below, then PROGRAM in the foreground of this script: stdin and Ctrl-C reach it
