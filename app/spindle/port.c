@@ -608,15 +608,16 @@ port_stop_close(struct sp_app *app, uint16_t idx)
  *    while rte_eal_cleanup() unmaps that memory, it faults. So nothing may be registered or
  *    unregistered late: no rte_eal_alarm (its cleanup unregisters the alarm callback just before
  *    the unmap), but a callback of our own on an eventfd that stays registered until exit, and
- *    a second, empty run of it that returns only once the rebuild that memif's stop caused (it
- *    unregisters the control channel) is over.
+ *    two more, empty runs of it: the rebuild that memif's stop asked for (it unregisters the
+ *    control channel) comes at the latest right after the first of them, so it is over when the
+ *    second returns.
  */
 #define INTR_JOB_WAIT_MS 5000
 
 struct intr_job {
 	struct sp_app *app;
 	struct rte_intr_handle *ih;
-	unsigned runs; /**< completed runs: 1 = ports closed, 2 = the thread came back */
+	unsigned runs; /**< completed runs: the first closes the ports, two empty ones follow */
 };
 
 /* The one job: EAL keeps its address until the process exits. */
@@ -730,6 +731,8 @@ intr_ports_close(struct sp_app *app)
 		return;
 	}
 	ret = intr_job_kick(job);
+	if (ret == 0)
+		ret = intr_job_kick(job);
 	if (ret != 0)
 		SP_LOG(WARNING, app, "the interrupt thread did not come back after the close (%s)",
 			strerror(-ret));
