@@ -563,6 +563,9 @@ sp_app_ports_start(struct sp_app *app)
 			port_reta_program(pc, ap->port_id, app->n_workers);
 	}
 	pmd_kept_note(app);
+	/* Scripts wait for this line before starting a memif client (docs/lab.md "memif"). */
+	SP_LOG(NOTICE, app, "ports started; waiting up to %u ms for their links",
+		SP_APP_LINK_WAIT_MS);
 	return links_wait(app);
 }
 

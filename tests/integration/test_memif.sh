@@ -58,10 +58,12 @@ fi
 grep -Eq '^mbufs: all [0-9]+ returned$' "$(spindle_log)" && t_ok "failed start: every mbuf back" ||
 	t_fail "failed start: $(grep '^mbufs' "$(spindle_log)")"
 
-# a_launch: A (the memif server) started, and its socket there before B (the client) starts
+# a_launch: A (the memif server) started, its socket there and its port started before B (the
+# client) starts
 a_launch() {
 	spindle_launch memif-a.conf
-	memif_wait_socket "$(lab_memif_sock)" "$(spindle_pid)" || t_fail "A created no memif socket"
+	memif_wait_socket "$(lab_memif_sock)" "$(spindle_pid)" 30 "$(spindle_log)" ||
+		t_fail "A created no memif socket or did not start its port"
 }
 
 echo "== A serves, B runs loadgen"
