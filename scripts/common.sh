@@ -128,13 +128,15 @@ spindle_pid() { echo "$SP_PID"; }
 lab_exec() { ip netns exec "$LAB_NS" "$@"; }
 lab_exec_b() { ip netns exec "$LAB_NS-b" "$@"; }
 lab_memif_sock() { echo "/run/spindle-lab/$LAB_NS.memif/memif.sock"; }
-# memif_wait_socket SOCKET PID [SECONDS]: wait (bounded, default 10 s) until the memif server
-# PID has created SOCKET. A memif client started before that finds no socket and its link never
-# comes up, so start the client only after this returns 0.
+# memif_wait_socket SOCKET PID [SECONDS] [LOG]: wait (bounded, default 10 s) until the memif
+# server PID has created SOCKET and, with LOG (its output), has started its port ("ports
+# started" in LOG). A memif client that connects before that is refused ("ID not found": the
+# server's port is still disabled) and never retries, so its link never comes up: start the
+# client only after this returns 0.
 memif_wait_socket() {
-	local sock=$1 pid=$2 i
+	local sock=$1 pid=$2 log=${4:-} i
 	for ((i = 0; i < ${3:-10} * 10; i++)); do
-		[ -S "$sock" ] && return 0
+		[ -S "$sock" ] && { [ -z "$log" ] || grep -q 'ports started' "$log"; } && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
 	done

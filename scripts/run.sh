@@ -287,9 +287,9 @@ ip netns exec "$NS" "$BIN" $EAL --file-prefix="$PREFIX" -- --config "$CONFIG" \
 PID=$!
 
 if [ "$PMD" = memif ]; then
-	# The peer (memif client) connects to spindle's socket once spindle has created it; each
-	# waits for the link.
-	memif_wait_socket "/run/spindle-lab/$NS.memif/memif.sock" "$PID" 30 ||
+	# The peer (memif client) connects to spindle's socket once spindle has created it and
+	# started its port (a client refused before that never retries); each waits for the link.
+	memif_wait_socket "/run/spindle-lab/$NS.memif/memif.sock" "$PID" 30 "$LOG" ||
 		{ echo "run.sh: spindle created no memif socket" >&2; finish 1; }
 	# shellcheck disable=SC2086
 	ip netns exec "$NS" "$BIN" $PEER_EAL --file-prefix="$PREFIX-b" -- --config "$PEER_CONFIG" \

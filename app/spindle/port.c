@@ -14,9 +14,13 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_interrupts.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 
@@ -604,6 +608,9 @@ sp_app_ports_start(struct sp_app *app)
 		if (app->n_workers > 1 && app->cfg.stack.rss)
 			port_reta_program(pc, ap->port_id, app->n_workers);
 	}
+	/* Scripts wait for this line before starting a memif client (docs/lab.md "memif"). */
+	SP_LOG(NOTICE, app, "ports started; waiting up to %u ms for their links",
+		SP_APP_LINK_WAIT_MS);
 	return links_wait(app);
 }
 
@@ -643,22 +650,184 @@ port_tx_reap(struct sp_app *app, struct sp_app_port *ap)
 	}
 }
 
-void
-sp_app_ports_close(struct sp_app *app)
+/* Give TX mbufs back, stop and close one port (what of it was set up). */
+static void
+port_stop_close(struct sp_app *app, uint16_t idx)
+{
+	struct sp_app_port *ap = &app->ports[idx];
+
+	if (ap->started) {
+		port_tx_reap(app, ap);
+		rte_eth_dev_stop(ap->port_id);
+	}
+	if (ap->configured)
+		rte_eth_dev_close(ap->port_id);
+	ap->started = ap->configured = false;
+}
+
+/*
+ * net_memif ports are stopped and closed on EAL's interrupt thread, because of two defects of
+ * DPDK 22.11 (read in 22.11.4's source; the packaged 22.11.11 behaves alike):
+ *
+ * 1. memif_disconnect() runs on the caller's thread from memif_dev_stop(), and on the interrupt
+ *    thread from the control channel's callback (memif_intr_handler) as soon as the peer closes
+ *    its end or sends DISCONNECT. Its cc_lock covers only the control channel: closing the queue
+ *    eventfds and memif_free_regions() (rte_free of each region) run on both threads at once,
+ *    and when the callback is running, rte_intr_callback_unregister() answers -EAGAIN, memif only
+ *    marks it for deletion, and it goes on with a device that rte_eth_dev_close() has freed.
+ *    Both sides of a pair stopped together: one died with SIGSEGV after "mbufs: all N returned".
+ *    The interrupt thread runs one callback at a time, so a stop run there finds memif's handler
+ *    either finished (the port is already disconnected) or idle (stop unregisters it).
+ * 2. The server's listener callback is never unregistered (memif_socket_remove_device() frees
+ *    the socket, not the callback); EAL keeps it with a copy of its handle in DPDK memory. When
+ *    the interrupt thread rebuilds its epoll set (after any callback register or unregister)
+ *    while rte_eal_cleanup() unmaps that memory, it faults. So nothing may be registered or
+ *    unregistered late: no rte_eal_alarm (its cleanup unregisters the alarm callback just before
+ *    the unmap), but a callback of our own on an eventfd that stays registered until exit, and
+ *    two more, empty runs of it: the rebuild that memif's stop asked for (it unregisters the
+ *    control channel) comes at the latest right after the first of them, so it is over when the
+ *    second returns.
+ */
+#define INTR_JOB_WAIT_MS 5000
+
+struct intr_job {
+	struct sp_app *app;
+	struct rte_intr_handle *ih;
+	unsigned runs; /**< completed runs: the first closes the ports, two empty ones follow */
+};
+
+/* The one job: EAL keeps its address until the process exits. */
+static struct intr_job intr_job;
+
+static bool
+port_closes_on_intr_thread(const struct sp_app_port *ap)
+{
+	struct rte_eth_dev_info info;
+
+	return ap->configured && rte_eth_dev_info_get(ap->port_id, &info) == 0 &&
+	       info.driver_name != NULL && strcmp(info.driver_name, "net_memif") == 0;
+}
+
+static void
+intr_ports_stop_close(struct sp_app *app)
 {
 	uint16_t i;
 
-	for (i = 0; i < SP_MAX_PORTS; i++) {
-		struct sp_app_port *ap = &app->ports[i];
+	for (i = 0; i < SP_MAX_PORTS; i++)
+		if (port_closes_on_intr_thread(&app->ports[i]))
+			port_stop_close(app, i);
+}
 
-		if (ap->started) {
-			port_tx_reap(app, ap);
-			rte_eth_dev_stop(ap->port_id);
-		}
-		if (ap->configured)
-			rte_eth_dev_close(ap->port_id);
-		ap->started = ap->configured = false;
+static void
+intr_job_run(void *arg)
+{
+	struct intr_job *job = arg;
+	uint64_t n;
+
+	if (read(rte_intr_fd_get(job->ih), &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return; /* not asked */
+	if (__atomic_load_n(&job->runs, __ATOMIC_ACQUIRE) == 0)
+		intr_ports_stop_close(job->app);
+	__atomic_fetch_add(&job->runs, 1, __ATOMIC_RELEASE);
+}
+
+/* Ask the interrupt thread for one more run and wait for it, bounded. */
+static int
+intr_job_kick(struct intr_job *job)
+{
+	unsigned want = __atomic_load_n(&job->runs, __ATOMIC_ACQUIRE) + 1;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * INTR_JOB_WAIT_MS / 1000;
+	uint64_t one = 1;
+
+	if (write(rte_intr_fd_get(job->ih), &one, sizeof(one)) != (ssize_t)sizeof(one))
+		return -errno;
+	while (__atomic_load_n(&job->runs, __ATOMIC_ACQUIRE) < want) {
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(1000);
 	}
+	return 0;
+}
+
+static int
+intr_job_register(struct intr_job *job)
+{
+	int fd, ret;
+
+	job->ih = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (job->ih == NULL)
+		return -rte_errno;
+	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = rte_intr_fd_set(job->ih, fd);
+	if (ret == 0)
+		ret = rte_intr_type_set(job->ih, RTE_INTR_HANDLE_EXT);
+	if (ret == 0)
+		ret = rte_intr_callback_register(job->ih, intr_job_run, job);
+	if (ret == 0)
+		return 0;
+	close(fd);
+fail:
+	rte_intr_instance_free(job->ih);
+	job->ih = NULL;
+	return ret;
+}
+
+/* Every net_memif port stopped and closed on the interrupt thread (see above). */
+static void
+intr_ports_close(struct sp_app *app)
+{
+	struct intr_job *job = &intr_job;
+	int ret;
+
+	job->app = app;
+	ret = intr_job_register(job);
+	if (ret != 0) {
+		SP_LOG(WARNING, app, "cannot close net_memif ports on the interrupt thread (%s)",
+			strerror(-ret));
+		intr_ports_stop_close(app);
+		return;
+	}
+	ret = intr_job_kick(job);
+	if (ret != 0) {
+		/* Gone from EAL's list unless it runs right now: then it is the thread's. */
+		if (rte_intr_callback_unregister(job->ih, intr_job_run, job) > 0) {
+			SP_LOG(WARNING, app,
+				"the interrupt thread did not close the net_memif ports (%s); "
+				"closing them here",
+				strerror(-ret));
+			intr_ports_stop_close(app);
+		} else {
+			SP_LOG(ERR, app,
+				"the interrupt thread is stuck closing the net_memif ports");
+		}
+		return;
+	}
+	ret = intr_job_kick(job);
+	if (ret == 0)
+		ret = intr_job_kick(job);
+	if (ret != 0)
+		SP_LOG(WARNING, app, "the interrupt thread did not come back after the close (%s)",
+			strerror(-ret));
+}
+
+void
+sp_app_ports_close(struct sp_app *app)
+{
+	bool intr = false;
+	uint16_t i;
+
+	for (i = 0; i < SP_MAX_PORTS; i++) {
+		if (port_closes_on_intr_thread(&app->ports[i]))
+			intr = true;
+		else
+			port_stop_close(app, i);
+	}
+	if (intr)
+		intr_ports_close(app);
 }
 
 void
