@@ -336,8 +336,10 @@ memif_test() {
 	ip netns exec "$MNS" "$BIN" -l 0,1 $SP_MEM_EAL --no-pci --file-prefix="spbm-s-$$" -- \
 		--config "$MEMIF_S" --set port0.mtu="$mtu" > "$WORK/mserver.log" 2>&1 &
 	PID=$!
-	for i in $(seq 100); do # the server's memif socket exists once EAL has probed the vdev
-		grep -q "^spindle.app: spindle " "$WORK/mserver.log" && break
+	# a client that connects before the server's port started gets "ID not found" and never
+	# retries (docs/lab.md "memif"): wait for the server's "ports started" line
+	for i in $(seq 100); do
+		grep -q "ports started" "$WORK/mserver.log" && break
 		kill -0 "$PID" 2>/dev/null || break
 		sleep 0.1
 	done
