@@ -232,8 +232,10 @@ sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int
 	int n, k;
 
 	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL ||
-		h->pid != getpid())
+		sp_sock_forked(h)) {
+		sp_sock_tx_settle(h);
 		return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	}
 	if (maxevents <= 0 || events == NULL)
 		return SK_ERR(EINVAL);
 	for (;;) {
@@ -242,6 +244,7 @@ sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int
 		if (ep == NULL || ep->n == 0) {
 			/* no spindle socket left in it: the kernel's wait */
 			pthread_mutex_unlock(&h->lock);
+			sp_sock_tx_settle(h);
 			timeout = end == UINT64_MAX
 					  ? -1
 					  : (int)((end > sp_sock_now_us() ? end - sp_sock_now_us()
@@ -309,8 +312,10 @@ sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct t
 
 	for (i = 0; h != NULL && i < nfds && !any; i++)
 		any = sp_sock_is_socket(h, fds[i].fd);
-	if (!any || h->pid != getpid())
+	if (!any || sp_sock_forked(h)) {
+		sp_sock_tx_settle(h);
 		return sys_ppoll(fds, nfds, tmo, sigmask);
+	}
 	for (i = 0; i < nfds; i++)
 		fds[i].revents = 0;
 	for (;;) {

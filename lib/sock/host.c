@@ -16,6 +16,7 @@
 #include <rte_cycles.h>
 
 #include "sock.h"
+#include "sp_ctx.h"
 
 #define SP_SOCK_MAX_FD (1u << 20)
 
@@ -23,6 +24,12 @@
 #define SP_SOCK_MAX_HOSTS 8
 static struct sp_sock_host *hosts[SP_SOCK_MAX_HOSTS];
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/*
+ * This process's pid: getpid() is a system call (glibc stopped caching it in 2.25), and every
+ * call checked it. Set when a host is created and by the fork handler in the child.
+ */
+pid_t sp_sock_pid;
 
 int
 sp_sys_close(int fd)
@@ -55,6 +62,7 @@ atfork_child(void)
 {
 	unsigned i;
 
+	sp_sock_pid = getpid();
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (hosts[i] != NULL)
 			pthread_mutex_init(&hosts[i]->lock, NULL);
@@ -108,6 +116,7 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 	h->ctx = ctx;
 	h->drv = *drv;
 	h->pid = getpid();
+	sp_sock_pid = h->pid;
 	h->next_eph = 32768;
 	pthread_once(&atfork_once, atfork_install);
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
@@ -135,7 +144,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 			hosts[i] = NULL;
 	pthread_mutex_lock(&h->lock);
 	h->closing = true;
-	if (h->pid == getpid()) {
+	if (!sp_sock_forked(h)) {
 		for (i = 0; i < h->max_fd; i++)
 			if (h->sk[i] != NULL)
 				sp_sk_close(h, h->sk[i]);
@@ -173,7 +182,7 @@ sp_sk_get(struct sp_sock_host *h, int fd, const char *call)
 		errno = EBADF;
 		return NULL;
 	}
-	if (h->pid != getpid()) {
+	if (sp_sock_forked(h)) {
 		pthread_mutex_unlock(&h->lock);
 		SP_LOG(NOTICE, api,
 			"socket layer: %s: fd %d is a spindle socket of the parent process; a "
@@ -220,10 +229,34 @@ sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s)
 }
 
 void
+sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
+{
+	if (s->nonblock || dontwait) {
+		h->tx_pending = true;
+		return;
+	}
+	sp_tx_flush(h->ctx);
+}
+
+void
+sp_sock_tx_settle(struct sp_sock_host *h)
+{
+	if (h == NULL || !__atomic_load_n(&h->tx_pending, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (!sp_sock_forked(h) && !h->closing) {
+		sp_tx_flush(h->ctx);
+		h->tx_pending = false;
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+void
 sp_sock_drive(struct sp_sock_host *h)
 {
-	if (h->pid != getpid() || h->closing)
+	if (sp_sock_forked(h) || h->closing)
 		return;
+	h->tx_pending = false; /* the iteration flushes */
 	if (h->drv.iterate(h->drv.arg) != 0)
 		h->idle = 0;
 	else
@@ -257,7 +290,7 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 	s->refs++;
 	for (;;) {
 		sp_sock_drive(h);
-		if (s->dead || h->pid != getpid() || h->closing) {
+		if (s->dead || sp_sock_forked(h) || h->closing) {
 			ret = -EBADF;
 			break;
 		}

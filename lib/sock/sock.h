@@ -113,10 +113,18 @@ struct sp_sock_host {
 	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
 	struct sp_sk **udp_by_port;	 /* the UDP sockets of each port, newest first */
 	uint16_t next_eph;
-	unsigned idle; /* idle iterations in a row */
+	unsigned idle;	 /* idle iterations in a row */
+	bool tx_pending; /* a call queued frames and left them for the next iteration */
 };
 
 /* host.c */
+extern pid_t sp_sock_pid; /* this process (getpid() is a system call) */
+/* True in a forked child of the process that owns @p h: it must not touch the stack. */
+static inline bool
+sp_sock_forked(const struct sp_sock_host *h)
+{
+	return h->pid != sp_sock_pid;
+}
 /* Lock @p h and find the socket of @p fd; -1 with errno (EBADF, or EOPNOTSUPP after fork). */
 struct sp_sk *sp_sk_get(struct sp_sock_host *h, int fd, const char *call);
 void sp_sk_put(struct sp_sock_host *h);
@@ -126,6 +134,15 @@ int sp_sk_attach_fd(struct sp_sock_host *h, struct sp_sk *s);
 void sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s);
 /* One driver iteration (lock held); idles as the driver says when nothing moved. */
 void sp_sock_drive(struct sp_sock_host *h);
+/*
+ * A call on @p s queued frames (lock held). A non-blocking socket (or MSG_DONTWAIT,
+ * @p dontwait) leaves them in the context's TX batch for the next driver iteration: an event
+ * loop writes to many sockets between two waits, and the whole batch then leaves with one
+ * PMD burst (af_packet: one kick, a system call) at its next wait. A blocking socket flushes now.
+ */
+void sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait);
+/* Before a wait that does not drive (the kernel's alone): send what calls left queued. */
+void sp_sock_tx_settle(struct sp_sock_host *h);
 /* Idle between two iterations of a wait (lock not held). @return -EINTR if a signal came. */
 int sp_sock_idle(struct sp_sock_host *h);
 /* Monotonic microseconds. */

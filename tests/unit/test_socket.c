@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -517,6 +518,77 @@ test_udp_shared_port(void **state)
 	pair_free(p);
 }
 
+/*
+ * Frames of a write on a non-blocking socket wait for the host's next iteration (one PMD burst
+ * per event-loop turn); a blocking socket's write sends at once; a wait the kernel serves alone
+ * sends what was left first.
+ */
+static void
+test_tx_deferred(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0), pp[2], one = 1;
+	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	unsigned n0;
+	char buf[8];
+
+	connected(p, lfd, &cfd, &sfd);
+	/* no Nagle: each write makes a segment at once */
+	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_write(p->hc, cfd, "b", 1), 1);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 1); /* blocking: sent now */
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 1);
+	assert_int_equal(sp_fcntl(p->hc, cfd, F_SETFL, O_NONBLOCK), 0);
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_write(p->hc, cfd, "n", 1), 1);
+	assert_int_equal(sp_sendto(p->hc, cfd, "m", 1, MSG_DONTWAIT, NULL, 0), 1);
+	assert_int_equal(sp_test_tx_count(p->cli), n0); /* left for the next iteration */
+	/* an epoll set of kernel fds only: the kernel's wait, after the queued frames left */
+	assert_int_equal(pipe(pp), 0);
+	ev.data.fd = pp[0];
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &ev), 0);
+	assert_int_equal(sp_epoll_pwait(p->hc, ep, out, 1, 0, NULL), 0);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 2);
+	/* a deferred write reaches the peer with the next iteration of either host */
+	assert_int_equal(sp_write(p->hc, cfd, "o", 1), 1);
+	assert_int_equal(sp_recvfrom(p->hs, sfd, buf, 3, MSG_WAITALL, NULL, NULL), 3);
+	assert_memory_equal(buf, "nmo", 3);
+	close(pp[0]);
+	close(pp[1]);
+	close(ep);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* A forked child cannot use its parent's sockets (EOPNOTSUPP), and never drives the stack. */
+static void
+test_fork_child(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, st = -1;
+	pid_t pid;
+
+	connected(p, lfd, &cfd, &sfd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(sp_write(p->hs, sfd, "x", 1) == -1 && errno == EOPNOTSUPP &&
+					sp_sock_is_socket(p->hs, sfd)
+				? 0
+				: 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(sp_write(p->hs, sfd, "y", 1), 1); /* the parent's still work */
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
 int
 main(void)
 {
@@ -531,6 +603,8 @@ main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_udp_shared_port),
+		cmocka_unit_test(test_tx_deferred),
+		cmocka_unit_test(test_fork_child),
 	};
 
 	alarm(120); /* a wait that never ends fails the test instead of hanging it */
