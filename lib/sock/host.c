@@ -118,6 +118,7 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 	h->pid = getpid();
 	sp_sock_pid = h->pid;
 	h->next_eph = 32768;
+	h->idle_pass_max = rte_get_tsc_hz() / 1000000u * SP_SOCK_IDLE_PASS_MAX_US;
 	pthread_once(&atfork_once, atfork_install);
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (__atomic_load_n(&hosts[i], __ATOMIC_ACQUIRE) == NULL) {
@@ -251,33 +252,73 @@ sp_sock_tx_settle(struct sp_sock_host *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/*
+ * Idle accounting (sp_sock_host_idle_cycles()): the TSC at the start of this thread's last
+ * driver iteration, 0 when that iteration moved packets (busy).
+ */
+static __thread uint64_t pass_tsc;
+
 void
 sp_sock_drive(struct sp_sock_host *h)
 {
+	uint64_t t0 = rte_rdtsc();
+
 	if (sp_sock_forked(h) || h->closing)
 		return;
 	h->tx_pending = false; /* the iteration flushes */
-	if (h->drv.iterate(h->drv.arg) != 0)
+	if (h->drv.iterate(h->drv.arg) != 0) {
 		h->idle = 0;
-	else
+		pass_tsc = 0;
+	} else {
 		h->idle++;
+		pass_tsc = t0;
+	}
+}
+
+/* The pass that just ended found nothing: count its cycles as idle. */
+static void
+idle_account(struct sp_sock_host *h)
+{
+	uint64_t t1 = rte_rdtsc();
+
+	/* A pass that took longer was preempted: the CPU was not ours, count nothing. */
+	if (pass_tsc != 0 && t1 - pass_tsc < h->idle_pass_max)
+		__atomic_fetch_add(&h->idle_cycles, t1 - pass_tsc, __ATOMIC_RELAXED);
+	pass_tsc = 0;
 }
 
 int
 sp_sock_idle(struct sp_sock_host *h)
 {
+	unsigned idle = __atomic_load_n(&h->idle, __ATOMIC_RELAXED);
 	struct timespec ts;
 
-	if (h->drv.sleep_us == 0 || h->idle < h->drv.idle_spins) {
-		sched_yield();
+	if (h->drv.sleep_us == 0 || idle < h->drv.idle_spins) {
+		/*
+		 * Spin. sched_yield() on every pass was one more system call per pass; one every
+		 * SP_SOCK_YIELD_EVERY passes lets the program's other threads on this CPU run (a
+		 * waiting call drops the lock: they take it while this one yields).
+		 */
+		if (idle % SP_SOCK_YIELD_EVERY == 0)
+			sched_yield();
+		else
+			rte_pause();
+		idle_account(h);
 		return 0;
 	}
+	idle_account(h); /* the sleep is not the program's CPU */
 	/* A real sleep: a signal that arrives now interrupts the caller's wait (EINTR). */
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)h->drv.sleep_us * 1000;
 	if (syscall(SYS_nanosleep, &ts, NULL) != 0 && errno == EINTR)
 		return -EINTR;
 	return 0;
+}
+
+uint64_t
+sp_sock_host_idle_cycles(const struct sp_sock_host *h)
+{
+	return h == NULL ? 0 : __atomic_load_n(&h->idle_cycles, __ATOMIC_RELAXED);
 }
 
 int

@@ -22,7 +22,10 @@
 #include "sp_log.h"
 #include "sp_socket.h"
 
-#define SP_SK_UDP_QLEN 1024 /* datagrams a UDP socket holds before dropping */
+#define SP_SK_UDP_QLEN	    1024 /* datagrams a UDP socket holds before dropping */
+#define SP_SOCK_YIELD_EVERY 16	 /* a spinning wait yields the CPU once in so many idle passes */
+/* An idle pass longer than this was preempted (or slept): not counted as idle CPU. */
+#define SP_SOCK_IDLE_PASS_MAX_US 50
 
 enum sp_sk_state {
 	SK_NEW,	       /* socket(), maybe bound */
@@ -113,8 +116,10 @@ struct sp_sock_host {
 	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
 	struct sp_sk **udp_by_port;	 /* the UDP sockets of each port, newest first */
 	uint16_t next_eph;
-	unsigned idle;	 /* idle iterations in a row */
-	bool tx_pending; /* a call queued frames and left them for the next iteration */
+	unsigned idle;		/* idle iterations in a row */
+	bool tx_pending;	/* a call queued frames and left them for the next iteration */
+	uint64_t idle_cycles;	/* TSC cycles of wait passes that found nothing */
+	uint64_t idle_pass_max; /* SP_SOCK_IDLE_PASS_MAX_US in TSC cycles */
 };
 
 /* host.c */
