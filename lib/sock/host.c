@@ -233,7 +233,7 @@ void
 sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
 {
 	if (s->nonblock || dontwait) {
-		h->tx_pending = true;
+		__atomic_store_n(&h->tx_pending, true, __ATOMIC_RELAXED);
 		return;
 	}
 	sp_tx_flush(h->ctx);
@@ -247,7 +247,7 @@ sp_sock_tx_settle(struct sp_sock_host *h)
 	pthread_mutex_lock(&h->lock);
 	if (!sp_sock_forked(h) && !h->closing) {
 		sp_tx_flush(h->ctx);
-		h->tx_pending = false;
+		__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
@@ -265,7 +265,7 @@ sp_sock_drive(struct sp_sock_host *h)
 
 	if (sp_sock_forked(h) || h->closing)
 		return;
-	h->tx_pending = false; /* the iteration flushes */
+	__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED); /* it flushes */
 	if (h->drv.iterate(h->drv.arg) != 0) {
 		h->idle = 0;
 		pass_tsc = 0;
