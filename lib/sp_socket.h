@@ -78,15 +78,6 @@ void sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms);
  */
 uint64_t sp_sock_host_idle_cycles(const struct sp_sock_host *h);
 
-/**
- * A signal handler of the program runs: call it from the handler (async-signal-safe). A
- * waiting call spins in user space, where a signal interrupts nothing, so this is how
- * sp_epoll_pwait(), sp_ppoll() and sp_pselect() in progress in any thread learn of it: they
- * return -1 with EINTR (when nothing is ready), as the kernel's waits do after a handler ran.
- * The preload library wraps the program's handlers (sigaction(), signal()) to call it.
- */
-void sp_sock_signal_arrived(void);
-
 /** True when @p fd is a spindle socket of @p h (false for NULL @p h). Any thread. */
 bool sp_sock_is_socket(const struct sp_sock_host *h, int fd);
 

@@ -12,11 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -442,79 +440,4 @@ epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset
 	if (HOST == NULL)
 		return real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return sp_epoll_pwait(HOST, epfd, ev, max, timeout, mask);
-}
-
-/*
- * Signals. A waiting call spins in user space, so a signal whose handler runs meanwhile
- * interrupts no system call, and the wait would go on: nginx and redis quit on SIGINT from
- * their event loop, after epoll_wait() returns EINTR. The program's handlers are therefore
- * installed behind a wrapper that tells the socket layer (sp_sock_signal_arrived()) and then
- * calls them; sigaction() and signal() report the program's own handler back.
- */
-static struct sigaction prog_sa[_NSIG]; /* the program's handlers, by signal */
-
-static void
-sig_wrapper(int sig, siginfo_t *info, void *uc)
-{
-	const struct sigaction *a = &prog_sa[sig];
-
-	sp_sock_signal_arrived();
-	if (a->sa_flags & SA_SIGINFO)
-		a->sa_sigaction(sig, info, uc);
-	else if (a->sa_handler != SIG_IGN && a->sa_handler != SIG_DFL)
-		a->sa_handler(sig);
-}
-
-static bool
-is_handler(const struct sigaction *a)
-{
-	return (a->sa_flags & SA_SIGINFO) || (a->sa_handler != SIG_IGN && a->sa_handler != SIG_DFL);
-}
-
-EXPORT int
-sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	struct sigaction mine, prev, was;
-	int ret;
-
-	REAL(sigaction);
-	if (HOST == NULL || sig <= 0 || sig >= _NSIG)
-		return real_sigaction(sig, act, old);
-	was = prog_sa[sig];
-	if (act != NULL && is_handler(act)) {
-		/* the program's handler first: the wrapper may run as soon as it is installed */
-		prog_sa[sig] = *act;
-		mine = *act;
-		mine.sa_sigaction = sig_wrapper;
-		mine.sa_flags |= SA_SIGINFO;
-		ret = real_sigaction(sig, &mine, &prev);
-		if (ret != 0)
-			prog_sa[sig] = was;
-	} else {
-		ret = real_sigaction(sig, act, &prev);
-	}
-	if (ret == 0 && old != NULL) {
-		*old = prev;
-		if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction == sig_wrapper)
-			*old = was;
-	}
-	return ret;
-}
-
-/* glibc's signal(): BSD semantics (SA_RESTART, the signal blocked in its handler). */
-EXPORT sighandler_t
-signal(int sig, sighandler_t handler)
-{
-	struct sigaction sa, old;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sig > 0 && sig < _NSIG)
-		sigaddset(&sa.sa_mask, sig);
-	if (sigaction(sig, &sa, &old) != 0)
-		return SIG_ERR;
-	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction
-					   : old.sa_handler;
 }

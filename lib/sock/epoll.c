@@ -272,7 +272,7 @@ int
 sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int maxevents,
 	int timeout, const sigset_t *sigmask)
 {
-	uint64_t end = deadline_ms(timeout), sig0 = sp_sock_signals();
+	uint64_t end = deadline_ms(timeout);
 	struct sp_ep *ep;
 	bool expired;
 	int n, k;
@@ -312,8 +312,7 @@ sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int
 		}
 		if (n != 0 || expired)
 			return n;
-		/* a handler ran while this wait spun: EINTR, as a kernel wait would say */
-		if (sp_sock_idle(h) == -EINTR || sp_sock_signals() != sig0)
+		if (sp_sock_idle(h) == -EINTR)
 			return SK_ERR(EINTR);
 	}
 }
@@ -354,7 +353,6 @@ sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct t
 				   : sp_sock_now_us() + (uint64_t)tmo->tv_sec * 1000000u +
 					     (uint64_t)tmo->tv_nsec / 1000u;
 	static const struct timespec zero = {0, 0};
-	uint64_t sig0 = sp_sock_signals();
 	bool any = false, expired;
 	unsigned nk;
 	int n, k;
@@ -395,8 +393,7 @@ sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct t
 		}
 		if (n != 0 || expired)
 			return n;
-		/* a handler ran while this wait spun: EINTR, as a kernel wait would say */
-		if (sp_sock_idle(h) == -EINTR || sp_sock_signals() != sig0)
+		if (sp_sock_idle(h) == -EINTR)
 			return SK_ERR(EINTR);
 	}
 }

@@ -31,21 +31,6 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
  */
 pid_t sp_sock_pid;
 
-/* Signal handlers that ran (sp_sock_signal_arrived()): a wait that sees it move ends (EINTR). */
-static uint64_t signals_seen;
-
-void
-sp_sock_signal_arrived(void)
-{
-	__atomic_fetch_add(&signals_seen, 1, __ATOMIC_RELAXED);
-}
-
-uint64_t
-sp_sock_signals(void)
-{
-	return __atomic_load_n(&signals_seen, __ATOMIC_RELAXED);
-}
-
 int
 sp_sys_close(int fd)
 {

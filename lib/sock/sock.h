@@ -150,8 +150,6 @@ void sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwai
 void sp_sock_tx_settle(struct sp_sock_host *h);
 /* Idle between two iterations of a wait (lock not held). @return -EINTR if a signal came. */
 int sp_sock_idle(struct sp_sock_host *h);
-/* How many signal handlers ran so far (sp_sock_signal_arrived()). */
-uint64_t sp_sock_signals(void);
 /* Monotonic microseconds. */
 uint64_t sp_sock_now_us(void);
 /*

@@ -3,14 +3,11 @@
 # The server of test_preload_smoke.sh, run under libspindle_preload.so: TCP on 8080 answers each
 # connection with the upper-cased bytes it received once the peer half-closes; UDP on 8081 echoes
 # each datagram upper-cased. One epoll selector holds the listener, the connections, the UDP
-# socket and a kernel pipe (a mixed set). Exits after N TCP connections (argv[1]), after one
-# last wait that a SIGALRM handler must end (a spinning wait returns EINTR when a handler ran).
+# socket and a kernel pipe (a mixed set). Exits after N TCP connections (argv[1]).
 import os
 import selectors
-import signal
 import socket
 import sys
-import time
 
 n = int(sys.argv[1])
 sel = selectors.EpollSelector()
@@ -59,21 +56,3 @@ while served < n:
             c.close()
             served += 1
 print("served", served, flush=True)
-
-
-class Alarm(Exception):
-    pass
-
-
-def on_alarm(sig, frame):
-    raise Alarm()
-
-
-signal.signal(signal.SIGALRM, on_alarm)  # Python installs it with sigaction()
-signal.setitimer(signal.ITIMER_REAL, 0.3)
-t0 = time.monotonic()
-try:
-    sel.select(timeout=20)
-except Alarm:
-    pass
-print("the handler ended the wait after %.1f s" % (time.monotonic() - t0), flush=True)

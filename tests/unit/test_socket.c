@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -657,40 +656,6 @@ test_idle_cycles(void **state)
 	pair_done(p, lfd, cfd, sfd);
 }
 
-static void *
-signal_later(void *arg)
-{
-	usleep(50000);
-	sp_sock_signal_arrived(); /* what the preload library's handler wrapper does */
-	return arg;
-}
-
-/* A handler that runs while a wait spins ends it with EINTR (epoll and poll), as the kernel's. */
-static void
-test_wait_signal_eintr(void **state)
-{
-	struct pair *p = pair_new();
-	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0);
-	struct epoll_event ev = {.events = EPOLLIN}, out[1];
-	struct pollfd pf = {.events = POLLIN};
-	pthread_t t;
-
-	connected(p, lfd, &cfd, &sfd);
-	ev.data.fd = sfd;
-	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
-	assert_int_equal(pthread_create(&t, NULL, signal_later, NULL), 0);
-	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 1, 10000, NULL), -1);
-	assert_int_equal(errno, EINTR);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	pf.fd = sfd;
-	assert_int_equal(pthread_create(&t, NULL, signal_later, NULL), 0);
-	assert_int_equal(sp_ppoll(p->hs, &pf, 1, NULL, NULL), -1);
-	assert_int_equal(errno, EINTR);
-	assert_int_equal(pthread_join(t, NULL), 0);
-	close(ep);
-	pair_done(p, lfd, cfd, sfd);
-}
-
 int
 main(void)
 {
@@ -709,7 +674,6 @@ main(void)
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
 		cmocka_unit_test(test_idle_cycles),
-		cmocka_unit_test(test_wait_signal_eintr),
 	};
 
 	alarm(120); /* a wait that never ends fails the test instead of hanging it */
