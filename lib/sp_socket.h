@@ -16,7 +16,8 @@
  * completion on the calling thread. One lock per host serialises the calls of every thread.
  *
  * File descriptors are real: each socket is backed by a kernel eventfd, so its number is unique
- * in the process, and close(), dup2() of other files and select()'s limits behave.
+ * in the process, and close(), dup()/dup2() (of spindle sockets and of other files) and select()'s
+limits behave.
  */
 #ifndef SP_SOCKET_H
 #define SP_SOCKET_H
@@ -89,8 +90,29 @@ int sp_accept4(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t 
 /** Blocking, or non-blocking with EINPROGRESS, then the outcome in SO_ERROR. */
 int sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t len);
 int sp_shutdown(struct sp_sock_host *h, int fd, int how);
-/** close(2); SO_LINGER with a zero timeout resets the connection. */
+/**
+ * close(2); SO_LINGER with a zero timeout resets the connection. A socket with several
+ * descriptors (sp_dup()) closes with the last of them.
+ */
 int sp_close(struct sp_sock_host *h, int fd);
+/**
+ * Call from every signal handler of a program whose threads wait in these calls (the preload
+ * library wraps the program's handlers to do it): a wait busy-polls in user space, where a
+ * signal interrupts no system call, so a handler that runs during a wait ends it here instead,
+ * with EINTR, as the kernel's would (signal(7)): epoll/poll/select after any handler, the other
+ * blocking calls after one installed without SA_RESTART (@p restart false) or on a socket with
+ * SO_RCVTIMEO/SO_SNDTIMEO. Async-signal-safe.
+ */
+void sp_sock_signal_note(bool restart);
+
+/** dup(2): the lowest free descriptor, for the same socket. */
+int sp_dup(struct sp_sock_host *h, int fd);
+/**
+ * dup3(2) (dup2(2) is this with @p flags 0, after checking @p fd when @p fd2 == @p fd):
+ * @p fd2 becomes a descriptor of @p fd's socket; what @p fd2 was (a kernel file or another
+ * spindle socket's descriptor) is closed first, atomically. @p flags: O_CLOEXEC.
+ */
+int sp_dup3(struct sp_sock_host *h, int fd, int fd2, int flags);
 int sp_getsockname(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len);
 int sp_getpeername(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len);
 
@@ -122,7 +144,10 @@ ssize_t sp_sendto(struct sp_sock_host *h, int fd, const void *buf, size_t len, i
 int sp_getsockopt(struct sp_sock_host *h, int fd, int level, int name, void *val, socklen_t *len);
 int sp_setsockopt(
 	struct sp_sock_host *h, int fd, int level, int name, const void *val, socklen_t len);
-/** fcntl(2): F_GETFL, F_SETFL (O_NONBLOCK), F_GETFD, F_SETFD (FD_CLOEXEC); else EINVAL + log. */
+/**
+ * fcntl(2): F_GETFL, F_SETFL (O_NONBLOCK), F_GETFD, F_SETFD (FD_CLOEXEC, per descriptor),
+ * F_DUPFD, F_DUPFD_CLOEXEC; else EINVAL + log.
+ */
 int sp_fcntl(struct sp_sock_host *h, int fd, int cmd, long arg);
 /** ioctl(2): FIONREAD, FIONBIO, SIOCOUTQ; else ENOTTY + log. */
 int sp_ioctl(struct sp_sock_host *h, int fd, unsigned long req, void *arg);

@@ -32,13 +32,14 @@
 #
 #   scripts/bench.sh [--suite icmp|tcp|memif|preload]... [--pmd tap|af_packet]... [--runs N]
 #                    [--count N] [--load N] [--seconds S] [--conns C] [--build-dir DIR]
-#                    [--markdown FILE] [--no-tcp]
+#                    [--markdown FILE] [--no-tcp] [--hugepages]
 #
 # icmp: spindle and testpmd poll on CPU 1 (-l 0,1, the worker is lcore 1), the ping client runs
 # on CPU 0; both with --no-huge --no-pci. Targets (issue 2): RTT <= 1.1x testpmd icmpecho,
 # cycles/packet <= 1.5x testpmd macswap. --seconds (default 3) is each memif test's duration,
 # --conns (default 64) wrk's connections against nginx in the memif suite; --no-tcp leaves
-# the tcp suite out.
+# the tcp suite out. --hugepages: every DPDK process (spindle, testpmd, the suite scripts') on 2 MB
+# hugepages reserved for it and given back at the end (docs/lab.md "Hugepages"), not --no-huge.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,7 +77,8 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--no-tcp) TCP=0; shift ;;
-	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--hugepages) export SP_HUGE=1; shift ;; # the suite scripts see it too
+	-h|--help) sed -n '4,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -115,6 +117,7 @@ stop_dpdk() { # SIGINT, bounded wait
 cleanup() {
 	set +e
 	stop_dpdk
+	sp_huge_release "$NS"
 	local p
 	for p in "${KPIDS[@]}"; do kill "$p" 2>/dev/null; done
 	ip netns del "$MNS" 2>/dev/null
@@ -175,7 +178,9 @@ start_spindle() { # PMD
 	local cfg=$WORK/spindle.conf vd=()
 	awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' config/default.conf > "$cfg"
 	[ "$1" = af_packet ] && vd=(--set "port0.vdev=net_af_packet0,iface=sp0d")
-	ip netns exec "$NS" "$BIN" -l 0,1 --no-huge --no-pci -m 512 --file-prefix="$PFX" -- \
+	sp_mem_eal 512 "$NS" "$PFX" "-l 0,1" "$cfg" || exit 1
+	# shellcheck disable=SC2086
+	ip netns exec "$NS" "$BIN" -l 0,1 $SP_MEM_EAL --no-pci --file-prefix="$PFX" -- \
 		--config "$cfg" --set stack.idle=poll "${vd[@]}" > "$WORK/spindle.log" 2>&1 &
 	PID=$!
 	"$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$PID" >/dev/null &&
@@ -193,7 +198,9 @@ start_testpmd() { # PMD MODE
 	# Without -i testpmd forwards until its stdin ends: give it a FIFO whose writer (fd 9 of
 	# this shell) stays open.
 	[ -p "$WORK/stdin" ] || { mkfifo "$WORK/stdin"; exec 9<>"$WORK/stdin"; }
-	ip netns exec "$NS" stdbuf -oL dpdk-testpmd -l 0,1 --no-huge --no-pci -m 512 --file-prefix="$PFX" \
+	sp_mem_eal 512 "$NS" "$PFX" "-l 0,1" config/default.conf || exit 1 # 16384 mbufs, as spindle
+	# shellcheck disable=SC2086
+	ip netns exec "$NS" stdbuf -oL dpdk-testpmd -l 0,1 $SP_MEM_EAL --no-pci --file-prefix="$PFX" \
 		--vdev="$vdev" -- --forward-mode="$2" --record-core-cycles --nb-cores=1 --total-num-mbufs=16384 \
 		--rxq=1 --txq=1 < "$WORK/stdin" > "$WORK/testpmd.log" 2>&1 &
 	PID=$!
@@ -324,7 +331,9 @@ memif_test() {
 		[[ "$kv" == mode=* ]] && mode=${kv#mode=}
 	done
 	: > "$WORK/mserver.log"
-	ip netns exec "$MNS" "$BIN" -l 0,1 --no-huge --no-pci -m 512 --file-prefix="spbm-s-$$" -- \
+	sp_mem_eal 512 "$NS" "spbm-s-$$" "-l 0,1" "$MEMIF_S" || exit 1
+	# shellcheck disable=SC2086
+	ip netns exec "$MNS" "$BIN" -l 0,1 $SP_MEM_EAL --no-pci --file-prefix="spbm-s-$$" -- \
 		--config "$MEMIF_S" --set port0.mtu="$mtu" > "$WORK/mserver.log" 2>&1 &
 	PID=$!
 	for i in $(seq 100); do # the server's memif socket exists once EAL has probed the vdev
@@ -332,7 +341,9 @@ memif_test() {
 		kill -0 "$PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	ip netns exec "$MNS" timeout $((SECS + 40)) "$BIN" --lcores 0@1,1@0 --no-huge --no-pci -m 512 \
+	sp_mem_eal 512 "$NS" "spbm-c-$$" "--lcores 0@1,1@0" "$MEMIF_C" || exit 1
+	# shellcheck disable=SC2086
+	ip netns exec "$MNS" timeout $((SECS + 40)) "$BIN" --lcores 0@1,1@0 $SP_MEM_EAL --no-pci \
 		--file-prefix="spbm-c-$$" -- --config "$MEMIF_C" --set port0.mtu="$mtu" \
 		--set service.lg.type=loadgen --set service.lg.address=198.18.0.2 \
 		--set service.lg.duration_ms=$((SECS * 1000)) "${sets[@]}" > "$WORK/mclient.log" 2>&1 ||
@@ -496,6 +507,7 @@ suite_preload() {
 	echo "bench: preload (scripts/bench_preload.sh)"
 	for pmd in "${PMDS[@]}"; do
 		"$ROOT/scripts/bench_preload.sh" --pmd "$pmd" --runs "$RUNS" --build-dir "$BUILD" \
+			${SP_HUGE:+--hugepages} \
 			${MARKDOWN:+--markdown "$MARKDOWN"} || echo "bench.sh: bench_preload.sh failed on $pmd" >&2
 	done
 }

@@ -7,7 +7,7 @@
 # RUNS runs, and the ratio spindle / kernel.
 #
 #   scripts/bench_preload.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--idle sleep|poll]
-#                            [--build-dir DIR] [--markdown FILE] [--kernel-only]
+#                            [--build-dir DIR] [--markdown FILE] [--kernel-only] [--hugepages]
 #
 #   redis P1 / P16   redis-benchmark -t get,set -c 50 -P 1 (-n 200000) and -P 16 (-n 2000000)
 #   nginx keep-alive wrk -t 1 -c 50 -d S GET / (nginx, one process: tests/.../preload/nginx.conf)
@@ -23,7 +23,8 @@
 # kernel taskset -c 1), the clients on CPU 0. --idle is spindle's stack.idle (default sleep: an
 # idle wait naps, so the CPU figure counts work, not polling; poll for the lowest latency).
 # Offloads are off on the kernel's veth pair, as spindle has none. Called by scripts/bench.sh
-# (suite preload); runs alone too (as root).
+# (suite preload); runs alone too (as root). --hugepages: spindle on 2 MB hugepages reserved for
+# the run and given back (docs/lab.md "Hugepages") instead of --no-huge -m 1024.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
+	--hugepages) export SP_HUGE=1; shift ;;
 	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench_preload: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -75,6 +77,7 @@ cleanup() {
 	set +e
 	[ -z "$PID" ] || { sp_stop_pid "$PID" INT 15; wait "$PID"; }
 	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null 2>&1
+	sp_huge_release "$NS"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -95,8 +98,10 @@ server() {
 		"$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" >/dev/null
 		[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
 		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' config/default.conf > "$cfg"
-		(exec ip netns exec "$NS" env --default-signal=INT "$RUN" -l 1 --no-huge --no-pci \
-			-m 1024 --file-prefix "$PFX" -- --config "$cfg" --set "port0.vdev=$vdev" \
+		sp_mem_eal 1024 "$NS" "$PFX" "-l 1" "$cfg" || exit 1
+		# shellcheck disable=SC2086
+		(exec ip netns exec "$NS" env --default-signal=INT "$RUN" -l 1 $SP_MEM_EAL --no-pci \
+			--file-prefix "$PFX" -- --config "$cfg" --set "port0.vdev=$vdev" \
 			--set "stack.idle=$IDLE" -- "$@") > "$WORK/$name.log" 2>&1 &
 		PID=$!
 		"$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$PID" >/dev/null ||

@@ -7,6 +7,7 @@
 #
 #   scripts/bench_tcp.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--conns C]
 #                        [--bytes N] [--rps on|off] [--markdown FILE] [--kernel-only]
+#                        [--hugepages]   (spindle on 2 MB hugepages: docs/lab.md "Hugepages")
 #
 #   bulk up     iperf2 client -> spindle discard (port 9)  vs  -> kernel `iperf -s`
 #   download    curl http://.../bytes/N                    vs  nginx serving an N-byte file
@@ -59,7 +60,8 @@ while [ $# -gt 0 ]; do
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--rps) RPS=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
-	-h|--help) sed -n '3,37p' "$0"; exit 0 ;;
+	--hugepages) export SP_HUGE=1; shift ;; # spindle_start reserves, lab_cleanup gives back
+	-h|--help) sed -n '3,38p' "$0"; exit 0 ;;
 	*) echo "bench_tcp: unknown argument $1" >&2; exit 2 ;;
 	esac
 done

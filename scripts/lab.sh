@@ -3,7 +3,8 @@
 #
 # The spindle lab: kernel peers for spindle inside network namespaces, 198.18.0.0/15 only.
 #
-#   scripts/lab.sh up     [--pmd tap|af_packet|memif] [--arp on|off] [--ports 1|2] [--ns NAME]
+#   scripts/lab.sh up     [--pmd tap|af_packet|af_xdp|memif] [--arp on|off] [--ports 1|2] [--ns NAME]
+#                         [--hugepages[=CONFIG]]
 #   scripts/lab.sh up     --kernel-only [--arp on|off] [--ns NAME]
 #   scripts/lab.sh attach [--ns NAME] [--timeout SEC] [--pid PID]
 #   scripts/lab.sh down   [--ns NAME]
@@ -18,6 +19,9 @@
 #
 #   af_packet: veth pairs; sp0/sp1 are the kernel ends, sp0d/sp1d (both in NAME, up, no address,
 #              ARP off) are spindle's (config/af_packet.conf: vdev = net_af_packet0,iface=sp0d).
+#   af_xdp:    the same veth pairs for net_af_xdp (vdev = net_af_xdp0,iface=sp0d,...); "up" also
+#              gives sp0d/sp1d spindle's MAC, which net_af_xdp cannot change, and fails when the
+#              kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS) (docs/lab.md "AF_XDP").
 #   tap:       net_tap's own tap interface is the kernel end. spindle must run inside NAME
 #              (ip netns exec NAME spindle ...). "up" pre-creates sp0 as a persistent
 #              multi_queue tap holding the kernel's address, so that servers can bind
@@ -40,6 +44,9 @@
 #   --ports 2: routes inside the namespaces only: NAME 198.18.1.0/24 via 198.18.0.2 and
 #              NAME-b 198.18.0.0/24 via 198.18.1.2 (config/two-ports.conf answers pings to
 #              either address on either port; config/forwarding.conf routes between them).
+#   --hugepages: also reserve the 2 MB hugepages config/default.conf (or CONFIG) needs with one
+#              worker, mounting hugetlbfs when none is mounted, and print the EAL options that
+#              use them (--file-prefix=NAME); "down" gives them back (docs/lab.md "Hugepages").
 #
 # IPv6 is disabled inside the namespaces so the kernel sends no unsolicited frames (router
 # solicitations, MLD): spindle's counters then equal what a test sends.
@@ -48,7 +55,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -69,6 +76,7 @@ ARP=
 PORTS=
 TIMEOUT=30
 WAIT_PID=
+HUGE=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -79,6 +87,8 @@ while [ $# -gt 0 ]; do
 	--ns) NS=${2:-}; shift 2 ;;
 	--timeout) TIMEOUT=${2:-}; shift 2 ;;
 	--pid) WAIT_PID=${2:-}; shift 2 ;;
+	--hugepages) HUGE=$SP_ROOT/config/default.conf; shift ;;
+	--hugepages=*) HUGE=${1#*=}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument \"$1\"" ;;
 	esac
@@ -171,13 +181,16 @@ cmd_up() {
 	PMD=${PMD:-tap}
 	ARP=${ARP:-off}
 	PORTS=${PORTS:-1}
-	case "$PMD" in tap|af_packet|memif|kernel) ;; *) die "--pmd must be tap, af_packet or memif" ;; esac
+	case "$PMD" in tap|af_packet|af_xdp|memif|kernel) ;; *) die "--pmd must be tap, af_packet, af_xdp or memif" ;; esac
 	case "$ARP" in on|off) ;; *) die "--arp must be on or off" ;; esac
 	case "$PORTS" in 1|2) ;; *) die "--ports must be 1 or 2" ;; esac
 	[ "$PMD" != kernel ] || [ "$PORTS" = 1 ] || die "--kernel-only has one port"
 	[ "$PMD" != memif ] || [ "$PORTS" = 1 ] || die "--pmd memif has one port"
 	if ns_exists "$NS" || ns_exists "$NSK" || { [ "$PORTS" = 2 ] && ns_exists "$NSB"; }; then
 		die "namespace $NS already exists: scripts/lab.sh down --ns $NS first"
+	fi
+	if [ "$PMD" = af_xdp ] && ! "$PY" -c 'import socket; socket.socket(44, socket.SOCK_RAW).close()' 2>/dev/null; then
+		die "this kernel cannot open an AF_XDP socket (address family 44: CONFIG_XDP_SOCKETS=y is needed, and CAP_NET_RAW); use --pmd af_packet"
 	fi
 	if [ "$PMD" = tap ] && [ ! -c /dev/net/tun ]; then
 		die "/dev/net/tun is missing: the tap PMD needs the tun driver (modprobe tun) or use --pmd af_packet"
@@ -195,9 +208,11 @@ cmd_up() {
 	for p in $(seq 0 $((kports - 1))); do
 		if [ "$PMD" = kernel ]; then
 			kernel_stand_in
-		elif [ "$PMD" = af_packet ]; then
+		elif [ "$PMD" = af_packet ] || [ "$PMD" = af_xdp ]; then
 			ip -n "$NS" link add "sp${p}d" type veth peer name "sp$p"
 			ip -n "$NS" link set "sp${p}d" arp off
+			# net_af_xdp takes the interface's MAC and cannot change it
+			[ "$PMD" = af_packet ] || ip -n "$NS" link set "sp${p}d" address "$(sp_mac "$p")"
 			ip -n "$NS" link set "sp${p}d" up
 			no_offloads "$NS" "sp${p}d"
 			[ "$p" = 1 ] && ip -n "$NS" link set sp1 netns "$NSB"
@@ -212,6 +227,11 @@ cmd_up() {
 	done
 	trap - EXIT
 	echo "lab $NS up: pmd $PMD, arp $ARP, $PORTS port(s)"
+	if [ -n "$HUGE" ]; then # docs/lab.md "Hugepages": given back by "down"
+		h=$(sp_huge_eal "lab-$NS" "$NS" "-l 0,1" "$HUGE") || { cmd_down > /dev/null; exit 1; }
+		echo "hugepages for $(basename "$HUGE"): run spindle with EAL options \"-l 0,1 --no-pci $h" \
+			"--file-prefix=$NS\" (not --no-huge); scripts/lab.sh down --ns $NS gives them back"
+	fi
 	if [ "$PMD" = kernel ]; then
 		echo "the kernel stands in for spindle in namespace $NSK (ip netns exec $NSK ...)"
 	fi
@@ -277,6 +297,7 @@ cmd_down() {
 	done
 	rm -f "$STATE"
 	rm -rf "${STATE_DIR:?}/$NS.memif"
+	sp_huge_release "lab-$NS"
 	echo "lab $NS down"
 }
 

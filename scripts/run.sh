@@ -3,12 +3,13 @@
 #
 # Set up (if needed), build, bring the lab up and run spindle in the foreground inside it.
 #
-#   scripts/run.sh [--pmd tap|af_packet|memif] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
+#   scripts/run.sh [--pmd tap|af_packet|af_xdp|memif] [--config FILE] [--arp on|off] [--eal "EAL ARGS"]
 #                  [--peer "SPINDLE ARGS"] [--peer-config FILE] [--peer-eal "EAL ARGS"]
-#                  [--build-dir DIR] [--no-setup] [-- SPINDLE ARGS...]
+#                  [--build-dir DIR] [--no-setup] [--hugepages] [-- SPINDLE ARGS...]
 #
 #   --pmd       tap (default) or af_packet (config/af_packet.conf unless --config is given; with
-#               another config, every port's vdev is switched to the lab's veth end), or memif:
+#               another config, every port's vdev is switched to the lab's veth end), af_xdp (the
+#               same veth and config, net_af_xdp on it: docs/lab.md "AF_XDP"), or memif:
 #               two spindles joined by net_memif, no kernel (config/memif-a.conf, the server with
 #               the services, in the foreground; the peer config/memif-b.conf, the client, its
 #               lines prefixed "[peer]"; main lcore + one worker each, the workers on CPU 1 and
@@ -24,10 +25,13 @@
 #               gets the two-port lab (namespaces spindle and spindle-b)
 #   --arp       the lab's kernel side: off adds a static neighbour for spindle (default: on
 #               when the config says arp = on, else off)
-#   --eal       EAL arguments instead of "-l 0,1 --no-huge --no-pci -m 512"; with hugepages
-#               (e.g. echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages):
-#               --eal "-l 0,1 --no-pci"
+#   --eal       EAL arguments instead of "-l 0,1 --no-huge --no-pci -m 512" (with --hugepages:
+#               "-l 0,1 --no-pci")
 #   --build-dir meson build directory (default build)
+#   --hugepages on 2 MB hugepages instead of --no-huge -m 512 (needed by dpdk-dumpcap): reserves
+#               the pages the config(s) need, mounts hugetlbfs when none is mounted, and gives
+#               both back when the run ends, however it ends; stops with a message when the
+#               kernel cannot give the pages (docs/lab.md "Hugepages")
 #   after --     passed to spindle after its --config (e.g. --set stack.idle=sleep)
 #
 #   scripts/run.sh --preload [OPTIONS] -- PROGRAM [ARGS...]
@@ -38,7 +42,8 @@
 #               goes when PROGRAM exits, and the exit status is PROGRAM's.
 #
 # Ctrl-C or SIGTERM stops spindle cleanly (it prints its counters) and takes the lab down.
-# The exit status is spindle's. Works without a terminal (stdin closed).
+# The exit status is spindle's. Works without a terminal (stdin closed). SP_RUN_NS in the
+# environment: another lab namespace and EAL file prefix than "spindle" (test_hugepages.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,8 +52,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 sp_need_root "packages, network namespaces, DPDK" "$@"
 cd "$ROOT"
 
-NS=spindle
-PREFIX=spindle
+NS=${SP_RUN_NS:-spindle}
+PREFIX=$NS
 PMD=
 CONFIG=
 ARP=
@@ -60,6 +65,8 @@ BUILD=build
 SETUP=1
 APP_ARGS=()
 PRELOAD=0
+HUGE=0
+ARGS=("$@")
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -73,15 +80,16 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--no-setup) SETUP=0; shift ;;
 	--preload) PRELOAD=1; shift ;;
+	--hugepages) HUGE=1; shift ;;
 	--) shift; APP_ARGS=("$@"); break ;;
-	-h|--help) sed -n '4,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 
 if [ -z "$CONFIG" ]; then
 	case "${PMD:-tap}" in
-	af_packet) CONFIG=config/af_packet.conf ;;
+	af_packet | af_xdp) CONFIG=config/af_packet.conf ;;
 	memif) CONFIG=config/memif-a.conf ;;
 	*) CONFIG=config/default.conf ;;
 	esac
@@ -90,10 +98,11 @@ fi
 CONFIG=$(readlink -f "$CONFIG")
 if [ -z "$PMD" ]; then
 	if grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_packet' "$CONFIG"; then PMD=af_packet
+	elif grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_af_xdp' "$CONFIG"; then PMD=af_xdp
 	elif grep -q '^[[:space:]]*vdev[[:space:]]*=[[:space:]]*net_memif' "$CONFIG"; then PMD=memif
 	else PMD=tap; fi
 fi
-case "$PMD" in tap|af_packet|memif) ;; *) echo "run.sh: --pmd must be tap, af_packet or memif" >&2; exit 2 ;; esac
+case "$PMD" in tap|af_packet|af_xdp|memif) ;; *) echo "run.sh: --pmd must be tap, af_packet, af_xdp or memif" >&2; exit 2 ;; esac
 if [ "$PMD" = memif ]; then
 	[ -f "$PEER_CONFIG" ] || { echo "run.sh: no peer config file $PEER_CONFIG" >&2; exit 2; }
 	PEER_CONFIG=$(readlink -f "$PEER_CONFIG")
@@ -120,6 +129,51 @@ BIN=$ROOT/$BUILD/app/spindle
 [ -x "$BIN" ] || BIN=$(readlink -f "$BUILD")/app/spindle
 [ -x "$BIN" ] || { echo "run.sh: $BUILD/app/spindle was not built" >&2; exit 1; }
 
+# ---- --hugepages: this script again, as a child, with --eal/--peer-eal on pages reserved here
+# (tag run-NS) and given back when the child ends, however it ends. Ctrl-C reaches the child
+# through the process group; SIGTERM sent to this script is passed on.
+run_huge() {
+	local h i=0 args=() sargs=("${APP_ARGS[@]}") rc=0 pid
+	HUGE_TAG=run-$NS
+	[ "$EAL" = "-l 0,1 --no-huge --no-pci -m 512" ] && EAL="-l 0,1 --no-pci"
+	[ "$PEER_EAL" = "--lcores 0@1,1@0 --no-huge --no-pci -m 512" ] && PEER_EAL="--lcores 0@1,1@0 --no-pci"
+	if [[ " $EAL $PEER_EAL " == *" --no-huge "* ]]; then
+		echo "run.sh: --hugepages, but --eal or --peer-eal says --no-huge" >&2
+		exit 2
+	fi
+	[ "$PRELOAD" = 0 ] || sargs=()
+	trap 'sp_huge_release "$HUGE_TAG"' EXIT
+	h=$(sp_huge_eal "$HUGE_TAG" "$PREFIX" "$EAL" "$CONFIG" "${sargs[@]}") || exit 1
+	EAL="$EAL $h"
+	if [ "$PMD" = memif ]; then
+		# shellcheck disable=SC2086
+		h=$(sp_huge_eal "$HUGE_TAG" "$PREFIX-b" "$PEER_EAL" "$PEER_CONFIG" $PEER_ARGS) || exit 1
+		PEER_EAL="$PEER_EAL $h"
+	fi
+	while [ "$i" -lt ${#ARGS[@]} ] && [ "${ARGS[i]}" != -- ]; do
+		[ "${ARGS[i]}" = --hugepages ] || args+=("${ARGS[i]}")
+		i=$((i + 1))
+	done
+	args+=(--no-setup --eal "$EAL" --peer-eal "$PEER_EAL" "${ARGS[@]:i}")
+	HUGE_SIG=0
+	trap 'HUGE_SIG=1' INT
+	trap 'HUGE_SIG=1; kill -TERM "$pid" 2>/dev/null' TERM
+	exec 3<&0
+	env --default-signal=INT "$0" "${args[@]}" <&3 &
+	pid=$!
+	wait "$pid" || rc=$?
+	while [ "$HUGE_SIG" = 1 ]; do # a signal interrupted wait: the child's own status now
+		HUGE_SIG=0
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	sp_huge_release "$HUGE_TAG"
+	trap - EXIT
+	echo "run.sh: hugepages given back (nr_hugepages $(cat "$SP_HUGE_SYS/nr_hugepages"))"
+	exit "$rc"
+}
+[ "$HUGE" = 0 ] || run_huge
+
 # ---- --preload: PROGRAM on spindle through spindle-run (owner: preload) ----
 # The lab as below, then PROGRAM in the foreground of this script: stdin and Ctrl-C reach it
 # (SIGINT is not ignored as in other background jobs); SIGINT/SIGTERM sent to this script are
@@ -135,6 +189,12 @@ run_preload() {
 		cfg=$LOG/$(basename "$CONFIG")
 		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' "$CONFIG" > "$cfg" ;;
 	esac
+	if [ "$PMD" = af_xdp ]; then
+		echo "run.sh: --preload does not run on af_xdp (libspindle_preload.so sets the MAC, which" \
+			"net_af_xdp refuses, and lacks the program's af_xdp fixes: docs/lab.md); use" \
+			"--pmd tap or af_packet" >&2
+		exit 2
+	fi
 	[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
 	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
 	trap 'rm -rf "$LOG"; "$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null' EXIT
@@ -179,9 +239,10 @@ run_preload() {
 [ "$PRELOAD" = 0 ] || run_preload
 
 VDEVS=()
-if [ "$PMD" = af_packet ]; then
+if [ "$PMD" = af_packet ] || [ "$PMD" = af_xdp ]; then
+	LAB_PMD=$PMD # lab_vdev (common.sh)
 	for p in 0 1; do
-		grep -q "^\[port$p\]" "$CONFIG" && VDEVS+=(--set "port$p.vdev=net_af_packet$p,iface=sp${p}d")
+		grep -q "^\[port$p\]" "$CONFIG" && VDEVS+=(--set "port$p.vdev=$(lab_vdev "$p")")
 	done
 fi
 
@@ -226,7 +287,10 @@ ip netns exec "$NS" "$BIN" $EAL --file-prefix="$PREFIX" -- --config "$CONFIG" \
 PID=$!
 
 if [ "$PMD" = memif ]; then
-	# The peer (memif client) connects to spindle's socket; each waits for the link.
+	# The peer (memif client) connects to spindle's socket once spindle has created it and
+	# started its port (a client refused before that never retries); each waits for the link.
+	memif_wait_socket "/run/spindle-lab/$NS.memif/memif.sock" "$PID" 30 "$LOG" ||
+		{ echo "run.sh: spindle created no memif socket" >&2; finish 1; }
 	# shellcheck disable=SC2086
 	ip netns exec "$NS" "$BIN" $PEER_EAL --file-prefix="$PREFIX-b" -- --config "$PEER_CONFIG" \
 		$PEER_ARGS > >(trap '' INT TERM; exec sed -u 's/^/[peer] /') 2>&1 < /dev/null &

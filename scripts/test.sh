@@ -5,16 +5,18 @@
 # in network namespaces, both PMDs), fuzz (libFuzzer, clang, ASan+UBSan). The exit status says
 # whether everything passed; the last line is "N passed, N failed".
 #
-#   scripts/test.sh [--build-dir DIR] [--suite unit|integration|fuzz]... [--no-setup]
+#   scripts/test.sh [--build-dir DIR] [--suite unit|integration|fuzz]... [--no-setup] [--hugepages]
 #
 #   --build-dir  meson build directory (default build); the fuzz build goes to DIR-fuzz
+#   --hugepages  the integration tests run spindle on 2 MB hugepages (SP_HUGE=1, reserved per
+#                test and given back; docs/lab.md "Hugepages") instead of --no-huge
 #   --suite      run only these suites (repeatable; default: all three)
 #   FUZZ_SECONDS environment: how long the fuzz target runs (default 60)
 #
 # Nothing is skipped silently: a suite that cannot run (no network namespaces, no /dev/net/tun,
 # no clang) counts as failed, with a message saying why. Leftovers of earlier aborted runs (the
 # tests' namespaces spt-PID, sp-prog-PID, sp-svck-PID whose process is gone, their spindle
-# processes and DPDK runtime directories) are removed first. Works without a terminal.
+# processes, hugepages and DPDK runtime directories) are removed first. Works without a terminal.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
 	--build-dir) BUILD=$2; shift 2 ;;
 	--suite) SUITES+=("$2"); shift 2 ;;
 	--no-setup) SETUP=0; shift ;;
-	-h|--help) sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--hugepages) export SP_HUGE=1; shift ;;
+	-h|--help) sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -111,6 +114,14 @@ cleanup_stale() {
 		[ -e "$n" ] || continue
 		pid=${n##*/spt-}
 		kill -0 "$pid" 2>/dev/null || rm -f "$n"
+	done
+	for n in "$SP_HUGE_RUN"/spt-*.state; do # hugepages of a test that was killed
+		[ -e "$n" ] || continue
+		n=${n##*/}
+		pid=${n#spt-}
+		kill -0 "${pid%.state}" 2>/dev/null && continue
+		echo "test.sh: giving back the hugepages of ${n%.state}"
+		sp_huge_release "${n%.state}"
 	done
 	for n in /var/run/dpdk/spt-* /var/run/dpdk/sp-prog-*; do
 		[ -d "$n" ] || continue

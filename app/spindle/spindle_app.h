@@ -48,16 +48,16 @@ struct sp_app_port {
 	bool tx_linearize;	      /**< TX callback makes chains one segment (no MULTI_SEGS) */
 	uint64_t tx_linearize_failed; /**< chains left as they were (no mbuf for a copy) */
 	struct rte_mempool *tx_pools[RTE_MAX_LCORE]; /**< per queue, for tx_linearize copies */
+	/** mbufs the PMD took at RX queue setup and does not give back at close (net_af_xdp of
+	 * DPDK 22.11: its fill ring; port.c pmd_kept_measure()); else 0 */
+	unsigned pmd_kept;
+	const char *pmd_kept_by; /**< that PMD's driver name */
 };
 
 /** The whole program. Mutable fields are written by the main lcore before launch, except
  * the flags documented as set by workers. */
 struct sp_app {
 	struct sp_config cfg;
-	/** mbufs in use once the ports started, when a port's PMD does not give back the mbufs
-	 * it took at setup when it is closed (net_af_xdp of DPDK 22.11: its fill ring); else 0 */
-	unsigned pmd_kept;
-	const char *pmd_kept_by; /**< that PMD's driver name */
 	/** cfg.services as read by the services (sp_services_parse()) */
 	struct sp_service_cfg svc[SP_MAX_SERVICES];
 	unsigned stats_interval; /**< seconds, 0 = only at exit */

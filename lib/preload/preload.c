@@ -18,21 +18,11 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "preload.h"
-
-#define EXPORT __attribute__((visibility("default")))
-
-/* The next definition of @p name (libc's), looked up once. */
-#define REAL(name)                                                              \
-	static __typeof__(name) *real_##name;                                   \
-	if (real_##name == NULL)                                                \
-		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);      \
-	if (real_##name == NULL) {                                              \
-		fprintf(stderr, "spindle-preload: no libc symbol %s\n", #name); \
-		abort();                                                        \
-	}
 
 #define HOST	 (sp_preload.host)
 #define OURS(fd) sp_sock_is_socket(HOST, (fd))
@@ -293,11 +283,8 @@ fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	if (OURS(fd)) {
-		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-			return refuse("fcntl(F_DUPFD)", fd);
+	if (OURS(fd))
 		return sp_fcntl(HOST, fd, cmd, arg);
-	}
 	return real_fcntl(fd, cmd, arg);
 }
 
@@ -311,11 +298,8 @@ fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	if (OURS(fd)) {
-		if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
-			return refuse("fcntl(F_DUPFD)", fd);
+	if (OURS(fd))
 		return sp_fcntl(HOST, fd, cmd, arg);
-	}
 	return real_fcntl64(fd, cmd, arg);
 }
 
@@ -336,7 +320,22 @@ EXPORT int
 dup(int fd)
 {
 	REAL(dup);
-	return OURS(fd) ? refuse("dup", fd) : real_dup(fd);
+	return OURS(fd) ? sp_dup(HOST, fd) : real_dup(fd);
+}
+
+/*
+ * dup2/dup3 of a kernel file onto a spindle socket's number: that descriptor closes first (not
+ * atomically against another thread opening a file in between, unlike the kernel's dup2).
+ */
+static int
+dup_onto_ours(int fd, int fd2, int flags)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1; /* EBADF, and fd2 stays open as with the kernel's dup2 */
+	sp_close(HOST, fd2);
+	return (int)syscall(SYS_dup3, fd, fd2, flags);
 }
 
 EXPORT int
@@ -344,9 +343,9 @@ dup2(int fd, int fd2)
 {
 	REAL(dup2);
 	if (OURS(fd))
-		return refuse("dup2", fd);
-	if (OURS(fd2))
-		return refuse("dup2 onto", fd2);
+		return fd == fd2 ? fd : sp_dup3(HOST, fd, fd2, 0);
+	if (fd != fd2 && OURS(fd2))
+		return dup_onto_ours(fd, fd2, 0);
 	return real_dup2(fd, fd2);
 }
 
@@ -355,9 +354,9 @@ dup3(int fd, int fd2, int flags)
 {
 	REAL(dup3);
 	if (OURS(fd))
-		return refuse("dup3", fd);
-	if (OURS(fd2))
-		return refuse("dup3 onto", fd2);
+		return sp_dup3(HOST, fd, fd2, flags);
+	if (fd != fd2 && OURS(fd2) && (flags & ~O_CLOEXEC) == 0)
+		return dup_onto_ours(fd, fd2, flags);
 	return real_dup3(fd, fd2, flags);
 }
 

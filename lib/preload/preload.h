@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Shared by the two files of libspindle_preload.so: init.c (start, exit) and preload.c. */
+/*
+ * Shared by the files of libspindle_preload.so: init.c (start, exit), preload.c (the socket
+ * calls) and signals.c (the program's signal handlers).
+ */
 #ifndef SP_PRELOAD_H
 #define SP_PRELOAD_H
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "spindle.h"
 #include "sp_socket.h"
@@ -12,5 +19,17 @@ struct sp_preload {
 };
 
 extern struct sp_preload sp_preload;
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The next definition of @p name (libc's), looked up once. */
+#define REAL(name)                                                              \
+	static __typeof__(name) *real_##name;                                   \
+	if (real_##name == NULL)                                                \
+		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);      \
+	if (real_##name == NULL) {                                              \
+		fprintf(stderr, "spindle-preload: no libc symbol %s\n", #name); \
+		abort();                                                        \
+	}
 
 #endif

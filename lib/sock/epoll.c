@@ -114,8 +114,9 @@ sp_epoll_ctl(struct sp_sock_host *h, int epfd, int op, int fd, struct epoll_even
 		goto out;
 	}
 	ep = h->ep[epfd];
+	/* as the kernel's: an item is (set, descriptor), so two duplicates are two items */
 	TAILQ_FOREACH(it, &s->watchers, in_sk)
-	if (it->ep->fd == epfd)
+	if (it->ep->fd == epfd && it->fd == fd)
 		break;
 	switch (op) {
 	case EPOLL_CTL_ADD:
@@ -268,8 +269,8 @@ deadline_ms(int timeout)
 	return timeout < 0 ? UINT64_MAX : sp_sock_now_us() + (uint64_t)timeout * 1000u;
 }
 
-int
-sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int maxevents,
+static int
+epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, int maxevents,
 	int timeout, const sigset_t *sigmask)
 {
 	uint64_t end = deadline_ms(timeout);
@@ -312,7 +313,7 @@ sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int
 		}
 		if (n != 0 || expired)
 			return n;
-		if (sp_sock_idle(h) == -EINTR)
+		if (sp_sock_idle(h, false) == -EINTR)
 			return SK_ERR(EINTR);
 	}
 }
@@ -346,7 +347,20 @@ poll_collect(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, unsigned *
 }
 
 int
-sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+sp_epoll_pwait(struct sp_sock_host *h, int epfd, struct epoll_event *events, int maxevents,
+	int timeout, const sigset_t *sigmask)
+{
+	int n;
+
+	/* a signal handler that runs meanwhile ends the wait (sp_sock_idle()) */
+	sp_sock_wait_begin();
+	n = epoll_wait_loop(h, epfd, events, maxevents, timeout, sigmask);
+	sp_sock_wait_end();
+	return n;
+}
+
+static int
+poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
 	const sigset_t *sigmask)
 {
 	uint64_t end = tmo == NULL ? UINT64_MAX
@@ -393,9 +407,21 @@ sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct t
 		}
 		if (n != 0 || expired)
 			return n;
-		if (sp_sock_idle(h) == -EINTR)
+		if (sp_sock_idle(h, false) == -EINTR)
 			return SK_ERR(EINTR);
 	}
+}
+
+int
+sp_ppoll(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct timespec *tmo,
+	const sigset_t *sigmask)
+{
+	int n;
+
+	sp_sock_wait_begin();
+	n = poll_loop(h, fds, nfds, tmo, sigmask);
+	sp_sock_wait_end();
+	return n;
 }
 
 int

@@ -5,6 +5,7 @@
  * run to completion on the caller's thread), and fork (a child never polls the port).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -213,20 +214,74 @@ sp_sk_attach_fd(struct sp_sock_host *h, struct sp_sk *s)
 		return -EMFILE;
 	}
 	s->fd = fd;
+	s->nfds = 1;
 	__atomic_store_n(&h->sk[fd], s, __ATOMIC_RELEASE);
 	h->n_sk++;
 	return 0;
 }
 
+/* Table entry @p fd of @p s out, its eventfd closed. */
+static void
+fd_forget(struct sp_sock_host *h, struct sp_sk *s, int fd)
+{
+	__atomic_store_n(&h->sk[fd], NULL, __ATOMIC_RELEASE);
+	sp_sys_close(fd);
+	s->nfds--;
+	h->n_sk--;
+}
+
 void
 sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s)
 {
+	unsigned i;
+
 	if (s->fd < 0)
 		return;
-	__atomic_store_n(&h->sk[s->fd], NULL, __ATOMIC_RELEASE);
-	sp_sys_close(s->fd);
+	/* duplicates first (a scan of the table: they are rare) */
+	for (i = 0; s->nfds > 1 && i < h->max_fd; i++)
+		if (h->sk[i] == s && (int)i != s->fd)
+			fd_forget(h, s, (int)i);
+	fd_forget(h, s, s->fd);
 	s->fd = -1;
-	h->n_sk--;
+}
+
+int
+sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, bool cloexec)
+{
+	long nfd;
+
+	/* The kernel duplicates the eventfd: it picks the number and applies RLIMIT_NOFILE. */
+	if (fd2 < 0)
+		nfd = syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
+	else
+		nfd = syscall(SYS_dup3, fd, fd2, cloexec ? O_CLOEXEC : 0);
+	if (nfd < 0)
+		return -errno;
+	if ((unsigned long)nfd >= h->max_fd) {
+		sp_sys_close((int)nfd);
+		return -EMFILE;
+	}
+	__atomic_store_n(&h->sk[nfd], s, __ATOMIC_RELEASE);
+	s->nfds++;
+	h->n_sk++;
+	return (int)nfd;
+}
+
+bool
+sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
+{
+	unsigned i;
+
+	if (s->nfds <= 1)
+		return false;
+	fd_forget(h, s, fd);
+	if (s->fd == fd)
+		for (i = 0; i < h->max_fd; i++)
+			if (h->sk[i] == s) {
+				s->fd = (int)i;
+				break;
+			}
+	return true;
 }
 
 void
@@ -287,12 +342,58 @@ idle_account(struct sp_sock_host *h)
 	pass_tsc = 0;
 }
 
+/*
+ * Signals during waits. A wait busy-polls in user space, where no system call is there for a
+ * signal to interrupt; the handler runs and the wait would go on (nginx's epoll_wait after
+ * SIGINT: forever). So the program's handlers report here (sp_sock_signal_note(); the preload
+ * library wraps them), and a handler that ran while a wait was in progress ends it with EINTR
+ * as the kernel's would (signal(7)): epoll/poll/select after any handler, the other blocking
+ * calls only after one without SA_RESTART or on a socket with a timeout.
+ */
+static unsigned sig_waits;   /* waits in progress, all threads */
+static unsigned sig_pending; /* bit 0: a handler ran during a wait; bit 1: without SA_RESTART */
+
+void
+sp_sock_signal_note(bool restart)
+{
+	if (__atomic_load_n(&sig_waits, __ATOMIC_RELAXED) != 0)
+		__atomic_or_fetch(&sig_pending, restart ? 1u : 3u, __ATOMIC_RELAXED);
+}
+
+void
+sp_sock_wait_begin(void)
+{
+	__atomic_add_fetch(&sig_waits, 1, __ATOMIC_RELAXED);
+}
+
+void
+sp_sock_wait_end(void)
+{
+	/* a signal noted for a wait that ended anyway must not interrupt the next one */
+	if (__atomic_sub_fetch(&sig_waits, 1, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&sig_pending, 0, __ATOMIC_RELAXED);
+}
+
+/* A noted signal ends a wait that is not @p restartable, or any after a non-SA_RESTART one. */
+static bool
+sig_interrupts(bool restartable)
+{
+	unsigned p = __atomic_load_n(&sig_pending, __ATOMIC_RELAXED);
+
+	if (p == 0 || (restartable && (p & 2u) == 0))
+		return false;
+	__atomic_store_n(&sig_pending, 0, __ATOMIC_RELAXED);
+	return true;
+}
+
 int
-sp_sock_idle(struct sp_sock_host *h)
+sp_sock_idle(struct sp_sock_host *h, bool restartable)
 {
 	unsigned idle = __atomic_load_n(&h->idle, __ATOMIC_RELAXED);
 	struct timespec ts;
 
+	if (sig_interrupts(restartable))
+		return -EINTR;
 	if (h->drv.sleep_us == 0 || idle < h->drv.idle_spins) {
 		/*
 		 * Spin. sched_yield() on every pass was one more system call per pass; one every
@@ -310,8 +411,12 @@ sp_sock_idle(struct sp_sock_host *h)
 	/* A real sleep: a signal that arrives now interrupts the caller's wait (EINTR). */
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)h->drv.sleep_us * 1000;
-	if (syscall(SYS_nanosleep, &ts, NULL) != 0 && errno == EINTR)
-		return -EINTR;
+	if (syscall(SYS_nanosleep, &ts, NULL) != 0 && errno == EINTR) {
+		/* a handler that reported itself decides; one that did not: EINTR, as before */
+		if (__atomic_load_n(&sig_pending, __ATOMIC_RELAXED) == 0 ||
+			sig_interrupts(restartable))
+			return -EINTR;
+	}
 	return 0;
 }
 
@@ -329,6 +434,7 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 
 	/* Another thread may close @p s while the lock is dropped: hold its memory. */
 	s->refs++;
+	sp_sock_wait_begin();
 	for (;;) {
 		sp_sock_drive(h);
 		if (s->dead || sp_sock_forked(h) || h->closing) {
@@ -344,11 +450,13 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 			break;
 		}
 		pthread_mutex_unlock(&h->lock);
-		ret = sp_sock_idle(h);
+		/* a socket with a timeout is never restarted (signal(7)) */
+		ret = sp_sock_idle(h, timeout_us == 0);
 		pthread_mutex_lock(&h->lock);
 		if (ret != 0)
 			break;
 	}
+	sp_sock_wait_end();
 	s->refs--;
 	if (s->dead && s->refs == 0) {
 		sp_sk_release(s);

@@ -364,6 +364,17 @@ udp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int 
 	return (ssize_t)len;
 }
 
+/* A msghdr recvmsg/sendmsg can use: 0, -EFAULT (no iovec array) or -EMSGSIZE (too many). */
+static int
+msg_check(const struct msghdr *msg)
+{
+	if (msg == NULL || (msg->msg_iovlen != 0 && msg->msg_iov == NULL))
+		return -EFAULT;
+	if (msg->msg_iovlen > UIO_MAXIOV)
+		return -EMSGSIZE;
+	return 0;
+}
+
 ssize_t
 sp_recvmsg(struct sp_sock_host *h, int fd, struct msghdr *msg, int flags)
 {
@@ -372,13 +383,10 @@ sp_recvmsg(struct sp_sock_host *h, int fd, struct msghdr *msg, int flags)
 
 	if (s == NULL)
 		return -1;
-	if (msg == NULL || (msg->msg_iovlen != 0 && msg->msg_iov == NULL))
-		ret = -EFAULT;
-	else if (msg->msg_iovlen > UIO_MAXIOV)
-		ret = -EMSGSIZE;
-	else if (s->tcp)
+	ret = msg_check(msg);
+	if (ret == 0 && s->tcp)
 		ret = tcp_recv(h, s, msg, flags);
-	else
+	else if (ret == 0)
 		ret = udp_recv(h, s, msg, flags);
 	if (ret >= 0 && s->tcp && msg->msg_name != NULL)
 		msg->msg_namelen = 0; /* a stream socket reports no source */
@@ -396,13 +404,10 @@ sp_sendmsg(struct sp_sock_host *h, int fd, const struct msghdr *msg, int flags)
 
 	if (s == NULL)
 		return -1;
-	if (msg == NULL || (msg->msg_iovlen != 0 && msg->msg_iov == NULL))
-		ret = -EFAULT;
-	else if (msg->msg_iovlen > UIO_MAXIOV)
-		ret = -EMSGSIZE;
-	else if (s->tcp)
+	ret = msg_check(msg);
+	if (ret == 0 && s->tcp)
 		ret = tcp_send(h, s, msg, flags);
-	else
+	else if (ret == 0)
 		ret = udp_send(h, s, msg, flags);
 	sp_sk_put(h);
 	return ret >= 0 ? ret : SK_ERR((int)-ret);

@@ -46,7 +46,8 @@ struct sp_sk_dgram {
 
 struct sp_sk {
 	struct sp_sock_host *h;
-	int fd; /* backing eventfd; -1 while in a listener's accept queue */
+	int fd;	       /* backing eventfd; -1 while in a listener's accept queue */
+	unsigned nfds; /* descriptors of this socket: fd and its duplicates (dup, dup2, ...) */
 	bool tcp;
 	enum sp_sk_state state;
 	bool nonblock, cloexec;
@@ -135,8 +136,18 @@ struct sp_sk *sp_sk_get(struct sp_sock_host *h, int fd, const char *call);
 void sp_sk_put(struct sp_sock_host *h);
 /* Back @p s with a new eventfd and enter it in the table. @return 0 or -errno. */
 int sp_sk_attach_fd(struct sp_sock_host *h, struct sp_sk *s);
-/* Remove from the table and close the eventfd. */
+/* Remove from the table and close the eventfd, and every duplicate of it. */
 void sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s);
+/*
+ * One more descriptor for @p s (dup/dup3/F_DUPFD of its @p fd): @p fd2 exactly (a kernel file
+ * there is closed, as dup3 does), or with @p fd2 < 0 the lowest free number >= @p min.
+ * @return the descriptor or -errno.
+ */
+int sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, bool cloexec);
+/* socket.c: dup/dup3/F_DUPFD of @p fd (sp_sk_dup_fd's arguments); -1 with errno on failure. */
+int sp_sk_dup(struct sp_sock_host *h, int fd, int fd2, int min, bool cloexec, const char *call);
+/* close() of @p fd while @p s has other descriptors: @return false if it is the last one. */
+bool sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd);
 /* One driver iteration (lock held); idles as the driver says when nothing moved. */
 void sp_sock_drive(struct sp_sock_host *h);
 /*
@@ -148,8 +159,14 @@ void sp_sock_drive(struct sp_sock_host *h);
 void sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait);
 /* Before a wait that does not drive (the kernel's alone): send what calls left queued. */
 void sp_sock_tx_settle(struct sp_sock_host *h);
-/* Idle between two iterations of a wait (lock not held). @return -EINTR if a signal came. */
-int sp_sock_idle(struct sp_sock_host *h);
+/*
+ * Idle between two iterations of a wait (lock not held), which began with
+ * sp_sock_wait_begin() and ends with sp_sock_wait_end(). @return -EINTR if a signal handler
+ * ran that interrupts it (always when not @p restartable, else only one without SA_RESTART).
+ */
+int sp_sock_idle(struct sp_sock_host *h, bool restartable);
+void sp_sock_wait_begin(void);
+void sp_sock_wait_end(void);
 /* Monotonic microseconds. */
 uint64_t sp_sock_now_us(void);
 /*

@@ -4,6 +4,7 @@
  * socket, and the event-core callbacks that move a socket's state (sp_api.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -671,12 +672,70 @@ sp_close(struct sp_sock_host *h, int fd)
 		/* A forked child: drop its copy of the descriptor, never touch the stack. */
 		h->sk[fd] = NULL;
 		sp_sys_close(fd);
-	} else {
+	} else if (!sp_sk_drop_fd(h, s, fd)) {
+		/* the socket's last descriptor */
 		sp_sk_close(h, s);
 		sp_tx_flush(h->ctx);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return 0;
+}
+
+/*
+ * dup() and friends. The new number is the kernel's duplicate of the backing eventfd and maps
+ * to the same socket; the socket closes with its last descriptor, as a kernel socket's file
+ * does. Onto a number that is another spindle socket (dup2/dup3), that descriptor is closed
+ * first, atomically as the kernel does: dup3 replaces its eventfd, then the table forgets it.
+ */
+int
+sp_sk_dup(struct sp_sock_host *h, int fd, int fd2, int min, bool cloexec, const char *call)
+{
+	struct sp_sk *s = sp_sk_get(h, fd, call), *t = NULL;
+	unsigned i;
+	int ret;
+
+	if (s == NULL)
+		return -1;
+	if (fd2 >= 0 && (unsigned)fd2 < h->max_fd)
+		t = h->sk[fd2];
+	ret = sp_sk_dup_fd(h, s, fd, fd2, min, cloexec);
+	if (ret >= 0 && t != NULL) {
+		t->nfds--;
+		h->n_sk--;
+		if (t->fd == fd2) {
+			t->fd = -1;
+			for (i = 0; t->nfds != 0 && i < h->max_fd; i++)
+				if (h->sk[i] == t) {
+					t->fd = (int)i;
+					break;
+				}
+		}
+		if (t->nfds == 0) {
+			sp_sk_close(h, t);
+			sp_tx_flush(h->ctx);
+		}
+	}
+	sp_sk_put(h);
+	return ret < 0 ? SK_ERR(-ret) : ret;
+}
+
+int
+sp_dup(struct sp_sock_host *h, int fd)
+{
+	return sp_sk_dup(h, fd, -1, 0, false, "dup");
+}
+
+int
+sp_dup3(struct sp_sock_host *h, int fd, int fd2, int flags)
+{
+	/* Linux's order of checks */
+	if ((flags & ~O_CLOEXEC) != 0)
+		return SK_ERR(EINVAL);
+	if (fd2 < 0)
+		return SK_ERR(EBADF);
+	if (fd == fd2)
+		return SK_ERR(EINVAL);
+	return sp_sk_dup(h, fd, fd2, 0, (flags & O_CLOEXEC) != 0, "dup3");
 }
 
 int

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <linux/tcp.h> /* the struct tcp_info of today's kernels (glibc's is older) */
@@ -372,13 +373,21 @@ sp_fcntl(struct sp_sock_host *h, int fd, int cmd, long arg)
 		s->nonblock = (arg & O_NONBLOCK) != 0;
 		break;
 	case F_GETFD:
-		ret = s->cloexec ? FD_CLOEXEC : 0;
-		break;
 	case F_SETFD:
-		/* the backing eventfd carries the flag, so exec closes it as the kernel would */
-		s->cloexec = (arg & FD_CLOEXEC) != 0;
-		ret = syscall(SYS_fcntl, s->fd, F_SETFD, arg) == 0 ? 0 : -errno;
+		/*
+		 * The flag belongs to the descriptor (a duplicate has its own), and the backing
+		 * eventfd carries it, so exec closes it as the kernel would.
+		 */
+		ret = (int)syscall(SYS_fcntl, fd, cmd, arg);
+		if (ret < 0)
+			ret = -errno;
 		break;
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		sp_sk_put(h);
+		if (arg < 0 || arg > INT_MAX)
+			return SK_ERR(EINVAL);
+		return sp_sk_dup(h, fd, -1, (int)arg, cmd == F_DUPFD_CLOEXEC, "fcntl(F_DUPFD)");
 	default:
 		SP_LOG(NOTICE, api,
 			"socket layer: fcntl: command %d is not supported on a spindle socket "

@@ -10,6 +10,24 @@
 #include "tcp_steer.h"
 
 /*
+ * Tuple @p k for an active open: free, or held only by our own TIME-WAIT entry that may be
+ * reused (sp_tcp_tw_reuse_active() drops it and sets *min_iss; *reused is then set). 0 when
+ * the tuple is ours now, -EADDRINUSE otherwise.
+ */
+static int
+tuple_take(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss, bool *reused)
+{
+	if (sp_tcp_conn_lookup(ctx, k) != NULL)
+		return -EADDRINUSE;
+	if (sp_tcp_tw_lookup(ctx, k) == NULL)
+		return 0;
+	if (!sp_tcp_tw_reuse_active(ctx, k, min_iss))
+		return -EADDRINUSE;
+	*reused = true;
+	return 0;
+}
+
+/*
  * A free ephemeral port for @p base on stack port @p port whose connection this lcore owns
  * (tcp_steer.h): with predictable RSS the reply's Toeplitz hash lands on this lcore's queue;
  * otherwise the port is one of this worker's share of the range (port % n_workers). With one
@@ -34,15 +52,9 @@ pick_port(struct sp_ctx *ctx, const struct sp_tcp_key *base, uint16_t port, sp_s
 		if (owner >= 0 && (unsigned)owner != ctx->worker)
 			continue;
 		k.lport = p;
-		if (sp_tcp_conn_lookup(ctx, &k) != NULL ||
-			sp_tcp_listener_find(ctx, k.lip, p) != NULL)
-			continue;
-		if (sp_tcp_tw_lookup(ctx, &k) == NULL)
+		if (sp_tcp_listener_find(ctx, k.lip, p) == NULL &&
+			tuple_take(ctx, &k, min_iss, reused) == 0)
 			return p;
-		if (sp_tcp_tw_reuse_active(ctx, &k, min_iss)) {
-			*reused = true;
-			return p;
-		}
 	}
 	return 0;
 }
@@ -67,13 +79,8 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	k.lip = o->src_ip != 0 ? o->src_ip : st->ports[nh.port].addrs[0].ip;
 	if (o->src_port != 0) {
 		k.lport = o->src_port;
-		if (sp_tcp_conn_lookup(ctx, &k) != NULL)
+		if (tuple_take(ctx, &k, &min_iss, &reused) != 0)
 			return -EADDRINUSE;
-		if (sp_tcp_tw_lookup(ctx, &k) != NULL) {
-			if (!sp_tcp_tw_reuse_active(ctx, &k, &min_iss))
-				return -EADDRINUSE;
-			reused = true;
-		}
 	} else {
 		k.lport = pick_port(ctx, &k, nh.port, &min_iss, &reused);
 		if (k.lport == 0)

@@ -10,8 +10,8 @@
 #   t_ok MSG / t_fail MSG / t_expect_eq WHAT GOT WANT / t_finish    results; t_finish exits
 #                                 non-zero when any check failed
 #
-# Environment: SPINDLE_BIN (the program; meson sets it), SP_LCORES, SP_MEM, SP_IDLE, LAB_NS
-# (scripts/common.sh). lib.sh installs an EXIT trap that stops spindle and removes the lab; a
+# Environment: SPINDLE_BIN (the program; meson sets it), SP_LCORES, SP_MEM, SP_IDLE, LAB_NS,
+# SP_HUGE (scripts/common.sh). lib.sh installs an EXIT trap that stops spindle and removes the lab; a
 # test that sets its own trap must call lab_down from it.
 
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -3,7 +3,8 @@
 # The server of test_preload_smoke.sh, run under libspindle_preload.so: TCP on 8080 answers each
 # connection with the upper-cased bytes it received once the peer half-closes; UDP on 8081 echoes
 # each datagram upper-cased. One epoll selector holds the listener, the connections, the UDP
-# socket and a kernel pipe (a mixed set). Exits after N TCP connections (argv[1]).
+# socket and a kernel pipe (a mixed set). Each connection is served on a dup() of the accepted
+# descriptor, which is closed. Exits after N TCP connections (argv[1]).
 import os
 import selectors
 import socket
@@ -33,7 +34,11 @@ while served < n:
         sys.exit("no event in 30 s")
     for key, _ in events:
         if key.data == "listen":
-            c, _ = ls.accept()
+            # serve each connection on a duplicate (dup(2)) and close the accepted number:
+            # the connection must outlive it
+            c0, _ = ls.accept()
+            c = c0.dup()
+            c0.close()
             c.setblocking(False)
             c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             got[c] = []

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Shared by tests/integration/test_tcp_*.sh: sources the lab library (lib.sh: lab_up,
 # spindle_start, spindle_stop, ...) and adds what the TCP tests need. Usage in a test:
-#   . "$(dirname "$0")/tcp_common.sh"      # $1 = PMD (tap | af_packet), default tap
+#   . "$(dirname "$0")/tcp_common.sh"      # $1 = PMD (tap | af_packet | af_xdp), default tap
 # Sizes scale with environment variables so a slow PMD/CI can shrink them (documented in
 # docs/services.md "Tests"): TCP_BULK_BYTES, TCP_IMPAIR_BYTES, TCP_CONNS, TCP_WRK_SECONDS.
 

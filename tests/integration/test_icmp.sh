@@ -5,7 +5,7 @@
 # fragmentation of the big ones), a flood ping of 10000 with no loss, dpdk-telemetry.py counters
 # equal to the frames sent (rx_pkts, icmp_in_echos, reassembly/fragmentation, per port and per
 # lcore), UDP to a closed port refused (nc -u and a socket's ECONNREFUSED: ICMP port
-# unreachable), and every mbuf back at exit.   Usage: test_icmp.sh tap|af_packet
+# unreachable), and every mbuf back at exit.   Usage: test_icmp.sh tap|af_packet|af_xdp
 #
 # net_af_packet of DPDK 22.11 joins its socket to a PACKET_FANOUT group with
 # PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before the PMD sees them, and

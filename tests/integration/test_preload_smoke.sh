@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # libspindle_preload.so end to end (docs/api.md "Design: the socket layer"): an unmodified
-# python3 server (preload_smoke.py: epoll over spindle TCP and UDP sockets and a kernel pipe)
+# python3 server (preload_smoke.py: epoll over spindle TCP and UDP sockets and a kernel pipe,
+# connections served on a dup() of the accepted descriptor)
 # runs on spindle in the lab; kernel clients: nc (short and 2 MB TCP sessions, half-close), a UDP
 # datagram. Then the exit report (every mbuf back), and the failure path (one
 # "spindle-preload:" line, exit status 1).   Usage: test_preload_smoke.sh LIBSPINDLE_PRELOAD.SO

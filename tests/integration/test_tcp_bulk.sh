@@ -3,7 +3,7 @@
 # Bulk TCP with kernel peers: TCP_BULK_BYTES (default 1 GiB) uploaded to discard (the byte count
 # spindle's discard reports at exit must equal it) and downloaded from /bytes/N (sha256 equal to
 # the pattern's, computed independently); no connection left, no mbuf leaked.
-# Usage: test_tcp_bulk.sh [tap|af_packet]
+# Usage: test_tcp_bulk.sh [tap|af_packet|af_xdp]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
 trap tcp_teardown EXIT

@@ -203,10 +203,15 @@ class Conn:
                 ack=(self.rcv_nxt or 0) if ack is None else ack, window=win, options=opts)
         self.peer.send(IP(src=PEER_IP, dst=SP_IP) / t / data)
 
-    def syn(self, timeout=2.0):
-        self.send(SYN, seq=self.iss, ack=0, opts=self.opts)
-        sa = self.peer.expect(lambda p: self.mine(p) and flags(p) & (SYN | ACK) == SYN | ACK,
-                              timeout)
+    def syn(self, timeout=2.0, retransmits=0):
+        """SYN-ACK to our SYN; like a kernel client, the same SYN again after each @timeout
+        without one, @retransmits times."""
+        for _ in range(retransmits + 1):
+            self.send(SYN, seq=self.iss, ack=0, opts=self.opts)
+            sa = self.peer.expect(
+                lambda p: self.mine(p) and flags(p) & (SYN | ACK) == SYN | ACK, timeout)
+            if sa is not None:
+                break
         if sa is not None:
             self.note(sa)
         return sa
@@ -216,8 +221,8 @@ class Conn:
             if o[0] == "Timestamp":
                 self.ts_recent = o[1][0]
 
-    def connect(self):
-        sa = self.syn()
+    def connect(self, timeout=2.0, retransmits=0):
+        sa = self.syn(timeout, retransmits)
         if sa is None:
             return None
         self.rcv_nxt = (sa["TCP"].seq + 1) & 0xffffffff
@@ -422,11 +427,14 @@ def t_flood(peer, target):
         print("   info: SYN-ACKs seen by the sniffer: %d of %d SYNs" % (synacks[0], n),
               flush=True)
 
-    # With the SYN queue still full: a handshake with options completes from the cookie.
+    # With the SYN queue still full: a handshake with options completes from the cookie. Its
+    # source port is outside the flood's (a flood SYN still queued on the same tuple would make
+    # this SYN a duplicate), and like a kernel client it sends its SYN again after 1 s without
+    # an answer (the raw socket may drop a frame while the queue's SYN-ACKs are retransmitted).
     peer.drain()
-    c = Conn(peer, 80, opts=[("MSS", 1300), ("SAckOK", b""), ("WScale", 5),
-                             ("Timestamp", (12345, 0))])
-    sa = c.connect()
+    c = Conn(peer, 80, sport=random.randint(PORT_LO, PORT_LO + 999),
+             opts=[("MSS", 1300), ("SAckOK", b""), ("WScale", 5), ("Timestamp", (12345, 0))])
+    sa = c.connect(timeout=1.0, retransmits=1)
     if not check(sa is not None, "cookie: SYN-ACK during the flood"):
         return
     c.data(b"GET / HTTP/1.1\r\nHost: spindle\r\nConnection: close\r\n\r\n")
@@ -439,8 +447,8 @@ def t_flood(peer, target):
         check(recv1 is not None and recv0 is not None and recv1 > recv0,
               "cookie: SyncookiesRecv rose (%s -> %s)" % (recv0, recv1))
     # An ACK one off the cookie: refused with a RST, counted.
-    c2 = Conn(peer, 80, opts=[("MSS", 1460)])
-    sa = c2.syn()
+    c2 = Conn(peer, 80, sport=random.randint(PORT_LO, PORT_LO + 999), opts=[("MSS", 1460)])
+    sa = c2.syn(timeout=1.0, retransmits=1)
     if check(sa is not None, "cookie: second SYN-ACK during the flood"):
         c2.snd_nxt = (c2.iss + 1) & 0xffffffff
         c2.rcv_nxt = (sa["TCP"].seq + 2) & 0xffffffff

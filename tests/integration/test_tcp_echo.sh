@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # TCP with kernel peers: nc to echo (10 MB of random bytes come back equal), chargen (RFC 864
 # lines), discard (nc exits once spindle closes after the peer's FIN); no connection left, no
-# mbuf leaked.   Usage: test_tcp_echo.sh [tap|af_packet]
+# mbuf leaked.   Usage: test_tcp_echo.sh [tap|af_packet|af_xdp]
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
 trap tcp_teardown EXIT

@@ -3,7 +3,7 @@
 # http service with kernel clients: curl keep-alive (several URLs, one connect), Connection: close
 # and HTTP/1.0 (a connect per URL), HEAD, 404/405, /bytes/N content, pipelined requests through
 # nc, then wrk -c 100 with zero errors; no connection left, no mbuf leaked.
-# Usage: test_tcp_http.sh [tap|af_packet]    TCP_WRK_SECONDS (default 10)
+# Usage: test_tcp_http.sh [tap|af_packet|af_xdp] TCP_WRK_SECONDS (default 10)
 set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
 trap tcp_teardown EXIT

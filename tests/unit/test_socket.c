@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
@@ -263,6 +264,125 @@ test_half_close_eof(void **state)
 	assert_memory_equal(buf, "xyz", 3);
 	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
 	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/*
+ * dup and friends: a duplicate is the same socket under another real number, with its own
+ * FD_CLOEXEC and its own epoll item; the connection closes (FIN) only with its last descriptor;
+ * dup2 onto another spindle socket closes that one; Linux's errno for dup3's misuse.
+ */
+static void
+test_dup(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, d, d2, c2, ep, n;
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char buf[16];
+
+	connected(p, lfd, &cfd, &sfd);
+	d = sp_dup(p->hs, sfd);
+	assert_true(d >= 0 && d != sfd && fcntl(d, F_GETFD) >= 0);
+	assert_int_equal(sp_getsockname(p->hs, d, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(ntohs(a.sin_port), PORT);
+	/* F_DUPFD's lower bound, and FD_CLOEXEC per descriptor */
+	d2 = sp_fcntl(p->hs, sfd, F_DUPFD_CLOEXEC, 100);
+	assert_true(d2 >= 100);
+	assert_int_equal(sp_fcntl(p->hs, d2, F_GETFD, 0), FD_CLOEXEC);
+	assert_int_equal(sp_fcntl(p->hs, sfd, F_GETFD, 0), 0);
+	/* one epoll set holds two duplicates as two items */
+	ep = epoll_create1(0);
+	ev.data.fd = sfd;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+	ev.data.fd = d;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, d, &ev), 0);
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, d, &ev), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(sp_write(p->hc, cfd, "abc", 3), 3);
+	n = sp_epoll_pwait(p->hs, ep, out, 4, 5000, NULL);
+	assert_int_equal(n, 2);
+	assert_true(out[0].data.fd != out[1].data.fd);
+	/* closing two of three descriptors leaves the connection open: data still flows */
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_int_equal(sp_close(p->hs, d2), 0);
+	assert_int_equal(sp_read(p->hs, d, buf, sizeof(buf)), 3);
+	assert_int_equal(sp_write(p->hs, d, "xyz", 3), 3);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "xyz", 3);
+	assert_int_equal(sp_fcntl(p->hs, sfd, F_GETFL, 0), -1);
+	assert_int_equal(errno, EBADF);
+	/* dup3's misuse */
+	assert_int_equal(sp_dup3(p->hs, d, d, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sp_dup3(p->hs, d, d + 1, O_NONBLOCK), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sp_dup3(p->hs, d, -1, 0), -1);
+	assert_int_equal(errno, EBADF);
+	/* dup3 of the connection onto the listener's number closes the listener */
+	c2 = lfd;
+	assert_int_equal(sp_dup3(p->hs, d, c2, O_CLOEXEC), c2);
+	assert_int_equal(sp_fcntl(p->hs, c2, F_GETFD, 0), FD_CLOEXEC);
+	lfd = listener(p, false); /* the port is free again: the old listener is gone */
+	/* only the last descriptor closes the connection (then the client reads EOF) */
+	assert_int_equal(sp_close(p->hs, d), 0);
+	assert_int_equal(sp_write(p->hs, c2, "q", 1), 1);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 1);
+	assert_int_equal(sp_close(p->hs, c2), 0);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
+	sp_epoll_forget(p->hs, ep);
+	close(ep);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+static bool alarm_restart;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	sp_sock_signal_note(alarm_restart);
+}
+
+/*
+ * A signal handler that runs during a busy-polling wait ends it with EINTR when it reports
+ * itself (as the preload library's wrapper of the program's handlers does): epoll_wait after
+ * any handler, a blocking read after one without SA_RESTART; a signal handled outside any wait
+ * does not interrupt the next one.
+ */
+static void
+test_signal_interrupts(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN}, out;
+	struct itimerval it = {.it_value = {0, 30000}};
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	char buf[4];
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	ev.data.fd = sfd;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+	alarm_restart = true; /* epoll_wait is never restarted */
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, &out, 1, 5000, NULL), -1);
+	assert_int_equal(errno, EINTR);
+	alarm_restart = false;
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINTR);
+	sp_sock_signal_note(false); /* no wait in progress */
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, &out, 1, 20, NULL), 0);
+	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+	sp_epoll_forget(p->hs, ep);
+	close(ep);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
 	sp_close(p->hs, lfd);
 	pair_free(p);
 }
@@ -674,6 +794,8 @@ main(void)
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
 		cmocka_unit_test(test_idle_cycles),
+		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_signal_interrupts),
 	};
 
 	alarm(120); /* a wait that never ends fails the test instead of hanging it */
