@@ -70,6 +70,15 @@ struct sp_sock_host *sp_sock_host_create(struct sp_ctx *ctx, const struct sp_soc
  */
 void sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms);
 
+/**
+ * TSC cycles the host's waits spent polling without finding anything (rte_get_tsc_hz() per
+ * second): passes of a waiting call that moved no packet and made nothing ready, with their
+ * pause, not their sleeps; a pass longer than 50 us (preempted) counts nothing. The program's
+ * CPU time minus this is the time it worked, for a program that busy-polls while idle. Any
+ * thread; 0 for NULL @p h.
+ */
+uint64_t sp_sock_host_idle_cycles(const struct sp_sock_host *h);
+
 /** True when @p fd is a spindle socket of @p h (false for NULL @p h). Any thread. */
 bool sp_sock_is_socket(const struct sp_sock_host *h, int fd);
 

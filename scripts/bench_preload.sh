@@ -14,7 +14,10 @@
 #   nginx close      the same with -H 'Connection: close'
 #   iperf3 up / down iperf3 -c -t S (client sends) and -R (server sends), Mbit/s
 #   server CPU       utime + stime of the server process (/proc/PID/stat) over the run, per
-#                    request (iperf3: per MB), in microseconds and in cycles at the CPU's MHz
+#                    request (iperf3: per MB), in microseconds and in cycles at the CPU's MHz;
+#                    on spindle minus the waits' idle polling (telemetry /spindle/preload:
+#                    idle_cycles / tsc_hz): the CPU the server worked. The last column keeps the
+#                    polling in (what /proc alone says of a server that busy-polls while idle).
 #
 # CPU placement (2-core machine): the server on CPU 1 (on spindle EAL -l 1 pins it; on the
 # kernel taskset -c 1), the clients on CPU 0. --idle is spindle's stack.idle (default sleep: an
@@ -43,7 +46,7 @@ while [ $# -gt 0 ]; do
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench_preload: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -119,6 +122,17 @@ stop_server() {
 	PID=
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+# idle_us SIDE: microseconds the spindle server's waits spent polling without finding anything
+# (docs/preload.md "CPU per request"); 0 on the kernel or without an answer
+idle_us() {
+	local v=
+	[ "$1" = spindle ] && v=$(/usr/bin/python3 "$ROOT/tests/integration/tcp_tools.py" telemetry \
+		"$PFX" /spindle/preload 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)["/spindle/preload"]
+print("%.0f" % (d["idle_cycles"] * 1e6 / d["tsc_hz"]))' 2>/dev/null) || true
+	echo "${v:-0}"
+}
 client() { ip netns exec "$NS" taskset -c 0 timeout $((SECS * 3 + 120)) "$@"; }
 
 declare -A R
@@ -130,18 +144,24 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
 # measure SIDE KEY UNITS CMD...: run CMD (a client), its figure from stdout's last line; the
 # server's CPU microseconds per UNITS (a number, or "-" to read it from the output's 2nd field)
 measure() {
-	local side=$1 key=$2 units=$3 t0 t1 out fig n cpu
+	local side=$1 key=$2 units=$3 t0 t1 i0 i1 out fig n cpu all
 	shift 3
+	i0=$(idle_us "$side")
 	t0=$(cpu_ticks)
 	out=$("$@" | tail -1) || true
 	t1=$(cpu_ticks)
+	i1=$(idle_us "$side")
 	read -r fig n <<< "$out"
 	[ "$units" = - ] && units=$n
 	record "${side}_${key}" "$fig"
-	cpu=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v u="${units:-0}" \
+	all=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v u="${units:-0}" \
 		'BEGIN { if (u > 0) printf "%.2f", d / hz * 1e6 / u }')
+	cpu=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v u="${units:-0}" -v i=$((i1 - i0)) \
+		'BEGIN { w = d / hz * 1e6 - i; if (w < 0) w = 0; if (u > 0) printf "%.2f", w / u }')
 	[ -n "$cpu" ] && record "${side}_${key}_cpu" "$cpu"
-	echo "  $side $key: ${fig:-failed}, server CPU ${cpu:-n/a} us per unit"
+	[ -n "$all" ] && record "${side}_${key}_cpuall" "$all"
+	echo "  $side $key: ${fig:-failed}, server CPU ${cpu:-n/a} us per unit" \
+		"(${all:-n/a} with idle polling)"
 }
 
 redis_bench() { # P N -> "rps requests"
@@ -184,8 +204,8 @@ for run in $(seq "$RUNS"); do
 done
 
 TABLE=$(
-	echo "| $PMD, medians of $RUNS | kernel | spindle | ratio | kernel CPU us | spindle CPU us | ratio |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| $PMD, medians of $RUNS | kernel | spindle | ratio | kernel CPU us | spindle CPU us | ratio | spindle CPU us with idle polling |"
+	echo "|---|---|---|---|---|---|---|---|"
 	for k in redis_p1:"redis GET/SET -c 50 -P 1, req/s" redis_p16:"redis GET/SET -c 50 -P 16, req/s" \
 		nginx_ka:"nginx wrk keep-alive, req/s" nginx_close:"nginx wrk Connection: close, req/s" \
 		iperf_up:"iperf3 to the server, Mbit/s (CPU per MB)" \
@@ -193,7 +213,7 @@ TABLE=$(
 		key=${k%%:*}
 		a=$(med "kernel_$key"); b=$(med "spindle_$key")
 		ca=$(med "kernel_${key}_cpu"); cb=$(med "spindle_${key}_cpu")
-		echo "| ${k#*:} | $a | $b | $(ratio "$b" "$a") | $ca | $cb | $(ratio "$cb" "$ca") |"
+		echo "| ${k#*:} | $a | $b | $(ratio "$b" "$a") | $ca | $cb | $(ratio "$cb" "$ca") | $(med "spindle_${key}_cpuall") |"
 	done
 )
 echo

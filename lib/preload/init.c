@@ -15,6 +15,7 @@
  * kernel's stack believing it runs on spindle.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "preload.h"
 
@@ -37,6 +39,9 @@
 #define PL_MAX_BURST	512
 
 extern const char sp_default_conf[];
+
+/* Held while /spindle/preload reads the host and while the exit handler lets go of it. */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sp_preload sp_preload;
 
@@ -86,6 +91,24 @@ pl_iterate(void *arg)
 	sp_poll(pl.ctx, now);
 	sp_tx_flush(pl.ctx);
 	return moved;
+}
+
+/*
+ * /spindle/preload: the host's idle polling (sp_sock_host_idle_cycles()), so that a benchmark
+ * can count the CPU a busy-polling program worked: its utime + stime minus idle_cycles/tsc_hz.
+ */
+static int
+tel_preload(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&tel_lock);
+	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)pl.pid);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	rte_tel_data_add_dict_u64(d, "idle_cycles", sp_sock_host_idle_cycles(sp_preload.host));
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
 }
 
 static void
@@ -308,6 +331,10 @@ static void __attribute__((constructor)) pl_init(void)
 		die("cannot create the socket host: %s", strerror(errno));
 	pl.pid = getpid();
 	atexit(pl_exit);
+	if (rte_telemetry_register_cmd("/spindle/preload", tel_preload,
+		    "Idle polling cycles of the program's waits (CPU it worked = its CPU time - "
+		    "idle_cycles / tsc_hz)") != 0)
+		SP_LOG(NOTICE, app, "preload: telemetry /spindle/preload not registered");
 	SP_LOG(NOTICE, app, "preload: spindle %s serves AF_INET TCP/UDP sockets of pid %d",
 		sp_version(), (int)pl.pid);
 }
@@ -321,7 +348,9 @@ pl_exit(void)
 
 	if (h == NULL || getpid() != pl.pid)
 		return; /* a forked child: the parent owns the stack */
+	pthread_mutex_lock(&tel_lock);
 	sp_preload.host = NULL;
+	pthread_mutex_unlock(&tel_lock);
 	sp_sock_host_free(h, pl.cfg.stack.drain_ms);
 	sp_ctx_free(pl.ctx);
 	sp_stack_free(pl.st);

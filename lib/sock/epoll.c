@@ -218,6 +218,51 @@ ep_collect(struct sp_ep *ep, struct epoll_event *out, int max)
 	return n;
 }
 
+/*
+ * The kernel half of a mixed set costs a system call per pass (epoll_pwait or ppoll with a zero
+ * timeout), as much as the rest of a pass and, for an event loop whose kernel fds are rarely
+ * ready (redis' module pipe, nginx's notify eventfd), the most frequent system call of the
+ * program. A pass asks the kernel when its last answer had something ready (level-triggered
+ * fds stay ready), before a wait returns nothing (its timeout passed, or zero), on every pass
+ * of a wait that sleeps between passes, and otherwise once in SP_KCHECK_IDLE passes that found
+ * nothing and once in SP_KCHECK_BUSY passes that return spindle events. A kernel fd that gets
+ * ready is therefore reported at the latest after that many passes: microseconds while the
+ * loop spins, a few returns of the wait while it is busy. epoll_wait() may return any subset of
+ * what is ready (Linux returns at most maxevents), so the answers stay correct.
+ */
+#define SP_KCHECK_IDLE 4
+#define SP_KCHECK_BUSY 16
+
+/* This thread's last kernel check: most programs wait on one set per thread. */
+static __thread struct {
+	long key;	  /* the set: an epoll fd, or -1 for poll and select; 0 before the first */
+	bool ready;	  /* the last answer had something */
+	unsigned skipped; /* passes since the last check */
+} kcheck;
+
+/* Ask the kernel half of set @p key on this pass? @p n: spindle events of the pass. */
+static bool
+kcheck_due(const struct sp_sock_host *h, long key, int n, bool last)
+{
+	if (kcheck.key != key) {
+		kcheck.key = key;
+		kcheck.ready = true; /* another set: ask */
+	}
+	if (last || kcheck.ready ||
+		(h->drv.sleep_us != 0 &&
+			__atomic_load_n(&h->idle, __ATOMIC_RELAXED) >= h->drv.idle_spins))
+		return true;
+	kcheck.skipped++;
+	return kcheck.skipped >= (n == 0 ? SP_KCHECK_IDLE : SP_KCHECK_BUSY);
+}
+
+static void
+kcheck_done(int k)
+{
+	kcheck.ready = k > 0;
+	kcheck.skipped = 0;
+}
+
 static uint64_t
 deadline_ms(int timeout)
 {
@@ -230,11 +275,14 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 {
 	uint64_t end = deadline_ms(timeout);
 	struct sp_ep *ep;
+	bool expired;
 	int n, k;
 
 	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL ||
-		h->pid != getpid())
+		sp_sock_forked(h)) {
+		sp_sock_tx_settle(h);
 		return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	}
 	if (maxevents <= 0 || events == NULL)
 		return SK_ERR(EINVAL);
 	for (;;) {
@@ -243,6 +291,7 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 		if (ep == NULL || ep->n == 0) {
 			/* no spindle socket left in it: the kernel's wait */
 			pthread_mutex_unlock(&h->lock);
+			sp_sock_tx_settle(h);
 			timeout = end == UINT64_MAX
 					  ? -1
 					  : (int)((end > sp_sock_now_us() ? end - sp_sock_now_us()
@@ -253,14 +302,16 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 		sp_sock_drive(h);
 		n = ep_collect(ep, events, maxevents);
 		pthread_mutex_unlock(&h->lock);
-		if (n < maxevents) {
+		expired = end != UINT64_MAX && sp_sock_now_us() >= end;
+		if (n < maxevents && kcheck_due(h, epfd, n, n == 0 && expired)) {
 			k = sys_epoll_pwait(epfd, events + n, maxevents - n, 0, sigmask);
 			if (k < 0 && errno == EINTR && n == 0)
 				return -1;
+			kcheck_done(k);
 			if (k > 0)
 				n += k;
 		}
-		if (n != 0 || sp_sock_now_us() >= end)
+		if (n != 0 || expired)
 			return n;
 		if (sp_sock_idle(h, false) == -EINTR)
 			return SK_ERR(EINTR);
@@ -316,15 +367,17 @@ poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct 
 				   : sp_sock_now_us() + (uint64_t)tmo->tv_sec * 1000000u +
 					     (uint64_t)tmo->tv_nsec / 1000u;
 	static const struct timespec zero = {0, 0};
+	bool any = false, expired;
 	unsigned nk;
 	int n, k;
 	nfds_t i;
-	bool any = false;
 
 	for (i = 0; h != NULL && i < nfds && !any; i++)
 		any = sp_sock_is_socket(h, fds[i].fd);
-	if (!any || h->pid != getpid())
+	if (!any || sp_sock_forked(h)) {
+		sp_sock_tx_settle(h);
 		return sys_ppoll(fds, nfds, tmo, sigmask);
+	}
 	for (i = 0; i < nfds; i++)
 		fds[i].revents = 0;
 	for (;;) {
@@ -332,7 +385,8 @@ poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct 
 		sp_sock_drive(h);
 		n = poll_collect(h, fds, nfds, &nk);
 		pthread_mutex_unlock(&h->lock);
-		if (nk != 0) {
+		expired = end != UINT64_MAX && sp_sock_now_us() >= end;
+		if (nk != 0 && kcheck_due(h, -1, n, n == 0 && expired)) {
 			/* the kernel's entries: our own ones are skipped with a negative fd */
 			struct pollfd kf[nk];
 			nfds_t map[nk];
@@ -346,11 +400,12 @@ poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct 
 			k = sys_ppoll(kf, j, &zero, sigmask);
 			if (k < 0 && errno == EINTR && n == 0)
 				return -1;
+			kcheck_done(k);
 			for (i = 0; k > 0 && i < j; i++)
 				if ((fds[map[i]].revents = kf[i].revents) != 0)
 					n++;
 		}
-		if (n != 0 || sp_sock_now_us() >= end)
+		if (n != 0 || expired)
 			return n;
 		if (sp_sock_idle(h, false) == -EINTR)
 			return SK_ERR(EINTR);

@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 
 #include "sock.h"
+#include "sp_ctx.h"
 
 #define SP_SOCK_MAX_FD (1u << 20)
 
@@ -24,6 +25,12 @@
 #define SP_SOCK_MAX_HOSTS 8
 static struct sp_sock_host *hosts[SP_SOCK_MAX_HOSTS];
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/*
+ * This process's pid: getpid() is a system call (glibc stopped caching it in 2.25), and every
+ * call checked it. Set when a host is created and by the fork handler in the child.
+ */
+pid_t sp_sock_pid;
 
 int
 sp_sys_close(int fd)
@@ -56,6 +63,7 @@ atfork_child(void)
 {
 	unsigned i;
 
+	sp_sock_pid = getpid();
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (hosts[i] != NULL)
 			pthread_mutex_init(&hosts[i]->lock, NULL);
@@ -109,7 +117,9 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 	h->ctx = ctx;
 	h->drv = *drv;
 	h->pid = getpid();
+	sp_sock_pid = h->pid;
 	h->next_eph = 32768;
+	h->idle_pass_max = rte_get_tsc_hz() / 1000000u * SP_SOCK_IDLE_PASS_MAX_US;
 	pthread_once(&atfork_once, atfork_install);
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (__atomic_load_n(&hosts[i], __ATOMIC_ACQUIRE) == NULL) {
@@ -136,7 +146,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 			hosts[i] = NULL;
 	pthread_mutex_lock(&h->lock);
 	h->closing = true;
-	if (h->pid == getpid()) {
+	if (!sp_sock_forked(h)) {
 		for (i = 0; i < h->max_fd; i++)
 			if (h->sk[i] != NULL)
 				sp_sk_close(h, h->sk[i]);
@@ -174,7 +184,7 @@ sp_sk_get(struct sp_sock_host *h, int fd, const char *call)
 		errno = EBADF;
 		return NULL;
 	}
-	if (h->pid != getpid()) {
+	if (sp_sock_forked(h)) {
 		pthread_mutex_unlock(&h->lock);
 		SP_LOG(NOTICE, api,
 			"socket layer: %s: fd %d is a spindle socket of the parent process; a "
@@ -275,14 +285,61 @@ sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
 }
 
 void
+sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
+{
+	if (s->nonblock || dontwait) {
+		__atomic_store_n(&h->tx_pending, true, __ATOMIC_RELAXED);
+		return;
+	}
+	sp_tx_flush(h->ctx);
+}
+
+void
+sp_sock_tx_settle(struct sp_sock_host *h)
+{
+	if (h == NULL || !__atomic_load_n(&h->tx_pending, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (!sp_sock_forked(h) && !h->closing) {
+		sp_tx_flush(h->ctx);
+		__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * Idle accounting (sp_sock_host_idle_cycles()): the TSC at the start of this thread's last
+ * driver iteration, 0 when that iteration moved packets (busy).
+ */
+static __thread uint64_t pass_tsc;
+
+void
 sp_sock_drive(struct sp_sock_host *h)
 {
-	if (h->pid != getpid() || h->closing)
+	uint64_t t0 = rte_rdtsc();
+
+	if (sp_sock_forked(h) || h->closing)
 		return;
-	if (h->drv.iterate(h->drv.arg) != 0)
+	__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED); /* it flushes */
+	if (h->drv.iterate(h->drv.arg) != 0) {
 		h->idle = 0;
-	else
+		pass_tsc = 0;
+	} else {
 		h->idle++;
+		pass_tsc = t0;
+	}
+}
+
+/* The pass that just ended found nothing: count its cycles as idle. */
+static void
+idle_account(struct sp_sock_host *h)
+{
+	uint64_t t1 = rte_rdtsc();
+
+	/* A pass that took longer was preempted: the CPU was not ours, count nothing. */
+	if (pass_tsc != 0 && t1 - pass_tsc < h->idle_pass_max)
+		__atomic_fetch_add(&h->idle_cycles, t1 - pass_tsc, __ATOMIC_RELAXED);
+	pass_tsc = 0;
 }
 
 /*
@@ -332,14 +389,25 @@ sig_interrupts(bool restartable)
 int
 sp_sock_idle(struct sp_sock_host *h, bool restartable)
 {
+	unsigned idle = __atomic_load_n(&h->idle, __ATOMIC_RELAXED);
 	struct timespec ts;
 
 	if (sig_interrupts(restartable))
 		return -EINTR;
-	if (h->drv.sleep_us == 0 || h->idle < h->drv.idle_spins) {
-		sched_yield();
+	if (h->drv.sleep_us == 0 || idle < h->drv.idle_spins) {
+		/*
+		 * Spin. sched_yield() on every pass was one more system call per pass; one every
+		 * SP_SOCK_YIELD_EVERY passes lets the program's other threads on this CPU run (a
+		 * waiting call drops the lock: they take it while this one yields).
+		 */
+		if (idle % SP_SOCK_YIELD_EVERY == 0)
+			sched_yield();
+		else
+			rte_pause();
+		idle_account(h);
 		return 0;
 	}
+	idle_account(h); /* the sleep is not the program's CPU */
 	/* A real sleep: a signal that arrives now interrupts the caller's wait (EINTR). */
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)h->drv.sleep_us * 1000;
@@ -350,6 +418,12 @@ sp_sock_idle(struct sp_sock_host *h, bool restartable)
 			return -EINTR;
 	}
 	return 0;
+}
+
+uint64_t
+sp_sock_host_idle_cycles(const struct sp_sock_host *h)
+{
+	return h == NULL ? 0 : __atomic_load_n(&h->idle_cycles, __ATOMIC_RELAXED);
 }
 
 int
@@ -363,7 +437,7 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 	sp_sock_wait_begin();
 	for (;;) {
 		sp_sock_drive(h);
-		if (s->dead || h->pid != getpid() || h->closing) {
+		if (s->dead || sp_sock_forked(h) || h->closing) {
 			ret = -EBADF;
 			break;
 		}

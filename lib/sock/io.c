@@ -166,7 +166,7 @@ tcp_recv(struct sp_sock_host *h, struct sp_sk *s, struct msghdr *msg, int flags)
 			break;
 	}
 	if (got != 0 && s->conn != NULL)
-		sp_tx_flush(h->ctx); /* a window update may be due */
+		sp_sk_tx_queued(h, s, nb); /* a window update may be due */
 	return (ssize_t)got;
 }
 
@@ -237,7 +237,7 @@ tcp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int 
 		}
 	}
 out:
-	sp_tx_flush(h->ctx);
+	sp_sk_tx_queued(h, s, nb);
 	return (ssize_t)done;
 }
 
@@ -360,7 +360,7 @@ udp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int 
 		ret = -ENETUNREACH;
 	if (ret != 0)
 		return ret;
-	sp_tx_flush(h->ctx);
+	sp_sk_tx_queued(h, s, (flags & MSG_DONTWAIT) != 0);
 	return (ssize_t)len;
 }
 

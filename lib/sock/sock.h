@@ -22,7 +22,10 @@
 #include "sp_log.h"
 #include "sp_socket.h"
 
-#define SP_SK_UDP_QLEN 1024 /* datagrams a UDP socket holds before dropping */
+#define SP_SK_UDP_QLEN	    1024 /* datagrams a UDP socket holds before dropping */
+#define SP_SOCK_YIELD_EVERY 16	 /* a spinning wait yields the CPU once in so many idle passes */
+/* An idle pass longer than this was preempted (or slept): not counted as idle CPU. */
+#define SP_SOCK_IDLE_PASS_MAX_US 50
 
 enum sp_sk_state {
 	SK_NEW,	       /* socket(), maybe bound */
@@ -114,10 +117,20 @@ struct sp_sock_host {
 	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
 	struct sp_sk **udp_by_port;	 /* the UDP sockets of each port, newest first */
 	uint16_t next_eph;
-	unsigned idle; /* idle iterations in a row */
+	unsigned idle;		/* idle iterations in a row */
+	bool tx_pending;	/* a call queued frames and left them for the next iteration */
+	uint64_t idle_cycles;	/* TSC cycles of wait passes that found nothing */
+	uint64_t idle_pass_max; /* SP_SOCK_IDLE_PASS_MAX_US in TSC cycles */
 };
 
 /* host.c */
+extern pid_t sp_sock_pid; /* this process (getpid() is a system call) */
+/* True in a forked child of the process that owns @p h: it must not touch the stack. */
+static inline bool
+sp_sock_forked(const struct sp_sock_host *h)
+{
+	return h->pid != sp_sock_pid;
+}
 /* Lock @p h and find the socket of @p fd; -1 with errno (EBADF, or EOPNOTSUPP after fork). */
 struct sp_sk *sp_sk_get(struct sp_sock_host *h, int fd, const char *call);
 void sp_sk_put(struct sp_sock_host *h);
@@ -137,6 +150,15 @@ int sp_sk_dup(struct sp_sock_host *h, int fd, int fd2, int min, bool cloexec, co
 bool sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd);
 /* One driver iteration (lock held); idles as the driver says when nothing moved. */
 void sp_sock_drive(struct sp_sock_host *h);
+/*
+ * A call on @p s queued frames (lock held). A non-blocking socket (or MSG_DONTWAIT,
+ * @p dontwait) leaves them in the context's TX batch for the next driver iteration: an event
+ * loop writes to many sockets between two waits, and the whole batch then leaves with one
+ * PMD burst (af_packet: one kick, a system call) at its next wait. A blocking socket flushes now.
+ */
+void sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait);
+/* Before a wait that does not drive (the kernel's alone): send what calls left queued. */
+void sp_sock_tx_settle(struct sp_sock_host *h);
 /*
  * Idle between two iterations of a wait (lock not held), which began with
  * sp_sock_wait_begin() and ends with sp_sock_wait_end(). @return -EINTR if a signal handler

@@ -668,7 +668,7 @@ sp_close(struct sp_sock_host *h, int fd)
 		errno = EBADF;
 		return -1;
 	}
-	if (h->pid != getpid()) {
+	if (sp_sock_forked(h)) {
 		/* A forked child: drop its copy of the descriptor, never touch the stack. */
 		h->sk[fd] = NULL;
 		sp_sys_close(fd);

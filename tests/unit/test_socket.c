@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,6 +134,37 @@ connected(struct pair *p, int lfd, int *cfd, int *sfd)
 	assert_int_equal(sp_connect(p->hc, *cfd, (struct sockaddr *)&a, sizeof(a)), 0);
 	*sfd = sp_accept4(p->hs, lfd, NULL, NULL, 0);
 	assert_true(*sfd >= 0);
+}
+
+/* Close the three sockets of connected() and the listener, free the pair. */
+static void
+pair_done(struct pair *p, int lfd, int cfd, int sfd)
+{
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* A new pipe @p pp whose read end is in epoll set @p ep (EPOLLIN), with server socket @p sfd. */
+static void
+mixed_set(struct pair *p, int ep, int pp[2], int sfd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	assert_int_equal(pipe(pp), 0);
+	ev.data.fd = pp[0];
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, pp[0], &ev), 0);
+	ev.data.fd = sfd;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+}
+
+static void
+kernel_fds_close(int ep, const int pp[2])
+{
+	close(pp[0]);
+	close(pp[1]);
+	close(ep);
 }
 
 /* accept on a non-blocking listener; a non-blocking connect: EINPROGRESS, then SO_ERROR 0. */
@@ -415,15 +447,11 @@ test_mixed_sets(void **state)
 {
 	struct pair *p = pair_new();
 	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0), pp[2];
-	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+	struct epoll_event out[4];
 	struct pollfd pf[2];
 
 	connected(p, lfd, &cfd, &sfd);
-	assert_int_equal(pipe(pp), 0);
-	ev.data.fd = pp[0];
-	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, pp[0], &ev), 0);
-	ev.data.fd = sfd;
-	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+	mixed_set(p, ep, pp, sfd);
 	assert_int_equal(write(pp[1], "k", 1), 1);
 	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
 	assert_int_equal(out[0].data.fd, pp[0]);
@@ -434,13 +462,8 @@ test_mixed_sets(void **state)
 	assert_int_equal(sp_ppoll(p->hs, pf, 2, &(struct timespec){1, 0}, NULL), 2);
 	assert_int_equal(pf[0].revents, POLLIN);
 	assert_int_equal(pf[1].revents, POLLIN | POLLOUT);
-	close(pp[0]);
-	close(pp[1]);
-	close(ep);
-	sp_close(p->hc, cfd);
-	sp_close(p->hs, sfd);
-	sp_close(p->hs, lfd);
-	pair_free(p);
+	kernel_fds_close(ep, pp);
+	pair_done(p, lfd, cfd, sfd);
 }
 
 /* SO_LINGER 0 resets; the peer reads ECONNRESET once, then 0; writes then fail with EPIPE. */
@@ -532,10 +555,7 @@ test_options(void **state)
 	assert_int_equal(sp_socket(p->hs, AF_INET6, SOCK_STREAM, 0), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
 	sp_close(p->hs, fd2);
-	sp_close(p->hc, cfd);
-	sp_close(p->hs, sfd);
-	sp_close(p->hs, lfd);
-	pair_free(p);
+	pair_done(p, lfd, cfd, sfd);
 }
 
 /* UDP: sendto/recvfrom with addresses, a connected socket, EAGAIN when empty. */
@@ -637,6 +657,125 @@ test_udp_shared_port(void **state)
 	pair_free(p);
 }
 
+/*
+ * Frames of a write on a non-blocking socket wait for the host's next iteration (one PMD burst
+ * per event-loop turn); a blocking socket's write sends at once; a wait the kernel serves alone
+ * sends what was left first.
+ */
+static void
+test_tx_deferred(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0), pp[2], one = 1;
+	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	unsigned n0;
+	char buf[8];
+
+	connected(p, lfd, &cfd, &sfd);
+	/* no Nagle: each write makes a segment at once */
+	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_write(p->hc, cfd, "b", 1), 1);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 1); /* blocking: sent now */
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 1);
+	assert_int_equal(sp_fcntl(p->hc, cfd, F_SETFL, O_NONBLOCK), 0);
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_write(p->hc, cfd, "n", 1), 1);
+	assert_int_equal(sp_sendto(p->hc, cfd, "m", 1, MSG_DONTWAIT, NULL, 0), 1);
+	assert_int_equal(sp_test_tx_count(p->cli), n0); /* left for the next iteration */
+	/* an epoll set of kernel fds only: the kernel's wait, after the queued frames left */
+	assert_int_equal(pipe(pp), 0);
+	ev.data.fd = pp[0];
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &ev), 0);
+	assert_int_equal(sp_epoll_pwait(p->hc, ep, out, 1, 0, NULL), 0);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 2);
+	/* a deferred write reaches the peer with the next iteration of either host */
+	assert_int_equal(sp_write(p->hc, cfd, "o", 1), 1);
+	assert_int_equal(sp_recvfrom(p->hs, sfd, buf, 3, MSG_WAITALL, NULL, NULL), 3);
+	assert_memory_equal(buf, "nmo", 3);
+	kernel_fds_close(ep, pp);
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/* A forked child cannot use its parent's sockets (EOPNOTSUPP), and never drives the stack. */
+static void
+test_fork_child(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, st = -1;
+	pid_t pid;
+
+	connected(p, lfd, &cfd, &sfd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(sp_write(p->hs, sfd, "x", 1) == -1 && errno == EOPNOTSUPP &&
+					sp_sock_is_socket(p->hs, sfd)
+				? 0
+				: 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(sp_write(p->hs, sfd, "y", 1), 1); /* the parent's still work */
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/*
+ * The kernel half of a mixed set is asked less often than every pass, but a pipe that gets
+ * ready while the spindle socket stays readable is still reported within a few waits, and a
+ * wait with a zero timeout that finds nothing on spindle asks the kernel.
+ */
+static void
+test_mixed_kernel_fairness(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0), pp[2], i, n, seen = 0;
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+
+	connected(p, lfd, &cfd, &sfd);
+	mixed_set(p, ep, pp, sfd);
+	assert_int_equal(sp_write(p->hc, cfd, "s", 1), 1);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL), 1);
+	assert_int_equal(out[0].data.fd, sfd);
+	/* the socket stays readable (level-triggered): every wait returns it */
+	assert_int_equal(write(pp[1], "k", 1), 1);
+	for (i = 0; i < 40 && !seen; i++) {
+		n = sp_epoll_pwait(p->hs, ep, out, 4, 1000, NULL);
+		assert_true(n >= 1);
+		while (n-- > 0)
+			seen |= out[n].data.fd == pp[0];
+	}
+	assert_true(seen);
+	/* nothing on spindle, timeout 0: the kernel is asked before the wait returns */
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_DEL, sfd, NULL), 0);
+	ev.data.fd = sfd;
+	ev.events = EPOLLOUT | EPOLLET;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, sfd, &ev), 0);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 2); /* sfd once (ET) */
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 0, NULL), 1);
+	assert_int_equal(out[0].data.fd, pp[0]);
+	kernel_fds_close(ep, pp);
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/* A wait that finds nothing counts its polling as idle (sp_sock_host_idle_cycles()). */
+static void
+test_idle_cycles(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd;
+	struct pollfd pf = {.events = POLLIN};
+	uint64_t i0;
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(sp_sock_host_idle_cycles(NULL), 0);
+	i0 = sp_sock_host_idle_cycles(p->hs);
+	pf.fd = sfd;
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){0, 20000000}, NULL), 0);
+	assert_true(sp_sock_host_idle_cycles(p->hs) > i0);
+	pair_done(p, lfd, cfd, sfd);
+}
+
 int
 main(void)
 {
@@ -651,6 +790,10 @@ main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_udp_shared_port),
+		cmocka_unit_test(test_tx_deferred),
+		cmocka_unit_test(test_fork_child),
+		cmocka_unit_test(test_mixed_kernel_fairness),
+		cmocka_unit_test(test_idle_cycles),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_signal_interrupts),
 	};
