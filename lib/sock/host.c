@@ -220,36 +220,45 @@ sp_sk_attach_fd(struct sp_sock_host *h, struct sp_sk *s)
 	return 0;
 }
 
-/* Table entry @p fd of @p s out, its eventfd closed. */
+/*
+ * Table entry @p fd of @p s out (its eventfd closed when @p close_fd; dup3 onto it replaced it
+ * otherwise); s->fd moves to another of its descriptors, -1 after the last.
+ */
 static void
-fd_forget(struct sp_sock_host *h, struct sp_sk *s, int fd)
+fd_unlink(struct sp_sock_host *h, struct sp_sk *s, int fd, bool close_fd)
 {
+	unsigned i;
+
 	__atomic_store_n(&h->sk[fd], NULL, __ATOMIC_RELEASE);
-	sp_sys_close(fd);
+	if (close_fd)
+		sp_sys_close(fd);
 	s->nfds--;
 	h->n_sk--;
+	if (s->fd != fd)
+		return;
+	s->fd = -1;
+	/* duplicates are rare: a scan of the table finds the next one */
+	for (i = 0; s->nfds != 0 && i < h->max_fd; i++)
+		if (h->sk[i] == s) {
+			s->fd = (int)i;
+			break;
+		}
 }
 
 void
 sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s)
 {
-	unsigned i;
-
-	if (s->fd < 0)
-		return;
-	/* duplicates first (a scan of the table: they are rare) */
-	for (i = 0; s->nfds > 1 && i < h->max_fd; i++)
-		if (h->sk[i] == s && (int)i != s->fd)
-			fd_forget(h, s, (int)i);
-	fd_forget(h, s, s->fd);
-	s->fd = -1;
+	while (s->fd >= 0)
+		fd_unlink(h, s, s->fd, true);
 }
 
 int
-sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, bool cloexec)
+sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, bool cloexec,
+	struct sp_sk **replaced)
 {
 	long nfd;
 
+	*replaced = NULL;
 	/* The kernel duplicates the eventfd: it picks the number and applies RLIMIT_NOFILE. */
 	if (fd2 < 0)
 		nfd = syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
@@ -261,6 +270,9 @@ sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, 
 		sp_sys_close((int)nfd);
 		return -EMFILE;
 	}
+	*replaced = h->sk[nfd];
+	if (*replaced != NULL)
+		fd_unlink(h, *replaced, (int)nfd, false);
 	__atomic_store_n(&h->sk[nfd], s, __ATOMIC_RELEASE);
 	s->nfds++;
 	h->n_sk++;
@@ -270,17 +282,9 @@ sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, 
 bool
 sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
 {
-	unsigned i;
-
 	if (s->nfds <= 1)
 		return false;
-	fd_forget(h, s, fd);
-	if (s->fd == fd)
-		for (i = 0; i < h->max_fd; i++)
-			if (h->sk[i] == s) {
-				s->fd = (int)i;
-				break;
-			}
+	fd_unlink(h, s, fd, true);
 	return true;
 }
 

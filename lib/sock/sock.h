@@ -141,9 +141,11 @@ void sp_sk_detach_fd(struct sp_sock_host *h, struct sp_sk *s);
 /*
  * One more descriptor for @p s (dup/dup3/F_DUPFD of its @p fd): @p fd2 exactly (a kernel file
  * there is closed, as dup3 does), or with @p fd2 < 0 the lowest free number >= @p min.
- * @return the descriptor or -errno.
+ * *@p replaced: the spindle socket whose descriptor @p fd2 was (its nfds 0: it has no other,
+ * the caller closes it), or NULL. @return the descriptor or -errno.
  */
-int sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, bool cloexec);
+int sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, bool cloexec,
+	struct sp_sk **replaced);
 /* socket.c: dup/dup3/F_DUPFD of @p fd (sp_sk_dup_fd's arguments); -1 with errno on failure. */
 int sp_sk_dup(struct sp_sock_host *h, int fd, int fd2, int min, bool cloexec, const char *call);
 /* close() of @p fd while @p s has other descriptors: @return false if it is the last one. */

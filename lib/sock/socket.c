@@ -684,36 +684,22 @@ sp_close(struct sp_sock_host *h, int fd)
 /*
  * dup() and friends. The new number is the kernel's duplicate of the backing eventfd and maps
  * to the same socket; the socket closes with its last descriptor, as a kernel socket's file
- * does. Onto a number that is another spindle socket (dup2/dup3), that descriptor is closed
- * first, atomically as the kernel does: dup3 replaces its eventfd, then the table forgets it.
+ * does. Onto a number that is another spindle socket (dup2/dup3), that descriptor is closed,
+ * atomically as the kernel does: dup3 replaces its eventfd, then the table forgets it.
  */
 int
 sp_sk_dup(struct sp_sock_host *h, int fd, int fd2, int min, bool cloexec, const char *call)
 {
-	struct sp_sk *s = sp_sk_get(h, fd, call), *t = NULL;
-	unsigned i;
+	struct sp_sk *s = sp_sk_get(h, fd, call), *t;
 	int ret;
 
 	if (s == NULL)
 		return -1;
-	if (fd2 >= 0 && (unsigned)fd2 < h->max_fd)
-		t = h->sk[fd2];
-	ret = sp_sk_dup_fd(h, s, fd, fd2, min, cloexec);
-	if (ret >= 0 && t != NULL) {
-		t->nfds--;
-		h->n_sk--;
-		if (t->fd == fd2) {
-			t->fd = -1;
-			for (i = 0; t->nfds != 0 && i < h->max_fd; i++)
-				if (h->sk[i] == t) {
-					t->fd = (int)i;
-					break;
-				}
-		}
-		if (t->nfds == 0) {
-			sp_sk_close(h, t);
-			sp_tx_flush(h->ctx);
-		}
+	ret = sp_sk_dup_fd(h, s, fd, fd2, min, cloexec, &t);
+	if (ret >= 0 && t != NULL && t->nfds == 0) {
+		/* that number was the last descriptor of another spindle socket */
+		sp_sk_close(h, t);
+		sp_tx_flush(h->ctx);
 	}
 	sp_sk_put(h);
 	return ret < 0 ? SK_ERR(-ret) : ret;
