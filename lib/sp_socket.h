@@ -51,22 +51,40 @@ struct sp_sock_driver {
 	 */
 	unsigned idle_spins;
 	unsigned sleep_us;
+	/**
+	 * The ports survive fork() in a child (their data path is file descriptors and memory
+	 * mapped from the kernel, with no thread and no memory registered to this process:
+	 * net_tap, net_af_packet). Then a child forked by the process driving the stack takes it
+	 * over at its first socket call, if that process has not used the stack since the fork
+	 * (docs/preload.md "Threads and fork"). Otherwise forked children never touch the stack.
+	 */
+	bool fork_handover;
 };
 
 SP_EXPORT_BEGIN
 
 /**
  * Create a host on @p ctx (created, not polled by anyone else) driven by @p drv (copied).
- * The host installs a pthread_atfork() handler: in a forked child its sockets fail with
- * EOPNOTSUPP and the stack is never polled.
+ * The host installs pthread_atfork() handlers: exactly one process drives its stack; in any
+ * other process of a fork() its sockets fail with EOPNOTSUPP and the stack is never polled
+ * (see sp_sock_driver.fork_handover for the one hand-over to a child).
  * @return the host or NULL with errno set.
  */
 struct sp_sock_host *sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv);
 
 /**
+ * True when this process drives the stack of @p h and so must tear it down at exit (close the
+ * ports, free the mbufs). False in another process of a fork(), and in a driving process that
+ * forked a child which is still alive and may take the stack over (it has not used the stack
+ * since the fork: a daemon's parent that exits). False for NULL @p h.
+ */
+bool sp_sock_host_owner(struct sp_sock_host *h);
+
+/**
  * Close every socket (as close() would), run the driver until no connection is left open or
  * @p drain_ms passed, reset the rest, and free the host. Connections still open after that are
- * freed with the context. In a forked child only the memory of the host is released.
+ * freed with the context. In a process that does not drive the stack only the memory of the
+ * host is released.
  */
 void sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms);
 

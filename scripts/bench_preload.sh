@@ -10,7 +10,7 @@
 #                            [--build-dir DIR] [--markdown FILE] [--kernel-only] [--hugepages]
 #
 #   redis P1 / P16   redis-benchmark -t get,set -c 50 -P 1 (-n 200000) and -P 16 (-n 2000000)
-#   nginx keep-alive wrk -t 1 -c 50 -d S GET / (nginx, one process: tests/.../preload/nginx.conf)
+#   nginx keep-alive wrk -t 1 -c 50 -d S GET / (nginx -g 'master_process off;', one process)
 #   nginx close      the same with -H 'Connection: close'
 #   iperf3 up / down iperf3 -c -t S (client sends) and -R (server sends), Mbit/s
 #   server CPU       utime + stime of the server process (/proc/PID/stat) over the run, per
@@ -191,7 +191,8 @@ for run in $(seq "$RUNS"); do
 		measure "$side" redis_p1 - redis_bench 1 200000
 		measure "$side" redis_p16 - redis_bench 16 2000000
 		stop_server
-		server "$side" nginx 80 nginx -p "$WORK/nginx/" \
+		# one process (no master): the process measured is the one that serves
+		server "$side" nginx 80 nginx -p "$WORK/nginx/" -g 'master_process off;' \
 			-c "$ROOT/tests/integration/preload/nginx.conf"
 		measure "$side" nginx_ka - wrk_bench
 		measure "$side" nginx_close - wrk_bench -H 'Connection: close'

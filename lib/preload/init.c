@@ -53,7 +53,8 @@ static struct {
 	uint16_t port_id[SP_MAX_PORTS];
 	bool started[SP_MAX_PORTS];
 	uint16_t burst;
-	pid_t pid;
+	bool handover; /* every port survives fork() (sp_sock_driver.fork_handover) */
+	pid_t pid;     /* the process that started EAL */
 	bool eal;
 	struct rte_mbuf *pkts[PL_MAX_BURST];
 } pl;
@@ -254,6 +255,10 @@ port_start(uint16_t i)
 		die("%s: cannot set up ethdev %u: %s", pc->name, pid, strerror(-ret));
 	pl.port_id[i] = pid;
 	pl.started[i] = true;
+	/* their data path is a file descriptor and kernel-mapped rings: a child can drive them */
+	if (strcmp(info.driver_name, "net_tap") != 0 &&
+		strcmp(info.driver_name, "net_af_packet") != 0)
+		pl.handover = false;
 }
 
 static void
@@ -301,6 +306,7 @@ static void __attribute__((constructor)) pl_init(void)
 		die("cannot create the mbuf pool (%u mbufs): %s (lower stack.mbufs or give EAL more "
 		    "memory with -m)",
 			pl.cfg.stack.mbufs, rte_strerror(rte_errno));
+	pl.handover = true;
 	for (p = 0; p < pl.cfg.n_ports; p++)
 		port_start(p);
 	links_wait();
@@ -322,6 +328,7 @@ static void __attribute__((constructor)) pl_init(void)
 	sp_ctx_announce(pl.ctx);
 	memset(&drv, 0, sizeof(drv));
 	drv.iterate = pl_iterate;
+	drv.fork_handover = pl.handover;
 	if (pl.cfg.stack.idle == SP_IDLE_SLEEP) {
 		drv.idle_spins = 100;
 		drv.sleep_us = 100;
@@ -346,8 +353,9 @@ pl_exit(void)
 	unsigned in_use, total;
 	uint16_t p;
 
-	if (h == NULL || getpid() != pl.pid)
-		return; /* a forked child: the parent owns the stack */
+	/* another process of a fork() drives the stack (or may still take it over) */
+	if (!sp_sock_host_owner(h))
+		return;
 	pthread_mutex_lock(&tel_lock);
 	sp_preload.host = NULL;
 	pthread_mutex_unlock(&tel_lock);
@@ -366,5 +374,10 @@ pl_exit(void)
 	else
 		fprintf(stderr, "mbufs: LEAK: %u in use\n", in_use);
 	rte_mempool_free(pl.pool);
-	rte_eal_cleanup();
+	/*
+	 * EAL's threads (interrupts, telemetry) live in the process that started it: a child that
+	 * took the stack over has none, and rte_eal_cleanup() would wait for them forever.
+	 */
+	if (getpid() == pl.pid)
+		rte_eal_cleanup();
 }

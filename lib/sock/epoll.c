@@ -279,7 +279,7 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 	int n, k;
 
 	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL ||
-		sp_sock_forked(h)) {
+		!sp_sock_mine(h, true)) {
 		sp_sock_tx_settle(h);
 		return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	}
@@ -374,7 +374,7 @@ poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct 
 
 	for (i = 0; h != NULL && i < nfds && !any; i++)
 		any = sp_sock_is_socket(h, fds[i].fd);
-	if (!any || sp_sock_forked(h)) {
+	if (!any || !sp_sock_mine(h, true)) {
 		sp_sock_tx_settle(h);
 		return sys_ppoll(fds, nfds, tmo, sigmask);
 	}

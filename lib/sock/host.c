@@ -2,13 +2,16 @@
 /*
  * The socket host: its lock, the table from file descriptor to socket, the eventfds that make
  * socket numbers real, waiting (a blocking call drives the stack until its condition holds:
- * run to completion on the caller's thread), and fork (a child never polls the port).
+ * run to completion on the caller's thread), and fork (which process drives the stack).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -55,24 +58,152 @@ sp_sock_unsupported(const char *call, const char *what)
 }
 
 /*
- * The child of fork() shares the parent's mbufs and port only by copy: polling them would
- * corrupt the parent's view of the device. Its spindle sockets fail; it never drives.
+ * Fork. The stack (its connections, its mbufs, the port's rings as this process last left them)
+ * lives in memory that fork() copies, so exactly one process may drive it: the owner. A child
+ * of the owner may take it over (nginx's master makes the listening sockets and its worker
+ * serves them; a daemon forks and its parent exits) while the owner has not used the stack
+ * since the fork: the child's copy is then exactly the owner's, and the port (net_tap's file
+ * descriptor, net_af_packet's socket and rings) is shared across fork(). The owner's first use
+ * after the fork closes that window; the first child to use the stack while it is open takes it
+ * (a compare-and-swap on the shared owner word decides); every other process's calls on spindle
+ * sockets fail with EOPNOTSUPP and one log line. Only a driver whose ports survive fork()
+ * (sp_sock_driver.fork_handover) opens the window; a process forked while it was open holds its
+ * epoch, so a child forked before the owner last used the stack (a stale copy) never takes it.
  */
+/* How long sp_sock_host_owner() waits for a child being forked to say who it is. */
+#define OWN_CHILD_WAIT_MS 200
+#define OWN_PID(w)	  ((pid_t)((w) >> 32))
+#define OWN_EPOCH(w)	  ((uint32_t)((w) >> 1) & 0x7fffffffu)
+#define OWN_OPEN(w)	  (((w)&1u) != 0)
+#define OWN_WORD(pid, epoch, open) \
+	((uint64_t)(uint32_t)(pid) << 32 | (uint64_t)((epoch)&0x7fffffffu) << 1 | (open))
+
+bool
+sp_sock_mine_settle(struct sp_sock_host *h, bool use)
+{
+	uint64_t w = __atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE), nw;
+
+	for (;;) {
+		if (OWN_PID(w) == sp_sock_pid) {
+			if (!OWN_OPEN(w))
+				return true;
+			nw = OWN_WORD(sp_sock_pid, OWN_EPOCH(w), 0); /* the owner used it again */
+		} else {
+			if (!use || !OWN_OPEN(w) || OWN_EPOCH(w) != h->epoch)
+				return false;
+			nw = OWN_WORD(sp_sock_pid, OWN_EPOCH(w), 0);
+		}
+		if (__atomic_compare_exchange_n(
+			    &h->own->word, &w, nw, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
+	if (OWN_PID(w) != sp_sock_pid)
+		SP_LOG(NOTICE, api,
+			"socket layer: pid %d takes the stack over from pid %d, which forked it and "
+			"has not used the stack since",
+			(int)sp_sock_pid, (int)OWN_PID(w));
+	return true;
+}
+
+void
+sp_sock_not_mine(struct sp_sock_host *h, const char *call, int fd)
+{
+	pid_t owner = OWN_PID(__atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE));
+
+	char what[32] = "";
+
+	if (fd >= 0)
+		snprintf(what, sizeof(what), "fd %d: ", fd);
+	SP_LOG(NOTICE, api,
+		"socket layer: %s: %spid %d drives the stack, not this process (pid %d); only a "
+		"child it forked before it used the stack again can take it over",
+		call, what, (int)owner, (int)sp_sock_pid);
+}
+
+bool
+sp_sock_host_owner(struct sp_sock_host *h)
+{
+	int32_t child;
+	unsigned i;
+	uint64_t w;
+
+	if (h == NULL)
+		return false;
+	w = __atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE);
+	if (OWN_PID(w) != sp_sock_pid)
+		return false;
+	if (!OWN_OPEN(w))
+		return true;
+	/*
+	 * Forked and not used since: a child that is alive may still take the stack over. -1:
+	 * a fork started and its child has not written its pid yet (it does so first thing).
+	 */
+	for (i = 0;
+		i < OWN_CHILD_WAIT_MS && __atomic_load_n(&h->own->child, __ATOMIC_ACQUIRE) == -1;
+		i++)
+		rte_delay_us_sleep(1000);
+	child = __atomic_load_n(&h->own->child, __ATOMIC_ACQUIRE);
+	if (child > 0 && kill(child, 0) == 0)
+		return false;
+	return sp_sock_mine(h, true);
+}
+
 static void
-atfork_child(void)
+atfork_prepare(void)
+{
+	struct sp_sock_host *h;
+	uint64_t w;
+	unsigned i;
+
+	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++) {
+		h = hosts[i];
+		if (h == NULL)
+			continue;
+		/* fork between two calls, never inside one: the child's copy is consistent */
+		pthread_mutex_lock(&h->lock);
+		w = __atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE);
+		if (OWN_PID(w) != sp_sock_pid || !h->drv.fork_handover)
+			continue;
+		/* a second fork in the same window (nginx's workers) keeps it: same copy */
+		if (!OWN_OPEN(w))
+			w = OWN_WORD(sp_sock_pid, OWN_EPOCH(w) + 1, 1);
+		h->epoch = OWN_EPOCH(w);
+		__atomic_store_n(&h->own->child, -1, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->own->word, w, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+atfork_parent(void)
 {
 	unsigned i;
 
-	sp_sock_pid = getpid();
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (hosts[i] != NULL)
-			pthread_mutex_init(&hosts[i]->lock, NULL);
+			pthread_mutex_unlock(&hosts[i]->lock);
+}
+
+static void
+atfork_child(void)
+{
+	struct sp_sock_host *h;
+	unsigned i;
+
+	sp_sock_pid = getpid();
+	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++) {
+		h = hosts[i];
+		if (h == NULL)
+			continue;
+		pthread_mutex_init(&h->lock, NULL);
+		if (OWN_OPEN(__atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE)))
+			__atomic_store_n(&h->own->child, (int32_t)sp_sock_pid, __ATOMIC_RELEASE);
+	}
 }
 
 static void
 atfork_install(void)
 {
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* The host's tables and the host itself (not its sockets). */
@@ -84,6 +215,8 @@ host_mem_free(struct sp_sock_host *h)
 	free(h->tcp_ports);
 	free(h->udp_ports);
 	free(h->udp_by_port);
+	if (h->own != NULL)
+		munmap(h->own, sizeof(*h->own));
 	free(h);
 }
 
@@ -107,6 +240,13 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 		h->max_fd = rl.rlim_max > SP_SOCK_MAX_FD ? SP_SOCK_MAX_FD : (unsigned)rl.rlim_max;
 	h->sk = calloc(h->max_fd, sizeof(h->sk[0]));
 	h->ep = calloc(h->max_fd, sizeof(h->ep[0]));
+	/* shared with the processes it forks (the "Fork" comment above) */
+	h->own = mmap(
+		NULL, sizeof(*h->own), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (h->own == MAP_FAILED) {
+		h->own = NULL;
+		goto nomem;
+	}
 	h->tcp_ports = calloc(65536, sizeof(uint16_t));
 	h->udp_ports = calloc(65536, sizeof(uint16_t));
 	h->udp_by_port = calloc(65536, sizeof(struct sp_sk *));
@@ -116,8 +256,8 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 	pthread_mutex_init(&h->lock, NULL);
 	h->ctx = ctx;
 	h->drv = *drv;
-	h->pid = getpid();
-	sp_sock_pid = h->pid;
+	sp_sock_pid = getpid();
+	h->own->word = OWN_WORD(sp_sock_pid, 0, 0);
 	h->next_eph = 32768;
 	h->idle_pass_max = rte_get_tsc_hz() / 1000000u * SP_SOCK_IDLE_PASS_MAX_US;
 	pthread_once(&atfork_once, atfork_install);
@@ -146,7 +286,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 			hosts[i] = NULL;
 	pthread_mutex_lock(&h->lock);
 	h->closing = true;
-	if (!sp_sock_forked(h)) {
+	if (sp_sock_mine(h, false)) {
 		for (i = 0; i < h->max_fd; i++)
 			if (h->sk[i] != NULL)
 				sp_sk_close(h, h->sk[i]);
@@ -184,12 +324,9 @@ sp_sk_get(struct sp_sock_host *h, int fd, const char *call)
 		errno = EBADF;
 		return NULL;
 	}
-	if (sp_sock_forked(h)) {
+	if (!sp_sock_mine(h, true)) {
 		pthread_mutex_unlock(&h->lock);
-		SP_LOG(NOTICE, api,
-			"socket layer: %s: fd %d is a spindle socket of the parent process; a "
-			"forked child cannot use it",
-			call, fd);
+		sp_sock_not_mine(h, call, fd);
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -304,7 +441,7 @@ sp_sock_tx_settle(struct sp_sock_host *h)
 	if (h == NULL || !__atomic_load_n(&h->tx_pending, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&h->lock);
-	if (!sp_sock_forked(h) && !h->closing) {
+	if (sp_sock_mine(h, false) && !h->closing) {
 		sp_tx_flush(h->ctx);
 		__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED);
 	}
@@ -322,7 +459,7 @@ sp_sock_drive(struct sp_sock_host *h)
 {
 	uint64_t t0 = rte_rdtsc();
 
-	if (sp_sock_forked(h) || h->closing)
+	if (h->closing || !sp_sock_mine(h, true))
 		return;
 	__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED); /* it flushes */
 	if (h->drv.iterate(h->drv.arg) != 0) {
@@ -441,7 +578,7 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 	sp_sock_wait_begin();
 	for (;;) {
 		sp_sock_drive(h);
-		if (s->dead || sp_sock_forked(h) || h->closing) {
+		if (s->dead || h->closing || !sp_sock_mine(h, true)) {
 			ret = -EBADF;
 			break;
 		}

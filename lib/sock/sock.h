@@ -104,12 +104,22 @@ struct sp_ep {
 	unsigned n;
 };
 
+/*
+ * Which process drives a host's stack (host.c "Fork"), in memory shared by every process forked
+ * from the one that created the host.
+ */
+struct sp_sock_owner {
+	uint64_t word; /* owner pid << 32 | epoch << 1 | 1 while the hand-over window is open */
+	int32_t child; /* the last child forked while the window was open; -1: fork under way */
+};
+
 struct sp_sock_host {
 	pthread_mutex_t lock;
 	struct sp_ctx *ctx;
 	struct sp_sock_driver drv;
-	pid_t pid;    /* the process that owns the stack; a forked child differs */
-	bool closing; /* sp_sock_host_free() started */
+	struct sp_sock_owner *own; /* which process drives the stack (shared memory) */
+	uint32_t epoch;		   /* the hand-over window this process's copy belongs to */
+	bool closing;		   /* sp_sock_host_free() started */
 	unsigned max_fd;
 	struct sp_sk **sk; /* by fd */
 	struct sp_ep **ep; /* by kernel epoll fd, only sets that watched a spindle socket */
@@ -125,12 +135,24 @@ struct sp_sock_host {
 
 /* host.c */
 extern pid_t sp_sock_pid; /* this process (getpid() is a system call) */
-/* True in a forked child of the process that owns @p h: it must not touch the stack. */
+bool sp_sock_mine_settle(struct sp_sock_host *h, bool use);
+/*
+ * True when this process drives the stack of @p h; false in another process of a fork(), which
+ * must not touch it. A call that @p use s the stack takes it over when its process may (a child
+ * of the owner, forked since the owner last used it: host.c "Fork"); the owner's own calls close
+ * that window. The common case is one atomic load.
+ */
 static inline bool
-sp_sock_forked(const struct sp_sock_host *h)
+sp_sock_mine(struct sp_sock_host *h, bool use)
 {
-	return h->pid != sp_sock_pid;
+	uint64_t w = __atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE);
+
+	if ((pid_t)(w >> 32) == sp_sock_pid && (w & 1u) == 0)
+		return true;
+	return sp_sock_mine_settle(h, use);
 }
+/* The one log line of a call that this process cannot make: another one drives the stack. */
+void sp_sock_not_mine(struct sp_sock_host *h, const char *call, int fd);
 /* Lock @p h and find the socket of @p fd; -1 with errno (EBADF, or EOPNOTSUPP after fork). */
 struct sp_sk *sp_sk_get(struct sp_sock_host *h, int fd, const char *call);
 void sp_sk_put(struct sp_sock_host *h);

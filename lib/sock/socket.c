@@ -304,8 +304,10 @@ sp_socket(struct sp_sock_host *h, int domain, int type, int protocol)
 		}
 	}
 	pthread_mutex_lock(&h->lock);
-	ret = sp_sk_attach_fd(h, s);
+	ret = sp_sock_mine(h, true) ? sp_sk_attach_fd(h, s) : -EOPNOTSUPP;
 	pthread_mutex_unlock(&h->lock);
+	if (ret == -EOPNOTSUPP)
+		sp_sock_not_mine(h, "socket", -1);
 	if (ret != 0) {
 		sp_sk_release(s);
 		return SK_ERR(-ret);
@@ -668,8 +670,8 @@ sp_close(struct sp_sock_host *h, int fd)
 		errno = EBADF;
 		return -1;
 	}
-	if (sp_sock_forked(h)) {
-		/* A forked child: drop its copy of the descriptor, never touch the stack. */
+	if (!sp_sock_mine(h, false)) {
+		/* Another process drives the stack: drop this one's descriptor, never touch it. */
 		h->sk[fd] = NULL;
 		sp_sys_close(fd);
 	} else if (!sp_sk_drop_fd(h, s, fd)) {

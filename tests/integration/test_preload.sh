@@ -4,8 +4,9 @@
 # libspindle_preload.so (docs/preload.md "Tests"), kernel clients in the lab namespace:
 #   redis      redis-server; redis-benchmark -t set,get,incr,lpush,lpop -n 200000 -c 50 with no
 #              error and every INCR counted; redis-cli values read back equal, 1 MB included
-#   nginx      nginx-light, one process (preload/nginx.conf): curl of static files (sha256),
-#              keep-alive and Connection: close, wrk -c 100 -d 10s with no error
+#   nginx      nginx-light, a master and one worker (preload/nginx.conf; the worker takes the
+#              stack over): curl of static files (sha256), keep-alive and Connection: close,
+#              wrk -c 100 -d 10s with no error
 #   iperf3     iperf3 -s on spindle: kernel iperf3 -c TCP, -R and UDP; then iperf3 -c on spindle
 #              against a kernel iperf3 -s
 #   threads    python3 -m http.server (a thread per connection) fetched by concurrent curls
@@ -27,6 +28,7 @@ SPINDLE_RUN=${SPINDLE_RUN:-$(dirname "$SPINDLE_BIN")/spindle-run/spindle-run}
 IP=198.18.0.2     # the server: spindle, or the kernel stand-in
 PEER=198.18.0.1   # the kernel clients' namespace
 PL_PID=
+PL_MASTER= # nginx's master
 PL_LOG=
 PL_NAME=
 
@@ -173,6 +175,7 @@ t_nginx() {
 	echo "spindle preload test page" > "$d/www/index.html"
 	head -c 3000001 /dev/urandom > "$d/www/big.bin"
 	pl_start nginx 80 nginx -p "$d/" -c "$HERE/preload/nginx.conf"
+	PL_MASTER=$PL_PID
 
 	want=$(sha256sum < "$d/www/big.bin")
 	t_expect_eq "GET /big.bin sha256" "$(lab_exec timeout 30 curl -sf "$u/big.bin" | sha256sum)" "$want"
@@ -203,6 +206,18 @@ t_nginx() {
 	fi
 	t_expect_eq "GET /big.bin after wrk" "$(lab_exec timeout 30 curl -sf "$u/big.bin" | sha256sum)" "$want"
 	pl_stop
+	# nginx's master made the listening sockets; its worker took the stack over and served
+	[ "$PMD" = kernel ] && return 0
+	if grep -Eq "pid [0-9]+ takes the stack over from pid $PL_MASTER," "$PL_LOG"; then
+		t_ok "the worker took the stack over from the master (pid $PL_MASTER)"
+	else
+		t_fail "no hand-over from the master (pid $PL_MASTER) to its worker in the log"
+	fi
+	if grep -q 'drives the stack, not this process' "$PL_LOG"; then
+		t_fail "a call was refused: $(grep 'drives the stack, not this process' "$PL_LOG" | head -2)"
+	else
+		t_ok "no call refused after the hand-over"
+	fi
 }
 
 # ---- iperf3 ----

@@ -59,11 +59,12 @@ pump(void *arg)
 	return n;
 }
 
+/* Two hosts; @p fork_handover: a child may take their stacks over (sp_sock_driver). */
 static struct pair *
-pair_new(void)
+pair_new_fork(bool fork_handover)
 {
 	struct pair *p = calloc(1, sizeof(*p));
-	struct sp_sock_driver drv = {.iterate = pump};
+	struct sp_sock_driver drv = {.iterate = pump, .fork_handover = fork_handover};
 	struct sp_config cfg;
 
 	assert_non_null(p);
@@ -81,6 +82,12 @@ pair_new(void)
 	assert_non_null(p->hs);
 	assert_non_null(p->hc);
 	return p;
+}
+
+static struct pair *
+pair_new(void)
+{
+	return pair_new_fork(false);
 }
 
 static void
@@ -720,6 +727,116 @@ test_fork_child(void **state)
 	pair_done(p, lfd, cfd, sfd);
 }
 
+/* In a child: @p cond decides its exit status. */
+#define CHILD_EXPECT(cond) _exit((cond) ? 0 : 1)
+
+static void
+child_ok(pid_t pid)
+{
+	int st = -1;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/*
+ * With fork_handover, a child forked while the parent does not use the stack takes it over at
+ * its first call (nginx's master and worker); the parent's calls then fail with EOPNOTSUPP.
+ */
+static void
+test_fork_handover(void **state)
+{
+	struct pair *p = pair_new_fork(true);
+	int lfd = listener(p, false), cfd, sfd;
+	char c = 0;
+	pid_t pid;
+
+	connected(p, lfd, &cfd, &sfd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		CHILD_EXPECT(sp_write(p->hs, sfd, "x", 1) == 1 && sp_read(p->hc, cfd, &c, 1) == 1 &&
+			     c == 'x' && sp_sock_host_owner(p->hs));
+	child_ok(pid);
+	errno = 0;
+	assert_int_equal(sp_write(p->hs, sfd, "y", 1), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(sp_socket(p->hc, AF_INET, SOCK_STREAM, 0), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_false(sp_sock_host_owner(p->hs));
+	/* close in a process that does not drive the stack: only its descriptor goes */
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_false(sp_sock_is_socket(p->hs, sfd));
+	pair_free(p);
+
+	/* a daemon: its parent forks and leaves; the daemon's own child (a worker) takes over */
+	p = pair_new_fork(true);
+	lfd = listener(p, false);
+	connected(p, lfd, &cfd, &sfd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pid_t w = fork();
+		int st = -1;
+
+		if (w == 0)
+			CHILD_EXPECT(sp_write(p->hs, sfd, "w", 1) == 1 &&
+				     sp_read(p->hc, cfd, &c, 1) == 1 && c == 'w');
+		CHILD_EXPECT(w > 0 && waitpid(w, &st, 0) == w && WIFEXITED(st) &&
+			     WEXITSTATUS(st) == 0 && !sp_sock_host_owner(p->hs));
+	}
+	child_ok(pid);
+	assert_false(sp_sock_host_owner(p->hs));
+	pair_free(p);
+}
+
+/*
+ * A child forked before the parent used the stack again holds a stale copy: it never takes
+ * the stack over. A parent whose child may still take it is not the owner at exit until that
+ * child is gone.
+ */
+static void
+test_fork_stale_child(void **state)
+{
+	struct pair *p = pair_new_fork(true);
+	int lfd = listener(p, false), cfd, sfd, go[2];
+	char c = 0;
+	pid_t pid;
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* waits until the parent used the stack, then tries */
+		CHILD_EXPECT(read(go[0], &c, 1) == 1 && sp_write(p->hs, sfd, "x", 1) == -1 &&
+			     errno == EOPNOTSUPP && !sp_sock_host_owner(p->hs));
+	}
+	/* the child is alive and has not used the stack: it may still take it over */
+	assert_false(sp_sock_host_owner(p->hs));
+	assert_int_equal(sp_write(p->hs, sfd, "y", 1), 1); /* the parent's use closes the window */
+	assert_true(sp_sock_host_owner(p->hs));
+	assert_int_equal(write(go[1], "g", 1), 1);
+	child_ok(pid);
+	assert_int_equal(sp_read(p->hc, cfd, &c, 1), 1);
+	assert_int_equal(c, 'y');
+
+	/* a child that exits without using the stack leaves it to the parent */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		CHILD_EXPECT(read(go[0], &c, 1) == 1);
+	assert_false(sp_sock_host_owner(p->hs));
+	assert_int_equal(write(go[1], "g", 1), 1);
+	child_ok(pid);
+	assert_true(sp_sock_host_owner(p->hs));
+	assert_int_equal(sp_write(p->hs, sfd, "z", 1), 1);
+	close(go[0]);
+	close(go[1]);
+	pair_done(p, lfd, cfd, sfd);
+}
+
 /*
  * The kernel half of a mixed set is asked less often than every pass, but a pipe that gets
  * ready while the spindle socket stays readable is still reported within a few waits, and a
@@ -792,6 +909,8 @@ main(void)
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
 		cmocka_unit_test(test_fork_child),
+		cmocka_unit_test(test_fork_handover),
+		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
 		cmocka_unit_test(test_idle_cycles),
 		cmocka_unit_test(test_dup),
