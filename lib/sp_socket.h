@@ -131,6 +131,13 @@ int sp_dup(struct sp_sock_host *h, int fd);
  * spindle socket's descriptor) is closed first, atomically. @p flags: O_CLOEXEC.
  */
 int sp_dup3(struct sp_sock_host *h, int fd, int fd2, int flags);
+/**
+ * dup3(2) of a kernel file @p kfd onto @p fd2, a descriptor of a spindle socket, atomically as
+ * the kernel's: one dup3 system call puts the kernel file at @p fd2 (no other thread can see
+ * the number free in between), then the socket forgets that descriptor and closes if it was its
+ * last. dup2(kfd, fd2) is this with @p flags 0. @return fd2, or -1 with errno (the kernel's).
+ */
+int sp_dup3_kernel(struct sp_sock_host *h, int kfd, int fd2, int flags);
 int sp_getsockname(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len);
 int sp_getpeername(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len);
 

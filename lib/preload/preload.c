@@ -18,7 +18,6 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -323,21 +322,6 @@ dup(int fd)
 	return OURS(fd) ? sp_dup(HOST, fd) : real_dup(fd);
 }
 
-/*
- * dup2/dup3 of a kernel file onto a spindle socket's number: that descriptor closes first (not
- * atomically against another thread opening a file in between, unlike the kernel's dup2).
- */
-static int
-dup_onto_ours(int fd, int fd2, int flags)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return -1; /* EBADF, and fd2 stays open as with the kernel's dup2 */
-	sp_close(HOST, fd2);
-	return (int)syscall(SYS_dup3, fd, fd2, flags);
-}
-
 EXPORT int
 dup2(int fd, int fd2)
 {
@@ -345,7 +329,7 @@ dup2(int fd, int fd2)
 	if (OURS(fd))
 		return fd == fd2 ? fd : sp_dup3(HOST, fd, fd2, 0);
 	if (fd != fd2 && OURS(fd2))
-		return dup_onto_ours(fd, fd2, 0);
+		return sp_dup3_kernel(HOST, fd, fd2, 0);
 	return real_dup2(fd, fd2);
 }
 
@@ -356,7 +340,7 @@ dup3(int fd, int fd2, int flags)
 	if (OURS(fd))
 		return sp_dup3(HOST, fd, fd2, flags);
 	if (fd != fd2 && OURS(fd2) && (flags & ~O_CLOEXEC) == 0)
-		return dup_onto_ours(fd, fd2, flags);
+		return sp_dup3_kernel(HOST, fd, fd2, flags);
 	return real_dup3(fd, fd2, flags);
 }
 

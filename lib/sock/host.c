@@ -416,6 +416,12 @@ sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int min, 
 	return (int)nfd;
 }
 
+void
+sp_sk_forget_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
+{
+	fd_unlink(h, s, fd, false);
+}
+
 bool
 sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
 {

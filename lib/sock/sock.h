@@ -170,6 +170,8 @@ int sp_sk_dup_fd(struct sp_sock_host *h, struct sp_sk *s, int fd, int fd2, int m
 	struct sp_sk **replaced);
 /* socket.c: dup/dup3/F_DUPFD of @p fd (sp_sk_dup_fd's arguments); -1 with errno on failure. */
 int sp_sk_dup(struct sp_sock_host *h, int fd, int fd2, int min, bool cloexec, const char *call);
+/* Table entry @p fd of @p s out, its number already another file's (dup3 onto it). */
+void sp_sk_forget_fd(struct sp_sock_host *h, struct sp_sk *s, int fd);
 /* close() of @p fd while @p s has other descriptors: @return false if it is the last one. */
 bool sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd);
 /* One driver iteration (lock held); idles as the driver says when nothing moved. */

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sock.h"
@@ -724,6 +725,32 @@ sp_dup3(struct sp_sock_host *h, int fd, int fd2, int flags)
 	if (fd == fd2)
 		return SK_ERR(EINVAL);
 	return sp_sk_dup(h, fd, fd2, 0, (flags & O_CLOEXEC) != 0, "dup3");
+}
+
+int
+sp_dup3_kernel(struct sp_sock_host *h, int kfd, int fd2, int flags)
+{
+	struct sp_sk *t;
+	long ret;
+
+	if (h == NULL || fd2 < 0 || (unsigned)fd2 >= h->max_fd)
+		return SK_ERR(EBADF);
+	pthread_mutex_lock(&h->lock);
+	t = h->sk[fd2];
+	/* one system call replaces the eventfd: no other thread sees fd2 free in between */
+	ret = syscall(SYS_dup3, kfd, fd2, flags);
+	if (ret < 0 || t == NULL) {
+		pthread_mutex_unlock(&h->lock);
+		return (int)ret;
+	}
+	sp_sk_forget_fd(h, t, fd2);
+	if (t->nfds == 0 && sp_sock_mine(h, false)) {
+		/* fd2 was the socket's last descriptor: it closes, as close(fd2) would */
+		sp_sk_close(h, t);
+		sp_tx_flush(h->ctx);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return (int)ret;
 }
 
 int

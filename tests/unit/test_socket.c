@@ -278,13 +278,14 @@ test_half_close_eof(void **state)
 /*
  * dup and friends: a duplicate is the same socket under another real number, with its own
  * FD_CLOEXEC and its own epoll item; the connection closes (FIN) only with its last descriptor;
- * dup2 onto another spindle socket closes that one; Linux's errno for dup3's misuse.
+ * dup2 onto another spindle socket closes that one; Linux's errno for dup3's misuse; dup2 of a
+ * kernel file onto a spindle socket's number.
  */
 static void
 test_dup(void **state)
 {
 	struct pair *p = pair_new();
-	int lfd = listener(p, false), cfd, sfd, d, d2, c2, ep, n;
+	int lfd = listener(p, false), cfd, sfd, d, d2, c2, ep, n, pp[2];
 	struct epoll_event ev = {.events = EPOLLIN}, out[4];
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
@@ -341,6 +342,25 @@ test_dup(void **state)
 	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
 	sp_epoll_forget(p->hs, ep);
 	close(ep);
+	sp_close(p->hc, cfd);
+	/* dup2 of a kernel file onto a connection's last descriptor: the number is that file's
+	 * at once, and the connection closes (the client reads EOF) */
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(pipe(pp), 0);
+	assert_int_equal(sp_dup3_kernel(p->hs, pp[1], sfd, 0), sfd);
+	assert_false(sp_sock_is_socket(p->hs, sfd));
+	assert_int_equal(write(sfd, "k", 1), 1);
+	assert_int_equal(read(pp[0], buf, 1), 1);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
+	/* a bad source fails as the kernel's and leaves the socket alone */
+	d = sp_dup(p->hc, cfd);
+	assert_int_equal(sp_dup3_kernel(p->hc, -1, d, 0), -1);
+	assert_int_equal(errno, EBADF);
+	assert_true(sp_sock_is_socket(p->hc, d));
+	close(sfd);
+	close(pp[0]);
+	close(pp[1]);
+	sp_close(p->hc, d);
 	sp_close(p->hc, cfd);
 	sp_close(p->hs, lfd);
 	pair_free(p);
