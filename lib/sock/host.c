@@ -213,6 +213,7 @@ host_mem_free(struct sp_sock_host *h)
 	free(h->sk);
 	free(h->ep);
 	free(h->tcp_ports);
+	free(h->tcp_rp_ports);
 	free(h->udp_ports);
 	free(h->udp_by_port);
 	if (h->own != NULL)
@@ -248,10 +249,11 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 		goto nomem;
 	}
 	h->tcp_ports = calloc(65536, sizeof(uint16_t));
+	h->tcp_rp_ports = calloc(65536, sizeof(uint16_t));
 	h->udp_ports = calloc(65536, sizeof(uint16_t));
 	h->udp_by_port = calloc(65536, sizeof(struct sp_sk *));
-	if (h->sk == NULL || h->ep == NULL || h->tcp_ports == NULL || h->udp_ports == NULL ||
-		h->udp_by_port == NULL)
+	if (h->sk == NULL || h->ep == NULL || h->tcp_ports == NULL || h->tcp_rp_ports == NULL ||
+		h->udp_ports == NULL || h->udp_by_port == NULL)
 		goto nomem;
 	pthread_mutex_init(&h->lock, NULL);
 	h->ctx = ctx;

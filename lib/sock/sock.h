@@ -37,6 +37,7 @@ enum sp_sk_state {
 
 struct sp_ep_item;
 struct sp_ep;
+struct sp_rp_group;
 
 struct sp_sk_dgram {
 	struct rte_mbuf *m;
@@ -68,7 +69,9 @@ struct sp_sk {
 	/* TCP */
 	struct sp_conn *conn;
 	struct sp_listener *lst;
-	struct sp_sk *parent; /* in this listener's accept queue */
+	struct sp_rp_group *rp; /* SO_REUSEPORT listener: its group (reuseport.c), lst NULL */
+	bool bound_rp;		/* bound with SO_REUSEPORT: counted in tcp_rp_ports */
+	struct sp_sk *parent;	/* in this listener's accept queue */
 	int backlog;
 	unsigned n_acceptq;
 	TAILQ_HEAD(, sp_sk) acceptq;
@@ -125,6 +128,8 @@ struct sp_sock_host {
 	struct sp_ep **ep; /* by kernel epoll fd, only sets that watched a spindle socket */
 	unsigned n_sk;
 	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
+	uint16_t *tcp_rp_ports;		 /* of those, TCP sockets bound with SO_REUSEPORT */
+	struct sp_rp_group *rp_groups;	 /* SO_REUSEPORT listener groups (reuseport.c) */
 	struct sp_sk **udp_by_port;	 /* the UDP sockets of each port, newest first */
 	uint16_t next_eph;
 	unsigned idle;		/* idle iterations in a row */
@@ -217,6 +222,18 @@ void sp_sk_close(struct sp_sock_host *h, struct sp_sk *s);
 int sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port);
 /* Pending error once: so_error, then 0. */
 int sp_sk_take_error(struct sp_sk *s);
+
+/* A listener's connection reached ESTABLISHED: queue it for accept() on @p l (0, or -1: reset). */
+int sp_sk_accepted(struct sp_conn *c, struct sp_sk *l);
+
+/* reuseport.c: SO_REUSEPORT TCP listener groups */
+/* Listen on @p o's address and port as a member of its group (created with the stack's
+ * listener from @p o, whose cb and arg it sets, when @p s is the first). @return 0 or -errno. */
+int sp_rp_listen(struct sp_sock_host *h, struct sp_sk *s, struct sp_listen_opts *o);
+/* @p s (a member) closes: out of its group; the last member's leave stops the listener. */
+void sp_rp_leave(struct sp_sock_host *h, struct sp_sk *s);
+/* May TCP socket @p s bind to @p port, already bound by others? (all with SO_REUSEPORT) */
+bool sp_rp_bind_ok(const struct sp_sock_host *h, const struct sp_sk *s, uint16_t port);
 
 /* io.c */
 void sp_sk_rx_append(struct sp_sk *s, struct rte_mbuf *m);

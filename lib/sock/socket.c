@@ -173,11 +173,10 @@ sk_new(struct sp_sock_host *h, bool tcp)
 	return s;
 }
 
-/* Listener: a passive connection reached ESTABLISHED; queue it for accept(). */
-static int
-cb_accepted(struct sp_conn *c, void *arg)
+int
+sp_sk_accepted(struct sp_conn *c, struct sp_sk *l)
 {
-	struct sp_sk *l = arg, *s;
+	struct sp_sk *s;
 
 	if (l->n_acceptq >= (unsigned)l->backlog)
 		return -1; /* the stack resets it: the accept queue is full */
@@ -205,6 +204,13 @@ cb_accepted(struct sp_conn *c, void *arg)
 	l->n_acceptq++;
 	sp_sk_event(l);
 	return 0;
+}
+
+/* Listener: a passive connection reached ESTABLISHED; queue it for accept(). */
+static int
+cb_accepted(struct sp_conn *c, void *arg)
+{
+	return sp_sk_accepted(c, arg);
 }
 
 static const struct sp_tcp_callbacks listen_cb = {.accepted = cb_accepted};
@@ -237,10 +243,16 @@ sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 
 	sp_ep_sk_gone(h, s);
 	if (s->state == SK_LISTEN) {
-		sp_tcp_unlisten(h->ctx, s->lst);
+		if (s->rp != NULL)
+			sp_rp_leave(h, s);
+		else
+			sp_tcp_unlisten(h->ctx, s->lst);
 		s->lst = NULL;
 		while ((c = TAILQ_FIRST(&s->acceptq)) != NULL) {
 			TAILQ_REMOVE(&s->acceptq, c, aq);
+			/* never accepted: reset, as Linux's listener close (inet_csk_listen_stop) */
+			c->linger_on = true;
+			c->linger_s = 0;
 			sp_sk_close(h, c);
 		}
 	}
@@ -270,7 +282,10 @@ sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 	}
 	if (s->bound && s->parent == NULL && port_map(h, s)[s->lport] != 0)
 		port_map(h, s)[s->lport]--;
+	if (s->bound_rp)
+		h->tcp_rp_ports[s->lport]--;
 	s->bound = false;
+	s->bound_rp = false;
 	sp_sk_detach_fd(h, s);
 	sp_sk_release(s);
 }
@@ -424,8 +439,12 @@ sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t p
 		}
 		if (map[port] != 0)
 			return -EADDRINUSE;
-	} else if (map[port] != 0 && !s->reuseport && !(!s->tcp && s->reuseaddr)) {
-		/* Linux: a UDP port is shared by sockets that all set SO_REUSEADDR or SO_REUSEPORT */
+	} else if (map[port] != 0 &&
+		   (s->tcp ? !sp_rp_bind_ok(h, s, port) : !s->reuseport && !s->reuseaddr)) {
+		/*
+		 * Linux: a UDP port is shared by sockets that all set SO_REUSEADDR or SO_REUSEPORT;
+		 * a TCP port by sockets that all set SO_REUSEPORT (reuseport.c)
+		 */
 		return -EADDRINUSE;
 	}
 	if (!s->tcp) {
@@ -434,6 +453,10 @@ sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t p
 			return ret;
 	}
 	map[port]++;
+	if (s->tcp && s->reuseport) {
+		h->tcp_rp_ports[port]++;
+		s->bound_rp = true;
+	}
 	s->lip = ip;
 	s->lport = port;
 	s->bound = true;
@@ -490,7 +513,10 @@ sp_listen(struct sp_sock_host *h, int fd, int backlog)
 			o.cb = &listen_cb;
 			o.arg = s;
 			o.nodelay = s->nodelay;
-			ret = sp_tcp_listen(h->ctx, &o, &s->lst);
+			if (s->bound_rp)
+				ret = sp_rp_listen(h, s, &o);
+			else
+				ret = sp_tcp_listen(h->ctx, &o, &s->lst);
 		}
 		if (ret == 0) {
 			s->backlog = backlog;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-# The server of test_preload_smoke.sh, run under libspindle_preload.so: TCP on 8080 answers each
-# connection with the upper-cased bytes it received once the peer half-closes; UDP on 8081 echoes
+# The server of test_preload_smoke.sh, run under libspindle_preload.so: TCP on 8080 (two
+# listeners with SO_REUSEPORT) answers each connection with the upper-cased bytes it received
+# once the peer half-closes; UDP on 8081 echoes
 # each datagram upper-cased. One epoll selector holds the listener, the connections, the UDP
 # socket and a kernel pipe (a mixed set). Each connection is served on a dup() of the accepted
 # descriptor, which is closed. Exits after N TCP connections (argv[1]).
@@ -12,17 +13,23 @@ import sys
 
 n = int(sys.argv[1])
 sel = selectors.EpollSelector()
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("0.0.0.0", 8080))
-ls.listen(16)
-ls.setblocking(False)
+listeners = []
+for _ in range(2):  # two SO_REUSEPORT listeners share 8080: connections alternate
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    ls.bind(("0.0.0.0", 8080))
+    ls.listen(16)
+    ls.setblocking(False)
+    listeners.append(ls)
+accepted = [0, 0]
 us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 us.bind(("0.0.0.0", 8081))
 us.setblocking(False)
 rp, wp = os.pipe()  # a kernel fd in the same set: written once, read once
 os.write(wp, b"k")
-sel.register(ls, selectors.EVENT_READ, "listen")
+for i, ls in enumerate(listeners):
+    sel.register(ls, selectors.EVENT_READ, i)
 sel.register(us, selectors.EVENT_READ, "udp")
 sel.register(rp, selectors.EVENT_READ, "pipe")
 print("listening", ls.getsockname(), flush=True)
@@ -33,10 +40,11 @@ while served < n:
     if not events:
         sys.exit("no event in 30 s")
     for key, _ in events:
-        if key.data == "listen":
+        if isinstance(key.data, int):
             # serve each connection on a duplicate (dup(2)) and close the accepted number:
             # the connection must outlive it
-            c0, _ = ls.accept()
+            c0, _ = key.fileobj.accept()
+            accepted[key.data] += 1
             c = c0.dup()
             c0.close()
             c.setblocking(False)
@@ -61,3 +69,4 @@ while served < n:
             c.close()
             served += 1
 print("served", served, flush=True)
+print("accepted per SO_REUSEPORT listener:", *accepted, flush=True)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # libspindle_preload.so end to end (docs/api.md "Design: the socket layer"): an unmodified
 # python3 server (preload_smoke.py: epoll over spindle TCP and UDP sockets and a kernel pipe,
-# connections served on a dup() of the accepted descriptor)
+# connections served on a dup() of the accepted descriptor, two SO_REUSEPORT listeners)
 # runs on spindle in the lab; kernel clients: nc (short and 2 MB TCP sessions, half-close), a UDP
 # datagram. Then the exit report (every mbuf back), and the failure path (one
 # "spindle-preload:" line, exit status 1).   Usage: test_preload_smoke.sh LIBSPINDLE_PRELOAD.SO
@@ -64,4 +64,7 @@ else
 	t_fail "exit report: $(grep '^mbufs' "$OUT" || echo none)"
 fi
 grep -q "served 3" "$OUT" || { cat "$OUT"; t_fail "the server did not serve 3 connections"; }
+# round robin over the two SO_REUSEPORT listeners: 2 and 1 of the 3 connections
+r=$(sed -n 's/^accepted per SO_REUSEPORT listener: //p' "$OUT")
+t_expect_eq "connections accepted by each SO_REUSEPORT listener" "$r" "2 1"
 t_finish

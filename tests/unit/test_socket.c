@@ -747,6 +747,89 @@ test_fork_child(void **state)
 	pair_done(p, lfd, cfd, sfd);
 }
 
+/* A TCP socket on the server with SO_REUSEPORT (when @p rp) bound to PORT: bind's result. */
+static int
+rp_bind(struct pair *p, bool rp, int *fd)
+{
+	struct sockaddr_in a = sin_of(0, PORT);
+	int one = 1;
+
+	*fd = sp_socket(p->hs, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(*fd >= 0);
+	if (rp)
+		assert_int_equal(
+			sp_setsockopt(p->hs, *fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)), 0);
+	return sp_bind(p->hs, *fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+/* A client connection to PORT, established (not accepted yet). */
+static int
+client_connect(struct pair *p)
+{
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT);
+	int fd = sp_socket(p->hc, AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(sp_connect(p->hc, fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* Connections accepted from non-blocking listener @p lfd until EAGAIN (closed at once). */
+static int
+accept_all(struct pair *p, int lfd)
+{
+	int n = 0, fd;
+
+	while ((fd = sp_accept4(p->hs, lfd, NULL, NULL, 0)) >= 0) {
+		sp_close(p->hs, fd);
+		n++;
+	}
+	assert_int_equal(errno, EAGAIN);
+	return n;
+}
+
+/*
+ * SO_REUSEPORT: TCP listeners that all set it share a port and take its connections in turn;
+ * a socket without it cannot join (nor can one join a port held without it); a member that
+ * closes leaves the others listening; the last one frees the port.
+ */
+static void
+test_reuseport(void **state)
+{
+	struct pair *p = pair_new();
+	int l1, l2, x, c[6], i;
+	char b;
+
+	assert_int_equal(rp_bind(p, true, &l1), 0);
+	assert_int_equal(rp_bind(p, true, &l2), 0);
+	assert_int_equal(rp_bind(p, false, &x), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	sp_close(p->hs, x);
+	assert_int_equal(sp_listen(p->hs, l1, 8), 0);
+	assert_int_equal(sp_listen(p->hs, l2, 8), 0);
+	for (i = 0; i < 4; i++)
+		c[i] = client_connect(p);
+	assert_int_equal(accept_all(p, l1), 2);
+	assert_int_equal(accept_all(p, l2), 2);
+	/* l1 leaves with a connection in its queue: that one is reset, l2 takes the rest */
+	c[4] = client_connect(p);
+	assert_int_equal(sp_close(p->hs, l1), 0);
+	assert_int_equal(sp_read(p->hc, c[4], &b, 1), -1);
+	assert_int_equal(errno, ECONNRESET);
+	c[5] = client_connect(p);
+	assert_int_equal(accept_all(p, l2), 1);
+	assert_int_equal(sp_close(p->hs, l2), 0);
+	for (i = 0; i < 6; i++)
+		sp_close(p->hc, c[i]);
+	/* the port is free again; held without SO_REUSEPORT, no one joins it */
+	assert_int_equal(rp_bind(p, false, &x), 0);
+	assert_int_equal(rp_bind(p, true, &l1), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	sp_close(p->hs, l1);
+	sp_close(p->hs, x);
+	pair_free(p);
+}
+
 /* In a child: @p cond decides its exit status. */
 #define CHILD_EXPECT(cond) _exit((cond) ? 0 : 1)
 
@@ -929,6 +1012,7 @@ main(void)
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
 		cmocka_unit_test(test_fork_child),
+		cmocka_unit_test(test_reuseport),
 		cmocka_unit_test(test_fork_handover),
 		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
