@@ -3,7 +3,8 @@
 # Unmodified programs (Debian packages) on spindle through spindle-run and
 # libspindle_preload.so (docs/preload.md "Tests"), kernel clients in the lab namespace:
 #   redis      redis-server; redis-benchmark -t set,get,incr,lpush,lpop -n 200000 -c 50 with no
-#              error and every INCR counted; redis-cli values read back equal, 1 MB included
+#              error and every INCR counted; redis-cli values read back equal, 1 MB included;
+#              BGSAVE (a forked child saves while the parent serves)
 #   nginx      nginx-light, a master and one worker (preload/nginx.conf; the worker takes the
 #              stack over): curl of static files (sha256), keep-alive and Connection: close,
 #              wrk -c 100 -d 10s with no error
@@ -163,6 +164,23 @@ t_redis() {
 	t_expect_eq "INCR counter after $n INCRs" "$v" "$n"
 	v=$(redis_cli INFO stats | tr -d '\r' | sed -n 's/^rejected_connections://p')
 	t_expect_eq "redis rejected_connections" "$v" 0
+
+	# BGSAVE forks a child that writes the data set to a file while the parent goes on
+	# serving: the parent keeps the stack (docs/preload.md "Threads and fork")
+	t_expect_eq "BGSAVE" "$(redis_cli BGSAVE)" "Background saving started"
+	for t in $(seq 100); do
+		v=$(redis_cli INFO persistence | tr -d '\r')
+		grep -q '^rdb_bgsave_in_progress:0' <<< "$v" && break
+		sleep 0.1
+	done
+	t_expect_eq "BGSAVE status" "$(sed -n 's/^rdb_last_bgsave_status://p' <<< "$v")" ok
+	if [ -s "$SP_TMP/dump.rdb" ]; then t_ok "the background save wrote dump.rdb"; else
+		t_fail "no dump.rdb after BGSAVE"
+	fi
+	t_expect_eq "GET k1 after BGSAVE" "$(redis_cli --raw GET k1)" hello
+	if [ "$PMD" != kernel ] && grep -q 'takes the stack over' "$PL_LOG"; then
+		t_fail "the save child took the stack: $(grep 'takes the stack over' "$PL_LOG")"
+	fi
 	pl_stop
 }
 
