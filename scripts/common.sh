@@ -333,7 +333,7 @@ spindle_stop() {
 }
 
 # spindle_mbufs_ok [LOG]: spindle's exit report (default: its log) says every mbuf came back.
-# net_af_xdp of DPDK 22.11 keeps its fill ring's 2048 mbufs per RX queue (app/spindle/port.c):
+# net_af_xdp of DPDK 22.11 keeps its fill ring's 2048 mbufs per RX queue (lib/core/port.c):
 # on af_xdp the line must name exactly those, one queue per port.
 spindle_mbufs_ok() {
 	local re='^mbufs: all [0-9]+ returned$'

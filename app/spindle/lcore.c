@@ -36,8 +36,13 @@ sp_app_workers_init(struct sp_app *app)
 		w->lcore_id = lcore;
 		w->idx = app->n_workers;
 		w->socket = (int)rte_lcore_to_socket_id(lcore);
+		/* one queue per worker on every port, its buffers from the worker's NUMA socket */
+		app->io.queue_socket[w->idx] = w->socket;
 		app->n_workers++;
 	}
+	app->io.cfg = &app->cfg;
+	app->io.nq = (uint16_t)app->n_workers;
+	app->io.quit = &app->quit;
 	if (app->n_workers == 0) {
 		SP_LOG(ERR, app,
 			"no worker lcore: the main lcore does not poll; give EAL at least two "
@@ -56,8 +61,8 @@ sp_app_contexts_create(struct sp_app *app)
 		struct sp_app_worker *w = &app->workers[i];
 
 		/* sp_ctx_create() allocates on the lcore's socket (NUMA). */
-		w->ctx =
-			sp_ctx_create(app->st, w->lcore_id, w->idx, sp_app_pool_of(app, w->socket));
+		w->ctx = sp_ctx_create(
+			app->st, w->lcore_id, w->idx, sp_ports_pool_of(&app->io, w->socket));
 		if (w->ctx == NULL) {
 			SP_LOG(ERR, app, "lcore %u: cannot create the stack context", w->lcore_id);
 			return -ENOMEM;
@@ -259,7 +264,7 @@ worker_iter(struct worker_loop *l)
 	uint16_t p;
 
 	for (p = 0; p < l->n_ports; p++) {
-		uint16_t n = rte_eth_rx_burst(app->ports[p].port_id, w->idx, l->pkts, l->burst);
+		uint16_t n = rte_eth_rx_burst(app->io.ports[p].port_id, w->idx, l->pkts, l->burst);
 
 		/* Also with n == 0: it counts the poll and moves the ctx's clock to now. */
 		sp_input(ctx, now, p, l->pkts, n);
@@ -499,11 +504,12 @@ sp_app_print_stats(struct sp_app *app, bool final)
 	for (p = 0; p < app->cfg.n_ports; p++) {
 		char dev[SP_PATH_LEN];
 
-		sp_app_port_devname(&app->cfg.ports[p], dev, sizeof(dev));
+		sp_port_devname(&app->cfg.ports[p], dev, sizeof(dev));
 		sp_stats_sum(st, p, &sum);
-		printf("%s (%s, ethdev %u):\n", app->cfg.ports[p].name, dev, app->ports[p].port_id);
+		printf("%s (%s, ethdev %u):\n", app->cfg.ports[p].name, dev,
+			app->io.ports[p].port_id);
 		print_counters(&sum, "  ");
-		sp_app_port_print_pmd_stats(app, p, "  ");
+		sp_port_print_pmd_stats(&app->io, p, "  ", stdout);
 	}
 	for (w = 0; w < app->n_workers; w++) {
 		const struct sp_ctx *ctx = app->workers[w].ctx;

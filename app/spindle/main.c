@@ -227,7 +227,7 @@ build_eal_argv(int eal_argc, char **argv, char **out, char store[MAX_EXTRA_VDEVS
 
 		if (pc->vdev[0] == '\0')
 			continue;
-		sp_app_port_devname(pc, name, sizeof(name));
+		sp_port_devname(pc, name, sizeof(name));
 		if (eal_has_vdev(eal_argc, argv, name))
 			continue;
 		snprintf(store[i], SP_PATH_LEN + 8, "--vdev=%s", pc->vdev);
@@ -377,9 +377,9 @@ main(int argc, char **argv)
 	status = 1;
 	if (sp_app_workers_init(&app) != 0)
 		goto out;
-	if (sp_app_pools_create(&app) != 0)
+	if (sp_ports_pools_create(&app.io) != 0)
 		goto out;
-	if (sp_app_ports_start(&app) != 0)
+	if (sp_ports_start(&app.io) != 0)
 		goto out;
 	app.st = sp_stack_create(&app.cfg);
 	if (app.st == NULL) {
@@ -387,7 +387,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	for (p = 0; p < app.cfg.n_ports; p++) {
-		ret = sp_stack_add_port(app.st, p, app.ports[p].port_id, app.n_workers);
+		ret = sp_stack_add_port(app.st, p, app.io.ports[p].port_id, app.n_workers);
 		if (ret != 0) {
 			SP_LOG(ERR, app, "%s: cannot add to the stack: %s", app.cfg.ports[p].name,
 				strerror(-ret));
@@ -444,10 +444,10 @@ out:
 	sp_app_contexts_free(&app);
 	sp_stack_free(app.st);
 	app.st = NULL;
-	sp_app_ports_close(&app);
-	if (eal && app.n_workers > 0 && sp_app_pools_check(&app) != 0)
+	sp_ports_close(&app.io);
+	if (eal && app.n_workers > 0 && sp_ports_pools_check(&app.io, stdout) != 0)
 		status = EXIT_LEAK;
-	sp_app_pools_free(&app);
+	sp_ports_pools_free(&app.io);
 	if (app.pdump)
 		rte_pdump_uninit();
 	if (eal)

@@ -93,7 +93,7 @@ sp_stack_port_set_rss(struct sp_stack *st, uint16_t idx, uint16_t n_queues, bool
 	return 0;
 }
 
-/* Read back the RSS in effect on an ethdev (app/spindle/port.c configured it). */
+/* Read back the RSS in effect on an ethdev (lib/core/port.c configured it). */
 static void
 port_read_rss(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t n_queues,
 	const struct rte_eth_conf *conf, const struct rte_eth_dev_info *info)
@@ -168,7 +168,7 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 	ret = rte_eth_dev_info_get(port_id, &info);
 	if (ret != 0)
 		return ret;
-	/* Offloads are used only when the app enabled them on the port (see app/spindle/port.c). */
+	/* Offloads are used only when the app enabled them on the port (see lib/core/port.c). */
 	{
 		struct rte_eth_conf conf;
 

@@ -34,9 +34,8 @@
 
 #include "preload.h"
 
-#define PL_MAX_ARGS	64
-#define PL_LINK_WAIT_MS 10000
-#define PL_MAX_BURST	512
+#define PL_MAX_ARGS  64
+#define PL_MAX_BURST 512
 
 extern const char sp_default_conf[];
 
@@ -47,11 +46,9 @@ struct sp_preload sp_preload;
 
 static struct {
 	struct sp_config cfg;
-	struct rte_mempool *pool;
+	struct sp_ports io; /* the ports and the mbuf pool (lib/core/port.c), one queue each */
 	struct sp_stack *st;
 	struct sp_ctx *ctx;
-	uint16_t port_id[SP_MAX_PORTS];
-	bool started[SP_MAX_PORTS];
 	uint16_t burst;
 	bool handover; /* every port survives fork() (sp_sock_driver.fork_handover) */
 	pid_t pid;     /* the process that started EAL */
@@ -85,7 +82,7 @@ pl_iterate(void *arg)
 
 	RTE_SET_USED(arg);
 	for (p = 0; p < pl.cfg.n_ports; p++) {
-		n = rte_eth_rx_burst(pl.port_id[p], 0, pl.pkts, pl.burst);
+		n = rte_eth_rx_burst(pl.io.ports[p].port_id, 0, pl.pkts, pl.burst);
 		sp_input(pl.ctx, now, p, pl.pkts, n);
 		moved += n;
 	}
@@ -207,78 +204,22 @@ log_level(void)
 	die("SPINDLE_LOG: \"%s\" is not one of emerg..debug", lvl);
 }
 
-/* The port of config entry @p i: found (or created from its vdev), one queue pair, started. */
+/* A config port's vdev that EAL's arguments did not create (no --vdev for it) is created here. */
 static void
-port_start(uint16_t i)
+vdevs_probe(void)
 {
-	const struct sp_port_cfg *pc = &pl.cfg.ports[i];
-	const char *src = pc->vdev[0] != '\0' ? pc->vdev : pc->device;
-	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
 	char name[SP_PATH_LEN];
-	uint16_t pid, rxd, txd;
-	int ret;
+	uint16_t p, pid;
 
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(src, ","), src);
-	if (rte_eth_dev_get_port_by_name(name, &pid) != 0 &&
-		(pc->vdev[0] == '\0' || rte_dev_probe(pc->vdev) != 0 ||
-			rte_eth_dev_get_port_by_name(name, &pid) != 0))
-		die("%s: no ethdev \"%s\" (check the vdev and that its PMD is available)", pc->name,
-			name);
-	ret = rte_eth_dev_info_get(pid, &info);
-	if (ret != 0)
-		die("%s: device info: %s", pc->name, strerror(-ret));
-	memset(&conf, 0, sizeof(conf));
-	conf.rxmode.mtu = pc->mtu ? pc->mtu : RTE_ETHER_MTU;
-	/* Checksum offloads where the PMD has them: sp_stack_add_port() reads back what is on. */
-	conf.rxmode.offloads = info.rx_offload_capa &
-			       (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
-				       RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
-	conf.txmode.offloads =
-		info.tx_offload_capa &
-		(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
-			RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
-	rxd = pc->rx_desc ? pc->rx_desc : 1024;
-	txd = pc->tx_desc ? pc->tx_desc : 1024;
-	ret = rte_eth_dev_configure(pid, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(pid, 0, rxd, rte_socket_id(), NULL, pl.pool);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(pid, 0, txd, rte_socket_id(), NULL);
-	if (ret == 0 && !rte_is_zero_ether_addr(&pc->mac))
-		ret = rte_eth_dev_default_mac_addr_set(pid, (struct rte_ether_addr *)&pc->mac);
-	if (ret == 0)
-		ret = rte_eth_dev_start(pid);
-	if (ret != 0)
-		die("%s: cannot set up ethdev %u: %s", pc->name, pid, strerror(-ret));
-	pl.port_id[i] = pid;
-	pl.started[i] = true;
-	/* their data path is a file descriptor and kernel-mapped rings: a child can drive them */
-	if (strcmp(info.driver_name, "net_tap") != 0 &&
-		strcmp(info.driver_name, "net_af_packet") != 0)
-		pl.handover = false;
-}
+	for (p = 0; p < pl.cfg.n_ports; p++) {
+		const struct sp_port_cfg *pc = &pl.cfg.ports[p];
 
-static void
-links_wait(void)
-{
-	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * PL_LINK_WAIT_MS / 1000;
-	struct rte_eth_link link;
-	uint16_t i;
-
-	for (i = 0; i < pl.cfg.n_ports; i++)
-		for (;;) {
-			memset(&link, 0, sizeof(link));
-			if (rte_eth_link_get_nowait(pl.port_id[i], &link) == 0 &&
-				link.link_status == RTE_ETH_LINK_UP)
-				break;
-			if (rte_get_timer_cycles() > end)
-				die("%s: link still down after %u ms", pl.cfg.ports[i].name,
-					PL_LINK_WAIT_MS);
-			rte_delay_us_sleep(50 * 1000);
-		}
+		sp_port_devname(pc, name, sizeof(name));
+		if (pc->vdev[0] != '\0' && rte_eth_dev_get_port_by_name(name, &pid) != 0 &&
+			rte_dev_probe(pc->vdev) != 0)
+			die("%s: cannot create vdev \"%s\" (check it and that its PMD is available)",
+				pc->name, pc->vdev);
+	}
 }
 
 static void pl_exit(void);
@@ -300,21 +241,26 @@ static void __attribute__((constructor)) pl_init(void)
 		SP_LOG(INFO, app, "preload: the config's %u [service.*] sections are not run",
 			pl.cfg.n_services);
 	pl.burst = pl.cfg.stack.burst > PL_MAX_BURST ? PL_MAX_BURST : pl.cfg.stack.burst;
-	pl.pool = rte_pktmbuf_pool_create("sp_preload", pl.cfg.stack.mbufs, pl.cfg.stack.mbuf_cache,
-		0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (pl.pool == NULL)
-		die("cannot create the mbuf pool (%u mbufs): %s (lower stack.mbufs or give EAL more "
-		    "memory with -m)",
-			pl.cfg.stack.mbufs, rte_strerror(rte_errno));
+	vdevs_probe();
+	pl.io.cfg = &pl.cfg;
+	pl.io.nq = 1;
+	pl.io.queue_socket[0] = (int)rte_socket_id();
+	if (sp_ports_pools_create(&pl.io) != 0)
+		die("cannot create the mbuf pool (the line above says why)");
+	if (sp_ports_start(&pl.io) != 0)
+		die("cannot start the ports (the lines above say why)");
+	/* net_tap and net_af_packet are file descriptors and kernel-mapped rings: a child can
+	 * drive them (sp_sock_driver.fork_handover) */
 	pl.handover = true;
 	for (p = 0; p < pl.cfg.n_ports; p++)
-		port_start(p);
-	links_wait();
+		if (strcmp(pl.io.ports[p].driver, "net_tap") != 0 &&
+			strcmp(pl.io.ports[p].driver, "net_af_packet") != 0)
+			pl.handover = false;
 	pl.st = sp_stack_create(&pl.cfg);
 	if (pl.st == NULL)
 		die("cannot create the stack: %s", rte_strerror(rte_errno));
 	for (p = 0; p < pl.cfg.n_ports; p++) {
-		ret = sp_stack_add_port(pl.st, p, pl.port_id[p], 1);
+		ret = sp_stack_add_port(pl.st, p, pl.io.ports[p].port_id, 1);
 		if (ret != 0)
 			die("%s: cannot add to the stack: %s", pl.cfg.ports[p].name,
 				strerror(-ret));
@@ -322,7 +268,7 @@ static void __attribute__((constructor)) pl_init(void)
 	ret = sp_stack_start(pl.st);
 	if (ret != 0)
 		die("cannot start the stack: %s", strerror(-ret));
-	pl.ctx = sp_ctx_create(pl.st, rte_lcore_id(), 0, pl.pool);
+	pl.ctx = sp_ctx_create(pl.st, rte_lcore_id(), 0, sp_ports_pool_of(&pl.io, rte_socket_id()));
 	if (pl.ctx == NULL)
 		die("cannot create the stack context");
 	sp_ctx_announce(pl.ctx);
@@ -350,8 +296,6 @@ static void
 pl_exit(void)
 {
 	struct sp_sock_host *h = sp_preload.host;
-	unsigned in_use, total;
-	uint16_t p;
 
 	/* another process of a fork() drives the stack (or may still take it over) */
 	if (!sp_sock_host_owner(h))
@@ -362,18 +306,9 @@ pl_exit(void)
 	sp_sock_host_free(h, pl.cfg.stack.drain_ms);
 	sp_ctx_free(pl.ctx);
 	sp_stack_free(pl.st);
-	for (p = 0; p < pl.cfg.n_ports; p++)
-		if (pl.started[p]) {
-			rte_eth_dev_stop(pl.port_id[p]);
-			rte_eth_dev_close(pl.port_id[p]);
-		}
-	total = pl.pool->size;
-	in_use = rte_mempool_in_use_count(pl.pool);
-	if (in_use == 0)
-		fprintf(stderr, "mbufs: all %u returned\n", total);
-	else
-		fprintf(stderr, "mbufs: LEAK: %u in use\n", in_use);
-	rte_mempool_free(pl.pool);
+	sp_ports_close(&pl.io);
+	sp_ports_pools_check(&pl.io, stderr);
+	sp_ports_pools_free(&pl.io);
 	/*
 	 * EAL's threads (interrupts, telemetry) live in the process that started it: a child that
 	 * took the stack over has none, and rte_eal_cleanup() would wait for them forever.

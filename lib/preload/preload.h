@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "spindle.h"
+#include "sp_port.h"
 #include "sp_socket.h"
 
 struct sp_preload {

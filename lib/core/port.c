@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ports and mempools of the spindle program: find each configured ethdev, give it one RX and one
- * TX queue per worker lcore, enable RSS and checksum offloads only where the PMD has them, start
- * it and wait (bounded) for its link. One mbuf pool per NUMA socket that runs a worker.
+ * Ports and mempools (sp_port.h), for the spindle program and libspindle_preload.so: find each
+ * configured ethdev, give it one RX and one TX queue per worker, enable RSS and checksum
+ * offloads only where the PMD has them, start it and wait (bounded) for its link. One mbuf pool
+ * per NUMA socket that runs a worker.
  *
  * RSS (several workers): spindle sets its own Toeplitz key and programs the RETA as entry i ->
  * queue i % n_queues, so that the stack can compute where a connection's packets will land and
@@ -24,10 +25,12 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 
-#include "spindle_app.h"
+#include "sp_log.h"
+#include "sp_port.h"
+#include "sp_stack.h"
 
 void
-sp_app_port_devname(const struct sp_port_cfg *pc, char *buf, size_t len)
+sp_port_devname(const struct sp_port_cfg *pc, char *buf, size_t len)
 {
 	const char *src = pc->vdev[0] != '\0' ? pc->vdev : pc->device;
 	size_t n = strcspn(src, ",");
@@ -48,16 +51,16 @@ norm_socket(int socket)
 }
 
 struct rte_mempool *
-sp_app_pool_of(struct sp_app *app, int socket)
+sp_ports_pool_of(struct sp_ports *io, int socket)
 {
 	unsigned s;
 
 	socket = norm_socket(socket);
-	if (app->pools[socket] != NULL)
-		return app->pools[socket];
+	if (io->pools[socket] != NULL)
+		return io->pools[socket];
 	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (app->pools[s] != NULL)
-			return app->pools[s];
+		if (io->pools[s] != NULL)
+			return io->pools[s];
 	return NULL;
 }
 
@@ -111,25 +114,25 @@ pool_create(const char *name, unsigned n, unsigned cache, uint16_t room, int soc
 }
 
 int
-sp_app_pools_create(struct sp_app *app)
+sp_ports_pools_create(struct sp_ports *io)
 {
-	const struct sp_stack_cfg *sc = &app->cfg.stack;
+	const struct sp_stack_cfg *sc = &io->cfg->stack;
 	/* One frame of the largest MTU fits in one mbuf: Ethernet header, two VLAN tags, CRC. */
-	uint32_t room = RTE_PKTMBUF_HEADROOM + max_mtu(&app->cfg) + RTE_ETHER_HDR_LEN +
+	uint32_t room = RTE_PKTMBUF_HEADROOM + max_mtu(io->cfg) + RTE_ETHER_HDR_LEN +
 			2 * RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	unsigned w;
 
 	if (room < RTE_MBUF_DEFAULT_BUF_SIZE)
 		room = RTE_MBUF_DEFAULT_BUF_SIZE;
-	for (w = 0; w < app->n_workers; w++) {
-		int s = norm_socket(app->workers[w].socket);
+	for (w = 0; w < io->nq; w++) {
+		int s = norm_socket(io->queue_socket[w]);
 
-		if (app->pools[s] != NULL)
+		if (io->pools[s] != NULL)
 			continue;
 		snprintf(name, sizeof(name), "sp_mbuf_s%d", s);
-		app->pools[s] = pool_create(name, sc->mbufs, sc->mbuf_cache, (uint16_t)room, s);
-		if (app->pools[s] == NULL) {
+		io->pools[s] = pool_create(name, sc->mbufs, sc->mbuf_cache, (uint16_t)room, s);
+		if (io->pools[s] == NULL) {
 			SP_LOG(ERR, app,
 				"cannot create mempool %s (%u mbufs of %u bytes on socket %d): %s "
 				"(lower stack.mbufs or give EAL more memory with -m)",
@@ -144,47 +147,47 @@ sp_app_pools_create(struct sp_app *app)
 
 /* mbufs currently out of every pool (the lcore caches count as in the pool). */
 static unsigned
-pools_in_use(const struct sp_app *app)
+pools_in_use(const struct sp_ports *io)
 {
 	unsigned s, in_use = 0;
 
 	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (app->pools[s] != NULL)
-			in_use += rte_mempool_in_use_count(app->pools[s]);
+		if (io->pools[s] != NULL)
+			in_use += rte_mempool_in_use_count(io->pools[s]);
 	for (s = 0; s < SP_MAX_PORTS; s++)
-		if (app->ports[s].rx_pool != NULL)
-			in_use += rte_mempool_in_use_count(app->ports[s].rx_pool);
+		if (io->ports[s].rx_pool != NULL)
+			in_use += rte_mempool_in_use_count(io->ports[s].rx_pool);
 	return in_use;
 }
 
 /* mbufs the ports' PMDs are known to keep after close (pmd_kept_measure()). */
 static unsigned
-pmd_kept_total(const struct sp_app *app)
+pmd_kept_total(const struct sp_ports *io)
 {
 	unsigned s, kept = 0;
 
 	for (s = 0; s < SP_MAX_PORTS; s++)
-		kept += app->ports[s].pmd_kept;
+		kept += io->ports[s].pmd_kept;
 	return kept;
 }
 
 unsigned
-sp_app_pools_check(struct sp_app *app)
+sp_ports_pools_check(struct sp_ports *io, FILE *out)
 {
-	unsigned s, total = 0, in_use, kept = pmd_kept_total(app);
+	unsigned s, total = 0, in_use, kept = pmd_kept_total(io);
 
 	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (app->pools[s] != NULL)
-			total += app->pools[s]->size;
+		if (io->pools[s] != NULL)
+			total += io->pools[s]->size;
 	for (s = 0; s < SP_MAX_PORTS; s++)
-		if (app->ports[s].rx_pool != NULL)
-			total += app->ports[s].rx_pool->size;
+		if (io->ports[s].rx_pool != NULL)
+			total += io->ports[s].rx_pool->size;
 	if (total == 0)
 		return 0; /* start-up failed before any pool existed */
 	/* avail_count includes every lcore's cache: exact once the workers stopped. */
-	in_use = pools_in_use(app);
+	in_use = pools_in_use(io);
 	if (in_use == 0) {
-		printf("mbufs: all %u returned\n", total);
+		fprintf(out, "mbufs: all %u returned\n", total);
 	} else if (kept > 0 && in_use == kept) {
 		/*
 		 * Exactly what the PMDs took at RX queue setup and cannot give back at close
@@ -192,40 +195,41 @@ sp_app_pools_check(struct sp_app *app)
 		 */
 		const char *sep = "";
 
-		printf("mbufs: all %u returned (%u held by the PMD:", total, in_use);
+		fprintf(out, "mbufs: all %u returned (%u held by the PMD:", total, in_use);
 		for (s = 0; s < SP_MAX_PORTS; s++) {
-			if (app->ports[s].pmd_kept == 0)
+			if (io->ports[s].pmd_kept == 0)
 				continue;
-			printf("%s %u by %s on %s", sep, app->ports[s].pmd_kept,
-				app->ports[s].pmd_kept_by, app->cfg.ports[s].name);
+			fprintf(out, "%s %u by %s on %s", sep, io->ports[s].pmd_kept,
+				io->ports[s].pmd_kept_by, io->cfg->ports[s].name);
 			sep = ",";
 		}
-		printf("; RX fill rings, taken at port setup and not freed at close)\n");
+		fprintf(out, "; RX fill rings, taken at port setup and not freed at close)\n");
 		in_use = 0;
 	} else if (kept > 0 && in_use > kept) {
-		printf("mbufs: LEAK: %u in use (besides the %u held by the PMD since port setup)\n",
+		fprintf(out,
+			"mbufs: LEAK: %u in use (besides the %u held by the PMD since port setup)\n",
 			in_use - kept, kept);
 	} else {
 		/* fewer than the PMD holds: the PMD gave some back, so no count can be trusted */
-		printf("mbufs: LEAK: %u in use%s\n", in_use,
+		fprintf(out, "mbufs: LEAK: %u in use%s\n", in_use,
 			kept > 0 ? " (not the number the PMD took at port setup)" : "");
 	}
-	fflush(stdout);
+	fflush(out);
 	return in_use;
 }
 
 void
-sp_app_pools_free(struct sp_app *app)
+sp_ports_pools_free(struct sp_ports *io)
 {
 	unsigned s;
 
 	for (s = 0; s < RTE_MAX_NUMA_NODES; s++) {
-		rte_mempool_free(app->pools[s]);
-		app->pools[s] = NULL;
+		rte_mempool_free(io->pools[s]);
+		io->pools[s] = NULL;
 	}
 	for (s = 0; s < SP_MAX_PORTS; s++) {
-		rte_mempool_free(app->ports[s].rx_pool);
-		app->ports[s].rx_pool = NULL;
+		rte_mempool_free(io->ports[s].rx_pool);
+		io->ports[s].rx_pool = NULL;
 	}
 }
 
@@ -279,7 +283,7 @@ port_reta_program(const struct sp_port_cfg *pc, uint16_t pid, uint16_t nq)
 static uint16_t
 tx_linearize(uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
 {
-	struct sp_app_port *ap = arg;
+	struct sp_port *ap = arg;
 	uint16_t i;
 
 	RTE_SET_USED(port_id);
@@ -309,10 +313,10 @@ tx_linearize(uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts, uint16_t 
  * when it is the one the device already has, and otherwise the error says where to give it.
  */
 static int
-port_mac_set(struct sp_app *app, uint16_t idx)
+port_mac_set(struct sp_ports *io, uint16_t idx)
 {
-	const struct sp_port_cfg *pc = &app->cfg.ports[idx];
-	uint16_t pid = app->ports[idx].port_id;
+	const struct sp_port_cfg *pc = &io->cfg->ports[idx];
+	uint16_t pid = io->ports[idx].port_id;
 	struct rte_ether_addr cur;
 	char want_s[RTE_ETHER_ADDR_FMT_SIZE], cur_s[RTE_ETHER_ADDR_FMT_SIZE];
 	int ret;
@@ -355,9 +359,9 @@ port_mac_set(struct sp_app *app, uint16_t idx)
 static const char *const pmd_keeps_rx_mbufs[] = {"net_af_xdp"};
 
 static void
-pmd_kept_measure(struct sp_app *app, uint16_t idx, const char *driver, unsigned taken)
+pmd_kept_measure(struct sp_ports *io, uint16_t idx, const char *driver, unsigned taken)
 {
-	struct sp_app_port *ap = &app->ports[idx];
+	struct sp_port *ap = &io->ports[idx];
 	unsigned i;
 
 	for (i = 0; i < RTE_DIM(pmd_keeps_rx_mbufs); i++) {
@@ -368,16 +372,16 @@ pmd_kept_measure(struct sp_app *app, uint16_t idx, const char *driver, unsigned 
 		SP_LOG(INFO, app,
 			"%s: %s took %u mbufs for its RX fill ring(s); it does not give them "
 			"back at close (the exit check names them)",
-			app->cfg.ports[idx].name, driver, taken);
+			io->cfg->ports[idx].name, driver, taken);
 	}
 }
 
 static int
-port_configure(struct sp_app *app, uint16_t idx)
+port_configure(struct sp_ports *io, uint16_t idx)
 {
-	const struct sp_port_cfg *pc = &app->cfg.ports[idx];
-	struct sp_app_port *ap = &app->ports[idx];
-	uint16_t pid = ap->port_id, nq = app->n_workers, rxd, txd, q;
+	const struct sp_port_cfg *pc = &io->cfg->ports[idx];
+	struct sp_port *ap = &io->ports[idx];
+	uint16_t pid = ap->port_id, nq = io->nq, rxd, txd, q;
 	uint64_t want_rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
 			   RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
@@ -393,6 +397,8 @@ port_configure(struct sp_app *app, uint16_t idx)
 		SP_LOG(ERR, app, "%s: cannot read device info: %s", pc->name, strerror(-ret));
 		return ret;
 	}
+	snprintf(ap->driver, sizeof(ap->driver), "%s",
+		info.driver_name != NULL ? info.driver_name : "");
 	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
 		SP_LOG(ERR, app,
 			"%s: %u worker lcores need %u RX/TX queues, the device has %u/%u "
@@ -408,7 +414,7 @@ port_configure(struct sp_app *app, uint16_t idx)
 	}
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.mtu = mtu;
-	if (nq > 1 && app->cfg.stack.rss) {
+	if (nq > 1 && io->cfg->stack.rss) {
 		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			      info.flow_type_rss_offloads;
 
@@ -434,7 +440,7 @@ port_configure(struct sp_app *app, uint16_t idx)
 	{
 		uint64_t tcp_rx, tcp_tx; /* TSO and LRO per tcp.tso / tcp.gro */
 
-		sp_stack_tcp_offloads(&app->cfg, info.driver_name, info.rx_offload_capa,
+		sp_stack_tcp_offloads(io->cfg, info.driver_name, info.rx_offload_capa,
 			info.tx_offload_capa, &tcp_rx, &tcp_tx);
 		conf.rxmode.offloads |= tcp_rx;
 		conf.txmode.offloads |= tcp_tx;
@@ -459,7 +465,7 @@ port_configure(struct sp_app *app, uint16_t idx)
 	}
 	ap->configured = true;
 	/* Before the queues: a PMD's RX queue setup may already take mbufs from the pool. */
-	ret = port_mac_set(app, idx);
+	ret = port_mac_set(io, idx);
 	if (ret != 0)
 		return ret;
 	rxd = pc->rx_desc ? pc->rx_desc : 1024;
@@ -476,7 +482,7 @@ port_configure(struct sp_app *app, uint16_t idx)
 		 * are a pool of their own so the stack's small TX and header mbufs stay small.
 		 */
 		char name[RTE_MEMPOOL_NAMESIZE];
-		int sock = ap->socket >= 0 ? ap->socket : norm_socket(app->workers[0].socket);
+		int sock = ap->socket >= 0 ? ap->socket : norm_socket(io->queue_socket[0]);
 
 		snprintf(name, sizeof(name), "sp_rx_p%u", idx);
 		ap->rx_pool = rte_pktmbuf_pool_create(name, pc->rx_mbufs, 32, 0,
@@ -489,14 +495,14 @@ port_configure(struct sp_app *app, uint16_t idx)
 			return -ENOMEM;
 		}
 	}
-	in_use = pools_in_use(app);
+	in_use = pools_in_use(io);
 	for (q = 0; q < nq; q++) {
-		struct sp_app_worker *w = &app->workers[q];
-		int sock = ap->socket >= 0 ? ap->socket : norm_socket(w->socket);
+		int sock = ap->socket >= 0 ? ap->socket : norm_socket(io->queue_socket[q]);
 
 		/* RX buffers come from the pool of the lcore that processes them. */
 		ret = rte_eth_rx_queue_setup(pid, q, rxd, sock, NULL,
-			ap->rx_pool != NULL ? ap->rx_pool : sp_app_pool_of(app, w->socket));
+			ap->rx_pool != NULL ? ap->rx_pool
+					    : sp_ports_pool_of(io, io->queue_socket[q]));
 		if (ret != 0) {
 			SP_LOG(ERR, app, "%s: RX queue %u (%u descriptors): %s%s", pc->name, q, rxd,
 				strerror(-ret),
@@ -513,7 +519,7 @@ port_configure(struct sp_app *app, uint16_t idx)
 			return ret;
 		}
 		if ((info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) == 0) {
-			ap->tx_pools[q] = sp_app_pool_of(app, w->socket);
+			ap->tx_pools[q] = sp_ports_pool_of(io, io->queue_socket[q]);
 			if (rte_eth_add_tx_callback(pid, q, tx_linearize, ap) == NULL) {
 				SP_LOG(ERR, app,
 					"%s: the PMD cannot send mbuf chains and no TX callback "
@@ -524,7 +530,7 @@ port_configure(struct sp_app *app, uint16_t idx)
 			ap->tx_linearize = true;
 		}
 	}
-	pmd_kept_measure(app, idx, info.driver_name, pools_in_use(app) - in_use);
+	pmd_kept_measure(io, idx, info.driver_name, pools_in_use(io) - in_use);
 	if (ap->tx_linearize)
 		SP_LOG(INFO, app, "%s: no multi-segment TX: chains are made one segment first",
 			pc->name);
@@ -537,49 +543,49 @@ port_configure(struct sp_app *app, uint16_t idx)
 }
 
 static int
-links_wait(struct sp_app *app)
+links_wait(struct sp_ports *io)
 {
 	uint64_t hz = rte_get_timer_hz();
-	uint64_t deadline = rte_get_timer_cycles() + hz * SP_APP_LINK_WAIT_MS / 1000;
+	uint64_t deadline = rte_get_timer_cycles() + hz * SP_PORT_LINK_WAIT_MS / 1000;
 	struct rte_eth_link link;
 	uint16_t i;
 	int ret;
 
-	for (i = 0; i < app->cfg.n_ports; i++) {
+	for (i = 0; i < io->cfg->n_ports; i++) {
 		for (;;) {
 			memset(&link, 0, sizeof(link));
-			ret = rte_eth_link_get_nowait(app->ports[i].port_id, &link);
+			ret = rte_eth_link_get_nowait(io->ports[i].port_id, &link);
 			if (ret == 0 && link.link_status == RTE_ETH_LINK_UP)
 				break;
-			if (app->quit) {
+			if ((io->quit != NULL && *io->quit)) {
 				SP_LOG(ERR, app, "interrupted while waiting for links");
 				return -EINTR;
 			}
 			if (rte_get_timer_cycles() > deadline) {
 				SP_LOG(ERR, app, "%s: link still down after %u ms",
-					app->cfg.ports[i].name, SP_APP_LINK_WAIT_MS);
+					io->cfg->ports[i].name, SP_PORT_LINK_WAIT_MS);
 				return -ENETDOWN;
 			}
 			rte_delay_us_sleep(100 * 1000);
 		}
-		SP_LOG(INFO, app, "%s: link up, %u Mbps", app->cfg.ports[i].name, link.link_speed);
+		SP_LOG(INFO, app, "%s: link up, %u Mbps", io->cfg->ports[i].name, link.link_speed);
 	}
 	return 0;
 }
 
 int
-sp_app_ports_start(struct sp_app *app)
+sp_ports_start(struct sp_ports *io)
 {
 	char dev[SP_PATH_LEN];
 	uint16_t i;
 	int ret;
 
-	for (i = 0; i < app->cfg.n_ports; i++) {
-		struct sp_app_port *ap = &app->ports[i];
-		const struct sp_port_cfg *pc = &app->cfg.ports[i];
+	for (i = 0; i < io->cfg->n_ports; i++) {
+		struct sp_port *ap = &io->ports[i];
+		const struct sp_port_cfg *pc = &io->cfg->ports[i];
 		uint16_t j;
 
-		sp_app_port_devname(pc, dev, sizeof(dev));
+		sp_port_devname(pc, dev, sizeof(dev));
 		ret = rte_eth_dev_get_port_by_name(dev, &ap->port_id);
 		if (ret != 0) {
 			SP_LOG(ERR, app,
@@ -589,14 +595,14 @@ sp_app_ports_start(struct sp_app *app)
 			return -ENODEV;
 		}
 		for (j = 0; j < i; j++)
-			if (app->ports[j].port_id == ap->port_id) {
+			if (io->ports[j].port_id == ap->port_id) {
 				SP_LOG(ERR, app, "%s and %s use the same device \"%s\"",
-					app->cfg.ports[j].name, pc->name, dev);
+					io->cfg->ports[j].name, pc->name, dev);
 				return -EINVAL;
 			}
 		ap->found = true;
 		ap->socket = rte_eth_dev_socket_id(ap->port_id);
-		ret = port_configure(app, i);
+		ret = port_configure(io, i);
 		if (ret != 0)
 			return ret;
 		ret = rte_eth_dev_start(ap->port_id);
@@ -605,13 +611,13 @@ sp_app_ports_start(struct sp_app *app)
 			return ret;
 		}
 		ap->started = true;
-		if (app->n_workers > 1 && app->cfg.stack.rss)
-			port_reta_program(pc, ap->port_id, app->n_workers);
+		if (io->nq > 1 && io->cfg->stack.rss)
+			port_reta_program(pc, ap->port_id, io->nq);
 	}
 	/* Scripts wait for this line before starting a memif client (docs/lab.md "memif"). */
 	SP_LOG(NOTICE, app, "ports started; waiting up to %u ms for their links",
-		SP_APP_LINK_WAIT_MS);
-	return links_wait(app);
+		SP_PORT_LINK_WAIT_MS);
+	return links_wait(io);
 }
 
 /*
@@ -626,7 +632,7 @@ sp_app_ports_start(struct sp_app *app)
  * one empty burst, harmless.
  */
 static void
-port_tx_reap(struct sp_app *app, struct sp_app_port *ap)
+port_tx_reap(struct sp_ports *io, struct sp_port *ap)
 {
 	struct rte_mbuf *none[1];
 	/* waiting only where the PMD holds RX mbufs past close (else nothing tells it is done) */
@@ -634,16 +640,16 @@ port_tx_reap(struct sp_app *app, struct sp_app_port *ap)
 	uint16_t q;
 	bool burst = false;
 
-	for (q = 0; q < app->n_workers; q++)
+	for (q = 0; q < io->nq; q++)
 		if (rte_eth_tx_done_cleanup(ap->port_id, q, 0) == -ENOTSUP)
 			burst = true;
 	if (!burst)
 		return;
 	for (try = 0; try < tries; try++) {
-		for (q = 0; q < app->n_workers; q++)
+		for (q = 0; q < io->nq; q++)
 			rte_eth_tx_burst(ap->port_id, q, none, 0);
-		now = pools_in_use(app);
-		if (now <= pmd_kept_total(app) || (now == prev && try >= 10))
+		now = pools_in_use(io);
+		if (now <= pmd_kept_total(io) || (now == prev && try >= 10))
 			break; /* everything back, or nothing more came for 10 ms */
 		prev = now;
 		rte_delay_us_sleep(1000);
@@ -652,12 +658,12 @@ port_tx_reap(struct sp_app *app, struct sp_app_port *ap)
 
 /* Give TX mbufs back, stop and close one port (what of it was set up). */
 static void
-port_stop_close(struct sp_app *app, uint16_t idx)
+port_stop_close(struct sp_ports *io, uint16_t idx)
 {
-	struct sp_app_port *ap = &app->ports[idx];
+	struct sp_port *ap = &io->ports[idx];
 
 	if (ap->started) {
-		port_tx_reap(app, ap);
+		port_tx_reap(io, ap);
 		rte_eth_dev_stop(ap->port_id);
 	}
 	if (ap->configured)
@@ -691,7 +697,7 @@ port_stop_close(struct sp_app *app, uint16_t idx)
 #define INTR_JOB_WAIT_MS 5000
 
 struct intr_job {
-	struct sp_app *app;
+	struct sp_ports *io;
 	struct rte_intr_handle *ih;
 	unsigned runs; /**< completed runs: the first closes the ports, two empty ones follow */
 };
@@ -700,7 +706,7 @@ struct intr_job {
 static struct intr_job intr_job;
 
 static bool
-port_closes_on_intr_thread(const struct sp_app_port *ap)
+port_closes_on_intr_thread(const struct sp_port *ap)
 {
 	struct rte_eth_dev_info info;
 
@@ -709,13 +715,13 @@ port_closes_on_intr_thread(const struct sp_app_port *ap)
 }
 
 static void
-intr_ports_stop_close(struct sp_app *app)
+intr_ports_stop_close(struct sp_ports *io)
 {
 	uint16_t i;
 
 	for (i = 0; i < SP_MAX_PORTS; i++)
-		if (port_closes_on_intr_thread(&app->ports[i]))
-			port_stop_close(app, i);
+		if (port_closes_on_intr_thread(&io->ports[i]))
+			port_stop_close(io, i);
 }
 
 static void
@@ -727,7 +733,7 @@ intr_job_run(void *arg)
 	if (read(rte_intr_fd_get(job->ih), &n, sizeof(n)) != (ssize_t)sizeof(n))
 		return; /* not asked */
 	if (__atomic_load_n(&job->runs, __ATOMIC_ACQUIRE) == 0)
-		intr_ports_stop_close(job->app);
+		intr_ports_stop_close(job->io);
 	__atomic_fetch_add(&job->runs, 1, __ATOMIC_RELEASE);
 }
 
@@ -778,17 +784,17 @@ fail:
 
 /* Every net_memif port stopped and closed on the interrupt thread (see above). */
 static void
-intr_ports_close(struct sp_app *app)
+intr_ports_close(struct sp_ports *io)
 {
 	struct intr_job *job = &intr_job;
 	int ret;
 
-	job->app = app;
+	job->io = io;
 	ret = intr_job_register(job);
 	if (ret != 0) {
 		SP_LOG(WARNING, app, "cannot close net_memif ports on the interrupt thread (%s)",
 			strerror(-ret));
-		intr_ports_stop_close(app);
+		intr_ports_stop_close(io);
 		return;
 	}
 	ret = intr_job_kick(job);
@@ -799,7 +805,7 @@ intr_ports_close(struct sp_app *app)
 				"the interrupt thread did not close the net_memif ports (%s); "
 				"closing them here",
 				strerror(-ret));
-			intr_ports_stop_close(app);
+			intr_ports_stop_close(io);
 		} else {
 			SP_LOG(ERR, app,
 				"the interrupt thread is stuck closing the net_memif ports");
@@ -815,25 +821,25 @@ intr_ports_close(struct sp_app *app)
 }
 
 void
-sp_app_ports_close(struct sp_app *app)
+sp_ports_close(struct sp_ports *io)
 {
 	bool intr = false;
 	uint16_t i;
 
 	for (i = 0; i < SP_MAX_PORTS; i++) {
-		if (port_closes_on_intr_thread(&app->ports[i]))
+		if (port_closes_on_intr_thread(&io->ports[i]))
 			intr = true;
 		else
-			port_stop_close(app, i);
+			port_stop_close(io, i);
 	}
 	if (intr)
-		intr_ports_close(app);
+		intr_ports_close(io);
 }
 
 void
-sp_app_port_print_pmd_stats(const struct sp_app *app, uint16_t idx, const char *indent)
+sp_port_print_pmd_stats(const struct sp_ports *io, uint16_t idx, const char *indent, FILE *out)
 {
-	const struct sp_app_port *ap = &app->ports[idx];
+	const struct sp_port *ap = &io->ports[idx];
 	struct rte_eth_stats es;
 
 	if (!ap->started || rte_eth_stats_get(ap->port_id, &es) != 0)
@@ -843,13 +849,14 @@ sp_app_port_print_pmd_stats(const struct sp_app *app, uint16_t idx, const char *
 	 * rx_nombuf: RX mbuf allocation failures (the pool ran dry). Both are counted by the PMD,
 	 * before spindle sees anything, so spindle's own counters cannot show them.
 	 */
-	printf("%spmd: ipackets = %" PRIu64 ", ibytes = %" PRIu64 ", opackets = %" PRIu64
-	       ", obytes = %" PRIu64 ", imissed = %" PRIu64 ", ierrors = %" PRIu64
-	       ", oerrors = %" PRIu64 ", rx_nombuf = %" PRIu64,
+	fprintf(out,
+		"%spmd: ipackets = %" PRIu64 ", ibytes = %" PRIu64 ", opackets = %" PRIu64
+		", obytes = %" PRIu64 ", imissed = %" PRIu64 ", ierrors = %" PRIu64
+		", oerrors = %" PRIu64 ", rx_nombuf = %" PRIu64,
 		indent, es.ipackets, es.ibytes, es.opackets, es.obytes, es.imissed, es.ierrors,
 		es.oerrors, es.rx_nombuf);
 	if (ap->tx_linearize)
-		printf(", tx_linearize_failed = %" PRIu64,
+		fprintf(out, ", tx_linearize_failed = %" PRIu64,
 			__atomic_load_n(&ap->tx_linearize_failed, __ATOMIC_RELAXED));
-	printf("\n");
+	fprintf(out, "\n");
 }
