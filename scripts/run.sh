@@ -189,13 +189,13 @@ run_preload() {
 		cfg=$LOG/$(basename "$CONFIG")
 		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' "$CONFIG" > "$cfg" ;;
 	esac
-	if [ "$PMD" = af_xdp ]; then
-		echo "run.sh: --preload does not run on af_xdp (libspindle_preload.so sets the MAC, which" \
-			"net_af_xdp refuses, and lacks the program's af_xdp fixes: docs/lab.md); use" \
-			"--pmd tap or af_packet" >&2
+	if [ "$PMD" = memif ]; then
+		echo "run.sh: --preload runs PROGRAM against the lab's kernel peer, and the memif lab has" \
+			"none (it is a spindle pair); use --pmd tap, af_packet or af_xdp" >&2
 		exit 2
 	fi
 	[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
+	[ "$PMD" = af_xdp ] && vdev=net_af_xdp0,iface=sp0d,start_queue=0,queue_count=1
 	"$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null
 	trap 'rm -rf "$LOG"; "$ROOT/scripts/lab.sh" down --ns "$NS" >/dev/null' EXIT
 	"$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" --arp "$ARP" --ports 1 >/dev/null
