@@ -6,7 +6,7 @@
 # veth stand-in at the same address), the same kernel clients. Figures, not assertions: medians of
 # RUNS runs, and the ratio spindle / kernel.
 #
-#   scripts/bench_preload.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--idle sleep|poll]
+#   scripts/bench_preload.sh [--pmd tap|af_packet|af_xdp] [--runs N] [--seconds S] [--idle sleep|poll]
 #                            [--build-dir DIR] [--markdown FILE] [--kernel-only] [--hugepages]
 #
 #   redis P1 / P16   redis-benchmark -t get,set -c 50 -P 1 (-n 200000) and -P 16 (-n 2000000)
@@ -54,6 +54,8 @@ done
 . "$ROOT/scripts/common.sh"
 sp_need_root "network namespaces, DPDK" "${ARGS[@]}"
 cd "$ROOT"
+case "$PMD" in tap|af_packet|af_xdp) ;;
+*) echo "bench_preload: --pmd must be tap, af_packet or af_xdp" >&2; exit 2 ;; esac
 
 for t in redis-server redis-benchmark nginx wrk iperf3 taskset; do
 	command -v "$t" >/dev/null || { echo "bench_preload: $t is missing (scripts/setup.sh)" >&2; exit 1; }
@@ -97,6 +99,7 @@ server() {
 	else
 		"$ROOT/scripts/lab.sh" up --ns "$NS" --pmd "$PMD" >/dev/null
 		[ "$PMD" = af_packet ] && vdev=net_af_packet0,iface=sp0d
+		[ "$PMD" = af_xdp ] && vdev=net_af_xdp0,iface=sp0d,start_queue=0,queue_count=1
 		awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' config/default.conf > "$cfg"
 		sp_mem_eal 1024 "$NS" "$PFX" "-l 1" "$cfg" || exit 1
 		# shellcheck disable=SC2086
