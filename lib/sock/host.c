@@ -256,6 +256,7 @@ sp_sock_host_create(struct sp_ctx *ctx, const struct sp_sock_driver *drv)
 		h->udp_ports == NULL || h->udp_by_port == NULL)
 		goto nomem;
 	pthread_mutex_init(&h->lock, NULL);
+	TAILQ_INIT(&h->corked);
 	h->ctx = ctx;
 	h->drv = *drv;
 	sp_sock_pid = getpid();
@@ -470,6 +471,7 @@ sp_sock_drive(struct sp_sock_host *h)
 	if (h->closing || !sp_sock_mine(h, true))
 		return;
 	__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED); /* it flushes */
+	sp_sock_cork_expire(h);
 	if (h->drv.iterate(h->drv.arg) != 0) {
 		h->idle = 0;
 		pass_tsc = 0;

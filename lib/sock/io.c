@@ -183,7 +183,7 @@ static ssize_t
 tcp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int flags)
 {
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
-	size_t done = 0, vi, voff;
+	size_t done = 0, vi = 0, voff = 0, total;
 	int ret;
 
 	if (s->so_error != 0)
@@ -199,8 +199,14 @@ tcp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int 
 	}
 	if (s->shut_wr || s->reset || s->conn == NULL || s->state != SK_CONNECTED)
 		return epipe(flags);
-	for (vi = 0; vi < msg->msg_iovlen; vi++) {
-		voff = 0;
+	if (s->cork || (flags & MSG_MORE) || s->cork_len != 0) {
+		/* cork.c: a partial segment waits; held bytes go with what completes them */
+		total = iov_total(msg->msg_iov, msg->msg_iovlen);
+		done = sp_sk_cork_send(h, s, msg, total, s->cork || (flags & MSG_MORE));
+		for (voff = done; vi < msg->msg_iovlen && voff >= msg->msg_iov[vi].iov_len; vi++)
+			voff -= msg->msg_iov[vi].iov_len;
+	}
+	for (; vi < msg->msg_iovlen; vi++, voff = 0) {
 		while (voff < msg->msg_iov[vi].iov_len) {
 			ssize_t n = sp_tcp_send(s->conn,
 				(const uint8_t *)msg->msg_iov[vi].iov_base + voff,

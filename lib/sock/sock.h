@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <rte_mbuf.h>
@@ -23,6 +24,7 @@
 #include "sp_socket.h"
 
 #define SP_SK_UDP_QLEN	    1024 /* datagrams a UDP socket holds before dropping */
+#define SP_SK_CORK_BUF	    9216 /* a corked socket holds at most one segment (jumbo MSS) */
 #define SP_SOCK_YIELD_EVERY 16	 /* a spinning wait yields the CPU once in so many idle passes */
 /* An idle pass longer than this was preempted (or slept): not counted as idle CPU. */
 #define SP_SOCK_IDLE_PASS_MAX_US 50
@@ -62,7 +64,7 @@ struct sp_sk {
 	uint16_t lport, rport;
 	bool bound;
 	/* options */
-	bool reuseaddr, reuseport, keepalive, nodelay, linger_on;
+	bool reuseaddr, reuseport, keepalive, nodelay, linger_on, cork;
 	int linger_s, rcvbuf, sndbuf;
 	int keepidle, keepintvl, keepcnt;
 	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */
@@ -76,6 +78,12 @@ struct sp_sk {
 	unsigned n_acceptq;
 	TAILQ_HEAD(, sp_sk) acceptq;
 	TAILQ_ENTRY(sp_sk) aq;
+	/* TCP_CORK / MSG_MORE (cork.c): a partial segment held back, in the holding order */
+	uint8_t *cork_buf; /* SP_SK_CORK_BUF bytes, allocated at the first hold */
+	uint16_t cork_len;
+	bool cork_listed;
+	uint64_t cork_since_us;
+	TAILQ_ENTRY(sp_sk) cork_next;
 	/* received bytes: single segments linked by ->next (first byte at head's data) */
 	struct rte_mbuf *rx_head, *rx_tail;
 	uint32_t rx_bytes;
@@ -130,6 +138,7 @@ struct sp_sock_host {
 	uint16_t *tcp_ports, *udp_ports; /* sockets bound to each local port */
 	uint16_t *tcp_rp_ports;		 /* of those, TCP sockets bound with SO_REUSEPORT */
 	struct sp_rp_group *rp_groups;	 /* SO_REUSEPORT listener groups (reuseport.c) */
+	TAILQ_HEAD(, sp_sk) corked;	 /* sockets holding a partial segment (cork.c) */
 	struct sp_sk **udp_by_port;	 /* the UDP sockets of each port, newest first */
 	uint16_t next_eph;
 	unsigned idle;		/* idle iterations in a row */
@@ -225,6 +234,21 @@ int sp_sk_take_error(struct sp_sk *s);
 
 /* A listener's connection reached ESTABLISHED: queue it for accept() on @p l (0, or -1: reset). */
 int sp_sk_accepted(struct sp_conn *c, struct sp_sk *l);
+
+/* cork.c: TCP_CORK and MSG_MORE */
+/*
+ * Before a TCP send of @p msg (@p total bytes; @p more: corked or MSG_MORE, lock held): hold it
+ * when it leaves a partial segment, or hand the held bytes to the stack together with what
+ * completes their segment. @return bytes of @p msg taken (the caller sends the rest).
+ */
+size_t sp_sk_cork_send(
+	struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, size_t total, bool more);
+/* Send what @p s holds and push the connection's queue, Nagle or not (uncork, shutdown, close). */
+void sp_sk_cork_flush(struct sp_sock_host *h, struct sp_sk *s);
+/* Flush the sockets that held their bytes for the ceiling (200 ms); each driver iteration. */
+void sp_sock_cork_expire(struct sp_sock_host *h);
+/* @p s closes: forget what it holds (after a flush), free its buffer. */
+void sp_sk_cork_drop(struct sp_sock_host *h, struct sp_sk *s);
 
 /* reuseport.c: SO_REUSEPORT TCP listener groups */
 /* Listen on @p o's address and port as a member of its group (created with the stack's

@@ -256,6 +256,9 @@ sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 			sp_sk_close(h, c);
 		}
 	}
+	if (s->cork_len != 0 && !(s->linger_on && s->linger_s == 0))
+		sp_sk_cork_flush(h, s); /* held bytes go before the FIN */
+	sp_sk_cork_drop(h, s);
 	if (s->conn != NULL) {
 		struct sp_conn *conn = s->conn;
 
@@ -670,6 +673,7 @@ sp_shutdown(struct sp_sock_host *h, int fd, int how)
 	}
 	if (ret == 0 && (how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
 		s->shut_wr = true;
+		sp_sk_cork_flush(h, s); /* held bytes go before the FIN */
 		if (s->conn != NULL) {
 			sp_tcp_shutdown(s->conn);
 			sp_tx_flush(h->ctx);

@@ -141,6 +141,11 @@ set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
 			s->keepcnt = v;
 		return 0;
 	case TCP_CORK:
+		/* cork.c: uncorking sends what is held and pushes the queue, Nagle or not */
+		s->cork = v != 0;
+		if (!s->cork)
+			sp_sk_cork_flush(s->h, s);
+		return 0;
 	case TCP_QUICKACK:
 	case TCP_DEFER_ACCEPT:
 	case TCP_FASTOPEN:
@@ -306,6 +311,9 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		switch (name) {
 		case TCP_NODELAY:
 			u.i = s->nodelay;
+			break;
+		case TCP_CORK:
+			u.i = s->cork;
 			break;
 		case TCP_KEEPIDLE:
 			u.i = s->keepidle;

@@ -830,6 +830,71 @@ test_reuseport(void **state)
 	pair_free(p);
 }
 
+/* Non-blocking read on the client after a few driver passes: bytes read, or -1 (EAGAIN). */
+static ssize_t
+client_read_now(struct pair *p, int cfd, char *buf, size_t len)
+{
+	struct pollfd pf = {.fd = cfd, .events = POLLIN};
+	struct timespec ts = {0, 5 * 1000 * 1000};
+
+	(void)sp_ppoll(p->hc, &pf, 1, &ts, NULL); /* drives: frames in flight arrive */
+	return sp_recvfrom(p->hc, cfd, buf, len, MSG_DONTWAIT, NULL, NULL);
+}
+
+/*
+ * TCP_CORK and MSG_MORE (lib/sock/cork.c): a partial segment is held until uncork (or a send
+ * without MSG_MORE), then leaves whole with what followed it (nginx's tcp_nopush: header,
+ * sendfile, uncork); a segment held longer than 200 ms leaves by itself.
+ */
+static void
+test_cork(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, on = 1, off = 0, v = -1;
+	struct pollfd pf;
+	struct timespec ts = {0, 300 * 1000 * 1000};
+	socklen_t len = sizeof(v);
+	char buf[16];
+
+	connected(p, lfd, &cfd, &sfd);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &v, &len), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(sp_write(p->hs, sfd, "h", 1), 1);
+	assert_int_equal(sp_write(p->hs, sfd, "body", 4), 4);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), -1); /* held */
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off)), 0);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), 5); /* one segment */
+	assert_memory_equal(buf, "hbody", 5);
+
+	/* MSG_MORE: held until a send without it */
+	assert_int_equal(sp_sendto(p->hs, sfd, "m", 1, MSG_MORE, NULL, 0), 1);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), -1);
+	assert_int_equal(sp_write(p->hs, sfd, "ore", 3), 3);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "more", 4);
+
+	/* corked and never uncorked: out after the 200 ms ceiling (the server's waits drive) */
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, "x", 1), 1);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), -1);
+	pf.fd = sfd;
+	pf.events = POLLIN;
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &ts, NULL), 0);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), 1);
+
+	/* held bytes go before the FIN at close */
+	assert_int_equal(sp_write(p->hs, sfd, "bye", 3), 3);
+	sp_close(p->hs, sfd);
+	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "bye", 3);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
 /* In a child: @p cond decides its exit status. */
 #define CHILD_EXPECT(cond) _exit((cond) ? 0 : 1)
 
@@ -1013,6 +1078,7 @@ main(void)
 		cmocka_unit_test(test_tx_deferred),
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_reuseport),
+		cmocka_unit_test(test_cork),
 		cmocka_unit_test(test_fork_handover),
 		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
