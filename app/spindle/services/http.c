@@ -46,6 +46,7 @@
 #define HTTP_IDLE_MS   60000u	      /* idle keep-alive (or stalled) connection */
 #define HTTP_LINGER_MS 5000u	      /* half-closed, waiting for the peer's FIN */
 #define HTTP_RESP_MAX  1024u	      /* response header (+ small body) */
+#define HTTP_SPARE     256u	      /* closed connections' memory kept for new ones */
 
 struct http_state;
 
@@ -79,6 +80,8 @@ struct http_state {
 	struct sp_ctx *ctx;
 	struct sp_listener *l;
 	struct http_conn_list conns, dead, lru, linger;
+	struct http_conn_list spare; /* freed, kept for the next accept (HTTP_SPARE at most) */
+	uint32_t n_spare;
 	uint64_t idle_tsc, linger_tsc;
 	time_t date_sec;
 	char date[64];
@@ -750,9 +753,17 @@ http_accepted(struct sp_conn *c, void *arg)
 	struct http_state *st = arg;
 	struct http_conn *hc;
 
-	hc = calloc(1, sizeof(*hc));
-	if (hc == NULL)
-		return -ENOMEM;
+	hc = TAILQ_FIRST(&st->spare);
+	if (hc != NULL) {
+		/* one connection a request (Connection: close): no malloc per connection */
+		TAILQ_REMOVE(&st->spare, hc, link);
+		st->n_spare--;
+		memset(hc, 0, sizeof(*hc));
+	} else {
+		hc = calloc(1, sizeof(*hc));
+		if (hc == NULL)
+			return -ENOMEM;
+	}
 	hc->st = st;
 	hc->c = c;
 	hc->last = sp_ctx_now(st->ctx);
@@ -773,7 +784,12 @@ http_free_dead(struct http_state *st)
 
 	while ((hc = TAILQ_FIRST(&st->dead)) != NULL) {
 		TAILQ_REMOVE(&st->dead, hc, link);
-		free(hc);
+		if (st->n_spare < HTTP_SPARE) {
+			TAILQ_INSERT_HEAD(&st->spare, hc, link);
+			st->n_spare++;
+		} else {
+			free(hc);
+		}
 	}
 }
 
@@ -791,6 +807,7 @@ http_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	TAILQ_INIT(&st->dead);
 	TAILQ_INIT(&st->lru);
 	TAILQ_INIT(&st->linger);
+	TAILQ_INIT(&st->spare);
 	st->idle_tsc = svc_ms_to_tsc(ctx, HTTP_IDLE_MS);
 	st->linger_tsc = svc_ms_to_tsc(ctx, HTTP_LINGER_MS);
 	svc_pattern_fill(st->pattern);
@@ -865,6 +882,10 @@ http_stop(struct sp_ctx *ctx, void *state)
 		free(hc);
 	}
 	http_free_dead(st);
+	while ((hc = TAILQ_FIRST(&st->spare)) != NULL) {
+		TAILQ_REMOVE(&st->spare, hc, link);
+		free(hc);
+	}
 	SP_LOG(NOTICE, app,
 		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64 " aborted",
 		sp_ctx_lcore(ctx), st->requests, st->errors, st->aborts);
