@@ -825,25 +825,28 @@ static void
 http_poll(struct sp_ctx *ctx, void *state)
 {
 	struct http_state *st = state;
+	uint64_t now = sp_ctx_now(ctx);
 	struct http_conn *hc;
 
-	http_free_dead(st);
+	if (!TAILQ_EMPTY(&st->dead))
+		http_free_dead(st);
 	/* Both lists are in deadline order: only their heads need looking at. */
-	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && sp_ctx_now(ctx) > hc->last &&
-		sp_ctx_now(ctx) - hc->last > st->linger_tsc) {
+	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && now > hc->last &&
+		now - hc->last > st->linger_tsc) {
 		TAILQ_REMOVE(&st->linger, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
-		hc->last = sp_ctx_now(ctx);
+		hc->last = now;
 		http_expire(hc);
 	}
-	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && sp_ctx_now(ctx) > hc->last &&
-		sp_ctx_now(ctx) - hc->last > st->idle_tsc) {
+	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && now > hc->last &&
+		now - hc->last > st->idle_tsc) {
 		TAILQ_REMOVE(&st->lru, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
-		hc->last = sp_ctx_now(ctx);
+		hc->last = now;
 		http_expire(hc); /* idle keep-alive, or the peer stopped reading a response */
 	}
-	http_free_dead(st);
+	if (!TAILQ_EMPTY(&st->dead))
+		http_free_dead(st);
 }
 
 static void
