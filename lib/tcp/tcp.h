@@ -221,6 +221,7 @@ struct sp_tcp {
 	uint32_t n_spare;
 	struct sp_conn *spare[SP_TCP_CONN_SPARE];
 	uint16_t listeners_end; /* listeners[] at and past this index are all unused */
+	const struct sp_tcp_cc_ops *cc_default; /* tcp.cc, looked up once (sp_tcp_init()) */
 };
 
 /**

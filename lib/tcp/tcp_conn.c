@@ -94,6 +94,9 @@ sp_tcp_init(struct sp_ctx *ctx)
 		rte_free(t);
 		return -ENOMEM;
 	}
+	t->cc_default = sp_tcp_cc_find(ctx->cfg->tcp.cc);
+	if (t->cc_default == NULL)
+		t->cc_default = &sp_tcp_cc_newreno;
 	t->next_eph = SP_TCP_EPH_LO + (uint16_t)(ctx->now % (SP_TCP_EPH_HI - SP_TCP_EPH_LO));
 	ctx->tcp = t;
 	if (sp_tcp_tw_init(ctx) < 0) {
@@ -210,9 +213,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 	c->mss_ours = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	c->mss = SP_TCP_DEFAULT_MSS;
 	c->mss_peer = SP_TCP_DEFAULT_MSS;
-	c->cc_ops = sp_tcp_cc_find(tc->cc);
-	if (c->cc_ops == NULL)
-		c->cc_ops = &sp_tcp_cc_newreno;
+	c->cc_ops = ctx->tcp->cc_default;
 	if (tc->nodelay)
 		c->flags |= TF_NODELAY;
 	c->last_rx = ctx->now;
