@@ -149,9 +149,31 @@ sp_tcp_rcv_wnd_field(const struct sp_conn *c)
 	return RTE_MIN(sp_tcp_rcv_wnd(c), (uint32_t)65535 << c->rcv_wscale);
 }
 
+/*
+ * The window field of a non-SYN segment: RCV.WND >> our scale, except where rounding it down to
+ * the scale would move the right edge left of the one last advertised (RCV.NXT and the window
+ * move together while the application holds received data, TF_RCV_FLOW): then the old edge,
+ * rounded up to the scale, as Linux's tcp_select_window() does. RFC 9293 3.8.6.2.2 and RFC 7323
+ * 2.4: the window must not shrink.
+ */
+static uint16_t
+wnd_field(const struct sp_conn *c)
+{
+	uint32_t wnd = sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale << c->rcv_wscale;
+	sp_seq_t adv_edge = c->last_ack_sent + c->rcv_adv;
+
+	/* rcv_adv is 0 until an ACK advertised an edge (an active SYN acknowledges nothing). */
+	if (c->rcv_adv != 0 && c->rcv_nxt - c->last_ack_sent <= c->rcv_adv &&
+		SEQ_GT(adv_edge, c->rcv_nxt + wnd))
+		wnd = RTE_ALIGN_CEIL(adv_edge - c->rcv_nxt, (uint32_t)1 << c->rcv_wscale);
+	return (uint16_t)RTE_MIN(wnd >> c->rcv_wscale, 65535u);
+}
+
 static void
 hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 {
+	uint16_t win = (flags & RTE_TCP_SYN_FLAG) ? 0 : wnd_field(c);
+
 	memset(h, 0, sizeof(*h));
 	h->sport = c->key.lport;
 	h->dport = c->key.rport;
@@ -165,8 +187,9 @@ hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 	if (flags & RTE_TCP_SYN_FLAG)
 		h->win = (uint16_t)RTE_MIN(sp_tcp_rcv_wnd(c), 65535u);
 	else
-		h->win = (uint16_t)(sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale);
-	c->rcv_adv = (uint32_t)h->win << ((flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale);
+		h->win = win; /* before last_ack_sent moved: it and rcv_adv give the old edge */
+	if (flags & RTE_TCP_ACK_FLAG)
+		c->rcv_adv = (uint32_t)h->win << ((flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale);
 	if (c->flags & TF_TS) {
 		h->opts.has_ts = true;
 		h->opts.ts_val = sp_tcp_ts_now(c);

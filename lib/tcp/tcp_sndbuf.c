@@ -108,6 +108,39 @@ fail:
 	return NULL;
 }
 
+/*
+ * Send buffer autotuning (docs/tcp.md "Buffer autotuning"), after Linux's tcp_sndbuf_expand():
+ * called when an ACK freed part of the buffer, with what was in flight before it. A writer that found the buffer full while neither
+ * congestion control nor the peer's window held the sender back (the buffer was the limit: all
+ * of it in flight, cwnd and SND.WND allowing more) gets two congestion windows of buffer, one in
+ * flight and one to send as the ACKs for it come back, up to tcp.sndbuf_max. As cwnd grows in
+ * slow start only while it is used (tcp_cc.c), buffer and window grow together to what the path
+ * needs, not to the maximum. Never while this lcore's connections hold tcp_mem's low mark or more
+ * (Linux: tcp_mem[0]): autotuning does not drive the stack towards pressure, and every mbuf is
+ * still charged against the marks (tcp_mem.c) whatever the size. It never shrinks the buffer.
+ */
+void
+sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight)
+{
+	const struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
+	uint32_t max = c->ctx->cfg->tcp.sndbuf_max;
+	uint64_t want;
+
+	if (max <= c->sndbuf || !(c->flags & TF_WANT_WRITABLE))
+		return;
+	if (inflight >= c->cc.cwnd || inflight >= c->snd_wnd)
+		return; /* cwnd- or window-limited: a larger buffer would not send more */
+	want = RTE_MIN(2 * (uint64_t)c->cc.cwnd, (uint64_t)max);
+	if (want <= c->sndbuf)
+		return;
+	if (mem->mbufs >= mem->low) {
+		TCP_STAT(c, TCPBufTuneMemLimited);
+		return;
+	}
+	c->sndbuf = (uint32_t)want;
+	TCP_STAT(c, TCPSndBufExpand);
+}
+
 /* Free every mbuf of the send buffer (the connection ends). */
 void
 sp_tcp_sb_free(struct sp_conn *c)
