@@ -301,6 +301,8 @@ void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
  * @return the chain, or NULL when out of mbufs.
  */
 struct rte_mbuf *sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len);
+/** Copy [@p seq, @p seq + @p len) of the send buffer (which must hold them) to @p dst. */
+void sp_tcp_sb_copy(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t *dst);
 void sp_tcp_sb_free(struct sp_conn *c);
 /**
  * Autotuning: an ACK freed part of the buffer (@p inflight bytes were in flight before it); grow
