@@ -83,28 +83,29 @@ test_sndbuf_grows_when_it_limits(void **state)
 	fx_free(f);
 }
 
+/*
+ * The bound: growth stops at tcp.sndbuf_max; at or below tcp.sndbuf autotuning is off and the
+ * buffer keeps its size.
+ */
 static void
-test_sndbuf_capped_at_max(void **state)
+test_sndbuf_bounds(void **state)
 {
-	struct fx *f = fx_bufs(4096, 8192, 262144, 0);
+	static const struct {
+		uint32_t max;
+		size_t space;
+		uint64_t expands;
+	} cases[] = {{8192, 8192, 1}, {4096, 4096, 0}, {0, 4096, 0}};
+	unsigned i;
 
 	(void)state;
-	open_mss(f, true);
-	assert_int_equal(fill_and_ack(f, 65535), 8192);
-	fx_free(f);
-}
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		struct fx *f = fx_bufs(4096, cases[i].max, 262144, 0);
 
-/* tcp.sndbuf_max at or below tcp.sndbuf: autotuning off, the buffer keeps its size. */
-static void
-test_sndbuf_off(void **state)
-{
-	struct fx *f = fx_bufs(4096, 0, 262144, 0);
-
-	(void)state;
-	open_mss(f, true);
-	assert_int_equal(fill_and_ack(f, 65535), 4096);
-	assert_int_equal(T_STAT(f->env, TCPSndBufExpand), 0);
-	fx_free(f);
+		open_mss(f, true);
+		assert_int_equal(fill_and_ack(f, 65535), cases[i].space);
+		assert_int_equal(T_STAT(f->env, TCPSndBufExpand), cases[i].expands);
+		fx_free(f);
+	}
 }
 
 /* The peer's window (4096 bytes, no scaling) was the limit: a larger buffer would not help. */
@@ -304,8 +305,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sndbuf_grows_when_it_limits),
-		cmocka_unit_test(test_sndbuf_capped_at_max),
-		cmocka_unit_test(test_sndbuf_off),
+		cmocka_unit_test(test_sndbuf_bounds),
 		cmocka_unit_test(test_sndbuf_not_when_window_limited),
 		cmocka_unit_test(test_sndbuf_not_at_mem_low),
 		cmocka_unit_test(test_rcvbuf_grows),
