@@ -9,6 +9,8 @@
 #                        [--bytes N] [--rps on|off] [--markdown FILE] [--kernel-only]
 #                        [--hugepages]   (spindle on 2 MB hugepages: docs/lab.md "Hugepages")
 #                        [--set SECTION.KEY=VALUE]... (spindle config overrides, e.g. A/B runs)
+#                        [--config FILE] (spindle's config instead of the lab's default; with
+#                                         SPINDLE_BIN=another build: A/B against an older one)
 #                        [--only LIST]   (comma-separated subset of bulk,down,web,idle: e.g.
 #                                         --only bulk,down measures bulk upload and download alone;
 #                                         web = keep-alive req/s, conn/s, latency, cycles)
@@ -54,6 +56,7 @@ KERNEL_ONLY=0
 RPS=on
 ONLY=bulk,down,web,idle
 SP_SET=()
+SP_CONF=()
 ARGS=("$@")
 
 while [ $# -gt 0 ]; do
@@ -67,9 +70,10 @@ while [ $# -gt 0 ]; do
 	--rps) RPS=$2; shift 2 ;;
 	--only) ONLY=$2; shift 2 ;;
 	--set) SP_SET+=(--set "$2"); shift 2 ;;
+	--config) SP_CONF=("$2"); shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;; # spindle_start reserves, lab_cleanup gives back
-	-h|--help) sed -n '3,42p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,44p' "$0"; exit 0 ;;
 	*) echo "bench_tcp: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -222,7 +226,7 @@ if [ "$KERNEL_ONLY" = 1 ]; then
 else
 echo "bench_tcp: spindle on $PMD"
 lab_up "$PMD"
-spindle_start "${SP_SET[@]}"
+spindle_start "${SP_CONF[@]}" "${SP_SET[@]}"
 PREFIX=$(spindle_prefix)
 NS=$(lab_ns)
 set_rps "$NS" sp0 1 # the kernel client's receive work on its own CPU 0
