@@ -105,6 +105,8 @@ struct sp_tcp_cfg {
 	uint32_t delayed_ack_ms;      /**< default 40, at most 200 */
 	uint32_t rcvbuf;	      /**< bytes, default 262144 */
 	uint32_t sndbuf;	      /**< bytes, default 262144 */
+	uint32_t rcvbuf_max;	      /**< autotuning's bound, default 4194304; <= rcvbuf: off */
+	uint32_t sndbuf_max;	      /**< autotuning's bound, default 4194304; <= sndbuf: off */
 	uint32_t keepalive_idle_ms;   /**< 0 = keepalive off (default 0) */
 	uint32_t keepalive_intvl_ms;  /**< default 75000 */
 	uint32_t keepalive_probes;    /**< default 9 */

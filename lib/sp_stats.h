@@ -191,7 +191,10 @@ struct sp_stack;
 	X(tcp_tso_fallback, "TSO not taken (payload split at an odd offset): one MSS")   \
 	X(tcp_gro_merged, "received segments chained to the one before (software GRO)")  \
 	X(tcp_gro_flushes, "merged segments (2 or more received ones) handed to TCP")    \
-	X(tcp_lro_segs, "received segments the PMD's LRO had merged (from tso_segsz)")
+	X(tcp_lro_segs, "received segments the PMD's LRO had merged (from tso_segsz)")   \
+	X(TCPSndBufExpand, "send buffers grown by autotuning (tcp.sndbuf_max)")          \
+	X(TCPRcvBufExpand, "receive buffers grown by autotuning (tcp.rcvbuf_max)")       \
+	X(TCPBufTuneMemLimited, "buffer growth skipped: TCP memory at its low mark")
 
 /* ---- several worker lcores: software steering to the owner lcore (tcp/tcp_steer.c) ---- */
 #define SP_STEER_STATS(X)                                                                         \

@@ -8,6 +8,12 @@
 #   scripts/bench_tcp.sh [--pmd tap|af_packet] [--runs N] [--seconds S] [--conns C]
 #                        [--bytes N] [--rps on|off] [--markdown FILE] [--kernel-only]
 #                        [--hugepages]   (spindle on 2 MB hugepages: docs/lab.md "Hugepages")
+#                        [--set SECTION.KEY=VALUE]... (spindle config overrides, e.g. A/B runs)
+#                        [--config FILE] (spindle's config instead of the lab's default; with
+#                                         SPINDLE_BIN=another build: A/B against an older one)
+#                        [--only LIST]   (comma-separated subset of bulk,down,web,idle: e.g.
+#                                         --only bulk,down measures bulk upload and download alone;
+#                                         web = keep-alive req/s, conn/s, latency, cycles)
 #
 #   bulk up     iperf2 client -> spindle discard (port 9)  vs  -> kernel `iperf -s`
 #   download    curl http://.../bytes/N                    vs  nginx serving an N-byte file
@@ -48,6 +54,9 @@ BYTES=$((512 * 1024 * 1024))
 MARKDOWN=
 KERNEL_ONLY=0
 RPS=on
+ONLY=bulk,down,web,idle
+SP_SET=()
+SP_CONF=()
 ARGS=("$@")
 
 while [ $# -gt 0 ]; do
@@ -59,12 +68,16 @@ while [ $# -gt 0 ]; do
 	--bytes) BYTES=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--rps) RPS=$2; shift 2 ;;
+	--only) ONLY=$2; shift 2 ;;
+	--set) SP_SET+=(--set "$2"); shift 2 ;;
+	--config) SP_CONF=("$2"); shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;; # spindle_start reserves, lab_cleanup gives back
-	-h|--help) sed -n '3,38p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,44p' "$0"; exit 0 ;;
 	*) echo "bench_tcp: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
+want() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 # shellcheck source=common.sh
 . "$ROOT/scripts/common.sh"
@@ -174,15 +187,19 @@ record_cpu() { record "$1_srv" "$2" "$3"; record "$1_cli" "$2" "$4"; } # METRIC 
 # One run of every measurement against one side (sp or k), printed and recorded.
 measure_bulk() { # SIDE NS HOST PORT
 	local g s c
+	want bulk || return 0
 	read -r g s c < <(m_iperf "$2" "$3" "$4")
 	record bulk "$1" "$g"; record_cpu bulk "$1" "$s" "$c"
 	echo "  run $run: bulk upload $g Gbit/s (server ${s}% / client ${c}% CPU)"
 }
 measure_web() { # SIDE NS URL_BASE
 	local g s c rps p50 p99 n err cps err2 c0 p0 c1 p1
-	read -r g s c < <(m_download "$2" "$3/bytes/$BYTES")
-	record down "$1" "$g"; record_cpu down "$1" "$s" "$c"
-	echo "  run $run: download $g Gbit/s (server ${s}% / client ${c}% CPU)"
+	if want down; then
+		read -r g s c < <(m_download "$2" "$3/bytes/$BYTES")
+		record down "$1" "$g"; record_cpu down "$1" "$s" "$c"
+		echo "  run $run: download $g Gbit/s (server ${s}% / client ${c}% CPU)"
+	fi
+	want web || return 0
 	[ "$1" = sp ] && read -r c0 p0 < <($TOOLS lcores-busy "$PREFIX")
 	read -r rps p50 p99 n err s c < <(m_wrk "$2" "$3/")
 	record rps "$1" "$rps"; record p50 "$1" "$p50"; record p99 "$1" "$p99"; record err "$1" "$err"
@@ -209,7 +226,7 @@ if [ "$KERNEL_ONLY" = 1 ]; then
 else
 echo "bench_tcp: spindle on $PMD"
 lab_up "$PMD"
-spindle_start
+spindle_start "${SP_CONF[@]}" "${SP_SET[@]}"
 PREFIX=$(spindle_prefix)
 NS=$(lab_ns)
 set_rps "$NS" sp0 1 # the kernel client's receive work on its own CPU 0
@@ -219,9 +236,11 @@ ip netns exec "$NS" curl -s -o "$WORK/index.html" "http://$SP_IP/"
 
 # First, on a fresh stack: later runs leave connections in TIME-WAIT whose release would
 # shrink the heap while the idle connections are counted.
-echo "bench_tcp: $IDLE_N idle connections to spindle's echo"
 sp_heap_slab() { echo "$(sp_heap) $(slab_kb)"; }
-read -r hp0 sl0 hp1 sl1 < <(m_idle "$NS" "$SP_IP" 198.18.0.1 sp_heap_slab) || true
+if want idle; then
+	echo "bench_tcp: $IDLE_N idle connections to spindle's echo"
+	read -r hp0 sl0 hp1 sl1 < <(m_idle "$NS" "$SP_IP" 198.18.0.1 sp_heap_slab) || true
+fi
 if [ -n "${sl1:-}" ]; then
 	record idle sp "$(( (hp1 - hp0) / IDLE_N ))"
 	SLAB_CLIENT_KB=$((sl1 - sl0))

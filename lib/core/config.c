@@ -265,6 +265,8 @@ static const struct sp_config_key tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "delayed_ack_ms", delayed_ack_ms, 1, 200),
 	K_UINT(sp_tcp_cfg, "rcvbuf", rcvbuf, 2048, 1073741824),
 	K_UINT(sp_tcp_cfg, "sndbuf", sndbuf, 2048, 1073741824),
+	K_UINT(sp_tcp_cfg, "rcvbuf_max", rcvbuf_max, 0, 1073741824),
+	K_UINT(sp_tcp_cfg, "sndbuf_max", sndbuf_max, 0, 1073741824),
 	K_UINT(sp_tcp_cfg, "keepalive_idle_ms", keepalive_idle_ms, 0, 86400000),
 	K_UINT(sp_tcp_cfg, "keepalive_intvl_ms", keepalive_intvl_ms, 1, 86400000),
 	K_UINT(sp_tcp_cfg, "keepalive_probes", keepalive_probes, 1, 1000),
@@ -351,6 +353,9 @@ sp_config_defaults(struct sp_config *cfg)
 	t->delayed_ack_ms = 40; /* RFC 1122 4.2.3.2: under 0.5 s; RFC 9293 3.8.6.3 */
 	t->rcvbuf = 262144;
 	t->sndbuf = 262144;
+	/* Autotuning's bounds (tcp_sndbuf.c, tcp_in.c), Linux's tcp_wmem[2] and about tcp_rmem[2]. */
+	t->rcvbuf_max = 4194304;
+	t->sndbuf_max = 4194304;
 	t->keepalive_idle_ms = 0;
 	t->keepalive_intvl_ms = 75000;
 	t->keepalive_probes = 9;

@@ -65,6 +65,7 @@ struct sp_port {
 	bool tx_l4_cksum;  /**< PMD can compute TCP/UDP checksums */
 	bool tx_tso;	   /**< TCP segmentation offload on (tcp.tso, tcp_out.c) */
 	bool tso_l2_mtu;   /**< the PMD counts a TSO piece's headers and L2 in the MTU */
+	bool tx_linear;	   /**< the PMD sends no mbuf chains: TCP copies payload into one mbuf */
 	bool rx_lro;	   /**< the PMD merges TCP segments (LRO); software GRO is off then */
 	bool sw_gro;	   /**< software GRO on this port (tcp.gro, tcp_gro.c) */
 	uint16_t n_queues; /**< RX/TX queues = worker lcores */

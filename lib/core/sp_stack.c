@@ -181,6 +181,7 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 			p->tx_tso = !!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
 				    p->tx_ip_cksum && p->tx_l4_cksum;
 			p->rx_lro = !!(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO);
+			p->tx_linear = !(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 			port_read_rss(st, idx, port_id, n_queues, &conf, &info);
 		}
 	}

@@ -137,6 +137,13 @@ struct sp_conn {
 	uint32_t ooo_bytes;
 	struct rte_mbuf *ooo_pack; /* pack mbuf tiny segments are copied into (one reference) */
 	uint32_t rcv_held; /* TF_RCV_FLOW: delivered to recv(), not yet released by the app */
+	/* Receive buffer autotuning (tcp_in.c, Linux's dynamic right-sizing). */
+	sp_seq_t rcvq_seq;     /* consumed sequence (RCV.NXT - rcv_held) when the period began */
+	uint64_t rcvq_time;    /* TSC the period began, 0: no data yet */
+	uint32_t rcvq_space;   /* bytes the largest period so far brought */
+	sp_seq_t rcv_rtt_seq;  /* the window being timed ends at this RCV.NXT */
+	uint64_t rcv_rtt_time; /* TSC it began, 0: none timed */
+	uint32_t rcv_rtt_us;   /* shortest time a whole window took to arrive: >= one RTT */
 	uint8_t unacked_segs;
 
 	/* Timestamps (RFC 7323). */
@@ -248,6 +255,22 @@ struct sp_tcp_tw {
 
 bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
 
+/**
+ * Our window scale (RFC 7323 2.3): the smallest shift that lets the window field cover the
+ * largest buffer the connection may have, @p rcvbuf or, with autotuning on, tcp.rcvbuf_max (the
+ * scale is fixed at the SYN, the buffer grows later: tcp_in.c "receive buffer autotuning").
+ */
+static inline uint8_t
+sp_tcp_rcv_wscale(const struct sp_tcp_cfg *tc, uint32_t rcvbuf)
+{
+	uint32_t max = RTE_MAX(rcvbuf, tc->rcvbuf_max);
+	uint8_t w;
+
+	for (w = 0; w < 14 && (max >> w) > 65535; w++)
+		;
+	return w;
+}
+
 /* tcp_conn.c */
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 struct sp_conn *sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port);
@@ -284,7 +307,14 @@ void sp_tcp_sb_trim(struct sp_conn *c, uint32_t n);
  * @return the chain, or NULL when out of mbufs.
  */
 struct rte_mbuf *sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len);
+/** Copy [@p seq, @p seq + @p len) of the send buffer (which must hold them) to @p dst. */
+void sp_tcp_sb_copy(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t *dst);
 void sp_tcp_sb_free(struct sp_conn *c);
+/**
+ * Autotuning: an ACK freed part of the buffer (@p inflight bytes were in flight before it); grow
+ * the buffer if it was what limited the sender.
+ */
+void sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight);
 
 /* tcp_timer.c */
 void sp_tcp_timers_init(struct sp_conn *c);

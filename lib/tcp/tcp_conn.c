@@ -188,7 +188,6 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 {
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_conn *c;
-	uint32_t w;
 
 	if (ctx->tcp->n_conns >= tc->max_connections) {
 		SP_STAT(ctx, port, TCPMaxConnDrops);
@@ -206,10 +205,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 	c->sndbuf = tc->sndbuf;
 	c->rcvbuf = tc->rcvbuf;
 	c->rto_ms = tc->rto_initial_ms;
-	/* Smallest shift that lets the window field cover the whole buffer (RFC 7323 2.3). */
-	for (w = 0; w < 14 && (c->rcvbuf >> w) > 65535; w++)
-		;
-	c->rcv_wscale = (uint8_t)w;
+	c->rcv_wscale = sp_tcp_rcv_wscale(tc, c->rcvbuf);
 	c->mss_ours = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	c->mss = SP_TCP_DEFAULT_MSS;
 	c->mss_peer = SP_TCP_DEFAULT_MSS;

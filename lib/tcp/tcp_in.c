@@ -228,6 +228,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		sp_timer_cancel(c->ctx, &c->rtx_timer);
 		if (c->snd_una != c->snd_max)
 			sp_tcp_rtx_arm(c);
+		sp_tcp_sb_expand(c, inflight);
 		if ((c->flags & TF_WANT_WRITABLE) && c->sb_len < c->sndbuf)
 			c->flags |= TF_NOTIFY_WR;
 	} else if (ack == c->snd_una && plen == 0 && !(th->flags & RTE_TCP_FIN_FLAG) &&
@@ -363,6 +364,68 @@ sp_tcp_seq_acceptable(sp_seq_t rcv_nxt, uint32_t wnd, sp_seq_t seq, uint32_t seg
 	/* A zero window still takes ACKs and RSTs at RCV.NXT (the segment's data is cut). */
 	return ok || (wnd == 0 && seq == rcv_nxt);
 }
+/* Linux's TCP_INIT_CWND: what a sender's first round trip brings at most (RFC 6928). */
+#define RCVQ_INIT_SEGS 10
+
+/*
+ * Receive buffer autotuning (docs/tcp.md "Buffer autotuning"), after Linux's dynamic right-sizing
+ * (tcp_rcv_rtt_measure(), tcp_rcv_space_adjust()): in-order data arrived. Once per round trip,
+ * compare the bytes the application consumed in it with the most any round trip brought so far:
+ * more means the sender's window is growing and ours may soon be the limit, so offer twice that
+ * plus what the growth rate anticipates, up to tcp.rcvbuf_max. The round trip is bounded from
+ * below by the shortest time one whole advertised window took to arrive (a sender cannot send
+ * more than a window per round trip), measured here without help from the sender. Not while this
+ * lcore's connections hold tcp_mem's low mark or more; whatever the buffer, out-of-order data is
+ * charged against the marks (tcp_mem.c), and in-order data is the application's. The window
+ * scale was chosen for tcp.rcvbuf_max (sp_tcp_rcv_wscale()), and a larger buffer only moves the
+ * right edge to the right (RFC 9293 3.8.6.2.2).
+ */
+static void
+rcvbuf_autotune(struct sp_conn *c)
+{
+	const struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
+	uint32_t max = c->ctx->cfg->tcp.rcvbuf_max, copied, us;
+	sp_seq_t copied_seq = c->rcv_nxt - c->rcv_held;
+	uint64_t now = c->ctx->now, win, hz_us = RTE_MAX(c->ctx->hz / 1000000, (uint64_t)1);
+
+	if (max <= c->rcvbuf)
+		return;
+	if (c->rcv_rtt_time != 0 && SEQ_GEQ(c->rcv_nxt, c->rcv_rtt_seq)) {
+		us = (uint32_t)RTE_MIN((now - c->rcv_rtt_time) / hz_us + 1, (uint64_t)UINT32_MAX);
+		if (c->rcv_rtt_us == 0 || us < c->rcv_rtt_us)
+			c->rcv_rtt_us = us;
+		c->rcv_rtt_time = 0;
+	}
+	if (c->rcv_rtt_time == 0) {
+		c->rcv_rtt_seq = c->rcv_nxt + sp_tcp_rcv_wnd_field(c);
+		c->rcv_rtt_time = now;
+	}
+	if (c->rcvq_time == 0)
+		goto new_period;
+	if (c->rcv_rtt_us == 0 || (now - c->rcvq_time) / hz_us < c->rcv_rtt_us)
+		return;
+	copied = copied_seq - c->rcvq_seq;
+	if (copied <= c->rcvq_space)
+		goto new_period;
+	/* Linux: twice a round trip's bytes and 16 segments, and twice the growth over the last. */
+	win = 2 * (uint64_t)copied + 16u * c->mss_ours;
+	win += 2 * (win * (copied - c->rcvq_space) / c->rcvq_space);
+	c->rcvq_space = copied;
+	if (win <= c->rcvbuf)
+		goto new_period;
+	if (mem->mbufs >= mem->low) {
+		TCP_STAT(c, TCPBufTuneMemLimited);
+		goto new_period;
+	}
+	c->rcvbuf = (uint32_t)RTE_MIN(win, (uint64_t)max);
+	TCP_STAT(c, TCPRcvBufExpand);
+new_period:
+	if (c->rcvq_space == 0)
+		c->rcvq_space = RTE_MIN(c->rcvbuf, (uint32_t)RCVQ_INIT_SEGS * c->mss_ours);
+	c->rcvq_seq = copied_seq;
+	c->rcvq_time = now;
+}
+
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen, uint32_t nsegs)
@@ -569,6 +632,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			m = NULL;
 			if (c->freed)
 				goto out;
+			rcvbuf_autotune(c);
 			/*
 			 * RFC 5681 4.2: ACK every second full segment, at once when filling a hole;
 			 * nothing to do when a reply sent from recv() already carried the ACK.
@@ -635,7 +699,7 @@ send_cookie_synack(
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_tcp_cookie_opts co;
 	struct sp_tcp_hdr h;
-	uint32_t tsval = 0, w;
+	uint32_t tsval = 0;
 
 	memset(&co, 0, sizeof(co));
 	co.mss = th->opts.has_mss ? th->opts.mss : SP_TCP_DEFAULT_MSS;
@@ -654,10 +718,8 @@ send_cookie_synack(
 	h.opts.has_mss = true;
 	h.opts.mss = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	if (co.wscale_ok) {
-		for (w = 0; w < 14 && (tc->rcvbuf >> w) > 65535; w++)
-			;
 		h.opts.has_wscale = true;
-		h.opts.wscale = (uint8_t)w;
+		h.opts.wscale = sp_tcp_rcv_wscale(tc, tc->rcvbuf); /* as sp_tcp_conn_new() will */
 	}
 	h.opts.has_sack_perm = co.sack;
 	if (co.ts) {

@@ -40,11 +40,14 @@ sp_tcp_rcv_wnd(const struct sp_conn *c)
  * IPv4. The checksum is left to sp_ipv4_output (offload or software). @p segsz > 0: a TSO
  * segment the PMD cuts into pieces of @p segsz payload bytes (RTE_MBUF_F_TX_TCP_SEG; it implies
  * the TCP checksum offload, and sp_ipv4_output() puts the pseudo-header sum without the length
- * in the checksum field, as rte_ipv4_phdr_cksum() does for that flag).
+ * in the checksum field, as rte_ipv4_phdr_cksum() does for that flag). @p copy > 0: the payload is
+ * instead that many bytes of @p from's send buffer at h->seq, copied behind the header
+ * (linear_ok()).
  */
 static int
 xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
-	struct rte_mbuf *payload, uint16_t port, uint16_t segsz)
+	struct rte_mbuf *payload, uint16_t port, uint16_t segsz, struct sp_conn *from,
+	uint32_t copy)
 {
 	struct sp_ipv4_out o;
 	struct rte_mbuf *m;
@@ -59,6 +62,12 @@ xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	if (p == NULL)
 		goto drop_free;
 	sp_tcp_build(p, h);
+	if (copy > 0) {
+		p = rte_pktmbuf_append(m, (uint16_t)copy);
+		if (p == NULL)
+			goto drop_free;
+		sp_tcp_sb_copy(from, h->seq, copy, p);
+	}
 	sw = payload != NULL && payload->nb_segs > 1 && segsz == 0;
 	if (payload != NULL && rte_pktmbuf_chain(m, payload) < 0)
 		goto drop_free;
@@ -103,7 +112,7 @@ int
 sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port)
 {
-	return xmit_seg(ctx, src, dst, h, payload, port, 0);
+	return xmit_seg(ctx, src, dst, h, payload, port, 0, NULL, 0);
 }
 
 /*
@@ -149,9 +158,31 @@ sp_tcp_rcv_wnd_field(const struct sp_conn *c)
 	return RTE_MIN(sp_tcp_rcv_wnd(c), (uint32_t)65535 << c->rcv_wscale);
 }
 
+/*
+ * The window field of a non-SYN segment: RCV.WND >> our scale, except where rounding it down to
+ * the scale would move the right edge left of the one last advertised (RCV.NXT and the window
+ * move together while the application holds received data, TF_RCV_FLOW): then the old edge,
+ * rounded up to the scale, as Linux's tcp_select_window() does. RFC 9293 3.8.6.2.2 and RFC 7323
+ * 2.4: the window must not shrink.
+ */
+static uint16_t
+wnd_field(const struct sp_conn *c)
+{
+	uint32_t wnd = sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale << c->rcv_wscale;
+	sp_seq_t adv_edge = c->last_ack_sent + c->rcv_adv;
+
+	/* rcv_adv is 0 until an ACK advertised an edge (an active SYN acknowledges nothing). */
+	if (c->rcv_adv != 0 && c->rcv_nxt - c->last_ack_sent <= c->rcv_adv &&
+		SEQ_GT(adv_edge, c->rcv_nxt + wnd))
+		wnd = RTE_ALIGN_CEIL(adv_edge - c->rcv_nxt, (uint32_t)1 << c->rcv_wscale);
+	return (uint16_t)RTE_MIN(wnd >> c->rcv_wscale, 65535u);
+}
+
 static void
 hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 {
+	uint16_t win = (flags & RTE_TCP_SYN_FLAG) ? 0 : wnd_field(c);
+
 	memset(h, 0, sizeof(*h));
 	h->sport = c->key.lport;
 	h->dport = c->key.rport;
@@ -165,8 +196,9 @@ hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 	if (flags & RTE_TCP_SYN_FLAG)
 		h->win = (uint16_t)RTE_MIN(sp_tcp_rcv_wnd(c), 65535u);
 	else
-		h->win = (uint16_t)(sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale);
-	c->rcv_adv = (uint32_t)h->win << ((flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale);
+		h->win = win; /* before last_ack_sent moved: it and rcv_adv give the old edge */
+	if (flags & RTE_TCP_ACK_FLAG)
+		c->rcv_adv = (uint32_t)h->win << ((flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale);
 	if (c->flags & TF_TS) {
 		h->opts.has_ts = true;
 		h->opts.ts_val = sp_tcp_ts_now(c);
@@ -323,6 +355,24 @@ tso_chain_ok(const struct rte_mbuf *pl, uint32_t piece)
 }
 
 /*
+ * Whether a segment of @p len payload bytes is built in one mbuf, the payload copied from the
+ * send buffer, rather than as a header chained to indirect mbufs on it: on a port whose PMD
+ * cannot send chains (net_af_xdp), where the program's TX callback would copy the chain into one
+ * mbuf anyway (app/spindle/port.c tx_linearize()), after an indirect mbuf was allocated,
+ * attached and freed per piece. Not with TSO (the chain is what the PMD segments), nor beyond
+ * what one mbuf holds.
+ */
+static bool
+linear_ok(const struct sp_conn *c, uint32_t len)
+{
+	const struct sp_port *pt = &c->ctx->stack->ports[c->port];
+
+	return pt->tx_linear && !pt->tx_tso && len > 0 &&
+	       len + 60u <=
+		       (uint32_t)rte_pktmbuf_data_room_size(c->ctx->pool) - RTE_PKTMBUF_HEADROOM;
+}
+
+/*
  * Send [@p seq, @p seq + @p len) with @p flags (ACK always added). With @p tso (the send loop),
  * @p len above the room of one segment makes a TSO segment; a TSO segment the PMD cannot take is
  * cut to one MSS, without its FIN. Without, one segment whatever its size (retransmissions and
@@ -334,25 +384,27 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso
 	struct rte_mbuf *pl = NULL;
 	struct sp_tcp_hdr h;
 	uint32_t span, smss = seg_room(c), piece = 0;
+	bool linear = linear_ok(c, len);
 
-	if (len > 0) {
+	if (len > 0)
+		flags |= RTE_TCP_PSH_FLAG;
+	if (len > 0 && !linear) {
 		pl = sp_tcp_sb_clone(c, seq, len);
 		if (pl == NULL) {
 			TCP_STAT(c, TCPAbortOnMemory);
 			return -ENOBUFS;
 		}
-		flags |= RTE_TCP_PSH_FLAG;
 	}
 	if (tso && len > smss) {
-		piece = tso_piece(c, smss);
+		piece = linear ? 0 : tso_piece(c, smss);
 		if (piece == 0 || !tso_chain_ok(pl, piece)) {
 			TCP_STAT(c, tcp_tso_fallback);
 			rte_pktmbuf_free(pl);
 			len = smss;
 			flags &= ~RTE_TCP_FIN_FLAG;
 			piece = 0;
-			pl = sp_tcp_sb_clone(c, seq, len);
-			if (pl == NULL) {
+			pl = linear ? NULL : sp_tcp_sb_clone(c, seq, len);
+			if (pl == NULL && !linear) {
 				TCP_STAT(c, TCPAbortOnMemory);
 				return -ENOBUFS;
 			}
@@ -386,7 +438,8 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso
 	}
 	if (SEQ_GT(seq + span, c->snd_max))
 		c->snd_max = seq + span;
-	xmit_seg(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port, (uint16_t)piece);
+	xmit_seg(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port, (uint16_t)piece, c,
+		linear ? len : 0);
 	if (span > 0)
 		sp_tcp_rtx_arm(c);
 	return (int)len;

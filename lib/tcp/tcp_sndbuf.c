@@ -5,6 +5,7 @@
  * from a cursor left by the previous segment.
  */
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 
 #include "tcp.h"
 
@@ -57,34 +58,46 @@ sp_tcp_sb_trim(struct sp_conn *c, uint32_t n)
 }
 
 /*
- * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
- * payload is never copied, the buffer keeps the data until it is acknowledged. New data is
- * found from the cursor left by the previous segment, not by walking the whole buffer.
+ * The mbuf of the send buffer that holds @p seq, and where in it (@p off): found from the cursor
+ * left by the previous segment when @p seq is at or after it, not by walking the whole buffer;
+ * the cursor moves there. NULL when the buffer does not hold @p seq.
  */
-struct rte_mbuf *
-sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
+static struct rte_mbuf *
+sb_find(struct sp_conn *c, sp_seq_t seq, uint32_t *off)
 {
-	struct rte_mbuf *head = NULL, *m = c->sb_head;
+	struct rte_mbuf *m = c->sb_head;
 	sp_seq_t mseq = c->sb_seq;
-	uint32_t off;
 
 	if (c->sb_cur != NULL && SEQ_GEQ(seq, c->sb_cur_seq)) {
 		m = c->sb_cur;
 		mseq = c->sb_cur_seq;
 	}
-	off = seq - mseq;
-	for (; m != NULL && len > 0; mseq += m->data_len, m = m->next) {
+	while (m != NULL && seq - mseq >= m->data_len) {
+		mseq += m->data_len;
+		m = m->next;
+	}
+	if (m != NULL) {
+		c->sb_cur = m;
+		c->sb_cur_seq = mseq;
+		*off = seq - mseq;
+	}
+	return m;
+}
+
+/*
+ * Build a chain of indirect mbufs covering [@p seq, @p seq + @p len) of the send buffer: the
+ * payload is never copied, the buffer keeps the data until it is acknowledged.
+ */
+struct rte_mbuf *
+sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = 0;
+
+	for (m = sb_find(c, seq, &off); m != NULL && len > 0; m = m->next) {
 		struct rte_mbuf *mi;
 		uint32_t take;
 
-		if (off >= m->data_len) {
-			off -= m->data_len;
-			continue;
-		}
-		if (head == NULL) {
-			c->sb_cur = m;
-			c->sb_cur_seq = mseq;
-		}
 		take = RTE_MIN(len, (uint32_t)m->data_len - off);
 		mi = rte_pktmbuf_alloc(c->ctx->pool);
 		if (mi == NULL)
@@ -106,6 +119,60 @@ sp_tcp_sb_clone(struct sp_conn *c, sp_seq_t seq, uint32_t len)
 fail:
 	rte_pktmbuf_free(head);
 	return NULL;
+}
+
+/*
+ * Copy [@p seq, @p seq + @p len) of the send buffer (which must hold them) to @p dst: for ports
+ * whose PMD cannot send mbuf chains (tcp_out.c), where a chain of clones would be copied into
+ * one mbuf before the PMD anyway, at the cost of an indirect mbuf per piece.
+ */
+void
+sp_tcp_sb_copy(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t *dst)
+{
+	struct rte_mbuf *m;
+	uint32_t off = 0;
+
+	for (m = sb_find(c, seq, &off); m != NULL && len > 0; m = m->next) {
+		uint32_t take = RTE_MIN(len, (uint32_t)m->data_len - off);
+
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(m, uint8_t *, off), take);
+		dst += take;
+		len -= take;
+		off = 0;
+	}
+}
+
+/*
+ * Send buffer autotuning (docs/tcp.md "Buffer autotuning"), after Linux's tcp_sndbuf_expand():
+ * called when an ACK freed part of the buffer, with what was in flight before it. A writer that found the buffer full while neither
+ * congestion control nor the peer's window held the sender back (the buffer was the limit: all
+ * of it in flight, cwnd and SND.WND allowing more) gets two congestion windows of buffer, one in
+ * flight and one to send as the ACKs for it come back, up to tcp.sndbuf_max. As cwnd grows in
+ * slow start only while it is used (tcp_cc.c), buffer and window grow together to what the path
+ * needs, not to the maximum. Never while this lcore's connections hold tcp_mem's low mark or more
+ * (Linux: tcp_mem[0]): autotuning does not drive the stack towards pressure, and every mbuf is
+ * still charged against the marks (tcp_mem.c) whatever the size. It never shrinks the buffer.
+ */
+void
+sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight)
+{
+	const struct sp_tcp_mem *mem = &c->ctx->tcp->mem;
+	uint32_t max = c->ctx->cfg->tcp.sndbuf_max;
+	uint64_t want;
+
+	if (max <= c->sndbuf || !(c->flags & TF_WANT_WRITABLE))
+		return;
+	if (inflight >= c->cc.cwnd || inflight >= c->snd_wnd)
+		return; /* cwnd- or window-limited: a larger buffer would not send more */
+	want = RTE_MIN(2 * (uint64_t)c->cc.cwnd, (uint64_t)max);
+	if (want <= c->sndbuf)
+		return;
+	if (mem->mbufs >= mem->low) {
+		TCP_STAT(c, TCPBufTuneMemLimited);
+		return;
+	}
+	c->sndbuf = (uint32_t)want;
+	TCP_STAT(c, TCPSndBufExpand);
 }
 
 /* Free every mbuf of the send buffer (the connection ends). */

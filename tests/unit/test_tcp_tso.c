@@ -20,6 +20,8 @@ struct frame {
 	uint64_t ol_flags;
 	uint16_t l2_len, l3_len, l4_len, tso_segsz;
 	uint32_t pkt_len;
+	uint16_t nb_segs;
+	bool cksum_ok; /* the TCP checksum verifies over the frame */
 	struct rte_ipv4_hdr ip;
 	struct sp_tcp_hdr th;
 	uint16_t cksum; /* the TCP checksum field as sent */
@@ -46,6 +48,7 @@ pop(struct fx *f, struct frame *o)
 	o->l4_len = m->l4_len;
 	o->tso_segsz = m->tso_segsz;
 	o->pkt_len = m->pkt_len;
+	o->nb_segs = m->nb_segs;
 	n = sp_test_copy(m, buf, sizeof(buf));
 	rte_pktmbuf_free(m);
 	assert_int_equal(n, o->pkt_len);
@@ -54,6 +57,8 @@ pop(struct fx *f, struct frame *o)
 	memcpy(&o->cksum, buf + 34 + 16, 2);
 	o->len = (uint32_t)(n - 34 - o->th.doff);
 	memcpy(o->data, buf + 34 + o->th.doff, o->len);
+	o->cksum_ok = rte_ipv4_udptcp_cksum_verify(
+			      (const struct rte_ipv4_hdr *)(buf + 14), buf + 34) == 0;
 	return true;
 }
 
@@ -248,6 +253,46 @@ test_no_tso(void **state)
 	fx_free(f);
 }
 
+/*
+ * A port whose PMD sends no mbuf chains (net_af_xdp; sp_port.tx_linear): each segment is one
+ * mbuf, its payload copied from the send buffer, also where a segment spans two of the buffer's
+ * mbufs (sends of odd sizes) and for a retransmission; checksums in software.
+ */
+static void
+test_linear_port(void **state)
+{
+	struct fx *f = tso_fx(true);
+	struct sp_port *pt = &f->env->st->ports[0];
+	uint32_t off = 0, sizes[] = {777, 1999, 2224}, i;
+
+	(void)state;
+	pt->tx_tso = pt->tx_ip_cksum = pt->tx_l4_cksum = false;
+	pt->tx_linear = true;
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		assert_int_equal(sp_tcp_send(f->app.c, pattern + off, sizes[i]), sizes[i]);
+		off += sizes[i];
+	}
+	off = 0;
+	while (pop(f, &fr)) {
+		assert_int_equal(fr.nb_segs, 1);
+		assert_true(fr.cksum_ok);
+		assert_int_equal(fr.th.seq, f->iss + 1 + off);
+		check_payload(&fr, off);
+		off += fr.len;
+	}
+	assert_int_equal(off, 5000);
+	/* The retransmission timeout resends the first segment, built the same way. */
+	sp_test_advance_ms(f->env, 1100);
+	assert_true(pop(f, &fr));
+	assert_int_equal(fr.nb_segs, 1);
+	assert_true(fr.cksum_ok);
+	assert_int_equal(fr.th.seq, f->iss + 1);
+	assert_int_equal(fr.len, MSS);
+	check_payload(&fr, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
 /* What the program asks of a PMD (sp_stack_tcp_offloads()): tcp.tso and tcp.gro per driver. */
 static void
 test_offloads_asked(void **state)
@@ -292,6 +337,7 @@ main(void)
 		cmocka_unit_test(test_partial_retransmission),
 		cmocka_unit_test(test_odd_split_fallback),
 		cmocka_unit_test(test_no_tso),
+		cmocka_unit_test(test_linear_port),
 		cmocka_unit_test(test_offloads_asked),
 	};
 	unsigned i;
