@@ -353,9 +353,13 @@ sp_config_defaults(struct sp_config *cfg)
 	t->delayed_ack_ms = 40; /* RFC 1122 4.2.3.2: under 0.5 s; RFC 9293 3.8.6.3 */
 	t->rcvbuf = 262144;
 	t->sndbuf = 262144;
-	/* Autotuning's bounds (tcp_sndbuf.c, tcp_in.c), Linux's tcp_wmem[2] and about tcp_rmem[2]. */
-	t->rcvbuf_max = 4194304;
-	t->sndbuf_max = 4194304;
+	/*
+	 * Autotuning's bounds (tcp_sndbuf.c, tcp_in.c): off by default. Up to 4 MB (Linux's
+	 * tcp_wmem[2]) measured no faster against the lab's kernel peers, af_xdp downloads slower
+	 * (docs/tcp.md "Buffer autotuning").
+	 */
+	t->rcvbuf_max = 0;
+	t->sndbuf_max = 0;
 	t->keepalive_idle_ms = 0;
 	t->keepalive_intvl_ms = 75000;
 	t->keepalive_probes = 9;
