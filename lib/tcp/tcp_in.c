@@ -324,8 +324,13 @@ synsent_input(
 		c->rtt_timing = false;
 		sp_timer_cancel(c->ctx, &c->rtx_timer);
 		established(c);
+		/*
+		 * The ACK of the SYN-ACK is due now; what the application sends from its connected
+		 * callback rides on it ("data or controls that were queued for transmission MAY be
+		 * included", RFC 9293 3.10.7.3): a request-response connection costs one segment
+		 * less. Nothing sent: a bare ACK.
+		 */
 		c->flags |= TF_ACKNOW;
-		sp_tcp_output(c);
 		if (c->cb.connected != NULL)
 			c->cb.connected(c, c->arg);
 		if (!c->freed)

@@ -139,6 +139,7 @@ struct app {
 	size_t rx_len;
 	int refuse;
 	int echo;
+	const char *hello; /* sent from connected() when set (a client's request) */
 };
 
 static inline void
@@ -186,6 +187,8 @@ a_connected(struct sp_conn *c, void *arg)
 
 	a->connected++;
 	a->c = c;
+	if (a->hello != NULL)
+		sp_tcp_send(c, a->hello, strlen(a->hello));
 }
 
 static const struct sp_tcp_callbacks conn_cb = {

@@ -316,6 +316,41 @@ test_active_open(void **state)
 	sp_test_env_free(env);
 }
 
+/*
+ * What the application sends from connected() rides on the ACK of the SYN-ACK (RFC 9293
+ * 3.10.7.3): one segment, not a bare ACK and then the data.
+ */
+static void
+test_active_open_data_on_ack(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 1000};
+	struct app a;
+	struct sp_conn *c;
+	struct t_out o;
+	uint32_t iss;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.hello = "GET / HTTP/1.1\r\n\r\n";
+	co.arg = &a;
+	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
+	t_expect(env, &o, T_SYN);
+	iss = o.h.seq;
+	t_seg(env, 8080, o.h.sport, 9000, iss + 1, T_SYN | T_ACK, 65535, &so, NULL, 0);
+	assert_int_equal(a.connected, 1);
+	assert_int_equal(t_count(env), 1);
+	t_expect(env, &o, T_ACK);
+	assert_int_equal(o.h.seq, iss + 1);
+	assert_int_equal(o.h.ack, 9001);
+	assert_int_equal(o.len, strlen(a.hello));
+	assert_memory_equal(o.data, a.hello, o.len);
+	sp_tcp_abort(c);
+	t_expect(env, &o, T_RST | T_ACK);
+	sp_test_env_free(env);
+}
+
 static void
 test_connect_refused(void **state)
 {
@@ -474,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_rst_rfc5961),
 		cmocka_unit_test(test_challenge_ack_limit),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_active_open_data_on_ack),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_syn_cookies),
