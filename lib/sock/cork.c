@@ -72,7 +72,7 @@ sp_sk_cork_send(
 	size_t space, take;
 	ssize_t n;
 
-	if (s->conn == NULL || (s->cork_len == 0 && !more))
+	if (s->conn == NULL || total == 0 || (s->cork_len == 0 && !more))
 		return 0;
 	space = sp_tcp_send_space(s->conn);
 	if (more && s->cork_len + total < cork_mss(s) && space >= s->cork_len + total &&
@@ -88,8 +88,11 @@ sp_sk_cork_send(
 	}
 	if (s->cork_len == 0)
 		return 0; /* a full segment or more: the stack sends it as it comes */
-	/* The held bytes and what completes their segment, in one piece. */
-	take = RTE_MIN(total, cork_mss(s) - s->cork_len);
+	/*
+	 * The held bytes and what completes their segment, in one piece. The MSS may have
+	 * dropped below what is held since (an ICMP fragmentation needed): then nothing is added.
+	 */
+	take = cork_mss(s) > s->cork_len ? RTE_MIN(total, cork_mss(s) - s->cork_len) : 0;
 	if (space < s->cork_len + take)
 		take = 0; /* no room: the held bytes alone (they fit), the rest as usual */
 	cork_copy(s, msg, take);

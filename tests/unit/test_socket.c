@@ -17,8 +17,10 @@
 
 #include <rte_ether.h>
 
-#include "sp_test.h"
+#include "sock.h" /* the socket layer's internals: a socket's connection */
 #include "sp_socket.h"
+#include "sp_test.h"
+#include "tcp.h"
 
 #define PORT 8080
 
@@ -883,6 +885,33 @@ test_cork(void **state)
 	pf.events = POLLIN;
 	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &ts, NULL), 0);
 	assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), 1);
+
+	/*
+	 * The MSS drops below what is held (an ICMP fragmentation needed): the next write adds
+	 * nothing to the held bytes (they would outgrow their buffer) and every byte arrives.
+	 */
+	{
+		static char big[10000], got[12000];
+		struct sp_conn *conn = p->hs->sk[sfd]->conn;
+		size_t n = 0;
+
+		memset(big, 'a', 1400);
+		memset(big + 1400, 'b', sizeof(big) - 1400);
+		assert_int_equal(sp_write(p->hs, sfd, big, 1400), 1400); /* held: under the MSS */
+		assert_int_equal(client_read_now(p, cfd, buf, sizeof(buf)), -1);
+		conn->mss = 500;
+		assert_int_equal(sp_write(p->hs, sfd, big + 1400, 9000), 9000);
+		assert_int_equal(
+			sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off)), 0);
+		while (n < 10400) {
+			ssize_t r = sp_read(p->hc, cfd, got + n, sizeof(got) - n);
+
+			assert_true(r > 0);
+			n += (size_t)r;
+		}
+		assert_int_equal(n, 10400);
+		assert_memory_equal(got, big, 10400);
+	}
 
 	/* held bytes go before the FIN at close */
 	assert_int_equal(sp_write(p->hs, sfd, "bye", 3), 3);
