@@ -65,6 +65,30 @@ cork_unlist(struct sp_sock_host *h, struct sp_sk *s)
 	}
 }
 
+/*
+ * The held bytes to the stack. Its send buffer can take fewer than was reserved for them when
+ * memory pressure cut it back since (tcp_mem): the rest stays held, in order, and goes at the
+ * next write, flush or driver pass (the socket stays on the list). @return sp_tcp_send()'s.
+ */
+static ssize_t
+cork_give(struct sp_sock_host *h, struct sp_sk *s)
+{
+	ssize_t n = sp_tcp_send(s->conn, s->cork_buf, s->cork_len);
+
+	if (n < 0 || (size_t)n >= s->cork_len) {
+		s->cork_len = 0;
+		cork_unlist(h, s);
+		return n;
+	}
+	memmove(s->cork_buf, s->cork_buf + n, s->cork_len - (size_t)n);
+	s->cork_len -= (uint16_t)n;
+	cork_unlist(h, s);
+	s->cork_since_us = 0; /* due: every driver pass tries again, first */
+	TAILQ_INSERT_HEAD(&h->corked, s, cork_next);
+	s->cork_listed = true;
+	return n;
+}
+
 size_t
 sp_sk_cork_send(
 	struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, size_t total, bool more)
@@ -96,9 +120,7 @@ sp_sk_cork_send(
 	if (space < s->cork_len + take)
 		take = 0; /* no room: the held bytes alone (they fit), the rest as usual */
 	cork_copy(s, msg, take);
-	n = sp_tcp_send(s->conn, s->cork_buf, s->cork_len);
-	s->cork_len = 0;
-	cork_unlist(h, s);
+	n = cork_give(h, s);
 	if (n < 0)
 		return 0; /* the connection failed: the caller's send reports it */
 	return take;
@@ -108,9 +130,11 @@ void
 sp_sk_cork_flush(struct sp_sock_host *h, struct sp_sk *s)
 {
 	if (s->cork_len != 0 && s->conn != NULL)
-		(void)sp_tcp_send(s->conn, s->cork_buf, s->cork_len);
-	s->cork_len = 0;
-	cork_unlist(h, s);
+		(void)cork_give(h, s);
+	if (s->conn == NULL) {
+		s->cork_len = 0;
+		cork_unlist(h, s);
+	}
 	if (s->conn != NULL)
 		sp_tcp_flush(s->conn);
 }
@@ -118,15 +142,19 @@ sp_sk_cork_flush(struct sp_sock_host *h, struct sp_sk *s)
 void
 sp_sock_cork_expire(struct sp_sock_host *h)
 {
+	struct sp_sk *s, *next;
 	uint64_t now;
-	struct sp_sk *s;
 
 	if (TAILQ_EMPTY(&h->corked))
 		return;
 	now = sp_sock_now_us();
-	while ((s = TAILQ_FIRST(&h->corked)) != NULL &&
-		now - s->cork_since_us >= SP_SK_CORK_MAX_MS * 1000u)
-		sp_sk_cork_flush(h, s); /* oldest first: the list is in holding order */
+	/* oldest first (the list is in holding order); each once: a flush may leave bytes held */
+	for (s = TAILQ_FIRST(&h->corked); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, cork_next);
+		if (now - s->cork_since_us < SP_SK_CORK_MAX_MS * 1000u)
+			break;
+		sp_sk_cork_flush(h, s);
+	}
 }
 
 void
