@@ -265,11 +265,24 @@ test_challenge_ack_limit(void **state)
 	fx_free(f);
 }
 
+/* An active open to the peer's 8080 recorded by @p a (zeroed here): its SYN in @p o. */
+static struct sp_conn *
+active_open(struct sp_test_env *env, struct app *a, struct t_out *o)
+{
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct sp_conn *c;
+
+	memset(a, 0, sizeof(*a));
+	co.arg = a;
+	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
+	t_expect(env, o, T_SYN);
+	return c;
+}
+
 static void
 test_active_open(void **state)
 {
 	struct sp_test_env *env = sp_test_env_new(NULL);
-	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
 	struct sp_tcp_opts so = {.has_mss = true, .mss = 1000};
 	struct sp_tcp_info info;
 	struct app a;
@@ -279,10 +292,7 @@ test_active_open(void **state)
 	uint16_t sport;
 
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	co.arg = &a;
-	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
-	t_expect(env, &o, T_SYN);
+	c = active_open(env, &a, &o);
 	iss = o.h.seq;
 	sport = o.h.sport;
 	assert_true(sport >= 32768);
@@ -324,19 +334,16 @@ static void
 test_active_open_data_on_ack(void **state)
 {
 	struct sp_test_env *env = sp_test_env_new(NULL);
-	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
 	struct sp_tcp_opts so = {.has_mss = true, .mss = 1000};
-	struct app a;
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
 	struct sp_conn *c;
 	struct t_out o;
+	struct app a;
 	uint32_t iss;
 
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	a.hello = "GET / HTTP/1.1\r\n\r\n";
-	co.arg = &a;
-	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
-	t_expect(env, &o, T_SYN);
+	c = active_open(env, &a, &o);
+	a.hello = req; /* sent from connected() */
 	iss = o.h.seq;
 	t_seg(env, 8080, o.h.sport, 9000, iss + 1, T_SYN | T_ACK, 65535, &so, NULL, 0);
 	assert_int_equal(a.connected, 1);
