@@ -56,47 +56,6 @@ test_cancel_and_rearm(void **state)
 	sp_test_env_free(env);
 }
 
-/*
- * The wheel's slot arithmetic (a multiply by a reciprocal, no division) is exact: with a TSC
- * rate that is no round number and a TSC near 2^62, a timer fires at the first poll at or past
- * its deadline rounded up to a slot boundary, never one cycle before; cancel finds its slot.
- */
-static void
-test_slot_arithmetic_exact(void **state)
-{
-	const uint64_t hz = UINT64_C(2999999937), cps = hz / 1000;
-	const uint64_t t0 = (UINT64_C(1) << 62) + 12345;
-	const uint64_t offs[] = {0, 1, cps / 2, cps - 1};
-	struct sp_ctx *ctx = calloc(1, sizeof(*ctx));
-	struct sp_timer t = {0}, c = {0};
-	unsigned i;
-
-	(void)state;
-	assert_non_null(ctx);
-	sp_timer_wheel_init(&ctx->timers, hz, t0);
-	assert_int_equal(ctx->timers.cur_slot, t0 / cps);
-	memset(fired, 0, sizeof(fired));
-	sp_timer_init(&t, cb, (void *)3);
-	sp_timer_init(&c, cb, (void *)4);
-	for (i = 0; i < 40; i++) {
-		uint64_t e = (ctx->timers.cur_slot + 2 + i % 5) * cps + offs[i % 4];
-		uint64_t edge = (e + cps - 1) / cps * cps;
-
-		sp_timer_arm(ctx, &t, e);
-		sp_timer_arm(ctx, &c, e);
-		sp_timer_cancel(ctx, &c);
-		assert_int_equal(ctx->timers.n_armed, 1);
-		assert_int_equal(sp_timers_run(ctx, edge - 1), 0);
-		assert_int_equal(fired[3], i);
-		assert_int_equal(sp_timers_run(ctx, edge), 1);
-		assert_int_equal(fired[3], i + 1);
-		assert_int_equal(ctx->timers.cur_slot, edge / cps);
-		assert_int_equal(ctx->timers.n_armed, 0);
-	}
-	assert_int_equal(fired[4], 0);
-	free(ctx);
-}
-
 static void
 test_beyond_one_turn(void **state)
 {
@@ -137,7 +96,6 @@ main(void)
 		cmocka_unit_test(test_fire_at_deadline),
 		cmocka_unit_test(test_cancel_and_rearm),
 		cmocka_unit_test(test_beyond_one_turn),
-		cmocka_unit_test(test_slot_arithmetic_exact),
 		cmocka_unit_test(test_clock_jump),
 	};
 
