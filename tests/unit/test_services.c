@@ -772,46 +772,6 @@ test_http_10_keepalive_and_body_skip(void **s)
 	http_done(c);
 }
 
-/*
- * A request split over receives survives another connection's request in between (the one
- * within one receive is collected in the service's shared scratch buffer, the split one in a
- * buffer of its own), and a header section of exactly HTTP_HDR_MAX (8192) bytes is accepted.
- */
-static void
-test_http_split_interleaved(void **s)
-{
-	static char big[8193];
-	struct sp_conn *a = http_conn(), *b = peer_connect();
-	struct http_resp ra, rb;
-	size_t n;
-
-	(void)s;
-	peer_send_split(a, "GET /bytes/3 HTTP/1.1\r\nHo", 1448);
-	assert_int_equal(a->out_len, 0);
-	peer_send_split(b, "GET / HTTP/1.1\r\nHost: y\r\n\r\n", 1448);
-	assert_int_equal(http_parse_resp(b->out, b->out_len, false, &rb), 0);
-	assert_int_equal(rb.code, 200);
-	assert_true(rb.clen > 3);
-	peer_send_split(a, "st: x\r\n\r\n", 1448);
-	assert_int_equal(http_parse_resp(a->out, a->out_len, false, &ra), 0);
-	assert_int_equal(ra.code, 200);
-	assert_int_equal(ra.clen, 3);
-
-	/* 8192 bytes in all: the limit is inclusive */
-	b->out_len = 0;
-	n = (size_t)snprintf(big, sizeof(big), "GET /bytes/1 HTTP/1.1\r\nHost: y\r\nX: ");
-	memset(big + n, 'a', 8192 - n - 4);
-	memcpy(big + 8192 - 4, "\r\n\r\n", 4);
-	peer_send(b, big, 8192, 1000);
-	assert_int_equal(http_parse_resp(b->out, b->out_len, false, &rb), 0);
-	assert_int_equal(rb.code, 200);
-	assert_int_equal(rb.clen, 1);
-	assert_false(b->shut);
-	stack_closed(b, 0);
-	conn_free(b);
-	http_done(a);
-}
-
 static void
 test_http_oversized_headers(void **s)
 {
@@ -1753,7 +1713,6 @@ main(void)
 		cmocka_unit_test(test_http_bytes_streamed),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_http_10_keepalive_and_body_skip),
-		cmocka_unit_test(test_http_split_interleaved),
 		cmocka_unit_test(test_http_oversized_headers),
 		cmocka_unit_test(test_http_pipeline_bound),
 		cmocka_unit_test(test_http_idle_and_linger_timeouts),
