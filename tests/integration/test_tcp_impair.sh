@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # TCP under the impairment layer (5% drop, 5% reorder, 1% duplication, 0.1% corruption, both
-# directions of port0): TCP_IMPAIR_BYTES (default 100 MB; 30 MB on tap, whose one system call
+# directions of port0): TCP_IMPAIR_BYTES (default 100 MB; 10 MB on tap, whose one system call
 # per frame makes the download under loss slow and its time vary from 75 s to over 600 s
 # here, 2026-12-06) uploaded to discard (count equal),
 # downloaded from /bytes/N (sha256 equal), TCP_IMPAIR_ECHO_BYTES (default 10 MB) through echo
@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/tcp_common.sh"
 trap tcp_teardown EXIT
 DEFAULT_BYTES=100000000
-[ "$PMD" = tap ] && DEFAULT_BYTES=30000000
+[ "$PMD" = tap ] && DEFAULT_BYTES=10000000
 N=${TCP_IMPAIR_BYTES:-$DEFAULT_BYTES}
 LIMIT=${TCP_IMPAIR_TIMEOUT:-600}
 
