@@ -154,6 +154,7 @@ struct sp_stack;
 	X(TCPRenoRecovery, "NewReno recoveries entered")                                 \
 	X(TCPTimeouts, "retransmission timeouts")                                        \
 	X(TCPLossProbes, "tail loss probes sent (RFC 8985 7)")                           \
+	X(TCPLostRetransmit, "retransmissions lost again, resent before the RTO")        \
 	X(TCPLossProbeRecovery, "losses repaired by a tail loss probe")                  \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
 	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \

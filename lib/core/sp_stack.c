@@ -185,6 +185,17 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 			port_read_rss(st, idx, port_id, n_queues, &conf, &info);
 		}
 	}
+	/*
+	 * The impairment layer acts on what the stack hands the PMD and models a wire that loses,
+	 * duplicates, reorders or corrupts frames. A TSO segment is up to 64 KB of frames that
+	 * would share one fate (a whole flight lost at once, the RTO the only repair): an impaired
+	 * port sends each segment as its own frame.
+	 */
+	if (p->tx_tso && st->cfg->ports[idx].impair.enabled) {
+		p->tx_tso = false;
+		SP_LOG(INFO, stack, "port %u: impairment on: TSO off, so that it acts per frame",
+			idx);
+	}
 	/* net_tap (22.11) refuses a TSO frame whose piece with L2 exceeds the MTU. */
 	p->tso_l2_mtu = info.driver_name != NULL && strcmp(info.driver_name, "net_tap") == 0;
 	p->sw_gro = sp_tcp_sw_gro_wanted(st->cfg, info.driver_name, p->rx_lro);

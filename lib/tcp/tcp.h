@@ -46,6 +46,7 @@
 #define TF_TLP_REXMIT	 0x80000  /* ... and it was a retransmission */
 #define TF_RESCUE	 0x100000 /* RFC 6675 rule 4 used in this recovery (rescue_rxt) */
 #define TF_MEM_WAIT	 0x200000 /* a send was cut short for memory: writable() when it is back */
+#define TF_RXT_LOST	 0x800000 /* a lost retransmission cut cwnd in this recovery (tcp_lost_rxt.c) */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -97,8 +98,16 @@ struct sp_listener {
 
 /* Merged SACK ranges the sender remembers (a peer reports at most 4 per segment). */
 #define SP_TCP_SCOREBOARD 16
+/* Retransmissions of one recovery whose fate is watched (tcp_lost_rxt.c). */
+#define SP_TCP_RXT_WATCH 8
 /* RFC 6675 DupThresh. */
 #define SP_TCP_DUPTHRESH 3
+
+/** One retransmission in loss recovery, watched until delivered (tcp_lost_rxt.c). */
+struct sp_tcp_rxt {
+	sp_seq_t seq, end; /* the range resent */
+	sp_seq_t mark;	   /* SND.MAX when it went: every byte above was first sent after it */
+};
 
 struct sp_conn {
 	struct sp_ctx *ctx;
@@ -162,7 +171,11 @@ struct sp_conn {
 	struct sp_tcp_sack_block sacked[SP_TCP_SCOREBOARD];
 	sp_seq_t rexmit_hi;  /* in recovery: holes below this were retransmitted */
 	sp_seq_t rescue_rxt; /* TF_RESCUE: RFC 6675 RescueRxt */
-	sp_seq_t tlp_end;    /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
+	/* Retransmissions of this recovery not yet delivered, in the order they went. */
+	uint8_t n_rxt;
+	uint8_t rxt_lost; /* bit i: rxt[i] was lost as well */
+	struct sp_tcp_rxt rxt[SP_TCP_RXT_WATCH];
+	sp_seq_t tlp_end; /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
 
 	/* RFC 5961 challenge ACK limit. */
 	uint64_t chack_window;
@@ -314,6 +327,8 @@ void sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight);
 void sp_tcp_timers_init(struct sp_conn *c);
 void sp_tcp_timers_stop(struct sp_conn *c);
 void sp_tcp_rtx_arm(struct sp_conn *c);
+/** New data went: the tail loss probe is due one PTO from now (RFC 8985 7.2). */
+void sp_tcp_pto_rearm(struct sp_conn *c);
 /** An ACK reached or passed the loss probe's end: @p dsack says the probe was a duplicate. */
 void sp_tcp_tlp_acked(struct sp_conn *c, bool dsack, uint64_t now_us);
 void sp_tcp_delack_arm(struct sp_conn *c);
@@ -342,6 +357,26 @@ uint32_t sp_tcp_sack_rescue(struct sp_conn *c);
 /** Bytes the scoreboard holds as SACKed (in all; below @p seq). */
 uint32_t sp_tcp_sack_bytes(const struct sp_conn *c);
 uint32_t sp_tcp_sack_bytes_below(const struct sp_conn *c, sp_seq_t seq);
+
+/* tcp_lost_rxt.c */
+/** Forget the watched retransmissions (a recovery begins or ends, a timeout). */
+static inline void
+sp_tcp_rxt_reset(struct sp_conn *c)
+{
+	c->n_rxt = 0;
+	c->rxt_lost = 0;
+}
+/** A retransmission of [@p seq, @p seq + @p len) went in SACK recovery: watch it. */
+void sp_tcp_rxt_note(struct sp_conn *c, sp_seq_t seq, uint32_t len);
+/**
+ * After the scoreboard took an ACK: forget delivered retransmissions, and find those lost as
+ * well (data first sent after them was SACKed). @return how many were newly found lost.
+ */
+unsigned sp_tcp_rxt_detect(struct sp_conn *c);
+/** Un-SACKed bytes of the retransmissions found lost (no longer in the network). */
+uint32_t sp_tcp_rxt_lost_bytes(const struct sp_conn *c);
+/** Resend the first retransmission found lost. @return bytes sent, 0: none. */
+uint32_t sp_tcp_rxt_resend(struct sp_conn *c);
 
 /* tcp_mem.c */
 void sp_tcp_mem_init(struct sp_ctx *ctx);

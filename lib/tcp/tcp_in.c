@@ -129,8 +129,9 @@ enter_recovery(struct sp_conn *c, uint64_t now)
 	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
-	c->flags &= ~TF_RESCUE;
+	c->flags &= ~(TF_RESCUE | TF_RXT_LOST);
 	c->rexmit_hi = c->snd_una;
+	sp_tcp_rxt_reset(c);
 	if (!(c->flags & TF_SACK)) {
 		TCP_STAT(c, TCPRenoRecovery);
 		retransmit_una(c);
@@ -141,6 +142,42 @@ enter_recovery(struct sp_conn *c, uint64_t now)
 	/* RFC 6675 5 step (3): the segment at HighACK + 1 goes first, whatever pipe says. */
 	sp_tcp_sack_rexmit_next(c, true);
 	sp_tcp_output(c);
+}
+
+/*
+ * After a timeout, go-back-N resent every un-SACKed byte below RecoveryPoint before it sent
+ * anything above it, and RFC 6582's guard keeps fast retransmit off until SND.UNA passes
+ * RecoveryPoint. When the peer SACKs data above RecoveryPoint while the scoreboard deems
+ * SND.UNA lost, SND.UNA's retransmission was lost as well (the reasoning of tcp_lost_rxt.c):
+ * a new recovery starts at once (RFC 6675 5.1 lets the sender use SACK after a timeout; the
+ * guard is for duplicate ACKs that cannot tell this apart) rather than a further, backed-off
+ * timeout.
+ */
+static bool
+lost_after_timeout(const struct sp_conn *c)
+{
+	return (c->flags & TF_SACK) && SEQ_LT(c->snd_una, c->recover) &&
+	       SEQ_GEQ(c->snd_nxt, c->recover) && c->n_sacked > 0 &&
+	       SEQ_GT(c->sacked[c->n_sacked - 1].end, c->recover) &&
+	       sp_tcp_sack_lost_edge(c) != c->snd_una;
+}
+
+/*
+ * In SACK recovery, a retransmission found lost as well (tcp_lost_rxt.c) is a further
+ * congestion signal that the recovery must answer (RFC 8985 9.3): once per recovery, cwnd is
+ * reduced again as for a new loss, and, as on entering recovery (RFC 6675 5 step (3)), the
+ * first lost one goes again at once, whatever pipe says.
+ */
+static void
+detect_lost_rxt(struct sp_conn *c, uint64_t now)
+{
+	if ((c->flags & (TF_RECOVERY | TF_SACK)) != (TF_RECOVERY | TF_SACK) || c->n_rxt == 0 ||
+		sp_tcp_rxt_detect(c) == 0 || (c->flags & TF_RXT_LOST) || c->cc.ops == NULL)
+		return;
+	c->flags |= TF_RXT_LOST;
+	c->cc.ops->on_loss(&c->cc, c->cc.cwnd, now);
+	c->cc.cwnd = c->cc.ssthresh;
+	sp_tcp_rxt_resend(c);
 }
 
 /* @return false when the segment must be dropped. */
@@ -203,6 +240,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 				if (SEQ_GEQ(ack, c->recover)) {
 					/* Full ACK (RFC 6582 3.2 step 3). */
 					c->flags &= ~TF_RECOVERY;
+					sp_tcp_rxt_reset(c);
 					c->cc.ops->on_recovery_exit(&c->cc, now);
 				} else if (!(c->flags & TF_SACK)) {
 					/* Partial ACK (RFC 6582 3.2 step 5): deflate, resend SND.UNA. */
@@ -217,8 +255,10 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 				c->cc.ops->on_ack(&c->cc, acked, rtt_us, inflight, now);
 				/* RFC 6675 5: the scoreboard alone may show SND.UNA lost
 				 * (IsLost(HighACK + 1)), e.g. when ACKs were coalesced. */
-				if ((c->flags & TF_SACK) && SEQ_GT(ack, c->recover - 1) &&
-					c->n_sacked > 0 && sp_tcp_sack_lost_edge(c) != c->snd_una)
+				if (((c->flags & TF_SACK) && SEQ_GT(ack, c->recover - 1) &&
+					    c->n_sacked > 0 &&
+					    sp_tcp_sack_lost_edge(c) != c->snd_una) ||
+					lost_after_timeout(c))
 					enter_recovery(c, now);
 			}
 		}
@@ -240,15 +280,19 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		 */
 		if (c->dupacks < UINT8_MAX)
 			c->dupacks++;
-		if (!(c->flags & TF_RECOVERY) && c->cc.ops != NULL && SEQ_GT(ack, c->recover - 1) &&
-			(c->dupacks == SP_TCP_DUPTHRESH ||
-				((c->flags & TF_SACK) && sp_tcp_sack_lost_edge(c) != c->snd_una)))
+		if (!(c->flags & TF_RECOVERY) && c->cc.ops != NULL &&
+			((SEQ_GT(ack, c->recover - 1) &&
+				 (c->dupacks == SP_TCP_DUPTHRESH ||
+					 ((c->flags & TF_SACK) &&
+						 sp_tcp_sack_lost_edge(c) != c->snd_una))) ||
+				lost_after_timeout(c)))
 			enter_recovery(c, now);
 		else if (c->dupacks > SP_TCP_DUPTHRESH && (c->flags & TF_RECOVERY) &&
 			 !(c->flags & TF_SACK))
 			c->cc.cwnd += c->mss; /* inflation (RFC 5681 3.2 step 4) */
 		/* With SACK, sp_tcp_output() after this ACK sends by cwnd - pipe. */
 	}
+	detect_lost_rxt(c, now);
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */
 	if (SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack))) {
 		uint32_t old_wnd = c->snd_wnd;

@@ -515,6 +515,7 @@ skip_sacked(const struct sp_conn *c, sp_seq_t *seq)
 
 /*
  * SACK loss recovery (RFC 6675 5 steps (4)-(5) and C): while cwnd - pipe >= 1 SMSS, send
+ * a retransmission found lost (tcp_lost_rxt.c), else
  * NextSeg(): a lost hole (rule 1), else new data the peer's window allows (rule 2), else a
  * hole not yet deemed lost (rule 3), else once per recovery the highest un-SACKed segment
  * (rule 4, rescue retransmission: a lost tail would otherwise wait for the RTO).
@@ -531,6 +532,9 @@ sack_recovery_output(struct sp_conn *c)
 
 		if (c->cc.cwnd < pipe + c->mss)
 			break;
+		/* A lost retransmission first: it holds SND.UNA (or the lowest hole) back. */
+		if (c->rxt_lost != 0 && sp_tcp_rxt_resend(c) > 0)
+			continue;
 		if (sp_tcp_sack_rexmit_next(c, false) > 0)
 			continue;
 		wnd_room = SEQ_GT(c->snd_una + c->snd_wnd, c->snd_nxt)
@@ -623,6 +627,8 @@ sp_tcp_output(struct sp_conn *c)
 		if (fin)
 			break;
 	}
+	if (sent)
+		sp_tcp_pto_rearm(c); /* new data went: the loss probe is due after it */
 tail:
 	/* Nothing in flight, data waiting, window closed: the persist timer probes it. */
 	if (c->snd_nxt == c->snd_una && c->sb_len > 0 && c->snd_wnd == 0)

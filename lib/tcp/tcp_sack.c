@@ -148,7 +148,8 @@ sp_tcp_sack_lost_edge(const struct sp_conn *c)
 /*
  * RFC 6675 4, SetPipe(): every un-SACKed byte in [SND.UNA, SND.MAX) counts once unless it is
  * lost, and once more if it was retransmitted in this recovery (below rexmit_hi: holes are
- * retransmitted in ascending order).
+ * retransmitted in ascending order) unless that retransmission was found lost as well
+ * (tcp_lost_rxt.c).
  */
 uint32_t
 sp_tcp_sack_pipe(const struct sp_conn *c)
@@ -172,6 +173,8 @@ sp_tcp_sack_pipe(const struct sp_conn *c)
 		if (i < c->n_sacked)
 			from = SEQ_MAX(from, c->sacked[i].end);
 	}
+	if (c->rxt_lost != 0)
+		pipe -= RTE_MIN(pipe, sp_tcp_rxt_lost_bytes(c));
 	return pipe;
 }
 
@@ -200,6 +203,7 @@ sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any)
 	if (len == 0 || sp_tcp_send_segment(c, seq, len, 0) < 0)
 		return 0;
 	c->rexmit_hi = seq + len;
+	sp_tcp_rxt_note(c, seq, len);
 	return len;
 }
 

@@ -87,6 +87,32 @@ sp_tcp_rtx_arm(struct sp_conn *c)
 }
 
 /*
+ * RFC 8985 7.2: new data went, so the probe is due one PTO after it, not after what went
+ * before: an ACK that left one segment in flight armed the timer for that segment (PTO plus
+ * the peer's delayed ACK, i.e. the RTO), and a flight sent on top of it and lost whole would
+ * otherwise wait for that. A timer due sooner stays.
+ */
+void
+sp_tcp_pto_rearm(struct sp_conn *c)
+{
+	uint32_t pto = pto_us(c);
+	uint64_t at;
+
+	if (pto == 0) {
+		sp_tcp_rtx_arm(c);
+		return;
+	}
+	at = c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000;
+	if (c->rtx_timer.armed) {
+		if (c->rtx_timer.expire <= at)
+			return; /* due sooner already */
+		sp_timer_cancel(c->ctx, &c->rtx_timer);
+	}
+	c->flags |= TF_PTO;
+	sp_timer_arm(c->ctx, &c->rtx_timer, at);
+}
+
+/*
  * RFC 8985 7.3: the probe. New data if the windows allow one segment of it, else the last
  * segment again, so that its ACK (with SACK) tells what of the tail is missing. The RTO is
  * armed behind it.
@@ -229,6 +255,7 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	if (c->cc.ops != NULL)
 		c->cc.ops->on_timeout(&c->cc, inflight, ctx->now * 1000000 / ctx->hz);
 	c->flags &= ~TF_RECOVERY;
+	sp_tcp_rxt_reset(c);
 	c->dupacks = 0;
 	/*
 	 * RFC 6675 5.1: keep the scoreboard so go-back-N skips SACKed data; a second timeout

@@ -2,7 +2,7 @@
 /*
  * TCP loss recovery: SACK blocks we send, fast retransmit, limited transmit (RFC 3042), SACK
  * recovery with the RFC 6675 pipe and rescue retransmission, the scoreboard after a timeout,
- * tail loss probes (RFC 8985). The test plays the peer with tcp_helper.h.
+ * lost retransmissions (tcp_lost_rxt.c), tail loss probes (RFC 8985). The test plays the peer with tcp_helper.h.
  */
 #include "tcp_helper.h"
 
@@ -509,11 +509,136 @@ test_tlp_recovers_tail(void **state)
 	fx_free(f);
 }
 
+/*
+ * Lost retransmission (tcp_lost_rxt.c): segment 0 and its fast retransmission are both lost.
+ * The peer SACKs new data sent after that retransmission while 0 is still missing: 0 goes
+ * again at once instead of at the RTO, and cwnd is cut a second time (once per recovery).
+ */
+static void
+test_lost_retransmit(void **state)
+{
+	static uint8_t buf[536 * 20];
+	static const unsigned b1[][2] = {{1, 2}}, b2[][2] = {{1, 3}}, b3[][2] = {{1, 4}},
+			      b4[][2] = {{1, 12}}, b5[][2] = {{1, 13}}, b6[][2] = {{1, 14}};
+	struct sp_tcp_info info;
+	struct fx *f;
+	uint32_t s1;
+	unsigned i;
+
+	(void)state;
+	memset(buf, 'l', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 10, &s1);
+	dup_sack(f, s1, s1, 1, b1);
+	expect_seg(f, s1, 10);
+	dup_sack(f, s1, s1, 1, b2);
+	expect_seg(f, s1, 11);
+	dup_sack(f, s1, s1, 1, b3);
+	expect_seg(f, s1, 0); /* fast retransmit: ssthresh = cwnd = 6 segments */
+	assert_int_equal(t_count(f->env), 0);
+	/* 1..11 SACKed: pipe is the retransmission alone, new data 12..16 fills cwnd (rule 2). */
+	dup_sack(f, s1, s1, 1, b4);
+	for (i = 12; i <= 16; i++)
+		expect_seg(f, s1, i);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 0);
+	/* 12 SACKed, 0 still missing: 12 went after 0's retransmission, which is lost too. */
+	dup_sack(f, s1, s1, 1, b5);
+	expect_seg(f, s1, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 1);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.ssthresh, 3 * 536); /* NewReno: half of cwnd again */
+	assert_int_equal(info.cwnd, 3 * 536);
+	/* 13 SACKed too: the new retransmission went after 13, so it is not judged by it. */
+	dup_sack(f, s1, s1, 1, b6);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 1);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 17 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * After a timeout, the timeout's retransmission of segment 0 is lost as well. Go-back-N has
+ * passed RecoveryPoint (1..9 SACKed) and new segment 10 went; when the peer SACKs it with 0
+ * still missing, a SACK recovery resends 0 at once instead of a second, backed-off timeout.
+ */
+static void
+test_rto_lost_retransmit(void **state)
+{
+	static uint8_t buf[536 * 12];
+	static const unsigned b1[][2] = {{1, 10}}, b2[][2] = {{1, 11}};
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 'k', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 10, &s1);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	expect_seg(f, s1, 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	/* The peer holds 1..9: go-back-N skips them, limited transmit sends new segment 10. */
+	dup_sack(f, s1, s1, 1, b1);
+	expect_seg(f, s1, 10);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 0);
+	dup_sack(f, s1, s1, 1, b2);
+	expect_seg(f, s1, 0);
+	expect_seg(f, s1, 11); /* cwnd - pipe leaves room for the last new segment (rule 2) */
+	expect_seg(f, s1, 11); /* and for the rescue retransmission of the highest (rule 5) */
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+/*
+ * RFC 8985 7.2: an ACK left one segment in flight, so the timer was armed for it with the
+ * peer's delayed-ACK allowance (as late as the 200 ms RTO). New data then goes and is lost
+ * with it: the probe is due one PTO (2 SRTT + 2 ms) after the new data, not at the RTO.
+ */
+static void
+test_tlp_after_new_data(void **state)
+{
+	static uint8_t buf[536 * 2];
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 'n', sizeof(buf));
+	f = sack_fx(true, buf, sizeof(buf), 2, &s1);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
+	expect_seg(f, s1, 2);
+	expect_seg(f, s1, 3);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	assert_true(i < 60);
+	expect_seg(f, s1, 3); /* the probe: the last segment again */
+	assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 4 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fast_retransmit),
+		cmocka_unit_test(test_lost_retransmit),
+		cmocka_unit_test(test_rto_lost_retransmit),
+		cmocka_unit_test(test_tlp_after_new_data),
 		cmocka_unit_test(test_sack_dupack_window_moves),
 		cmocka_unit_test(test_limited_transmit),
 		cmocka_unit_test(test_sack_recovery),
