@@ -966,6 +966,93 @@ test_cork(void **state)
 	pair_free(p);
 }
 
+/* The client reads @p want bytes of @p cfd into @p buf, blocking (its reads drive both stacks). */
+static size_t
+client_read_n(struct pair *p, int cfd, char *buf, size_t want)
+{
+	size_t n = 0;
+
+	while (n < want) {
+		ssize_t r = sp_read(p->hc, cfd, buf + n, want - n);
+
+		assert_true(r > 0);
+		n += (size_t)r;
+	}
+	return n;
+}
+
+/* Driver passes of the server's host for @p ms (a wait on its listener @p lfd, which stays idle). */
+static void
+server_drive(struct pair *p, int lfd, long ms)
+{
+	struct pollfd pf = {.fd = lfd, .events = POLLIN};
+
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){0, ms * 1000 * 1000}, NULL), 0);
+}
+
+/*
+ * close() and shutdown(SHUT_WR) of a corked socket under memory pressure (lib/sock/cork.c): the
+ * send buffer, cut back below what is held, takes part of it; the FIN waits until the driver
+ * passes gave the rest, and every byte arrives before the end of the stream (the rest was lost).
+ * A connection that ends before drops them, counted (tcp_cork_lost).
+ */
+static void
+test_cork_fin_pressure(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, on = 1, how;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	static char held[400], got[500]; /* under the MSS: held whole */
+	struct sp_conn *conn;
+	uint32_t sndbuf;
+	size_t n;
+
+	for (n = 0; n < sizeof(held); n++)
+		held[n] = (char)('A' + n % 26);
+	for (how = 0; how < 2; how++) { /* close, then shutdown */
+		connected(p, lfd, &cfd, &sfd);
+		conn = p->hs->sk[sfd]->conn;
+		sndbuf = conn->sndbuf;
+		assert_int_equal(
+			sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+		assert_int_equal(sp_write(p->hs, sfd, held, sizeof(held)), (ssize_t)sizeof(held));
+		conn->sndbuf = conn->sb_len + 150; /* tcp_mem's cut */
+		if (how == 0)
+			assert_int_equal(sp_close(p->hs, sfd), 0);
+		else
+			assert_int_equal(sp_shutdown(p->hs, sfd, SHUT_WR), 0);
+		n = client_read_n(p, cfd, got, 150);
+		/* neither more bytes nor the end of the stream: the FIN waits behind the rest */
+		assert_int_equal(client_read_now(p, cfd, got + n, sizeof(got) - n), -1);
+		assert_int_equal(errno, EAGAIN);
+		conn->sndbuf = sndbuf; /* memory is back */
+		server_drive(p, lfd, 10);
+		n += client_read_n(p, cfd, got + n, sizeof(held) - n);
+		assert_memory_equal(got, held, sizeof(held));
+		assert_int_equal(sp_read(p->hc, cfd, got, sizeof(got)), 0);
+		if (how == 1)
+			sp_close(p->hs, sfd);
+		sp_close(p->hc, cfd);
+	}
+	assert_int_equal(T_STAT(p->srv, tcp_cork_lost), 0);
+
+	/* the peer resets the connection first: what is held is lost, counted */
+	connected(p, lfd, &cfd, &sfd);
+	conn = p->hs->sk[sfd]->conn;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, held, sizeof(held)), (ssize_t)sizeof(held));
+	conn->sndbuf = conn->sb_len + 150;
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_int_equal(client_read_n(p, cfd, got, 150), 150);
+	assert_int_equal(sp_setsockopt(p->hc, cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	assert_int_equal(sp_close(p->hc, cfd), 0); /* unread bytes or not: RST */
+	server_drive(p, lfd, 10);
+	assert_int_equal(T_STAT(p->srv, tcp_cork_lost), 1);
+	assert_int_equal(sp_tcp_conn_count(p->srv->ctx), 0);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
 /* In a child: @p cond decides its exit status. */
 #define CHILD_EXPECT(cond) _exit((cond) ? 0 : 1)
 
@@ -1150,6 +1237,7 @@ main(void)
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_reuseport),
 		cmocka_unit_test(test_cork),
+		cmocka_unit_test(test_cork_fin_pressure),
 		cmocka_unit_test(test_fork_handover),
 		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
