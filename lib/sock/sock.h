@@ -65,6 +65,7 @@ struct sp_sk {
 	bool bound;
 	/* options */
 	bool reuseaddr, reuseport, keepalive, nodelay, linger_on, cork;
+	bool sndbuf_lock, rcvbuf_lock; /* SO_SNDBUF / SO_RCVBUF set: no autotuning (Linux) */
 	int linger_s, rcvbuf, sndbuf;
 	int keepidle, keepintvl, keepcnt;
 	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */

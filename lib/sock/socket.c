@@ -201,6 +201,8 @@ sp_sk_accepted(struct sp_conn *c, struct sp_sk *l)
 	s->linger_s = l->linger_s;
 	s->rcvbuf = l->rcvbuf;
 	s->sndbuf = l->sndbuf;
+	s->rcvbuf_lock = l->rcvbuf_lock;
+	s->sndbuf_lock = l->sndbuf_lock;
 	sk_fill_addrs(s);
 	sp_tcp_set_callbacks(c, &conn_cb, s);
 	/* Bytes count against the window until read(): a slow reader closes the peer's window. */
