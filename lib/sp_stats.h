@@ -182,6 +182,7 @@ struct sp_stack;
 	X(TCPMemoryRefused, "buffer growth refused by the memory marks")                 \
 	X(TCPSndSegsLimit, "sends refused: send buffer at its mbuf bound")               \
 	X(TCPSndNoMbuf, "sends cut short: mbuf pool empty")                              \
+	X(tcp_cork_lost, "closed/shut-down sockets' held bytes (TCP_CORK) lost: conn ended") \
 	X(PruneCalled, "out-of-order queues pruned to make room")                        \
 	X(OfoPruned, "out-of-order segments dropped by pruning")                         \
 	X(TCPRcvCollapsed, "tiny out-of-order segments copied into a shared pack mbuf")  \

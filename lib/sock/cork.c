@@ -11,7 +11,10 @@
  * The stack sends whatever its send buffer holds as Nagle allows, so the held bytes wait here,
  * in a buffer of one MSS per socket, and reach the stack in one sp_tcp_send() with the bytes that
  * complete their segment. They are taken only when the send buffer has room for them, so that
- * the flush always fits (nothing else writes to the connection in between).
+ * the flush always fits (nothing else writes to the connection in between). Memory pressure can
+ * cut the buffer back since (tcp_mem): then the rest stays held, due at every driver pass, and a
+ * shutdown or close keeps its FIN behind it (a close keeps the socket's memory until then), so
+ * no held byte is dropped while the connection lives.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,6 +59,26 @@ cork_mss(const struct sp_sk *s)
 	return RTE_MIN((size_t)s->conn->mss, (size_t)SP_SK_CORK_BUF);
 }
 
+/*
+ * Onto the list of holding sockets: at the tail with the time the hold began, or @p due at the
+ * head (every driver pass tries it again, first).
+ */
+static void
+cork_list(struct sp_sock_host *h, struct sp_sk *s, bool due)
+{
+	if (s->cork_listed)
+		TAILQ_REMOVE(&h->corked, s, cork_next);
+	if (due) {
+		s->cork_since_us = 0;
+		TAILQ_INSERT_HEAD(&h->corked, s, cork_next);
+	} else {
+		s->cork_since_us = sp_sock_now_us();
+		TAILQ_INSERT_TAIL(&h->corked, s, cork_next);
+	}
+	s->cork_listed = true;
+	s->cork_port = s->conn->port;
+}
+
 static void
 cork_unlist(struct sp_sock_host *h, struct sp_sk *s)
 {
@@ -65,28 +88,85 @@ cork_unlist(struct sp_sock_host *h, struct sp_sk *s)
 	}
 }
 
+/* The held bytes cannot be given: the connection ended or failed first. Counted. */
+static void
+cork_lost(struct sp_sock_host *h, struct sp_sk *s)
+{
+	if (s->cork_len != 0)
+		SP_STAT(h->ctx, s->cork_port, tcp_cork_lost);
+	s->cork_len = 0;
+	cork_unlist(h, s);
+}
+
 /*
  * The held bytes to the stack. Its send buffer can take fewer than was reserved for them when
  * memory pressure cut it back since (tcp_mem): the rest stays held, in order, and goes at the
- * next write, flush or driver pass (the socket stays on the list). @return sp_tcp_send()'s.
+ * next write, flush or driver pass (the socket stays on the list, due). @return sp_tcp_send()'s.
  */
 static ssize_t
 cork_give(struct sp_sock_host *h, struct sp_sk *s)
 {
 	ssize_t n = sp_tcp_send(s->conn, s->cork_buf, s->cork_len);
 
-	if (n < 0 || (size_t)n >= s->cork_len) {
+	if (n < 0) {
+		cork_lost(h, s);
+		return n;
+	}
+	if ((size_t)n >= s->cork_len) {
 		s->cork_len = 0;
 		cork_unlist(h, s);
 		return n;
 	}
 	memmove(s->cork_buf, s->cork_buf + n, s->cork_len - (size_t)n);
 	s->cork_len -= (uint16_t)n;
-	cork_unlist(h, s);
-	s->cork_since_us = 0; /* due: every driver pass tries again, first */
-	TAILQ_INSERT_HEAD(&h->corked, s, cork_next);
-	s->cork_listed = true;
+	cork_list(h, s, true);
 	return n;
+}
+
+/*
+ * Nothing is held any more: the FIN that a shutdown or close of @p s kept behind the held bytes
+ * (a reset instead when they were @p lost and the connection is still there: the peer must not
+ * take a cut stream for a whole one). A close then orphans the connection and frees @p s.
+ */
+static void
+cork_fin(struct sp_sock_host *h, struct sp_sk *s, bool lost)
+{
+	enum sp_sk_cork_fin fin = s->cork_fin;
+
+	s->cork_fin = SK_CORK_FIN_NONE;
+	if (fin == SK_CORK_FIN_SHUT && s->conn != NULL) {
+		if (lost)
+			sp_tcp_abort(s->conn);
+		else
+			sp_tcp_shutdown(s->conn);
+	} else if (fin == SK_CORK_FIN_CLOSE) {
+		if (s->conn != NULL)
+			sp_sk_orphan(s, lost);
+		sp_sk_cork_drop(h, s);
+		sp_sk_release(s);
+	}
+}
+
+/*
+ * Give what @p s holds, as much as the send buffer takes, and push the connection's queue, Nagle
+ * or not; once nothing is held, the FIN a shutdown or close deferred follows (a close frees @p s).
+ */
+static void
+cork_push(struct sp_sock_host *h, struct sp_sk *s)
+{
+	bool lost = false;
+
+	if (s->conn == NULL) {
+		lost = s->cork_len != 0;
+		cork_lost(h, s);
+	} else {
+		if (s->cork_len != 0)
+			lost = cork_give(h, s) < 0;
+		if (s->conn != NULL)
+			sp_tcp_flush(s->conn);
+	}
+	if (s->cork_len == 0 && s->cork_fin != SK_CORK_FIN_NONE)
+		cork_fin(h, s, lost);
 }
 
 size_t
@@ -102,11 +182,8 @@ sp_sk_cork_send(
 	if (more && s->cork_len + total < cork_mss(s) && space >= s->cork_len + total &&
 		cork_alloc(s) == 0) {
 		/* a partial segment: held */
-		if (s->cork_len == 0) {
-			s->cork_since_us = sp_sock_now_us();
-			TAILQ_INSERT_TAIL(&h->corked, s, cork_next);
-			s->cork_listed = true;
-		}
+		if (s->cork_len == 0)
+			cork_list(h, s, false);
 		cork_copy(s, msg, total);
 		return total;
 	}
@@ -129,14 +206,22 @@ sp_sk_cork_send(
 void
 sp_sk_cork_flush(struct sp_sock_host *h, struct sp_sk *s)
 {
-	if (s->cork_len != 0 && s->conn != NULL)
-		(void)cork_give(h, s);
-	if (s->conn == NULL) {
-		s->cork_len = 0;
-		cork_unlist(h, s);
-	}
-	if (s->conn != NULL)
-		sp_tcp_flush(s->conn);
+	cork_push(h, s);
+}
+
+bool
+sp_sk_cork_fin(struct sp_sock_host *h, struct sp_sk *s, enum sp_sk_cork_fin fin)
+{
+	cork_push(h, s);
+	if (s->cork_len == 0)
+		return false;
+	/*
+	 * The send buffer took part (tcp_mem cut it back): the FIN waits behind the rest, which the
+	 * driver passes give as the buffer drains; if the connection ends first, they are lost,
+	 * counted (tcp_cork_lost). Linux keeps such bytes in the socket's write queue likewise.
+	 */
+	s->cork_fin = (uint8_t)fin;
+	return true;
 }
 
 void
@@ -148,12 +233,26 @@ sp_sock_cork_expire(struct sp_sock_host *h)
 	if (TAILQ_EMPTY(&h->corked))
 		return;
 	now = sp_sock_now_us();
-	/* oldest first (the list is in holding order); each once: a flush may leave bytes held */
+	/*
+	 * Oldest first (the list is in holding order, the due ones at its head); each once: a
+	 * push may leave bytes held (back at the head), or free a closed socket.
+	 */
 	for (s = TAILQ_FIRST(&h->corked); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, cork_next);
 		if (now - s->cork_since_us < SP_SK_CORK_MAX_MS * 1000u)
 			break;
-		sp_sk_cork_flush(h, s);
+		cork_push(h, s);
+	}
+}
+
+void
+sp_sock_cork_end(struct sp_sock_host *h)
+{
+	struct sp_sk *s;
+
+	while ((s = TAILQ_FIRST(&h->corked)) != NULL) {
+		cork_lost(h, s);
+		cork_fin(h, s, true);
 	}
 }
 
@@ -164,4 +263,5 @@ sp_sk_cork_drop(struct sp_sock_host *h, struct sp_sk *s)
 	free(s->cork_buf);
 	s->cork_buf = NULL;
 	s->cork_len = 0;
+	s->cork_fin = SK_CORK_FIN_NONE;
 }

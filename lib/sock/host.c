@@ -296,8 +296,11 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 		sp_ep_free_all(h);
 		/* Let FINs and queued data go out, as the kernel would after exit. */
 		end = sp_sock_now_us() + (uint64_t)drain_ms * 1000u;
-		while (sp_tcp_conn_count(h->ctx) != 0 && sp_sock_now_us() < end)
+		while (sp_tcp_conn_count(h->ctx) != 0 && sp_sock_now_us() < end) {
+			sp_sock_cork_expire(h); /* what closed sockets still hold (cork.c) */
 			h->drv.iterate(h->drv.arg);
+		}
+		sp_sock_cork_end(h);
 		h->drv.iterate(h->drv.arg);
 	}
 	pthread_mutex_unlock(&h->lock);

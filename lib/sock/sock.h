@@ -65,6 +65,7 @@ struct sp_sk {
 	bool bound;
 	/* options */
 	bool reuseaddr, reuseport, keepalive, nodelay, linger_on, cork;
+	bool sndbuf_lock, rcvbuf_lock; /* SO_SNDBUF / SO_RCVBUF set: no autotuning (Linux) */
 	int linger_s, rcvbuf, sndbuf;
 	int keepidle, keepintvl, keepcnt;
 	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */
@@ -82,6 +83,8 @@ struct sp_sk {
 	uint8_t *cork_buf; /* SP_SK_CORK_BUF bytes, allocated at the first hold */
 	uint16_t cork_len;
 	bool cork_listed;
+	uint8_t cork_fin;   /* enum sp_sk_cork_fin: what waits for the held bytes to be given */
+	uint16_t cork_port; /* the connection's stack port (counters) */
 	uint64_t cork_since_us;
 	TAILQ_ENTRY(sp_sk) cork_next;
 	/* received bytes: single segments linked by ->next (first byte at head's data) */
@@ -227,6 +230,11 @@ void sp_sk_event(struct sp_sk *s);
 void sp_sk_release(struct sp_sk *s);
 /* close() on @p s (lock held). */
 void sp_sk_close(struct sp_sock_host *h, struct sp_sk *s);
+/*
+ * The connection of closed socket @p s goes on without it: FIN after what is queued, or with
+ * @p rst a reset. s->conn is NULL after.
+ */
+void sp_sk_orphan(struct sp_sk *s, bool rst);
 /* Take local @p port (0: an ephemeral one) for @p s. @return 0 or -errno. */
 int sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port);
 /* Pending error once: so_error, then 0. */
@@ -236,6 +244,12 @@ int sp_sk_take_error(struct sp_sk *s);
 int sp_sk_accepted(struct sp_conn *c, struct sp_sk *l);
 
 /* cork.c: TCP_CORK and MSG_MORE */
+/* What a socket's held bytes keep waiting (sp_sk.cork_fin). */
+enum sp_sk_cork_fin {
+	SK_CORK_FIN_NONE,
+	SK_CORK_FIN_SHUT,  /* shutdown(SHUT_WR): the FIN */
+	SK_CORK_FIN_CLOSE, /* close(): the FIN, and the socket's memory (freed after it) */
+};
 /*
  * Before a TCP send of @p msg (@p total bytes; @p more: corked or MSG_MORE, lock held): hold it
  * when it leaves a partial segment, or hand the held bytes to the stack together with what
@@ -243,11 +257,24 @@ int sp_sk_accepted(struct sp_conn *c, struct sp_sk *l);
  */
 size_t sp_sk_cork_send(
 	struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, size_t total, bool more);
-/* Send what @p s holds and push the connection's queue, Nagle or not (uncork, shutdown, close). */
+/* Send what @p s holds and push the connection's queue, Nagle or not (uncork). */
 void sp_sk_cork_flush(struct sp_sock_host *h, struct sp_sk *s);
-/* Flush the sockets that held their bytes for the ceiling (200 ms); each driver iteration. */
+/*
+ * shutdown(SHUT_WR) (@p fin SK_CORK_FIN_SHUT) or close() (SK_CORK_FIN_CLOSE) of @p s: flush, and
+ * when the send buffer cannot take all that is held (memory pressure cut it back), keep the rest
+ * and let the FIN wait behind it: the driver passes give it, then queue the FIN (a close: the
+ * connection is orphaned and @p s freed then). @return true when the FIN waits (the caller must
+ * not queue it), false when nothing is held any more.
+ */
+bool sp_sk_cork_fin(struct sp_sock_host *h, struct sp_sk *s, enum sp_sk_cork_fin fin);
+/*
+ * Flush the sockets that held their bytes for the ceiling (200 ms), and give what closed and
+ * shut-down sockets still hold; each driver iteration.
+ */
 void sp_sock_cork_expire(struct sp_sock_host *h);
-/* @p s closes: forget what it holds (after a flush), free its buffer. */
+/* The host goes: what closed sockets still hold is lost (counted, connection reset). */
+void sp_sock_cork_end(struct sp_sock_host *h);
+/* @p s closes: forget what it holds, free its buffer. */
 void sp_sk_cork_drop(struct sp_sock_host *h, struct sp_sk *s);
 
 /* reuseport.c: SO_REUSEPORT TCP listener groups */

@@ -154,6 +154,12 @@ static const struct sp_tcp_callbacks conn_cb = {
 	.closed = cb_closed,
 };
 
+/*
+ * A closed socket whose held bytes still wait for the send buffer (cork.c): what arrives is
+ * dropped, the end of the connection is noted (the held bytes are then lost, counted).
+ */
+static const struct sp_tcp_callbacks held_cb = {.recv = orphan_recv, .closed = cb_closed};
+
 static struct sp_sk *
 sk_new(struct sp_sock_host *h, bool tcp)
 {
@@ -195,6 +201,8 @@ sp_sk_accepted(struct sp_conn *c, struct sp_sk *l)
 	s->linger_s = l->linger_s;
 	s->rcvbuf = l->rcvbuf;
 	s->sndbuf = l->sndbuf;
+	s->rcvbuf_lock = l->rcvbuf_lock;
+	s->sndbuf_lock = l->sndbuf_lock;
 	sk_fill_addrs(s);
 	sp_tcp_set_callbacks(c, &conn_cb, s);
 	/* Bytes count against the window until read(): a slow reader closes the peer's window. */
@@ -220,7 +228,8 @@ static const struct sp_tcp_callbacks listen_cb = {.accepted = cb_accepted};
 void
 sp_sk_release(struct sp_sk *s)
 {
-	if (s->refs != 0) {
+	/* a wait still holds it, or cork.c does (its held bytes go first) */
+	if (s->refs != 0 || s->cork_fin == SK_CORK_FIN_CLOSE) {
 		s->dead = true;
 		return;
 	}
@@ -237,9 +246,25 @@ port_map(struct sp_sock_host *h, const struct sp_sk *s)
 static void udp_port_leave(struct sp_sock_host *h, struct sp_sk *s);
 
 void
+sp_sk_orphan(struct sp_sk *s, bool rst)
+{
+	struct sp_conn *conn = s->conn;
+
+	s->conn = NULL;
+	sp_tcp_set_callbacks(conn, &orphan_cb, NULL);
+	if (rst) {
+		sp_tcp_abort(conn);
+	} else {
+		sp_tcp_set_recv_flow(conn, false);
+		sp_tcp_close(conn);
+	}
+}
+
+void
 sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 {
 	struct sp_sk *c;
+	bool rst;
 
 	sp_ep_sk_gone(h, s);
 	if (s->state == SK_LISTEN) {
@@ -256,24 +281,20 @@ sp_sk_close(struct sp_sock_host *h, struct sp_sk *s)
 			sp_sk_close(h, c);
 		}
 	}
-	if (s->cork_len != 0 && !(s->linger_on && s->linger_s == 0))
-		sp_sk_cork_flush(h, s); /* held bytes go before the FIN */
-	sp_sk_cork_drop(h, s);
-	if (s->conn != NULL) {
-		struct sp_conn *conn = s->conn;
-
-		s->conn = NULL;
-		sp_tcp_set_callbacks(conn, &orphan_cb, NULL);
-		/*
-		 * SO_LINGER with a zero timeout, or unread data (RFC 2525 2.17, as Linux): RST.
-		 * Otherwise FIN after what is queued.
-		 */
-		if ((s->linger_on && s->linger_s == 0) || s->rx_bytes != 0) {
-			sp_tcp_abort(conn);
-		} else {
-			sp_tcp_set_recv_flow(conn, false);
-			sp_tcp_close(conn);
-		}
+	/*
+	 * SO_LINGER with a zero timeout, or unread data (RFC 2525 2.17, as Linux): RST, and what
+	 * is held is discarded with the send buffer. Otherwise FIN after what is queued, held
+	 * bytes first: if the send buffer cannot take them all now, cork.c keeps the rest and
+	 * @p s, and closes the connection once they are given.
+	 */
+	rst = (s->linger_on && s->linger_s == 0) || s->rx_bytes != 0;
+	if (!rst && s->conn != NULL && sp_sk_cork_fin(h, s, SK_CORK_FIN_CLOSE)) {
+		sp_tcp_set_callbacks(s->conn, &held_cb, s);
+		sp_tcp_set_recv_flow(s->conn, false);
+	} else {
+		sp_sk_cork_drop(h, s);
+		if (s->conn != NULL)
+			sp_sk_orphan(s, rst);
 	}
 	sp_sk_rx_clear(s);
 	if (!s->tcp && s->bound)
@@ -673,11 +694,10 @@ sp_shutdown(struct sp_sock_host *h, int fd, int how)
 	}
 	if (ret == 0 && (how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
 		s->shut_wr = true;
-		sp_sk_cork_flush(h, s); /* held bytes go before the FIN */
-		if (s->conn != NULL) {
+		/* held bytes go before the FIN: cork.c queues it after them if they must wait */
+		if (!sp_sk_cork_fin(h, s, SK_CORK_FIN_SHUT) && s->conn != NULL)
 			sp_tcp_shutdown(s->conn);
-			sp_tx_flush(h->ctx);
-		}
+		sp_tx_flush(h->ctx);
 	}
 	if (ret == 0)
 		sp_sk_event(s);

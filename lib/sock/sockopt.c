@@ -32,6 +32,13 @@ sp_sk_apply_opts(struct sp_sk *s)
 		c->sndbuf = (uint32_t)s->sndbuf;
 	if (s->rcvbuf > 0 && (uint32_t)s->rcvbuf > c->rcvbuf)
 		c->rcvbuf = (uint32_t)s->rcvbuf;
+	/*
+	 * A size the application set is its own: autotuning (tcp.sndbuf_max, tcp.rcvbuf_max) no
+	 * longer grows that buffer, as Linux's SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK. A listener's
+	 * accepted connections inherit it (sp_sk_accepted()).
+	 */
+	c->sndbuf_lock = s->sndbuf_lock;
+	c->rcvbuf_lock = s->rcvbuf_lock;
 }
 
 static int
@@ -93,10 +100,13 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 	case SO_SNDBUF:
 		if (v < 0)
 			v = 0;
-		if (name == SO_RCVBUF)
+		if (name == SO_RCVBUF) {
 			s->rcvbuf = v;
-		else
+			s->rcvbuf_lock = true;
+		} else {
 			s->sndbuf = v;
+			s->sndbuf_lock = true;
+		}
 		sp_sk_apply_opts(s);
 		return 0;
 	case SO_BROADCAST:

@@ -135,10 +135,12 @@ struct sp_conn {
 	struct rte_mbuf *sb_cur;
 	sp_seq_t sb_cur_seq;
 	uint32_t sndbuf;
+	bool sndbuf_lock; /* SO_SNDBUF set it: no autotuning (Linux SOCK_SNDBUF_LOCK) */
 
 	/* Receive sequence space. */
 	sp_seq_t irs, rcv_nxt, last_ack_sent;
 	uint32_t rcvbuf;
+	bool rcvbuf_lock; /* likewise SO_RCVBUF (SOCK_RCVBUF_LOCK) */
 	uint32_t rcv_adv; /* right edge we advertised, as an offset from rcv_nxt at that time */
 	struct sp_tcp_ooo *ooo;
 	uint16_t n_ooo, ooo_last;

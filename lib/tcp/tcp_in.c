@@ -437,7 +437,7 @@ rcvbuf_autotune(struct sp_conn *c)
 	sp_seq_t copied_seq = c->rcv_nxt - c->rcv_held;
 	uint64_t now = c->ctx->now, win, hz_us = RTE_MAX(c->ctx->hz / 1000000, (uint64_t)1);
 
-	if (max <= c->rcvbuf)
+	if (max <= c->rcvbuf || c->rcvbuf_lock) /* SO_RCVBUF pins it, as Linux */
 		return;
 	if (c->rcv_rtt_time != 0 && SEQ_GEQ(c->rcv_nxt, c->rcv_rtt_seq)) {
 		us = (uint32_t)RTE_MIN((now - c->rcv_rtt_time) / hz_us + 1, (uint64_t)UINT32_MAX);

@@ -151,7 +151,8 @@ sp_tcp_sb_copy(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t *dst)
  * slow start only while it is used (tcp_cc.c), buffer and window grow together to what the path
  * needs, not to the maximum. Never while this lcore's connections hold tcp_mem's low mark or more
  * (Linux: tcp_mem[0]): autotuning does not drive the stack towards pressure, and every mbuf is
- * still charged against the marks (tcp_mem.c) whatever the size. It never shrinks the buffer.
+ * still charged against the marks (tcp_mem.c) whatever the size. It never shrinks the buffer, and
+ * leaves one the application sized (SO_SNDBUF: sndbuf_lock) alone, as Linux.
  */
 void
 sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight)
@@ -160,7 +161,7 @@ sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight)
 	uint32_t max = c->ctx->cfg->tcp.sndbuf_max;
 	uint64_t want;
 
-	if (max <= c->sndbuf || !(c->flags & TF_WANT_WRITABLE))
+	if (max <= c->sndbuf || c->sndbuf_lock || !(c->flags & TF_WANT_WRITABLE))
 		return;
 	if (inflight >= c->cc.cwnd || inflight >= c->snd_wnd)
 		return; /* cwnd- or window-limited: a larger buffer would not send more */

@@ -61,9 +61,12 @@ pump(void *arg)
 	return n;
 }
 
-/* Two hosts; @p fork_handover: a child may take their stacks over (sp_sock_driver). */
+/*
+ * Two hosts; @p fork_handover: a child may take their stacks over (sp_sock_driver); @p tcp:
+ * the stacks' [tcp] settings (NULL: the harness's).
+ */
 static struct pair *
-pair_new_fork(bool fork_handover)
+pair_new_tcp(bool fork_handover, const struct sp_tcp_cfg *tcp)
 {
 	struct pair *p = calloc(1, sizeof(*p));
 	struct sp_sock_driver drv = {.iterate = pump, .fork_handover = fork_handover};
@@ -71,8 +74,10 @@ pair_new_fork(bool fork_handover)
 
 	assert_non_null(p);
 	drv.arg = p;
-	/* two stacks in the harness's 256 MB: small connection tables */
 	sp_test_default_cfg(&cfg);
+	if (tcp != NULL)
+		cfg.tcp = *tcp;
+	/* two stacks in the harness's 256 MB: small connection tables */
 	cfg.tcp.max_connections = 64;
 	p->srv = sp_test_env_new(&cfg);
 	cfg.ports[0].addrs[0].ip = T_PEER_IP;
@@ -84,6 +89,12 @@ pair_new_fork(bool fork_handover)
 	assert_non_null(p->hs);
 	assert_non_null(p->hc);
 	return p;
+}
+
+static struct pair *
+pair_new_fork(bool fork_handover)
+{
+	return pair_new_tcp(fork_handover, NULL);
 }
 
 static struct pair *
@@ -891,7 +902,7 @@ test_cork(void **state)
 	 * nothing to the held bytes (they would outgrow their buffer) and every byte arrives.
 	 */
 	{
-		static char big[10000], got[12000];
+		static char big[10400], got[12000];
 		struct sp_conn *conn = p->hs->sk[sfd]->conn;
 		size_t n = 0;
 
@@ -962,6 +973,179 @@ test_cork(void **state)
 	assert_memory_equal(buf, "bye", 3);
 	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 0);
 	sp_close(p->hc, cfd);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/* The client reads @p want bytes of @p cfd into @p buf, blocking (its reads drive both stacks). */
+static size_t
+client_read_n(struct pair *p, int cfd, char *buf, size_t want)
+{
+	size_t n = 0;
+
+	while (n < want) {
+		ssize_t r = sp_read(p->hc, cfd, buf + n, want - n);
+
+		assert_true(r > 0);
+		n += (size_t)r;
+	}
+	return n;
+}
+
+/* Driver passes of the server's host for @p ms (a wait on its idle listener @p lfd). */
+static void
+server_drive(struct pair *p, int lfd, long ms)
+{
+	struct pollfd pf = {.fd = lfd, .events = POLLIN};
+
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){0, ms * 1000 * 1000}, NULL), 0);
+}
+
+/*
+ * close() and shutdown(SHUT_WR) of a corked socket under memory pressure (lib/sock/cork.c): the
+ * send buffer, cut back below what is held, takes part of it; the FIN waits until the driver
+ * passes gave the rest, and every byte arrives before the end of the stream (the rest was lost).
+ * A connection that ends before drops them, counted (tcp_cork_lost).
+ */
+static void
+test_cork_fin_pressure(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, on = 1, how;
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	static char held[400], got[500]; /* under the MSS: held whole */
+	struct sp_conn *conn;
+	uint32_t sndbuf;
+	size_t n;
+
+	for (n = 0; n < sizeof(held); n++)
+		held[n] = (char)('A' + n % 26);
+	for (how = 0; how < 2; how++) { /* close, then shutdown */
+		connected(p, lfd, &cfd, &sfd);
+		conn = p->hs->sk[sfd]->conn;
+		sndbuf = conn->sndbuf;
+		assert_int_equal(
+			sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+		assert_int_equal(sp_write(p->hs, sfd, held, sizeof(held)), (ssize_t)sizeof(held));
+		conn->sndbuf = conn->sb_len + 150; /* tcp_mem's cut */
+		if (how == 0)
+			assert_int_equal(sp_close(p->hs, sfd), 0);
+		else
+			assert_int_equal(sp_shutdown(p->hs, sfd, SHUT_WR), 0);
+		n = client_read_n(p, cfd, got, 150);
+		/* neither more bytes nor the end of the stream: the FIN waits behind the rest */
+		assert_int_equal(client_read_now(p, cfd, got + n, sizeof(got) - n), -1);
+		assert_int_equal(errno, EAGAIN);
+		conn->sndbuf = sndbuf; /* memory is back */
+		server_drive(p, lfd, 10);
+		n += client_read_n(p, cfd, got + n, sizeof(held) - n);
+		assert_memory_equal(got, held, sizeof(held));
+		assert_int_equal(sp_read(p->hc, cfd, got, sizeof(got)), 0);
+		if (how == 1)
+			sp_close(p->hs, sfd);
+		sp_close(p->hc, cfd);
+	}
+	assert_int_equal(T_STAT(p->srv, tcp_cork_lost), 0);
+
+	/* the peer resets the connection first: what is held is lost, counted */
+	connected(p, lfd, &cfd, &sfd);
+	conn = p->hs->sk[sfd]->conn;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, held, sizeof(held)), (ssize_t)sizeof(held));
+	conn->sndbuf = conn->sb_len + 150;
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_int_equal(client_read_n(p, cfd, got, 150), 150);
+	assert_int_equal(sp_setsockopt(p->hc, cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	assert_int_equal(sp_close(p->hc, cfd), 0); /* unread bytes or not: RST */
+	server_drive(p, lfd, 10);
+	assert_int_equal(T_STAT(p->srv, tcp_cork_lost), 1);
+	assert_int_equal(sp_tcp_conn_count(p->srv->ctx), 0);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
+/*
+ * @p n bytes from @p wfd of host @p hw to @p rfd of host @p hr: the writer writes what its send
+ * buffer takes without waiting, the reader reads what arrived (its blocking read drives both
+ * stacks), in turns: a bulk transfer whose reader keeps up.
+ */
+static void
+bulk(struct sp_sock_host *hw, int wfd, struct sp_sock_host *hr, int rfd, size_t n)
+{
+	static char buf[65536];
+	size_t sent = 0, got = 0;
+	unsigned turn;
+
+	for (turn = 0; got < n; turn++) {
+		ssize_t r;
+
+		assert_true(turn < 100000);
+		if (sent < n) {
+			r = sp_sendto(hw, wfd, buf, RTE_MIN(sizeof(buf), n - sent), MSG_DONTWAIT,
+				NULL, 0);
+			if (r > 0)
+				sent += (size_t)r;
+			else
+				assert_int_equal(errno, EAGAIN);
+		}
+		r = sp_read(hr, rfd, buf, sizeof(buf));
+		assert_true(r > 0);
+		got += (size_t)r;
+	}
+}
+
+/*
+ * SO_SNDBUF and SO_RCVBUF pin the connection's buffers as on Linux (SOCK_SNDBUF_LOCK,
+ * SOCK_RCVBUF_LOCK): with autotuning on (tcp.sndbuf_max, tcp.rcvbuf_max), the buffers of a
+ * connection whose application set them keep their size through a bulk transfer each way,
+ * while those of one that did not grow; a listener's setting holds for what it accepts.
+ */
+static void
+test_buf_lock(void **state)
+{
+	struct sp_tcp_cfg tcp;
+	struct sp_config def;
+	struct pair *p;
+	int lfd, cfd, sfd, v = 65536, i;
+	struct sp_conn *c;
+
+	sp_test_default_cfg(&def);
+	tcp = def.tcp;
+	tcp.sndbuf = 16384;
+	tcp.rcvbuf = 65536;
+	tcp.sndbuf_max = 1 << 20;
+	tcp.rcvbuf_max = 1 << 20;
+	p = pair_new_tcp(false, &tcp);
+	lfd = listener(p, false);
+	for (i = 0; i < 3; i++) { /* none set, set on the accepted socket, set on the listener */
+		if (i == 2) {
+			assert_int_equal(
+				sp_setsockopt(p->hs, lfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
+			assert_int_equal(
+				sp_setsockopt(p->hs, lfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+		}
+		connected(p, lfd, &cfd, &sfd);
+		if (i == 1) {
+			assert_int_equal(
+				sp_setsockopt(p->hs, sfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
+			assert_int_equal(
+				sp_setsockopt(p->hs, sfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+		}
+		c = p->hs->sk[sfd]->conn;
+		assert_int_equal(c->sndbuf, i == 0 ? 16384 : 65536);
+		assert_int_equal(c->rcvbuf, 65536);
+		bulk(p->hs, sfd, p->hc, cfd, 4 << 20); /* the server sends */
+		bulk(p->hc, cfd, p->hs, sfd, 4 << 20); /* the server receives */
+		if (i == 0) {
+			assert_true(c->sndbuf > 65536);
+			assert_true(c->rcvbuf > 65536);
+		} else {
+			assert_int_equal(c->sndbuf, 65536);
+			assert_int_equal(c->rcvbuf, 65536);
+		}
+		sp_close(p->hc, cfd);
+		sp_close(p->hs, sfd);
+	}
 	sp_close(p->hs, lfd);
 	pair_free(p);
 }
@@ -1150,6 +1334,8 @@ main(void)
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_reuseport),
 		cmocka_unit_test(test_cork),
+		cmocka_unit_test(test_cork_fin_pressure),
+		cmocka_unit_test(test_buf_lock),
 		cmocka_unit_test(test_fork_handover),
 		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),
