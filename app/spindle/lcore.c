@@ -213,29 +213,30 @@ all_clients_done(struct sp_app *app)
 	return true;
 }
 
-/* Segments other lcores steered here, handled by sp_poll(): work, like received packets. */
+/*
+ * Packets of one iteration other than those received: segments other lcores steered here
+ * (handled by sp_poll(), work like received packets) and packets sent or dropped on send. Read
+ * through the ctx's counter blocks, found once (stats[]): no library call per iteration.
+ */
 static uint64_t
-steer_in_count(const struct sp_ctx *ctx, uint16_t n_ports)
+steer_in_count(const struct sp_stats *const *stats, uint16_t n_ports)
 {
 	uint64_t n = 0;
 	uint16_t p;
 
 	for (p = 0; p < n_ports; p++)
-		n += sp_stats_ctx(ctx, p)->steer_in;
+		n += stats[p]->steer_in;
 	return n;
 }
 
 static uint64_t
-tx_count(const struct sp_ctx *ctx, uint16_t n_ports)
+tx_count(const struct sp_stats *const *stats, uint16_t n_ports)
 {
 	uint64_t n = 0;
 	uint16_t p;
 
-	for (p = 0; p < n_ports; p++) {
-		const struct sp_stats *s = sp_stats_ctx(ctx, p);
-
-		n += s->tx_pkts + s->tx_dropped;
-	}
+	for (p = 0; p < n_ports; p++)
+		n += stats[p]->tx_pkts + stats[p]->tx_dropped;
 	return n;
 }
 
@@ -248,6 +249,7 @@ struct worker_loop {
 	uint16_t burst, n_ports;
 	unsigned empty; /* empty iterations in a row (idle = sleep) */
 	bool run_services;
+	const struct sp_stats *stats[SP_MAX_PORTS]; /* sp_stats_ctx() of each port */
 	struct rte_mbuf *pkts[MAX_BURST];
 };
 
@@ -258,8 +260,8 @@ worker_iter(struct worker_loop *l)
 	struct sp_app *app = l->app;
 	struct sp_app_worker *w = l->w;
 	struct sp_ctx *ctx = l->ctx;
-	uint64_t now = rte_rdtsc(), tx0 = tx_count(ctx, l->n_ports), end;
-	uint64_t st0 = steer_in_count(ctx, l->n_ports);
+	uint64_t now = rte_rdtsc(), tx0 = tx_count(l->stats, l->n_ports), end;
+	uint64_t st0 = steer_in_count(l->stats, l->n_ports);
 	unsigned rx = 0, tx, i;
 	uint16_t p;
 
@@ -271,13 +273,13 @@ worker_iter(struct worker_loop *l)
 		rx += n;
 	}
 	sp_poll(ctx, now);
-	rx += (unsigned)(steer_in_count(ctx, l->n_ports) - st0);
+	rx += (unsigned)(steer_in_count(l->stats, l->n_ports) - st0);
 	if (l->run_services)
 		for (i = 0; i < app->cfg.n_services; i++)
 			if (w->svc_started[i] && w->svc_ops[i]->poll != NULL)
 				w->svc_ops[i]->poll(ctx, w->svc_state[i]);
 	sp_tx_flush(ctx);
-	tx = (unsigned)(tx_count(ctx, l->n_ports) - tx0);
+	tx = (unsigned)(tx_count(l->stats, l->n_ports) - tx0);
 	end = rte_rdtsc();
 	/* Busy cycles as testpmd's --record-core-cycles: only iterations that moved packets. */
 	sp_ctx_account(ctx, end - now, rx + tx);
@@ -351,9 +353,14 @@ worker_main(void *arg)
 		.run_services = app->cfg.n_services > 0,
 	};
 	bool watch_clients = app->has_clients, my_clients_done = false;
+	uint16_t p;
 
 	if (l.burst == 0 || l.burst > MAX_BURST)
 		l.burst = 32;
+	if (l.n_ports > SP_MAX_PORTS)
+		l.n_ports = SP_MAX_PORTS;
+	for (p = 0; p < l.n_ports; p++)
+		l.stats[p] = sp_stats_ctx(ctx, p);
 	w->clients_done = 0;
 	/*
 	 * From here on telemetry's sp_ctx_call() waits for this lcore's sp_poll() instead of

@@ -133,6 +133,8 @@ TAILQ_HEAD(sp_timer_list, sp_timer);
 struct sp_timer_wheel {
 	uint64_t cycles_per_slot; /**< TSC cycles per 1 ms */
 	uint64_t cur_slot;	  /**< absolute slot number processed up to */
+	uint64_t slot_end;	  /**< TSC where slot cur_slot + 1 begins: no work before it */
+	uint64_t slot_inv;	  /**< UINT64_MAX / cycles_per_slot (slot_of() in timer.c) */
 	uint32_t n_armed;
 	struct sp_timer_list slots[SP_TIMER_SLOTS];
 };

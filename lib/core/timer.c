@@ -9,13 +9,36 @@
 #include "sp_ctx.h"
 #include "sp_timer.h"
 
+/*
+ * floor(@p tsc / cycles_per_slot) without a division instruction (arm, cancel and the run of
+ * every poll each needed one): a multiply by the precomputed reciprocal gives the quotient or
+ * up to two less (the reciprocal is rounded down), which the loop corrects. Exact.
+ */
+static inline uint64_t
+slot_of(const struct sp_timer_wheel *w, uint64_t tsc)
+{
+	uint64_t q = (uint64_t)(((unsigned __int128)tsc * w->slot_inv) >> 64);
+
+	while (tsc - q * w->cycles_per_slot >= w->cycles_per_slot)
+		q++;
+	return q;
+}
+
+static inline void
+set_cur_slot(struct sp_timer_wheel *w, uint64_t slot)
+{
+	w->cur_slot = slot;
+	w->slot_end = (slot + 1) * w->cycles_per_slot;
+}
+
 void
 sp_timer_wheel_init(struct sp_timer_wheel *w, uint64_t hz, uint64_t now)
 {
 	unsigned i;
 
 	w->cycles_per_slot = hz / 1000 ? hz / 1000 : 1;
-	w->cur_slot = now / w->cycles_per_slot;
+	w->slot_inv = UINT64_MAX / w->cycles_per_slot;
+	set_cur_slot(w, slot_of(w, now));
 	w->n_armed = 0;
 	for (i = 0; i < SP_TIMER_SLOTS; i++)
 		TAILQ_INIT(&w->slots[i]);
@@ -43,7 +66,7 @@ sp_timer_cancel(struct sp_ctx *ctx, struct sp_timer *t)
 
 	if (!t->armed)
 		return;
-	TAILQ_REMOVE(&w->slots[(t->expire / w->cycles_per_slot) % SP_TIMER_SLOTS], t, link);
+	TAILQ_REMOVE(&w->slots[slot_of(w, t->expire) % SP_TIMER_SLOTS], t, link);
 	t->armed = 0;
 	w->n_armed--;
 }
@@ -56,7 +79,9 @@ sp_timer_arm(struct sp_ctx *ctx, struct sp_timer *t, uint64_t expire)
 
 	sp_timer_cancel(ctx, t);
 	/* Never place a timer in a slot the wheel has already passed: it would wait a full turn. */
-	slot = (expire + w->cycles_per_slot - 1) / w->cycles_per_slot;
+	slot = slot_of(w, expire);
+	if (slot * w->cycles_per_slot < expire)
+		slot++; /* rounded up */
 	if (slot <= w->cur_slot)
 		slot = w->cur_slot + 1;
 	/* The stored deadline is the slot boundary, so cancel finds the slot again from it. */
@@ -70,21 +95,25 @@ unsigned
 sp_timers_run(struct sp_ctx *ctx, uint64_t now)
 {
 	struct sp_timer_wheel *w = &ctx->timers;
-	uint64_t target = now / w->cycles_per_slot;
+	uint64_t target;
 	unsigned fired = 0;
 
+	/* Most polls come within the current slot: nothing to do, not even a division. */
+	if (now < w->slot_end)
+		return 0;
+	target = slot_of(w, now);
 	if (w->n_armed == 0) {
-		w->cur_slot = RTE_MAX(w->cur_slot, target);
+		set_cur_slot(w, RTE_MAX(w->cur_slot, target));
 		return 0;
 	}
 	/* A long stall (or a fake clock jump) must not walk millions of slots: one turn covers all. */
 	if (target > w->cur_slot + SP_TIMER_SLOTS)
-		w->cur_slot = target - SP_TIMER_SLOTS;
+		set_cur_slot(w, target - SP_TIMER_SLOTS);
 	while (w->cur_slot < target) {
 		struct sp_timer_list *list;
 		struct sp_timer *t;
 
-		w->cur_slot++;
+		set_cur_slot(w, w->cur_slot + 1);
 		list = &w->slots[w->cur_slot % SP_TIMER_SLOTS];
 		/*
 		 * A callback may cancel or re-arm any timer, so the walk restarts after each one.

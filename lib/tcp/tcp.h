@@ -19,6 +19,7 @@
 #include "tcp_cc.h"
 
 #define SP_TCP_MAX_LISTENERS 64
+#define SP_TCP_CONN_SPARE    256 /* freed struct sp_conn kept per lcore for reuse */
 #define SP_TCP_EPH_LO	     32768
 #define SP_TCP_EPH_HI	     60999
 #define SP_TCP_DEFAULT_MSS   536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
@@ -238,6 +239,11 @@ struct sp_tcp {
 	uint32_t tw_free;	   /* free list through ->next */
 	uint32_t tw_head, tw_tail; /* FIFO in expiry order: oldest, newest */
 	struct sp_timer tw_timer;  /* armed for the head's expiry */
+	/* Freed connections kept for the next one (tcp_conn.c): no heap call per connection. */
+	uint32_t n_spare;
+	struct sp_conn *spare[SP_TCP_CONN_SPARE];
+	uint16_t listeners_end; /* listeners[] at and past this index are all unused */
+	const struct sp_tcp_cc_ops *cc_default; /* tcp.cc, looked up once (sp_tcp_init()) */
 };
 
 /**

@@ -51,10 +51,13 @@ counts_estab(enum sp_tcp_state s)
 void
 sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s)
 {
-	TCP_LOG(DEBUG, "%u.%u.%u.%u:%u -> %u.%u.%u.%u:%u %s -> %s\n", c->key.lip >> 24,
-		(c->key.lip >> 16) & 0xff, (c->key.lip >> 8) & 0xff, c->key.lip & 0xff,
-		c->key.lport, c->key.rip >> 24, (c->key.rip >> 16) & 0xff, (c->key.rip >> 8) & 0xff,
-		c->key.rip & 0xff, c->key.rport, sp_tcp_state_name(c->state), sp_tcp_state_name(s));
+	/* the arguments are not even computed unless debug logging is on */
+	if (unlikely(rte_log_can_log(RTE_LOGTYPE_USER1, RTE_LOG_DEBUG)))
+		TCP_LOG(DEBUG, "%u.%u.%u.%u:%u -> %u.%u.%u.%u:%u %s -> %s\n", c->key.lip >> 24,
+			(c->key.lip >> 16) & 0xff, (c->key.lip >> 8) & 0xff, c->key.lip & 0xff,
+			c->key.lport, c->key.rip >> 24, (c->key.rip >> 16) & 0xff,
+			(c->key.rip >> 8) & 0xff, c->key.rip & 0xff, c->key.rport,
+			sp_tcp_state_name(c->state), sp_tcp_state_name(s));
 	if (counts_estab(c->state) && !counts_estab(s) && c->ctx->stats[c->port].CurrEstab > 0)
 		c->ctx->stats[c->port].CurrEstab--;
 	else if (!counts_estab(c->state) && counts_estab(s))
@@ -91,6 +94,9 @@ sp_tcp_init(struct sp_ctx *ctx)
 		rte_free(t);
 		return -ENOMEM;
 	}
+	t->cc_default = sp_tcp_cc_find(ctx->cfg->tcp.cc);
+	if (t->cc_default == NULL)
+		t->cc_default = &sp_tcp_cc_newreno;
 	t->next_eph = SP_TCP_EPH_LO + (uint16_t)(ctx->now % (SP_TCP_EPH_HI - SP_TCP_EPH_LO));
 	ctx->tcp = t;
 	if (sp_tcp_tw_init(ctx) < 0) {
@@ -128,6 +134,8 @@ sp_tcp_fini(struct sp_ctx *ctx)
 		conn_free_queues(c);
 		rte_free(c);
 	}
+	while (t->n_spare > 0)
+		rte_free(t->spare[--t->n_spare]);
 	sp_tcp_mem_fini(ctx);
 	sp_tcp_tw_fini(ctx);
 	rte_hash_free(t->conns);
@@ -145,6 +153,36 @@ sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 	return data;
 }
 
+/*
+ * A zeroed connection: a spare one of this lcore if there is one, else from the DPDK heap. The
+ * heap's allocator takes a lock and walks its free lists; a connection a second would not
+ * notice, a million a second do.
+ */
+static struct sp_conn *
+conn_alloc(struct sp_ctx *ctx)
+{
+	struct sp_tcp *t = ctx->tcp;
+	struct sp_conn *c;
+
+	if (t->n_spare == 0)
+		return rte_zmalloc_socket("sp_conn", sizeof(*c), RTE_CACHE_LINE_SIZE, ctx->socket);
+	c = t->spare[--t->n_spare];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+/* Back to the spares (up to SP_TCP_CONN_SPARE of them), else to the heap. */
+static void
+conn_release(struct sp_ctx *ctx, struct sp_conn *c)
+{
+	struct sp_tcp *t = ctx->tcp;
+
+	if (t != NULL && t->n_spare < SP_TCP_CONN_SPARE)
+		t->spare[t->n_spare++] = c;
+	else
+		rte_free(c);
+}
+
 struct sp_conn *
 sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 {
@@ -155,7 +193,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 		SP_STAT(ctx, port, TCPMaxConnDrops);
 		return NULL;
 	}
-	c = rte_zmalloc_socket("sp_conn", sizeof(*c), RTE_CACHE_LINE_SIZE, ctx->socket);
+	c = conn_alloc(ctx);
 	if (c == NULL) {
 		SP_STAT(ctx, port, TCPAbortOnMemory);
 		return NULL;
@@ -171,16 +209,14 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 	c->mss_ours = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	c->mss = SP_TCP_DEFAULT_MSS;
 	c->mss_peer = SP_TCP_DEFAULT_MSS;
-	c->cc_ops = sp_tcp_cc_find(tc->cc);
-	if (c->cc_ops == NULL)
-		c->cc_ops = &sp_tcp_cc_newreno;
+	c->cc_ops = ctx->tcp->cc_default;
 	if (tc->nodelay)
 		c->flags |= TF_NODELAY;
 	c->last_rx = ctx->now;
 	c->last_progress = ctx->now;
 	sp_tcp_timers_init(c);
 	if (rte_hash_add_key_data(ctx->tcp->conns, k, c) < 0) {
-		rte_free(c);
+		conn_release(ctx, c);
 		SP_STAT(ctx, port, TCPAbortOnMemory);
 		return NULL;
 	}
@@ -226,7 +262,7 @@ void
 sp_tcp_conn_put(struct sp_conn *c)
 {
 	if (c->freed && c->busy == 0)
-		rte_free(c);
+		conn_release(c->ctx, c);
 }
 
 struct sp_listener *
@@ -235,7 +271,8 @@ sp_tcp_listener_find(struct sp_ctx *ctx, uint32_t ip, uint16_t port)
 	struct sp_listener *any = NULL;
 	unsigned i;
 
-	for (i = 0; i < SP_TCP_MAX_LISTENERS; i++) {
+	/* every SYN and every segment for no connection looks here: only the used prefix */
+	for (i = 0; i < ctx->tcp->listeners_end; i++) {
 		struct sp_listener *l = &ctx->tcp->listeners[i];
 
 		if (!l->used || l->port != port)
@@ -277,6 +314,8 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 		return -EINVAL;
 	l->nodelay = o->nodelay;
 	l->used = true;
+	if (l - ctx->tcp->listeners >= ctx->tcp->listeners_end)
+		ctx->tcp->listeners_end = (uint16_t)(l - ctx->tcp->listeners + 1);
 	*out = l;
 	return 0;
 }

@@ -616,6 +616,28 @@ http_parse_resp(const char *p, size_t avail, bool head, struct http_resp *r)
 	return r->len <= avail ? 0 : -1;
 }
 
+/*
+ * @p headers carry a Date field holding an IMF-fixdate (RFC 9110 section 5.6.7), always 29
+ * characters: "Sun, 06 Nov 1994 08:49:37 GMT".
+ */
+static void
+assert_http_date(const char *headers)
+{
+	const char *d = strstr(headers, "\r\nDate: ");
+	int day, year, hh, mm, ss;
+	char wkday[4], month[4];
+
+	assert_non_null(d);
+	d += 8;
+	assert_non_null(strstr(d, "\r\n"));
+	assert_int_equal(strstr(d, "\r\n") - d, 29);
+	assert_int_equal(sscanf(d, "%3s, %2d %3s %4d %2d:%2d:%2d GMT", wkday, &day, month, &year,
+				 &hh, &mm, &ss),
+		7);
+	assert_int_equal(wkday[3], '\0');
+	assert_true(year >= 2024);
+}
+
 static void *http_st;
 
 static struct sp_conn *
@@ -652,12 +674,15 @@ test_http_keepalive_pipelined(void **s)
 	peer_send_split(c, reqs, 1);
 	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &a), 0);
 	assert_int_equal(a.code, 200);
+	/* the first response of the service's state too (its date not yet cached) */
+	assert_http_date(a.headers);
 	assert_non_null(strstr(a.headers, "Content-Type: text/html"));
 	assert_null(strcasestr(a.headers, "Connection: close"));
 	assert_non_null(strstr(a.body, "spindle"));
 	assert_int_equal(http_parse_resp(c->out + a.len, c->out_len - a.len, true, &b), 0);
 	assert_int_equal(b.code, 200);
 	assert_int_equal(b.clen, a.clen); /* HEAD: same length, no body */
+	assert_http_date(b.headers);
 	assert_int_equal(
 		http_parse_resp(c->out + a.len + b.len, c->out_len - a.len - b.len, false, &d), 0);
 	assert_int_equal(d.clen, 10);
@@ -770,6 +795,46 @@ test_http_10_keepalive_and_body_skip(void **s)
 	c->cb->peer_closed(c, c->arg);
 	assert_true(c->closed_called);
 	http_done(c);
+}
+
+/*
+ * A request split over receives survives another connection's request in between (the one
+ * within one receive is collected in the service's shared scratch buffer, the split one in a
+ * buffer of its own), and a header section of exactly HTTP_HDR_MAX (8192) bytes is accepted.
+ */
+static void
+test_http_split_interleaved(void **s)
+{
+	static char big[8193];
+	struct sp_conn *a = http_conn(), *b = peer_connect();
+	struct http_resp ra, rb;
+	size_t n;
+
+	(void)s;
+	peer_send_split(a, "GET /bytes/3 HTTP/1.1\r\nHo", 1448);
+	assert_int_equal(a->out_len, 0);
+	peer_send_split(b, "GET / HTTP/1.1\r\nHost: y\r\n\r\n", 1448);
+	assert_int_equal(http_parse_resp(b->out, b->out_len, false, &rb), 0);
+	assert_int_equal(rb.code, 200);
+	assert_true(rb.clen > 3);
+	peer_send_split(a, "st: x\r\n\r\n", 1448);
+	assert_int_equal(http_parse_resp(a->out, a->out_len, false, &ra), 0);
+	assert_int_equal(ra.code, 200);
+	assert_int_equal(ra.clen, 3);
+
+	/* 8192 bytes in all: the limit is inclusive */
+	b->out_len = 0;
+	n = (size_t)snprintf(big, sizeof(big), "GET /bytes/1 HTTP/1.1\r\nHost: y\r\nX: ");
+	memset(big + n, 'a', 8192 - n - 4);
+	memcpy(big + 8192 - 4, "\r\n\r\n", 4);
+	peer_send(b, big, 8192, 1000);
+	assert_int_equal(http_parse_resp(b->out, b->out_len, false, &rb), 0);
+	assert_int_equal(rb.code, 200);
+	assert_int_equal(rb.clen, 1);
+	assert_false(b->shut);
+	stack_closed(b, 0);
+	conn_free(b);
+	http_done(a);
 }
 
 static void
@@ -1713,6 +1778,7 @@ main(void)
 		cmocka_unit_test(test_http_bytes_streamed),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_http_10_keepalive_and_body_skip),
+		cmocka_unit_test(test_http_split_interleaved),
 		cmocka_unit_test(test_http_oversized_headers),
 		cmocka_unit_test(test_http_pipeline_bound),
 		cmocka_unit_test(test_http_idle_and_linger_timeouts),

@@ -124,6 +124,40 @@ test_passive_close(void **state)
 	fx_free(f);
 }
 
+/*
+ * A closed connection's memory serves the next one (tcp_conn.c keeps freed ones per lcore):
+ * the new connection starts from zero, so it is accepted, closes and is reported like the first.
+ */
+static void
+test_conn_memory_reused_clean(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_conn *first;
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	first = f->app.c;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ECONNRESET);
+
+	t_seg(f->env, T_RPORT + 1, T_LPORT, T_PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	t_seg(f->env, T_RPORT + 1, T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(f->app.accepted, 2);
+	assert_ptr_equal(f->app.c, first);
+	assert_int_equal(T_STAT(f->env, CurrEstab), 1);
+	assert_int_equal(sp_tcp_close(f->app.c), 0);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	t_seg(f->env, T_RPORT + 1, T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK | T_FIN, 65535, NULL,
+		NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(f->app.closed, 2);
+	assert_int_equal(f->app.closed_err, 0);
+	fx_free(f);
+}
+
 /* ESTABLISHED -> FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT -> CLOSED after time_wait_ms. */
 static void
 test_active_close_time_wait(void **state)
@@ -476,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_passive_open_no_options),
 		cmocka_unit_test(test_no_listener_rst),
 		cmocka_unit_test(test_passive_close),
+		cmocka_unit_test(test_conn_memory_reused_clean),
 		cmocka_unit_test(test_active_close_time_wait),
 		cmocka_unit_test(test_simultaneous_close),
 		cmocka_unit_test(test_rst_rfc5961),

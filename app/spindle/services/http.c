@@ -46,6 +46,7 @@
 #define HTTP_IDLE_MS   60000u	      /* idle keep-alive (or stalled) connection */
 #define HTTP_LINGER_MS 5000u	      /* half-closed, waiting for the peer's FIN */
 #define HTTP_RESP_MAX  1024u	      /* response header (+ small body) */
+#define HTTP_SPARE     256u	      /* closed connections' memory kept for new ones */
 
 struct http_state;
 
@@ -56,9 +57,9 @@ struct http_conn {
 	struct sp_conn *c; /* NULL once closed() ran */
 	uint64_t last;	   /* TSC of the last activity */
 	struct svc_mq in;  /* received, not yet parsed */
-	char *hdr;	   /* request being collected (allocated while needed) */
+	char *hdr;	   /* request split over receives (allocated while needed) */
 	uint32_t hdr_len;
-	uint32_t line_len; /* non-CR bytes since the last LF */
+	uint32_t line_len; /* 1: the line since the last LF holds a byte other than CR */
 	bool first_line_done;
 	uint64_t body_skip; /* request body bytes still to drop */
 	/* response in progress */
@@ -79,11 +80,15 @@ struct http_state {
 	struct sp_ctx *ctx;
 	struct sp_listener *l;
 	struct http_conn_list conns, dead, lru, linger;
+	struct http_conn_list spare; /* freed, kept for the next accept (HTTP_SPARE at most) */
+	uint32_t n_spare;
 	uint64_t idle_tsc, linger_tsc;
 	time_t date_sec;
 	char date[64];
+	size_t date_len;
 	uint64_t requests, errors, aborts;
 	uint8_t pattern[SVC_PATTERN_PERIOD + SVC_PATTERN_CHUNK];
+	char scratch[HTTP_HDR_MAX + 1]; /* a request collected within one receive */
 };
 
 static const char http_page[] =
@@ -161,10 +166,41 @@ http_date(struct http_state *st)
 
 	if (t != st->date_sec && gmtime_r(&t, &tm) != NULL) {
 		/* IMF-fixdate, RFC 9110 section 5.6.7 */
-		strftime(st->date, sizeof(st->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		st->date_len =
+			strftime(st->date, sizeof(st->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 		st->date_sec = t;
 	}
 	return st->date;
+}
+
+/* A response being built in hc->rh: len may pass the end, then nothing more is written. */
+struct http_out {
+	char *buf;
+	size_t len;
+};
+
+static void
+http_put(struct http_out *o, const char *s, size_t n)
+{
+	if (o->len + n <= HTTP_RESP_MAX)
+		memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+/* A string literal, its length known at compile time. */
+#define http_put_lit(o, lit) http_put((o), (lit), sizeof(lit) - 1)
+
+static void
+http_put_u64(struct http_out *o, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	http_put(o, d + i, sizeof(d) - i);
 }
 
 /*
@@ -177,24 +213,41 @@ http_respond(struct http_conn *hc, int code, const char *reason, const char *cty
 	bool http10, const char *extra)
 {
 	uint64_t clen = pattern ? pattern_len : body_len;
-	int n;
+	struct http_out o = {hc->rh, 0};
+	/*
+	 * Before date_len is read: as an argument beside it, the order of the two is unspecified
+	 * and gcc read date_len first (0 before the first call: an empty Date field).
+	 */
+	const char *date = http_date(hc->st);
+	size_t n;
 
-	n = snprintf(hc->rh, sizeof(hc->rh),
-		"HTTP/1.1 %d %s\r\n"
-		"Server: spindle\r\n"
-		"Date: %s\r\n"
-		"Content-Type: %s\r\n"
-		"Content-Length: %" PRIu64 "\r\n"
-		"%s%s"
-		"\r\n",
-		code, reason, http_date(hc->st), ctype, clen,
-		!keep ? "Connection: close\r\n" : (http10 ? "Connection: keep-alive\r\n" : ""),
-		extra != NULL ? extra : "");
-	if (n < 0 || (size_t)n >= sizeof(hc->rh))
-		n = 0; /* cannot happen with our fixed strings; leaves an empty response */
-	if (!head && !pattern && body_len > 0 && (size_t)n + body_len <= sizeof(hc->rh)) {
+	/*
+	 * Built with memcpy and one integer conversion (no snprintf: it was the largest single
+	 * cost of a keep-alive request). Every piece is one of our fixed strings, bounded well
+	 * below HTTP_RESP_MAX; http_put() still refuses to run past it.
+	 */
+	http_put_lit(&o, "HTTP/1.1 ");
+	http_put_u64(&o, (uint64_t)code);
+	http_put_lit(&o, " ");
+	http_put(&o, reason, strlen(reason));
+	http_put_lit(&o, "\r\nServer: spindle\r\nDate: ");
+	http_put(&o, date, hc->st->date_len);
+	http_put_lit(&o, "\r\nContent-Type: ");
+	http_put(&o, ctype, strlen(ctype));
+	http_put_lit(&o, "\r\nContent-Length: ");
+	http_put_u64(&o, clen);
+	http_put_lit(&o, "\r\n");
+	if (!keep)
+		http_put_lit(&o, "Connection: close\r\n");
+	else if (http10)
+		http_put_lit(&o, "Connection: keep-alive\r\n");
+	if (extra != NULL)
+		http_put(&o, extra, strlen(extra));
+	http_put_lit(&o, "\r\n");
+	n = o.len <= sizeof(hc->rh) ? o.len : 0; /* cannot overflow: leaves an empty response */
+	if (!head && !pattern && body_len > 0 && n + body_len <= sizeof(hc->rh)) {
 		memcpy(hc->rh + n, body, body_len);
-		n += (int)body_len;
+		n += body_len;
 	}
 	hc->rh_len = (uint16_t)n;
 	hc->rh_off = 0;
@@ -274,13 +327,13 @@ http_parse_u64(const char *s, size_t len, uint64_t *out)
 }
 
 /*
- * The collected request (hc->hdr, hc->hdr_len bytes, ending with the empty line) is complete:
+ * The collected request (@p req, hc->hdr_len bytes, ending with the empty line) is complete:
  * parse it and prepare the response.
  */
 static void
-http_handle(struct http_conn *hc)
+http_handle(struct http_conn *hc, char *req)
 {
-	char *p = hc->hdr, *end = hc->hdr + hc->hdr_len;
+	char *p = req, *end = req + hc->hdr_len;
 	char *line, *eol, *sp1, *sp2, *target, *path;
 	size_t mlen, tlen, plen;
 	bool http10, head, get, conn_close = false, conn_keep = false, te = false, keep;
@@ -393,8 +446,8 @@ http_handle(struct http_conn *hc)
 	hc->body_skip = clen;
 	keep = http10 ? (conn_keep && !conn_close) : !conn_close;
 
-	get = mlen == 3 && memcmp(hc->hdr, "GET", 3) == 0;
-	head = mlen == 4 && memcmp(hc->hdr, "HEAD", 4) == 0;
+	get = mlen == 3 && memcmp(req, "GET", 3) == 0;
+	head = mlen == 4 && memcmp(req, "HEAD", 4) == 0;
 	if (!get && !head) {
 		http_error(hc, 405, "Method Not Allowed", keep, "Allow: GET, HEAD\r\n");
 		return;
@@ -521,47 +574,62 @@ http_in_adj(struct http_conn *hc, uint32_t n)
 }
 
 /*
- * Move input into the header buffer until the end of the header section.
- * @return 1 complete, 0 need more input, -414 / -431 too long.
+ * Move input into the header buffer until the end of the header section. The buffer is the
+ * service's scratch (st->scratch) while a request arrives within one call, as a keep-alive or
+ * one-shot request does; only a request split over several receives is kept in a buffer of the
+ * connection's own (hc->hdr, allocated then, freed with http_drop_hdr()). *@p buf says which
+ * holds the request on return 1 / -414 / -431.
+ * @return 1 complete, 0 need more input, -414 / -431 too long, -ENOMEM.
  */
 static int
-http_collect(struct http_conn *hc)
+http_collect(struct http_conn *hc, char **buf)
 {
+	struct http_state *st = hc->st;
+	char *h = hc->hdr != NULL ? hc->hdr : st->scratch;
 	struct rte_mbuf *m;
 
+	*buf = h;
 	while ((m = hc->in.head) != NULL) {
 		const char *d = rte_pktmbuf_mtod(m, const char *);
-		uint32_t len = m->data_len, i;
+		uint32_t len = m->data_len, i = 0;
 
-		for (i = 0; i < len; i++) {
-			char ch = d[i];
+		/* RFC 9112 section 2.2: ignore empty lines before the request-line */
+		while (hc->hdr_len == 0 && i < len && (d[i] == '\r' || d[i] == '\n'))
+			i++;
+		while (i < len) {
+			const char *nl = memchr(d + i, '\n', len - i);
+			uint32_t end = nl != NULL ? (uint32_t)(nl - d) + 1 : len, j;
 
-			/* RFC 9112 section 2.2: ignore empty lines before the request-line */
-			if (hc->hdr_len == 0 && (ch == '\r' || ch == '\n'))
-				continue;
-			if (hc->hdr == NULL) {
-				hc->hdr = malloc(HTTP_HDR_MAX + 1);
-				if (hc->hdr == NULL)
-					return -ENOMEM;
-			}
-			if (hc->hdr_len == HTTP_HDR_MAX) {
+			if (end - i > HTTP_HDR_MAX - hc->hdr_len) {
+				/* the buffer fills before this line ends */
+				i += HTTP_HDR_MAX - hc->hdr_len;
+				hc->hdr_len = HTTP_HDR_MAX;
 				http_in_adj(hc, i);
 				return hc->first_line_done ? -431 : -414;
 			}
-			hc->hdr[hc->hdr_len++] = ch;
-			if (ch == '\n') {
-				if (hc->line_len == 0 && hc->first_line_done) {
-					http_in_adj(hc, i + 1);
-					hc->hdr[hc->hdr_len] = '\0';
-					return 1;
-				}
-				hc->first_line_done = true;
-				hc->line_len = 0;
-			} else if (ch != '\r') {
-				hc->line_len++;
+			memcpy(h + hc->hdr_len, d + i, end - i);
+			hc->hdr_len += end - i;
+			for (j = i; j < end && !hc->line_len; j++)
+				hc->line_len = d[j] != '\r' && d[j] != '\n';
+			i = end;
+			if (nl == NULL)
+				break;
+			if (hc->line_len == 0 && hc->first_line_done) {
+				http_in_adj(hc, i);
+				h[hc->hdr_len] = '\0';
+				return 1;
 			}
+			hc->first_line_done = true;
+			hc->line_len = 0;
 		}
 		http_in_adj(hc, len);
+	}
+	if (hc->hdr == NULL && hc->hdr_len > 0) {
+		/* the rest comes in a later receive: the scratch is not ours until then */
+		hc->hdr = malloc(HTTP_HDR_MAX + 1);
+		if (hc->hdr == NULL)
+			return -ENOMEM;
+		memcpy(hc->hdr, h, hc->hdr_len);
 	}
 	return 0;
 }
@@ -570,6 +638,7 @@ http_collect(struct http_conn *hc)
 static void
 http_process(struct http_conn *hc)
 {
+	char *req;
 	int r;
 
 	while (hc->c != NULL && !hc->closing) {
@@ -593,7 +662,7 @@ http_process(struct http_conn *hc)
 		}
 		if (hc->body_skip > 0)
 			break;
-		r = http_collect(hc);
+		r = http_collect(hc, &req);
 		if (r == 0)
 			break;
 		if (r == -ENOMEM) {
@@ -605,7 +674,7 @@ http_process(struct http_conn *hc)
 		else if (r == -431)
 			http_error(hc, 431, "Request Header Fields Too Large", false, NULL);
 		else
-			http_handle(hc);
+			http_handle(hc, req);
 		http_drop_hdr(hc);
 	}
 	/* The peer is done sending and every complete request has been answered. */
@@ -689,9 +758,17 @@ http_accepted(struct sp_conn *c, void *arg)
 	struct http_state *st = arg;
 	struct http_conn *hc;
 
-	hc = calloc(1, sizeof(*hc));
-	if (hc == NULL)
-		return -ENOMEM;
+	hc = TAILQ_FIRST(&st->spare);
+	if (hc != NULL) {
+		/* one connection a request (Connection: close): no malloc per connection */
+		TAILQ_REMOVE(&st->spare, hc, link);
+		st->n_spare--;
+		memset(hc, 0, sizeof(*hc));
+	} else {
+		hc = calloc(1, sizeof(*hc));
+		if (hc == NULL)
+			return -ENOMEM;
+	}
 	hc->st = st;
 	hc->c = c;
 	hc->last = sp_ctx_now(st->ctx);
@@ -712,7 +789,12 @@ http_free_dead(struct http_state *st)
 
 	while ((hc = TAILQ_FIRST(&st->dead)) != NULL) {
 		TAILQ_REMOVE(&st->dead, hc, link);
-		free(hc);
+		if (st->n_spare < HTTP_SPARE) {
+			TAILQ_INSERT_HEAD(&st->spare, hc, link);
+			st->n_spare++;
+		} else {
+			free(hc);
+		}
 	}
 }
 
@@ -730,6 +812,7 @@ http_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	TAILQ_INIT(&st->dead);
 	TAILQ_INIT(&st->lru);
 	TAILQ_INIT(&st->linger);
+	TAILQ_INIT(&st->spare);
 	st->idle_tsc = svc_ms_to_tsc(ctx, HTTP_IDLE_MS);
 	st->linger_tsc = svc_ms_to_tsc(ctx, HTTP_LINGER_MS);
 	svc_pattern_fill(st->pattern);
@@ -747,25 +830,28 @@ static void
 http_poll(struct sp_ctx *ctx, void *state)
 {
 	struct http_state *st = state;
+	uint64_t now = sp_ctx_now(ctx);
 	struct http_conn *hc;
 
-	http_free_dead(st);
+	if (!TAILQ_EMPTY(&st->dead))
+		http_free_dead(st);
 	/* Both lists are in deadline order: only their heads need looking at. */
-	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && sp_ctx_now(ctx) > hc->last &&
-		sp_ctx_now(ctx) - hc->last > st->linger_tsc) {
+	while ((hc = TAILQ_FIRST(&st->linger)) != NULL && now > hc->last &&
+		now - hc->last > st->linger_tsc) {
 		TAILQ_REMOVE(&st->linger, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->linger, hc, tlink);
-		hc->last = sp_ctx_now(ctx);
+		hc->last = now;
 		http_expire(hc);
 	}
-	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && sp_ctx_now(ctx) > hc->last &&
-		sp_ctx_now(ctx) - hc->last > st->idle_tsc) {
+	while ((hc = TAILQ_FIRST(&st->lru)) != NULL && now > hc->last &&
+		now - hc->last > st->idle_tsc) {
 		TAILQ_REMOVE(&st->lru, hc, tlink);
 		TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
-		hc->last = sp_ctx_now(ctx);
+		hc->last = now;
 		http_expire(hc); /* idle keep-alive, or the peer stopped reading a response */
 	}
-	http_free_dead(st);
+	if (!TAILQ_EMPTY(&st->dead))
+		http_free_dead(st);
 }
 
 static void
@@ -804,6 +890,10 @@ http_stop(struct sp_ctx *ctx, void *state)
 		free(hc);
 	}
 	http_free_dead(st);
+	while ((hc = TAILQ_FIRST(&st->spare)) != NULL) {
+		TAILQ_REMOVE(&st->spare, hc, link);
+		free(hc);
+	}
 	SP_LOG(NOTICE, app,
 		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64 " aborted",
 		sp_ctx_lcore(ctx), st->requests, st->errors, st->aborts);

@@ -5,6 +5,7 @@
  * read; longer lines of other fields are skipped), the body counted and dropped.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include "loadgen.h"
@@ -24,7 +25,8 @@ enum {
 void
 lg_http_reset(struct lg_http *h)
 {
-	memset(h, 0, sizeof(*h));
+	/* line[] needs no clearing: only its first line_len bytes are ever read */
+	memset(h, 0, offsetof(struct lg_http, line));
 	h->state = H_STATUS;
 }
 
@@ -221,13 +223,30 @@ lg_http_feed(struct lg_http *h, const char *d, size_t n, size_t *used)
 		default:
 			break;
 		}
-		/* line states */
-		i++;
-		if (h->state == H_STATUS || h->state == H_FIELD) {
-			if (++h->hdr_bytes > LG_HTTP_HDR_MAX)
-				return -EBADMSG;
-		}
-		if (c == '\n') {
+		/*
+		 * Line states: take everything up to the next LF at once (memchr, one copy of
+		 * what the line buffer keeps) rather than a byte at a time.
+		 */
+		{
+			const char *nl = memchr(d + i, '\n', n - i);
+			size_t end = nl != NULL ? (size_t)(nl - d) : n;
+			size_t len = end - i, room = LG_HTTP_LINE - h->line_len;
+
+			if (h->state == H_STATUS || h->state == H_FIELD) {
+				h->hdr_bytes += (uint32_t)(len + (nl != NULL));
+				if (h->hdr_bytes > LG_HTTP_HDR_MAX)
+					return -EBADMSG;
+			}
+			if (len > room) {
+				h->line_long = true;
+				len = room;
+			}
+			memcpy(h->line + h->line_len, d + i, len);
+			h->line_len += (uint16_t)len;
+			i = end;
+			if (nl == NULL)
+				continue;
+			i++;
 			if (h->line_len > 0 && h->line[h->line_len - 1] == '\r')
 				h->line_len--;
 			ret = line_done(h);
@@ -235,12 +254,7 @@ lg_http_feed(struct lg_http *h, const char *d, size_t n, size_t *used)
 				return ret;
 			h->line_len = 0;
 			h->line_long = false;
-			continue;
 		}
-		if (h->line_len < LG_HTTP_LINE)
-			h->line[h->line_len++] = c;
-		else
-			h->line_long = true;
 	}
 	if (used != NULL)
 		*used = i;
