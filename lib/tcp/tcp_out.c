@@ -399,8 +399,14 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso
 		piece = linear ? 0 : tso_piece(c, smss);
 		if (piece == 0 || !tso_chain_ok(pl, piece)) {
 			TCP_STAT(c, tcp_tso_fallback);
+			/*
+			 * The usual odd buffer is the first: the segment starts at an odd offset
+			 * of an even-sized send-buffer mbuf, after an odd-length write (an HTTP
+			 * header) went alone. Every segment of an even MSS would keep that, so one
+			 * byte less realigns the stream and the next TSO segment goes.
+			 */
+			len = piece != 0 && (pl->data_len & 1) && !(smss & 1) ? smss - 1 : smss;
 			rte_pktmbuf_free(pl);
-			len = smss;
 			flags &= ~RTE_TCP_FIN_FLAG;
 			piece = 0;
 			pl = linear ? NULL : sp_tcp_sb_clone(c, seq, len);

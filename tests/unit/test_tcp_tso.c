@@ -207,31 +207,71 @@ test_partial_retransmission(void **state)
 	fx_free(f);
 }
 
-/* Application mbufs of odd length: net_tap's checksum would be wrong, one MSS at a time. */
+/*
+ * Application mbufs of odd length: net_tap's checksum would be wrong, so no TSO segment; the
+ * refused one starts with an odd buffer and goes one byte short of the MSS.
+ */
 static void
 test_odd_split_fallback(void **state)
 {
 	struct fx *f = tso_fx(false);
 	struct rte_mbuf *a = rte_pktmbuf_alloc(sp_test_pool());
 	struct rte_mbuf *b = rte_pktmbuf_alloc(sp_test_pool());
+	static const uint32_t lens[] = {MSS, MSS - 1, MSS};
 	uint32_t off = 0;
+	unsigned i = 0;
 
 	(void)state;
 	memcpy(rte_pktmbuf_append(a, 1001), pattern, 1001);
 	memcpy(rte_pktmbuf_append(b, 1999), pattern + 1001, 1999);
 	assert_int_equal(sp_tcp_send_mbuf(f->app.c, a), 0);
 	assert_int_equal(sp_tcp_send_mbuf(f->app.c, b), 0);
+	/* 1000 alone (Nagle holds 1 byte); then [1 byte of a, 1999 of b]: refused, 999 plain;
+	 * then 1000 of b alone (one buffer, but not a whole piece more: no TSO); 1 byte waits. */
 	while (pop(f, &fr)) {
+		assert_true(i < RTE_DIM(lens));
 		assert_int_equal(fr.th.seq, f->iss + 1 + off);
-		assert_int_equal(fr.len, MSS);
+		assert_int_equal(fr.len, lens[i++]);
 		assert_false(fr.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
 		check_payload(&fr, off);
 		off += fr.len;
 	}
-	assert_int_equal(off, 3000);
-	/* 1000 alone (Nagle holds 1 byte); then [1 byte of a, 1999 of b]: refused, 1000 plain. */
+	assert_int_equal(off, 2999);
 	assert_int_equal(T_STAT(f->env, tcp_tso_fallback), 1);
 	assert_int_equal(T_STAT(f->env, tcp_tso_sends), 0);
+	peer_ack(f, off, 65535);
+	assert_true(pop(f, &fr));
+	assert_int_equal(fr.len, 1);
+	fx_free(f);
+}
+
+/*
+ * An odd-length write that went alone (a 139-byte HTTP header) leaves the rest of the stream at
+ * odd offsets of the send buffer's even-sized mbufs: one segment one byte short of the MSS
+ * realigns it, and the next one is a TSO segment again (before, every later one fell back).
+ */
+static void
+test_odd_header_realigns(void **state)
+{
+	struct fx *f = tso_fx(true);
+
+	(void)state;
+	assert_int_equal(sp_tcp_send(f->app.c, pattern, 139), 139);
+	assert_true(pop(f, &fr));
+	assert_int_equal(fr.len, 139);
+	assert_false(pop(f, &fr));
+	/* The body follows at once, into the same send-buffer mbuf after the header. */
+	assert_int_equal(sp_tcp_send(f->app.c, pattern + 139, 20000), 20000);
+	assert_true(pop(f, &fr));
+	assert_int_equal(fr.len, MSS - 1);
+	assert_false(fr.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	check_payload(&fr, 139);
+	assert_true(pop(f, &fr));
+	check_tso(f, &fr, 139 + MSS - 1, 8 * MSS); /* cwnd 10 MSS less 1138 bytes in flight */
+	assert_false(pop(f, &fr));
+	assert_int_equal(T_STAT(f->env, tcp_tso_fallback), 1);
+	assert_int_equal(T_STAT(f->env, tcp_tso_sends), 1);
+	sp_test_tx_clear(f->env);
 	fx_free(f);
 }
 
@@ -336,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_short_last_piece),
 		cmocka_unit_test(test_partial_retransmission),
 		cmocka_unit_test(test_odd_split_fallback),
+		cmocka_unit_test(test_odd_header_realigns),
 		cmocka_unit_test(test_no_tso),
 		cmocka_unit_test(test_linear_port),
 		cmocka_unit_test(test_offloads_asked),
