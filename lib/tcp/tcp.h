@@ -47,6 +47,7 @@
 #define TF_TLP_REXMIT	 0x80000  /* ... and it was a retransmission */
 #define TF_RESCUE	 0x100000 /* RFC 6675 rule 4 used in this recovery (rescue_rxt) */
 #define TF_MEM_WAIT	 0x200000 /* a send was cut short for memory: writable() when it is back */
+#define TF_PTO_LONG	 0x400000 /* TF_PTO armed with the peer's delayed-ACK allowance (tcp_timer.c) */
 #define TF_RXT_LOST	 0x800000 /* a lost retransmission cut cwnd in this recovery (tcp_lost_rxt.c) */
 
 /** 4-tuple key of the connection table, host order. */
@@ -174,11 +175,7 @@ struct sp_conn {
 	struct sp_tcp_sack_block sacked[SP_TCP_SCOREBOARD];
 	sp_seq_t rexmit_hi;  /* in recovery: holes below this were retransmitted */
 	sp_seq_t rescue_rxt; /* TF_RESCUE: RFC 6675 RescueRxt */
-	/* Retransmissions of this recovery not yet delivered, in the order they went. */
-	uint8_t n_rxt;
-	uint8_t rxt_lost; /* bit i: rxt[i] was lost as well */
-	struct sp_tcp_rxt rxt[SP_TCP_RXT_WATCH];
-	sp_seq_t tlp_end; /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
+	sp_seq_t tlp_end;    /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
 
 	/* RFC 5961 challenge ACK limit. */
 	uint64_t chack_window;
@@ -200,6 +197,11 @@ struct sp_conn {
 	/* Memory (tcp_mem.c): mbufs held by the send buffer and the out-of-order queue. */
 	uint32_t mem_snd, mem_ooo;
 	uint64_t last_progress; /* when SND.UNA or RCV.NXT last advanced */
+
+	/* Retransmissions of this recovery not yet delivered, in the order they went. */
+	uint8_t n_rxt;
+	uint8_t rxt_lost; /* bit i: rxt[i] was lost as well */
+	struct sp_tcp_rxt rxt[SP_TCP_RXT_WATCH];
 };
 
 /* Flows software GRO holds at once within one RX burst (tcp_gro.c). */

@@ -633,8 +633,9 @@ sp_tcp_output(struct sp_conn *c)
 		if (fin)
 			break;
 	}
-	if (sent)
-		sp_tcp_pto_rearm(c); /* new data went: the loss probe is due after it */
+	/* More than one segment in flight now: the loss probe is due one PTO after the new data. */
+	if (sent && (c->flags & TF_PTO_LONG) && c->snd_max - c->snd_una > c->mss)
+		sp_tcp_pto_rearm(c);
 tail:
 	/* Nothing in flight, data waiting, window closed: the persist timer probes it. */
 	if (c->snd_nxt == c->snd_una && c->sb_len > 0 && c->snd_wnd == 0)

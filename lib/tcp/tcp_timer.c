@@ -76,8 +76,11 @@ sp_tcp_rtx_arm(struct sp_conn *c)
 	if (c->rtx_timer.armed)
 		return;
 	pto = pto_us(c);
+	c->flags &= ~TF_PTO_LONG;
 	if (pto != 0) {
 		c->flags |= TF_PTO;
+		if (c->snd_max - c->snd_una <= c->mss)
+			c->flags |= TF_PTO_LONG;
 		sp_timer_arm(
 			c->ctx, &c->rtx_timer, c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000);
 	} else {
@@ -89,8 +92,10 @@ sp_tcp_rtx_arm(struct sp_conn *c)
 /*
  * RFC 8985 7.2: new data went, so the probe is due one PTO after it, not after what went
  * before: an ACK that left one segment in flight armed the timer for that segment (PTO plus
- * the peer's delayed ACK, i.e. the RTO), and a flight sent on top of it and lost whole would
- * otherwise wait for that. A timer due sooner stays.
+ * the peer's delayed ACK, i.e. the RTO: TF_PTO_LONG), and a flight sent on top of it and lost
+ * whole would otherwise wait for that. A timer due sooner stays. The caller calls it only with
+ * TF_PTO_LONG, the one case where the armed timer can be late (an RTO armed instead of a probe
+ * is re-armed by the ACK that ends what kept the probe off).
  */
 void
 sp_tcp_pto_rearm(struct sp_conn *c)
@@ -108,7 +113,7 @@ sp_tcp_pto_rearm(struct sp_conn *c)
 			return; /* due sooner already */
 		sp_timer_cancel(c->ctx, &c->rtx_timer);
 	}
-	c->flags |= TF_PTO;
+	c->flags = (c->flags | TF_PTO) & ~TF_PTO_LONG;
 	sp_timer_arm(c->ctx, &c->rtx_timer, at);
 }
 
