@@ -145,21 +145,23 @@ enter_recovery(struct sp_conn *c, uint64_t now)
 }
 
 /*
- * After a timeout, go-back-N resent every un-SACKed byte below RecoveryPoint before it sent
- * anything above it, and RFC 6582's guard keeps fast retransmit off until SND.UNA passes
- * RecoveryPoint. When the peer SACKs data above RecoveryPoint while the scoreboard deems
- * SND.UNA lost, SND.UNA's retransmission was lost as well (the reasoning of tcp_lost_rxt.c):
- * a new recovery starts at once (RFC 6675 5.1 lets the sender use SACK after a timeout; the
- * guard is for duplicate ACKs that cannot tell this apart) rather than a further, backed-off
- * timeout.
+ * With SACK, whether the scoreboard alone starts a recovery at this ACK (@p ack = SND.UNA):
+ * IsLost(SND.UNA) (RFC 6675 5: IsLost(HighACK + 1), e.g. when ACKs were coalesced), past RFC
+ * 6582's guard (SND.UNA at or beyond RecoveryPoint). Or, below it, after a timeout: go-back-N
+ * resent every un-SACKed byte below RecoveryPoint before it sent anything above it, so when the
+ * peer SACKs data above RecoveryPoint while SND.UNA is still lost, SND.UNA's retransmission was
+ * lost as well (the reasoning of tcp_lost_rxt.c): a new recovery starts at once (RFC 6675 5.1
+ * lets the sender use SACK after a timeout; the guard is for duplicate ACKs that cannot tell
+ * this apart) rather than a further, backed-off timeout.
  */
 static bool
-lost_after_timeout(const struct sp_conn *c)
+sack_recovery_due(const struct sp_conn *c, sp_seq_t ack)
 {
-	return (c->flags & TF_SACK) && SEQ_LT(c->snd_una, c->recover) &&
-	       SEQ_GEQ(c->snd_nxt, c->recover) && c->n_sacked > 0 &&
-	       SEQ_GT(c->sacked[c->n_sacked - 1].end, c->recover) &&
-	       sp_tcp_sack_lost_edge(c) != c->snd_una;
+	if (!(c->flags & TF_SACK) || c->n_sacked == 0 || sp_tcp_sack_lost_edge(c) == c->snd_una)
+		return false;
+	return SEQ_GT(ack, c->recover - 1) ||
+	       (SEQ_GEQ(c->snd_nxt, c->recover) &&
+		       SEQ_GT(c->sacked[c->n_sacked - 1].end, c->recover));
 }
 
 /*
@@ -253,12 +255,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 				 * sends what cwnd - pipe allows (RFC 6675 5 step C). */
 			} else {
 				c->cc.ops->on_ack(&c->cc, acked, rtt_us, inflight, now);
-				/* RFC 6675 5: the scoreboard alone may show SND.UNA lost
-				 * (IsLost(HighACK + 1)), e.g. when ACKs were coalesced. */
-				if (((c->flags & TF_SACK) && SEQ_GT(ack, c->recover - 1) &&
-					    c->n_sacked > 0 &&
-					    sp_tcp_sack_lost_edge(c) != c->snd_una) ||
-					lost_after_timeout(c))
+				if (sack_recovery_due(c, ack))
 					enter_recovery(c, now);
 			}
 		}
@@ -281,11 +278,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		if (c->dupacks < UINT8_MAX)
 			c->dupacks++;
 		if (!(c->flags & TF_RECOVERY) && c->cc.ops != NULL &&
-			((SEQ_GT(ack, c->recover - 1) &&
-				 (c->dupacks == SP_TCP_DUPTHRESH ||
-					 ((c->flags & TF_SACK) &&
-						 sp_tcp_sack_lost_edge(c) != c->snd_una))) ||
-				lost_after_timeout(c)))
+			((c->dupacks == SP_TCP_DUPTHRESH && SEQ_GT(ack, c->recover - 1)) ||
+				sack_recovery_due(c, ack)))
 			enter_recovery(c, now);
 		else if (c->dupacks > SP_TCP_DUPTHRESH && (c->flags & TF_RECOVERY) &&
 			 !(c->flags & TF_SACK))

@@ -68,6 +68,13 @@ pto_us(const struct sp_conn *c)
 	return (uint32_t)RTE_MIN(pto, (uint64_t)rto_us);
 }
 
+/* The TSC at which a probe armed now with @p pto microseconds is due. */
+static uint64_t
+pto_due(const struct sp_conn *c, uint32_t pto)
+{
+	return c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000;
+}
+
 void
 sp_tcp_rtx_arm(struct sp_conn *c)
 {
@@ -81,8 +88,7 @@ sp_tcp_rtx_arm(struct sp_conn *c)
 		c->flags |= TF_PTO;
 		if (c->snd_max - c->snd_una <= c->mss)
 			c->flags |= TF_PTO_LONG;
-		sp_timer_arm(
-			c->ctx, &c->rtx_timer, c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000);
+		sp_timer_arm(c->ctx, &c->rtx_timer, pto_due(c, pto));
 	} else {
 		c->flags &= ~TF_PTO;
 		sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
@@ -107,7 +113,7 @@ sp_tcp_pto_rearm(struct sp_conn *c)
 		sp_tcp_rtx_arm(c);
 		return;
 	}
-	at = c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000;
+	at = pto_due(c, pto);
 	if (c->rtx_timer.armed) {
 		if (c->rtx_timer.expire <= at)
 			return; /* due sooner already */
