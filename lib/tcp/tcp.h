@@ -177,7 +177,7 @@ struct sp_conn {
 	sp_seq_t rescue_rxt; /* TF_RESCUE: RFC 6675 RescueRxt */
 	sp_seq_t tlp_end;    /* TF_TLP_OUT: SND.MAX when the probe went (RFC 8985 TLP.end_seq) */
 
-	/* RFC 5961 challenge ACK limit. */
+	/* RFC 5961 challenge ACK limit: TSC its second began, ACKs sent in it. */
 	uint64_t chack_window;
 	uint32_t chack_count;
 
@@ -306,6 +306,7 @@ void sp_tcp_send_syn(struct sp_conn *c); /* SYN or SYN-ACK by state */
 void sp_tcp_send_rst(struct sp_conn *c);
 int sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags);
 void sp_tcp_challenge_ack(struct sp_conn *c);
+bool sp_tcp_chack_allowed(const struct sp_ctx *ctx, uint64_t *window_start, uint32_t *count);
 void sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 	const struct sp_tcp_hdr *th, uint32_t seglen);
 uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);

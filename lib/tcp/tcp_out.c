@@ -272,21 +272,33 @@ sp_tcp_send_rst(struct sp_conn *c)
 	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
 }
 
+/*
+ * RFC 5961 7 rate limit, shared by connections and TIME-WAIT entries: true when one more
+ * challenge ACK may go. The second is the one that began with the first challenge ACK after the
+ * previous second ended (not the calendar second of the TSC), so a burst that straddles a second
+ * boundary still gets at most challenge_ack_limit answers.
+ */
+bool
+sp_tcp_chack_allowed(const struct sp_ctx *ctx, uint64_t *window_start, uint32_t *count)
+{
+	if (*count == 0 || ctx->now - *window_start >= ctx->hz) {
+		*window_start = ctx->now;
+		*count = 0;
+	}
+	if (*count >= ctx->cfg->tcp.challenge_ack_limit)
+		return false;
+	(*count)++;
+	return true;
+}
+
 /* RFC 5961 3.2/4.2/5.2 challenge ACK, at most challenge_ack_limit per second per connection. */
 void
 sp_tcp_challenge_ack(struct sp_conn *c)
 {
-	uint64_t sec = c->ctx->now / c->ctx->hz;
-
-	if (sec != c->chack_window) {
-		c->chack_window = sec;
-		c->chack_count = 0;
-	}
-	if (c->chack_count >= c->ctx->cfg->tcp.challenge_ack_limit) {
+	if (!sp_tcp_chack_allowed(c->ctx, &c->chack_window, &c->chack_count)) {
 		TCP_STAT(c, TCPChallengeACKLimited);
 		return;
 	}
-	c->chack_count++;
 	TCP_STAT(c, TCPChallengeACK);
 	sp_tcp_send_ack(c);
 }

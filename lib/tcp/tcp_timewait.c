@@ -307,17 +307,10 @@ tw_send_ack(struct sp_ctx *ctx, const struct sp_tcp_tw *e)
 static void
 tw_challenge_ack(struct sp_ctx *ctx, struct sp_tcp_tw *e)
 {
-	uint64_t sec = ctx->now / ctx->hz;
-
-	if (sec != e->chack_window) {
-		e->chack_window = sec;
-		e->chack_count = 0;
-	}
-	if (e->chack_count >= ctx->cfg->tcp.challenge_ack_limit) {
+	if (!sp_tcp_chack_allowed(ctx, &e->chack_window, &e->chack_count)) {
 		SP_STAT(ctx, e->port, TCPChallengeACKLimited);
 		return;
 	}
-	e->chack_count++;
 	SP_STAT(ctx, e->port, TCPChallengeACK);
 	tw_send_ack(ctx, e);
 }

@@ -265,6 +265,40 @@ test_challenge_ack_limit(void **state)
 	fx_free(f);
 }
 
+/*
+ * A RST burst that straddles a second boundary of the clock still gets at most the limit: the
+ * second is counted from the first challenge ACK (the calendar second let through 2x the limit,
+ * seen as 16 answers to 40 RSTs in the tcpconf suite).
+ */
+static void
+test_challenge_ack_limit_straddles_second(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	int i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.challenge_ack_limit = 3;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	/* the clock starts on a whole second: go to 1 ms before the next one */
+	sp_test_advance_ms(f->env, 999 - (f->env->ctx->now / (f->env->ctx->hz / 1000)) % 1000);
+	sp_test_tx_clear(f->env);
+	for (i = 0; i < 2; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10 + i, 0, T_RST, 0, NULL, NULL, 0);
+	sp_test_advance_ms(f->env, 2);
+	for (i = 0; i < 4; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 20 + i, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 3);
+	assert_int_equal(T_STAT(f->env, TCPChallengeACKLimited), 3);
+	sp_test_tx_clear(f->env);
+	sp_test_advance_ms(f->env, 1000);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 30, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 1);
+	fx_free(f);
+}
+
 /* An active open to the peer's 8080 recorded by @p a (zeroed here): its SYN in @p o. */
 static struct sp_conn *
 active_open(struct sp_test_env *env, struct app *a, struct t_out *o)
@@ -515,6 +549,7 @@ main(void)
 		cmocka_unit_test(test_simultaneous_close),
 		cmocka_unit_test(test_rst_rfc5961),
 		cmocka_unit_test(test_challenge_ack_limit),
+		cmocka_unit_test(test_challenge_ack_limit_straddles_second),
 		cmocka_unit_test(test_active_open),
 		cmocka_unit_test(test_active_open_data_on_ack),
 		cmocka_unit_test(test_connect_refused),
