@@ -7,22 +7,29 @@
 # RUNS runs, and the ratio spindle / kernel.
 #
 #   scripts/bench_preload.sh [--pmd tap|af_packet|af_xdp] [--runs N] [--seconds S] [--idle sleep|poll]
-#                            [--build-dir DIR] [--markdown FILE] [--kernel-only] [--hugepages]
+#                            [--rps on|off] [--build-dir DIR] [--markdown FILE] [--kernel-only]
+#                            [--hugepages]
 #
 #   redis P1 / P16   redis-benchmark -t get,set -c 50 -P 1 (-n 200000) and -P 16 (-n 2000000)
 #   nginx keep-alive wrk -t 1 -c 50 -d S GET / (nginx -g 'master_process off;', one process)
 #   nginx close      the same with -H 'Connection: close'
 #   iperf3 up / down iperf3 -c -t S (client sends) and -R (server sends), Mbit/s
-#   server CPU       utime + stime of the server process (/proc/PID/stat) over the run, per
-#                    request (iperf3: per MB), in microseconds and in cycles at the CPU's MHz;
-#                    on spindle minus the waits' idle polling (telemetry /spindle/preload:
+#   server CPU       CPU 1's busy time (/proc/stat: user, nice, system, irq, softirq) over the
+#                    run, per request (iperf3: per MB), in microseconds: the server process and
+#                    the kernel's receive work RPS runs there, which no process is charged for.
+#                    On spindle minus the waits' idle polling (telemetry /spindle/preload:
 #                    idle_cycles / tsc_hz): the CPU the server worked. The last column keeps the
 #                    polling in (what /proc alone says of a server that busy-polls while idle).
 #
 # CPU placement (2-core machine): the server on CPU 1 (on spindle EAL -l 1 pins it; on the
 # kernel taskset -c 1), the clients on CPU 0. --idle is spindle's stack.idle (default sleep: an
 # idle wait naps, so the CPU figure counts work, not polling; poll for the lowest latency).
-# Offloads are off on the kernel's veth pair, as spindle has none. Called by scripts/bench.sh
+# Offloads are off on the kernel's veth pair, as spindle has none. Receive work (--rps on, the
+# default, as scripts/bench_tcp.sh): veth and tap run a receiver's kernel work on the sender's
+# CPU, so without RPS the kernel client's receive work lands on spindle's CPU (inside its
+# sendto/writev) while the kernel server's lands on the client's CPU. RPS puts each side's on its
+# own CPU: the client interface's on CPU 0; the kernel server's, or the kernel's half of
+# af_packet's and af_xdp's receive (spindle's veth end sp0d), on CPU 1. Called by scripts/bench.sh
 # (suite preload); runs alone too (as root). --hugepages: spindle on 2 MB hugepages reserved for
 # the run and given back (docs/lab.md "Hugepages") instead of --no-huge -m 1024.
 set -euo pipefail
@@ -32,6 +39,7 @@ PMD=tap
 RUNS=3
 SECS=10
 IDLE='sleep'
+RPS=on
 BUILD=build
 MARKDOWN=
 KERNEL_ONLY=0
@@ -42,20 +50,24 @@ while [ $# -gt 0 ]; do
 	--runs) RUNS=$2; shift 2 ;;
 	--seconds) SECS=$2; shift 2 ;;
 	--idle) IDLE=$2; shift 2 ;;
+	--rps) RPS=$2; shift 2 ;;
 	--build-dir) BUILD=$2; shift 2 ;;
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;;
-	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench_preload: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 # shellcheck source=common.sh
 . "$ROOT/scripts/common.sh"
+# shellcheck source=bench_kernel.sh
+. "$ROOT/scripts/bench_kernel.sh" # set_rps
 sp_need_root "network namespaces, DPDK" "${ARGS[@]}"
 cd "$ROOT"
 case "$PMD" in tap|af_packet|af_xdp) ;;
 *) echo "bench_preload: --pmd must be tap, af_packet or af_xdp" >&2; exit 2 ;; esac
+case "$RPS" in on|off) ;; *) echo "bench_preload: --rps must be on or off" >&2; exit 2 ;; esac
 
 for t in redis-server redis-benchmark nginx wrk iperf3 taskset; do
 	command -v "$t" >/dev/null || { echo "bench_preload: $t is missing (scripts/setup.sh)" >&2; exit 1; }
@@ -110,6 +122,12 @@ server() {
 		"$ROOT/scripts/lab.sh" attach --ns "$NS" --pid "$PID" >/dev/null ||
 			{ cat "$WORK/$name.log" >&2; exit 1; }
 	fi
+	set_rps "$NS" sp0 1 # the kernel client's receive work on CPU 0
+	if [ "$side" = kernel ]; then
+		set_rps "$NS-k" sp0k 2 # the kernel server's on CPU 1
+	elif [ "$PMD" != tap ]; then
+		set_rps "$NS" sp0d 2 # af_packet's / af_xdp's kernel receive (copy into the ring) on CPU 1
+	fi
 	for ((i = 0; i < 300; i++)); do
 		kill -0 "$PID" 2>/dev/null || break
 		ip netns exec "$NS" timeout 2 bash -c "exec 3<>/dev/tcp/$IP/$port" 2>/dev/null && return 0
@@ -124,7 +142,7 @@ stop_server() {
 	wait "$PID" 2>/dev/null || true
 	PID=
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+cpu_ticks() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 # idle_us SIDE: microseconds the spindle server's waits spent polling without finding anything
 # (docs/preload.md "CPU per request"); 0 on the kernel or without an answer
 idle_us() {
@@ -226,7 +244,7 @@ echo "$TABLE"
 if [ -n "$MARKDOWN" ]; then
 	{
 		echo
-		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), suite preload (stack.idle=$IDLE, ${MHZ} MHz):"
+		echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r), suite preload (stack.idle=$IDLE, RPS $RPS, ${MHZ} MHz):"
 		echo
 		echo "$TABLE"
 	} >> "$MARKDOWN"
