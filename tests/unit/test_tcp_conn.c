@@ -242,25 +242,42 @@ test_rst_rfc5961(void **state)
 	fx_free(f);
 }
 
-static void
-test_challenge_ack_limit(void **state)
+/* An established connection whose challenge ACKs are limited to 3 per second. */
+static struct fx *
+chack_fx(void)
 {
 	struct sp_config cfg;
 	struct fx *f;
-	int i;
 
-	(void)state;
 	sp_test_default_cfg(&cfg);
 	cfg.tcp.challenge_ack_limit = 3;
 	f = fx_new(&cfg, 0);
 	fx_open(f, T_PISN);
-	for (i = 0; i < 5; i++)
-		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, 0, T_RST, 0, NULL, NULL, 0);
+	return f;
+}
+
+/* @p n in-window RSTs from the peer, the first at @p off past its sequence number. */
+static void
+rst_burst(struct fx *f, uint32_t off, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + off + i, 0, T_RST, 0, NULL, NULL, 0);
+}
+
+static void
+test_challenge_ack_limit(void **state)
+{
+	struct fx *f = chack_fx();
+
+	(void)state;
+	rst_burst(f, 10, 5);
 	assert_int_equal(t_count(f->env), 3);
 	assert_int_equal(T_STAT(f->env, TCPChallengeACKLimited), 2);
 	sp_test_tx_clear(f->env);
 	sp_test_advance_ms(f->env, 1001);
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, 0, T_RST, 0, NULL, NULL, 0);
+	rst_burst(f, 10, 1);
 	assert_int_equal(t_count(f->env), 1);
 	fx_free(f);
 }
@@ -273,28 +290,20 @@ test_challenge_ack_limit(void **state)
 static void
 test_challenge_ack_limit_straddles_second(void **state)
 {
-	struct sp_config cfg;
-	struct fx *f;
-	int i;
+	struct fx *f = chack_fx();
 
 	(void)state;
-	sp_test_default_cfg(&cfg);
-	cfg.tcp.challenge_ack_limit = 3;
-	f = fx_new(&cfg, 0);
-	fx_open(f, T_PISN);
 	/* the clock starts on a whole second: go to 1 ms before the next one */
 	sp_test_advance_ms(f->env, 999 - (f->env->ctx->now / (f->env->ctx->hz / 1000)) % 1000);
 	sp_test_tx_clear(f->env);
-	for (i = 0; i < 2; i++)
-		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10 + i, 0, T_RST, 0, NULL, NULL, 0);
+	rst_burst(f, 10, 2);
 	sp_test_advance_ms(f->env, 2);
-	for (i = 0; i < 4; i++)
-		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 20 + i, 0, T_RST, 0, NULL, NULL, 0);
+	rst_burst(f, 20, 4);
 	assert_int_equal(t_count(f->env), 3);
 	assert_int_equal(T_STAT(f->env, TCPChallengeACKLimited), 3);
 	sp_test_tx_clear(f->env);
 	sp_test_advance_ms(f->env, 1000);
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 30, 0, T_RST, 0, NULL, NULL, 0);
+	rst_burst(f, 30, 1);
 	assert_int_equal(t_count(f->env), 1);
 	fx_free(f);
 }
