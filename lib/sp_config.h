@@ -117,6 +117,7 @@ struct sp_tcp_cfg {
 	uint32_t mem_conn_min; /**< mbufs a connection may still take under pressure, default 4 */
 	uint32_t mem_stall_ms; /**< under pressure, abort holders without progress this long */
 	uint32_t min_snd_mss;  /**< smallest MSS we send with, default 48 */
+	uint32_t min_pmtu;     /**< lowest path MTU fragmentation needed may set, default 552 */
 	char cc[16];	       /**< "newreno" or "cubic" (default "cubic") */
 	int syncookies;	       /**< 1 = on when the SYN queue is full (default), 0 = off */
 	int sack, timestamps, wscale; /**< offer these options, default 1 */

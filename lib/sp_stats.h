@@ -114,7 +114,8 @@ struct sp_stack;
 	X(icmp_bcast_echo, "echo request to broadcast ignored")                                   \
 	X(icmp_in_echo_reps, "echo replies received (we send no echo requests; dropped)")         \
 	X(icmp_bad_quote, "ICMP error quoting a datagram we did not send, or too short")          \
-	X(icmp_pmtu_lowered, "fragmentation needed that lowered a TCP connection's MSS (RFC 1191)")
+	X(icmp_pmtu_lowered, "fragmentation needed that lowered a TCP connection's MSS (RFC 1191)") \
+	X(icmp_pmtu_clamped, "fragmentation needed reporting an MTU below tcp.min_pmtu (raised to it)")
 
 /* ---- UDP (udp.c) ---- */
 #define SP_UDP_STATS(X)                                                           \

@@ -1070,11 +1070,24 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 	if (type != SP_ICMP_DEST_UNREACH)
 		return;
 	if (code == SP_ICMP_UNREACH_NEEDFRAG) {
-		/* Fragmentation needed (RFC 1191): lower the MSS and resend from SND.UNA. */
-		uint16_t mtu = (uint16_t)(rest & 0xffff);
+		/*
+		 * Fragmentation needed (RFC 1191): lower the MSS and resend from SND.UNA. An MTU
+		 * below tcp.min_pmtu counts as tcp.min_pmtu (Linux's route.min_pmtu; RFC 5927 8
+		 * names the attack): a forged or hostile error cannot cut the connection into slivers,
+		 * and the MSS never goes below tcp.min_snd_mss, as for the peer's MSS option.
+		 */
+		const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
+		uint32_t mtu = rest & 0xffff, opt = (c->flags & TF_TS) ? 12u : 0u, mss;
 
-		if (mtu >= 68 && mtu - 40u < c->mss + ((c->flags & TF_TS) ? 12u : 0u)) {
-			c->mss = (uint16_t)RTE_MAX(mtu - 40 - ((c->flags & TF_TS) ? 12 : 0), 64);
+		if (mtu < 68) /* RFC 1191 3: no MTU is smaller; an old router's 0 says nothing */
+			return;
+		if (mtu < tc->min_pmtu) {
+			TCP_STAT(c, icmp_pmtu_clamped);
+			mtu = tc->min_pmtu;
+		}
+		mss = RTE_MAX(mtu - 40u - opt, tc->min_snd_mss);
+		if (mss < c->mss) {
+			c->mss = (uint16_t)mss;
 			c->snd_nxt = c->snd_una;
 			sp_tcp_output(c);
 		}

@@ -109,6 +109,7 @@ test_defaults(void **state)
 	assert_int_equal(c.tcp.keepalive_intvl_ms, 75000);
 	assert_int_equal(c.tcp.keepalive_probes, 9);
 	assert_int_equal(c.tcp.challenge_ack_limit, 10);
+	assert_int_equal(c.tcp.min_pmtu, 552);
 	assert_int_equal(c.tcp.ooo_max_segs, 256);
 	assert_string_equal(c.tcp.cc, "cubic");
 	assert_int_equal(c.tcp.syncookies, 1);

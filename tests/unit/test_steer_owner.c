@@ -151,6 +151,16 @@ test_icmp_frag_needed_active(void **state)
 	poll_on(&t, 1);
 	assert_int_equal(W_STAT(&t, 1, steer_icmp_in), 2);
 	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 2);
+	/* Below tcp.min_pmtu (552) the MTU counts as 552; below RFC 1191's 68 it is ignored. */
+	feed_on(&t, 1, icmp_unreach(4, 300, lp, TW_PEER_PORT, iss + 1));
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_clamped), 1);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 3);
+	assert_true(pop_data(&t, &o) >= 1);
+	assert_int_equal(o.len, 552 - 40);
+	feed_on(&t, 1, icmp_unreach(4, 40, lp, TW_PEER_PORT, iss + 1));
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_clamped), 1);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 3);
+	assert_int_equal(t_count(t.env), 0);
 	sp_tcp_abort(c);
 	sp_test_tx_clear(t.env);
 	two_free(&t);
