@@ -203,6 +203,9 @@ struct sp_conn {
 	uint8_t n_rxt;
 	uint8_t rxt_lost; /* bit i: rxt[i] was lost as well */
 	struct sp_tcp_rxt rxt[SP_TCP_RXT_WATCH];
+
+	/* TSC the last data or FIN segment went (Linux's lsndtime): idle restart (tcp_out.c) */
+	uint64_t snd_time;
 };
 
 /* Flows software GRO holds at once within one RX burst (tcp_gro.c). */

@@ -220,6 +220,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, u
 		c->flags |= TF_NODELAY;
 	c->last_rx = ctx->now;
 	c->last_progress = ctx->now;
+	c->snd_time = ctx->now;
 	sp_tcp_timers_init(c);
 	if (rte_hash_add_key_data(ctx->tcp->conns, k, c) < 0) {
 		conn_release(ctx, c);
