@@ -1150,18 +1150,26 @@ test_buf_lock(void **state)
 	pair_free(p);
 }
 
+/* A blocking TCP socket of host @p h with SO_RCVBUF @p rcvbuf (0: not set). */
+static int
+socket_rcvbuf(struct sp_sock_host *h, int rcvbuf)
+{
+	int fd = sp_socket(h, AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	if (rcvbuf != 0)
+		assert_int_equal(
+			sp_setsockopt(h, fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	return fd;
+}
+
 /* A listener on @p port, SO_RCVBUF @p rcvbuf (0: not set) before listen(). */
 static int
 listener_rcvbuf(struct pair *p, uint16_t port, int rcvbuf)
 {
 	struct sockaddr_in a = sin_of(0, port);
-	int fd = sp_socket(p->hs, AF_INET, SOCK_STREAM, 0);
+	int fd = socket_rcvbuf(p->hs, rcvbuf);
 
-	assert_true(fd >= 0);
-	if (rcvbuf != 0)
-		assert_int_equal(
-			sp_setsockopt(p->hs, fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)),
-			0);
 	assert_int_equal(sp_bind(p->hs, fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(sp_listen(p->hs, fd, 8), 0);
 	return fd;
@@ -1180,12 +1188,7 @@ wscale_case(struct pair *p, int lfd, uint16_t port, int rcvbuf, uint8_t cli_ws, 
 	struct sp_conn *cc, *sc;
 	int cfd, sfd;
 
-	cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM, 0);
-	assert_true(cfd >= 0);
-	if (rcvbuf != 0)
-		assert_int_equal(
-			sp_setsockopt(p->hc, cfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)),
-			0);
+	cfd = socket_rcvbuf(p->hc, rcvbuf);
 	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), 0);
 	sfd = sp_accept4(p->hs, lfd, NULL, NULL, 0);
 	assert_true(sfd >= 0);
