@@ -57,6 +57,12 @@ struct sp_listen_opts {
 	uint32_t backlog; /**< SYN-RECEIVED bound before SYN cookies; 0 = [tcp] syn_backlog */
 	const char *cc;	  /**< "newreno" / "cubic"; NULL = [tcp] cc */
 	bool nodelay;	  /**< accepted connections start with Nagle off */
+	/**
+	 * Nonzero: the receive buffer of what it accepts is pinned (as SO_RCVBUF on a listener):
+	 * max([tcp] rcvbuf, this) bytes, no autotuning, and the window scale of its SYN-ACKs chosen
+	 * for that buffer instead of [tcp] rcvbuf_max. 0: [tcp] rcvbuf, autotuned.
+	 */
+	uint32_t rcvbuf;
 };
 
 /** Active open options. */
@@ -69,6 +75,7 @@ struct sp_connect_opts {
 	void *arg;
 	const char *cc;
 	bool nodelay;
+	uint32_t rcvbuf; /**< pin the receive buffer as sp_listen_opts.rcvbuf does; 0 = not */
 };
 
 /** Snapshot of a connection (for ss-like output). */

@@ -125,6 +125,8 @@ struct sp_tcp_cfg {
 	int tlp;		      /**< tail loss probes (RFC 8985 7), default 1 */
 	int tso; /**< enum sp_offload_mode: TCP segmentation offload (docs/tcp.md "Offloads") */
 	int gro; /**< enum sp_offload_mode: LRO where offered, else software GRO */
+	/** RFC 5681 4.1: cwnd back to the restart window after an RTO idle, default 1 */
+	int slow_start_after_idle;
 };
 
 #define SP_MAX_SERVICE_KEYS 16	/**< keys per [service.NAME] section */

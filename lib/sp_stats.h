@@ -162,6 +162,7 @@ struct sp_stack;
 	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \
 	X(TCPWinProbe, "zero-window probes sent")                                        \
 	X(TCPKeepAlive, "keepalive probes sent")                                         \
+	X(tcp_idle_restarts, "cwnd to the restart window after an idle RTO (RFC 5681 4.1)") \
 	X(TCPTimeWaitReuse, "TIME-WAIT connections reused by a new SYN")                 \
 	X(TCPTimeWaitReuseActive, "own TIME-WAIT tuples reused by a connect (timestamps, >= 1 s)") \
 	X(TCPTimeWaitEntered, "connections moved to the compact TIME-WAIT table")        \

@@ -289,6 +289,7 @@ static const struct sp_config_key tcp_keys[] = {
 	K_TYPE(sp_tcp_cfg, "nodelay", nodelay, SP_KEY_BOOL, 0),
 	SP_CONFIG_KEY_CHOICE(struct sp_tcp_cfg, "tso", tso, offload_names, "auto|on|off"),
 	SP_CONFIG_KEY_CHOICE(struct sp_tcp_cfg, "gro", gro, offload_names, "auto|on|off"),
+	K_TYPE(sp_tcp_cfg, "slow_start_after_idle", slow_start_after_idle, SP_KEY_BOOL, 0),
 };
 
 static const struct sp_config_key *
@@ -379,6 +380,7 @@ sp_config_defaults(struct sp_config *cfg)
 	t->timestamps = 1;
 	t->wscale = 1;
 	t->nodelay = 0;
+	t->slow_start_after_idle = 1; /* Linux's net.ipv4.tcp_slow_start_after_idle */
 
 	/* Port slots carry their defaults so a program that embeds libspindle only sets n_ports. */
 	for (i = 0; i < SP_MAX_PORTS; i++)

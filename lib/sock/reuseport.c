@@ -127,6 +127,12 @@ sp_rp_leave(struct sp_sock_host *h, struct sp_sk *s)
 	free(g);
 }
 
+struct sp_listener *
+sp_rp_listener(const struct sp_sk *s)
+{
+	return s->rp->lst;
+}
+
 bool
 sp_rp_bind_ok(const struct sp_sock_host *h, const struct sp_sk *s, uint16_t port)
 {

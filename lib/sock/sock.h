@@ -283,6 +283,8 @@ void sp_sk_cork_drop(struct sp_sock_host *h, struct sp_sk *s);
 int sp_rp_listen(struct sp_sock_host *h, struct sp_sk *s, struct sp_listen_opts *o);
 /* @p s (a member) closes: out of its group; the last member's leave stops the listener. */
 void sp_rp_leave(struct sp_sock_host *h, struct sp_sk *s);
+/* The stack's listener of member @p s's group. */
+struct sp_listener *sp_rp_listener(const struct sp_sk *s);
 /* May TCP socket @p s bind to @p port, already bound by others? (all with SO_REUSEPORT) */
 bool sp_rp_bind_ok(const struct sp_sock_host *h, const struct sp_sk *s, uint16_t port);
 
@@ -295,6 +297,8 @@ void sp_sk_udp_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uin
 /* sockopt.c */
 /* Apply the options set before the connection existed to @p s->conn. */
 void sp_sk_apply_opts(struct sp_sk *s);
+/* What SO_RCVBUF asks of the TCP core: sp_connect_opts/sp_listen_opts.rcvbuf (0 = not set). */
+uint32_t sp_sk_rcvbuf_pin(const struct sp_sk *s);
 
 /* epoll.c */
 /* The socket is closing: drop it from every epoll set. */

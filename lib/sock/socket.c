@@ -537,6 +537,7 @@ sp_listen(struct sp_sock_host *h, int fd, int backlog)
 			o.cb = &listen_cb;
 			o.arg = s;
 			o.nodelay = s->nodelay;
+			o.rcvbuf = sp_sk_rcvbuf_pin(s);
 			if (s->bound_rp)
 				ret = sp_rp_listen(h, s, &o);
 			else
@@ -616,6 +617,7 @@ tcp_connect(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
 	o.cb = &conn_cb;
 	o.arg = s;
 	o.nodelay = s->nodelay;
+	o.rcvbuf = sp_sk_rcvbuf_pin(s); /* before the SYN: its window scale is chosen for it */
 	ret = sp_tcp_connect(h->ctx, &o, &s->conn);
 	if (ret != 0)
 		return ret == -EHOSTUNREACH ? -ENETUNREACH : ret;

@@ -19,6 +19,13 @@
 #include "sp_ctx.h"
 #include "tcp.h"
 
+uint32_t
+sp_sk_rcvbuf_pin(const struct sp_sk *s)
+{
+	/* SO_RCVBUF 0 pins the buffer too (at tcp.rcvbuf, it only grows): 1 keeps it nonzero. */
+	return s->rcvbuf_lock ? RTE_MAX((uint32_t)s->rcvbuf, 1u) : 0;
+}
+
 void
 sp_sk_apply_opts(struct sp_sk *s)
 {
@@ -101,8 +108,16 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 		if (v < 0)
 			v = 0;
 		if (name == SO_RCVBUF) {
+			struct sp_listener *l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
+
 			s->rcvbuf = v;
 			s->rcvbuf_lock = true;
+			/*
+			 * On a listening socket (nginx sets it after listen()), for the SYN-ACKs
+			 * that follow: their window scale is chosen for it (sp_tcp_rcv_wscale()).
+			 */
+			if (s->state == SK_LISTEN && l != NULL)
+				l->rcvbuf = sp_sk_rcvbuf_pin(s);
 		} else {
 			s->sndbuf = v;
 			s->sndbuf_lock = true;

@@ -96,6 +96,7 @@ struct sp_listener {
 	uint32_t n_syn_recv; /* connections in SYN-RECEIVED */
 	const struct sp_tcp_cc_ops *cc;
 	bool nodelay;
+	uint32_t rcvbuf; /* SO_RCVBUF pin of what it accepts (sp_listen_opts.rcvbuf), 0 = none */
 };
 
 /* Merged SACK ranges the sender remembers (a peer reports at most 4 per segment). */
@@ -202,6 +203,9 @@ struct sp_conn {
 	uint8_t n_rxt;
 	uint8_t rxt_lost; /* bit i: rxt[i] was lost as well */
 	struct sp_tcp_rxt rxt[SP_TCP_RXT_WATCH];
+
+	/* TSC the last data or FIN segment went (Linux's lsndtime): idle restart (tcp_out.c) */
+	uint64_t snd_time;
 };
 
 /* Flows software GRO holds at once within one RX burst (tcp_gro.c). */
@@ -274,13 +278,18 @@ bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_s
 
 /**
  * Our window scale (RFC 7323 2.3): the smallest shift that lets the window field cover the
- * largest buffer the connection may have, @p rcvbuf or, with autotuning on, tcp.rcvbuf_max (the
- * scale is fixed at the SYN, the buffer grows later: tcp_in.c "receive buffer autotuning").
+ * largest buffer the connection may have. The scale is fixed at the SYN and the buffer may grow
+ * later, so: tcp.rcvbuf or, with autotuning on, tcp.rcvbuf_max (tcp_in.c "receive buffer
+ * autotuning"); but when the application pinned the buffer before the SYN or SYN-ACK (@p pin,
+ * its SO_RCVBUF: sp_connect_opts.rcvbuf, sp_listen_opts.rcvbuf; 0 = not pinned), no autotuning
+ * will grow it and the scale covers that buffer only, max(tcp.rcvbuf, @p pin): 0 when it fits
+ * in 65535. Linux's tcp_select_initial_window() likewise sizes the scale for the locked
+ * buffer's space (SOCK_RCVBUF_LOCK caps window_clamp), else for tcp_rmem[2].
  */
 static inline uint8_t
-sp_tcp_rcv_wscale(const struct sp_tcp_cfg *tc, uint32_t rcvbuf)
+sp_tcp_rcv_wscale(const struct sp_tcp_cfg *tc, uint32_t pin)
 {
-	uint32_t max = RTE_MAX(rcvbuf, tc->rcvbuf_max);
+	uint32_t max = RTE_MAX(tc->rcvbuf, pin != 0 ? pin : tc->rcvbuf_max);
 	uint8_t w;
 
 	for (w = 0; w < 14 && (max >> w) > 65535; w++)
@@ -290,7 +299,13 @@ sp_tcp_rcv_wscale(const struct sp_tcp_cfg *tc, uint32_t rcvbuf)
 
 /* tcp_conn.c */
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
-struct sp_conn *sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port);
+/**
+ * A new connection in CLOSED, in the table. @p rcvbuf_pin: the application's receive buffer
+ * (SO_RCVBUF; 0 = none, tcp.rcvbuf and autotuning): the buffer is pinned at max(tcp.rcvbuf,
+ * @p rcvbuf_pin) and our window scale chosen for it (sp_tcp_rcv_wscale()).
+ */
+struct sp_conn *sp_tcp_conn_new(
+	struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, uint32_t rcvbuf_pin);
 struct sp_listener *sp_tcp_listener_find(struct sp_ctx *ctx, uint32_t ip, uint16_t port);
 void sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s);
 /** Tear down: report closed(@p err) once if the application knew it, free queues. */

@@ -86,7 +86,7 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 		if (k.lport == 0)
 			return -EADDRNOTAVAIL;
 	}
-	c = sp_tcp_conn_new(ctx, &k, nh.port);
+	c = sp_tcp_conn_new(ctx, &k, nh.port, o->rcvbuf);
 	if (c == NULL)
 		return -ENOBUFS;
 	if (o->cc != NULL) {

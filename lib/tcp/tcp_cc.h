@@ -43,7 +43,10 @@ struct sp_tcp_cc_ops {
 	void (*on_recovery_exit)(struct sp_tcp_cc *cc, uint64_t now_us);
 	/* Retransmission timeout: ssthresh from flight size, cwnd = 1 MSS (RFC 5681 3.1). */
 	void (*on_timeout)(struct sp_tcp_cc *cc, uint32_t inflight, uint64_t now_us);
-	/* Idle restart after an idle period longer than RTO (RFC 5681 4.1). */
+	/*
+	 * Idle restart (RFC 5681 4.1): new data is about to go after nothing was sent for more
+	 * than an RTO with nothing in flight (tcp_out.c idle_restart(), tcp.slow_start_after_idle).
+	 */
 	void (*on_idle)(struct sp_tcp_cc *cc, uint64_t now_us);
 };
 

@@ -184,7 +184,7 @@ conn_release(struct sp_ctx *ctx, struct sp_conn *c)
 }
 
 struct sp_conn *
-sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
+sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, uint32_t rcvbuf_pin)
 {
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_conn *c;
@@ -203,9 +203,15 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 	c->port = port;
 	c->state = SP_TCP_CLOSED;
 	c->sndbuf = tc->sndbuf;
-	c->rcvbuf = tc->rcvbuf;
+	/*
+	 * SO_RCVBUF set before connect() or listen(): the buffer is the application's from the
+	 * start (no autotuning, Linux's SOCK_RCVBUF_LOCK) and the scale our SYN or SYN-ACK offers
+	 * is chosen for it. Only grown from tcp.rcvbuf, as the socket layer does later.
+	 */
+	c->rcvbuf = RTE_MAX(tc->rcvbuf, rcvbuf_pin);
+	c->rcvbuf_lock = rcvbuf_pin != 0;
 	c->rto_ms = tc->rto_initial_ms;
-	c->rcv_wscale = sp_tcp_rcv_wscale(tc, c->rcvbuf);
+	c->rcv_wscale = sp_tcp_rcv_wscale(tc, rcvbuf_pin);
 	c->mss_ours = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	c->mss = SP_TCP_DEFAULT_MSS;
 	c->mss_peer = SP_TCP_DEFAULT_MSS;
@@ -214,6 +220,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port)
 		c->flags |= TF_NODELAY;
 	c->last_rx = ctx->now;
 	c->last_progress = ctx->now;
+	c->snd_time = ctx->now;
 	sp_tcp_timers_init(c);
 	if (rte_hash_add_key_data(ctx->tcp->conns, k, c) < 0) {
 		conn_release(ctx, c);
@@ -313,6 +320,7 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 	if (o->cc != NULL && l->cc == NULL)
 		return -EINVAL;
 	l->nodelay = o->nodelay;
+	l->rcvbuf = o->rcvbuf;
 	l->used = true;
 	if (l - ctx->tcp->listeners >= ctx->tcp->listeners_end)
 		ctx->tcp->listeners_end = (uint16_t)(l - ctx->tcp->listeners + 1);

@@ -736,8 +736,8 @@ drop:
 /* ---- LISTEN (RFC 9293 3.10.7.2) ---- */
 
 static void
-send_cookie_synack(
-	struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip, const struct sp_tcp_hdr *th)
+send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t port,
+	const struct sp_ipv4 *ip, const struct sp_tcp_hdr *th)
 {
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_tcp_cookie_opts co;
@@ -762,7 +762,7 @@ send_cookie_synack(
 	h.opts.mss = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	if (co.wscale_ok) {
 		h.opts.has_wscale = true;
-		h.opts.wscale = sp_tcp_rcv_wscale(tc, tc->rcvbuf); /* as sp_tcp_conn_new() will */
+		h.opts.wscale = sp_tcp_rcv_wscale(tc, l->rcvbuf); /* as sp_tcp_conn_new() will */
 	}
 	h.opts.has_sack_perm = co.sack;
 	if (co.ts) {
@@ -784,7 +784,7 @@ static struct sp_conn *
 passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const struct sp_tcp_key *k,
 	sp_seq_t irs, sp_seq_t iss, const struct sp_tcp_opts *o)
 {
-	struct sp_conn *c = sp_tcp_conn_new(ctx, k, port);
+	struct sp_conn *c = sp_tcp_conn_new(ctx, k, port, l->rcvbuf);
 
 	if (c == NULL) {
 		SP_STAT(ctx, port, ListenDrops);
@@ -885,7 +885,7 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 			SP_STAT(ctx, port, ListenDrops);
 			goto drop;
 		}
-		send_cookie_synack(ctx, port, ip, th);
+		send_cookie_synack(ctx, l, port, ip, th);
 		goto out;
 	}
 	c = passive_open(ctx, l, port, &k, th->seq,

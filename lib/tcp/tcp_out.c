@@ -458,8 +458,10 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso
 		c->snd_max = seq + span;
 	xmit_seg(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port, (uint16_t)piece, c,
 		linear ? len : 0);
-	if (span > 0)
+	if (span > 0) {
+		c->snd_time = c->ctx->now; /* for idle_restart() */
 		sp_tcp_rtx_arm(c);
+	}
 	return (int)len;
 }
 
@@ -578,6 +580,29 @@ sack_recovery_output(struct sp_conn *c)
 }
 
 /*
+ * RFC 5681 4.1, restarting idle connections: new data waits, nothing is in flight and nothing
+ * was sent for more than an RTO (since the last data segment, not the last one received: a
+ * persistent HTTP connection receives its request just before the response goes). The cwnd
+ * the path allowed then says nothing about it now, so the congestion control's on_idle() takes
+ * cwnd back to the restart window, min(IW, cwnd) (CUBIC also ends its epoch: the idle time is
+ * no growth time). Linux's tcp_slow_start_after_idle_check(), tcp.slow_start_after_idle as its
+ * sysctl. The caller checked the first condition (one compare on every send); the rest runs
+ * only when all that was sent is acknowledged.
+ */
+static void
+idle_restart(struct sp_conn *c)
+{
+	const struct sp_ctx *ctx = c->ctx;
+
+	if (c->sb_len == 0 || ctx->now - c->snd_time <= (uint64_t)c->rto_ms * ctx->hz / 1000 ||
+		!ctx->cfg->tcp.slow_start_after_idle)
+		return;
+	c->cc_ops->on_idle(&c->cc, ctx->now / RTE_MAX(ctx->hz / 1000000, (uint64_t)1));
+	c->snd_time = ctx->now; /* once per idle period, also when the window is closed */
+	TCP_STAT(c, tcp_idle_restarts);
+}
+
+/*
  * Send what the windows allow (RFC 9293 3.8.6, RFC 5681 cwnd), with Nagle (RFC 896 / 1122
  * 4.2.3.4): a small segment only when nothing is in flight or Nagle is off.
  */
@@ -598,6 +623,8 @@ sp_tcp_output(struct sp_conn *c)
 			sp_tcp_send_ack(c);
 		return;
 	}
+	if (c->snd_una == c->snd_max)
+		idle_restart(c);
 	if (sack_recovery_output(c))
 		goto tail; /* a segment sent carried the ACK: TF_ACKNOW is clear then */
 	for (;;) {

@@ -118,6 +118,7 @@ test_defaults(void **state)
 	assert_int_equal(c.tcp.timestamps, 1);
 	assert_int_equal(c.tcp.wscale, 1);
 	assert_int_equal(c.tcp.nodelay, 0);
+	assert_int_equal(c.tcp.slow_start_after_idle, 1);
 
 	/* Port slots are pre-filled so embedding programs only set what differs. */
 	for (i = 0; i < SP_MAX_PORTS; i++) {
@@ -420,6 +421,14 @@ test_overrides(void **state)
 	assert_non_null(strstr(err, "drain_ms"));
 	assert_int_equal(sp_config_override(&g_cfg, "tcp.cc=newreno", err, sizeof(err)), 0);
 	assert_string_equal(g_cfg.tcp.cc, "newreno");
+	assert_int_equal(
+		sp_config_override(&g_cfg, "tcp.slow_start_after_idle=off", err, sizeof(err)), 0);
+	assert_int_equal(g_cfg.tcp.slow_start_after_idle, 0);
+	assert_int_equal(
+		sp_config_override(&g_cfg, "tcp.slow_start_after_idle=2", err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "slow_start_after_idle"));
+	assert_int_equal(g_cfg.tcp.slow_start_after_idle, 0);
 	/* The section is everything before the last dot; a service key is kept with line 0. */
 	assert_int_equal(g_cfg.services[0].keys[0].line, 6);
 	assert_int_equal(sp_config_override(&g_cfg, "service.http.port=8080", err, sizeof(err)), 0);

@@ -1150,6 +1150,95 @@ test_buf_lock(void **state)
 	pair_free(p);
 }
 
+/* A blocking TCP socket of host @p h with SO_RCVBUF @p rcvbuf (0: not set). */
+static int
+socket_rcvbuf(struct sp_sock_host *h, int rcvbuf)
+{
+	int fd = sp_socket(h, AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	if (rcvbuf != 0)
+		assert_int_equal(
+			sp_setsockopt(h, fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	return fd;
+}
+
+/* A listener on @p port, SO_RCVBUF @p rcvbuf (0: not set) before listen(). */
+static int
+listener_rcvbuf(struct pair *p, uint16_t port, int rcvbuf)
+{
+	struct sockaddr_in a = sin_of(0, port);
+	int fd = socket_rcvbuf(p->hs, rcvbuf);
+
+	assert_int_equal(sp_bind(p->hs, fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_listen(p->hs, fd, 8), 0);
+	return fd;
+}
+
+/*
+ * A connection to @p port whose client set SO_RCVBUF @p rcvbuf (0: not) before connect(): the
+ * window scale each end offered, as the other end received it (its snd_wscale), must be the
+ * ones given and agree with what each end uses (its rcv_wscale); a bulk transfer each way then
+ * runs on those scales.
+ */
+static void
+wscale_case(struct pair *p, int lfd, uint16_t port, int rcvbuf, uint8_t cli_ws, uint8_t srv_ws)
+{
+	struct sockaddr_in a = sin_of(T_OUR_IP, port);
+	struct sp_conn *cc, *sc;
+	int cfd, sfd;
+
+	cfd = socket_rcvbuf(p->hc, rcvbuf);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	sfd = sp_accept4(p->hs, lfd, NULL, NULL, 0);
+	assert_true(sfd >= 0);
+	cc = p->hc->sk[cfd]->conn;
+	sc = p->hs->sk[sfd]->conn;
+	assert_int_equal(cc->rcv_wscale, cli_ws); /* the client's SYN offered it ... */
+	assert_int_equal(sc->snd_wscale, cli_ws); /* ... and the server read it there */
+	assert_int_equal(sc->rcv_wscale, srv_ws); /* likewise the SYN-ACK */
+	assert_int_equal(cc->snd_wscale, srv_ws);
+	bulk(p->hs, sfd, p->hc, cfd, 1 << 20);
+	bulk(p->hc, cfd, p->hs, sfd, 1 << 20);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+}
+
+/*
+ * SO_RCVBUF set before the SYN or SYN-ACK is built pins the receive buffer, and the window
+ * scale offered is the smallest that covers it (Linux's tcp_select_initial_window() with
+ * SOCK_RCVBUF_LOCK), not the one autotuning's tcp.rcvbuf_max needs: before connect(), on a
+ * listener before listen(), and on a listening socket (nginx sets it after listen()). Without
+ * it the scale is still chosen for tcp.rcvbuf_max.
+ */
+static void
+test_rcvbuf_wscale(void **state)
+{
+	struct sp_tcp_cfg tcp;
+	struct sp_config def;
+	struct pair *p;
+	int lfd, lfd2, v = 1 << 20;
+
+	sp_test_default_cfg(&def);
+	tcp = def.tcp;
+	tcp.rcvbuf = 16384;
+	tcp.rcvbuf_max = 4 << 20; /* 4 MB >> 6 > 65535: scale 7 */
+	p = pair_new_tcp(false, &tcp);
+	lfd = listener(p, false);
+	wscale_case(p, lfd, PORT, 0, 7, 7);
+	/* SO_RCVBUF 16384 (getsockopt reads 32768, as Linux): 16384 fits in 65535, scale 0 */
+	wscale_case(p, lfd, PORT, 16384, 0, 7);
+	/* set on the listening socket: 1 MB >> 4 = 65536, scale 5 */
+	assert_int_equal(sp_setsockopt(p->hs, lfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+	wscale_case(p, lfd, PORT, 0, 7, 5);
+	/* before listen() */
+	lfd2 = listener_rcvbuf(p, PORT + 1, 65535);
+	wscale_case(p, lfd2, PORT + 1, 1 << 20, 5, 0);
+	sp_close(p->hs, lfd2);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
 /* In a child: @p cond decides its exit status. */
 #define CHILD_EXPECT(cond) _exit((cond) ? 0 : 1)
 
@@ -1336,6 +1425,7 @@ main(void)
 		cmocka_unit_test(test_cork),
 		cmocka_unit_test(test_cork_fin_pressure),
 		cmocka_unit_test(test_buf_lock),
+		cmocka_unit_test(test_rcvbuf_wscale),
 		cmocka_unit_test(test_fork_handover),
 		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),

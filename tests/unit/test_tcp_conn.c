@@ -482,6 +482,66 @@ test_syn_cookies(void **state)
 	fx_free(f);
 }
 
+/*
+ * A listener whose receive buffer is pinned (sp_listen_opts.rcvbuf, SO_RCVBUF) offers the window
+ * scale for that buffer, not for tcp.rcvbuf_max, in its SYN-ACKs, the cookie ones too; and the
+ * connection a cookie's ACK rebuilds scales its windows by what that SYN-ACK offered.
+ */
+static void
+test_rcvbuf_pin_wscale(void **state)
+{
+	struct sp_listen_opts lo = {.port = T_LPORT + 1, .cb = &lst_cb, .backlog = 1};
+	struct sp_tcp_opts so = {.has_mss = true,
+		.mss = 1460,
+		.has_wscale = true,
+		.wscale = 2,
+		.has_ts = true, /* a cookie keeps the window scale only with timestamps */
+		.ts_val = 100};
+	struct sp_tcp_info info;
+	struct sp_listener *l;
+	struct sp_config cfg;
+	struct t_out o;
+	struct fx *f;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.rcvbuf = 16384;
+	cfg.tcp.rcvbuf_max = 4 << 20; /* autotuning: scale 7 */
+	f = fx_new(&cfg, 0);
+	lo.arg = &f->app;
+	lo.rcvbuf = 1 << 20; /* pinned: 1 MB >> 4 is 65536, scale 5 */
+	assert_int_equal(sp_tcp_listen(f->env->ctx, &lo, &l), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.opts.wscale, 7);
+	/* The first SYN fills the pinned listener's backlog of 1, the second gets a cookie. */
+	t_seg(f->env, T_RPORT, T_LPORT + 1, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.opts.wscale, 5);
+	t_seg(f->env, T_RPORT + 1, T_LPORT + 1, 5000, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(T_STAT(f->env, SyncookiesSent), 1);
+	assert_int_equal(o.h.opts.wscale, 5);
+	so.has_mss = so.has_wscale = false;
+	so.ts_val = 101;
+	so.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, T_RPORT + 1, T_LPORT + 1, 5001, o.h.seq + 1, T_ACK, 65535, &so, NULL, 0);
+	assert_int_equal(T_STAT(f->env, SyncookiesRecv), 1);
+	assert_int_equal(f->app.accepted, 1);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.rcv_wscale, 5);
+	assert_int_equal(info.snd_wscale, 2);
+	/* Its ACKs carry the 1 MB window scaled by 5. */
+	so.ts_val = 102;
+	t_seg(f->env, T_RPORT + 1, T_LPORT + 1, 5001, o.h.seq + 1, T_ACK | T_PSH, 65535, &so, "hi",
+		2);
+	sp_test_advance_ms(f->env, 200); /* the delayed ACK */
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, 5003);
+	assert_int_equal(o.h.win, (1 << 20) >> 5);
+	fx_free(f);
+}
+
 static void
 test_time_wait_reuse(void **state)
 {
@@ -564,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_syn_cookies),
+		cmocka_unit_test(test_rcvbuf_pin_wscale),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_accept_refused_and_max_conn),
 		cmocka_unit_test(test_recv_window_and_rst_after_close),

@@ -2,8 +2,8 @@
 /*
  * TCP data both ways: acceptability of old and unacknowledged data, out-of-order reassembly
  * and its bound, Nagle, receive flow control, send-buffer segments spanning mbufs and
- * retransmission behind the cursor, sequence wrap, PAWS. The test plays the peer with
- * tcp_helper.h.
+ * retransmission behind the cursor, sequence wrap, PAWS, the restart window after an idle
+ * RTO. The test plays the peer with tcp_helper.h.
  */
 #include "tcp_helper.h"
 
@@ -309,6 +309,90 @@ test_paws(void **state)
 	fx_free(f);
 }
 
+/*
+ * A connection (MSS 1460, the peer's window no limit) whose cwnd slow start grew well past the
+ * initial window, with all it sent acknowledged; tcp.slow_start_after_idle = @p on. *@p cwnd:
+ * the grown cwnd.
+ */
+static struct fx *
+fx_grown(int on, uint32_t *cwnd)
+{
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 1460, .has_wscale = true, .wscale = 7};
+	static uint8_t buf[100 * 1000];
+	struct sp_tcp_info info;
+	struct sp_config cfg;
+	struct t_out o;
+	struct fx *f;
+	unsigned n = 0;
+
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.slow_start_after_idle = on;
+	f = fx_new(&cfg, 0);
+	fx_open_opts(f, T_PISN, &so);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	/* The peer acknowledges each segment on its own: one MSS more per ACK. */
+	while (t_pop(f->env, &o)) {
+		assert_true(++n < 1000);
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, o.h.seq + (uint32_t)o.len, T_ACK, 65535,
+			NULL, NULL, 0);
+	}
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.send_queue, 0);
+	assert_true(info.cwnd > 4 * 14600);
+	*cwnd = info.cwnd;
+	return f;
+}
+
+/* The application writes 64 KB after @p idle_ms: the bytes of the flight that leaves at once. */
+static uint32_t
+flight_after(struct fx *f, uint32_t idle_ms)
+{
+	static uint8_t buf[64 * 1024];
+	uint32_t bytes = 0;
+	struct t_out o;
+
+	sp_test_advance_ms(f->env, idle_ms);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), sizeof(buf));
+	while (t_pop(f->env, &o))
+		bytes += (uint32_t)o.len;
+	return bytes;
+}
+
+/*
+ * RFC 5681 4.1 (tcp.slow_start_after_idle, Linux's tcp_slow_start_after_idle): after an idle
+ * of 2 RTO with nothing in flight the next flight is the restart window, min(IW, cwnd) = IW
+ * (14600 bytes for MSS 1460); a pause shorter than the RTO, or the key off, keeps the grown
+ * cwnd.
+ */
+static void
+test_idle_restart(void **state)
+{
+	struct sp_tcp_info info;
+	uint32_t cwnd;
+	struct fx *f;
+
+	(void)state;
+	f = fx_grown(1, &cwnd);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.rto_ms, 200); /* rto_min: the ACKs came at once */
+	assert_int_equal(flight_after(f, 2 * info.rto_ms), 14600);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.cwnd, 14600);
+	assert_int_equal(T_STAT(f->env, tcp_idle_restarts), 1);
+	fx_free(f);
+
+	f = fx_grown(1, &cwnd);
+	assert_int_equal(flight_after(f, 150), RTE_MIN(cwnd, 64u * 1024));
+	assert_int_equal(T_STAT(f->env, tcp_idle_restarts), 0);
+	fx_free(f);
+
+	f = fx_grown(0, &cwnd);
+	assert_int_equal(flight_after(f, 400), RTE_MIN(cwnd, 64u * 1024));
+	assert_int_equal(T_STAT(f->env, tcp_idle_restarts), 0);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -322,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_send_spanning_mbufs),
 		cmocka_unit_test(test_retransmit_behind_cursor),
 		cmocka_unit_test(test_seq_wrap),
+		cmocka_unit_test(test_idle_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
