@@ -29,7 +29,9 @@
 # CPU, so without RPS the kernel client's receive work lands on spindle's CPU (inside its
 # sendto/writev) while the kernel server's lands on the client's CPU. RPS puts each side's on its
 # own CPU: the client interface's on CPU 0; the kernel server's, or the kernel's half of
-# af_packet's and af_xdp's receive (spindle's veth end sp0d), on CPU 1. Called by scripts/bench.sh
+# af_packet's receive (the copy into the ring, on spindle's veth end sp0d), on CPU 1 (af_xdp's
+# XDP program runs in veth's NAPI on the sending CPU, where RPS cannot move it, like a NIC's DMA).
+# Called by scripts/bench.sh
 # (suite preload); runs alone too (as root). --hugepages: spindle on 2 MB hugepages reserved for
 # the run and given back (docs/lab.md "Hugepages") instead of --no-huge -m 1024.
 set -euo pipefail
@@ -55,7 +57,7 @@ while [ $# -gt 0 ]; do
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;;
-	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench_preload: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -126,7 +128,7 @@ server() {
 	if [ "$side" = kernel ]; then
 		set_rps "$NS-k" sp0k 2 # the kernel server's on CPU 1
 	elif [ "$PMD" != tap ]; then
-		set_rps "$NS" sp0d 2 # af_packet's / af_xdp's kernel receive (copy into the ring) on CPU 1
+		set_rps "$NS" sp0d 2 # af_packet's kernel receive (the copy into the ring) on CPU 1
 	fi
 	for ((i = 0; i < 300; i++)); do
 		kill -0 "$PID" 2>/dev/null || break

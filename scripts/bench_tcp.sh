@@ -31,8 +31,10 @@
 # each side's kernel receive work runs on its own CPU, for spindle and for the kernel alike: RPS
 # sends what arrives on the client's interface (the lab's sp0, the kernel client's veth) to CPU 0
 # and what arrives on the kernel server's veth to CPU 1 (spindle receives in its own poll loop on
-# CPU 1; on af_packet and af_xdp the kernel's half of that, the copy into the ring from spindle's
-# veth end sp0d, also runs on CPU 1). Without RPS, tap and veth run the receiver's work on the sender's CPU (--rps off).
+# CPU 1; on af_packet the kernel's half of that, the copy into the ring from spindle's veth end
+# sp0d, also runs on CPU 1; af_xdp's XDP program runs in veth's NAPI on the sending CPU, where RPS
+# cannot move it). Without RPS, tap and veth run the receiver's work on the sender's CPU
+# (--rps off).
 # Offloads (TSO/GSO/GRO) are off on the kernel's veth pair, as spindle has none.
 #
 # CPU use: every figure is followed by both sides' CPU use over that measurement, "server% /
@@ -74,7 +76,7 @@ while [ $# -gt 0 ]; do
 	--config) SP_CONF=("$2"); shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;; # spindle_start reserves, lab_cleanup gives back
-	-h|--help) sed -n '3,44p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,47p' "$0"; exit 0 ;;
 	*) echo "bench_tcp: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -231,7 +233,7 @@ spindle_start "${SP_CONF[@]}" "${SP_SET[@]}"
 PREFIX=$(spindle_prefix)
 NS=$(lab_ns)
 set_rps "$NS" sp0 1 # the kernel client's receive work on its own CPU 0
-# the kernel's half of af_packet's / af_xdp's receive (the copy into the ring) on spindle's CPU 1
+# the kernel's half of af_packet's receive (the copy into the ring) on spindle's CPU 1
 [ "$PMD" = tap ] || set_rps "$NS" sp0d 2
 # the exact bytes of spindle's "/" for nginx, so both serve the same page
 ip netns exec "$NS" curl -s -o "$WORK/index.html" "http://$SP_IP/"
