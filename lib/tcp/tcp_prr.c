@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Proportional Rate Reduction in SACK loss recovery (RFC 6937 section 3, PRR-SSRB, as Linux's
- * tcp_cwnd_reduction()). Without it cwnd dropped to ssthresh at once when recovery began: with
- * pipe still near the old window nothing went for about half a round trip, then every ACK let
- * out what it delivered (and after heavy loss, with pipe far below ssthresh, the whole
- * difference went in one burst). PRR spreads the reduction over the round trip instead: while
- * pipe > ssthresh, ssthresh / RecoverFS of each byte delivered goes out again; once pipe is at
- * or below ssthresh, the slow-start reduction bound lets each ACK send what it delivered plus
- * one MSS, until pipe reaches ssthresh.
+ * Proportional Rate Reduction in SACK loss recovery (RFC 6937 section 3, PRR-SSRB; Linux's
+ * tcp_cwnd_reduction() is the same arithmetic in segments, with the slow-start bound only on
+ * ACKs that deliver retransmitted data, see docs/tcp.md). Without it cwnd dropped to ssthresh
+ * at once when recovery began: with pipe still near the old window nothing went for about half
+ * a round trip, then every ACK let out what it delivered (and after heavy loss, with pipe far
+ * below ssthresh, the whole difference went in one burst). PRR spreads the reduction over the
+ * round trip instead: while pipe > ssthresh, ssthresh / RecoverFS of each byte delivered goes
+ * out again; once pipe is at or below ssthresh, the slow-start reduction bound lets each ACK
+ * send what it delivered plus one MSS, until pipe reaches ssthresh.
  *
  * On each ACK of the recovery cwnd = pipe + sndcnt, and sp_tcp_output() sends while
  * cwnd - pipe leaves a whole MSS (recovery sends no TSO segment: each is chosen on its own), so
