@@ -51,8 +51,13 @@ sp_tcp_prr_ack(struct sp_conn *c, uint32_t delivered)
 	uint64_t ssthresh = c->cc.ssthresh, pipe, out;
 	int64_t sndcnt;
 
-	/* An ACK that delivers nothing changes neither pipe nor the allowance (Linux, too). */
-	if (delivered == 0)
+	/*
+	 * An ACK that delivers nothing changes neither pipe nor the allowance (Linux, too), once an
+	 * ACK of the recovery did: the one that starts it must set cwnd even if it delivered
+	 * nothing (a duplicate without new SACK information), else cwnd stays at the pipe before
+	 * the fast retransmission, below pipe after it.
+	 */
+	if (delivered == 0 && c->prr_delivered != 0)
 		return;
 	c->prr_delivered += delivered;
 	pipe = sp_tcp_sack_pipe(c);

@@ -793,6 +793,39 @@ test_prr_exit(void **state)
 	fx_free(f);
 }
 
+/*
+ * The ACK that starts a recovery delivered nothing: the peer's SACK of 1..9 came on a data
+ * segment (no duplicate ACK, no recovery), then a pure duplicate repeats it. IsLost(0) starts
+ * recovery with pipe = 0; PRR must still set cwnd for this ACK (PRR-SSRB: one MSS beyond the fast
+ * retransmission), not leave it at the pipe before the retransmission (nothing more would go).
+ */
+static void
+test_prr_entry_delivers_nothing(void **state)
+{
+	static uint8_t buf[536 * 12];
+	struct sp_tcp_opts ack = {.n_sack = 1};
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 'z', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 10, &s1);
+	ack.sack[0].start = s1 + 536;
+	ack.sack[0].end = s1 + 10 * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, "d", 1);
+	f->pseq += 1;
+	sp_test_tx_clear(f->env); /* our ACK of the byte */
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	expect_seg(f, s1, 0);  /* fast retransmission */
+	expect_seg(f, s1, 10); /* sndcnt = min(ssthresh - pipe, 0 + 1 MSS): one new segment */
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 11 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -815,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_prr_proportional),
 		cmocka_unit_test(test_prr_ssrb),
 		cmocka_unit_test(test_prr_exit),
+		cmocka_unit_test(test_prr_entry_delivers_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
