@@ -206,6 +206,12 @@ struct sp_conn {
 
 	/* TSC the last data or FIN segment went (Linux's lsndtime): idle restart (tcp_out.c) */
 	uint64_t snd_time;
+
+	/* Proportional rate reduction of a SACK recovery (tcp_prr.c, RFC 6937), bytes. */
+	uint64_t prr_delivered;	 /* delivered (ACKed or SACKed) since the recovery began */
+	uint64_t prr_rxt;	 /* retransmitted since then (prr_out = this + new data sent) */
+	uint64_t prr_sent0;	 /* bytes_sent when it began */
+	uint32_t prr_recover_fs; /* RecoverFS */
 };
 
 /* Flows software GRO holds at once within one RX burst (tcp_gro.c). */
@@ -403,6 +409,18 @@ unsigned sp_tcp_rxt_detect(struct sp_conn *c);
 uint32_t sp_tcp_rxt_lost_bytes(const struct sp_conn *c);
 /** Resend the first retransmission found lost. @return bytes sent, 0: none. */
 uint32_t sp_tcp_rxt_resend(struct sp_conn *c);
+
+/* tcp_prr.c */
+/** A SACK recovery begins, or is cut again (lost retransmission): PRR counts from zero. */
+void sp_tcp_prr_start(struct sp_conn *c);
+/** An ACK in SACK recovery delivered @p delivered bytes: cwnd = pipe + PRR's sndcnt. */
+void sp_tcp_prr_ack(struct sp_conn *c, uint32_t delivered);
+/** @p len bytes retransmitted in SACK recovery (PRR's prr_out; new data is in bytes_sent). */
+static inline void
+sp_tcp_prr_rxt(struct sp_conn *c, uint32_t len)
+{
+	c->prr_rxt += len;
+}
 
 /* tcp_mem.c */
 void sp_tcp_mem_init(struct sp_ctx *ctx);

@@ -119,8 +119,9 @@ retransmit_una(struct sp_conn *c)
 /*
  * Enter loss recovery (RFC 5681 3.2 / RFC 6582 3.2 without SACK; RFC 6675 5 with it):
  * RecoveryPoint = HighData, ssthresh from the congestion control, the first lost segment
- * retransmitted at once. With SACK cwnd is ssthresh and sp_tcp_output() sends what
- * cwnd - pipe allows (NextSeg); without, cwnd is inflated by the three duplicates.
+ * retransmitted at once. With SACK proportional rate reduction (tcp_prr.c) sets cwnd on each
+ * ACK, this one included (process_ack()), and sp_tcp_output() sends what cwnd - pipe allows
+ * (NextSeg); without, cwnd is inflated by the three duplicates.
  */
 static void
 enter_recovery(struct sp_conn *c, uint64_t now)
@@ -138,10 +139,9 @@ enter_recovery(struct sp_conn *c, uint64_t now)
 		return;
 	}
 	TCP_STAT(c, TCPSackRecovery);
-	c->cc.cwnd = c->cc.ssthresh;
+	sp_tcp_prr_start(c);
 	/* RFC 6675 5 step (3): the segment at HighACK + 1 goes first, whatever pipe says. */
 	sp_tcp_sack_rexmit_next(c, true);
-	sp_tcp_output(c);
 }
 
 /*
@@ -166,9 +166,11 @@ sack_recovery_due(const struct sp_conn *c, sp_seq_t ack)
 
 /*
  * In SACK recovery, a retransmission found lost as well (tcp_lost_rxt.c) is a further
- * congestion signal that the recovery must answer (RFC 8985 9.3): once per recovery, cwnd is
- * reduced again as for a new loss, and, as on entering recovery (RFC 6675 5 step (3)), the
- * first lost one goes again at once, whatever pipe says.
+ * congestion signal that the recovery must answer (RFC 8985 9.3): once per recovery, the
+ * target is reduced again as for a new loss (from the first cut's ssthresh, the window the
+ * recovery was heading for), PRR starts over towards it (as Linux's tcp_init_cwnd_reduction()
+ * when a recovery begins again), and, as on entering recovery (RFC 6675 5 step (3)), the first
+ * lost one goes again at once, whatever pipe says.
  */
 static void
 detect_lost_rxt(struct sp_conn *c, uint64_t now)
@@ -177,17 +179,32 @@ detect_lost_rxt(struct sp_conn *c, uint64_t now)
 		sp_tcp_rxt_detect(c) == 0 || (c->flags & TF_RXT_LOST) || c->cc.ops == NULL)
 		return;
 	c->flags |= TF_RXT_LOST;
-	c->cc.ops->on_loss(&c->cc, c->cc.cwnd, now);
 	c->cc.cwnd = c->cc.ssthresh;
+	c->cc.ops->on_loss(&c->cc, c->cc.ssthresh, now);
+	sp_tcp_prr_start(c);
 	sp_tcp_rxt_resend(c);
+}
+
+/*
+ * RFC 6937 3: DeliveredData of an ACK, the change in SND.UNA plus the change in SACKed bytes
+ * (@p una0, @p sacked0: before it). SACKed bytes the ACK now covers cumulatively count once;
+ * a scoreboard forgotten on reneging delivers nothing.
+ */
+static uint32_t
+delivered(const struct sp_conn *c, sp_seq_t una0, uint32_t sacked0)
+{
+	int64_t d = (int64_t)(c->snd_una - una0) + sp_tcp_sack_bytes(c) - sacked0;
+
+	return d > 0 ? (uint32_t)d : 0;
 }
 
 /* @return false when the segment must be dropped. */
 static bool
 process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 {
-	sp_seq_t ack = th->ack;
+	sp_seq_t ack = th->ack, una0 = c->snd_una;
 	uint64_t now = now_us(c->ctx);
+	uint32_t sacked0 = 0;
 	bool new_sack = false, dsack;
 
 	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
@@ -202,11 +219,11 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 	}
 	/* RFC 2883: a first SACK block below the cumulative ACK reports a duplicate (D-SACK). */
 	dsack = th->opts.n_sack > 0 && SEQ_LEQ(th->opts.sack[0].end, ack);
+	if ((c->flags & TF_SACK) && (th->opts.n_sack > 0 || c->n_sacked > 0))
+		sacked0 = sp_tcp_sack_bytes(c);
 	if ((c->flags & TF_SACK) && th->opts.n_sack > 0) {
-		uint32_t before = sp_tcp_sack_bytes(c);
-
 		sp_tcp_sack_update(c, &th->opts);
-		new_sack = sp_tcp_sack_bytes(c) != before;
+		new_sack = sp_tcp_sack_bytes(c) != sacked0;
 	}
 	if (SEQ_GT(ack, c->snd_una)) {
 		uint32_t acked = ack - c->snd_una;
@@ -251,8 +268,9 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 						c->cc.cwnd += c->mss;
 					retransmit_una(c);
 				}
-				/* With SACK a partial ACK only shrinks pipe: sp_tcp_output()
-				 * sends what cwnd - pipe allows (RFC 6675 5 step C). */
+				/* With SACK a partial ACK shrinks pipe, PRR sets cwnd below:
+				 * sp_tcp_output() sends what cwnd - pipe allows (RFC 6675 5
+				 * step C). */
 			} else {
 				c->cc.ops->on_ack(&c->cc, acked, rtt_us, inflight, now);
 				if (sack_recovery_due(c, ack))
@@ -287,6 +305,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		/* With SACK, sp_tcp_output() after this ACK sends by cwnd - pipe. */
 	}
 	detect_lost_rxt(c, now);
+	if ((c->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK) && c->cc.ops != NULL)
+		sp_tcp_prr_ack(c, delivered(c, una0, sacked0));
 	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */
 	if (SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack))) {
 		uint32_t old_wnd = c->snd_wnd;

@@ -123,6 +123,7 @@ sp_tcp_rxt_resend(struct sp_conn *c)
 		if (len == 0 || sp_tcp_send_segment(c, seq, len, 0) < 0)
 			return 0;
 		TCP_STAT(c, TCPLostRetransmit);
+		sp_tcp_prr_rxt(c, len);
 		/* Watched again, as the latest retransmission. */
 		sp_tcp_rxt_note(c, seq, len);
 		return len;

@@ -204,6 +204,7 @@ sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any)
 		return 0;
 	c->rexmit_hi = seq + len;
 	sp_tcp_rxt_note(c, seq, len);
+	sp_tcp_prr_rxt(c, len);
 	return len;
 }
 
@@ -225,5 +226,6 @@ sp_tcp_sack_rescue(struct sp_conn *c)
 		return 0;
 	c->flags |= TF_RESCUE;
 	c->rescue_rxt = c->recover;
+	sp_tcp_prr_rxt(c, top - seq);
 	return top - seq;
 }

@@ -2,7 +2,8 @@
 /*
  * TCP loss recovery: SACK blocks we send, fast retransmit, limited transmit (RFC 3042), SACK
  * recovery with the RFC 6675 pipe and rescue retransmission, the scoreboard after a timeout,
- * lost retransmissions (tcp_lost_rxt.c), tail loss probes (RFC 8985). The test plays the peer with tcp_helper.h.
+ * lost retransmissions (tcp_lost_rxt.c), tail loss probes (RFC 8985), proportional rate reduction
+ * (tcp_prr.c, RFC 6937). The test plays the peer with tcp_helper.h.
  */
 #include "tcp_helper.h"
 
@@ -257,9 +258,10 @@ test_sack_dupack_window_moves(void **state)
 }
 
 /*
- * RFC 6675 end to end: limited transmit, entry on DupThresh, cwnd = ssthresh (no inflation),
- * pipe deciding what goes, lost holes first (rule 1), then new data (rule 2), never a
- * SACKed segment; the full ACK ends recovery. Segments 0 and 5 of 0..11 are lost.
+ * RFC 6675 end to end: limited transmit, entry on DupThresh, no inflation, pipe and PRR
+ * (tcp_prr.c) deciding what goes, new data (rule 2) before a hole not yet lost, a lost hole
+ * (rule 1) first, never a SACKed segment; the full ACK ends recovery. Segments 0 and 5 of
+ * 0..11 are lost.
  */
 static void
 test_sack_recovery_pipe(void **state)
@@ -288,23 +290,30 @@ test_sack_recovery_pipe(void **state)
 	assert_int_equal(t_count(f->env), 0);
 	sp_tcp_get_info(f->app.c, &info);
 	assert_int_equal(info.ssthresh, 6 * 536);
-	assert_int_equal(info.cwnd, 6 * 536);
-	/* pipe = resent 0 + segments 5..11 in flight (4 or more segments): nothing may go. */
+	/*
+	 * PRR, RecoverFS = pipe at entry = 4..11, 8 segments: each segment delivered lets 6/8 of
+	 * one go. This ACK's share is spent by the retransmission: cwnd = pipe = 0 + 4..11.
+	 */
+	assert_int_equal(info.cwnd, 9 * 536);
+	/* 4 SACKed: 12/8 of a segment due, one sent: no room. */
 	dup_sack(f, s1, s1, 1, b4);
-	dup_sack(f, s1, s1, 2, b5);
-	dup_sack(f, s1, s1, 2, b6);
 	assert_int_equal(t_count(f->env), 0);
-	sp_tcp_get_info(f->app.c, &info);
-	assert_int_equal(info.cwnd, 6 * 536); /* no inflation per duplicate with SACK */
-	/* 6..8 SACKed: segment 5 is lost (IsLost), pipe = 0 + 9..11 = 4 segments: rule 1
-	 * resends 5, then rule 2 sends new segment 12. */
-	dup_sack(f, s1, s1, 2, b7);
-	expect_seg(f, s1, 5);
+	/* 6 SACKed: 18/8 due, new segment 12 goes (5 has one SACKed segment above: not lost). */
+	dup_sack(f, s1, s1, 2, b5);
 	expect_seg(f, s1, 12);
 	assert_int_equal(t_count(f->env), 0);
-	/* Partial ACK up to 5: pipe = 5 + 9..12; one more new segment, no retransmission. */
-	dup_sack(f, s1 + 5 * 536, s1, 1, b8);
+	dup_sack(f, s1, s1, 2, b6); /* 7: 24/8 due, 13 goes */
 	expect_seg(f, s1, 13);
+	assert_int_equal(t_count(f->env), 0);
+	/* 6..8 SACKed: segment 5 is lost (IsLost), pipe = 0 + 9..13 = 6 segments = ssthresh:
+	 * PRR-SSRB allows nothing (ssthresh - pipe = 0), no inflation per duplicate. */
+	dup_sack(f, s1, s1, 2, b7);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.cwnd, 6 * 536);
+	/* Partial ACK up to 5: pipe = 9..13, one segment below ssthresh: rule 1 resends 5. */
+	dup_sack(f, s1 + 5 * 536, s1, 1, b8);
+	expect_seg(f, s1, 5);
 	assert_int_equal(t_count(f->env), 0);
 	assert_int_equal(T_STAT(f->env, RetransSegs), 2);
 	/* Full ACK past the recovery point (12 * 536): recovery over, the rest goes. */
@@ -547,8 +556,12 @@ test_lost_retransmit(void **state)
 	assert_int_equal(t_count(f->env), 0);
 	assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 1);
 	sp_tcp_get_info(f->app.c, &info);
-	assert_int_equal(info.ssthresh, 3 * 536); /* NewReno: half of cwnd again */
-	assert_int_equal(info.cwnd, 3 * 536);
+	assert_int_equal(info.ssthresh, 3 * 536); /* NewReno: half of the first cut's again */
+	/*
+	 * PRR starts over (RecoverFS = pipe = 13..16, 4 segments): this ACK's 3/4 of a segment
+	 * is spent by the resent 0, so cwnd = pipe = 0 + 13..16.
+	 */
+	assert_int_equal(info.cwnd, 5 * 536);
 	/* 13 SACKed too: the new retransmission went after 13, so it is not judged by it. */
 	dup_sack(f, s1, s1, 1, b6);
 	assert_int_equal(t_count(f->env), 0);
@@ -631,6 +644,188 @@ test_tlp_after_new_data(void **state)
 	fx_free(f);
 }
 
+/*
+ * Proportional rate reduction (tcp_prr.c): NewReno, 80 segments queued, IW 10 (0..9), each of
+ * 0..9 ACKed alone: slow start brings cwnd to 20 segments, with 10..29 in flight.
+ */
+static struct fx *
+prr_fx(uint32_t *s1)
+{
+	static uint8_t buf[536 * 80];
+	struct sp_tcp_info info;
+	struct fx *f;
+	unsigned i;
+
+	memset(buf, 'p', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 10, s1);
+	for (i = 1; i <= 10; i++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, *s1 + i * 536, T_ACK, 65535, NULL, NULL,
+			0);
+		expect_seg(f, *s1, 8 + 2 * i);
+		expect_seg(f, *s1, 9 + 2 * i);
+		assert_int_equal(t_count(f->env), 0);
+	}
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.cwnd, 20 * 536);
+	return f;
+}
+
+/*
+ * RFC 6937 proportional part: segment 10 of 10..31 lost, then one ACK per segment SACKs one
+ * more. ssthresh = 22 / 2 = 11 segments, RecoverFS = pipe at entry = 14..31, 18 segments: each
+ * ACK lets 11/18 of a segment go, never more than one at a time, from the first ACK on (before
+ * PRR cwnd was ssthresh at once: nothing went until pipe fell below it, 8 ACKs later).
+ */
+static void
+test_prr_proportional(void **state)
+{
+	/* New segments each ACK releases: CEIL(d * 11 / 18) whole segments in all, d = 2..16. */
+	static const uint8_t due[15] = {0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0};
+	static const unsigned b1[][2] = {{11, 12}}, b2[][2] = {{11, 13}}, b3[][2] = {{11, 14}};
+	struct sp_tcp_info info;
+	unsigned b[1][2], k, next = 32;
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	f = prr_fx(&s1);
+	dup_sack(f, s1 + 10 * 536, s1, 1, b1); /* limited transmit: 30, then 31 */
+	expect_seg(f, s1, 30);
+	dup_sack(f, s1 + 10 * 536, s1, 1, b2);
+	expect_seg(f, s1, 31);
+	dup_sack(f, s1 + 10 * 536, s1, 1, b3);
+	expect_seg(f, s1, 10); /* fast retransmit, it spends the first ACK's share */
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.ssthresh, 11 * 536);
+	assert_int_equal(info.cwnd, 19 * 536); /* = pipe: resent 10 + 14..31 */
+	for (k = 0; k < 15; k++) {
+		b[0][0] = 11;
+		b[0][1] = 15 + k;
+		dup_sack(f, s1 + 10 * 536, s1, 1, (const unsigned(*)[2])b);
+		if (due[k])
+			expect_seg(f, s1, next++);
+		assert_int_equal(t_count(f->env), 0);
+	}
+	assert_int_equal(next, 40); /* 8 new segments for 15 delivered */
+	sp_tcp_get_info(f->app.c, &info);
+	assert_true(info.cwnd > info.ssthresh); /* pipe (resent 10 + 29..39) still above it */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 40 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * Heavy loss: 10..25 of 10..29 lost, and one ACK SACKs 26..29: recovery with pipe = 0, far below
+ * ssthresh = 10 segments. PRR-SSRB lets that ACK send DeliveredData (4) + 1 MSS beyond the fast
+ * retransmission, not ssthresh - pipe at once (before PRR: 10 segments in one burst); each later
+ * ACK delivering one segment sends two, as slow start would, until pipe reaches ssthresh.
+ */
+static struct fx *
+prr_heavy_loss(uint32_t *s1, struct sp_tcp_info *info)
+{
+	static const unsigned b[][2] = {{26, 30}};
+	struct fx *f = prr_fx(s1);
+	unsigned i;
+
+	dup_sack(f, *s1 + 10 * 536, *s1, 1, b);
+	for (i = 10; i <= 15; i++)
+		expect_seg(f, *s1, i);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	sp_tcp_get_info(f->app.c, info);
+	assert_int_equal(info->ssthresh, 10 * 536);
+	assert_int_equal(info->cwnd, 6 * 536); /* = pipe, 10..15 */
+	return f;
+}
+
+static void
+test_prr_ssrb(void **state)
+{
+	static const unsigned b[][2] = {{26, 30}};
+	struct sp_tcp_info info;
+	struct fx *f;
+	uint32_t s1;
+	unsigned i;
+
+	(void)state;
+	f = prr_heavy_loss(&s1, &info);
+	/* 10..13 ACKed one by one: two segments each (pipe 5, 7, 9, then 10 = ssthresh). */
+	for (i = 0; i < 4; i++) {
+		dup_sack(f, s1 + (11 + i) * 536, s1, 1, b);
+		expect_seg(f, s1, 16 + 2 * i);
+		expect_seg(f, s1, 17 + 2 * i);
+		assert_int_equal(t_count(f->env), 0);
+	}
+	/* At ssthresh: one segment per segment delivered. */
+	dup_sack(f, s1 + 15 * 536, s1, 1, b);
+	expect_seg(f, s1, 24);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.cwnd, info.ssthresh);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 30 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/* RFC 6937 3 / RFC 6675: below ssthresh in recovery, cwnd = ssthresh when it ends. */
+static void
+test_prr_exit(void **state)
+{
+	struct sp_tcp_info info;
+	uint32_t s1;
+	struct fx *f = prr_heavy_loss(&s1, &info);
+	unsigned i = 30;
+
+	(void)state;
+	assert_true(info.cwnd < info.ssthresh);
+	/* Everything up to RecoveryPoint ACKed: recovery over, the window is ssthresh. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 30 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.ssthresh, 10 * 536);
+	assert_int_equal(info.cwnd, 10 * 536);
+	while (i < 40)
+		expect_seg(f, s1, i++);
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 40 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * The ACK that starts a recovery delivered nothing: the peer's SACK of 1..9 came on a data
+ * segment (no duplicate ACK, no recovery), then a pure duplicate repeats it. IsLost(0) starts
+ * recovery with pipe = 0; PRR must still set cwnd for this ACK (PRR-SSRB: one MSS beyond the fast
+ * retransmission), not leave it at the pipe before the retransmission (nothing more would go).
+ */
+static void
+test_prr_entry_delivers_nothing(void **state)
+{
+	static uint8_t buf[536 * 12];
+	struct sp_tcp_opts ack = {.n_sack = 1};
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	memset(buf, 'z', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 10, &s1);
+	ack.sack[0].start = s1 + 536;
+	ack.sack[0].end = s1 + 10 * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, "d", 1);
+	f->pseq += 1;
+	sp_test_tx_clear(f->env); /* our ACK of the byte */
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	expect_seg(f, s1, 0);  /* fast retransmission */
+	expect_seg(f, s1, 10); /* sndcnt = min(ssthresh - pipe, 0 + 1 MSS): one new segment */
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 11 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -650,6 +845,10 @@ main(void)
 		cmocka_unit_test(test_tlp_dsack),
 		cmocka_unit_test(test_tlp_off),
 		cmocka_unit_test(test_tlp_recovers_tail),
+		cmocka_unit_test(test_prr_proportional),
+		cmocka_unit_test(test_prr_ssrb),
+		cmocka_unit_test(test_prr_exit),
+		cmocka_unit_test(test_prr_entry_delivers_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
