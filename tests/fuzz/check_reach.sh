@@ -14,7 +14,8 @@ rc=0
 for want in "state ESTABLISHED" "state SYN-SENT" "state FIN-WAIT-1" "state FIN-WAIT-2" \
 	"state CLOSING" "state CLOSE-WAIT" "state LAST-ACK" "counter TCPTimeWaitEntered" \
 	"counter TCPSackRecovery" "counter TCPOFOQueue" "counter TCPWinProbe" \
-	"counter TCPChallengeACK" "counter EstabResets" "counter TCPTimeouts"; do
+	"counter TCPChallengeACK" "counter EstabResets" "counter TCPTimeouts" \
+	"counter TCPRenoRecovery" "counter TCPRcvCollapsed" "counter icmp_pmtu_lowered"; do
 	n=$(awk -v w="$want" '$1 " " $2 == w { print $3 }' "$work/stats")
 	if [ "${n:-0}" -gt 0 ]; then
 		echo "ok: $want reached by $n inputs"

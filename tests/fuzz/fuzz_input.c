@@ -18,6 +18,8 @@
  *   op bit 2: SACK block edges += stack ISS + 1
  *   op bit 3: TSecr += the stack's last TSval
  *   op bit 4: leave the checksums as they are (else IPv4 and TCP checksums are recomputed)
+ *   (an ICMP error quoting a TCP segment of the stack: op bit 1 makes the quoted seq
+ *   relative to the stack's ISS + 1, and the checksums are fixed up the same way)
  *   op bit 5: destination port = the source port of the stack's last SYN (an active open's
  *             ephemeral port, applied before the 4-tuple is looked up)
  *   op bit 7: no frame but an application action on connection slot (op & 7), action
@@ -117,16 +119,16 @@ flow_get(uint32_t our_ip, uint16_t our_port, uint32_t peer_ip, uint16_t peer_por
 }
 
 /*
- * Find the TCP header of an Ethernet + IPv4 frame in @p b (@p len bytes). Returns the TCP
- * header offset, or 0 when the frame is not TCP over IPv4 with a whole TCP header; *tcp_len is
- * the TCP length the IPv4 header claims, bounded by the frame.
+ * Find the L4 header of an Ethernet + IPv4 frame in @p b (@p len bytes) carrying @p proto, at
+ * least @p min bytes of it. Returns the L4 header offset, or 0 when the frame is not that;
+ * *l4_len is the L4 length the IPv4 header claims, bounded by the frame.
  */
 static size_t
-tcp_find(const uint8_t *b, size_t len, size_t *tcp_len)
+l4_find(const uint8_t *b, size_t len, uint8_t proto, size_t min, size_t *l4_len)
 {
 	size_t ihl, tl;
 
-	if (len < 14 + 20 || b[12] != 0x08 || b[13] != 0x00 || (b[14] >> 4) != 4 || b[23] != 6)
+	if (len < 14 + 20 || b[12] != 0x08 || b[13] != 0x00 || (b[14] >> 4) != 4 || b[23] != proto)
 		return 0;
 	ihl = (size_t)(b[14] & 0xf) * 4;
 	tl = (size_t)(b[16] << 8 | b[17]);
@@ -134,9 +136,9 @@ tcp_find(const uint8_t *b, size_t len, size_t *tcp_len)
 		return 0;
 	if (14 + tl > len)
 		tl = len - 14;
-	if (tl < ihl + 20)
+	if (tl < ihl + min)
 		return 0;
-	*tcp_len = tl - ihl;
+	*l4_len = tl - ihl;
 	return 14 + ihl;
 }
 
@@ -209,7 +211,7 @@ tx_track(const struct rte_mbuf *m)
 		return;
 	if (b != buf)
 		memcpy(buf, b, len);
-	th = tcp_find(buf, len, &tcp_len);
+	th = l4_find(buf, len, 6, 20, &tcp_len);
 	if (th == 0)
 		return;
 	flags = buf[th + 13];
@@ -283,6 +285,52 @@ sum16(const uint8_t *b, size_t len, uint32_t s)
 	return s;
 }
 
+/* Recompute the IPv4 header checksum (header at @p ip, @p ihl bytes). */
+static void
+ip_csum_fix(uint8_t *ip, size_t ihl)
+{
+	uint32_t s;
+
+	ip[10] = ip[11] = 0;
+	s = ~sum16(ip, ihl, 0) & 0xffff;
+	ip[10] = (uint8_t)(s >> 8);
+	ip[11] = (uint8_t)s;
+}
+
+/*
+ * Stateful mode, an ICMP error quoting one of the stack's TCP segments (destination
+ * unreachable, fragmentation needed, time exceeded): op bit 1 makes the quoted seq relative to
+ * the stack's ISS + 1, so the quote matches a segment in flight (RFC 5927 checks it).
+ */
+static void
+icmp_fixup(uint8_t *b, size_t len, uint8_t op)
+{
+	size_t ic, icmp_len, qihl;
+	struct fuzz_flow *f;
+	uint8_t *q, *qt;
+	uint32_t s;
+
+	ic = l4_find(b, len, 1, 8 + 20 + 8, &icmp_len);
+	if (ic == 0)
+		return;
+	q = b + ic + 8;
+	qihl = (size_t)(q[0] & 0xf) * 4;
+	if ((op & OP_ACK_REL) && q[9] == 6 && qihl >= 20 && 8 + qihl + 8 <= icmp_len) {
+		qt = q + qihl;
+		f = flow_get(get32(q + 12), (uint16_t)(qt[0] << 8 | qt[1]), get32(q + 16),
+			(uint16_t)(qt[2] << 8 | qt[3]), 0);
+		if (f != NULL && f->has_iss)
+			put32(qt + 4, get32(qt + 4) + f->iss + 1);
+	}
+	if (op & OP_BAD_CSUM)
+		return;
+	ip_csum_fix(b + 14, ic - 14);
+	b[ic + 2] = b[ic + 3] = 0;
+	s = ~sum16(b + ic, icmp_len, 0) & 0xffff;
+	b[ic + 2] = (uint8_t)(s >> 8);
+	b[ic + 3] = (uint8_t)s;
+}
+
 /* Stateful mode: rewrite the frame's fields that @p op asks for, fix the checksums. */
 static void
 rx_fixup(uint8_t *b, size_t len, uint8_t op)
@@ -293,9 +341,11 @@ rx_fixup(uint8_t *b, size_t len, uint8_t op)
 	uint32_t s;
 	uint8_t flags;
 
-	th = tcp_find(b, len, &tcp_len);
-	if (th == 0)
+	th = l4_find(b, len, 6, 20, &tcp_len);
+	if (th == 0) {
+		icmp_fixup(b, len, op);
 		return;
+	}
 	ihl = th - 14;
 	flags = b[th + 13];
 	if (op & OP_PORT)
@@ -320,10 +370,7 @@ rx_fixup(uint8_t *b, size_t len, uint8_t op)
 	}
 	if (op & OP_BAD_CSUM)
 		return;
-	b[24] = b[25] = 0;
-	s = ~sum16(b + 14, ihl, 0) & 0xffff;
-	b[24] = (uint8_t)(s >> 8);
-	b[25] = (uint8_t)s;
+	ip_csum_fix(b + 14, ihl);
 	b[th + 16] = b[th + 17] = 0;
 	s = sum16(b + 26, 8, 6 + (uint32_t)tcp_len);
 	s = ~sum16(b + th, tcp_len, s) & 0xffff;

@@ -197,6 +197,31 @@ st += srec(pkt(0, 1460, 0x10, opts=ts(3)), R, step=121)
 st += srec(pkt(0, 0, 0x18, b"x" * 1000, opts=ts(4), win=0), R, step=121)
 st += srec(pkt(0, 8000, 0x10, opts=ts(5)), R, step=1)
 seeds["st_rto"] = st
+# no SACK, no timestamps: three duplicate ACKs start a NewReno recovery, partial ACKs follow
+MSS_ONLY = b"\x02\x04\x05\xb4"
+st = STL + srec(pkt(9000, 0, 0x02, opts=MSS_ONLY), 0) + srec(pkt(0, 0, 0x10), SEQ | ACK)
+st += app(SEND, 14600)
+for i in range(4):
+    st += srec(pkt(0, 1460, 0x10), SEQ | ACK, step=2)
+st += srec(pkt(0, 4380, 0x10), SEQ | ACK, step=2)
+st += srec(pkt(0, 14600, 0x10), SEQ | ACK, step=2)
+seeds["st_reno"] = st
+# many small out-of-order segments with holes (collapsing, merging), then the holes filled
+st = STL + handshake()
+for i in range(40):
+    st += srec(pkt(20 + 40 * i, 0, 0x18, b"o" * 20, opts=ts(3)), R, step=0)
+for i in range(40):
+    st += srec(pkt(40 * i, 0, 0x18, b"i" * 20, opts=ts(4)), R, step=0)
+seeds["st_ooo_many"] = st
+# fragmentation needed (MTU 1000) quoting the stack's first data segment: ACK makes the quoted seq
+# relative to the stack's ISS + 1, so the error matches data in flight and lowers the MSS
+st = STL + handshake() + app(SEND, 6000)
+quote = ipv4(S, P, 6, struct.pack("!HHI", 80, 40000, 0) + b"\0" * 12)[:28]
+err = struct.pack("!BBHHH", 3, 4, 0, 0, 1000) + quote
+err = err[:2] + struct.pack("!H", csum(err)) + err[4:]
+st += srec(eth(OUR, PEER, 0x0800, ipv4("198.18.0.9", S, 1, err)), ACK)
+st += srec(pkt(0, 1460, 0x10, opts=ts(3)), R, step=121)
+seeds["st_icmp_pmtu"] = st
 
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
 os.makedirs(out, exist_ok=True)
