@@ -270,31 +270,25 @@ rx_opt(uint8_t kind, uint8_t *o, size_t olen, void *arg)
 	}
 }
 
-/* RFC 1071 sum of @p len bytes, folded, not complemented. */
-static uint32_t
-sum16(const uint8_t *b, size_t len, uint32_t s)
+/*
+ * Store the complement of the RFC 1071 sum of @p len bytes at @p b (plus @p s, a partial sum from
+ * __rte_raw_cksum()) into the 16-bit field at @p field, zeroed first.
+ */
+static void
+csum_set(uint8_t *field, const uint8_t *b, size_t len, uint32_t s)
 {
-	size_t i;
+	uint16_t c;
 
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		s += (uint32_t)b[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
+	field[0] = field[1] = 0;
+	c = (uint16_t)~__rte_raw_cksum_reduce(__rte_raw_cksum(b, len, s));
+	memcpy(field, &c, 2);
 }
 
 /* Recompute the IPv4 header checksum (header at @p ip, @p ihl bytes). */
 static void
 ip_csum_fix(uint8_t *ip, size_t ihl)
 {
-	uint32_t s;
-
-	ip[10] = ip[11] = 0;
-	s = ~sum16(ip, ihl, 0) & 0xffff;
-	ip[10] = (uint8_t)(s >> 8);
-	ip[11] = (uint8_t)s;
+	csum_set(ip + 10, ip, ihl, 0);
 }
 
 /*
@@ -308,7 +302,6 @@ icmp_fixup(uint8_t *b, size_t len, uint8_t op)
 	size_t ic, icmp_len, qihl;
 	struct fuzz_flow *f;
 	uint8_t *q, *qt;
-	uint32_t s;
 
 	ic = l4_find(b, len, 1, 8 + 20 + 8, &icmp_len);
 	if (ic == 0)
@@ -325,10 +318,7 @@ icmp_fixup(uint8_t *b, size_t len, uint8_t op)
 	if (op & OP_BAD_CSUM)
 		return;
 	ip_csum_fix(b + 14, ic - 14);
-	b[ic + 2] = b[ic + 3] = 0;
-	s = ~sum16(b + ic, icmp_len, 0) & 0xffff;
-	b[ic + 2] = (uint8_t)(s >> 8);
-	b[ic + 3] = (uint8_t)s;
+	csum_set(b + ic + 2, b + ic, icmp_len, 0);
 }
 
 /* Stateful mode: rewrite the frame's fields that @p op asks for, fix the checksums. */
@@ -371,11 +361,10 @@ rx_fixup(uint8_t *b, size_t len, uint8_t op)
 	if (op & OP_BAD_CSUM)
 		return;
 	ip_csum_fix(b + 14, ihl);
-	b[th + 16] = b[th + 17] = 0;
-	s = sum16(b + 26, 8, 6 + (uint32_t)tcp_len);
-	s = ~sum16(b + th, tcp_len, s) & 0xffff;
-	b[th + 16] = (uint8_t)(s >> 8);
-	b[th + 17] = (uint8_t)s;
+	/* pseudo-header (RFC 9293 3.1): addresses, protocol, TCP length */
+	s = __rte_raw_cksum(b + 26, 8, 0) + rte_cpu_to_be_16(6) +
+	    rte_cpu_to_be_16((uint16_t)tcp_len);
+	csum_set(b + th + 16, b + th, tcp_len, s);
 }
 
 static int
