@@ -7,8 +7,8 @@ ping, fragmented ping, ARP, UDP to a closed port, a TCP handshake with data and 
 and forwarding. The st_* seeds use the stateful mode (setup bit 3): their seq/ack fields,
 SACK edges and TSecr are relative to the peer's ISN and the stack's ISS / last TSval, so
 they complete handshakes and reach ESTABLISHED, SACK recovery, the out-of-order queue,
-zero-window probing, the FIN states and TIME-WAIT. Files named crash-* in the corpus are
-reproducers of fixed bugs and are kept as they are.
+zero-window probing, the FIN states and TIME-WAIT. Files named crash-* in the corpus
+(minimised reproducers of fixed bugs) are not written here and are left alone.
 Run: tests/fuzz/make_corpus.py tests/fuzz/corpus
 """
 import os
