@@ -144,7 +144,7 @@ stop_server() {
 	wait "$PID" 2>/dev/null || true
 	PID=
 }
-cpu_ticks() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+cpu_ticks() { local s; read -r _ _ s _ <<< "$(cpu_stat)"; echo "$s"; } # CPU 1's busy ticks
 # idle_us SIDE: microseconds the spindle server's waits spent polling without finding anything
 # (docs/preload.md "CPU per request"); 0 on the kernel or without an answer
 idle_us() {

@@ -303,6 +303,13 @@ sp_tcp_rcv_wscale(const struct sp_tcp_cfg *tc, uint32_t pin)
 	return w;
 }
 
+/** The lcore's clock in microseconds (what the congestion controls count in). */
+static inline uint64_t
+sp_tcp_now_us(const struct sp_ctx *ctx)
+{
+	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
+}
+
 /* tcp_conn.c */
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 /**

@@ -13,12 +13,6 @@
 #include "tcp_isn.h"
 #include "tcp_steer.h"
 
-static uint64_t
-now_us(const struct sp_ctx *ctx)
-{
-	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
-}
-
 /* Options of the peer's SYN: each is on only if offered and enabled (RFC 7323, 2018). */
 void
 sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o)
@@ -60,7 +54,7 @@ established(struct sp_conn *c)
 {
 	sp_tcp_set_state(c, SP_TCP_ESTABLISHED);
 	c->cc.ops = c->cc_ops;
-	c->cc_ops->init(&c->cc, c->mss, now_us(c->ctx));
+	c->cc_ops->init(&c->cc, c->mss, sp_tcp_now_us(c->ctx));
 	c->retries = 0;
 	c->recover = c->snd_una;
 	sp_tcp_keepalive_arm(c);
@@ -203,7 +197,7 @@ static bool
 process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 {
 	sp_seq_t ack = th->ack, una0 = c->snd_una;
-	uint64_t now = now_us(c->ctx);
+	uint64_t now = sp_tcp_now_us(c->ctx);
 	uint32_t sacked0 = 0;
 	bool new_sack = false, dsack;
 

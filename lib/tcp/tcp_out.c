@@ -594,10 +594,10 @@ idle_restart(struct sp_conn *c)
 {
 	const struct sp_ctx *ctx = c->ctx;
 
-	if (c->sb_len == 0 || ctx->now - c->snd_time <= (uint64_t)c->rto_ms * ctx->hz / 1000 ||
+	if (c->sb_len == 0 || ctx->now - c->snd_time <= sp_ms_to_tsc(ctx, c->rto_ms) ||
 		!ctx->cfg->tcp.slow_start_after_idle)
 		return;
-	c->cc_ops->on_idle(&c->cc, ctx->now / RTE_MAX(ctx->hz / 1000000, (uint64_t)1));
+	c->cc_ops->on_idle(&c->cc, sp_tcp_now_us(ctx));
 	c->snd_time = ctx->now; /* once per idle period, also when the window is closed */
 	TCP_STAT(c, tcp_idle_restarts);
 }
