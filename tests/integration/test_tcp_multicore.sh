@@ -7,8 +7,8 @@
 #  - both lcores did work (each opened its share: ActiveOpens and loadgen-result per worker);
 #  - af_packet (qpairs=2, kernel PACKET_FANOUT by flow hash): segments landed on the wrong
 #    lcore and were steered (steer_out, steer_in > 0), none dropped for a full ring;
-#    tap (multiqueue tap; the kernel sends a flow to the queue it last received it from): no
-#    segment had to be steered;
+#    tap (multiqueue tap; the kernel sends a flow to the queue it last received it from): at
+#    most 1 % of the segments had to be steered (a flow idle for 3 s is forgotten by tun);
 #  - the kernel's connections to spindle's echo service (passive opens, both workers listen)
 #    echo exactly;
 #  - every mbuf came back at exit (both runs).
@@ -112,8 +112,13 @@ if [ "$PMD" = af_packet ]; then
 		tcp_fail "af_packet: the kernel's fanout put no segment on the wrong lcore?"
 	tcp_log "af_packet: $so segments steered to their owner"
 else
-	[ "$so" = 0 ] || tcp_fail "tap: $so segments had to be steered"
-	tcp_log "tap: no segment had to be steered"
+	# tun keeps a flow on the queue it was last written on, but forgets a flow idle for 3 s
+	# (TUN_FLOW_EXPIRE): a connection stalled that long (a zero-window probe backing off on a
+	# slow machine) gets its next segments on a hash-chosen queue. Sending on the wrong queue
+	# would steer about half of all segments; allow 1 %.
+	rx=$(( $(lcore_stat 0 rx_pkts) + $(lcore_stat 1 rx_pkts) ))
+	[ $((so * 100)) -le "$rx" ] || tcp_fail "tap: $so of $rx segments had to be steered (> 1 %)"
+	tcp_log "tap: $so of $rx segments had to be steered"
 fi
 
 # Passive opens with two workers: the kernel's connections to spindle's echo service.
