@@ -157,6 +157,7 @@ struct sp_stack;
 	X(TCPLossProbes, "tail loss probes sent (RFC 8985 7)")                           \
 	X(TCPLostRetransmit, "retransmissions lost again, resent before the RTO")        \
 	X(TCPLossProbeRecovery, "losses repaired by a tail loss probe")                  \
+	X(tcp_recovery_probes, "probes sent in SACK recovery after a PTO of peer silence") \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
 	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \
 	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \

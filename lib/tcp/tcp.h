@@ -49,6 +49,7 @@
 #define TF_MEM_WAIT	 0x200000 /* a send was cut short for memory: writable() when it is back */
 #define TF_PTO_LONG	 0x400000 /* TF_PTO armed with the peer's delayed-ACK allowance (tcp_timer.c) */
 #define TF_RXT_LOST	 0x800000 /* a lost retransmission cut cwnd in this recovery (tcp_lost_rxt.c) */
+#define TF_TLP_INREC	 0x1000000 /* the loss probe out went in SACK recovery (tcp_timer.c) */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {

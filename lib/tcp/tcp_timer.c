@@ -41,8 +41,9 @@ sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us)
 
 /*
  * RFC 8985 7.2: a tail loss probe is due when data is in flight, nothing is being repaired
- * (no recovery, no probe outstanding, no go-back-N after a timeout), SACK is on so that the
- * probe's ACK can reveal losses, and there is an RTT sample.
+ * (no probe outstanding, no go-back-N after a timeout), SACK is on so that the probe's ACK can
+ * reveal losses, and there is an RTT sample. In SACK recovery the same timer watches for a
+ * silent peer (recovery_probe()).
  * PTO = 2 SRTT, plus the peer's worst-case delayed ACK when one segment is in flight (it alone
  * may wait for the delayed-ACK timer) or a 2 ms allowance otherwise; capped at the RTO (the
  * probe then goes when the RTO would have, and the RTO is armed behind it).
@@ -53,9 +54,9 @@ pto_us(const struct sp_conn *c)
 	uint32_t flight = c->snd_max - c->snd_una, rto_us = c->rto_ms * 1000u;
 	uint64_t pto;
 
-	if (!c->ctx->cfg->tcp.tlp || !(c->flags & TF_SACK) ||
-		(c->flags & (TF_RECOVERY | TF_TLP_OUT)) || c->srtt_us == 0 || c->sb_len == 0 ||
-		flight == 0 || c->snd_nxt != c->snd_max || c->snd_wnd == 0 || c->retries != 0)
+	if (!c->ctx->cfg->tcp.tlp || !(c->flags & TF_SACK) || (c->flags & TF_TLP_OUT) ||
+		c->srtt_us == 0 || c->sb_len == 0 || flight == 0 || c->snd_nxt != c->snd_max ||
+		c->snd_wnd == 0 || c->retries != 0)
 		return 0;
 	switch (c->state) {
 	case SP_TCP_ESTABLISHED:
@@ -124,22 +125,26 @@ sp_tcp_pto_rearm(struct sp_conn *c)
 }
 
 /*
- * RFC 8985 7.3: the probe. New data if the windows allow one segment of it, else the last
- * segment again, so that its ACK (with SACK) tells what of the tail is missing. The RTO is
- * armed behind it.
+ * RFC 8985 7.3: the probe. New data if the windows allow one segment of it (never in recovery,
+ * @p in_recovery), else the last segment again, so that its ACK (with SACK) tells what of the
+ * tail is missing. The RTO is armed behind it.
  */
 static void
-tlp_send(struct sp_conn *c)
+tlp_send(struct sp_conn *c, bool in_recovery)
 {
 	sp_seq_t end = c->sb_seq + c->sb_len;
 	uint32_t avail = SEQ_LT(c->snd_nxt, end) ? end - c->snd_nxt : 0;
 	uint32_t inflight = c->snd_nxt - c->snd_una;
 	uint32_t room = c->snd_wnd > inflight ? c->snd_wnd - inflight : 0;
-	uint32_t len = RTE_MIN(RTE_MIN(avail, room), (uint32_t)c->mss);
+	uint32_t len = in_recovery ? 0 : RTE_MIN(RTE_MIN(avail, room), (uint32_t)c->mss);
 
 	TCP_STAT(c, TCPLossProbes);
 	c->flags |= TF_TLP_OUT;
-	c->flags &= ~TF_TLP_REXMIT;
+	c->flags &= ~(TF_TLP_REXMIT | TF_TLP_INREC);
+	if (in_recovery) {
+		TCP_STAT(c, tcp_recovery_probes);
+		c->flags |= TF_TLP_INREC;
+	}
 	if (len > 0 && sp_tcp_send_segment(c, c->snd_nxt, len, 0) == 0) {
 		c->snd_nxt += len;
 	} else {
@@ -154,17 +159,55 @@ tlp_send(struct sp_conn *c)
 	sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
 }
 
+/*
+ * SACK recovery with a silent peer. A Linux receiver holding out-of-order data compresses its
+ * SACKs (tcp_comp_sack_nr), so the retransmission that fills the last hole, and whatever went
+ * with it in one burst, is often acknowledged by a single cumulative ACK. When that one ACK is
+ * lost nothing else will come: every segment is delivered, pipe still counts them, PRR sends
+ * nothing, and the flow waits for the RTO, at least 200 ms. Under 5 % loss both ways that was
+ * nine stalls in ten (a capture of a 5 MB download, docs/tcp.md "Probe in recovery").
+ * RFC 8985 sends no probe in recovery (RACK's time-based detection keeps more in flight there);
+ * spindle probes when the peer has sent nothing at all for a PTO: the last segment again, which
+ * any receiver answers at once (a duplicate, RFC 9293 3.10.7.4; its D-SACK, RFC 2883), so the
+ * lost ACK's information comes back within 2 SRTT + 2 ms. A peer that still talks keeps the
+ * probe off (the timer moves to PTO after its last segment), up to an RTO after SND.UNA last
+ * advanced: then the retransmission timeout runs as before. @return false for that case.
+ */
+static bool
+recovery_probe(struct sp_conn *c)
+{
+	struct sp_ctx *ctx = c->ctx;
+	uint32_t pto = pto_us(c);
+	uint64_t quiet, rto_at;
+
+	if (pto == 0)
+		return false;
+	quiet = c->last_rx + (uint64_t)pto * ctx->hz / 1000000;
+	rto_at = c->last_progress + ms(c, c->rto_ms);
+	if (ctx->now >= quiet) {
+		tlp_send(c, true);
+		return true;
+	}
+	if (ctx->now >= rto_at)
+		return false;
+	c->flags |= TF_PTO;
+	sp_timer_arm(ctx, &c->rtx_timer, RTE_MIN(quiet, rto_at));
+	return true;
+}
+
 void
 sp_tcp_tlp_acked(struct sp_conn *c, bool dsack, uint64_t now_us)
 {
 	bool rexmit = (c->flags & TF_TLP_REXMIT) != 0;
+	bool in_recovery = (c->flags & TF_TLP_INREC) != 0;
 
-	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT);
+	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT | TF_TLP_INREC);
 	/*
 	 * RFC 8985 7.4: a retransmitted probe that the peer did not report as a duplicate
 	 * (D-SACK, RFC 2883) repaired a loss: respond as to a loss repaired by fast recovery.
+	 * A probe sent in recovery belongs to that recovery's one response.
 	 */
-	if (!rexmit || dsack || (c->flags & TF_RECOVERY) || c->cc.ops == NULL)
+	if (!rexmit || dsack || in_recovery || (c->flags & TF_RECOVERY) || c->cc.ops == NULL)
 		return;
 	TCP_STAT(c, TCPLossProbeRecovery);
 	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now_us);
@@ -227,13 +270,19 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	}
 	if (c->flags & TF_PTO) {
 		c->flags &= ~TF_PTO;
-		if (c->flags & TF_RECOVERY)
-			sp_tcp_rtx_arm(c); /* recovery began since: the RTO takes over */
-		else
-			tlp_send(c);
-		goto out;
+		if (!(c->flags & TF_RECOVERY)) {
+			tlp_send(c, false);
+			goto out;
+		}
+		if (recovery_probe(c))
+			goto out;
+		if (ctx->now < c->last_progress + ms(c, c->rto_ms)) {
+			sp_tcp_rtx_arm(c); /* no probe due (one is out): the RTO takes over */
+			goto out;
+		}
+		/* SND.UNA has not moved for an RTO: the timeout, now */
 	}
-	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT);
+	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT | TF_TLP_INREC);
 	if (c->sb_len > 0 && c->snd_wnd == 0) {
 		/*
 		 * Persist (RFC 9293 3.8.6.1): the window is closed, so probe it with the first

@@ -2,8 +2,8 @@
 /*
  * TCP loss recovery: SACK blocks we send, fast retransmit, limited transmit (RFC 3042), SACK
  * recovery with the RFC 6675 pipe and rescue retransmission, the scoreboard after a timeout,
- * lost retransmissions (tcp_lost_rxt.c), tail loss probes (RFC 8985), proportional rate reduction
- * (tcp_prr.c, RFC 6937). The test plays the peer with tcp_helper.h.
+ * lost retransmissions (tcp_lost_rxt.c), tail loss probes (RFC 8985) and the probe in recovery,
+ * proportional rate reduction (tcp_prr.c, RFC 6937). The test plays the peer with tcp_helper.h.
  */
 #include "tcp_helper.h"
 
@@ -645,6 +645,93 @@ test_tlp_after_new_data(void **state)
 }
 
 /*
+ * Six segments, 0 ACKed after 10 ms (SRTT 10 ms: PTO 22 ms), 1 lost, 2..4 SACKed by three
+ * duplicate ACKs: SACK recovery, 1 retransmitted; 5 is in flight, nothing new to send.
+ */
+static struct fx *
+recovery_fx(uint32_t *s1)
+{
+	static uint8_t buf[536 * 6];
+	static const unsigned b1[][2] = {{2, 3}}, b2[][2] = {{2, 4}}, b3[][2] = {{2, 5}};
+	struct fx *f;
+
+	memset(buf, 'v', sizeof(buf));
+	f = sack_fx(true, buf, sizeof(buf), 6, s1);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, *s1 + 536, T_ACK, 65535, NULL, NULL, 0);
+	dup_sack(f, *s1 + 536, *s1, 1, b1);
+	dup_sack(f, *s1 + 536, *s1, 1, b2);
+	assert_int_equal(t_count(f->env), 0);
+	dup_sack(f, *s1 + 536, *s1, 1, b3);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 1);
+	expect_seg(f, *s1, 1);
+	assert_int_equal(t_count(f->env), 0);
+	return f;
+}
+
+/*
+ * Probe in recovery (tcp_timer.c recovery_probe()): the one ACK that would cover the
+ * retransmission and everything after it is lost and the peer falls silent. A PTO later, not
+ * at the 200 ms RTO, the last segment goes again; its ACK ends the recovery with no second
+ * congestion response (the probe belongs to the recovery).
+ */
+static void
+test_recovery_probe_silent_peer(void **state)
+{
+	struct sp_tcp_info before, after;
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	f = recovery_fx(&s1);
+	sp_tcp_get_info(f->app.c, &before);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	assert_true(i < 40);
+	expect_seg(f, s1, 5);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, tcp_recovery_probes), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	/* The peer had it all: everything ACKed (no D-SACK needed for the verdict). */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 6 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPLossProbeRecovery), 0);
+	sp_tcp_get_info(f->app.c, &after);
+	assert_int_equal(after.ssthresh, before.ssthresh);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+/*
+ * A peer that keeps talking (duplicate ACKs every 5 ms that report nothing new) keeps the
+ * probe off; the retransmission timeout still comes an RTO (200 ms) after SND.UNA last moved.
+ */
+static void
+test_recovery_probe_talking_peer(void **state)
+{
+	static const unsigned b3[][2] = {{2, 5}};
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	f = recovery_fx(&s1);
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++) {
+		sp_test_advance_ms(f->env, 1);
+		if (i % 5 == 4)
+			dup_sack(f, s1 + 536, s1, 1, b3);
+	}
+	assert_true(i >= 190 && i < 230);
+	expect_seg(f, s1, 1); /* go-back-N from SND.UNA */
+	assert_int_equal(T_STAT(f->env, tcp_recovery_probes), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	sp_test_tx_clear(f->env);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 6 * 536, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
  * Proportional rate reduction (tcp_prr.c): NewReno, 80 segments queued, IW 10 (0..9), each of
  * 0..9 ACKed alone: slow start brings cwnd to 20 segments, with 10..29 in flight.
  */
@@ -845,6 +932,8 @@ main(void)
 		cmocka_unit_test(test_tlp_dsack),
 		cmocka_unit_test(test_tlp_off),
 		cmocka_unit_test(test_tlp_recovers_tail),
+		cmocka_unit_test(test_recovery_probe_silent_peer),
+		cmocka_unit_test(test_recovery_probe_talking_peer),
 		cmocka_unit_test(test_prr_proportional),
 		cmocka_unit_test(test_prr_ssrb),
 		cmocka_unit_test(test_prr_exit),

@@ -197,8 +197,17 @@ test_partial_retransmission(void **state)
 	assert_false(fr.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
 	assert_int_equal(T_STAT(f->env, RetransSegs), 1);
 	sp_test_tx_clear(f->env);
-	/* The RTO: go-back-N from SND.UNA with cwnd 1 MSS, one plain segment. */
+	/*
+	 * The peer falls silent: a PTO later the probe of a recovery (tcp_timer.c), the last
+	 * MSS again as a plain segment; an RTO later the timeout: go-back-N from SND.UNA with
+	 * cwnd 1 MSS, one plain segment.
+	 */
 	sp_test_advance_ms(f->env, 3000);
+	assert_true(pop(f, &fr));
+	assert_int_equal(fr.th.seq, f->iss + 1 + 9 * MSS);
+	assert_int_equal(fr.len, MSS);
+	assert_false(fr.ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	assert_int_equal(T_STAT(f->env, tcp_recovery_probes), 1);
 	assert_true(pop(f, &fr));
 	assert_int_equal(fr.th.seq, f->iss + 1 + 2 * MSS);
 	assert_true(fr.len <= MSS);
