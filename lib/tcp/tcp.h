@@ -367,6 +367,11 @@ void sp_tcp_sb_expand(struct sp_conn *c, uint32_t inflight);
 void sp_tcp_timers_init(struct sp_conn *c);
 void sp_tcp_timers_stop(struct sp_conn *c);
 void sp_tcp_rtx_arm(struct sp_conn *c);
+/*
+ * The same from the send path, before the caller moves SND.NXT: @p snd_nxt is where it will be
+ * (a probe timer is armed only when nothing below SND.MAX waits to be sent again).
+ */
+void sp_tcp_rtx_arm_sent(struct sp_conn *c, sp_seq_t snd_nxt);
 /** New data went: the tail loss probe is due one PTO from now (RFC 8985 7.2). */
 void sp_tcp_pto_rearm(struct sp_conn *c);
 /** An ACK reached or passed the loss probe's end: @p dsack says the probe was a duplicate. */

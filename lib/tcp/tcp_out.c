@@ -460,7 +460,12 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso
 		linear ? len : 0);
 	if (span > 0) {
 		c->snd_time = c->ctx->now; /* for idle_restart() */
-		sp_tcp_rtx_arm(c);
+		/*
+		 * New data at SND.NXT: the caller moves SND.NXT after this, so the timer sees
+		 * where it will be. Armed with the old value it took a flight that started from
+		 * nothing in flight for go-back-N and armed the RTO instead of the probe.
+		 */
+		sp_tcp_rtx_arm_sent(c, seq == c->snd_nxt ? seq + span : c->snd_nxt);
 	}
 	return (int)len;
 }

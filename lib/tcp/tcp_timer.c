@@ -49,13 +49,13 @@ sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us)
  * probe then goes when the RTO would have, and the RTO is armed behind it).
  */
 static uint32_t
-pto_us(const struct sp_conn *c)
+pto_us(const struct sp_conn *c, sp_seq_t snd_nxt)
 {
 	uint32_t flight = c->snd_max - c->snd_una, rto_us = c->rto_ms * 1000u;
 	uint64_t pto;
 
 	if (!c->ctx->cfg->tcp.tlp || !(c->flags & TF_SACK) || (c->flags & TF_TLP_OUT) ||
-		c->srtt_us == 0 || c->sb_len == 0 || flight == 0 || c->snd_nxt != c->snd_max ||
+		c->srtt_us == 0 || c->sb_len == 0 || flight == 0 || snd_nxt != c->snd_max ||
 		c->snd_wnd == 0 || c->retries != 0)
 		return 0;
 	switch (c->state) {
@@ -77,13 +77,13 @@ pto_due(const struct sp_conn *c, uint32_t pto)
 }
 
 void
-sp_tcp_rtx_arm(struct sp_conn *c)
+sp_tcp_rtx_arm_sent(struct sp_conn *c, sp_seq_t snd_nxt)
 {
 	uint32_t pto;
 
 	if (c->rtx_timer.armed)
 		return;
-	pto = pto_us(c);
+	pto = pto_us(c, snd_nxt);
 	c->flags &= ~TF_PTO_LONG;
 	if (pto != 0) {
 		c->flags |= TF_PTO;
@@ -94,6 +94,12 @@ sp_tcp_rtx_arm(struct sp_conn *c)
 		c->flags &= ~TF_PTO;
 		sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
 	}
+}
+
+void
+sp_tcp_rtx_arm(struct sp_conn *c)
+{
+	sp_tcp_rtx_arm_sent(c, c->snd_nxt);
 }
 
 /*
@@ -107,7 +113,7 @@ sp_tcp_rtx_arm(struct sp_conn *c)
 void
 sp_tcp_pto_rearm(struct sp_conn *c)
 {
-	uint32_t pto = pto_us(c);
+	uint32_t pto = pto_us(c, c->snd_nxt);
 	uint64_t at;
 
 	if (pto == 0) {
@@ -177,7 +183,7 @@ static bool
 recovery_probe(struct sp_conn *c)
 {
 	struct sp_ctx *ctx = c->ctx;
-	uint32_t pto = pto_us(c);
+	uint32_t pto = pto_us(c, c->snd_nxt);
 	uint64_t quiet, rto_at;
 
 	if (pto == 0)

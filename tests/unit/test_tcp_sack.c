@@ -645,6 +645,41 @@ test_tlp_after_new_data(void **state)
 }
 
 /*
+ * RFC 8985 7.2: a flight that starts with nothing in flight arms the probe timer, not the RTO.
+ * The first segment of the flight armed the timer before the send loop moved SND.NXT, and that
+ * looked like go-back-N after a timeout (SND.NXT below SND.MAX), which takes no probe: the whole
+ * flight lost waited 200 ms for the RTO instead of one PTO.
+ */
+static void
+test_tlp_flight_from_idle(void **state)
+{
+	static uint8_t buf[536 * 4];
+	struct fx *f;
+	uint32_t s1;
+	int i;
+
+	(void)state;
+	memset(buf, 'i', sizeof(buf));
+	f = sack_fx(true, buf, 536, 1, &s1);
+	sp_test_advance_ms(f->env, 10);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0); /* all acknowledged: no timer */
+	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
+	for (i = 1; i <= 4; i++)
+		expect_seg(f, s1, i);
+	/* The whole flight is lost: the probe, the last segment again, one PTO later. */
+	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
+		sp_test_advance_ms(f->env, 1);
+	assert_true(i < 40);
+	expect_seg(f, s1, 4);
+	assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 5 * 536, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
+/*
  * Six segments, 0 ACKed after 10 ms (SRTT 10 ms: PTO 22 ms), 1 lost, 2..4 SACKed by three
  * duplicate ACKs: SACK recovery, 1 retransmitted; 5 is in flight, nothing new to send.
  */
@@ -932,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_tlp_dsack),
 		cmocka_unit_test(test_tlp_off),
 		cmocka_unit_test(test_tlp_recovers_tail),
+		cmocka_unit_test(test_tlp_flight_from_idle),
 		cmocka_unit_test(test_recovery_probe_silent_peer),
 		cmocka_unit_test(test_recovery_probe_talking_peer),
 		cmocka_unit_test(test_prr_proportional),
