@@ -59,8 +59,9 @@ struct sp_listen_opts {
 	bool nodelay;	  /**< accepted connections start with Nagle off */
 	/**
 	 * Nonzero: the receive buffer of what it accepts is pinned (as SO_RCVBUF on a listener):
-	 * max([tcp] rcvbuf, this) bytes, no autotuning, and the window scale of its SYN-ACKs chosen
-	 * for that buffer instead of [tcp] rcvbuf_max. 0: [tcp] rcvbuf, autotuned.
+	 * this many bytes of window, smaller or larger than [tcp] rcvbuf, no autotuning; the
+	 * SYN-ACK's window is at most this and its window scale is chosen for this buffer instead
+	 * of [tcp] rcvbuf_max (0 below 64 KB). 0: [tcp] rcvbuf, autotuned.
 	 */
 	uint32_t rcvbuf;
 };

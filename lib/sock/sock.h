@@ -66,7 +66,8 @@ struct sp_sk {
 	/* options */
 	bool reuseaddr, reuseport, keepalive, nodelay, linger_on, cork;
 	bool sndbuf_lock, rcvbuf_lock; /* SO_SNDBUF / SO_RCVBUF set: no autotuning (Linux) */
-	int linger_s, rcvbuf, sndbuf;
+	int linger_s;
+	int rcvbuf, sndbuf; /* once locked: Linux's sk_rcvbuf / sk_sndbuf, as getsockopt reads */
 	int keepidle, keepintvl, keepcnt;
 	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */
 	/* TCP */
@@ -297,7 +298,10 @@ void sp_sk_udp_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uin
 /* sockopt.c */
 /* Apply the options set before the connection existed to @p s->conn. */
 void sp_sk_apply_opts(struct sp_sk *s);
-/* What SO_RCVBUF asks of the TCP core: sp_connect_opts/sp_listen_opts.rcvbuf (0 = not set). */
+/*
+ * What SO_RCVBUF asks of the TCP core, the window its buffer allows: sp_connect_opts and
+ * sp_listen_opts.rcvbuf (0 = not set).
+ */
 uint32_t sp_sk_rcvbuf_pin(const struct sp_sk *s);
 
 /* epoll.c */

@@ -621,6 +621,8 @@ tcp_connect(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
 	ret = sp_tcp_connect(h->ctx, &o, &s->conn);
 	if (ret != 0)
 		return ret == -EHOSTUNREACH ? -ENETUNREACH : ret;
+	/* As an accepted socket's: read() releases the window, a reader that does not closes it. */
+	sp_tcp_set_recv_flow(s->conn, true);
 	s->state = SK_CONNECTING;
 	sk_fill_addrs(s);
 	sp_sk_apply_opts(s);

@@ -19,11 +19,39 @@
 #include "sp_ctx.h"
 #include "tcp.h"
 
+/*
+ * Linux's floors (include/net/sock.h): SOCK_MIN_RCVBUF is one TCP_SKB_MIN_TRUESIZE, 2048 +
+ * SKB_DATA_ALIGN(sizeof(struct sk_buff)) = 2304 on x86-64, SOCK_MIN_SNDBUF two: what getsockopt
+ * reads after SO_RCVBUF / SO_SNDBUF 0.
+ */
+#define SK_MIN_RCVBUF 2304
+#define SK_MIN_SNDBUF 4608
+
+/*
+ * The buffer SO_RCVBUF / SO_SNDBUF @p v gives, as Linux's sock_setsockopt(): the value, taken as
+ * unsigned (a negative one asks for the most), capped at @p max (Linux: net.core.rmem_max /
+ * wmem_max; here the most the stack gives a connection itself, the configured size or its
+ * autotuning bound), doubled for the bookkeeping overhead, at least @p min. getsockopt reads
+ * it back.
+ */
+static int
+sk_buf_size(int v, uint32_t max, uint32_t min)
+{
+	uint32_t u = RTE_MIN(RTE_MIN((uint32_t)v, max), (uint32_t)INT_MAX / 2);
+
+	return (int)RTE_MAX(2 * u, min);
+}
+
 uint32_t
 sp_sk_rcvbuf_pin(const struct sp_sk *s)
 {
-	/* SO_RCVBUF 0 pins the buffer too (at tcp.rcvbuf, it only grows): 1 keeps it nonzero. */
-	return s->rcvbuf_lock ? RTE_MAX((uint32_t)s->rcvbuf, 1u) : 0;
+	/*
+	 * The window a receive buffer of s->rcvbuf allows: Linux's tcp_full_space() with
+	 * tcp_adv_win_scale 1 (the default; 6.6 and later start from the same half), the rest
+	 * being the overhead share. Spindle counts payload bytes against the window, so half the
+	 * buffer it is: SO_RCVBUF v gives a window of v, at least 1152 bytes.
+	 */
+	return s->rcvbuf_lock ? (uint32_t)(s->rcvbuf - s->rcvbuf / 2) : 0;
 }
 
 void
@@ -34,11 +62,15 @@ sp_sk_apply_opts(struct sp_sk *s)
 	if (c == NULL)
 		return;
 	sp_tcp_set_nodelay(c, s->nodelay);
-	/* Buffers only grow: shrinking the receive buffer would take back an advertised window. */
-	if (s->sndbuf > 0 && (uint32_t)s->sndbuf > c->sndbuf)
+	/*
+	 * SO_SNDBUF counts payload bytes queued, unsent plus unacknowledged: what is queued above a
+	 * smaller size stays, new writes wait until it drains below (sp_tcp_send_space()). A
+	 * smaller SO_RCVBUF never takes back the window already advertised (sp_tcp_set_rcvbuf()).
+	 */
+	if (s->sndbuf_lock)
 		c->sndbuf = (uint32_t)s->sndbuf;
-	if (s->rcvbuf > 0 && (uint32_t)s->rcvbuf > c->rcvbuf)
-		c->rcvbuf = (uint32_t)s->rcvbuf;
+	if (s->rcvbuf_lock && c->rcvbuf != sp_sk_rcvbuf_pin(s))
+		sp_tcp_set_rcvbuf(c, sp_sk_rcvbuf_pin(s));
 	/*
 	 * A size the application set is its own: autotuning (tcp.sndbuf_max, tcp.rcvbuf_max) no
 	 * longer grows that buffer, as Linux's SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK. A listener's
@@ -104,26 +136,29 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 		s->keepalive = v != 0;
 		return 0;
 	case SO_RCVBUF:
-	case SO_SNDBUF:
-		if (v < 0)
-			v = 0;
+	case SO_SNDBUF: {
+		const struct sp_tcp_cfg *tc = &s->h->ctx->cfg->tcp;
+
 		if (name == SO_RCVBUF) {
 			struct sp_listener *l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
 
-			s->rcvbuf = v;
+			s->rcvbuf =
+				sk_buf_size(v, RTE_MAX(tc->rcvbuf, tc->rcvbuf_max), SK_MIN_RCVBUF);
 			s->rcvbuf_lock = true;
 			/*
 			 * On a listening socket (nginx sets it after listen()), for the SYN-ACKs
-			 * that follow: their window scale is chosen for it (sp_tcp_rcv_wscale()).
+			 * that follow: their window and scale are chosen for it (sp_tcp_rcv_wscale()).
 			 */
 			if (s->state == SK_LISTEN && l != NULL)
 				l->rcvbuf = sp_sk_rcvbuf_pin(s);
 		} else {
-			s->sndbuf = v;
+			s->sndbuf =
+				sk_buf_size(v, RTE_MAX(tc->sndbuf, tc->sndbuf_max), SK_MIN_SNDBUF);
 			s->sndbuf_lock = true;
 		}
 		sp_sk_apply_opts(s);
 		return 0;
+	}
 	case SO_BROADCAST:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
@@ -306,12 +341,13 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 			u.i = s->keepalive;
 			break;
 		case SO_RCVBUF:
-			u.i = s->rcvbuf > 0	? 2 * s->rcvbuf
-			      : s->conn != NULL ? (int)s->conn->rcvbuf
-						: (int)s->h->ctx->cfg->tcp.rcvbuf;
+			/* Unset: twice the window, as Linux's sk_rcvbuf is (sp_sk_rcvbuf_pin()). */
+			u.i = s->rcvbuf_lock	? s->rcvbuf
+			      : s->conn != NULL ? (int)(2 * s->conn->rcvbuf)
+						: (int)(2 * s->h->ctx->cfg->tcp.rcvbuf);
 			break;
 		case SO_SNDBUF:
-			u.i = s->sndbuf > 0	? 2 * s->sndbuf
+			u.i = s->sndbuf_lock	? s->sndbuf
 			      : s->conn != NULL ? (int)s->conn->sndbuf
 						: (int)s->h->ctx->cfg->tcp.sndbuf;
 			break;

@@ -288,20 +288,28 @@ bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_s
  * largest buffer the connection may have. The scale is fixed at the SYN and the buffer may grow
  * later, so: tcp.rcvbuf or, with autotuning on, tcp.rcvbuf_max (tcp_in.c "receive buffer
  * autotuning"); but when the application pinned the buffer before the SYN or SYN-ACK (@p pin,
- * its SO_RCVBUF: sp_connect_opts.rcvbuf, sp_listen_opts.rcvbuf; 0 = not pinned), no autotuning
- * will grow it and the scale covers that buffer only, max(tcp.rcvbuf, @p pin): 0 when it fits
- * in 65535. Linux's tcp_select_initial_window() likewise sizes the scale for the locked
- * buffer's space (SOCK_RCVBUF_LOCK caps window_clamp), else for tcp_rmem[2].
+ * the window space its SO_RCVBUF gives: sp_connect_opts.rcvbuf, sp_listen_opts.rcvbuf; 0 = not
+ * pinned), no autotuning will grow it and the scale covers that buffer only, larger or smaller
+ * than tcp.rcvbuf: 0 when it fits in 65535. Linux's tcp_select_initial_window() likewise sizes
+ * the scale for the locked buffer's space (SOCK_RCVBUF_LOCK caps window_clamp at
+ * tcp_full_space()), else for tcp_rmem[2].
  */
 static inline uint8_t
 sp_tcp_rcv_wscale(const struct sp_tcp_cfg *tc, uint32_t pin)
 {
-	uint32_t max = RTE_MAX(tc->rcvbuf, pin != 0 ? pin : tc->rcvbuf_max);
+	uint32_t max = pin != 0 ? pin : RTE_MAX(tc->rcvbuf, tc->rcvbuf_max);
 	uint8_t w;
 
 	for (w = 0; w < 14 && (max >> w) > 65535; w++)
 		;
 	return w;
+}
+
+/** The receive buffer a connection starts with: @p pin (sp_tcp_rcv_wscale()) or tcp.rcvbuf. */
+static inline uint32_t
+sp_tcp_rcvbuf_initial(const struct sp_tcp_cfg *tc, uint32_t pin)
+{
+	return pin != 0 ? pin : tc->rcvbuf;
 }
 
 /** The lcore's clock in microseconds (what the congestion controls count in). */
@@ -311,12 +319,21 @@ sp_tcp_now_us(const struct sp_ctx *ctx)
 	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
 }
 
+/* tcp_api.c */
+/**
+ * The receive buffer becomes @p bytes of window (SO_RCVBUF after the connection exists). Smaller:
+ * the window stops opening beyond it, what was advertised stays (sp_tcp_rcv_wnd_adv()); larger:
+ * a window update goes out when receiver SWS avoidance allows (sp_tcp_recv_done()). The scale
+ * chosen at the SYN stays, so the window field still caps the window at 65535 << scale.
+ */
+void sp_tcp_set_rcvbuf(struct sp_conn *c, uint32_t bytes);
+
 /* tcp_conn.c */
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 /**
  * A new connection in CLOSED, in the table. @p rcvbuf_pin: the application's receive buffer
- * (SO_RCVBUF; 0 = none, tcp.rcvbuf and autotuning): the buffer is pinned at max(tcp.rcvbuf,
- * @p rcvbuf_pin) and our window scale chosen for it (sp_tcp_rcv_wscale()).
+ * (SO_RCVBUF; 0 = none, tcp.rcvbuf and autotuning): the buffer is pinned at @p rcvbuf_pin,
+ * smaller or larger than tcp.rcvbuf, and our window scale chosen for it (sp_tcp_rcv_wscale()).
  */
 struct sp_conn *sp_tcp_conn_new(
 	struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, uint32_t rcvbuf_pin);
@@ -341,6 +358,12 @@ void sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *i
 uint32_t sp_tcp_rcv_wnd(const struct sp_conn *c);
 /** sp_tcp_rcv_wnd() capped at what the window field carries with our scale (65535 << wscale). */
 uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
+/**
+ * RCV.WND as the peer may use it: sp_tcp_rcv_wnd_field(), or what our last ACK promised beyond
+ * RCV.NXT when that is more (a buffer shrunk by SO_RCVBUF, or rounding to our scale, leaves the
+ * right edge where it was: RFC 9293 3.8.6.2.2, RFC 7323 2.4). Segments are accepted against it.
+ */
+uint32_t sp_tcp_rcv_wnd_adv(const struct sp_conn *c);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
 int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port);

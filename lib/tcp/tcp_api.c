@@ -309,6 +309,13 @@ sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes)
 }
 
 void
+sp_tcp_set_rcvbuf(struct sp_conn *c, uint32_t bytes)
+{
+	c->rcvbuf = bytes;
+	sp_tcp_recv_done(c, 0);
+}
+
+void
 sp_tcp_set_nodelay(struct sp_conn *c, bool on)
 {
 	if (on)

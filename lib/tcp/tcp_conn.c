@@ -206,9 +206,9 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, u
 	/*
 	 * SO_RCVBUF set before connect() or listen(): the buffer is the application's from the
 	 * start (no autotuning, Linux's SOCK_RCVBUF_LOCK) and the scale our SYN or SYN-ACK offers
-	 * is chosen for it. Only grown from tcp.rcvbuf, as the socket layer does later.
+	 * is chosen for it, smaller than tcp.rcvbuf's (scale 0 below 64 KB) as well as larger.
 	 */
-	c->rcvbuf = RTE_MAX(tc->rcvbuf, rcvbuf_pin);
+	c->rcvbuf = sp_tcp_rcvbuf_initial(tc, rcvbuf_pin);
 	c->rcvbuf_lock = rcvbuf_pin != 0;
 	c->rto_ms = tc->rto_initial_ms;
 	c->rcv_wscale = sp_tcp_rcv_wscale(tc, rcvbuf_pin);

@@ -489,8 +489,11 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 {
 	bool fin = th->flags & RTE_TCP_FIN_FLAG;
 	sp_seq_t seq = th->seq;
-	/* RCV.WND (RFC 9293 3.10.7.4, RFC 5961 3.2): no more than the window field can carry. */
-	uint32_t wnd = sp_tcp_rcv_wnd_field(c);
+	/*
+	 * RCV.WND (RFC 9293 3.10.7.4, RFC 5961 3.2): no more than the window field can carry, no
+	 * less than the right edge already advertised (a shrunk buffer does not retract it).
+	 */
+	uint32_t wnd = sp_tcp_rcv_wnd_adv(c);
 	uint32_t seglen = plen + (fin ? 1 : 0);
 	bool ok;
 
@@ -771,7 +774,7 @@ send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t por
 		ctx->stack, ip->dst, th->dport, ip->src, th->sport, th->seq, &co, ctx->now, &tsval);
 	h.ack = th->seq + 1;
 	h.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
-	h.win = (uint16_t)RTE_MIN(tc->rcvbuf, 65535u);
+	h.win = (uint16_t)RTE_MIN(sp_tcp_rcvbuf_initial(tc, l->rcvbuf), 65535u);
 	h.opts.has_mss = true;
 	h.opts.mss = (uint16_t)(ctx->stack->ports[port].mtu - 40);
 	if (co.wscale_ok) {

@@ -158,23 +158,37 @@ sp_tcp_rcv_wnd_field(const struct sp_conn *c)
 	return RTE_MIN(sp_tcp_rcv_wnd(c), (uint32_t)65535 << c->rcv_wscale);
 }
 
+/* Bytes beyond RCV.NXT up to the right edge our last ACK advertised; 0 if none or passed. */
+static uint32_t
+adv_left(const struct sp_conn *c)
+{
+	/* rcv_adv is 0 until an ACK advertised an edge (an active SYN acknowledges nothing). */
+	if (c->rcv_adv == 0 || c->rcv_nxt - c->last_ack_sent > c->rcv_adv)
+		return 0;
+	return c->last_ack_sent + c->rcv_adv - c->rcv_nxt;
+}
+
+uint32_t
+sp_tcp_rcv_wnd_adv(const struct sp_conn *c)
+{
+	return RTE_MAX(sp_tcp_rcv_wnd_field(c), adv_left(c));
+}
+
 /*
- * The window field of a non-SYN segment: RCV.WND >> our scale, except where rounding it down to
- * the scale would move the right edge left of the one last advertised (RCV.NXT and the window
- * move together while the application holds received data, TF_RCV_FLOW): then the old edge,
- * rounded up to the scale, as Linux's tcp_select_window() does. RFC 9293 3.8.6.2.2 and RFC 7323
- * 2.4: the window must not shrink.
+ * The window field of a non-SYN segment: RCV.WND >> our scale, except where that would move the
+ * right edge left of the one last advertised (rounding down to the scale while RCV.NXT and the
+ * window move together as the application holds received data, TF_RCV_FLOW; or a receive
+ * buffer SO_RCVBUF shrank): then the old edge, rounded up to the scale, as Linux's
+ * tcp_select_window() does. RFC 9293 3.8.6.2.2 and RFC 7323 2.4: the window must not shrink.
  */
 static uint16_t
 wnd_field(const struct sp_conn *c)
 {
 	uint32_t wnd = sp_tcp_rcv_wnd_field(c) >> c->rcv_wscale << c->rcv_wscale;
-	sp_seq_t adv_edge = c->last_ack_sent + c->rcv_adv;
+	uint32_t left = adv_left(c);
 
-	/* rcv_adv is 0 until an ACK advertised an edge (an active SYN acknowledges nothing). */
-	if (c->rcv_adv != 0 && c->rcv_nxt - c->last_ack_sent <= c->rcv_adv &&
-		SEQ_GT(adv_edge, c->rcv_nxt + wnd))
-		wnd = RTE_ALIGN_CEIL(adv_edge - c->rcv_nxt, (uint32_t)1 << c->rcv_wscale);
+	if (left > wnd)
+		wnd = RTE_ALIGN_CEIL(left, (uint32_t)1 << c->rcv_wscale);
 	return (uint16_t)RTE_MIN(wnd >> c->rcv_wscale, 65535u);
 }
 

@@ -5,11 +5,16 @@
 # once the peer half-closes; UDP on 8081 echoes
 # each datagram upper-cased. One epoll selector holds the listener, the connections, the UDP
 # socket and a kernel pipe (a mixed set). Each connection is served on a dup() of the accepted
-# descriptor, which is closed. Exits after N TCP connections (argv[1]).
+# descriptor, which is closed. Exits after N TCP connections (argv[1]) and the one on 8082: a
+# listener with SO_RCVBUF 4096 (set before listen(), Linux: a 4096-byte window, scale 0) whose
+# connection is not read until a UDP "drain" datagram comes; then it prints what the socket
+# held (FIONREAD) and what it read until the end of the stream.
+import fcntl
 import os
 import selectors
 import socket
 import sys
+import termios
 
 n = int(sys.argv[1])
 sel = selectors.EpollSelector()
@@ -23,6 +28,13 @@ for _ in range(2):  # two SO_REUSEPORT listeners share 8080: connections alterna
     ls.setblocking(False)
     listeners.append(ls)
 accepted = [0, 0]
+small_ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+small_ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+small_ls.bind(("0.0.0.0", 8082))
+small_ls.listen(1)
+small_ls.setblocking(False)
+small = None  # its connection, not read until "drain"
+small_read = -1  # bytes read from it once drained, -1 until its end of stream
 us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 us.bind(("0.0.0.0", 8081))
 us.setblocking(False)
@@ -31,11 +43,12 @@ os.write(wp, b"k")
 for i, ls in enumerate(listeners):
     sel.register(ls, selectors.EVENT_READ, i)
 sel.register(us, selectors.EVENT_READ, "udp")
+sel.register(small_ls, selectors.EVENT_READ, "small_ls")
 sel.register(rp, selectors.EVENT_READ, "pipe")
 print("listening", ls.getsockname(), flush=True)
 served = 0
 got = {}
-while served < n:
+while served < n or small_read < 0:
     events = sel.select(timeout=30)
     if not events:
         sys.exit("no event in 30 s")
@@ -51,9 +64,27 @@ while served < n:
             c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             got[c] = []
             sel.register(c, selectors.EVENT_READ, "conn")
+        elif key.data == "small_ls":
+            small, _ = small_ls.accept()
+            small.setblocking(False)
+            print("small SO_RCVBUF reads", small.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+                  flush=True)
         elif key.data == "udp":
             d, a = us.recvfrom(65536)
+            if d == b"drain" and small is not None:
+                held = fcntl.ioctl(small, termios.FIONREAD, b"\0\0\0\0")
+                print("small held", int.from_bytes(held, sys.byteorder), flush=True)
+                small_got = 0
+                sel.register(small, selectors.EVENT_READ, "small")
             us.sendto(d.upper(), a)
+        elif key.data == "small":
+            d = small.recv(65536)
+            small_got += len(d)
+            if not d:
+                sel.unregister(small)
+                small.close()
+                small_read = small_got
+                print("small read", small_read, flush=True)
         elif key.data == "pipe":
             print("kernel pipe readable in the mixed set:", os.read(rp, 1), flush=True)
             sel.unregister(rp)

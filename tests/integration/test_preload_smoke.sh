@@ -4,7 +4,8 @@
 # python3 server (preload_smoke.py: epoll over spindle TCP and UDP sockets and a kernel pipe,
 # connections served on a dup() of the accepted descriptor, two SO_REUSEPORT listeners)
 # runs on spindle in the lab; kernel clients: nc (short and 2 MB TCP sessions, half-close), a UDP
-# datagram. Then the exit report (every mbuf back), and the failure path (one
+# datagram; a listener with SO_RCVBUF 4096 whose connection is not read (the kernel sender stops
+# at its 4096-byte window, offered at scale 0). Then the exit report (every mbuf back), and the failure path (one
 # "spindle-preload:" line, exit status 1).   Usage: test_preload_smoke.sh LIBSPINDLE_PRELOAD.SO
 set -euo pipefail
 PRELOAD=$(readlink -f "$1")
@@ -53,6 +54,43 @@ else
 	t_fail "2.7 MB: got $(stat -c %s "$SP_TMP/got") bytes, different"
 fi
 
+# SO_RCVBUF 4096 on the server's 8082 listener, a server that does not read: the kernel sender
+# sends until stuck (1 s without progress); spindle must have acknowledged no more than the
+# 4096-byte window, offered at scale 0 (ss's wscale: the peer's first). Then "drain" lets the
+# server read the whole 1 MB.
+r=$(lab_exec timeout 30 "$PY" -c '
+import re, socket, subprocess, time
+ip, total = "'"$SP_IP"'", 1 << 20
+c = socket.create_connection((ip, 8082), timeout=5)
+c.setblocking(False)
+sent, t0 = 0, time.time()
+last = t0
+while time.time() - last < 1 and time.time() - t0 < 10:
+    try:
+        sent += c.send(b"x" * min(65536, total - sent))
+        last = time.time()
+    except BlockingIOError:
+        time.sleep(0.02)
+ss = subprocess.run(["ss", "-tin", "dst", ip + ":8082"], capture_output=True, text=True).stdout
+acked = int(re.search(r"bytes_acked:(\d+)", ss).group(1)) - 1  # the SYN counts one
+ws = re.search(r"wscale:(\d+),", ss).group(1)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(b"drain", (ip, 8081))
+u.recv(100)
+c.settimeout(20)
+c.sendall(b"x" * (total - sent))
+c.shutdown(socket.SHUT_WR)
+c.recv(1)
+print(acked, ws)') || true
+read -r acked ws <<< "$r"
+if [ -n "$acked" ] && [ "$acked" -ge 2048 ] && [ "$acked" -le 4096 ]; then
+	t_ok "SO_RCVBUF 4096, not read: the kernel sender got $acked bytes acknowledged"
+else
+	t_fail "SO_RCVBUF 4096, not read: acknowledged '$r' (want 2048..4096 and the scale)"
+fi
+t_expect_eq "window scale spindle offered with SO_RCVBUF 4096" "$ws" 0
+
 rc=0
 wait "$SRV" || rc=$?
 t_expect_eq "server exit status" "$rc" 0
@@ -64,6 +102,11 @@ else
 	t_fail "exit report: $(grep '^mbufs' "$OUT" || echo none)"
 fi
 grep -q "served 3" "$OUT" || { cat "$OUT"; t_fail "the server did not serve 3 connections"; }
+t_expect_eq "SO_RCVBUF 4096 reads back" "$(sed -n 's/^small SO_RCVBUF reads //p' "$OUT")" 8192
+h=$(sed -n 's/^small held //p' "$OUT")
+[ -n "$h" ] && [ "$h" -le 4096 ] && t_ok "the server held $h bytes unread (at most 4096)" ||
+	t_fail "held: '$h'"
+t_expect_eq "bytes the SO_RCVBUF 4096 server read" "$(sed -n 's/^small read //p' "$OUT")" 1048576
 # round robin over the two SO_REUSEPORT listeners: 2 and 1 of the 3 connections
 r=$(sed -n 's/^accepted per SO_REUSEPORT listener: //p' "$OUT")
 t_expect_eq "connections accepted by each SO_REUSEPORT listener" "$r" "2 1"

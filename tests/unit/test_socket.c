@@ -1132,15 +1132,16 @@ test_buf_lock(void **state)
 				sp_setsockopt(p->hs, sfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
 		}
 		c = p->hs->sk[sfd]->conn;
-		assert_int_equal(c->sndbuf, i == 0 ? 16384 : 65536);
+		/* SO_SNDBUF 65536: 131072 bytes, as Linux's sk_sndbuf; the window is 65536 */
+		assert_int_equal(c->sndbuf, i == 0 ? 16384 : 131072);
 		assert_int_equal(c->rcvbuf, 65536);
 		bulk(p->hs, sfd, p->hc, cfd, 4 << 20); /* the server sends */
 		bulk(p->hc, cfd, p->hs, sfd, 4 << 20); /* the server receives */
 		if (i == 0) {
-			assert_true(c->sndbuf > 65536);
+			assert_true(c->sndbuf > 131072);
 			assert_true(c->rcvbuf > 65536);
 		} else {
-			assert_int_equal(c->sndbuf, 65536);
+			assert_int_equal(c->sndbuf, 131072);
 			assert_int_equal(c->rcvbuf, 65536);
 		}
 		sp_close(p->hc, cfd);
@@ -1237,6 +1238,217 @@ test_rcvbuf_wscale(void **state)
 	sp_close(p->hs, lfd2);
 	sp_close(p->hs, lfd);
 	pair_free(p);
+}
+
+/* SO_RCVBUF (@p name) or SO_SNDBUF set to @p v on @p fd of @p h: what getsockopt reads back. */
+static int
+buf_set_get(struct sp_sock_host *h, int fd, int name, int v)
+{
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(sp_setsockopt(h, fd, SOL_SOCKET, name, &v, sizeof(v)), 0);
+	v = -1;
+	assert_int_equal(sp_getsockopt(h, fd, SOL_SOCKET, name, &v, &len), 0);
+	return v;
+}
+
+/* A client connection to listener @p lfd on @p port, client SO_RCVBUF @p rcvbuf (0: not set). */
+static void
+connected_to(struct pair *p, int lfd, uint16_t port, int rcvbuf, int *cfd, int *sfd)
+{
+	struct sockaddr_in a = sin_of(T_OUR_IP, port);
+
+	*cfd = socket_rcvbuf(p->hc, rcvbuf);
+	assert_int_equal(sp_connect(p->hc, *cfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	*sfd = sp_accept4(p->hs, lfd, NULL, NULL, 0);
+	assert_true(*sfd >= 0);
+}
+
+/* @p n bytes written by @p h on @p fd without waiting: the send buffer takes them all. */
+static void
+write_all_now(struct sp_sock_host *h, int fd, size_t n)
+{
+	static char buf[65536];
+
+	assert_true(n <= sizeof(buf));
+	assert_int_equal(sp_sendto(h, fd, buf, n, MSG_DONTWAIT, NULL, 0), (ssize_t)n);
+}
+
+/* The server reads exactly @p n bytes of @p sfd (blocking reads drive both stacks). */
+static void
+server_read_n(struct pair *p, int sfd, size_t n)
+{
+	static char buf[65536];
+
+	while (n > 0) {
+		ssize_t r = sp_read(p->hs, sfd, buf, RTE_MIN(n, sizeof(buf)));
+
+		assert_true(r > 0);
+		n -= (size_t)r;
+	}
+}
+
+/*
+ * SO_RCVBUF and SO_SNDBUF below the stack's default shrink the buffer as Linux's
+ * sock_setsockopt(): getsockopt reads max(2 v, SOCK_MIN_RCVBUF 2304 / SOCK_MIN_SNDBUF 4608),
+ * capped at twice the stack's own most (tcp.rcvbuf / tcp.sndbuf, or their autotuning bound, in
+ * place of net.core.rmem_max / wmem_max). SO_RCVBUF 4096 set before listen() or connect() gives
+ * a window of 4096 (half the 8192 buffer, tcp_full_space()) at scale 0 instead of tcp.rcvbuf's
+ * 262144 at scale 3; a reader that does not read holds no more than that, on either side,
+ * and the window reopens as it reads: not for less than min(MSS, buffer / 2) (RFC 9293
+ * 3.8.6.2.2 receiver SWS avoidance), at once beyond.
+ */
+static void
+test_rcvbuf_shrink(void **state)
+{
+	struct pair *p = pair_new(); /* tcp.rcvbuf and sndbuf 262144, no autotuning */
+	int lfd, cfd, sfd, fd = sp_socket(p->hs, AF_INET, SOCK_STREAM, 0), v = -1;
+	socklen_t len = sizeof(v);
+	struct sp_conn *sc, *cc;
+	sp_seq_t edge;
+
+	/* Read back unset: Linux's sk_rcvbuf is twice the window, sk_sndbuf the buffer. */
+	assert_int_equal(sp_getsockopt(p->hs, fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	assert_int_equal(v, 2 * 262144);
+	assert_int_equal(sp_getsockopt(p->hs, fd, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	assert_int_equal(v, 262144);
+	assert_int_equal(buf_set_get(p->hs, fd, SO_RCVBUF, 0), 2304);
+	assert_int_equal(buf_set_get(p->hs, fd, SO_RCVBUF, 1000), 2304);
+	assert_int_equal(buf_set_get(p->hs, fd, SO_RCVBUF, 4096), 8192);
+	assert_int_equal(buf_set_get(p->hs, fd, SO_RCVBUF, 1 << 30), 2 * 262144);
+	assert_int_equal(
+		buf_set_get(p->hs, fd, SO_RCVBUF, -1), 2 * 262144); /* unsigned, as Linux */
+	assert_int_equal(buf_set_get(p->hs, fd, SO_SNDBUF, 0), 4608);
+	assert_int_equal(buf_set_get(p->hs, fd, SO_SNDBUF, 4096), 8192);
+	assert_int_equal(buf_set_get(p->hs, fd, SO_SNDBUF, 1 << 30), 2 * 262144);
+	sp_close(p->hs, fd);
+
+	/* The server's buffer: the SYN-ACK offers scale 0 and a window of 4096. */
+	lfd = listener_rcvbuf(p, PORT, 4096);
+	connected(p, lfd, &cfd, &sfd);
+	sc = p->hs->sk[sfd]->conn;
+	cc = p->hc->sk[cfd]->conn;
+	assert_int_equal(sc->rcv_wscale, 0);
+	assert_int_equal(cc->snd_wscale, 0);
+	assert_int_equal(cc->snd_wnd, 4096);
+	assert_int_equal(sc->rcvbuf, 4096);
+	assert_true(sc->rcvbuf_lock);
+	len = sizeof(v);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	assert_int_equal(v, 8192); /* the listener's */
+	/* It does not read: the window closes at 4096 held, the rest waits at the client. */
+	write_all_now(p->hc, cfd, 65536);
+	server_drive(p, lfd, 50);
+	assert_int_equal(p->hs->sk[sfd]->rx_bytes, 4096);
+	assert_int_equal(sc->rcv_held, 4096);
+	assert_int_equal(cc->snd_wnd, 0);
+	/* 1000 read: under min(MSS, 2048), no window update (the SWS rule): the edge stays */
+	edge = sc->last_ack_sent + sc->rcv_adv;
+	assert_true(edge == sc->rcv_nxt);
+	server_read_n(p, sfd, 1000);
+	assert_true(sc->last_ack_sent + sc->rcv_adv == edge);
+	/* 2000 read: the update goes out at once, the client fills the window again */
+	server_read_n(p, sfd, 1000);
+	assert_true(sc->last_ack_sent + sc->rcv_adv == edge + 2000);
+	server_drive(p, lfd, 20);
+	assert_int_equal(p->hs->sk[sfd]->rx_bytes, 4096);
+	server_read_n(p, sfd, 65536 - 2000);
+	sp_close(p->hc, cfd);
+	sp_close(p->hs, sfd);
+
+	/* The client's buffer (SO_RCVBUF before connect()): its SYN, and what it holds. */
+	connected_to(p, lfd, PORT, 4096, &cfd, &sfd);
+	sc = p->hs->sk[sfd]->conn;
+	cc = p->hc->sk[cfd]->conn;
+	assert_int_equal(cc->rcv_wscale, 0);
+	assert_int_equal(sc->snd_wscale, 0);
+	assert_int_equal(sc->snd_wnd, 4096);
+	write_all_now(p->hs, sfd, 65536);
+	server_drive(p, lfd, 50);
+	assert_int_equal(p->hc->sk[cfd]->rx_bytes, 4096);
+	assert_int_equal(sc->snd_wnd, 0);
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/*
+ * SO_RCVBUF shrinking an established connection's buffer (tcp.rcvbuf 262144, scale 3) never
+ * takes back the window already advertised (RFC 9293 3.8.6.2.2, RFC 7323 2.4: the right edge
+ * does not move left): data up to that edge is accepted after the shrink; past it the window
+ * no longer opens beyond the new 4096, and a reader that does not read holds no more.
+ */
+static void
+test_rcvbuf_shrink_established(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd;
+	struct sp_conn *sc, *cc;
+	sp_seq_t edge;
+
+	connected(p, lfd, &cfd, &sfd);
+	sc = p->hs->sk[sfd]->conn;
+	cc = p->hc->sk[cfd]->conn;
+	assert_int_equal(sc->rcv_wscale, 3);
+	write_all_now(p->hc, cfd, 10000);
+	server_drive(p, lfd, 20);
+	assert_int_equal(p->hs->sk[sfd]->rx_bytes, 10000);
+	edge = sc->last_ack_sent + sc->rcv_adv;
+	assert_true(SEQ_GEQ(edge, sc->rcv_nxt + 262144 - 10000 - 8));
+	assert_int_equal(buf_set_get(p->hs, sfd, SO_RCVBUF, 4096), 8192);
+	assert_int_equal(sc->rcvbuf, 4096);
+	assert_int_equal(sp_tcp_rcv_wnd(sc), 0); /* 10000 held: no room in the new buffer */
+	/* Inside the edge advertised before: accepted, and the edge stays. */
+	write_all_now(p->hc, cfd, 20000);
+	server_drive(p, lfd, 20);
+	assert_int_equal(p->hs->sk[sfd]->rx_bytes, 30000);
+	assert_int_equal(T_STAT(p->srv, TCPOutOfWindow), 0);
+	assert_true(SEQ_GEQ(sc->last_ack_sent + sc->rcv_adv, edge));
+	assert_true(SEQ_GEQ(cc->snd_una + cc->snd_wnd, edge));
+	server_read_n(p, sfd, 30000);
+	/* Once past that edge, the window is the new buffer's. */
+	bulk(p->hc, cfd, p->hs, sfd, 1 << 20);
+	assert_true(cc->snd_wnd <= 4096);
+	write_all_now(p->hc, cfd, 65536);
+	server_drive(p, lfd, 50);
+	assert_int_equal(p->hs->sk[sfd]->rx_bytes, 4096);
+	assert_int_equal(cc->snd_wnd, 0);
+	server_read_n(p, sfd, 65536);
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/*
+ * SO_SNDBUF below what is queued (Linux's sk_sndbuf 2 v, SOCK_SNDBUF_LOCK): the queued data
+ * stays and is delivered whole, writes fail with EAGAIN (and poll shows no POLLOUT) until it
+ * has drained below the new 8192, then take no more than that.
+ */
+static void
+test_sndbuf_shrink(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd;
+	struct pollfd pf;
+	struct sp_conn *sc;
+	static char buf[65536];
+
+	connected_to(p, lfd, PORT, 4096, &cfd, &sfd); /* the client holds 4096 unread at most */
+	sc = p->hs->sk[sfd]->conn;
+	write_all_now(p->hs, sfd, 65536);
+	server_drive(p, lfd, 50);
+	assert_int_equal(sc->sb_len, 65536 - 4096);
+	assert_int_equal(buf_set_get(p->hs, sfd, SO_SNDBUF, 4096), 8192);
+	assert_int_equal(sc->sndbuf, 8192);
+	assert_true(sc->sndbuf_lock);
+	assert_int_equal(sc->sb_len, 65536 - 4096);
+	assert_int_equal(sp_sendto(p->hs, sfd, buf, 100, MSG_DONTWAIT, NULL, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	pf = (struct pollfd){.fd = sfd, .events = POLLOUT};
+	assert_int_equal(sp_ppoll(p->hs, &pf, 1, &(struct timespec){0, 0}, NULL), 0);
+	/* The client reads all but the last window: everything is acknowledged. */
+	client_read_n(p, cfd, buf, 65536 - 4096);
+	server_drive(p, lfd, 50);
+	assert_int_equal(sc->sb_len, 0);
+	assert_int_equal(sp_sendto(p->hs, sfd, buf, sizeof(buf), MSG_DONTWAIT, NULL, 0), 8192);
+	client_read_n(p, cfd, buf, 4096 + 8192);
+	pair_done(p, lfd, cfd, sfd);
 }
 
 /* In a child: @p cond decides its exit status. */
@@ -1426,6 +1638,9 @@ main(void)
 		cmocka_unit_test(test_cork_fin_pressure),
 		cmocka_unit_test(test_buf_lock),
 		cmocka_unit_test(test_rcvbuf_wscale),
+		cmocka_unit_test(test_rcvbuf_shrink),
+		cmocka_unit_test(test_rcvbuf_shrink_established),
+		cmocka_unit_test(test_sndbuf_shrink),
 		cmocka_unit_test(test_fork_handover),
 		cmocka_unit_test(test_fork_stale_child),
 		cmocka_unit_test(test_mixed_kernel_fairness),

@@ -482,6 +482,14 @@ test_syn_cookies(void **state)
 	fx_free(f);
 }
 
+/* The peer's SYN options of the pinned-listener tests. */
+static const struct sp_tcp_opts pin_syn = {.has_mss = true,
+	.mss = 1460,
+	.has_wscale = true,
+	.wscale = 2,
+	.has_ts = true, /* a cookie keeps the window scale only with timestamps */
+	.ts_val = 100};
+
 /*
  * A listener whose receive buffer is pinned (sp_listen_opts.rcvbuf, SO_RCVBUF) offers the window
  * scale for that buffer, not for tcp.rcvbuf_max, in its SYN-ACKs, the cookie ones too; and the
@@ -491,12 +499,7 @@ static void
 test_rcvbuf_pin_wscale(void **state)
 {
 	struct sp_listen_opts lo = {.port = T_LPORT + 1, .cb = &lst_cb, .backlog = 1};
-	struct sp_tcp_opts so = {.has_mss = true,
-		.mss = 1460,
-		.has_wscale = true,
-		.wscale = 2,
-		.has_ts = true, /* a cookie keeps the window scale only with timestamps */
-		.ts_val = 100};
+	struct sp_tcp_opts so = pin_syn;
 	struct sp_tcp_info info;
 	struct sp_listener *l;
 	struct sp_config cfg;
@@ -539,6 +542,73 @@ test_rcvbuf_pin_wscale(void **state)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.ack, 5003);
 	assert_int_equal(o.h.win, (1 << 20) >> 5);
+	fx_free(f);
+}
+
+/*
+ * A pinned receive buffer below tcp.rcvbuf (SO_RCVBUF 4096: a window of 4096) shrinks what the
+ * handshake offers, as Linux's tcp_select_initial_window() with SOCK_RCVBUF_LOCK: window scale 0
+ * and a window of the buffer, not tcp.rcvbuf's 262144 at scale 3; in a SYN-ACK, a cookie one,
+ * and an active open's SYN. The connection's ACKs then offer no more than the buffer.
+ */
+static void
+test_rcvbuf_pin_small(void **state)
+{
+	struct sp_listen_opts lo = {.port = T_LPORT + 1, .cb = &lst_cb, .backlog = 1};
+	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct sp_tcp_opts so = pin_syn;
+	static char data[1000];
+	struct sp_tcp_info info;
+	struct sp_listener *l;
+	struct sp_conn *c;
+	struct t_out o;
+	struct app a;
+	struct fx *f;
+
+	(void)state;
+	f = fx_new(NULL, 0); /* tcp.rcvbuf 262144: scale 3 */
+	lo.arg = &f->app;
+	lo.rcvbuf = 4096;
+	assert_int_equal(sp_tcp_listen(f->env->ctx, &lo, &l), 0);
+	t_seg(f->env, T_RPORT, T_LPORT + 1, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.opts.wscale, 0);
+	assert_int_equal(o.h.win, 4096);
+	/* The backlog of 1 is full: a cookie SYN-ACK, the same window and scale. */
+	t_seg(f->env, T_RPORT + 1, T_LPORT + 1, 5000, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(T_STAT(f->env, SyncookiesSent), 1);
+	assert_int_equal(o.h.opts.wscale, 0);
+	assert_int_equal(o.h.win, 4096);
+	so.has_mss = so.has_wscale = false;
+	so.ts_val = 101;
+	so.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, T_RPORT + 1, T_LPORT + 1, 5001, o.h.seq + 1, T_ACK, 65535, &so, NULL, 0);
+	assert_int_equal(f->app.accepted, 1);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.rcv_wscale, 0);
+	assert_int_equal(info.rcv_wnd, 4096);
+	/* The application holds what it received: the ACK offers what is left of the 4096. */
+	sp_tcp_set_recv_flow(f->app.c, true);
+	so.ts_val = 102;
+	t_seg(f->env, T_RPORT + 1, T_LPORT + 1, 5001, o.h.seq + 1, T_ACK | T_PSH, 65535, &so, data,
+		sizeof(data));
+	sp_test_advance_ms(f->env, 200); /* the delayed ACK */
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, 5001 + sizeof(data));
+	assert_int_equal(o.h.win, 4096 - sizeof(data));
+	fx_free(f);
+
+	/* An active open's SYN. */
+	f = fx_new(NULL, 0);
+	memset(&a, 0, sizeof(a));
+	co.arg = &a;
+	co.rcvbuf = 4096;
+	assert_int_equal(sp_tcp_connect(f->env->ctx, &co, &c), 0);
+	t_expect(f->env, &o, T_SYN);
+	assert_true(o.h.opts.has_wscale);
+	assert_int_equal(o.h.opts.wscale, 0);
+	assert_int_equal(o.h.win, 4096);
 	fx_free(f);
 }
 
@@ -625,6 +695,7 @@ main(void)
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_syn_cookies),
 		cmocka_unit_test(test_rcvbuf_pin_wscale),
+		cmocka_unit_test(test_rcvbuf_pin_small),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_accept_refused_and_max_conn),
 		cmocka_unit_test(test_recv_window_and_rst_after_close),
