@@ -537,6 +537,19 @@ neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_eth
 			neigh_publish(ctx, e, SP_NEIGH_LEARNED);
 		}
 		return;
+	} else if (publish && e->state == SP_NEIGH_LEARNED &&
+		   ctx->now - e->confirmed <
+			   sp_ms_to_tsc(ctx, ctx->cfg->stack.neigh_learn_locktime_ms)) {
+		/*
+		 * Another MAC for a peer whose own frames came moments ago: a forged source address
+		 * (neighbour poisoning: any datagram would redirect the peer's connections to the
+		 * sender's MAC), not a move. As Linux's neigh locktime, the change waits until the
+		 * known MAC has been silent for stack.neigh_learn_locktime_ms (RFC 826 has no
+		 * authentication; a static neighbour is the only full defence). Messages from other
+		 * lcores (!publish) carry a decision already taken there.
+		 */
+		SP_STAT(ctx, port, neigh_learn_locked);
+		return;
 	}
 	sp_timer_cancel(ctx, &e->timer);
 	e->state = SP_NEIGH_LEARNED;

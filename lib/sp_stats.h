@@ -64,6 +64,7 @@ struct sp_stack;
 	X(neigh_resolve_failed, "packets dropped when resolution timed out")                     \
 	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                  \
 	X(neigh_learned_expired, "learned entries removed: peer silent for their lifetime")      \
+	X(neigh_learn_locked, "frames with another MAC for a learned peer heard from recently")  \
 	X(arp_probe_rx, "ARP probes (sender IP 0, RFC 5227) for our address answered")           \
 	X(neigh_msg_lost, "neighbour update not delivered to another lcore (its ring full)")
 
@@ -173,6 +174,7 @@ struct sp_stack;
 	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
 	X(TCPOutOfWindow, "segments outside the receive window")                         \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
+	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \
 	X(TCPNoAckDrops, "segments without ACK in a synchronised state, dropped")        \
 	X(TCPListenRstDrops, "RSTs to a listener, ignored")                              \

@@ -913,6 +913,49 @@ test_http_idle_and_linger_timeouts(void **s)
 	ctx->now = rte_rdtsc();
 }
 
+/*
+ * Slowloris: a header (or empty lines) trickling a few bytes every 20 s does not keep the
+ * connection: it is closed 60 s after the request's first byte, as an idle one would be; a
+ * request completed in time is answered and the clock starts again at the next one.
+ */
+static void
+test_http_slowloris(void **s)
+{
+	struct sp_conn *c = http_conn();
+	struct sp_conn *d = peer_connect();
+	struct sp_conn *e = peer_connect();
+	uint64_t t0 = ctx->now;
+	unsigned i;
+
+	(void)s;
+	peer_send_split(c, "GET / HTTP/1.1\r\n", 100);
+	peer_send_split(d, "\r\n", 100);
+	peer_send_split(e, "GET / HTTP/1.1\r\n", 100);
+	for (i = 1; i <= 3; i++) {
+		ctx->now = t0 + ctx->hz * 20 * i - ctx->hz / 2;
+		poll_svc(&sp_service_http, http_st);
+		assert_false(c->closed_called);
+		peer_send_split(c, "X-a: b\r\n", 100);
+		peer_send_split(d, "\r\n", 100);
+		if (i == 2) /* e finishes its request at 40 s: answered, its clock restarts */
+			peer_send_split(e, "Host: x\r\n\r\n", 100);
+	}
+	assert_int_equal(c->out_len, 0);
+	assert_true(e->out_len > 0);
+	ctx->now = t0 + ctx->hz * 61;
+	poll_svc(&sp_service_http, http_st);
+	assert_true(c->closed_called);
+	assert_true(d->closed_called);
+	assert_false(e->closed_called);
+	assert_int_equal(c->out_len, 0);
+	stack_closed(d, 0);
+	conn_free(d);
+	stack_closed(e, 0);
+	conn_free(e);
+	http_done(c);
+	ctx->now = rte_rdtsc();
+}
+
 /* ------------------------------------------------------------------ fetch */
 
 static char tmpfile_path[64];
@@ -1782,6 +1825,7 @@ main(void)
 		cmocka_unit_test(test_http_oversized_headers),
 		cmocka_unit_test(test_http_pipeline_bound),
 		cmocka_unit_test(test_http_idle_and_linger_timeouts),
+		cmocka_unit_test(test_http_slowloris),
 		cmocka_unit_test(test_fetch_content_length),
 		cmocka_unit_test(test_fetch_chunked),
 		cmocka_unit_test(test_fetch_close_delimited_and_failures),
