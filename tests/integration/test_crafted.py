@@ -46,17 +46,16 @@ EVIL_MAC = "02:00:00:00:00:66"
 BCAST = "198.18.0.255"
 td.PEER_IP, td.PEER_MAC = ME_IP, ME_MAC  # Conn and Peer send as 198.18.0.7
 check, ok, fail = td.check, td.ok, td.fail
-ACK, PSH, SYN, RST, FIN, URG = 0x10, 0x08, 0x02, 0x04, 0x01, 0x20
+ACK, PSH, SYN, RST, FIN, URG = td.ACK, td.PSH, td.SYN, td.RST, td.FIN, 0x20
 
 
 def outer(pmd):
     script = r'''
 set -u
 . "$LIB"
-lab_up "$PMD" || exit 1
-spindle_start || exit 1
-rc=0
-lab_exec timeout 120 "$PY" "$SELF" --inner "$(spindle_prefix)" || rc=1
+lab_up "$PMD" && spindle_start || exit 1
+lab_exec timeout 120 "$PY" "$SELF" --inner "$(spindle_prefix)"
+rc=$((${?} != 0))
 if lab_exec curl -s -o /dev/null --max-time 5 http://198.18.0.2/; then
 	t_ok "a kernel client is still served (curl)"
 else
