@@ -179,6 +179,7 @@ struct sp_stack;
 	X(TCPNoAckDrops, "segments without ACK in a synchronised state, dropped")        \
 	X(TCPListenRstDrops, "RSTs to a listener, ignored")                              \
 	X(TCPListenNoSynDrops, "segments to a listener without SYN/ACK/RST, dropped")    \
+	X(TCPSynFinDrops, "SYN+FIN to a listener, dropped (as Linux)")                  \
 	X(TCPSynSentNoSynDrops, "segments without SYN or RST in SYN-SENT, dropped")      \
 	X(TCPRstIgnored, "RSTs out of window, or in SYN-SENT without a good ACK")        \
 	X(TCPBadAckRst, "bad ACK in LISTEN, SYN-SENT or SYN-RECEIVED: RST sent")         \

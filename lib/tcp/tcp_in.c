@@ -894,6 +894,15 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 		SP_STAT(ctx, port, TCPListenNoSynDrops);
 		goto drop;
 	}
+	/*
+	 * SYN+FIN: no client opens with it, scanners and filter evasion do (a stateless filter that
+	 * passes "not a plain SYN"). RFC 9293 would process the FIN after the handshake; as Linux
+	 * (tcp_rcv_state_process()), the segment is dropped and counted instead.
+	 */
+	if (th->flags & RTE_TCP_FIN_FLAG) {
+		SP_STAT(ctx, port, TCPSynFinDrops);
+		goto drop;
+	}
 	if (l->n_syn_recv >= l->backlog) {
 		if (!tc->syncookies) {
 			SP_STAT(ctx, port, ListenDrops);

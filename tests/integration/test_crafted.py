@@ -17,8 +17,9 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   icmp        port/net unreachable about an established connection are soft (RFC 5927); quoted
               sequence numbers not in flight are ignored (OutOfWindowIcmps); redirects ignored;
               port unreachables to a UDP flood rate-limited (RFC 1812 4.3.2.8)
-  tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, data and FIN
-              on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad checksum, URG data
+  tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
+              (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
+              checksum, URG data
 
   test_crafted.py [tap|af_packet]
 
@@ -354,17 +355,22 @@ def t_tcp(w, st):
     check(c.connect() is not None and c.echo_ok(b"w" * 300),
           "tcp: window scale 15 and MSS 0 on the SYN: the connection works")
     c.rst()
-    # Data and FIN on a SYN: neither is taken (the SYN-ACK acknowledges the SYN only).
+    # SYN+FIN (a scan or a filter evasion): dropped, as Linux does.
+    b = st.get("TCPSynFinDrops")
     c = td.Conn(w.peer, 7)
-    c.send(SYN | FIN, seq=c.iss, ack=0, data=b"early")
+    c.send(SYN | FIN, seq=c.iss, ack=0)
+    check(w.peer.expect(lambda p: c.mine(p), 0.5) is None, "tcp: SYN+FIN not answered")
+    delta_check(st, "TCPSynFinDrops", b, 1, "tcp: SYN+FIN counted", exact=1)
+    # Data on a SYN is not taken: the SYN-ACK acknowledges the SYN alone.
+    c.send(SYN, seq=c.iss, ack=0, data=b"early")
     p = w.peer.expect(lambda p: c.mine(p) and td.flags(p) & (SYN | ACK) == SYN | ACK, 1.0)
     check(p is not None and p["TCP"].ack == (c.iss + 1) & 0xffffffff,
-          "tcp: SYN+FIN with data: SYN-ACK acknowledges the SYN alone")
+          "tcp: SYN with data: SYN-ACK acknowledges the SYN alone")
     if p is not None:
         c.rcv_nxt = (p["TCP"].seq + 1) & 0xffffffff
         c.snd_nxt = (c.iss + 1) & 0xffffffff
         c.send(ACK)
-        check(c.echo_ok(b"after-synfin"), "tcp: ... and the connection then works")
+        check(c.echo_ok(b"after-syn-data"), "tcp: ... and the connection then works")
     c.rst()
     # SYN+RST to a listener: ignored.
     b = st.get("TCPListenRstDrops")
