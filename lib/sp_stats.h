@@ -61,6 +61,7 @@ struct sp_stack;
 	X(no_neigh, "no MAC for the next hop (ARP off: no static/learned/gateway MAC); dropped") \
 	X(neigh_pending_full, "unresolved neighbour's pending queue full; dropped")              \
 	X(neigh_table_full, "neighbour table full")                                              \
+	X(neigh_evicted, "idle learned/stale entries removed to make room in a full table")   \
 	X(neigh_resolve_failed, "packets dropped when resolution timed out")                     \
 	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                  \
 	X(neigh_learned_expired, "learned entries removed: peer silent for their lifetime")      \

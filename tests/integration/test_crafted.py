@@ -291,6 +291,28 @@ def t_neighbour(w, st):
     p = w.expect(echo_reply(ident), 1.0)
     check(p is not None and p[Ether].dst == KERNEL_MAC,
           "neighbour: a forged frame does not move the static neighbour")
+    # 4200 datagrams from as many forged sources fill the table (4096 per lcore); a second
+    # later a new peer is learned all the same (an idle forged entry is evicted).
+    b_full, b_ev = st.get("neigh_table_full"), st.get("neigh_evicted")
+    raw = bytes(eth(src_mac=EVIL_MAC) / IP(src="198.19.0.0", dst=SP_IP) / ICMP(id=1))
+    for i in range(4200):
+        fr = bytearray(raw)
+        fr[28:30] = bytes((i >> 8, i & 0xff))  # IP source 198.19.x.y (14 + 12..15)
+        fr[24:26] = b"\0\0"
+        ck = sum(int.from_bytes(fr[k:k + 2], "big") for k in range(14, 34, 2))
+        ck = (ck & 0xffff) + (ck >> 16)
+        ck = (ck & 0xffff) + (ck >> 16)
+        fr[24:26] = (~ck & 0xffff).to_bytes(2, "big")
+        w.peer.tx.send(Ether(bytes(fr)))
+    time.sleep(1.2)
+    ident = random.randint(1, 65535)
+    w.drain()
+    w.send(eth(src_mac="02:00:00:00:00:09") / IP(src="198.18.0.9", dst=SP_IP) / ICMP(id=ident))
+    p = w.expect(echo_reply(ident), 1.0)
+    check(p is not None and p[Ether].dst == "02:00:00:00:00:09",
+          "neighbour: after 4200 forged sources a new peer is still answered")
+    delta_check(st, "neigh_table_full", b_full, 1, "neighbour: the table was full")
+    delta_check(st, "neigh_evicted", b_ev, 1, "neighbour: an idle forged entry made room")
 
 
 def quote(c, seq):

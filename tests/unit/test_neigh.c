@@ -451,6 +451,26 @@ test_table_full(void **state)
 	out(env, IP_C, IP_C, 2, -ENXIO);
 	out(env, T_PEER_IP, T_PEER_IP, 3, 0);
 	assert_int_equal(pop_frame(env, &t_peer_mac, RTE_ETHER_TYPE_IPV4), 3);
+	/*
+	 * Forged sources must not hold a full table for the entries' lifetime: once B has been
+	 * quiet (neither heard from nor sent to) for a second, a new peer takes its place; the
+	 * static entry is never evicted.
+	 */
+	sp_test_advance_ms(env, 999);
+	sp_neigh_learn(env->ctx, 0, IP_C, &mac_c);
+	assert_int_equal(T_STAT(env, neigh_table_full), 2);
+	sp_test_advance_ms(env, 1);
+	sp_neigh_learn(env->ctx, 0, IP_C, &mac_c);
+	assert_int_equal(T_STAT(env, neigh_evicted), 1);
+	assert_int_equal(T_STAT(env, neigh_learned), 2);
+	out(env, IP_C, IP_C, 4, 0);
+	assert_int_equal(pop_frame(env, &mac_c, RTE_ETHER_TYPE_IPV4), 4);
+	out(env, IP_B, IP_B, 5, -ENXIO);
+	sp_test_advance_ms(env, 5000);
+	sp_neigh_learn(env->ctx, 0, IP_D, &mac_b);
+	assert_int_equal(T_STAT(env, neigh_evicted), 2);
+	assert_int_equal(find(env->ctx, T_PEER_IP).st, SP_NEIGH_PERMANENT);
+	assert_false(find(env->ctx, IP_C).hit);
 	sp_neigh_free(env->ctx->neigh);
 	env->ctx->neigh = big;
 	sp_test_env_free(env);
