@@ -582,7 +582,7 @@ neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_eth
 			neigh_publish(ctx, e, SP_NEIGH_LEARNED);
 		}
 		return;
-	} else if (publish && e->state == SP_NEIGH_LEARNED &&
+	} else if (e->state == SP_NEIGH_LEARNED &&
 		   ctx->now - e->confirmed <
 			   sp_ms_to_tsc(ctx, ctx->cfg->stack.neigh_learn_locktime_ms)) {
 		/*
@@ -590,8 +590,10 @@ neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_eth
 		 * (neighbour poisoning: any datagram would redirect the peer's connections to the
 		 * sender's MAC), not a move. As Linux's neigh locktime, the change waits until the
 		 * known MAC has been silent for stack.neigh_learn_locktime_ms (RFC 826 has no
-		 * authentication; a static neighbour is the only full defence). Messages from other
-		 * lcores (!publish) carry a decision already taken there.
+		 * authentication; a static neighbour is the only full defence). Each lcore judges
+		 * by its own copy, changes told by another lcore (!publish) included: a forged frame
+		 * landing on an lcore whose copy is old must not move the copy of the lcore that
+		 * hears the peer (and owns its connections).
 		 */
 		SP_STAT(ctx, port, neigh_learn_locked);
 		return;

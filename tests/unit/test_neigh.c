@@ -726,6 +726,8 @@ test_inter_lcore_learned(void **state)
 	(void)state;
 	ctx2 = sp_ctx_create(env->st, rte_lcore_id(), 1, env->pool);
 	assert_non_null(ctx2);
+	ctx2->now = env->ctx->now; /* the fake clock, for both lcores */
+	sp_timer_wheel_init(&ctx2->timers, ctx2->hz, ctx2->now);
 	echo_from(env, IP_B, &mac_b);
 	sp_test_tx_clear(env);
 	sp_neigh_drain(ctx2);
@@ -738,12 +740,50 @@ test_inter_lcore_learned(void **state)
 	sp_test_tx_clear(env);
 	assert_int_equal(rte_ring_count(ctx2->neigh_ring), 0);
 	sp_test_advance_ms(env, 1000);
+	ctx2->now = env->ctx->now;
 	echo_from(env, IP_B, &mac_c);
 	sp_test_tx_clear(env);
 	assert_int_equal(rte_ring_count(ctx2->neigh_ring), 1);
 	sp_neigh_drain(ctx2);
 	f = find(ctx2, IP_B);
 	assert_memory_equal(&f.mac, &mac_c, 6);
+	sp_ctx_free(ctx2);
+	sp_test_env_free(env);
+}
+
+/*
+ * The learning locktime with two lcores: the forged MAC lands on the lcore whose copy is old and
+ * is taken there, but the lcore that hears the peer keeps the peer's MAC when told.
+ */
+static void
+test_inter_lcore_learn_locktime(void **state)
+{
+	struct sp_test_env *env = env_arp(false, NULL);
+	struct sp_ctx *ctx2;
+	struct found f;
+
+	(void)state;
+	ctx2 = sp_ctx_create(env->st, rte_lcore_id(), 1, env->pool);
+	assert_non_null(ctx2);
+	ctx2->now = env->ctx->now;
+	sp_timer_wheel_init(&ctx2->timers, ctx2->hz, ctx2->now);
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	sp_neigh_drain(ctx2);
+	/* 1.5 s later the peer's frames reach lcore 2 only */
+	sp_test_advance_ms(env, 1500);
+	ctx2->now = env->ctx->now;
+	sp_neigh_learn(ctx2, 0, IP_B, &mac_b);
+	/* 0.5 s later a forgery reaches lcore 1, whose copy is 2 s old: taken there, told */
+	sp_test_advance_ms(env, 500);
+	ctx2->now = env->ctx->now;
+	echo_from(env, IP_B, &mac_c);
+	sp_test_tx_clear(env);
+	assert_int_equal(rte_ring_count(ctx2->neigh_ring), 1);
+	sp_neigh_drain(ctx2);
+	f = find(ctx2, IP_B);
+	assert_memory_equal(&f.mac, &mac_b, 6);
+	assert_int_equal(ctx2->stats[0].neigh_learn_locked, 1);
 	sp_ctx_free(ctx2);
 	sp_test_env_free(env);
 }
@@ -809,6 +849,7 @@ main(void)
 		cmocka_unit_test(test_inter_lcore_arp),
 		cmocka_unit_test(test_inter_lcore_learned),
 		cmocka_unit_test(test_inter_lcore_learned_refresh),
+		cmocka_unit_test(test_inter_lcore_learn_locktime),
 	};
 
 	sp_test_eal_init();
