@@ -41,6 +41,8 @@
 #define SP_NEIGH_GC_MS	     60000 /**< an unused STALE entry lives this long (Linux gc_stale_time) */
 #define NEIGH_HASH_MIN	     8u	   /* rte_hash_create() refuses fewer entries than one bucket */
 #define SP_NEIGH_DRAIN_BURST 64	   /**< messages applied per sp_neigh_drain() */
+#define NEIGH_EVICT_SCAN     64	   /* entries a full table looks at for one to evict */
+#define NEIGH_EVICT_MIN_MS   1000 /* an entry used or confirmed more recently is kept */
 
 struct neigh_key {
 	uint32_t ip;
@@ -70,6 +72,7 @@ struct sp_neigh_table {
 	uint32_t capacity; /* entries allowed (may be below rte_hash's minimum) */
 	uint32_t n_used;
 	uint32_t n_entries; /* size of e[] */
+	uint32_t hand;	    /* where the next eviction scan starts */
 	struct neigh_entry e[];
 };
 
@@ -109,13 +112,55 @@ neigh_lookup(struct sp_neigh_table *t, uint16_t port, uint32_t ip)
 }
 
 /* Add an entry in @p state; NULL (counted) when the table is full. */
+static void neigh_del(
+	struct sp_ctx *ctx, struct sp_neigh_table *t, struct neigh_entry *e, bool failed);
+
+/*
+ * A full table gives way: without this, datagrams from as many forged source addresses as the
+ * table holds (ARP off: each one learned; ARP on: requests to us) would fill it for the entries'
+ * lifetime, and no new peer could be reached (no_neigh) meanwhile. Only soft state goes: the
+ * LEARNED or STALE entry least recently confirmed or used among the next NEIGH_EVICT_SCAN (a
+ * clock hand, so a flood costs a bounded scan per datagram), and not one that was active in the
+ * last NEIGH_EVICT_MIN_MS (a peer in conversation keeps its entry). Static, INCOMPLETE (packets
+ * waiting) and REACHABLE entries stay, as Linux's forced garbage collection keeps referenced
+ * ones. @return true when an entry was removed.
+ */
+static bool
+neigh_evict(struct sp_ctx *ctx, struct sp_neigh_table *t)
+{
+	uint64_t min_age = sp_ms_to_tsc(ctx, NEIGH_EVICT_MIN_MS), best_last = UINT64_MAX;
+	struct neigh_entry *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < NEIGH_EVICT_SCAN && i < t->n_entries; i++) {
+		struct neigh_entry *e = &t->e[(t->hand + i) % t->n_entries];
+		uint64_t last = RTE_MAX(e->confirmed, e->used);
+
+		if ((e->state != SP_NEIGH_LEARNED && e->state != SP_NEIGH_STALE) ||
+			ctx->now - last < min_age || last >= best_last)
+			continue;
+		best = e;
+		best_last = last;
+	}
+	t->hand = (t->hand + i) % RTE_MAX(t->n_entries, 1u);
+	if (best == NULL)
+		return false;
+	SP_STAT(ctx, best->port, neigh_evicted);
+	neigh_del(ctx, t, best, false);
+	return true;
+}
+
 static struct neigh_entry *
 neigh_add(struct sp_ctx *ctx, struct sp_neigh_table *t, uint16_t port, uint32_t ip,
 	enum sp_neigh_state state)
 {
 	struct neigh_key k = {.ip = ip, .port = port, .pad = 0};
 	struct neigh_entry *e;
-	int32_t pos = t->n_used < t->capacity ? rte_hash_add_key(t->h, &k) : -ENOSPC;
+	int32_t pos;
+
+	if (t->n_used >= t->capacity)
+		neigh_evict(ctx, t);
+	pos = t->n_used < t->capacity ? rte_hash_add_key(t->h, &k) : -ENOSPC;
 
 	if (pos < 0 || (uint32_t)pos >= t->n_entries) {
 		if (pos >= 0)
@@ -536,6 +581,21 @@ neigh_learn(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_eth
 			e->published = ctx->now;
 			neigh_publish(ctx, e, SP_NEIGH_LEARNED);
 		}
+		return;
+	} else if (e->state == SP_NEIGH_LEARNED &&
+		   ctx->now - e->confirmed <
+			   sp_ms_to_tsc(ctx, ctx->cfg->stack.neigh_learn_locktime_ms)) {
+		/*
+		 * Another MAC for a peer whose own frames came moments ago: a forged source address
+		 * (neighbour poisoning: any datagram would redirect the peer's connections to the
+		 * sender's MAC), not a move. As Linux's neigh locktime, the change waits until the
+		 * known MAC has been silent for stack.neigh_learn_locktime_ms (RFC 826 has no
+		 * authentication; a static neighbour is the only full defence). Each lcore judges
+		 * by its own copy, changes told by another lcore (!publish) included: a forged frame
+		 * landing on an lcore whose copy is old must not move the copy of the lcore that
+		 * hears the peer (and owns its connections).
+		 */
+		SP_STAT(ctx, port, neigh_learn_locked);
 		return;
 	}
 	sp_timer_cancel(ctx, &e->timer);

@@ -164,6 +164,8 @@ struct sp_stack_cfg {
 	uint32_t neigh_timeout_ms; /**< ARP reachable time, default 30000 */
 	/** ARP off: lifetime of a learned MAC with no frame from its peer (0: for ever), 300000 */
 	uint32_t neigh_learned_timeout_ms;
+	/** ARP off: a learned MAC heard from within this long is not replaced (0: off), 1000 */
+	uint32_t neigh_learn_locktime_ms;
 	uint32_t arp_pending_max; /**< queued packets per unresolved neighbour, default 8 */
 	uint32_t
 		arp_request_rate_ms; /**< min gap between requests for one neighbour, default 1000 */

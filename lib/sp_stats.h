@@ -61,9 +61,11 @@ struct sp_stack;
 	X(no_neigh, "no MAC for the next hop (ARP off: no static/learned/gateway MAC); dropped") \
 	X(neigh_pending_full, "unresolved neighbour's pending queue full; dropped")              \
 	X(neigh_table_full, "neighbour table full")                                              \
+	X(neigh_evicted, "idle learned/stale entries removed to make room in a full table")   \
 	X(neigh_resolve_failed, "packets dropped when resolution timed out")                     \
 	X(neigh_learned, "neighbour entries learned from received IPv4 frames")                  \
 	X(neigh_learned_expired, "learned entries removed: peer silent for their lifetime")      \
+	X(neigh_learn_locked, "frames with another MAC for a learned peer heard from recently")  \
 	X(arp_probe_rx, "ARP probes (sender IP 0, RFC 5227) for our address answered")           \
 	X(neigh_msg_lost, "neighbour update not delivered to another lcore (its ring full)")
 
@@ -174,10 +176,12 @@ struct sp_stack;
 	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
 	X(TCPOutOfWindow, "segments outside the receive window")                         \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
+	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \
 	X(TCPNoAckDrops, "segments without ACK in a synchronised state, dropped")        \
 	X(TCPListenRstDrops, "RSTs to a listener, ignored")                              \
 	X(TCPListenNoSynDrops, "segments to a listener without SYN/ACK/RST, dropped")    \
+	X(TCPSynFinDrops, "SYN+FIN to a listener, dropped (as Linux)")                  \
 	X(TCPSynSentNoSynDrops, "segments without SYN or RST in SYN-SENT, dropped")      \
 	X(TCPRstIgnored, "RSTs out of window, or in SYN-SENT without a good ACK")        \
 	X(TCPBadAckRst, "bad ACK in LISTEN, SYN-SENT or SYN-RECEIVED: RST sent")         \

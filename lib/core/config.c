@@ -216,6 +216,7 @@ static const struct sp_config_key stack_keys[] = {
 	K_UINT(sp_stack_cfg, "icmp_burst", icmp_burst, 1, 1000000),
 	K_UINT(sp_stack_cfg, "neigh_timeout_ms", neigh_timeout_ms, 1000, 86400000),
 	K_UINT(sp_stack_cfg, "neigh_learned_timeout_ms", neigh_learned_timeout_ms, 0, 86400000),
+	K_UINT(sp_stack_cfg, "neigh_learn_locktime_ms", neigh_learn_locktime_ms, 0, 3600000),
 	K_UINT(sp_stack_cfg, "arp_pending_max", arp_pending_max, 1, 1024),
 	K_UINT(sp_stack_cfg, "arp_request_rate_ms", arp_request_rate_ms, 1, 60000),
 	K_TYPE(sp_stack_cfg, "rss", rss, SP_KEY_BOOL, 0),
@@ -337,6 +338,7 @@ sp_config_defaults(struct sp_config *cfg)
 	s->icmp_burst = 50;
 	s->neigh_timeout_ms = 30000;
 	s->neigh_learned_timeout_ms = 300000;
+	s->neigh_learn_locktime_ms = 1000;
 	s->arp_pending_max = 8;
 	s->arp_request_rate_ms = 1000;
 	s->rss = 1;

@@ -897,6 +897,15 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 		SP_STAT(ctx, port, TCPListenNoSynDrops);
 		goto drop;
 	}
+	/*
+	 * SYN+FIN: no client opens with it, scanners and filter evasion do (a stateless filter that
+	 * passes "not a plain SYN"). RFC 9293 would process the FIN after the handshake; as Linux
+	 * (tcp_rcv_state_process()), the segment is dropped and counted instead.
+	 */
+	if (th->flags & RTE_TCP_FIN_FLAG) {
+		SP_STAT(ctx, port, TCPSynFinDrops);
+		goto drop;
+	}
 	if (l->n_syn_recv >= l->backlog) {
 		if (!tc->syncookies) {
 			SP_STAT(ctx, port, ListenDrops);
@@ -1082,8 +1091,21 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 	k.rport = th.dport;
 	seq = th.seq;
 	c = sp_tcp_conn_lookup(ctx, &k);
-	if (c == NULL || SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
+	if (c == NULL)
 		return;
+	/*
+	 * RFC 5927 4.1: the quoted sequence number must be one we sent and is not yet
+	 * acknowledged (SND.UNA <= SEG.SEQ < SND.MAX), else the error is a blind forgery or stale:
+	 * ignored, and counted as Linux's OutOfWindowIcmps (hard errors and RFC 1191 alike).
+	 */
+	if (SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max)) {
+		TCP_STAT(c, OutOfWindowIcmps);
+		return;
+	}
+	/*
+	 * RFC 1122 4.2.3.9 / RFC 5927 4.2: time exceeded and parameter problem are soft errors
+	 * (nothing to do without a place to report them); unreachable below.
+	 */
 	if (type != SP_ICMP_DEST_UNREACH)
 		return;
 	if (code == SP_ICMP_UNREACH_NEEDFRAG) {
@@ -1110,7 +1132,11 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		}
 		return;
 	}
-	/* Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). */
+	/*
+	 * Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). In a
+	 * synchronised state every unreachable is treated as soft (RFC 5927 4.2, as Linux and
+	 * the BSDs): the connection is not aborted, its retransmissions decide.
+	 */
 	if (c->state == SP_TCP_SYN_SENT &&
 		(code == SP_ICMP_UNREACH_PROTOCOL || code == SP_ICMP_UNREACH_PORT)) {
 		TCP_STAT(c, AttemptFails);

@@ -232,9 +232,11 @@ test_learning(void **state)
 	echo_from(env, IP_B, &mac_b);
 	assert_int_equal(T_STAT(env, neigh_learned), 1);
 	assert_int_equal(pop_frame(env, &mac_b, RTE_ETHER_TYPE_IPV4), 0);
-	/* The peer's MAC changed: the entry follows (no new entry). */
+	/* The peer's MAC changed (its old one silent past the locktime): the entry follows. */
+	sp_test_advance_ms(env, 1000);
 	echo_from(env, IP_B, &mac_c);
 	assert_int_equal(T_STAT(env, neigh_learned), 1);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 0);
 	assert_int_equal(pop_frame(env, &mac_c, RTE_ETHER_TYPE_IPV4), 0);
 	/* A static entry is not overridden by what frames carry. */
 	echo_from(env, T_PEER_IP, &mac_c);
@@ -278,6 +280,64 @@ test_learned_ageing(void **state)
 	sp_test_advance_ms(env, 5000);
 	assert_int_equal(find(env->ctx, T_PEER_IP).st, SP_NEIGH_PERMANENT);
 	assert_int_equal(T_STAT(env, neigh_learned_expired), 2);
+	sp_test_env_free(env);
+}
+
+/*
+ * Neighbour poisoning with ARP off: a datagram forging a live peer's address from another MAC
+ * must not redirect what we send to that peer (stack.neigh_learn_locktime_ms, as Linux's
+ * locktime). Only once the peer's own MAC has been silent for the locktime does a new MAC win.
+ */
+static void
+test_learn_locktime(void **state)
+{
+	struct sp_test_env *env = env_arp(false, NULL);
+	struct found f;
+
+	(void)state;
+	echo_from(env, IP_B, &mac_b);
+	assert_int_equal(pop_frame(env, &mac_b, RTE_ETHER_TYPE_IPV4), 0);
+	sp_test_advance_ms(env, 999);
+	/* the forger's datagram is answered (to the peer's real MAC), the entry kept */
+	echo_from(env, IP_B, &mac_c);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 1);
+	assert_int_equal(pop_frame(env, &mac_b, RTE_ETHER_TYPE_IPV4), 0);
+	f = find(env->ctx, IP_B);
+	assert_memory_equal(&f.mac, &mac_b, 6);
+	/* the peer keeps talking: every forged datagram in between is refused */
+	sp_test_advance_ms(env, 500);
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	sp_test_advance_ms(env, 900);
+	echo_from(env, IP_B, &mac_c);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 2);
+	assert_int_equal(pop_frame(env, &mac_b, RTE_ETHER_TYPE_IPV4), 0);
+	/* silent for the locktime: the new MAC is a move, and wins */
+	sp_test_advance_ms(env, 100);
+	echo_from(env, IP_B, &mac_c);
+	assert_int_equal(pop_frame(env, &mac_c, RTE_ETHER_TYPE_IPV4), 0);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 2);
+	sp_test_env_free(env);
+}
+
+static void
+locktime_off_tweak(struct sp_config *cfg)
+{
+	cfg->stack.neigh_learn_locktime_ms = 0;
+}
+
+/* neigh_learn_locktime_ms = 0: the entry follows any frame at once (the old behaviour). */
+static void
+test_learn_locktime_off(void **state)
+{
+	struct sp_test_env *env = env_arp(false, locktime_off_tweak);
+
+	(void)state;
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	echo_from(env, IP_B, &mac_c);
+	assert_int_equal(pop_frame(env, &mac_c, RTE_ETHER_TYPE_IPV4), 0);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 0);
 	sp_test_env_free(env);
 }
 
@@ -391,6 +451,26 @@ test_table_full(void **state)
 	out(env, IP_C, IP_C, 2, -ENXIO);
 	out(env, T_PEER_IP, T_PEER_IP, 3, 0);
 	assert_int_equal(pop_frame(env, &t_peer_mac, RTE_ETHER_TYPE_IPV4), 3);
+	/*
+	 * Forged sources must not hold a full table for the entries' lifetime: once B has been
+	 * quiet (neither heard from nor sent to) for a second, a new peer takes its place; the
+	 * static entry is never evicted.
+	 */
+	sp_test_advance_ms(env, 999);
+	sp_neigh_learn(env->ctx, 0, IP_C, &mac_c);
+	assert_int_equal(T_STAT(env, neigh_table_full), 2);
+	sp_test_advance_ms(env, 1);
+	sp_neigh_learn(env->ctx, 0, IP_C, &mac_c);
+	assert_int_equal(T_STAT(env, neigh_evicted), 1);
+	assert_int_equal(T_STAT(env, neigh_learned), 2);
+	out(env, IP_C, IP_C, 4, 0);
+	assert_int_equal(pop_frame(env, &mac_c, RTE_ETHER_TYPE_IPV4), 4);
+	out(env, IP_B, IP_B, 5, -ENXIO);
+	sp_test_advance_ms(env, 5000);
+	sp_neigh_learn(env->ctx, 0, IP_D, &mac_b);
+	assert_int_equal(T_STAT(env, neigh_evicted), 2);
+	assert_int_equal(find(env->ctx, T_PEER_IP).st, SP_NEIGH_PERMANENT);
+	assert_false(find(env->ctx, IP_C).hit);
 	sp_neigh_free(env->ctx->neigh);
 	env->ctx->neigh = big;
 	sp_test_env_free(env);
@@ -646,6 +726,8 @@ test_inter_lcore_learned(void **state)
 	(void)state;
 	ctx2 = sp_ctx_create(env->st, rte_lcore_id(), 1, env->pool);
 	assert_non_null(ctx2);
+	ctx2->now = env->ctx->now; /* the fake clock, for both lcores */
+	sp_timer_wheel_init(&ctx2->timers, ctx2->hz, ctx2->now);
 	echo_from(env, IP_B, &mac_b);
 	sp_test_tx_clear(env);
 	sp_neigh_drain(ctx2);
@@ -657,12 +739,51 @@ test_inter_lcore_learned(void **state)
 	echo_from(env, IP_B, &mac_b);
 	sp_test_tx_clear(env);
 	assert_int_equal(rte_ring_count(ctx2->neigh_ring), 0);
+	sp_test_advance_ms(env, 1000);
+	ctx2->now = env->ctx->now;
 	echo_from(env, IP_B, &mac_c);
 	sp_test_tx_clear(env);
 	assert_int_equal(rte_ring_count(ctx2->neigh_ring), 1);
 	sp_neigh_drain(ctx2);
 	f = find(ctx2, IP_B);
 	assert_memory_equal(&f.mac, &mac_c, 6);
+	sp_ctx_free(ctx2);
+	sp_test_env_free(env);
+}
+
+/*
+ * The learning locktime with two lcores: the forged MAC lands on the lcore whose copy is old and
+ * is taken there, but the lcore that hears the peer keeps the peer's MAC when told.
+ */
+static void
+test_inter_lcore_learn_locktime(void **state)
+{
+	struct sp_test_env *env = env_arp(false, NULL);
+	struct sp_ctx *ctx2;
+	struct found f;
+
+	(void)state;
+	ctx2 = sp_ctx_create(env->st, rte_lcore_id(), 1, env->pool);
+	assert_non_null(ctx2);
+	ctx2->now = env->ctx->now;
+	sp_timer_wheel_init(&ctx2->timers, ctx2->hz, ctx2->now);
+	echo_from(env, IP_B, &mac_b);
+	sp_test_tx_clear(env);
+	sp_neigh_drain(ctx2);
+	/* 1.5 s later the peer's frames reach lcore 2 only */
+	sp_test_advance_ms(env, 1500);
+	ctx2->now = env->ctx->now;
+	sp_neigh_learn(ctx2, 0, IP_B, &mac_b);
+	/* 0.5 s later a forgery reaches lcore 1, whose copy is 2 s old: taken there, told */
+	sp_test_advance_ms(env, 500);
+	ctx2->now = env->ctx->now;
+	echo_from(env, IP_B, &mac_c);
+	sp_test_tx_clear(env);
+	assert_int_equal(rte_ring_count(ctx2->neigh_ring), 1);
+	sp_neigh_drain(ctx2);
+	f = find(ctx2, IP_B);
+	assert_memory_equal(&f.mac, &mac_b, 6);
+	assert_int_equal(ctx2->stats[0].neigh_learn_locked, 1);
 	sp_ctx_free(ctx2);
 	sp_test_env_free(env);
 }
@@ -713,6 +834,8 @@ main(void)
 		cmocka_unit_test(test_no_neigh),
 		cmocka_unit_test(test_learning),
 		cmocka_unit_test(test_learned_ageing),
+		cmocka_unit_test(test_learn_locktime),
+		cmocka_unit_test(test_learn_locktime_off),
 		cmocka_unit_test(test_learned_no_ageing),
 		cmocka_unit_test(test_dst_fallback),
 		cmocka_unit_test(test_gateway_mac),
@@ -726,6 +849,7 @@ main(void)
 		cmocka_unit_test(test_inter_lcore_arp),
 		cmocka_unit_test(test_inter_lcore_learned),
 		cmocka_unit_test(test_inter_lcore_learned_refresh),
+		cmocka_unit_test(test_inter_lcore_learn_locktime),
 	};
 
 	sp_test_eal_init();

@@ -543,6 +543,61 @@ test_discard(void **s)
 	assert_no_leak();
 }
 
+/*
+ * State exhaustion: connections that go silent do not hold their tcp.max_connections entries for
+ * ever. echo and discard close one idle for 300 s (FIN), reset it when that FIN is not answered
+ * in another 300 s, and reset at once an echo connection whose peer does not read its echo;
+ * activity (a byte in, echo taken) restarts the clock.
+ */
+static void
+test_echo_discard_idle(void **s)
+{
+	struct sp_service_cfg ecfg = svc_cfg("echo", "port=7"), dcfg = svc_cfg("discard", "port=9");
+	struct sp_conn *a, *b, *c, *d, *e, *all[5];
+	uint64_t t0 = ctx->now;
+	void *est, *dst;
+	unsigned i;
+
+	(void)s;
+	assert_int_equal(sp_service_echo.start(ctx, &ecfg, &est), 0);
+	a = peer_connect(); /* silent */
+	b = peer_connect(); /* speaks every 200 s */
+	c = peer_connect(); /* sends, never reads its echo */
+	c->space = 0;
+	peer_send(c, "unread", 6, 6);
+	assert_int_equal(sp_service_discard.start(ctx, &dcfg, &dst), 0);
+	d = peer_connect(); /* silent */
+	e = peer_connect(); /* speaks every 200 s */
+	for (i = 1; i <= 4; i++) {
+		ctx->now = t0 + ctx->hz * 200 * i;
+		poll_svc(&sp_service_echo, est);
+		poll_svc(&sp_service_discard, dst);
+		peer_send(b, "b", 1, 1);
+		peer_send(e, "e", 1, 1);
+		if (i == 1) { /* 200 s: nobody closed yet */
+			assert_false(a->closed_called || c->aborted || d->closed_called);
+		} else if (i == 2) { /* 400 s: the silent ones closed, the unread echo reset */
+			assert_true(a->closed_called && d->closed_called && c->aborted);
+			assert_false(a->aborted || d->aborted);
+		}
+	}
+	/* 800 s: nothing answered the FINs (sent at 400 s) for 300 s: reset; the talkers stay */
+	assert_true(a->aborted && d->aborted);
+	assert_false(b->closed_called || e->closed_called);
+	assert_int_equal(b->out_len, 4);
+	all[0] = a, all[1] = b, all[2] = c, all[3] = d, all[4] = e;
+	for (i = 0; i < 5; i++)
+		stack_closed(all[i], 0);
+	poll_svc(&sp_service_echo, est);
+	poll_svc(&sp_service_discard, dst);
+	sp_service_echo.stop(ctx, est);
+	sp_service_discard.stop(ctx, dst);
+	for (i = 0; i < 5; i++)
+		conn_free(all[i]);
+	assert_no_leak();
+	ctx->now = rte_rdtsc();
+}
+
 static void
 test_chargen(void **s)
 {
@@ -909,6 +964,49 @@ test_http_idle_and_linger_timeouts(void **s)
 	assert_false(c->aborted);
 	stack_closed(d, -ECONNABORTED);
 	conn_free(d);
+	http_done(c);
+	ctx->now = rte_rdtsc();
+}
+
+/*
+ * Slowloris: a header (or empty lines) trickling a few bytes every 20 s does not keep the
+ * connection: it is closed 60 s after the request's first byte, as an idle one would be; a
+ * request completed in time is answered and the clock starts again at the next one.
+ */
+static void
+test_http_slowloris(void **s)
+{
+	struct sp_conn *c = http_conn();
+	struct sp_conn *d = peer_connect();
+	struct sp_conn *e = peer_connect();
+	uint64_t t0 = ctx->now;
+	unsigned i;
+
+	(void)s;
+	peer_send_split(c, "GET / HTTP/1.1\r\n", 100);
+	peer_send_split(d, "\r\n", 100);
+	peer_send_split(e, "GET / HTTP/1.1\r\n", 100);
+	for (i = 1; i <= 3; i++) {
+		ctx->now = t0 + ctx->hz * 20 * i - ctx->hz / 2;
+		poll_svc(&sp_service_http, http_st);
+		assert_false(c->closed_called);
+		peer_send_split(c, "X-a: b\r\n", 100);
+		peer_send_split(d, "\r\n", 100);
+		if (i == 2) /* e finishes its request at 40 s: answered, its clock restarts */
+			peer_send_split(e, "Host: x\r\n\r\n", 100);
+	}
+	assert_int_equal(c->out_len, 0);
+	assert_true(e->out_len > 0);
+	ctx->now = t0 + ctx->hz * 61;
+	poll_svc(&sp_service_http, http_st);
+	assert_true(c->closed_called);
+	assert_true(d->closed_called);
+	assert_false(e->closed_called);
+	assert_int_equal(c->out_len, 0);
+	stack_closed(d, 0);
+	conn_free(d);
+	stack_closed(e, 0);
+	conn_free(e);
 	http_done(c);
 	ctx->now = rte_rdtsc();
 }
@@ -1773,6 +1871,7 @@ main(void)
 		cmocka_unit_test(test_echo_stop_aborts),
 		cmocka_unit_test(test_echo_poll_resumes_without_writable),
 		cmocka_unit_test(test_discard),
+		cmocka_unit_test(test_echo_discard_idle),
 		cmocka_unit_test(test_chargen),
 		cmocka_unit_test(test_http_keepalive_pipelined),
 		cmocka_unit_test(test_http_bytes_streamed),
@@ -1782,6 +1881,7 @@ main(void)
 		cmocka_unit_test(test_http_oversized_headers),
 		cmocka_unit_test(test_http_pipeline_bound),
 		cmocka_unit_test(test_http_idle_and_linger_timeouts),
+		cmocka_unit_test(test_http_slowloris),
 		cmocka_unit_test(test_fetch_content_length),
 		cmocka_unit_test(test_fetch_chunked),
 		cmocka_unit_test(test_fetch_close_delimited_and_failures),

@@ -166,6 +166,50 @@ test_icmp_frag_needed_active(void **state)
 	two_free(&t);
 }
 
+/*
+ * Forged or stale errors (RFC 5927): a quoted sequence number outside SND.UNA..SND.MAX is
+ * ignored and counted (OutOfWindowIcmps), for fragmentation needed and hard errors alike; a
+ * port/protocol unreachable or time exceeded about an established connection is soft: it
+ * stays ESTABLISHED (RFC 1122 4.2.3.9).
+ */
+static void
+test_icmp_forged(void **state)
+{
+	struct sp_conn *c;
+	struct two t;
+	uint32_t iss;
+	uint16_t lp;
+	uint8_t code;
+
+	(void)state;
+	two_new(&t, false);
+	c = active_on_1(&t, &iss);
+	lp = lport_of(c);
+	/* 3000 bytes in flight: [iss + 1, iss + 3001). Beyond, and before SND.UNA: ignored. */
+	feed_on(&t, 1, icmp_unreach(4, 576, lp, TW_PEER_PORT, iss + 3001));
+	feed_on(&t, 1, icmp_unreach(4, 576, lp, TW_PEER_PORT, iss));
+	feed_on(&t, 1, icmp_unreach(3, 0, lp, TW_PEER_PORT, iss + 100000));
+	assert_int_equal(W_STAT(&t, 1, OutOfWindowIcmps), 3);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 0);
+	assert_int_equal(t_count(t.env), 0);
+	/* In the window: hard codes in ESTABLISHED are soft, nothing changes. */
+	for (code = 0; code <= 3; code++)
+		feed_on(&t, 1, icmp_unreach(code, 0, lp, TW_PEER_PORT, iss + 1461));
+	assert_int_equal(W_STAT(&t, 1, OutOfWindowIcmps), 3);
+	assert_int_equal(c->state, SP_TCP_ESTABLISHED);
+	assert_int_equal(t_count(t.env), 0);
+	/* The connection still works: the peer's ACK of everything is taken. */
+	seg_on_opts(&t, 1, TW_PEER_PORT, lp, 5001, iss + 3001, T_ACK, NULL);
+	assert_int_equal(c->state, SP_TCP_ESTABLISHED);
+	assert_int_equal(c->snd_una, iss + 3001);
+	/* Nothing is in flight now: even the old in-window sequence is out of it. */
+	feed_on(&t, 1, icmp_unreach(4, 576, lp, TW_PEER_PORT, iss + 1));
+	assert_int_equal(W_STAT(&t, 1, OutOfWindowIcmps), 4);
+	sp_tcp_abort(c);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
 static void
 test_icmp_frag_needed_passive(void **state)
 {
@@ -318,6 +362,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_icmp_frag_needed_active),
 		cmocka_unit_test(test_icmp_frag_needed_passive),
+		cmocka_unit_test(test_icmp_forged),
 		cmocka_unit_test(test_udp_owner),
 	};
 

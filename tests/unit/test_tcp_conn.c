@@ -93,6 +93,24 @@ test_no_listener_rst(void **state)
 	sp_test_env_free(env);
 }
 
+/* SYN+FIN to a listener (a scan, a filter evasion): dropped and counted, as Linux does. */
+static void
+test_listen_syn_fin(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN | T_FIN, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPSynFinDrops), 1);
+	assert_int_equal(T_STAT(f->env, PassiveOpens), 0);
+	/* the plain SYN of the same tuple opens as usual */
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	fx_free(f);
+}
+
 /* ESTABLISHED -> CLOSE-WAIT -> LAST-ACK -> CLOSED: closed(0) exactly once. */
 static void
 test_passive_close(void **state)
@@ -682,6 +700,7 @@ main(void)
 		cmocka_unit_test(test_passive_open_options),
 		cmocka_unit_test(test_passive_open_no_options),
 		cmocka_unit_test(test_no_listener_rst),
+		cmocka_unit_test(test_listen_syn_fin),
 		cmocka_unit_test(test_passive_close),
 		cmocka_unit_test(test_conn_memory_reused_clean),
 		cmocka_unit_test(test_active_close_time_wait),

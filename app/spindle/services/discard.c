@@ -5,6 +5,10 @@
  *
  * Graceful stop (drain): every connection is half-closed (FIN) and still read, so a client in
  * the middle of sending finishes; its FIN then closes the connection as usual.
+ *
+ * Idle connections: as in echo.c, one that sent nothing for DISCARD_IDLE_MS is closed (reset if
+ * our FIN gets no answer in another DISCARD_IDLE_MS), so silent connections cannot hold the
+ * lcore's tcp.max_connections for ever; state->conns is kept in order of last activity.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,12 +17,15 @@
 #include <sys/queue.h>
 #include "svc_common.h"
 
+#define DISCARD_IDLE_MS 300000u
+
 struct discard_state;
 
 struct discard_conn {
 	TAILQ_ENTRY(discard_conn) link; /* state->conns, or state->dead once closed */
 	struct discard_state *st;
 	struct sp_conn *c; /* NULL once closed() ran */
+	uint64_t last;	   /* TSC of the last byte received */
 	bool closing;
 };
 
@@ -28,6 +35,8 @@ struct discard_state {
 	struct sp_listener *l;
 	struct discard_conn_list conns;
 	struct discard_conn_list dead;
+	struct sp_ctx *ctx;
+	uint64_t idle_tsc, idle_closes;
 	uint64_t accepted;
 	uint64_t bytes;
 };
@@ -40,6 +49,9 @@ discard_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 	(void)c;
 	dc->st->bytes += m->pkt_len;
 	rte_pktmbuf_free(m);
+	dc->last = sp_ctx_now(dc->st->ctx);
+	TAILQ_REMOVE(&dc->st->conns, dc, link);
+	TAILQ_INSERT_TAIL(&dc->st->conns, dc, link);
 }
 
 static void
@@ -83,6 +95,7 @@ discard_accepted(struct sp_conn *c, void *arg)
 		return -ENOMEM;
 	dc->st = st;
 	dc->c = c;
+	dc->last = sp_ctx_now(st->ctx);
 	TAILQ_INSERT_TAIL(&st->conns, dc, link);
 	st->accepted++;
 	sp_tcp_set_callbacks(c, &discard_conn_cb, dc);
@@ -115,6 +128,8 @@ discard_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state
 		return -ENOMEM;
 	TAILQ_INIT(&st->conns);
 	TAILQ_INIT(&st->dead);
+	st->ctx = ctx;
+	st->idle_tsc = svc_ms_to_tsc(ctx, DISCARD_IDLE_MS);
 	ret = svc_listen(ctx, cfg, &discard_listen_cb, st, false, &st->l);
 	if (ret < 0) {
 		free(st);
@@ -127,8 +142,24 @@ discard_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state
 static void
 discard_poll(struct sp_ctx *ctx, void *state)
 {
-	(void)ctx;
-	discard_free_dead(state);
+	struct discard_state *st = state;
+	struct discard_conn *dc;
+	uint64_t now = sp_ctx_now(ctx);
+
+	discard_free_dead(st);
+	while ((dc = TAILQ_FIRST(&st->conns)) != NULL && dc->c != NULL && now > dc->last &&
+		now - dc->last > st->idle_tsc) {
+		dc->last = now; /* to the end of the list: a FIN unanswered is reset next time */
+		TAILQ_REMOVE(&st->conns, dc, link);
+		TAILQ_INSERT_TAIL(&st->conns, dc, link);
+		st->idle_closes++;
+		if (dc->closing)
+			sp_tcp_abort(dc->c);
+		else
+			sp_tcp_close(dc->c);
+		dc->closing = true;
+	}
+	discard_free_dead(st);
 }
 
 static void
@@ -164,6 +195,9 @@ discard_stop(struct sp_ctx *ctx, void *state)
 	/* On standard output, like the client services' reports: tests and users read it. */
 	printf("discard: lcore %u: %" PRIu64 " connections, %" PRIu64 " bytes\n", sp_ctx_lcore(ctx),
 		st->accepted, st->bytes);
+	if (st->idle_closes != 0)
+		SP_LOG(NOTICE, app, "discard: lcore %u: %" PRIu64 " connections closed idle",
+			sp_ctx_lcore(ctx), st->idle_closes);
 	fflush(stdout);
 	free(st);
 }

@@ -12,6 +12,13 @@
  *
  * Graceful stop (drain): every connection is closed as if the peer had closed: once its backlog
  * is echoed, FIN.
+ *
+ * Idle connections: one that neither sent us a byte nor took any of its echo for ECHO_IDLE_MS is
+ * closed (FIN; reset when its echo is still unread or our FIN got no answer in another
+ * ECHO_IDLE_MS). Without it connections that complete the handshake and go silent would hold
+ * their entries of tcp.max_connections for ever, and with them every service of the lcore
+ * (state exhaustion); tcp.keepalive_idle_ms is off by default and a peer that answers probes
+ * would pass it anyway. state->conns is kept in order of last activity.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +29,7 @@
 
 /* Bytes held per connection while the send buffer is full: 4 MiB, a few send buffers' worth. */
 #define ECHO_BACKLOG_MAX (4u << 20)
+#define ECHO_IDLE_MS	 300000u /* no byte in, none of the echo taken */
 
 struct echo_state;
 
@@ -31,6 +39,7 @@ struct echo_conn {
 	struct echo_state *st;
 	struct sp_conn *c;     /* NULL once closed() ran */
 	struct svc_mq backlog; /* received, not yet accepted by sp_tcp_send_mbuf() */
+	uint64_t last;	       /* TSC of the last byte in or echo taken */
 	bool blocked;	       /* waiting for send space */
 	bool peer_closed;
 	bool closing; /* sp_tcp_close() called */
@@ -45,7 +54,8 @@ struct echo_state {
 	struct echo_conn_list dead;    /* closed, freed from poll (callers may still hold them) */
 	struct echo_conn_list blocked; /* backlog waiting for send space */
 	uint32_t n_conns;
-	uint64_t accepted, backlog_aborts;
+	uint64_t accepted, backlog_aborts, idle_closes;
+	uint64_t idle_tsc;
 	bool draining; /* graceful stop: close each connection once its backlog is out */
 };
 
@@ -70,6 +80,19 @@ echo_set_blocked(struct echo_conn *ec, bool on)
 		TAILQ_INSERT_TAIL(&ec->st->blocked, ec, blink);
 	else
 		TAILQ_REMOVE(&ec->st->blocked, ec, blink);
+}
+
+/* Activity: the connection goes to the end of state->conns (the order of last activity). */
+static void
+echo_touch(struct echo_conn *ec)
+{
+	struct echo_state *st = ec->st;
+
+	ec->last = sp_ctx_now(st->ctx);
+	if (ec->c == NULL)
+		return; /* on the dead list */
+	TAILQ_REMOVE(&st->conns, ec, link);
+	TAILQ_INSERT_TAIL(&st->conns, ec, link);
 }
 
 static void
@@ -112,6 +135,7 @@ echo_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	echo_touch(ec);
 	svc_mq_push_chain(&ec->backlog, m);
 	if (ec->backlog.bytes > ECHO_BACKLOG_MAX) {
 		ec->st->backlog_aborts++;
@@ -130,6 +154,7 @@ static void
 echo_writable(struct sp_conn *c, void *arg)
 {
 	(void)c;
+	echo_touch(arg);
 	echo_drain(arg);
 }
 
@@ -177,6 +202,7 @@ echo_accepted(struct sp_conn *c, void *arg)
 		return -ENOMEM;
 	ec->st = st;
 	ec->c = c;
+	ec->last = sp_ctx_now(st->ctx);
 	TAILQ_INSERT_TAIL(&st->conns, ec, link);
 	st->n_conns++;
 	st->accepted++;
@@ -210,6 +236,7 @@ echo_start(struct sp_ctx *ctx, const struct sp_service_cfg *cfg, void **state)
 	if (st == NULL)
 		return -ENOMEM;
 	st->ctx = ctx;
+	st->idle_tsc = svc_ms_to_tsc(ctx, ECHO_IDLE_MS);
 	TAILQ_INIT(&st->conns);
 	TAILQ_INIT(&st->dead);
 	TAILQ_INIT(&st->blocked);
@@ -228,9 +255,25 @@ echo_poll(struct sp_ctx *ctx, void *state)
 {
 	struct echo_state *st = state;
 	struct echo_conn *ec, *next;
+	uint64_t now = sp_ctx_now(ctx);
 
-	(void)ctx;
 	echo_free_dead(st);
+	/* The oldest activity first: only the head of the list can have expired. */
+	while ((ec = TAILQ_FIRST(&st->conns)) != NULL && ec->c != NULL && now > ec->last &&
+		now - ec->last > st->idle_tsc) {
+		ec->last =
+			now; /* goes to the end: the loop ends, a FIN unanswered is reset later */
+		TAILQ_REMOVE(&st->conns, ec, link);
+		TAILQ_INSERT_TAIL(&st->conns, ec, link);
+		st->idle_closes++;
+		if (ec->closing || ec->backlog.head != NULL) {
+			ec->closing = true;
+			sp_tcp_abort(ec->c);
+		} else {
+			ec->closing = true;
+			sp_tcp_close(ec->c);
+		}
+	}
 	/*
 	 * Writable is the signal to resume; this re-check of blocked connections is a cheap guard so
 	 * that a backlog never waits on an event that a send_mbuf() refusal did not arm.
@@ -276,11 +319,11 @@ echo_stop(struct sp_ctx *ctx, void *state)
 		free(ec);
 	}
 	echo_free_dead(st);
-	if (st->backlog_aborts != 0)
+	if (st->backlog_aborts != 0 || st->idle_closes != 0)
 		SP_LOG(NOTICE, app,
 			"echo: lcore %u: %" PRIu64 " connections, %" PRIu64
-			" aborted for an unread backlog",
-			sp_ctx_lcore(ctx), st->accepted, st->backlog_aborts);
+			" aborted for an unread backlog, %" PRIu64 " closed idle",
+			sp_ctx_lcore(ctx), st->accepted, st->backlog_aborts, st->idle_closes);
 	free(st);
 }
 

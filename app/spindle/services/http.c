@@ -24,6 +24,12 @@
  * pipelined more requests does not get a RST that would destroy the response it has not read yet
  * (RFC 9112 section 9.6). Idle connections are closed after HTTP_IDLE_MS.
  *
+ * Slowloris: input that only continues a request (the rest of its header or body, or empty
+ * lines before it) does not restart that clock; only the first bytes of a request and our own
+ * progress (a response written) do. A request must so arrive whole within HTTP_IDLE_MS of its
+ * first byte, however slowly it trickles, and a peer cannot hold a connection with a byte a
+ * minute (counted as "timed out" in the exit report).
+ *
  * Graceful stop (drain): the listener closes; a response in progress is sent to its end and then
  * closed as after "Connection: close" (further pipelined requests are not answered); an idle
  * connection is half-closed at once. Both linger as above, so a download in progress when
@@ -62,6 +68,7 @@ struct http_conn {
 	uint32_t line_len; /* 1: the line since the last LF holds a byte other than CR */
 	bool first_line_done;
 	uint64_t body_skip; /* request body bytes still to drop */
+	bool in_req;	    /* a request's first bytes came: more input is no progress */
 	/* response in progress */
 	bool busy;
 	bool close_after;
@@ -86,7 +93,7 @@ struct http_state {
 	time_t date_sec;
 	char date[64];
 	size_t date_len;
-	uint64_t requests, errors, aborts;
+	uint64_t requests, errors, aborts, timeouts;
 	uint8_t pattern[SVC_PATTERN_PERIOD + SVC_PATTERN_CHUNK];
 	char scratch[HTTP_HDR_MAX + 1]; /* a request collected within one receive */
 };
@@ -142,6 +149,8 @@ http_close(struct http_conn *hc)
 static void
 http_expire(struct http_conn *hc)
 {
+	if (hc->in_req)
+		hc->st->timeouts++; /* a request begun and not finished in time (slowloris) */
 	if (hc->closing || hc->busy)
 		http_abort(hc);
 	else
@@ -676,6 +685,10 @@ http_process(struct http_conn *hc)
 		else
 			http_handle(hc, req);
 		http_drop_hdr(hc);
+		/* A whole request is progress; the next one's first bytes restart the clock. */
+		hc->in_req = false;
+		if (hc->c != NULL && !hc->closing && !hc->shut)
+			http_touch(hc);
 	}
 	/* The peer is done sending and every complete request has been answered. */
 	if (hc->c != NULL && !hc->closing && !hc->busy && hc->peer_closed)
@@ -692,7 +705,11 @@ http_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	http_touch(hc);
+	/* Only a request's first bytes are activity; the rest of it must follow in time. */
+	if (!hc->in_req) {
+		http_touch(hc);
+		hc->in_req = true;
+	}
 	svc_mq_push_chain(&hc->in, m);
 	if (hc->in.bytes > HTTP_IN_MAX) {
 		/* Pipelining far ahead of what it reads: holding more would be unbounded. */
@@ -895,8 +912,9 @@ http_stop(struct sp_ctx *ctx, void *state)
 		free(hc);
 	}
 	SP_LOG(NOTICE, app,
-		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64 " aborted",
-		sp_ctx_lcore(ctx), st->requests, st->errors, st->aborts);
+		"http: lcore %u: %" PRIu64 " requests, %" PRIu64 " errors, %" PRIu64
+		" aborted, %" PRIu64 " timed out",
+		sp_ctx_lcore(ctx), st->requests, st->errors, st->aborts, st->timeouts);
 	free(st);
 }
 

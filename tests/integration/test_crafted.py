@@ -1,0 +1,452 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Crafted packets and attacks against spindle that the other lab tests do not send (docs/l3.md
+"Crafted input", docs/tcp.md "Defences"). Each probe checks the answer (or the silence) on the
+wire, the counter that names the drop, and that the stack still serves; at the end a kernel client
+(curl) must still be served, spindle must still run, and every mbuf must come back at exit.
+
+  fragments   a fragmented echo is answered; overlapping fragments (RFC 5722 style), a datagram
+              past 65535 octets ("ping of death") and a first TCP fragment shorter than the TCP
+              header (RFC 1858) are dropped; 300 incomplete datagrams expire (ip_reasm_fails);
+              a TCP segment in fragments reaches an established connection
+  martians    SYNs from our own address (LAND), 0.0.0.0, 127/8, 224/4, 255.255.255.255 and the
+              subnet broadcast (ip_martian_src); SYNs to broadcast and multicast (RFC 1122
+              4.2.3.10); echo to the subnet broadcast; no error about a broadcast datagram
+  neighbour   ARP off: a forged source address from another MAC does not redirect a live peer's
+              traffic (neigh_learn_locked), nor a static neighbour's
+  icmp        port/net unreachable about an established connection are soft (RFC 5927); quoted
+              sequence numbers not in flight are ignored (OutOfWindowIcmps); redirects ignored;
+              port unreachables to a UDP flood rate-limited (RFC 1812 4.3.2.8)
+  tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
+              (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
+              checksum, URG data
+
+  test_crafted.py [tap|af_packet]
+
+The scapy peer is 198.18.0.7 (02:00:00:00:00:07), an address the lab's kernel does not own, so
+the kernel neither answers nor resets its connections and spindle learns its MAC from its frames.
+The classes of test_tcp_defences.py do the TCP work. Everything is bounded; lib.sh removes the lab.
+"""
+import os
+import random
+import select
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import tcp_tools  # noqa: E402  (telemetry)
+import test_tcp_defences as td  # noqa: E402  (Peer, Conn, check)
+
+PY = "/usr/bin/python3"
+SP_IP, SP_MAC = td.SP_IP, td.SP_MAC
+KERNEL_IP, KERNEL_MAC = "198.18.0.1", "02:00:00:00:00:01"  # the static neighbour
+ME_IP, ME_MAC = "198.18.0.7", "02:00:00:00:00:07"
+EVIL_MAC = "02:00:00:00:00:66"
+BCAST = "198.18.0.255"
+td.PEER_IP, td.PEER_MAC = ME_IP, ME_MAC  # Conn and Peer send as 198.18.0.7
+check, ok, fail = td.check, td.ok, td.fail
+ACK, PSH, SYN, RST, FIN, URG = td.ACK, td.PSH, td.SYN, td.RST, td.FIN, 0x20
+
+
+def outer(pmd):
+    script = r'''
+set -u
+. "$LIB"
+lab_up "$PMD" && spindle_start || exit 1
+lab_exec timeout 120 "$PY" "$SELF" --inner "$(spindle_prefix)"
+rc=$((${?} != 0))
+if lab_exec curl -s -o /dev/null --max-time 5 http://198.18.0.2/; then
+	t_ok "a kernel client is still served (curl)"
+else
+	t_fail "curl after the probes"; rc=1
+fi
+if spindle_alive; then t_ok "spindle still runs"; else t_fail "spindle died"; rc=1; fi
+spindle_stop || { t_fail "spindle exit / mbuf check"; rc=1; }
+grep -E "^mbufs" "$(spindle_log)" || true
+exit $rc
+'''
+    env = dict(os.environ, LIB=os.path.join(HERE, "lib.sh"), PMD=pmd,
+               SELF=os.path.abspath(__file__), PY=PY)
+    return subprocess.call(["bash", "-c", script], env=env)
+
+
+class Wire:
+    """Every frame spindle sends on sp0 (any protocol, any destination MAC)."""
+
+    def __init__(self, peer):
+        self.peer = peer
+
+    def send(self, frame):
+        with self.peer.lock:
+            self.peer.tx.send(frame)
+
+    def expect(self, match, timeout=1.0):
+        """The first frame from spindle matching @match within @timeout s, else None."""
+        from scapy.all import Ether
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.peer.sock], [], [], left)
+            if not r:
+                return None
+            p = self.peer.sock.recv()
+            if p is not None and Ether in p and p[Ether].src == SP_MAC and match(p):
+                return p
+
+    def count(self, match, timeout):
+        n = 0
+        end = time.monotonic() + timeout
+        while self.expect(match, end - time.monotonic()) is not None:
+            n += 1
+        return n
+
+    def drain(self):
+        self.count(lambda p: True, 0.1)
+
+
+def eth(src_mac=ME_MAC, dst_mac=SP_MAC):
+    from scapy.all import Ether
+    return Ether(src=src_mac, dst=dst_mac)
+
+
+def echo_reply(ident):
+    from scapy.all import ICMP
+
+    def m(p):
+        return ICMP in p and p[ICMP].type == 0 and p[ICMP].id == ident
+    return m
+
+
+def from_sp_to(ip_dst):
+    from scapy.all import IP
+    return lambda p: IP in p and p[IP].src == SP_IP and p[IP].dst == ip_dst
+
+
+class Stats:
+    """spindle's counters, read straight from its telemetry socket (tcp_tools.py: fast enough
+    to read one between two frames of a probe)."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+
+    def get(self, name):
+        try:
+            v = tcp_tools.stat(self.prefix, name)
+        except (OSError, ValueError):
+            v = None
+        return -1 if v is None else int(v)
+
+
+def delta_check(st, name, before, want_min, what, exact=None):
+    now = st.get(name)
+    d = now - before
+    if exact is not None:
+        return check(d == exact, "%s (%s +%d, want %d)" % (what, name, d, exact))
+    return check(d >= want_min, "%s (%s +%d, want >= %d)" % (what, name, d, want_min))
+
+
+def t_fragments(w, st):
+    from scapy.all import ICMP, IP, TCP, Raw, fragment
+    # A 1200-byte echo in three fragments: reassembled and answered.
+    ident = random.randint(1, 65535)
+    pkt = IP(src=ME_IP, dst=SP_IP, id=4242) / ICMP(id=ident, seq=1) / Raw(b"F" * 1200)
+    b_in = st.get("ip_frag_in")
+    w.drain()
+    for f in fragment(pkt, fragsize=400):
+        w.send(eth() / f)
+    check(w.expect(echo_reply(ident), 2.0) is not None, "fragments: a fragmented echo answered")
+    if st.get("ip_frag_in") == b_in:
+        # The lab's veth path (af_packet) hands spindle datagrams the kernel reassembled.
+        print("skip: no fragment reached spindle (reassembled before the PMD)", flush=True)
+        return
+
+    # Overlap: the second fragment rewrites bytes the first carried -> the datagram is dropped.
+    b_fail, b_disc = st.get("ip_reasm_fails"), st.get("ip_frag_discarded")
+    ident = random.randint(1, 65535)
+    body = bytes(ICMP(id=ident, seq=2) / Raw(b"O" * 792))
+    fr = [IP(src=ME_IP, dst=SP_IP, id=4243, proto=1, flags="MF", frag=0) / Raw(body[:400]),
+          IP(src=ME_IP, dst=SP_IP, id=4243, proto=1, flags="MF", frag=25) / Raw(body[200:600]),
+          IP(src=ME_IP, dst=SP_IP, id=4243, proto=1, frag=50) / Raw(body[400:])]
+    for f in fr:
+        w.send(eth() / f)
+    check(w.expect(echo_reply(ident), 1.0) is None, "fragments: overlapping datagram not answered")
+    delta_check(st, "ip_reasm_fails", b_fail, 1, "fragments: overlap discards the datagram")
+    delta_check(st, "ip_frag_discarded", b_disc, 1, "fragments: its later fragment dropped too")
+
+    # Ping of death: a fragment ending past 65535 octets.
+    b_bad = st.get("ip_frag_bad")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, id=4244, proto=1, frag=8189) / Raw(b"D" * 100))
+    # RFC 1858 3.1: a first TCP fragment of 8 bytes (no flags, no data offset).
+    seg = bytes(TCP(sport=4444, dport=7, flags="S", seq=1))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, id=4245, proto=6, flags="MF", frag=0) / Raw(seg[:8]))
+    # RFC 1858 3.2: a TCP fragment at offset 8 (rewriting the flags of the first).
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, id=4245, proto=6, frag=1) / Raw(seg[8:]))
+    time.sleep(0.2)
+    delta_check(st, "ip_frag_bad", b_bad, 3, "fragments: ping of death and RFC 1858 fragments",
+                exact=3)
+    check(w.expect(from_sp_to(ME_IP), 0.5) is None, "fragments: nothing answers them")
+
+    # 300 datagrams that never complete: held, then expired after frag_timeout_ms (2 s).
+    b_fail = st.get("ip_reasm_fails")
+    for i in range(300):
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP, id=10000 + i, proto=17, flags="MF", frag=0)
+               / Raw(b"I" * 64))
+    time.sleep(3.0)
+    # Expiry runs from the timers; a new fragment also finds the stale ones.
+    ident = random.randint(1, 65535)
+    pkt = IP(src=ME_IP, dst=SP_IP, id=4246) / ICMP(id=ident, seq=3) / Raw(b"G" * 1000)
+    w.drain()
+    for f in fragment(pkt, fragsize=512):
+        w.send(eth() / f)
+    check(w.expect(echo_reply(ident), 2.0) is not None,
+          "fragments: after 300 incomplete datagrams a fragmented echo is answered")
+    delta_check(st, "ip_reasm_fails", b_fail, 300, "fragments: the incomplete ones expired")
+
+    # A TCP segment in fragments of 32 bytes to an established echo connection.
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "fragments: echo connection"):
+        return
+    data = b"fragmented-tcp-" * 10
+    seg = IP(src=ME_IP, dst=SP_IP, id=4247) / TCP(
+        sport=c.sport, dport=7, flags="PA", seq=c.snd_nxt, ack=c.rcv_nxt, window=65535) / data
+    for f in fragment(seg, fragsize=32):
+        w.send(eth() / f)
+    c.snd_nxt = (c.snd_nxt + len(data)) & 0xffffffff
+    check(c.read(len(data)) == data, "fragments: a fragmented TCP segment is echoed")
+    c.rst()
+
+
+def t_martians(w, st):
+    from scapy.all import ICMP, IP, TCP, Raw
+    b = st.get("ip_martian_src")
+    srcs = [SP_IP, "0.0.0.0", "127.0.0.1", "224.0.0.1", "255.255.255.255", BCAST]
+    for s in srcs:
+        w.send(eth() / IP(src=s, dst=SP_IP) / TCP(sport=5555, dport=80, flags="S", seq=7))
+    check(w.expect(lambda p: TCP in p and p[TCP].dport == 5555, 1.0) is None,
+          "martians: no SYN-ACK to a LAND, 0/8, 127/8, 224/4 or broadcast source")
+    delta_check(st, "ip_martian_src", b, len(srcs), "martians: each source counted",
+                exact=len(srcs))
+    # RFC 1122 4.2.3.10: a SYN to a broadcast address is not for TCP.
+    b = st.get("ip_bcast_tcp")
+    for d in ("255.255.255.255", BCAST):
+        w.send(eth(dst_mac="ff:ff:ff:ff:ff:ff") / IP(src=ME_IP, dst=d)
+               / TCP(sport=5556, dport=80, flags="S", seq=7))
+    b_mc, b_emc = st.get("ip_in_multicast"), st.get("eth_multicast")
+    w.send(eth(dst_mac="01:00:5e:00:00:05") / IP(src=ME_IP, dst="224.0.0.5")
+           / TCP(sport=5556, dport=80, flags="S", seq=7))
+    w.send(eth() / IP(src=ME_IP, dst="224.0.0.5") / TCP(sport=5556, dport=80, flags="S", seq=7))
+    check(w.expect(lambda p: TCP in p and p[TCP].dport == 5556, 1.0) is None,
+          "martians: no answer to a SYN to a broadcast or multicast address")
+    delta_check(st, "ip_bcast_tcp", b, 2, "martians: SYNs to broadcasts counted", exact=2)
+    delta_check(st, "eth_multicast", b_emc, 1, "martians: multicast frame counted", exact=1)
+    delta_check(st, "ip_in_multicast", b_mc, 1, "martians: multicast address counted", exact=1)
+    # Echo to the subnet broadcast: not answered (RFC 1122 3.2.2.6 allows it; no amplifier).
+    b = st.get("icmp_bcast_echo")
+    ident = random.randint(1, 65535)
+    w.send(eth(dst_mac="ff:ff:ff:ff:ff:ff") / IP(src=ME_IP, dst=BCAST) / ICMP(id=ident))
+    check(w.expect(echo_reply(ident), 1.0) is None, "martians: echo to the broadcast ignored")
+    delta_check(st, "icmp_bcast_echo", b, 1, "martians: broadcast echo counted", exact=1)
+    # Protocol 99: unreachable to us, suppressed for a broadcast (RFC 1122 3.2.2).
+    b = st.get("icmp_err_suppressed")
+    w.send(eth(dst_mac="ff:ff:ff:ff:ff:ff") / IP(src=ME_IP, dst=BCAST, proto=99) / Raw(b"x" * 8))
+    check(w.expect(lambda p: ICMP in p and p[ICMP].type == 3, 1.0) is None,
+          "martians: no protocol unreachable about a broadcast datagram")
+    delta_check(st, "icmp_err_suppressed", b, 1, "martians: suppressed error counted")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, proto=99) / Raw(b"x" * 8))
+    check(w.expect(lambda p: ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 2, 1.0)
+          is not None, "martians: protocol unreachable about a unicast datagram")
+
+
+def t_neighbour(w, st):
+    from scapy.all import ICMP, IP, Ether
+    # The counter first: reading it takes a while, and the forgery must come while the peer
+    # speaks (within stack.neigh_learn_locktime_ms, 1 s, of its last frame).
+    b = st.get("neigh_learn_locked")
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None and c.echo_ok(b"before"), "neighbour: echo connection"):
+        return
+    # A ping forging 198.18.0.7's address from the attacker's MAC: answered to the real MAC.
+    ident = random.randint(1, 65535)
+    w.send(eth(src_mac=EVIL_MAC) / IP(src=ME_IP, dst=SP_IP) / ICMP(id=ident))
+    p = w.expect(echo_reply(ident), 1.0)
+    check(p is not None and p[Ether].dst == ME_MAC,
+          "neighbour: the forged ping's answer goes to the peer's MAC (%s)"
+          % (None if p is None else p[Ether].dst))
+    delta_check(st, "neigh_learn_locked", b, 1, "neighbour: the forged MAC refused", exact=1)
+    c.data(b"after-forgery")
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    check(p is not None and p[Ether].dst == ME_MAC,
+          "neighbour: the connection's data still goes to the peer's MAC")
+    if p is not None:
+        c.rcv_nxt = (p["TCP"].seq + len(p["TCP"].payload)) & 0xffffffff
+        c.send(ACK)
+    c.rst()
+    # The static neighbour 198.18.0.1: never replaced.
+    ident = random.randint(1, 65535)
+    w.send(eth(src_mac=EVIL_MAC) / IP(src=KERNEL_IP, dst=SP_IP) / ICMP(id=ident))
+    p = w.expect(echo_reply(ident), 1.0)
+    check(p is not None and p[Ether].dst == KERNEL_MAC,
+          "neighbour: a forged frame does not move the static neighbour")
+    # 4200 datagrams from as many forged sources fill the table (4096 per lcore); a second
+    # later a new peer is learned all the same (an idle forged entry is evicted).
+    b_full, b_ev = st.get("neigh_table_full"), st.get("neigh_evicted")
+    raw = bytes(eth(src_mac=EVIL_MAC) / IP(src="198.19.0.0", dst=SP_IP) / ICMP(id=1))
+    for i in range(4200):
+        fr = bytearray(raw)
+        fr[28:30] = bytes((i >> 8, i & 0xff))  # IP source 198.19.x.y (14 + 12..15)
+        fr[24:26] = b"\0\0"
+        ck = sum(int.from_bytes(fr[k:k + 2], "big") for k in range(14, 34, 2))
+        ck = (ck & 0xffff) + (ck >> 16)
+        ck = (ck & 0xffff) + (ck >> 16)
+        fr[24:26] = (~ck & 0xffff).to_bytes(2, "big")
+        w.peer.tx.send(Ether(bytes(fr)))
+    time.sleep(1.2)
+    ident = random.randint(1, 65535)
+    w.drain()
+    w.send(eth(src_mac="02:00:00:00:00:09") / IP(src="198.18.0.9", dst=SP_IP) / ICMP(id=ident))
+    p = w.expect(echo_reply(ident), 1.0)
+    check(p is not None and p[Ether].dst == "02:00:00:00:00:09",
+          "neighbour: after 4200 forged sources a new peer is still answered")
+    delta_check(st, "neigh_table_full", b_full, 1, "neighbour: the table was full")
+    delta_check(st, "neigh_evicted", b_ev, 1, "neighbour: an idle forged entry made room")
+
+
+def quote(c, seq):
+    from scapy.all import IP, TCP
+    return bytes(IP(src=SP_IP, dst=ME_IP, proto=6, len=1040) /
+                 TCP(sport=c.dport, dport=c.sport, seq=seq, flags="A"))[:28]
+
+
+def t_icmp(w, st):
+    from scapy.all import ICMP, IP, UDP, Raw
+    c = td.Conn(w.peer, 7, opts=[("MSS", 1460)])
+    if not check(c.connect() is not None, "icmp: echo connection"):
+        return
+    # 100 bytes echoed and left unacknowledged: in flight, SND.UNA .. SND.NXT.
+    c.data(b"i" * 100)
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    if not check(p is not None, "icmp: data in flight"):
+        return
+    una = p["TCP"].seq
+    b_oow = st.get("OutOfWindowIcmps")
+    for code, seq, mtu in ((4, una + 100000, 600), (3, una - 5000, 0), (1, una + 100000, 0)):
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=code, nexthopmtu=mtu)
+               / Raw(quote(c, seq & 0xffffffff)))
+    time.sleep(0.2)
+    delta_check(st, "OutOfWindowIcmps", b_oow, 3, "icmp: errors about no data in flight ignored",
+                exact=3)
+    # Hard codes about an established connection, in the window: soft errors (RFC 5927 4.2).
+    for code in (0, 1, 2, 3):
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=code)
+               / Raw(quote(c, una)))
+    b_un = st.get("icmp_unhandled_type")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=5, code=1, gw="198.18.0.66")
+           / Raw(quote(c, una)))
+    time.sleep(0.2)
+    delta_check(st, "icmp_unhandled_type", b_un, 1, "icmp: redirect ignored", exact=1)
+    c.rcv_nxt = (una + 100) & 0xffffffff
+    check(c.echo_ok(b"still-established"),
+          "icmp: unreachable codes 0-3 about an established connection do not abort it")
+    c.rst()
+    # A UDP flood to a closed port: port unreachables at most the bucket (50) + 100/s.
+    b_rl = st.get("icmp_rate_limited")
+    w.drain()
+    for i in range(400):
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6000, dport=9999) / Raw(b"u"))
+    n = w.count(lambda p: ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3, 1.5)
+    check(0 < n <= 50 + 100 * 3, "icmp: port unreachables to 400 datagrams rate-limited (%d)" % n)
+    delta_check(st, "icmp_rate_limited", b_rl, 1, "icmp: the rest counted")
+
+
+def t_tcp(w, st):
+    from scapy.all import IP, TCP, Raw, Ether
+    # Option lengths 1 and past the header: no SYN-ACK, counted.
+    b = st.get("TCPBadOptions")
+    for opt in (b"\x02\x01\x00\x00", b"\x03\x08\x05\x00", b"\x01\x01\x01\x08"):
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(sport=7001, dport=7, flags="S", seq=1,
+                                                     dataofs=6) / Raw(opt))
+    check(w.expect(lambda p: TCP in p and p[TCP].dport == 7001, 1.0) is None,
+          "tcp: SYNs with malformed option lengths not answered")
+    delta_check(st, "TCPBadOptions", b, 3, "tcp: malformed options counted", exact=3)
+    # Window scale 15 (used as 14) and MSS 0 (raised to tcp.min_snd_mss): works.
+    c = td.Conn(w.peer, 7, opts=[("MSS", 0), ("WScale", 15), ("NOP", None)])
+    check(c.connect() is not None and c.echo_ok(b"w" * 300),
+          "tcp: window scale 15 and MSS 0 on the SYN: the connection works")
+    c.rst()
+    # SYN+FIN (a scan or a filter evasion): dropped, as Linux does.
+    b = st.get("TCPSynFinDrops")
+    c = td.Conn(w.peer, 7)
+    c.send(SYN | FIN, seq=c.iss, ack=0)
+    check(w.peer.expect(lambda p: c.mine(p), 0.5) is None, "tcp: SYN+FIN not answered")
+    delta_check(st, "TCPSynFinDrops", b, 1, "tcp: SYN+FIN counted", exact=1)
+    # Data on a SYN is not taken: the SYN-ACK acknowledges the SYN alone.
+    c.send(SYN, seq=c.iss, ack=0, data=b"early")
+    p = w.peer.expect(lambda p: c.mine(p) and td.flags(p) & (SYN | ACK) == SYN | ACK, 1.0)
+    check(p is not None and p["TCP"].ack == (c.iss + 1) & 0xffffffff,
+          "tcp: SYN with data: SYN-ACK acknowledges the SYN alone")
+    if p is not None:
+        c.rcv_nxt = (p["TCP"].seq + 1) & 0xffffffff
+        c.snd_nxt = (c.iss + 1) & 0xffffffff
+        c.send(ACK)
+        check(c.echo_ok(b"after-syn-data"), "tcp: ... and the connection then works")
+    c.rst()
+    # SYN+RST to a listener: ignored.
+    b = st.get("TCPListenRstDrops")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(sport=7002, dport=7, flags="SR", seq=1))
+    check(w.expect(lambda p: TCP in p and p[TCP].dport == 7002, 0.5) is None,
+          "tcp: SYN+RST not answered")
+    delta_check(st, "TCPListenRstDrops", b, 1, "tcp: SYN+RST counted", exact=1)
+    # PAWS: a segment with an older TSval is dropped with an ACK (RFC 7323 5.3).
+    c = td.Conn(w.peer, 7, opts=[("Timestamp", (1000000, 0))])
+    if not check(c.connect() is not None and c.echo_ok(b"ts-ok"), "tcp: timestamps connection"):
+        return
+    b = st.get("PAWSDrops")
+    w.peer.drain()
+    c.send(ACK | PSH, data=b"OLD", opts=[("Timestamp", (1, c.ts_recent))])
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and len(p["TCP"].payload) == 0 and p["TCP"].ack == c.snd_nxt,
+          "tcp: PAWS: an old TSval is answered by an ACK, its data dropped")
+    delta_check(st, "PAWSDrops", b, 1, "tcp: PAWS drop counted", exact=1)
+    # A RST exactly at RCV.NXT with a bad checksum: ignored.
+    b = st.get("InCsumErrors")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(sport=c.sport, dport=7, flags="R",
+                                                 seq=c.snd_nxt, chksum=0x1234))
+    time.sleep(0.2)
+    delta_check(st, "InCsumErrors", b, 1, "tcp: RST with a bad checksum counted", exact=1)
+    check(c.echo_ok(b"csum-rst-ignored"), "tcp: ... and the connection survives it")
+    # URG with an urgent pointer: the byte stays in line (RFC 6093).
+    c.send(ACK | PSH | URG, data=b"urgent!")
+    c.snd_nxt = (c.snd_nxt + 7) & 0xffffffff
+    check(c.read(7) == b"urgent!", "tcp: URG data echoed in line")
+    c.rst()
+
+
+def inner(prefix):
+    random.seed()
+    st = Stats(prefix)
+    peer = td.Peer()
+    w = Wire(peer)
+    try:
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp):
+            t0 = time.monotonic()
+            t(w, st)
+            print("   %s: %.1f s" % (t.__name__, time.monotonic() - t0), flush=True)
+    finally:
+        peer.close()
+    print("%d failed" % len(td.FAILS))
+    return 1 if td.FAILS else 0
+
+
+def main():
+    a = sys.argv[1:]
+    if a[:1] == ["--inner"]:
+        return inner(a[1])
+    return outer(a[0] if a else "tap")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
