@@ -3,7 +3,8 @@
 # More unmodified Debian programs on spindle through spindle-run and libspindle_preload.so
 # (docs/preload.md "Tests"), against kernel peers in the lab namespace:
 #   nc         netcat-openbsd: nc -l on spindle and nc on spindle as the client, 1 MB each way
-#              with a half-close (-N) after each side's stdin
+#              with a half-close (-N) after each side's stdin; nc killed by SIGINT: its peer
+#              learns at once
 #   socat      TCP4-LISTEN echo (PIPE) on spindle; a TCP4 client on spindle; UDP4 echo; the
 #              fork option ends with a refused call (EOPNOTSUPP), not a wait without end
 #   curl       curl and wget on spindle fetching from a kernel python3 -m http.server
@@ -125,6 +126,35 @@ t_nc() {
 	KPIDS=()
 	t_expect_eq "kernel nc -l received (sha256)" "$(sha "$SP_TMP/nc.kserver-got")" "$(sha "$a")"
 	t_expect_eq "nc client received (sha256)" "$(sha "$SP_TMP/nc.kclient-got")" "$(sha "$b")"
+	[ "$PMD" = kernel ] || nc_killed
+}
+
+# nc (no SIGINT handler) killed by SIGINT in the middle of a connection: as on the kernel, its
+# peer learns at once (the library resets the connection before the signal kills it; docs/
+# preload.md "Threads and fork"), and the exit status is still the signal's.
+nc_killed() {
+	local w k rc=0 i
+	mkfifo "$SP_TMP/nc.fifo"
+	(exec 3> "$SP_TMP/nc.fifo"; echo hello >&3; exec sleep 20) &
+	w=$!
+	lab_exec timeout 20 nc -l -s "$PEER" -p 7002 > "$SP_TMP/nc.kill-got" &
+	k=$!
+	klisten 7002
+	pl_bg nc-killed "$SP_TMP/nc.fifo" /dev/null nc "$PEER" 7002
+	for ((i = 0; i < 100; i++)); do [ -s "$SP_TMP/nc.kill-got" ] && break; sleep 0.1; done
+	t_expect_eq "nc killed: the kernel peer got" "$(cat "$SP_TMP/nc.kill-got")" hello
+	kill -INT "$PL_PID"
+	for ((i = 0; i < 20; i++)); do kill -0 "$k" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$k" 2>/dev/null; then t_fail "nc killed: its kernel peer still waits 2 s later"; else
+		t_ok "nc killed by SIGINT: its kernel peer learnt within 2 s"
+	fi
+	sp_stop_pid "$PL_PID" KILL 5 || true
+	wait "$PL_PID" || rc=$?
+	PL_PID=
+	SP_PID=
+	t_expect_eq "nc killed: its exit status (SIGINT)" "$rc" 130
+	kill "$w" "$k" 2>/dev/null
+	wait "$w" "$k" 2>/dev/null
 }
 
 # ---- socat ----

@@ -536,6 +536,35 @@ test_linger0_reset(void **state)
 	pair_free(p);
 }
 
+/*
+ * sp_sock_host_kill() (a program dying of SIGINT, SIGTERM or SIGHUP): each connection is reset
+ * once, however many descriptors it has, and the peer reads ECONNRESET at once; the host's lock
+ * held by this thread (the signal came inside a socket call) gives -EBUSY, not a deadlock.
+ */
+static void
+test_host_kill(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, d;
+	struct pollfd pf = {.events = POLLIN};
+	char buf[8];
+
+	connected(p, lfd, &cfd, &sfd);
+	d = sp_dup(p->hs, sfd);
+	assert_true(d >= 0);
+	pthread_mutex_lock(&p->hs->lock);
+	assert_int_equal(sp_sock_host_kill(p->hs), -EBUSY);
+	pthread_mutex_unlock(&p->hs->lock);
+	assert_int_equal(sp_sock_host_kill(p->hs), 1);
+	assert_int_equal(sp_sock_host_kill(p->hs), 0);
+	pf.fd = cfd;
+	assert_int_equal(sp_ppoll(p->hc, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ECONNRESET);
+	sp_close(p->hs, d);
+	pair_done(p, lfd, cfd, sfd);
+}
+
 /* A reset seen first by a write: ECONNRESET, then EPIPE. */
 static void
 test_reset_write(void **state)
@@ -1456,6 +1485,7 @@ main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
+		cmocka_unit_test(test_host_kill),
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_reuseport),
 		cmocka_unit_test(test_cork),
