@@ -89,6 +89,24 @@ bool sp_sock_host_owner(struct sp_sock_host *h);
 void sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms);
 
 /**
+ * The process is dying of a signal it does not handle: reset every connection of its sockets
+ * (RST) and send at once, so that each peer learns, as the kernel's close at a process's death
+ * tells it (a FIN there, which the kernel keeps sending; no one is left here to). Callable from
+ * a signal handler: it only tries the host's lock (for up to 10 ms: the signal may have
+ * interrupted this thread inside a socket call, see sp_sock_host_kill_later()) and frees
+ * nothing. Returns how many connections were reset, -EBUSY (lock not had), 0 in a process that
+ * does not drive the stack.
+ */
+int sp_sock_host_kill(struct sp_sock_host *h);
+
+/**
+ * After sp_sock_host_kill() gave -EBUSY in a signal handler: the call that holds the lock runs
+ * it when it lets the lock go (its end, or its wait's next pass), then raises @p sig, whose
+ * action must be the default by then (SA_RESETHAND). Async-signal-safe.
+ */
+void sp_sock_host_kill_later(int sig);
+
+/**
  * TSC cycles the host's waits spent polling without finding anything (rte_get_tsc_hz() per
  * second): passes of a waiting call that moved no packet and made nothing ready, with their
  * pause, not their sleeps; a pass longer than 50 us (preempted) counts nothing. The program's

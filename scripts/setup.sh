@@ -16,6 +16,7 @@ PACKAGES=(
 	iproute2 iputils-ping arping netcat-openbsd curl python3 python3-scapy wrk iperf nginx-light
 	nftables tcpdump ethtool bc
 	redis-server redis-tools iperf3
+	socat wget memcached libmemcached-tools lighttpd
 )
 
 # shellcheck source=common.sh
@@ -65,4 +66,14 @@ if [[ " ${missing[*]} " == *" nginx-light "* ]]; then
 		command -v update-rc.d >/dev/null && update-rc.d nginx disable >/dev/null 2>&1 || true
 	fi
 fi
+# Nor memcached or lighttpd (test_preload_programs.sh runs its own inside a lab namespace).
+for svc in memcached lighttpd; do
+	[[ " ${missing[*]} " == *" $svc "* ]] || continue
+	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	elif command -v service >/dev/null; then
+		service "$svc" stop >/dev/null 2>&1 || true
+		command -v update-rc.d >/dev/null && update-rc.d "$svc" disable >/dev/null 2>&1 || true
+	fi
+done
 echo "setup.sh: done"

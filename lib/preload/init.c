@@ -284,6 +284,7 @@ static void __attribute__((constructor)) pl_init(void)
 		die("cannot create the socket host: %s", strerror(errno));
 	pl.pid = getpid();
 	atexit(pl_exit);
+	sp_preload_signals_init();
 	if (rte_telemetry_register_cmd("/spindle/preload", tel_preload,
 		    "Idle polling cycles of the program's waits (CPU it worked = its CPU time - "
 		    "idle_cycles / tsc_hz)") != 0)

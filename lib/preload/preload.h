@@ -21,6 +21,9 @@ struct sp_preload {
 
 extern struct sp_preload sp_preload;
 
+/* signals.c: SIGHUP, SIGINT, SIGTERM left at SIG_DFL reset the connections before they kill */
+void sp_preload_signals_init(void);
+
 #define EXPORT __attribute__((visibility("default")))
 
 /* The next definition of @p name (libc's), looked up once. */

@@ -6,10 +6,19 @@
  * installs with sigaction() or signal() runs behind a wrapper that first tells the socket layer
  * (sp_sock_signal_note()), so that a wait in progress returns EINTR as the kernel's would.
  * sigaction() answers with the program's own handler, never the wrapper.
+ *
+ * Death by a signal. The kernel closes the sockets of a process that a signal kills, and each
+ * peer learns it (a FIN). A spindle connection lives in the process: when SIGHUP, SIGINT or
+ * SIGTERM killed a program that leaves them at their default (nc, a member of a pipeline,
+ * Ctrl-C), its peers were never told and waited forever. While the program leaves them at
+ * SIG_DFL, the library's handler resets its connections (sp_sock_host_kill()) and the signal
+ * then kills the process as before (SA_RESETHAND, raised again): the same exit status, no exit
+ * handlers. sigaction() and signal() answer SIG_DFL for it.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "preload.h"
 
@@ -30,6 +39,38 @@ wrapper(int sig, siginfo_t *si, void *uc)
 		a->sa_handler(sig);
 }
 
+static void
+death(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	(void)si;
+	(void)uc;
+	if (sp_sock_host_kill(sp_preload.host) == -EBUSY) {
+		/* it came inside a socket call of this thread: that call ends, resets, raises */
+		sp_sock_host_kill_later(sig);
+		errno = saved;
+		return;
+	}
+	errno = saved;
+	raise(sig); /* delivered at the default action (SA_RESETHAND) once this returns */
+}
+
+/* The library's action for @p sig when the program leaves it at SIG_DFL, else NULL. */
+static const struct sigaction *
+death_action(int sig)
+{
+	static struct sigaction a = {.sa_sigaction = death, .sa_flags = SA_SIGINFO | SA_RESETHAND};
+
+	return sig == SIGHUP || sig == SIGINT || sig == SIGTERM ? &a : NULL;
+}
+
+static bool
+is_default(const struct sigaction *a)
+{
+	return !(a->sa_flags & SA_SIGINFO) && a->sa_handler == SIG_DFL;
+}
+
 static bool
 is_handler(const struct sigaction *a)
 {
@@ -42,14 +83,17 @@ static int
 wrapped_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	struct sigaction mine, cur, prev;
-	bool wrapped, wrap;
+	bool wrapped, wrap, dying;
 	int ret;
 
 	REAL(sigaction);
 	if (sig <= 0 || sig >= _NSIG || real_sigaction(sig, NULL, &cur) != 0)
 		return real_sigaction(sig, act, old); /* the kernel's EINVAL */
 	wrapped = (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == wrapper;
+	dying = (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == death;
 	wrap = act != NULL && is_handler(act);
+	if (act != NULL && is_default(act) && death_action(sig) != NULL)
+		act = death_action(sig);
 	prev = prog[sig];
 	if (wrap) {
 		prog[sig] = *act;
@@ -64,7 +108,24 @@ wrapped_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	}
 	if (old != NULL && wrapped)
 		*old = prev;
+	if (old != NULL && dying) {
+		memset(old, 0, sizeof(*old));
+		old->sa_handler = SIG_DFL;
+	}
 	return 0;
+}
+
+void
+sp_preload_signals_init(void)
+{
+	static const int sigs[] = {SIGHUP, SIGINT, SIGTERM};
+	struct sigaction cur;
+	unsigned i;
+
+	REAL(sigaction);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (real_sigaction(sigs[i], NULL, &cur) == 0 && is_default(&cur))
+			real_sigaction(sigs[i], death_action(sigs[i]), NULL);
 }
 
 EXPORT int

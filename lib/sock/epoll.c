@@ -184,9 +184,17 @@ out:
 /*
  * Ready spindle items of @p ep into @p out (lock held). Every item visited moves to the tail:
  * round robin, so that a busy socket at the head does not starve the others.
+ *
+ * @p lost: this process does not drive the stack (after fork: host.c "Fork"). Its spindle
+ * sockets never get ready here, and a wait on them lasted forever (socat's fork option: the
+ * parent waited for its next connection after its first child had taken the stack over). Each
+ * reports an error at once instead (EPOLLERR; POLLERR in poll_collect(), so readable and
+ * writable for select), as Linux reports a socket with a pending error whatever was asked
+ * for; the call the program makes next on it fails with EOPNOTSUPP and its log line.
+ * Edge-triggered items report it on every wait. A set of kernel fds alone is the kernel's.
  */
 static int
-ep_collect(struct sp_ep *ep, struct epoll_event *out, int max)
+ep_collect(struct sp_ep *ep, struct epoll_event *out, int max, bool lost)
 {
 	struct sp_ep_item *it;
 	unsigned k;
@@ -201,10 +209,10 @@ ep_collect(struct sp_ep *ep, struct epoll_event *out, int max)
 		if (it->disabled)
 			continue;
 		want = it->events | EPOLLERR | EPOLLHUP;
-		ev = sp_sk_events(it->s) & want;
+		ev = (lost ? EPOLLERR : sp_sk_events(it->s)) & want;
 		if (ev == 0)
 			continue;
-		if (it->events & EPOLLET) {
+		if ((it->events & EPOLLET) && !lost) {
 			if (it->seen_gen == it->s->gen)
 				continue;
 			it->seen_gen = it->s->gen;
@@ -274,15 +282,15 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 	int timeout, const sigset_t *sigmask)
 {
 	uint64_t end = deadline_ms(timeout);
+	bool expired, lost;
 	struct sp_ep *ep;
-	bool expired;
 	int n, k;
 
-	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL ||
-		!sp_sock_mine(h, true)) {
+	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL) {
 		sp_sock_tx_settle(h);
 		return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	}
+	lost = !sp_sock_mine(h, true); /* see ep_collect() */
 	if (maxevents <= 0 || events == NULL)
 		return SK_ERR(EINVAL);
 	for (;;) {
@@ -300,7 +308,7 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 			return sys_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 		}
 		sp_sock_drive(h);
-		n = ep_collect(ep, events, maxevents);
+		n = ep_collect(ep, events, maxevents, lost);
 		pthread_mutex_unlock(&h->lock);
 		expired = end != UINT64_MAX && sp_sock_now_us() >= end;
 		if (n < maxevents && kcheck_due(h, epfd, n, n == 0 && expired)) {
@@ -322,7 +330,7 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 
 /* Spindle revents of @p fds; kernel entries get 0 and are counted in *@p nk. Lock held. */
 static int
-poll_collect(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, unsigned *nk)
+poll_collect(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, unsigned *nk, bool lost)
 {
 	int n = 0;
 	nfds_t i;
@@ -338,8 +346,8 @@ poll_collect(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, unsigned *
 			(*nk)++;
 			continue;
 		}
-		fds[i].revents =
-			(short)(sp_sk_events(s) & ((uint16_t)fds[i].events | POLLERR | POLLHUP));
+		fds[i].revents = (short)((lost ? POLLERR : sp_sk_events(s)) &
+					 ((uint16_t)fds[i].events | POLLERR | POLLHUP));
 		if (fds[i].revents != 0)
 			n++;
 	}
@@ -367,23 +375,24 @@ poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct 
 				   : sp_sock_now_us() + (uint64_t)tmo->tv_sec * 1000000u +
 					     (uint64_t)tmo->tv_nsec / 1000u;
 	static const struct timespec zero = {0, 0};
-	bool any = false, expired;
+	bool any = false, expired, lost;
 	unsigned nk;
 	int n, k;
 	nfds_t i;
 
 	for (i = 0; h != NULL && i < nfds && !any; i++)
 		any = sp_sock_is_socket(h, fds[i].fd);
-	if (!any || !sp_sock_mine(h, true)) {
+	if (!any) {
 		sp_sock_tx_settle(h);
 		return sys_ppoll(fds, nfds, tmo, sigmask);
 	}
+	lost = !sp_sock_mine(h, true); /* see ep_collect() */
 	for (i = 0; i < nfds; i++)
 		fds[i].revents = 0;
 	for (;;) {
 		pthread_mutex_lock(&h->lock);
 		sp_sock_drive(h);
-		n = poll_collect(h, fds, nfds, &nk);
+		n = poll_collect(h, fds, nfds, &nk, lost);
 		pthread_mutex_unlock(&h->lock);
 		expired = end != UINT64_MAX && sp_sock_now_us() >= end;
 		if (nk != 0 && kcheck_due(h, -1, n, n == 0 && expired)) {

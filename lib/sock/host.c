@@ -21,6 +21,7 @@
 
 #include "sock.h"
 #include "sp_ctx.h"
+#include "tcp.h" /* sp_sock_host_kill(): a connection's state, its RST */
 
 #define SP_SOCK_MAX_FD (1u << 20)
 
@@ -307,6 +308,38 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 	host_mem_free(h);
 }
 
+int
+sp_sock_host_kill(struct sp_sock_host *h)
+{
+	const struct timespec ten_us = {0, 10000};
+	unsigned i, tries = 0;
+	int n = 0;
+
+	if (h == NULL || !sp_sock_mine(h, false))
+		return 0;
+	/* async-signal context: never block on the lock, which this thread may hold */
+	while (pthread_mutex_trylock(&h->lock) != 0) {
+		if (++tries == 1000)
+			return -EBUSY;
+		nanosleep(&ten_us, NULL);
+	}
+	for (i = 0; i < h->max_fd; i++) {
+		struct sp_sk *s = h->sk[i];
+		struct sp_conn *c = s != NULL && s->tcp ? s->conn : NULL;
+
+		/* a connection once, however many descriptors it has; RFC 9293 3.10.4 ABORT */
+		if (c == NULL || c->freed || s->killed || c->state == SP_TCP_SYN_SENT ||
+			c->state == SP_TCP_TIME_WAIT || c->state == SP_TCP_CLOSED)
+			continue;
+		s->killed = true;
+		sp_tcp_send_rst(c);
+		n++;
+	}
+	sp_tx_flush(h->ctx);
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
 bool
 sp_sock_is_socket(const struct sp_sock_host *h, int fd)
 {
@@ -339,10 +372,33 @@ sp_sk_get(struct sp_sock_host *h, int fd, const char *call)
 	return s;
 }
 
+/* The signal sp_sock_host_kill_later() keeps for the end of the call that held the lock. */
+static volatile sig_atomic_t kill_sig;
+
+void
+sp_sock_host_kill_later(int sig)
+{
+	kill_sig = sig;
+}
+
+/* A signal killing the process came while this call held the lock: reset, then let it kill. */
+static void
+kill_due(struct sp_sock_host *h)
+{
+	int sig = kill_sig;
+
+	if (__builtin_expect(sig == 0, 1))
+		return;
+	kill_sig = 0;
+	sp_sock_host_kill(h);
+	raise(sig);
+}
+
 void
 sp_sk_put(struct sp_sock_host *h)
 {
 	pthread_mutex_unlock(&h->lock);
+	kill_due(h);
 }
 
 int
@@ -546,6 +602,7 @@ sp_sock_idle(struct sp_sock_host *h, bool restartable)
 	unsigned idle = __atomic_load_n(&h->idle, __ATOMIC_RELAXED);
 	struct timespec ts;
 
+	kill_due(h); /* waits call this between passes, without the lock */
 	if (sig_interrupts(restartable))
 		return -EINTR;
 	if (h->drv.sleep_us == 0 || idle < h->drv.idle_spins) {

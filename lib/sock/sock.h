@@ -54,6 +54,7 @@ struct sp_sk {
 	bool tcp;
 	enum sp_sk_state state;
 	bool nonblock, cloexec;
+	bool killed;   /* sp_sock_host_kill() reset its connection */
 	uint32_t gen;  /* bumped by every event of the stack: edge-triggered epoll */
 	unsigned refs; /* waits in progress: the memory outlives close() until they end */
 	bool dead;     /* closed while a wait held it */

@@ -536,6 +536,35 @@ test_linger0_reset(void **state)
 	pair_free(p);
 }
 
+/*
+ * sp_sock_host_kill() (a program dying of SIGINT, SIGTERM or SIGHUP): each connection is reset
+ * once, however many descriptors it has, and the peer reads ECONNRESET at once; the host's lock
+ * held by this thread (the signal came inside a socket call) gives -EBUSY, not a deadlock.
+ */
+static void
+test_host_kill(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), cfd, sfd, d;
+	struct pollfd pf = {.events = POLLIN};
+	char buf[8];
+
+	connected(p, lfd, &cfd, &sfd);
+	d = sp_dup(p->hs, sfd);
+	assert_true(d >= 0);
+	pthread_mutex_lock(&p->hs->lock);
+	assert_int_equal(sp_sock_host_kill(p->hs), -EBUSY);
+	pthread_mutex_unlock(&p->hs->lock);
+	assert_int_equal(sp_sock_host_kill(p->hs), 1);
+	assert_int_equal(sp_sock_host_kill(p->hs), 0);
+	pf.fd = cfd;
+	assert_int_equal(sp_ppoll(p->hc, &pf, 1, &(struct timespec){5, 0}, NULL), 1);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ECONNRESET);
+	sp_close(p->hs, d);
+	pair_done(p, lfd, cfd, sfd);
+}
+
 /* A reset seen first by a write: ECONNRESET, then EPIPE. */
 static void
 test_reset_write(void **state)
@@ -1467,16 +1496,28 @@ child_ok(pid_t pid)
 /*
  * With fork_handover, a child forked while the parent does not use the stack takes it over at
  * its first call (nginx's master and worker); the parent's calls then fail with EOPNOTSUPP.
+ * Its waits report its spindle sockets in error at once (socat's fork option: the parent's
+ * next select() waited forever), while a wait on kernel fds alone is still the kernel's.
  */
 static void
 test_fork_handover(void **state)
 {
 	struct pair *p = pair_new_fork(true);
-	int lfd = listener(p, false), cfd, sfd;
+	int lfd = listener(p, false), cfd, sfd, ep = epoll_create1(0), kep = epoll_create1(0),
+	    pp[2];
+	struct epoll_event ev = {.events = EPOLLIN}, out[4];
+	const struct timespec two = {2, 0};
+	struct pollfd pf[2];
 	char c = 0;
+	fd_set r;
 	pid_t pid;
 
 	connected(p, lfd, &cfd, &sfd);
+	ev.data.fd = lfd;
+	assert_int_equal(sp_epoll_ctl(p->hs, ep, EPOLL_CTL_ADD, lfd, &ev), 0);
+	assert_int_equal(pipe(pp), 0);
+	ev.data.fd = pp[0];
+	assert_int_equal(epoll_ctl(kep, EPOLL_CTL_ADD, pp[0], &ev), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
@@ -1489,6 +1530,30 @@ test_fork_handover(void **state)
 	assert_int_equal(sp_socket(p->hc, AF_INET, SOCK_STREAM, 0), -1);
 	assert_int_equal(errno, EOPNOTSUPP);
 	assert_false(sp_sock_host_owner(p->hs));
+	/* its waits report its spindle sockets in error at once; then the call fails */
+	pf[0] = (struct pollfd){.fd = pp[0], .events = POLLIN};
+	pf[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
+	assert_int_equal(sp_ppoll(p->hs, pf, 2, &two, NULL), 1);
+	assert_int_equal(pf[0].revents, 0);
+	assert_int_equal(pf[1].revents, POLLERR);
+	FD_ZERO(&r);
+	FD_SET(lfd, &r);
+	assert_int_equal(sp_pselect(p->hs, lfd + 1, &r, NULL, NULL, &two, NULL), 1);
+	assert_true(FD_ISSET(lfd, &r));
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 4, 2000, NULL), 1);
+	assert_int_equal(out[0].events, EPOLLERR);
+	assert_int_equal(out[0].data.fd, lfd);
+	errno = 0;
+	assert_int_equal(sp_accept4(p->hs, lfd, NULL, NULL, 0), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	/* a wait on kernel fds alone is the kernel's */
+	assert_int_equal(write(pp[1], "k", 1), 1);
+	assert_int_equal(sp_ppoll(p->hs, pf, 1, &two, NULL), 1);
+	assert_int_equal(pf[0].revents, POLLIN);
+	assert_int_equal(sp_epoll_pwait(p->hs, kep, out, 4, 2000, NULL), 1);
+	assert_int_equal(out[0].data.fd, pp[0]);
+	close(kep);
+	kernel_fds_close(ep, pp);
 	/* close in a process that does not drive the stack: only its descriptor goes */
 	assert_int_equal(sp_close(p->hs, sfd), 0);
 	assert_false(sp_sock_is_socket(p->hs, sfd));
@@ -1632,6 +1697,7 @@ main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
+		cmocka_unit_test(test_host_kill),
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_reuseport),
 		cmocka_unit_test(test_cork),
