@@ -301,14 +301,14 @@ suite_tcp() {
 K_MCLI=198.19.253.1
 K_MSRV=198.19.253.2
 
-# memif_cfg ROLE MAC IP PEER_IP PEER_MAC -> config file: default.conf's stack and TCP keys, the
+# memif_cfg ROLE MAC ADDRESSES PEER_IP PEER_MAC -> config file: default.conf's stack and TCP keys, the
 # memif port (MAC in the devarg: the PMD cannot change it), no services
 memif_cfg() {
 	local f=$WORK/memif-$1.conf
 	awk '/^\[/ { skip = ($0 ~ /^\[service\./) } !skip' config/default.conf |
 		grep -v '^mac = ' |
 		sed -e "s|^vdev = .*|vdev = net_memif0,role=$1,socket=spbm-$$.sock,mac=$2|" \
-			-e "s|^address = .*|address = $3/24|" -e "s|^neighbour = .*|neighbour = $4 $5|" > "$f"
+			-e "s|^address = .*|address = $3|" -e "s|^neighbour = .*|neighbour = $4 $5|" > "$f"
 	echo "$f"
 }
 
@@ -421,8 +421,8 @@ suite_memif() {
 	for t in wrk nginx iperf; do
 		command -v "$t" >/dev/null || { echo "bench.sh: $t is missing (scripts/setup.sh)" >&2; return 1; }
 	done
-	MEMIF_S=$(memif_cfg server 02:00:00:00:00:02 198.18.0.2 198.18.0.1 02:00:00:00:00:01)
-	MEMIF_C=$(memif_cfg client 02:00:00:00:00:01 198.18.0.1 198.18.0.2 02:00:00:00:00:02)
+	MEMIF_S=$(memif_cfg server 02:00:00:00:00:02 198.18.0.2/24 198.18.0.1 02:00:00:00:00:01)
+	MEMIF_C=$(memif_cfg client 02:00:00:00:00:01 "198.18.0.1/24, $(seq -s ', ' -f '198.18.0.%g/24' 16 22)" 198.18.0.2 02:00:00:00:00:02)
 	cat >> "$MEMIF_S" <<-EOF
 	[service.echo]
 	port = 7
@@ -452,6 +452,10 @@ suite_memif() {
 		memif_test rr1024 1500 mode=rr port=7 connections=1024 request_size=100 response_size=100
 		memif_test http 1500 mode=http port=80 path=/ connections=64
 		memif_test cps_client 1500 mode=cps port=80 http=on path=/ close=client connections=64
+		# the same with 7 source addresses x 64512 ports: past one address's TIME-WAIT turnover
+		memif_test cps_client_tuples 1500 mode=cps port=80 http=on path=/ close=client \
+			connections=64 src_address_min=198.18.0.16 src_address_max=198.18.0.22 \
+			src_port_min=1024 src_port_max=65535
 		memif_test cps_server 1500 mode=cps port=80 http=on path=/ close=server connections=64
 		memif_test bulk1500 1500 mode=bulk port=9 connections=1 bytes=0
 		memif_test bulk9000 9000 mode=bulk port=9 connections=1 bytes=0
@@ -486,6 +490,7 @@ memif_table() {
 		memif_row rr1024 rr1024 "rr 100 B, 1024 connections (epoll_rr)" "req/s"
 		memif_row http http "HTTP keep-alive, 64 connections (wrk -c $CONNS -> nginx)" "req/s"
 		memif_row cps_client cps "connections/s, client closes (wrk Connection: close)" "conn/s"
+		memif_row cps_client_tuples cps "connections/s, client closes, 7 source addresses x 64512 ports (wrk Connection: close)" "conn/s"
 		memif_row cps_server cps "connections/s, server closes (wrk Connection: close)" "conn/s"
 		memif_row bulk1500 bulk1500 "bulk, 1 connection, MTU 1500 (iperf2)" "Gbit/s"
 		memif_row bulk9000 bulk9000 "bulk, 1 connection, MTU 9000 (iperf2)" "Gbit/s"

@@ -289,9 +289,10 @@ def t_rto(env):
         len(gaps), "RST" if rst else "timeout"))
     check(gaps[0] >= 0.18, "first retransmission after %.3fs < rto_min 200 ms" % gaps[0])
     check(gaps[0] <= 1.3, "first retransmission after %.3fs > initial RTO 1 s" % gaps[0])
-    # Linux sends a tail loss probe (RFC 8985) first, about 2 SRTT after the original (at
-    # least 200 ms when ACKs are delayed): its backoff starts with the second gap.
-    skip = 1 if env.mode == "kernel" else 0
+    # Linux and spindle send a tail loss probe (RFC 8985) first, 2 SRTT plus the peer's
+    # delayed-ACK allowance after the original (one segment in flight), capped at the RTO:
+    # the backoff starts with the second gap.
+    skip = 1
     for a, b in zip(gaps[skip:], gaps[skip + 1:]):
         if a * 2 <= 2.0 * 0.95:  # not capped by rto_max_ms = 2000
             check(1.6 <= b / a <= 2.5, "backoff gap %.3f -> %.3f is not a doubling" % (a, b))
@@ -300,7 +301,10 @@ def t_rto(env):
     if env.mode == "spindle":
         n = env.stat("TCPAbortOnTimeout")
         check(n is None or n >= 1, "TCPAbortOnTimeout %s after the abort" % n)
-        check(len(times) == 4, "%d transmissions, expected 1 + max_retries 3" % len(times))
+        n = env.stat("TCPLossProbes")
+        check(n is None or n >= 1, "TCPLossProbes %s: no probe before the RTO" % n)
+        check(len(times) == 5, "%d transmissions, expected 1 + a probe + max_retries 3" %
+              len(times))
         check(rst is not None, "no RST after max retries")
         assert_segment(rst, flags="RA" if rst.has(ACK) else "R",
                        seq=seq_add(first.seq, len(first.payload)), ctx="abort RST")
