@@ -22,6 +22,17 @@ dup_sack(struct fx *f, uint32_t una, uint32_t s1, unsigned n, const unsigned (*b
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, una, T_ACK, 65535, &ack, NULL, 0);
 }
 
+/* Advance the clock 1 ms at a time until something is sent (at most 3 s): the ms waited. */
+static int
+wait_tx(struct fx *f)
+{
+	int ms;
+
+	for (ms = 0; ms < 3000 && t_count(f->env) == 0; ms++)
+		sp_test_advance_ms(f->env, 1);
+	return ms;
+}
+
 /* Pop one data segment and require it to be segment @p idx (536-byte segments from s1). */
 static void
 expect_seg(struct fx *f, uint32_t s1, unsigned idx)
@@ -377,8 +388,7 @@ test_rto_skips_sacked(void **state)
 	f = sack_fx(true, buf, sizeof(buf), 6, &s1);
 	dup_sack(f, s1, s1, 1, b); /* one duplicate: no recovery, limited transmit has no data */
 	assert_int_equal(t_count(f->env), 0);
-	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
-		sp_test_advance_ms(f->env, 1);
+	i = wait_tx(f);
 	expect_seg(f, s1, 0); /* RTO: cwnd = 1 segment */
 	assert_int_equal(t_count(f->env), 0);
 	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
@@ -425,8 +435,7 @@ tlp_case(bool dsack, bool tlp_on)
 	sp_test_advance_ms(f->env, 10);
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, NULL, NULL, 0);
 	assert_int_equal(t_count(f->env), 0);
-	for (waited = 0; waited < 3000 && t_count(f->env) == 0; waited++)
-		sp_test_advance_ms(f->env, 1);
+	waited = wait_tx(f);
 	if (!tlp_on) {
 		/* No probe: the RTO (at least rto_min_ms = 200) resends the first lost one. */
 		assert_true(waited >= 200);
@@ -456,8 +465,7 @@ tlp_case(bool dsack, bool tlp_on)
 	} else {
 		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 2 * 536, T_ACK, 65535, &ack, NULL, 0);
 		/* The RTO (not another probe) repairs segment 2; then all is ACKed. */
-		for (waited = 0; waited < 3000 && t_count(f->env) == 0; waited++)
-			sp_test_advance_ms(f->env, 1);
+		waited = wait_tx(f);
 		expect_seg(f, s1, 2);
 		assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
 		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL,
@@ -506,8 +514,7 @@ test_tlp_recovers_tail(void **state)
 	f = sack_fx(true, buf, sizeof(buf), 4, &s1);
 	sp_test_advance_ms(f->env, 10);
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + 3 * 536, T_ACK, 65535, NULL, NULL, 0);
-	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
-		sp_test_advance_ms(f->env, 1);
+	i = wait_tx(f);
 	expect_seg(f, s1, 3); /* one segment in flight: PTO includes the delayed-ACK allowance */
 	assert_true(i >= 200 && i < 260);
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + sizeof(buf), T_ACK, 65535, NULL, NULL, 0);
@@ -585,13 +592,11 @@ test_rto_lost_retransmit(void **state)
 	static const unsigned b1[][2] = {{1, 10}}, b2[][2] = {{1, 11}};
 	struct fx *f;
 	uint32_t s1;
-	int i;
 
 	(void)state;
 	memset(buf, 'k', sizeof(buf));
 	f = sack_fx(false, buf, sizeof(buf), 10, &s1);
-	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
-		sp_test_advance_ms(f->env, 1);
+	wait_tx(f);
 	expect_seg(f, s1, 0);
 	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
 	/* The peer holds 1..9: go-back-N skips them, limited transmit sends new segment 10. */
@@ -633,8 +638,7 @@ test_tlp_after_new_data(void **state)
 	assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
 	expect_seg(f, s1, 2);
 	expect_seg(f, s1, 3);
-	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
-		sp_test_advance_ms(f->env, 1);
+	i = wait_tx(f);
 	assert_true(i < 60);
 	expect_seg(f, s1, 3); /* the probe: the last segment again */
 	assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
@@ -668,8 +672,7 @@ test_tlp_flight_from_idle(void **state)
 	for (i = 1; i <= 4; i++)
 		expect_seg(f, s1, i);
 	/* The whole flight is lost: the probe, the last segment again, one PTO later. */
-	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
-		sp_test_advance_ms(f->env, 1);
+	i = wait_tx(f);
 	assert_true(i < 40);
 	expect_seg(f, s1, 4);
 	assert_int_equal(T_STAT(f->env, TCPLossProbes), 1);
@@ -721,8 +724,7 @@ test_recovery_probe_silent_peer(void **state)
 	(void)state;
 	f = recovery_fx(&s1);
 	sp_tcp_get_info(f->app.c, &before);
-	for (i = 0; i < 3000 && t_count(f->env) == 0; i++)
-		sp_test_advance_ms(f->env, 1);
+	i = wait_tx(f);
 	assert_true(i < 40);
 	expect_seg(f, s1, 5);
 	assert_int_equal(t_count(f->env), 0);
