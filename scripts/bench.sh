@@ -315,7 +315,7 @@ memif_cfg() {
 # exit report of a spindle log: "BUSY_CYCLES PACKETS" of its worker lcores
 exit_cycles() {
 	sed -n 's/^lcore [0-9]* (worker [0-9]*): busy cycles \([0-9]*\), packets \([0-9]*\),.*/\1 \2/p' "$1" |
-		awk '{ c += $1; p += $2 } END { printf "%d %d\n", c, p }'
+		awk '{ c += $1; p += $2 } END { printf "%.0f %.0f\n", c, p }'
 }
 lg_field() { # LOG KEY -> the value of KEY= in the loadgen-result line
 	sed -n "s/^loadgen-result: .*\\b$2=\\([^ ]*\\).*/\\1/p" "$1" | head -1

@@ -129,7 +129,7 @@ cpu_end() { # -> "SERVER% CLIENT%"
 		'BEGIN { printf "%.0f %.0f\n", (w > 0 ? 100 * s / w : 0), (t > 0 ? 100 * c / h / t : 0) }'
 }
 
-cpu_stat() { awk '/^cpu[01] / { printf "%d %d ", $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
+cpu_stat() { awk '/^cpu[01] / { printf "%.0f %.0f ", $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 cpu_stat_begin() { CPU_STAT0=$(cpu_stat); }
 cpu_stat_end() { # -> "CPU0% CPU1%"
 	echo "$CPU_STAT0 $(cpu_stat)" | awk '{
