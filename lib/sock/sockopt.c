@@ -58,6 +58,7 @@ void
 sp_sk_apply_opts(struct sp_sk *s)
 {
 	struct sp_conn *c = s->conn;
+	uint32_t pin = sp_sk_rcvbuf_pin(s);
 
 	if (c == NULL)
 		return;
@@ -69,8 +70,8 @@ sp_sk_apply_opts(struct sp_sk *s)
 	 */
 	if (s->sndbuf_lock)
 		c->sndbuf = (uint32_t)s->sndbuf;
-	if (s->rcvbuf_lock && c->rcvbuf != sp_sk_rcvbuf_pin(s))
-		sp_tcp_set_rcvbuf(c, sp_sk_rcvbuf_pin(s));
+	if (pin != 0 && c->rcvbuf != pin)
+		sp_tcp_set_rcvbuf(c, pin);
 	/*
 	 * A size the application set is its own: autotuning (tcp.sndbuf_max, tcp.rcvbuf_max) no
 	 * longer grows that buffer, as Linux's SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK. A listener's

@@ -69,11 +69,11 @@ pto_us(const struct sp_conn *c, sp_seq_t snd_nxt)
 	return (uint32_t)RTE_MIN(pto, (uint64_t)rto_us);
 }
 
-/* The TSC at which a probe armed now with @p pto microseconds is due. */
+/* The TSC at which a probe armed at TSC @p from with @p pto microseconds is due. */
 static uint64_t
-pto_due(const struct sp_conn *c, uint32_t pto)
+pto_due(const struct sp_conn *c, uint64_t from, uint32_t pto)
 {
-	return c->ctx->now + (uint64_t)pto * c->ctx->hz / 1000000;
+	return from + (uint64_t)pto * c->ctx->hz / 1000000;
 }
 
 void
@@ -89,7 +89,7 @@ sp_tcp_rtx_arm_sent(struct sp_conn *c, sp_seq_t snd_nxt)
 		c->flags |= TF_PTO;
 		if (c->snd_max - c->snd_una <= c->mss)
 			c->flags |= TF_PTO_LONG;
-		sp_timer_arm(c->ctx, &c->rtx_timer, pto_due(c, pto));
+		sp_timer_arm(c->ctx, &c->rtx_timer, pto_due(c, c->ctx->now, pto));
 	} else {
 		c->flags &= ~TF_PTO;
 		sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
@@ -120,7 +120,7 @@ sp_tcp_pto_rearm(struct sp_conn *c)
 		sp_tcp_rtx_arm(c);
 		return;
 	}
-	at = pto_due(c, pto);
+	at = pto_due(c, c->ctx->now, pto);
 	if (c->rtx_timer.armed) {
 		if (c->rtx_timer.expire <= at)
 			return; /* due sooner already */
@@ -177,25 +177,26 @@ tlp_send(struct sp_conn *c, bool in_recovery)
  * any receiver answers at once (a duplicate, RFC 9293 3.10.7.4; its D-SACK, RFC 2883), so the
  * lost ACK's information comes back within 2 SRTT + 2 ms. A peer that still talks keeps the
  * probe off (the timer moves to PTO after its last segment), up to an RTO after SND.UNA last
- * advanced: then the retransmission timeout runs as before. @return false for that case.
+ * advanced: then the retransmission timeout runs as before. With no probe allowed (one is out)
+ * the RTO is armed until then. @return false when the timeout is due now.
  */
 static bool
 recovery_probe(struct sp_conn *c)
 {
 	struct sp_ctx *ctx = c->ctx;
 	uint32_t pto = pto_us(c, c->snd_nxt);
-	uint64_t quiet, rto_at;
+	uint64_t quiet = pto_due(c, c->last_rx, pto), rto_at = c->last_progress + ms(c, c->rto_ms);
 
-	if (pto == 0)
-		return false;
-	quiet = c->last_rx + (uint64_t)pto * ctx->hz / 1000000;
-	rto_at = c->last_progress + ms(c, c->rto_ms);
-	if (ctx->now >= quiet) {
+	if (pto != 0 && ctx->now >= quiet) {
 		tlp_send(c, true);
 		return true;
 	}
 	if (ctx->now >= rto_at)
 		return false;
+	if (pto == 0) {
+		sp_tcp_rtx_arm(c);
+		return true;
+	}
 	c->flags |= TF_PTO;
 	sp_timer_arm(ctx, &c->rtx_timer, RTE_MIN(quiet, rto_at));
 	return true;
@@ -282,10 +283,6 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 		}
 		if (recovery_probe(c))
 			goto out;
-		if (ctx->now < c->last_progress + ms(c, c->rto_ms)) {
-			sp_tcp_rtx_arm(c); /* no probe due (one is out): the RTO takes over */
-			goto out;
-		}
 		/* SND.UNA has not moved for an RTO: the timeout, now */
 	}
 	c->flags &= ~(TF_TLP_OUT | TF_TLP_REXMIT | TF_TLP_INREC);

@@ -107,7 +107,7 @@ flow_get(uint32_t our_ip, uint16_t our_port, uint32_t peer_ip, uint16_t peer_por
 	}
 	if (!add)
 		return NULL;
-	/* a full table recycles the oldest entry */
+	/* a full table recycles the entry the two ports hash to */
 	i = fz.n_flows < N_FLOWS ? fz.n_flows++ : (unsigned)(our_port ^ peer_port) % N_FLOWS;
 	f = &fz.flows[i];
 	memset(f, 0, sizeof(*f));

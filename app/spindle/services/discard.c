@@ -41,6 +41,15 @@ struct discard_state {
 	uint64_t bytes;
 };
 
+/* Activity: the connection goes to the end of state->conns (the order of last activity). */
+static void
+discard_touch(struct discard_conn *dc)
+{
+	dc->last = sp_ctx_now(dc->st->ctx);
+	TAILQ_REMOVE(&dc->st->conns, dc, link);
+	TAILQ_INSERT_TAIL(&dc->st->conns, dc, link);
+}
+
 static void
 discard_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 {
@@ -49,9 +58,7 @@ discard_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 	(void)c;
 	dc->st->bytes += m->pkt_len;
 	rte_pktmbuf_free(m);
-	dc->last = sp_ctx_now(dc->st->ctx);
-	TAILQ_REMOVE(&dc->st->conns, dc, link);
-	TAILQ_INSERT_TAIL(&dc->st->conns, dc, link);
+	discard_touch(dc);
 }
 
 static void
@@ -149,9 +156,8 @@ discard_poll(struct sp_ctx *ctx, void *state)
 	discard_free_dead(st);
 	while ((dc = TAILQ_FIRST(&st->conns)) != NULL && dc->c != NULL && now > dc->last &&
 		now - dc->last > st->idle_tsc) {
-		dc->last = now; /* to the end of the list: a FIN unanswered is reset next time */
-		TAILQ_REMOVE(&st->conns, dc, link);
-		TAILQ_INSERT_TAIL(&st->conns, dc, link);
+		/* to the end of the list: a FIN unanswered is reset next time */
+		discard_touch(dc);
 		st->idle_closes++;
 		if (dc->closing)
 			sp_tcp_abort(dc->c);

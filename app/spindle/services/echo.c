@@ -261,18 +261,14 @@ echo_poll(struct sp_ctx *ctx, void *state)
 	/* The oldest activity first: only the head of the list can have expired. */
 	while ((ec = TAILQ_FIRST(&st->conns)) != NULL && ec->c != NULL && now > ec->last &&
 		now - ec->last > st->idle_tsc) {
-		ec->last =
-			now; /* goes to the end: the loop ends, a FIN unanswered is reset later */
-		TAILQ_REMOVE(&st->conns, ec, link);
-		TAILQ_INSERT_TAIL(&st->conns, ec, link);
+		/* goes to the end: the loop ends, a FIN unanswered is reset later */
+		echo_touch(ec);
 		st->idle_closes++;
-		if (ec->closing || ec->backlog.head != NULL) {
-			ec->closing = true;
+		if (ec->closing || ec->backlog.head != NULL)
 			sp_tcp_abort(ec->c);
-		} else {
-			ec->closing = true;
+		else
 			sp_tcp_close(ec->c);
-		}
+		ec->closing = true;
 	}
 	/*
 	 * Writable is the signal to resume; this re-check of blocked connections is a cheap guard so
