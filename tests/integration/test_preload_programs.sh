@@ -102,6 +102,21 @@ klisten() {
 
 sha() { sha256sum < "$1" | cut -d' ' -f1; }
 
+# hold_eof FILE GOT BYTES: FILE on stdout, then its end only once GOT holds BYTES (30 s at
+# most). nc -l quits as soon as its peer's FIN came and its stdin buffer is empty, even before
+# its stdin ended (netcat-openbsd's readwrite(): "listen and net in gone, queues empty, done"),
+# on the kernel as on spindle: a peer whose FIN overtakes the listener's reading of its own
+# file truncates what the listener sends. Holding each client's FIN until it has everything
+# keeps the test about the stack, not about that race.
+hold_eof() {
+	local i
+	cat "$1"
+	for ((i = 0; i < 300; i++)); do
+		[ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+}
+
 # ---- netcat-openbsd ----
 t_nc() {
 	local a=$SP_TMP/nc.a b=$SP_TMP/nc.b
@@ -109,8 +124,10 @@ t_nc() {
 	rand "$a" 1000003
 	rand "$b" 999999
 	# nc -l on spindle: it sends a, the kernel client sends b; each half-closes after its stdin
+	# (the client's once it has all of a: hold_eof)
 	pl_serve nc-server "$a" "$SP_TMP/nc.server-got" "^Listening on" nc -n -v -N -l -p 7000
-	lab_exec timeout 30 nc -N "$IP" 7000 < "$b" > "$SP_TMP/nc.client-got"
+	hold_eof "$b" "$SP_TMP/nc.client-got" 1000003 |
+		lab_exec timeout 30 nc -N "$IP" 7000 > "$SP_TMP/nc.client-got"
 	t_expect_eq "kernel nc client exit status" "$?" 0
 	pl_wait_end 10
 	t_expect_eq "nc -l received (sha256)" "$(sha "$SP_TMP/nc.server-got")" "$(sha "$b")"
@@ -120,7 +137,8 @@ t_nc() {
 	echo "== nc client on ${PMD/kernel/the kernel (dry run)}"
 	kbg bash -c "exec timeout 30 nc -N -l -s $PEER -p 7001 < '$b' > '$SP_TMP/nc.kserver-got'"
 	klisten 7001
-	pl_run nc-client 30 0 "$a" "$SP_TMP/nc.kclient-got" nc -N "$PEER" 7001
+	pl_run nc-client 30 0 <(hold_eof "$a" "$SP_TMP/nc.kclient-got" 999999) \
+		"$SP_TMP/nc.kclient-got" nc -N "$PEER" 7001
 	wait "${KPIDS[0]}"
 	t_expect_eq "kernel nc -l exit status" "$?" 0
 	KPIDS=()
