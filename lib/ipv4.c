@@ -344,16 +344,27 @@ ipv4_select_id(struct sp_ctx *ctx, uint32_t src, uint32_t dst, uint8_t proto)
 	const struct sp_stack *st = ctx->stack;
 	uint32_t key[7], h, now_ms, idle, span;
 	struct sp_ip_id_bucket *b;
+	struct sp_ip_id_hash *hc;
 	unsigned k = 0;
 	uint16_t delta = 0;
 
 	while ((1u << k) < st->n_workers && k < 8)
 		k++;
-	memcpy(key, st->ip_id_secret, sizeof(st->ip_id_secret));
-	key[4] = src;
-	key[5] = dst;
-	key[6] = proto;
-	h = rte_jhash(key, sizeof(key), 0);
+	/*
+	 * The keyed hash (a jhash of 28 bytes, about 100 instructions) is the same for every
+	 * datagram of a flow: recent ones are kept per lcore, direct-mapped by destination.
+	 */
+	hc = &ctx->ip_id_hash[(dst ^ (dst >> 8)) & (SP_IP_ID_HASH_SLOTS - 1)];
+	if (hc->proto == proto && hc->dst == dst && hc->src == src && proto != 0) {
+		h = hc->h;
+	} else {
+		memcpy(key, st->ip_id_secret, sizeof(st->ip_id_secret));
+		key[4] = src;
+		key[5] = dst;
+		key[6] = proto;
+		h = rte_jhash(key, sizeof(key), 0);
+		*hc = (struct sp_ip_id_hash){.src = src, .dst = dst, .h = h, .proto = proto};
+	}
 	b = &ctx->ip_ids[h % SP_IP_ID_BUCKETS];
 	now_ms = (uint32_t)(ctx->now / RTE_MAX(ctx->hz / 1000, (uint64_t)1));
 	span = (UINT16_MAX + 1u) >> k;

@@ -31,7 +31,8 @@
 #define SP_STEER_RING	2048 /**< per-lcore ring of TCP segments steered from other lcores */
 
 /** IPv4 ID counters per lcore (ipv4.c; Linux's ip_idents has 2048 too) */
-#define SP_IP_ID_BUCKETS 2048
+#define SP_IP_ID_BUCKETS    2048
+#define SP_IP_ID_HASH_SLOTS 16 /* ipv4_select_id()'s hash cache (power of 2) */
 
 struct rte_lpm;
 struct sp_frag_table;
@@ -189,6 +190,11 @@ struct sp_ctx {
 		uint16_t ctr;	  /**< counter, in this lcore's share of the ID space */
 		uint32_t last_ms; /**< when it was last used (ms of TSC), 0 = never */
 	} ip_ids[SP_IP_ID_BUCKETS];
+	/** ipv4.c: keyed hashes of recent (source, destination, protocol), direct-mapped */
+	struct sp_ip_id_hash {
+		uint32_t src, dst, h;
+		uint8_t proto; /**< 0: slot empty (spindle sends ICMP, TCP and UDP only) */
+	} ip_id_hash[SP_IP_ID_HASH_SLOTS];
 	struct sp_tcp *tcp;	     /**< TCP state of this lcore (tcp/) */
 	void *udp;		     /**< UDP bindings of this lcore (udp.c) */
 	struct rte_ring *steer_ring; /**< TCP segments other lcores steered to this one (MP/SC) */

@@ -423,6 +423,7 @@ test_output(void **state)
 /* ---------------- IPv4 Identification (RFC 6864, RFC 7739) ---------------- */
 
 #define IP_B RTE_IPV4(198, 18, 0, 50)
+#define IP_C RTE_IPV4(198, 18, 0, 17) /* shares T_PEER_IP's slot of ipv4.c's hash cache */
 
 /* Send @len payload bytes of protocol 253 to @dst from @ctx (DF unless @frag); no flush. */
 static void
@@ -472,7 +473,9 @@ id_env(void)
 	sp_test_default_cfg(&cfg);
 	cfg.ports[0].neigh[1].ip = IP_B;
 	cfg.ports[0].neigh[1].mac = t_peer_mac;
-	cfg.ports[0].n_neigh = 2;
+	cfg.ports[0].neigh[2].ip = IP_C;
+	cfg.ports[0].neigh[2].mac = t_peer_mac;
+	cfg.ports[0].n_neigh = 3;
 	cfg.ports[0].mtu = 576; /* fragments from a one-mbuf datagram */
 	env = sp_test_env_new(&cfg);
 	/* a fixed key, so which counters the two destinations hash to is known (different) */
@@ -481,32 +484,38 @@ id_env(void)
 }
 
 /*
- * Not one global counter: datagrams sent alternately to two destinations are numbered from two
- * counters (each +1), so neither sees the other's datagrams in its IDs.
+ * Not one global counter: datagrams sent alternately to three destinations are numbered from
+ * their own counters (each +1), so none sees the others' datagrams in its IDs. Two of them
+ * (T_PEER_IP, IP_C) take turns in one slot of the hash cache: each turn must find its own hash.
  */
 static void
 test_ip_id_per_destination(void **state)
 {
 	struct sp_test_env *env = id_env();
-	uint16_t a[4], b[4], id;
+	uint16_t a[4], b[4], c[4], id;
 	unsigned i;
 
 	(void)state;
 	for (i = 0; i < 4; i++) {
 		id_send(env->ctx, T_PEER_IP, 8, false);
 		id_send(env->ctx, IP_B, 8, false);
+		id_send(env->ctx, IP_C, 8, false);
 	}
 	sp_tx_flush(env->ctx);
 	for (i = 0; i < 4; i++) {
 		a[i] = id_pop(env, T_PEER_IP);
 		b[i] = id_pop(env, IP_B);
+		c[i] = id_pop(env, IP_C);
 	}
 	for (i = 1; i < 4; i++) {
 		assert_int_equal((uint16_t)(a[i] - a[i - 1]), 1);
 		assert_int_equal((uint16_t)(b[i] - b[i - 1]), 1);
+		assert_int_equal((uint16_t)(c[i] - c[i - 1]), 1);
 	}
 	assert_int_not_equal((uint16_t)(b[0] - a[0]), 1); /* a global counter would give this */
 	assert_int_not_equal(a[0], b[0]);
+	assert_int_not_equal(a[0], c[0]);
+	assert_int_not_equal(b[0], c[0]);
 
 	/* After a pause a counter moves on by a random amount below the idle time, never back. */
 	sp_test_advance_ms(env, 1000);
