@@ -73,6 +73,18 @@ struct sp_tcp_cc {
 	bool in_rto;	   /* on_timeout() seen, no new data acked since */
 };
 
+/**
+ * Undo a congestion response proven spurious (RFC 4015 3.2, the Eifel response; tcp_reorder.c
+ * calls it when D-SACKs showed every retransmission of a recovery was a duplicate, RFC 3708).
+ * @p prior: the state before the response, with ssthresh = pipe_prev (the larger of
+ * FlightSize and ssthresh then). ssthresh = pipe_prev, cwnd = FlightSize + min(@p acked, IW)
+ * (@p flight bytes now in flight, @p acked by this ACK), never lowered: slow start climbs back
+ * to the old window within about a round trip instead of sending the difference in one burst.
+ * CUBIC's W_max, its previous value and cwnd_prior are those of before; a new epoch starts.
+ */
+void sp_tcp_cc_undo(
+	struct sp_tcp_cc *cc, const struct sp_tcp_cc *prior, uint32_t flight, uint32_t acked);
+
 extern const struct sp_tcp_cc_ops sp_tcp_cc_newreno;
 extern const struct sp_tcp_cc_ops sp_tcp_cc_cubic;
 

@@ -6,6 +6,7 @@
  * proportional rate reduction (tcp_prr.c, RFC 6937). The test plays the peer with tcp_helper.h.
  */
 #include "tcp_helper.h"
+#include "tcp.h" /* struct sp_conn: the reordering degree, sp_tcp_dupthresh() */
 
 /* Feed one duplicate ACK at @p una carrying SACK blocks given as segment indexes [a, b). */
 static void
@@ -769,20 +770,20 @@ test_recovery_probe_talking_peer(void **state)
 }
 
 /*
- * Proportional rate reduction (tcp_prr.c): NewReno, 80 segments queued, IW 10 (0..9), each of
- * 0..9 ACKed alone: slow start brings cwnd to 20 segments, with 10..29 in flight.
+ * NewReno, 200 segments queued, IW 10 (0..9), each of 0..@p acks - 1 ACKed alone: slow start
+ * brings cwnd to 10 + @p acks segments, with @p acks .. 3 @p acks + 9 in flight.
  */
 static struct fx *
-prr_fx(uint32_t *s1)
+grown_fx(uint32_t *s1, unsigned acks)
 {
-	static uint8_t buf[536 * 80];
+	static uint8_t buf[536 * 200];
 	struct sp_tcp_info info;
 	struct fx *f;
 	unsigned i;
 
 	memset(buf, 'p', sizeof(buf));
 	f = sack_fx(false, buf, sizeof(buf), 10, s1);
-	for (i = 1; i <= 10; i++) {
+	for (i = 1; i <= acks; i++) {
 		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, *s1 + i * 536, T_ACK, 65535, NULL, NULL,
 			0);
 		expect_seg(f, *s1, 8 + 2 * i);
@@ -790,8 +791,15 @@ prr_fx(uint32_t *s1)
 		assert_int_equal(t_count(f->env), 0);
 	}
 	sp_tcp_get_info(f->app.c, &info);
-	assert_int_equal(info.cwnd, 20 * 536);
+	assert_int_equal(info.cwnd, (10 + acks) * 536);
 	return f;
+}
+
+/* Proportional rate reduction (tcp_prr.c): cwnd 20 segments, with 10..29 in flight. */
+static struct fx *
+prr_fx(uint32_t *s1)
+{
+	return grown_fx(s1, 10);
 }
 
 /*
@@ -950,6 +958,110 @@ test_prr_entry_delivers_nothing(void **state)
 	fx_free(f);
 }
 
+/* ---- reordering (tcp_reorder.c) ---- */
+
+/* Pop every frame sent; @return how many were retransmissions (below @p snd_max0). */
+static unsigned
+drain_rexmits(struct fx *f, uint32_t s1, uint32_t snd_max0, uint32_t *first)
+{
+	struct t_out o;
+	unsigned n = 0;
+
+	while (t_pop(f->env, &o))
+		if (o.len > 0 && (int32_t)(o.h.seq - snd_max0) < 0) {
+			if (n++ == 0 && first != NULL)
+				*first = (o.h.seq - s1) / 536;
+		}
+	return n;
+}
+
+/*
+ * Segment @p u arrives @p d segments late: the peer SACKs u + 1 .. u + d one by one (duplicate
+ * ACKs at u), then u itself arrives and the cumulative ACK covers u .. u + d. New data the stack
+ * sends meanwhile stays in flight. @return the retransmissions it sent (*@p first: the first).
+ */
+static unsigned
+reorder_event(struct fx *f, uint32_t s1, unsigned u, unsigned d, uint32_t *first)
+{
+	uint32_t snd_max0 = f->app.c->snd_max;
+	unsigned k, n = 0, b[1][2];
+
+	for (k = 1; k <= d; k++) {
+		b[0][0] = u + 1;
+		b[0][1] = u + 1 + k;
+		dup_sack(f, s1 + u * 536, s1, 1, (const unsigned(*)[2])b);
+		n += drain_rexmits(f, s1, snd_max0, n == 0 ? first : NULL);
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + (u + d + 1) * 536, T_ACK, 65535, NULL, NULL,
+		0);
+	return n + drain_rexmits(f, s1, snd_max0, n == 0 ? first : NULL);
+}
+
+/* The peer reports segments [@p a, @p b) as duplicates (RFC 2883), cumulative ACK at @p una. */
+static void
+dsack(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b)
+{
+	struct sp_tcp_opts o = {.n_sack = 1};
+
+	o.sack[0].start = s1 + a * 536;
+	o.sack[0].end = s1 + b * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + una * 536, T_ACK, 65535, &o, NULL, 0);
+}
+
+/*
+ * Reordering of d = 3..10 segments and no loss. The first event is taken for a loss (nothing
+ * was seen yet): segment u goes again and cwnd is cut. The peer's D-SACK for that copy proves
+ * it spurious (RFC 3708): ssthresh and cwnd come back (RFC 4015) and the threshold rises to the
+ * degree seen. The same reordering again: no retransmission, no cut, TCPSACKReorder counts it.
+ */
+static void
+test_reorder_tolerated(void **state)
+{
+	unsigned d;
+
+	(void)state;
+	for (d = 3; d <= 10; d++) {
+		struct sp_tcp_info before, cut, after;
+		uint32_t s1, first = 0, flight;
+		struct fx *f = grown_fx(&s1, 20); /* cwnd 30, 20..49 in flight */
+		unsigned u = 20;
+
+		sp_tcp_get_info(f->app.c, &before);
+		flight = f->app.c->snd_max - f->app.c->snd_una;
+		assert_int_equal(reorder_event(f, s1, u, d, &first), 1);
+		assert_int_equal(first, u);
+		assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+		sp_tcp_get_info(f->app.c, &cut);
+		assert_true(cut.ssthresh < before.cwnd);
+		/* The copy of u arrives too: D-SACK. The recovery is undone. */
+		u += d + 1;
+		dsack(f, s1, u, u - d - 1, u - d);
+		assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 1);
+		assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+		sp_tcp_get_info(f->app.c, &after);
+		/* pipe_prev = max(FlightSize, ssthresh) = infinity: back in slow start. */
+		assert_int_equal(after.ssthresh, RTE_MAX(before.ssthresh, flight));
+		/* cwnd = FlightSize + min(acked, IW): what is in flight, no burst; slow start on. */
+		assert_true(after.cwnd >= cut.cwnd && after.cwnd <= before.cwnd);
+		assert_true(after.cwnd < after.ssthresh);
+		assert_int_equal(f->app.c->reordering, d + 1);
+		assert_false(f->app.c->flags & TF_RECOVERY);
+		sp_test_tx_clear(f->env);
+		/* The same reordering twice more: tolerated. */
+		assert_int_equal(reorder_event(f, s1, u, d, NULL), 0);
+		u += d + 1;
+		assert_int_equal(reorder_event(f, s1, u, d, NULL), 0);
+		assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+		assert_int_equal(T_STAT(f->env, TCPSACKReorder), 3);
+		sp_tcp_get_info(f->app.c, &cut);
+		assert_true(cut.cwnd >= after.cwnd);
+		assert_int_equal(cut.ssthresh, after.ssthresh);
+		assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+		sp_test_tx_clear(f->env);
+		fx_free(f);
+	}
+}
+
 int
 main(void)
 {
@@ -976,6 +1088,7 @@ main(void)
 		cmocka_unit_test(test_prr_ssrb),
 		cmocka_unit_test(test_prr_exit),
 		cmocka_unit_test(test_prr_entry_delivers_nothing),
+		cmocka_unit_test(test_reorder_tolerated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
