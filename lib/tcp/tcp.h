@@ -477,18 +477,23 @@ uint32_t sp_tcp_rxt_resend(struct sp_conn *c);
 
 /**
  * The loss threshold in segments (RFC 6675 DupThresh): SP_TCP_DUPTHRESH until reordering was
- * seen, then the degree seen, but never above half the segments in flight (nor below
- * SP_TCP_DUPTHRESH): a peer that claims any reordering still has losses found once half the
- * flight is SACKed above them (and by the probe and retransmission timers).
+ * seen, then the degree seen, but never above half the segments in flight (nor
+ * below SP_TCP_DUPTHRESH): a peer that claims any reordering still has losses found once half
+ * the flight is SACKed above them (and by the probe and retransmission timers). Outside
+ * recovery cwnd keeps the bound from growing with what limited transmit sends while the
+ * threshold waits (in recovery cwnd is proportional rate reduction's, not the window's).
  */
 static inline uint32_t
 sp_tcp_dupthresh(const struct sp_conn *c)
 {
-	uint32_t half;
+	uint32_t flight, half;
 
 	if (likely(c->reordering <= SP_TCP_DUPTHRESH))
 		return SP_TCP_DUPTHRESH;
-	half = (c->snd_max - c->snd_una) / (2u * (c->mss ? c->mss : 1u));
+	flight = c->snd_max - c->snd_una;
+	if (!(c->flags & TF_RECOVERY))
+		flight = RTE_MIN(flight, c->cc.cwnd);
+	half = flight / (2u * (c->mss ? c->mss : 1u));
 	return RTE_MAX((uint32_t)SP_TCP_DUPTHRESH, RTE_MIN((uint32_t)c->reordering, half));
 }
 /**

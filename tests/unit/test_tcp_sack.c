@@ -1062,6 +1062,264 @@ test_reorder_tolerated(void **state)
 	}
 }
 
+/* SACK [@p a, @p b) at cumulative ACK @p una, with no D-SACK. */
+static void
+sack1(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b)
+{
+	unsigned blk[1][2] = {{a, b}};
+
+	dup_sack(f, s1 + una * 536, s1, 1, (const unsigned(*)[2])blk);
+}
+
+/*
+ * A connection that saw reordering of @p d segments (test_reorder_tolerated's first event):
+ * the threshold is d + 1, SND.UNA is segment *@p u, in congestion avoidance or slow start.
+ */
+static struct fx *
+reordered_fx(uint32_t *s1, unsigned d, unsigned *u)
+{
+	struct fx *f = grown_fx(s1, 20);
+
+	*u = 20;
+	assert_int_equal(reorder_event(f, *s1, *u, d, NULL), 1);
+	*u += d + 1;
+	dsack(f, *s1, *u, *u - d - 1, *u - d);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	assert_int_equal(f->app.c->reordering, d + 1);
+	sp_test_tx_clear(f->env);
+	return f;
+}
+
+/*
+ * Real loss after reordering was seen (threshold 6): segment u is lost and the peer SACKs the
+ * segments above it one by one. Five SACKed is within the reordering seen: nothing goes; the
+ * sixth declares u lost, it goes at once and cwnd is cut; the repair ends the recovery.
+ */
+static void
+test_reorder_then_loss(void **state)
+{
+	struct sp_tcp_info before, after;
+	uint32_t s1, first = 0, snd_max0;
+	unsigned u, k;
+	struct fx *f;
+
+	(void)state;
+	f = reordered_fx(&s1, 5, &u);
+	sp_tcp_get_info(f->app.c, &before);
+	snd_max0 = f->app.c->snd_max;
+	for (k = 1; k <= 5; k++) {
+		sack1(f, s1, u, u + 1, u + 1 + k);
+		assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
+	}
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	sack1(f, s1, u, u + 1, u + 7);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
+	assert_int_equal(first, u);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 2);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 2);
+	sp_tcp_get_info(f->app.c, &after);
+	assert_true(after.ssthresh < before.cwnd);
+	/* The retransmission arrives: everything sent so far is acknowledged. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	assert_false(f->app.c->flags & TF_RECOVERY);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * RFC 3708 with two retransmissions: segments u and u + 1 are both late. A D-SACK for one of the
+ * copies is not enough; the second one proves the recovery spurious: ssthresh back to pipe_prev
+ * (the flight before the cut: ssthresh was finite from a first, real recovery), cwnd not below
+ * the flight. A second D-SACK for the same copies undoes nothing more.
+ */
+static void
+test_reorder_undo_all_dsacked(void **state)
+{
+	struct sp_tcp_info before, cut, after;
+	uint32_t s1, flight, snd_max0, tail;
+	unsigned u = 20, k, n = 0;
+	struct fx *f;
+
+	(void)state;
+	f = grown_fx(&s1, 20);
+	/* A real loss of 20 first (never D-SACKed): ssthresh = 15 segments. */
+	assert_int_equal(reorder_event(f, s1, u, 3, NULL), 1);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	u = (f->app.c->snd_una - s1) / 536;
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* Let the window fill again. */
+	for (k = 0; k < 10; k++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + (u + 1) * 536, T_ACK, 65535, NULL,
+			NULL, 0);
+		sp_test_tx_clear(f->env);
+		u++;
+	}
+	sp_tcp_get_info(f->app.c, &before);
+	assert_true(before.ssthresh != UINT32_MAX);
+	flight = 0;
+	snd_max0 = f->app.c->snd_max;
+	tail = (snd_max0 - s1) / 536;
+	/* u and u + 1 late: the peer SACKs u + 2 up to the last segment sent, one by one. */
+	for (k = u + 3; k <= tail; k++) {
+		uint32_t pre = f->app.c->snd_max - f->app.c->snd_una;
+
+		sack1(f, s1, u, u + 2, k);
+		n += drain_rexmits(f, s1, snd_max0, NULL);
+		if (T_STAT(f->env, TCPFastRetrans) == 2 && flight == 0)
+			flight = pre; /* FlightSize when the recovery began */
+	}
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->app.c->n_undo, 2);
+	sp_tcp_get_info(f->app.c, &cut);
+	assert_true(cut.ssthresh < before.ssthresh || cut.ssthresh < flight);
+	/* The originals arrive: the cumulative ACK covers everything. Then the copies' D-SACKs. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	dsack(f, s1, (f->app.c->snd_una - s1) / 536, u, u + 1);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 0);
+	dsack(f, s1, (f->app.c->snd_una - s1) / 536, u + 1, u + 2);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 2);
+	sp_tcp_get_info(f->app.c, &after);
+	assert_int_equal(after.ssthresh, RTE_MAX(before.ssthresh, flight));
+	assert_true(after.cwnd >= cut.cwnd);
+	dsack(f, s1, (f->app.c->snd_una - s1) / 536, u, u + 2);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * A hostile peer's claims stay bounded. With the default tcp.max_reordering (300), SACKs that
+ * show a segment 28 segments behind, in a flight and cwnd of 30, leave the threshold at 15, half
+ * of them, and a loss is still
+ * declared once 15 segments above it are SACKed. A D-SACK spanning everything acknowledged,
+ * outside any recovery, undoes nothing and claims no reordering. With tcp.max_reordering = 5, a
+ * claim of 8 sets the degree to 5 (tcp_reorder_capped).
+ */
+static void
+test_reorder_hostile(void **state)
+{
+	struct sp_config cfg;
+	unsigned u = 20, k;
+	uint32_t s1, first = 0, snd_max0;
+	struct fx *f;
+
+	(void)state;
+	f = grown_fx(&s1, 20); /* 20..49 in flight */
+	dsack(f, s1, u, 0, u);
+	assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 1);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 0);
+	assert_int_equal(f->app.c->reordering, 0);
+	sack1(f, s1, u, u + 28, u + 29);
+	sack1(f, s1, u, u + 1, u + 2); /* 1 SACKed 27 segments below the highest */
+	assert_int_equal(T_STAT(f->env, TCPSACKReorder), 1);
+	assert_int_equal(f->app.c->reordering, 28);
+	assert_int_equal(sp_tcp_dupthresh(f->app.c), 15);
+	sp_test_tx_clear(f->env);
+	snd_max0 = f->app.c->snd_max;
+	/* u lost: 2 segments SACKed above it so far; the 15th declares it lost. */
+	for (k = 3; k <= 13; k++) {
+		sack1(f, s1, u, u + 1, u + 1 + k);
+		assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
+	}
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 0);
+	sack1(f, s1, u, u + 1, u + 15);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
+	assert_int_equal(first, u);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = false;
+	cfg.tcp.max_reordering = 5;
+	{
+		static uint8_t buf[536 * 40];
+
+		memset(buf, 'h', sizeof(buf));
+		f = sack_fx_cfg(&cfg, buf, sizeof(buf), 10, &s1);
+	}
+	sack1(f, s1, 0, 8, 9);
+	sack1(f, s1, 0, 1, 2);
+	assert_int_equal(f->app.c->reordering, 5); /* 8 claimed */
+	assert_int_equal(T_STAT(f->env, tcp_reorder_capped), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * A timeout while segments were SACKed above the hole: the raised threshold let that loss
+ * wait for the timer, so the degree goes back to 3 (as Linux on a timeout).
+ */
+static void
+test_reorder_timeout_resets(void **state)
+{
+	uint32_t s1, first = 0, snd_max0;
+	unsigned u, k;
+	struct fx *f;
+
+	(void)state;
+	f = reordered_fx(&s1, 5, &u); /* threshold 6 */
+	snd_max0 = f->app.c->snd_max;
+	for (k = 1; k <= 4; k++)
+		sack1(f, s1, u, u + 1, u + 1 + k);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
+	k = (unsigned)wait_tx(f);
+	assert_true(k >= 190 && k < 2000);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	assert_true(drain_rexmits(f, s1, snd_max0, &first) >= 1);
+	assert_int_equal(first, u);
+	assert_int_equal(f->app.c->reordering, SP_TCP_DUPTHRESH);
+	assert_int_equal(f->app.c->n_undo, SP_TCP_UNDO_NONE);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * Lost retransmissions (tcp_lost_rxt.c) once reordering was seen (threshold 6): the fast
+ * retransmission of u is lost too. Data sent after it and SACKed within the reordering window
+ * (5 segments) does not declare it lost; the sixth segment does, and u goes a third time.
+ */
+static void
+test_reorder_lost_rxt_window(void **state)
+{
+	uint32_t s1, first = 0, snd_max0, mark;
+	unsigned u, k, top;
+	struct fx *f;
+
+	(void)state;
+	f = reordered_fx(&s1, 5, &u);
+	snd_max0 = f->app.c->snd_max;
+	top = (snd_max0 - s1) / 536; /* SACK everything sent before the retransmission */
+	sack1(f, s1, u, u + 1, top);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
+	assert_int_equal(first, u);
+	/* The retransmission went first, new data after it (PRR): its mark is SND.MAX before. */
+	mark = top;
+	assert_true((f->app.c->snd_max - s1) / 536 >= mark + 6);
+	sp_test_tx_clear(f->env);
+	for (k = 1; k <= 6; k++) {
+		/* The peer has everything sent up to mark + k, except u. */
+		sack1(f, s1, u, u + 1, mark + k);
+		snd_max0 = f->app.c->snd_max;
+		if (k < 6) {
+			assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 0);
+			sp_test_tx_clear(f->env);
+		}
+	}
+	assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 1);
+	assert_true(drain_rexmits(f, s1, snd_max0, &first) >= 1);
+	assert_int_equal(first, u);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
 int
 main(void)
 {
@@ -1089,6 +1347,11 @@ main(void)
 		cmocka_unit_test(test_prr_exit),
 		cmocka_unit_test(test_prr_entry_delivers_nothing),
 		cmocka_unit_test(test_reorder_tolerated),
+		cmocka_unit_test(test_reorder_then_loss),
+		cmocka_unit_test(test_reorder_undo_all_dsacked),
+		cmocka_unit_test(test_reorder_hostile),
+		cmocka_unit_test(test_reorder_timeout_resets),
+		cmocka_unit_test(test_reorder_lost_rxt_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
