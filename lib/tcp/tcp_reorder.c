@@ -198,7 +198,9 @@ sp_tcp_undo_dsack(struct sp_conn *c, sp_seq_t start, sp_seq_t end, uint32_t acke
 	if (c->flags & TF_RECOVERY) {
 		c->flags &= ~(TF_RECOVERY | TF_RXT_LOST);
 		sp_tcp_rxt_reset(c);
-		c->recover = c->snd_una; /* a loss found later starts a recovery of its own */
+		/* A loss found later starts a recovery of its own, counted from here. */
+		c->recover = c->snd_una;
+		c->dupacks = 0;
 	}
 	/*
 	 * A hole was filled by its original after the data up to undo_reo segments above its
