@@ -1072,6 +1072,27 @@ sack1(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b)
 }
 
 /*
+ * Segment @p u is lost: the peer SACKs [u + 1, u + 1 + k) for k = @p k_from .. @p k_lost - 1
+ * and nothing is resent; at k = @p k_lost, u goes again, at once.
+ */
+static void
+lost_at(struct fx *f, uint32_t s1, unsigned u, unsigned k_from, unsigned k_lost)
+{
+	uint32_t snd_max0 = f->app.c->snd_max, first = 0;
+	uint64_t fr = T_STAT(f->env, TCPFastRetrans);
+	unsigned k;
+
+	for (k = k_from; k < k_lost; k++) {
+		sack1(f, s1, u, u + 1, u + 1 + k);
+		assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
+	}
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), fr);
+	sack1(f, s1, u, u + 1, u + 1 + k_lost);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
+	assert_int_equal(first, u);
+}
+
+/*
  * A connection that saw reordering of @p d segments (test_reorder_tolerated's first event):
  * the threshold is d + 1, SND.UNA is segment *@p u, in congestion avoidance or slow start.
  */
@@ -1099,31 +1120,24 @@ static void
 test_reorder_then_loss(void **state)
 {
 	struct sp_tcp_info before, after;
-	uint32_t s1, first = 0, snd_max0;
-	unsigned u, k;
 	struct fx *f;
+	uint32_t s1;
+	unsigned u;
 
 	(void)state;
 	f = reordered_fx(&s1, 5, &u);
 	sp_tcp_get_info(f->app.c, &before);
-	snd_max0 = f->app.c->snd_max;
-	for (k = 1; k <= 5; k++) {
-		sack1(f, s1, u, u + 1, u + 1 + k);
-		assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
-	}
-	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
-	sack1(f, s1, u, u + 1, u + 7);
-	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
-	assert_int_equal(first, u);
+	lost_at(f, s1, u, 1, 6); /* 5 SACKed above u: within; the 6th: lost */
 	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 2);
 	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 2);
 	sp_tcp_get_info(f->app.c, &after);
 	assert_true(after.ssthresh < before.cwnd);
-	/* The retransmission arrives: everything sent so far is acknowledged. */
+	/* The retransmission arrives: everything sent so far is acknowledged, nothing undone. */
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &before);
+	assert_int_equal(before.ssthresh, after.ssthresh);
 	assert_false(f->app.c->flags & TF_RECOVERY);
-	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
-	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo) + T_STAT(f->env, TCPTimeouts), 1);
 	sp_test_tx_clear(f->env);
 	fx_free(f);
 }
@@ -1205,9 +1219,9 @@ static void
 test_reorder_hostile(void **state)
 {
 	struct sp_config cfg;
-	unsigned u = 20, k;
-	uint32_t s1, first = 0, snd_max0;
+	unsigned u = 20;
 	struct fx *f;
+	uint32_t s1;
 
 	(void)state;
 	f = grown_fx(&s1, 20); /* 20..49 in flight */
@@ -1221,16 +1235,8 @@ test_reorder_hostile(void **state)
 	assert_int_equal(f->app.c->reordering, 28);
 	assert_int_equal(sp_tcp_dupthresh(f->app.c), 15);
 	sp_test_tx_clear(f->env);
-	snd_max0 = f->app.c->snd_max;
-	/* u lost: 2 segments SACKed above it so far; the 15th declares it lost. */
-	for (k = 3; k <= 13; k++) {
-		sack1(f, s1, u, u + 1, u + 1 + k);
-		assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
-	}
-	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 0);
-	sack1(f, s1, u, u + 1, u + 15);
-	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
-	assert_int_equal(first, u);
+	/* u lost: 1 and 28 SACKed above it so far; the 15th segment SACKed declares it lost. */
+	lost_at(f, s1, u, 3, 14);
 	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
 	sp_test_tx_clear(f->env);
 	fx_free(f);
