@@ -27,9 +27,10 @@
  * 6.2): spindle keeps no per-segment send times (the send buffer is a list of mbufs, the
  * scoreboard ranges of sequence space) and taking them would cost every segment sent. Bounded
  * twice, so that no peer can switch loss detection off: the degree at tcp.max_reordering
- * (Linux's tcp_max_reordering, 300), the threshold at half the segments in flight; and a
- * retransmission timeout while SACKed data waited above the hole puts it back to 3 (as Linux
- * does on a timeout), since the raised threshold let that loss wait for the timer.
+ * (Linux's tcp_max_reordering, 300), the threshold at half the segments in flight (see
+ * sp_tcp_dupthresh()); and a retransmission timeout while SACKed data waited above the hole
+ * puts it back to 3 (as Linux does on a timeout), since the raised threshold let that loss
+ * wait for the timer.
  *
  * Undo (RFC 3708 detection, RFC 4015 response): each retransmission of a SACK recovery is
  * logged (up to SP_TCP_RXT_WATCH; a recovery that sends more is not judged); a D-SACK (RFC 2883)
