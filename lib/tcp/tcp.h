@@ -219,6 +219,7 @@ struct sp_conn {
 	 */
 	uint16_t reordering;
 	uint16_t undo_reo;
+	uint32_t undo_tsval; /* TF_TS: our TSval when the recovery began (RFC 3522) */
 	uint8_t n_undo;
 	uint8_t undo_dsacked;
 	sp_seq_t reo_floor;
@@ -503,9 +504,12 @@ sp_tcp_dupthresh(const struct sp_conn *c)
 void sp_tcp_reorder_sack(struct sp_conn *c, const struct sp_tcp_opts *o);
 /**
  * The cumulative ACK moves from @p una0 to @p ack, before the scoreboard is trimmed, with the
- * highest SACKed byte @p hi0 before the ACK: reordering seen when it covers a hole never resent.
+ * highest SACKed byte @p hi0 before the ACK: reordering seen when it covers a hole never resent,
+ * or one resent once whose original the echoed timestamp @p tsecr (0: none) shows filled it
+ * (RFC 3522): then the recovery is undone as well.
  */
-void sp_tcp_reorder_cumack(struct sp_conn *c, sp_seq_t una0, sp_seq_t ack, sp_seq_t hi0);
+void sp_tcp_reorder_cumack(
+	struct sp_conn *c, sp_seq_t una0, sp_seq_t ack, sp_seq_t hi0, uint32_t tsecr);
 /** A SACK recovery begins: remember the congestion state for a possible undo. */
 void sp_tcp_undo_start(struct sp_conn *c);
 /** [@p seq, @p seq + @p len) was retransmitted in SACK recovery: log it for the undo. */

@@ -263,7 +263,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 			c->snd_nxt = ack;
 		/* A hole covered with SACKed data above it: delivered late, or resent? */
 		if (SEQ_GT(hi0, una0))
-			sp_tcp_reorder_cumack(c, una0, ack, hi0);
+			sp_tcp_reorder_cumack(c, una0, ack, hi0,
+				(c->flags & TF_TS) && th->opts.has_ts ? th->opts.ts_ecr : 0);
 		sp_tcp_sack_trim(c);
 		if (c->cc.ops != NULL) {
 			if (c->flags & TF_RECOVERY) {

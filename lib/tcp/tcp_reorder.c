@@ -115,11 +115,59 @@ sp_tcp_reorder_sack(struct sp_conn *c, const struct sp_tcp_opts *o)
 		seen(c, hi - low);
 }
 
+/* The recovery whose retransmissions are logged was spurious: undo its response. */
+static void
+undo(struct sp_conn *c, uint32_t acked)
+{
+	sp_tcp_cc_undo(&c->cc, &c->undo_cc, c->snd_max - c->snd_una, acked);
+	if (c->flags & TF_RECOVERY) {
+		c->flags &= ~(TF_RECOVERY | TF_RXT_LOST);
+		sp_tcp_rxt_reset(c);
+		/* A loss found later starts a recovery of its own, counted from here. */
+		c->recover = c->snd_una;
+		c->dupacks = 0;
+	}
+	/*
+	 * A hole was filled by its original after the data up to undo_reo segments above its
+	 * start was SACKed (sp_tcp_undo_start(), sp_tcp_reorder_cumack()): at least that degree.
+	 */
+	seen(c, (uint32_t)c->undo_reo * c->mss);
+	c->n_undo = SP_TCP_UNDO_NONE;
+}
+
+/*
+ * RFC 3522 (Eifel detection): the ACK that covers the one retransmission of the recovery
+ * echoes a timestamp older than it (@p tsecr), so the segment that moved the receiver's left
+ * edge over the hole was the original (RFC 7323 3.4: TS.Recent only moves forward, from
+ * segments at the left edge). Only a recovery with one retransmission is judged so: with more,
+ * an earlier hole may have been filled by its copy while a lower one still held the edge
+ * (Linux judges those too). Timestamps count milliseconds: a retransmission sent within the
+ * original's millisecond proves nothing, and the D-SACK decides instead.
+ */
+static bool
+eifel(struct sp_conn *c, sp_seq_t ack, sp_seq_t hi0, uint32_t tsecr, uint32_t acked)
+{
+	const struct sp_tcp_rxt *r = &c->undo_rxt[0];
+
+	if (c->n_undo != 1 || tsecr == 0 || SEQ_LT(ack, r->end) ||
+		(int32_t)(tsecr - c->undo_tsval) >= 0 || c->cc.ops == NULL)
+		return false;
+	TCP_STAT(c, tcp_ts_undo);
+	if (SEQ_GT(hi0, r->seq))
+		c->undo_reo = (uint16_t)RTE_MAX(
+			(uint32_t)c->undo_reo, RTE_MIN(segs_of(c, hi0 - r->seq), 65535u));
+	undo(c, acked);
+	return true;
+}
+
 void
-sp_tcp_reorder_cumack(struct sp_conn *c, sp_seq_t una0, sp_seq_t ack, sp_seq_t hi0)
+sp_tcp_reorder_cumack(struct sp_conn *c, sp_seq_t una0, sp_seq_t ack, sp_seq_t hi0, uint32_t tsecr)
 {
 	sp_seq_t top = SEQ_MIN(ack, hi0), x = una0;
 	unsigned n;
+
+	if (eifel(c, ack, hi0, tsecr, ack - una0))
+		return;
 
 	/*
 	 * The holes the ACK covers, lowest first, until one that was sent once. Each step passes
@@ -160,6 +208,7 @@ sp_tcp_undo_start(struct sp_conn *c)
 	c->n_undo = 0;
 	c->undo_dsacked = 0;
 	c->undo_reo = (uint16_t)RTE_MIN(segs_of(c, sp_tcp_sack_high(c) - c->snd_una), 65535u);
+	c->undo_tsval = sp_tcp_ts_now(c);
 	/* Before RecoveryPoint moves: bytes below the old one may have gone twice (a timeout). */
 	c->reo_floor = SEQ_GT(c->recover, c->snd_una) ? c->recover : c->snd_una;
 }
@@ -195,20 +244,7 @@ sp_tcp_undo_dsack(struct sp_conn *c, sp_seq_t start, sp_seq_t end, uint32_t acke
 		return false;
 	/* RFC 3708 3: every retransmission was a duplicate, the recovery was spurious. */
 	TCP_STAT(c, TCPDSACKUndo);
-	sp_tcp_cc_undo(&c->cc, &c->undo_cc, c->snd_max - c->snd_una, acked);
-	if (c->flags & TF_RECOVERY) {
-		c->flags &= ~(TF_RECOVERY | TF_RXT_LOST);
-		sp_tcp_rxt_reset(c);
-		/* A loss found later starts a recovery of its own, counted from here. */
-		c->recover = c->snd_una;
-		c->dupacks = 0;
-	}
-	/*
-	 * A hole was filled by its original after the data up to undo_reo segments above its
-	 * start was SACKed (sp_tcp_undo_start(), sp_tcp_reorder_cumack()): at least that degree.
-	 */
-	seen(c, (uint32_t)c->undo_reo * c->mss);
-	c->n_undo = SP_TCP_UNDO_NONE;
+	undo(c, acked);
 	return true;
 }
 

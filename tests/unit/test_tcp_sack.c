@@ -1326,6 +1326,77 @@ test_reorder_lost_rxt_window(void **state)
 	fx_free(f);
 }
 
+/* An ACK with timestamps (TSval 2, TSecr @p ecr) at @p una, SACKing [@p a, @p b) if a < b. */
+static void
+ts_ack(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b, uint32_t ecr)
+{
+	struct sp_tcp_opts o = {.has_ts = true, .ts_val = 2};
+
+	o.ts_ecr = ecr;
+	if (a < b) {
+		o.n_sack = 1;
+		o.sack[0].start = s1 + a * 536;
+		o.sack[0].end = s1 + b * 536;
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + una * 536, T_ACK, 65535, &o, NULL, 0);
+}
+
+/*
+ * Eifel detection (RFC 3522), timestamps on: segment 0 is 3 segments late, its fast
+ * retransmission goes 5 ms after it. The cumulative ACK that covers it echoes the original's
+ * TSval: the original filled the hole, the recovery is undone at once (tcp_ts_undo), before any
+ * D-SACK, and the reordering recorded. Echoing the retransmission's TSval instead, nothing is
+ * undone: the copy filled it.
+ */
+static void
+test_reorder_eifel(void **state)
+{
+	static uint8_t buf[536 * 40];
+	/* MSS 548: 536 bytes of payload beside the 12 of the timestamp option. */
+	struct sp_tcp_opts so = {
+		.has_sack_perm = true, .has_ts = true, .ts_val = 1, .has_mss = true, .mss = 548};
+	struct sp_config cfg;
+	unsigned round, i;
+
+	(void)state;
+	memset(buf, 'e', sizeof(buf));
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = false;
+	for (round = 0; round < 2; round++) {
+		uint32_t s1, ts_orig = 0, ts_rxt;
+		struct t_out o;
+		struct fx *f = fx_new(&cfg, 0);
+
+		fx_open_opts(f, T_PISN, &so);
+		sp_tcp_set_nodelay(f->app.c, true);
+		assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
+		s1 = f->iss + 1;
+		for (i = 0; t_pop(f->env, &o); i++) {
+			assert_int_equal(o.len, 536);
+			if (i == 0)
+				ts_orig = o.h.opts.ts_val;
+		}
+		sp_test_advance_ms(f->env, 5);
+		ts_ack(f, s1, 0, 1, 2, ts_orig);
+		ts_ack(f, s1, 0, 1, 3, ts_orig);
+		sp_test_tx_clear(f->env);
+		ts_ack(f, s1, 0, 1, 4, ts_orig);
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, s1);
+		ts_rxt = o.h.opts.ts_val;
+		assert_true(ts_rxt > ts_orig);
+		assert_true(f->app.c->flags & TF_RECOVERY);
+		sp_test_tx_clear(f->env);
+		ts_ack(f, s1, 4, 0, 0, round == 0 ? ts_orig : ts_rxt);
+		assert_int_equal(T_STAT(f->env, tcp_ts_undo), round == 0);
+		assert_int_equal(!(f->app.c->flags & TF_RECOVERY), round == 0);
+		assert_int_equal(f->app.c->reordering, round == 0 ? 4 : 0);
+		sp_test_tx_clear(f->env);
+		fx_free(f);
+	}
+}
+
 int
 main(void)
 {
@@ -1358,6 +1429,7 @@ main(void)
 		cmocka_unit_test(test_reorder_hostile),
 		cmocka_unit_test(test_reorder_timeout_resets),
 		cmocka_unit_test(test_reorder_lost_rxt_window),
+		cmocka_unit_test(test_reorder_eifel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
