@@ -214,7 +214,7 @@ struct sp_conn {
 	 * reo_floor: in recovery, bytes below it may have been resent before it began (after a
 	 * timeout). The undo log: the retransmissions of the last SACK recovery, bit i of
 	 * undo_dsacked when the peer reported undo_rxt[i] as a duplicate (RFC 3708); n_undo =
-	 * SP_TCP_UNDO_NONE when it cannot be undone; undo_cc: the congestion state before its cut;
+	 * SP_TCP_UNDO_NONE when it cannot be undone; undo_cc: what undoing its cut restores;
 	 * undo_reo: segments SACKed beyond SND.UNA when it began.
 	 */
 	uint16_t reordering;
@@ -223,8 +223,8 @@ struct sp_conn {
 	uint8_t n_undo;
 	uint8_t undo_dsacked;
 	sp_seq_t reo_floor;
-	struct sp_tcp_rxt undo_rxt[SP_TCP_RXT_WATCH];
-	struct sp_tcp_cc undo_cc;
+	struct sp_tcp_sack_block undo_rxt[SP_TCP_RXT_WATCH];
+	struct sp_tcp_cc_prior undo_cc;
 
 	/* Proportional rate reduction of a SACK recovery (tcp_prr.c, RFC 6937), bytes. */
 	uint64_t prr_delivered;	 /* delivered (ACKed or SACKed) since the recovery began */

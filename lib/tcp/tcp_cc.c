@@ -90,7 +90,18 @@ cc_reduced(const struct sp_tcp_cc *cc, uint32_t inflight, uint32_t num, uint32_t
 }
 
 void
-sp_tcp_cc_undo(struct sp_tcp_cc *cc, const struct sp_tcp_cc *prior, uint32_t flight, uint32_t acked)
+sp_tcp_cc_save(const struct sp_tcp_cc *cc, uint32_t flight, struct sp_tcp_cc_prior *prior)
+{
+	prior->cwnd = cc->cwnd;
+	prior->ssthresh = cc->ssthresh > flight ? cc->ssthresh : flight;
+	prior->w_max = cc->w_max;
+	prior->w_last_max = cc->w_last_max;
+	prior->cwnd_prior = cc->cwnd_prior;
+}
+
+void
+sp_tcp_cc_undo(
+	struct sp_tcp_cc *cc, const struct sp_tcp_cc_prior *prior, uint32_t flight, uint32_t acked)
 {
 	uint32_t iw = sp_tcp_cc_iw(cc->mss);
 	uint64_t cwnd = (uint64_t)flight + (acked < iw ? acked : iw);

@@ -87,7 +87,7 @@ resent_end(const struct sp_conn *c, sp_seq_t seq)
 	if (SEQ_LT(seq, c->reo_floor) || SEQ_LT(seq, c->rexmit_hi))
 		return SEQ_MAX(c->reo_floor, c->rexmit_hi);
 	for (i = 0; i < c->n_undo; i++)
-		if (SEQ_GEQ(seq, c->undo_rxt[i].seq) && SEQ_LT(seq, c->undo_rxt[i].end))
+		if (SEQ_GEQ(seq, c->undo_rxt[i].start) && SEQ_LT(seq, c->undo_rxt[i].end))
 			return c->undo_rxt[i].end;
 	return seq;
 }
@@ -147,15 +147,15 @@ undo(struct sp_conn *c, uint32_t acked)
 static bool
 eifel(struct sp_conn *c, sp_seq_t ack, sp_seq_t hi0, uint32_t tsecr, uint32_t acked)
 {
-	const struct sp_tcp_rxt *r = &c->undo_rxt[0];
+	const struct sp_tcp_sack_block *r = &c->undo_rxt[0];
 
 	if (c->n_undo != 1 || tsecr == 0 || SEQ_LT(ack, r->end) ||
 		(int32_t)(tsecr - c->undo_tsval) >= 0 || c->cc.ops == NULL)
 		return false;
 	TCP_STAT(c, tcp_ts_undo);
-	if (SEQ_GT(hi0, r->seq))
+	if (SEQ_GT(hi0, r->start))
 		c->undo_reo = (uint16_t)RTE_MAX(
-			(uint32_t)c->undo_reo, RTE_MIN(segs_of(c, hi0 - r->seq), 65535u));
+			(uint32_t)c->undo_reo, RTE_MIN(segs_of(c, hi0 - r->start), 65535u));
 	undo(c, acked);
 	return true;
 }
@@ -203,8 +203,7 @@ sp_tcp_undo_start(struct sp_conn *c)
 	uint32_t flight = c->snd_max - c->snd_una;
 
 	/* RFC 4015 3.2 step (1): pipe_prev = max(FlightSize, ssthresh), kept as the ssthresh. */
-	c->undo_cc = c->cc;
-	c->undo_cc.ssthresh = RTE_MAX(c->cc.ssthresh, flight);
+	sp_tcp_cc_save(&c->cc, flight, &c->undo_cc);
 	c->n_undo = 0;
 	c->undo_dsacked = 0;
 	c->undo_reo = (uint16_t)RTE_MIN(segs_of(c, sp_tcp_sack_high(c) - c->snd_una), 65535u);
@@ -222,9 +221,8 @@ sp_tcp_undo_note(struct sp_conn *c, sp_seq_t seq, uint32_t len)
 		c->n_undo = SP_TCP_UNDO_NONE; /* too many to judge: heavy loss, no undo */
 		return;
 	}
-	c->undo_rxt[c->n_undo].seq = seq;
+	c->undo_rxt[c->n_undo].start = seq;
 	c->undo_rxt[c->n_undo].end = seq + len;
-	c->undo_rxt[c->n_undo].mark = c->snd_max;
 	c->n_undo++;
 }
 
@@ -237,7 +235,7 @@ sp_tcp_undo_dsack(struct sp_conn *c, sp_seq_t start, sp_seq_t end, uint32_t acke
 		SEQ_GT(end, c->snd_max))
 		return false;
 	for (i = 0; i < c->n_undo; i++)
-		if (SEQ_LT(start, c->undo_rxt[i].end) && SEQ_GT(end, c->undo_rxt[i].seq))
+		if (SEQ_LT(start, c->undo_rxt[i].end) && SEQ_GT(end, c->undo_rxt[i].start))
 			c->undo_dsacked |= (uint8_t)(1u << i);
 	all = (1u << c->n_undo) - 1;
 	if (c->undo_dsacked != all || c->cc.ops == NULL)
