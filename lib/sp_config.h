@@ -127,6 +127,8 @@ struct sp_tcp_cfg {
 	int gro; /**< enum sp_offload_mode: LRO where offered, else software GRO */
 	/** RFC 5681 4.1: cwnd back to the restart window after an RTO idle, default 1 */
 	int slow_start_after_idle;
+	/** reordering degree the loss threshold may rise to, segments (docs/tcp.md), default 300 */
+	uint32_t max_reordering;
 };
 
 #define SP_MAX_SERVICE_KEYS 16	/**< keys per [service.NAME] section */

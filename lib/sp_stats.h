@@ -160,6 +160,11 @@ struct sp_stack;
 	X(TCPLostRetransmit, "retransmissions lost again, resent before the RTO")        \
 	X(TCPLossProbeRecovery, "losses repaired by a tail loss probe")                  \
 	X(tcp_recovery_probes, "probes sent in SACK recovery after a PTO of peer silence") \
+	X(TCPSACKReorder, "reordering seen: data sent once delivered below SACKed data") \
+	X(tcp_reorder_capped, "reordering degrees beyond tcp.max_reordering, capped") \
+	X(TCPDSACKRecv, "D-SACKs received (RFC 2883)")                                  \
+	X(TCPDSACKUndo, "recoveries undone: every retransmission D-SACKed (RFC 3708)")  \
+	X(tcp_ts_undo, "recoveries undone: the timestamp echo shows the original arrived (RFC 3522)") \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
 	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \
 	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \

@@ -291,6 +291,7 @@ static const struct sp_config_key tcp_keys[] = {
 	SP_CONFIG_KEY_CHOICE(struct sp_tcp_cfg, "tso", tso, offload_names, "auto|on|off"),
 	SP_CONFIG_KEY_CHOICE(struct sp_tcp_cfg, "gro", gro, offload_names, "auto|on|off"),
 	K_TYPE(sp_tcp_cfg, "slow_start_after_idle", slow_start_after_idle, SP_KEY_BOOL, 0),
+	K_UINT(sp_tcp_cfg, "max_reordering", max_reordering, 3, 1024),
 };
 
 static const struct sp_config_key *
@@ -369,6 +370,7 @@ sp_config_defaults(struct sp_config *cfg)
 	t->keepalive_probes = 9;
 	t->challenge_ack_limit = 10;
 	t->tlp = 1;
+	t->max_reordering = 300; /* Linux's tcp_max_reordering */
 	t->ooo_max_segs = 256;
 	t->ooo_max_bytes = 0; /* 2 * rcvbuf of true size: a window of full segments fits */
 	t->mem_low = t->mem_pressure = t->mem_high = 0; /* from the pool (tcp_mem.c) */

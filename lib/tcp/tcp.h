@@ -104,7 +104,7 @@ struct sp_listener {
 #define SP_TCP_SCOREBOARD 16
 /* Retransmissions of one recovery whose fate is watched (tcp_lost_rxt.c). */
 #define SP_TCP_RXT_WATCH 8
-/* RFC 6675 DupThresh. */
+/* RFC 6675 DupThresh: the loss threshold while no reordering was seen (tcp_reorder.c). */
 #define SP_TCP_DUPTHRESH 3
 
 /** One retransmission in loss recovery, watched until delivered (tcp_lost_rxt.c). */
@@ -207,6 +207,24 @@ struct sp_conn {
 
 	/* TSC the last data or FIN segment went (Linux's lsndtime): idle restart (tcp_out.c) */
 	uint64_t snd_time;
+
+	/*
+	 * Reordering and undo (tcp_reorder.c). reordering: the largest degree seen, in segments
+	 * (0: none seen), at most tcp.max_reordering; the loss threshold is sp_tcp_dupthresh().
+	 * reo_floor: in recovery, bytes below it may have been resent before it began (after a
+	 * timeout). The undo log: the retransmissions of the last SACK recovery, bit i of
+	 * undo_dsacked when the peer reported undo_rxt[i] as a duplicate (RFC 3708); n_undo =
+	 * SP_TCP_UNDO_NONE when it cannot be undone; undo_cc: what undoing its cut restores;
+	 * undo_reo: segments SACKed beyond SND.UNA when it began.
+	 */
+	uint16_t reordering;
+	uint16_t undo_reo;
+	uint32_t undo_tsval; /* TF_TS: our TSval when the recovery began (RFC 3522) */
+	uint8_t n_undo;
+	uint8_t undo_dsacked;
+	sp_seq_t reo_floor;
+	struct sp_tcp_sack_block undo_rxt[SP_TCP_RXT_WATCH];
+	struct sp_tcp_cc_prior undo_cc;
 
 	/* Proportional rate reduction of a SACK recovery (tcp_prr.c, RFC 6937), bytes. */
 	uint64_t prr_delivered;	 /* delivered (ACKed or SACKed) since the recovery began */
@@ -408,6 +426,14 @@ void sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us);
 void sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o);
 void sp_tcp_sack_trim(struct sp_conn *c);
 bool sp_tcp_sack_next_hole(const struct sp_conn *c, sp_seq_t from, sp_seq_t *seq, uint32_t *len);
+/** The first byte of [@p from, @p end) the scoreboard does not hold, or @p end. */
+sp_seq_t sp_tcp_sack_first_unsacked(const struct sp_conn *c, sp_seq_t from, sp_seq_t end);
+/** The highest SACKed sequence (end of the highest range), SND.UNA when none. */
+static inline sp_seq_t
+sp_tcp_sack_high(const struct sp_conn *c)
+{
+	return c->n_sacked > 0 ? c->sacked[c->n_sacked - 1].end : c->snd_una;
+}
 /** RFC 6675 IsLost(): un-SACKed bytes below the returned sequence are lost (SND.UNA: none). */
 sp_seq_t sp_tcp_sack_lost_edge(const struct sp_conn *c);
 /** RFC 6675 SetPipe(): bytes presumed in the network during SACK loss recovery. */
@@ -445,6 +471,60 @@ unsigned sp_tcp_rxt_detect(struct sp_conn *c);
 uint32_t sp_tcp_rxt_lost_bytes(const struct sp_conn *c);
 /** Resend the first retransmission found lost. @return bytes sent, 0: none. */
 uint32_t sp_tcp_rxt_resend(struct sp_conn *c);
+
+/* tcp_reorder.c */
+/* n_undo: no recovery that could be undone (none yet, no SACK, a timeout since, undone). */
+#define SP_TCP_UNDO_NONE UINT8_MAX
+
+/**
+ * The loss threshold in segments (RFC 6675 DupThresh): SP_TCP_DUPTHRESH until reordering was
+ * seen, then the degree seen, but never above half the segments in flight (nor
+ * below SP_TCP_DUPTHRESH): a peer that claims any reordering still has losses found once half
+ * the flight is SACKed above them (and by the probe and retransmission timers). Outside
+ * recovery cwnd keeps the bound from growing with what limited transmit sends while the
+ * threshold waits (in recovery cwnd is proportional rate reduction's, not the window's).
+ */
+static inline uint32_t
+sp_tcp_dupthresh(const struct sp_conn *c)
+{
+	uint32_t flight, half;
+
+	if (likely(c->reordering <= SP_TCP_DUPTHRESH))
+		return SP_TCP_DUPTHRESH;
+	flight = c->snd_max - c->snd_una;
+	if (!(c->flags & TF_RECOVERY))
+		flight = RTE_MIN(flight, c->cc.cwnd);
+	half = flight / (2u * (c->mss ? c->mss : 1u));
+	return RTE_MAX((uint32_t)SP_TCP_DUPTHRESH, RTE_MIN((uint32_t)c->reordering, half));
+}
+/**
+ * Before the scoreboard takes the SACK blocks of an ACK (@p o, @p ack its cumulative ACK):
+ * reordering seen in them (data never resent, below the highest SACKed byte, SACKed now).
+ */
+void sp_tcp_reorder_sack(struct sp_conn *c, const struct sp_tcp_opts *o);
+/**
+ * The cumulative ACK moves from @p una0 to @p ack, before the scoreboard is trimmed, with the
+ * highest SACKed byte @p hi0 before the ACK: reordering seen when it covers a hole never resent,
+ * or one resent once whose original the echoed timestamp @p tsecr (0: none) shows filled it
+ * (RFC 3522): then the recovery is undone as well.
+ */
+void sp_tcp_reorder_cumack(
+	struct sp_conn *c, sp_seq_t una0, sp_seq_t ack, sp_seq_t hi0, uint32_t tsecr);
+/** A SACK recovery begins: remember the congestion state for a possible undo. */
+void sp_tcp_undo_start(struct sp_conn *c);
+/** [@p seq, @p seq + @p len) was retransmitted in SACK recovery: log it for the undo. */
+void sp_tcp_undo_note(struct sp_conn *c, sp_seq_t seq, uint32_t len);
+/**
+ * A D-SACK block [@p start, @p end) arrived (RFC 2883): when every retransmission of the last
+ * recovery is now reported a duplicate, undo its congestion response (RFC 3708, RFC 4015);
+ * @p acked: bytes this ACK acknowledged. @return true when it was undone.
+ */
+bool sp_tcp_undo_dsack(struct sp_conn *c, sp_seq_t start, sp_seq_t end, uint32_t acked);
+/**
+ * Retransmission timeout: nothing before it can be undone any more, and a raised threshold
+ * that let a loss wait for the timer while SACKs came goes back to SP_TCP_DUPTHRESH.
+ */
+void sp_tcp_reorder_timeout(struct sp_conn *c);
 
 /* tcp_prr.c */
 /** A SACK recovery begins, or is cut again (lost retransmission): PRR counts from zero. */

@@ -89,6 +89,37 @@ cc_reduced(const struct sp_tcp_cc *cc, uint32_t inflight, uint32_t num, uint32_t
 	return v > 2 * (uint64_t)cc->mss ? (uint32_t)v : sat32(2 * (uint64_t)cc->mss);
 }
 
+void
+sp_tcp_cc_save(const struct sp_tcp_cc *cc, uint32_t flight, struct sp_tcp_cc_prior *prior)
+{
+	prior->cwnd = cc->cwnd;
+	prior->ssthresh = cc->ssthresh > flight ? cc->ssthresh : flight;
+	prior->w_max = cc->w_max;
+	prior->w_last_max = cc->w_last_max;
+	prior->cwnd_prior = cc->cwnd_prior;
+}
+
+void
+sp_tcp_cc_undo(
+	struct sp_tcp_cc *cc, const struct sp_tcp_cc_prior *prior, uint32_t flight, uint32_t acked)
+{
+	uint32_t iw = sp_tcp_cc_iw(cc->mss);
+	uint64_t cwnd = (uint64_t)flight + (acked < iw ? acked : iw);
+
+	/* RFC 4015 3.2 step (4): ssthresh <- pipe_prev, cwnd <- FlightSize + min(bytes_acked, IW). */
+	if (prior->ssthresh > cc->ssthresh)
+		cc->ssthresh = prior->ssthresh;
+	if (cwnd > prior->cwnd)
+		cwnd = prior->cwnd; /* never above the window before the response */
+	if (cwnd > cc->cwnd)
+		cc->cwnd = (uint32_t)cwnd;
+	cc->w_max = prior->w_max;
+	cc->w_last_max = prior->w_last_max;
+	cc->cwnd_prior = prior->cwnd_prior;
+	cc->epoch_start_us = 0;
+	cc->bytes_acked = 0;
+}
+
 /* ---------------- NewReno ---------------- */
 
 static void

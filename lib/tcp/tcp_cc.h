@@ -73,6 +73,28 @@ struct sp_tcp_cc {
 	bool in_rto;	   /* on_timeout() seen, no new data acked since */
 };
 
+/** What undoing a congestion response needs of the state before it (sp_tcp_cc_save()). */
+struct sp_tcp_cc_prior {
+	uint32_t cwnd;
+	uint32_t ssthresh; /* pipe_prev (RFC 4015 3.2 step 1): max(FlightSize, ssthresh) */
+	uint32_t w_max, w_last_max, cwnd_prior; /* CUBIC */
+};
+
+/** Before a congestion response, with @p flight bytes in flight: keep what an undo restores. */
+void sp_tcp_cc_save(const struct sp_tcp_cc *cc, uint32_t flight, struct sp_tcp_cc_prior *prior);
+
+/**
+ * Undo a congestion response proven spurious (RFC 4015 3.2, the Eifel response; tcp_reorder.c
+ * calls it when D-SACKs or the timestamp echo showed every retransmission of a recovery was a
+ * duplicate, RFC 3708, RFC 3522). @p prior: sp_tcp_cc_save() before the response.
+ * ssthresh = pipe_prev, cwnd = FlightSize + min(@p acked, IW) (@p flight bytes now in flight,
+ * @p acked by this ACK), at most the cwnd before, never lowered: slow start climbs back to the
+ * old window within about a round trip instead of sending the difference in one burst.
+ * CUBIC's W_max, its previous value and cwnd_prior are those of before; a new epoch starts.
+ */
+void sp_tcp_cc_undo(
+	struct sp_tcp_cc *cc, const struct sp_tcp_cc_prior *prior, uint32_t flight, uint32_t acked);
+
 extern const struct sp_tcp_cc_ops sp_tcp_cc_newreno;
 extern const struct sp_tcp_cc_ops sp_tcp_cc_cubic;
 

@@ -121,6 +121,8 @@ static void
 enter_recovery(struct sp_conn *c, uint64_t now)
 {
 	TCP_STAT(c, TCPFastRetrans);
+	if (c->flags & TF_SACK)
+		sp_tcp_undo_start(c); /* before the cut and before RecoveryPoint moves */
 	c->cc.ops->on_loss(&c->cc, c->snd_max - c->snd_una, now);
 	c->recover = c->snd_max;
 	c->flags |= TF_RECOVERY;
@@ -196,7 +198,7 @@ delivered(const struct sp_conn *c, sp_seq_t una0, uint32_t sacked0)
 static bool
 process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 {
-	sp_seq_t ack = th->ack, una0 = c->snd_una;
+	sp_seq_t ack = th->ack, una0 = c->snd_una, hi0 = c->snd_una;
 	uint64_t now = sp_tcp_now_us(c->ctx);
 	uint32_t sacked0 = 0;
 	bool new_sack = false, dsack;
@@ -211,11 +213,23 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		sp_tcp_challenge_ack(c);
 		return false;
 	}
-	/* RFC 2883: a first SACK block below the cumulative ACK reports a duplicate (D-SACK). */
-	dsack = th->opts.n_sack > 0 && SEQ_LEQ(th->opts.sack[0].end, ack);
-	if ((c->flags & TF_SACK) && (th->opts.n_sack > 0 || c->n_sacked > 0))
+	/*
+	 * RFC 2883 4: the first SACK block reports a duplicate (D-SACK) when it lies below the
+	 * cumulative ACK, or inside the second block.
+	 */
+	dsack = th->opts.n_sack > 0 &&
+		(SEQ_LEQ(th->opts.sack[0].end, ack) ||
+			(th->opts.n_sack > 1 &&
+				SEQ_GEQ(th->opts.sack[0].start, th->opts.sack[1].start) &&
+				SEQ_LEQ(th->opts.sack[0].end, th->opts.sack[1].end)));
+	if ((c->flags & TF_SACK) && (th->opts.n_sack > 0 || c->n_sacked > 0)) {
 		sacked0 = sp_tcp_sack_bytes(c);
+		hi0 = sp_tcp_sack_high(c);
+	}
 	if ((c->flags & TF_SACK) && th->opts.n_sack > 0) {
+		/* Reordering shows in what the blocks SACK anew (tcp_reorder.c). */
+		if (c->n_sacked > 0)
+			sp_tcp_reorder_sack(c, &th->opts);
 		sp_tcp_sack_update(c, &th->opts);
 		new_sack = sp_tcp_sack_bytes(c) != sacked0;
 	}
@@ -247,6 +261,10 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		sp_tcp_mem_progress(c);
 		if (SEQ_LT(c->snd_nxt, ack))
 			c->snd_nxt = ack;
+		/* A hole covered with SACKed data above it: delivered late, or resent? */
+		if (SEQ_GT(hi0, una0))
+			sp_tcp_reorder_cumack(c, una0, ack, hi0,
+				(c->flags & TF_TS) && th->opts.has_ts ? th->opts.ts_ecr : 0);
 		sp_tcp_sack_trim(c);
 		if (c->cc.ops != NULL) {
 			if (c->flags & TF_RECOVERY) {
@@ -281,22 +299,31 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		if ((c->flags & TF_WANT_WRITABLE) && c->sb_len < c->sndbuf)
 			c->flags |= TF_NOTIFY_WR;
 	} else if (ack == c->snd_una && plen == 0 && !(th->flags & RTE_TCP_FIN_FLAG) &&
-		   c->snd_max != c->snd_una &&
+		   c->snd_max != c->snd_una && (!dsack || new_sack) &&
 		   (((uint32_t)th->win << c->snd_wscale) == c->snd_wnd || new_sack)) {
 		/*
 		 * Duplicate ACK (RFC 5681 2; with SACK, RFC 6675 2: an ACK that SACKs new data
-		 * counts even if the window moved). The third starts fast retransmit (3.2).
+		 * counts even if the window moved). The third starts fast retransmit (3.2). One
+		 * that only reports a duplicate (D-SACK, RFC 2883) says nothing is missing: it
+		 * does not count (a spurious retransmission's D-SACK would count towards the
+		 * next one).
 		 */
 		if (c->dupacks < UINT8_MAX)
 			c->dupacks++;
 		if (!(c->flags & TF_RECOVERY) && c->cc.ops != NULL &&
-			((c->dupacks == SP_TCP_DUPTHRESH && SEQ_GT(ack, c->recover - 1)) ||
+			((c->dupacks >= sp_tcp_dupthresh(c) && SEQ_GT(ack, c->recover - 1)) ||
 				sack_recovery_due(c, ack)))
 			enter_recovery(c, now);
 		else if (c->dupacks > SP_TCP_DUPTHRESH && (c->flags & TF_RECOVERY) &&
 			 !(c->flags & TF_SACK))
 			c->cc.cwnd += c->mss; /* inflation (RFC 5681 3.2 step 4) */
 		/* With SACK, sp_tcp_output() after this ACK sends by cwnd - pipe. */
+	}
+	if (dsack && (c->flags & TF_SACK)) {
+		/* RFC 3708: were all retransmissions of the last recovery duplicates? */
+		TCP_STAT(c, TCPDSACKRecv);
+		sp_tcp_undo_dsack(
+			c, th->opts.sack[0].start, th->opts.sack[0].end, c->snd_una - una0);
 	}
 	detect_lost_rxt(c, now);
 	if ((c->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK) && c->cc.ops != NULL)

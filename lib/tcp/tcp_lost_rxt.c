@@ -9,9 +9,13 @@
  * a list of mbufs, the scoreboard ranges of sequence space), so the order of sending is taken
  * from sequence space instead: every byte above SND.MAX at the moment a hole was resent went
  * out for the first time after it. When the peer SACKs such a byte and the hole is still
- * missing, its retransmission was lost. This is the RACK rule with a reordering window of zero,
- * which is what Linux uses in recovery while no reordering has been seen (a retransmission
- * merely reordered behind new data is resent once more, and the peer reports a D-SACK).
+ * missing, its retransmission was lost. While no reordering has been seen this is the RACK rule
+ * with a reordering window of zero, which is what Linux uses in recovery then (a retransmission
+ * merely reordered behind new data is resent once more, and the peer reports a D-SACK). Once
+ * the connection has seen reordering (tcp_reorder.c) the window is the loss threshold's, in
+ * sequence space as everywhere here: the retransmission is lost only when more than
+ * (sp_tcp_dupthresh() - 1) segments' worth of data sent after it was SACKed, the same rule
+ * as IsLost() for a first transmission (RFC 8985 6.2 grows RACK.reo_wnd instead, in time).
  *
  * At most SP_TCP_RXT_WATCH retransmissions per recovery are watched, the first ones (the
  * lowest holes, which hold SND.UNA back); one not watched falls back to the RTO as before.
@@ -30,21 +34,6 @@ watch_remove(struct sp_conn *c, unsigned i)
 	c->n_rxt--;
 }
 
-/* The first byte of [@p from, @p end) the scoreboard does not hold, or @p end. */
-static sp_seq_t
-first_unsacked(const struct sp_conn *c, sp_seq_t from, sp_seq_t end)
-{
-	unsigned i;
-
-	for (i = 0; i < c->n_sacked && SEQ_LT(from, end); i++) {
-		if (SEQ_GT(c->sacked[i].start, from))
-			break;
-		if (SEQ_GT(c->sacked[i].end, from))
-			from = c->sacked[i].end;
-	}
-	return SEQ_LT(from, end) ? from : end;
-}
-
 void
 sp_tcp_rxt_note(struct sp_conn *c, sp_seq_t seq, uint32_t len)
 {
@@ -58,20 +47,34 @@ sp_tcp_rxt_note(struct sp_conn *c, sp_seq_t seq, uint32_t len)
 	r->mark = c->snd_max;
 }
 
+/* Whether more SACKed bytes lie above @p mark than the reordering window allows. */
+static bool
+sacked_beyond(const struct sp_conn *c, sp_seq_t hi, sp_seq_t mark)
+{
+	uint32_t win;
+
+	if (!SEQ_GT(hi, mark))
+		return false;
+	if (c->reordering == 0)
+		return true; /* no reordering seen: a window of zero */
+	win = (sp_tcp_dupthresh(c) - 1) * (uint32_t)c->mss;
+	return sp_tcp_sack_bytes(c) - sp_tcp_sack_bytes_below(c, mark) > win;
+}
+
 unsigned
 sp_tcp_rxt_detect(struct sp_conn *c)
 {
-	sp_seq_t hi = c->n_sacked > 0 ? c->sacked[c->n_sacked - 1].end : c->snd_una;
+	sp_seq_t hi = sp_tcp_sack_high(c);
 	unsigned i = 0, found = 0;
 
 	while (i < c->n_rxt) {
 		struct sp_tcp_rxt *r = &c->rxt[i];
 
-		if (first_unsacked(c, SEQ_MAX(r->seq, c->snd_una), r->end) == r->end) {
+		if (sp_tcp_sack_first_unsacked(c, SEQ_MAX(r->seq, c->snd_una), r->end) == r->end) {
 			watch_remove(c, i); /* delivered */
 			continue;
 		}
-		if (!(c->rxt_lost & (1u << i)) && SEQ_GT(hi, r->mark)) {
+		if (!(c->rxt_lost & (1u << i)) && sacked_beyond(c, hi, r->mark)) {
 			c->rxt_lost |= (uint8_t)(1u << i);
 			found++;
 		}
@@ -111,7 +114,7 @@ sp_tcp_rxt_resend(struct sp_conn *c)
 
 		if (!(c->rxt_lost & (1u << i)))
 			continue;
-		seq = first_unsacked(c, SEQ_MAX(r->seq, c->snd_una), r->end);
+		seq = sp_tcp_sack_first_unsacked(c, SEQ_MAX(r->seq, c->snd_una), r->end);
 		stop = r->end;
 		for (j = 0; j < c->n_sacked; j++)
 			if (SEQ_GT(c->sacked[j].start, seq)) {
@@ -126,6 +129,7 @@ sp_tcp_rxt_resend(struct sp_conn *c)
 		sp_tcp_prr_rxt(c, len);
 		/* Watched again, as the latest retransmission. */
 		sp_tcp_rxt_note(c, seq, len);
+		sp_tcp_undo_note(c, seq, len);
 		return len;
 	}
 	return 0;

@@ -513,12 +513,13 @@ send_limit(const struct sp_conn *c, uint32_t smss, uint32_t *piece)
 /*
  * RFC 3042 Limited Transmit: the first two duplicate ACKs each let one new segment go beyond
  * cwnd, so that a small window still produces the three duplicate ACKs fast retransmit needs
- * instead of waiting for the RTO.
+ * instead of waiting for the RTO. With a threshold raised by reordering (tcp_reorder.c), each
+ * duplicate ACK below it does (RFC 4653's extended limited transmit keeps the ACK clock so).
  */
 static uint32_t
 limited_transmit(const struct sp_conn *c)
 {
-	if (c->dupacks == 0 || c->dupacks > 2 || (c->flags & TF_RECOVERY))
+	if (c->dupacks == 0 || c->dupacks >= sp_tcp_dupthresh(c) || (c->flags & TF_RECOVERY))
 		return 0;
 	return (uint32_t)c->dupacks * c->mss;
 }

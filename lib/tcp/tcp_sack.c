@@ -122,16 +122,31 @@ sp_tcp_sack_bytes(const struct sp_conn *c)
 	return sp_tcp_sack_bytes_below(c, c->snd_max);
 }
 
+sp_seq_t
+sp_tcp_sack_first_unsacked(const struct sp_conn *c, sp_seq_t from, sp_seq_t end)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_sacked && SEQ_LT(from, end); i++) {
+		if (SEQ_GT(c->sacked[i].start, from))
+			break;
+		if (SEQ_GT(c->sacked[i].end, from))
+			from = c->sacked[i].end;
+	}
+	return SEQ_LT(from, end) ? from : end;
+}
+
 /*
  * RFC 6675 4, IsLost(SeqNum): true when DupThresh discontiguous SACKed segments, or more than
  * (DupThresh - 1) * SMSS SACKed bytes, lie above SeqNum. Walking the scoreboard from the top,
  * the first range at whose start either count is reached is the edge: every hole below it
- * is lost, every hole above it is not (yet).
+ * is lost, every hole above it is not (yet). DupThresh is sp_tcp_dupthresh(): 3, or the
+ * reordering degree seen (tcp_reorder.c).
  */
 sp_seq_t
 sp_tcp_sack_lost_edge(const struct sp_conn *c)
 {
-	uint32_t bytes = 0, segs = 0, mss = c->mss ? c->mss : 1;
+	uint32_t bytes = 0, segs = 0, mss = c->mss ? c->mss : 1, thresh = sp_tcp_dupthresh(c);
 	unsigned i = c->n_sacked;
 
 	while (i-- > 0) {
@@ -139,7 +154,7 @@ sp_tcp_sack_lost_edge(const struct sp_conn *c)
 
 		bytes += len;
 		segs += (len + mss - 1) / mss;
-		if (segs >= SP_TCP_DUPTHRESH || bytes > (SP_TCP_DUPTHRESH - 1) * mss)
+		if (segs >= thresh || bytes > (thresh - 1) * mss)
 			return c->sacked[i].start;
 	}
 	return c->snd_una;
@@ -204,6 +219,7 @@ sp_tcp_sack_rexmit_next(struct sp_conn *c, bool any)
 		return 0;
 	c->rexmit_hi = seq + len;
 	sp_tcp_rxt_note(c, seq, len);
+	sp_tcp_undo_note(c, seq, len);
 	sp_tcp_prr_rxt(c, len);
 	return len;
 }
@@ -226,6 +242,7 @@ sp_tcp_sack_rescue(struct sp_conn *c)
 		return 0;
 	c->flags |= TF_RESCUE;
 	c->rescue_rxt = c->recover;
+	sp_tcp_undo_note(c, seq, top - seq);
 	sp_tcp_prr_rxt(c, top - seq);
 	return top - seq;
 }

@@ -110,6 +110,7 @@ test_defaults(void **state)
 	assert_int_equal(c.tcp.keepalive_probes, 9);
 	assert_int_equal(c.tcp.challenge_ack_limit, 10);
 	assert_int_equal(c.tcp.min_pmtu, 552);
+	assert_int_equal(c.tcp.max_reordering, 300);
 	assert_int_equal(c.tcp.ooo_max_segs, 256);
 	assert_string_equal(c.tcp.cc, "cubic");
 	assert_int_equal(c.tcp.syncookies, 1);
@@ -593,6 +594,7 @@ test_errors_values(void **state)
 		PORT0 "rx_desc = 99999999999999999999999\n", "[port0] rx_desc", "is not a number");
 	EXPECT_ERROR(PORT0 "[stack]\nburst = 0\n", "[stack] burst: 0 is out of range");
 	EXPECT_ERROR(PORT0 "[tcp]\ndelayed_ack_ms = 201\n", "[tcp] delayed_ack_ms", "out of range");
+	EXPECT_ERROR(PORT0 "[tcp]\nmax_reordering = 2\n", "[tcp] max_reordering", "out of range");
 	EXPECT_ERROR(
 		PORT0 "impair_drop = 1.5\n", "[port0] impair_drop: '1.5' is not a rate in [0, 1]");
 	EXPECT_ERROR(PORT0 "impair_dup = -0.1\n", "[port0] impair_dup", "not a rate");

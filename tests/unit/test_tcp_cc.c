@@ -558,11 +558,48 @@ test_cubic_idle(void **state)
 	assert_int_equal(cc.origin_point, 146000);
 }
 
+/*
+ * RFC 4015 3.2 undo of a spurious response: ssthresh = pipe_prev = max(FlightSize, ssthresh)
+ * before it, cwnd = FlightSize + min(acked, IW) but at most the cwnd before and never lower;
+ * CUBIC's W_max and cwnd_prior of before, a new epoch.
+ */
+static void
+test_cc_undo(void **state)
+{
+	struct sp_tcp_cc_prior prior;
+	struct sp_tcp_cc cc;
+
+	cc_new(&cc, &sp_tcp_cc_cubic, MSS);
+	cc.cwnd = 100 * MSS;
+	cc.ssthresh = 80 * MSS;
+	cc.w_max = 120 * MSS;
+	cc.cwnd_prior = 90 * MSS;
+	sp_tcp_cc_save(&cc, 95 * MSS, &prior);
+	assert_int_equal(prior.ssthresh, 95 * MSS); /* FlightSize above ssthresh */
+	cc.ops->on_loss(&cc, 95 * MSS, T0);
+	cc.ops->on_recovery_exit(&cc, T0 + 50000);
+	assert_true(cc.ssthresh < 80 * MSS && cc.w_max != 120 * MSS);
+	/* 60 segments in flight, 2 acknowledged: 62 segments, below cwnd after the cut: kept. */
+	sp_tcp_cc_undo(&cc, &prior, 60 * MSS, 2 * MSS);
+	assert_int_equal(cc.ssthresh, 95 * MSS);
+	assert_int_equal(cc.cwnd, 66 * MSS + MSS / 2); /* 0.7 * 95 segments */
+	assert_int_equal(cc.w_max, 120 * MSS);
+	assert_int_equal(cc.cwnd_prior, 90 * MSS);
+	assert_int_equal(cc.epoch_start_us, 0);
+	/* A large flight: IW at most, capped at the cwnd before. */
+	cc.cwnd = 10 * MSS;
+	sp_tcp_cc_undo(&cc, &prior, 50 * MSS, 40 * MSS);
+	assert_int_equal(cc.cwnd, 60 * MSS);
+	sp_tcp_cc_undo(&cc, &prior, 99 * MSS, 40 * MSS);
+	assert_int_equal(cc.cwnd, 100 * MSS);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_cc_undo),
 		cmocka_unit_test(test_initial_window),
 		cmocka_unit_test(test_slow_start_newreno),
 		cmocka_unit_test(test_slow_start_cubic),

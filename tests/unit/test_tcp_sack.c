@@ -6,6 +6,7 @@
  * proportional rate reduction (tcp_prr.c, RFC 6937). The test plays the peer with tcp_helper.h.
  */
 #include "tcp_helper.h"
+#include "tcp.h" /* struct sp_conn: the reordering degree, sp_tcp_dupthresh() */
 
 /* Feed one duplicate ACK at @p una carrying SACK blocks given as segment indexes [a, b). */
 static void
@@ -769,20 +770,20 @@ test_recovery_probe_talking_peer(void **state)
 }
 
 /*
- * Proportional rate reduction (tcp_prr.c): NewReno, 80 segments queued, IW 10 (0..9), each of
- * 0..9 ACKed alone: slow start brings cwnd to 20 segments, with 10..29 in flight.
+ * NewReno, 200 segments queued, IW 10 (0..9), each of 0..@p acks - 1 ACKed alone: slow start
+ * brings cwnd to 10 + @p acks segments, with @p acks .. 3 @p acks + 9 in flight.
  */
 static struct fx *
-prr_fx(uint32_t *s1)
+grown_fx(uint32_t *s1, unsigned acks)
 {
-	static uint8_t buf[536 * 80];
+	static uint8_t buf[536 * 200];
 	struct sp_tcp_info info;
 	struct fx *f;
 	unsigned i;
 
 	memset(buf, 'p', sizeof(buf));
 	f = sack_fx(false, buf, sizeof(buf), 10, s1);
-	for (i = 1; i <= 10; i++) {
+	for (i = 1; i <= acks; i++) {
 		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, *s1 + i * 536, T_ACK, 65535, NULL, NULL,
 			0);
 		expect_seg(f, *s1, 8 + 2 * i);
@@ -790,8 +791,15 @@ prr_fx(uint32_t *s1)
 		assert_int_equal(t_count(f->env), 0);
 	}
 	sp_tcp_get_info(f->app.c, &info);
-	assert_int_equal(info.cwnd, 20 * 536);
+	assert_int_equal(info.cwnd, (10 + acks) * 536);
 	return f;
+}
+
+/* Proportional rate reduction (tcp_prr.c): cwnd 20 segments, with 10..29 in flight. */
+static struct fx *
+prr_fx(uint32_t *s1)
+{
+	return grown_fx(s1, 10);
 }
 
 /*
@@ -950,6 +958,445 @@ test_prr_entry_delivers_nothing(void **state)
 	fx_free(f);
 }
 
+/* ---- reordering (tcp_reorder.c) ---- */
+
+/* Pop every frame sent; @return how many were retransmissions (below @p snd_max0). */
+static unsigned
+drain_rexmits(struct fx *f, uint32_t s1, uint32_t snd_max0, uint32_t *first)
+{
+	struct t_out o;
+	unsigned n = 0;
+
+	while (t_pop(f->env, &o))
+		if (o.len > 0 && (int32_t)(o.h.seq - snd_max0) < 0) {
+			if (n++ == 0 && first != NULL)
+				*first = (o.h.seq - s1) / 536;
+		}
+	return n;
+}
+
+/*
+ * Segment @p u arrives @p d segments late: the peer SACKs u + 1 .. u + d one by one (duplicate
+ * ACKs at u), then u itself arrives and the cumulative ACK covers u .. u + d. New data the stack
+ * sends meanwhile stays in flight. @return the retransmissions it sent (*@p first: the first).
+ */
+static unsigned
+reorder_event(struct fx *f, uint32_t s1, unsigned u, unsigned d, uint32_t *first)
+{
+	uint32_t snd_max0 = f->app.c->snd_max;
+	unsigned k, n = 0, b[1][2];
+
+	for (k = 1; k <= d; k++) {
+		b[0][0] = u + 1;
+		b[0][1] = u + 1 + k;
+		dup_sack(f, s1 + u * 536, s1, 1, (const unsigned(*)[2])b);
+		n += drain_rexmits(f, s1, snd_max0, n == 0 ? first : NULL);
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + (u + d + 1) * 536, T_ACK, 65535, NULL, NULL,
+		0);
+	return n + drain_rexmits(f, s1, snd_max0, n == 0 ? first : NULL);
+}
+
+/* The peer reports segments [@p a, @p b) as duplicates (RFC 2883), cumulative ACK at @p una. */
+static void
+dsack(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b)
+{
+	struct sp_tcp_opts o = {.n_sack = 1};
+
+	o.sack[0].start = s1 + a * 536;
+	o.sack[0].end = s1 + b * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + una * 536, T_ACK, 65535, &o, NULL, 0);
+}
+
+/*
+ * Reordering of d = 3..10 segments and no loss. The first event is taken for a loss (nothing
+ * was seen yet): segment u goes again and cwnd is cut. The peer's D-SACK for that copy proves
+ * it spurious (RFC 3708): ssthresh and cwnd come back (RFC 4015) and the threshold rises to the
+ * degree seen. The same reordering again: no retransmission, no cut, TCPSACKReorder counts it.
+ */
+static void
+test_reorder_tolerated(void **state)
+{
+	unsigned d;
+
+	(void)state;
+	for (d = 3; d <= 10; d++) {
+		struct sp_tcp_info before, cut, after;
+		uint32_t s1, first = 0, flight;
+		struct fx *f = grown_fx(&s1, 20); /* cwnd 30, 20..49 in flight */
+		unsigned u = 20;
+
+		sp_tcp_get_info(f->app.c, &before);
+		flight = f->app.c->snd_max - f->app.c->snd_una;
+		assert_int_equal(reorder_event(f, s1, u, d, &first), 1);
+		assert_int_equal(first, u);
+		assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+		sp_tcp_get_info(f->app.c, &cut);
+		assert_true(cut.ssthresh < before.cwnd);
+		/* The copy of u arrives too: D-SACK. The recovery is undone. */
+		u += d + 1;
+		dsack(f, s1, u, u - d - 1, u - d);
+		assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 1);
+		assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+		sp_tcp_get_info(f->app.c, &after);
+		/* pipe_prev = max(FlightSize, ssthresh) = infinity: back in slow start. */
+		assert_int_equal(after.ssthresh, RTE_MAX(before.ssthresh, flight));
+		/* cwnd = FlightSize + min(acked, IW): what is in flight, no burst; slow start on. */
+		assert_true(after.cwnd >= cut.cwnd && after.cwnd <= before.cwnd);
+		assert_true(after.cwnd < after.ssthresh);
+		assert_int_equal(f->app.c->reordering, d + 1);
+		assert_false(f->app.c->flags & TF_RECOVERY);
+		sp_test_tx_clear(f->env);
+		/* The same reordering twice more: tolerated. */
+		assert_int_equal(reorder_event(f, s1, u, d, NULL), 0);
+		u += d + 1;
+		assert_int_equal(reorder_event(f, s1, u, d, NULL), 0);
+		assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+		assert_int_equal(T_STAT(f->env, TCPSACKReorder), 3);
+		sp_tcp_get_info(f->app.c, &cut);
+		assert_true(cut.cwnd >= after.cwnd);
+		assert_int_equal(cut.ssthresh, after.ssthresh);
+		assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+		sp_test_tx_clear(f->env);
+		fx_free(f);
+	}
+}
+
+/* SACK [@p a, @p b) at cumulative ACK @p una, with no D-SACK. */
+static void
+sack1(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b)
+{
+	unsigned blk[1][2] = {{a, b}};
+
+	dup_sack(f, s1 + una * 536, s1, 1, (const unsigned(*)[2])blk);
+}
+
+/*
+ * Segment @p u is lost: the peer SACKs [u + 1, u + 1 + k) for k = @p k_from .. @p k_lost - 1
+ * and nothing is resent; at k = @p k_lost, u goes again, at once.
+ */
+static void
+lost_at(struct fx *f, uint32_t s1, unsigned u, unsigned k_from, unsigned k_lost)
+{
+	uint32_t snd_max0 = f->app.c->snd_max, first = 0;
+	uint64_t fr = T_STAT(f->env, TCPFastRetrans);
+	unsigned k;
+
+	for (k = k_from; k < k_lost; k++) {
+		sack1(f, s1, u, u + 1, u + 1 + k);
+		assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
+	}
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), fr);
+	sack1(f, s1, u, u + 1, u + 1 + k_lost);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
+	assert_int_equal(first, u);
+}
+
+/*
+ * A connection that saw reordering of @p d segments (test_reorder_tolerated's first event):
+ * the threshold is d + 1, SND.UNA is segment *@p u, in congestion avoidance or slow start.
+ */
+static struct fx *
+reordered_fx(uint32_t *s1, unsigned d, unsigned *u)
+{
+	struct fx *f = grown_fx(s1, 20);
+
+	*u = 20;
+	assert_int_equal(reorder_event(f, *s1, *u, d, NULL), 1);
+	*u += d + 1;
+	dsack(f, *s1, *u, *u - d - 1, *u - d);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	assert_int_equal(f->app.c->reordering, d + 1);
+	sp_test_tx_clear(f->env);
+	return f;
+}
+
+/*
+ * Real loss after reordering was seen (threshold 6): segment u is lost and the peer SACKs the
+ * segments above it one by one. Five SACKed is within the reordering seen: nothing goes; the
+ * sixth declares u lost, it goes at once and cwnd is cut; the repair ends the recovery.
+ */
+static void
+test_reorder_then_loss(void **state)
+{
+	struct sp_tcp_info before, after;
+	struct fx *f;
+	uint32_t s1;
+	unsigned u;
+
+	(void)state;
+	f = reordered_fx(&s1, 5, &u);
+	sp_tcp_get_info(f->app.c, &before);
+	lost_at(f, s1, u, 1, 6); /* 5 SACKed above u: within; the 6th: lost */
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 2);
+	assert_int_equal(T_STAT(f->env, TCPSackRecovery), 2);
+	sp_tcp_get_info(f->app.c, &after);
+	assert_true(after.ssthresh < before.cwnd);
+	/* The retransmission arrives: everything sent so far is acknowledged, nothing undone. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &before);
+	assert_int_equal(before.ssthresh, after.ssthresh);
+	assert_false(f->app.c->flags & TF_RECOVERY);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo) + T_STAT(f->env, TCPTimeouts), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * RFC 3708 with two retransmissions: segments u and u + 1 are both late. A D-SACK for one of the
+ * copies is not enough; the second one proves the recovery spurious: ssthresh back to pipe_prev
+ * (the flight before the cut: ssthresh was finite from a first, real recovery), cwnd not below
+ * the flight. A second D-SACK for the same copies undoes nothing more.
+ */
+static void
+test_reorder_undo_all_dsacked(void **state)
+{
+	struct sp_tcp_info before, cut, after;
+	uint32_t s1, flight, snd_max0, tail;
+	unsigned u = 20, k, n = 0;
+	struct fx *f;
+
+	(void)state;
+	f = grown_fx(&s1, 20);
+	/* A real loss of 20 first (never D-SACKed): ssthresh = 15 segments. */
+	assert_int_equal(reorder_event(f, s1, u, 3, NULL), 1);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	u = (f->app.c->snd_una - s1) / 536;
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	/* Let the window fill again. */
+	for (k = 0; k < 10; k++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + (u + 1) * 536, T_ACK, 65535, NULL,
+			NULL, 0);
+		sp_test_tx_clear(f->env);
+		u++;
+	}
+	sp_tcp_get_info(f->app.c, &before);
+	assert_true(before.ssthresh != UINT32_MAX);
+	flight = 0;
+	snd_max0 = f->app.c->snd_max;
+	tail = (snd_max0 - s1) / 536;
+	/* u and u + 1 late: the peer SACKs u + 2 up to the last segment sent, one by one. */
+	for (k = u + 3; k <= tail; k++) {
+		uint32_t pre = f->app.c->snd_max - f->app.c->snd_una;
+
+		sack1(f, s1, u, u + 2, k);
+		n += drain_rexmits(f, s1, snd_max0, NULL);
+		if (T_STAT(f->env, TCPFastRetrans) == 2 && flight == 0)
+			flight = pre; /* FlightSize when the recovery began */
+	}
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->app.c->n_undo, 2);
+	sp_tcp_get_info(f->app.c, &cut);
+	assert_true(cut.ssthresh < before.ssthresh || cut.ssthresh < flight);
+	/* The originals arrive: the cumulative ACK covers everything. Then the copies' D-SACKs. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->app.c->snd_max, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_tx_clear(f->env);
+	dsack(f, s1, (f->app.c->snd_una - s1) / 536, u, u + 1);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 0);
+	dsack(f, s1, (f->app.c->snd_una - s1) / 536, u + 1, u + 2);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 2);
+	sp_tcp_get_info(f->app.c, &after);
+	assert_int_equal(after.ssthresh, RTE_MAX(before.ssthresh, flight));
+	assert_true(after.cwnd >= cut.cwnd);
+	dsack(f, s1, (f->app.c->snd_una - s1) / 536, u, u + 2);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * A hostile peer's claims stay bounded. With the default tcp.max_reordering (300), SACKs that
+ * show a segment 28 segments behind, in a flight and cwnd of 30, leave the threshold at 15, half
+ * of them, and a loss is still
+ * declared once 15 segments above it are SACKed. A D-SACK spanning everything acknowledged,
+ * outside any recovery, undoes nothing and claims no reordering. With tcp.max_reordering = 5, a
+ * claim of 8 sets the degree to 5 (tcp_reorder_capped).
+ */
+static void
+test_reorder_hostile(void **state)
+{
+	struct sp_config cfg;
+	unsigned u = 20;
+	struct fx *f;
+	uint32_t s1;
+
+	(void)state;
+	f = grown_fx(&s1, 20); /* 20..49 in flight */
+	dsack(f, s1, u, 0, u);
+	assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 1);
+	assert_int_equal(T_STAT(f->env, TCPDSACKUndo), 0);
+	assert_int_equal(f->app.c->reordering, 0);
+	sack1(f, s1, u, u + 28, u + 29);
+	sack1(f, s1, u, u + 1, u + 2); /* 1 SACKed 27 segments below the highest */
+	assert_int_equal(T_STAT(f->env, TCPSACKReorder), 1);
+	assert_int_equal(f->app.c->reordering, 28);
+	assert_int_equal(sp_tcp_dupthresh(f->app.c), 15);
+	sp_test_tx_clear(f->env);
+	/* u lost: 1 and 28 SACKed above it so far; the 15th segment SACKed declares it lost. */
+	lost_at(f, s1, u, 3, 14);
+	assert_int_equal(T_STAT(f->env, TCPFastRetrans), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = false;
+	cfg.tcp.max_reordering = 5;
+	{
+		static uint8_t buf[536 * 40];
+
+		memset(buf, 'h', sizeof(buf));
+		f = sack_fx_cfg(&cfg, buf, sizeof(buf), 10, &s1);
+	}
+	sack1(f, s1, 0, 8, 9);
+	sack1(f, s1, 0, 1, 2);
+	assert_int_equal(f->app.c->reordering, 5); /* 8 claimed */
+	assert_int_equal(T_STAT(f->env, tcp_reorder_capped), 1);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * A timeout while segments were SACKed above the hole: the raised threshold let that loss
+ * wait for the timer, so the degree goes back to 3 (as Linux on a timeout).
+ */
+static void
+test_reorder_timeout_resets(void **state)
+{
+	uint32_t s1, first = 0, snd_max0;
+	unsigned u, k;
+	struct fx *f;
+
+	(void)state;
+	f = reordered_fx(&s1, 5, &u); /* threshold 6 */
+	snd_max0 = f->app.c->snd_max;
+	for (k = 1; k <= 4; k++)
+		sack1(f, s1, u, u + 1, u + 1 + k);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, NULL), 0);
+	k = (unsigned)wait_tx(f);
+	assert_true(k >= 190 && k < 2000);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	assert_true(drain_rexmits(f, s1, snd_max0, &first) >= 1);
+	assert_int_equal(first, u);
+	assert_int_equal(f->app.c->reordering, SP_TCP_DUPTHRESH);
+	assert_int_equal(f->app.c->n_undo, SP_TCP_UNDO_NONE);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
+ * Lost retransmissions (tcp_lost_rxt.c) once reordering was seen (threshold 6): the fast
+ * retransmission of u is lost too. Data sent after it and SACKed within the reordering window
+ * (5 segments) does not declare it lost; the sixth segment does, and u goes a third time.
+ */
+static void
+test_reorder_lost_rxt_window(void **state)
+{
+	uint32_t s1, first = 0, snd_max0, mark;
+	unsigned u, k, top;
+	struct fx *f;
+
+	(void)state;
+	f = reordered_fx(&s1, 5, &u);
+	snd_max0 = f->app.c->snd_max;
+	top = (snd_max0 - s1) / 536; /* SACK everything sent before the retransmission */
+	sack1(f, s1, u, u + 1, top);
+	assert_int_equal(drain_rexmits(f, s1, snd_max0, &first), 1);
+	assert_int_equal(first, u);
+	/* The retransmission went first, new data after it (PRR): its mark is SND.MAX before. */
+	mark = top;
+	assert_true((f->app.c->snd_max - s1) / 536 >= mark + 6);
+	sp_test_tx_clear(f->env);
+	for (k = 1; k <= 6; k++) {
+		/* The peer has everything sent up to mark + k, except u. */
+		sack1(f, s1, u, u + 1, mark + k);
+		snd_max0 = f->app.c->snd_max;
+		if (k < 6) {
+			assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 0);
+			sp_test_tx_clear(f->env);
+		}
+	}
+	assert_int_equal(T_STAT(f->env, TCPLostRetransmit), 1);
+	assert_true(drain_rexmits(f, s1, snd_max0, &first) >= 1);
+	assert_int_equal(first, u);
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/* An ACK with timestamps (TSval 2, TSecr @p ecr) at @p una, SACKing [@p a, @p b) if a < b. */
+static void
+ts_ack(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b, uint32_t ecr)
+{
+	struct sp_tcp_opts o = {.has_ts = true, .ts_val = 2};
+
+	o.ts_ecr = ecr;
+	if (a < b) {
+		o.n_sack = 1;
+		o.sack[0].start = s1 + a * 536;
+		o.sack[0].end = s1 + b * 536;
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1 + una * 536, T_ACK, 65535, &o, NULL, 0);
+}
+
+/*
+ * Eifel detection (RFC 3522), timestamps on: segment 0 is 3 segments late, its fast
+ * retransmission goes 5 ms after it. The cumulative ACK that covers it echoes the original's
+ * TSval: the original filled the hole, the recovery is undone at once (tcp_ts_undo), before any
+ * D-SACK, and the reordering recorded. Echoing the retransmission's TSval instead, nothing is
+ * undone: the copy filled it.
+ */
+static void
+test_reorder_eifel(void **state)
+{
+	static uint8_t buf[536 * 40];
+	/* MSS 548: 536 bytes of payload beside the 12 of the timestamp option. */
+	struct sp_tcp_opts so = {
+		.has_sack_perm = true, .has_ts = true, .ts_val = 1, .has_mss = true, .mss = 548};
+	struct sp_config cfg;
+	unsigned round, i;
+
+	(void)state;
+	memset(buf, 'e', sizeof(buf));
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = false;
+	for (round = 0; round < 2; round++) {
+		uint32_t s1, ts_orig = 0, ts_rxt;
+		struct t_out o;
+		struct fx *f = fx_new(&cfg, 0);
+
+		fx_open_opts(f, T_PISN, &so);
+		sp_tcp_set_nodelay(f->app.c, true);
+		assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
+		s1 = f->iss + 1;
+		for (i = 0; t_pop(f->env, &o); i++) {
+			assert_int_equal(o.len, 536);
+			if (i == 0)
+				ts_orig = o.h.opts.ts_val;
+		}
+		sp_test_advance_ms(f->env, 5);
+		ts_ack(f, s1, 0, 1, 2, ts_orig);
+		ts_ack(f, s1, 0, 1, 3, ts_orig);
+		sp_test_tx_clear(f->env);
+		ts_ack(f, s1, 0, 1, 4, ts_orig);
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, s1);
+		ts_rxt = o.h.opts.ts_val;
+		assert_true(ts_rxt > ts_orig);
+		assert_true(f->app.c->flags & TF_RECOVERY);
+		sp_test_tx_clear(f->env);
+		ts_ack(f, s1, 4, 0, 0, round == 0 ? ts_orig : ts_rxt);
+		assert_int_equal(T_STAT(f->env, tcp_ts_undo), round == 0);
+		assert_int_equal(!(f->app.c->flags & TF_RECOVERY), round == 0);
+		assert_int_equal(f->app.c->reordering, round == 0 ? 4 : 0);
+		sp_test_tx_clear(f->env);
+		fx_free(f);
+	}
+}
+
 int
 main(void)
 {
@@ -976,6 +1423,13 @@ main(void)
 		cmocka_unit_test(test_prr_ssrb),
 		cmocka_unit_test(test_prr_exit),
 		cmocka_unit_test(test_prr_entry_delivers_nothing),
+		cmocka_unit_test(test_reorder_tolerated),
+		cmocka_unit_test(test_reorder_then_loss),
+		cmocka_unit_test(test_reorder_undo_all_dsacked),
+		cmocka_unit_test(test_reorder_hostile),
+		cmocka_unit_test(test_reorder_timeout_resets),
+		cmocka_unit_test(test_reorder_lost_rxt_window),
+		cmocka_unit_test(test_reorder_eifel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
