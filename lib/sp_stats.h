@@ -162,6 +162,7 @@ struct sp_stack;
 	X(tcp_recovery_probes, "probes sent in SACK recovery after a PTO of peer silence") \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
 	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \
+	X(TCPDataAfterFin, "out-of-order segments beyond the peer's FIN, dropped")       \
 	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \
 	X(TCPWinProbe, "zero-window probes sent")                                        \
 	X(TCPKeepAlive, "keepalive probes sent")                                         \

@@ -535,6 +535,7 @@ void sp_tcp_reass_insert(
 /** @p m (@p len bytes at RCV.NXT) to the application, then what the queue now continues. */
 void sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
 void sp_tcp_reass_free(struct sp_conn *c);
+void sp_tcp_reass_after_fin(struct sp_conn *c);
 
 #define TCP_STAT(c, name)	 SP_STAT((c)->ctx, (c)->port, name)
 #define TCP_STAT_ADD(c, name, v) SP_STAT_ADD((c)->ctx, (c)->port, name, v)

@@ -66,6 +66,9 @@ sp_tcp_fin_arrived(struct sp_conn *c)
 {
 	c->rcv_nxt += 1;
 	c->flags |= TF_PEER_FIN | TF_ACKNOW;
+	/* An out-of-order FIN just filled: what is queued behind it is not data. */
+	if (c->n_ooo > 0)
+		sp_tcp_reass_after_fin(c);
 	switch (c->state) {
 	case SP_TCP_SYN_RECEIVED:
 	case SP_TCP_ESTABLISHED:
@@ -686,7 +689,12 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto out;
 		}
 		if (seq == c->rcv_nxt) {
-			bool filled = c->n_ooo > 0;
+			bool filled;
+
+			/* The FIN ends the stream: queued data beyond it is dropped, not delivered. */
+			if (fin && c->n_ooo > 0)
+				sp_tcp_reass_after_fin(c);
+			filled = c->n_ooo > 0;
 
 			sp_tcp_reass_deliver(c, m, plen);
 			m = NULL;

@@ -425,13 +425,108 @@ def t_tcp(w, st):
     c.rst()
 
 
+def seg(c, fl, seq, data=b"", win=65535):
+    """A segment of connection @c at sequence offset @seq from its SND.NXT (not advanced)."""
+    c.send(fl, seq=(c.snd_nxt + seq) & 0xffffffff, data=data, win=win)
+
+
+def acks_of(c, timeout):
+    """The highest ACK spindle sends on @c within @timeout s (None if it sends nothing)."""
+    best = None
+    end = time.monotonic() + timeout
+    while True:
+        p = c.peer.expect(lambda p: c.mine(p), end - time.monotonic())
+        if p is None:
+            return best
+        a = p["TCP"].ack
+        if best is None or td.sdiff(a, best) > 0:
+            best = a
+
+
+def t_after_fin(w, st):
+    """Data beyond the peer's FIN (RFC 9293 3.10.7.4: the FIN ends the stream; what follows is
+    not delivered nor acknowledged): queued out of order before the FIN came in order, or behind
+    an out-of-order FIN."""
+    # A: 10 bytes out of order at +10, then +0..10 with the FIN: the FIN at +10 ends the stream.
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "after-fin: echo connection"):
+        return
+    b = st.get("TCPDataAfterFin")
+    seg(c, ACK | PSH, 10, b"B" * 10)
+    w.peer.drain(0.2)
+    seg(c, ACK | PSH | FIN, 0, b"A" * 10)
+    fin_ack = (c.snd_nxt + 11) & 0xffffffff
+    c.snd_nxt = fin_ack
+    got = c.read(20, 1.0)
+    check(got == b"A" * 10, "after-fin: only the bytes before an in-order FIN are echoed (%r)"
+          % got[:24])
+    check(c.rcv_nxt is not None and acks_of(c, 0.5) in (None, fin_ack),
+          "after-fin: nothing past the FIN is acknowledged")
+    delta_check(st, "TCPDataAfterFin", b, 1, "after-fin: the queued data past the FIN counted")
+    c.rst()
+    # B: the FIN out of order at +10..20, 10 more bytes behind it, then the hole filled.
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "after-fin: second echo connection"):
+        return
+    b = st.get("TCPDataAfterFin")
+    seg(c, ACK | PSH | FIN, 10, b"B" * 10)
+    seg(c, ACK | PSH, 21, b"C" * 10)
+    w.peer.drain(0.2)
+    seg(c, ACK | PSH, 0, b"A" * 10)
+    fin_ack = (c.snd_nxt + 21) & 0xffffffff
+    c.snd_nxt = fin_ack
+    got = c.read(30, 1.0)
+    check(got == b"A" * 10 + b"B" * 10,
+          "after-fin: an out-of-order FIN ends the stream when the hole fills (%r)" % got[:32])
+    check(acks_of(c, 0.5) in (None, fin_ack), "after-fin: the ACK stops at the FIN")
+    delta_check(st, "TCPDataAfterFin", b, 1, "after-fin: data behind the FIN counted")
+    c.rst()
+
+
+def t_overlap(w, st):
+    """Overlapping retransmissions with other bytes (RFC 9293 3.10.7.4 leaves the choice of
+    copy): the stream delivered has every byte once, each one of the copies sent for its
+    place, and it completes when the sender fills what is missing."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "overlap: echo connection"):
+        return
+    sent = [set() for _ in range(40)]
+
+    def put(off, data, fl=ACK | PSH):
+        for k in range(len(data)):
+            sent[off + k].add(data[k:k + 1])
+        seg(c, fl, off, data)
+
+    put(20, b"x" * 10)   # queued out of order
+    put(15, b"y" * 20)   # covers it and more
+    put(25, b"z" * 2)    # inside it
+    put(12, b"q" * 10)   # overlaps its front
+    put(0, b"a" * 18)    # in order, over the queued q's
+    base = c.snd_nxt
+    got = b""
+    for _ in range(4):
+        c.snd_nxt = (base + len(got)) & 0xffffffff
+        got += c.read(40 - len(got), 0.7)
+        if len(got) >= 40:
+            break
+        put(len(got), b"r" * (40 - len(got)))  # the sender fills from the first hole
+    c.snd_nxt = (base + 40) & 0xffffffff
+    check(len(got) == 40 and all(got[k:k + 1] in sent[k] for k in range(40)),
+          "overlap: each byte once, from one of its copies (%r)" % got)
+    check(c.echo_ok(b"after-overlap"), "overlap: the connection goes on")
+    c.rst()
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
     peer = td.Peer()
     w = Wire(peer)
     try:
-        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp):
+        only = os.environ.get("CRAFTED_ONLY", "").split()
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap):
+            if only and t.__name__[2:] not in only:
+                continue
             t0 = time.monotonic()
             t(w, st)
             print("   %s: %.1f s" % (t.__name__, time.monotonic() - t0), flush=True)
