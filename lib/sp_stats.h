@@ -28,6 +28,7 @@ struct sp_stack;
 	X(tx_bytes, "bytes handed to the PMD")                             \
 	X(tx_dropped, "frames dropped: the TX ring stayed full a whole batch")    \
 	X(tx_nombuf, "no mbuf to build an outgoing packet")                \
+	X(tx_stall_drops, "head of the TX batch refused for SP_TX_STALL_MS: dropped") \
 	X(rx_polls, "RX bursts polled")                                    \
 	X(rx_empty_polls, "RX bursts that returned nothing")
 

@@ -517,6 +517,41 @@ def t_overlap(w, st):
     c.rst()
 
 
+def t_small_mss(w, st):
+    """A peer whose SYN carries no MSS (536, RFC 9293 3.7.1) downloads, acknowledges everything
+    it sees and swings its window between 0 and 64 KB: a window that opens finds cwnd full
+    and a TSO frame of up to 64 KB goes, more than 64 pieces of 522 bytes. On net_tap a TSO
+    frame of more than 64 pieces is refused by the PMD every time (rte_gso_segment()), and it
+    used to stay at the head of the TX batch, blocking the port for good. Now TSO frames carry
+    at most 64 pieces, and a frame the PMD keeps refusing is dropped after 100 ms
+    (tx_stall_drops): pings and the kernel's curl are still answered."""
+    from scapy.all import ICMP, IP
+    c = td.Conn(w.peer, 80)
+    if not check(c.connect() is not None, "small-mss: http connection without MSS option"):
+        return
+    b_stall = st.get("tx_stall_drops")
+    c.data(b"GET /bytes/4000000 HTTP/1.0\r\nHost: x\r\n\r\n")
+    top, n = c.rcv_nxt, 0
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end:
+        p = w.peer.expect(lambda p: c.mine(p), 0.2)
+        if p is None:
+            continue
+        e = (p["TCP"].seq + len(p["TCP"].payload)) & 0xffffffff
+        if td.sdiff(e, top) > 0:
+            top = e
+        n += 1
+        if n % 2 == 0:  # takes everything, ACKs every second segment, its window swings
+            c.send(ACK, ack=top, win=(65535, 0, 65535, 3000, 0, 65535, 1)[n // 2 % 7])
+    c.rst()
+    w.drain()
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(id=ident))
+    check(w.expect(echo_reply(ident), 1.0) is not None,
+          "small-mss: the port still sends after the download (%d segments)" % n)
+    delta_check(st, "tx_stall_drops", b_stall, 0, "small-mss: no frame the PMD refused", exact=0)
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
@@ -524,7 +559,8 @@ def inner(prefix):
     w = Wire(peer)
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
-        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap):
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
+                  t_small_mss):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
