@@ -97,6 +97,7 @@ struct sp_stack;
 	X(ip_frag_dup, "exact duplicate fragment ignored")                                         \
 	X(ip_frag_discarded, "fragment of a datagram already discarded for an overlap (RFC 5722)") \
 	X(ip_martian_dst, "destination 0/8 or 127/8 (never delivered nor forwarded)")              \
+	X(ip_src_routed, "source-routed (LSRR/SSRR) datagram, dropped (RFC 7126 4.3-4.4)")         \
 	X(ip_in_multicast, "multicast destination (no group joined), dropped")                     \
 	X(ip_bcast_tcp, "TCP to a broadcast address, dropped (RFC 1122 4.2.3.10)")                 \
 	X(ip_hdr_split, "header not contiguous in the first segment")                              \

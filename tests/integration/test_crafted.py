@@ -552,6 +552,30 @@ def t_small_mss(w, st):
     delta_check(st, "tx_stall_drops", b_stall, 0, "small-mss: no frame the PMD refused", exact=0)
 
 
+def t_src_route(w, st):
+    """Loose and strict source routes are not honoured (RFC 7126 4.3-4.4, Linux's
+    accept_source_route = 0): such datagrams are dropped (ip_src_routed), with or without hops
+    left; record route is harmless and answered."""
+    from scapy.all import ICMP, IP, TCP, IPOption_LSRR, IPOption_RR, IPOption_SSRR
+    b = st.get("ip_src_routed")
+    idents = []
+    for opt in (IPOption_LSRR(routers=["198.18.0.66"]), IPOption_SSRR(routers=["198.18.0.66"]),
+                IPOption_LSRR(routers=["198.18.0.66"], pointer=8)):
+        idents.append(random.randint(1, 65535))
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=[opt]) / ICMP(id=idents[-1]))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=[IPOption_LSRR(routers=["198.18.0.66"])])
+           / TCP(sport=7100, dport=80, flags="S", seq=5))
+    check(w.expect(lambda p: (ICMP in p and p[ICMP].id in idents)
+                   or (TCP in p and p[TCP].dport == 7100), 1.0) is None,
+          "src-route: no answer to source-routed echoes and SYN")
+    delta_check(st, "ip_src_routed", b, 4, "src-route: each counted", exact=4)
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=[IPOption_RR(routers=["0.0.0.0"] * 3)])
+           / ICMP(id=ident))
+    p = w.expect(echo_reply(ident), 1.0)
+    check(p is not None and p[IP].dst == ME_IP, "src-route: record route echo answered")
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
@@ -560,7 +584,7 @@ def inner(prefix):
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
-                  t_small_mss):
+                  t_small_mss, t_src_route):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
