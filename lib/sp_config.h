@@ -127,6 +127,8 @@ struct sp_tcp_cfg {
 	int gro; /**< enum sp_offload_mode: LRO where offered, else software GRO */
 	/** RFC 5681 4.1: cwnd back to the restart window after an RTO idle, default 1 */
 	int slow_start_after_idle;
+	/** least time between two ACKs to pure ACKs out of the window or PAWS, 0 = off (500) */
+	uint32_t invalid_ratelimit_ms;
 };
 
 #define SP_MAX_SERVICE_KEYS 16	/**< keys per [service.NAME] section */

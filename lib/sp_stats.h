@@ -178,6 +178,8 @@ struct sp_stack;
 	X(TCPMaxConnDrops, "SYNs/connects refused: max_connections reached")             \
 	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
 	X(TCPOutOfWindow, "segments outside the receive window")                         \
+	X(TCPAckSkippedSeq, "out-of-window pure ACKs not answered (invalid_ratelimit_ms)") \
+	X(TCPAckSkippedPAWS, "PAWS-rejected pure ACKs not answered (invalid_ratelimit_ms)") \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
 	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \

@@ -182,6 +182,7 @@ struct sp_conn {
 	/* RFC 5961 challenge ACK limit: TSC its second began, ACKs sent in it. */
 	uint64_t chack_window;
 	uint32_t chack_count;
+	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK (tcp_in.c) */
 
 	struct sp_tcp_cc cc;
 	const struct sp_tcp_cc_ops *cc_ops;

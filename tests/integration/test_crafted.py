@@ -576,6 +576,29 @@ def t_src_route(w, st):
     check(p is not None and p[IP].dst == ME_IP, "src-route: record route echo answered")
 
 
+def t_oow_acks(w, st):
+    """200 pure ACKs far outside the window of an established connection (what two ends that
+    disagree about the sequence space send each other in an ACK loop, or a blind forger that
+    knows the 4-tuple): one ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted
+    (TCPAckSkippedSeq); data outside the window is still answered, and the connection goes on."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "oow-acks: echo connection"):
+        return
+    b = st.get("TCPAckSkippedSeq")
+    w.peer.drain()
+    for _ in range(200):
+        c.send(ACK, seq=(c.snd_nxt + 0x40000000) & 0xffffffff)
+    n = w.count(lambda p: "TCP" in p and c.mine(p), 0.4)
+    check(1 <= n <= 2, "oow-acks: 200 out-of-window pure ACKs get %d ACK(s), want 1-2" % n)
+    delta_check(st, "TCPAckSkippedSeq", b, 190, "oow-acks: the rest counted")
+    c.send(ACK | PSH, seq=(c.snd_nxt + 0x40000000) & 0xffffffff, data=b"x")
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and p["TCP"].ack == c.snd_nxt,
+          "oow-acks: data outside the window is answered at once")
+    check(c.echo_ok(b"after-ack-flood"), "oow-acks: the connection goes on")
+    c.rst()
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
@@ -584,7 +607,7 @@ def inner(prefix):
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
-                  t_small_mss, t_src_route):
+                  t_small_mss, t_src_route, t_oow_acks):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
