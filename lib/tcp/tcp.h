@@ -277,12 +277,16 @@ struct sp_tcp_tw {
 	uint32_t chack_count;
 	uint64_t chack_window;
 	uint64_t ts_recent_age;
-	uint64_t expire; /* TSC */
+	uint64_t expire;       /* TSC */
+	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK */
 	uint32_t prev, next;
 	bool ts; /* timestamps negotiated */
 };
 
 bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
+/* tcp_in.c: whether an unacceptable pure ACK goes unanswered (tcp.invalid_ratelimit_ms). */
+bool sp_tcp_oow_ack_limited(
+	struct sp_ctx *ctx, uint64_t *last, const struct sp_tcp_hdr *th, uint32_t plen);
 
 /**
  * Our window scale (RFC 7323 2.3): the smallest shift that lets the window field cover the

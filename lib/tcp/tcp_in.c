@@ -494,19 +494,21 @@ new_period:
  * forger sends. As Linux (tcp_oow_rate_limited(), tcp_invalid_ratelimit), a pure ACK (no
  * data, no FIN: a segment with data is not part of a loop, and its sender needs the answer)
  * gets at most one answer per tcp.invalid_ratelimit_ms per connection; the rest are dropped
- * and counted by the caller.
+ * and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
+ * such answer.
  * @return true when this one goes unanswered.
  */
-static bool
-oow_ack_limited(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
+bool
+sp_tcp_oow_ack_limited(
+	struct sp_ctx *ctx, uint64_t *last, const struct sp_tcp_hdr *th, uint32_t plen)
 {
-	uint64_t gap = sp_ms_to_tsc(c->ctx, c->ctx->cfg->tcp.invalid_ratelimit_ms);
+	uint64_t gap = sp_ms_to_tsc(ctx, ctx->cfg->tcp.invalid_ratelimit_ms);
 
 	if (gap == 0 || plen > 0 || (th->flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
 		return false;
-	if (c->last_oow_ack != 0 && c->ctx->now - c->last_oow_ack < gap)
+	if (*last != 0 && ctx->now - *last < gap)
 		return true;
-	c->last_oow_ack = c->ctx->now;
+	*last = ctx->now;
 	return false;
 }
 
@@ -529,7 +531,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		SEQ_LT(th->opts.ts_val, c->ts_recent) &&
 		c->ctx->now - c->ts_recent_age < c->ctx->hz * 24ull * 86400) {
 		TCP_STAT(c, PAWSDrops);
-		if (oow_ack_limited(c, th, plen)) {
+		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
 			TCP_STAT(c, TCPAckSkippedPAWS);
 			goto drop;
 		}
@@ -566,7 +568,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto drop;
 		}
 		TCP_STAT(c, TCPOutOfWindow);
-		if (oow_ack_limited(c, th, plen)) {
+		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
 			TCP_STAT(c, TCPAckSkippedSeq);
 			goto drop;
 		}
