@@ -20,8 +20,17 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
               (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
               checksum, URG data
+  after_fin   data queued out of order beyond the peer's FIN (in-order FIN, or an out-of-order
+              FIN whose hole fills) is dropped, not echoed nor acknowledged (TCPDataAfterFin)
+  overlap     overlapping retransmissions with other bytes: each byte delivered once, from one
+              of its copies
+  small_mss   a peer without MSS option (536) that swings its window between 0 and 64 KB: TSO
+              frames of at most 64 pieces, the port keeps sending (tx_stall_drops stays 0)
+  src_route   LSRR / SSRR datagrams dropped (ip_src_routed, RFC 7126), record route answered
+  oow_acks    200 pure ACKs outside the window get one ACK (TCPAckSkippedSeq), data outside it
+              is still answered
 
-  test_crafted.py [tap|af_packet]
+  test_crafted.py [tap|af_packet]     CRAFTED_ONLY="tcp after_fin ..." runs only those
 
 The scapy peer is 198.18.0.7 (02:00:00:00:00:07), an address the lab's kernel does not own, so
 the kernel neither answers nor resets its connections and spindle learns its MAC from its frames.
