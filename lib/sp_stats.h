@@ -153,6 +153,7 @@ struct sp_stack;
 	X(TCPSYNChallenge, "SYNs in a synchronised state answered with a challenge ACK") \
 	X(PAWSDrops, "segments dropped by PAWS (RFC 7323)")                              \
 	X(TCPAbortOnTimeout, "connections aborted after max retries")                    \
+	X(TCPAbortOnOrphanProbe, "closed connections aborted: window kept shut (orphan_retries)") \
 	X(TCPAbortOnMemory, "connections aborted for lack of mbufs/memory")              \
 	X(TCPFastRetrans, "fast retransmits")                                            \
 	X(TCPSackRecovery, "SACK-based recoveries entered")                              \

@@ -183,6 +183,9 @@ struct sp_conn {
 	uint64_t chack_window;
 	uint32_t chack_count;
 	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK (tcp_in.c) */
+	/* After sp_tcp_close(): zero-window probes since last_progress was orphan_mark. */
+	uint64_t orphan_mark;
+	uint32_t orphan_probes;
 
 	struct sp_tcp_cc cc;
 	const struct sp_tcp_cc_ops *cc_ops;

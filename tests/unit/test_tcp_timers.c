@@ -163,6 +163,40 @@ test_zero_window_persist(void **state)
 	fx_free(f);
 }
 
+/*
+ * After sp_tcp_close() nobody waits for the data: a peer that answers every probe with a zero
+ * window gets tcp.orphan_retries probes without progress, then a RST (RFC 6429, Linux's
+ * tcp_orphan_retries), instead of holding the connection and its buffer for good.
+ */
+static void
+test_orphan_persist_ends(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i, probes = 0;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.rto_max_ms = 1000;
+	cfg.tcp.orphan_retries = 4;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	assert_int_equal(sp_tcp_send(f->app.c, "abc", 3), 3);
+	assert_int_equal(sp_tcp_close(f->app.c), 0);
+	for (i = 0; i < 30 && T_STAT(f->env, TCPAbortOnOrphanProbe) == 0; i++) {
+		sp_test_advance_ms(f->env, 1001);
+		while (t_pop(f->env, &o))
+			probes += o.len == 1 && !(o.h.flags & T_RST);
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	}
+	assert_int_equal(T_STAT(f->env, TCPAbortOnOrphanProbe), 1);
+	assert_int_equal(probes, 4);
+	assert_int_equal(T_STAT(f->env, TCPWinProbe), 4);
+	fx_free(f);
+}
+
 static void
 test_keepalive(void **state)
 {
@@ -230,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_data_out_rto_backoff_karn),
 		cmocka_unit_test(test_rto_abort),
 		cmocka_unit_test(test_zero_window_persist),
+		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_keepalive),
 	};
