@@ -126,6 +126,21 @@ test_rto_abort(void **state)
 	fx_free(f);
 }
 
+/* A connection (RTO at most 1 s, @p cfg's other keys) whose peer closed its window on "abc". */
+static struct fx *
+zero_window_abc(struct sp_config *cfg)
+{
+	struct fx *f;
+
+	cfg->tcp.rto_max_ms = 1000;
+	f = fx_new(cfg, 0);
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	assert_int_equal(sp_tcp_send(f->app.c, "abc", 3), 3);
+	assert_int_equal(t_count(f->env), 0);
+	return f;
+}
+
 static void
 test_zero_window_persist(void **state)
 {
@@ -137,12 +152,7 @@ test_zero_window_persist(void **state)
 	(void)state;
 	sp_test_default_cfg(&cfg);
 	cfg.tcp.max_retries = 3;
-	cfg.tcp.rto_max_ms = 1000;
-	f = fx_new(&cfg, 0);
-	fx_open(f, T_PISN);
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
-	sp_tcp_send(f->app.c, "abc", 3);
-	assert_int_equal(t_count(f->env), 0);
+	f = zero_window_abc(&cfg);
 	sp_test_advance_ms(f->env, 1001);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.len, 1); /* zero-window probe */
@@ -178,12 +188,8 @@ test_orphan_persist_ends(void **state)
 
 	(void)state;
 	sp_test_default_cfg(&cfg);
-	cfg.tcp.rto_max_ms = 1000;
 	cfg.tcp.orphan_retries = 4;
-	f = fx_new(&cfg, 0);
-	fx_open(f, T_PISN);
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
-	assert_int_equal(sp_tcp_send(f->app.c, "abc", 3), 3);
+	f = zero_window_abc(&cfg);
 	assert_int_equal(sp_tcp_close(f->app.c), 0);
 	for (i = 0; i < 30 && T_STAT(f->env, TCPAbortOnOrphanProbe) == 0; i++) {
 		sp_test_advance_ms(f->env, 1001);
