@@ -228,6 +228,15 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 	mbuf_trim_to(m, ip.total_len);
 	if (martian_src(st, ip.src))
 		goto drop_martian_src;
+	/*
+	 * A source route (LSRR, SSRR) is not honoured: RFC 1122 3.3.5 would have us follow it and
+	 * reverse it in replies, which lets any host steer our answers past filters; RFC 7126
+	 * 4.3-4.4 advise dropping such datagrams, as Linux does (accept_source_route = 0). Taken
+	 * as ours, one with hops left was answered as if we were its final destination, and its
+	 * TCP checksum (whose pseudo-header holds the final destination) failed.
+	 */
+	if (ip.srr)
+		goto drop_src_routed;
 
 	if (sp_local_port(st, ip.dst) < 0) {
 		if (sp_is_broadcast(st, ip.dst))
@@ -295,6 +304,9 @@ drop_martian_src:
 	goto drop;
 drop_martian_dst:
 	SP_STAT(ctx, port, ip_martian_dst);
+	goto drop;
+drop_src_routed:
+	SP_STAT(ctx, port, ip_src_routed);
 	goto drop;
 drop_multicast:
 	SP_STAT(ctx, port, ip_in_multicast);

@@ -129,6 +129,10 @@ struct sp_tcp_cfg {
 	int slow_start_after_idle;
 	/** reordering degree the loss threshold may rise to, segments (docs/tcp.md), default 300 */
 	uint32_t max_reordering;
+	/** least time between two ACKs to pure ACKs out of the window or PAWS, 0 = off (500) */
+	uint32_t invalid_ratelimit_ms;
+	/** zero-window probes a closed connection's peer may answer without progress (8) */
+	uint32_t orphan_retries;
 };
 
 #define SP_MAX_SERVICE_KEYS 16	/**< keys per [service.NAME] section */

@@ -28,6 +28,7 @@ struct sp_stack;
 	X(tx_bytes, "bytes handed to the PMD")                             \
 	X(tx_dropped, "frames dropped: the TX ring stayed full a whole batch")    \
 	X(tx_nombuf, "no mbuf to build an outgoing packet")                \
+	X(tx_stall_drops, "head of the TX batch refused for SP_TX_STALL_MS: dropped") \
 	X(rx_polls, "RX bursts polled")                                    \
 	X(rx_empty_polls, "RX bursts that returned nothing")
 
@@ -96,6 +97,7 @@ struct sp_stack;
 	X(ip_frag_dup, "exact duplicate fragment ignored")                                         \
 	X(ip_frag_discarded, "fragment of a datagram already discarded for an overlap (RFC 5722)") \
 	X(ip_martian_dst, "destination 0/8 or 127/8 (never delivered nor forwarded)")              \
+	X(ip_src_routed, "source-routed (LSRR/SSRR) datagram, dropped (RFC 7126 4.3-4.4)")         \
 	X(ip_in_multicast, "multicast destination (no group joined), dropped")                     \
 	X(ip_bcast_tcp, "TCP to a broadcast address, dropped (RFC 1122 4.2.3.10)")                 \
 	X(ip_hdr_split, "header not contiguous in the first segment")                              \
@@ -151,6 +153,7 @@ struct sp_stack;
 	X(TCPSYNChallenge, "SYNs in a synchronised state answered with a challenge ACK") \
 	X(PAWSDrops, "segments dropped by PAWS (RFC 7323)")                              \
 	X(TCPAbortOnTimeout, "connections aborted after max retries")                    \
+	X(TCPAbortOnOrphanProbe, "closed connections aborted: window kept shut (orphan_retries)") \
 	X(TCPAbortOnMemory, "connections aborted for lack of mbufs/memory")              \
 	X(TCPFastRetrans, "fast retransmits")                                            \
 	X(TCPSackRecovery, "SACK-based recoveries entered")                              \
@@ -167,6 +170,7 @@ struct sp_stack;
 	X(tcp_ts_undo, "recoveries undone: the timestamp echo shows the original arrived (RFC 3522)") \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
 	X(TCPOFODrop, "out-of-order segments dropped (queue full)")                      \
+	X(TCPDataAfterFin, "out-of-order segments beyond the peer's FIN, dropped")       \
 	X(TCPDelayedACKs, "delayed ACKs sent by the timer")                              \
 	X(TCPWinProbe, "zero-window probes sent")                                        \
 	X(TCPKeepAlive, "keepalive probes sent")                                         \
@@ -180,6 +184,8 @@ struct sp_stack;
 	X(TCPMaxConnDrops, "SYNs/connects refused: max_connections reached")             \
 	X(TCPNoListener, "segments for no connection or listener (RST sent)")            \
 	X(TCPOutOfWindow, "segments outside the receive window")                         \
+	X(TCPAckSkippedSeq, "out-of-window pure ACKs not answered (invalid_ratelimit_ms)") \
+	X(TCPAckSkippedPAWS, "PAWS-rejected pure ACKs not answered (invalid_ratelimit_ms)") \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
 	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \

@@ -281,6 +281,8 @@ static const struct sp_config_key tcp_keys[] = {
 	K_UINT(sp_tcp_cfg, "mem_stall_ms", mem_stall_ms, 100, 3600000),
 	K_UINT(sp_tcp_cfg, "min_snd_mss", min_snd_mss, 48, 1460),
 	K_UINT(sp_tcp_cfg, "min_pmtu", min_pmtu, 68, 9000),
+	K_UINT(sp_tcp_cfg, "invalid_ratelimit_ms", invalid_ratelimit_ms, 0, 60000),
+	K_UINT(sp_tcp_cfg, "orphan_retries", orphan_retries, 1, 1000),
 	K_TYPE(sp_tcp_cfg, "cc", cc, SP_KEY_CC, 0),
 	K_TYPE(sp_tcp_cfg, "syncookies", syncookies, SP_KEY_BOOL, 0),
 	K_TYPE(sp_tcp_cfg, "tlp", tlp, SP_KEY_BOOL, 0),
@@ -378,6 +380,10 @@ sp_config_defaults(struct sp_config *cfg)
 	t->mem_stall_ms = 5000;
 	t->min_snd_mss = 48; /* Linux's tcp_min_snd_mss */
 	t->min_pmtu = 552;   /* Linux's route.min_pmtu */
+	/* Linux's tcp_invalid_ratelimit */
+	t->invalid_ratelimit_ms = 500;
+	/* Linux's tcp_orphan_retries (0 there means 8) */
+	t->orphan_retries = 8;
 	strlcpy(t->cc, "cubic", sizeof(t->cc));
 	t->syncookies = 1;
 	t->sack = 1;

@@ -120,6 +120,8 @@ typedef uint16_t (*sp_tx_burst_fn)(
 
 struct sp_txq {
 	uint16_t n;
+	bool stalled;	      /**< the PMD took nothing of the batch at the last flush */
+	uint64_t stall_since; /**< TSC of the first of those flushes */
 	struct rte_mbuf *pkts[SP_TX_BATCH];
 };
 

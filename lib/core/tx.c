@@ -12,6 +12,9 @@
 
 #include "sp_ctx.h"
 
+/* How long the PMD may refuse the head of a batch before it is dropped (tx_stalled()). */
+#define SP_TX_STALL_MS 100u
+
 uint16_t
 sp_tx_burst_ethdev(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -32,6 +35,32 @@ sp_tx_enqueue(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		return;
 	}
 	q->pkts[q->n++] = m;
+}
+
+/*
+ * The PMD took nothing of the batch in this flush. A full ring drains within microseconds; a
+ * frame the PMD refuses for what it is (net_tap 22.11 stops its burst at a TSO frame that
+ * rte_gso_segment() cannot cut, or at any frame above its MTU, and gives it back every time)
+ * would stay at the head for good and every later frame of the port behind it: one bad frame,
+ * which a peer's options and window can make our TCP build, took the port off the network.
+ * So a head refused for SP_TX_STALL_MS is dropped (tx_stall_drops): TCP resends what it held,
+ * and a ring that is really full loses one frame per SP_TX_STALL_MS at most.
+ */
+static void
+tx_stalled(struct sp_ctx *ctx, uint16_t p, struct sp_txq *q)
+{
+	if (!q->stalled) {
+		q->stalled = true;
+		q->stall_since = ctx->now;
+		return;
+	}
+	if (ctx->now - q->stall_since < ctx->hz / 1000 * SP_TX_STALL_MS)
+		return;
+	rte_pktmbuf_free(q->pkts[0]);
+	q->n--;
+	memmove(q->pkts, q->pkts + 1, q->n * sizeof(q->pkts[0]));
+	SP_STAT(ctx, p, tx_stall_drops);
+	q->stalled = false;
 }
 
 void
@@ -65,6 +94,10 @@ sp_tx_flush(struct sp_ctx *ctx)
 		SP_STAT_ADD(ctx, p, tx_pkts, sent);
 		SP_STAT_ADD(ctx, p, tx_bytes, bytes);
 		q->n -= sent;
+		if (sent > 0 || q->n == 0)
+			q->stalled = false;
+		else
+			tx_stalled(ctx, p, q);
 	}
 }
 

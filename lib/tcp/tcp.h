@@ -182,6 +182,10 @@ struct sp_conn {
 	/* RFC 5961 challenge ACK limit: TSC its second began, ACKs sent in it. */
 	uint64_t chack_window;
 	uint32_t chack_count;
+	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK (tcp_in.c) */
+	/* After sp_tcp_close(): zero-window probes since last_progress was orphan_mark. */
+	uint64_t orphan_mark;
+	uint32_t orphan_probes;
 
 	struct sp_tcp_cc cc;
 	const struct sp_tcp_cc_ops *cc_ops;
@@ -294,12 +298,16 @@ struct sp_tcp_tw {
 	uint32_t chack_count;
 	uint64_t chack_window;
 	uint64_t ts_recent_age;
-	uint64_t expire; /* TSC */
+	uint64_t expire;       /* TSC */
+	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK */
 	uint32_t prev, next;
 	bool ts; /* timestamps negotiated */
 };
 
 bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
+/* tcp_in.c: whether an unacceptable pure ACK goes unanswered (tcp.invalid_ratelimit_ms). */
+bool sp_tcp_oow_ack_limited(
+	struct sp_ctx *ctx, uint64_t *last, const struct sp_tcp_hdr *th, uint32_t plen);
 
 /**
  * Our window scale (RFC 7323 2.3): the smallest shift that lets the window field cover the
@@ -615,6 +623,7 @@ void sp_tcp_reass_insert(
 /** @p m (@p len bytes at RCV.NXT) to the application, then what the queue now continues. */
 void sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len);
 void sp_tcp_reass_free(struct sp_conn *c);
+void sp_tcp_reass_after_fin(struct sp_conn *c);
 
 #define TCP_STAT(c, name)	 SP_STAT((c)->ctx, (c)->port, name)
 #define TCP_STAT_ADD(c, name, v) SP_STAT_ADD((c)->ctx, (c)->port, name, v)

@@ -66,6 +66,9 @@ sp_tcp_fin_arrived(struct sp_conn *c)
 {
 	c->rcv_nxt += 1;
 	c->flags |= TF_PEER_FIN | TF_ACKNOW;
+	/* An out-of-order FIN just filled: what is queued behind it is not data. */
+	if (c->n_ooo > 0)
+		sp_tcp_reass_after_fin(c);
 	switch (c->state) {
 	case SP_TCP_SYN_RECEIVED:
 	case SP_TCP_ESTABLISHED:
@@ -510,6 +513,32 @@ new_period:
 	c->rcvq_time = now;
 }
 
+/*
+ * An unacceptable segment is answered with an ACK (RFC 9293 3.10.7.4 first step, RFC 7323 5.3
+ * for PAWS). Two ends that disagree about the sequence space (a connection desynchronised by
+ * an injection, or a blind attacker that knows the 4-tuple) then answer each other's ACKs
+ * with ACKs at line rate: an ACK loop, or a stream of our ACKs at the peer as fast as the
+ * forger sends. As Linux (tcp_oow_rate_limited(), tcp_invalid_ratelimit), a pure ACK (no
+ * data, no FIN: a segment with data is not part of a loop, and its sender needs the answer)
+ * gets at most one answer per tcp.invalid_ratelimit_ms per connection; the rest are dropped
+ * and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
+ * such answer.
+ * @return true when this one goes unanswered.
+ */
+bool
+sp_tcp_oow_ack_limited(
+	struct sp_ctx *ctx, uint64_t *last, const struct sp_tcp_hdr *th, uint32_t plen)
+{
+	uint64_t gap = sp_ms_to_tsc(ctx, ctx->cfg->tcp.invalid_ratelimit_ms);
+
+	if (gap == 0 || plen > 0 || (th->flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+		return false;
+	if (*last != 0 && ctx->now - *last < gap)
+		return true;
+	*last = ctx->now;
+	return false;
+}
+
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen, uint32_t nsegs)
@@ -529,6 +558,10 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		SEQ_LT(th->opts.ts_val, c->ts_recent) &&
 		c->ctx->now - c->ts_recent_age < c->ctx->hz * 24ull * 86400) {
 		TCP_STAT(c, PAWSDrops);
+		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
+			TCP_STAT(c, TCPAckSkippedPAWS);
+			goto drop;
+		}
 		goto dropafterack;
 	}
 	/* RFC 5961 4.2: any SYN in a synchronised state gets a challenge ACK. */
@@ -562,6 +595,10 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto drop;
 		}
 		TCP_STAT(c, TCPOutOfWindow);
+		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
+			TCP_STAT(c, TCPAckSkippedSeq);
+			goto drop;
+		}
 		goto dropafterack;
 	}
 	/* Second: RST (RFC 5961 3.2: only the exact sequence resets; in window: challenge). */
@@ -713,7 +750,12 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 			goto out;
 		}
 		if (seq == c->rcv_nxt) {
-			bool filled = c->n_ooo > 0;
+			bool filled;
+
+			/* The FIN ends the stream: queued data beyond it is dropped, not delivered. */
+			if (fin && c->n_ooo > 0)
+				sp_tcp_reass_after_fin(c);
+			filled = c->n_ooo > 0;
 
 			sp_tcp_reass_deliver(c, m, plen);
 			m = NULL;

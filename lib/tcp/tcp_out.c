@@ -493,6 +493,9 @@ sp_tcp_send_segment(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags
 	return r < 0 ? r : 0;
 }
 
+/* Pieces of one TSO segment at most (send_limit()). */
+#define SP_TSO_MAX_PIECES 64u
+
 /*
  * How much one send may carry: one MSS, or with TSO (never in loss recovery, where each
  * segment is chosen on its own) what one IPv4 datagram holds, in whole pieces (@p piece).
@@ -505,8 +508,14 @@ send_limit(const struct sp_conn *c, uint32_t smss, uint32_t *piece)
 	*piece = (c->flags & TF_RECOVERY) ? 0 : tso_piece(c, smss);
 	if (*piece == 0)
 		return smss;
-	/* IPv4 total length: 20 bytes of IP, at most 60 of TCP. */
-	max = (UINT16_MAX - 20u - 60u) / *piece * *piece;
+	/*
+	 * IPv4 total length: 20 bytes of IP, at most 60 of TCP. And at most SP_TSO_MAX_PIECES
+	 * pieces: net_tap 22.11 cuts a TSO frame into an array of 64 (MAX_GSO_MBUFS) and refuses
+	 * one that needs more, every time it is offered. A peer's MSS below ~1030 bytes (536
+	 * when its SYN carries none, RFC 9293 3.7.1) made such frames, which then blocked the
+	 * port's TX (lib/core/tx.c tx_stalled()). Pieces of 1024 bytes and more never reach it.
+	 */
+	max = RTE_MIN((UINT16_MAX - 20u - 60u) / *piece, SP_TSO_MAX_PIECES) * *piece;
 	return RTE_MAX(max, smss);
 }
 

@@ -339,6 +339,28 @@ sp_tcp_reass_deliver(struct sp_conn *c, struct rte_mbuf *m, uint32_t len)
 		ooo_pack_release(c);
 }
 
+/*
+ * The peer's FIN is next in sequence, or about to be delivered with the segment that carries it:
+ * it ends the stream (RFC 9293 3.10.7.4, eighth step: RCV.NXT goes past the FIN, nothing after
+ * it is ever in sequence), so whatever waits in the queue lies beyond it or is covered by that
+ * segment. Drop it all (TCPDataAfterFin, each entry): delivered, it would reach the application
+ * after peer_closed() and move RCV.NXT past the FIN. Linux's tcp_fin() purges the same way.
+ */
+void
+sp_tcp_reass_after_fin(struct sp_conn *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_ooo; i++) {
+		TCP_STAT(c, TCPDataAfterFin);
+		ooo_put(c, c->ooo[i].m, c->ooo[i].packed);
+	}
+	c->n_ooo = 0;
+	c->ooo_bytes = 0;
+	c->ooo_last = 0;
+	ooo_pack_release(c);
+}
+
 /* Free the out-of-order queue (the connection ends). */
 void
 sp_tcp_reass_free(struct sp_conn *c)

@@ -298,6 +298,26 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 			sp_tcp_conn_done(c, -ETIMEDOUT);
 			goto out;
 		}
+		/*
+		 * RFC 9293 3.8.6.1 keeps the connection while the peer answers the probes, for the
+		 * application that waits to send. Once it has closed, nobody waits: a peer that
+		 * keeps its window shut would hold the connection and its send buffer for good, as
+		 * many as it opens. RFC 6429 lets a sender end such a persist; like Linux's
+		 * tcp_orphan_retries, tcp.orphan_retries probes without progress (SND.UNA or
+		 * RCV.NXT moving) end it with a RST (TCPAbortOnOrphanProbe).
+		 */
+		if (c->flags & TF_APP_CLOSED) {
+			if (c->orphan_mark != c->last_progress) {
+				c->orphan_mark = c->last_progress;
+				c->orphan_probes = 0;
+			}
+			if (++c->orphan_probes > tc->orphan_retries) {
+				TCP_STAT(c, TCPAbortOnOrphanProbe);
+				sp_tcp_send_rst(c);
+				sp_tcp_conn_done(c, -ETIMEDOUT);
+				goto out;
+			}
+		}
 		TCP_STAT(c, TCPWinProbe);
 		c->rto_ms = RTE_MIN(c->rto_ms * 2, tc->rto_max_ms);
 		c->snd_nxt = c->snd_una;

@@ -264,6 +264,7 @@ sp_tcp_tw_enter(struct sp_conn *c)
 		e->ts_recent_age = c->ts_recent_age;
 		e->chack_window = c->chack_window;
 		e->chack_count = c->chack_count;
+		e->last_oow_ack = c->last_oow_ack;
 		e->expire = ctx->now + tw_duration(ctx);
 		if (rte_hash_add_key_data(t->tw_hash, &e->key, e) < 0) {
 			/* Not expected with the extendable table: the connection just ends. */
@@ -350,6 +351,10 @@ sp_tcp_tw_input(
 		SEQ_LT(th->opts.ts_val, e->ts_recent) &&
 		ctx->now - e->ts_recent_age < ctx->hz * 24ull * 86400) {
 		SP_STAT(ctx, e->port, PAWSDrops);
+		if (sp_tcp_oow_ack_limited(ctx, &e->last_oow_ack, th, plen)) {
+			SP_STAT(ctx, e->port, TCPAckSkippedPAWS);
+			return true;
+		}
 		goto dropafterack;
 	}
 	/* RFC 5961 4.2: any other SYN gets a challenge ACK. */
@@ -369,6 +374,11 @@ sp_tcp_tw_input(
 		/* The peer's FIN again (it lost our ACK): ACK it, restart 2 MSL. */
 		if (fin)
 			tw_restart(ctx, e);
+		/* An ACK loop or a forger: bounded as for connections (tcp_in.c). */
+		else if (sp_tcp_oow_ack_limited(ctx, &e->last_oow_ack, th, plen)) {
+			SP_STAT(ctx, e->port, TCPAckSkippedSeq);
+			return true;
+		}
 		goto dropafterack;
 	}
 	/* Second: RST. At RCV.NXT it ends TIME-WAIT (RFC 1337 is not adopted); else challenge. */

@@ -37,7 +37,7 @@ rd32(const uint8_t *p)
  * RFC 791 p.22); a smaller pointer is malformed.
  */
 static int
-check_options(const uint8_t *o, unsigned len)
+check_options(const uint8_t *o, unsigned len, bool *srr)
 {
 	unsigned i = 0;
 
@@ -57,9 +57,11 @@ check_options(const uint8_t *o, unsigned len)
 		if (olen < 2 || i + olen > len)
 			return SP_WIRE_BAD_OPTS;
 		switch (kind) {
-		case IPOPT_RR:
 		case IPOPT_LSRR:
 		case IPOPT_SSRR:
+			*srr = true;
+			/* fallthrough */
+		case IPOPT_RR:
 			if (olen < 3 || o[i + 2] < 4)
 				return SP_WIRE_BAD_OPTS;
 			break;
@@ -105,9 +107,10 @@ sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct 
 	out->cksum = rd16(p + 10);
 	out->src = rd32(p + 12);
 	out->dst = rd32(p + 16);
+	out->srr = false;
 	if (out->ihl > sizeof(struct rte_ipv4_hdr)) {
 		ret = check_options(p + sizeof(struct rte_ipv4_hdr),
-			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr));
+			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr), &out->srr);
 		if (ret != SP_WIRE_OK)
 			return ret;
 	}

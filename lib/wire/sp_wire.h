@@ -47,6 +47,7 @@ struct sp_ipv4 {
 	uint16_t id;
 	uint16_t frag_off; /**< offset in bytes (field * 8) */
 	bool df, mf;
+	bool srr; /**< carries a loose or strict source route option (LSRR / SSRR) */
 	uint8_t ttl;
 	uint8_t proto;
 	uint16_t cksum;	   /**< as received (network order value converted) */

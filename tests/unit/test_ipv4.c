@@ -73,7 +73,26 @@ test_header_drops(void **state)
 		h.opts = NULL;
 		h.optlen = 0;
 	}
-	assert_int_equal(T_STAT(env, ip_in_receives), 8);
+	/* loose and strict source routes (RFC 7126 4.3-4.4): dropped; record route is not */
+	{
+		static const uint8_t lsrr[8] = {0x83, 7, 4, 198, 18, 0, 66, 0};
+		static const uint8_t ssrr[8] = {0x89, 7, 4, 198, 18, 0, 66, 0};
+		static const uint8_t rr[8] = {0x07, 7, 4, 0, 0, 0, 0, 0};
+
+		h.optlen = 8;
+		h.opts = lsrr;
+		EXPECT_DROP(env, l3_frame(&h, udp_payload, sizeof(udp_payload)), ip_src_routed);
+		h.opts = ssrr;
+		EXPECT_DROP(env, l3_frame(&h, udp_payload, sizeof(udp_payload)), ip_src_routed);
+		h.opts = rr;
+		l3_feed(env, 0, l3_frame(&h, udp_payload, sizeof(udp_payload)));
+		assert_int_equal(T_STAT(env, ip_src_routed), 2);
+		assert_int_equal(T_STAT(env, ip_in_delivers), 1);
+		h.opts = NULL;
+		h.optlen = 0;
+		sp_test_tx_clear(env);
+	}
+	assert_int_equal(T_STAT(env, ip_in_receives), 11);
 	sp_test_env_free(env);
 }
 

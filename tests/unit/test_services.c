@@ -830,6 +830,22 @@ test_http_errors(void **s)
 		true, NULL);
 }
 
+/* RFC 9110 5.5: a NUL in a field value is rejected (400, and the connection closes). */
+static void
+test_http_nul_in_field(void **s)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: x\0y\r\n\r\n";
+	struct sp_conn *c = http_conn();
+	struct http_resp r;
+
+	(void)s;
+	peer_send(c, req, sizeof(req) - 1, 64);
+	assert_int_equal(http_parse_resp(c->out, c->out_len, false, &r), 0);
+	assert_int_equal(r.code, 400);
+	assert_true(c->shut);
+	http_done(c);
+}
+
 static void
 test_http_10_keepalive_and_body_skip(void **s)
 {
@@ -1876,6 +1892,7 @@ main(void)
 		cmocka_unit_test(test_http_keepalive_pipelined),
 		cmocka_unit_test(test_http_bytes_streamed),
 		cmocka_unit_test(test_http_errors),
+		cmocka_unit_test(test_http_nul_in_field),
 		cmocka_unit_test(test_http_10_keepalive_and_body_skip),
 		cmocka_unit_test(test_http_split_interleaved),
 		cmocka_unit_test(test_http_oversized_headers),

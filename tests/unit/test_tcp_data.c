@@ -81,6 +81,85 @@ test_ooo_bound(void **state)
 	fx_free(f); /* queued mbufs freed: the env checks no leak */
 }
 
+/*
+ * Data beyond the peer's FIN is not data (RFC 9293 3.10.7.4): queued out of order before an
+ * in-order FIN, or behind an out-of-order FIN, it is dropped (TCPDataAfterFin), never delivered
+ * after peer_closed() nor acknowledged past the FIN.
+ */
+static void
+test_data_after_fin(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	/* In-order FIN at +3 while +3..6 waits out of order. */
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 3, f->iss + 1, T_ACK, 65535, NULL, "def", 3);
+	t_expect(f->env, &o, T_ACK);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK | T_FIN, 65535, NULL, "abc", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 4);
+	assert_int_equal(f->app.rx_len, 3);
+	assert_int_equal(f->app.peer_closed, 1);
+	assert_int_equal(T_STAT(f->env, TCPDataAfterFin), 1);
+	fx_free(f);
+
+	/* The FIN out of order at +3..6, +7..10 behind it, then the hole at +0..3 filled. */
+	f = fx_new(NULL, 0);
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 3, f->iss + 1, T_ACK | T_FIN, 65535, NULL, "def",
+		3);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 7, f->iss + 1, T_ACK, 65535, NULL, "ghi", 3);
+	sp_test_tx_clear(f->env);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "abc", 3);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 7);
+	assert_int_equal(f->app.rx_len, 6);
+	assert_memory_equal(f->app.rx, "abcdef", 6);
+	assert_int_equal(f->app.peer_closed, 1);
+	assert_int_equal(T_STAT(f->env, TCPDataAfterFin), 1);
+	fx_free(f); /* nothing queued is left behind: the env checks no leak */
+}
+
+/*
+ * ACK-loop bound (tcp.invalid_ratelimit_ms, Linux's tcp_invalid_ratelimit): pure ACKs out of
+ * the window get one ACK per 500 ms per connection (TCPAckSkippedSeq for the rest); a
+ * segment with data out of the window is always answered.
+ */
+static void
+test_oow_ack_ratelimit(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+	int i;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	for (i = 0; i < 5; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 0x40000000, f->iss + 1, T_ACK, 65535,
+			NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 1);
+	assert_int_equal(T_STAT(f->env, TCPOutOfWindow), 5);
+	assert_int_equal(T_STAT(f->env, TCPAckSkippedSeq), 4);
+	sp_test_tx_clear(f->env);
+	/* with data: answered whatever the limit */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 0x40000000, f->iss + 1, T_ACK, 65535, NULL, "x",
+		1);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	/* 500 ms later the next pure ACK is answered again */
+	sp_test_advance_ms(f->env, 500);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 0x40000000, f->iss + 1, T_ACK, 65535, NULL, NULL,
+		0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(T_STAT(f->env, TCPAckSkippedSeq), 4);
+	/* the connection goes on */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
+	assert_int_equal(f->app.rx_len, 2);
+	fx_free(f);
+}
+
 static void
 test_nagle(void **state)
 {
@@ -401,6 +480,8 @@ main(void)
 		cmocka_unit_test(test_bad_ack_and_old_data),
 		cmocka_unit_test(test_ooo_reassembly_sack),
 		cmocka_unit_test(test_ooo_bound),
+		cmocka_unit_test(test_data_after_fin),
+		cmocka_unit_test(test_oow_ack_ratelimit),
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_send_spanning_mbufs),

@@ -126,6 +126,21 @@ test_rto_abort(void **state)
 	fx_free(f);
 }
 
+/* A connection (RTO at most 1 s, @p cfg's other keys) whose peer closed its window on "abc". */
+static struct fx *
+zero_window_abc(struct sp_config *cfg)
+{
+	struct fx *f;
+
+	cfg->tcp.rto_max_ms = 1000;
+	f = fx_new(cfg, 0);
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	assert_int_equal(sp_tcp_send(f->app.c, "abc", 3), 3);
+	assert_int_equal(t_count(f->env), 0);
+	return f;
+}
+
 static void
 test_zero_window_persist(void **state)
 {
@@ -137,12 +152,7 @@ test_zero_window_persist(void **state)
 	(void)state;
 	sp_test_default_cfg(&cfg);
 	cfg.tcp.max_retries = 3;
-	cfg.tcp.rto_max_ms = 1000;
-	f = fx_new(&cfg, 0);
-	fx_open(f, T_PISN);
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
-	sp_tcp_send(f->app.c, "abc", 3);
-	assert_int_equal(t_count(f->env), 0);
+	f = zero_window_abc(&cfg);
 	sp_test_advance_ms(f->env, 1001);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.len, 1); /* zero-window probe */
@@ -160,6 +170,36 @@ test_zero_window_persist(void **state)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.len, 2);
 	assert_memory_equal(o.data, "bc", 2);
+	fx_free(f);
+}
+
+/*
+ * After sp_tcp_close() nobody waits for the data: a peer that answers every probe with a zero
+ * window gets tcp.orphan_retries probes without progress, then a RST (RFC 6429, Linux's
+ * tcp_orphan_retries), instead of holding the connection and its buffer for good.
+ */
+static void
+test_orphan_persist_ends(void **state)
+{
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	int i, probes = 0;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.orphan_retries = 4;
+	f = zero_window_abc(&cfg);
+	assert_int_equal(sp_tcp_close(f->app.c), 0);
+	for (i = 0; i < 30 && T_STAT(f->env, TCPAbortOnOrphanProbe) == 0; i++) {
+		sp_test_advance_ms(f->env, 1001);
+		while (t_pop(f->env, &o))
+			probes += o.len == 1 && !(o.h.flags & T_RST);
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+	}
+	assert_int_equal(T_STAT(f->env, TCPAbortOnOrphanProbe), 1);
+	assert_int_equal(probes, 4);
+	assert_int_equal(T_STAT(f->env, TCPWinProbe), 4);
 	fx_free(f);
 }
 
@@ -230,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_data_out_rto_backoff_karn),
 		cmocka_unit_test(test_rto_abort),
 		cmocka_unit_test(test_zero_window_persist),
+		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_keepalive),
 	};

@@ -196,6 +196,30 @@ test_fin_again_restarts(void **state)
 	fx_free(f);
 }
 
+/*
+ * Pure ACKs outside the window of a TIME-WAIT entry get one ACK per tcp.invalid_ratelimit_ms
+ * (an ACK loop or a forger, as for connections); the peer's FIN again is always answered.
+ */
+static void
+test_oow_acks_limited(void **state)
+{
+	struct fx *f = tw_fx_ms(4, 16, 5000);
+	uint32_t iss = active_close_from(f, T_RPORT, T_PISN);
+	int i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		n += poke(f, T_RPORT, T_PISN + 0x40000000, iss + 2) != 0;
+	assert_int_equal(n, 1);
+	assert_int_equal(T_STAT(f->env, TCPAckSkippedSeq), 4);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 1);
+	sp_test_tx_clear(f->env);
+	sp_test_advance_ms(f->env, 500);
+	assert_int_equal(poke(f, T_RPORT, T_PISN + 0x40000000, iss + 2), T_ACK);
+	fx_free(f);
+}
+
 /* RFC 6191: a SYN above RCV.NXT reopens the tuple; an old one gets a challenge ACK. */
 static void
 test_syn_reuse(void **state)
@@ -370,6 +394,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enter_fin_wait_2),
 		cmocka_unit_test(test_enter_closing),
+		cmocka_unit_test(test_oow_acks_limited),
 		cmocka_unit_test(test_fin_again_restarts),
 		cmocka_unit_test(test_syn_reuse),
 		cmocka_unit_test(test_recycle_oldest),

@@ -109,6 +109,63 @@ test_refusing_pmd_overflows_newest(void **state)
 	assert_int_equal(env->ctx->txq[0].n, 1);
 }
 
+/*
+ * A frame the PMD refuses for what it is (net_tap: a TSO frame rte_gso_segment() cannot cut)
+ * comes back at every flush: after SP_TX_STALL_MS (100 ms) at the head it is dropped
+ * (tx_stall_drops) and the frames behind it go; a ring full for a moment drops nothing.
+ */
+static uint16_t
+poison_tx(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t k = 0;
+
+	while (k < n && pkts[k]->pkt_len != 60 + 7)
+		k++;
+	return ring_tx(ctx, port, pkts, RTE_MIN(k, (uint16_t)ring_room));
+}
+
+static void
+test_refused_head_dropped_after_stall(void **state)
+{
+	uint64_t ms = env->ctx->hz / 1000;
+	unsigned i;
+
+	RTE_SET_USED(state);
+	env->ctx->tx_burst = poison_tx;
+	for (i = 5; i < 10; i++)
+		enqueue(i);
+	ring_room = 100;
+	sp_tx_flush(env->ctx); /* 5 and 6 go, 7 is refused */
+	assert_int_equal(n_sent, 2);
+	for (i = 0; i < 10; i++) {
+		env->ctx->now += 10 * ms;
+		sp_tx_flush(env->ctx);
+	}
+	/* 100 ms refused from the first flush that took nothing: still waiting */
+	assert_int_equal(env->ctx->txq[0].n, 3);
+	assert_int_equal(T_STAT(env, tx_stall_drops), 0);
+	env->ctx->now += 10 * ms;
+	sp_tx_flush(env->ctx); /* dropped now; 8 and 9 go at the next flush */
+	sp_tx_flush(env->ctx);
+	assert_int_equal(T_STAT(env, tx_stall_drops), 1);
+	assert_int_equal(env->ctx->txq[0].n, 0);
+	assert_int_equal(n_sent, 4);
+	assert_int_equal(sent_len[2], 60 + 8);
+	assert_int_equal(sent_len[3], 60 + 9);
+	/* A ring full for 50 ms, then taking frames again: nothing dropped. */
+	env->ctx->tx_burst = ring_tx;
+	ring_room = 0;
+	enqueue(1);
+	for (i = 0; i < 5; i++) {
+		env->ctx->now += 10 * ms;
+		sp_tx_flush(env->ctx);
+	}
+	ring_room = 1;
+	sp_tx_flush(env->ctx);
+	assert_int_equal(T_STAT(env, tx_stall_drops), 1);
+	assert_int_equal(n_sent, 5);
+}
+
 int
 main(void)
 {
@@ -117,6 +174,8 @@ main(void)
 			test_full_ring_keeps_the_rest_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_refusing_pmd_overflows_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refused_head_dropped_after_stall, setup, teardown),
 	};
 
 	sp_test_eal_init();

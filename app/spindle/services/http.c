@@ -402,7 +402,9 @@ http_handle(struct http_conn *hc, char *req)
 			eol--;
 		if (eol == line)
 			break; /* the empty line ending the header section */
-		if (memchr(line, '\r', (size_t)(eol - line)) != NULL)
+		/* RFC 9110 5.5: CR, LF or NUL in a field value: reject the message (a MUST). */
+		if (memchr(line, '\r', (size_t)(eol - line)) != NULL ||
+			memchr(line, '\0', (size_t)(eol - line)) != NULL)
 			goto bad;
 		if (line[0] == ' ' || line[0] == '\t')
 			goto bad; /* obs-fold: RFC 9112 section 5.2 allows rejecting it */
