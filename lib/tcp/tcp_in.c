@@ -337,11 +337,14 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 
 		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
 		/*
-		 * RFC 9293 3.8.6.1: what went beyond SND.UNA while the window was closed were
-		 * probes. One the peer did not accept (its ACK is still SND.UNA) was not received:
-		 * when the window opens, sending resumes from SND.UNA, not after the probe byte.
+		 * RFC 9293 3.8.6.1: a persist probe (the byte at SND.UNA, SND.NXT one past it) the
+		 * peer did not accept (its ACK is still SND.UNA) was not received: when the window
+		 * opens, sending resumes from SND.UNA, not after the probe byte. Only then: a flight
+		 * that was out before the window shut is left to the ACKs and the timers, or a peer
+		 * toggling its window with one ACK number would have it all resent per toggle.
 		 */
-		if (old_wnd == 0 && c->snd_wnd > 0 && ack == c->snd_una && c->snd_nxt != c->snd_una)
+		if (old_wnd == 0 && c->snd_wnd > 0 && ack == c->snd_una &&
+			c->snd_nxt == c->snd_una + 1)
 			c->snd_nxt = c->snd_una;
 		c->snd_wl1 = th->seq;
 		c->snd_wl2 = ack;

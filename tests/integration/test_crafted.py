@@ -533,12 +533,14 @@ def t_small_mss(w, st):
     frame of more than 64 pieces is refused by the PMD every time (rte_gso_segment()), and it
     used to stay at the head of the TX batch, blocking the port for good. Now TSO frames carry
     at most 64 pieces, and a frame the PMD keeps refusing is dropped after 100 ms
-    (tx_stall_drops): pings and the kernel's curl are still answered."""
+    (tx_stall_drops): pings and the kernel's curl are still answered. The window's reopenings
+    at an unchanged ACK number resend nothing (docs/tcp.md "Persist")."""
     from scapy.all import ICMP, IP
     c = td.Conn(w.peer, 80)
     if not check(c.connect() is not None, "small-mss: http connection without MSS option"):
         return
     b_stall = st.get("tx_stall_drops")
+    b_rtx = st.get("RetransSegs")
     c.data(b"GET /bytes/4000000 HTTP/1.0\r\nHost: x\r\n\r\n")
     top, n = c.rcv_nxt, 0
     end = time.monotonic() + 3.0
@@ -559,6 +561,11 @@ def t_small_mss(w, st):
     check(w.expect(echo_reply(ident), 1.0) is not None,
           "small-mss: the port still sends after the download (%d segments)" % n)
     delta_check(st, "tx_stall_drops", b_stall, 0, "small-mss: no frame the PMD refused", exact=0)
+    # A window that reopens at the same ACK number resends nothing (only a refused persist
+    # probe goes again): it used to resend the whole flight, some 33 frames per ACK.
+    rtx = st.get("RetransSegs") - b_rtx
+    check(rtx <= n // 4, "small-mss: window toggles resend nothing (RetransSegs +%d for %d "
+          "segments seen)" % (rtx, n))
 
 
 def t_src_route(w, st):

@@ -174,6 +174,44 @@ test_zero_window_persist(void **state)
 }
 
 /*
+ * A peer that shuts its window with a flight outstanding and opens it again, ACK number
+ * unchanged, gets nothing resent: only a persist probe the peer did not accept is sent again
+ * from SND.UNA. Rewinding SND.NXT on every reopen let a peer toggling its window make spindle
+ * resend its whole flight per ACK (33 frames per ACK in the lab).
+ */
+static void
+test_window_reopen_no_resend(void **state)
+{
+	static char data[2 * 536]; /* two full segments (no MSS option: 536) */
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	unsigned sent = 0, i;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	assert_int_equal(sp_tcp_send(f->app.c, data, sizeof(data)), (int)sizeof(data));
+	while (t_pop(f->env, &o))
+		sent += (unsigned)o.len;
+	assert_int_equal(sent, sizeof(data)); /* the whole flight is out, nothing acknowledged */
+	for (i = 0; i < 10; i++) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	}
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, RetransSegs), 0);
+	/* The flight is acknowledged: the connection goes on as before. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + sizeof(data), T_ACK, 65535, NULL, NULL,
+		0);
+	assert_int_equal(sp_tcp_send(f->app.c, "x", 1), 1);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + sizeof(data));
+	fx_free(f);
+}
+
+/*
  * After sp_tcp_close() nobody waits for the data: a peer that answers every probe with a zero
  * window gets tcp.orphan_retries probes without progress, then a RST (RFC 6429, Linux's
  * tcp_orphan_retries), instead of holding the connection and its buffer for good.
@@ -270,6 +308,7 @@ main(void)
 		cmocka_unit_test(test_data_out_rto_backoff_karn),
 		cmocka_unit_test(test_rto_abort),
 		cmocka_unit_test(test_zero_window_persist),
+		cmocka_unit_test(test_window_reopen_no_resend),
 		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_keepalive),
