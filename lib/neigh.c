@@ -547,6 +547,21 @@ neigh_confirm(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_e
 	}
 	if (e->state == SP_NEIGH_PERMANENT)
 		return 0; /* configured by the operator: ARP does not override it */
+	/*
+	 * RFC 826 merges whatever a packet claims. As Linux's neighbour locktime, another MAC
+	 * than the one confirmed less than stack.neigh_learn_locktime_ms ago is not taken: of
+	 * replies that race (the neighbour's and a forger's), the first stays, and a forged
+	 * gratuitous ARP or request cannot move a neighbour that has just proved its MAC. Each
+	 * lcore judges by its own copy, as neigh_learn() does.
+	 */
+	if ((e->state == SP_NEIGH_REACHABLE || e->state == SP_NEIGH_STALE ||
+		    e->state == SP_NEIGH_LEARNED) &&
+		!rte_is_same_ether_addr(&e->mac, mac) &&
+		ctx->now - e->confirmed <
+			sp_ms_to_tsc(ctx, ctx->cfg->stack.neigh_learn_locktime_ms)) {
+		SP_STAT(ctx, port, neigh_learn_locked);
+		return 0;
+	}
 	e->mac = *mac;
 	e->state = SP_NEIGH_REACHABLE;
 	e->probes = 0;

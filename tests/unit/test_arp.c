@@ -232,7 +232,23 @@ test_gratuitous_refreshes_known(void **state)
 	arp_fill(&a, RTE_ARP_OP_REQUEST, &mac_b, IP_B, NULL, T_OUR_IP);
 	feed(env, &a, &bcast, 28);
 	sp_test_tx_clear(env);
-	/* The neighbour moved to a new MAC and announces it. */
+	/*
+	 * Another MAC announcing the address the moment after the neighbour proved its own: a
+	 * forger racing it, not a move (stack.neigh_learn_locktime_ms, as Linux's locktime).
+	 */
+	arp_fill(&a, RTE_ARP_OP_REQUEST, &mac_new, IP_B, NULL, IP_B);
+	feed(env, &a, &bcast, 28);
+	f = entries(env);
+	assert_memory_equal(&f.mac, &mac_b, 6);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 1);
+	/* A reply racing it is refused the same way: the first answer stays. */
+	arp_fill(&a, RTE_ARP_OP_REPLY, &mac_new, IP_B, &t_our_mac, T_OUR_IP);
+	feed(env, &a, &t_our_mac, 28);
+	f = entries(env);
+	assert_memory_equal(&f.mac, &mac_b, 6);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 2);
+	/* The neighbour moved to a new MAC and announces it, a locktime later. */
+	sp_test_advance_ms(env, 1001);
 	arp_fill(&a, RTE_ARP_OP_REQUEST, &mac_new, IP_B, NULL, IP_B);
 	feed(env, &a, &bcast, 28);
 	f = entries(env);
@@ -241,10 +257,12 @@ test_gratuitous_refreshes_known(void **state)
 	assert_int_equal(T_STAT(env, arp_unsolicited), 0);
 	assert_int_equal(sp_test_tx_count(env), 0);
 	/* A gratuitous reply form works too. */
+	sp_test_advance_ms(env, 1001);
 	arp_fill(&a, RTE_ARP_OP_REPLY, &mac_b, IP_B, &bcast, IP_B);
 	feed(env, &a, &bcast, 28);
 	f = entries(env);
 	assert_memory_equal(&f.mac, &mac_b, 6);
+	assert_int_equal(T_STAT(env, neigh_learn_locked), 2);
 	sp_test_env_free(env);
 }
 
