@@ -206,7 +206,9 @@ t_socat() {
 # socat's fork option: a child per connection, and one process drives the stack
 # (docs/preload.md "Threads and fork"). Whichever loses gets EOPNOTSUPP, logged, instead of a
 # wait without end: a child whose parent used the stack first (its read is refused), or the
-# parent once a child took the stack over (its accept is refused: exit 1). Which one is a race; a parent that always won is stopped with SIGINT (130).
+# parent once a child took the stack over (its accept is refused: exit 1; the child returns the
+# mbufs when it exits: fork_owner_end). Which one is a race; a parent that always won is stopped
+# with SIGINT (130).
 # The refusal check at the end skips this log: its refusals are the point.
 socat_fork() {
 	local i rc hung=0
@@ -222,13 +224,30 @@ socat_fork() {
 	# (not checked: the client of a child that lost may be left without an answer, see
 	# docs/preload.md "What does not work")
 	echo "socat fork: $i connections, $hung client(s) cut off by the timeout"
-	if kill -0 "$PL_PID" 2>/dev/null; then pl_wait_end 0 130; else pl_wait_end 0 1; fi
+	if kill -0 "$PL_PID" 2>/dev/null; then pl_wait_end 0 130; else
+		fork_owner_end
+		pl_wait_end 0 1
+	fi
 	if grep -q 'Operation not supported' "$PL_LOG" &&
 		grep -q 'drives the stack, not this process' "$PL_LOG"; then
 		t_ok "socat fork: the losing process got EOPNOTSUPP, logged"
 	else
 		t_fail "socat fork: no refused call in its log: $(grep -v '^EAL' "$PL_LOG" | tail -5)"
 	fi
+}
+
+# The parent lost (its accept refused, exit 1): a child drives the stack and gives its mbufs
+# back when it exits, after its connection, into the same log. Wait for that (10 s), then end
+# what is left of the program's children: preloaded processes in the lab namespace.
+fork_owner_end() {
+	local i p
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'mbufs: ' "$PL_LOG" && break
+		sleep 0.1
+	done
+	for p in $(ip netns pids "$LAB_NS" 2>/dev/null); do
+		grep -q 'libspindle_preload' "/proc/$p/maps" 2>/dev/null && sp_stop_pid "$p" INT 5
+	done
 }
 
 # ---- curl and wget as clients ----
