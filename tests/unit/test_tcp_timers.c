@@ -203,8 +203,8 @@ test_window_reopen_no_resend(void **state)
 	assert_int_equal(t_count(f->env), 0);
 	assert_int_equal(T_STAT(f->env, RetransSegs), 0);
 	/* The flight is acknowledged: the connection goes on as before. */
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + sizeof(data), T_ACK, 65535, NULL, NULL,
-		0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + sizeof(data), T_ACK, 65535, NULL,
+		NULL, 0);
 	assert_int_equal(sp_tcp_send(f->app.c, "x", 1), 1);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.seq, f->iss + 1 + sizeof(data));
