@@ -54,7 +54,7 @@ tx_stalled(struct sp_ctx *ctx, uint16_t p, struct sp_txq *q)
 		q->stall_since = ctx->now;
 		return;
 	}
-	if (ctx->now - q->stall_since < ctx->hz / 1000 * SP_TX_STALL_MS)
+	if (ctx->now - q->stall_since < sp_ms_to_tsc(ctx, SP_TX_STALL_MS))
 		return;
 	rte_pktmbuf_free(q->pkts[0]);
 	q->n--;

@@ -53,6 +53,13 @@ segs_of(const struct sp_conn *c, uint32_t dist)
 	return dist / mss + (dist % mss != 0);
 }
 
+/* @p dist bytes in segments, rounded up, as undo_reo holds them (at most 65535). */
+static uint16_t
+segs16_of(const struct sp_conn *c, uint32_t dist)
+{
+	return (uint16_t)RTE_MIN(segs_of(c, dist), 65535u);
+}
+
 /* Reordering of @p dist bytes was seen: record its degree, bounded. */
 static void
 seen(struct sp_conn *c, uint32_t dist)
@@ -154,8 +161,7 @@ eifel(struct sp_conn *c, sp_seq_t ack, sp_seq_t hi0, uint32_t tsecr, uint32_t ac
 		return false;
 	TCP_STAT(c, tcp_ts_undo);
 	if (SEQ_GT(hi0, r->start))
-		c->undo_reo = (uint16_t)RTE_MAX(
-			(uint32_t)c->undo_reo, RTE_MIN(segs_of(c, hi0 - r->start), 65535u));
+		c->undo_reo = RTE_MAX(c->undo_reo, segs16_of(c, hi0 - r->start));
 	undo(c, acked);
 	return true;
 }
@@ -189,8 +195,7 @@ sp_tcp_reorder_cumack(struct sp_conn *c, sp_seq_t una0, sp_seq_t ack, sp_seq_t h
 		 * spurious, it was the original, this far behind (sp_tcp_undo_dsack()).
 		 */
 		if ((c->flags & TF_RECOVERY) && c->n_undo != SP_TCP_UNDO_NONE)
-			c->undo_reo = (uint16_t)RTE_MAX(
-				(uint32_t)c->undo_reo, RTE_MIN(segs_of(c, hi0 - x), 65535u));
+			c->undo_reo = RTE_MAX(c->undo_reo, segs16_of(c, hi0 - x));
 		if (!SEQ_LT(end, top))
 			return;
 		x = end;
@@ -206,7 +211,7 @@ sp_tcp_undo_start(struct sp_conn *c)
 	sp_tcp_cc_save(&c->cc, flight, &c->undo_cc);
 	c->n_undo = 0;
 	c->undo_dsacked = 0;
-	c->undo_reo = (uint16_t)RTE_MIN(segs_of(c, sp_tcp_sack_high(c) - c->snd_una), 65535u);
+	c->undo_reo = segs16_of(c, sp_tcp_sack_high(c) - c->snd_una);
 	c->undo_tsval = sp_tcp_ts_now(c);
 	/* Before RecoveryPoint moves: bytes below the old one may have gone twice (a timeout). */
 	c->reo_floor = SEQ_GT(c->recover, c->snd_una) ? c->recover : c->snd_una;
