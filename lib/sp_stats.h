@@ -159,6 +159,7 @@ struct sp_stack;
 	X(TCPSackRecovery, "SACK-based recoveries entered")                              \
 	X(TCPRenoRecovery, "NewReno recoveries entered")                                 \
 	X(TCPTimeouts, "retransmission timeouts")                                        \
+	X(TCPSpuriousRTOs, "timeouts undone: the timestamp echo shows the original arrived (RFC 3522)") \
 	X(TCPLossProbes, "tail loss probes sent (RFC 8985 7)")                           \
 	X(TCPLostRetransmit, "retransmissions lost again, resent before the RTO")        \
 	X(TCPLossProbeRecovery, "losses repaired by a tail loss probe")                  \

@@ -50,6 +50,7 @@
 #define TF_PTO_LONG	 0x400000 /* TF_PTO armed with the peer's delayed-ACK allowance (tcp_timer.c) */
 #define TF_RXT_LOST	 0x800000 /* a lost retransmission cut cwnd in this recovery (tcp_lost_rxt.c) */
 #define TF_TLP_INREC	 0x1000000 /* the loss probe out went in SACK recovery (tcp_timer.c) */
+#define TF_RTO_UNDO	 0x2000000 /* a timeout's response may be undone (tcp_rto_undo.c) */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -533,6 +534,20 @@ bool sp_tcp_undo_dsack(struct sp_conn *c, sp_seq_t start, sp_seq_t end, uint32_t
  * that let a loss wait for the timer while SACKs came goes back to SP_TCP_DUPTHRESH.
  */
 void sp_tcp_reorder_timeout(struct sp_conn *c);
+
+/* tcp_rto_undo.c */
+/**
+ * A retransmission timeout fires with @p inflight bytes out, before congestion control reacts:
+ * with timestamps on, save what undoing its response needs (RFC 4015), unless an earlier
+ * timeout of this episode already did.
+ */
+void sp_tcp_rto_undo_start(struct sp_conn *c, uint32_t inflight);
+/**
+ * The first ACK that moves SND.UNA after a timeout (already moved; @p acked bytes, echoing
+ * @p tsecr, 0 when none): when the echo is older than the retransmission (RFC 3522), undo the
+ * timeout's response and resume at SND.MAX. @return true when it was undone.
+ */
+bool sp_tcp_rto_undo_ack(struct sp_conn *c, uint32_t tsecr, uint32_t acked);
 
 /* tcp_prr.c */
 /** A SACK recovery begins, or is cut again (lost retransmission): PRR counts from zero. */

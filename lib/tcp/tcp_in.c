@@ -237,9 +237,11 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		new_sack = sp_tcp_sack_bytes(c) != sacked0;
 	}
 	if (SEQ_GT(ack, c->snd_una)) {
+		uint32_t tsecr = (c->flags & TF_TS) && th->opts.has_ts ? th->opts.ts_ecr : 0;
 		uint32_t acked = ack - c->snd_una;
 		uint32_t inflight = c->snd_max - c->snd_una;
 		uint32_t rtt_us = 0, data = 0;
+		bool undone;
 
 		if (SEQ_GT(ack, c->sb_seq)) {
 			data = RTE_MIN(ack - c->sb_seq, c->sb_len);
@@ -247,8 +249,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		}
 		c->bytes_acked += data;
 		/* RTT: timestamp echo (RFC 7323 4.1), else one timed segment (Karn). */
-		if ((c->flags & TF_TS) && th->opts.has_ts && th->opts.ts_ecr != 0) {
-			uint32_t d = sp_tcp_ts_now(c) - th->opts.ts_ecr;
+		if (tsecr != 0) {
+			uint32_t d = sp_tcp_ts_now(c) - tsecr;
 
 			if (d < 600000)
 				rtt_us = d * 1000 + 1;
@@ -266,10 +268,14 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 			c->snd_nxt = ack;
 		/* A hole covered with SACKed data above it: delivered late, or resent? */
 		if (SEQ_GT(hi0, una0))
-			sp_tcp_reorder_cumack(c, una0, ack, hi0,
-				(c->flags & TF_TS) && th->opts.has_ts ? th->opts.ts_ecr : 0);
+			sp_tcp_reorder_cumack(c, una0, ack, hi0, tsecr);
 		sp_tcp_sack_trim(c);
-		if (c->cc.ops != NULL) {
+		/*
+		 * The first ACK after a timeout: was it spurious (tcp_rto_undo.c)? Undone, cwnd
+		 * already counts this ACK (RFC 4015 3.2).
+		 */
+		undone = (c->flags & TF_RTO_UNDO) && sp_tcp_rto_undo_ack(c, tsecr, acked);
+		if (c->cc.ops != NULL && !undone) {
 			if (c->flags & TF_RECOVERY) {
 				if (SEQ_GEQ(ack, c->recover)) {
 					/* Full ACK (RFC 6582 3.2 step 3). */

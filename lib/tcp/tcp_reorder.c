@@ -209,6 +209,7 @@ sp_tcp_undo_start(struct sp_conn *c)
 
 	/* RFC 4015 3.2 step (1): pipe_prev = max(FlightSize, ssthresh), kept as the ssthresh. */
 	sp_tcp_cc_save(&c->cc, flight, &c->undo_cc);
+	c->flags &= ~TF_RTO_UNDO; /* the fields are this recovery's now (tcp_rto_undo.c) */
 	c->n_undo = 0;
 	c->undo_dsacked = 0;
 	c->undo_reo = segs16_of(c, sp_tcp_sack_high(c) - c->snd_una);

@@ -336,6 +336,7 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	}
 	TCP_STAT(c, TCPTimeouts);
 	sp_tcp_reorder_timeout(c);
+	sp_tcp_rto_undo_start(c, inflight);
 	if (c->cc.ops != NULL)
 		c->cc.ops->on_timeout(&c->cc, inflight, ctx->now * 1000000 / ctx->hz);
 	c->flags &= ~TF_RECOVERY;

@@ -1397,6 +1397,78 @@ test_reorder_eifel(void **state)
 	}
 }
 
+/*
+ * A spurious retransmission timeout (RFC 3522 detection, RFC 4015 response), timestamps on:
+ * 10 segments of 20 out, the ACKs stall past the RTO, segment 0 goes again. Round 0: the first
+ * ACK that then moves SND.UNA (4 segments) echoes the originals' TSval: the timeout was
+ * spurious. cwnd comes back (FlightSize 6 + min(4 acked, IW) = 10 segments) and sending resumes
+ * with new data, segments 10..13, none of 1..9 resent. Round 1: the ACK echoes the
+ * retransmission's TSval: the copy was needed, slow start goes back to segment 4 (go-back-N).
+ */
+static void
+test_rto_spurious_undo(void **state)
+{
+	static uint8_t buf[536 * 20];
+	/* MSS 548: 536 bytes of payload beside the 12 of the timestamp option. */
+	struct sp_tcp_opts so = {
+		.has_sack_perm = true, .has_ts = true, .ts_val = 1, .has_mss = true, .mss = 548};
+	struct sp_config cfg;
+	unsigned round, i;
+
+	(void)state;
+	memset(buf, 'r', sizeof(buf));
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = false;
+	for (round = 0; round < 2; round++) {
+		uint32_t s1, ts_orig = 0, ts_rxt;
+		struct sp_tcp_info info;
+		struct t_out o;
+		struct fx *f = fx_new(&cfg, 0);
+
+		fx_open_opts(f, T_PISN, &so);
+		sp_tcp_set_nodelay(f->app.c, true);
+		assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
+		s1 = f->iss + 1;
+		for (i = 0; t_pop(f->env, &o); i++) {
+			assert_int_equal(o.h.seq, s1 + i * 536);
+			ts_orig = o.h.opts.ts_val;
+		}
+		assert_int_equal(i, 10); /* IW */
+		assert_true(wait_tx(f) < 3000);
+		assert_true(t_pop(f->env, &o));
+		assert_int_equal(o.h.seq, s1);
+		ts_rxt = o.h.opts.ts_val;
+		assert_true(ts_rxt > ts_orig);
+		assert_int_equal(t_count(f->env), 0);
+		assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+		sp_tcp_get_info(f->app.c, &info);
+		assert_int_equal(info.cwnd, 536);
+
+		ts_ack(f, s1, 4, 0, 0, round == 0 ? ts_orig : ts_rxt);
+		assert_int_equal(T_STAT(f->env, TCPSpuriousRTOs), round == 0);
+		sp_tcp_get_info(f->app.c, &info);
+		if (round == 0) {
+			assert_int_equal(info.cwnd, 10 * 536);
+			assert_true(info.ssthresh >= 10 * 536);
+			for (i = 10; i < 14; i++)
+				expect_seg(f, s1, i);
+		} else {
+			expect_seg(f, s1, 4);
+			expect_seg(f, s1, 5);
+		}
+		/* Round 1: slow start goes on resending what the timeout sent back for. */
+		while (round == 1 && t_pop(f->env, &o))
+			assert_true(SEQ_LT(o.h.seq, s1 + 10 * 536));
+		assert_int_equal(t_count(f->env), 0);
+		/* Only the first ACK after the timeout is judged: a later old echo undoes nothing. */
+		ts_ack(f, s1, 6, 0, 0, ts_orig);
+		assert_int_equal(T_STAT(f->env, TCPSpuriousRTOs), round == 0);
+		sp_test_tx_clear(f->env);
+		fx_free(f);
+	}
+}
+
 int
 main(void)
 {
@@ -1430,6 +1502,7 @@ main(void)
 		cmocka_unit_test(test_reorder_timeout_resets),
 		cmocka_unit_test(test_reorder_lost_rxt_window),
 		cmocka_unit_test(test_reorder_eifel),
+		cmocka_unit_test(test_rto_spurious_undo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
