@@ -118,7 +118,12 @@ uint64_t sp_sock_host_idle_cycles(const struct sp_sock_host *h);
 /** True when @p fd is a spindle socket of @p h (false for NULL @p h). Any thread. */
 bool sp_sock_is_socket(const struct sp_sock_host *h, int fd);
 
-/** socket(2): AF_INET with SOCK_STREAM (TCP) or SOCK_DGRAM (UDP), SOCK_NONBLOCK, SOCK_CLOEXEC. */
+/**
+ * socket(2): AF_INET with SOCK_STREAM (TCP) or SOCK_DGRAM (UDP), SOCK_NONBLOCK, SOCK_CLOEXEC.
+ * AF_INET6: the same, serving IPv4 through IPv4-mapped addresses (::ffff:a.b.c.d, :: for any) in
+ * struct sockaddr_in6, as a Linux dual-stack socket with IPV6_V6ONLY off; a real IPv6 address
+ * gets EADDRNOTAVAIL (bind) or ENETUNREACH (connect, sendto).
+ */
 int sp_socket(struct sp_sock_host *h, int domain, int type, int protocol);
 int sp_bind(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t len);
 int sp_listen(struct sp_sock_host *h, int fd, int backlog);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libspindle_preload.so: the libc socket calls, interposed. An AF_INET TCP or UDP socket is a
- * spindle socket (sp_socket.h); every other descriptor (files, pipes, eventfd, AF_UNIX,
- * AF_INET6, ...) goes to the kernel through the next definition of the call (dlsym RTLD_NEXT).
+ * spindle socket (sp_socket.h); so is an AF_INET6 one once it meets IPv4 (take6()); every other
+ * descriptor (files, pipes, eventfd, AF_UNIX, AF_INET6 for IPv6, ...) goes to the kernel through
+ * the next definition of the call (dlsym RTLD_NEXT).
  * Readiness calls take sets mixing both kinds. The _FORTIFY_SOURCE variants (__read_chk, ...)
  * and fcntl64 are interposed too: Debian builds its packages with them.
  */
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,11 +50,79 @@ socket(int domain, int type, int protocol)
 	return real_socket(domain, type, protocol);
 }
 
+/*
+ * An AF_INET6 TCP or UDP socket starts as the kernel's: it may be for IPv6. When it meets IPv4
+ * instead — bind() to :: or to an IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 2.5.5.2), or,
+ * unbound, connect() or sendto() to a mapped one — with IPV6_V6ONLY off (Linux's default,
+ * net.ipv6.bindv6only = 0: a dual-stack socket, RFC 3493 3.7), spindle takes it over at the same
+ * descriptor number: a spindle AF_INET6 socket serving IPv4 through mapped addresses. Programs
+ * that listen on :: by default (node, python3 -m http.server) are served by spindle. What the
+ * program set before comes along: O_NONBLOCK, FD_CLOEXEC, SO_REUSEADDR, SO_REUSEPORT,
+ * SO_KEEPALIVE, TCP_NODELAY. IPv6 itself stays with the kernel: a socket bound or sent to a real
+ * IPv6 address is never taken. @p any: :: counts (bind), else only a mapped address.
+ */
+static bool
+take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
+{
+	static const int carried[][2] = {{SOL_SOCKET, SO_REUSEADDR}, {SOL_SOCKET, SO_REUSEPORT},
+		{SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_NODELAY}};
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
+	struct sockaddr_in6 self;
+	socklen_t n = sizeof(int);
+	int v, proto, fl, fdfl, nfd, type;
+	unsigned i;
+
+	REAL(getsockopt);
+	REAL(getsockname);
+	REAL(fcntl);
+	if (HOST == NULL || addr == NULL || len < 24 || addr->sa_family != AF_INET6 ||
+		!(IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ||
+			(any && IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))))
+		return false;
+	if (real_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &n) != 0 || v != AF_INET6)
+		return false;
+	n = sizeof(int);
+	if (real_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &n) != 0 ||
+		(proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return false;
+	n = sizeof(int);
+	if (real_getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &n) != 0 || v != 0)
+		return false;
+	n = sizeof(self);
+	if (real_getsockname(fd, (struct sockaddr *)&self, &n) != 0 || self.sin6_port != 0)
+		return false; /* bound (to IPv6) already */
+	fl = real_fcntl(fd, F_GETFL, 0);
+	fdfl = real_fcntl(fd, F_GETFD, 0);
+	if (fl < 0 || fdfl < 0)
+		return false;
+	type = (proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) |
+	       ((fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0);
+	nfd = sp_socket(HOST, AF_INET6, type, proto);
+	if (nfd < 0)
+		return false;
+	for (i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
+		n = sizeof(int);
+		if ((carried[i][0] != IPPROTO_TCP || proto == IPPROTO_TCP) &&
+			real_getsockopt(fd, carried[i][0], carried[i][1], &v, &n) == 0 && v != 0)
+			sp_setsockopt(HOST, nfd, carried[i][0], carried[i][1], &v, sizeof(v));
+	}
+	/* dup3 puts the spindle socket at fd and closes the kernel's socket there, in one call */
+	if (sp_dup3(HOST, nfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) != fd) {
+		sp_close(HOST, nfd);
+		return false;
+	}
+	sp_close(HOST, nfd);
+	SP_LOG(INFO, api, "preload: AF_INET6 socket %d meets IPv4: spindle serves it", fd);
+	return true;
+}
+
 EXPORT int
 bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	REAL(bind);
-	return OURS(fd) ? sp_bind(HOST, fd, addr, len) : real_bind(fd, addr, len);
+	if (OURS(fd) || take6(fd, addr, len, true))
+		return sp_bind(HOST, fd, addr, len);
+	return real_bind(fd, addr, len);
 }
 
 EXPORT int
@@ -81,7 +151,9 @@ EXPORT int
 connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	REAL(connect);
-	return OURS(fd) ? sp_connect(HOST, fd, addr, len) : real_connect(fd, addr, len);
+	if (OURS(fd) || take6(fd, addr, len, false))
+		return sp_connect(HOST, fd, addr, len);
+	return real_connect(fd, addr, len);
 }
 
 EXPORT ssize_t
@@ -164,8 +236,9 @@ EXPORT ssize_t
 sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst, socklen_t dstlen)
 {
 	REAL(sendto);
-	return OURS(fd) ? sp_sendto(HOST, fd, buf, len, flags, dst, dstlen)
-			: real_sendto(fd, buf, len, flags, dst, dstlen);
+	if (OURS(fd) || take6(fd, dst, dstlen, false))
+		return sp_sendto(HOST, fd, buf, len, flags, dst, dstlen);
+	return real_sendto(fd, buf, len, flags, dst, dstlen);
 }
 
 EXPORT ssize_t
@@ -179,7 +252,9 @@ EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	REAL(sendmsg);
-	return OURS(fd) ? sp_sendmsg(HOST, fd, msg, flags) : real_sendmsg(fd, msg, flags);
+	if (OURS(fd) || (msg != NULL && take6(fd, msg->msg_name, msg->msg_namelen, false)))
+		return sp_sendmsg(HOST, fd, msg, flags);
+	return real_sendmsg(fd, msg, flags);
 }
 
 /* sendfile() to a spindle socket: read the file and write what was read (a copy, no splice). */

@@ -300,16 +300,8 @@ udp_recv(struct sp_sock_host *h, struct sp_sk *s, struct msghdr *msg, int flags)
 	}
 	if (done < len)
 		msg->msg_flags |= MSG_TRUNC;
-	if (msg->msg_name != NULL) {
-		struct sockaddr_in sin;
-
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr.s_addr = htonl(d->ip);
-		sin.sin_port = htons(d->port);
-		memcpy(msg->msg_name, &sin, RTE_MIN((size_t)msg->msg_namelen, sizeof(sin)));
-		msg->msg_namelen = sizeof(sin);
-	}
+	if (msg->msg_name != NULL)
+		sp_sk_addr_put(s, msg->msg_name, &msg->msg_namelen, d->ip, d->port);
 	if (!(flags & MSG_PEEK)) {
 		rte_pktmbuf_free(d->m);
 		s->dq_head = (s->dq_head + 1) % SP_SK_UDP_QLEN;
@@ -328,14 +320,9 @@ udp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int 
 	int ret;
 
 	if (msg->msg_name != NULL) {
-		const struct sockaddr_in *sin = msg->msg_name;
-
-		if (msg->msg_namelen < sizeof(*sin))
-			return -EINVAL;
-		if (sin->sin_family != AF_INET)
-			return -EAFNOSUPPORT;
-		ip = ntohl(sin->sin_addr.s_addr);
-		port = ntohs(sin->sin_port);
+		ret = sp_sk_addr_get(s, msg->msg_name, msg->msg_namelen, &ip, &port);
+		if (ret != 0)
+			return ret == -EADDRNOTAVAIL ? -ENETUNREACH : ret;
 	} else if (s->state != SK_CONNECTED) {
 		return -EDESTADDRREQ;
 	}

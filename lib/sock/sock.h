@@ -52,6 +52,11 @@ struct sp_sk {
 	int fd;	       /* backing eventfd; -1 while in a listener's accept queue */
 	unsigned nfds; /* descriptors of this socket: fd and its duplicates (dup, dup2, ...) */
 	bool tcp;
+	/*
+	 * AF_INET6: IPv4 through IPv4-mapped addresses (sp_sk_addr_get()), as a Linux dual-stack
+	 * socket with IPV6_V6ONLY off; its accepted connections too.
+	 */
+	bool v6;
 	enum sp_sk_state state;
 	bool nonblock, cloexec;
 	bool killed;   /* sp_sock_host_kill() reset its connection */
@@ -244,6 +249,21 @@ int sp_sk_take_error(struct sp_sk *s);
 
 /* A listener's connection reached ESTABLISHED: queue it for accept() on @p l (0, or -1: reset). */
 int sp_sk_accepted(struct sp_conn *c, struct sp_sk *l);
+/**
+ * @p addr (@p len bytes) as the IPv4 address and port it names for @p s (host order): struct
+ * sockaddr_in for AF_INET; for an AF_INET6 socket, struct sockaddr_in6 holding ::ffff:a.b.c.d
+ * or :: (any), and for UDP a sockaddr_in too, as Linux takes. -EINVAL (short), -EAFNOSUPPORT
+ * (family), -EADDRNOTAVAIL (an IPv6 address that is not IPv4-mapped: spindle has no IPv6).
+ */
+int sp_sk_addr_get(const struct sp_sk *s, const struct sockaddr *addr, socklen_t len, uint32_t *ip,
+	uint16_t *port);
+/**
+ * Write @p ip:@p port as @p s names addresses (sockaddr_in, or sockaddr_in6 with ::ffff:a.b.c.d
+ * and :: for 0.0.0.0) into @p addr, truncated to *@p len, which becomes the full size. Nothing
+ * for NULL @p addr or @p len.
+ */
+void sp_sk_addr_put(
+	const struct sp_sk *s, struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port);
 
 /* cork.c: TCP_CORK and MSG_MORE */
 /* What a socket's held bytes keep waiting (sp_sk.cork_fin). */

@@ -192,6 +192,7 @@ sp_sk_accepted(struct sp_conn *c, struct sp_sk *l)
 	s->state = SK_CONNECTED;
 	s->conn = c;
 	s->parent = l;
+	s->v6 = l->v6;
 	s->nodelay = l->nodelay;
 	s->keepalive = l->keepalive;
 	s->keepidle = l->keepidle;
@@ -323,7 +324,7 @@ sp_socket(struct sp_sock_host *h, int domain, int type, int protocol)
 
 	if (h == NULL)
 		return SK_ERR(ENOSYS);
-	if (domain != AF_INET)
+	if (domain != AF_INET && domain != AF_INET6)
 		return SK_ERR(EAFNOSUPPORT);
 	if (base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
 		tcp = true;
@@ -336,6 +337,7 @@ sp_socket(struct sp_sock_host *h, int domain, int type, int protocol)
 		return SK_ERR(ENOMEM);
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
 	s->cloexec = (type & SOCK_CLOEXEC) != 0;
+	s->v6 = domain == AF_INET6;
 	if (!tcp) {
 		s->dq = calloc(SP_SK_UDP_QLEN, sizeof(s->dq[0]));
 		if (s->dq == NULL) {
@@ -355,33 +357,76 @@ sp_socket(struct sp_sock_host *h, int domain, int type, int protocol)
 	return s->fd;
 }
 
-static int
-sin_get(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
+/*
+ * Addresses. An AF_INET6 socket serves IPv4 only, named by IPv4-mapped IPv6 addresses
+ * (RFC 4291 2.5.5.2; RFC 3493 3.7: how a dual-stack socket meets IPv4 peers): a program that
+ * listens on :: (node, python3 -m http.server) gets its IPv4 clients as ::ffff:a.b.c.d, as on
+ * Linux with IPV6_V6ONLY off. Linux's checks: at least SIN6_LEN_RFC2133 (24) bytes, and a
+ * sockaddr_in is taken by UDP (ip6_datagram_connect(), udpv6_sendmsg()), not by TCP.
+ */
+int
+sp_sk_addr_get(const struct sp_sk *s, const struct sockaddr *addr, socklen_t len, uint32_t *ip,
+	uint16_t *port)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
 
-	if (addr == NULL || len < sizeof(*sin))
+	if (addr == NULL || len < sizeof(sa_family_t))
 		return -EINVAL;
-	if (sin->sin_family != AF_INET)
+	if (s->v6 && addr->sa_family == AF_INET6) {
+		if (len < 24)
+			return -EINVAL;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			memcpy(ip, &sin6->sin6_addr.s6_addr[12], 4);
+		else if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			*ip = 0;
+		else
+			return -EADDRNOTAVAIL;
+		*ip = ntohl(*ip);
+		*port = ntohs(sin6->sin6_port);
+		return 0;
+	}
+	if (addr->sa_family != AF_INET || (s->v6 && s->tcp))
 		return -EAFNOSUPPORT;
+	if (len < sizeof(*sin))
+		return -EINVAL;
 	*ip = ntohl(sin->sin_addr.s_addr);
 	*port = ntohs(sin->sin_port);
 	return 0;
 }
 
-static void
-sin_put(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
+void
+sp_sk_addr_put(
+	const struct sp_sk *s, struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
 {
-	struct sockaddr_in sin;
+	union {
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+	socklen_t n;
 
 	if (addr == NULL || len == NULL)
 		return;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(ip);
-	sin.sin_port = htons(port);
-	memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
-	*len = sizeof(sin);
+	memset(&u, 0, sizeof(u));
+	if (s->v6) {
+		u.sin6.sin6_family = AF_INET6;
+		u.sin6.sin6_port = htons(port);
+		if (ip != 0) {
+			uint32_t be = htonl(ip);
+
+			u.sin6.sin6_addr.s6_addr[10] = 0xff;
+			u.sin6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&u.sin6.sin6_addr.s6_addr[12], &be, 4);
+		}
+		n = sizeof(u.sin6);
+	} else {
+		u.sin.sin_family = AF_INET;
+		u.sin.sin_addr.s_addr = htonl(ip);
+		u.sin.sin_port = htons(port);
+		n = sizeof(u.sin);
+	}
+	memcpy(addr, &u, *len < n ? *len : n);
+	*len = n;
 }
 
 /*
@@ -497,7 +542,7 @@ sp_bind(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_t l
 
 	if (s == NULL)
 		return -1;
-	ret = sin_get(addr, len, &ip, &port);
+	ret = sp_sk_addr_get(s, addr, len, &ip, &port);
 	if (ret == 0 && (s->bound || s->state != SK_NEW))
 		ret = -EINVAL;
 	if (ret == 0 && ip != INADDR_ANY && sp_local_port(h->ctx->stack, ip) < 0)
@@ -585,7 +630,7 @@ sp_accept4(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t *len
 		sp_sk_put(h);
 		return SK_ERR(-ret);
 	}
-	sin_put(addr, len, c->rip, c->rport);
+	sp_sk_addr_put(c, addr, len, c->rip, c->rport);
 	ret = c->fd;
 	sp_sk_put(h);
 	return ret;
@@ -658,7 +703,9 @@ sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_
 		sp_sk_put(h);
 		return 0;
 	}
-	ret = sin_get(addr, len, &ip, &port);
+	ret = sp_sk_addr_get(s, addr, len, &ip, &port);
+	if (ret == -EADDRNOTAVAIL)
+		ret = -ENETUNREACH; /* an IPv6 destination: spindle has no IPv6 route */
 	if (ret == 0 && s->tcp) {
 		ret = tcp_connect(h, s, ip, port);
 	} else if (ret == 0) {
@@ -818,7 +865,7 @@ sp_getsockname(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t 
 		sp_sk_put(h);
 		return SK_ERR(EFAULT);
 	}
-	sin_put(addr, len, s->lip, s->lport);
+	sp_sk_addr_put(s, addr, len, s->lip, s->lport);
 	sp_sk_put(h);
 	return 0;
 }
@@ -836,7 +883,7 @@ sp_getpeername(struct sp_sock_host *h, int fd, struct sockaddr *addr, socklen_t 
 	else if (s->state != SK_CONNECTED && !(s->state == SK_CLOSED && s->rport != 0))
 		ret = -ENOTCONN;
 	else
-		sin_put(addr, len, s->rip, s->rport);
+		sp_sk_addr_put(s, addr, len, s->rip, s->rport);
 	sp_sk_put(h);
 	return ret == 0 ? 0 : SK_ERR(-ret);
 }

@@ -230,6 +230,11 @@ sp_setsockopt(struct sp_sock_host *h, int fd, int level, int name, const void *v
 		ret = set_tcp(s, name, val, len);
 	else if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL))
 		ret = 0; /* accepted, not applied (documented) */
+	else if (level == IPPROTO_IPV6 && s->v6 && name == IPV6_V6ONLY)
+		ret = -EINVAL; /* Linux: not once bound, and a spindle AF_INET6 socket always is */
+	else if (level == IPPROTO_IPV6 && s->v6 &&
+		 (name == IPV6_TCLASS || name == IPV6_UNICAST_HOPS))
+		ret = 0; /* IP_TOS / IP_TTL of its IPv4 traffic: accepted, not applied */
 	else
 		ret = -ENOPROTOOPT;
 	if (ret == -ENOPROTOOPT)
@@ -321,7 +326,7 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 			u.i = s->tcp ? SOCK_STREAM : SOCK_DGRAM;
 			break;
 		case SO_DOMAIN:
-			u.i = AF_INET;
+			u.i = s->v6 ? AF_INET6 : AF_INET;
 			break;
 		case SO_PROTOCOL:
 			u.i = s->tcp ? IPPROTO_TCP : IPPROTO_UDP;
@@ -396,6 +401,8 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		default:
 			return -ENOPROTOOPT;
 		}
+	} else if (level == IPPROTO_IPV6 && s->v6 && name == IPV6_V6ONLY) {
+		u.i = 0; /* IPv4 through mapped addresses: that is what it serves */
 	} else {
 		return -ENOPROTOOPT;
 	}

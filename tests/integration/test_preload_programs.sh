@@ -13,6 +13,9 @@
 #   memcached  memcached -t 1 and -t 4 (its default), driven by memcslap -c 50 and a python3
 #              client (20 connections) that reads back what it set
 #   lighttpd   lighttpd -D serving a file to concurrent kernel curls, wrk -c 50
+#   inet6      AF_INET6 sockets meeting IPv4: python3 -m http.server --bind :: (a dual-stack
+#              listener, its clients named ::ffff:198.18.0.1), a UDP echo bound to ::, and an
+#              AF_INET6 client connecting to ::ffff:198.18.0.1
 # Every program must exit with its usual status and print "mbufs: all N returned" on spindle.
 #
 # Usage: test_preload_programs.sh tap|af_packet|af_xdp|kernel [PROGRAM...]   (default: all)
@@ -24,7 +27,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/preload_lib.sh"
 PROGS=("$@")
-[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd)
+[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6)
 
 # pl_bg NAME IN OUT ARG...: ARG on spindle in the background (PL_PID), stdin IN, stdout OUT,
 # stderr PL_LOG ($SP_TMP/NAME.log)
@@ -336,6 +339,34 @@ t_lighttpd() {
 	t_expect_eq "lighttpd: big.bin after wrk (sha256)" \
 		"$(lab_exec timeout 30 curl -sf "http://$IP:8090/big.bin" | sha256sum | cut -d' ' -f1)" "$want"
 	pl_stop
+}
+
+# ---- AF_INET6 sockets meeting IPv4 (docs/preload.md "IPv6") ----
+t_inet6() {
+	local d=$SP_TMP/www6 chk=$HERE/preload/inet6_check.py out i
+	mkdir -p "$d"
+	rand "$d/f.bin" 1000003
+	pl_start http6 8000 "$PY" -u -m http.server 8000 --bind :: --directory "$d"
+	t_expect_eq "http.server --bind :: listens on an AF_INET6 socket" \
+		"$(grep -c 'Serving HTTP on :: port 8000' "$PL_LOG")" 1
+	lab_exec timeout 30 curl -sf -o "$SP_TMP/h6.f" "http://$IP:8000/f.bin"
+	t_expect_eq "http.server --bind ::: f.bin (sha256)" "$(sha "$SP_TMP/h6.f")" "$(sha "$d/f.bin")"
+	t_expect_eq "http.server --bind ::: the client named ::ffff:$PEER" \
+		"$(grep -c "^::ffff:$PEER - - .*\"GET /f.bin" "$PL_LOG")" 1
+	pl_stop
+	pl_bg udp6 /dev/null "$SP_TMP/udp6.out" "$PY" -u "$chk" udp-echo 9999 5
+	for ((i = 0; i < 100; i++)); do grep -q bound "$SP_TMP/udp6.out" && break; sleep 0.1; done
+	t_expect_eq "UDP echo on an AF_INET6 socket bound to ::: 5 datagrams" \
+		"$(lab_exec timeout 30 "$PY" "$chk" udp-send "$IP" 9999 5)" "ok 5"
+	t_expect_eq "UDP echo on AF_INET6: senders named ::ffff:$PEER" \
+		"$(grep -c "^from ::ffff:$PEER\$" "$SP_TMP/udp6.out")" 5
+	pl_wait_end 10
+	kbg "$PY" -m http.server 8081 --bind "$PEER" --directory "$d"
+	klisten 8081
+	pl_run inet6-client 30 0 /dev/null "$SP_TMP/c6.out" "$PY" "$chk" get "$PEER" 8081 /f.bin
+	out="AF_INET6 ::ffff:$IP ::ffff:$PEER $(sha "$d/f.bin")"
+	t_expect_eq "AF_INET6 client to ::ffff:$PEER: family, addresses, body" "$(cat "$SP_TMP/c6.out")" "$out"
+	kstop
 }
 
 lab_up "$PMD" || { t_fail "lab up"; t_finish; }

@@ -621,7 +621,7 @@ test_options(void **state)
 	a = sin_of(RTE_IPV4(198, 18, 0, 99), PORT + 1);
 	assert_int_equal(sp_bind(p->hs, fd2, (struct sockaddr *)&a, sizeof(a)), -1);
 	assert_int_equal(errno, EADDRNOTAVAIL);
-	assert_int_equal(sp_socket(p->hs, AF_INET6, SOCK_STREAM, 0), -1);
+	assert_int_equal(sp_socket(p->hs, AF_UNIX, SOCK_STREAM, 0), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
 	sp_close(p->hs, fd2);
 	pair_done(p, lfd, cfd, sfd);
@@ -665,6 +665,118 @@ test_udp(void **state)
 	sp_close(p->hc, c);
 	sp_close(p->hs, s);
 	pair_free(p);
+}
+
+/* ::ffff:@p ip, port @p port (IPv4-mapped, RFC 4291 2.5.5.2); :: when @p ip is 0. */
+static struct sockaddr_in6
+sin6_of(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6};
+	uint32_t be = htonl(ip);
+
+	a.sin6_port = htons(port);
+	if (ip != 0) {
+		a.sin6_addr.s6_addr[10] = 0xff;
+		a.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&a.sin6_addr.s6_addr[12], &be, 4);
+	}
+	return a;
+}
+
+/*
+ * AF_INET6 sockets serve IPv4 through IPv4-mapped addresses, as Linux's dual-stack sockets: a
+ * listener bound to :: accepts an IPv4 client and names it ::ffff:a.b.c.d (accept,
+ * getpeername), its own end ::ffff:198.18.0.2, the listener ::; a client connects to a mapped
+ * address; UDP gives and takes mapped addresses (and a sockaddr_in, as Linux's UDP does).
+ * SO_DOMAIN is AF_INET6, IPV6_V6ONLY reads 0 and cannot be set once bound (EINVAL). A real IPv6
+ * address: bind EADDRNOTAVAIL, connect ENETUNREACH; TCP refuses a sockaddr_in (EAFNOSUPPORT).
+ */
+static void
+test_inet6_mapped(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in6 a = sin6_of(0, PORT), got, v6 = {.sin6_family = AF_INET6};
+	struct sockaddr_in a4 = sin_of(T_OUR_IP, PORT);
+	socklen_t len = sizeof(got);
+	int lfd = sp_socket(p->hs, AF_INET6, SOCK_STREAM, 0), cfd, sfd, v, u, c;
+	char buf[8];
+
+	(void)state;
+	v6.sin6_addr.s6_addr[0] = 0x20; /* 2001:db8::1 */
+	v6.sin6_addr.s6_addr[1] = 0x01;
+	v6.sin6_addr.s6_addr[2] = 0x0d;
+	v6.sin6_addr.s6_addr[3] = 0xb8;
+	v6.sin6_addr.s6_addr[15] = 1;
+	v6.sin6_port = htons(PORT);
+	assert_true(lfd >= 0);
+	assert_int_equal(sp_bind(p->hs, lfd, (struct sockaddr *)&v6, sizeof(v6)), -1);
+	assert_int_equal(errno, EADDRNOTAVAIL);
+	assert_int_equal(sp_bind(p->hs, lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_listen(p->hs, lfd, 8), 0);
+	assert_int_equal(sp_getsockname(p->hs, lfd, (struct sockaddr *)&got, &len), 0);
+	assert_int_equal(len, sizeof(got));
+	assert_int_equal(got.sin6_family, AF_INET6);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&got.sin6_addr));
+	assert_int_equal(ntohs(got.sin6_port), PORT);
+	len = sizeof(v);
+	assert_int_equal(sp_getsockopt(p->hs, lfd, SOL_SOCKET, SO_DOMAIN, &v, &len), 0);
+	assert_int_equal(v, AF_INET6);
+	v = 1;
+	assert_int_equal(sp_getsockopt(p->hs, lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v)), -1);
+	assert_int_equal(errno, EINVAL);
+
+	cfd = sp_socket(p->hc, AF_INET6, SOCK_STREAM, 0);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&v6, sizeof(v6)), -1);
+	assert_int_equal(errno, ENETUNREACH);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a4, sizeof(a4)), -1);
+	assert_int_equal(errno, EAFNOSUPPORT);
+	a = sin6_of(T_OUR_IP, PORT);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	len = sizeof(got);
+	sfd = sp_accept4(p->hs, lfd, (struct sockaddr *)&got, &len, 0);
+	assert_true(sfd >= 0);
+	assert_int_equal(len, sizeof(got));
+	assert_int_equal(got.sin6_family, AF_INET6);
+	assert_true(IN6_IS_ADDR_V4MAPPED(&got.sin6_addr));
+	assert_memory_equal(&got.sin6_addr.s6_addr[12], &(uint32_t){htonl(T_PEER_IP)}, 4);
+	len = sizeof(got);
+	assert_int_equal(sp_getsockname(p->hs, sfd, (struct sockaddr *)&got, &len), 0);
+	assert_memory_equal(&got.sin6_addr.s6_addr[12], &(uint32_t){htonl(T_OUR_IP)}, 4);
+	assert_int_equal(ntohs(got.sin6_port), PORT);
+	len = sizeof(v);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, SOL_SOCKET, SO_DOMAIN, &v, &len), 0);
+	assert_int_equal(v, AF_INET6);
+	assert_int_equal(sp_write(p->hc, cfd, "v4map", 5), 5);
+	assert_int_equal(sp_read(p->hs, sfd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "v4map", 5);
+
+	/* UDP: mapped addresses out, mapped or plain IPv4 in */
+	u = sp_socket(p->hs, AF_INET6, SOCK_DGRAM, 0);
+	c = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	a = sin6_of(0, 5353);
+	assert_int_equal(sp_bind(p->hs, u, (struct sockaddr *)&a, sizeof(a)), 0);
+	a4 = sin_of(T_OUR_IP, 5353);
+	assert_int_equal(sp_sendto(p->hc, c, "ping", 4, 0, (struct sockaddr *)&a4, sizeof(a4)), 4);
+	len = sizeof(got);
+	assert_int_equal(
+		sp_recvfrom(p->hs, u, buf, sizeof(buf), 0, (struct sockaddr *)&got, &len), 4);
+	assert_int_equal(len, sizeof(got));
+	assert_true(IN6_IS_ADDR_V4MAPPED(&got.sin6_addr));
+	assert_memory_equal(&got.sin6_addr.s6_addr[12], &(uint32_t){htonl(T_PEER_IP)}, 4);
+	assert_int_equal(sp_sendto(p->hs, u, "pong", 4, 0, (struct sockaddr *)&got, len), 4);
+	assert_int_equal(sp_read(p->hc, c, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "pong", 4);
+	a4 = sin_of(T_PEER_IP, ntohs(got.sin6_port));
+	assert_int_equal(sp_sendto(p->hs, u, "ipv4", 4, 0, (struct sockaddr *)&a4, sizeof(a4)), 4);
+	assert_int_equal(sp_read(p->hc, c, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "ipv4", 4);
+	assert_int_equal(sp_sendto(p->hs, u, "x", 1, 0, (struct sockaddr *)&v6, sizeof(v6)), -1);
+	assert_int_equal(errno, ENETUNREACH);
+	sp_close(p->hc, c);
+	sp_close(p->hs, u);
+	pair_done(p, lfd, cfd, sfd);
 }
 
 /*
@@ -1701,6 +1813,7 @@ main(void)
 		cmocka_unit_test(test_reset_write),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_inet6_mapped),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
 		cmocka_unit_test(test_host_kill),

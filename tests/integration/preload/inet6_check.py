@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""AF_INET6 sockets that meet IPv4 through IPv4-mapped addresses (docs/preload.md "IPv6").
+
+  inet6_check.py get HOST PORT PATH     an AF_INET6 TCP client: connect to ::ffff:HOST, GET PATH
+                                        (HTTP/1.0), print "FAMILY LOCAL PEER SHA256" of the body
+  inet6_check.py udp-echo PORT N        an AF_INET6 UDP socket bound to ::, echo N datagrams
+                                        upper-cased, print each sender ("from ADDR")
+  inet6_check.py udp-send HOST PORT N   a plain IPv4 UDP client: N datagrams, print "ok N" when
+                                        each came back upper-cased
+"""
+import hashlib
+import socket
+import sys
+
+
+def get(host, port, path):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.settimeout(20)
+    s.connect(("::ffff:" + host, int(port)))
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    body = data.split(b"\r\n\r\n", 1)[1]
+    print(s.family.name, s.getsockname()[0], s.getpeername()[0],
+          hashlib.sha256(body).hexdigest())
+    s.close()
+
+
+def udp_echo(port, n):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("::", int(port)))
+    print("bound", s.getsockname()[0], flush=True)
+    for _ in range(int(n)):
+        d, a = s.recvfrom(2048)
+        print("from", a[0], flush=True)
+        s.sendto(d.upper(), a)
+    s.close()
+
+
+def udp_send(host, port, n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    ok = 0
+    for i in range(int(n)):
+        msg = b"datagram %d" % i
+        s.sendto(msg, (host, int(port)))
+        if s.recv(2048) == msg.upper():
+            ok += 1
+    print("ok", ok)
+
+
+if __name__ == "__main__":
+    {"get": get, "udp-echo": udp_echo, "udp-send": udp_send}[sys.argv[1]](*sys.argv[2:])
