@@ -166,6 +166,15 @@ void sp_tcp_set_recv_flow(struct sp_conn *c, bool on);
 void sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes);
 /** Nagle off (true) / on (false, the default). */
 void sp_tcp_set_nodelay(struct sp_conn *c, bool on);
+/**
+ * Congestion control of @p c: "cubic", or "newreno" (also "reno", Linux's name for it). Before
+ * the handshake ends it is the one the connection starts with; later the switch is immediate
+ * and keeps cwnd and ssthresh (the new algorithm's own state starts afresh, as Linux's
+ * TCP_CONGESTION). @return 0, or -ENOENT for a name spindle does not have.
+ */
+int sp_tcp_set_cc(struct sp_conn *c, const char *name);
+/** The name of @p c's congestion control ("cubic" / "newreno"). */
+const char *sp_tcp_cc_name(const struct sp_conn *c);
 /** Send FIN after queued data (half-close). Receiving continues. */
 int sp_tcp_shutdown(struct sp_conn *c);
 /**

@@ -145,6 +145,19 @@ int sp_close(struct sp_sock_host *h, int fd);
  * SO_RCVTIMEO/SO_SNDTIMEO. Async-signal-safe.
  */
 void sp_sock_signal_note(bool restart);
+/**
+ * From a signal handler's wrapper, before the program's handler runs: true when this thread is
+ * inside one of these calls (it holds the socket layer's lock). A handler that then exits
+ * (iperf3 on SIGTERM) would run the library's exit drain inside that call, on a lock the call
+ * holds: a deadlock. So the wrapper defers it with sp_sock_signal_defer(). Async-signal-safe.
+ */
+bool sp_sock_in_call(void);
+/**
+ * Raise @p sig again, to this thread, when the call in progress lets the lock go (its end, or
+ * its wait's next idle pause): the handler then runs outside the call, and a wait in progress
+ * still ends with EINTR. Async-signal-safe.
+ */
+void sp_sock_signal_defer(int sig);
 
 /** dup(2): the lowest free descriptor, for the same socket. */
 int sp_dup(struct sp_sock_host *h, int fd);

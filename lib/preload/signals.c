@@ -25,12 +25,32 @@
 /* The program's action for each signal whose installed handler is the wrapper. */
 static struct sigaction prog[_NSIG];
 
+/* Signals the kernel raises for the instruction that runs: never deferred. */
+static bool
+synchronous(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
 static void
 wrapper(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &prog[sig];
 	int saved = errno;
 
+	/*
+	 * Inside a socket call of this thread (it holds the socket layer's lock): a handler that
+	 * exits (iperf3 on SIGTERM) would run the library's exit drain on that lock and hang. The
+	 * signal comes again when the call lets the lock go (sp_sock_signal_defer()), a few
+	 * microseconds later, and the handler runs then. Not for a one-shot handler
+	 * (SA_RESETHAND: the disposition is already back to the default) nor a fault.
+	 */
+	if (sp_sock_in_call() && !synchronous(sig) && !(a->sa_flags & SA_RESETHAND)) {
+		sp_sock_signal_defer(sig);
+		errno = saved;
+		return;
+	}
 	sp_sock_signal_note((a->sa_flags & SA_RESTART) != 0);
 	errno = saved;
 	if (a->sa_flags & SA_SIGINFO)

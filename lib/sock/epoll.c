@@ -82,10 +82,10 @@ sp_epoll_forget(struct sp_sock_host *h, int epfd)
 {
 	if (h == NULL || epfd < 0 || (unsigned)epfd >= h->max_fd || h->ep[epfd] == NULL)
 		return;
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	if (h->ep[epfd] != NULL)
 		ep_free(h, h->ep[epfd]);
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 }
 
 #define EP_MASK_OK                                                                     \
@@ -294,11 +294,11 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 	if (maxevents <= 0 || events == NULL)
 		return SK_ERR(EINVAL);
 	for (;;) {
-		pthread_mutex_lock(&h->lock);
+		sp_sock_lock(h);
 		ep = h->ep[epfd];
 		if (ep == NULL || ep->n == 0) {
 			/* no spindle socket left in it: the kernel's wait */
-			pthread_mutex_unlock(&h->lock);
+			sp_sock_unlock(h);
 			sp_sock_tx_settle(h);
 			timeout = end == UINT64_MAX
 					  ? -1
@@ -309,7 +309,7 @@ epoll_wait_loop(struct sp_sock_host *h, int epfd, struct epoll_event *events, in
 		}
 		sp_sock_drive(h);
 		n = ep_collect(ep, events, maxevents, lost);
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		expired = end != UINT64_MAX && sp_sock_now_us() >= end;
 		if (n < maxevents && kcheck_due(h, epfd, n, n == 0 && expired)) {
 			k = sys_epoll_pwait(epfd, events + n, maxevents - n, 0, sigmask);
@@ -390,10 +390,10 @@ poll_loop(struct sp_sock_host *h, struct pollfd *fds, nfds_t nfds, const struct 
 	for (i = 0; i < nfds; i++)
 		fds[i].revents = 0;
 	for (;;) {
-		pthread_mutex_lock(&h->lock);
+		sp_sock_lock(h);
 		sp_sock_drive(h);
 		n = poll_collect(h, fds, nfds, &nk, lost);
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		expired = end != UINT64_MAX && sp_sock_now_us() >= end;
 		if (nk != 0 && kcheck_due(h, -1, n, n == 0 && expired)) {
 			/* the kernel's entries: our own ones are skipped with a negative fd */

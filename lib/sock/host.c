@@ -161,7 +161,7 @@ atfork_prepare(void)
 		if (h == NULL)
 			continue;
 		/* fork between two calls, never inside one: the child's copy is consistent */
-		pthread_mutex_lock(&h->lock);
+		sp_sock_lock(h);
 		w = __atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE);
 		if (OWN_PID(w) != sp_sock_pid || !h->drv.fork_handover)
 			continue;
@@ -181,7 +181,7 @@ atfork_parent(void)
 
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (hosts[i] != NULL)
-			pthread_mutex_unlock(&hosts[i]->lock);
+			sp_sock_unlock(hosts[i]);
 }
 
 static void
@@ -196,6 +196,7 @@ atfork_child(void)
 		if (h == NULL)
 			continue;
 		pthread_mutex_init(&h->lock, NULL);
+		sp_sock_lock_depth--; /* atfork_prepare() took it */
 		if (OWN_OPEN(__atomic_load_n(&h->own->word, __ATOMIC_ACQUIRE)))
 			__atomic_store_n(&h->own->child, (int32_t)sp_sock_pid, __ATOMIC_RELEASE);
 	}
@@ -288,7 +289,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 	for (i = 0; i < SP_SOCK_MAX_HOSTS; i++)
 		if (hosts[i] == h)
 			hosts[i] = NULL;
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	h->closing = true;
 	if (sp_sock_mine(h, false)) {
 		for (i = 0; i < h->max_fd; i++)
@@ -304,7 +305,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 		sp_sock_cork_end(h);
 		h->drv.iterate(h->drv.arg);
 	}
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 	host_mem_free(h);
 }
 
@@ -323,6 +324,7 @@ sp_sock_host_kill(struct sp_sock_host *h)
 			return -EBUSY;
 		nanosleep(&ten_us, NULL);
 	}
+	sp_sock_lock_depth++;
 	for (i = 0; i < h->max_fd; i++) {
 		struct sp_sk *s = h->sk[i];
 		struct sp_conn *c = s != NULL && s->tcp ? s->conn : NULL;
@@ -336,7 +338,7 @@ sp_sock_host_kill(struct sp_sock_host *h)
 		n++;
 	}
 	sp_tx_flush(h->ctx);
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 	return n;
 }
 
@@ -356,20 +358,54 @@ sp_sk_get(struct sp_sock_host *h, int fd, const char *call)
 		errno = EBADF;
 		return NULL;
 	}
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	s = h->sk[fd];
 	if (s == NULL || h->closing) {
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		errno = EBADF;
 		return NULL;
 	}
 	if (!sp_sock_mine(h, true)) {
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		sp_sock_not_mine(h, call, fd);
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	return s;
+}
+
+__thread unsigned sp_sock_lock_depth __attribute__((tls_model("initial-exec")));
+
+/* Signals deferred while a thread held the lock (bit sig - 1), raised at its release. */
+static uint64_t deferred_sigs;
+
+bool
+sp_sock_in_call(void)
+{
+	return sp_sock_lock_depth != 0;
+}
+
+void
+sp_sock_signal_defer(int sig)
+{
+	if (sig > 0 && sig <= 64)
+		__atomic_or_fetch(&deferred_sigs, 1ull << (sig - 1), __ATOMIC_RELAXED);
+}
+
+void
+sp_sock_signals_due(void)
+{
+	uint64_t m;
+
+	if (__builtin_expect(__atomic_load_n(&deferred_sigs, __ATOMIC_RELAXED) == 0, 1) ||
+		sp_sock_lock_depth != 0)
+		return;
+	m = __atomic_exchange_n(&deferred_sigs, 0, __ATOMIC_ACQ_REL);
+	/* to this thread: delivered before raise() returns, outside the call's lock */
+	while (m != 0) {
+		raise(__builtin_ctzll(m) + 1);
+		m &= m - 1;
+	}
 }
 
 /* The signal sp_sock_host_kill_later() keeps for the end of the call that held the lock. */
@@ -397,7 +433,7 @@ kill_due(struct sp_sock_host *h)
 void
 sp_sk_put(struct sp_sock_host *h)
 {
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 	kill_due(h);
 }
 
@@ -508,12 +544,12 @@ sp_sock_tx_settle(struct sp_sock_host *h)
 {
 	if (h == NULL || !__atomic_load_n(&h->tx_pending, __ATOMIC_RELAXED))
 		return;
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	if (sp_sock_mine(h, false) && !h->closing) {
 		sp_tx_flush(h->ctx);
 		__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED);
 	}
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 }
 
 /*
@@ -660,10 +696,10 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 			ret = -EAGAIN;
 			break;
 		}
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		/* a socket with a timeout is never restarted (signal(7)) */
 		ret = sp_sock_idle(h, timeout_us == 0);
-		pthread_mutex_lock(&h->lock);
+		sp_sock_lock(h);
 		if (ret != 0)
 			break;
 	}

@@ -67,6 +67,7 @@ struct sp_sk {
 	bool reset;    /* the connection was reset or failed: writes fail with EPIPE */
 	bool peer_fin, shut_rd, shut_wr;
 	uint32_t lip, rip; /* host order */
+	bool lip_auto;	   /* UDP: lip is what connect() chose, cleared when it is dissolved */
 	uint16_t lport, rport;
 	bool bound;
 	/* options */
@@ -75,6 +76,7 @@ struct sp_sk {
 	int linger_s;
 	int rcvbuf, sndbuf; /* once locked: Linux's sk_rcvbuf / sk_sndbuf, as getsockopt reads */
 	int keepidle, keepintvl, keepcnt;
+	const char *cc; /* TCP_CONGESTION set: sp_tcp_cc_find()'s name; NULL: [tcp] cc */
 	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */
 	/* TCP */
 	struct sp_conn *conn;
@@ -135,7 +137,7 @@ struct sp_sock_owner {
 };
 
 struct sp_sock_host {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* sp_sock_lock() / sp_sock_unlock() */
 	struct sp_ctx *ctx;
 	struct sp_sock_driver drv;
 	struct sp_sock_owner *own; /* which process drives the stack (shared memory) */
@@ -178,6 +180,26 @@ sp_sock_mine(struct sp_sock_host *h, bool use)
 /* The one log line of a call that this process cannot make: another one drives the stack. */
 void sp_sock_not_mine(struct sp_sock_host *h, const char *call, int fd);
 /* Lock @p h and find the socket of @p fd; -1 with errno (EBADF, or EOPNOTSUPP after fork). */
+/*
+ * h->lock, counted per thread (sp_sock_in_call()): the program's signal handlers that come
+ * while this thread holds it are deferred to its release (sp_sock_signal_defer()).
+ */
+extern __thread unsigned sp_sock_lock_depth __attribute__((tls_model("initial-exec")));
+/** Raise the signals deferred while this thread held the lock (host.c). */
+void sp_sock_signals_due(void);
+static inline void
+sp_sock_lock(struct sp_sock_host *h)
+{
+	pthread_mutex_lock(&h->lock);
+	sp_sock_lock_depth++;
+}
+static inline void
+sp_sock_unlock(struct sp_sock_host *h)
+{
+	sp_sock_lock_depth--;
+	pthread_mutex_unlock(&h->lock);
+	sp_sock_signals_due();
+}
 struct sp_sk *sp_sk_get(struct sp_sock_host *h, int fd, const char *call);
 void sp_sk_put(struct sp_sock_host *h);
 /* Back @p s with a new eventfd and enter it in the table. @return 0 or -errno. */

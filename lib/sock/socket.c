@@ -13,6 +13,7 @@
 
 #include "sock.h"
 #include "sp_ctx.h"
+#include "sp_proto.h"
 
 /* Linux's SOMAXCONN (net.core.somaxconn default since 5.4). */
 #define SP_SK_SOMAXCONN 4096
@@ -198,6 +199,7 @@ sp_sk_accepted(struct sp_conn *c, struct sp_sk *l)
 	s->keepidle = l->keepidle;
 	s->keepintvl = l->keepintvl;
 	s->keepcnt = l->keepcnt;
+	s->cc = l->cc;
 	s->linger_on = l->linger_on;
 	s->linger_s = l->linger_s;
 	s->rcvbuf = l->rcvbuf;
@@ -345,9 +347,9 @@ sp_socket(struct sp_sock_host *h, int domain, int type, int protocol)
 			return SK_ERR(ENOMEM);
 		}
 	}
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	ret = sp_sock_mine(h, true) ? sp_sk_attach_fd(h, s) : -EOPNOTSUPP;
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 	if (ret == -EOPNOTSUPP)
 		sp_sock_not_mine(h, "socket", -1);
 	if (ret != 0) {
@@ -582,6 +584,7 @@ sp_listen(struct sp_sock_host *h, int fd, int backlog)
 			o.cb = &listen_cb;
 			o.arg = s;
 			o.nodelay = s->nodelay;
+			o.cc = s->cc;
 			o.rcvbuf = sp_sk_rcvbuf_pin(s);
 			if (s->bound_rp)
 				ret = sp_rp_listen(h, s, &o);
@@ -662,6 +665,7 @@ tcp_connect(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
 	o.cb = &conn_cb;
 	o.arg = s;
 	o.nodelay = s->nodelay;
+	o.cc = s->cc;
 	o.rcvbuf = sp_sk_rcvbuf_pin(s); /* before the SYN: its window scale is chosen for it */
 	ret = sp_tcp_connect(h->ctx, &o, &s->conn);
 	if (ret != 0)
@@ -696,10 +700,13 @@ sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_
 	if (s == NULL)
 		return -1;
 	if (!s->tcp && addr != NULL && len >= sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC) {
-		/* UDP: dissolve the association */
+		/* UDP: dissolve the association (and the local address connect() chose) */
 		s->state = SK_NEW;
 		s->rip = 0;
 		s->rport = 0;
+		if (s->lip_auto)
+			s->lip = 0;
+		s->lip_auto = false;
 		sp_sk_put(h);
 		return 0;
 	}
@@ -709,19 +716,30 @@ sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_
 	if (ret == 0 && s->tcp) {
 		ret = tcp_connect(h, s, ip, port);
 	} else if (ret == 0) {
+		struct sp_nexthop nh;
+
 		if (!s->bound)
 			ret = sp_sk_bind_port(h, s, 0, 0);
 		if (ret == 0) {
 			s->rip = ip;
 			s->rport = port;
 			s->state = SK_CONNECTED;
+			/*
+			 * Bound to any: the route's source address becomes the local one, as Linux
+			 * (__ip4_datagram_connect()): getsockname() names it, and only datagrams to it
+			 * reach the socket.
+			 */
+			if (s->lip == 0 && sp_route_lookup(h->ctx->stack, ip, &nh) == 0) {
+				s->lip = h->ctx->stack->ports[nh.port].addrs[0].ip;
+				s->lip_auto = true;
+			}
 		}
 	}
 	/* tcp_connect() returns -EBADF when @p s was closed by another thread meanwhile. */
 	if (ret != -EBADF)
 		sp_sk_put(h);
 	else
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 	return ret == 0 ? 0 : SK_ERR(-ret);
 }
 
@@ -765,10 +783,10 @@ sp_close(struct sp_sock_host *h, int fd)
 		errno = EBADF;
 		return -1;
 	}
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	s = h->sk[fd];
 	if (s == NULL) {
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		errno = EBADF;
 		return -1;
 	}
@@ -781,7 +799,7 @@ sp_close(struct sp_sock_host *h, int fd)
 		sp_sk_close(h, s);
 		sp_tx_flush(h->ctx);
 	}
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 	return 0;
 }
 
@@ -836,12 +854,12 @@ sp_dup3_kernel(struct sp_sock_host *h, int kfd, int fd2, int flags)
 
 	if (h == NULL || fd2 < 0 || (unsigned)fd2 >= h->max_fd)
 		return SK_ERR(EBADF);
-	pthread_mutex_lock(&h->lock);
+	sp_sock_lock(h);
 	t = h->sk[fd2];
 	/* one system call replaces the eventfd: no other thread sees fd2 free in between */
 	ret = syscall(SYS_dup3, kfd, fd2, flags);
 	if (ret < 0 || t == NULL) {
-		pthread_mutex_unlock(&h->lock);
+		sp_sock_unlock(h);
 		return (int)ret;
 	}
 	sp_sk_forget_fd(h, t, fd2);
@@ -850,7 +868,7 @@ sp_dup3_kernel(struct sp_sock_host *h, int kfd, int fd2, int flags)
 		sp_sk_close(h, t);
 		sp_tx_flush(h->ctx);
 	}
-	pthread_mutex_unlock(&h->lock);
+	sp_sock_unlock(h);
 	return (int)ret;
 }
 

@@ -170,6 +170,42 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 	}
 }
 
+/*
+ * TCP_CONGESTION, as Linux: the algorithm's name (at most TCP_CA_NAME_MAX, 16 bytes, ended by
+ * a NUL or by the option's length): "cubic", or "reno" (Linux's name for NewReno; "newreno" too);
+ * another name ENOENT, as Linux for an algorithm it has not loaded. Set before connect() or
+ * listen(), the connection starts with it (and what a listener accepts); set on a connection,
+ * it switches at once (sp_tcp_set_cc()).
+ */
+static int
+set_congestion(struct sp_sk *s, const void *val, socklen_t len)
+{
+	char name[16];
+	size_t n = len < sizeof(name) ? len : sizeof(name) - 1;
+	const struct sp_tcp_cc_ops *ops;
+
+	if (val == NULL)
+		return -EFAULT;
+	memcpy(name, val, n);
+	name[n] = '\0';
+	ops = sp_tcp_cc_find(name);
+	if (ops == NULL)
+		return -ENOENT;
+	s->cc = ops->name;
+	return s->conn != NULL ? sp_tcp_set_cc(s->conn, ops->name) : 0;
+}
+
+/* The name TCP_CONGESTION reads back: Linux's ("reno" for NewReno). */
+static const char *
+congestion_name(const struct sp_sk *s)
+{
+	const char *n = s->conn != NULL ? sp_tcp_cc_name(s->conn)
+			: s->cc != NULL ? s->cc
+					: s->h->ctx->cfg->tcp.cc;
+
+	return strcmp(n, "newreno") == 0 ? "reno" : n;
+}
+
 static int
 set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
 {
@@ -177,6 +213,8 @@ set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
 
 	if (!s->tcp)
 		return -ENOPROTOOPT;
+	if (name == TCP_CONGESTION)
+		return set_congestion(s, val, len);
 	ret = opt_int(val, len, &v);
 	if (ret != 0)
 		return ret;
@@ -316,6 +354,7 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		struct linger lg;
 		struct timeval tv;
 		struct tcp_info ti;
+		char name[16];
 	} u;
 	socklen_t n = sizeof(int);
 
@@ -397,6 +436,10 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		case TCP_INFO:
 			fill_tcp_info(s, &u.ti);
 			n = sizeof(u.ti);
+			break;
+		case TCP_CONGESTION: /* NUL-padded to TCP_CA_NAME_MAX, as Linux copies it */
+			strncpy(u.name, congestion_name(s), sizeof(u.name));
+			n = sizeof(u.name);
 			break;
 		default:
 			return -ENOPROTOOPT;

@@ -326,6 +326,30 @@ sp_tcp_set_nodelay(struct sp_conn *c, bool on)
 		sp_tcp_output(c);
 }
 
+int
+sp_tcp_set_cc(struct sp_conn *c, const char *name)
+{
+	const struct sp_tcp_cc_ops *ops = sp_tcp_cc_find(name);
+
+	if (ops == NULL)
+		return -ENOENT;
+	c->cc_ops = ops;
+	if (c->cc.ops != NULL && c->cc.ops != ops) {
+		uint32_t cwnd = c->cc.cwnd, ssthresh = c->cc.ssthresh;
+
+		ops->init(&c->cc, c->mss, sp_tcp_now_us(c->ctx));
+		c->cc.cwnd = cwnd;
+		c->cc.ssthresh = ssthresh;
+	}
+	return 0;
+}
+
+const char *
+sp_tcp_cc_name(const struct sp_conn *c)
+{
+	return c->cc_ops->name;
+}
+
 /* CLOSE/shutdown (RFC 9293 3.10.4): FIN after the queued data. */
 int
 sp_tcp_shutdown(struct sp_conn *c)

@@ -8,8 +8,9 @@
 #   nginx      nginx-light, a master and one worker (preload/nginx.conf; the worker takes the
 #              stack over): curl of static files (sha256), keep-alive and Connection: close,
 #              wrk -c 100 -d 10s with no error
-#   iperf3     iperf3 -s on spindle: kernel iperf3 -c TCP, -R and UDP; then iperf3 -c on spindle
-#              against a kernel iperf3 -s
+#   iperf3     iperf3 -s on spindle: kernel iperf3 -c TCP, -R and UDP; SIGTERM to a plain
+#              iperf3 -s (on ::) in the middle of a -R transfer, three times: it exits at once;
+#              then iperf3 -c on spindle against a kernel iperf3 -s
 #   threads    python3 -m http.server (a thread per connection) fetched by concurrent curls
 # Every server is stopped with SIGINT: it must exit with its usual status (0; iperf3 -s: 1) and,
 # on spindle, print "mbufs: all N returned".
@@ -207,6 +208,18 @@ t_iperf3() {
 	iperf_client "TCP -R, server sends" -p 5201 -R
 	iperf_client "UDP 50 Mbit/s" -p 5201 -u -b 50M
 	pl_stop 1 # "iperf3: interrupt - the server has terminated" is exit(1)
+
+	# SIGTERM while the server sends (-R): its handler exit()s, often inside a socket call;
+	# it must still end, at once, with every mbuf back. Plain "iperf3 -s" listens on :: (an
+	# AF_INET6 socket that spindle takes over when it meets IPv4).
+	for i in 1 2 3; do
+		pl_start "iperf3-sigterm-$i" 5201 iperf3 -s -p 5201
+		lab_exec timeout 30 iperf3 -c "$IP" -p 5201 -R -t 10 > /dev/null 2>&1 &
+		kpid=$!
+		sleep 1.5
+		pl_reap TERM 10 "did not exit within 10 s of SIGTERM during a transfer" 1
+		wait "$kpid" 2>/dev/null
+	done
 
 	echo "== iperf3 -c on ${PMD/kernel/the kernel (dry run)} against a kernel iperf3 -s"
 	lab_exec iperf3 -s -B "$PEER" -p 5202 -1 > "$SP_TMP/iperf-kserver.log" 2>&1 &

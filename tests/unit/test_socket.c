@@ -427,6 +427,48 @@ test_signal_interrupts(void **state)
 	pair_free(p);
 }
 
+static volatile sig_atomic_t usr1_ran;
+
+/* What the preload's wrapper does: inside a call, defer; else run the program's handler. */
+static void
+on_usr1(int sig)
+{
+	if (sp_sock_in_call()) {
+		sp_sock_signal_defer(sig);
+		return;
+	}
+	usr1_ran++;
+}
+
+/*
+ * A handler that comes while this thread holds the socket layer's lock (inside a call) is
+ * deferred: the signal is raised again when the lock is let go, and the handler runs then,
+ * outside the call (a handler that exits would otherwise run the exit drain on a held lock:
+ * iperf3 -s hung on SIGTERM). Outside a call it runs at once.
+ */
+static void
+test_signal_deferred(void **state)
+{
+	struct pair *p = pair_new();
+	struct sigaction sa = {.sa_handler = on_usr1}, old;
+
+	(void)state;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	usr1_ran = 0;
+	assert_false(sp_sock_in_call());
+	sp_sock_lock(p->hs);
+	assert_true(sp_sock_in_call());
+	raise(SIGUSR1);
+	assert_int_equal(usr1_ran, 0);
+	sp_sock_unlock(p->hs);
+	assert_false(sp_sock_in_call());
+	assert_int_equal(usr1_ran, 1);
+	raise(SIGUSR1);
+	assert_int_equal(usr1_ran, 2);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+	pair_free(p);
+}
+
 /* Level-triggered reports again; EPOLLET only on new data; EPOLLONESHOT once until MOD. */
 static void
 test_epoll_modes(void **state)
@@ -595,6 +637,7 @@ test_options(void **state)
 	struct pair *p = pair_new();
 	int lfd = listener(p, false), cfd, sfd, v = 0, fd2;
 	struct sockaddr_in a = sin_of(0, PORT);
+	char name[16];
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 
@@ -615,6 +658,18 @@ test_options(void **state)
 	assert_int_equal(v, 5);
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_MD5SIG, &v, sizeof(v)), -1);
 	assert_int_equal(errno, ENOPROTOOPT);
+	/* TCP_CONGESTION: Linux's names, switched on a live connection, ENOENT for others */
+	len = sizeof(name);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
+	assert_string_equal(name, "cubic");
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0);
+	len = sizeof(name);
+	assert_int_equal(sp_getsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CONGESTION, name, &len), 0);
+	assert_string_equal(name, "reno");
+	assert_string_equal(sp_tcp_cc_name(sp_sk_get(p->hs, sfd, "test")->conn), "newreno");
+	sp_sk_put(p->hs);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CONGESTION, "bbr", 4), -1);
+	assert_int_equal(errno, ENOENT);
 	fd2 = sp_socket(p->hs, AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(sp_bind(p->hs, fd2, (struct sockaddr *)&a, sizeof(a)), -1);
 	assert_int_equal(errno, EADDRINUSE);
@@ -655,6 +710,10 @@ test_udp(void **state)
 	assert_int_equal(sp_read(p->hc, c, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "pong", 4);
 	assert_int_equal(sp_connect(p->hc, c, (struct sockaddr *)&a, sizeof(a)), 0);
+	/* connect() of a socket bound to any picks the route's source address (Linux) */
+	len = sizeof(from);
+	assert_int_equal(sp_getsockname(p->hc, c, (struct sockaddr *)&from, &len), 0);
+	assert_int_equal(ntohl(from.sin_addr.s_addr), T_PEER_IP);
 	assert_int_equal(sp_write(p->hc, c, "again", 5), 5);
 	assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
 				 &(struct timespec){5, 0}, NULL),
@@ -662,6 +721,14 @@ test_udp(void **state)
 	/* MSG_TRUNC: the datagram's length, though only 2 bytes fit */
 	assert_int_equal(sp_recvfrom(p->hs, s, buf, 2, MSG_TRUNC, NULL, NULL), 5);
 	assert_memory_equal(buf, "ag", 2);
+	/* AF_UNSPEC dissolves the association and the address it chose */
+	assert_int_equal(
+		sp_connect(p->hc, c, (struct sockaddr *)&(struct sockaddr){.sa_family = AF_UNSPEC},
+			sizeof(struct sockaddr)),
+		0);
+	len = sizeof(from);
+	assert_int_equal(sp_getsockname(p->hc, c, (struct sockaddr *)&from, &len), 0);
+	assert_int_equal(from.sin_addr.s_addr, 0);
 	sp_close(p->hc, c);
 	sp_close(p->hs, s);
 	pair_free(p);
@@ -1832,6 +1899,7 @@ main(void)
 		cmocka_unit_test(test_idle_cycles),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_signal_interrupts),
+		cmocka_unit_test(test_signal_deferred),
 	};
 
 	alarm(120); /* a wait that never ends fails the test instead of hanging it */
