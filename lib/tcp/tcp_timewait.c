@@ -185,8 +185,9 @@ sp_tcp_tw_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 {
 	void *data;
 
-	if (ctx->tcp->tw_hash == NULL || rte_hash_lookup_with_hash_data(ctx->tcp->tw_hash, k,
-						 sp_tcp_key_hash(ctx, k), &data) < 0)
+	/* An empty table (no TIME-WAIT on this side, close = rst) costs no hash lookup. */
+	if (ctx->tcp->tw_n == 0 || rte_hash_lookup_with_hash_data(ctx->tcp->tw_hash, k,
+					   sp_tcp_key_hash(ctx, k), &data) < 0)
 		return NULL;
 	return data;
 }

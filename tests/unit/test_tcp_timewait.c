@@ -289,6 +289,30 @@ test_key_hash_both_tables(void **state)
 	fx_free(f);
 }
 
+/* The table is looked into only when it holds an entry: empty, empty again after expiry. */
+static void
+test_lookup_empty_and_again(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+	struct sp_tcp_key k = {
+		.lip = T_OUR_IP, .rip = T_PEER_IP, .lport = T_LPORT, .rport = T_RPORT};
+
+	(void)state;
+	assert_int_equal(f->env->ctx->tcp->tw_n, 0);
+	assert_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	active_close_from(f, T_RPORT, T_PISN);
+	assert_int_equal(f->env->ctx->tcp->tw_n, 1);
+	assert_non_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	k.rport++;
+	assert_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	k.rport--;
+	sp_test_advance_ms(f->env, TW_MS + 10);
+	assert_int_equal(f->env->ctx->tcp->tw_n, 0);
+	assert_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 1);
+	fx_free(f);
+}
+
 /* A full table recycles its oldest entry instead of refusing anything. */
 static void
 test_recycle_oldest(void **state)
@@ -445,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_fin_again_restarts),
 		cmocka_unit_test(test_syn_reuse),
 		cmocka_unit_test(test_key_hash_both_tables),
+		cmocka_unit_test(test_lookup_empty_and_again),
 		cmocka_unit_test(test_recycle_oldest),
 		cmocka_unit_test(test_many_expire_in_batches),
 		cmocka_unit_test(test_connect_skips_time_wait),
