@@ -1,20 +1,45 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Our interface addresses: is a destination one of ours, is it a broadcast. Read-only lookups
- * in the stack object's port table (any lcore).
+ * in the stack object's flat address lists (any lcore); every packet in and out asks, so they
+ * are one compare per address, not a walk of the port table computing masks.
  */
 #include "sp_ctx.h"
 
-int
-sp_local_port(const struct sp_stack *st, uint32_t ip)
+void
+sp_ifaddr_index(struct sp_stack *st)
 {
 	uint16_t p;
 	uint8_t a;
 
+	st->n_local = 0;
+	st->n_bcast = 0;
 	for (p = 0; p < st->n_ports; p++)
-		for (a = 0; a < st->ports[p].n_addrs; a++)
-			if (st->ports[p].addrs[a].ip == ip)
-				return p;
+		for (a = 0; a < st->ports[p].n_addrs; a++) {
+			const struct sp_ifaddr *ia = &st->ports[p].addrs[a];
+			/* /31 (RFC 3021) and /32 have no directed broadcast */
+			uint32_t host = ia->plen >= 31 ? 0 : (UINT32_MAX >> ia->plen), i;
+
+			st->local_port[st->n_local] = (uint8_t)p;
+			st->local_ip[st->n_local++] = ia->ip;
+			if (host == 0)
+				continue;
+			/* addresses of one subnet share it: listed once */
+			for (i = 0; i < st->n_bcast && st->bcast[i] != (ia->ip | host); i++)
+				;
+			if (i == st->n_bcast)
+				st->bcast[st->n_bcast++] = ia->ip | host;
+		}
+}
+
+int
+sp_local_port(const struct sp_stack *st, uint32_t ip)
+{
+	uint8_t i;
+
+	for (i = 0; i < st->n_local; i++)
+		if (st->local_ip[i] == ip)
+			return st->local_port[i];
 	return -1;
 }
 
@@ -22,18 +47,12 @@ sp_local_port(const struct sp_stack *st, uint32_t ip)
 bool
 sp_is_broadcast(const struct sp_stack *st, uint32_t ip)
 {
-	uint16_t p;
-	uint8_t a;
+	uint8_t i;
 
 	if (ip == UINT32_MAX)
 		return true;
-	for (p = 0; p < st->n_ports; p++)
-		for (a = 0; a < st->ports[p].n_addrs; a++) {
-			const struct sp_ifaddr *ia = &st->ports[p].addrs[a];
-			uint32_t host = ia->plen >= 31 ? 0 : (UINT32_MAX >> ia->plen);
-
-			if (host != 0 && (ip & ~host) == (ia->ip & ~host) && (ip & host) == host)
-				return true;
-		}
+	for (i = 0; i < st->n_bcast; i++)
+		if (st->bcast[i] == ip)
+			return true;
 	return false;
 }

@@ -106,6 +106,15 @@ struct sp_stack {
 	uint8_t cookie_secret[16]; /**< SYN cookie secret, drawn at start */
 	uint32_t ip_id_secret[4];  /**< RFC 7739 IPv4 ID hash key, drawn at start (ipv4.c) */
 	uint64_t hz;		   /**< TSC frequency */
+	/*
+	 * Every port's addresses in one flat list, in (port, address) order, and the directed
+	 * broadcasts of their subnets: what sp_local_port() and sp_is_broadcast() scan for every
+	 * packet in and out. sp_ifaddr_index() rebuilds them whenever a port is added.
+	 */
+	uint8_t n_local, n_bcast;
+	uint8_t local_port[SP_MAX_PORTS * SP_MAX_ADDRS]; /**< stack port of local_ip[i] */
+	uint32_t local_ip[SP_MAX_PORTS * SP_MAX_ADDRS];
+	uint32_t bcast[SP_MAX_PORTS * SP_MAX_ADDRS];
 	unsigned n_workers;
 	struct sp_ctx *workers[RTE_MAX_LCORE]; /**< by worker index */
 };
@@ -236,6 +245,9 @@ int sp_local_port(const struct sp_stack *st, uint32_t ip);
 
 /** Is @p ip a broadcast (limited or directed for one of our subnets)? */
 bool sp_is_broadcast(const struct sp_stack *st, uint32_t ip);
+
+/** Rebuild the stack's flat lists of addresses and broadcasts from its ports' addresses. */
+void sp_ifaddr_index(struct sp_stack *st);
 
 /** Counter bump on a port: SP_STAT(ctx, port, ip_bad_cksum). */
 #define SP_STAT(ctx, port, name)	((ctx)->stats[(port)].name++)

@@ -201,6 +201,7 @@ sp_stack_add_port(struct sp_stack *st, uint16_t idx, uint16_t port_id, uint16_t 
 	p->sw_gro = sp_tcp_sw_gro_wanted(st->cfg, info.driver_name, p->rx_lro);
 	if (idx + 1 > st->n_ports)
 		st->n_ports = idx + 1;
+	sp_ifaddr_index(st);
 	return 0;
 }
 
@@ -218,6 +219,7 @@ sp_stack_add_port_fake(struct sp_stack *st, uint16_t idx, const struct rte_ether
 	p->mac = *mac;
 	if (idx + 1 > st->n_ports)
 		st->n_ports = idx + 1;
+	sp_ifaddr_index(st);
 	return 0;
 }
 

@@ -121,6 +121,7 @@ struct sp_conn {
 	enum sp_tcp_state state;
 	uint32_t flags;
 	struct sp_listener *listener; /* passive, until accepted */
+	uint32_t hash;		      /* sp_tcp_key_hash(key): its removal needs no rehash */
 	struct sp_tcp_callbacks cb;
 	void *arg;
 
@@ -279,6 +280,10 @@ struct sp_tcp {
 	uint32_t n_spare;
 	struct sp_conn *spare[SP_TCP_CONN_SPARE];
 	uint16_t listeners_end; /* listeners[] at and past this index are all unused */
+	/* The last key sp_tcp_key_hash() hashed, and its hash (hkey_ok: they are set). */
+	bool hkey_ok;
+	struct sp_tcp_key hkey;
+	uint32_t hkey_hash;
 	const struct sp_tcp_cc_ops *cc_default; /* tcp.cc, looked up once (sp_tcp_init()) */
 };
 
@@ -302,7 +307,8 @@ struct sp_tcp_tw {
 	uint64_t expire;       /* TSC */
 	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK */
 	uint32_t prev, next;
-	bool ts; /* timestamps negotiated */
+	uint32_t hash; /* sp_tcp_key_hash(key), for its removal */
+	bool ts;       /* timestamps negotiated */
 };
 
 bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
@@ -356,6 +362,13 @@ sp_tcp_now_us(const struct sp_ctx *ctx)
 void sp_tcp_set_rcvbuf(struct sp_conn *c, uint32_t bytes);
 
 /* tcp_conn.c */
+/**
+ * The rte_hash signature of a 4-tuple. The connection table and the TIME-WAIT table hash alike
+ * (rte_jhash over the whole key, the default initial value), so one signature serves both:
+ * a SYN's miss in the connection table, its miss in TIME-WAIT and its insert, or connect()'s
+ * checks of a tuple and its insert, hash the tuple once. The last key's hash is kept per lcore.
+ */
+uint32_t sp_tcp_key_hash(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 /**
  * A new connection in CLOSED, in the table. @p rcvbuf_pin: the application's receive buffer

@@ -87,7 +87,7 @@ sp_tcp_init(struct sp_ctx *ctx)
 	hp.name = name;
 	hp.entries = entries;
 	hp.key_len = sizeof(struct sp_tcp_key);
-	hp.hash_func = rte_jhash;
+	hp.hash_func = rte_jhash; /* as the TIME-WAIT table's: sp_tcp_key_hash() serves both */
 	hp.socket_id = ctx->socket;
 	t->conns = rte_hash_create(&hp);
 	if (t->conns == NULL) {
@@ -143,12 +143,26 @@ sp_tcp_fini(struct sp_ctx *ctx)
 	ctx->tcp = NULL;
 }
 
+uint32_t
+sp_tcp_key_hash(struct sp_ctx *ctx, const struct sp_tcp_key *k)
+{
+	struct sp_tcp *t = ctx->tcp;
+
+	if (t->hkey_ok && t->hkey.lip == k->lip && t->hkey.rip == k->rip &&
+		t->hkey.lport == k->lport && t->hkey.rport == k->rport)
+		return t->hkey_hash;
+	t->hkey = *k;
+	t->hkey_hash = rte_hash_hash(t->conns, k);
+	t->hkey_ok = true;
+	return t->hkey_hash;
+}
+
 struct sp_conn *
 sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 {
 	void *data;
 
-	if (rte_hash_lookup_data(ctx->tcp->conns, k, &data) < 0)
+	if (rte_hash_lookup_with_hash_data(ctx->tcp->conns, k, sp_tcp_key_hash(ctx, k), &data) < 0)
 		return NULL;
 	return data;
 }
@@ -222,7 +236,8 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, u
 	c->last_progress = ctx->now;
 	c->snd_time = ctx->now;
 	sp_tcp_timers_init(c);
-	if (rte_hash_add_key_data(ctx->tcp->conns, k, c) < 0) {
+	c->hash = sp_tcp_key_hash(ctx, k);
+	if (rte_hash_add_key_with_hash_data(ctx->tcp->conns, k, c->hash, c) < 0) {
 		conn_release(ctx, c);
 		SP_STAT(ctx, port, TCPAbortOnMemory);
 		return NULL;
@@ -254,7 +269,7 @@ sp_tcp_conn_done(struct sp_conn *c, int err)
 	c->freed = true;
 	if (c->state != SP_TCP_CLOSED)
 		sp_tcp_set_state(c, SP_TCP_CLOSED);
-	rte_hash_del_key(c->ctx->tcp->conns, &c->key);
+	rte_hash_del_key_with_hash(c->ctx->tcp->conns, &c->key, c->hash);
 	c->ctx->tcp->n_conns--;
 	sp_tcp_timers_stop(c);
 	conn_free_queues(c);

@@ -55,7 +55,7 @@ sp_tcp_tw_init(struct sp_ctx *ctx)
 	 * the size (cuckoo displacement alone may, on an unlucky tuple). */
 	hp.entries = RTE_MAX(n, 8u);
 	hp.key_len = sizeof(struct sp_tcp_key);
-	hp.hash_func = rte_jhash;
+	hp.hash_func = rte_jhash; /* as the connection table's: sp_tcp_key_hash() serves both */
 	hp.socket_id = ctx->socket;
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	t->tw_hash = rte_hash_create(&hp);
@@ -137,7 +137,7 @@ tw_remove(struct sp_ctx *ctx, struct sp_tcp_tw *e)
 {
 	struct sp_tcp *t = ctx->tcp;
 
-	rte_hash_del_key(t->tw_hash, &e->key);
+	rte_hash_del_key_with_hash(t->tw_hash, &e->key, e->hash);
 	fifo_unlink(t, e);
 	e->next = t->tw_free;
 	t->tw_free = tw_idx(t, e);
@@ -185,7 +185,9 @@ sp_tcp_tw_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 {
 	void *data;
 
-	if (ctx->tcp->tw_hash == NULL || rte_hash_lookup_data(ctx->tcp->tw_hash, k, &data) < 0)
+	/* An empty table (no TIME-WAIT on this side, close = rst) costs no hash lookup. */
+	if (ctx->tcp->tw_n == 0 || rte_hash_lookup_with_hash_data(ctx->tcp->tw_hash, k,
+					   sp_tcp_key_hash(ctx, k), &data) < 0)
 		return NULL;
 	return data;
 }
@@ -253,6 +255,7 @@ sp_tcp_tw_enter(struct sp_conn *c)
 	if (e != NULL) {
 		memset(e, 0, sizeof(*e));
 		e->key = c->key;
+		e->hash = c->hash;
 		e->port = c->port;
 		e->snd_nxt = c->snd_nxt;
 		e->rcv_nxt = c->rcv_nxt;
@@ -266,7 +269,7 @@ sp_tcp_tw_enter(struct sp_conn *c)
 		e->chack_count = c->chack_count;
 		e->last_oow_ack = c->last_oow_ack;
 		e->expire = ctx->now + tw_duration(ctx);
-		if (rte_hash_add_key_data(t->tw_hash, &e->key, e) < 0) {
+		if (rte_hash_add_key_with_hash_data(t->tw_hash, &e->key, e->hash, e) < 0) {
 			/* Not expected with the extendable table: the connection just ends. */
 			e->next = t->tw_free;
 			t->tw_free = tw_idx(t, e);

@@ -10,6 +10,9 @@
  */
 #include <errno.h>
 
+#include <rte_hash.h>
+
+#include "tcp.h"
 #include "tcp_helper.h"
 
 #define TW_MS	 500
@@ -242,6 +245,74 @@ test_syn_reuse(void **state)
 	fx_free(f);
 }
 
+/*
+ * One hash serves both tables (sp_tcp_key_hash(), tcp_conn.c): whatever key was hashed before,
+ * it is the signature each table computes itself, and what was inserted and removed with it is
+ * found, and gone, by the tables' own lookups.
+ */
+static void
+test_key_hash_both_tables(void **state)
+{
+	struct fx *f = tw_fx(2, 16);
+	struct sp_ctx *ctx = f->env->ctx;
+	struct sp_tcp *t = ctx->tcp;
+	struct sp_tcp_key k[3] = {
+		{.lip = T_OUR_IP, .rip = T_PEER_IP, .lport = T_LPORT, .rport = T_RPORT},
+		{.lip = T_OUR_IP, .rip = T_PEER_IP, .lport = T_LPORT, .rport = T_RPORT + 1},
+		{.lip = T_PEER_IP, .rip = T_OUR_IP, .lport = T_RPORT, .rport = T_LPORT},
+	};
+	struct t_out o;
+	unsigned i, j;
+
+	(void)state;
+	active_close_from(f, T_RPORT, T_PISN);
+	open_from(f, T_RPORT + 1, 7000);
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < RTE_DIM(k); i++) {
+			assert_int_equal(
+				sp_tcp_key_hash(ctx, &k[i]), rte_hash_hash(t->conns, &k[i]));
+			assert_int_equal(
+				sp_tcp_key_hash(ctx, &k[i]), rte_hash_hash(t->tw_hash, &k[i]));
+		}
+	assert_true(rte_hash_lookup(t->tw_hash, &k[0]) >= 0);
+	assert_true(rte_hash_lookup(t->conns, &k[0]) < 0);
+	assert_true(rte_hash_lookup(t->conns, &k[1]) >= 0);
+	assert_true(rte_hash_lookup(t->conns, &k[2]) < 0 && rte_hash_lookup(t->tw_hash, &k[2]) < 0);
+	/* a new SYN takes the tuple: out of TIME-WAIT, a connection again */
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100000, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(rte_hash_lookup(t->tw_hash, &k[0]), -ENOENT);
+	assert_true(rte_hash_lookup(t->conns, &k[0]) >= 0);
+	/* the peer resets it: out of the connection table too */
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100001, 0, T_RST, 65535, NULL, NULL, 0);
+	assert_int_equal(rte_hash_lookup(t->conns, &k[0]), -ENOENT);
+	fx_free(f);
+}
+
+/* The table is looked into only when it holds an entry: empty, empty again after expiry. */
+static void
+test_lookup_empty_and_again(void **state)
+{
+	struct fx *f = tw_fx(1, 16);
+	struct sp_tcp_key k = {
+		.lip = T_OUR_IP, .rip = T_PEER_IP, .lport = T_LPORT, .rport = T_RPORT};
+
+	(void)state;
+	assert_int_equal(f->env->ctx->tcp->tw_n, 0);
+	assert_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	active_close_from(f, T_RPORT, T_PISN);
+	assert_int_equal(f->env->ctx->tcp->tw_n, 1);
+	assert_non_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	k.rport++;
+	assert_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	k.rport--;
+	sp_test_advance_ms(f->env, TW_MS + 10);
+	assert_int_equal(f->env->ctx->tcp->tw_n, 0);
+	assert_null(sp_tcp_tw_lookup(f->env->ctx, &k));
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 1);
+	fx_free(f);
+}
+
 /* A full table recycles its oldest entry instead of refusing anything. */
 static void
 test_recycle_oldest(void **state)
@@ -397,6 +468,8 @@ main(void)
 		cmocka_unit_test(test_oow_acks_limited),
 		cmocka_unit_test(test_fin_again_restarts),
 		cmocka_unit_test(test_syn_reuse),
+		cmocka_unit_test(test_key_hash_both_tables),
+		cmocka_unit_test(test_lookup_empty_and_again),
 		cmocka_unit_test(test_recycle_oldest),
 		cmocka_unit_test(test_many_expire_in_batches),
 		cmocka_unit_test(test_connect_skips_time_wait),
