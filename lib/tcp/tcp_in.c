@@ -542,6 +542,18 @@ sp_tcp_oow_ack_limited(
 	return false;
 }
 
+/*
+ * The ACK field passes the checks of the fifth step: in SYN-RECEIVED it covers our SYN and no
+ * more (else RST), elsewhere SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.MAX (RFC 5961 5.2).
+ */
+static bool
+ack_acceptable(const struct sp_conn *c, sp_seq_t ack)
+{
+	if (c->state == SP_TCP_SYN_RECEIVED)
+		return SEQ_GT(ack, c->snd_una) && SEQ_LEQ(ack, c->snd_max);
+	return SEQ_LEQ(ack, c->snd_max) && SEQ_GEQ(ack, c->snd_una - c->max_snd_wnd);
+}
+
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen, uint32_t nsegs)
@@ -567,7 +579,20 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		}
 		goto dropafterack;
 	}
-	/* RFC 5961 4.2: any SYN in a synchronised state gets a challenge ACK. */
+	/*
+	 * Simultaneous open (RFC 9293 3.5 figure 8): the peer's SYN-ACK, its SYN again with the
+	 * ACK of ours. The SYN lies before RCV.NXT and is trimmed as old; the ACK completes the
+	 * handshake below (Linux's tcp_validate_incoming() lets it pass too). A challenge ACK
+	 * instead left the connection in SYN-RECEIVED until our SYN-ACK was resent (1 s).
+	 */
+	if (c->state == SP_TCP_SYN_RECEIVED && !(c->flags & TF_PASSIVE) &&
+		(th->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+			(RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+		seq == c->irs && th->ack == c->snd_max) {
+		th->flags &= ~RTE_TCP_SYN_FLAG;
+		seq = ++th->seq;
+	}
+	/* RFC 5961 4.2: any other SYN in a synchronised state gets a challenge ACK. */
 	if (th->flags & RTE_TCP_SYN_FLAG) {
 		if (c->state == SP_TCP_SYN_RECEIVED && seq == c->irs &&
 			!(th->flags & RTE_TCP_ACK_FLAG)) {
@@ -633,11 +658,6 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		}
 		goto out;
 	}
-	/* RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT. */
-	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(seq, c->last_ack_sent)) {
-		c->ts_recent = th->opts.ts_val;
-		c->ts_recent_age = c->ctx->now;
-	}
 	/* Trim what lies before RCV.NXT (a retransmission) and beyond the window. */
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		uint32_t dup = c->rcv_nxt - seq;
@@ -670,6 +690,17 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (!(th->flags & RTE_TCP_ACK_FLAG)) {
 		TCP_STAT(c, TCPNoAckDrops);
 		goto drop;
+	}
+	/*
+	 * RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT; only from a
+	 * segment whose ACK is acceptable (the checks below drop the others, RFC 5961 5.2), as
+	 * Linux's tcp_ack(). Taken before those checks, a segment in the window with any ACK and
+	 * a TSval far ahead set TS.Recent, and PAWS then dropped every segment of the real peer.
+	 */
+	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(th->seq, c->last_ack_sent) &&
+		ack_acceptable(c, th->ack)) {
+		c->ts_recent = th->opts.ts_val;
+		c->ts_recent_age = c->ctx->now;
 	}
 	if (c->state == SP_TCP_SYN_RECEIVED) {
 		struct sp_listener *l = c->listener;

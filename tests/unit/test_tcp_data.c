@@ -389,6 +389,52 @@ test_paws(void **state)
 }
 
 /*
+ * RFC 7323 4.3 with RFC 5961 5.2: TS.Recent is taken only from a segment whose ACK is
+ * acceptable. A forged segment in the window with a TSval far ahead and an ACK of data never
+ * sent (or far below SND.UNA) is dropped and must not move TS.Recent: it used to, and PAWS then
+ * dropped every segment of the real peer.
+ */
+static void
+test_paws_not_poisoned_by_bad_ack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct t_out o;
+
+	(void)state;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = T_PISN + 1;
+	so.ts_val = 1001;
+	so.ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
+	/* ACK of data never sent: answered with an ACK, dropped, TS.Recent kept. */
+	so.ts_val = 0x40000000u;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 100000, T_ACK, 65535, &so, "xx", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.ts_ecr, 1001);
+	assert_int_equal(T_STAT(f->env, TCPBadAck), 1);
+	/* An ACK far below SND.UNA - MAX.SND.WND: a challenge ACK, TS.Recent kept. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss - 200000, T_ACK, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.ts_ecr, 1001);
+	/* No ACK bit: dropped, TS.Recent kept. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, 0, 0, 65535, &so, NULL, 0);
+	assert_int_equal(f->app.rx_len, 0);
+	/* The real peer's next segment is not a PAWS drop. */
+	so.ts_val = 1002;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, "ab", 2);
+	assert_int_equal(f->app.rx_len, 2);
+	assert_int_equal(T_STAT(f->env, PAWSDrops), 0);
+	sp_test_advance_ms(f->env, 500);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(o.h.opts.ts_ecr, 1002);
+	fx_free(f);
+}
+
+/*
  * A connection (MSS 1460, the peer's window no limit) whose cwnd slow start grew well past the
  * initial window, with all it sent acknowledged; tcp.slow_start_after_idle = @p on. *@p cwnd:
  * the grown cwnd.
@@ -484,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_oow_ack_ratelimit),
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_paws),
+		cmocka_unit_test(test_paws_not_poisoned_by_bad_ack),
 		cmocka_unit_test(test_send_spanning_mbufs),
 		cmocka_unit_test(test_retransmit_behind_cursor),
 		cmocka_unit_test(test_seq_wrap),
