@@ -410,7 +410,7 @@ def t_tcp(w, st):
           "tcp: SYN+RST not answered")
     delta_check(st, "TCPListenRstDrops", b, 1, "tcp: SYN+RST counted", exact=1)
     # PAWS: a segment with an older TSval is dropped with an ACK (RFC 7323 5.3).
-    c = td.Conn(w.peer, 7, opts=[("Timestamp", (1000000, 0))])
+    c = td.Conn(w.peer, 7, opts=[("Timestamp", (syn_tsval(), 0))])
     if not check(c.connect() is not None and c.echo_ok(b"ts-ok"), "tcp: timestamps connection"):
         return
     b = st.get("PAWSDrops")
@@ -432,6 +432,13 @@ def t_tcp(w, st):
     c.snd_nxt = (c.snd_nxt + 7) & 0xffffffff
     check(c.read(7) == b"urgent!", "tcp: URG data echoed in line")
     c.rst()
+
+
+def syn_tsval():
+    """A TSval for a SYN below the ones Conn.send() puts on later segments (milliseconds of
+    time.monotonic()): a fixed value was above them on a machine up for less than its value
+    in milliseconds, and PAWS then dropped the handshake's ACK."""
+    return (int(time.monotonic() * 1000) - 1000) & 0xffffffff
 
 
 def seg(c, fl, seq, data=b"", win=65535):
@@ -615,6 +622,30 @@ def t_oow_acks(w, st):
     c.rst()
 
 
+def t_ts_poison(w, st):
+    """RFC 7323 4.3 with RFC 5961 5.2: a forged segment in the window with a TSval far ahead
+    and an ACK that is refused (data never sent; far below SND.UNA) must not become TS.Recent.
+    It used to: PAWS then dropped every segment of the real peer (an echo no longer came
+    back). Linux takes TS.Recent only after tcp_ack() accepted the ACK."""
+    c = td.Conn(w.peer, 7, opts=[("Timestamp", (syn_tsval(), 0))])
+    if not check(c.connect() is not None and c.echo_ok(b"ts-poison"),
+                 "ts-poison: timestamps connection"):
+        return
+    b_bad, b_paws = st.get("TCPBadAck"), st.get("PAWSDrops")
+    far = (int(time.monotonic() * 1000) + 0x40000000) & 0xffffffff
+    w.peer.drain()
+    for ack in (c.rcv_nxt + 0x100000, c.rcv_nxt - 0x20000000):
+        c.send(ACK, ack=ack & 0xffffffff, opts=[("Timestamp", (far, c.ts_recent))])
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and len(p["TCP"].payload) == 0,
+          "ts-poison: refused ACKs with a far TSval answered by an ACK")
+    delta_check(st, "TCPBadAck", b_bad, 1, "ts-poison: the ACK of data never sent counted")
+    w.peer.drain(0.1)
+    check(c.echo_ok(b"after-forged-tsval"), "ts-poison: the real peer is still heard")
+    delta_check(st, "PAWSDrops", b_paws, 0, "ts-poison: no PAWS drop of the real peer", exact=0)
+    c.rst()
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
@@ -623,7 +654,7 @@ def inner(prefix):
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
-                  t_small_mss, t_src_route, t_oow_acks):
+                  t_small_mss, t_src_route, t_oow_acks, t_ts_poison):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
