@@ -400,6 +400,8 @@ synsent_input(
 	c->snd_wl2 = th->ack;
 	if (ack) {
 		c->snd_una = th->ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
 		if (c->rtt_timing || (c->flags & TF_TS))
 			sp_tcp_rtt_sample(c, c->retries == 0 && c->rtt_timing
 						     ? (uint32_t)((c->ctx->now - c->rtt_start) *
@@ -1222,6 +1224,13 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		uint32_t mtu = rest & 0xffff, opt = (c->flags & TF_TS) ? 12u : 0u, mss;
 
 		if (mtu < 68) /* RFC 1191 3: no MTU is smaller; an old router's 0 says nothing */
+			return;
+		/*
+		 * About a handshake segment (at most 74 bytes, below any MTU taken here): forged, and
+		 * nothing to resend. It used to move SND.NXT back to the ISS in SYN-SENT, and after
+		 * the SYN-ACK (SND.UNA = ISS + 1) the connection could never send.
+		 */
+		if (c->state == SP_TCP_SYN_SENT || c->state == SP_TCP_SYN_RECEIVED)
 			return;
 		if (mtu < tc->min_pmtu) {
 			TCP_STAT(c, icmp_pmtu_clamped);

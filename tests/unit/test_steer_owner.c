@@ -167,6 +167,46 @@ test_icmp_frag_needed_active(void **state)
 }
 
 /*
+ * Fragmentation needed quoting our SYN (SEG.SEQ = ISS, in SND.UNA..SND.MAX in SYN-SENT): no
+ * handshake segment is that large, nothing changes. It used to move SND.NXT back to the ISS,
+ * and after the SYN-ACK (SND.UNA = ISS + 1) the connection never sent a byte.
+ */
+static void
+test_icmp_frag_needed_syn_sent(void **state)
+{
+	struct sp_tcp_opts mss = {.has_mss = true, .mss = 1460};
+	struct sp_conn *c;
+	struct t_out o;
+	struct two t;
+	uint32_t iss;
+	uint16_t lp;
+
+	(void)state;
+	two_new(&t, false);
+	c = open_on(&t, 1, &cb_none, NULL);
+	lp = lport_of(c);
+	sp_tx_flush(t.w[1]);
+	t_expect(t.env, &o, T_SYN);
+	iss = o.h.seq;
+	feed_on(&t, 1, icmp_unreach(4, 552, lp, TW_PEER_PORT, iss));
+	assert_int_equal(t_count(t.env), 0);
+	seg_on_opts(&t, 1, TW_PEER_PORT, lp, 5000, iss + 1, T_SYN | T_ACK, &mss);
+	sp_tx_flush(t.w[1]);
+	t_expect(t.env, &o, T_ACK);
+	assert_int_equal(o.h.seq, iss + 1);
+	assert_int_equal(sp_tcp_send(c, payload, sizeof(payload)), (ssize_t)sizeof(payload));
+	sp_tcp_flush(c);
+	sp_tx_flush(t.w[1]);
+	assert_true(pop_data(&t, &o) >= 2);
+	assert_int_equal(o.h.seq, iss + 1);
+	assert_int_equal(o.len, 1460);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 0);
+	sp_tcp_abort(c);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
+/*
  * Forged or stale errors (RFC 5927): a quoted sequence number outside SND.UNA..SND.MAX is
  * ignored and counted (OutOfWindowIcmps), for fragmentation needed and hard errors alike; a
  * port/protocol unreachable or time exceeded about an established connection is soft: it
@@ -362,6 +402,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_icmp_frag_needed_active),
 		cmocka_unit_test(test_icmp_frag_needed_passive),
+		cmocka_unit_test(test_icmp_frag_needed_syn_sent),
 		cmocka_unit_test(test_icmp_forged),
 		cmocka_unit_test(test_udp_owner),
 	};
