@@ -29,6 +29,11 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   src_route   LSRR / SSRR datagrams dropped (ip_src_routed, RFC 7126), record route answered
   oow_acks    200 pure ACKs outside the window get one ACK (TCPAckSkippedSeq), data outside it
               is still answered
+  ts_poison   a forged in-window segment with a far TSval and a refused ACK does not become
+              TS.Recent (the real peer is not dropped by PAWS)
+  client      a second spindle whose loadgen connects to the scapy peer again and again:
+              wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
+              open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT
 
   test_crafted.py [tap|af_packet]     CRAFTED_ONLY="tcp after_fin ..." runs only those
 
@@ -54,6 +59,7 @@ KERNEL_IP, KERNEL_MAC = "198.18.0.1", "02:00:00:00:00:01"  # the static neighbou
 ME_IP, ME_MAC = "198.18.0.7", "02:00:00:00:00:07"
 EVIL_MAC = "02:00:00:00:00:66"
 BCAST = "198.18.0.255"
+CLIENT_PORT = 9  # loadgen's target in the client phase (scapy answers for 198.18.0.7)
 td.PEER_IP, td.PEER_MAC = ME_IP, ME_MAC  # Conn and Peer send as 198.18.0.7
 check, ok, fail = td.check, td.ok, td.fail
 ACK, PSH, SYN, RST, FIN, URG = td.ACK, td.PSH, td.SYN, td.RST, td.FIN, 0x20
@@ -74,10 +80,27 @@ fi
 if spindle_alive; then t_ok "spindle still runs"; else t_fail "spindle died"; rc=1; fi
 spindle_stop || { t_fail "spindle exit / mbuf check"; rc=1; }
 grep -E "^mbufs" "$(spindle_log)" || true
+[ -z "${CRAFTED_ONLY:-}" ] || [[ " $CRAFTED_ONLY " == *" client "* ]] || exit $rc
+# Client connections: loadgen opens one connection after another to the scapy peer, which
+# answers each SYN as a probe wants. Its unanswered connections fail: exit status 1 is expected.
+spindle_start --set service.lg.type=loadgen --set service.lg.address=198.18.0.7 \
+	--set service.lg.port=$CLIENT_PORT --set service.lg.mode=connect \
+	--set service.lg.close=rst --set service.lg.connections=1 \
+	--set service.lg.timeout_ms=1000 --set service.lg.duration_ms=60000 || exit 1
+lab_exec timeout 60 "$PY" "$SELF" --client "$(spindle_prefix)" || rc=1
+if spindle_alive; then t_ok "client: spindle still runs"; else t_fail "client: spindle died"; rc=1; fi
+sp_stop_pid "$SP_PID" INT 30 || { t_fail "client: spindle did not stop"; rc=1; }
+lrc=0
+wait "$SP_PID" || lrc=$?
+SP_PID=
+grep -a "^loadgen " "$(spindle_log)" | head -3 || true
+[ "$lrc" -le 1 ] || { t_fail "client: spindle exit status $lrc"; rc=1; }
+spindle_mbufs_ok || { t_fail "client: $(grep -a '^mbufs' "$(spindle_log)")"; rc=1; }
+grep -a "^mbufs" "$(spindle_log)" || true
 exit $rc
 '''
     env = dict(os.environ, LIB=os.path.join(HERE, "lib.sh"), PMD=pmd,
-               SELF=os.path.abspath(__file__), PY=PY)
+               SELF=os.path.abspath(__file__), PY=PY, CLIENT_PORT=str(CLIENT_PORT))
     return subprocess.call(["bash", "-c", script], env=env)
 
 
@@ -646,6 +669,131 @@ def t_ts_poison(w, st):
     c.rst()
 
 
+class Client:
+    """One of loadgen's connections to the scapy peer (198.18.0.7:CLIENT_PORT), from its SYN:
+    spindle's ISS and source port; the peer's sequence numbers start at @isn."""
+
+    def __init__(self, w, syn, isn):
+        from scapy.all import TCP
+        self.w, self.sport, self.iss, self.isn = w, syn[TCP].sport, syn[TCP].seq, isn
+
+    def send(self, fl, seq, ack, data=b""):
+        from scapy.all import IP, TCP
+        self.w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(
+            sport=CLIENT_PORT, dport=self.sport, flags=fl, seq=seq & 0xffffffff,
+            ack=ack & 0xffffffff, window=65535) / data)
+
+    def mine(self, p):
+        from scapy.all import TCP
+        return TCP in p and p[TCP].sport == self.sport and p[TCP].dport == CLIENT_PORT
+
+    def expect(self, fl_mask, fl, timeout=1.0):
+        from scapy.all import TCP
+        return self.w.expect(lambda p: self.mine(p) and int(p[TCP].flags) & fl_mask == fl,
+                             timeout)
+
+
+def next_client(w, what):
+    """The next SYN of loadgen's (a connection in SYN-SENT), as a Client."""
+    from scapy.all import IP, TCP
+    p = w.expect(lambda p: TCP in p and p[IP].dst == ME_IP and p[TCP].dport == CLIENT_PORT
+                 and int(p[TCP].flags) == SYN, 3.0)
+    if not check(p is not None, "client: %s: a SYN from loadgen" % what):
+        return None
+    return Client(w, p, random.getrandbits(32))
+
+
+def t_client(w, st):
+    """spindle's own connections (loadgen, mode connect, close rst: a RST <SEQ=SND.NXT> as soon
+    as a connection is ESTABLISHED) against odd handshakes (RFC 9293 3.10.7.3): a SYN-ACK with a
+    wrong ACK gets a RST, a RST with a bad ACK is ignored; a SYN-ACK carrying data and FIN
+    establishes; simultaneous open with crossing SYN-ACKs (RFC 9293 3.5 figure
+    8) completes at once (it drew a challenge ACK and waited for the resend); ICMP fragmentation
+    needed quoting the SYN changes nothing (it made the ACK of the SYN-ACK go with SEQ = ISS and
+    the connection mute); port unreachable in SYN-SENT refuses the connection (RFC 1122
+    4.2.3.9)."""
+    from scapy.all import ICMP, IP, TCP, Raw
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(id=ident))  # spindle learns our MAC
+    w.expect(echo_reply(ident), 1.0)
+    # A wrong ACK, a RST with a bad ACK, then the right SYN-ACK.
+    c = next_client(w, "bad ack")
+    if c is None:
+        return
+    b_rst, b_ign = st.get("TCPBadAckRst"), st.get("TCPRstIgnored")
+    c.send(SYN | ACK, c.isn, c.iss + 5)
+    p = c.expect(RST | SYN | ACK, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 5) & 0xffffffff,
+          "client: a SYN-ACK with a wrong ACK gets RST <SEQ=SEG.ACK>")
+    c.send(RST | ACK, c.isn + 1, c.iss + 7)
+    c.send(SYN | ACK, c.isn, c.iss + 1)
+    p = c.expect(RST, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+          "client: the RST with a bad ACK ignored, the right SYN-ACK establishes")
+    delta_check(st, "TCPBadAckRst", b_rst, 1, "client: wrong ACK counted", exact=1)
+    delta_check(st, "TCPRstIgnored", b_ign, 1, "client: RST with a bad ACK counted", exact=1)
+    # A SYN-ACK with data and FIN: established (loadgen resets from connected(), before the
+    # data and the FIN are processed: the RST acknowledges the SYN).
+    c = next_client(w, "data on SYN-ACK")
+    if c is None:
+        return
+    c.send(SYN | ACK | PSH | FIN, c.isn, c.iss + 1, b"hello")
+    p = c.expect(RST, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+          "client: a SYN-ACK with data and FIN establishes")
+    # Simultaneous open: SYN for SYN, then the SYN-ACKs cross.
+    c = next_client(w, "simultaneous open")
+    if c is None:
+        return
+    b_ch = st.get("TCPSYNChallenge")
+    c.send(SYN, c.isn, 0)
+    p = c.expect(RST | SYN | ACK, SYN | ACK, 1.0)
+    if check(p is not None and p[TCP].seq == c.iss and p[TCP].ack == (c.isn + 1) & 0xffffffff,
+             "client: a SYN for our SYN: SYN-RECEIVED, SYN-ACK <SEQ=ISS><ACK=IRS+1>"):
+        c.send(SYN | ACK, c.isn, c.iss + 1)
+        p = c.expect(RST, RST, 0.5)
+        check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+              "client: simultaneous open: the peer's SYN-ACK establishes at once")
+        delta_check(st, "TCPSYNChallenge", b_ch, 0, "client: no challenge ACK", exact=0)
+    # Fragmentation needed quoting the SYN, then the SYN-ACK.
+    c = next_client(w, "frag needed")
+    if c is None:
+        return
+    quote = bytes(IP(src=SP_IP, dst=ME_IP, proto=6, len=60, flags="DF")
+                  / TCP(sport=c.sport, dport=CLIENT_PORT, seq=c.iss, flags="S"))[:28]
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=4, nexthopmtu=300) / Raw(quote))
+    time.sleep(0.1)
+    c.send(SYN | ACK, c.isn, c.iss + 1)
+    p = c.expect(RST, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+          "client: fragmentation needed about the SYN: established, RST <SEQ=ISS+1> (got %s)"
+          % (None if p is None else "%d" % ((p[TCP].seq - c.iss) & 0xffffffff)))
+    # Port unreachable in SYN-SENT: refused, the SYN is not sent again.
+    c = next_client(w, "port unreachable")
+    if c is None:
+        return
+    b_af = st.get("AttemptFails")
+    quote = bytes(IP(src=SP_IP, dst=ME_IP, proto=6, len=60)
+                  / TCP(sport=c.sport, dport=CLIENT_PORT, seq=c.iss, flags="S"))[:28]
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=3) / Raw(quote))
+    check(c.expect(SYN, SYN, 1.3) is None, "client: port unreachable in SYN-SENT: no SYN again")
+    delta_check(st, "AttemptFails", b_af, 1, "client: the attempt failed", exact=1)
+
+
+def client(prefix):
+    st = Stats(prefix)
+    peer = td.Peer()
+    w = Wire(peer)
+    try:
+        t0 = time.monotonic()
+        t_client(w, st)
+        print("   t_client: %.1f s" % (time.monotonic() - t0), flush=True)
+    finally:
+        peer.close()
+    print("%d failed" % len(td.FAILS))
+    return 1 if td.FAILS else 0
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
@@ -670,6 +818,8 @@ def main():
     a = sys.argv[1:]
     if a[:1] == ["--inner"]:
         return inner(a[1])
+    if a[:1] == ["--client"]:
+        return client(a[1])
     return outer(a[0] if a else "tap")
 
 
