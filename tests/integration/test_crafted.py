@@ -29,6 +29,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   src_route   LSRR / SSRR datagrams dropped (ip_src_routed, RFC 7126), record route answered
   oow_acks    200 pure ACKs outside the window get one ACK (TCPAckSkippedSeq), data outside it
               is still answered
+  l3_lengths  UDP and IP length fields that disagree with the frame, a bad UDP checksum, IHL 4:
+              dropped with their counters, no error; UDP checksum 0 and TTL 0 are taken
   ts_poison   a forged in-window segment with a far TSval and a refused ACK does not become
               TS.Recent (the real peer is not dropped by PAWS)
   client      a second spindle whose loadgen connects to the scapy peer again and again:
@@ -669,6 +671,60 @@ def t_ts_poison(w, st):
     c.rst()
 
 
+def ip_fields(pkt, total_len, ihl):
+    """The bytes of IPv4 datagram @pkt with its total length and IHL replaced, the header
+    checksum right for them (so that only the field under test is wrong)."""
+    b = bytearray(bytes(pkt))
+    b[0] = 0x40 | ihl
+    b[2:4] = total_len.to_bytes(2, "big")
+    b[10:12] = b"\0\0"
+    ck = sum(int.from_bytes(b[k:k + 2], "big") for k in range(0, 20, 2))
+    ck = (ck & 0xffff) + (ck >> 16)
+    ck = (ck & 0xffff) + (ck >> 16)
+    b[10:12] = (~ck & 0xffff).to_bytes(2, "big")
+    return bytes(b)
+
+
+def t_l3_lengths(w, st):
+    """Header fields that disagree with the frame (RFC 791, RFC 768), each dropped with its
+    counter and never answered by an error; a TTL of 0 to us is still delivered (RFC 1122
+    3.2.1.7); a UDP checksum of 0 means none (RFC 768): port unreachable as for any datagram."""
+    from scapy.all import ICMP, IP, UDP, Ether, Raw
+
+    def unreach(port):  # the quote: IP header (20), then the UDP ports
+        return lambda p: (ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3
+                          and bytes(p[ICMP].payload)[22:24] == port.to_bytes(2, "big"))
+    w.drain()
+    b = {n: st.get(n) for n in ("udp_bad_len", "udp_bad_cksum", "ip_bad_len", "ip_bad_ihl")}
+    # UDP length beyond the datagram, below 8; a wrong checksum.
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9101, len=200) / Raw(b"x" * 20))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9102, len=4) / Raw(b"x" * 20))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9103, chksum=0x1234)
+           / Raw(b"x" * 20))
+    check(w.expect(lambda p: ICMP in p and p[ICMP].type == 3, 0.5) is None,
+          "l3-lengths: no port unreachable for bad UDP lengths or checksum")
+    delta_check(st, "udp_bad_len", b["udp_bad_len"], 2, "l3-lengths: UDP lengths counted",
+                exact=2)
+    delta_check(st, "udp_bad_cksum", b["udp_bad_cksum"], 1, "l3-lengths: UDP checksum counted",
+                exact=1)
+    # Checksum 0 (none) and a UDP length shorter than the IP payload (the rest trimmed).
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9104, chksum=0)
+           / Raw(b"x" * 20))
+    check(w.expect(unreach(9104), 1.0) is not None,
+          "l3-lengths: UDP checksum 0: port unreachable as for any datagram")
+    # IP total length beyond the frame and below the header; IHL 4.
+    for tl, ihl in ((200, 5), (12, 5), (48, 4)):
+        w.send(Ether(src=ME_MAC, dst=SP_MAC, type=0x0800) / Raw(ip_fields(IP(src=ME_IP, dst=SP_IP) / ICMP(id=77) / Raw(b"y" * 20),
+                                     tl, ihl)))
+    time.sleep(0.2)
+    delta_check(st, "ip_bad_len", b["ip_bad_len"], 2, "l3-lengths: IP total lengths counted",
+                exact=2)
+    delta_check(st, "ip_bad_ihl", b["ip_bad_ihl"], 1, "l3-lengths: IHL 4 counted", exact=1)
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, ttl=0) / ICMP(id=ident))
+    check(w.expect(echo_reply(ident), 1.0) is not None, "l3-lengths: an echo with TTL 0 answered")
+
+
 class Client:
     """One of loadgen's connections to the scapy peer (198.18.0.7:CLIENT_PORT), from its SYN:
     spindle's ISS and source port; the peer's sequence numbers start at @isn."""
@@ -802,7 +858,7 @@ def inner(prefix):
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
-                  t_small_mss, t_src_route, t_oow_acks, t_ts_poison):
+                  t_small_mss, t_src_route, t_oow_acks, t_ts_poison, t_l3_lengths):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
