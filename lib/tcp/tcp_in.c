@@ -393,6 +393,7 @@ synsent_input(
 	}
 	c->irs = th->seq;
 	c->rcv_nxt = th->seq + 1;
+	c->last_rx = c->ctx->now;
 	sp_tcp_conn_options(c, &th->opts);
 	c->snd_wnd = th->win; /* never scaled in a SYN */
 	c->max_snd_wnd = c->snd_wnd;
@@ -660,6 +661,14 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		}
 		goto out;
 	}
+	/*
+	 * The peer is heard (keepalive, RFC 1122 4.2.3.6; the tail loss probe's quiet time): only
+	 * by a segment in the window. Any segment of the 4-tuple used to count, so a forger that
+	 * knows the tuple kept a dead peer's connection open for good; Linux too counts only
+	 * accepted segments (icsk_ack.lrcvtime, rcv_tstamp).
+	 */
+	c->last_rx = c->ctx->now;
+	c->ka_probes = 0;
 	/* Trim what lies before RCV.NXT (a retransmission) and beyond the window. */
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		uint32_t dup = c->rcv_nxt - seq;
@@ -1056,8 +1065,6 @@ sp_tcp_conn_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *i
 			  ((th->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 
 	c->busy++;
-	c->last_rx = ctx->now;
-	c->ka_probes = 0;
 	if (c->state == SP_TCP_SYN_SENT) {
 		synsent_input(c, ip, th, seglen);
 		if (!c->freed && c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED &&

@@ -35,7 +35,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               TS.Recent (the real peer is not dropped by PAWS)
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
-              open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT
+              open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
+              keepalive on, segments outside the window do not keep a dead peer's connection
 
   test_crafted.py [tap|af_packet]     CRAFTED_ONLY="tcp after_fin ..." runs only those
 
@@ -88,7 +89,9 @@ grep -E "^mbufs" "$(spindle_log)" || true
 spindle_start --set service.lg.type=loadgen --set service.lg.address=198.18.0.7 \
 	--set service.lg.port=$CLIENT_PORT --set service.lg.mode=connect \
 	--set service.lg.close=rst --set service.lg.connections=1 \
-	--set service.lg.timeout_ms=1000 --set service.lg.duration_ms=60000 || exit 1
+	--set service.lg.timeout_ms=1000 --set service.lg.duration_ms=60000 \
+	--set tcp.keepalive_idle_ms=1000 --set tcp.keepalive_intvl_ms=200 \
+	--set tcp.keepalive_probes=2 || exit 1
 lab_exec timeout 60 "$PY" "$SELF" --client "$(spindle_prefix)" || rc=1
 if spindle_alive; then t_ok "client: spindle still runs"; else t_fail "client: spindle died"; rc=1; fi
 sp_stop_pid "$SP_PID" INT 30 || { t_fail "client: spindle did not stop"; rc=1; }
@@ -836,6 +839,25 @@ def t_client(w, st):
     delta_check(st, "AttemptFails", b_af, 1, "client: the attempt failed", exact=1)
 
 
+def t_keepalive(w, st):
+    """Keepalive (this spindle: idle 1 s, probes every 200 ms, 2 of them) about a dead peer
+    while a forger that knows the 4-tuple sends segments outside the window every 200 ms: they
+    do not count as the peer heard, the probes go and the connection is reset. They used to put
+    the probes off for good."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None and c.echo_ok(b"keepalive"),
+                 "keepalive: echo connection"):
+        return
+    b_ka = st.get("TCPKeepAlive")
+    rst = None
+    end = time.monotonic() + 3.0
+    while rst is None and time.monotonic() < end:
+        c.send(ACK, seq=(c.snd_nxt + 0x40000000) & 0xffffffff)
+        rst = w.peer.expect(lambda p: c.mine(p) and td.flags(p) & RST, 0.2)
+    check(rst is not None, "keepalive: forged segments do not keep a dead peer's connection")
+    delta_check(st, "TCPKeepAlive", b_ka, 2, "keepalive: the probes went")
+
+
 def client(prefix):
     st = Stats(prefix)
     peer = td.Peer()
@@ -843,6 +865,7 @@ def client(prefix):
     try:
         t0 = time.monotonic()
         t_client(w, st)
+        t_keepalive(w, st)
         print("   t_client: %.1f s" % (time.monotonic() - t0), flush=True)
     finally:
         peer.close()
