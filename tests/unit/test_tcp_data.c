@@ -359,22 +359,38 @@ test_seq_wrap(void **state)
 	fx_free(f);
 }
 
+/*
+ * Handshake with timestamps (the SYN's TSval 1000, the ACK's 1001, echoing ours): @p so is
+ * left with the ACK's option.
+ */
+static struct fx *
+fx_open_ts(struct sp_tcp_opts *so)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	memset(so, 0, sizeof(*so));
+	so->has_ts = true;
+	so->ts_val = 1000;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = T_PISN + 1;
+	so->ts_val = 1001;
+	so->ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, so, NULL, 0);
+	return f;
+}
+
 /* RFC 7323 5.3: a segment with an older TSval is dropped (and ACKed). */
 static void
 test_paws(void **state)
 {
-	struct fx *f = fx_new(NULL, 0);
-	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct sp_tcp_opts so;
+	struct fx *f = fx_open_ts(&so);
 	struct t_out o;
 
 	(void)state;
-	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
-	t_expect(f->env, &o, T_SYN | T_ACK);
-	f->iss = o.h.seq;
-	f->pseq = T_PISN + 1;
-	so.ts_val = 1001;
-	so.ts_ecr = o.h.opts.ts_val;
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
 	so.ts_val = 1002;
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, "ab", 2);
 	assert_int_equal(f->app.rx_len, 2);
@@ -397,18 +413,11 @@ test_paws(void **state)
 static void
 test_paws_not_poisoned_by_bad_ack(void **state)
 {
-	struct fx *f = fx_new(NULL, 0);
-	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct sp_tcp_opts so;
+	struct fx *f = fx_open_ts(&so);
 	struct t_out o;
 
 	(void)state;
-	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
-	t_expect(f->env, &o, T_SYN | T_ACK);
-	f->iss = o.h.seq;
-	f->pseq = T_PISN + 1;
-	so.ts_val = 1001;
-	so.ts_ecr = o.h.opts.ts_val;
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
 	/* ACK of data never sent: answered with an ACK, dropped, TS.Recent kept. */
 	so.ts_val = 0x40000000u;
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 100000, T_ACK, 65535, &so, "xx", 2);
