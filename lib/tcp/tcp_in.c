@@ -65,7 +65,7 @@ void
 sp_tcp_fin_arrived(struct sp_conn *c)
 {
 	c->rcv_nxt += 1;
-	c->flags |= TF_PEER_FIN | TF_ACKNOW;
+	c->flags = (c->flags | TF_PEER_FIN | TF_ACKNOW) & ~TF_OOO_FIN;
 	/* An out-of-order FIN just filled: what is queued behind it is not data. */
 	if (c->n_ooo > 0)
 		sp_tcp_reass_after_fin(c);
@@ -557,6 +557,31 @@ ack_acceptable(const struct sp_conn *c, sp_seq_t ack)
 	return SEQ_LEQ(ack, c->snd_max) && SEQ_GEQ(ack, c->snd_una - c->max_snd_wnd);
 }
 
+/*
+ * The peer's FIN alone, beyond RCV.NXT (the data before it lost or late): held for later (RFC
+ * 9293 3.10.7.4) and answered at once by a duplicate ACK (RFC 5681 4.2), as Linux queues it out
+ * of order. Right behind the last queued segment it ends that segment; beyond a gap, the segment
+ * that reaches it later will (TF_OOO_FIN). Queued data beyond it (a peer contradicting itself)
+ * leaves it ignored. Dropped unanswered before: the close waited for the peer's retransmission.
+ */
+static void
+ooo_fin_hold(struct sp_conn *c, sp_seq_t seq)
+{
+	struct sp_tcp_ooo *last = c->n_ooo > 0 ? &c->ooo[c->n_ooo - 1] : NULL;
+
+	c->flags |= TF_ACKNOW;
+	if ((c->flags & TF_PEER_FIN) ||
+		(c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
+			c->state != SP_TCP_FIN_WAIT_2))
+		return;
+	if (last != NULL && last->end == seq) {
+		last->fin = true;
+	} else if (last == NULL || SEQ_LT(last->end, seq)) {
+		c->flags |= TF_OOO_FIN;
+		c->ooo_fin = seq;
+	}
+}
+
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen, uint32_t nsegs)
@@ -783,6 +808,10 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		break;
 	}
 	/* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
+	if ((c->flags & TF_OOO_FIN) && plen > 0 && seq + plen == c->ooo_fin)
+		fin = true; /* it reaches the FIN held out of order: ends with it */
+	if (plen == 0 && fin && SEQ_GT(seq, c->rcv_nxt))
+		ooo_fin_hold(c, seq);
 	if (plen > 0) {
 		/* Elsewhere the peer's FIN came already: "ignore the segment text". */
 		if (c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&

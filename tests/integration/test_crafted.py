@@ -22,6 +22,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               checksum, URG data
   after_fin   data queued out of order beyond the peer's FIN (in-order FIN, or an out-of-order
               FIN whose hole fills) is dropped, not echoed nor acknowledged (TCPDataAfterFin)
+  ooo_fin     a FIN alone out of order (nothing queued before it, or right behind queued data):
+              a duplicate ACK at once, held, acknowledged when the hole fills
   overlap     overlapping retransmissions with other bytes: each byte delivered once, from one
               of its copies
   small_mss   a peer without MSS option (536) that swings its window between 0 and 64 KB: TSO
@@ -527,6 +529,45 @@ def t_after_fin(w, st):
     c.rst()
 
 
+def t_ooo_fin(w, st):
+    """A FIN that comes alone, out of order (the data before it lost; RFC 5681 4.2, RFC 9293
+    3.10.7.4: held for later, answered at once by a duplicate ACK), with nothing queued before
+    it (A) or right behind queued data (B): when the hole fills, the ACK covers the FIN without
+    the peer sending it again, as Linux's out-of-order queue does. It used to be dropped
+    unanswered: the close waited for the peer's retransmission of the FIN."""
+    for case, queued in (("A", b""), ("B", b"Q" * 10)):
+        c = td.Conn(w.peer, 7)
+        if not check(c.connect() is not None, "ooo-fin %s: echo connection" % case):
+            return
+        if queued:
+            seg(c, ACK | PSH, 10, queued)
+        w.peer.drain(0.2)
+        seg(c, ACK | FIN, 10 + len(queued))
+        p = w.peer.expect(lambda p: c.mine(p), 0.5)
+        check(p is not None and p["TCP"].ack == c.snd_nxt,
+              "ooo-fin %s: the FIN alone out of order gets a duplicate ACK" % case)
+        seg(c, ACK | PSH, 0, b"A" * 10)
+        fin_ack = (c.snd_nxt + 10 + len(queued) + 1) & 0xffffffff
+        c.snd_nxt = fin_ack
+        got, best = b"", None
+        end = time.monotonic() + 0.8
+        while True:
+            p = w.peer.expect(lambda p: c.mine(p), end - time.monotonic())
+            if p is None:
+                break
+            a, body = p["TCP"].ack, bytes(p["TCP"].payload)
+            best = a if best is None or td.sdiff(a, best) > 0 else best
+            if body and p["TCP"].seq == c.rcv_nxt:
+                got += body
+                c.rcv_nxt = (c.rcv_nxt + len(body)) & 0xffffffff
+                c.send(ACK)
+        check(got == b"A" * 10 + queued,
+              "ooo-fin %s: the bytes before the FIN echoed (%r)" % (case, got[:24]))
+        check(best == fin_ack, "ooo-fin %s: the FIN acknowledged when the hole fills (ACK %s)"
+              % (case, None if best is None else td.sdiff(best, fin_ack)))
+        c.rst()
+
+
 def t_overlap(w, st):
     """Overlapping retransmissions with other bytes (RFC 9293 3.10.7.4 leaves the choice of
     copy): the stream delivered has every byte once, each one of the copies sent for its
@@ -880,8 +921,8 @@ def inner(prefix):
     w = Wire(peer)
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
-        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
-                  t_small_mss, t_src_route, t_oow_acks, t_ts_poison, t_l3_lengths):
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_ooo_fin,
+                  t_overlap, t_small_mss, t_src_route, t_oow_acks, t_ts_poison, t_l3_lengths):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()

@@ -82,6 +82,46 @@ test_ooo_bound(void **state)
 }
 
 /*
+ * The peer's FIN alone out of order (RFC 9293 3.10.7.4, RFC 5681 4.2): a duplicate ACK at once,
+ * held, and taken when the hole fills, with nothing queued before it (@p queued 0) or right
+ * behind queued data. It used to be dropped unanswered and the ACK stopped before it.
+ */
+static void
+ooo_fin_case(uint32_t queued)
+{
+	static const char data[20] = "0123456789abcdefghij";
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	fx_open(f, T_PISN);
+	if (queued > 0) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, f->iss + 1, T_ACK, 65535, NULL,
+			data + 10, queued);
+		t_expect(f->env, &o, T_ACK);
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10 + queued, f->iss + 1, T_ACK | T_FIN, 65535,
+		NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(f->app.peer_closed, 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 10);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 10 + queued + 1);
+	assert_int_equal(f->app.rx_len, 10 + queued);
+	assert_memory_equal(f->app.rx, data, 10 + queued);
+	assert_int_equal(f->app.peer_closed, 1);
+	fx_free(f);
+}
+
+static void
+test_ooo_fin_alone(void **state)
+{
+	(void)state;
+	ooo_fin_case(0);
+	ooo_fin_case(10);
+}
+
+/*
  * Data beyond the peer's FIN is not data (RFC 9293 3.10.7.4): queued out of order before an
  * in-order FIN, or behind an out-of-order FIN, it is dropped (TCPDataAfterFin), never delivered
  * after peer_closed() nor acknowledged past the FIN.
@@ -536,6 +576,7 @@ main(void)
 		cmocka_unit_test(test_ooo_reassembly_sack),
 		cmocka_unit_test(test_ooo_bound),
 		cmocka_unit_test(test_data_after_fin),
+		cmocka_unit_test(test_ooo_fin_alone),
 		cmocka_unit_test(test_oow_ack_ratelimit),
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_paws),
