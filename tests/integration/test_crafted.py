@@ -97,7 +97,8 @@ spindle_start --set service.lg.type=loadgen --set service.lg.address=198.18.0.7 
 	--set tcp.keepalive_idle_ms=1000 --set tcp.keepalive_intvl_ms=200 \
 	--set tcp.keepalive_probes=2 || exit 1
 lab_exec timeout 60 "$PY" "$SELF" --client "$(spindle_prefix)" || rc=1
-if spindle_alive; then t_ok "client: spindle still runs"; else t_fail "client: spindle died"; rc=1; fi
+if spindle_alive; then t_ok "client: spindle still runs"
+else t_fail "client: spindle died"; rc=1; fi
 sp_stop_pid "$SP_PID" INT 30 || { t_fail "client: spindle did not stop"; rc=1; }
 lrc=0
 wait "$SP_PID" || lrc=$?
@@ -793,8 +794,8 @@ def t_l3_lengths(w, st):
           "l3-lengths: UDP checksum 0: port unreachable as for any datagram")
     # IP total length beyond the frame and below the header; IHL 4.
     for tl, ihl in ((200, 5), (12, 5), (48, 4)):
-        w.send(Ether(src=ME_MAC, dst=SP_MAC, type=0x0800) / Raw(ip_fields(IP(src=ME_IP, dst=SP_IP) / ICMP(id=77) / Raw(b"y" * 20),
-                                     tl, ihl)))
+        dgram = IP(src=ME_IP, dst=SP_IP) / ICMP(id=77) / Raw(b"y" * 20)
+        w.send(Ether(src=ME_MAC, dst=SP_MAC, type=0x0800) / Raw(ip_fields(dgram, tl, ihl)))
     time.sleep(0.2)
     delta_check(st, "ip_bad_len", b["ip_bad_len"], 2, "l3-lengths: IP total lengths counted",
                 exact=2)
@@ -956,8 +957,9 @@ def inner(prefix):
     w = Wire(peer)
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
-        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_after_fin, t_ooo_fin,
-                  t_overlap, t_small_mss, t_src_route, t_oow_acks, t_ts_poison, t_l3_lengths):
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_after_fin,
+                  t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks, t_ts_poison,
+                  t_l3_lengths):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
