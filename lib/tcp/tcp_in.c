@@ -808,6 +808,8 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		break;
 	}
 	/* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
+	if ((c->flags & TF_OOO_FIN) && SEQ_GT(c->rcv_nxt, c->ooo_fin))
+		c->flags &= ~TF_OOO_FIN; /* data went past it: the peer took it back */
 	if ((c->flags & TF_OOO_FIN) && plen > 0 && seq + plen == c->ooo_fin)
 		fin = true; /* it reaches the FIN held out of order: ends with it */
 	if (plen == 0 && fin && SEQ_GT(seq, c->rcv_nxt))

@@ -5,6 +5,7 @@
  * retransmission behind the cursor, sequence wrap, PAWS, the restart window after an idle
  * RTO. The test plays the peer with tcp_helper.h.
  */
+#include "tcp.h"
 #include "tcp_helper.h"
 
 static void
@@ -116,9 +117,23 @@ ooo_fin_case(uint32_t queued)
 static void
 test_ooo_fin_alone(void **state)
 {
+	static const char data[30] = "0123456789abcdefghij0123456789";
+	struct fx *f = fx_new(NULL, 0);
+
 	(void)state;
 	ooo_fin_case(0);
 	ooo_fin_case(10);
+	/* A peer that sends data past its FIN took the FIN back: it is forgotten. */
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, f->iss + 1, T_ACK | T_FIN, 65535, NULL, NULL,
+		0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 30);
+	assert_int_equal(f->app.rx_len, 30);
+	assert_int_equal(f->app.peer_closed, 0);
+	/* Forgotten when the next segment finds RCV.NXT past it. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 30, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_false(f->app.c->flags & TF_OOO_FIN);
+	fx_free(f);
 }
 
 /*
