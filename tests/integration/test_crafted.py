@@ -22,6 +22,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
               (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
               checksum, URG data
+  flags       a FIN without ACK and a segment without flags in ESTABLISHED dropped
+              (TCPNoAckDrops); URG pointing far past the data: the bytes echoed in line
   after_fin   data queued out of order beyond the peer's FIN (in-order FIN, or an out-of-order
               FIN whose hole fills) is dropped, not echoed nor acknowledged (TCPDataAfterFin)
   ooo_fin     a FIN alone out of order (nothing queued before it, or right behind queued data):
@@ -507,6 +509,31 @@ def syn_tsval():
     return (int(time.monotonic() * 1000) - 1000) & 0xffffffff
 
 
+def t_flags(w, st):
+    """Segments without ACK in a synchronised state (RFC 9293 3.10.7.4 fifth step: dropped): a
+    FIN with data and a segment with no flag at all are not echoed (TCPNoAckDrops); URG with an
+    urgent pointer far beyond the data: the bytes stay in line (RFC 6093). spindle was right:
+    a cheap regression check."""
+    from scapy.all import IP, TCP
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "flags: echo connection"):
+        return
+    b = st.get("TCPNoAckDrops")
+    w.peer.drain()
+    c.send(FIN, data=b"fin-no-ack")
+    c.send(0, data=b"no-flags")
+    check(w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 0.5) is None,
+          "flags: FIN without ACK and a segment without flags: nothing echoed")
+    delta_check(st, "TCPNoAckDrops", b, 2, "flags: both counted", exact=2)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(
+        sport=c.sport, dport=7, flags="PAU", seq=c.snd_nxt, ack=c.rcv_nxt, window=65535,
+        urgptr=60000) / b"urg")
+    c.snd_nxt = (c.snd_nxt + 3) & 0xffffffff
+    check(c.read(3) == b"urg", "flags: URG pointing past the data: the bytes echoed in line")
+    check(c.echo_ok(b"after-flags"), "flags: the connection goes on")
+    c.rst()
+
+
 def seg(c, fl, seq, data=b"", win=65535):
     """A segment of connection @c at sequence offset @seq from its SND.NXT (not advanced)."""
     c.send(fl, seq=(c.snd_nxt + seq) & 0xffffffff, data=data, win=win)
@@ -957,9 +984,9 @@ def inner(prefix):
     w = Wire(peer)
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
-        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_after_fin,
-                  t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks, t_ts_poison,
-                  t_l3_lengths):
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
+                  t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
+                  t_ts_poison, t_l3_lengths):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
