@@ -51,6 +51,7 @@
 #define TF_RXT_LOST	 0x800000 /* a lost retransmission cut cwnd in this recovery (tcp_lost_rxt.c) */
 #define TF_TLP_INREC	 0x1000000 /* the loss probe out went in SACK recovery (tcp_timer.c) */
 #define TF_RTO_UNDO	 0x2000000 /* a timeout's response may be undone (tcp_rto_undo.c) */
+#define TF_OOO_FIN	 0x4000000 /* the peer's FIN came alone out of order, at ooo_fin */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -151,6 +152,7 @@ struct sp_conn {
 	struct sp_tcp_ooo *ooo;
 	uint16_t n_ooo, ooo_last;
 	uint32_t ooo_bytes;
+	sp_seq_t ooo_fin;	   /* TF_OOO_FIN: the sequence number of that FIN */
 	struct rte_mbuf *ooo_pack; /* pack mbuf tiny segments are copied into (one reference) */
 	uint32_t rcv_held; /* TF_RCV_FLOW: delivered to recv(), not yet released by the app */
 	/* Receive buffer autotuning (tcp_in.c, Linux's dynamic right-sizing). */

@@ -65,7 +65,7 @@ void
 sp_tcp_fin_arrived(struct sp_conn *c)
 {
 	c->rcv_nxt += 1;
-	c->flags |= TF_PEER_FIN | TF_ACKNOW;
+	c->flags = (c->flags | TF_PEER_FIN | TF_ACKNOW) & ~TF_OOO_FIN;
 	/* An out-of-order FIN just filled: what is queued behind it is not data. */
 	if (c->n_ooo > 0)
 		sp_tcp_reass_after_fin(c);
@@ -399,6 +399,7 @@ synsent_input(
 	}
 	c->irs = th->seq;
 	c->rcv_nxt = th->seq + 1;
+	c->last_rx = c->ctx->now;
 	sp_tcp_conn_options(c, &th->opts);
 	c->snd_wnd = th->win; /* never scaled in a SYN */
 	c->max_snd_wnd = c->snd_wnd;
@@ -406,6 +407,8 @@ synsent_input(
 	c->snd_wl2 = th->ack;
 	if (ack) {
 		c->snd_una = th->ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
 		if (c->rtt_timing || (c->flags & TF_TS))
 			sp_tcp_rtt_sample(c, c->retries == 0 && c->rtt_timing
 						     ? (uint32_t)((c->ctx->now - c->rtt_start) *
@@ -548,6 +551,43 @@ sp_tcp_oow_ack_limited(
 	return false;
 }
 
+/*
+ * The ACK field passes the checks of the fifth step: in SYN-RECEIVED it covers our SYN and no
+ * more (else RST), elsewhere SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.MAX (RFC 5961 5.2).
+ */
+static bool
+ack_acceptable(const struct sp_conn *c, sp_seq_t ack)
+{
+	if (c->state == SP_TCP_SYN_RECEIVED)
+		return SEQ_GT(ack, c->snd_una) && SEQ_LEQ(ack, c->snd_max);
+	return SEQ_LEQ(ack, c->snd_max) && SEQ_GEQ(ack, c->snd_una - c->max_snd_wnd);
+}
+
+/*
+ * The peer's FIN alone, beyond RCV.NXT (the data before it lost or late): held for later (RFC
+ * 9293 3.10.7.4) and answered at once by a duplicate ACK (RFC 5681 4.2), as Linux queues it out
+ * of order. Right behind the last queued segment it ends that segment; beyond a gap, the segment
+ * that reaches it later will (TF_OOO_FIN). Queued data beyond it (a peer contradicting itself)
+ * leaves it ignored. Dropped unanswered before: the close waited for the peer's retransmission.
+ */
+static void
+ooo_fin_hold(struct sp_conn *c, sp_seq_t seq)
+{
+	struct sp_tcp_ooo *last = c->n_ooo > 0 ? &c->ooo[c->n_ooo - 1] : NULL;
+
+	c->flags |= TF_ACKNOW;
+	if ((c->flags & TF_PEER_FIN) ||
+		(c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
+			c->state != SP_TCP_FIN_WAIT_2))
+		return;
+	if (last != NULL && last->end == seq) {
+		last->fin = true;
+	} else if (last == NULL || SEQ_LT(last->end, seq)) {
+		c->flags |= TF_OOO_FIN;
+		c->ooo_fin = seq;
+	}
+}
+
 static void
 sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, struct sp_tcp_hdr *th,
 	uint32_t plen, uint32_t nsegs)
@@ -573,7 +613,20 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		}
 		goto dropafterack;
 	}
-	/* RFC 5961 4.2: any SYN in a synchronised state gets a challenge ACK. */
+	/*
+	 * Simultaneous open (RFC 9293 3.5 figure 8): the peer's SYN-ACK, its SYN again with the
+	 * ACK of ours. The SYN lies before RCV.NXT and is trimmed as old; the ACK completes the
+	 * handshake below (Linux's tcp_validate_incoming() lets it pass too). A challenge ACK
+	 * instead left the connection in SYN-RECEIVED until our SYN-ACK was resent (1 s).
+	 */
+	if (c->state == SP_TCP_SYN_RECEIVED && !(c->flags & TF_PASSIVE) &&
+		(th->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+			(RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG) &&
+		seq == c->irs && th->ack == c->snd_max) {
+		th->flags &= ~RTE_TCP_SYN_FLAG;
+		seq = ++th->seq;
+	}
+	/* RFC 5961 4.2: any other SYN in a synchronised state gets a challenge ACK. */
 	if (th->flags & RTE_TCP_SYN_FLAG) {
 		if (c->state == SP_TCP_SYN_RECEIVED && seq == c->irs &&
 			!(th->flags & RTE_TCP_ACK_FLAG)) {
@@ -639,11 +692,14 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		}
 		goto out;
 	}
-	/* RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT. */
-	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(seq, c->last_ack_sent)) {
-		c->ts_recent = th->opts.ts_val;
-		c->ts_recent_age = c->ctx->now;
-	}
+	/*
+	 * The peer is heard (keepalive, RFC 1122 4.2.3.6; the tail loss probe's quiet time): only
+	 * by a segment in the window. Any segment of the 4-tuple used to count, so a forger that
+	 * knows the tuple kept a dead peer's connection open for good; Linux too counts only
+	 * accepted segments (icsk_ack.lrcvtime, rcv_tstamp).
+	 */
+	c->last_rx = c->ctx->now;
+	c->ka_probes = 0;
 	/* Trim what lies before RCV.NXT (a retransmission) and beyond the window. */
 	if (SEQ_LT(seq, c->rcv_nxt)) {
 		uint32_t dup = c->rcv_nxt - seq;
@@ -676,6 +732,17 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (!(th->flags & RTE_TCP_ACK_FLAG)) {
 		TCP_STAT(c, TCPNoAckDrops);
 		goto drop;
+	}
+	/*
+	 * RFC 7323 4.3: remember the timestamp of the segment that carries RCV.NXT; only from a
+	 * segment whose ACK is acceptable (the checks below drop the others, RFC 5961 5.2), as
+	 * Linux's tcp_ack(). Taken before those checks, a segment in the window with any ACK and
+	 * a TSval far ahead set TS.Recent, and PAWS then dropped every segment of the real peer.
+	 */
+	if ((c->flags & TF_TS) && th->opts.has_ts && SEQ_LEQ(th->seq, c->last_ack_sent) &&
+		ack_acceptable(c, th->ack)) {
+		c->ts_recent = th->opts.ts_val;
+		c->ts_recent_age = c->ctx->now;
 	}
 	if (c->state == SP_TCP_SYN_RECEIVED) {
 		struct sp_listener *l = c->listener;
@@ -747,6 +814,12 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 		break;
 	}
 	/* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
+	if ((c->flags & TF_OOO_FIN) && SEQ_GT(c->rcv_nxt, c->ooo_fin))
+		c->flags &= ~TF_OOO_FIN; /* data went past it: the peer took it back */
+	if ((c->flags & TF_OOO_FIN) && plen > 0 && seq + plen == c->ooo_fin)
+		fin = true; /* it reaches the FIN held out of order: ends with it */
+	if (plen == 0 && fin && SEQ_GT(seq, c->rcv_nxt))
+		ooo_fin_hold(c, seq);
 	if (plen > 0) {
 		/* Elsewhere the peer's FIN came already: "ignore the segment text". */
 		if (c->state != SP_TCP_ESTABLISHED && c->state != SP_TCP_FIN_WAIT_1 &&
@@ -1029,8 +1102,6 @@ sp_tcp_conn_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *i
 			  ((th->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 
 	c->busy++;
-	c->last_rx = ctx->now;
-	c->ka_probes = 0;
 	if (c->state == SP_TCP_SYN_SENT) {
 		synsent_input(c, ip, th, seglen);
 		if (!c->freed && c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED &&
@@ -1197,6 +1268,13 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		uint32_t mtu = rest & 0xffff, opt = (c->flags & TF_TS) ? 12u : 0u, mss;
 
 		if (mtu < 68) /* RFC 1191 3: no MTU is smaller; an old router's 0 says nothing */
+			return;
+		/*
+		 * About a handshake segment (at most 74 bytes, below any MTU taken here): forged, and
+		 * nothing to resend. It used to move SND.NXT back to the ISS in SYN-SENT, and after
+		 * the SYN-ACK (SND.UNA = ISS + 1) the connection could never send.
+		 */
+		if (c->state == SP_TCP_SYN_SENT || c->state == SP_TCP_SYN_RECEIVED)
 			return;
 		if (mtu < tc->min_pmtu) {
 			TCP_STAT(c, icmp_pmtu_clamped);

@@ -393,11 +393,6 @@ sp_tcp_tw_input(
 			tw_remove(ctx, e);
 		return true;
 	}
-	/* RFC 7323 4.3: TS.Recent from the segment at RCV.NXT (our last ACK carried RCV.NXT). */
-	if (e->ts && th->opts.has_ts && SEQ_LEQ(seq, e->rcv_nxt)) {
-		e->ts_recent = th->opts.ts_val;
-		e->ts_recent_age = ctx->now;
-	}
 	/* A duplicate (before RCV.NXT) or text beyond the window is ACKed; a FIN there is old. */
 	if (SEQ_LT(seq, e->rcv_nxt)) {
 		acknow = true;
@@ -421,6 +416,15 @@ sp_tcp_tw_input(
 	if (SEQ_LT(th->ack, e->snd_nxt - e->max_snd_wnd)) {
 		tw_challenge_ack(ctx, e);
 		goto out;
+	}
+	/*
+	 * RFC 7323 4.3: TS.Recent from the segment at RCV.NXT (our last ACK carried RCV.NXT), once
+	 * its ACK passed the checks above (as in tcp_in.c: a forged TSval with a bad ACK is not
+	 * taken).
+	 */
+	if (e->ts && th->opts.has_ts && SEQ_LEQ(seq, e->rcv_nxt)) {
+		e->ts_recent = th->opts.ts_val;
+		e->ts_recent_age = ctx->now;
 	}
 	/* Eighth: a FIN in sequence again: ACK it and restart the 2 MSL timeout. Text ignored. */
 	if (fin) {

@@ -17,11 +17,17 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   icmp        port/net unreachable about an established connection are soft (RFC 5927); quoted
               sequence numbers not in flight are ignored (OutOfWindowIcmps); redirects ignored;
               port unreachables to a UDP flood rate-limited (RFC 1812 4.3.2.8)
+  pmtu        fragmentation needed with MTU 0 and 67 (ignored) and 68 (counts as 552) about
+              data in flight: 512 bytes resent (icmp_pmtu_clamped)
   tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
               (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
               checksum, URG data
+  flags       a FIN without ACK and a segment without flags in ESTABLISHED dropped
+              (TCPNoAckDrops); URG pointing far past the data: the bytes echoed in line
   after_fin   data queued out of order beyond the peer's FIN (in-order FIN, or an out-of-order
               FIN whose hole fills) is dropped, not echoed nor acknowledged (TCPDataAfterFin)
+  ooo_fin     a FIN alone out of order (nothing queued before it, or right behind queued data):
+              a duplicate ACK at once, held, acknowledged when the hole fills
   overlap     overlapping retransmissions with other bytes: each byte delivered once, from one
               of its copies
   small_mss   a peer without MSS option (536) that swings its window between 0 and 64 KB: TSO
@@ -29,6 +35,14 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   src_route   LSRR / SSRR datagrams dropped (ip_src_routed, RFC 7126), record route answered
   oow_acks    200 pure ACKs outside the window get one ACK (TCPAckSkippedSeq), data outside it
               is still answered
+  l3_lengths  UDP and IP length fields that disagree with the frame, a bad UDP checksum, IHL 4:
+              dropped with their counters, no error; UDP checksum 0 and TTL 0 are taken
+  ts_poison   a forged in-window segment with a far TSval and a refused ACK does not become
+              TS.Recent (the real peer is not dropped by PAWS)
+  client      a second spindle whose loadgen connects to the scapy peer again and again:
+              wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
+              open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
+              keepalive on, segments outside the window do not keep a dead peer's connection
 
   test_crafted.py [tap|af_packet]     CRAFTED_ONLY="tcp after_fin ..." runs only those
 
@@ -54,6 +68,7 @@ KERNEL_IP, KERNEL_MAC = "198.18.0.1", "02:00:00:00:00:01"  # the static neighbou
 ME_IP, ME_MAC = "198.18.0.7", "02:00:00:00:00:07"
 EVIL_MAC = "02:00:00:00:00:66"
 BCAST = "198.18.0.255"
+CLIENT_PORT = 9  # loadgen's target in the client phase (scapy answers for 198.18.0.7)
 td.PEER_IP, td.PEER_MAC = ME_IP, ME_MAC  # Conn and Peer send as 198.18.0.7
 check, ok, fail = td.check, td.ok, td.fail
 ACK, PSH, SYN, RST, FIN, URG = td.ACK, td.PSH, td.SYN, td.RST, td.FIN, 0x20
@@ -74,10 +89,30 @@ fi
 if spindle_alive; then t_ok "spindle still runs"; else t_fail "spindle died"; rc=1; fi
 spindle_stop || { t_fail "spindle exit / mbuf check"; rc=1; }
 grep -E "^mbufs" "$(spindle_log)" || true
+[ -z "${CRAFTED_ONLY:-}" ] || [[ " $CRAFTED_ONLY " == *" client "* ]] || exit $rc
+# Client connections: loadgen opens one connection after another to the scapy peer, which
+# answers each SYN as a probe wants. Its unanswered connections fail: exit status 1 is expected.
+spindle_start --set service.lg.type=loadgen --set service.lg.address=198.18.0.7 \
+	--set service.lg.port=$CLIENT_PORT --set service.lg.mode=connect \
+	--set service.lg.close=rst --set service.lg.connections=1 \
+	--set service.lg.timeout_ms=1000 --set service.lg.duration_ms=60000 \
+	--set tcp.keepalive_idle_ms=1000 --set tcp.keepalive_intvl_ms=200 \
+	--set tcp.keepalive_probes=2 || exit 1
+lab_exec timeout 60 "$PY" "$SELF" --client "$(spindle_prefix)" || rc=1
+if spindle_alive; then t_ok "client: spindle still runs"
+else t_fail "client: spindle died"; rc=1; fi
+sp_stop_pid "$SP_PID" INT 30 || { t_fail "client: spindle did not stop"; rc=1; }
+lrc=0
+wait "$SP_PID" || lrc=$?
+SP_PID=
+grep -a "^loadgen " "$(spindle_log)" | head -3 || true
+[ "$lrc" -le 1 ] || { t_fail "client: spindle exit status $lrc"; rc=1; }
+spindle_mbufs_ok || { t_fail "client: $(grep -a '^mbufs' "$(spindle_log)")"; rc=1; }
+grep -a "^mbufs" "$(spindle_log)" || true
 exit $rc
 '''
     env = dict(os.environ, LIB=os.path.join(HERE, "lib.sh"), PMD=pmd,
-               SELF=os.path.abspath(__file__), PY=PY)
+               SELF=os.path.abspath(__file__), PY=PY, CLIENT_PORT=str(CLIENT_PORT))
     return subprocess.call(["bash", "-c", script], env=env)
 
 
@@ -371,6 +406,39 @@ def t_icmp(w, st):
     delta_check(st, "icmp_rate_limited", b_rl, 1, "icmp: the rest counted")
 
 
+def t_pmtu(w, st):
+    """Fragmentation needed with absurd MTUs quoting data in flight (RFC 1191, RFC 8201 floor,
+    RFC 5927 8): 0 (an old router's "unknown") and 67 are ignored, 68 counts as tcp.min_pmtu
+    (552): the resent segment carries 512 bytes, not 28; the connection goes on. spindle was
+    right: a cheap regression check."""
+    from scapy.all import ICMP, IP, Raw
+    c = td.Conn(w.peer, 7, opts=[("MSS", 1460)])
+    if not check(c.connect() is not None, "pmtu: echo connection"):
+        return
+    c.data(b"p" * 1400)
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    if not check(p is not None and len(p["TCP"].payload) == 1400, "pmtu: 1400 bytes in flight"):
+        return
+    una = p["TCP"].seq
+    b_low, b_clamp = st.get("icmp_pmtu_lowered"), st.get("icmp_pmtu_clamped")
+    w.peer.drain()
+    for mtu in (0, 67, 68):
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=4, nexthopmtu=mtu)
+               / Raw(quote(c, una)))
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    # 512 bytes; a TSO piece on net_tap is 14 less (docs/tcp.md "Offloads": tso_l2_mtu)
+    check(p is not None and p["TCP"].seq == una and len(p["TCP"].payload) in (512, 498),
+          "pmtu: MTU 68 counts as 552: 512 bytes resent (%s)"
+          % (None if p is None else len(p["TCP"].payload)))
+    delta_check(st, "icmp_pmtu_lowered", b_low, 1, "pmtu: lowered once", exact=1)
+    delta_check(st, "icmp_pmtu_clamped", b_clamp, 1, "pmtu: clamped once", exact=1)
+    c.rcv_nxt = (una + 1400) & 0xffffffff
+    c.send(ACK)
+    w.peer.drain(0.1)
+    check(c.echo_ok(b"after-pmtu"), "pmtu: the connection goes on")
+    c.rst()
+
+
 def t_tcp(w, st):
     from scapy.all import IP, TCP, Raw, Ether
     # Option lengths 1 and past the header: no SYN-ACK, counted.
@@ -410,7 +478,7 @@ def t_tcp(w, st):
           "tcp: SYN+RST not answered")
     delta_check(st, "TCPListenRstDrops", b, 1, "tcp: SYN+RST counted", exact=1)
     # PAWS: a segment with an older TSval is dropped with an ACK (RFC 7323 5.3).
-    c = td.Conn(w.peer, 7, opts=[("Timestamp", (1000000, 0))])
+    c = td.Conn(w.peer, 7, opts=[("Timestamp", (syn_tsval(), 0))])
     if not check(c.connect() is not None and c.echo_ok(b"ts-ok"), "tcp: timestamps connection"):
         return
     b = st.get("PAWSDrops")
@@ -431,6 +499,38 @@ def t_tcp(w, st):
     c.send(ACK | PSH | URG, data=b"urgent!")
     c.snd_nxt = (c.snd_nxt + 7) & 0xffffffff
     check(c.read(7) == b"urgent!", "tcp: URG data echoed in line")
+    c.rst()
+
+
+def syn_tsval():
+    """A TSval for a SYN below the ones Conn.send() puts on later segments (milliseconds of
+    time.monotonic()): a fixed value was above them on a machine up for less than its value
+    in milliseconds, and PAWS then dropped the handshake's ACK."""
+    return (int(time.monotonic() * 1000) - 1000) & 0xffffffff
+
+
+def t_flags(w, st):
+    """Segments without ACK in a synchronised state (RFC 9293 3.10.7.4 fifth step: dropped): a
+    FIN with data and a segment with no flag at all are not echoed (TCPNoAckDrops); URG with an
+    urgent pointer far beyond the data: the bytes stay in line (RFC 6093). spindle was right:
+    a cheap regression check."""
+    from scapy.all import IP, TCP
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "flags: echo connection"):
+        return
+    b = st.get("TCPNoAckDrops")
+    w.peer.drain()
+    c.send(FIN, data=b"fin-no-ack")
+    c.send(0, data=b"no-flags")
+    check(w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 0.5) is None,
+          "flags: FIN without ACK and a segment without flags: nothing echoed")
+    delta_check(st, "TCPNoAckDrops", b, 2, "flags: both counted", exact=2)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(
+        sport=c.sport, dport=7, flags="PAU", seq=c.snd_nxt, ack=c.rcv_nxt, window=65535,
+        urgptr=60000) / b"urg")
+    c.snd_nxt = (c.snd_nxt + 3) & 0xffffffff
+    check(c.read(3) == b"urg", "flags: URG pointing past the data: the bytes echoed in line")
+    check(c.echo_ok(b"after-flags"), "flags: the connection goes on")
     c.rst()
 
 
@@ -490,6 +590,45 @@ def t_after_fin(w, st):
     check(acks_of(c, 0.5) in (None, fin_ack), "after-fin: the ACK stops at the FIN")
     delta_check(st, "TCPDataAfterFin", b, 1, "after-fin: data behind the FIN counted")
     c.rst()
+
+
+def t_ooo_fin(w, st):
+    """A FIN that comes alone, out of order (the data before it lost; RFC 5681 4.2, RFC 9293
+    3.10.7.4: held for later, answered at once by a duplicate ACK), with nothing queued before
+    it (A) or right behind queued data (B): when the hole fills, the ACK covers the FIN without
+    the peer sending it again, as Linux's out-of-order queue does. It used to be dropped
+    unanswered: the close waited for the peer's retransmission of the FIN."""
+    for case, queued in (("A", b""), ("B", b"Q" * 10)):
+        c = td.Conn(w.peer, 7)
+        if not check(c.connect() is not None, "ooo-fin %s: echo connection" % case):
+            return
+        if queued:
+            seg(c, ACK | PSH, 10, queued)
+        w.peer.drain(0.2)
+        seg(c, ACK | FIN, 10 + len(queued))
+        p = w.peer.expect(lambda p: c.mine(p), 0.5)
+        check(p is not None and p["TCP"].ack == c.snd_nxt,
+              "ooo-fin %s: the FIN alone out of order gets a duplicate ACK" % case)
+        seg(c, ACK | PSH, 0, b"A" * 10)
+        fin_ack = (c.snd_nxt + 10 + len(queued) + 1) & 0xffffffff
+        c.snd_nxt = fin_ack
+        got, best = b"", None
+        end = time.monotonic() + 0.8
+        while True:
+            p = w.peer.expect(lambda p: c.mine(p), end - time.monotonic())
+            if p is None:
+                break
+            a, body = p["TCP"].ack, bytes(p["TCP"].payload)
+            best = a if best is None or td.sdiff(a, best) > 0 else best
+            if body and p["TCP"].seq == c.rcv_nxt:
+                got += body
+                c.rcv_nxt = (c.rcv_nxt + len(body)) & 0xffffffff
+                c.send(ACK)
+        check(got == b"A" * 10 + queued,
+              "ooo-fin %s: the bytes before the FIN echoed (%r)" % (case, got[:24]))
+        check(best == fin_ack, "ooo-fin %s: the FIN acknowledged when the hole fills (ACK %s)"
+              % (case, None if best is None else td.sdiff(best, fin_ack)))
+        c.rst()
 
 
 def t_overlap(w, st):
@@ -615,6 +754,229 @@ def t_oow_acks(w, st):
     c.rst()
 
 
+def t_ts_poison(w, st):
+    """RFC 7323 4.3 with RFC 5961 5.2: a forged segment in the window with a TSval far ahead
+    and an ACK that is refused (data never sent; far below SND.UNA) must not become TS.Recent.
+    It used to: PAWS then dropped every segment of the real peer (an echo no longer came
+    back). Linux takes TS.Recent only after tcp_ack() accepted the ACK."""
+    c = td.Conn(w.peer, 7, opts=[("Timestamp", (syn_tsval(), 0))])
+    if not check(c.connect() is not None and c.echo_ok(b"ts-poison"),
+                 "ts-poison: timestamps connection"):
+        return
+    b_bad, b_paws = st.get("TCPBadAck"), st.get("PAWSDrops")
+    far = (int(time.monotonic() * 1000) + 0x40000000) & 0xffffffff
+    w.peer.drain()
+    for ack in (c.rcv_nxt + 0x100000, c.rcv_nxt - 0x20000000):
+        c.send(ACK, ack=ack & 0xffffffff, opts=[("Timestamp", (far, c.ts_recent))])
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and len(p["TCP"].payload) == 0,
+          "ts-poison: refused ACKs with a far TSval answered by an ACK")
+    delta_check(st, "TCPBadAck", b_bad, 1, "ts-poison: the ACK of data never sent counted")
+    w.peer.drain(0.1)
+    check(c.echo_ok(b"after-forged-tsval"), "ts-poison: the real peer is still heard")
+    delta_check(st, "PAWSDrops", b_paws, 0, "ts-poison: no PAWS drop of the real peer", exact=0)
+    c.rst()
+
+
+def ip_fields(pkt, total_len, ihl):
+    """The bytes of IPv4 datagram @pkt with its total length and IHL replaced, the header
+    checksum right for them (so that only the field under test is wrong)."""
+    b = bytearray(bytes(pkt))
+    b[0] = 0x40 | ihl
+    b[2:4] = total_len.to_bytes(2, "big")
+    b[10:12] = b"\0\0"
+    ck = sum(int.from_bytes(b[k:k + 2], "big") for k in range(0, 20, 2))
+    ck = (ck & 0xffff) + (ck >> 16)
+    ck = (ck & 0xffff) + (ck >> 16)
+    b[10:12] = (~ck & 0xffff).to_bytes(2, "big")
+    return bytes(b)
+
+
+def t_l3_lengths(w, st):
+    """Header fields that disagree with the frame (RFC 791, RFC 768), each dropped with its
+    counter and never answered by an error; a TTL of 0 to us is still delivered (RFC 1122
+    3.2.1.7); a UDP checksum of 0 means none (RFC 768): port unreachable as for any datagram."""
+    from scapy.all import ICMP, IP, UDP, Ether, Raw
+
+    def unreach(port):  # the quote: IP header (20), then the UDP ports
+        return lambda p: (ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3
+                          and bytes(p[ICMP].payload)[22:24] == port.to_bytes(2, "big"))
+    w.drain()
+    b = {n: st.get(n) for n in ("udp_bad_len", "udp_bad_cksum", "ip_bad_len", "ip_bad_ihl")}
+    # UDP length beyond the datagram, below 8; a wrong checksum.
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9101, len=200) / Raw(b"x" * 20))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9102, len=4) / Raw(b"x" * 20))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9103, chksum=0x1234)
+           / Raw(b"x" * 20))
+    check(w.expect(lambda p: ICMP in p and p[ICMP].type == 3, 0.5) is None,
+          "l3-lengths: no port unreachable for bad UDP lengths or checksum")
+    delta_check(st, "udp_bad_len", b["udp_bad_len"], 2, "l3-lengths: UDP lengths counted",
+                exact=2)
+    delta_check(st, "udp_bad_cksum", b["udp_bad_cksum"], 1, "l3-lengths: UDP checksum counted",
+                exact=1)
+    # Checksum 0 (none) and a UDP length shorter than the IP payload (the rest trimmed).
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / UDP(sport=6100, dport=9104, chksum=0)
+           / Raw(b"x" * 20))
+    check(w.expect(unreach(9104), 1.0) is not None,
+          "l3-lengths: UDP checksum 0: port unreachable as for any datagram")
+    # IP total length beyond the frame and below the header; IHL 4.
+    for tl, ihl in ((200, 5), (12, 5), (48, 4)):
+        dgram = IP(src=ME_IP, dst=SP_IP) / ICMP(id=77) / Raw(b"y" * 20)
+        w.send(Ether(src=ME_MAC, dst=SP_MAC, type=0x0800) / Raw(ip_fields(dgram, tl, ihl)))
+    time.sleep(0.2)
+    delta_check(st, "ip_bad_len", b["ip_bad_len"], 2, "l3-lengths: IP total lengths counted",
+                exact=2)
+    delta_check(st, "ip_bad_ihl", b["ip_bad_ihl"], 1, "l3-lengths: IHL 4 counted", exact=1)
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, ttl=0) / ICMP(id=ident))
+    check(w.expect(echo_reply(ident), 1.0) is not None, "l3-lengths: an echo with TTL 0 answered")
+
+
+class Client:
+    """One of loadgen's connections to the scapy peer (198.18.0.7:CLIENT_PORT), from its SYN:
+    spindle's ISS and source port; the peer's sequence numbers start at @isn."""
+
+    def __init__(self, w, syn, isn):
+        from scapy.all import TCP
+        self.w, self.sport, self.iss, self.isn = w, syn[TCP].sport, syn[TCP].seq, isn
+
+    def send(self, fl, seq, ack, data=b""):
+        from scapy.all import IP, TCP
+        self.w.send(eth() / IP(src=ME_IP, dst=SP_IP) / TCP(
+            sport=CLIENT_PORT, dport=self.sport, flags=fl, seq=seq & 0xffffffff,
+            ack=ack & 0xffffffff, window=65535) / data)
+
+    def mine(self, p):
+        from scapy.all import TCP
+        return TCP in p and p[TCP].sport == self.sport and p[TCP].dport == CLIENT_PORT
+
+    def expect(self, fl_mask, fl, timeout=1.0):
+        from scapy.all import TCP
+        return self.w.expect(lambda p: self.mine(p) and int(p[TCP].flags) & fl_mask == fl,
+                             timeout)
+
+
+def next_client(w, what):
+    """The next SYN of loadgen's (a connection in SYN-SENT), as a Client."""
+    from scapy.all import IP, TCP
+    p = w.expect(lambda p: TCP in p and p[IP].dst == ME_IP and p[TCP].dport == CLIENT_PORT
+                 and int(p[TCP].flags) == SYN, 3.0)
+    if not check(p is not None, "client: %s: a SYN from loadgen" % what):
+        return None
+    return Client(w, p, random.getrandbits(32))
+
+
+def t_client(w, st):
+    """spindle's own connections (loadgen, mode connect, close rst: a RST <SEQ=SND.NXT> as soon
+    as a connection is ESTABLISHED) against odd handshakes (RFC 9293 3.10.7.3): a SYN-ACK with a
+    wrong ACK gets a RST, a RST with a bad ACK is ignored; a SYN-ACK carrying data and FIN
+    establishes; simultaneous open with crossing SYN-ACKs (RFC 9293 3.5 figure
+    8) completes at once (it drew a challenge ACK and waited for the resend); ICMP fragmentation
+    needed quoting the SYN changes nothing (it made the ACK of the SYN-ACK go with SEQ = ISS and
+    the connection mute); port unreachable in SYN-SENT refuses the connection (RFC 1122
+    4.2.3.9)."""
+    from scapy.all import ICMP, IP, TCP, Raw
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(id=ident))  # spindle learns our MAC
+    w.expect(echo_reply(ident), 1.0)
+    # A wrong ACK, a RST with a bad ACK, then the right SYN-ACK.
+    c = next_client(w, "bad ack")
+    if c is None:
+        return
+    b_rst, b_ign = st.get("TCPBadAckRst"), st.get("TCPRstIgnored")
+    c.send(SYN | ACK, c.isn, c.iss + 5)
+    p = c.expect(RST | SYN | ACK, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 5) & 0xffffffff,
+          "client: a SYN-ACK with a wrong ACK gets RST <SEQ=SEG.ACK>")
+    c.send(RST | ACK, c.isn + 1, c.iss + 7)
+    c.send(SYN | ACK, c.isn, c.iss + 1)
+    p = c.expect(RST, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+          "client: the RST with a bad ACK ignored, the right SYN-ACK establishes")
+    delta_check(st, "TCPBadAckRst", b_rst, 1, "client: wrong ACK counted", exact=1)
+    delta_check(st, "TCPRstIgnored", b_ign, 1, "client: RST with a bad ACK counted", exact=1)
+    # A SYN-ACK with data and FIN: established (loadgen resets from connected(), before the
+    # data and the FIN are processed: the RST acknowledges the SYN).
+    c = next_client(w, "data on SYN-ACK")
+    if c is None:
+        return
+    c.send(SYN | ACK | PSH | FIN, c.isn, c.iss + 1, b"hello")
+    p = c.expect(RST, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+          "client: a SYN-ACK with data and FIN establishes")
+    # Simultaneous open: SYN for SYN, then the SYN-ACKs cross.
+    c = next_client(w, "simultaneous open")
+    if c is None:
+        return
+    b_ch = st.get("TCPSYNChallenge")
+    c.send(SYN, c.isn, 0)
+    p = c.expect(RST | SYN | ACK, SYN | ACK, 1.0)
+    if check(p is not None and p[TCP].seq == c.iss and p[TCP].ack == (c.isn + 1) & 0xffffffff,
+             "client: a SYN for our SYN: SYN-RECEIVED, SYN-ACK <SEQ=ISS><ACK=IRS+1>"):
+        c.send(SYN | ACK, c.isn, c.iss + 1)
+        p = c.expect(RST, RST, 0.5)
+        check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+              "client: simultaneous open: the peer's SYN-ACK establishes at once")
+        delta_check(st, "TCPSYNChallenge", b_ch, 0, "client: no challenge ACK", exact=0)
+    # Fragmentation needed quoting the SYN, then the SYN-ACK.
+    c = next_client(w, "frag needed")
+    if c is None:
+        return
+    quote = bytes(IP(src=SP_IP, dst=ME_IP, proto=6, len=60, flags="DF")
+                  / TCP(sport=c.sport, dport=CLIENT_PORT, seq=c.iss, flags="S"))[:28]
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=4, nexthopmtu=300) / Raw(quote))
+    time.sleep(0.1)
+    c.send(SYN | ACK, c.isn, c.iss + 1)
+    p = c.expect(RST, RST, 1.0)
+    check(p is not None and p[TCP].seq == (c.iss + 1) & 0xffffffff,
+          "client: fragmentation needed about the SYN: established, RST <SEQ=ISS+1> (got %s)"
+          % (None if p is None else "%d" % ((p[TCP].seq - c.iss) & 0xffffffff)))
+    # Port unreachable in SYN-SENT: refused, the SYN is not sent again.
+    c = next_client(w, "port unreachable")
+    if c is None:
+        return
+    b_af = st.get("AttemptFails")
+    quote = bytes(IP(src=SP_IP, dst=ME_IP, proto=6, len=60)
+                  / TCP(sport=c.sport, dport=CLIENT_PORT, seq=c.iss, flags="S"))[:28]
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=3) / Raw(quote))
+    check(c.expect(SYN, SYN, 1.3) is None, "client: port unreachable in SYN-SENT: no SYN again")
+    delta_check(st, "AttemptFails", b_af, 1, "client: the attempt failed", exact=1)
+
+
+def t_keepalive(w, st):
+    """Keepalive (this spindle: idle 1 s, probes every 200 ms, 2 of them) about a dead peer
+    while a forger that knows the 4-tuple sends segments outside the window every 200 ms: they
+    do not count as the peer heard, the probes go and the connection is reset. They used to put
+    the probes off for good."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None and c.echo_ok(b"keepalive"),
+                 "keepalive: echo connection"):
+        return
+    b_ka = st.get("TCPKeepAlive")
+    rst = None
+    end = time.monotonic() + 3.0
+    while rst is None and time.monotonic() < end:
+        c.send(ACK, seq=(c.snd_nxt + 0x40000000) & 0xffffffff)
+        rst = w.peer.expect(lambda p: c.mine(p) and td.flags(p) & RST, 0.2)
+    check(rst is not None, "keepalive: forged segments do not keep a dead peer's connection")
+    delta_check(st, "TCPKeepAlive", b_ka, 2, "keepalive: the probes went")
+
+
+def client(prefix):
+    st = Stats(prefix)
+    peer = td.Peer()
+    w = Wire(peer)
+    try:
+        t0 = time.monotonic()
+        t_client(w, st)
+        t_keepalive(w, st)
+        print("   t_client: %.1f s" % (time.monotonic() - t0), flush=True)
+    finally:
+        peer.close()
+    print("%d failed" % len(td.FAILS))
+    return 1 if td.FAILS else 0
+
+
 def inner(prefix):
     random.seed()
     st = Stats(prefix)
@@ -622,8 +984,9 @@ def inner(prefix):
     w = Wire(peer)
     try:
         only = os.environ.get("CRAFTED_ONLY", "").split()
-        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_tcp, t_after_fin, t_overlap,
-                  t_small_mss, t_src_route, t_oow_acks):
+        for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
+                  t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
+                  t_ts_poison, t_l3_lengths):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
@@ -639,6 +1002,8 @@ def main():
     a = sys.argv[1:]
     if a[:1] == ["--inner"]:
         return inner(a[1])
+    if a[:1] == ["--client"]:
+        return client(a[1])
     return outer(a[0] if a else "tap")
 
 

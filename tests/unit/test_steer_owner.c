@@ -89,9 +89,12 @@ static const uint8_t payload[3000];
 
 static const struct sp_tcp_callbacks cb_none;
 
-/* Worker 1's active open, established with MSS 1460 and 3000 bytes in flight. */
+/*
+ * Worker 1's active open, established with MSS 1460 and 3000 bytes in flight; with @p syn_mtu,
+ * a fragmentation needed with that MTU quoting the SYN arrives before the SYN-ACK.
+ */
 static struct sp_conn *
-active_on_1(struct two *t, uint32_t *iss)
+active_on_1_mtu(struct two *t, uint32_t *iss, uint16_t syn_mtu)
 {
 	struct sp_tcp_opts mss = {.has_mss = true, .mss = 1460};
 	struct sp_conn *c = open_on(t, 1, &cb_none, NULL);
@@ -101,9 +104,14 @@ active_on_1(struct two *t, uint32_t *iss)
 	t_expect(t->env, &o, T_SYN);
 	*iss = o.h.seq;
 	assert_int_equal(lport_of(c) % 2, 1); /* the partition names worker 1 */
+	if (syn_mtu != 0) {
+		feed_on(t, 1, icmp_unreach(4, syn_mtu, lport_of(c), TW_PEER_PORT, *iss));
+		assert_int_equal(t_count(t->env), 0);
+	}
 	seg_on_opts(t, 1, TW_PEER_PORT, lport_of(c), 5000, *iss + 1, T_SYN | T_ACK, &mss);
 	sp_tx_flush(t->w[1]);
 	t_expect(t->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, *iss + 1);
 	assert_int_equal(sp_tcp_send(c, payload, sizeof(payload)), (ssize_t)sizeof(payload));
 	sp_tcp_flush(c);
 	sp_tx_flush(t->w[1]);
@@ -111,6 +119,12 @@ active_on_1(struct two *t, uint32_t *iss)
 	assert_int_equal(o.len, 1460);
 	assert_int_equal(o.h.seq, *iss + 1);
 	return c;
+}
+
+static struct sp_conn *
+active_on_1(struct two *t, uint32_t *iss)
+{
+	return active_on_1_mtu(t, iss, 0);
 }
 
 static void
@@ -161,6 +175,27 @@ test_icmp_frag_needed_active(void **state)
 	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_clamped), 1);
 	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 3);
 	assert_int_equal(t_count(t.env), 0);
+	sp_tcp_abort(c);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
+/*
+ * Fragmentation needed quoting our SYN (SEG.SEQ = ISS, in SND.UNA..SND.MAX in SYN-SENT): no
+ * handshake segment is that large, nothing changes. It used to move SND.NXT back to the ISS,
+ * and after the SYN-ACK (SND.UNA = ISS + 1) the connection never sent a byte.
+ */
+static void
+test_icmp_frag_needed_syn_sent(void **state)
+{
+	struct sp_conn *c;
+	struct two t;
+	uint32_t iss;
+
+	(void)state;
+	two_new(&t, false);
+	c = active_on_1_mtu(&t, &iss, 552);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 0);
 	sp_tcp_abort(c);
 	sp_test_tx_clear(t.env);
 	two_free(&t);
@@ -362,6 +397,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_icmp_frag_needed_active),
 		cmocka_unit_test(test_icmp_frag_needed_passive),
+		cmocka_unit_test(test_icmp_frag_needed_syn_sent),
 		cmocka_unit_test(test_icmp_forged),
 		cmocka_unit_test(test_udp_owner),
 	};

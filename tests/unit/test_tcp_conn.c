@@ -443,29 +443,73 @@ test_connect_refused(void **state)
 	sp_test_env_free(env);
 }
 
+/* An active open whose SYN crossed the peer's (ISN 7000): SYN-RECEIVED, our SYN-ACK sent. */
+static struct sp_conn *
+crossed_syns(struct sp_test_env *env, struct app *a, uint32_t *iss, uint16_t *sport)
+{
+	struct t_out o;
+	struct sp_conn *c = active_open(env, a, &o);
+
+	*iss = o.h.seq;
+	*sport = o.h.sport;
+	t_seg(env, 8080, *sport, 7000, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(env, &o, T_SYN | T_ACK);
+	assert_int_equal(o.h.seq, *iss);
+	assert_int_equal(o.h.ack, 7001);
+	return c;
+}
+
 static void
 test_simultaneous_open(void **state)
 {
 	struct sp_test_env *env = sp_test_env_new(NULL);
-	struct sp_connect_opts co = {.dst_ip = T_PEER_IP, .dst_port = 8080, .cb = &conn_cb};
+	struct app a;
+	struct sp_conn *c;
+	uint32_t iss;
+	uint16_t sport;
+
+	(void)state;
+	/* The peer's SYN crosses ours: SYN-RECEIVED, SYN-ACK; its ACK completes. */
+	c = crossed_syns(env, &a, &iss, &sport);
+	t_seg(env, 8080, sport, 7001, iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(a.connected, 1);
+	sp_tcp_abort(c);
+	sp_test_tx_clear(env);
+	assert_int_equal(a.closed, 1);
+	sp_test_env_free(env);
+}
+
+/*
+ * Simultaneous open with crossing SYN-ACKs (RFC 9293 3.5 figure 8): in SYN-RECEIVED the peer's
+ * SYN-ACK (its SYN again, the ACK of ours) completes the handshake at once. It used to get a
+ * challenge ACK (RFC 5961 4.2) and the connection waited for our SYN-ACK's retransmission.
+ */
+static void
+test_simultaneous_open_synack(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
 	struct app a;
 	struct sp_conn *c;
 	struct t_out o;
 	uint32_t iss;
+	uint16_t sport;
 
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	co.arg = &a;
-	assert_int_equal(sp_tcp_connect(env->ctx, &co, &c), 0);
-	t_expect(env, &o, T_SYN);
-	iss = o.h.seq;
-	/* The peer's SYN crosses ours: SYN-RECEIVED, SYN-ACK. */
-	t_seg(env, 8080, o.h.sport, 7000, 0, T_SYN, 65535, NULL, NULL, 0);
-	t_expect(env, &o, T_SYN | T_ACK);
-	assert_int_equal(o.h.seq, iss);
-	assert_int_equal(o.h.ack, 7001);
-	t_seg(env, 8080, o.h.sport, 7001, iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	c = crossed_syns(env, &a, &iss, &sport);
+	/* A SYN-ACK that does not ACK our SYN exactly is still a SYN: challenge ACK. */
+	t_seg(env, 8080, sport, 7000, iss, T_SYN | T_ACK, 65535, NULL, NULL, 0);
+	t_expect(env, &o, T_ACK);
+	assert_int_equal(a.connected, 0);
+	assert_int_equal(T_STAT(env, TCPSYNChallenge), 1);
+	/* The peer's SYN-ACK, with data: connected, the data taken, no challenge. */
+	t_seg(env, 8080, sport, 7000, iss + 1, T_SYN | T_ACK, 65535, NULL, "hi", 2);
 	assert_int_equal(a.connected, 1);
+	assert_int_equal(a.rx_len, 2);
+	assert_int_equal(T_STAT(env, TCPSYNChallenge), 1);
+	sp_test_advance_ms(env, 500);
+	t_expect(env, &o, T_ACK);
+	assert_int_equal(o.h.seq, iss + 1);
+	assert_int_equal(o.h.ack, 7003);
 	sp_tcp_abort(c);
 	sp_test_tx_clear(env);
 	assert_int_equal(a.closed, 1);
@@ -712,6 +756,7 @@ main(void)
 		cmocka_unit_test(test_active_open_data_on_ack),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),
+		cmocka_unit_test(test_simultaneous_open_synack),
 		cmocka_unit_test(test_syn_cookies),
 		cmocka_unit_test(test_rcvbuf_pin_wscale),
 		cmocka_unit_test(test_rcvbuf_pin_small),

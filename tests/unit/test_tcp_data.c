@@ -5,6 +5,7 @@
  * retransmission behind the cursor, sequence wrap, PAWS, the restart window after an idle
  * RTO. The test plays the peer with tcp_helper.h.
  */
+#include "tcp.h"
 #include "tcp_helper.h"
 
 static void
@@ -79,6 +80,60 @@ test_ooo_bound(void **state)
 	assert_int_equal(T_STAT(f->env, TCPOFOQueue), 4);
 	assert_int_equal(T_STAT(f->env, TCPOFODrop), 2);
 	fx_free(f); /* queued mbufs freed: the env checks no leak */
+}
+
+/*
+ * The peer's FIN alone out of order (RFC 9293 3.10.7.4, RFC 5681 4.2): a duplicate ACK at once,
+ * held, and taken when the hole fills, with nothing queued before it (@p queued 0) or right
+ * behind queued data. It used to be dropped unanswered and the ACK stopped before it.
+ */
+static void
+ooo_fin_case(uint32_t queued)
+{
+	static const char data[20] = "0123456789abcdefghij";
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	fx_open(f, T_PISN);
+	if (queued > 0) {
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, f->iss + 1, T_ACK, 65535, NULL,
+			data + 10, queued);
+		t_expect(f->env, &o, T_ACK);
+	}
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10 + queued, f->iss + 1, T_ACK | T_FIN, 65535,
+		NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(f->app.peer_closed, 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 10);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 10 + queued + 1);
+	assert_int_equal(f->app.rx_len, 10 + queued);
+	assert_memory_equal(f->app.rx, data, 10 + queued);
+	assert_int_equal(f->app.peer_closed, 1);
+	fx_free(f);
+}
+
+static void
+test_ooo_fin_alone(void **state)
+{
+	static const char data[30] = "0123456789abcdefghij0123456789";
+	struct fx *f = fx_new(NULL, 0);
+
+	(void)state;
+	ooo_fin_case(0);
+	ooo_fin_case(10);
+	/* A peer that sends data past its FIN took the FIN back: it is forgotten. */
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 10, f->iss + 1, T_ACK | T_FIN, 65535, NULL, NULL,
+		0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, data, 30);
+	assert_int_equal(f->app.rx_len, 30);
+	assert_int_equal(f->app.peer_closed, 0);
+	/* Forgotten when the next segment finds RCV.NXT past it. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 30, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_false(f->app.c->flags & TF_OOO_FIN);
+	fx_free(f);
 }
 
 /*
@@ -359,22 +414,38 @@ test_seq_wrap(void **state)
 	fx_free(f);
 }
 
+/*
+ * Handshake with timestamps (the SYN's TSval 1000, the ACK's 1001, echoing ours): @p so is
+ * left with the ACK's option.
+ */
+static struct fx *
+fx_open_ts(struct sp_tcp_opts *so)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	memset(so, 0, sizeof(*so));
+	so->has_ts = true;
+	so->ts_val = 1000;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	f->iss = o.h.seq;
+	f->pseq = T_PISN + 1;
+	so->ts_val = 1001;
+	so->ts_ecr = o.h.opts.ts_val;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, so, NULL, 0);
+	return f;
+}
+
 /* RFC 7323 5.3: a segment with an older TSval is dropped (and ACKed). */
 static void
 test_paws(void **state)
 {
-	struct fx *f = fx_new(NULL, 0);
-	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct sp_tcp_opts so;
+	struct fx *f = fx_open_ts(&so);
 	struct t_out o;
 
 	(void)state;
-	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
-	t_expect(f->env, &o, T_SYN | T_ACK);
-	f->iss = o.h.seq;
-	f->pseq = T_PISN + 1;
-	so.ts_val = 1001;
-	so.ts_ecr = o.h.opts.ts_val;
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
 	so.ts_val = 1002;
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, "ab", 2);
 	assert_int_equal(f->app.rx_len, 2);
@@ -385,6 +456,45 @@ test_paws(void **state)
 	assert_int_equal(o.h.opts.ts_ecr, 1002);
 	assert_int_equal(f->app.rx_len, 2);
 	assert_int_equal(T_STAT(f->env, PAWSDrops), 1);
+	fx_free(f);
+}
+
+/*
+ * RFC 7323 4.3 with RFC 5961 5.2: TS.Recent is taken only from a segment whose ACK is
+ * acceptable. A forged segment in the window with a TSval far ahead and an ACK of data never
+ * sent (or far below SND.UNA) is dropped and must not move TS.Recent: it used to, and PAWS then
+ * dropped every segment of the real peer.
+ */
+static void
+test_paws_not_poisoned_by_bad_ack(void **state)
+{
+	struct sp_tcp_opts so;
+	struct fx *f = fx_open_ts(&so);
+	struct t_out o;
+
+	(void)state;
+	/* ACK of data never sent: answered with an ACK, dropped, TS.Recent kept. */
+	so.ts_val = 0x40000000u;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 100000, T_ACK, 65535, &so, "xx", 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.ts_ecr, 1001);
+	assert_int_equal(T_STAT(f->env, TCPBadAck), 1);
+	/* An ACK far below SND.UNA - MAX.SND.WND: a challenge ACK, TS.Recent kept. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss - 200000, T_ACK, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.opts.ts_ecr, 1001);
+	/* No ACK bit: dropped, TS.Recent kept. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, 0, 0, 65535, &so, NULL, 0);
+	assert_int_equal(f->app.rx_len, 0);
+	/* The real peer's next segment is not a PAWS drop. */
+	so.ts_val = 1002;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, "ab", 2);
+	assert_int_equal(f->app.rx_len, 2);
+	assert_int_equal(T_STAT(f->env, PAWSDrops), 0);
+	sp_test_advance_ms(f->env, 500);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(o.h.opts.ts_ecr, 1002);
 	fx_free(f);
 }
 
@@ -481,9 +591,11 @@ main(void)
 		cmocka_unit_test(test_ooo_reassembly_sack),
 		cmocka_unit_test(test_ooo_bound),
 		cmocka_unit_test(test_data_after_fin),
+		cmocka_unit_test(test_ooo_fin_alone),
 		cmocka_unit_test(test_oow_ack_ratelimit),
 		cmocka_unit_test(test_nagle),
 		cmocka_unit_test(test_paws),
+		cmocka_unit_test(test_paws_not_poisoned_by_bad_ack),
 		cmocka_unit_test(test_send_spanning_mbufs),
 		cmocka_unit_test(test_retransmit_behind_cursor),
 		cmocka_unit_test(test_seq_wrap),

@@ -241,21 +241,49 @@ test_orphan_persist_ends(void **state)
 	fx_free(f);
 }
 
-static void
-test_keepalive(void **state)
+/* A connection (its SYN with @p so) with keepalive after 1 s idle, 2 probes 100 ms apart. */
+static struct fx *
+keepalive_fx(const struct sp_tcp_opts *so)
 {
 	struct sp_config cfg;
 	struct fx *f;
-	struct t_out o;
-	int i;
 
-	(void)state;
 	sp_test_default_cfg(&cfg);
 	cfg.tcp.keepalive_idle_ms = 1000;
 	cfg.tcp.keepalive_intvl_ms = 100;
 	cfg.tcp.keepalive_probes = 2;
 	f = fx_new(&cfg, 0);
-	fx_open(f, T_PISN);
+	fx_open_opts(f, T_PISN, so);
+	return f;
+}
+
+/*
+ * Unanswered probes drop the connection within 3 s; with @p forge, a segment outside the window
+ * arrives every 50 ms meanwhile.
+ */
+static void
+keepalive_until_dropped(struct fx *f, bool forge)
+{
+	int i;
+
+	for (i = 0; i < 60 && f->app.closed == 0; i++) {
+		if (forge)
+			t_seg(f->env, T_RPORT, T_LPORT, f->pseq - 0x40000000u, f->iss + 1, T_ACK,
+				65535, NULL, NULL, 0);
+		sp_test_advance_ms(f->env, 50);
+	}
+	assert_int_equal(f->app.closed, 1);
+	assert_int_equal(f->app.closed_err, -ETIMEDOUT);
+	fx_free(f);
+}
+
+static void
+test_keepalive(void **state)
+{
+	struct fx *f = keepalive_fx(NULL);
+	struct t_out o;
+
+	(void)state;
 	sp_test_advance_ms(f->env, 990);
 	assert_int_equal(t_count(f->env), 0);
 	sp_test_advance_ms(f->env, 20);
@@ -267,11 +295,34 @@ test_keepalive(void **state)
 	sp_test_advance_ms(f->env, 500);
 	assert_int_equal(t_count(f->env), 0);
 	/* Unanswered: probes, then the connection is dropped. */
-	for (i = 0; i < 30 && f->app.closed == 0; i++)
-		sp_test_advance_ms(f->env, 100);
-	assert_int_equal(f->app.closed, 1);
-	assert_int_equal(f->app.closed_err, -ETIMEDOUT);
-	fx_free(f);
+	keepalive_until_dropped(f, false);
+}
+
+/*
+ * Only a segment in the window says the peer is alive: out-of-window segments and old
+ * timestamps (a forger that knows the 4-tuple) neither put off the first keepalive probe nor
+ * stop the count that drops a dead peer. They used to, and kept the connection for good.
+ */
+static void
+test_keepalive_not_fed_by_forgeries(void **state)
+{
+	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 1000};
+	struct fx *f = keepalive_fx(&so);
+	struct t_out o;
+
+	(void)state;
+	sp_test_advance_ms(f->env, 900);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 0x40000000u, f->iss + 1, T_ACK, 65535, &so, NULL,
+		0);
+	so.ts_val = 10; /* older than TS.Recent: PAWS */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, &so, NULL, 0);
+	sp_test_tx_clear(f->env);
+	sp_test_advance_ms(f->env, 110);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss); /* the probe, on time */
+	assert_int_equal(T_STAT(f->env, TCPKeepAlive), 1);
+	/* Forgeries between the probes: the dead peer's connection is dropped all the same. */
+	keepalive_until_dropped(f, true);
 }
 
 /*
@@ -312,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_keepalive_not_fed_by_forgeries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
