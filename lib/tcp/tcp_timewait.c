@@ -320,6 +320,21 @@ tw_challenge_ack(struct sp_ctx *ctx, struct sp_tcp_tw *e)
 }
 
 /*
+ * RFC 6191 2: is this SYN from a newer incarnation than the one in TIME-WAIT @p e? With
+ * timestamps on both (and TS.Recent not older than PAWS's 24 days): a newer TSval, or the same
+ * with a higher sequence number; otherwise a sequence number above RCV.NXT.
+ */
+static bool
+tw_syn_newer(const struct sp_ctx *ctx, const struct sp_tcp_tw *e, const struct sp_tcp_hdr *th)
+{
+	if (e->ts && th->opts.has_ts && ctx->now - e->ts_recent_age < ctx->hz * 24ull * 86400) {
+		if (th->opts.ts_val != e->ts_recent)
+			return SEQ_GT(th->opts.ts_val, e->ts_recent);
+	}
+	return SEQ_GT(th->seq, e->rcv_nxt);
+}
+
+/*
  * RFC 9293 3.10.7.4 for a connection in TIME-WAIT, step by step as sync_input() (tcp_in.c)
  * runs them for a full connection, with what TIME-WAIT leaves of each: the peer's FIN came and
  * ours is acknowledged, so text is ignored and only a FIN again needs an answer.
@@ -336,14 +351,14 @@ sp_tcp_tw_input(
 	if (e == NULL)
 		return false;
 	/*
-	 * A new incarnation may reuse TIME-WAIT (RFC 9293 3.6.1, RFC 6191): a SYN with a sequence
-	 * number above RCV.NXT, or with timestamps a newer TSval, while a listener exists. The
-	 * entry ends and the SYN goes on to the listener.
+	 * A new incarnation may reuse TIME-WAIT (RFC 9293 3.6.1, RFC 6191 2), while a listener
+	 * exists: when both incarnations use timestamps, a SYN with a newer TSval, or the same
+	 * TSval and a sequence number above RCV.NXT (an older TSval is an old duplicate, whatever
+	 * its sequence number: PAWS below answers it, as Linux); else a SYN with a sequence number
+	 * above RCV.NXT. The entry ends and the SYN goes on to the listener.
 	 */
 	if ((th->flags & RTE_TCP_SYN_FLAG) &&
-		!(th->flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) &&
-		(SEQ_GT(seq, e->rcv_nxt) ||
-			(e->ts && th->opts.has_ts && SEQ_GT(th->opts.ts_val, e->ts_recent))) &&
+		!(th->flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) && tw_syn_newer(ctx, e, th) &&
 		sp_tcp_listener_find(ctx, k->lip, k->lport) != NULL) {
 		SP_STAT(ctx, e->port, TCPTimeWaitReuse);
 		tw_remove(ctx, e);

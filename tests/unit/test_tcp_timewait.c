@@ -246,6 +246,53 @@ test_syn_reuse(void **state)
 }
 
 /*
+ * RFC 6191 with timestamps (the old incarnation used them, TS.Recent 5000): a SYN whose TSval is
+ * older is an old duplicate even with a sequence number above RCV.NXT (PAWS: an ACK, the entry
+ * stays); the same TSval with a higher sequence number, or a newer TSval, reopens the tuple.
+ */
+static void
+test_syn_reuse_timestamps(void **state)
+{
+	struct sp_tcp_opts so = {.has_ts = true, .ts_val = 5000};
+	unsigned round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		struct fx *f = tw_fx(1, 16);
+		struct t_out o;
+		uint32_t iss;
+
+		t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+		t_expect(f->env, &o, T_SYN | T_ACK);
+		iss = o.h.seq;
+		t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 1, T_ACK, 65535, &so, NULL, 0);
+		assert_int_equal(sp_tcp_close(f->app.c), 0);
+		t_expect(f->env, &o, T_ACK | T_FIN);
+		t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK | T_FIN, 65535, &so,
+			NULL, 0);
+		t_expect(f->env, &o, T_ACK);
+		assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
+
+		so.ts_val = 4000; /* older, though the sequence number is far ahead */
+		t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100000, 0, T_SYN, 65535, &so, NULL, 0);
+		t_expect(f->env, &o, T_ACK);
+		assert_int_equal(T_STAT(f->env, TCPTimeWaitReuse), 0);
+		assert_int_equal(T_STAT(f->env, PAWSDrops), 1);
+		assert_int_equal(T_STAT(f->env, CurrTimeWait), 1);
+
+		/* round 0: the same TSval, a higher sequence number; round 1: a newer TSval */
+		so.ts_val = round == 0 ? 5000 : 6000;
+		t_seg(f->env, T_RPORT, T_LPORT, round == 0 ? T_PISN + 100000 : T_PISN - 100000, 0,
+			T_SYN, 65535, &so, NULL, 0);
+		t_expect(f->env, &o, T_SYN | T_ACK);
+		assert_int_equal(T_STAT(f->env, TCPTimeWaitReuse), 1);
+		assert_string_equal(state_of(f, T_RPORT), "SYN-RECEIVED");
+		so.ts_val = 5000;
+		fx_free(f);
+	}
+}
+
+/*
  * One hash serves both tables (sp_tcp_key_hash(), tcp_conn.c): whatever key was hashed before,
  * it is the signature each table computes itself, and what was inserted and removed with it is
  * found, and gone, by the tables' own lookups.
@@ -468,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_oow_acks_limited),
 		cmocka_unit_test(test_fin_again_restarts),
 		cmocka_unit_test(test_syn_reuse),
+		cmocka_unit_test(test_syn_reuse_timestamps),
 		cmocka_unit_test(test_key_hash_both_tables),
 		cmocka_unit_test(test_lookup_empty_and_again),
 		cmocka_unit_test(test_recycle_oldest),
