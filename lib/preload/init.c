@@ -289,7 +289,9 @@ static void __attribute__((constructor)) pl_init(void)
 		    "Idle polling cycles of the program's waits (CPU it worked = its CPU time - "
 		    "idle_cycles / tsc_hz)") != 0)
 		SP_LOG(NOTICE, app, "preload: telemetry /spindle/preload not registered");
-	SP_LOG(NOTICE, app, "preload: spindle %s serves AF_INET TCP/UDP sockets of pid %d",
+	SP_LOG(NOTICE, app,
+		"preload: spindle %s serves AF_INET TCP/UDP sockets (and AF_INET6 ones that "
+		"meet IPv4) of pid %d",
 		sp_version(), (int)pl.pid);
 }
 

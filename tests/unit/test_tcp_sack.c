@@ -1326,6 +1326,30 @@ test_reorder_lost_rxt_window(void **state)
 	fx_free(f);
 }
 
+/*
+ * A SACK and timestamps connection on NewReno without loss probes (MSS 548: 536 bytes of
+ * payload beside the 12 of the timestamp option), @p len bytes of @p buf sent with Nagle off;
+ * *@p s1 is the sequence number of the first byte.
+ */
+static struct fx *
+ts_fx(const uint8_t *buf, size_t len, uint32_t *s1)
+{
+	struct sp_tcp_opts so = {
+		.has_sack_perm = true, .has_ts = true, .ts_val = 1, .has_mss = true, .mss = 548};
+	struct sp_config cfg;
+	struct fx *f;
+
+	sp_test_default_cfg(&cfg);
+	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
+	cfg.tcp.tlp = false;
+	f = fx_new(&cfg, 0);
+	fx_open_opts(f, T_PISN, &so);
+	sp_tcp_set_nodelay(f->app.c, true);
+	assert_int_equal(sp_tcp_send(f->app.c, buf, len), (int)len);
+	*s1 = f->iss + 1;
+	return f;
+}
+
 /* An ACK with timestamps (TSval 2, TSecr @p ecr) at @p una, SACKing [@p a, @p b) if a < b. */
 static void
 ts_ack(struct fx *f, uint32_t s1, unsigned una, unsigned a, unsigned b, uint32_t ecr)
@@ -1352,26 +1376,15 @@ static void
 test_reorder_eifel(void **state)
 {
 	static uint8_t buf[536 * 40];
-	/* MSS 548: 536 bytes of payload beside the 12 of the timestamp option. */
-	struct sp_tcp_opts so = {
-		.has_sack_perm = true, .has_ts = true, .ts_val = 1, .has_mss = true, .mss = 548};
-	struct sp_config cfg;
 	unsigned round, i;
 
 	(void)state;
 	memset(buf, 'e', sizeof(buf));
-	sp_test_default_cfg(&cfg);
-	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
-	cfg.tcp.tlp = false;
 	for (round = 0; round < 2; round++) {
 		uint32_t s1, ts_orig = 0, ts_rxt;
 		struct t_out o;
-		struct fx *f = fx_new(&cfg, 0);
+		struct fx *f = ts_fx(buf, sizeof(buf), &s1);
 
-		fx_open_opts(f, T_PISN, &so);
-		sp_tcp_set_nodelay(f->app.c, true);
-		assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
-		s1 = f->iss + 1;
 		for (i = 0; t_pop(f->env, &o); i++) {
 			assert_int_equal(o.len, 536);
 			if (i == 0)
@@ -1409,27 +1422,16 @@ static void
 test_rto_spurious_undo(void **state)
 {
 	static uint8_t buf[536 * 20];
-	/* MSS 548: 536 bytes of payload beside the 12 of the timestamp option. */
-	struct sp_tcp_opts so = {
-		.has_sack_perm = true, .has_ts = true, .ts_val = 1, .has_mss = true, .mss = 548};
-	struct sp_config cfg;
 	unsigned round, i;
 
 	(void)state;
 	memset(buf, 'r', sizeof(buf));
-	sp_test_default_cfg(&cfg);
-	snprintf(cfg.tcp.cc, sizeof(cfg.tcp.cc), "newreno");
-	cfg.tcp.tlp = false;
 	for (round = 0; round < 2; round++) {
 		uint32_t s1, ts_orig = 0, ts_rxt;
 		struct sp_tcp_info info;
 		struct t_out o;
-		struct fx *f = fx_new(&cfg, 0);
+		struct fx *f = ts_fx(buf, sizeof(buf), &s1);
 
-		fx_open_opts(f, T_PISN, &so);
-		sp_tcp_set_nodelay(f->app.c, true);
-		assert_int_equal(sp_tcp_send(f->app.c, buf, sizeof(buf)), (int)sizeof(buf));
-		s1 = f->iss + 1;
 		for (i = 0; t_pop(f->env, &o); i++) {
 			assert_int_equal(o.h.seq, s1 + i * 536);
 			ts_orig = o.h.opts.ts_val;

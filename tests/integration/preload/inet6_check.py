@@ -19,13 +19,8 @@ def get(host, port, path):
     s.settimeout(20)
     s.connect(("::ffff:" + host, int(port)))
     s.sendall(b"GET " + path.encode() + b" HTTP/1.0\r\n\r\n")
-    data = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        data += d
-    body = data.split(b"\r\n\r\n", 1)[1]
+    with s.makefile("rb") as f:  # HTTP/1.0: the server closes after the body
+        body = f.read().split(b"\r\n\r\n", 1)[1]
     print(s.family.name, s.getsockname()[0], s.getpeername()[0],
           hashlib.sha256(body).hexdigest())
     s.close()
