@@ -332,6 +332,16 @@ select_src(const struct sp_port *pt, uint32_t next)
 	return pt->n_addrs > 0 ? pt->addrs[0].ip : 0;
 }
 
+uint32_t
+sp_ipv4_source(const struct sp_stack *st, uint32_t dst)
+{
+	struct sp_nexthop nh;
+
+	if (sp_route_lookup(st, dst, &nh) < 0)
+		return 0;
+	return select_src(&st->ports[nh.port], nh.gw != 0 ? nh.gw : dst);
+}
+
 /*
  * IPv4 Identification (RFC 6864, RFC 7739 5.1; what Linux does with ip_idents). One global
  * counter would let any host count our datagrams and use us as an idle-scan zombie, so:

@@ -121,6 +121,11 @@ struct sp_ipv4_out {
  * @return 0 or -errno (-EHOSTUNREACH, -EMSGSIZE, -ENOBUFS, -ENXIO no neighbour).
  */
 int sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o);
+/**
+ * The source address sp_ipv4_output() gives a datagram to @p dst that names none (RFC 1122
+ * 3.3.4.3: the port address on the next hop's subnet, else the port's first); 0 without a route.
+ */
+uint32_t sp_ipv4_source(const struct sp_stack *st, uint32_t dst);
 
 /* ---------------- frag.c ---------------- */
 /** Create ctx->frag_tbl / frag_dr from the [stack] config. */

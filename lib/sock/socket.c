@@ -716,8 +716,6 @@ sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_
 	if (ret == 0 && s->tcp) {
 		ret = tcp_connect(h, s, ip, port);
 	} else if (ret == 0) {
-		struct sp_nexthop nh;
-
 		if (!s->bound)
 			ret = sp_sk_bind_port(h, s, 0, 0);
 		if (ret == 0) {
@@ -725,13 +723,13 @@ sp_connect(struct sp_sock_host *h, int fd, const struct sockaddr *addr, socklen_
 			s->rport = port;
 			s->state = SK_CONNECTED;
 			/*
-			 * Bound to any: the route's source address becomes the local one, as Linux
-			 * (__ip4_datagram_connect()): getsockname() names it, and only datagrams to it
-			 * reach the socket.
+			 * Bound to any: the source address its datagrams get (sp_ipv4_source())
+			 * becomes the local one, as Linux (__ip4_datagram_connect()): getsockname()
+			 * names it, and only datagrams to it reach the socket.
 			 */
-			if (s->lip == 0 && sp_route_lookup(h->ctx->stack, ip, &nh) == 0) {
-				s->lip = h->ctx->stack->ports[nh.port].addrs[0].ip;
-				s->lip_auto = true;
+			if (s->lip == 0) {
+				s->lip = sp_ipv4_source(h->ctx->stack, ip);
+				s->lip_auto = s->lip != 0;
 			}
 		}
 	}

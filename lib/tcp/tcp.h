@@ -354,6 +354,16 @@ sp_tcp_now_us(const struct sp_ctx *ctx)
 	return ctx->now / (ctx->hz / 1000000 ? ctx->hz / 1000000 : 1);
 }
 
+/**
+ * TS.Recent taken at TSC @p age still judges PAWS: RFC 7323 5.5 invalidates it after 24 days
+ * of idleness (a connection's, or a TIME-WAIT entry's).
+ */
+static inline bool
+sp_tcp_ts_recent_valid(const struct sp_ctx *ctx, uint64_t age)
+{
+	return ctx->now - age < ctx->hz * 24ull * 86400;
+}
+
 /* tcp_api.c */
 /**
  * The receive buffer becomes @p bytes of window (SO_RCVBUF after the connection exists). Smaller:

@@ -605,7 +605,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	/* RFC 7323 5.3 PAWS: an older timestamp than TS.Recent is an old duplicate. */
 	if ((c->flags & TF_TS) && th->opts.has_ts && !(th->flags & RTE_TCP_RST_FLAG) &&
 		SEQ_LT(th->opts.ts_val, c->ts_recent) &&
-		c->ctx->now - c->ts_recent_age < c->ctx->hz * 24ull * 86400) {
+		sp_tcp_ts_recent_valid(c->ctx, c->ts_recent_age)) {
 		TCP_STAT(c, PAWSDrops);
 		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
 			TCP_STAT(c, TCPAckSkippedPAWS);
@@ -747,7 +747,7 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (c->state == SP_TCP_SYN_RECEIVED) {
 		struct sp_listener *l = c->listener;
 
-		if (SEQ_LEQ(th->ack, c->snd_una) || SEQ_GT(th->ack, c->snd_max)) {
+		if (!ack_acceptable(c, th->ack)) {
 			TCP_STAT(c, TCPBadAckRst);
 			goto dropwithreset;
 		}

@@ -327,10 +327,9 @@ tw_challenge_ack(struct sp_ctx *ctx, struct sp_tcp_tw *e)
 static bool
 tw_syn_newer(const struct sp_ctx *ctx, const struct sp_tcp_tw *e, const struct sp_tcp_hdr *th)
 {
-	if (e->ts && th->opts.has_ts && ctx->now - e->ts_recent_age < ctx->hz * 24ull * 86400) {
-		if (th->opts.ts_val != e->ts_recent)
-			return SEQ_GT(th->opts.ts_val, e->ts_recent);
-	}
+	if (e->ts && th->opts.has_ts && sp_tcp_ts_recent_valid(ctx, e->ts_recent_age) &&
+		th->opts.ts_val != e->ts_recent)
+		return SEQ_GT(th->opts.ts_val, e->ts_recent);
 	return SEQ_GT(th->seq, e->rcv_nxt);
 }
 
@@ -367,7 +366,7 @@ sp_tcp_tw_input(
 	/* RFC 7323 5.3 PAWS: an older timestamp than TS.Recent is an old duplicate. */
 	if (e->ts && th->opts.has_ts && !(th->flags & RTE_TCP_RST_FLAG) &&
 		SEQ_LT(th->opts.ts_val, e->ts_recent) &&
-		ctx->now - e->ts_recent_age < ctx->hz * 24ull * 86400) {
+		sp_tcp_ts_recent_valid(ctx, e->ts_recent_age)) {
 		SP_STAT(ctx, e->port, PAWSDrops);
 		if (sp_tcp_oow_ack_limited(ctx, &e->last_oow_ack, th, plen)) {
 			SP_STAT(ctx, e->port, TCPAckSkippedPAWS);
