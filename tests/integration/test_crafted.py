@@ -91,11 +91,12 @@ spindle_stop || { t_fail "spindle exit / mbuf check"; rc=1; }
 grep -E "^mbufs" "$(spindle_log)" || true
 [ -z "${CRAFTED_ONLY:-}" ] || [[ " $CRAFTED_ONLY " == *" client "* ]] || exit $rc
 # Client connections: loadgen opens one connection after another to the scapy peer, which
-# answers each SYN as a probe wants. Its unanswered connections fail: exit status 1 is expected.
+# answers each SYN as a probe wants. Its unanswered connections fail after timeout_ms (3 s, so
+# that the attempt a probe answers is still alive): exit status 1 is expected.
 spindle_start --set service.lg.type=loadgen --set service.lg.address=198.18.0.7 \
 	--set service.lg.port=$CLIENT_PORT --set service.lg.mode=connect \
 	--set service.lg.close=rst --set service.lg.connections=1 \
-	--set service.lg.timeout_ms=1000 --set service.lg.duration_ms=60000 \
+	--set service.lg.timeout_ms=3000 --set service.lg.duration_ms=60000 \
 	--set tcp.keepalive_idle_ms=1000 --set tcp.keepalive_intvl_ms=200 \
 	--set tcp.keepalive_probes=2 || exit 1
 lab_exec timeout 60 "$PY" "$SELF" --client "$(spindle_prefix)" || rc=1
@@ -857,10 +858,20 @@ class Client:
 
 
 def next_client(w, what):
-    """The next SYN of loadgen's (a connection in SYN-SENT), as a Client."""
+    """The latest SYN of loadgen's (a connection in SYN-SENT), as a Client. The latest: an older
+    one still queued here may belong to an attempt loadgen has already given up (timeout_ms),
+    whose SYN-ACK then meets no connection and draws the RST of a closed port instead."""
     from scapy.all import IP, TCP
-    p = w.expect(lambda p: TCP in p and p[IP].dst == ME_IP and p[TCP].dport == CLIENT_PORT
-                 and int(p[TCP].flags) == SYN, 3.0)
+
+    def syn(p):
+        return (TCP in p and p[IP].dst == ME_IP and p[TCP].dport == CLIENT_PORT
+                and int(p[TCP].flags) == SYN)
+    p = w.expect(syn, 3.0)
+    while p is not None:
+        q = w.expect(syn, 0.05)
+        if q is None:
+            break
+        p = q
     if not check(p is not None, "client: %s: a SYN from loadgen" % what):
         return None
     return Client(w, p, random.getrandbits(32))
