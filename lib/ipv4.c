@@ -333,13 +333,19 @@ select_src(const struct sp_port *pt, uint32_t next)
 }
 
 uint32_t
+sp_ipv4_nexthop_source(const struct sp_stack *st, const struct sp_nexthop *nh, uint32_t dst)
+{
+	return select_src(&st->ports[nh->port], nh->gw != 0 ? nh->gw : dst);
+}
+
+uint32_t
 sp_ipv4_source(const struct sp_stack *st, uint32_t dst)
 {
 	struct sp_nexthop nh;
 
 	if (sp_route_lookup(st, dst, &nh) < 0)
 		return 0;
-	return select_src(&st->ports[nh.port], nh.gw != 0 ? nh.gw : dst);
+	return sp_ipv4_nexthop_source(st, &nh, dst);
 }
 
 /*

@@ -126,6 +126,9 @@ int sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_
  * 3.3.4.3: the port address on the next hop's subnet, else the port's first); 0 without a route.
  */
 uint32_t sp_ipv4_source(const struct sp_stack *st, uint32_t dst);
+/** The same for a route already looked up: @p nh is sp_route_lookup()'s answer for @p dst. */
+uint32_t sp_ipv4_nexthop_source(const struct sp_stack *st, const struct sp_nexthop *nh,
+	uint32_t dst);
 
 /* ---------------- frag.c ---------------- */
 /** Create ctx->frag_tbl / frag_dr from the [stack] config. */

@@ -76,7 +76,8 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	memset(&k, 0, sizeof(k));
 	k.rip = o->dst_ip;
 	k.rport = o->dst_port;
-	k.lip = o->src_ip != 0 ? o->src_ip : st->ports[nh.port].addrs[0].ip;
+	/* Unbound: the source address the route's datagrams get (RFC 1122 3.3.4.3), as UDP. */
+	k.lip = o->src_ip != 0 ? o->src_ip : sp_ipv4_nexthop_source(st, &nh, o->dst_ip);
 	if (o->src_port != 0) {
 		k.lport = o->src_port;
 		if (tuple_take(ctx, &k, &min_iss, &reused) != 0)

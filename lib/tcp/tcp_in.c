@@ -1218,6 +1218,56 @@ drop_cksum:
 	rte_pktmbuf_free(m);
 }
 
+/* The errno of an ICMP error about a connection attempt (Linux's icmp_err_convert). */
+static int
+icmp_errno(uint8_t type, uint8_t code)
+{
+	if (type == SP_ICMP_PARAM_PROBLEM)
+		return EPROTO;
+	if (type != SP_ICMP_DEST_UNREACH)
+		return EHOSTUNREACH; /* time exceeded */
+	switch (code) {
+	case SP_ICMP_UNREACH_NET:
+	case 6:	 /* destination network unknown */
+	case 9:	 /* network administratively prohibited */
+	case 11: /* network unreachable for TOS */
+		return ENETUNREACH;
+	case SP_ICMP_UNREACH_PROTOCOL:
+		return ENOPROTOOPT;
+	case SP_ICMP_UNREACH_PORT:
+		return ECONNREFUSED;
+	case 5: /* source route failed */
+		return EOPNOTSUPP;
+	case 7: /* destination host unknown */
+		return EHOSTDOWN;
+	case 8: /* source host isolated */
+		return ENONET;
+	default: /* host unreachable, prohibited, for TOS, filtered, precedence */
+		return EHOSTUNREACH;
+	}
+}
+
+/*
+ * An ICMP error about our SYN or SYN-ACK (the quote's sequence number is the ISS, checked by the
+ * caller). An active open ends with the error's errno: RFC 5461 4.1 recommends aborting on soft
+ * errors too while connecting, which Linux and the BSDs do (a host unreachable answer is not
+ * going to change within syn_retries). A passive half-open connection the application has not
+ * seen is dropped without a RST for the errors Linux drops it for (network or host unreachable,
+ * time exceeded, parameter problem; tcp_req_err()); others about a SYN-ACK are ignored and its
+ * retransmission decides. Fragmentation needed was dealt with before (ignored here).
+ */
+static void
+icmp_handshake_error(struct sp_conn *c, uint8_t type, uint8_t code)
+{
+	if (type == SP_ICMP_DEST_UNREACH && code == SP_ICMP_UNREACH_NEEDFRAG)
+		return;
+	if (!(c->flags & TF_ACCEPTED) && type == SP_ICMP_DEST_UNREACH && code != SP_ICMP_UNREACH_NET &&
+		code != SP_ICMP_UNREACH_HOST)
+		return;
+	TCP_STAT(c, AttemptFails);
+	sp_tcp_conn_done(c, -icmp_errno(type, code));
+}
+
 /* ICMP errors (RFC 5927, RFC 1122 4.2.3.9): only about a segment of ours still in flight. */
 void
 sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest, const void *quoted,
@@ -1249,6 +1299,10 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 	 */
 	if (SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max)) {
 		TCP_STAT(c, OutOfWindowIcmps);
+		return;
+	}
+	if (c->state == SP_TCP_SYN_SENT || c->state == SP_TCP_SYN_RECEIVED) {
+		icmp_handshake_error(c, type, code);
 		return;
 	}
 	/*
@@ -1289,13 +1343,7 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		return;
 	}
 	/*
-	 * Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). In a
-	 * synchronised state every unreachable is treated as soft (RFC 5927 4.2, as Linux and
-	 * the BSDs): the connection is not aborted, its retransmissions decide.
+	 * In a synchronised state every unreachable is treated as soft (RFC 5927 4.2, as Linux
+	 * and the BSDs): the connection is not aborted, its retransmissions decide.
 	 */
-	if (c->state == SP_TCP_SYN_SENT &&
-		(code == SP_ICMP_UNREACH_PROTOCOL || code == SP_ICMP_UNREACH_PORT)) {
-		TCP_STAT(c, AttemptFails);
-		sp_tcp_conn_done(c, -ECONNREFUSED);
-	}
 }

@@ -116,6 +116,7 @@ struct sp_icmp {
 #define SP_ICMP_PARAM_PROBLEM 12
 /* Destination unreachable codes (RFC 792; 4 from RFC 1191). */
 #define SP_ICMP_UNREACH_NET	 0
+#define SP_ICMP_UNREACH_HOST	 1
 #define SP_ICMP_UNREACH_PROTOCOL 2
 #define SP_ICMP_UNREACH_PORT	 3
 #define SP_ICMP_UNREACH_NEEDFRAG 4 /**< fragmentation needed and DF set; rest = next-hop MTU */

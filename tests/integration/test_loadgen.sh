@@ -12,8 +12,10 @@
 #    than that through the kernel's TIME-WAIT reuse;
 #  - an open-loop rate (rr at 1000/s): rate_asked = 1000 and every scheduled arrival started,
 #    rate_achieved within 10%; live figures on telemetry /spindle/loadgen while it runs;
-#  - failures: a closed port (errors_refused, exit 1) and a peer that resets every connection
-#    (errors_reset, exit 1); spindle neither crashes nor leaks an mbuf.
+#  - failures: a closed port (errors_refused, exit 1), a port rejected with ICMP host unreachable
+#    (errors_refused at once, no timeout: the error about the SYN ends the attempt) and a peer
+#    that resets every connection (errors_reset, exit 1); spindle neither crashes nor leaks an
+#    mbuf.
 # Runs last at least 2 s: with net_tap the first SYNs can go out before the lab attached to the
 # tap and are retransmitted after the initial RTO (1 s).
 # Usage: test_loadgen.sh [tap|af_packet|af_xdp]
@@ -196,6 +198,22 @@ lg_run port=8999 mode=cps connections=2 duration_ms=1000
 [ "$LG_RC" = 1 ] || tcp_fail "loadgen to a closed port exited $LG_RC, want 1"
 expect errors_refused -gt 0
 expect connections_completed -eq 0
+
+tcp_log "a port the peer's firewall rejects with ICMP host unreachable: refused, not timed out"
+in_ns nft -f - <<'NFT'
+table inet lgtest {
+	chain input {
+		type filter hook input priority 0;
+		tcp dport 8998 reject with icmp type host-unreachable
+	}
+}
+NFT
+lg_run port=8998 mode=cps connections=2 duration_ms=1000
+[ "$LG_RC" = 1 ] || tcp_fail "loadgen to a rejected port exited $LG_RC, want 1"
+expect errors_refused -gt 0
+expect errors_timeout -eq 0
+expect connections_completed -eq 0
+in_ns nft delete table inet lgtest
 
 tcp_log "a peer that resets every connection: reset, counted, exit 1"
 kernel_listener 7010 reset

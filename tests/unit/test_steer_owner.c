@@ -245,6 +245,82 @@ test_icmp_forged(void **state)
 	two_free(&t);
 }
 
+/*
+ * Errors about our SYN end the attempt with Linux's errno (RFC 5461 4.1), host unreachable
+ * included: it used to be soft, and connect() waited out every SYN retransmission. The quote
+ * must name the ISS. About a passive open's SYN-ACK, host unreachable drops the half-open
+ * connection without a RST and port unreachable is ignored (Linux's tcp_req_err()).
+ */
+static void
+test_icmp_handshake(void **state)
+{
+	static const struct {
+		uint8_t type, code;
+		int err;
+	} cases[] = {
+		{SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_HOST, -EHOSTUNREACH},
+		{SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_NET, -ENETUNREACH},
+		{SP_ICMP_DEST_UNREACH, SP_ICMP_UNREACH_PORT, -ECONNREFUSED},
+		{SP_ICMP_DEST_UNREACH, 13 /* administratively prohibited */, -EHOSTUNREACH},
+		{SP_ICMP_TIME_EXCEEDED, SP_ICMP_TIMXCEED_INTRANS, -EHOSTUNREACH},
+	};
+	struct sp_tcp_opts mss = {.has_mss = true, .mss = 1460};
+	static struct app a;
+	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &lst_cb, .arg = &a};
+	struct sp_listener *l;
+	struct rte_mbuf *m;
+	struct t_out o;
+	struct two t;
+	unsigned i;
+
+	(void)state;
+	two_new(&t, false);
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		struct sp_conn *c;
+		uint16_t lp;
+
+		memset(&a, 0, sizeof(a));
+		c = open_on(&t, 1, &conn_cb, &a);
+		sp_tx_flush(t.w[1]);
+		t_expect(t.env, &o, T_SYN);
+		lp = lport_of(c);
+		/* a quote that does not name the ISS is ignored */
+		feed_on(&t, 1, icmp_unreach(cases[i].code, 0, lp, TW_PEER_PORT, o.h.seq + 1));
+		assert_int_equal(a.closed, 0);
+		m = icmp_unreach(cases[i].code, 0, lp, TW_PEER_PORT, o.h.seq);
+		{
+			/* the ICMP header follows Ethernet and a 20-byte IP header: new type, checksum */
+			uint8_t *ic = rte_pktmbuf_mtod_offset(m, uint8_t *, 34);
+			uint16_t ck;
+
+			ic[0] = cases[i].type;
+			ic[2] = ic[3] = 0;
+			ck = sp_test_cksum(ic, 36);
+			memcpy(ic + 2, &ck, 2);
+		}
+		feed_on(&t, 1, m);
+		assert_int_equal(a.closed, 1);
+		assert_int_equal(a.closed_err, cases[i].err);
+		assert_int_equal(W_STAT(&t, 1, AttemptFails), i + 1);
+		assert_int_equal(t_count(t.env), 0); /* no RST */
+	}
+	/* Passive: port unreachable about the SYN-ACK is ignored, host unreachable drops it. */
+	assert_int_equal(sp_tcp_listen(t.w[1], &lo, &l), 0);
+	memset(&a, 0, sizeof(a));
+	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, &mss);
+	sp_tx_flush(t.w[1]);
+	t_expect(t.env, &o, T_SYN | T_ACK);
+	feed_on(&t, 1, icmp_unreach(SP_ICMP_UNREACH_PORT, 0, T_LPORT, T_RPORT, o.h.seq));
+	assert_int_equal(t.w[1]->tcp->n_conns, 1); /* SYN-RECEIVED */
+	feed_on(&t, 1, icmp_unreach(SP_ICMP_UNREACH_HOST, 0, T_LPORT, T_RPORT, o.h.seq));
+	assert_int_equal(t.w[1]->tcp->n_conns, 0);
+	assert_int_equal(a.accepted, 0);
+	assert_int_equal(t_count(t.env), 0);
+	sp_tcp_unlisten(t.w[1], l);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
 static void
 test_icmp_frag_needed_passive(void **state)
 {
@@ -399,6 +475,7 @@ main(void)
 		cmocka_unit_test(test_icmp_frag_needed_passive),
 		cmocka_unit_test(test_icmp_frag_needed_syn_sent),
 		cmocka_unit_test(test_icmp_forged),
+		cmocka_unit_test(test_icmp_handshake),
 		cmocka_unit_test(test_udp_owner),
 	};
 

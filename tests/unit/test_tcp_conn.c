@@ -443,6 +443,33 @@ test_connect_refused(void **state)
 	sp_test_env_free(env);
 }
 
+/*
+ * An unbound connect on a port with two subnets takes the address on the destination's subnet
+ * (RFC 1122 3.3.4.3, as UDP and Linux), not the port's first: the SYN's checksum covers the
+ * pseudo-header of T_OUR_IP, which t_expect() checks.
+ */
+static void
+test_active_open_source(void **state)
+{
+	struct sp_config cfg;
+	struct sp_test_env *env;
+	struct sp_tcp_info info;
+	struct sp_conn *c;
+	struct t_out o;
+	struct app a;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.ports[0].addrs[1] = cfg.ports[0].addrs[0];
+	cfg.ports[0].addrs[0].ip = RTE_IPV4(198, 19, 9, 9);
+	cfg.ports[0].n_addrs = 2;
+	env = sp_test_env_new(&cfg);
+	c = active_open(env, &a, &o);
+	sp_tcp_get_info(c, &info);
+	assert_int_equal(info.local_ip, T_OUR_IP);
+	sp_test_env_free(env);
+}
+
 /* An active open whose SYN crossed the peer's (ISN 7000): SYN-RECEIVED, our SYN-ACK sent. */
 static struct sp_conn *
 crossed_syns(struct sp_test_env *env, struct app *a, uint32_t *iss, uint16_t *sport)
@@ -753,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_challenge_ack_limit),
 		cmocka_unit_test(test_challenge_ack_limit_straddles_second),
 		cmocka_unit_test(test_active_open),
+		cmocka_unit_test(test_active_open_source),
 		cmocka_unit_test(test_active_open_data_on_ack),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_simultaneous_open),

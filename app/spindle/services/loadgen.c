@@ -620,8 +620,9 @@ lg_closed(struct sp_conn *c, int err, void *arg)
 	lc->c = NULL;
 	if (lc->phase == LP_BULK && st->o.bytes != 0 && lc->sent < st->o.bytes)
 		lg_error(lc, &st->live.err_local); /* closed before all was sent */
-	if (err == -ECONNREFUSED)
-		lg_error(lc, &st->live.err_refused);
+	if (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -ENETUNREACH ||
+		err == -EHOSTDOWN || err == -ENONET || err == -ENOPROTOOPT)
+		lg_error(lc, &st->live.err_refused); /* RST or an ICMP error about the SYN */
 	else if (err == -ETIMEDOUT)
 		lg_error(lc, &st->live.err_timeout);
 	else if (err == -ECONNRESET)
