@@ -187,6 +187,17 @@ ssize_t sp_recvmsg(struct sp_sock_host *h, int fd, struct msghdr *msg, int flags
  * reset fails with ECONNRESET once, then with EPIPE; EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
  */
 ssize_t sp_sendmsg(struct sp_sock_host *h, int fd, const struct msghdr *msg, int flags);
+/**
+ * recvmmsg(2): up to @p vlen (at most UIO_MAXIOV) messages, each one's length in msg_len.
+ * MSG_WAITFORONE makes the receives after the first non-blocking; @p timeout (may be NULL) is
+ * checked after each message and updated to what is left, as Linux does. @return the number
+ * received, or -1 with errno when the first receive failed.
+ */
+struct mmsghdr; /* <sys/socket.h> defines it under _GNU_SOURCE */
+int sp_recvmmsg(struct sp_sock_host *h, int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	struct timespec *timeout);
+/** sendmmsg(2): sp_sendmsg() of each message in turn; @return how many went, or -1 with errno. */
+int sp_sendmmsg(struct sp_sock_host *h, int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
 ssize_t sp_read(struct sp_sock_host *h, int fd, void *buf, size_t len);
 ssize_t sp_write(struct sp_sock_host *h, int fd, const void *buf, size_t len);
 ssize_t sp_readv(struct sp_sock_host *h, int fd, const struct iovec *iov, int iovcnt);

@@ -28,13 +28,20 @@
 #define HOST	 (sp_preload.host)
 #define OURS(fd) sp_sock_is_socket(HOST, (fd))
 
+/* A call spindle cannot serve on its socket @p fd: one log line naming it, errno @p err. */
+static int
+refuse_errno(const char *call, int fd, int err)
+{
+	SP_LOG(NOTICE, api, "preload: %s on spindle socket %d is not supported (%s)", call, fd,
+		err == EINVAL ? "EINVAL" : "EOPNOTSUPP");
+	errno = err;
+	return -1;
+}
+
 static int
 refuse(const char *call, int fd)
 {
-	SP_LOG(NOTICE, api, "preload: %s on spindle socket %d is not supported (EOPNOTSUPP)", call,
-		fd);
-	errno = EOPNOTSUPP;
-	return -1;
+	return refuse_errno(call, fd, EOPNOTSUPP);
 }
 
 EXPORT int
@@ -255,6 +262,38 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (OURS(fd) || (msg != NULL && take6(fd, msg->msg_name, msg->msg_namelen, false)))
 		return sp_sendmsg(HOST, fd, msg, flags);
 	return real_sendmsg(fd, msg, flags);
+}
+
+EXPORT int
+recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
+{
+	REAL(recvmmsg);
+	return OURS(fd) ? sp_recvmmsg(HOST, fd, vec, vlen, flags, timeout)
+			: real_recvmmsg(fd, vec, vlen, flags, timeout);
+}
+
+EXPORT int
+sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	REAL(sendmmsg);
+	if (OURS(fd) || (vec != NULL && vlen > 0 &&
+				take6(fd, vec[0].msg_hdr.msg_name, vec[0].msg_hdr.msg_namelen, false)))
+		return sp_sendmmsg(HOST, fd, vec, vlen, flags);
+	return real_sendmmsg(fd, vec, vlen, flags);
+}
+
+/*
+ * splice(2) moves pages between a pipe and a kernel socket or file; a spindle socket has no
+ * kernel pages. EINVAL is what Linux gives a descriptor that cannot splice, and what programs
+ * that splice when they can (HAProxy) take as "copy instead".
+ */
+EXPORT ssize_t
+splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len, unsigned int flags)
+{
+	REAL(splice);
+	if (OURS(in) || OURS(out))
+		return refuse_errno("splice", OURS(in) ? in : out, EINVAL);
+	return real_splice(in, off_in, out, off_out, len, flags);
 }
 
 /* sendfile() to a spindle socket: read the file and write what was read (a copy, no splice). */
@@ -498,4 +537,22 @@ epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset
 	if (HOST == NULL)
 		return real_epoll_pwait(epfd, ev, max, timeout, mask);
 	return sp_epoll_pwait(HOST, epfd, ev, max, timeout, mask);
+}
+
+/* glibc 2.35's epoll_pwait2 (a timespec timeout): the wait above, the timeout rounded up to ms. */
+EXPORT int
+epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
+	const sigset_t *mask)
+{
+	long long ms;
+
+	REAL(epoll_pwait2);
+	if (HOST == NULL)
+		return real_epoll_pwait2(epfd, ev, max, tmo, mask);
+	if (tmo != NULL && (tmo->tv_sec < 0 || tmo->tv_nsec < 0 || tmo->tv_nsec >= 1000000000L)) {
+		errno = EINVAL;
+		return -1;
+	}
+	ms = tmo == NULL ? -1 : (long long)tmo->tv_sec * 1000 + (tmo->tv_nsec + 999999) / 1000000;
+	return sp_epoll_pwait(HOST, epfd, ev, max, ms > INT32_MAX ? INT32_MAX : (int)ms, mask);
 }

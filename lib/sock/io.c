@@ -406,6 +406,79 @@ sp_sendmsg(struct sp_sock_host *h, int fd, const struct msghdr *msg, int flags)
 	return ret >= 0 ? ret : SK_ERR((int)-ret);
 }
 
+/*
+ * recvmmsg(2) and sendmmsg(2) are loops of recvmsg/sendmsg, as in Linux (net/socket.c), with its
+ * rules: at most UIO_MAXIOV messages; an error on the first message is the call's, an error
+ * after at least one is not reported (the count is); MSG_WAITFORONE makes every receive after
+ * the first non-blocking; recvmmsg's timeout is looked at after each message (Linux's
+ * documented behaviour: a blocking receive is not cut short by it) and left holding what
+ * remains of it.
+ */
+int
+sp_recvmmsg(struct sp_sock_host *h, int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+	struct timespec *timeout)
+{
+	struct timespec end = {0}, now;
+	unsigned int i;
+	ssize_t ret;
+
+	if (timeout != NULL) {
+		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L)
+			return SK_ERR(EINVAL);
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += timeout->tv_sec;
+		end.tv_nsec += timeout->tv_nsec;
+		if (end.tv_nsec >= 1000000000L) {
+			end.tv_sec++;
+			end.tv_nsec -= 1000000000L;
+		}
+	}
+	if (vec == NULL && vlen != 0)
+		return SK_ERR(EFAULT);
+	vlen = RTE_MIN(vlen, (unsigned int)UIO_MAXIOV);
+	for (i = 0; i < vlen; i++) {
+		ret = sp_recvmsg(h, fd, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (ret < 0)
+			break;
+		vec[i].msg_len = (unsigned int)ret;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (timeout != NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			timeout->tv_sec = end.tv_sec - now.tv_sec;
+			timeout->tv_nsec = end.tv_nsec - now.tv_nsec;
+			if (timeout->tv_nsec < 0) {
+				timeout->tv_sec--;
+				timeout->tv_nsec += 1000000000L;
+			}
+			if (timeout->tv_sec < 0) {
+				*timeout = (struct timespec){0};
+				i++;
+				break;
+			}
+		}
+	}
+	return i > 0 ? (int)i : -1;
+}
+
+int
+sp_sendmmsg(struct sp_sock_host *h, int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+	unsigned int i;
+	ssize_t ret;
+
+	if (vec == NULL && vlen != 0)
+		return SK_ERR(EFAULT);
+	vlen = RTE_MIN(vlen, (unsigned int)UIO_MAXIOV);
+	for (i = 0; i < vlen; i++) {
+		ret = sp_sendmsg(h, fd, &vec[i].msg_hdr, flags);
+		if (ret < 0)
+			break;
+		vec[i].msg_len = (unsigned int)ret;
+	}
+	return i > 0 || vlen == 0 ? (int)i : -1;
+}
+
 ssize_t
 sp_recvfrom(struct sp_sock_host *h, int fd, void *buf, size_t len, int flags, struct sockaddr *src,
 	socklen_t *srclen)

@@ -16,6 +16,9 @@
 #   inet6      AF_INET6 sockets meeting IPv4: python3 -m http.server --bind :: (a dual-stack
 #              listener, its clients named ::ffff:198.18.0.1), a UDP echo bound to ::, and an
 #              AF_INET6 client connecting to ::ffff:198.18.0.1
+#   mmsg       a UDP echo making the batch calls through libc (recvmmsg with MSG_WAITFORONE,
+#              sendmmsg, epoll_pwait2), 64 datagrams sent at once; splice() from its socket
+#              fails with EINVAL and one log line
 # Every program must exit with its usual status and print "mbufs: all N returned" on spindle.
 #
 # Usage: test_preload_programs.sh tap|af_packet|af_xdp|kernel [PROGRAM...]   (default: all)
@@ -27,7 +30,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/preload_lib.sh"
 PROGS=("$@")
-[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6)
+[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 mmsg)
 
 # pl_bg NAME IN OUT ARG...: ARG on spindle in the background (PL_PID), stdin IN, stdout OUT,
 # stderr PL_LOG ($SP_TMP/NAME.log)
@@ -369,6 +372,25 @@ t_inet6() {
 	kstop
 }
 
+# ---- the batch calls through libc: recvmmsg, sendmmsg, epoll_pwait2, splice (refused) ----
+t_mmsg() {
+	local prog=$HERE/preload/mmsg_echo.py i
+	pl_bg mmsg /dev/null "$SP_TMP/mmsg.out" "$PY" -u "$prog" serve 9998 64
+	for ((i = 0; i < 100; i++)); do grep -q bound "$SP_TMP/mmsg.out" && break; sleep 0.1; done
+	t_expect_eq "recvmmsg/sendmmsg UDP echo: 64 datagrams sent at once came back" \
+		"$(lab_exec timeout 30 "$PY" "$prog" send "$IP" 9998 64)" "ok 64"
+	pl_wait_end 10
+	t_expect_eq "recvmmsg/sendmmsg: the server saw 64" \
+		"$(grep -c '^served 64 in ' "$SP_TMP/mmsg.out")" 1
+	if [ "$PMD" != kernel ]; then # Linux's UDP sockets can splice: EAGAIN there
+		t_expect_eq "splice from a UDP socket: EINVAL" "$(grep '^splice' "$SP_TMP/mmsg.out")" \
+			"splice EINVAL"
+		t_expect_eq "splice's refusal is logged, naming the call" \
+			"$(grep -c 'preload: splice on spindle socket [0-9]* is not supported (EINVAL)' \
+				"$SP_TMP/mmsg.log")" 1
+	fi
+}
+
 lab_up "$PMD" || { t_fail "lab up"; t_finish; }
 for p in "${PROGS[@]}"; do
 	"t_$p"
@@ -376,7 +398,7 @@ for p in "${PROGS[@]}"; do
 done
 # no program made a call spindle refuses (docs/preload.md "What does not work")
 if [ "$PMD" != kernel ]; then
-	out=$(ls "$SP_TMP"/*.log | grep -v /socat-fork.log |
+	out=$(ls "$SP_TMP"/*.log | grep -v -e /socat-fork.log -e /mmsg.log |
 		xargs grep -HE 'is not supported|drives the stack, not this process')
 	if [ -n "$out" ]; then t_fail "refused calls: $out"; else t_ok "no call refused"; fi
 fi

@@ -734,6 +734,81 @@ test_udp(void **state)
 	pair_free(p);
 }
 
+/*
+ * recvmmsg/sendmmsg (Linux's loops of recvmsg/sendmsg): sendmmsg sends each datagram and sets
+ * its msg_len, an error after the first message is not the call's (the count is); recvmmsg with
+ * MSG_WAITFORONE takes what has come and does not wait for more; nothing there: EAGAIN; a bad
+ * timeout: EINVAL.
+ */
+static void
+test_mmsg(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(0, 5355), from[4];
+	int s = sp_socket(p->hs, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int c = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	struct iovec out[3] = {{"one", 3}, {"three", 5}, {"fifteen bytes..", 15}}, in[4];
+	struct mmsghdr tx[4], rx[4];
+	char buf[4][32];
+	unsigned got = 0, i, tries;
+	int n;
+
+	(void)state;
+	assert_int_equal(sp_bind(p->hs, s, (struct sockaddr *)&a, sizeof(a)), 0);
+	a = sin_of(T_OUR_IP, 5355);
+	memset(tx, 0, sizeof(tx));
+	for (i = 0; i < 3; i++) {
+		tx[i].msg_hdr.msg_name = &a;
+		tx[i].msg_hdr.msg_namelen = sizeof(a);
+		tx[i].msg_hdr.msg_iov = &out[i];
+		tx[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* the fourth has an iovec count but no array: two went, then EFAULT is not reported */
+	tx[3] = tx[0];
+	tx[3].msg_hdr.msg_iov = NULL;
+	assert_int_equal(sp_sendmmsg(p->hc, c, &tx[2], 2, 0), 1);
+	assert_int_equal(tx[2].msg_len, 15);
+	assert_int_equal(sp_sendmmsg(p->hc, c, &tx[3], 1, 0), -1); /* the first one fails */
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(sp_sendmmsg(p->hc, c, tx, 2, 0), 2);
+	assert_int_equal(tx[0].msg_len, 3);
+	assert_int_equal(tx[1].msg_len, 5);
+	assert_int_equal(sp_sendmmsg(p->hc, c, tx, 0, 0), 0);
+	/* three datagrams on their way; take them in batches as they come */
+	memset(rx, 0, sizeof(rx));
+	for (i = 0; i < 4; i++) {
+		in[i] = (struct iovec){buf[i], sizeof(buf[i])};
+		rx[i].msg_hdr.msg_iov = &in[i];
+		rx[i].msg_hdr.msg_iovlen = 1;
+		rx[i].msg_hdr.msg_name = &from[i];
+		rx[i].msg_hdr.msg_namelen = sizeof(from[i]);
+	}
+	for (tries = 0; got < 3 && tries < 50; tries++) {
+		assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
+					 &(struct timespec){5, 0}, NULL),
+			1);
+		n = sp_recvmmsg(p->hs, s, &rx[got], 4 - got, MSG_WAITFORONE, NULL);
+		assert_true(n >= 1);
+		got += (unsigned)n;
+	}
+	assert_int_equal(got, 3);
+	assert_int_equal(rx[0].msg_len, 15);
+	assert_memory_equal(buf[0], "fifteen bytes..", 15);
+	assert_int_equal(rx[1].msg_len, 3);
+	assert_memory_equal(buf[1], "one", 3);
+	assert_int_equal(rx[2].msg_len, 5);
+	assert_memory_equal(buf[2], "three", 5);
+	assert_int_equal(ntohl(from[2].sin_addr.s_addr), T_PEER_IP);
+	/* nothing left: EAGAIN on the non-blocking socket; a timeout that is no time: EINVAL */
+	assert_int_equal(sp_recvmmsg(p->hs, s, rx, 4, 0, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(sp_recvmmsg(p->hs, s, rx, 4, 0, &(struct timespec){0, 1000000000L}), -1);
+	assert_int_equal(errno, EINVAL);
+	sp_close(p->hc, c);
+	sp_close(p->hs, s);
+	pair_free(p);
+}
+
 /* ::ffff:@p ip, port @p port (IPv4-mapped, RFC 4291 2.5.5.2); :: when @p ip is 0. */
 static struct sockaddr_in6
 sin6_of(uint32_t ip, uint16_t port)
@@ -1880,6 +1955,7 @@ main(void)
 		cmocka_unit_test(test_reset_write),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_mmsg),
 		cmocka_unit_test(test_inet6_mapped),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
