@@ -23,6 +23,8 @@ sp_sk_rx_append(struct sp_sk *s, struct rte_mbuf *m)
 
 	/* The queue is a list of single segments: the chain's head fields are not kept. */
 	s->rx_bytes += m->pkt_len;
+	if (s->rx_tstamp != SK_TSTAMP_OFF)
+		clock_gettime(CLOCK_REALTIME, &s->rx_ts); /* the latest arrival (SO_TIMESTAMP) */
 	if (s->rx_tail != NULL)
 		s->rx_tail->next = m;
 	else
@@ -123,6 +125,36 @@ iov_advance(struct iovec *v, size_t cnt, size_t *vs, size_t n)
 	}
 }
 
+/*
+ * The ancillary data of a read: SCM_TIMESTAMP (a timeval) or SCM_TIMESTAMPNS (a timespec) of @p ts
+ * when the socket asked (SO_TIMESTAMP, SO_TIMESTAMPNS), else none. msg_controllen is set to what
+ * was written; a buffer too small for it gets none and MSG_CTRUNC, as Linux's put_cmsg().
+ */
+static void
+put_tstamp(const struct sp_sk *s, const struct timespec *ts, struct msghdr *msg)
+{
+	struct timeval tv = {.tv_sec = ts->tv_sec, .tv_usec = ts->tv_nsec / 1000};
+	bool us = s->rx_tstamp == SK_TSTAMP_US;
+	size_t n = us ? sizeof(tv) : sizeof(*ts);
+	struct cmsghdr *cm;
+
+	if (s->rx_tstamp == SK_TSTAMP_OFF) {
+		msg->msg_controllen = 0;
+		return;
+	}
+	if (msg->msg_control == NULL || msg->msg_controllen < CMSG_SPACE(n)) {
+		msg->msg_flags |= MSG_CTRUNC;
+		msg->msg_controllen = 0;
+		return;
+	}
+	cm = CMSG_FIRSTHDR(msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = us ? SCM_TIMESTAMP : SCM_TIMESTAMPNS;
+	cm->cmsg_len = CMSG_LEN(n);
+	memcpy(CMSG_DATA(cm), us ? (const void *)&tv : (const void *)ts, n);
+	msg->msg_controllen = CMSG_SPACE(n);
+}
+
 static ssize_t
 tcp_recv(struct sp_sock_host *h, struct sp_sk *s, struct msghdr *msg, int flags)
 {
@@ -167,6 +199,8 @@ tcp_recv(struct sp_sock_host *h, struct sp_sk *s, struct msghdr *msg, int flags)
 	}
 	if (got != 0 && s->conn != NULL)
 		sp_sk_tx_queued(h, s, nb); /* a window update may be due */
+	if (got != 0)
+		put_tstamp(s, &s->rx_ts, msg);
 	return (ssize_t)got;
 }
 
@@ -265,6 +299,8 @@ sp_sk_udp_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t
 	d->m = m;
 	d->ip = src_ip;
 	d->port = src_port;
+	if (s->rx_tstamp != SK_TSTAMP_OFF)
+		clock_gettime(CLOCK_REALTIME, &d->ts); /* when the stack took it, as Linux's stamp */
 	sp_sk_event(s);
 }
 
@@ -302,6 +338,7 @@ udp_recv(struct sp_sock_host *h, struct sp_sk *s, struct msghdr *msg, int flags)
 		msg->msg_flags |= MSG_TRUNC;
 	if (msg->msg_name != NULL)
 		sp_sk_addr_put(s, msg->msg_name, &msg->msg_namelen, d->ip, d->port);
+	put_tstamp(s, &d->ts, msg);
 	if (!(flags & MSG_PEEK)) {
 		rte_pktmbuf_free(d->m);
 		s->dq_head = (s->dq_head + 1) % SP_SK_UDP_QLEN;
@@ -383,8 +420,10 @@ sp_recvmsg(struct sp_sock_host *h, int fd, struct msghdr *msg, int flags)
 		ret = udp_recv(h, s, msg, flags);
 	if (ret >= 0 && s->tcp && msg->msg_name != NULL)
 		msg->msg_namelen = 0; /* a stream socket reports no source */
-	if (ret >= 0 && msg->msg_controllen != 0)
-		msg->msg_controllen = 0; /* no ancillary data */
+	if (ret >= 0 && s->rx_tstamp == SK_TSTAMP_OFF && msg->msg_controllen != 0)
+		msg->msg_controllen = 0; /* no ancillary data (else put_tstamp() set it) */
+	else if (ret == 0 && s->tcp)
+		msg->msg_controllen = 0; /* end of stream: no stamp */
 	sp_sk_put(h);
 	return ret >= 0 ? ret : SK_ERR((int)-ret);
 }

@@ -45,7 +45,10 @@ struct sp_sk_dgram {
 	struct rte_mbuf *m;
 	uint32_t ip;
 	uint16_t port;
+	struct timespec ts; /* arrival (CLOCK_REALTIME) when the socket asked for it (SO_TIMESTAMP) */
 };
+
+enum { SK_TSTAMP_OFF, SK_TSTAMP_US, SK_TSTAMP_NS };
 
 struct sp_sk {
 	struct sp_sock_host *h;
@@ -73,6 +76,7 @@ struct sp_sk {
 	/* options */
 	bool reuseaddr, reuseport, keepalive, nodelay, linger_on, cork;
 	bool sndbuf_lock, rcvbuf_lock; /* SO_SNDBUF / SO_RCVBUF set: no autotuning (Linux) */
+	uint8_t rx_tstamp; /* SK_TSTAMP_US (SO_TIMESTAMP) or SK_TSTAMP_NS (SO_TIMESTAMPNS) */
 	int linger_s;
 	int rcvbuf, sndbuf; /* once locked: Linux's sk_rcvbuf / sk_sndbuf, as getsockopt reads */
 	int keepidle, keepintvl, keepcnt;
@@ -99,6 +103,7 @@ struct sp_sk {
 	/* received bytes: single segments linked by ->next (first byte at head's data) */
 	struct rte_mbuf *rx_head, *rx_tail;
 	uint32_t rx_bytes;
+	struct timespec rx_ts; /* TCP: when data last arrived, if rx_tstamp (SO_TIMESTAMP) */
 	/* UDP */
 	struct sp_sk_dgram *dq; /* SP_SK_UDP_QLEN slots, UDP only */
 	unsigned dq_head, dq_n;

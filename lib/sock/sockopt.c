@@ -160,6 +160,17 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 		sp_sk_apply_opts(s);
 		return 0;
 	}
+	case SO_TIMESTAMP:
+	case SO_TIMESTAMPNS:
+		/*
+		 * An arrival time as ancillary data of recvmsg (SCM_TIMESTAMP, a timeval;
+		 * SCM_TIMESTAMPNS, a timespec): UDP each datagram's, TCP the latest segment's when
+		 * the read took data. 0 turns both off, as Linux.
+		 */
+		s->rx_tstamp = v == 0		      ? SK_TSTAMP_OFF
+			       : name == SO_TIMESTAMP ? SK_TSTAMP_US
+						      : SK_TSTAMP_NS;
+		return 0;
 	case SO_BROADCAST:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
@@ -384,6 +395,10 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 			break;
 		case SO_KEEPALIVE:
 			u.i = s->keepalive;
+			break;
+		case SO_TIMESTAMP:
+		case SO_TIMESTAMPNS:
+			u.i = s->rx_tstamp == (name == SO_TIMESTAMP ? SK_TSTAMP_US : SK_TSTAMP_NS);
 			break;
 		case SO_RCVBUF:
 			/* Unset: twice the window, as Linux's sk_rcvbuf is (sp_sk_rcvbuf_pin()). */

@@ -16,6 +16,8 @@
 #   inet6      AF_INET6 sockets meeting IPv4: python3 -m http.server --bind :: (a dual-stack
 #              listener, its clients named ::ffff:198.18.0.1), a UDP echo bound to ::, and an
 #              AF_INET6 client connecting to ::ffff:198.18.0.1
+#   iperf2     iperf -s (a thread per connection): -P 2 and -R from a kernel iperf -c; iperf -s -u
+#              -e (SO_TIMESTAMP on its UDP socket): the server's report with latency
 #   mmsg       a UDP echo making the batch calls through libc (recvmmsg with MSG_WAITFORONE,
 #              sendmmsg, epoll_pwait2), 64 datagrams sent at once; splice() from its socket
 #              fails with EINVAL and one log line
@@ -30,7 +32,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/preload_lib.sh"
 PROGS=("$@")
-[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 mmsg)
+[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 iperf2 mmsg)
 
 # pl_bg NAME IN OUT ARG...: ARG on spindle in the background (PL_PID), stdin IN, stdout OUT,
 # stderr PL_LOG ($SP_TMP/NAME.log)
@@ -370,6 +372,24 @@ t_inet6() {
 	out="AF_INET6 ::ffff:$IP ::ffff:$PEER $(sha "$d/f.bin")"
 	t_expect_eq "AF_INET6 client to ::ffff:$PEER: family, addresses, body" "$(cat "$SP_TMP/c6.out")" "$out"
 	kstop
+}
+
+# ---- iperf2 (iperf): TCP both ways with threads per connection, UDP with -e (SO_TIMESTAMP) ----
+t_iperf2() {
+	local out i
+	pl_start iperf2 5001 iperf -s -p 5001
+	out=$(lab_exec timeout 30 iperf -c "$IP" -p 5001 -t 2 -P 2 -y C | tail -1)
+	t_expect_eq "iperf -P 2 to iperf -s: bytes through" "$(echo "$out" | awk -F, '$8 > 1000000 { print "yes" }')" yes
+	out=$(lab_exec timeout 30 iperf -c "$IP" -p 5001 -t 2 -R -y C | tail -1)
+	t_expect_eq "iperf -R from iperf -s: bytes through" "$(echo "$out" | awk -F, '$8 > 1000000 { print "yes" }')" yes
+	pl_stop
+	pl_bg iperf2u /dev/null "$SP_TMP/iperf2u.out" iperf -s -u -e -p 5002
+	for ((i = 0; i < 100; i++)); do grep -q 'Server listening' "$SP_TMP/iperf2u.out" && break; sleep 0.1; done
+	out=$(lab_exec timeout 30 iperf -c "$IP" -p 5002 -u -b 20M -t 2 -e)
+	# the server's report (sent back to the client) counts what came: Lost/Total, then latency
+	t_expect_eq "iperf -u -e to iperf -s -u -e: a server report with latency" \
+		"$(echo "$out" | grep -cE '^\[ *1\] 0\.0+-[0-9.]+ sec .* ms [0-9]+/[0-9]+ \([0-9.e-]+%\) [0-9.]+/[0-9.]+/')" 1
+	pl_stop
 }
 
 # ---- the batch calls through libc: recvmmsg, sendmmsg, epoll_pwait2, splice (refused) ----

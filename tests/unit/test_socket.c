@@ -809,6 +809,108 @@ test_mmsg(void **state)
 	pair_free(p);
 }
 
+/*
+ * SO_TIMESTAMP / SO_TIMESTAMPNS on UDP: recvmsg gives each datagram's arrival time as
+ * SCM_TIMESTAMP (timeval) or SCM_TIMESTAMPNS (timespec), between the send and the receive; too
+ * small a control buffer gets MSG_CTRUNC; off again, no ancillary data. TCP: a read that took
+ * data gets the latest segment's arrival, the end of the stream none.
+ */
+static void
+test_udp_timestamp(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(0, 5356);
+	int s = sp_socket(p->hs, AF_INET, SOCK_DGRAM, 0);
+	int c = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	int lfd, cfd, sfd;
+	union {
+		struct cmsghdr align;
+		char buf[64];
+	} ctl;
+	char data[16];
+	struct iovec iov = {data, sizeof(data)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct timespec before, after, got;
+	struct timeval tv;
+	struct cmsghdr *cm;
+	socklen_t len = sizeof(int);
+	int on = 1, v = -1, round;
+
+	(void)state;
+	assert_int_equal(sp_bind(p->hs, s, (struct sockaddr *)&a, sizeof(a)), 0);
+	a = sin_of(T_OUR_IP, 5356);
+	for (round = 0; round < 4; round++) {
+		/* 0: SO_TIMESTAMP, 1: SO_TIMESTAMPNS, 2: a control buffer too small, 3: off */
+		int opt = round == 1 ? SO_TIMESTAMPNS : SO_TIMESTAMP;
+
+		on = round != 3;
+		assert_int_equal(sp_setsockopt(p->hs, s, SOL_SOCKET, opt, &on, sizeof(on)), 0);
+		assert_int_equal(sp_getsockopt(p->hs, s, SOL_SOCKET, opt, &v, &len), 0);
+		assert_int_equal(v, on);
+		clock_gettime(CLOCK_REALTIME, &before);
+		assert_int_equal(sp_sendto(p->hc, c, "tick", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
+		assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
+					 &(struct timespec){5, 0}, NULL),
+			1);
+		clock_gettime(CLOCK_REALTIME, &after);
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = round == 2 ? sizeof(struct cmsghdr) : sizeof(ctl.buf);
+		assert_int_equal(sp_recvmsg(p->hs, s, &msg, 0), 4);
+		if (round >= 2) {
+			assert_int_equal(msg.msg_controllen, 0);
+			assert_int_equal(!!(msg.msg_flags & MSG_CTRUNC), round == 2);
+			continue;
+		}
+		cm = CMSG_FIRSTHDR(&msg);
+		assert_non_null(cm);
+		assert_int_equal(cm->cmsg_level, SOL_SOCKET);
+		if (round == 0) {
+			assert_int_equal(cm->cmsg_type, SCM_TIMESTAMP);
+			assert_int_equal(cm->cmsg_len, CMSG_LEN(sizeof(tv)));
+			memcpy(&tv, CMSG_DATA(cm), sizeof(tv));
+			got.tv_sec = tv.tv_sec;
+			got.tv_nsec = tv.tv_usec * 1000;
+			before.tv_nsec -= before.tv_nsec % 1000; /* microseconds */
+		} else {
+			assert_int_equal(cm->cmsg_type, SCM_TIMESTAMPNS);
+			assert_int_equal(cm->cmsg_len, CMSG_LEN(sizeof(got)));
+			memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		}
+		assert_true(got.tv_sec > before.tv_sec ||
+			    (got.tv_sec == before.tv_sec && got.tv_nsec >= before.tv_nsec));
+		assert_true(got.tv_sec < after.tv_sec ||
+			    (got.tv_sec == after.tv_sec && got.tv_nsec <= after.tv_nsec));
+		assert_null(CMSG_NXTHDR(&msg, cm));
+	}
+	sp_close(p->hc, c);
+	sp_close(p->hs, s);
+	/* TCP */
+	lfd = listener(p, false);
+	connected(p, lfd, &cfd, &sfd);
+	on = 1;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)), 0);
+	clock_gettime(CLOCK_REALTIME, &before);
+	assert_int_equal(sp_write(p->hc, cfd, "stream", 6), 6);
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	assert_int_equal(sp_recvmsg(p->hs, sfd, &msg, 0), 6);
+	clock_gettime(CLOCK_REALTIME, &after);
+	cm = CMSG_FIRSTHDR(&msg);
+	assert_non_null(cm);
+	assert_int_equal(cm->cmsg_type, SCM_TIMESTAMPNS);
+	memcpy(&got, CMSG_DATA(cm), sizeof(got));
+	assert_true(got.tv_sec > before.tv_sec ||
+		    (got.tv_sec == before.tv_sec && got.tv_nsec >= before.tv_nsec));
+	assert_true(got.tv_sec < after.tv_sec ||
+		    (got.tv_sec == after.tv_sec && got.tv_nsec <= after.tv_nsec));
+	assert_int_equal(sp_shutdown(p->hc, cfd, SHUT_WR), 0);
+	msg.msg_controllen = sizeof(ctl.buf);
+	assert_int_equal(sp_recvmsg(p->hs, sfd, &msg, 0), 0);
+	assert_int_equal(msg.msg_controllen, 0);
+	pair_done(p, lfd, cfd, sfd);
+}
+
 /* ::ffff:@p ip, port @p port (IPv4-mapped, RFC 4291 2.5.5.2); :: when @p ip is 0. */
 static struct sockaddr_in6
 sin6_of(uint32_t ip, uint16_t port)
@@ -1956,6 +2058,7 @@ main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_mmsg),
+		cmocka_unit_test(test_udp_timestamp),
 		cmocka_unit_test(test_inet6_mapped),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
