@@ -240,6 +240,39 @@ test_nagle(void **state)
 	fx_free(f);
 }
 
+/*
+ * sp_tcp_flush(): a segment Nagle holds goes at once, Nagle stays on after it; with everything
+ * sent already it sends nothing (its shortcut), nor when the only thing queued is sent.
+ */
+static void
+test_flush(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	sp_tcp_send(f->app.c, "a", 1);
+	t_expect(f->env, &o, T_ACK);
+	sp_tcp_flush(f->app.c); /* all sent: nothing more */
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_send(f->app.c, "b", 1); /* held: "a" is in flight */
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_flush(f->app.c);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 1);
+	assert_memory_equal(o.data, "b", 1);
+	sp_tcp_flush(f->app.c);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_send(f->app.c, "c", 1); /* Nagle is still on: held again */
+	assert_int_equal(t_count(f->env), 0);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 3, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, 1);
+	assert_memory_equal(o.data, "c", 1);
+	fx_free(f);
+}
+
 /* Receive flow control (sp_tcp_set_recv_flow): held bytes close the window, release reopens it. */
 static void
 test_recv_flow_control(void **state)
@@ -594,6 +627,7 @@ main(void)
 		cmocka_unit_test(test_ooo_fin_alone),
 		cmocka_unit_test(test_oow_ack_ratelimit),
 		cmocka_unit_test(test_nagle),
+		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_paws_not_poisoned_by_bad_ack),
 		cmocka_unit_test(test_send_spanning_mbufs),
