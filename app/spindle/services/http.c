@@ -131,6 +131,8 @@ http_touch(struct http_conn *hc)
 	hc->last = sp_ctx_now(st->ctx);
 	if (hc->shut)
 		return; /* on the linger list: its deadline runs from the FIN */
+	if (TAILQ_NEXT(hc, tlink) == NULL)
+		return; /* the newest already (a request touches at its start and its end) */
 	TAILQ_REMOVE(&st->lru, hc, tlink);
 	TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
 }
@@ -493,17 +495,18 @@ http_handle(struct http_conn *hc, char *req)
 			eol--;
 		if (eol == line)
 			break; /* the empty line ending the header section */
-		if (memchr(line, '\r', (size_t)(eol - line)) != NULL)
-			goto bad; /* a bare CR (NUL: above) */
-		if (line[0] == ' ' || line[0] == '\t')
-			goto bad; /* obs-fold: RFC 9112 section 5.2 allows rejecting it */
-		colon = memchr(line, ':', (size_t)(eol - line));
-		if (colon == NULL || colon == line)
+		/*
+		 * field-name = token, then ':' at once: whitespace before the colon (section 5.1),
+		 * an obs-fold's leading SP or HTAB (section 5.2 allows rejecting it), a bare CR or
+		 * a line without a colon all end the token elsewhere.
+		 */
+		for (colon = line; colon < eol && http_tchar(*colon); colon++)
+			;
+		if (colon == line || colon == eol || *colon != ':')
 			goto bad;
-		for (v = line; v < colon; v++)
-			if (!http_tchar(*v))
-				goto bad; /* includes whitespace before the colon (section 5.1) */
 		v = colon + 1;
+		if (memchr(v, '\r', (size_t)(eol - v)) != NULL)
+			goto bad; /* a bare CR in the value (NUL: above) */
 		while (v < eol && (*v == ' ' || *v == '\t'))
 			v++;
 		ve = eol;
