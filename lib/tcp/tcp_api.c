@@ -265,13 +265,8 @@ sp_tcp_flush(struct sp_conn *c)
 
 	if (c->freed)
 		return;
-	/*
-	 * Everything queued is sent already (the usual case right after sp_tcp_send(), whose
-	 * output found nothing in flight): Nagle holds nothing back, and sp_tcp_output() would
-	 * only walk its decisions to send nothing (no FIN queued, no recovery, no ACK owed).
-	 */
-	if (SEQ_GEQ(c->snd_nxt, c->sb_seq + c->sb_len) &&
-		!(c->flags & (TF_FIN_QUEUED | TF_RECOVERY | TF_ACKNOW)))
+	/* The usual case right after sp_tcp_send() sent it whole: Nagle holds nothing back. */
+	if (sp_tcp_nothing_to_send(c))
 		return;
 	c->flags |= TF_NODELAY;
 	sp_tcp_output(c);
