@@ -73,7 +73,7 @@ struct http_conn {
 	bool busy;
 	bool close_after;
 	uint16_t rh_len, rh_off;
-	const char *resp; /* the response header being sent: rh, or the service's page cache */
+	const char *resp; /* the response (header, small body) being sent: rh or the page cache */
 	uint64_t body_len, body_off; /* pattern body (/bytes/N) */
 	bool peer_closed;
 	bool shut;    /* our FIN is queued; lingering */
