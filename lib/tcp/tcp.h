@@ -399,6 +399,8 @@ void sp_tcp_conn_report(struct sp_conn *c, int err);
 
 /* tcp_out.c */
 void sp_tcp_output(struct sp_conn *c);
+/** Nothing queued is unsent, and no FIN, recovery or ACK is pending: output would do nothing. */
+bool sp_tcp_nothing_to_send(const struct sp_conn *c);
 void sp_tcp_send_ack(struct sp_conn *c);
 void sp_tcp_send_syn(struct sp_conn *c); /* SYN or SYN-ACK by state */
 void sp_tcp_send_rst(struct sp_conn *c);

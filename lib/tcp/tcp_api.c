@@ -266,6 +266,9 @@ sp_tcp_flush(struct sp_conn *c)
 
 	if (c->freed)
 		return;
+	/* The usual case right after sp_tcp_send() sent it whole: Nagle holds nothing back. */
+	if (sp_tcp_nothing_to_send(c))
+		return;
 	c->flags |= TF_NODELAY;
 	sp_tcp_output(c);
 	c->flags = (c->flags & ~TF_NODELAY) | f;

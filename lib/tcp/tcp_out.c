@@ -631,6 +631,19 @@ idle_restart(struct sp_conn *c)
 	TCP_STAT(c, tcp_idle_restarts);
 }
 
+bool
+sp_tcp_nothing_to_send(const struct sp_conn *c)
+{
+	/*
+	 * Every queued byte is sent (sb_seq follows SND.UNA: the ACK trims the buffer at once),
+	 * no FIN is queued, no recovery runs and no ACK is owed: then sp_tcp_output() can neither
+	 * send nor arm anything (the idle restart needs a non-empty buffer with nothing in flight,
+	 * the persist timer unsent data, the loss probe a segment sent).
+	 */
+	return SEQ_GEQ(c->snd_nxt, c->sb_seq + c->sb_len) &&
+	       !(c->flags & (TF_FIN_QUEUED | TF_RECOVERY | TF_ACKNOW));
+}
+
 /*
  * Send what the windows allow (RFC 9293 3.8.6, RFC 5681 cwnd), with Nagle (RFC 896 / 1122
  * 4.2.3.4): a small segment only when nothing is in flight or Nagle is off.
@@ -652,6 +665,8 @@ sp_tcp_output(struct sp_conn *c)
 			sp_tcp_send_ack(c);
 		return;
 	}
+	if (sp_tcp_nothing_to_send(c))
+		return; /* e.g. the ACK of a whole response, with nothing queued behind it */
 	if (c->snd_una == c->snd_max)
 		idle_restart(c);
 	if (sack_recovery_output(c))

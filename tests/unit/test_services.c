@@ -846,6 +846,100 @@ test_http_nul_in_field(void **s)
 	http_done(c);
 }
 
+/*
+ * The request-line is method SP target SP version and nothing else (RFC 9112 section 3): a NUL
+ * after the version is refused (it once passed, the line being read as a C string), as is a
+ * NUL or CR in the target.
+ */
+static void
+test_http_request_line_bytes(void **s)
+{
+#define REQ(lit)                     \
+	{                            \
+		lit, sizeof(lit) - 1 \
+	}
+	static const struct {
+		const char *d;
+		size_t len;
+	} reqs[] = {
+		REQ("GET / HTTP/1.1\0x\r\nHost: x\r\n\r\n"),
+		REQ("GET /a\0b HTTP/1.1\r\nHost: x\r\n\r\n"),
+		REQ("GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n"),
+		REQ("G\0T / HTTP/1.1\r\nHost: x\r\n\r\n"),
+	};
+#undef REQ
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < RTE_DIM(reqs); i++) {
+		struct sp_conn *c = http_conn();
+		struct http_resp r;
+
+		peer_send(c, reqs[i].d, reqs[i].len, 7);
+		assert_int_equal(http_parse_resp(c->out, c->out_len, false, &r), 0);
+		if (r.code != 400)
+			fail_msg("request %zu: %d instead of 400", i, r.code);
+		assert_true(c->shut);
+		http_done(c);
+	}
+}
+
+/*
+ * GET / is answered from a per-second cache of the whole response: the same bytes as the
+ * response built for it (HEAD's header, the other combinations of Connection and version), and
+ * a cached response the send buffer takes only part of continues whole when room comes.
+ */
+static void
+test_http_page_cache(void **s)
+{
+	const char *reqs = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "GET /?a HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+			   "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+			   "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct http_resp r[5];
+	struct sp_conn *c = http_conn();
+	size_t off = 0, i, hl0;
+	const char *d0;
+
+	(void)s;
+	c->space = 100; /* the first response stays in progress, the rest waits behind it */
+	peer_send(c, reqs, strlen(reqs), 1448);
+	assert_int_equal(c->out_len, 100);
+	peer_read_all(c, 1 << 20);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(http_parse_resp(c->out + off, c->out_len - off, i == 2, &r[i]), 0);
+		assert_int_equal(r[i].code, 200);
+		off += r[i].len;
+	}
+	assert_int_equal(off, c->out_len);
+	/* within one second (the test runs in far less), the first two are the same bytes */
+	if (strcmp(r[0].headers, r[1].headers) == 0) {
+		assert_int_equal(r[0].len, r[1].len);
+		assert_memory_equal(c->out, c->out + r[0].len, r[0].len);
+	}
+	assert_non_null(strstr(r[0].body, "spindle"));
+	/* the same header fields whatever the variant, but for Connection */
+	d0 = strstr(r[0].headers, "\r\nDate: ");
+	assert_non_null(d0);
+	hl0 = (size_t)(d0 - r[0].headers);
+	assert_memory_equal(r[2].headers, r[0].headers, hl0);
+	assert_null(strcasestr(r[0].headers, "Connection:"));
+	assert_non_null(strstr(r[3].headers, "\r\nConnection: keep-alive\r\n"));
+	assert_non_null(strstr(r[4].headers, "\r\nConnection: close\r\n"));
+	for (i = 0; i < 5; i++) {
+		assert_http_date(r[i].headers);
+		assert_int_equal(r[i].clen, r[0].clen);
+		assert_non_null(strstr(r[i].headers, "\r\nServer: spindle\r\n"));
+		assert_non_null(
+			strstr(r[i].headers, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
+		if (i != 2)
+			assert_memory_equal(r[i].body, r[0].body, (size_t)r[0].clen);
+	}
+	assert_true(c->shut); /* the last one asked to close */
+	http_done(c);
+}
+
 static void
 test_http_10_keepalive_and_body_skip(void **s)
 {
@@ -1893,6 +1987,8 @@ main(void)
 		cmocka_unit_test(test_http_bytes_streamed),
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_http_nul_in_field),
+		cmocka_unit_test(test_http_request_line_bytes),
+		cmocka_unit_test(test_http_page_cache),
 		cmocka_unit_test(test_http_10_keepalive_and_body_skip),
 		cmocka_unit_test(test_http_split_interleaved),
 		cmocka_unit_test(test_http_oversized_headers),

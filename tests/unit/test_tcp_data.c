@@ -215,6 +215,17 @@ test_oow_ack_ratelimit(void **state)
 	fx_free(f);
 }
 
+/* The next segment sent carries exactly @p data. */
+static void
+expect_payload(struct fx *f, const char *data, uint32_t len)
+{
+	struct t_out o;
+
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.len, len);
+	assert_memory_equal(o.data, data, len);
+}
+
 static void
 test_nagle(void **state)
 {
@@ -230,12 +241,25 @@ test_nagle(void **state)
 	sp_tcp_send(f->app.c, "c", 1);
 	assert_int_equal(t_count(f->env), 0);
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
-	t_expect(f->env, &o, T_ACK);
-	assert_int_equal(o.len, 2);
-	assert_memory_equal(o.data, "bc", 2);
+	expect_payload(f, "bc", 2);
+	/*
+	 * sp_tcp_flush(): a segment Nagle holds goes at once and Nagle stays on; with everything
+	 * sent already it sends nothing (its shortcut).
+	 */
+	sp_tcp_send(f->app.c, "d", 1);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_flush(f->app.c);
+	expect_payload(f, "d", 1);
+	sp_tcp_flush(f->app.c);
+	sp_tcp_send(f->app.c, "e", 1);
+	assert_int_equal(t_count(f->env), 0); /* nothing from the flush, "e" held */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 5, T_ACK, 65535, NULL, NULL, 0);
+	expect_payload(f, "e", 1);
+	sp_tcp_flush(f->app.c);
+	assert_int_equal(t_count(f->env), 0);
 	/* Nagle off: sent at once. */
 	sp_tcp_set_nodelay(f->app.c, true);
-	sp_tcp_send(f->app.c, "d", 1);
+	sp_tcp_send(f->app.c, "f", 1);
 	t_expect(f->env, &o, T_ACK);
 	fx_free(f);
 }

@@ -73,6 +73,7 @@ struct http_conn {
 	bool busy;
 	bool close_after;
 	uint16_t rh_len, rh_off;
+	const char *resp; /* the response (header, small body) being sent: rh or the page cache */
 	uint64_t body_len, body_off; /* pattern body (/bytes/N) */
 	bool peer_closed;
 	bool shut;    /* our FIN is queued; lingering */
@@ -82,6 +83,17 @@ struct http_conn {
 };
 
 TAILQ_HEAD(http_conn_list, http_conn);
+
+/*
+ * The response to GET or HEAD / for one (HEAD, Connection, HTTP/1.0) combination, built once a
+ * second (its Date changes then) and sent from here: the page is the common request of a
+ * keep-alive benchmark, and building it cost more than parsing the request.
+ */
+struct http_page_resp {
+	time_t sec; /* st->date_sec it was built with; 0: never */
+	uint16_t len;
+	char buf[HTTP_RESP_MAX];
+};
 
 struct http_state {
 	struct sp_ctx *ctx;
@@ -94,6 +106,7 @@ struct http_state {
 	char date[64];
 	size_t date_len;
 	uint64_t requests, errors, aborts, timeouts;
+	struct http_page_resp page[8]; /* index: HEAD | close << 1 | HTTP/1.0 << 2 */
 	uint8_t pattern[SVC_PATTERN_PERIOD + SVC_PATTERN_CHUNK];
 	char scratch[HTTP_HDR_MAX + 1]; /* a request collected within one receive */
 };
@@ -118,6 +131,8 @@ http_touch(struct http_conn *hc)
 	hc->last = sp_ctx_now(st->ctx);
 	if (hc->shut)
 		return; /* on the linger list: its deadline runs from the FIN */
+	if (TAILQ_NEXT(hc, tlink) == NULL)
+		return; /* the newest already (a request touches at its start and its end) */
 	TAILQ_REMOVE(&st->lru, hc, tlink);
 	TAILQ_INSERT_TAIL(&st->lru, hc, tlink);
 }
@@ -213,21 +228,22 @@ http_put_u64(struct http_out *o, uint64_t v)
 }
 
 /*
- * Prepare a response: status line and header fields, plus @p body (small, copied) or, when
- * @p pattern_len is set, a /bytes body streamed by http_pump().
+ * Write a response's status line and header fields, plus @p body (small, copied) unless @p head
+ * or @p pattern, into @p buf (HTTP_RESP_MAX bytes). @return its length (0 if it did not fit,
+ * which our fixed strings cannot cause).
  */
-static void
-http_respond(struct http_conn *hc, int code, const char *reason, const char *ctype,
+static uint16_t
+http_build(struct http_state *st, char *buf, int code, const char *reason, const char *ctype,
 	const char *body, size_t body_len, bool pattern, uint64_t pattern_len, bool head, bool keep,
 	bool http10, const char *extra)
 {
 	uint64_t clen = pattern ? pattern_len : body_len;
-	struct http_out o = {hc->rh, 0};
+	struct http_out o = {buf, 0};
 	/*
 	 * Before date_len is read: as an argument beside it, the order of the two is unspecified
 	 * and gcc read date_len first (0 before the first call: an empty Date field).
 	 */
-	const char *date = http_date(hc->st);
+	const char *date = http_date(st);
 	size_t n;
 
 	/*
@@ -240,7 +256,7 @@ http_respond(struct http_conn *hc, int code, const char *reason, const char *cty
 	http_put_lit(&o, " ");
 	http_put(&o, reason, strlen(reason));
 	http_put_lit(&o, "\r\nServer: spindle\r\nDate: ");
-	http_put(&o, date, hc->st->date_len);
+	http_put(&o, date, st->date_len);
 	http_put_lit(&o, "\r\nContent-Type: ");
 	http_put(&o, ctype, strlen(ctype));
 	http_put_lit(&o, "\r\nContent-Length: ");
@@ -253,19 +269,59 @@ http_respond(struct http_conn *hc, int code, const char *reason, const char *cty
 	if (extra != NULL)
 		http_put(&o, extra, strlen(extra));
 	http_put_lit(&o, "\r\n");
-	n = o.len <= sizeof(hc->rh) ? o.len : 0; /* cannot overflow: leaves an empty response */
-	if (!head && !pattern && body_len > 0 && n + body_len <= sizeof(hc->rh)) {
-		memcpy(hc->rh + n, body, body_len);
+	n = o.len <= HTTP_RESP_MAX ? o.len : 0; /* cannot overflow: leaves an empty response */
+	if (!head && !pattern && body_len > 0 && n + body_len <= HTTP_RESP_MAX) {
+		memcpy(buf + n, body, body_len);
 		n += body_len;
 	}
-	hc->rh_len = (uint16_t)n;
+	return (uint16_t)n;
+}
+
+/* The response of @p rh_len bytes at @p resp (and a /bytes body) is what hc sends next. */
+static void
+http_start_resp(
+	struct http_conn *hc, const char *resp, uint16_t rh_len, uint64_t body_len, bool keep)
+{
+	hc->resp = resp;
+	hc->rh_len = rh_len;
 	hc->rh_off = 0;
-	hc->body_len = (pattern && !head) ? pattern_len : 0;
+	hc->body_len = body_len;
 	hc->body_off = 0;
 	hc->close_after = !keep;
 	hc->busy = true;
+}
+
+/*
+ * Prepare a response: status line and header fields, plus @p body (small, copied) or, when
+ * @p pattern_len is set, a /bytes body streamed by http_pump().
+ */
+static void
+http_respond(struct http_conn *hc, int code, const char *reason, const char *ctype,
+	const char *body, size_t body_len, bool pattern, uint64_t pattern_len, bool head, bool keep,
+	bool http10, const char *extra)
+{
+	uint16_t n = http_build(hc->st, hc->rh, code, reason, ctype, body, body_len, pattern,
+		pattern_len, head, keep, http10, extra);
+
+	http_start_resp(hc, hc->rh, n, (pattern && !head) ? pattern_len : 0, keep);
 	if (code >= 400)
 		hc->st->errors++;
+}
+
+/* GET or HEAD /: the page, from the per-second cache (the same bytes http_respond() builds). */
+static void
+http_respond_page(struct http_conn *hc, bool head, bool keep, bool http10)
+{
+	struct http_state *st = hc->st;
+	struct http_page_resp *pr = &st->page[head | (!keep << 1) | (http10 << 2)];
+
+	http_date(st);
+	if (pr->sec != st->date_sec || pr->len == 0) {
+		pr->len = http_build(st, pr->buf, 200, "OK", "text/html; charset=utf-8", http_page,
+			sizeof(http_page) - 1, false, 0, head, keep, http10, NULL);
+		pr->sec = st->date_sec;
+	}
+	http_start_resp(hc, pr->buf, pr->len, 0, keep);
 }
 
 static void
@@ -281,17 +337,50 @@ http_error(struct http_conn *hc, int code, const char *reason, bool keep, const 
 		false, keep, false, extra);
 }
 
-/* tchar of RFC 9110 section 5.6.2 */
-static bool
+/* tchar of RFC 9110 section 5.6.2, one table look-up a byte */
+static const bool http_tchar_tab[256] = {
+	['0' ... '9'] = true,
+	['A' ... 'Z'] = true,
+	['a' ... 'z'] = true,
+	['!'] = true,
+	['#'] = true,
+	['$'] = true,
+	['%'] = true,
+	['&'] = true,
+	['\''] = true,
+	['*'] = true,
+	['+'] = true,
+	['-'] = true,
+	['.'] = true,
+	['^'] = true,
+	['_'] = true,
+	['`'] = true,
+	['|'] = true,
+	['~'] = true,
+};
+
+static inline bool
 http_tchar(char ch)
 {
-	unsigned char c = (unsigned char)ch;
+	return http_tchar_tab[(unsigned char)ch];
+}
 
-	if (c >= '0' && c <= '9')
-		return true;
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+/*
+ * Is the field name at @p name (@p len tchars) @p lower (lower case, letters and '-')? ASCII
+ * case folding by OR 0x20, exact here: a tchar other than a letter that folds onto a letter or
+ * '-' of @p lower would be a byte below 0x20 or '\r', which are not tchars.
+ */
+static inline bool
+http_name_is(const char *name, size_t len, const char *lower, size_t llen)
+{
+	size_t i;
+
+	if (len != llen)
+		return false;
+	for (i = 0; i < len; i++)
+		if (((unsigned char)name[i] | 0x20) != (unsigned char)lower[i])
+			return false;
+	return true;
 }
 
 /* Does comma-separated list @p v (length @p len) hold token @p tok (case-insensitive)? */
@@ -352,7 +441,12 @@ http_handle(struct http_conn *hc, char *req)
 	int ret;
 
 	hc->st->requests++;
-	/* request-line = method SP request-target SP HTTP-version (RFC 9112 section 3) */
+	/*
+	 * request-line = method SP request-target SP HTTP-version (RFC 9112 section 3), read in
+	 * one pass: the method is tchars up to the first SP, the target visible bytes up to the
+	 * second, the version exactly "HTTP/" DIGIT "." DIGIT up to the line's end. So a CR, a NUL,
+	 * a third SP or anything else in the line is refused where it stands.
+	 */
 	line = p;
 	eol = memchr(line, '\n', (size_t)(end - line));
 	if (eol == NULL)
@@ -360,28 +454,21 @@ http_handle(struct http_conn *hc, char *req)
 	p = eol + 1;
 	if (eol > line && eol[-1] == '\r')
 		eol--;
-	*eol = '\0';
-	if (memchr(line, '\r', (size_t)(eol - line)) != NULL)
-		goto bad; /* bare CR */
-	sp1 = strchr(line, ' ');
-	if (sp1 == NULL)
+	for (sp1 = line; sp1 < eol && http_tchar(*sp1); sp1++)
+		;
+	if (sp1 == eol || *sp1 != ' ')
 		goto bad;
-	sp2 = strchr(sp1 + 1, ' ');
-	if (sp2 == NULL || strchr(sp2 + 1, ' ') != NULL)
+	target = sp1 + 1;
+	for (sp2 = target; sp2 < eol && (unsigned char)*sp2 > 0x20 && *sp2 != 0x7f; sp2++)
+		;
+	if (sp2 == eol || *sp2 != ' ')
 		goto bad;
 	mlen = (size_t)(sp1 - line);
-	target = sp1 + 1;
 	tlen = (size_t)(sp2 - target);
 	if (mlen == 0 || tlen == 0)
 		goto bad;
-	for (n = 0; n < mlen; n++)
-		if (!http_tchar(line[n]))
-			goto bad;
-	for (n = 0; n < tlen; n++)
-		if ((unsigned char)target[n] <= 0x20 || (unsigned char)target[n] == 0x7f)
-			goto bad;
-	if (strlen(sp2 + 1) != 8 || strncmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
-		sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9')
+	if (eol - sp2 != 9 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' || sp2[6] > '9' ||
+		sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9')
 		goto bad;
 	if (sp2[6] != '1') {
 		http_error(hc, 505, "HTTP Version Not Supported", false, NULL);
@@ -389,7 +476,13 @@ http_handle(struct http_conn *hc, char *req)
 	}
 	http10 = sp2[8] == '0';
 
-	/* header fields (RFC 9112 section 5) */
+	/*
+	 * header fields (RFC 9112 section 5). RFC 9110 5.5: CR, LF or NUL in a field value: reject
+	 * the message (a MUST); a NUL in a name is no tchar either, so one look over the whole
+	 * section serves every line.
+	 */
+	if (memchr(p, '\0', (size_t)(end - p)) != NULL)
+		goto bad;
 	while (p < end) {
 		char *colon, *v, *ve;
 
@@ -402,26 +495,24 @@ http_handle(struct http_conn *hc, char *req)
 			eol--;
 		if (eol == line)
 			break; /* the empty line ending the header section */
-		/* RFC 9110 5.5: CR, LF or NUL in a field value: reject the message (a MUST). */
-		if (memchr(line, '\r', (size_t)(eol - line)) != NULL ||
-			memchr(line, '\0', (size_t)(eol - line)) != NULL)
+		/*
+		 * field-name = token, then ':' at once: whitespace before the colon (section 5.1),
+		 * an obs-fold's leading SP or HTAB (section 5.2 allows rejecting it), a bare CR or
+		 * a line without a colon all end the token elsewhere.
+		 */
+		for (colon = line; colon < eol && http_tchar(*colon); colon++)
+			;
+		if (colon == line || colon == eol || *colon != ':')
 			goto bad;
-		if (line[0] == ' ' || line[0] == '\t')
-			goto bad; /* obs-fold: RFC 9112 section 5.2 allows rejecting it */
-		colon = memchr(line, ':', (size_t)(eol - line));
-		if (colon == NULL || colon == line)
-			goto bad;
-		for (v = line; v < colon; v++)
-			if (!http_tchar(*v))
-				goto bad; /* includes whitespace before the colon (section 5.1) */
 		v = colon + 1;
+		if (memchr(v, '\r', (size_t)(eol - v)) != NULL)
+			goto bad; /* a bare CR in the value (NUL: above) */
 		while (v < eol && (*v == ' ' || *v == '\t'))
 			v++;
 		ve = eol;
 		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
-#define NAME_IS(s) \
-	((size_t)(colon - line) == sizeof(s) - 1 && strncasecmp(line, s, sizeof(s) - 1) == 0)
+#define NAME_IS(s) http_name_is(line, (size_t)(colon - line), s, sizeof(s) - 1)
 		if (NAME_IS("host")) {
 			hosts++;
 		} else if (NAME_IS("content-length")) {
@@ -469,7 +560,7 @@ http_handle(struct http_conn *hc, char *req)
 	plen = tlen;
 	if (tlen > 7 && (strncasecmp(target, "http://", 7) == 0 ||
 				strncasecmp(target, "https://", 8) == 0)) {
-		char *a = strstr(target, "://") + 3;
+		char *a = target + (target[4] == ':' ? 7 : 8);
 		char *slash = memchr(a, '/', (size_t)(target + tlen - a));
 
 		if (slash == NULL) {
@@ -482,11 +573,13 @@ http_handle(struct http_conn *hc, char *req)
 	}
 	if (path[0] != '/')
 		goto bad;
-	plen = strcspn(path, "?#") < plen ? strcspn(path, "?#") : plen;
+	for (n = 1; n < plen; n++)
+		if (path[n] == '?' || path[n] == '#')
+			break;
+	plen = (size_t)n; /* the query and fragment are not part of the path */
 
 	if (plen == 1) {
-		http_respond(hc, 200, "OK", "text/html; charset=utf-8", http_page,
-			sizeof(http_page) - 1, false, 0, head, keep, http10, NULL);
+		http_respond_page(hc, head, keep, http10);
 		return;
 	}
 	if (plen > 7 && strncmp(path, "/bytes/", 7) == 0) {
@@ -540,12 +633,18 @@ http_pump(struct http_conn *hc)
 	while (hc->busy && hc->c != NULL && !hc->closing) {
 		if (hc->rh_off < hc->rh_len) {
 			want = (size_t)(hc->rh_len - hc->rh_off);
-			n = sp_tcp_send(hc->c, hc->rh + hc->rh_off, want);
+			n = sp_tcp_send(hc->c, hc->resp + hc->rh_off, want);
 			if (n < 0)
 				goto fail;
 			hc->rh_off = (uint16_t)(hc->rh_off + n);
-			if ((size_t)n < want)
+			if ((size_t)n < want) {
+				/* the page cache may be rebuilt before writable: keep our own copy */
+				if (hc->resp != hc->rh) {
+					memcpy(hc->rh, hc->resp, hc->rh_len);
+					hc->resp = hc->rh;
+				}
 				return; /* writable resumes */
+			}
 			continue;
 		}
 		if (hc->body_off < hc->body_len) {
@@ -602,37 +701,41 @@ http_collect(struct http_conn *hc, char **buf)
 	*buf = h;
 	while ((m = hc->in.head) != NULL) {
 		const char *d = rte_pktmbuf_mtod(m, const char *);
-		uint32_t len = m->data_len, i = 0;
+		uint32_t len = m->data_len, i = 0, s, hl = hc->hdr_len;
 
 		/* RFC 9112 section 2.2: ignore empty lines before the request-line */
-		while (hc->hdr_len == 0 && i < len && (d[i] == '\r' || d[i] == '\n'))
+		while (hl == 0 && i < len && (d[i] == '\r' || d[i] == '\n'))
 			i++;
+		/* the lines are found one by one and copied at once: d[s, i) goes to h + hdr_len */
+		s = i;
 		while (i < len) {
 			const char *nl = memchr(d + i, '\n', len - i);
 			uint32_t end = nl != NULL ? (uint32_t)(nl - d) + 1 : len, j;
 
-			if (end - i > HTTP_HDR_MAX - hc->hdr_len) {
-				/* the buffer fills before this line ends */
-				i += HTTP_HDR_MAX - hc->hdr_len;
+			if (end - i > HTTP_HDR_MAX - hl) {
+				/* the buffer fills before this line ends: the request is refused */
 				hc->hdr_len = HTTP_HDR_MAX;
-				http_in_adj(hc, i);
+				http_in_adj(hc, i + (HTTP_HDR_MAX - hl));
 				return hc->first_line_done ? -431 : -414;
 			}
-			memcpy(h + hc->hdr_len, d + i, end - i);
-			hc->hdr_len += end - i;
+			hl += end - i;
 			for (j = i; j < end && !hc->line_len; j++)
 				hc->line_len = d[j] != '\r' && d[j] != '\n';
 			i = end;
 			if (nl == NULL)
 				break;
 			if (hc->line_len == 0 && hc->first_line_done) {
+				memcpy(h + hc->hdr_len, d + s, i - s);
+				hc->hdr_len = hl;
 				http_in_adj(hc, i);
-				h[hc->hdr_len] = '\0';
+				h[hl] = '\0';
 				return 1;
 			}
 			hc->first_line_done = true;
 			hc->line_len = 0;
 		}
+		memcpy(h + hc->hdr_len, d + s, len - s);
+		hc->hdr_len = hl;
 		http_in_adj(hc, len);
 	}
 	if (hc->hdr == NULL && hc->hdr_len > 0) {

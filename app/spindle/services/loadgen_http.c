@@ -41,11 +41,14 @@ parse_status(const char *l, size_t n)
 	return (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
 }
 
-/* Field value of line @p l if its name is @p name (case-insensitive), trimmed; else NULL. */
-static const char *
-field_value(const char *l, size_t n, const char *name, size_t *vlen)
+/*
+ * Field value of line @p l if its name is @p name (@p k bytes, lower case; case-insensitive),
+ * trimmed; else NULL. Inline with a literal's length: no strlen, no call per field line.
+ */
+static inline const char *
+field_value(const char *l, size_t n, const char *name, size_t k, size_t *vlen)
 {
-	size_t k = strlen(name), e = n;
+	size_t e = n;
 
 	if (n <= k || l[k] != ':' || strncasecmp(l, name, k) != 0)
 		return NULL;
@@ -57,6 +60,9 @@ field_value(const char *l, size_t n, const char *name, size_t *vlen)
 	*vlen = e - k;
 	return l + k;
 }
+
+/* field_value() of a field name given as a string literal */
+#define FIELD_VALUE(l, n, lit, vlen) field_value((l), (n), (lit), sizeof(lit) - 1, (vlen))
 
 /* Decimal (Content-Length) or hex (chunk-size, up to ';' or whitespace). -EBADMSG if none. */
 static int
@@ -98,7 +104,11 @@ strcasestr_n(const char *s, size_t n, const char *word)
 	return false;
 }
 
-/* A field line: the two that frame the body are read, and Connection. */
+/*
+ * A field line: the two that frame the body are read, and Connection. Only names beginning
+ * with C or T can be one of them: the other lines (Server, Date, ...) are passed over without
+ * comparing names.
+ */
 static int
 field_line(struct lg_http *h, const char *l, size_t n)
 {
@@ -106,22 +116,34 @@ field_line(struct lg_http *h, const char *l, size_t n)
 	size_t vl;
 	uint64_t len;
 
-	if ((v = field_value(l, n, "content-length", &vl)) != NULL) {
-		if (h->line_long || parse_num(v, vl, 10, false, &len) != 0)
-			return -EBADMSG;
-		if (h->have_len && len != h->left)
-			return -EBADMSG; /* differing values (section 6.3 rule 5) */
-		h->have_len = true;
-		h->left = len;
-	} else if ((v = field_value(l, n, "connection", &vl)) != NULL) {
-		/* a list of options (RFC 9110 section 7.6.1): look for the two that matter */
-		if (vl >= 5 && strcasestr_n(v, vl, "close"))
-			h->conn_close = true;
-		if (vl >= 10 && strcasestr_n(v, vl, "keep-alive"))
-			h->keep_alive = true;
-	} else if ((v = field_value(l, n, "transfer-encoding", &vl)) != NULL) {
-		/* chunked must be the final coding (section 6.3 rule 4) */
-		h->chunked = !h->line_long && vl >= 7 && strncasecmp(v + vl - 7, "chunked", 7) == 0;
+	if (n == 0)
+		return 0;
+	switch (l[0] | 0x20) {
+	case 'c':
+		if ((v = FIELD_VALUE(l, n, "content-length", &vl)) != NULL) {
+			if (h->line_long || parse_num(v, vl, 10, false, &len) != 0)
+				return -EBADMSG;
+			if (h->have_len && len != h->left)
+				return -EBADMSG; /* differing values (section 6.3 rule 5) */
+			h->have_len = true;
+			h->left = len;
+		} else if ((v = FIELD_VALUE(l, n, "connection", &vl)) != NULL) {
+			/* a list of options (RFC 9110 section 7.6.1): look for the two that matter */
+			if (vl >= 5 && strcasestr_n(v, vl, "close"))
+				h->conn_close = true;
+			if (vl >= 10 && strcasestr_n(v, vl, "keep-alive"))
+				h->keep_alive = true;
+		}
+		break;
+	case 't':
+		if ((v = FIELD_VALUE(l, n, "transfer-encoding", &vl)) != NULL) {
+			/* chunked must be the final coding (section 6.3 rule 4) */
+			h->chunked = !h->line_long && vl >= 7 &&
+				     strncasecmp(v + vl - 7, "chunked", 7) == 0;
+		}
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
@@ -147,12 +169,10 @@ header_end(struct lg_http *h)
 		h->state = H_UNTIL_EOF;
 }
 
-/* A complete line of a line state (CR LF or bare LF removed). */
+/* A complete line @p l (@p n bytes, CR LF or bare LF removed) of a line state. */
 static int
-line_done(struct lg_http *h)
+line_done(struct lg_http *h, const char *l, size_t n)
 {
-	const char *l = h->line;
-	size_t n = h->line_len;
 	int st;
 	uint64_t v;
 
@@ -224,32 +244,40 @@ lg_http_feed(struct lg_http *h, const char *d, size_t n, size_t *used)
 			break;
 		}
 		/*
-		 * Line states: take everything up to the next LF at once (memchr, one copy of
-		 * what the line buffer keeps) rather than a byte at a time.
+		 * Line states: take everything up to the next LF at once (memchr). A line that is
+		 * whole in this segment is read where it is; only one split over segments is
+		 * gathered in the line buffer (its first LG_HTTP_LINE bytes).
 		 */
 		{
 			const char *nl = memchr(d + i, '\n', n - i);
 			size_t end = nl != NULL ? (size_t)(nl - d) : n;
 			size_t len = end - i, room = LG_HTTP_LINE - h->line_len;
+			const char *l;
 
 			if (h->state == H_STATUS || h->state == H_FIELD) {
 				h->hdr_bytes += (uint32_t)(len + (nl != NULL));
 				if (h->hdr_bytes > LG_HTTP_HDR_MAX)
 					return -EBADMSG;
 			}
-			if (len > room) {
-				h->line_long = true;
-				len = room;
+			if (nl != NULL && h->line_len == 0 && len <= room) {
+				l = d + i;
+			} else {
+				if (len > room) {
+					h->line_long = true;
+					len = room;
+				}
+				memcpy(h->line + h->line_len, d + i, len);
+				h->line_len += (uint16_t)len;
+				l = h->line;
+				len = h->line_len;
 			}
-			memcpy(h->line + h->line_len, d + i, len);
-			h->line_len += (uint16_t)len;
 			i = end;
 			if (nl == NULL)
 				continue;
 			i++;
-			if (h->line_len > 0 && h->line[h->line_len - 1] == '\r')
-				h->line_len--;
-			ret = line_done(h);
+			if (len > 0 && l[len - 1] == '\r')
+				len--;
+			ret = line_done(h, l, len);
 			if (ret < 0)
 				return ret;
 			h->line_len = 0;
