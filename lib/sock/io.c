@@ -131,10 +131,12 @@ iov_advance(struct iovec *v, size_t cnt, size_t *vs, size_t n)
  * was written; a buffer too small for it gets none and MSG_CTRUNC, as Linux's put_cmsg().
  */
 static void
-put_tstamp(const struct sp_sk *s, const struct timespec *ts, struct msghdr *msg)
+put_tstamp(const struct sp_sk *s, const struct timespec *stamp, struct msghdr *msg)
 {
-	struct timeval tv = {.tv_sec = ts->tv_sec, .tv_usec = ts->tv_nsec / 1000};
 	bool us = s->rx_tstamp == SK_TSTAMP_US;
+	const struct timespec *ts = stamp;
+	struct timespec now;
+	struct timeval tv;
 	size_t n = us ? sizeof(tv) : sizeof(*ts);
 	struct cmsghdr *cm;
 
@@ -142,6 +144,13 @@ put_tstamp(const struct sp_sk *s, const struct timespec *ts, struct msghdr *msg)
 		msg->msg_controllen = 0;
 		return;
 	}
+	if (stamp->tv_sec == 0 && stamp->tv_nsec == 0) {
+		/* came before the option was set: now, as Linux stamps an unstamped skb on reading */
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = &now;
+	}
+	tv.tv_sec = ts->tv_sec;
+	tv.tv_usec = ts->tv_nsec / 1000;
 	if (msg->msg_control == NULL || msg->msg_controllen < CMSG_SPACE(n)) {
 		msg->msg_flags |= MSG_CTRUNC;
 		msg->msg_controllen = 0;
@@ -301,6 +310,8 @@ sp_sk_udp_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t
 	d->port = src_port;
 	if (s->rx_tstamp != SK_TSTAMP_OFF)
 		clock_gettime(CLOCK_REALTIME, &d->ts); /* when the stack took it, as Linux's stamp */
+	else
+		d->ts = (struct timespec){0}; /* stamped when read, if asked by then (put_tstamp()) */
 	sp_sk_event(s);
 }
 

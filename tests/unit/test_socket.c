@@ -883,6 +883,21 @@ test_udp_timestamp(void **state)
 			    (got.tv_sec == after.tv_sec && got.tv_nsec <= after.tv_nsec));
 		assert_null(CMSG_NXTHDR(&msg, cm));
 	}
+	/* queued while it was off, read once it is on: stamped when read (Linux), not 0 */
+	assert_int_equal(sp_sendto(p->hc, c, "late", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
+	assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
+				 &(struct timespec){5, 0}, NULL),
+		1);
+	on = 1;
+	assert_int_equal(sp_setsockopt(p->hs, s, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)), 0);
+	clock_gettime(CLOCK_REALTIME, &before);
+	msg.msg_controllen = sizeof(ctl.buf);
+	assert_int_equal(sp_recvmsg(p->hs, s, &msg, 0), 4);
+	cm = CMSG_FIRSTHDR(&msg);
+	assert_non_null(cm);
+	memcpy(&got, CMSG_DATA(cm), sizeof(got));
+	assert_true(got.tv_sec > before.tv_sec ||
+		    (got.tv_sec == before.tv_sec && got.tv_nsec >= before.tv_nsec));
 	sp_close(p->hc, c);
 	sp_close(p->hs, s);
 	/* TCP */
