@@ -233,7 +233,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		/* Reordering shows in what the blocks SACK anew (tcp_reorder.c). */
 		if (c->n_sacked > 0)
 			sp_tcp_reorder_sack(c, &th->opts);
-		sp_tcp_sack_update(c, &th->opts);
+		sp_tcp_sack_update(c, &th->opts, dsack);
 		new_sack = sp_tcp_sack_bytes(c) != sacked0;
 	}
 	if (SEQ_GT(ack, c->snd_una)) {
@@ -532,8 +532,8 @@ new_period:
  * with ACKs at line rate: an ACK loop, or a stream of our ACKs at the peer as fast as the
  * forger sends. As Linux (tcp_oow_rate_limited(), tcp_invalid_ratelimit), a pure ACK (no
  * data, no FIN: a segment with data is not part of a loop, and its sender needs the answer)
- * gets at most one answer per tcp.invalid_ratelimit_ms per connection; the rest are dropped
- * and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
+ * or any SYN (SYN-RECEIVED's repeated SYN-ACK) gets at most one answer per
+ * tcp.invalid_ratelimit_ms per connection; the rest are dropped and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
  * such answer.
  * @return true when this one goes unanswered.
  */
@@ -543,7 +543,10 @@ sp_tcp_oow_ack_limited(
 {
 	uint64_t gap = sp_ms_to_tsc(ctx, ctx->cfg->tcp.invalid_ratelimit_ms);
 
-	if (gap == 0 || plen > 0 || (th->flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+	if (gap == 0 || (th->flags & RTE_TCP_RST_FLAG))
+		return false;
+	/* A SYN is limited whatever it carries: its answer is a SYN-ACK, never needed at once. */
+	if ((plen > 0 || (th->flags & RTE_TCP_FIN_FLAG)) && !(th->flags & RTE_TCP_SYN_FLAG))
 		return false;
 	if (*last != 0 && ctx->now - *last < gap)
 		return true;
@@ -630,7 +633,16 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (th->flags & RTE_TCP_SYN_FLAG) {
 		if (c->state == SP_TCP_SYN_RECEIVED && seq == c->irs &&
 			!(th->flags & RTE_TCP_ACK_FLAG)) {
-			/* Our SYN-ACK was lost: the peer retransmitted its SYN. */
+			/*
+			 * Our SYN-ACK was lost: the peer retransmitted its SYN. At most one SYN-ACK
+			 * per tcp.invalid_ratelimit_ms answers it, as Linux's tcp_check_req(): a
+			 * forger repeating the SYN got one SYN-ACK per SYN, a reflector. The
+			 * retransmission timer still resends ours.
+			 */
+			if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
+				TCP_STAT(c, TCPAckSkippedSynRecv);
+				goto drop;
+			}
 			c->snd_nxt = c->iss;
 			sp_tcp_send_syn(c);
 			goto out;

@@ -39,6 +39,10 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               dropped with their counters, no error; UDP checksum 0 and TTL 0 are taken
   ts_poison   a forged in-window segment with a far TSval and a refused ACK does not become
               TS.Recent (the real peer is not dropped by PAWS)
+  syn_again   40 SYNs again in SYN-RECEIVED get one SYN-ACK (TCPAckSkippedSynRecv), the
+              handshake then completes
+  sack_forged SACK blocks beyond SND.MAX, reversed or below SND.UNA ignored and counted
+              (TCPSACKDiscard), the connection goes on
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -500,6 +504,61 @@ def t_tcp(w, st):
     c.send(ACK | PSH | URG, data=b"urgent!")
     c.snd_nxt = (c.snd_nxt + 7) & 0xffffffff
     check(c.read(7) == b"urgent!", "tcp: URG data echoed in line")
+    c.rst()
+
+
+def t_syn_again(w, st):
+    """The peer's SYN again and again while the connection is in SYN-RECEIVED (a forger
+    repeating one SYN, every other one with data): one SYN-ACK per tcp.invalid_ratelimit_ms
+    (500 ms), the rest counted (TCPAckSkippedSynRecv), as Linux's tcp_check_req(); the
+    handshake then completes. Each one got a SYN-ACK before: 40 SYNs, 40 SYN-ACKs."""
+    c = td.Conn(w.peer, 7)
+    sa = c.syn()
+    if not check(sa is not None, "syn_again: SYN-ACK"):
+        return
+    b = st.get("TCPAckSkippedSynRecv")
+    for i in range(40):
+        c.send(SYN, seq=c.iss, ack=0, data=b"early" if i & 1 else b"")
+    n = 0
+    end = time.monotonic() + 0.4
+    while w.peer.expect(lambda p: c.mine(p) and td.flags(p) & (SYN | ACK) == SYN | ACK,
+                        end - time.monotonic()) is not None:
+        n += 1
+    # the first SYN again is answered; the 1 s timer or a 500 ms turn may add one
+    check(1 <= n <= 3, "syn_again: 40 SYNs again get %d SYN-ACKs (want 1..3)" % n)
+    delta_check(st, "TCPAckSkippedSynRecv", b, 37, "syn_again: the rest counted")
+    c.rcv_nxt = (sa["TCP"].seq + 1) & 0xffffffff
+    c.snd_nxt = (c.iss + 1) & 0xffffffff
+    c.send(ACK)
+    check(c.echo_ok(b"after-syn-again"), "syn_again: the handshake completes, echo works")
+    c.rst()
+
+
+def t_sack_forged(w, st):
+    """SACK blocks a hostile peer forges about data in flight: beyond SND.MAX, edges reversed,
+    below SND.UNA (not a D-SACK): ignored and counted (TCPSACKDiscard, ignored uncounted
+    before); the connection goes on."""
+    c = td.Conn(w.peer, 7, opts=[("MSS", 1460), ("SAckOK", b"")])
+    if not check(c.connect() is not None, "sack_forged: echo connection"):
+        return
+    c.data(b"s" * 100)
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    if not check(p is not None, "sack_forged: data in flight"):
+        return
+    una = p["TCP"].seq
+    b = st.get("TCPSACKDiscard")
+    # a valid first block (not a D-SACK), the forged one second
+    blocks = ((una + 1000, una + 5000), (una + 80, una + 20), (una - 900, una - 100))
+    for blk in blocks:
+        c.send(ACK, ack=una, opts=[("NOP", None), ("NOP", None),
+                                  ("SAck", ((una + 10) & 0xffffffff, (una + 20) & 0xffffffff,
+                                            blk[0] & 0xffffffff, blk[1] & 0xffffffff))])
+    time.sleep(0.2)
+    delta_check(st, "TCPSACKDiscard", b, 3, "sack_forged: forged blocks counted", exact=3)
+    c.rcv_nxt = (una + 100) & 0xffffffff
+    c.send(ACK)
+    w.peer.drain(0.3)
+    check(c.echo_ok(b"after-sack"), "sack_forged: the connection goes on")
     c.rst()
 
 
@@ -997,7 +1056,7 @@ def inner(prefix):
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
-                  t_ts_poison, t_l3_lengths):
+                  t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
