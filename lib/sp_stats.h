@@ -192,6 +192,7 @@ struct sp_stack;
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
 	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \
+	X(tcp_wscale_clamped, "window scale shifts above 14 received, used as 14 (RFC 7323)") \
 	X(TCPNoAckDrops, "segments without ACK in a synchronised state, dropped")        \
 	X(TCPListenRstDrops, "RSTs to a listener, ignored")                              \
 	X(TCPListenNoSynDrops, "segments to a listener without SYN/ACK/RST, dropped")    \

@@ -23,7 +23,9 @@ sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o)
 	c->mss_peer = o->has_mss ? o->mss : SP_TCP_DEFAULT_MSS;
 	if (o->has_wscale && tc->wscale) {
 		c->flags |= TF_WS;
-		/* RFC 7323 2.3: a shift above 14 is used as 14. */
+		/* RFC 7323 2.3: a shift above 14 is used as 14, and the error logged (counted). */
+		if (o->wscale > 14)
+			TCP_STAT(c, tcp_wscale_clamped);
 		c->snd_wscale = RTE_MIN(o->wscale, 14);
 	} else {
 		c->flags &= ~TF_WS;
@@ -930,6 +932,9 @@ send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t por
 	co.sack = th->opts.has_sack_perm && tc->sack;
 	co.wscale_ok = th->opts.has_wscale && tc->wscale;
 	co.wscale = th->opts.wscale;
+	/* The cookie keeps at most 14 (RFC 7323 2.3), counted as for a connection. */
+	if (co.wscale_ok && co.wscale > 14)
+		SP_STAT(ctx, port, tcp_wscale_clamped);
 	memset(&h, 0, sizeof(h));
 	h.sport = th->dport;
 	h.dport = th->sport;

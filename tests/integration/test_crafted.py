@@ -19,7 +19,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               port unreachables to a UDP flood rate-limited (RFC 1812 4.3.2.8)
   pmtu        fragmentation needed with MTU 0 and 67 (ignored) and 68 (counts as 552) about
               data in flight: 512 bytes resent (icmp_pmtu_clamped)
-  tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
+  tcp         malformed option lengths (TCPBadOptions), window scale 15 (tcp_wscale_clamped)
+              and MSS 0, SYN+FIN
               (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
               checksum, URG data
   flags       a FIN without ACK and a segment without flags in ESTABLISHED dropped
@@ -454,10 +455,13 @@ def t_tcp(w, st):
     check(w.expect(lambda p: TCP in p and p[TCP].dport == 7001, 1.0) is None,
           "tcp: SYNs with malformed option lengths not answered")
     delta_check(st, "TCPBadOptions", b, 3, "tcp: malformed options counted", exact=3)
-    # Window scale 15 (used as 14) and MSS 0 (raised to tcp.min_snd_mss): works.
+    # Window scale 15 (used as 14, counted: RFC 7323 2.3 "SHOULD log") and MSS 0 (raised to
+    # tcp.min_snd_mss): works.
+    b = st.get("tcp_wscale_clamped")
     c = td.Conn(w.peer, 7, opts=[("MSS", 0), ("WScale", 15), ("NOP", None)])
     check(c.connect() is not None and c.echo_ok(b"w" * 300),
           "tcp: window scale 15 and MSS 0 on the SYN: the connection works")
+    delta_check(st, "tcp_wscale_clamped", b, 1, "tcp: window scale 15 counted", exact=1)
     c.rst()
     # SYN+FIN (a scan or a filter evasion): dropped, as Linux does.
     b = st.get("TCPSynFinDrops")
