@@ -1306,13 +1306,20 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		return;
 	}
 	/*
-	 * Protocol/port unreachable are hard errors while connecting (RFC 1122 4.2.3.9). In a
+	 * Protocol/port unreachable are hard errors while the connection is not synchronised
+	 * (RFC 1122 4.2.3.9; RFC 9293 3.10.7.4 counts SYN-RECEIVED among those states). In a
 	 * synchronised state every unreachable is treated as soft (RFC 5927 4.2, as Linux and
-	 * the BSDs): the connection is not aborted, its retransmissions decide.
+	 * the BSDs): the connection is not aborted, its retransmissions decide. A passive
+	 * connection in SYN-RECEIVED, whose SYN-ACK the peer's host refused, leaves the backlog
+	 * silently (nobody accepted it yet), counted as Linux's tcp_req_err() does (ListenDrops);
+	 * it used to wait for tcp.syn_retries SYN-ACKs more.
 	 */
-	if (c->state == SP_TCP_SYN_SENT &&
-		(code == SP_ICMP_UNREACH_PROTOCOL || code == SP_ICMP_UNREACH_PORT)) {
+	if ((c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED) ||
+		(code != SP_ICMP_UNREACH_PROTOCOL && code != SP_ICMP_UNREACH_PORT))
+		return;
+	if (c->flags & TF_PASSIVE)
+		TCP_STAT(c, ListenDrops);
+	else
 		TCP_STAT(c, AttemptFails);
-		sp_tcp_conn_done(c, -ECONNREFUSED);
-	}
+	sp_tcp_conn_done(c, -ECONNREFUSED);
 }

@@ -44,6 +44,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               handshake then completes
   sack_forged SACK blocks beyond SND.MAX, reversed or below SND.UNA ignored and counted
               (TCPSACKDiscard), the connection goes on
+  icmp_synrecv  port unreachable quoting our SYN-ACK in SYN-RECEIVED: the half-open
+              connection dropped (ListenDrops), its handshake's ACK then gets a RST
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -410,6 +412,29 @@ def t_icmp(w, st):
     n = w.count(lambda p: ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3, 1.5)
     check(0 < n <= 50 + 100 * 3, "icmp: port unreachables to 400 datagrams rate-limited (%d)" % n)
     delta_check(st, "icmp_rate_limited", b_rl, 1, "icmp: the rest counted")
+
+
+def t_icmp_synrecv(w, st):
+    """Port unreachable quoting our SYN-ACK (SEG.SEQ = ISS) while the connection is in
+    SYN-RECEIVED, not yet synchronised: a hard error (RFC 1122 4.2.3.9), the half-open
+    connection leaves the backlog at once (ListenDrops, as Linux's tcp_req_err()), and the
+    handshake's ACK then meets the listener: RST. It used to stay for its SYN-ACK retries."""
+    from scapy.all import ICMP, IP, Raw
+    c = td.Conn(w.peer, 7)
+    sa = c.syn()
+    if not check(sa is not None, "icmp_synrecv: SYN-ACK"):
+        return
+    iss = sa["TCP"].seq
+    b = st.get("ListenDrops")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=3) / Raw(quote(c, iss)))
+    time.sleep(0.1)
+    delta_check(st, "ListenDrops", b, 1, "icmp_synrecv: the half-open connection dropped",
+                exact=1)
+    c.rcv_nxt = (iss + 1) & 0xffffffff
+    c.snd_nxt = (c.iss + 1) & 0xffffffff
+    c.send(ACK)
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and td.flags(p) & RST, "icmp_synrecv: the handshake's ACK gets a RST")
 
 
 def t_pmtu(w, st):
@@ -1060,7 +1085,8 @@ def inner(prefix):
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
-                  t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged):
+                  t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
+                  t_icmp_synrecv):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()

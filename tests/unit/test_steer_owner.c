@@ -298,6 +298,51 @@ test_icmp_frag_needed_passive(void **state)
 	two_free(&t);
 }
 
+/*
+ * Port unreachable quoting our SYN-ACK (SEG.SEQ = ISS) in SYN-RECEIVED, a state not yet
+ * synchronised: a hard error (RFC 1122 4.2.3.9), the half-open connection leaves the backlog at
+ * once (ListenDrops, as Linux's tcp_req_err()); it used to stay for tcp.syn_retries more
+ * SYN-ACKs. Quoting another sequence number: ignored (OutOfWindowIcmps); host unreachable:
+ * soft.
+ */
+static void
+test_icmp_port_unreach_syn_received(void **state)
+{
+	static struct app a;
+	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &lst_cb, .arg = &a};
+	struct sp_listener *l[2];
+	struct t_out o;
+	struct two t;
+	uint32_t iss;
+	unsigned w;
+
+	(void)state;
+	two_new(&t, false);
+	for (w = 0; w < 2; w++)
+		assert_int_equal(sp_tcp_listen(t.w[w], &lo, &l[w]), 0);
+	memset(&a, 0, sizeof(a));
+	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, NULL);
+	sp_tx_flush(t.w[1]);
+	t_expect(t.env, &o, T_SYN | T_ACK);
+	iss = o.h.seq;
+	feed_on(&t, 1, icmp_unreach(3, 0, T_LPORT, T_RPORT, iss + 1));
+	assert_int_equal(W_STAT(&t, 1, OutOfWindowIcmps), 1);
+	feed_on(&t, 1, icmp_unreach(1, 0, T_LPORT, T_RPORT, iss));
+	assert_int_equal(W_STAT(&t, 1, ListenDrops), 0);
+	feed_on(&t, 1, icmp_unreach(3, 0, T_LPORT, T_RPORT, iss));
+	assert_int_equal(W_STAT(&t, 1, ListenDrops), 1);
+	assert_int_equal(t_count(t.env), 0);
+	/* gone: the handshake's ACK meets the listener, which resets it */
+	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN + 1, iss + 1, T_ACK, NULL);
+	sp_tx_flush(t.w[1]);
+	t_expect(t.env, &o, T_RST);
+	assert_null(a.c);
+	for (w = 0; w < 2; w++)
+		sp_tcp_unlisten(t.w[w], l[w]);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
 /* ---- UDP ---- */
 
 struct udp_rec {
@@ -398,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_icmp_frag_needed_active),
 		cmocka_unit_test(test_icmp_frag_needed_passive),
 		cmocka_unit_test(test_icmp_frag_needed_syn_sent),
+		cmocka_unit_test(test_icmp_port_unreach_syn_received),
 		cmocka_unit_test(test_icmp_forged),
 		cmocka_unit_test(test_udp_owner),
 	};
