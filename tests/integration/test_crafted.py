@@ -46,6 +46,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               (TCPSACKDiscard), the connection goes on
   icmp_synrecv  port unreachable quoting our SYN-ACK in SYN-RECEIVED: the half-open
               connection dropped (ListenDrops), its handshake's ACK then gets a RST
+  opts_ignored  window scale, SACK-permitted, MSS and timestamps on a data segment of a
+              connection that negotiated none: ignored; a source quench ignored
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -435,6 +437,41 @@ def t_icmp_synrecv(w, st):
     c.send(ACK)
     p = w.peer.expect(lambda p: c.mine(p), 1.0)
     check(p is not None and td.flags(p) & RST, "icmp_synrecv: the handshake's ACK gets a RST")
+
+
+def t_opts_ignored(w, st):
+    """Options that mean nothing on a segment that is not a SYN (RFC 7323 2.2, 3.2; RFC 2018
+    2; RFC 9293 3.7.1): window scale 14, SACK-permitted, MSS 100 and timestamps on a data
+    segment of a connection that negotiated none of them are ignored: the data is echoed in
+    full segments, without a timestamp; a source quench (RFC 6633) about it is ignored
+    (icmp_unhandled_type). spindle was right: a cheap regression check."""
+    from scapy.all import ICMP, IP, Raw
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "opts_ignored: echo connection"):
+        return
+    data = b"o" * 600
+    c.send(ACK | PSH, data=data, opts=[("WScale", 14), ("SAckOK", b""), ("MSS", 100),
+                                       ("Timestamp", (1, 0)), ("NOP", None), ("NOP", None)])
+    c.snd_nxt = (c.snd_nxt + len(data)) & 0xffffffff
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    # 536 bytes; a TSO piece on net_tap is 14 less (docs/tcp.md "Offloads": tso_l2_mtu)
+    check(p is not None and len(p["TCP"].payload) in (536, 522) and
+          not any(o[0] == "Timestamp" for o in p["TCP"].options),
+          "opts_ignored: wscale, SACK-permitted, MSS, timestamps on a data segment ignored "
+          "(%s)" % (None if p is None else "%d bytes, %s" % (len(p["TCP"].payload),
+                                                             p["TCP"].options)))
+    if p is not None:
+        una = p["TCP"].seq
+        b = st.get("icmp_unhandled_type")
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=4, code=0) / Raw(quote(c, una)))
+        time.sleep(0.1)
+        delta_check(st, "icmp_unhandled_type", b, 1, "opts_ignored: source quench ignored",
+                    exact=1)
+        c.rcv_nxt = (una + len(data)) & 0xffffffff
+        c.send(ACK)
+        w.peer.drain(0.2)
+    check(c.echo_ok(b"after-opts"), "opts_ignored: the connection goes on")
+    c.rst()
 
 
 def t_pmtu(w, st):
@@ -1086,7 +1123,7 @@ def inner(prefix):
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
                   t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
-                  t_icmp_synrecv):
+                  t_icmp_synrecv, t_opts_ignored):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
