@@ -375,17 +375,42 @@ def quote(c, seq):
                  TCP(sport=c.dport, dport=c.sport, seq=seq, flags="A"))[:28]
 
 
+def in_flight(w, what, opts):
+    """An echo connection with @opts whose 100 bytes echoed are left unacknowledged (in flight,
+    SND.UNA .. SND.NXT): (the connection, SND.UNA), or (None, None) after a failed check."""
+    c = td.Conn(w.peer, 7, opts=opts)
+    if not check(c.connect() is not None, "%s: echo connection" % what):
+        return None, None
+    c.data(what[0].encode() * 100)
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    if not check(p is not None, "%s: data in flight" % what):
+        return None, None
+    return c, p["TCP"].seq
+
+
+def icmp_about(w, c, seq, typ, code):
+    """An ICMP error @typ/@code quoting connection @c's segment at @seq, then 0.1 s for it to
+    be handled."""
+    from scapy.all import ICMP, IP, Raw
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=typ, code=code)
+           / Raw(quote(c, seq & 0xffffffff)))
+    time.sleep(0.1)
+
+
+def goes_on(w, c, rcv_nxt, what, drain=0.1):
+    """Acknowledge connection @c's data up to @rcv_nxt, then check that it still echoes; reset."""
+    c.rcv_nxt = rcv_nxt & 0xffffffff
+    c.send(ACK)
+    w.peer.drain(drain)
+    check(c.echo_ok(b"after-" + what.encode()), "%s: the connection goes on" % what)
+    c.rst()
+
+
 def t_icmp(w, st):
     from scapy.all import ICMP, IP, UDP, Raw
-    c = td.Conn(w.peer, 7, opts=[("MSS", 1460)])
-    if not check(c.connect() is not None, "icmp: echo connection"):
+    c, una = in_flight(w, "icmp", [("MSS", 1460)])
+    if c is None:
         return
-    # 100 bytes echoed and left unacknowledged: in flight, SND.UNA .. SND.NXT.
-    c.data(b"i" * 100)
-    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
-    if not check(p is not None, "icmp: data in flight"):
-        return
-    una = p["TCP"].seq
     b_oow = st.get("OutOfWindowIcmps")
     for code, seq, mtu in ((4, una + 100000, 600), (3, una - 5000, 0), (1, una + 100000, 0)):
         w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=code, nexthopmtu=mtu)
@@ -421,15 +446,13 @@ def t_icmp_synrecv(w, st):
     SYN-RECEIVED, not yet synchronised: a hard error (RFC 1122 4.2.3.9), the half-open
     connection leaves the backlog at once (ListenDrops, as Linux's tcp_req_err()), and the
     handshake's ACK then meets the listener: RST. It used to stay for its SYN-ACK retries."""
-    from scapy.all import ICMP, IP, Raw
     c = td.Conn(w.peer, 7)
     sa = c.syn()
     if not check(sa is not None, "icmp_synrecv: SYN-ACK"):
         return
     iss = sa["TCP"].seq
     b = st.get("ListenDrops")
-    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=3) / Raw(quote(c, iss)))
-    time.sleep(0.1)
+    icmp_about(w, c, iss, 3, 3)
     delta_check(st, "ListenDrops", b, 1, "icmp_synrecv: the half-open connection dropped",
                 exact=1)
     c.rcv_nxt = (iss + 1) & 0xffffffff
@@ -445,7 +468,6 @@ def t_opts_ignored(w, st):
     segment of a connection that negotiated none of them are ignored: the data is echoed in
     full segments, without a timestamp; a source quench (RFC 6633) about it is ignored
     (icmp_unhandled_type). spindle was right: a cheap regression check."""
-    from scapy.all import ICMP, IP, Raw
     c = td.Conn(w.peer, 7)
     if not check(c.connect() is not None, "opts_ignored: echo connection"):
         return
@@ -460,18 +482,14 @@ def t_opts_ignored(w, st):
           "opts_ignored: wscale, SACK-permitted, MSS, timestamps on a data segment ignored "
           "(%s)" % (None if p is None else "%d bytes, %s" % (len(p["TCP"].payload),
                                                              p["TCP"].options)))
-    if p is not None:
-        una = p["TCP"].seq
-        b = st.get("icmp_unhandled_type")
-        w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=4, code=0) / Raw(quote(c, una)))
-        time.sleep(0.1)
-        delta_check(st, "icmp_unhandled_type", b, 1, "opts_ignored: source quench ignored",
-                    exact=1)
-        c.rcv_nxt = (una + len(data)) & 0xffffffff
-        c.send(ACK)
-        w.peer.drain(0.2)
-    check(c.echo_ok(b"after-opts"), "opts_ignored: the connection goes on")
-    c.rst()
+    if p is None:
+        c.rst()
+        return
+    una = p["TCP"].seq
+    b = st.get("icmp_unhandled_type")
+    icmp_about(w, c, una, 4, 0)
+    delta_check(st, "icmp_unhandled_type", b, 1, "opts_ignored: source quench ignored", exact=1)
+    goes_on(w, c, una + len(data), "opts_ignored", 0.2)
 
 
 def t_pmtu(w, st):
@@ -500,11 +518,7 @@ def t_pmtu(w, st):
           % (None if p is None else len(p["TCP"].payload)))
     delta_check(st, "icmp_pmtu_lowered", b_low, 1, "pmtu: lowered once", exact=1)
     delta_check(st, "icmp_pmtu_clamped", b_clamp, 1, "pmtu: clamped once", exact=1)
-    c.rcv_nxt = (una + 1400) & 0xffffffff
-    c.send(ACK)
-    w.peer.drain(0.1)
-    check(c.echo_ok(b"after-pmtu"), "pmtu: the connection goes on")
-    c.rst()
+    goes_on(w, c, una + 1400, "pmtu")
 
 
 def t_tcp(w, st):
@@ -604,14 +618,9 @@ def t_sack_forged(w, st):
     """SACK blocks a hostile peer forges about data in flight: beyond SND.MAX, edges reversed,
     below SND.UNA (not a D-SACK): ignored and counted (TCPSACKDiscard, ignored uncounted
     before); the connection goes on."""
-    c = td.Conn(w.peer, 7, opts=[("MSS", 1460), ("SAckOK", b"")])
-    if not check(c.connect() is not None, "sack_forged: echo connection"):
+    c, una = in_flight(w, "sack_forged", [("MSS", 1460), ("SAckOK", b"")])
+    if c is None:
         return
-    c.data(b"s" * 100)
-    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
-    if not check(p is not None, "sack_forged: data in flight"):
-        return
-    una = p["TCP"].seq
     b = st.get("TCPSACKDiscard")
     # a valid first block (not a D-SACK), the forged one second
     blocks = ((una + 1000, una + 5000), (una + 80, una + 20), (una - 900, una - 100))
@@ -621,11 +630,7 @@ def t_sack_forged(w, st):
                                             blk[0] & 0xffffffff, blk[1] & 0xffffffff))])
     time.sleep(0.2)
     delta_check(st, "TCPSACKDiscard", b, 3, "sack_forged: forged blocks counted", exact=3)
-    c.rcv_nxt = (una + 100) & 0xffffffff
-    c.send(ACK)
-    w.peer.drain(0.3)
-    check(c.echo_ok(b"after-sack"), "sack_forged: the connection goes on")
-    c.rst()
+    goes_on(w, c, una + 100, "sack_forged", 0.3)
 
 
 def syn_tsval():

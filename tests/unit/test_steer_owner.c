@@ -245,6 +245,24 @@ test_icmp_forged(void **state)
 	two_free(&t);
 }
 
+/*
+ * Two workers listening with @p lo (listeners in @p l), the peer's SYN with options @p o on
+ * worker 1 (the connection is worker 1's): its SYN-ACK in *@p sa.
+ */
+static void
+syn_on_1(struct two *t, const struct sp_listen_opts *lo, struct sp_listener **l,
+	const struct sp_tcp_opts *o, struct t_out *sa)
+{
+	unsigned w;
+
+	two_new(t, false);
+	for (w = 0; w < 2; w++)
+		assert_int_equal(sp_tcp_listen(t->w[w], lo, &l[w]), 0);
+	seg_on_opts(t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, o);
+	sp_tx_flush(t->w[1]);
+	t_expect(t->env, sa, T_SYN | T_ACK);
+}
+
 static void
 test_icmp_frag_needed_passive(void **state)
 {
@@ -257,14 +275,9 @@ test_icmp_frag_needed_passive(void **state)
 	unsigned w;
 
 	(void)state;
-	two_new(&t, false);
-	for (w = 0; w < 2; w++)
-		assert_int_equal(sp_tcp_listen(t.w[w], &lo, &l[w]), 0);
-	/* The kernel's SYN lands on worker 1: the connection is worker 1's. */
 	memset(&a, 0, sizeof(a));
-	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, &mss);
-	sp_tx_flush(t.w[1]);
-	t_expect(t.env, &o, T_SYN | T_ACK);
+	/* The kernel's SYN lands on worker 1: the connection is worker 1's. */
+	syn_on_1(&t, &lo, l, &mss, &o);
 	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK, NULL);
 	assert_non_null(a.c);
 	assert_int_equal(sp_tcp_send(a.c, payload, sizeof(payload)), (ssize_t)sizeof(payload));
@@ -317,13 +330,8 @@ test_icmp_port_unreach_syn_received(void **state)
 	unsigned w;
 
 	(void)state;
-	two_new(&t, false);
-	for (w = 0; w < 2; w++)
-		assert_int_equal(sp_tcp_listen(t.w[w], &lo, &l[w]), 0);
 	memset(&a, 0, sizeof(a));
-	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, NULL);
-	sp_tx_flush(t.w[1]);
-	t_expect(t.env, &o, T_SYN | T_ACK);
+	syn_on_1(&t, &lo, l, NULL, &o);
 	iss = o.h.seq;
 	feed_on(&t, 1, icmp_unreach(3, 0, T_LPORT, T_RPORT, iss + 1));
 	assert_int_equal(W_STAT(&t, 1, OutOfWindowIcmps), 1);
