@@ -190,6 +190,7 @@ struct sp_stack;
 	X(TCPAckSkippedPAWS, "PAWS-rejected pure ACKs not answered (invalid_ratelimit_ms)") \
 	X(TCPAckSkippedSynRecv, "SYNs again in SYN-RECEIVED not answered (invalid_ratelimit_ms)") \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
+	X(tcp_bad_ack_skipped, "pure ACKs of unsent data not answered (invalid_ratelimit_ms)") \
 	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \
 	X(tcp_wscale_clamped, "window scale shifts above 14 received, used as 14 (RFC 7323)") \

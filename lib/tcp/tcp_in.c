@@ -208,10 +208,19 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 	uint32_t sacked0 = 0;
 	bool new_sack = false, dsack;
 
-	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
+	/*
+	 * RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. The ACK that
+	 * answers one of unsent data is bounded as those to segments outside the window (Linux
+	 * sends none): two ends that disagree about our sequence space (a desynchronised peer
+	 * that believes we sent more) otherwise trade ACKs at line rate; a segment with data is
+	 * always answered.
+	 */
 	if (SEQ_GT(ack, c->snd_max)) {
 		TCP_STAT(c, TCPBadAck);
-		c->flags |= TF_ACKNOW;
+		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen))
+			TCP_STAT(c, tcp_bad_ack_skipped);
+		else
+			c->flags |= TF_ACKNOW;
 		return false;
 	}
 	if (SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {

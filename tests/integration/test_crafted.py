@@ -48,6 +48,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               connection dropped (ListenDrops), its handshake's ACK then gets a RST
   opts_ignored  window scale, SACK-permitted, MSS and timestamps on a data segment of a
               connection that negotiated none: ignored; a source quench ignored
+  bad_acks    200 pure ACKs of data never sent get one ACK (tcp_bad_ack_skipped), data
+              with such an ACK is still answered
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -862,27 +864,41 @@ def t_src_route(w, st):
     check(p is not None and p[IP].dst == ME_IP, "src-route: record route echo answered")
 
 
+def ack_flood(w, st, what, counter, far_seq, far_ack):
+    """200 pure ACKs on an echo connection, @far_seq beyond our SND.NXT and acknowledging
+    @far_ack beyond spindle's: one ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted
+    in @counter; the same with data is still answered at once, and the connection goes on."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "%s: echo connection" % what):
+        return
+    b = st.get(counter)
+    w.peer.drain()
+    seq, ack = (c.snd_nxt + far_seq) & 0xffffffff, (c.rcv_nxt + far_ack) & 0xffffffff
+    for _ in range(200):
+        c.send(ACK, seq=seq, ack=ack)
+    n = w.count(lambda p: "TCP" in p and c.mine(p), 0.4)
+    check(1 <= n <= 2, "%s: 200 pure ACKs get %d ACK(s), want 1-2" % (what, n))
+    delta_check(st, counter, b, 190, "%s: the rest counted" % what)
+    c.send(ACK | PSH, seq=seq, ack=ack, data=b"x")
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and p["TCP"].ack == c.snd_nxt, "%s: data is answered at once" % what)
+    check(c.echo_ok(b"after-ack-flood"), "%s: the connection goes on" % what)
+    c.rst()
+
+
 def t_oow_acks(w, st):
     """200 pure ACKs far outside the window of an established connection (what two ends that
     disagree about the sequence space send each other in an ACK loop, or a blind forger that
-    knows the 4-tuple): one ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted
-    (TCPAckSkippedSeq); data outside the window is still answered, and the connection goes on."""
-    c = td.Conn(w.peer, 7)
-    if not check(c.connect() is not None, "oow-acks: echo connection"):
-        return
-    b = st.get("TCPAckSkippedSeq")
-    w.peer.drain()
-    for _ in range(200):
-        c.send(ACK, seq=(c.snd_nxt + 0x40000000) & 0xffffffff)
-    n = w.count(lambda p: "TCP" in p and c.mine(p), 0.4)
-    check(1 <= n <= 2, "oow-acks: 200 out-of-window pure ACKs get %d ACK(s), want 1-2" % n)
-    delta_check(st, "TCPAckSkippedSeq", b, 190, "oow-acks: the rest counted")
-    c.send(ACK | PSH, seq=(c.snd_nxt + 0x40000000) & 0xffffffff, data=b"x")
-    p = w.peer.expect(lambda p: c.mine(p), 1.0)
-    check(p is not None and p["TCP"].ack == c.snd_nxt,
-          "oow-acks: data outside the window is answered at once")
-    check(c.echo_ok(b"after-ack-flood"), "oow-acks: the connection goes on")
-    c.rst()
+    knows the 4-tuple): one ACK, the rest counted (TCPAckSkippedSeq); data outside the window
+    is still answered, and the connection goes on."""
+    ack_flood(w, st, "oow-acks", "TCPAckSkippedSeq", 0x40000000, 0)
+
+
+def t_bad_acks(w, st):
+    """200 pure ACKs in the window that acknowledge data spindle never sent (RFC 5961 5.2: an
+    ACK back; a peer that believes we sent more): one ACK, the rest counted
+    (tcp_bad_ack_skipped; Linux answers none); each got an ACK before."""
+    ack_flood(w, st, "bad-acks", "tcp_bad_ack_skipped", 0, 100000)
 
 
 def t_ts_poison(w, st):
@@ -1128,7 +1144,7 @@ def inner(prefix):
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
                   t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
-                  t_icmp_synrecv, t_opts_ignored):
+                  t_icmp_synrecv, t_opts_ignored, t_bad_acks):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
