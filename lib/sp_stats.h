@@ -167,6 +167,7 @@ struct sp_stack;
 	X(TCPSACKReorder, "reordering seen: data sent once delivered below SACKed data") \
 	X(tcp_reorder_capped, "reordering degrees beyond tcp.max_reordering, capped") \
 	X(TCPDSACKRecv, "D-SACKs received (RFC 2883)")                                  \
+	X(TCPSACKDiscard, "SACK blocks ignored: reversed, beyond SND.MAX or below SND.UNA") \
 	X(TCPDSACKUndo, "recoveries undone: every retransmission D-SACKed (RFC 3708)")  \
 	X(tcp_ts_undo, "recoveries undone: the timestamp echo shows the original arrived (RFC 3522)") \
 	X(TCPOFOQueue, "segments queued out of order")                                   \
@@ -187,9 +188,12 @@ struct sp_stack;
 	X(TCPOutOfWindow, "segments outside the receive window")                         \
 	X(TCPAckSkippedSeq, "out-of-window pure ACKs not answered (invalid_ratelimit_ms)") \
 	X(TCPAckSkippedPAWS, "PAWS-rejected pure ACKs not answered (invalid_ratelimit_ms)") \
+	X(TCPAckSkippedSynRecv, "SYNs again in SYN-RECEIVED not answered (invalid_ratelimit_ms)") \
 	X(TCPBadAck, "ACKs for data not yet sent")                                       \
+	X(tcp_bad_ack_skipped, "pure ACKs of unsent data not answered (invalid_ratelimit_ms)") \
 	X(OutOfWindowIcmps, "ICMP errors quoting a sequence number not in flight (RFC 5927)") \
 	X(TCPBadOptions, "malformed TCP options")                                        \
+	X(tcp_wscale_clamped, "window scale shifts above 14 received, used as 14 (RFC 7323)") \
 	X(TCPNoAckDrops, "segments without ACK in a synchronised state, dropped")        \
 	X(TCPListenRstDrops, "RSTs to a listener, ignored")                              \
 	X(TCPListenNoSynDrops, "segments to a listener without SYN/ACK/RST, dropped")    \

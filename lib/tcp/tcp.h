@@ -459,7 +459,7 @@ void sp_tcp_keepalive_arm(struct sp_conn *c);
 void sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us);
 
 /* tcp_sack.c */
-void sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o);
+void sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o, bool dsack);
 void sp_tcp_sack_trim(struct sp_conn *c);
 bool sp_tcp_sack_next_hole(const struct sp_conn *c, sp_seq_t from, sp_seq_t *seq, uint32_t *len);
 /** The first byte of [@p from, @p end) the scoreboard does not hold, or @p end. */

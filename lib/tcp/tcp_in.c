@@ -23,7 +23,9 @@ sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o)
 	c->mss_peer = o->has_mss ? o->mss : SP_TCP_DEFAULT_MSS;
 	if (o->has_wscale && tc->wscale) {
 		c->flags |= TF_WS;
-		/* RFC 7323 2.3: a shift above 14 is used as 14. */
+		/* RFC 7323 2.3: a shift above 14 is used as 14, and the error logged (counted). */
+		if (o->wscale > 14)
+			TCP_STAT(c, tcp_wscale_clamped);
 		c->snd_wscale = RTE_MIN(o->wscale, 14);
 	} else {
 		c->flags &= ~TF_WS;
@@ -206,10 +208,19 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 	uint32_t sacked0 = 0;
 	bool new_sack = false, dsack;
 
-	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
+	/*
+	 * RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. The ACK that
+	 * answers one of unsent data is bounded as those to segments outside the window (Linux
+	 * sends none): two ends that disagree about our sequence space (a desynchronised peer
+	 * that believes we sent more) otherwise trade ACKs at line rate; a segment with data is
+	 * always answered.
+	 */
 	if (SEQ_GT(ack, c->snd_max)) {
 		TCP_STAT(c, TCPBadAck);
-		c->flags |= TF_ACKNOW;
+		if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen))
+			TCP_STAT(c, tcp_bad_ack_skipped);
+		else
+			c->flags |= TF_ACKNOW;
 		return false;
 	}
 	if (SEQ_LT(ack, c->snd_una - c->max_snd_wnd)) {
@@ -233,7 +244,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		/* Reordering shows in what the blocks SACK anew (tcp_reorder.c). */
 		if (c->n_sacked > 0)
 			sp_tcp_reorder_sack(c, &th->opts);
-		sp_tcp_sack_update(c, &th->opts);
+		sp_tcp_sack_update(c, &th->opts, dsack);
 		new_sack = sp_tcp_sack_bytes(c) != sacked0;
 	}
 	if (SEQ_GT(ack, c->snd_una)) {
@@ -532,8 +543,8 @@ new_period:
  * with ACKs at line rate: an ACK loop, or a stream of our ACKs at the peer as fast as the
  * forger sends. As Linux (tcp_oow_rate_limited(), tcp_invalid_ratelimit), a pure ACK (no
  * data, no FIN: a segment with data is not part of a loop, and its sender needs the answer)
- * gets at most one answer per tcp.invalid_ratelimit_ms per connection; the rest are dropped
- * and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
+ * or any SYN (SYN-RECEIVED's repeated SYN-ACK) gets at most one answer per
+ * tcp.invalid_ratelimit_ms per connection; the rest are dropped and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
  * such answer.
  * @return true when this one goes unanswered.
  */
@@ -543,7 +554,10 @@ sp_tcp_oow_ack_limited(
 {
 	uint64_t gap = sp_ms_to_tsc(ctx, ctx->cfg->tcp.invalid_ratelimit_ms);
 
-	if (gap == 0 || plen > 0 || (th->flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG)))
+	if (gap == 0 || (th->flags & RTE_TCP_RST_FLAG))
+		return false;
+	/* A SYN is limited whatever it carries: its answer is a SYN-ACK, never needed at once. */
+	if ((plen > 0 || (th->flags & RTE_TCP_FIN_FLAG)) && !(th->flags & RTE_TCP_SYN_FLAG))
 		return false;
 	if (*last != 0 && ctx->now - *last < gap)
 		return true;
@@ -630,7 +644,16 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 	if (th->flags & RTE_TCP_SYN_FLAG) {
 		if (c->state == SP_TCP_SYN_RECEIVED && seq == c->irs &&
 			!(th->flags & RTE_TCP_ACK_FLAG)) {
-			/* Our SYN-ACK was lost: the peer retransmitted its SYN. */
+			/*
+			 * Our SYN-ACK was lost: the peer retransmitted its SYN. At most one SYN-ACK
+			 * per tcp.invalid_ratelimit_ms answers it, as Linux's tcp_check_req(): a
+			 * forger repeating the SYN got one SYN-ACK per SYN, a reflector. The
+			 * retransmission timer still resends ours.
+			 */
+			if (sp_tcp_oow_ack_limited(c->ctx, &c->last_oow_ack, th, plen)) {
+				TCP_STAT(c, TCPAckSkippedSynRecv);
+				goto drop;
+			}
 			c->snd_nxt = c->iss;
 			sp_tcp_send_syn(c);
 			goto out;
@@ -918,6 +941,9 @@ send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t por
 	co.sack = th->opts.has_sack_perm && tc->sack;
 	co.wscale_ok = th->opts.has_wscale && tc->wscale;
 	co.wscale = th->opts.wscale;
+	/* The cookie keeps at most 14 (RFC 7323 2.3), counted as for a connection. */
+	if (co.wscale_ok && co.wscale > 14)
+		SP_STAT(ctx, port, tcp_wscale_clamped);
 	memset(&h, 0, sizeof(h));
 	h.sport = th->dport;
 	h.dport = th->sport;
@@ -1253,7 +1279,8 @@ icmp_errno(uint8_t type, uint8_t code)
  * errors too while connecting, which Linux and the BSDs do (a host unreachable answer is not
  * going to change within syn_retries). A passive half-open connection the application has not
  * seen is dropped without a RST for the errors Linux drops it for (network or host unreachable,
- * time exceeded, parameter problem; tcp_req_err()); others about a SYN-ACK are ignored and its
+ * time exceeded, parameter problem; tcp_req_err(), counted in ListenDrops); others about a
+ * SYN-ACK (port or protocol unreachable: the peer host answered) are ignored and its
  * retransmission decides. Fragmentation needed was dealt with before (ignored here).
  */
 static void
@@ -1261,10 +1288,14 @@ icmp_handshake_error(struct sp_conn *c, uint8_t type, uint8_t code)
 {
 	if (type == SP_ICMP_DEST_UNREACH && code == SP_ICMP_UNREACH_NEEDFRAG)
 		return;
-	if (!(c->flags & TF_ACCEPTED) && type == SP_ICMP_DEST_UNREACH && code != SP_ICMP_UNREACH_NET &&
-		code != SP_ICMP_UNREACH_HOST)
-		return;
-	TCP_STAT(c, AttemptFails);
+	if (c->flags & TF_PASSIVE) {
+		if (type == SP_ICMP_DEST_UNREACH && code != SP_ICMP_UNREACH_NET &&
+			code != SP_ICMP_UNREACH_HOST)
+			return;
+		TCP_STAT(c, ListenDrops); /* as tcp_req_err() counts it */
+	} else {
+		TCP_STAT(c, AttemptFails);
+	}
 	sp_tcp_conn_done(c, -icmp_errno(type, code));
 }
 

@@ -39,17 +39,24 @@ insert(struct sp_conn *c, sp_seq_t start, sp_seq_t end)
 }
 
 void
-sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o)
+sp_tcp_sack_update(struct sp_conn *c, const struct sp_tcp_opts *o, bool dsack)
 {
 	unsigned i;
 
 	for (i = 0; i < o->n_sack; i++) {
 		sp_seq_t s = o->sack[i].start, e = o->sack[i].end;
 
-		/* RFC 2018 / 6675: only blocks inside (SND.UNA, SND.MAX] are meaningful (a D-SACK
-		 * below SND.UNA or a forged block beyond what we sent is ignored). */
-		if (!SEQ_LT(s, e) || SEQ_LEQ(s, c->snd_una) || SEQ_GT(e, c->snd_max))
+		/*
+		 * RFC 2018 / 6675: only blocks inside (SND.UNA, SND.MAX] are meaningful. The
+		 * others are ignored: a D-SACK (the first block, @p dsack) is the undo's business;
+		 * any other (edges reversed or equal, data never sent, below SND.UNA: forged or a
+		 * stale ACK) is counted, as Linux's TCPSACKDiscard.
+		 */
+		if (!SEQ_LT(s, e) || SEQ_LEQ(s, c->snd_una) || SEQ_GT(e, c->snd_max)) {
+			if (i > 0 || !dsack)
+				TCP_STAT(c, TCPSACKDiscard);
 			continue;
+		}
 		insert(c, s, e);
 	}
 }

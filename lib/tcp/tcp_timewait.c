@@ -425,6 +425,11 @@ sp_tcp_tw_input(
 	/* RFC 5961 5.2 ACK check against SND.UNA = SND.NXT (everything of ours is ACKed). */
 	if (SEQ_GT(th->ack, e->snd_nxt)) {
 		SP_STAT(ctx, e->port, TCPBadAck);
+		/* Bounded as for connections (tcp_in.c process_ack()). */
+		if (sp_tcp_oow_ack_limited(ctx, &e->last_oow_ack, th, plen)) {
+			SP_STAT(ctx, e->port, tcp_bad_ack_skipped);
+			goto out;
+		}
 		goto dropafterack;
 	}
 	if (SEQ_LT(th->ack, e->snd_nxt - e->max_snd_wnd)) {

@@ -19,7 +19,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               port unreachables to a UDP flood rate-limited (RFC 1812 4.3.2.8)
   pmtu        fragmentation needed with MTU 0 and 67 (ignored) and 68 (counts as 552) about
               data in flight: 512 bytes resent (icmp_pmtu_clamped)
-  tcp         malformed option lengths (TCPBadOptions), window scale 15 and MSS 0, SYN+FIN
+  tcp         malformed option lengths (TCPBadOptions), window scale 15 (tcp_wscale_clamped)
+              and MSS 0, SYN+FIN
               (TCPSynFinDrops), data on a SYN, SYN+RST, PAWS (RFC 7323 5.3), a RST with a bad
               checksum, URG data
   flags       a FIN without ACK and a segment without flags in ESTABLISHED dropped
@@ -39,6 +40,17 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               dropped with their counters, no error; UDP checksum 0 and TTL 0 are taken
   ts_poison   a forged in-window segment with a far TSval and a refused ACK does not become
               TS.Recent (the real peer is not dropped by PAWS)
+  syn_again   40 SYNs again in SYN-RECEIVED get one SYN-ACK (TCPAckSkippedSynRecv), the
+              handshake then completes
+  sack_forged SACK blocks beyond SND.MAX, reversed or below SND.UNA ignored and counted
+              (TCPSACKDiscard), the connection goes on
+  icmp_synrecv  quoting our SYN-ACK in SYN-RECEIVED: port unreachable ignored, host
+              unreachable drops the half-open connection (ListenDrops), its handshake's ACK
+              then gets a RST
+  opts_ignored  window scale, SACK-permitted, MSS and timestamps on a data segment of a
+              connection that negotiated none: ignored; a source quench ignored
+  bad_acks    200 pure ACKs of data never sent get one ACK (tcp_bad_ack_skipped), data
+              with such an ACK is still answered
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -366,17 +378,42 @@ def quote(c, seq):
                  TCP(sport=c.dport, dport=c.sport, seq=seq, flags="A"))[:28]
 
 
+def in_flight(w, what, opts):
+    """An echo connection with @opts whose 100 bytes echoed are left unacknowledged (in flight,
+    SND.UNA .. SND.NXT): (the connection, SND.UNA), or (None, None) after a failed check."""
+    c = td.Conn(w.peer, 7, opts=opts)
+    if not check(c.connect() is not None, "%s: echo connection" % what):
+        return None, None
+    c.data(what[0].encode() * 100)
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    if not check(p is not None, "%s: data in flight" % what):
+        return None, None
+    return c, p["TCP"].seq
+
+
+def icmp_about(w, c, seq, typ, code):
+    """An ICMP error @typ/@code quoting connection @c's segment at @seq, then 0.1 s for it to
+    be handled."""
+    from scapy.all import ICMP, IP, Raw
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=typ, code=code)
+           / Raw(quote(c, seq & 0xffffffff)))
+    time.sleep(0.1)
+
+
+def goes_on(w, c, rcv_nxt, what, drain=0.1):
+    """Acknowledge connection @c's data up to @rcv_nxt, then check that it still echoes; reset."""
+    c.rcv_nxt = rcv_nxt & 0xffffffff
+    c.send(ACK)
+    w.peer.drain(drain)
+    check(c.echo_ok(b"after-" + what.encode()), "%s: the connection goes on" % what)
+    c.rst()
+
+
 def t_icmp(w, st):
     from scapy.all import ICMP, IP, UDP, Raw
-    c = td.Conn(w.peer, 7, opts=[("MSS", 1460)])
-    if not check(c.connect() is not None, "icmp: echo connection"):
+    c, una = in_flight(w, "icmp", [("MSS", 1460)])
+    if c is None:
         return
-    # 100 bytes echoed and left unacknowledged: in flight, SND.UNA .. SND.NXT.
-    c.data(b"i" * 100)
-    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
-    if not check(p is not None, "icmp: data in flight"):
-        return
-    una = p["TCP"].seq
     b_oow = st.get("OutOfWindowIcmps")
     for code, seq, mtu in ((4, una + 100000, 600), (3, una - 5000, 0), (1, una + 100000, 0)):
         w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=3, code=code, nexthopmtu=mtu)
@@ -407,6 +444,60 @@ def t_icmp(w, st):
     delta_check(st, "icmp_rate_limited", b_rl, 1, "icmp: the rest counted")
 
 
+def t_icmp_synrecv(w, st):
+    """ICMP errors quoting our SYN-ACK (SEG.SEQ = ISS) while the connection is in SYN-RECEIVED,
+    as Linux's tcp_req_err(): port unreachable (the peer's host answered) is ignored; host
+    unreachable drops the half-open connection from the backlog at once, without a RST
+    (ListenDrops), and the handshake's ACK then meets the listener: RST. It used to stay for
+    its SYN-ACK retries."""
+    c = td.Conn(w.peer, 7)
+    sa = c.syn()
+    if not check(sa is not None, "icmp_synrecv: SYN-ACK"):
+        return
+    iss = sa["TCP"].seq
+    b = st.get("ListenDrops")
+    icmp_about(w, c, iss, 3, 3)
+    delta_check(st, "ListenDrops", b, 0, "icmp_synrecv: port unreachable ignored", exact=0)
+    icmp_about(w, c, iss, 3, 1)
+    delta_check(st, "ListenDrops", b, 1, "icmp_synrecv: host unreachable dropped it",
+                exact=1)
+    c.rcv_nxt = (iss + 1) & 0xffffffff
+    c.snd_nxt = (c.iss + 1) & 0xffffffff
+    c.send(ACK)
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and td.flags(p) & RST, "icmp_synrecv: the handshake's ACK gets a RST")
+
+
+def t_opts_ignored(w, st):
+    """Options that mean nothing on a segment that is not a SYN (RFC 7323 2.2, 3.2; RFC 2018
+    2; RFC 9293 3.7.1): window scale 14, SACK-permitted, MSS 100 and timestamps on a data
+    segment of a connection that negotiated none of them are ignored: the data is echoed in
+    full segments, without a timestamp; a source quench (RFC 6633) about it is ignored
+    (icmp_unhandled_type). spindle was right: a cheap regression check."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "opts_ignored: echo connection"):
+        return
+    data = b"o" * 600
+    c.send(ACK | PSH, data=data, opts=[("WScale", 14), ("SAckOK", b""), ("MSS", 100),
+                                       ("Timestamp", (1, 0)), ("NOP", None), ("NOP", None)])
+    c.snd_nxt = (c.snd_nxt + len(data)) & 0xffffffff
+    p = w.peer.expect(lambda p: c.mine(p) and len(p["TCP"].payload) > 0, 1.0)
+    # 536 bytes; a TSO piece on net_tap is 14 less (docs/tcp.md "Offloads": tso_l2_mtu)
+    check(p is not None and len(p["TCP"].payload) in (536, 522) and
+          not any(o[0] == "Timestamp" for o in p["TCP"].options),
+          "opts_ignored: wscale, SACK-permitted, MSS, timestamps on a data segment ignored "
+          "(%s)" % (None if p is None else "%d bytes, %s" % (len(p["TCP"].payload),
+                                                             p["TCP"].options)))
+    if p is None:
+        c.rst()
+        return
+    una = p["TCP"].seq
+    b = st.get("icmp_unhandled_type")
+    icmp_about(w, c, una, 4, 0)
+    delta_check(st, "icmp_unhandled_type", b, 1, "opts_ignored: source quench ignored", exact=1)
+    goes_on(w, c, una + len(data), "opts_ignored", 0.2)
+
+
 def t_pmtu(w, st):
     """Fragmentation needed with absurd MTUs quoting data in flight (RFC 1191, RFC 8201 floor,
     RFC 5927 8): 0 (an old router's "unknown") and 67 are ignored, 68 counts as tcp.min_pmtu
@@ -433,11 +524,7 @@ def t_pmtu(w, st):
           % (None if p is None else len(p["TCP"].payload)))
     delta_check(st, "icmp_pmtu_lowered", b_low, 1, "pmtu: lowered once", exact=1)
     delta_check(st, "icmp_pmtu_clamped", b_clamp, 1, "pmtu: clamped once", exact=1)
-    c.rcv_nxt = (una + 1400) & 0xffffffff
-    c.send(ACK)
-    w.peer.drain(0.1)
-    check(c.echo_ok(b"after-pmtu"), "pmtu: the connection goes on")
-    c.rst()
+    goes_on(w, c, una + 1400, "pmtu")
 
 
 def t_tcp(w, st):
@@ -450,10 +537,13 @@ def t_tcp(w, st):
     check(w.expect(lambda p: TCP in p and p[TCP].dport == 7001, 1.0) is None,
           "tcp: SYNs with malformed option lengths not answered")
     delta_check(st, "TCPBadOptions", b, 3, "tcp: malformed options counted", exact=3)
-    # Window scale 15 (used as 14) and MSS 0 (raised to tcp.min_snd_mss): works.
+    # Window scale 15 (used as 14, counted: RFC 7323 2.3 "SHOULD log") and MSS 0 (raised to
+    # tcp.min_snd_mss): works.
+    b = st.get("tcp_wscale_clamped")
     c = td.Conn(w.peer, 7, opts=[("MSS", 0), ("WScale", 15), ("NOP", None)])
     check(c.connect() is not None and c.echo_ok(b"w" * 300),
           "tcp: window scale 15 and MSS 0 on the SYN: the connection works")
+    delta_check(st, "tcp_wscale_clamped", b, 1, "tcp: window scale 15 counted", exact=1)
     c.rst()
     # SYN+FIN (a scan or a filter evasion): dropped, as Linux does.
     b = st.get("TCPSynFinDrops")
@@ -501,6 +591,52 @@ def t_tcp(w, st):
     c.snd_nxt = (c.snd_nxt + 7) & 0xffffffff
     check(c.read(7) == b"urgent!", "tcp: URG data echoed in line")
     c.rst()
+
+
+def t_syn_again(w, st):
+    """The peer's SYN again and again while the connection is in SYN-RECEIVED (a forger
+    repeating one SYN, every other one with data): one SYN-ACK per tcp.invalid_ratelimit_ms
+    (500 ms), the rest counted (TCPAckSkippedSynRecv), as Linux's tcp_check_req(); the
+    handshake then completes. Each one got a SYN-ACK before: 40 SYNs, 40 SYN-ACKs."""
+    c = td.Conn(w.peer, 7)
+    sa = c.syn()
+    if not check(sa is not None, "syn_again: SYN-ACK"):
+        return
+    b = st.get("TCPAckSkippedSynRecv")
+    for i in range(40):
+        c.send(SYN, seq=c.iss, ack=0, data=b"early" if i & 1 else b"")
+    n = 0
+    end = time.monotonic() + 0.4
+    while w.peer.expect(lambda p: c.mine(p) and td.flags(p) & (SYN | ACK) == SYN | ACK,
+                        end - time.monotonic()) is not None:
+        n += 1
+    # the first SYN again is answered; the 1 s timer or a 500 ms turn may add one
+    check(1 <= n <= 3, "syn_again: 40 SYNs again get %d SYN-ACKs (want 1..3)" % n)
+    delta_check(st, "TCPAckSkippedSynRecv", b, 37, "syn_again: the rest counted")
+    c.rcv_nxt = (sa["TCP"].seq + 1) & 0xffffffff
+    c.snd_nxt = (c.iss + 1) & 0xffffffff
+    c.send(ACK)
+    check(c.echo_ok(b"after-syn-again"), "syn_again: the handshake completes, echo works")
+    c.rst()
+
+
+def t_sack_forged(w, st):
+    """SACK blocks a hostile peer forges about data in flight: beyond SND.MAX, edges reversed,
+    below SND.UNA (not a D-SACK): ignored and counted (TCPSACKDiscard, ignored uncounted
+    before); the connection goes on."""
+    c, una = in_flight(w, "sack_forged", [("MSS", 1460), ("SAckOK", b"")])
+    if c is None:
+        return
+    b = st.get("TCPSACKDiscard")
+    # a valid first block (not a D-SACK), the forged one second
+    blocks = ((una + 1000, una + 5000), (una + 80, una + 20), (una - 900, una - 100))
+    for blk in blocks:
+        c.send(ACK, ack=una, opts=[("NOP", None), ("NOP", None),
+                                  ("SAck", ((una + 10) & 0xffffffff, (una + 20) & 0xffffffff,
+                                            blk[0] & 0xffffffff, blk[1] & 0xffffffff))])
+    time.sleep(0.2)
+    delta_check(st, "TCPSACKDiscard", b, 3, "sack_forged: forged blocks counted", exact=3)
+    goes_on(w, c, una + 100, "sack_forged", 0.3)
 
 
 def syn_tsval():
@@ -732,27 +868,41 @@ def t_src_route(w, st):
     check(p is not None and p[IP].dst == ME_IP, "src-route: record route echo answered")
 
 
+def ack_flood(w, st, what, counter, far_seq, far_ack):
+    """200 pure ACKs on an echo connection, @far_seq beyond our SND.NXT and acknowledging
+    @far_ack beyond spindle's: one ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted
+    in @counter; the same with data is still answered at once, and the connection goes on."""
+    c = td.Conn(w.peer, 7)
+    if not check(c.connect() is not None, "%s: echo connection" % what):
+        return
+    b = st.get(counter)
+    w.peer.drain()
+    seq, ack = (c.snd_nxt + far_seq) & 0xffffffff, (c.rcv_nxt + far_ack) & 0xffffffff
+    for _ in range(200):
+        c.send(ACK, seq=seq, ack=ack)
+    n = w.count(lambda p: "TCP" in p and c.mine(p), 0.4)
+    check(1 <= n <= 2, "%s: 200 pure ACKs get %d ACK(s), want 1-2" % (what, n))
+    delta_check(st, counter, b, 190, "%s: the rest counted" % what)
+    c.send(ACK | PSH, seq=seq, ack=ack, data=b"x")
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and p["TCP"].ack == c.snd_nxt, "%s: data is answered at once" % what)
+    check(c.echo_ok(b"after-ack-flood"), "%s: the connection goes on" % what)
+    c.rst()
+
+
 def t_oow_acks(w, st):
     """200 pure ACKs far outside the window of an established connection (what two ends that
     disagree about the sequence space send each other in an ACK loop, or a blind forger that
-    knows the 4-tuple): one ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted
-    (TCPAckSkippedSeq); data outside the window is still answered, and the connection goes on."""
-    c = td.Conn(w.peer, 7)
-    if not check(c.connect() is not None, "oow-acks: echo connection"):
-        return
-    b = st.get("TCPAckSkippedSeq")
-    w.peer.drain()
-    for _ in range(200):
-        c.send(ACK, seq=(c.snd_nxt + 0x40000000) & 0xffffffff)
-    n = w.count(lambda p: "TCP" in p and c.mine(p), 0.4)
-    check(1 <= n <= 2, "oow-acks: 200 out-of-window pure ACKs get %d ACK(s), want 1-2" % n)
-    delta_check(st, "TCPAckSkippedSeq", b, 190, "oow-acks: the rest counted")
-    c.send(ACK | PSH, seq=(c.snd_nxt + 0x40000000) & 0xffffffff, data=b"x")
-    p = w.peer.expect(lambda p: c.mine(p), 1.0)
-    check(p is not None and p["TCP"].ack == c.snd_nxt,
-          "oow-acks: data outside the window is answered at once")
-    check(c.echo_ok(b"after-ack-flood"), "oow-acks: the connection goes on")
-    c.rst()
+    knows the 4-tuple): one ACK, the rest counted (TCPAckSkippedSeq); data outside the window
+    is still answered, and the connection goes on."""
+    ack_flood(w, st, "oow-acks", "TCPAckSkippedSeq", 0x40000000, 0)
+
+
+def t_bad_acks(w, st):
+    """200 pure ACKs in the window that acknowledge data spindle never sent (RFC 5961 5.2: an
+    ACK back; a peer that believes we sent more): one ACK, the rest counted
+    (tcp_bad_ack_skipped; Linux answers none); each got an ACK before."""
+    ack_flood(w, st, "bad-acks", "tcp_bad_ack_skipped", 0, 100000)
 
 
 def t_ts_poison(w, st):
@@ -997,7 +1147,8 @@ def inner(prefix):
         only = os.environ.get("CRAFTED_ONLY", "").split()
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
-                  t_ts_poison, t_l3_lengths):
+                  t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
+                  t_icmp_synrecv, t_opts_ignored, t_bad_acks):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()

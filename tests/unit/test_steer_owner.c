@@ -248,8 +248,7 @@ test_icmp_forged(void **state)
 /*
  * Errors about our SYN end the attempt with Linux's errno (RFC 5461 4.1), host unreachable
  * included: it used to be soft, and connect() waited out every SYN retransmission. The quote
- * must name the ISS. About a passive open's SYN-ACK, host unreachable drops the half-open
- * connection without a RST and port unreachable is ignored (Linux's tcp_req_err()).
+ * must name the ISS. About a passive open's SYN-ACK: test_icmp_unreach_syn_received.
  */
 static void
 test_icmp_handshake(void **state)
@@ -264,10 +263,7 @@ test_icmp_handshake(void **state)
 		{SP_ICMP_DEST_UNREACH, 13 /* administratively prohibited */, -EHOSTUNREACH},
 		{SP_ICMP_TIME_EXCEEDED, SP_ICMP_TIMXCEED_INTRANS, -EHOSTUNREACH},
 	};
-	struct sp_tcp_opts mss = {.has_mss = true, .mss = 1460};
 	static struct app a;
-	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &lst_cb, .arg = &a};
-	struct sp_listener *l;
 	struct rte_mbuf *m;
 	struct t_out o;
 	struct two t;
@@ -304,21 +300,26 @@ test_icmp_handshake(void **state)
 		assert_int_equal(W_STAT(&t, 1, AttemptFails), i + 1);
 		assert_int_equal(t_count(t.env), 0); /* no RST */
 	}
-	/* Passive: port unreachable about the SYN-ACK is ignored, host unreachable drops it. */
-	assert_int_equal(sp_tcp_listen(t.w[1], &lo, &l), 0);
-	memset(&a, 0, sizeof(a));
-	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, &mss);
-	sp_tx_flush(t.w[1]);
-	t_expect(t.env, &o, T_SYN | T_ACK);
-	feed_on(&t, 1, icmp_unreach(SP_ICMP_UNREACH_PORT, 0, T_LPORT, T_RPORT, o.h.seq));
-	assert_int_equal(t.w[1]->tcp->n_conns, 1); /* SYN-RECEIVED */
-	feed_on(&t, 1, icmp_unreach(SP_ICMP_UNREACH_HOST, 0, T_LPORT, T_RPORT, o.h.seq));
-	assert_int_equal(t.w[1]->tcp->n_conns, 0);
-	assert_int_equal(a.accepted, 0);
-	assert_int_equal(t_count(t.env), 0);
-	sp_tcp_unlisten(t.w[1], l);
 	sp_test_tx_clear(t.env);
 	two_free(&t);
+}
+
+/*
+ * Two workers listening with @p lo (listeners in @p l), the peer's SYN with options @p o on
+ * worker 1 (the connection is worker 1's): its SYN-ACK in *@p sa.
+ */
+static void
+syn_on_1(struct two *t, const struct sp_listen_opts *lo, struct sp_listener **l,
+	const struct sp_tcp_opts *o, struct t_out *sa)
+{
+	unsigned w;
+
+	two_new(t, false);
+	for (w = 0; w < 2; w++)
+		assert_int_equal(sp_tcp_listen(t->w[w], lo, &l[w]), 0);
+	seg_on_opts(t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, o);
+	sp_tx_flush(t->w[1]);
+	t_expect(t->env, sa, T_SYN | T_ACK);
 }
 
 static void
@@ -333,14 +334,9 @@ test_icmp_frag_needed_passive(void **state)
 	unsigned w;
 
 	(void)state;
-	two_new(&t, false);
-	for (w = 0; w < 2; w++)
-		assert_int_equal(sp_tcp_listen(t.w[w], &lo, &l[w]), 0);
-	/* The kernel's SYN lands on worker 1: the connection is worker 1's. */
 	memset(&a, 0, sizeof(a));
-	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, &mss);
-	sp_tx_flush(t.w[1]);
-	t_expect(t.env, &o, T_SYN | T_ACK);
+	/* The kernel's SYN lands on worker 1: the connection is worker 1's. */
+	syn_on_1(&t, &lo, l, &mss, &o);
 	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK, NULL);
 	assert_non_null(a.c);
 	assert_int_equal(sp_tcp_send(a.c, payload, sizeof(payload)), (ssize_t)sizeof(payload));
@@ -368,6 +364,47 @@ test_icmp_frag_needed_passive(void **state)
 	assert_int_equal(W_STAT(&t, 0, steer_icmp_in), 0);
 	assert_int_equal(t_count(t.env), 0);
 	sp_tcp_abort(a.c);
+	for (w = 0; w < 2; w++)
+		sp_tcp_unlisten(t.w[w], l[w]);
+	sp_test_tx_clear(t.env);
+	two_free(&t);
+}
+
+/*
+ * Host unreachable quoting our SYN-ACK (SEG.SEQ = ISS) in SYN-RECEIVED: the half-open
+ * connection leaves the backlog at once, without a RST (ListenDrops, as Linux's
+ * tcp_req_err()); it used to stay for tcp.syn_retries more SYN-ACKs. Quoting another sequence
+ * number: ignored (OutOfWindowIcmps); port unreachable (the peer's host answered): ignored, as
+ * Linux, the SYN-ACK's retransmission decides.
+ */
+static void
+test_icmp_unreach_syn_received(void **state)
+{
+	static struct app a;
+	struct sp_listen_opts lo = {.port = T_LPORT, .cb = &lst_cb, .arg = &a};
+	struct sp_listener *l[2];
+	struct t_out o;
+	struct two t;
+	uint32_t iss;
+	unsigned w;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	syn_on_1(&t, &lo, l, NULL, &o);
+	iss = o.h.seq;
+	feed_on(&t, 1, icmp_unreach(3, 0, T_LPORT, T_RPORT, iss + 1));
+	assert_int_equal(W_STAT(&t, 1, OutOfWindowIcmps), 1);
+	feed_on(&t, 1, icmp_unreach(SP_ICMP_UNREACH_PORT, 0, T_LPORT, T_RPORT, iss));
+	assert_int_equal(W_STAT(&t, 1, ListenDrops), 0);
+	feed_on(&t, 1, icmp_unreach(SP_ICMP_UNREACH_HOST, 0, T_LPORT, T_RPORT, iss));
+	assert_int_equal(W_STAT(&t, 1, ListenDrops), 1);
+	assert_int_equal(a.accepted, 0);
+	assert_int_equal(t_count(t.env), 0);
+	/* gone: the handshake's ACK meets the listener, which resets it */
+	seg_on_opts(&t, 1, T_RPORT, T_LPORT, T_PISN + 1, iss + 1, T_ACK, NULL);
+	sp_tx_flush(t.w[1]);
+	t_expect(t.env, &o, T_RST);
+	assert_null(a.c);
 	for (w = 0; w < 2; w++)
 		sp_tcp_unlisten(t.w[w], l[w]);
 	sp_test_tx_clear(t.env);
@@ -474,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_icmp_frag_needed_active),
 		cmocka_unit_test(test_icmp_frag_needed_passive),
 		cmocka_unit_test(test_icmp_frag_needed_syn_sent),
+		cmocka_unit_test(test_icmp_unreach_syn_received),
 		cmocka_unit_test(test_icmp_forged),
 		cmocka_unit_test(test_icmp_handshake),
 		cmocka_unit_test(test_udp_owner),

@@ -72,6 +72,36 @@ test_passive_open_no_options(void **state)
 	fx_free(f);
 }
 
+/*
+ * Window scale 15 on a SYN (RFC 7323 2.3: used as 14, the error logged): the connection scales
+ * by 14 and tcp_wscale_clamped counts it, on a SYN answered with a cookie too (uncounted before).
+ */
+static void
+test_passive_open_wscale_15(void **state)
+{
+	struct fx *f = fx_new(NULL, 1);
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 1400, .has_wscale = true, .wscale = 15};
+	struct sp_tcp_info info;
+	struct t_out o, c;
+
+	(void)state;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(T_STAT(f->env, tcp_wscale_clamped), 1);
+	/* the backlog of 1 is taken: the next SYN gets a cookie */
+	so.has_ts = true;
+	so.ts_val = 7;
+	t_seg(f->env, T_RPORT + 1, T_LPORT, 5000, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &c, T_SYN | T_ACK);
+	assert_int_equal(T_STAT(f->env, SyncookiesSent), 1);
+	assert_int_equal(T_STAT(f->env, tcp_wscale_clamped), 2);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK, 1, NULL, NULL, 0);
+	sp_tcp_get_info(f->app.c, &info);
+	assert_int_equal(info.snd_wscale, 14);
+	assert_int_equal(info.snd_wnd, 1u << 14);
+	fx_free(f);
+}
+
 static void
 test_no_listener_rst(void **state)
 {
@@ -770,6 +800,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passive_open_options),
 		cmocka_unit_test(test_passive_open_no_options),
+		cmocka_unit_test(test_passive_open_wscale_15),
 		cmocka_unit_test(test_no_listener_rst),
 		cmocka_unit_test(test_listen_syn_fin),
 		cmocka_unit_test(test_passive_close),

@@ -179,8 +179,8 @@ test_data_after_fin(void **state)
 
 /*
  * ACK-loop bound (tcp.invalid_ratelimit_ms, Linux's tcp_invalid_ratelimit): pure ACKs out of
- * the window get one ACK per 500 ms per connection (TCPAckSkippedSeq for the rest); a
- * segment with data out of the window is always answered.
+ * the window, or of data never sent, get one ACK per 500 ms per connection (TCPAckSkippedSeq,
+ * tcp_bad_ack_skipped for the rest); a segment with data is always answered.
  */
 static void
 test_oow_ack_ratelimit(void **state)
@@ -209,6 +209,22 @@ test_oow_ack_ratelimit(void **state)
 		0);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(T_STAT(f->env, TCPAckSkippedSeq), 4);
+	/*
+	 * Pure ACKs of data never sent (RFC 5961 5.2: an ACK back; Linux answers none) share the
+	 * budget (tcp_bad_ack_skipped): each got an ACK before, an ACK loop with a peer that
+	 * believes we sent more. With data: always answered.
+	 */
+	sp_test_advance_ms(f->env, 500);
+	for (i = 0; i < 5; i++)
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1000, T_ACK, 65535, NULL, NULL,
+			0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPBadAck), 5);
+	assert_int_equal(T_STAT(f->env, tcp_bad_ack_skipped), 4);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1000, T_ACK, 65535, NULL, "x", 1);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
 	/* the connection goes on */
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "ab", 2);
 	assert_int_equal(f->app.rx_len, 2);

@@ -1158,6 +1158,36 @@ test_sr_syn_retransmit(void **st)
 }
 
 /*
+ * The peer's SYN again and again (a forger repeating one SYN, with or without data): one
+ * SYN-ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted (TCPAckSkippedSynRecv), as
+ * Linux's tcp_check_req(). Each one used to get a SYN-ACK: 20 SYNs, 20 SYN-ACKs.
+ */
+static void
+test_sr_syn_retransmit_limited(void **st)
+{
+	struct mx *m = mx_new();
+	int i;
+
+	(void)st;
+	to_syn_received(m);
+	for (i = 0; i < 20; i++)
+		inj(m, PISN, 0, T_SYN, (i & 1) ? "early" : NULL, (i & 1) ? 5 : 0);
+	exp_seg(m, T_SYN | T_ACK, m->iss, PISN + 1);
+	exp_none(m);
+	assert_int_equal(T_STAT(m->env, TCPAckSkippedSynRecv), 19);
+	/* 500 ms on (the SYN-ACK's own 1 s timer not yet due), the next one is answered */
+	sp_test_advance_ms(m->env, 500);
+	inj(m, PISN, 0, T_SYN, NULL, 0);
+	exp_seg(m, T_SYN | T_ACK, m->iss, PISN + 1);
+	exp_none(m);
+	/* the handshake completes */
+	inj(m, PISN + 1, m->iss + 1, T_ACK, NULL, 0);
+	exp_state(m, "ESTABLISHED");
+	assert_int_equal(m->app.accepted, 1);
+	mx_free(m);
+}
+
+/*
  * RFC 9293 3.10.7.4 fourth, SYN-RECEIVED: "If the connection was initiated with a passive OPEN,
  * then return this connection to the LISTEN state and return." A SYN (or SYN-ACK) in window
  * removes the half-open connection without a reply; the listener answers the next SYN afresh.
@@ -1872,6 +1902,8 @@ main(void)
 		CASE("SYN-SENT: RST+ACK =< ISS -> ignored", test_ss_rst_old_ack),
 		/* SYN-RECEIVED */
 		CASE("SYN-RECEIVED: SYN again (IRS) -> SYN-ACK again", test_sr_syn_retransmit),
+		CASE("SYN-RECEIVED: SYN again x20 -> one SYN-ACK per 500 ms",
+			test_sr_syn_retransmit_limited),
 		CASE("SYN-RECEIVED: SYN in window -> LISTEN, silent", test_sr_syn_in_window),
 		CASE("SYN-RECEIVED: SYN-ACK in window -> LISTEN, silent", test_sr_synack_in_window),
 		CASE("SYN-RECEIVED: SYN out of window -> ACK", test_sr_syn_out_of_window),

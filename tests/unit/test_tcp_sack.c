@@ -1260,6 +1260,55 @@ test_reorder_hostile(void **state)
 }
 
 /*
+ * SACK blocks from a hostile peer: reversed or empty edges, data never sent, below SND.UNA
+ * (not a D-SACK) are ignored and counted (TCPSACKDiscard, uncounted before); a D-SACK is not
+ * counted; blocks without end (every ACK SACKing new disjoint ranges) keep the scoreboard at
+ * SP_TCP_SCOREBOARD ranges.
+ */
+static void
+test_sack_forged_blocks(void **state)
+{
+	static uint8_t buf[536 * 10];
+	struct sp_tcp_opts ack = {0};
+	struct fx *f;
+	uint32_t s1, i;
+
+	(void)state;
+	memset(buf, 'f', sizeof(buf));
+	f = sack_fx(false, buf, sizeof(buf), 10, &s1);
+	ack.n_sack = 4;
+	ack.sack[0].start = s1 + 5 * 536; /* reversed */
+	ack.sack[0].end = s1 + 3 * 536;
+	ack.sack[1].start = s1 + 8 * 536; /* beyond SND.MAX */
+	ack.sack[1].end = s1 + 12 * 536;
+	ack.sack[2].start = s1 - 1000; /* below SND.UNA, not first: no D-SACK */
+	ack.sack[2].end = s1 - 500;
+	ack.sack[3].start = s1 + 2 * 536; /* the one valid block */
+	ack.sack[3].end = s1 + 3 * 536;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPSACKDiscard), 3);
+	assert_int_equal(f->app.c->n_sacked, 1);
+	/* a D-SACK (first block below the cumulative ACK) is not a discard */
+	ack.n_sack = 1;
+	ack.sack[0].start = s1 - 536;
+	ack.sack[0].end = s1;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+	assert_int_equal(T_STAT(f->env, TCPDSACKRecv), 1);
+	assert_int_equal(T_STAT(f->env, TCPSACKDiscard), 3);
+	/* 5000 one-byte ranges, each apart: the scoreboard stays bounded */
+	for (i = 0; i < 5000; i++) {
+		uint32_t at = s1 + 536 * 3 + 1 + (i * 2) % (536 * 7 - 2);
+
+		ack.sack[0].start = at;
+		ack.sack[0].end = at + 1;
+		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, s1, T_ACK, 65535, &ack, NULL, 0);
+		assert_true(f->app.c->n_sacked <= SP_TCP_SCOREBOARD);
+	}
+	sp_test_tx_clear(f->env);
+	fx_free(f);
+}
+
+/*
  * A timeout while segments were SACKed above the hole: the raised threshold let that loss
  * wait for the timer, so the degree goes back to 3 (as Linux on a timeout).
  */
@@ -1505,6 +1554,7 @@ main(void)
 		cmocka_unit_test(test_reorder_lost_rxt_window),
 		cmocka_unit_test(test_reorder_eifel),
 		cmocka_unit_test(test_rto_spurious_undo),
+		cmocka_unit_test(test_sack_forged_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,6 +174,52 @@ test_zero_window_persist(void **state)
 }
 
 /*
+ * A peer that shrinks its window below what is in flight (RFC 9293 3.8.6.2.2: the sender must
+ * be robust against it): no new data while the usable window is negative, and the
+ * retransmission timeout resends from SND.UNA only what the new right edge allows, not the
+ * whole flight; what lies beyond goes once the window opens. spindle was right: a regression
+ * check.
+ */
+static void
+test_window_shrink(void **state)
+{
+	static char data[4 * 536]; /* no MSS option: 536 */
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	unsigned sent = 0, ms;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	cfg.tcp.tlp = false;
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	assert_int_equal(sp_tcp_send(f->app.c, data, sizeof(data)), (int)sizeof(data));
+	while (t_pop(f->env, &o))
+		sent += (unsigned)o.len;
+	assert_int_equal(sent, sizeof(data));
+	/* The first segment acknowledged, the window 536: the right edge moves left by 1072. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 536, T_ACK, 536, NULL, NULL, 0);
+	assert_int_equal(sp_tcp_send(f->app.c, data, 536), 536);
+	assert_int_equal(t_count(f->env), 0); /* nothing new beyond the shrunk edge */
+	/* The timeout: the segment at SND.UNA again, one, within the window. */
+	for (ms = 0; ms < 3000 && t_count(f->env) == 0; ms++)
+		sp_test_advance_ms(f->env, 1);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + 536);
+	assert_int_equal(o.len, 536);
+	assert_int_equal(t_count(f->env), 0);
+	/* All acknowledged, the window open: the new data goes. */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + sizeof(data), T_ACK, 65535, NULL,
+		NULL, 0);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 1 + sizeof(data));
+	assert_int_equal(o.len, 536);
+	assert_int_equal(f->app.closed, 0);
+	fx_free(f);
+}
+
+/*
  * A peer that shuts its window with a flight outstanding and opens it again, ACK number
  * unchanged, gets nothing resent: only a persist probe the peer did not accept is sent again
  * from SND.UNA. Rewinding SND.NXT on every reopen let a peer toggling its window make spindle
@@ -360,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_rto_abort),
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_window_reopen_no_resend),
+		cmocka_unit_test(test_window_shrink),
 		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_keepalive),

@@ -200,8 +200,9 @@ test_fin_again_restarts(void **state)
 }
 
 /*
- * Pure ACKs outside the window of a TIME-WAIT entry get one ACK per tcp.invalid_ratelimit_ms
- * (an ACK loop or a forger, as for connections); the peer's FIN again is always answered.
+ * Pure ACKs outside the window of a TIME-WAIT entry, or of data never sent, get one ACK per
+ * tcp.invalid_ratelimit_ms (an ACK loop or a forger, as for connections); the peer's FIN again
+ * is always answered.
  */
 static void
 test_oow_acks_limited(void **state)
@@ -220,6 +221,13 @@ test_oow_acks_limited(void **state)
 	sp_test_tx_clear(f->env);
 	sp_test_advance_ms(f->env, 500);
 	assert_int_equal(poke(f, T_RPORT, T_PISN + 0x40000000, iss + 2), T_ACK);
+	/* Pure ACKs of data never sent share the budget (tcp_bad_ack_skipped). */
+	sp_test_advance_ms(f->env, 500);
+	for (i = 0, n = 0; i < 5; i++)
+		n += poke(f, T_RPORT, T_PISN + 2, iss + 1000) != 0;
+	assert_int_equal(n, 1);
+	assert_int_equal(T_STAT(f->env, TCPBadAck), 5);
+	assert_int_equal(T_STAT(f->env, tcp_bad_ack_skipped), 4);
 	fx_free(f);
 }
 
