@@ -348,8 +348,13 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 	detect_lost_rxt(c, now);
 	if ((c->flags & (TF_RECOVERY | TF_SACK)) == (TF_RECOVERY | TF_SACK) && c->cc.ops != NULL)
 		sp_tcp_prr_ack(c, delivered(c, una0, sacked0));
-	/* Window update (RFC 9293 3.10.7.4: SND.WL1/WL2 keep old segments from shrinking it). */
-	if (SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack))) {
+	/*
+	 * Window update (RFC 9293 3.10.7.4): only from an ACK with SND.UNA =< SEG.ACK (an older
+	 * one is a duplicate that "can be ignored", as Linux does), and SND.WL1/WL2 keep old
+	 * segments from shrinking it.
+	 */
+	if (SEQ_GEQ(ack, c->snd_una) &&
+		(SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack)))) {
 		uint32_t old_wnd = c->snd_wnd;
 
 		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;

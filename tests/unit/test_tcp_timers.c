@@ -220,6 +220,44 @@ test_window_shrink(void **state)
 }
 
 /*
+ * RFC 9293 3.10.7.4: the window is taken only from an ACK with SND.UNA =< SEG.ACK. A segment
+ * with newer data but an old ACK (below SND.UNA) and window 0 leaves the window open, as Linux
+ * (tcp_ack()'s old_ack); it used to shut it, and the sender stalled until the next ACK.
+ */
+static void
+test_old_ack_no_window(void **state)
+{
+	static char data[4 * 536]; /* no MSS option: 536 */
+	static const char req[100];
+	struct sp_config cfg;
+	struct fx *f;
+	struct t_out o;
+	unsigned sent = 0, got = 0;
+
+	(void)state;
+	sp_test_default_cfg(&cfg);
+	f = fx_new(&cfg, 0);
+	fx_open(f, T_PISN);
+	assert_int_equal(sp_tcp_send(f->app.c, data, sizeof(data)), (int)sizeof(data));
+	while (t_pop(f->env, &o))
+		sent += (unsigned)o.len;
+	assert_int_equal(sent, sizeof(data));
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 1072, T_ACK | T_PSH, 65535, NULL,
+		req, sizeof(req));
+	/* the peer's next data (newer SEG.SEQ) with an ACK below SND.UNA and window 0 */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + sizeof(req), f->iss + 1 + 536, T_ACK | T_PSH, 0,
+		NULL, req, sizeof(req));
+	while (t_pop(f->env, &o))
+		; /* its ACK */
+	assert_int_equal(sp_tcp_send(f->app.c, data, 536), 536);
+	sp_tcp_flush(f->app.c);
+	while (t_pop(f->env, &o))
+		got += (unsigned)o.len;
+	assert_int_equal(got, 536);
+	fx_free(f);
+}
+
+/*
  * A peer that shuts its window with a flight outstanding and opens it again, ACK number
  * unchanged, gets nothing resent: only a persist probe the peer did not accept is sent again
  * from SND.UNA. Rewinding SND.NXT on every reopen let a peer toggling its window make spindle
@@ -407,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_zero_window_persist),
 		cmocka_unit_test(test_window_reopen_no_resend),
 		cmocka_unit_test(test_window_shrink),
+		cmocka_unit_test(test_old_ack_no_window),
 		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
 		cmocka_unit_test(test_keepalive),
