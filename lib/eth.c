@@ -37,8 +37,11 @@ sp_eth_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		else
 			goto drop_not_for_us;
 	}
-	/* IEEE 802: a group address is never a source; learning one would poison the table. */
-	if (unlikely(rte_is_multicast_ether_addr(&eh->src_addr)))
+	/*
+	 * IEEE 802: a group address is never a source, nor is all zeros (Linux's bridge drops both,
+	 * is_valid_ether_addr()); learning one would poison the neighbour table.
+	 */
+	if (unlikely(!rte_is_valid_assigned_ether_addr(&eh->src_addr)))
 		goto drop_bad_src;
 
 	type = rte_be_to_cpu_16(eh->ether_type);

@@ -50,7 +50,7 @@ feed(struct sp_test_env *env, const struct sp_arp *a, const struct rte_ether_add
 	sp_arp_build(b, a);
 	/* Ethernet source = ARP sender, unless eth.c would drop it before ARP sees it. */
 	sp_test_input(env, 0,
-		sp_test_eth(rte_is_unicast_ether_addr(&a->sha) ? &a->sha : &mac_b, dst,
+		sp_test_eth(rte_is_valid_assigned_ether_addr(&a->sha) ? &a->sha : &mac_b, dst,
 			RTE_ETHER_TYPE_ARP, b, pad < 28 ? 28 : pad));
 }
 
