@@ -809,6 +809,13 @@ test_mmsg(void **state)
 	pair_free(p);
 }
 
+/* @p a is not later than @p b. */
+static bool
+ts_le(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
 /*
  * SO_TIMESTAMP / SO_TIMESTAMPNS on UDP: recvmsg gives each datagram's arrival time as
  * SCM_TIMESTAMP (timeval) or SCM_TIMESTAMPNS (timespec), between the send and the receive; too
@@ -877,10 +884,7 @@ test_udp_timestamp(void **state)
 			assert_int_equal(cm->cmsg_len, CMSG_LEN(sizeof(got)));
 			memcpy(&got, CMSG_DATA(cm), sizeof(got));
 		}
-		assert_true(got.tv_sec > before.tv_sec ||
-			    (got.tv_sec == before.tv_sec && got.tv_nsec >= before.tv_nsec));
-		assert_true(got.tv_sec < after.tv_sec ||
-			    (got.tv_sec == after.tv_sec && got.tv_nsec <= after.tv_nsec));
+		assert_true(ts_le(&before, &got) && ts_le(&got, &after));
 		assert_null(CMSG_NXTHDR(&msg, cm));
 	}
 	/* queued while it was off, read once it is on: stamped when read (Linux), not 0 */
@@ -896,8 +900,7 @@ test_udp_timestamp(void **state)
 	cm = CMSG_FIRSTHDR(&msg);
 	assert_non_null(cm);
 	memcpy(&got, CMSG_DATA(cm), sizeof(got));
-	assert_true(got.tv_sec > before.tv_sec ||
-		    (got.tv_sec == before.tv_sec && got.tv_nsec >= before.tv_nsec));
+	assert_true(ts_le(&before, &got));
 	sp_close(p->hc, c);
 	sp_close(p->hs, s);
 	/* TCP */
@@ -915,10 +918,7 @@ test_udp_timestamp(void **state)
 	assert_non_null(cm);
 	assert_int_equal(cm->cmsg_type, SCM_TIMESTAMPNS);
 	memcpy(&got, CMSG_DATA(cm), sizeof(got));
-	assert_true(got.tv_sec > before.tv_sec ||
-		    (got.tv_sec == before.tv_sec && got.tv_nsec >= before.tv_nsec));
-	assert_true(got.tv_sec < after.tv_sec ||
-		    (got.tv_sec == after.tv_sec && got.tv_nsec <= after.tv_nsec));
+	assert_true(ts_le(&before, &got) && ts_le(&got, &after));
 	assert_int_equal(sp_shutdown(p->hc, cfd, SHUT_WR), 0);
 	msg.msg_controllen = sizeof(ctl.buf);
 	assert_int_equal(sp_recvmsg(p->hs, sfd, &msg, 0), 0);

@@ -173,6 +173,19 @@ test_zero_window_persist(void **state)
 	fx_free(f);
 }
 
+/* Send @p len bytes of @p data on the fixture's connection: every segment goes out at once. */
+static void
+flight_out(struct fx *f, const char *data, size_t len)
+{
+	struct t_out o;
+	size_t sent = 0;
+
+	assert_int_equal(sp_tcp_send(f->app.c, data, len), (ssize_t)len);
+	while (t_pop(f->env, &o))
+		sent += o.len;
+	assert_int_equal(sent, len);
+}
+
 /*
  * A peer that shrinks its window below what is in flight (RFC 9293 3.8.6.2.2: the sender must
  * be robust against it): no new data while the usable window is negative, and the
@@ -187,17 +200,14 @@ test_window_shrink(void **state)
 	struct sp_config cfg;
 	struct fx *f;
 	struct t_out o;
-	unsigned sent = 0, ms;
+	unsigned ms;
 
 	(void)state;
 	sp_test_default_cfg(&cfg);
 	cfg.tcp.tlp = false;
 	f = fx_new(&cfg, 0);
 	fx_open(f, T_PISN);
-	assert_int_equal(sp_tcp_send(f->app.c, data, sizeof(data)), (int)sizeof(data));
-	while (t_pop(f->env, &o))
-		sent += (unsigned)o.len;
-	assert_int_equal(sent, sizeof(data));
+	flight_out(f, data, sizeof(data));
 	/* The first segment acknowledged, the window 536: the right edge moves left by 1072. */
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 536, T_ACK, 536, NULL, NULL, 0);
 	assert_int_equal(sp_tcp_send(f->app.c, data, 536), 536);
@@ -232,16 +242,13 @@ test_old_ack_no_window(void **state)
 	struct sp_config cfg;
 	struct fx *f;
 	struct t_out o;
-	unsigned sent = 0, got = 0;
+	unsigned got = 0;
 
 	(void)state;
 	sp_test_default_cfg(&cfg);
 	f = fx_new(&cfg, 0);
 	fx_open(f, T_PISN);
-	assert_int_equal(sp_tcp_send(f->app.c, data, sizeof(data)), (int)sizeof(data));
-	while (t_pop(f->env, &o))
-		sent += (unsigned)o.len;
-	assert_int_equal(sent, sizeof(data));
+	flight_out(f, data, sizeof(data));
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 1072, T_ACK | T_PSH, 65535, NULL,
 		req, sizeof(req));
 	/* the peer's next data (newer SEG.SEQ) with an ACK below SND.UNA and window 0 */
@@ -270,16 +277,13 @@ test_window_reopen_no_resend(void **state)
 	struct sp_config cfg;
 	struct fx *f;
 	struct t_out o;
-	unsigned sent = 0, i;
+	unsigned i;
 
 	(void)state;
 	sp_test_default_cfg(&cfg);
 	f = fx_new(&cfg, 0);
 	fx_open(f, T_PISN);
-	assert_int_equal(sp_tcp_send(f->app.c, data, sizeof(data)), (int)sizeof(data));
-	while (t_pop(f->env, &o))
-		sent += (unsigned)o.len;
-	assert_int_equal(sent, sizeof(data)); /* the whole flight is out, nothing acknowledged */
+	flight_out(f, data, sizeof(data));
 	for (i = 0; i < 10; i++) {
 		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 0, NULL, NULL, 0);
 		t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, NULL, 0);
