@@ -209,6 +209,10 @@ atfork_install(void)
 }
 
 /* The host's tables and the host itself (not its sockets). */
+/* Waits in progress and the signals noted during them ("Signals during waits" below). */
+static unsigned sig_waits;   /* waits in progress, all threads */
+static unsigned sig_pending; /* bit 0: a handler ran during a wait; bit 1: without SA_RESTART */
+
 static void
 host_mem_free(struct sp_sock_host *h)
 {
@@ -295,6 +299,7 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 		for (i = 0; i < h->max_fd; i++)
 			if (h->sk[i] != NULL)
 				sp_sk_close(h, h->sk[i]);
+		sp_sk_close_deferred(h, true); /* their waits park (park()) */
 		sp_ep_free_all(h);
 		/* Let FINs and queued data go out, as the kernel would after exit. */
 		end = sp_sock_now_us() + (uint64_t)drain_ms * 1000u;
@@ -306,7 +311,9 @@ sp_sock_host_free(struct sp_sock_host *h, unsigned drain_ms)
 		h->drv.iterate(h->drv.arg);
 	}
 	sp_sock_unlock(h);
-	host_mem_free(h);
+	/* other threads' waits take the lock again and park (park()): they need it to exist */
+	if (__atomic_load_n(&sig_waits, __ATOMIC_RELAXED) == 0)
+		host_mem_free(h);
 }
 
 int
@@ -433,6 +440,8 @@ kill_due(struct sp_sock_host *h)
 void
 sp_sk_put(struct sp_sock_host *h)
 {
+	if (h->close_deferred != NULL)
+		sp_sk_close_deferred(h, false); /* a call that waited on a closed socket has ended */
 	sp_sock_unlock(h);
 	kill_due(h);
 }
@@ -596,8 +605,6 @@ idle_account(struct sp_sock_host *h)
  * as the kernel's would (signal(7)): epoll/poll/select after any handler, the other blocking
  * calls only after one without SA_RESTART or on a socket with a timeout.
  */
-static unsigned sig_waits;   /* waits in progress, all threads */
-static unsigned sig_pending; /* bit 0: a handler ran during a wait; bit 1: without SA_RESTART */
 
 void
 sp_sock_signal_note(bool restart)
@@ -673,6 +680,21 @@ sp_sock_host_idle_cycles(const struct sp_sock_host *h)
 	return h == NULL ? 0 : __atomic_load_n(&h->idle_cycles, __ATOMIC_RELAXED);
 }
 
+/*
+ * The process is exiting (sp_sock_host_free() from its atexit handler) while this thread's call
+ * waits: as on Linux, where another thread's blocked recv or accept does not return while the
+ * process exits, it never returns. It used to end with EBADF, and the program's error path
+ * then ran against its own exit (iperf -s aborted on a corrupted heap). The host's memory is
+ * kept for it (sp_sock_host_free()). Lock held; never returns.
+ */
+static void __attribute__((noreturn))
+park(struct sp_sock_host *h)
+{
+	sp_sock_unlock(h);
+	for (;;)
+		pause();
+}
+
 int
 sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t timeout_us)
 {
@@ -684,7 +706,9 @@ sp_sk_wait(struct sp_sock_host *h, struct sp_sk *s, uint32_t mask, uint64_t time
 	sp_sock_wait_begin();
 	for (;;) {
 		sp_sock_drive(h);
-		if (s->dead || h->closing || !sp_sock_mine(h, true)) {
+		if (h->closing)
+			park(h);
+		if (s->dead || !sp_sock_mine(h, true)) {
 			ret = -EBADF;
 			break;
 		}

@@ -66,6 +66,9 @@ struct sp_sk {
 	uint32_t gen;  /* bumped by every event of the stack: edge-triggered epoll */
 	unsigned refs; /* waits in progress: the memory outlives close() until they end */
 	bool dead;     /* closed while a wait held it */
+	/* its last descriptor closed while another thread's call waited on it (sp_close()) */
+	struct sp_sk *close_next; /* sp_sock_host.close_deferred; non-NULL or the list's tail */
+	bool close_deferred;
 	int so_error;  /* pending error (positive errno), reported once */
 	bool reset;    /* the connection was reset or failed: writes fail with EPIPE */
 	bool peer_fin, shut_rd, shut_wr;
@@ -148,6 +151,7 @@ struct sp_sock_host {
 	struct sp_sock_owner *own; /* which process drives the stack (shared memory) */
 	uint32_t epoch;		   /* the hand-over window this process's copy belongs to */
 	bool closing;		   /* sp_sock_host_free() started */
+	struct sp_sk *close_deferred; /* sockets closed while a call waited on them */
 	unsigned max_fd;
 	struct sp_sk **sk; /* by fd */
 	struct sp_ep **ep; /* by kernel epoll fd, only sets that watched a spindle socket */
@@ -269,6 +273,8 @@ void sp_sk_close(struct sp_sock_host *h, struct sp_sk *s);
  * @p rst a reset. s->conn is NULL after.
  */
 void sp_sk_orphan(struct sp_sk *s, bool rst);
+/* Close the sockets of sp_sock_host.close_deferred no call waits on any more (all: @p all). */
+void sp_sk_close_deferred(struct sp_sock_host *h, bool all);
 /* Take local @p port (0: an ephemeral one) for @p s. @return 0 or -errno. */
 int sp_sk_bind_port(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port);
 /* Pending error once: so_error, then 0. */

@@ -793,12 +793,45 @@ sp_close(struct sp_sock_host *h, int fd)
 		h->sk[fd] = NULL;
 		sp_sys_close(fd);
 	} else if (!sp_sk_drop_fd(h, s, fd)) {
-		/* the socket's last descriptor */
-		sp_sk_close(h, s);
-		sp_tx_flush(h->ctx);
+		/*
+		 * The socket's last descriptor. While another thread's call waits on it (a blocked
+		 * recvfrom, accept, ...), it stays open until that call returns, as Linux's file
+		 * reference keeps it: the call is not cut short with EBADF (iperf -s, whose listener
+		 * thread then ran its error path while the main thread exited, and aborted on a
+		 * corrupted heap). The number is free at once.
+		 */
+		if (s->refs > 0 && !s->close_deferred) {
+			sp_ep_sk_gone(h, s); /* out of epoll sets now: the number may come back */
+			sp_sk_detach_fd(h, s);
+			s->close_deferred = true;
+			s->close_next = h->close_deferred;
+			h->close_deferred = s;
+		} else {
+			sp_sk_close(h, s);
+			sp_tx_flush(h->ctx);
+		}
 	}
 	sp_sock_unlock(h);
 	return 0;
+}
+
+void
+sp_sk_close_deferred(struct sp_sock_host *h, bool all)
+{
+	struct sp_sk **pp = &h->close_deferred, *s;
+	bool closed = false;
+
+	while ((s = *pp) != NULL) {
+		if (s->refs > 0 && !all) {
+			pp = &s->close_next;
+			continue;
+		}
+		*pp = s->close_next;
+		sp_sk_close(h, s);
+		closed = true;
+	}
+	if (closed)
+		sp_tx_flush(h->ctx);
 }
 
 /*

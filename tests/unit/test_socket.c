@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
@@ -924,6 +925,66 @@ test_udp_timestamp(void **state)
 	assert_int_equal(sp_recvmsg(p->hs, sfd, &msg, 0), 0);
 	assert_int_equal(msg.msg_controllen, 0);
 	pair_done(p, lfd, cfd, sfd);
+}
+
+struct blocked_recv {
+	struct pair *p;
+	int fd;
+	ssize_t ret;
+	int err;
+	struct timespec end;
+};
+
+static void *
+blocked_recv(void *arg)
+{
+	struct blocked_recv *b = arg;
+	char buf[16];
+
+	b->ret = sp_recvfrom(b->p->hs, b->fd, buf, sizeof(buf), 0, NULL, NULL);
+	b->err = errno;
+	clock_gettime(CLOCK_MONOTONIC, &b->end);
+	return NULL;
+}
+
+/*
+ * close() of a socket another thread's recvfrom waits on (Linux: the call's file reference keeps
+ * the socket): the number is free at once, the call goes on to its own end (here SO_RCVTIMEO's
+ * EAGAIN, not EBADF at the close), and then the socket closes (its port is free). It used to
+ * end the call with EBADF at once: iperf -s ran its error path while exiting and aborted.
+ */
+static void
+test_close_while_waiting(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(0, 5357);
+	struct timeval tmo = {0, 300000};
+	struct blocked_recv b = {.p = p};
+	struct timespec closed;
+	pthread_t t;
+	int s2;
+
+	(void)state;
+	b.fd = sp_socket(p->hs, AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(sp_bind(p->hs, b.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(sp_setsockopt(p->hs, b.fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo)), 0);
+	assert_int_equal(pthread_create(&t, NULL, blocked_recv, &b), 0);
+	usleep(50000);
+	assert_int_equal(sp_close(p->hs, b.fd), 0);
+	clock_gettime(CLOCK_MONOTONIC, &closed);
+	assert_int_equal(sp_close(p->hs, b.fd), -1); /* the number is gone at once */
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(b.ret, -1);
+	assert_int_equal(b.err, EAGAIN);
+	/* it ended at its timeout, well after the close */
+	assert_true((b.end.tv_sec - closed.tv_sec) * 1000000000L + (b.end.tv_nsec - closed.tv_nsec) >
+		    150000000L);
+	/* and then closed: its port is free */
+	s2 = sp_socket(p->hs, AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(sp_bind(p->hs, s2, (struct sockaddr *)&a, sizeof(a)), 0);
+	sp_close(p->hs, s2);
+	pair_free(p);
 }
 
 /* ::ffff:@p ip, port @p port (IPv4-mapped, RFC 4291 2.5.5.2); :: when @p ip is 0. */
@@ -2074,6 +2135,7 @@ main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_mmsg),
 		cmocka_unit_test(test_udp_timestamp),
+		cmocka_unit_test(test_close_while_waiting),
 		cmocka_unit_test(test_inet6_mapped),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
