@@ -37,7 +37,7 @@ struct sp_stack;
 	X(eth_runt, "frame shorter than an Ethernet header")                    \
 	X(eth_not_for_us, "destination MAC neither ours nor broadcast")         \
 	X(eth_multicast, "multicast destination, not handled")                  \
-	X(eth_bad_src, "source MAC multicast/broadcast/zero")                        \
+	X(eth_bad_src, "source MAC multicast/broadcast/zero")                   \
 	X(eth_unknown_type, "EtherType not IPv4/ARP")                           \
 	X(eth_vlan, "VLAN-tagged frame (no VLAN configured)")                   \
 	X(eth_arp_off, "ARP frame dropped because ARP is off on this port")     \

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -33,7 +34,7 @@ static int
 refuse_errno(const char *call, int fd, int err)
 {
 	SP_LOG(NOTICE, api, "preload: %s on spindle socket %d is not supported (%s)", call, fd,
-		err == EINVAL ? "EINVAL" : "EOPNOTSUPP");
+		strerrorname_np(err));
 	errno = err;
 	return -1;
 }
@@ -276,8 +277,9 @@ EXPORT int
 sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	REAL(sendmmsg);
-	if (OURS(fd) || (vec != NULL && vlen > 0 &&
-				take6(fd, vec[0].msg_hdr.msg_name, vec[0].msg_hdr.msg_namelen, false)))
+	if (OURS(fd) ||
+		(vec != NULL && vlen > 0 &&
+			take6(fd, vec[0].msg_hdr.msg_name, vec[0].msg_hdr.msg_namelen, false)))
 		return sp_sendmmsg(HOST, fd, vec, vlen, flags);
 	return real_sendmmsg(fd, vec, vlen, flags);
 }
@@ -541,8 +543,8 @@ epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset
 
 /* glibc 2.35's epoll_pwait2 (a timespec timeout): the wait above, the timeout rounded up to ms. */
 EXPORT int
-epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
-	const sigset_t *mask)
+epoll_pwait2(
+	int epfd, struct epoll_event *ev, int max, const struct timespec *tmo, const sigset_t *mask)
 {
 	long long ms;
 

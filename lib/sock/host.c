@@ -208,11 +208,11 @@ atfork_install(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
-/* The host's tables and the host itself (not its sockets). */
 /* Waits in progress and the signals noted during them ("Signals during waits" below). */
 static unsigned sig_waits;   /* waits in progress, all threads */
 static unsigned sig_pending; /* bit 0: a handler ran during a wait; bit 1: without SA_RESTART */
 
+/* The host's tables and the host itself (not its sockets). */
 static void
 host_mem_free(struct sp_sock_host *h)
 {
@@ -440,8 +440,9 @@ kill_due(struct sp_sock_host *h)
 void
 sp_sk_put(struct sp_sock_host *h)
 {
+	/* a call that waited on a socket closed meanwhile may have ended: close it now */
 	if (h->close_deferred != NULL)
-		sp_sk_close_deferred(h, false); /* a call that waited on a closed socket has ended */
+		sp_sk_close_deferred(h, false);
 	sp_sock_unlock(h);
 	kill_due(h);
 }
@@ -605,7 +606,6 @@ idle_account(struct sp_sock_host *h)
  * as the kernel's would (signal(7)): epoll/poll/select after any handler, the other blocking
  * calls only after one without SA_RESTART or on a socket with a timeout.
  */
-
 void
 sp_sock_signal_note(bool restart)
 {
@@ -687,8 +687,7 @@ sp_sock_host_idle_cycles(const struct sp_sock_host *h)
  * then ran against its own exit (iperf -s aborted on a corrupted heap). The host's memory is
  * kept for it (sp_sock_host_free()). Lock held; never returns.
  */
-static void __attribute__((noreturn))
-park(struct sp_sock_host *h)
+static void __attribute__((noreturn)) park(struct sp_sock_host *h)
 {
 	sp_sock_unlock(h);
 	for (;;)

@@ -308,10 +308,11 @@ sp_sk_udp_recv(struct sp_ctx *ctx, struct rte_mbuf *m, uint32_t src_ip, uint16_t
 	d->m = m;
 	d->ip = src_ip;
 	d->port = src_port;
+	/* Arrival when the stack takes it, as Linux's stamp; 0: stamped when read (put_tstamp()). */
 	if (s->rx_tstamp != SK_TSTAMP_OFF)
-		clock_gettime(CLOCK_REALTIME, &d->ts); /* when the stack took it, as Linux's stamp */
+		clock_gettime(CLOCK_REALTIME, &d->ts);
 	else
-		d->ts = (struct timespec){0}; /* stamped when read, if asked by then (put_tstamp()) */
+		d->ts = (struct timespec){0};
 	sp_sk_event(s);
 }
 
@@ -431,10 +432,9 @@ sp_recvmsg(struct sp_sock_host *h, int fd, struct msghdr *msg, int flags)
 		ret = udp_recv(h, s, msg, flags);
 	if (ret >= 0 && s->tcp && msg->msg_name != NULL)
 		msg->msg_namelen = 0; /* a stream socket reports no source */
-	if (ret >= 0 && s->rx_tstamp == SK_TSTAMP_OFF && msg->msg_controllen != 0)
-		msg->msg_controllen = 0; /* no ancillary data (else put_tstamp() set it) */
-	else if (ret == 0 && s->tcp)
-		msg->msg_controllen = 0; /* end of stream: no stamp */
+	/* No ancillary data, unless put_tstamp() wrote a stamp (none at the end of a stream). */
+	if (ret >= 0 && (s->rx_tstamp == SK_TSTAMP_OFF || (ret == 0 && s->tcp)))
+		msg->msg_controllen = 0;
 	sp_sk_put(h);
 	return ret >= 0 ? ret : SK_ERR((int)-ret);
 }
@@ -468,20 +468,15 @@ int
 sp_recvmmsg(struct sp_sock_host *h, int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	struct timespec *timeout)
 {
-	struct timespec end = {0}, now;
+	uint64_t end = 0, now;
 	unsigned int i;
 	ssize_t ret;
 
 	if (timeout != NULL) {
 		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L)
 			return SK_ERR(EINVAL);
-		clock_gettime(CLOCK_MONOTONIC, &end);
-		end.tv_sec += timeout->tv_sec;
-		end.tv_nsec += timeout->tv_nsec;
-		if (end.tv_nsec >= 1000000000L) {
-			end.tv_sec++;
-			end.tv_nsec -= 1000000000L;
-		}
+		end = sp_sock_now_us() + (uint64_t)timeout->tv_sec * 1000000u +
+		      (uint64_t)timeout->tv_nsec / 1000u;
 	}
 	if (vec == NULL && vlen != 0)
 		return SK_ERR(EFAULT);
@@ -494,15 +489,11 @@ sp_recvmmsg(struct sp_sock_host *h, int fd, struct mmsghdr *vec, unsigned int vl
 		if (flags & MSG_WAITFORONE)
 			flags |= MSG_DONTWAIT;
 		if (timeout != NULL) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			timeout->tv_sec = end.tv_sec - now.tv_sec;
-			timeout->tv_nsec = end.tv_nsec - now.tv_nsec;
-			if (timeout->tv_nsec < 0) {
-				timeout->tv_sec--;
-				timeout->tv_nsec += 1000000000L;
-			}
-			if (timeout->tv_sec < 0) {
-				*timeout = (struct timespec){0};
+			now = sp_sock_now_us();
+			now = end > now ? end - now : 0; /* what is left */
+			timeout->tv_sec = (time_t)(now / 1000000u);
+			timeout->tv_nsec = (long)(now % 1000000u) * 1000;
+			if (now == 0) {
 				i++;
 				break;
 			}

@@ -45,7 +45,8 @@ struct sp_sk_dgram {
 	struct rte_mbuf *m;
 	uint32_t ip;
 	uint16_t port;
-	struct timespec ts; /* arrival (CLOCK_REALTIME) when the socket asked for it (SO_TIMESTAMP) */
+	/* arrival (CLOCK_REALTIME) when the socket asked for it (SO_TIMESTAMP) */
+	struct timespec ts;
 };
 
 enum { SK_TSTAMP_OFF, SK_TSTAMP_US, SK_TSTAMP_NS };
@@ -66,11 +67,10 @@ struct sp_sk {
 	uint32_t gen;  /* bumped by every event of the stack: edge-triggered epoll */
 	unsigned refs; /* waits in progress: the memory outlives close() until they end */
 	bool dead;     /* closed while a wait held it */
-	/* its last descriptor closed while another thread's call waited on it (sp_close()) */
-	struct sp_sk *close_next; /* sp_sock_host.close_deferred; non-NULL or the list's tail */
-	bool close_deferred;
-	int so_error;  /* pending error (positive errno), reported once */
-	bool reset;    /* the connection was reset or failed: writes fail with EPIPE */
+	/* next in sp_sock_host.close_deferred (closed while another thread's call waited on it) */
+	struct sp_sk *close_next;
+	int so_error; /* pending error (positive errno), reported once */
+	bool reset;   /* the connection was reset or failed: writes fail with EPIPE */
 	bool peer_fin, shut_rd, shut_wr;
 	uint32_t lip, rip; /* host order */
 	bool lip_auto;	   /* UDP: lip is what connect() chose, cleared when it is dissolved */
@@ -151,7 +151,8 @@ struct sp_sock_host {
 	struct sp_sock_owner *own; /* which process drives the stack (shared memory) */
 	uint32_t epoch;		   /* the hand-over window this process's copy belongs to */
 	bool closing;		   /* sp_sock_host_free() started */
-	struct sp_sk *close_deferred; /* sockets closed while a call waited on them */
+	/* sockets closed while another thread's call waited on them (sp_close()) */
+	struct sp_sk *close_deferred;
 	unsigned max_fd;
 	struct sp_sk **sk; /* by fd */
 	struct sp_ep **ep; /* by kernel epoll fd, only sets that watched a spindle socket */

@@ -800,10 +800,9 @@ sp_close(struct sp_sock_host *h, int fd)
 		 * thread then ran its error path while the main thread exited, and aborted on a
 		 * corrupted heap). The number is free at once.
 		 */
-		if (s->refs > 0 && !s->close_deferred) {
+		if (s->refs > 0) {
 			sp_ep_sk_gone(h, s); /* out of epoll sets now: the number may come back */
 			sp_sk_detach_fd(h, s);
-			s->close_deferred = true;
 			s->close_next = h->close_deferred;
 			h->close_deferred = s;
 		} else {

@@ -354,7 +354,8 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 	 * segments from shrinking it.
 	 */
 	if (SEQ_GEQ(ack, c->snd_una) &&
-		(SEQ_LT(c->snd_wl1, th->seq) || (c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack)))) {
+		(SEQ_LT(c->snd_wl1, th->seq) ||
+			(c->snd_wl1 == th->seq && SEQ_LEQ(c->snd_wl2, ack)))) {
 		uint32_t old_wnd = c->snd_wnd;
 
 		c->snd_wnd = (uint32_t)th->win << c->snd_wscale;
@@ -549,8 +550,8 @@ new_period:
  * forger sends. As Linux (tcp_oow_rate_limited(), tcp_invalid_ratelimit), a pure ACK (no
  * data, no FIN: a segment with data is not part of a loop, and its sender needs the answer)
  * or any SYN (SYN-RECEIVED's repeated SYN-ACK) gets at most one answer per
- * tcp.invalid_ratelimit_ms per connection; the rest are dropped and counted by the caller. @p last: the connection's (or TIME-WAIT entry's) TSC of the last
- * such answer.
+ * tcp.invalid_ratelimit_ms per connection; the rest are dropped and counted by the caller.
+ * @p last: the connection's (or TIME-WAIT entry's) TSC of the last such answer.
  * @return true when this one goes unanswered.
  */
 bool

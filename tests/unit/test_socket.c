@@ -856,7 +856,8 @@ test_udp_timestamp(void **state)
 		assert_int_equal(sp_getsockopt(p->hs, s, SOL_SOCKET, opt, &v, &len), 0);
 		assert_int_equal(v, on);
 		clock_gettime(CLOCK_REALTIME, &before);
-		assert_int_equal(sp_sendto(p->hc, c, "tick", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
+		assert_int_equal(
+			sp_sendto(p->hc, c, "tick", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
 		assert_int_equal(sp_ppoll(p->hs, &(struct pollfd){.fd = s, .events = POLLIN}, 1,
 					 &(struct timespec){5, 0}, NULL),
 			1);
@@ -978,8 +979,9 @@ test_close_while_waiting(void **state)
 	assert_int_equal(b.ret, -1);
 	assert_int_equal(b.err, EAGAIN);
 	/* it ended at its timeout, well after the close */
-	assert_true((b.end.tv_sec - closed.tv_sec) * 1000000000L + (b.end.tv_nsec - closed.tv_nsec) >
-		    150000000L);
+	assert_true(
+		(b.end.tv_sec - closed.tv_sec) * 1000000000L + (b.end.tv_nsec - closed.tv_nsec) >
+		150000000L);
 	/* and then closed: its port is free */
 	s2 = sp_socket(p->hs, AF_INET, SOCK_DGRAM, 0);
 	assert_int_equal(sp_bind(p->hs, s2, (struct sockaddr *)&a, sizeof(a)), 0);

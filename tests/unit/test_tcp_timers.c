@@ -249,8 +249,8 @@ test_old_ack_no_window(void **state)
 	f = fx_new(&cfg, 0);
 	fx_open(f, T_PISN);
 	flight_out(f, data, sizeof(data));
-	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 1072, T_ACK | T_PSH, 65535, NULL,
-		req, sizeof(req));
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1 + 1072, T_ACK | T_PSH, 65535, NULL, req,
+		sizeof(req));
 	/* the peer's next data (newer SEG.SEQ) with an ACK below SND.UNA and window 0 */
 	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + sizeof(req), f->iss + 1 + 536, T_ACK | T_PSH, 0,
 		NULL, req, sizeof(req));
