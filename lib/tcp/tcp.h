@@ -49,9 +49,12 @@
 #define TF_MEM_WAIT	 0x200000 /* a send was cut short for memory: writable() when it is back */
 #define TF_PTO_LONG	 0x400000 /* TF_PTO armed with the peer's delayed-ACK allowance (tcp_timer.c) */
 #define TF_RXT_LOST	 0x800000 /* a lost retransmission cut cwnd in this recovery (tcp_lost_rxt.c) */
-#define TF_TLP_INREC	 0x1000000 /* the loss probe out went in SACK recovery (tcp_timer.c) */
-#define TF_RTO_UNDO	 0x2000000 /* a timeout's response may be undone (tcp_rto_undo.c) */
-#define TF_OOO_FIN	 0x4000000 /* the peer's FIN came alone out of order, at ooo_fin */
+#define TF_TLP_INREC	 0x1000000  /* the loss probe out went in SACK recovery (tcp_timer.c) */
+#define TF_RTO_UNDO	 0x2000000  /* a timeout's response may be undone (tcp_rto_undo.c) */
+#define TF_OOO_FIN	 0x4000000  /* the peer's FIN came alone out of order, at ooo_fin */
+#define TF_OUT_HOLD	 0x8000000  /* in the recv callback: output waits until it returns */
+#define TF_OUT_DUE	 0x10000000 /* ... and the callback queued something (tcp_api.c) */
+#define TF_OUT_PUSH	 0x20000000 /* ... and flushed it (sp_tcp_flush()) */
 
 /** 4-tuple key of the connection table, host order. */
 struct sp_tcp_key {
@@ -396,6 +399,10 @@ void sp_tcp_conn_done(struct sp_conn *c, int err);
 /** Release the memory of a done connection when no input/timer is running on it. */
 void sp_tcp_conn_put(struct sp_conn *c);
 void sp_tcp_conn_report(struct sp_conn *c, int err);
+
+/* tcp_api.c */
+/** End of the recv callback: clear TF_OUT_HOLD and send what the callback queued meanwhile. */
+void sp_tcp_out_release(struct sp_conn *c);
 
 /* tcp_out.c */
 void sp_tcp_output(struct sp_conn *c);

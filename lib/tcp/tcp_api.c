@@ -165,10 +165,41 @@ sp_tcp_send_space(const struct sp_conn *c)
 	return space;
 }
 
+/*
+ * Inside the recv callback (TF_OUT_HOLD) output waits until the callback returns
+ * (sp_tcp_out_release()): what it sends, a flush and a shutdown leave together, a response and
+ * its FIN in one segment, a header and its body sent apart in full-sized ones. @return true
+ * when held (@p due noted).
+ */
+static bool
+out_held(struct sp_conn *c, uint32_t due)
+{
+	if (!(c->flags & TF_OUT_HOLD))
+		return false;
+	c->flags |= due;
+	return true;
+}
+
+void
+sp_tcp_out_release(struct sp_conn *c)
+{
+	uint32_t f = c->flags;
+
+	c->flags &= ~(TF_OUT_HOLD | TF_OUT_DUE | TF_OUT_PUSH);
+	if (c->freed || !(f & TF_OUT_DUE))
+		return;
+	/* A flush pushes past Nagle for this output only (sp_tcp_flush()). */
+	if (f & TF_OUT_PUSH)
+		c->flags |= TF_NODELAY;
+	sp_tcp_output(c);
+	c->flags = (c->flags & ~TF_NODELAY) | (f & TF_NODELAY);
+}
+
 static void
 kick(struct sp_conn *c)
 {
-	if (c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED)
+	if (c->state != SP_TCP_SYN_SENT && c->state != SP_TCP_SYN_RECEIVED &&
+		!out_held(c, TF_OUT_DUE))
 		sp_tcp_output(c);
 }
 
@@ -267,7 +298,7 @@ sp_tcp_flush(struct sp_conn *c)
 	if (c->freed)
 		return;
 	/* The usual case right after sp_tcp_send() sent it whole: Nagle holds nothing back. */
-	if (sp_tcp_nothing_to_send(c))
+	if (out_held(c, TF_OUT_DUE | TF_OUT_PUSH) || sp_tcp_nothing_to_send(c))
 		return;
 	c->flags |= TF_NODELAY;
 	sp_tcp_output(c);
@@ -308,7 +339,12 @@ sp_tcp_recv_done(struct sp_conn *c, uint32_t bytes)
 	adv_edge = c->last_ack_sent + c->rcv_adv;
 	edge = c->rcv_nxt + wnd;
 	step = RTE_MIN(max / 2, (uint32_t)c->mss);
-	if (SEQ_GEQ(edge, adv_edge + step) && SEQ_LT(adv_edge, c->rcv_nxt + max / 2))
+	if (!SEQ_GEQ(edge, adv_edge + step) || !SEQ_LT(adv_edge, c->rcv_nxt + max / 2))
+		return;
+	/* In the recv callback the update goes with what it sends (out_held()). */
+	if (out_held(c, TF_OUT_DUE))
+		c->flags |= TF_ACKNOW;
+	else
 		sp_tcp_send_ack(c);
 }
 
@@ -326,7 +362,7 @@ sp_tcp_set_nodelay(struct sp_conn *c, bool on)
 		c->flags |= TF_NODELAY;
 	else
 		c->flags &= ~TF_NODELAY;
-	if (on && !c->freed)
+	if (on && !c->freed && !out_held(c, TF_OUT_DUE))
 		sp_tcp_output(c);
 }
 
@@ -382,7 +418,8 @@ sp_tcp_shutdown(struct sp_conn *c)
 		return -ENOTCONN;
 	}
 	c->flags |= TF_NODELAY; /* nothing more will come: send the tail now */
-	sp_tcp_output(c);
+	if (!out_held(c, TF_OUT_DUE))
+		sp_tcp_output(c);
 	return 0;
 }
 

@@ -868,8 +868,10 @@ sync_input(struct sp_conn *c, struct rte_mbuf *m, const struct sp_ipv4 *ip, stru
 				sp_tcp_reass_after_fin(c);
 			filled = c->n_ooo > 0;
 
+			c->flags |= TF_OUT_HOLD;
 			sp_tcp_reass_deliver(c, m, plen);
 			m = NULL;
+			sp_tcp_out_release(c);
 			if (c->freed)
 				goto out;
 			rcvbuf_autotune(c);

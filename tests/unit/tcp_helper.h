@@ -139,6 +139,8 @@ struct app {
 	size_t rx_len;
 	int refuse;
 	int echo;
+	int echo_fin;	   /* with echo: then shut down, from inside the callback */
+	int echo_split;	   /* with echo: in two sends, then a flush */
 	const char *hello; /* sent from connected() when set (a client's request) */
 };
 
@@ -148,8 +150,15 @@ a_recv(struct sp_conn *c, struct rte_mbuf *m, void *arg)
 	struct app *a = arg;
 	size_t n = sp_test_copy(m, a->rx + a->rx_len, sizeof(a->rx) - a->rx_len);
 
-	if (a->echo)
+	if (a->echo && a->echo_split && n > 1) {
+		sp_tcp_send(c, a->rx + a->rx_len, 1);
+		sp_tcp_send(c, a->rx + a->rx_len + 1, n - 1);
+		sp_tcp_flush(c);
+	} else if (a->echo) {
 		sp_tcp_send(c, a->rx + a->rx_len, n);
+	}
+	if (a->echo && a->echo_fin)
+		sp_tcp_shutdown(c);
 	a->rx_len += n;
 	a->recvs++;
 	rte_pktmbuf_free(m);

@@ -280,6 +280,60 @@ test_nagle(void **state)
 	fx_free(f);
 }
 
+/*
+ * What the recv callback sends leaves when it returns, together: a reply and the shutdown that
+ * follows it are one segment (data, FIN, the ACK of the request), and a reply written in two
+ * sends and flushed is one segment too (the first send used to leave alone, the rest with the
+ * flush). A send outside the callback still leaves at once.
+ */
+static void
+test_reply_in_one_segment(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	f->app.echo = 1;
+	f->app.echo_split = 1;
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK | T_PSH, 65535, NULL, "ping", 4);
+	f->pseq += 4;
+	assert_int_equal(t_count(f->env), 1);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.len, 4);
+	assert_memory_equal(o.data, "ping", 4);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 5, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(t_count(f->env), 0);
+
+	f->app.echo_split = 0;
+	f->app.echo_fin = 1;
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 5, T_ACK | T_PSH, 65535, NULL, "bye", 3);
+	f->pseq += 3;
+	assert_int_equal(t_count(f->env), 1);
+	t_expect(f->env, &o, T_ACK | T_FIN);
+	assert_int_equal(o.h.seq, f->iss + 5);
+	assert_int_equal(o.h.ack, f->pseq);
+	assert_int_equal(o.len, 3);
+	assert_memory_equal(o.data, "bye", 3);
+	{
+		struct sp_tcp_info info;
+
+		sp_tcp_get_info(f->app.c, &info);
+		assert_string_equal(info.state, "FIN-WAIT-1");
+	}
+	fx_free(f);
+
+	/* Outside the callback nothing waits. */
+	f = fx_new(NULL, 0);
+	fx_open(f, T_PISN);
+	sp_tcp_send(f->app.c, "x", 1);
+	assert_int_equal(t_count(f->env), 1);
+	sp_tcp_shutdown(f->app.c);
+	assert_int_equal(t_count(f->env), 2);
+	fx_free(f);
+}
+
 /* Receive flow control (sp_tcp_set_recv_flow): held bytes close the window, release reopens it. */
 static void
 test_recv_flow_control(void **state)
@@ -634,6 +688,7 @@ main(void)
 		cmocka_unit_test(test_ooo_fin_alone),
 		cmocka_unit_test(test_oow_ack_ratelimit),
 		cmocka_unit_test(test_nagle),
+		cmocka_unit_test(test_reply_in_one_segment),
 		cmocka_unit_test(test_paws),
 		cmocka_unit_test(test_paws_not_poisoned_by_bad_ack),
 		cmocka_unit_test(test_send_spanning_mbufs),
