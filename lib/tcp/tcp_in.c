@@ -1053,9 +1053,10 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* @p min_iss: the ISS a SYN that ended a TIME-WAIT entry must use (sp_tcp_tw_input()), or NULL. */
 static void
 listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_mbuf *m,
-	const struct sp_ipv4 *ip, struct sp_tcp_hdr *th, uint32_t plen)
+	const struct sp_ipv4 *ip, struct sp_tcp_hdr *th, uint32_t plen, const sp_seq_t *min_iss)
 {
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_tcp_key k = {ip->dst, ip->src, th->dport, th->sport};
@@ -1098,7 +1099,9 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 		goto out;
 	}
 	c = passive_open(ctx, l, port, &k, th->seq,
-		sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now), &th->opts);
+		min_iss != NULL ? *min_iss
+				: sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now),
+		&th->opts);
 	if (c == NULL)
 		goto drop;
 	c->snd_wnd = th->win;
@@ -1165,6 +1168,8 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	struct sp_listener *l;
 	struct sp_conn *c;
 	uint32_t plen, seglen, nsegs = 1;
+	sp_seq_t tw_iss = 0;
+	bool tw_reused = false;
 	const uint8_t *opts;
 	uint64_t ck;
 	int r;
@@ -1214,7 +1219,7 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 		}
 	}
 	/* TIME-WAIT (tcp_timewait.c); a SYN that may reuse it ends the entry and goes on. */
-	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen)) {
+	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen, &tw_reused, &tw_iss)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -1229,7 +1234,7 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	}
 	l = sp_tcp_listener_find(ctx, k.lip, k.lport);
 	if (l != NULL) {
-		listen_input(ctx, l, port, m, ip, &th, plen);
+		listen_input(ctx, l, port, m, ip, &th, plen, tw_reused ? &tw_iss : NULL);
 		return;
 	}
 	/* CLOSED (RFC 9293 3.10.7.1): answer with RST unless it is one. */

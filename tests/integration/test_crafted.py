@@ -51,6 +51,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               connection that negotiated none: ignored; a source quench ignored
   bad_acks    200 pure ACKs of data never sent get one ACK (tcp_bad_ack_skipped), data
               with such an ACK is still answered
+  tw_reuse    a SYN that reopens a tuple in TIME-WAIT after a 400 KB response: the SYN-ACK's
+              ISS lies past the old connection's SND.NXT (RFC 1122 4.2.2.13)
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -929,6 +931,50 @@ def t_ts_poison(w, st):
     c.rst()
 
 
+def t_tw_reuse(w, st):
+    """A SYN that reopens a tuple spindle holds in TIME-WAIT (RFC 6191, sequence number above
+    RCV.NXT) gets a SYN-ACK whose ISS lies past everything the old connection sent (RFC 1122
+    4.2.2.13 (1); Linux uses SND.NXT + 65537). The clock-driven ISN of the same tuple (RFC
+    6528, 250,000 a second) lags behind a connection that sent faster than that: here 400 KB
+    in well under a second, and the new SYN-ACK's ISS fell inside the old sequence space."""
+    c = td.Conn(w.peer, 80, opts=[("MSS", 1460)])
+    if not check(c.connect() is not None, "tw-reuse: http connection"):
+        return
+    b_reuse = st.get("TCPTimeWaitReuse")
+    c.data(b"GET /bytes/400000 HTTP/1.0\r\nHost: x\r\n\r\n")
+    fin = False
+    end = time.monotonic() + 4.0
+    while not fin and time.monotonic() < end:
+        p = w.peer.expect(lambda p: c.mine(p), 0.3)
+        if p is None:
+            c.send(ACK)
+            continue
+        if p["TCP"].seq == c.rcv_nxt:
+            c.rcv_nxt = (c.rcv_nxt + len(p["TCP"].payload)) & 0xffffffff
+            if td.flags(p) & FIN:
+                fin = True
+                c.rcv_nxt = (c.rcv_nxt + 1) & 0xffffffff
+        c.send(ACK)
+    if not check(fin, "tw-reuse: the response and spindle's FIN"):
+        return c.rst()
+    snd_nxt = c.rcv_nxt  # spindle's SND.NXT in TIME-WAIT
+    c.send(FIN | ACK)
+    c.snd_nxt = (c.snd_nxt + 1) & 0xffffffff
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    if not check(p is not None and p["TCP"].ack == c.snd_nxt, "tw-reuse: our FIN acknowledged"):
+        return c.rst()
+    n = td.Conn(w.peer, 80, sport=c.sport, opts=[("MSS", 1460)])
+    n.iss = (c.snd_nxt + 100000) & 0xffffffff
+    n.snd_nxt = n.iss
+    sa = n.connect()
+    if check(sa is not None, "tw-reuse: a SYN above RCV.NXT reopens the tuple"):
+        check(td.sdiff(sa["TCP"].seq, snd_nxt) > 0,
+              "tw-reuse: the new ISS is past the old SND.NXT (ISS - SND.NXT = %d)"
+              % td.sdiff(sa["TCP"].seq, snd_nxt))
+        n.rst()
+    delta_check(st, "TCPTimeWaitReuse", b_reuse, 1, "tw-reuse: counted", exact=1)
+
+
 def ip_fields(pkt, total_len, ihl):
     """The bytes of IPv4 datagram @pkt with its total length and IHL replaced, the header
     checksum right for them (so that only the field under test is wrong)."""
@@ -1148,7 +1194,7 @@ def inner(prefix):
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
                   t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
-                  t_icmp_synrecv, t_opts_ignored, t_bad_acks):
+                  t_icmp_synrecv, t_opts_ignored, t_bad_acks, t_tw_reuse):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
