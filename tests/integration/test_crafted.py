@@ -53,6 +53,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               with such an ACK is still answered
   tw_reuse    a SYN that reopens a tuple in TIME-WAIT after a 400 KB response: the SYN-ACK's
               ISS lies past the old connection's SND.NXT (RFC 1122 4.2.2.13)
+  l2_bcast    an echo and a SYN for our address in a link-layer broadcast frame: dropped
+              (ip_l2_bcast_unicast, RFC 1122 3.3.6), no answer
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -975,6 +977,26 @@ def t_tw_reuse(w, st):
     delta_check(st, "TCPTimeWaitReuse", b_reuse, 1, "tw-reuse: counted", exact=1)
 
 
+def t_l2_bcast(w, st):
+    """RFC 1122 3.3.6: a datagram for our unicast address that came as a link-layer broadcast
+    is silently discarded (ip_l2_bcast_unicast): an echo and a SYN to ff:ff:ff:ff:ff:ff get no
+    answer (they got an echo reply and a SYN-ACK; Linux's TCP drops them too); the same echo
+    to our MAC is answered."""
+    from scapy.all import ICMP, IP, TCP
+    b = st.get("ip_l2_bcast_unicast")
+    ident = random.randint(1, 65535)
+    w.drain()
+    w.send(eth(dst_mac="ff:ff:ff:ff:ff:ff") / IP(src=ME_IP, dst=SP_IP) / ICMP(id=ident))
+    w.send(eth(dst_mac="ff:ff:ff:ff:ff:ff") / IP(src=ME_IP, dst=SP_IP)
+           / TCP(sport=5557, dport=80, flags="S", seq=7))
+    check(w.expect(lambda p: (ICMP in p and p[ICMP].id == ident)
+                   or (TCP in p and p[TCP].dport == 5557), 0.3) is None,
+          "l2-bcast: no answer to an echo or a SYN for our address in a broadcast frame")
+    delta_check(st, "ip_l2_bcast_unicast", b, 2, "l2-bcast: both counted", exact=2)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(id=ident))
+    check(w.expect(echo_reply(ident), 1.0) is not None, "l2-bcast: the echo to our MAC answered")
+
+
 def ip_fields(pkt, total_len, ihl):
     """The bytes of IPv4 datagram @pkt with its total length and IHL replaced, the header
     checksum right for them (so that only the field under test is wrong)."""
@@ -1194,7 +1216,7 @@ def inner(prefix):
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
                   t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
-                  t_icmp_synrecv, t_opts_ignored, t_bad_acks, t_tw_reuse):
+                  t_icmp_synrecv, t_opts_ignored, t_bad_acks, t_tw_reuse, t_l2_bcast):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
