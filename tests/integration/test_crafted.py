@@ -55,6 +55,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
               ISS lies past the old connection's SND.NXT (RFC 1122 4.2.2.13)
   l2_bcast    an echo and a SYN for our address in a link-layer broadcast frame: dropped
               (ip_l2_bcast_unicast, RFC 1122 3.3.6), no answer
+  seq_wrap    the peer's sequence numbers wrap past 2^32, out of order, one segment without
+              its negotiated timestamp: echoed in order
   client      a second spindle whose loadgen connects to the scapy peer again and again:
               wrong-ACK SYN-ACK, RST with a bad ACK, data and FIN on the SYN-ACK, simultaneous
               open, fragmentation needed quoting the SYN, port unreachable in SYN-SENT; with
@@ -997,6 +999,27 @@ def t_l2_bcast(w, st):
     check(w.expect(echo_reply(ident), 1.0) is not None, "l2-bcast: the echo to our MAC answered")
 
 
+def t_seq_wrap(w, st):
+    """The peer's sequence numbers wrap past 2^32 in the middle of a segment (ISN 2^32 - 1500),
+    its three segments arrive last first (out of order across the wrap), and the middle one,
+    on a connection that negotiated timestamps, carries none (RFC 7323 3.2 says drop; Linux
+    takes it): the echo is the bytes in order. spindle was right: a cheap regression check."""
+    c = td.Conn(w.peer, 7, opts=[("Timestamp", (syn_tsval(), 0))])
+    c.iss = c.snd_nxt = 0xffffffff - 1500
+    if not check(c.connect() is not None, "seq-wrap: echo connection, ISN 2^32 - 1500"):
+        return
+    parts = [b"a" * 1000, b"b" * 1000, b"c" * 1000]
+    base = c.snd_nxt
+    for i in (2, 1, 0):
+        c.send(ACK | PSH, seq=(base + 1000 * i) & 0xffffffff, data=parts[i],
+               opts=[] if i == 1 else None)
+    c.snd_nxt = (base + 3000) & 0xffffffff
+    got = c.read(3000)
+    check(got == b"".join(parts), "seq-wrap: 3000 bytes across 2^32 echoed in order (%d)"
+          % len(got))
+    c.rst()
+
+
 def ip_fields(pkt, total_len, ihl):
     """The bytes of IPv4 datagram @pkt with its total length and IHL replaced, the header
     checksum right for them (so that only the field under test is wrong)."""
@@ -1216,7 +1239,8 @@ def inner(prefix):
         for t in (t_fragments, t_martians, t_neighbour, t_icmp, t_pmtu, t_tcp, t_flags,
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
                   t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
-                  t_icmp_synrecv, t_opts_ignored, t_bad_acks, t_tw_reuse, t_l2_bcast):
+                  t_icmp_synrecv, t_opts_ignored, t_bad_acks, t_tw_reuse, t_l2_bcast,
+                  t_seq_wrap):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()
