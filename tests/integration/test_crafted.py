@@ -52,7 +52,8 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   bad_acks    200 pure ACKs of data never sent get one ACK (tcp_bad_ack_skipped), data
               with such an ACK is still answered
   tw_reuse    a SYN that reopens a tuple in TIME-WAIT after a 400 KB response: the SYN-ACK's
-              ISS lies past the old connection's SND.NXT (RFC 1122 4.2.2.13)
+              ISS lies past the old connection's SND.NXT (RFC 1122 4.2.2.13); before it, the
+              peer's FIN again and a SYN below RCV.NXT are answered by an ACK
   l2_bcast    an echo and a SYN for our address in a link-layer broadcast frame: dropped
               (ip_l2_bcast_unicast, RFC 1122 3.3.6), no answer
   seq_wrap    the peer's sequence numbers wrap past 2^32, out of order, one segment without
@@ -967,6 +968,16 @@ def t_tw_reuse(w, st):
     p = w.peer.expect(lambda p: c.mine(p), 1.0)
     if not check(p is not None and p["TCP"].ack == c.snd_nxt, "tw-reuse: our FIN acknowledged"):
         return c.rst()
+    # Where spindle was right (RFC 9293 3.10.7.4 TIME-WAIT): our FIN again is acknowledged
+    # again; a SYN below RCV.NXT (no timestamps: an old duplicate) gets an ACK, no SYN-ACK.
+    c.send(FIN | ACK, seq=(c.snd_nxt - 1) & 0xffffffff)
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and td.flags(p) == ACK and p["TCP"].ack == c.snd_nxt,
+          "tw-reuse: our FIN again is acknowledged again")
+    c.send(SYN, seq=(c.snd_nxt - 100000) & 0xffffffff, ack=0, opts=[])
+    p = w.peer.expect(lambda p: c.mine(p), 1.0)
+    check(p is not None and td.flags(p) == ACK and p["TCP"].ack == c.snd_nxt,
+          "tw-reuse: a SYN below RCV.NXT gets an ACK")
     n = td.Conn(w.peer, 80, sport=c.sport, opts=[("MSS", 1460)])
     n.iss = (c.snd_nxt + 100000) & 0xffffffff
     n.snd_nxt = n.iss
