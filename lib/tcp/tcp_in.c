@@ -1310,6 +1310,24 @@ icmp_handshake_error(struct sp_conn *c, uint8_t type, uint8_t code)
 	sp_tcp_conn_done(c, -icmp_errno(type, code));
 }
 
+/*
+ * RFC 1191 7: the MTU to assume from an old router's fragmentation needed (next-hop MTU 0, RFC
+ * 792's unused field), the largest plateau below the quoted datagram's total length @p len; 0
+ * when none is (a datagram of 68 bytes or less).
+ */
+static uint32_t
+pmtu_plateau(uint32_t len)
+{
+	static const uint16_t plateau[] = {
+		32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68};
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(plateau); i++)
+		if (plateau[i] < len)
+			return plateau[i];
+	return 0;
+}
+
 /* ICMP errors (RFC 5927, RFC 1122 4.2.3.9): only about a segment of ours still in flight. */
 void
 sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest, const void *quoted,
@@ -1363,7 +1381,15 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 		uint32_t mtu = rest & 0xffff, opt = (c->flags & TF_TS) ? 12u : 0u, mss;
 
-		if (mtu < 68) /* RFC 1191 3: no MTU is smaller; an old router's 0 says nothing */
+		/*
+		 * RFC 1191 5: a host must deal with an old router's error, whose next-hop MTU is 0:
+		 * the next plateau below the quoted datagram (7). Ignored before, so a path through
+		 * such a router lost every full-sized segment until the connection timed out
+		 * (Linux takes 0 as its route.min_pmtu).
+		 */
+		if (mtu == 0)
+			mtu = pmtu_plateau(ip.total_len);
+		if (mtu < 68) /* RFC 1191 3: no MTU is smaller */
 			return;
 		/*
 		 * About a handshake segment (at most 74 bytes, below any MTU taken here): forged, and
