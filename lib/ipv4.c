@@ -39,6 +39,18 @@ martian_src(const struct sp_stack *st, uint32_t src)
 	       sp_local_port(st, src) >= 0;
 }
 
+/* The frame of @p m (data at the IP header, l2_len set) was sent to a group MAC address. */
+static bool
+l2_group_dst(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+
+	if (m->l2_len < sizeof(struct rte_ether_hdr))
+		return false;
+	eh = rte_pktmbuf_mtod_offset(m, const struct rte_ether_hdr *, -(int)m->l2_len);
+	return !rte_is_unicast_ether_addr(&eh->dst_addr);
+}
+
 /* Cut a (possibly chained) mbuf to @p len bytes; trailing segments are freed. */
 static void
 mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
@@ -115,13 +127,8 @@ ipv4_forward(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	/* Errors about this datagram quote it from its IP header (l3_len = 0 convention). */
 	m->l3_len = 0;
 	/* RFC 1812 5.3.4: a link-layer broadcast is never forwarded. */
-	if (m->l2_len >= sizeof(struct rte_ether_hdr)) {
-		const struct rte_ether_hdr *eh =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ether_hdr *, -(int)m->l2_len);
-
-		if (!rte_is_unicast_ether_addr(&eh->dst_addr))
-			goto drop_not_for_us;
-	}
+	if (l2_group_dst(m))
+		goto drop_not_for_us;
 	/* RFC 1812 5.3.1: TTL 1 or 0 cannot be decremented and forwarded. */
 	if (ip->ttl <= 1)
 		goto drop_ttl;
@@ -251,6 +258,14 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		} else
 			goto drop_not_for_us;
 	}
+	/*
+	 * RFC 1122 3.3.6: a datagram that came as a link-layer broadcast must be for an IP
+	 * broadcast address; one for our unicast address is silently discarded (Linux's TCP
+	 * drops it too: pkt_type != PACKET_HOST). It was taken: a SYN to ff:ff:ff:ff:ff:ff for
+	 * our address drew a SYN-ACK, an echo a reply, and with ARP off its sender was learned.
+	 */
+	if (!bcast && l2_group_dst(m))
+		goto drop_l2_bcast;
 
 	/*
 	 * Weak host model (RFC 1122 3.3.4.2): any of our addresses is accepted on any port.
@@ -310,6 +325,9 @@ drop_src_routed:
 	goto drop;
 drop_multicast:
 	SP_STAT(ctx, port, ip_in_multicast);
+	goto drop;
+drop_l2_bcast:
+	SP_STAT(ctx, port, ip_l2_bcast_unicast);
 	goto drop;
 drop_not_for_us:
 	SP_STAT(ctx, port, ip_not_for_us);

@@ -100,6 +100,7 @@ struct sp_stack;
 	X(ip_src_routed, "source-routed (LSRR/SSRR) datagram, dropped (RFC 7126 4.3-4.4)")         \
 	X(ip_in_multicast, "multicast destination (no group joined), dropped")                     \
 	X(ip_bcast_tcp, "TCP to a broadcast address, dropped (RFC 1122 4.2.3.10)")                 \
+	X(ip_l2_bcast_unicast, "unicast datagram sent as a link-layer broadcast (RFC 1122 3.3.6)") \
 	X(ip_hdr_split, "header not contiguous in the first segment")                              \
 	X(ip_out_errors, "outgoing datagram malformed (L4 header not in the first segment)")
 

@@ -653,10 +653,11 @@ bool sp_tcp_tuple_in_use(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 /**
  * A segment that matched no connection, for a TIME-WAIT entry (RFC 9293 3.10.7.4, RFC 6191).
  * @return true when an entry handled it (the caller frees @p m's mbuf); false when there is no
- * entry for @p k (any more: an acceptable SYN ended it): go on to the listener / CLOSED.
+ * entry for @p k (any more: an acceptable SYN ended it, *reused is then set and *min_iss is the
+ * ISS its SYN-ACK must use): go on to the listener / CLOSED.
  */
-bool sp_tcp_tw_input(
-	struct sp_ctx *ctx, const struct sp_tcp_key *k, const struct sp_tcp_hdr *th, uint32_t plen);
+bool sp_tcp_tw_input(struct sp_ctx *ctx, const struct sp_tcp_key *k, const struct sp_tcp_hdr *th,
+	uint32_t plen, bool *reused, sp_seq_t *min_iss);
 /** Call @p fn for each entry, shown as a struct sp_conn in TIME-WAIT (telemetry, tests). */
 void sp_tcp_tw_foreach(
 	struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg);

@@ -1055,9 +1055,10 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+/* @p min_iss: the ISS a SYN that ended a TIME-WAIT entry must use (sp_tcp_tw_input()), or NULL. */
 static void
 listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rte_mbuf *m,
-	const struct sp_ipv4 *ip, struct sp_tcp_hdr *th, uint32_t plen)
+	const struct sp_ipv4 *ip, struct sp_tcp_hdr *th, uint32_t plen, const sp_seq_t *min_iss)
 {
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_tcp_key k = {ip->dst, ip->src, th->dport, th->sport};
@@ -1100,7 +1101,9 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 		goto out;
 	}
 	c = passive_open(ctx, l, port, &k, th->seq,
-		sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now), &th->opts);
+		min_iss != NULL ? *min_iss
+				: sp_tcp_isn(ctx->stack, k.lip, k.lport, k.rip, k.rport, ctx->now),
+		&th->opts);
 	if (c == NULL)
 		goto drop;
 	c->snd_wnd = th->win;
@@ -1167,6 +1170,8 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	struct sp_listener *l;
 	struct sp_conn *c;
 	uint32_t plen, seglen, nsegs = 1;
+	sp_seq_t tw_iss = 0;
+	bool tw_reused = false;
 	const uint8_t *opts;
 	uint64_t ck;
 	int r;
@@ -1216,7 +1221,7 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 		}
 	}
 	/* TIME-WAIT (tcp_timewait.c); a SYN that may reuse it ends the entry and goes on. */
-	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen)) {
+	if (c == NULL && sp_tcp_tw_input(ctx, &k, &th, plen, &tw_reused, &tw_iss)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -1231,7 +1236,7 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	}
 	l = sp_tcp_listener_find(ctx, k.lip, k.lport);
 	if (l != NULL) {
-		listen_input(ctx, l, port, m, ip, &th, plen);
+		listen_input(ctx, l, port, m, ip, &th, plen, tw_reused ? &tw_iss : NULL);
 		return;
 	}
 	/* CLOSED (RFC 9293 3.10.7.1): answer with RST unless it is one. */
@@ -1307,6 +1312,24 @@ icmp_handshake_error(struct sp_conn *c, uint8_t type, uint8_t code)
 	sp_tcp_conn_done(c, -icmp_errno(type, code));
 }
 
+/*
+ * RFC 1191 7: the MTU to assume from an old router's fragmentation needed (next-hop MTU 0, RFC
+ * 792's unused field), the largest plateau below the quoted datagram's total length @p len; 0
+ * when none is (a datagram of 68 bytes or less).
+ */
+static uint32_t
+pmtu_plateau(uint32_t len)
+{
+	static const uint16_t plateau[] = {
+		32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68};
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(plateau); i++)
+		if (plateau[i] < len)
+			return plateau[i];
+	return 0;
+}
+
 /* ICMP errors (RFC 5927, RFC 1122 4.2.3.9): only about a segment of ours still in flight. */
 void
 sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest, const void *quoted,
@@ -1360,7 +1383,15 @@ sp_tcp_icmp_error(struct sp_ctx *ctx, uint8_t type, uint8_t code, uint32_t rest,
 		const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 		uint32_t mtu = rest & 0xffff, opt = (c->flags & TF_TS) ? 12u : 0u, mss;
 
-		if (mtu < 68) /* RFC 1191 3: no MTU is smaller; an old router's 0 says nothing */
+		/*
+		 * RFC 1191 5: a host must deal with an old router's error, whose next-hop MTU is 0:
+		 * the next plateau below the quoted datagram (7). Ignored before, so a path through
+		 * such a router lost every full-sized segment until the connection timed out
+		 * (Linux takes 0 as its route.min_pmtu).
+		 */
+		if (mtu == 0)
+			mtu = pmtu_plateau(ip.total_len);
+		if (mtu < 68) /* RFC 1191 3: no MTU is smaller */
 			return;
 		/*
 		 * About a handshake segment (at most 74 bytes, below any MTU taken here): forged, and

@@ -339,8 +339,8 @@ tw_syn_newer(const struct sp_ctx *ctx, const struct sp_tcp_tw *e, const struct s
  * ours is acknowledged, so text is ignored and only a FIN again needs an answer.
  */
 bool
-sp_tcp_tw_input(
-	struct sp_ctx *ctx, const struct sp_tcp_key *k, const struct sp_tcp_hdr *th, uint32_t plen)
+sp_tcp_tw_input(struct sp_ctx *ctx, const struct sp_tcp_key *k, const struct sp_tcp_hdr *th,
+	uint32_t plen, bool *reused, sp_seq_t *min_iss)
 {
 	struct sp_tcp_tw *e = sp_tcp_tw_lookup(ctx, k);
 	bool fin = th->flags & RTE_TCP_FIN_FLAG, acknow = false;
@@ -354,12 +354,18 @@ sp_tcp_tw_input(
 	 * exists: when both incarnations use timestamps, a SYN with a newer TSval, or the same
 	 * TSval and a sequence number above RCV.NXT (an older TSval is an old duplicate, whatever
 	 * its sequence number: PAWS below answers it, as Linux); else a SYN with a sequence number
-	 * above RCV.NXT. The entry ends and the SYN goes on to the listener.
+	 * above RCV.NXT. The entry ends and the SYN goes on to the listener, whose SYN-ACK starts
+	 * past what the old connection sent plus a maximal unscaled window (RFC 1122 4.2.2.13 (1),
+	 * as Linux's tw_isn): the clock-driven ISN of the same tuple (RFC 6528) lags behind a
+	 * connection that sent faster than 250 KB/s, and the new incarnation's segments then fell
+	 * in the old one's sequence space.
 	 */
 	if ((th->flags & RTE_TCP_SYN_FLAG) &&
 		!(th->flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) && tw_syn_newer(ctx, e, th) &&
 		sp_tcp_listener_find(ctx, k->lip, k->lport) != NULL) {
 		SP_STAT(ctx, e->port, TCPTimeWaitReuse);
+		*reused = true;
+		*min_iss = e->snd_nxt + 65535 + 2;
 		tw_remove(ctx, e);
 		return false;
 	}

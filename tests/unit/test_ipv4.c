@@ -209,6 +209,36 @@ test_delivery_weak_host_and_broadcast(void **state)
 	sp_test_env_free(env);
 }
 
+/*
+ * RFC 1122 3.3.6: a link-layer broadcast for our unicast address is discarded (ip_l2_bcast_unicast),
+ * whatever it carries: nothing reaches UDP or TCP, nothing is sent. One for the subnet broadcast is
+ * delivered as before.
+ */
+static void
+test_l2_broadcast_unicast_dst(void **state)
+{
+	const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_UDP);
+	uint8_t proto[] = {IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(proto); i++) {
+		h.proto = proto[i];
+		l3_feed(env, 0, l3_frame_mac(NULL, &bcast, &h, udp_payload, sizeof(udp_payload)));
+	}
+	assert_int_equal(T_STAT(env, ip_l2_bcast_unicast), 3);
+	assert_int_equal(T_STAT(env, ip_in_delivers), 0);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	h = l3_default_hdr(T_PEER_IP, RTE_IPV4(198, 18, 0, 255), IPPROTO_UDP);
+	l3_feed(env, 0, l3_frame_mac(NULL, &bcast, &h, udp_payload, sizeof(udp_payload)));
+	assert_int_equal(T_STAT(env, ip_in_delivers), 1);
+	assert_int_equal(T_STAT(env, ip_l2_bcast_unicast), 3);
+	sp_test_tx_clear(env);
+	sp_test_env_free(env);
+}
+
 /* Two ports, forwarding on; port1's MTU @mtu1. */
 static struct sp_test_env *
 router_env(uint16_t mtu1)
@@ -598,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_martians),
 		cmocka_unit_test(test_padding_trimmed),
 		cmocka_unit_test(test_delivery_weak_host_and_broadcast),
+		cmocka_unit_test(test_l2_broadcast_unicast_dst),
 		cmocka_unit_test(test_forward_ttl_decrement),
 		cmocka_unit_test(test_forward_errors),
 		cmocka_unit_test(test_output),

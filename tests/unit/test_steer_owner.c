@@ -38,11 +38,12 @@ poll_on(struct two *t, unsigned w)
 
 /*
  * ICMP destination unreachable @p code (4: fragmentation needed, next-hop MTU @p mtu) from a
- * router on the peer's side, quoting the header and first 8 bytes of a 1500-byte TCP segment
- * we sent from @p lport to @p rport with sequence number @p seq.
+ * router on the peer's side, quoting the header and first 8 bytes of a TCP segment of @p total
+ * bytes (IP header included) we sent from @p lport to @p rport with sequence number @p seq.
  */
 static struct rte_mbuf *
-icmp_unreach(uint8_t code, uint16_t mtu, uint16_t lport, uint16_t rport, uint32_t seq)
+icmp_unreach_len(
+	uint8_t code, uint16_t mtu, uint16_t lport, uint16_t rport, uint32_t seq, uint16_t total)
 {
 	struct l3_hdr out = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
 	struct l3_hdr in = l3_default_hdr(T_OUR_IP, T_PEER_IP, IPPROTO_TCP);
@@ -53,7 +54,7 @@ icmp_unreach(uint8_t code, uint16_t mtu, uint16_t lport, uint16_t rport, uint32_
 	msg[6] = (uint8_t)(mtu >> 8);
 	msg[7] = (uint8_t)mtu;
 	in.df = true;
-	l3_write_hdr(msg + 8, &in, 1480);
+	l3_write_hdr(msg + 8, &in, total - 20u);
 	tcp[0] = (uint8_t)(lport >> 8);
 	tcp[1] = (uint8_t)lport;
 	tcp[2] = (uint8_t)(rport >> 8);
@@ -65,6 +66,13 @@ icmp_unreach(uint8_t code, uint16_t mtu, uint16_t lport, uint16_t rport, uint32_
 	ck = sp_test_cksum(msg, sizeof(msg));
 	memcpy(msg + 2, &ck, 2);
 	return l3_frame(&out, msg, sizeof(msg));
+}
+
+/* The same about a datagram of 1500 bytes. */
+static struct rte_mbuf *
+icmp_unreach(uint8_t code, uint16_t mtu, uint16_t lport, uint16_t rport, uint32_t seq)
+{
+	return icmp_unreach_len(code, mtu, lport, rport, seq, 1500);
 }
 
 /* Pop the data segments the stack sent; @return how many, the first one in @p first. */
@@ -165,15 +173,24 @@ test_icmp_frag_needed_active(void **state)
 	poll_on(&t, 1);
 	assert_int_equal(W_STAT(&t, 1, steer_icmp_in), 2);
 	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 2);
-	/* Below tcp.min_pmtu (552) the MTU counts as 552; below RFC 1191's 68 it is ignored. */
+	/*
+	 * An old router's (next-hop MTU 0, RFC 1191 5 and 7): the plateau below the quoted
+	 * datagram's length, 1006 below 1100. It was ignored: a path through such a router lost
+	 * every full-sized segment.
+	 */
+	feed_on(&t, 1, icmp_unreach_len(4, 0, lp, TW_PEER_PORT, iss + 1, 1100));
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 3);
+	assert_true(pop_data(&t, &o) >= 1);
+	assert_int_equal(o.len, 1006 - 40);
+	/* Below tcp.min_pmtu (552) the MTU counts as 552; from 1 to 67 (RFC 1191) it is ignored. */
 	feed_on(&t, 1, icmp_unreach(4, 300, lp, TW_PEER_PORT, iss + 1));
 	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_clamped), 1);
-	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 3);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 4);
 	assert_true(pop_data(&t, &o) >= 1);
 	assert_int_equal(o.len, 552 - 40);
 	feed_on(&t, 1, icmp_unreach(4, 40, lp, TW_PEER_PORT, iss + 1));
 	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_clamped), 1);
-	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 3);
+	assert_int_equal(W_STAT(&t, 1, icmp_pmtu_lowered), 4);
 	assert_int_equal(t_count(t.env), 0);
 	sp_tcp_abort(c);
 	sp_test_tx_clear(t.env);

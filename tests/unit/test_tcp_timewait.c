@@ -231,15 +231,21 @@ test_oow_acks_limited(void **state)
 	fx_free(f);
 }
 
-/* RFC 6191: a SYN above RCV.NXT reopens the tuple; an old one gets a challenge ACK. */
+/*
+ * RFC 6191: a SYN above RCV.NXT reopens the tuple; an old one gets a challenge ACK. The new
+ * SYN-ACK's ISS lies past what the old connection sent plus 65537 (RFC 1122 4.2.2.13 (1),
+ * Linux's tw_isn): the clock-driven ISN of the same tuple (here the same instant) was the old
+ * connection's ISS again.
+ */
 static void
 test_syn_reuse(void **state)
 {
 	struct fx *f = tw_fx(1, 16);
 	struct t_out o;
+	uint32_t iss;
 
 	(void)state;
-	active_close_from(f, T_RPORT, T_PISN);
+	iss = active_close_from(f, T_RPORT, T_PISN);
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.ack, T_PISN + 2);
@@ -247,6 +253,7 @@ test_syn_reuse(void **state)
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100000, 0, T_SYN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_SYN | T_ACK);
 	assert_int_equal(o.h.ack, T_PISN + 100001);
+	assert_int_equal(o.h.seq, iss + 2 + 65537);
 	assert_int_equal(T_STAT(f->env, TCPTimeWaitReuse), 1);
 	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
 	assert_string_equal(state_of(f, T_RPORT), "SYN-RECEIVED");
