@@ -7,12 +7,14 @@
  *
  * Why spindle has its own: DPDK 22.11's __rte_raw_cksum() adds one 16-bit word per step. At
  * this build's -march=corei7 GCC vectorises that loop (8 words per SSE step, widened to 32-bit
- * lanes), and it still costs 9 instructions per 16 bytes: 351 instructions for 530 bytes.
- * sp_cksum_raw() adds 64-bit words with the carry: on x86-64 one `adc` per 8 bytes, 64 bytes a
- * loop step (the measured figures per size are in docs/performance.md, "The software
- * checksum"). And DPDK's chain variant, rte_raw_cksum_mbuf(), truncates the unfolded sum of a
- * piece that starts at an odd offset before swapping its bytes, so chains split at odd
- * offsets got wrong sums; sp_cksum_mbuf() folds such a piece to 16 bits first.
+ * lanes) and it still costs about 9 instructions per 16 bytes; with rte_ipv4_udptcp_cksum_mbuf()
+ * around it, a TCP segment's checksum (32-byte header) was 220, 485 and 1 070 instructions for
+ * 100, 530 and 1 460 bytes of payload under callgrind. sp_cksum_raw() adds 64-bit words with
+ * the carry (on x86-64 one `adc` per 8 bytes, 64 bytes a loop step) and sp_cksum_l4() sums one
+ * buffer without a chain walk: 106, 200 and 385 (docs/performance.md, "The software checksum").
+ * And DPDK's chain variant, rte_raw_cksum_mbuf(), truncates the unfolded sum of a piece that
+ * starts at an odd offset before swapping its bytes, so chains split at odd offsets got wrong
+ * sums; sp_cksum_mbuf() folds such a piece to 16 bits first.
  *
  * The sum is kept in memory order, as rte_raw_cksum()'s: a 64-bit load holds four 16-bit words
  * in whatever order the CPU loads them, and since 2^16 = 1 modulo 0xffff, folding the 64-bit
