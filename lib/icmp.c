@@ -160,7 +160,7 @@ sp_icmp_send_error(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *orig,
 	ic.cksum = 0;
 	ic.rest = rest;
 	sp_icmp_build(p, &ic);
-	ic.cksum = (uint16_t)~rte_raw_cksum(p, SP_ICMP_HDR_LEN + qlen);
+	ic.cksum = (uint16_t)~sp_cksum_fold(sp_cksum_raw(p, SP_ICMP_HDR_LEN + qlen, 0));
 	ic.cksum = rte_be_to_cpu_16(ic.cksum); /* raw sum is in memory order */
 	sp_icmp_build(p, &ic);
 
@@ -267,14 +267,12 @@ void
 sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
 	struct sp_icmp ic;
-	uint16_t sum;
-
 	SP_STAT(ctx, port, icmp_in_msgs);
 	if (m->pkt_len < SP_ICMP_HDR_LEN ||
 		sp_icmp_parse(rte_pktmbuf_mtod(m, const void *), m->data_len, &ic) != SP_WIRE_OK)
 		goto drop_len;
 	/* The checksum covers the whole message (RFC 792), across segments if chained. */
-	if (rte_raw_cksum_mbuf(m, 0, m->pkt_len, &sum) != 0 || sum != 0xffff)
+	if (sp_cksum_fold(sp_cksum_mbuf(m, 0, m->pkt_len, 0)) != 0xffff)
 		goto drop_cksum;
 
 	switch (ic.type) {

@@ -490,7 +490,10 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 			*ck = rte_ipv4_phdr_cksum(h, m->ol_flags);
 		} else {
 			*ck = 0;
-			*ck = rte_ipv4_udptcp_cksum_mbuf(m, h, sizeof(*h));
+			*ck = sp_cksum_l4(m, sizeof(*h), ip.src, ip.dst, ip.proto);
+			/* UDP: 0 means "no checksum", a computed 0 goes as all ones (RFC 768). */
+			if (*ck == 0 && l4 == RTE_MBUF_F_TX_UDP_CKSUM)
+				*ck = 0xffff;
 		}
 	}
 	SP_STAT(ctx, nh.port, ip_out_requests);

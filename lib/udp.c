@@ -155,8 +155,6 @@ drop_no_port:
 void
 sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
-	const struct rte_ipv4_hdr *iph =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
 	uint64_t rx = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	struct sp_udp u;
 	int owner;
@@ -172,27 +170,15 @@ sp_udp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct
 	}
 	/*
 	 * Checksum 0 means none was computed (RFC 768). Otherwise trust the PMD's verdict or
-	 * verify over the pseudo-header and the whole datagram (the IP header's length is the
-	 * datagram's, so the UDP length must fill it for the pseudo-header sum to apply).
+	 * verify over the pseudo-header and the whole datagram, trimmed above to the UDP length
+	 * (the pseudo-header's length), in any segment layout (sp_cksum_l4()).
 	 */
 	if (u.cksum != 0) {
 		if (rx == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 			goto drop_cksum;
-		if (rx != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rx != RTE_MBUF_F_RX_L4_CKSUM_NONE) {
-			uint32_t sum;
-			uint16_t raw;
-
-			if (rte_raw_cksum_mbuf(m, 0, m->pkt_len, &raw) != 0)
-				goto drop_cksum;
-			sum = raw + (iph->src_addr >> 16) + (iph->src_addr & 0xffff) +
-			      (iph->dst_addr >> 16) + (iph->dst_addr & 0xffff) +
-			      rte_cpu_to_be_16(IPPROTO_UDP) +
-			      rte_cpu_to_be_16((uint16_t)m->pkt_len);
-			sum = (sum & 0xffff) + (sum >> 16);
-			sum = (sum & 0xffff) + (sum >> 16);
-			if (sum != 0xffff)
-				goto drop_cksum;
-		}
+		if (rx != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rx != RTE_MBUF_F_RX_L4_CKSUM_NONE &&
+			sp_cksum_l4(m, 0, ip->src, ip->dst, IPPROTO_UDP) != 0)
+			goto drop_cksum;
 	}
 	if (udp_find(ctx, u.dport) == NULL) {
 		/* Bound on another lcore only: the datagram is that lcore's (docs/l3.md "UDP"). */

@@ -1186,16 +1186,8 @@ sp_tcp_input_here(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const s
 	ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (ck == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		goto drop_cksum;
-	if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		const struct rte_ipv4_hdr *iph =
-			rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
-
-		/* Chains: our own sum (22.11's mbuf variant is wrong on odd segment splits). */
-		if (m->nb_segs == 1 ? rte_ipv4_udptcp_cksum_verify(
-					      iph, rte_pktmbuf_mtod(m, void *)) != 0
-				    : sp_tcp_cksum(m, ip->src, ip->dst) != 0)
-			goto drop_cksum;
-	}
+	if (ck != RTE_MBUF_F_RX_L4_CKSUM_GOOD && sp_tcp_cksum(m, ip->src, ip->dst) != 0)
+		goto drop_cksum;
 	plen = m->pkt_len - th.doff;
 	seglen = plen + ((th.flags & RTE_TCP_SYN_FLAG) ? 1 : 0) +
 		 ((th.flags & RTE_TCP_FIN_FLAG) ? 1 : 0);

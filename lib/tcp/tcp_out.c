@@ -74,10 +74,10 @@ xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	payload = NULL;
 	if (sw) {
 		/*
-		 * Payload spread over several buffers: checksum here. DPDK 22.11's
-		 * rte_raw_cksum_mbuf() (used by rte_ipv4_udptcp_cksum_mbuf and by net_tap's
-		 * offload) truncates the partial sum of a segment that starts at an odd offset
-		 * before byte-swapping it: such segments went out with bad checksums.
+		 * Payload spread over several buffers: checksum here, never offloaded. net_tap's
+		 * offload sums with DPDK 22.11's rte_raw_cksum_mbuf(), which truncates the partial
+		 * sum of a piece that starts at an odd offset before byte-swapping it: such
+		 * segments went out with bad checksums. sp_tcp_cksum() (wire/cksum.c) does not.
 		 */
 		struct rte_tcp_hdr *t = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 

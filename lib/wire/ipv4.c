@@ -153,15 +153,3 @@ sp_ipv4_cksum_ok(const void *buf, uint8_t ihl)
 	/* A correct header, checksum field included, sums to all ones (RFC 1071). */
 	return rte_raw_cksum(buf, ihl) == 0xffff;
 }
-
-uint16_t
-sp_cksum_adjust16(uint16_t cksum, uint16_t old_word, uint16_t new_word)
-{
-	uint32_t sum;
-
-	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); never yields -0 for a non-zero field. */
-	sum = (uint16_t)~cksum + (uint32_t)(uint16_t)~old_word + new_word;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}

@@ -97,6 +97,42 @@ sp_ipv4_class(uint32_t addr)
 
 /** Verify the header checksum of the @p ihl bytes at @p buf. */
 bool sp_ipv4_cksum_ok(const void *buf, uint8_t ihl);
+
+/* ---------------- Internet checksum (wire/cksum.c) ---------------- */
+struct rte_mbuf;
+/**
+ * @p sum plus the ones' complement sum of the @p len bytes at @p buf (RFC 1071), any alignment
+ * and length (an odd last byte is padded with a zero byte), 16-bit words in memory order as
+ * rte_raw_cksum() takes them. @return a 64-bit partial sum: pass it on as @p sum of the next
+ * piece (a piece that starts at an even offset of the whole), or fold it with sp_cksum_fold().
+ */
+uint64_t sp_cksum_raw(const void *buf, size_t len, uint64_t sum);
+/**
+ * @p sum plus the sum of @p len bytes from offset @p off of the chain @p m, any segment layout
+ * (pieces at odd offsets included). The caller checks off + len <= pkt_len; a chain shorter
+ * than its pkt_len ends the sum early, it is never read past.
+ */
+uint64_t sp_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint64_t sum);
+/** Sum of the IPv4 pseudo-header (RFC 9293 3.1, RFC 768); addresses host order. */
+uint64_t sp_cksum_phdr(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+/**
+ * TCP or UDP checksum field value (as stored in the header, ones' complement of the sum) of
+ * the segment or datagram from offset @p off (off <= pkt_len) to the end of @p m, pseudo-header
+ * included; addresses host order. A received one is intact when this gives 0 over it, field
+ * included. UDP's sender sends a result of 0 as 0xffff (RFC 768).
+ */
+uint16_t sp_cksum_l4(
+	const struct rte_mbuf *m, uint32_t off, uint32_t src, uint32_t dst, uint8_t proto);
+/** A partial sum folded to 16 bits, not complemented (rte_raw_cksum()'s result). */
+static inline uint16_t
+sp_cksum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
 /**
  * Incremental Internet checksum update (RFC 1624 eqn. 3) when one 16-bit word of the covered
  * data changes from @p old_word to @p new_word (host order values). @return the new checksum.
@@ -180,7 +216,6 @@ int sp_tcp_parse_head(const void *buf, size_t len, struct sp_tcp_hdr *out);
 int sp_tcp_build(void *buf, const struct sp_tcp_hdr *h);
 /** Length of the options sp_tcp_build() would write for @p o. */
 int sp_tcp_opts_len(const struct sp_tcp_opts *o);
-struct rte_mbuf;
 /**
  * TCP checksum field value (as stored in the header) of the segment @p m in any mbuf layout
  * (@p m's data at the TCP header, pkt_len the segment), addresses host order. A received

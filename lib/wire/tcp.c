@@ -241,41 +241,9 @@ sp_tcp_build(void *buf, const struct sp_tcp_hdr *h)
 	return len;
 }
 
-/* Sum of @p m's bytes (any segment layout), folded to 16 bits. */
-static uint32_t
-chain_sum(const struct rte_mbuf *m)
-{
-	uint32_t sum = 0, done = 0;
-
-	for (; m != NULL; m = m->next) {
-		uint32_t s;
-
-		if (m->data_len == 0)
-			continue;
-		s = rte_raw_cksum(rte_pktmbuf_mtod(m, const void *), m->data_len);
-		/* A segment that starts at an odd offset contributes byte-swapped. */
-		if (done & 1)
-			s = rte_bswap16((uint16_t)s);
-		sum += s;
-		done += m->data_len;
-	}
-	return sum;
-}
-
 /* Checksum field value (as stored in the header) of the segment @p m, addresses host order. */
 uint16_t
 sp_tcp_cksum(const struct rte_mbuf *m, uint32_t src, uint32_t dst)
 {
-	struct {
-		rte_be32_t src, dst;
-		uint8_t zero, proto;
-		rte_be16_t len;
-	} __rte_packed ph = {rte_cpu_to_be_32(src), rte_cpu_to_be_32(dst), 0, IPPROTO_TCP,
-		rte_cpu_to_be_16((uint16_t)m->pkt_len)};
-	uint32_t sum = chain_sum(m) + rte_raw_cksum(&ph, sizeof(ph));
-
-	/* RFC 9293 3.1: pseudo-header + segment, ones' complement. */
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return sp_cksum_l4(m, 0, src, dst, IPPROTO_TCP);
 }
