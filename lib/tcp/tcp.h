@@ -102,7 +102,9 @@ struct sp_listener {
 	uint32_t n_syn_recv; /* connections in SYN-RECEIVED */
 	const struct sp_tcp_cc_ops *cc;
 	bool nodelay;
-	uint32_t rcvbuf; /* SO_RCVBUF pin of what it accepts (sp_listen_opts.rcvbuf), 0 = none */
+	uint32_t rcvbuf;  /* SO_RCVBUF pin of what it accepts (sp_listen_opts.rcvbuf), 0 = none */
+	bool cookie_sent; /* it answered with a SYN cookie, last at cookie_tsc (tcp_in.c) */
+	uint64_t cookie_tsc;
 };
 
 /* Merged SACK ranges the sender remembers (a peer reports at most 4 per segment). */

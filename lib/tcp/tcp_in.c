@@ -1069,9 +1069,16 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 		SP_STAT(ctx, port, TCPListenRstDrops);
 		goto drop;
 	}
-	/* Second: an ACK here is bad, unless it completes a SYN cookie. */
+	/*
+	 * Second: an ACK here is bad, unless it completes a SYN cookie. Only a listener that sent
+	 * cookies within their validity looks for one (Linux's tcp_synq_no_recent_overflow()):
+	 * otherwise an attacker could open connections by guessing cookies at any time, with no
+	 * SYN and no full queue.
+	 */
 	if (th->flags & RTE_TCP_ACK_FLAG) {
-		if (tc->syncookies && !(th->flags & RTE_TCP_SYN_FLAG)) {
+		if (tc->syncookies && !(th->flags & RTE_TCP_SYN_FLAG) && l->cookie_sent &&
+			ctx->now - l->cookie_tsc <= (uint64_t)SP_TCP_COOKIE_COUNTERS *
+							    SP_TCP_COOKIE_PERIOD_S * ctx->hz) {
 			cookie_ack(ctx, l, port, m, ip, th, plen);
 			return;
 		}
@@ -1097,6 +1104,8 @@ listen_input(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, struct rt
 			SP_STAT(ctx, port, ListenDrops);
 			goto drop;
 		}
+		l->cookie_sent = true;
+		l->cookie_tsc = ctx->now;
 		send_cookie_synack(ctx, l, port, ip, th);
 		goto out;
 	}

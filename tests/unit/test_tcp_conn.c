@@ -8,6 +8,8 @@
 #include <errno.h>
 
 #include "tcp_helper.h"
+#include "sp_ctx.h"
+#include "tcp_isn.h"
 
 static void
 test_passive_open_options(void **state)
@@ -601,6 +603,51 @@ test_syn_cookies(void **state)
 	fx_free(f);
 }
 
+/*
+ * A cookie is looked for only while the listener has sent cookies lately (their validity,
+ * SP_TCP_COOKIE_COUNTERS periods): a valid cookie's ACK at a listener whose queue never
+ * overflowed, or overflowed longer ago, is a bad ACK (RST), not a connection.
+ */
+static void
+test_syn_cookie_needs_recent_overflow(void **state)
+{
+	struct fx *f = fx_new(NULL, 1);
+	struct sp_tcp_opts so = {.has_mss = true, .mss = 1460};
+	struct sp_tcp_cookie_opts co = {.mss = 1460};
+	struct t_out o;
+	uint32_t cookie;
+
+	(void)state;
+	cookie = sp_tcp_cookie_make(f->env->ctx->stack, T_OUR_IP, T_LPORT, T_PEER_IP, T_RPORT + 1,
+		4999, &co, f->env->ctx->now, NULL);
+	t_seg(f->env, T_RPORT + 1, T_LPORT, 5000, cookie + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_RST);
+	assert_int_equal(f->app.accepted, 0);
+	assert_int_equal(T_STAT(f->env, SyncookiesRecv), 0);
+	assert_int_equal(T_STAT(f->env, TCPBadAckRst), 1);
+
+	/* Overflow: now the same forged ACK opens a connection, as a real cookie's would. */
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	t_seg(f->env, T_RPORT + 2, T_LPORT, 7000, 0, T_SYN, 65535, &so, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	assert_int_equal(T_STAT(f->env, SyncookiesSent), 1);
+	t_seg(f->env, T_RPORT + 1, T_LPORT, 5000, cookie + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(T_STAT(f->env, SyncookiesRecv), 1);
+	assert_int_equal(f->app.accepted, 1);
+
+	/* Past the validity of the last cookie sent: not looked for again. */
+	sp_test_advance_ms(f->env, (SP_TCP_COOKIE_COUNTERS * SP_TCP_COOKIE_PERIOD_S + 1) * 1000);
+	sp_test_tx_clear(f->env);
+	cookie = sp_tcp_cookie_make(f->env->ctx->stack, T_OUR_IP, T_LPORT, T_PEER_IP, T_RPORT + 3,
+		5999, &co, f->env->ctx->now, NULL);
+	t_seg(f->env, T_RPORT + 3, T_LPORT, 6000, cookie + 1, T_ACK, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_RST);
+	assert_int_equal(T_STAT(f->env, SyncookiesRecv), 1);
+	assert_int_equal(f->app.accepted, 1);
+	fx_free(f);
+}
+
 /* The peer's SYN options of the pinned-listener tests. */
 static const struct sp_tcp_opts pin_syn = {.has_mss = true,
 	.mss = 1460,
@@ -817,6 +864,7 @@ main(void)
 		cmocka_unit_test(test_simultaneous_open),
 		cmocka_unit_test(test_simultaneous_open_synack),
 		cmocka_unit_test(test_syn_cookies),
+		cmocka_unit_test(test_syn_cookie_needs_recent_overflow),
 		cmocka_unit_test(test_rcvbuf_pin_wscale),
 		cmocka_unit_test(test_rcvbuf_pin_small),
 		cmocka_unit_test(test_time_wait_reuse),
