@@ -362,7 +362,7 @@ sp_tcp_set_nodelay(struct sp_conn *c, bool on)
 		c->flags |= TF_NODELAY;
 	else
 		c->flags &= ~TF_NODELAY;
-	if (on && !c->freed && !out_held(c, TF_OUT_DUE))
+	if (on && !c->freed && !out_held(c, TF_OUT_DUE | TF_OUT_PUSH))
 		sp_tcp_output(c);
 }
 
