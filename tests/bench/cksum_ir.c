@@ -63,7 +63,7 @@ main(int argc, char **argv)
 	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)(frame + RTE_PKTMBUF_HEADROOM);
 	struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(h + 1);
 	uint16_t (*fn)(struct rte_mbuf *);
-	volatile uint16_t out = 0;
+	volatile uint16_t out = 0; /* keeps every round's call */
 	unsigned long payload;
 	bool sp, tx;
 	int i;
@@ -98,7 +98,9 @@ main(int argc, char **argv)
 	m.pkt_len = m.data_len;
 	fn = sp ? (tx ? tx_sp : rx_sp) : (tx ? tx_dpdk : rx_dpdk);
 	for (i = 0; i < ROUNDS; i++)
-		out += fn(&m);
+		out = (uint16_t)(out + fn(&m));
+	if (out == 1) /* read once, so that no compiler calls it unused */
+		fputs("", stdout);
 	/* tx gives the field (the segment's own, an intact rx segment sums to 0 either way). */
 	printf("%s %s %lu: %#06x\n", argv[1], argv[2], payload, (unsigned)fn(&m));
 	return 0;
