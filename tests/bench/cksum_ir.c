@@ -99,8 +99,7 @@ main(int argc, char **argv)
 	fn = sp ? (tx ? tx_sp : rx_sp) : (tx ? tx_dpdk : rx_dpdk);
 	for (i = 0; i < ROUNDS; i++)
 		out = (uint16_t)(out + fn(&m));
-	if (out == 1) /* read once, so that no compiler calls it unused */
-		fputs("", stdout);
+	(void)out; /* only its calls count */
 	/* tx gives the field (the segment's own, an intact rx segment sums to 0 either way). */
 	printf("%s %s %lu: %#06x\n", argv[1], argv[2], payload, (unsigned)fn(&m));
 	return 0;
