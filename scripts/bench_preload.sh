@@ -8,11 +8,16 @@
 #
 #   scripts/bench_preload.sh [--pmd tap|af_packet|af_xdp] [--runs N] [--seconds S] [--idle sleep|poll]
 #                            [--rps on|off] [--build-dir DIR] [--markdown FILE] [--kernel-only]
-#                            [--hugepages]
+#                            [--hugepages] [--only redis,nginx,iperf3] [--nginx-cache on|off]
 #
 #   redis P1 / P16   redis-benchmark -t get,set -c 50 -P 1 (-n 200000) and -P 16 (-n 2000000)
 #   nginx keep-alive wrk -t 1 -c 50 -d S GET / (nginx -g 'master_process off;', one process)
 #   nginx close      the same with -H 'Connection: close'
+#                    nginx's config: tests/integration/preload/nginx.conf plus
+#                    `open_file_cache max=1000;`, as the kernel reference of bench_kernel.sh has
+#                    (the page's file stays open between requests, on both sides); --nginx-cache off
+#                    leaves it out (every request opens, stats and closes the file)
+#   --only           the programs to run (comma-separated; default all three)
 #   iperf3 up / down iperf3 -c -t S (client sends) and -R (server sends), Mbit/s
 #   server CPU       CPU 1's busy time (/proc/stat: user, nice, system, irq, softirq) over the
 #                    run, per request (iperf3: per MB), in microseconds: the server process and
@@ -45,6 +50,8 @@ RPS=on
 BUILD=build
 MARKDOWN=
 KERNEL_ONLY=0
+ONLY=redis,nginx,iperf3
+NGINX_CACHE=on
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -57,7 +64,9 @@ while [ $# -gt 0 ]; do
 	--markdown) MARKDOWN=$2; shift 2 ;;
 	--kernel-only) KERNEL_ONLY=1; shift ;; # the reference side alone (checks the set-up)
 	--hugepages) export SP_HUGE=1; shift ;;
-	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--only) ONLY=$2; shift 2 ;;
+	--nginx-cache) NGINX_CACHE=$2; shift 2 ;;
+	-h|--help) sed -n '3,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench_preload: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -70,6 +79,12 @@ cd "$ROOT"
 case "$PMD" in tap|af_packet|af_xdp) ;;
 *) echo "bench_preload: --pmd must be tap, af_packet or af_xdp" >&2; exit 2 ;; esac
 case "$RPS" in on|off) ;; *) echo "bench_preload: --rps must be on or off" >&2; exit 2 ;; esac
+case "$NGINX_CACHE" in on|off) ;; *) echo "bench_preload: --nginx-cache must be on or off" >&2; exit 2 ;; esac
+for p in ${ONLY//,/ }; do
+	case "$p" in redis|nginx|iperf3) ;;
+	*) echo "bench_preload: --only takes redis, nginx, iperf3 (comma-separated)" >&2; exit 2 ;; esac
+done
+runs() { [[ ",$ONLY," == *",$1,"* ]]; } # runs PROGRAM: is it in --only
 
 for t in redis-server redis-benchmark nginx wrk iperf3 taskset; do
 	command -v "$t" >/dev/null || { echo "bench_preload: $t is missing (scripts/setup.sh)" >&2; exit 1; }
@@ -206,24 +221,38 @@ SIDES=(kernel spindle)
 [ "$KERNEL_ONLY" = 1 ] && SIDES=(kernel)
 mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp"
 head -c 612 /dev/zero | tr '\0' x > "$WORK/nginx/www/index.html"
+NGINX_CONF=$WORK/nginx/nginx.conf
+if [ "$NGINX_CACHE" = on ]; then
+	sed 's/^\(\s*\)keepalive_timeout .*/&\n\1open_file_cache max=1000;/' \
+		"$ROOT/tests/integration/preload/nginx.conf" > "$NGINX_CONF"
+	grep -q open_file_cache "$NGINX_CONF" || { echo "bench_preload: cannot add open_file_cache" >&2; exit 1; }
+else
+	cp "$ROOT/tests/integration/preload/nginx.conf" "$NGINX_CONF"
+fi
 for run in $(seq "$RUNS"); do
 	for side in "${SIDES[@]}"; do
 		echo "bench_preload: run $run, $side ($PMD)"
-		server "$side" redis 6379 redis-server --bind "$IP" --save '' --appendonly no \
-			--protected-mode no --daemonize no --dir "$WORK"
-		measure "$side" redis_p1 - redis_bench 1 200000
-		measure "$side" redis_p16 - redis_bench 16 2000000
-		stop_server
-		# one process (no master): the process measured is the one that serves
-		server "$side" nginx 80 nginx -p "$WORK/nginx/" -g 'master_process off;' \
-			-c "$ROOT/tests/integration/preload/nginx.conf"
-		measure "$side" nginx_ka - wrk_bench
-		measure "$side" nginx_close - wrk_bench -H 'Connection: close'
-		stop_server
-		server "$side" iperf3 5201 iperf3 -s -B "$IP"
-		measure "$side" iperf_up - iperf_bench
-		measure "$side" iperf_down - iperf_bench -R
-		stop_server
+		if runs redis; then
+			server "$side" redis 6379 redis-server --bind "$IP" --save '' --appendonly no \
+				--protected-mode no --daemonize no --dir "$WORK"
+			measure "$side" redis_p1 - redis_bench 1 200000
+			measure "$side" redis_p16 - redis_bench 16 2000000
+			stop_server
+		fi
+		if runs nginx; then
+			# one process (no master): the process measured is the one that serves
+			server "$side" nginx 80 nginx -p "$WORK/nginx/" -g 'master_process off;' \
+				-c "$NGINX_CONF"
+			measure "$side" nginx_ka - wrk_bench
+			measure "$side" nginx_close - wrk_bench -H 'Connection: close'
+			stop_server
+		fi
+		if runs iperf3; then
+			server "$side" iperf3 5201 iperf3 -s -B "$IP"
+			measure "$side" iperf_up - iperf_bench
+			measure "$side" iperf_down - iperf_bench -R
+			stop_server
+		fi
 	done
 done
 

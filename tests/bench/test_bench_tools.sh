@@ -42,4 +42,8 @@ echo "$out"
 "$ROOT/scripts/bench_tcp.sh" --help | grep -q -- '--rps on|off' || fail "bench_tcp.sh --help"
 "$ROOT/scripts/bench_preload.sh" --help | grep -q -- '--rps on|off' || fail "bench_preload.sh --help"
 "$ROOT/scripts/bench_preload.sh" --rps nope > /dev/null 2>&1 && fail "bench_preload.sh accepted --rps nope"
+"$ROOT/scripts/bench_preload.sh" --only redis,nope > /dev/null 2>&1 &&
+	fail "bench_preload.sh accepted --only nope"
+"$ROOT/scripts/bench_preload.sh" --nginx-cache nope > /dev/null 2>&1 &&
+	fail "bench_preload.sh accepted --nginx-cache nope"
 echo "PASS"
