@@ -48,6 +48,17 @@ struct sp_tcp_callbacks {
 	void (*closed)(struct sp_conn *c, int err, void *arg);
 };
 
+/**
+ * IP header fields of what a connection or a datagram sends: the socket layer's IP_TOS and
+ * IP_TTL (docs/api.md "IP header fields"). Zeroed: TOS 0, TTL 64.
+ */
+struct sp_ip_tx {
+	uint8_t tos; /**< the TOS byte (DSCP and ECN bits); TCP sends it with the ECN bits clear */
+	uint8_t ttl; /**< 0 = SP_IP_DEFAULT_TTL */
+};
+/** The TTL of what spindle sends when nothing asks for another (Linux's ip_default_ttl). */
+#define SP_IP_DEFAULT_TTL 64
+
 /** Listener options. */
 struct sp_listen_opts {
 	uint32_t ip; /**< local address, host order; 0 = any of ours */
@@ -64,6 +75,7 @@ struct sp_listen_opts {
 	 * of [tcp] rcvbuf_max (0 below 64 KB). 0: [tcp] rcvbuf, autotuned.
 	 */
 	uint32_t rcvbuf;
+	struct sp_ip_tx iptx; /**< of its SYN-ACKs and of the connections it accepts */
 };
 
 /** Active open options. */
@@ -76,7 +88,8 @@ struct sp_connect_opts {
 	void *arg;
 	const char *cc;
 	bool nodelay;
-	uint32_t rcvbuf; /**< pin the receive buffer as sp_listen_opts.rcvbuf does; 0 = not */
+	uint32_t rcvbuf;      /**< pin the receive buffer as sp_listen_opts.rcvbuf does; 0 = not */
+	struct sp_ip_tx iptx; /**< of every segment, the SYN included */
 };
 
 /** Snapshot of a connection (for ss-like output). */
@@ -173,6 +186,8 @@ void sp_tcp_set_nodelay(struct sp_conn *c, bool on);
  * TCP_CONGESTION). @return 0, or -ENOENT for a name spindle does not have.
  */
 int sp_tcp_set_cc(struct sp_conn *c, const char *name);
+/** The IP header fields of the segments @p c sends from now on (retransmissions included). */
+void sp_tcp_set_ip_tx(struct sp_conn *c, const struct sp_ip_tx *iptx);
 /** The name of @p c's congestion control ("cubic" / "newreno"). */
 const char *sp_tcp_cc_name(const struct sp_conn *c);
 /** Send FIN after queued data (half-close). Receiving continues. */
@@ -209,6 +224,9 @@ void sp_udp_unbind(struct sp_ctx *ctx, uint16_t port);
 /** Send @p len bytes from @p buf. @return 0 or -errno. */
 int sp_udp_send(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
 	uint16_t dst_port, const void *buf, size_t len);
+/** sp_udp_send() with the IP header's TOS and TTL from @p iptx (NULL: TOS 0, TTL 64). */
+int sp_udp_send_ip_tx(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+	uint16_t dst_port, const void *buf, size_t len, const struct sp_ip_tx *iptx);
 
 SP_EXPORT_END
 

@@ -219,6 +219,13 @@ int
 sp_udp_send(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
 	uint16_t dst_port, const void *buf, size_t len)
 {
+	return sp_udp_send_ip_tx(ctx, src_ip, src_port, dst_ip, dst_port, buf, len, NULL);
+}
+
+int
+sp_udp_send_ip_tx(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+	uint16_t dst_port, const void *buf, size_t len, const struct sp_ip_tx *iptx)
+{
 	const uint8_t *data = buf;
 	struct rte_mbuf *m, *seg, *last;
 	struct sp_ipv4_out o;
@@ -265,6 +272,10 @@ sp_udp_send(struct sp_ctx *ctx, uint32_t src_ip, uint16_t src_port, uint32_t dst
 	o.src = src_ip;
 	o.dst = dst_ip;
 	o.proto = IPPROTO_UDP;
+	if (iptx != NULL) {
+		o.tos = iptx->tos; /* all of it: the ECN bits are the application's (IP_TOS) */
+		o.ttl = iptx->ttl;
+	}
 	ret = sp_ipv4_output(ctx, m, &o);
 	if (ret == 0)
 		SP_STAT(ctx, 0, udp_out_datagrams);

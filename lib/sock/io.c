@@ -396,7 +396,7 @@ udp_send(struct sp_sock_host *h, struct sp_sk *s, const struct msghdr *msg, int 
 		}
 		buf = tmp;
 	}
-	ret = sp_udp_send(h->ctx, s->lip, s->lport, ip, port, buf, len);
+	ret = sp_udp_send_ip_tx(h->ctx, s->lip, s->lport, ip, port, buf, len, &s->iptx);
 	free(tmp);
 	if (ret == -EHOSTUNREACH)
 		ret = -ENETUNREACH;

@@ -15,6 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <rte_ip.h>
+
 #include "sock.h"
 #include "sp_ctx.h"
 #include "tcp.h"
@@ -265,6 +267,42 @@ set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
 	}
 }
 
+/*
+ * IP_TOS and IP_TTL, as Linux's do_ip_setsockopt(): an int, or a single byte; the TOS byte whole
+ * (a TCP socket's ECN bits stay clear: ECN is the stack's, and spindle's TCP has none), a TTL
+ * of 1-255 or -1 for the default (64). They go on every segment or datagram the socket sends
+ * from now on, retransmissions included; a listener's go on its SYN-ACKs and pass to the
+ * connections it accepts (sp_sk_accepted()).
+ */
+static int
+set_ip(struct sp_sk *s, int name, const void *val, socklen_t len)
+{
+	struct sp_listener *l;
+	int v = 0;
+
+	if (val == NULL || len < 1)
+		return -EINVAL;
+	if (len >= sizeof(int))
+		memcpy(&v, val, sizeof(int));
+	else
+		v = *(const uint8_t *)val;
+	if (name == IP_TOS) {
+		s->iptx.tos = (uint8_t)v;
+		if (s->tcp)
+			s->iptx.tos &= (uint8_t)~RTE_IPV4_HDR_ECN_MASK;
+	} else {
+		if (v != -1 && (v < 1 || v > 255))
+			return -EINVAL;
+		s->iptx.ttl = v == -1 ? 0 : (uint8_t)v;
+	}
+	l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
+	if (s->state == SK_LISTEN && l != NULL)
+		l->iptx = s->iptx;
+	if (s->conn != NULL)
+		sp_tcp_set_ip_tx(s->conn, &s->iptx);
+	return 0;
+}
+
 int
 sp_setsockopt(struct sp_sock_host *h, int fd, int level, int name, const void *val, socklen_t len)
 {
@@ -278,7 +316,7 @@ sp_setsockopt(struct sp_sock_host *h, int fd, int level, int name, const void *v
 	else if (level == IPPROTO_TCP)
 		ret = set_tcp(s, name, val, len);
 	else if (level == IPPROTO_IP && (name == IP_TOS || name == IP_TTL))
-		ret = 0; /* accepted, not applied (documented) */
+		ret = set_ip(s, name, val, len);
 	else if (level == IPPROTO_IPV6 && s->v6 && name == IPV6_V6ONLY)
 		ret = -EINVAL; /* Linux: not once bound, and a spindle AF_INET6 socket always is */
 	else if (level == IPPROTO_IPV6 && s->v6 &&
@@ -461,6 +499,10 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		}
 	} else if (level == IPPROTO_IPV6 && s->v6 && name == IPV6_V6ONLY) {
 		u.i = 0; /* IPv4 through mapped addresses: that is what it serves */
+	} else if (level == IPPROTO_IP && name == IP_TOS) {
+		u.i = s->iptx.tos;
+	} else if (level == IPPROTO_IP && name == IP_TTL) {
+		u.i = s->iptx.ttl != 0 ? s->iptx.ttl : SP_IP_DEFAULT_TTL; /* Linux: the default */
 	} else {
 		return -ENOPROTOOPT;
 	}

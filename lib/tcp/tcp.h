@@ -102,8 +102,9 @@ struct sp_listener {
 	uint32_t n_syn_recv; /* connections in SYN-RECEIVED */
 	const struct sp_tcp_cc_ops *cc;
 	bool nodelay;
-	uint32_t rcvbuf;  /* SO_RCVBUF pin of what it accepts (sp_listen_opts.rcvbuf), 0 = none */
-	bool cookie_sent; /* it answered with a SYN cookie, last at cookie_tsc (tcp_in.c) */
+	uint32_t rcvbuf; /* SO_RCVBUF pin of what it accepts (sp_listen_opts.rcvbuf), 0 = none */
+	struct sp_ip_tx iptx; /* IP TOS and TTL of its SYN-ACKs and what it accepts */
+	bool cookie_sent;     /* it answered with a SYN cookie, last at cookie_tsc (tcp_in.c) */
 	uint64_t cookie_tsc;
 };
 
@@ -168,6 +169,7 @@ struct sp_conn {
 	uint64_t rcv_rtt_time; /* TSC it began, 0: none timed */
 	uint32_t rcv_rtt_us;   /* shortest time a whole window took to arrive: >= one RTT */
 	uint8_t unacked_segs;
+	struct sp_ip_tx iptx; /* IP TOS (ECN bits clear) and TTL of its segments */
 
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent;
@@ -314,8 +316,9 @@ struct sp_tcp_tw {
 	uint64_t expire;       /* TSC */
 	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK */
 	uint32_t prev, next;
-	uint32_t hash; /* sp_tcp_key_hash(key), for its removal */
-	bool ts;       /* timestamps negotiated */
+	uint32_t hash;	      /* sp_tcp_key_hash(key), for its removal */
+	bool ts;	      /* timestamps negotiated */
+	struct sp_ip_tx iptx; /* the connection's IP TOS and TTL, for its ACKs and RSTs */
 };
 
 bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
@@ -428,8 +431,9 @@ uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
  */
 uint32_t sp_tcp_rcv_wnd_adv(const struct sp_conn *c);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
+/* One segment; @p iptx: the IP TOS and TTL of its connection or listener (NULL: 0 and 64). */
 int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
-	struct rte_mbuf *payload, uint16_t port);
+	struct rte_mbuf *payload, uint16_t port, const struct sp_ip_tx *iptx);
 
 /* tcp_sndbuf.c */
 void sp_tcp_sb_append(struct sp_conn *c, struct rte_mbuf *m);

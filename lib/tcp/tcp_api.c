@@ -98,6 +98,7 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	}
 	if (o->nodelay)
 		c->flags |= TF_NODELAY;
+	c->iptx = o->iptx;
 	c->cb = o->cb != NULL ? *o->cb : (struct sp_tcp_callbacks){0};
 	c->arg = o->arg;
 	c->flags |= TF_ACCEPTED;
@@ -364,6 +365,12 @@ sp_tcp_set_nodelay(struct sp_conn *c, bool on)
 		c->flags &= ~TF_NODELAY;
 	if (on && !c->freed && !out_held(c, TF_OUT_DUE | TF_OUT_PUSH))
 		sp_tcp_output(c);
+}
+
+void
+sp_tcp_set_ip_tx(struct sp_conn *c, const struct sp_ip_tx *iptx)
+{
+	c->iptx = *iptx;
 }
 
 int

@@ -336,6 +336,7 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 		return -EINVAL;
 	l->nodelay = o->nodelay;
 	l->rcvbuf = o->rcvbuf;
+	l->iptx = o->iptx;
 	l->used = true;
 	if (l - ctx->tcp->listeners >= ctx->tcp->listeners_end)
 		ctx->tcp->listeners_end = (uint16_t)(l - ctx->tcp->listeners + 1);

@@ -973,7 +973,7 @@ send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t por
 		h.opts.ts_ecr = th->opts.ts_val;
 	}
 	SP_STAT(ctx, port, SyncookiesSent);
-	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
+	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port, &l->iptx);
 }
 
 /*
@@ -994,6 +994,7 @@ passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const str
 	}
 	c->listener = l;
 	c->flags |= TF_PASSIVE;
+	c->iptx = l->iptx;
 	if (l->nodelay)
 		c->flags |= TF_NODELAY;
 	if (l->cc != NULL)

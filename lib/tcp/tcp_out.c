@@ -47,7 +47,7 @@ sp_tcp_rcv_wnd(const struct sp_conn *c)
 static int
 xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port, uint16_t segsz, struct sp_conn *from,
-	uint32_t copy)
+	uint32_t copy, const struct sp_ip_tx *iptx)
 {
 	struct sp_ipv4_out o;
 	struct rte_mbuf *m;
@@ -96,6 +96,11 @@ xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	o.dst = dst;
 	o.proto = IPPROTO_TCP;
 	o.df = true;
+	if (iptx != NULL) {
+		/* IP_TOS, IP_TTL; no ECN here, so its bits stay clear (RFC 3168 6.1.1) */
+		o.tos = iptx->tos & (uint8_t)~RTE_IPV4_HDR_ECN_MASK;
+		o.ttl = iptx->ttl;
+	}
 	SP_STAT(ctx, port, OutSegs);
 	if (h->flags & RTE_TCP_RST_FLAG)
 		SP_STAT(ctx, port, OutRsts);
@@ -110,9 +115,9 @@ drop_nombuf:
 
 int
 sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
-	struct rte_mbuf *payload, uint16_t port)
+	struct rte_mbuf *payload, uint16_t port, const struct sp_ip_tx *iptx)
 {
-	return xmit_seg(ctx, src, dst, h, payload, port, 0, NULL, 0);
+	return xmit_seg(ctx, src, dst, h, payload, port, 0, NULL, 0, iptx);
 }
 
 /*
@@ -254,7 +259,7 @@ sp_tcp_send_syn(struct sp_conn *c)
 	if (SEQ_LT(c->snd_max, c->iss + 1))
 		c->snd_max = c->iss + 1;
 	c->snd_nxt = c->iss + 1;
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port, &c->iptx);
 	sp_tcp_rtx_arm(c);
 }
 
@@ -264,7 +269,7 @@ sp_tcp_send_ack(struct sp_conn *c)
 	struct sp_tcp_hdr h;
 
 	hdr_init(c, &h, c->snd_nxt, RTE_TCP_ACK_FLAG);
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port, &c->iptx);
 }
 
 /* RST from a connection (abort, data after close): <SEQ=SND.NXT><CTL=RST,ACK>. */
@@ -283,7 +288,7 @@ sp_tcp_send_rst(struct sp_conn *c)
 	hdr_init(c, &h, SEQ_GT(c->snd_nxt, wnd_end) ? wnd_end : c->snd_nxt,
 		RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
 	h.opts.n_sack = 0;
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port);
+	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port, &c->iptx);
 }
 
 /*
@@ -340,7 +345,7 @@ sp_tcp_reply_rst(struct sp_ctx *ctx, uint16_t port, const struct sp_ipv4 *ip,
 		h.ack = th->seq + seglen;
 		h.flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
 	}
-	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port);
+	sp_tcp_xmit(ctx, ip->dst, ip->src, &h, NULL, port, NULL);
 }
 
 /*
@@ -471,7 +476,7 @@ send_data(struct sp_conn *c, sp_seq_t seq, uint32_t len, uint8_t flags, bool tso
 	if (SEQ_GT(seq + span, c->snd_max))
 		c->snd_max = seq + span;
 	xmit_seg(c->ctx, c->key.lip, c->key.rip, &h, pl, c->port, (uint16_t)piece, c,
-		linear ? len : 0);
+		linear ? len : 0, &c->iptx);
 	if (span > 0) {
 		c->snd_time = c->ctx->now; /* for idle_restart() */
 		/*

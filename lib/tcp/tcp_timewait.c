@@ -263,6 +263,7 @@ sp_tcp_tw_enter(struct sp_conn *c)
 		e->win = (uint16_t)(e->rcv_wnd >> c->rcv_wscale);
 		e->max_snd_wnd = c->max_snd_wnd;
 		e->ts = (c->flags & TF_TS) != 0;
+		e->iptx = c->iptx;
 		e->ts_recent = c->ts_recent;
 		e->ts_recent_age = c->ts_recent_age;
 		e->chack_window = c->chack_window;
@@ -304,7 +305,7 @@ tw_send_ack(struct sp_ctx *ctx, const struct sp_tcp_tw *e)
 		h.opts.ts_val = sp_tcp_ts_clock(ctx->stack, ctx->now);
 		h.opts.ts_ecr = e->ts_recent;
 	}
-	sp_tcp_xmit(ctx, e->key.lip, e->key.rip, &h, NULL, e->port);
+	sp_tcp_xmit(ctx, e->key.lip, e->key.rip, &h, NULL, e->port, &e->iptx);
 }
 
 /* RFC 5961 challenge ACK, within challenge_ack_limit per second like a connection's. */

@@ -201,7 +201,7 @@ iperf_client() { # NAME ARGS...: a kernel iperf3 -c against the server on spindl
 }
 
 t_iperf3() {
-	local kpid rc=0 i
+	local kpid tpid rc=0 i
 	need iperf3
 	pl_start iperf3-server 5201 iperf3 -s -B "$IP" -p 5201
 	iperf_client "TCP, client sends" -p 5201
@@ -228,10 +228,16 @@ t_iperf3() {
 		lab_exec ss -Hltn "sport = :5202" | grep -q . && break
 		sleep 0.1
 	done
-	pl_exec iperf3 -c "$PEER" -p 5202 -t 3 -J > "$SP_TMP/iperf-c.json" 2> "$SP_TMP/iperf-c.log" &
+	# -S: the program sets IP_TOS (DSCP 8, CS1), which every segment it sends must carry
+	pl_exec iperf3 -c "$PEER" -p 5202 -t 3 -S 0x20 -J > "$SP_TMP/iperf-c.json" \
+		2> "$SP_TMP/iperf-c.log" &
 	PL_PID=$!
 	SP_PID=$PL_PID
 	pl_attach "$PL_PID" || t_fail "iperf3 -c: the lab could not attach"
+	# sp0 (on tap spindle's own device) is up now; the transfer lasts 3 s
+	lab_exec timeout 30 tcpdump -i sp0 -n -c 5 'ip[1] = 0x20 and tcp dst port 5202' \
+		> /dev/null 2> "$SP_TMP/tos.log" &
+	tpid=$!
 	for ((i = 0; i < 600; i++)); do
 		kill -0 "$PL_PID" 2>/dev/null || break
 		sleep 0.1
@@ -248,6 +254,12 @@ t_iperf3() {
 	pl_check_exit "iperf3 -c" "$rc" "$SP_TMP/iperf-c.log"
 	sp_stop_pid "$kpid" TERM 10 || true
 	wait "$kpid" 2>/dev/null || true
+	wait "$tpid" 2>/dev/null || true # ends after 5 packets, or its timeout's 30 s
+	if grep -q "^5 packets captured" "$SP_TMP/tos.log"; then
+		t_ok "iperf3 -c -S 0x20: its segments carry TOS 0x20 (IP_TOS)"
+	else
+		t_fail "iperf3 -c -S 0x20: no segments with TOS 0x20 seen: $(tr '\n' ' ' < "$SP_TMP/tos.log")"
+	fi
 }
 
 # ---- a threaded program ----

@@ -30,7 +30,19 @@ struct pair {
 	struct sp_sock_host *hs, *hc; /* hosts of the server and the client stack */
 };
 
-/* Hand every frame @p from sent to @p to, addressed to its port MAC. */
+/* Hand frame @p m that one stack sent to the other, @p to, addressed to its port MAC. */
+static void
+deliver(struct sp_test_env *to, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	/* both stacks have 02:00:00:00:00:02: the frame comes from "the peer" */
+	e->dst_addr = t_our_mac;
+	e->src_addr = t_peer_mac;
+	sp_test_input(to, 0, m);
+}
+
+/* Hand every frame @p from sent to @p to. */
 static unsigned
 shuttle(struct sp_test_env *from, struct sp_test_env *to)
 {
@@ -38,12 +50,7 @@ shuttle(struct sp_test_env *from, struct sp_test_env *to)
 	unsigned n = 0;
 
 	while ((m = sp_test_tx_pop(from, NULL)) != NULL) {
-		struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-		/* both stacks have 02:00:00:00:00:02: the frame comes from "the peer" */
-		e->dst_addr = t_our_mac;
-		e->src_addr = t_peer_mac;
-		sp_test_input(to, 0, m);
+		deliver(to, m);
 		n++;
 	}
 	return n;
@@ -680,6 +687,123 @@ test_options(void **state)
 	assert_int_equal(sp_socket(p->hs, AF_UNIX, SOCK_STREAM, 0), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
 	sp_close(p->hs, fd2);
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/*
+ * The next frame @p from sent: IPv4 protocol @p proto with TOS @p tos and TTL @p ttl. Handed on
+ * to @p to, or freed when @p to is NULL.
+ */
+static void
+next_frame_ip(
+	struct sp_test_env *from, struct sp_test_env *to, uint8_t proto, uint8_t tos, uint8_t ttl)
+{
+	struct rte_mbuf *m = sp_test_tx_pop(from, NULL);
+	struct rte_ipv4_hdr ip;
+	uint16_t v;
+
+	assert_non_null(m);
+	ip = *rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	assert_int_equal(ip.next_proto_id, proto);
+	assert_int_equal(ip.type_of_service, tos);
+	assert_int_equal(ip.time_to_live, ttl);
+	v = ip.hdr_checksum; /* the header's checksum covers them */
+	ip.hdr_checksum = 0;
+	assert_int_equal(v, rte_ipv4_cksum(&ip));
+	if (to != NULL) {
+		deliver(to, m);
+		sp_test_advance_ms(to, 1); /* the poll that ends its input (GRO) */
+	} else {
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* getsockopt of an int option of level IPPROTO_IP. */
+static int
+ip_opt(struct sp_sock_host *h, int fd, int name)
+{
+	socklen_t len = sizeof(int);
+	int v = -12345;
+
+	assert_int_equal(sp_getsockopt(h, fd, IPPROTO_IP, name, &v, &len), 0);
+	assert_int_equal(len, sizeof(int));
+	return v;
+}
+
+/*
+ * IP_TOS and IP_TTL as Linux takes and reads them back (an int or one byte; TCP keeps the ECN
+ * bits clear; TTL 1-255, -1 the default 64), and on the wire of every segment and datagram: the
+ * SYN and ACK of a client, the SYN-ACK of a listener that set them after listen(), the data of
+ * the connection it accepted (which inherits them), a UDP datagram with its ECN bits.
+ */
+static void
+test_ip_tos_ttl(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), sfd, v;
+	int cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int u = sp_socket(p->hc, AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT);
+	unsigned char byte = 0x48;
+	char buf[8];
+
+	assert_int_equal(ip_opt(p->hc, cfd, IP_TOS), 0);
+	assert_int_equal(ip_opt(p->hc, cfd, IP_TTL), 64);
+	v = 0xb9; /* DSCP 46 (EF) with ECN bits 01: TCP's ECN bits are the stack's */
+	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	assert_int_equal(ip_opt(p->hc, cfd, IP_TOS), 0xb8);
+	for (v = -2; v <= 256; v += 258) { /* -2 and 256 */
+		assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	v = 0;
+	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -1);
+	assert_int_equal(errno, EINVAL);
+	v = 17;
+	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	assert_int_equal(ip_opt(p->hc, cfd, IP_TTL), 17);
+	/* the listener's, set after listen() and as one byte */
+	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_IP, IP_TOS, &byte, 1), 0);
+	v = 200;
+	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	next_frame_ip(p->cli, p->srv, IPPROTO_TCP, 0xb8, 17);  /* SYN */
+	next_frame_ip(p->srv, p->cli, IPPROTO_TCP, 0x48, 200); /* SYN-ACK */
+	next_frame_ip(p->cli, p->srv, IPPROTO_TCP, 0xb8, 17);  /* ACK */
+	/* non-blocking: its writes wait in the TX batch for the test to look at them */
+	sfd = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
+	assert_true(sfd >= 0);
+	assert_int_equal(ip_opt(p->hs, sfd, IP_TOS), 0x48);
+	assert_int_equal(ip_opt(p->hs, sfd, IP_TTL), 200);
+	v = 1; /* the second write leaves before the first is acknowledged */
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, "x", 1), 1);
+	sp_tx_flush(p->srv->ctx);
+	next_frame_ip(p->srv, p->cli, IPPROTO_TCP, 0x48, 200);
+	/* changed on a live connection: from the next segment on; -1 is the default again */
+	v = -1;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	assert_int_equal(ip_opt(p->hs, sfd, IP_TTL), 64);
+	v = 0x20;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, "y", 1), 1);
+	sp_tx_flush(p->srv->ctx);
+	next_frame_ip(p->srv, p->cli, IPPROTO_TCP, 0x20, 64);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 2);
+	shuttle(p->cli, p->srv); /* the client's ACK */
+
+	/* UDP: the whole TOS byte, ECN bits included */
+	v = 0xb9;
+	assert_int_equal(sp_setsockopt(p->hc, u, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	assert_int_equal(ip_opt(p->hc, u, IP_TOS), 0xb9);
+	v = 3;
+	assert_int_equal(sp_setsockopt(p->hc, u, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	a.sin_port = htons(5353);
+	assert_int_equal(sp_sendto(p->hc, u, "ping", 4, 0, (struct sockaddr *)&a, sizeof(a)), 4);
+	next_frame_ip(p->cli, NULL, IPPROTO_UDP, 0xb9, 3);
+	sp_close(p->hc, u);
 	pair_done(p, lfd, cfd, sfd);
 }
 
@@ -2156,6 +2280,7 @@ main(void)
 		cmocka_unit_test(test_mixed_kernel_fairness),
 		cmocka_unit_test(test_idle_cycles),
 		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_ip_tos_ttl),
 		cmocka_unit_test(test_signal_interrupts),
 		cmocka_unit_test(test_signal_deferred),
 	};
