@@ -79,6 +79,7 @@ struct t_out {
 	uint8_t data[4096];
 	size_t len;
 	bool cksum_ok;
+	uint8_t tos, ttl; /* of its IPv4 header */
 };
 
 /* Pop the next captured frame as TCP. @return false if none. */
@@ -101,6 +102,8 @@ t_pop(struct sp_test_env *env, struct t_out *out)
 	assert_int_equal(ip.proto, IPPROTO_TCP);
 	assert_int_equal(sp_tcp_parse(frame + 14 + ip.ihl, ip.total_len - ip.ihl, &out->h), 0);
 	out->len = ip.total_len - ip.ihl - out->h.doff;
+	out->tos = frame[14 + 1];
+	out->ttl = frame[14 + 8];
 	memcpy(out->data, frame + 14 + ip.ihl + out->h.doff, out->len);
 	out->cksum_ok = rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)(frame + 14),
 				frame + 14 + ip.ihl) == 0;

@@ -172,20 +172,27 @@ test_enter_closing(void **state)
 	fx_free(f);
 }
 
-/* A retransmitted FIN is ACKed again and restarts the 2 MSL timeout; then it expires. */
+/*
+ * A retransmitted FIN is ACKed again, with the connection's IP TOS and TTL (IP_TOS, IP_TTL, as
+ * Linux's tw_tos), and restarts the 2 MSL timeout; then it expires.
+ */
 static void
 test_fin_again_restarts(void **state)
 {
 	struct fx *f = tw_fx(4, 16);
-	uint32_t iss = active_close_from(f, T_RPORT, T_PISN);
+	uint32_t iss;
 	struct t_out o;
 
 	(void)state;
+	f->l->iptx = (struct sp_ip_tx){.tos = 0x28, .ttl = 9}; /* what it accepts gets them */
+	iss = active_close_from(f, T_RPORT, T_PISN);
 	sp_test_advance_ms(f->env, TW_MS - 100);
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, iss + 2, T_ACK | T_FIN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(o.h.seq, iss + 2);
 	assert_int_equal(o.h.ack, T_PISN + 2);
+	assert_int_equal(o.tos, 0x28);
+	assert_int_equal(o.ttl, 9);
 	/* Past the first deadline, inside the restarted one. */
 	sp_test_advance_ms(f->env, 200);
 	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
