@@ -76,7 +76,15 @@ struct sp_listen_opts {
 	 */
 	uint32_t rcvbuf;
 	struct sp_ip_tx iptx; /**< of its SYN-ACKs and of the connections it accepts */
+	/**
+	 * Nonzero: the MSS its SYN-ACKs announce and the largest segment its connections send
+	 * are at most this (TCP_MAXSEG; at least SP_TCP_MIN_USER_MSS). 0: from the port's MTU.
+	 */
+	uint16_t mss;
 };
+
+/** The smallest MSS an application may ask for (Linux's TCP_MIN_MSS; TCP_MAXSEG). */
+#define SP_TCP_MIN_USER_MSS 88
 
 /** Active open options. */
 struct sp_connect_opts {
@@ -90,6 +98,7 @@ struct sp_connect_opts {
 	bool nodelay;
 	uint32_t rcvbuf;      /**< pin the receive buffer as sp_listen_opts.rcvbuf does; 0 = not */
 	struct sp_ip_tx iptx; /**< of every segment, the SYN included */
+	uint16_t mss;	      /**< as sp_listen_opts.mss, for the SYN and the connection */
 };
 
 /** Snapshot of a connection (for ss-like output). */

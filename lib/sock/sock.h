@@ -83,9 +83,10 @@ struct sp_sk {
 	int linger_s;
 	int rcvbuf, sndbuf; /* once locked: Linux's sk_rcvbuf / sk_sndbuf, as getsockopt reads */
 	int keepidle, keepintvl, keepcnt;
-	struct sp_ip_tx
-		iptx;	/* IP_TOS (TCP: ECN bits clear, as Linux keeps them), IP_TTL (0 = 64) */
-	const char *cc; /* TCP_CONGESTION set: sp_tcp_cc_find()'s name; NULL: [tcp] cc */
+	/* IP_TOS (TCP: ECN bits clear, as Linux keeps them), IP_TTL (0 = 64) */
+	struct sp_ip_tx iptx;
+	uint16_t user_mss; /* TCP_MAXSEG: 0, or the clamp of the MSS at connect() / listen() */
+	const char *cc;	   /* TCP_CONGESTION set: sp_tcp_cc_find()'s name; NULL: [tcp] cc */
 	uint64_t rcvtimeo_us, sndtimeo_us; /* 0 = forever */
 	/* TCP */
 	struct sp_conn *conn;

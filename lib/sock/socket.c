@@ -200,6 +200,7 @@ sp_sk_accepted(struct sp_conn *c, struct sp_sk *l)
 	s->keepintvl = l->keepintvl;
 	s->keepcnt = l->keepcnt;
 	s->iptx = l->iptx; /* as Linux's clone of the listener carries tos and uc_ttl */
+	s->user_mss = l->user_mss;
 	s->cc = l->cc;
 	s->linger_on = l->linger_on;
 	s->linger_s = l->linger_s;
@@ -588,6 +589,7 @@ sp_listen(struct sp_sock_host *h, int fd, int backlog)
 			o.cc = s->cc;
 			o.rcvbuf = sp_sk_rcvbuf_pin(s);
 			o.iptx = s->iptx;
+			o.mss = s->user_mss;
 			if (s->bound_rp)
 				ret = sp_rp_listen(h, s, &o);
 			else
@@ -670,6 +672,7 @@ tcp_connect(struct sp_sock_host *h, struct sp_sk *s, uint32_t ip, uint16_t port)
 	o.cc = s->cc;
 	o.rcvbuf = sp_sk_rcvbuf_pin(s); /* before the SYN: its window scale is chosen for it */
 	o.iptx = s->iptx;
+	o.mss = s->user_mss; /* TCP_MAXSEG: the SYN's MSS option and the segments' clamp */
 	ret = sp_tcp_connect(h->ctx, &o, &s->conn);
 	if (ret != 0)
 		return ret == -EHOSTUNREACH ? -ENETUNREACH : ret;

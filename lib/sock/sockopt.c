@@ -258,6 +258,22 @@ set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
 		if (!s->cork)
 			sp_sk_cork_flush(s->h, s);
 		return 0;
+	case TCP_MAXSEG: {
+		/*
+		 * As Linux's user_mss: 0, or 88 (TCP_MIN_MSS) to 32767; before connect() or on a
+		 * listener it clamps the MSS the SYN or SYN-ACK announces and the segments sent
+		 * (iperf3 -M, iperf -M); on a connection it is recorded, as Linux, where it no
+		 * longer changes the MSS agreed.
+		 */
+		struct sp_listener *l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
+
+		if (v != 0 && (v < SP_TCP_MIN_USER_MSS || v > 32767))
+			return -EINVAL;
+		s->user_mss = (uint16_t)v;
+		if (s->state == SK_LISTEN && l != NULL)
+			l->user_mss = s->user_mss;
+		return 0;
+	}
 	case TCP_QUICKACK:
 	case TCP_DEFER_ACCEPT:
 	case TCP_FASTOPEN:
@@ -483,8 +499,10 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		case TCP_KEEPCNT:
 			u.i = s->keepcnt;
 			break;
-		case TCP_MAXSEG:
-			u.i = s->conn != NULL ? (int)s->conn->mss : 536;
+		case TCP_MAXSEG: /* Linux: the MSS in use; unconnected, what was set, or 536 */
+			u.i = s->conn != NULL	 ? (int)s->conn->mss
+			      : s->user_mss != 0 ? s->user_mss
+						 : SP_TCP_DEFAULT_MSS;
 			break;
 		case TCP_INFO:
 			fill_tcp_info(s, &u.ti);

@@ -104,6 +104,7 @@ struct sp_listener {
 	bool nodelay;
 	uint32_t rcvbuf; /* SO_RCVBUF pin of what it accepts (sp_listen_opts.rcvbuf), 0 = none */
 	struct sp_ip_tx iptx; /* IP TOS and TTL of its SYN-ACKs and what it accepts */
+	uint16_t user_mss;    /* sp_listen_opts.mss: 0, or the clamp of what it accepts */
 	bool cookie_sent;     /* it answered with a SYN cookie, last at cookie_tsc (tcp_in.c) */
 	uint64_t cookie_tsc;
 };
@@ -431,6 +432,12 @@ uint32_t sp_tcp_rcv_wnd_field(const struct sp_conn *c);
  */
 uint32_t sp_tcp_rcv_wnd_adv(const struct sp_conn *c);
 uint32_t sp_tcp_ts_now(const struct sp_conn *c);
+/*
+ * The MSS a SYN or SYN-ACK through @p port announces: the port's MTU less 40, clamped to
+ * @p user_mss when the application set one (TCP_MAXSEG, sp_listen_opts.mss; 0: none). The
+ * connection sends no larger segment either (sp_tcp_conn_options() takes the smaller MSS).
+ */
+uint16_t sp_tcp_mss_ours(const struct sp_ctx *ctx, uint16_t port, uint16_t user_mss);
 /* One segment; @p iptx: the IP TOS and TTL of its connection or listener (NULL: 0 and 64). */
 int sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	struct rte_mbuf *payload, uint16_t port, const struct sp_ip_tx *iptx);

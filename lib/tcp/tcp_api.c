@@ -69,7 +69,8 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	sp_seq_t min_iss = 0;
 	bool reused = false;
 
-	if (o == NULL || out == NULL || o->dst_ip == 0 || o->dst_port == 0)
+	if (o == NULL || out == NULL || o->dst_ip == 0 || o->dst_port == 0 ||
+		(o->mss != 0 && o->mss < SP_TCP_MIN_USER_MSS))
 		return -EINVAL;
 	if (sp_route_lookup(st, o->dst_ip, &nh) < 0)
 		return -EHOSTUNREACH;
@@ -99,6 +100,7 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	if (o->nodelay)
 		c->flags |= TF_NODELAY;
 	c->iptx = o->iptx;
+	c->mss_ours = sp_tcp_mss_ours(ctx, nh.port, o->mss);
 	c->cb = o->cb != NULL ? *o->cb : (struct sp_tcp_callbacks){0};
 	c->arg = o->arg;
 	c->flags |= TF_ACCEPTED;

@@ -226,7 +226,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, u
 	c->rcvbuf_lock = rcvbuf_pin != 0;
 	c->rto_ms = tc->rto_initial_ms;
 	c->rcv_wscale = sp_tcp_rcv_wscale(tc, rcvbuf_pin);
-	c->mss_ours = (uint16_t)(ctx->stack->ports[port].mtu - 40);
+	c->mss_ours = sp_tcp_mss_ours(ctx, port, 0);
 	c->mss = SP_TCP_DEFAULT_MSS;
 	c->mss_peer = SP_TCP_DEFAULT_MSS;
 	c->cc_ops = ctx->tcp->cc_default;
@@ -307,6 +307,14 @@ sp_tcp_listener_find(struct sp_ctx *ctx, uint32_t ip, uint16_t port)
 	return any;
 }
 
+uint16_t
+sp_tcp_mss_ours(const struct sp_ctx *ctx, uint16_t port, uint16_t user_mss)
+{
+	uint16_t mss = (uint16_t)(ctx->stack->ports[port].mtu - 40);
+
+	return user_mss != 0 && user_mss < mss ? user_mss : mss;
+}
+
 int
 sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_listener **out)
 {
@@ -337,6 +345,9 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 	l->nodelay = o->nodelay;
 	l->rcvbuf = o->rcvbuf;
 	l->iptx = o->iptx;
+	if (o->mss != 0 && o->mss < SP_TCP_MIN_USER_MSS)
+		return -EINVAL;
+	l->user_mss = o->mss;
 	l->used = true;
 	if (l - ctx->tcp->listeners >= ctx->tcp->listeners_end)
 		ctx->tcp->listeners_end = (uint16_t)(l - ctx->tcp->listeners + 1);

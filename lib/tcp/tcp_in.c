@@ -961,7 +961,7 @@ send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t por
 	h.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
 	h.win = (uint16_t)RTE_MIN(sp_tcp_rcvbuf_initial(tc, l->rcvbuf), 65535u);
 	h.opts.has_mss = true;
-	h.opts.mss = (uint16_t)(ctx->stack->ports[port].mtu - 40);
+	h.opts.mss = sp_tcp_mss_ours(ctx, port, l->user_mss); /* as passive_open() will */
 	if (co.wscale_ok) {
 		h.opts.has_wscale = true;
 		h.opts.wscale = sp_tcp_rcv_wscale(tc, l->rcvbuf); /* as sp_tcp_conn_new() will */
@@ -995,6 +995,7 @@ passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const str
 	c->listener = l;
 	c->flags |= TF_PASSIVE;
 	c->iptx = l->iptx;
+	c->mss_ours = sp_tcp_mss_ours(ctx, port, l->user_mss);
 	if (l->nodelay)
 		c->flags |= TF_NODELAY;
 	if (l->cc != NULL)

@@ -201,7 +201,7 @@ iperf_client() { # NAME ARGS...: a kernel iperf3 -c against the server on spindl
 }
 
 t_iperf3() {
-	local kpid tpid rc=0 i
+	local kpid tpid mpid rc=0 i
 	need iperf3
 	pl_start iperf3-server 5201 iperf3 -s -B "$IP" -p 5201
 	iperf_client "TCP, client sends" -p 5201
@@ -228,8 +228,9 @@ t_iperf3() {
 		lab_exec ss -Hltn "sport = :5202" | grep -q . && break
 		sleep 0.1
 	done
-	# -S: the program sets IP_TOS (DSCP 8, CS1), which every segment it sends must carry
-	pl_exec iperf3 -c "$PEER" -p 5202 -t 3 -S 0x20 -J > "$SP_TMP/iperf-c.json" \
+	# -S: the program sets IP_TOS (DSCP 8, CS1), which every segment it sends must carry;
+	# -M: TCP_MAXSEG 1000, no segment above it (IP length 1052 with the timestamps option)
+	pl_exec iperf3 -c "$PEER" -p 5202 -t 3 -S 0x20 -M 1000 -J > "$SP_TMP/iperf-c.json" \
 		2> "$SP_TMP/iperf-c.log" &
 	PL_PID=$!
 	SP_PID=$PL_PID
@@ -238,6 +239,9 @@ t_iperf3() {
 	lab_exec timeout 30 tcpdump -i sp0 -n -c 5 'ip[1] = 0x20 and tcp dst port 5202' \
 		> /dev/null 2> "$SP_TMP/tos.log" &
 	tpid=$!
+	lab_exec timeout 5 tcpdump -i sp0 -n 'tcp dst port 5202 and ip[2:2] > 1052' \
+		> /dev/null 2> "$SP_TMP/mss.log" &
+	mpid=$!
 	for ((i = 0; i < 600; i++)); do
 		kill -0 "$PL_PID" 2>/dev/null || break
 		sleep 0.1
@@ -255,6 +259,12 @@ t_iperf3() {
 	sp_stop_pid "$kpid" TERM 10 || true
 	wait "$kpid" 2>/dev/null || true
 	wait "$tpid" 2>/dev/null || true # ends after 5 packets, or its timeout's 30 s
+	wait "$mpid" 2>/dev/null || true # its timeout ends it, after the 3 s transfer
+	if grep -q "^0 packets captured" "$SP_TMP/mss.log"; then
+		t_ok "iperf3 -c -M 1000: no segment above the MSS (TCP_MAXSEG)"
+	else
+		t_fail "iperf3 -c -M 1000: segments above the MSS: $(tr '\n' ' ' < "$SP_TMP/mss.log")"
+	fi
 	if grep -q "^5 packets captured" "$SP_TMP/tos.log"; then
 		t_ok "iperf3 -c -S 0x20: its segments carry TOS 0x20 (IP_TOS)"
 	else

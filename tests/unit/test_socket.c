@@ -807,6 +807,98 @@ test_ip_tos_ttl(void **state)
 	pair_done(p, lfd, cfd, sfd);
 }
 
+/*
+ * The next TCP segment @p from sent, parsed into @p h; @return its payload length. Handed on
+ * to @p to.
+ */
+static size_t
+next_segment(struct sp_test_env *from, struct sp_test_env *to, struct sp_tcp_hdr *h)
+{
+	struct rte_mbuf *m = sp_test_tx_pop(from, NULL);
+	uint8_t frame[2048];
+	struct sp_ipv4 ip;
+	size_t n;
+
+	assert_non_null(m);
+	n = sp_test_copy(m, frame, sizeof(frame));
+	assert_int_equal(sp_ipv4_parse(frame + RTE_ETHER_HDR_LEN, n - RTE_ETHER_HDR_LEN, &ip), 0);
+	assert_int_equal(ip.proto, IPPROTO_TCP);
+	assert_int_equal(
+		sp_tcp_parse(frame + RTE_ETHER_HDR_LEN + ip.ihl, ip.total_len - ip.ihl, h), 0);
+	deliver(to, m);
+	sp_test_advance_ms(to, 1);
+	return ip.total_len - ip.ihl - h->doff;
+}
+
+/* getsockopt TCP_MAXSEG */
+static int
+maxseg(struct sp_sock_host *h, int fd)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	assert_int_equal(sp_getsockopt(h, fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len), 0);
+	return v;
+}
+
+/*
+ * TCP_MAXSEG as Linux's user_mss: 0 or 88-32767, read back until connected; set before
+ * connect() it is the MSS the SYN announces, set on a listener (after listen()) the one its
+ * SYN-ACK announces, and neither side sends a segment larger than the smaller, less the
+ * timestamps option (iperf3 -M, iperf -M); the accepted socket inherits it.
+ */
+static void
+test_maxseg(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), sfd, v;
+	int cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT);
+	static char big[3000];
+	struct sp_tcp_hdr h;
+	size_t n;
+
+	assert_int_equal(maxseg(p->hc, cfd), 536);  /* Linux's unconnected default */
+	for (v = 87; v <= 32768; v += 32768 - 87) { /* 87 and 32768 */
+		assert_int_equal(
+			sp_setsockopt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+	v = 600;
+	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
+	assert_int_equal(maxseg(p->hc, cfd), 600);
+	v = 700;
+	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
+	assert_int_equal(maxseg(p->hs, lfd), 700);
+
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	assert_int_equal(next_segment(p->cli, p->srv, &h), 0); /* SYN */
+	assert_true(h.opts.has_mss);
+	assert_int_equal(h.opts.mss, 600);
+	assert_int_equal(next_segment(p->srv, p->cli, &h), 0); /* SYN-ACK */
+	assert_int_equal(h.opts.mss, 700);
+	next_segment(p->cli, p->srv, &h); /* ACK */
+	sfd = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
+	assert_true(sfd >= 0);
+	/* 600 less the 12 bytes of the timestamps option, both ways */
+	assert_int_equal(maxseg(p->hc, cfd), 588);
+	assert_int_equal(maxseg(p->hs, sfd), 588);
+	v = 1;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, big, sizeof(big)), (ssize_t)sizeof(big));
+	sp_tx_flush(p->srv->ctx);
+	for (v = 0; v < (int)sizeof(big); v += (int)n) {
+		n = next_segment(p->srv, p->cli, &h);
+		assert_true(n > 0 && n <= 588);
+	}
+	/* the connection's MSS stays what was agreed (Linux) */
+	v = 1000;
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
+	assert_int_equal(maxseg(p->hs, sfd), 588);
+	pair_done(p, lfd, cfd, sfd);
+}
+
 /* UDP: sendto/recvfrom with addresses, a connected socket, EAGAIN when empty. */
 static void
 test_udp(void **state)
@@ -2281,6 +2373,7 @@ main(void)
 		cmocka_unit_test(test_idle_cycles),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_ip_tos_ttl),
+		cmocka_unit_test(test_maxseg),
 		cmocka_unit_test(test_signal_interrupts),
 		cmocka_unit_test(test_signal_deferred),
 	};
