@@ -16,7 +16,7 @@ PACKAGES=(
 	iproute2 iputils-ping arping netcat-openbsd curl python3 python3-scapy wrk iperf nginx-light
 	nftables tcpdump ethtool bc
 	redis-server redis-tools iperf3
-	socat wget memcached libmemcached-tools lighttpd
+	socat wget memcached libmemcached-tools lighttpd sockperf
 )
 
 # shellcheck source=common.sh

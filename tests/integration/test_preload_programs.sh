@@ -21,6 +21,9 @@
 #   mmsg       a UDP echo making the batch calls through libc (recvmmsg with MSG_WAITFORONE,
 #              sendmmsg, epoll_pwait2), 64 datagrams sent at once; splice() from its socket
 #              fails with EINVAL and one log line
+#   sockperf   sockperf sr (the latency tool NIC testers use) over TCP and over UDP, against
+#              kernel sockperf ping-pong, throughput and under-load runs: every run's summary,
+#              no message dropped, duplicated or out of order
 # Every program must exit with its usual status and print "mbufs: all N returned" on spindle.
 #
 # Usage: test_preload_programs.sh tap|af_packet|af_xdp|kernel [PROGRAM...]   (default: all)
@@ -32,7 +35,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/preload_lib.sh"
 PROGS=("$@")
-[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 iperf2 mmsg)
+[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 iperf2 mmsg sockperf)
 
 # pl_bg NAME IN OUT ARG...: ARG on spindle in the background (PL_PID), stdin IN, stdout OUT,
 # stderr PL_LOG ($SP_TMP/NAME.log)
@@ -410,6 +413,41 @@ t_mmsg() {
 			"$(grep -c 'preload: splice on spindle socket [0-9]* is not supported (EINVAL)' \
 				"$SP_TMP/mmsg.log")" 1
 	fi
+}
+
+# ---- sockperf: latency and message rate, TCP and UDP ----
+# sockperf_run NAME MODE ARG...: a kernel sockperf client run; its summary line, and no message
+# dropped, duplicated or out of order where it counts them (ping-pong, under-load)
+sockperf_run() {
+	local name=$1 mode=$2 out
+	shift 2
+	out=$(lab_exec timeout 30 sockperf "$mode" -i "$IP" -t 2 "$@" 2>&1)
+	if ! grep -q 'Summary: ' <<< "$out"; then
+		t_fail "sockperf $mode $name: no summary: $(tail -5 <<< "$out")"
+	elif grep -q '# dropped messages' <<< "$out" &&
+		! grep -q '# dropped messages = 0; # duplicated messages = 0; # out-of-order messages = 0' <<< "$out"; then
+		t_fail "sockperf $mode $name: $(grep '# dropped messages' <<< "$out")"
+	else
+		t_ok "sockperf $mode $name: $(grep -m1 'Summary: ' <<< "$out" | sed 's/.*Summary: //')"
+	fi
+}
+t_sockperf() {
+	local i
+	need sockperf
+	pl_start sockperf-tcp 11111 sockperf sr --tcp -i "$IP" -p 11111
+	sockperf_run TCP pp --tcp -p 11111
+	sockperf_run TCP tp --tcp -p 11111 -m 1400
+	sockperf_run TCP ul --tcp -p 11111 --mps 5000
+	pl_stop
+	pl_bg sockperf-udp /dev/null "$SP_TMP/sockperf-udp.out" sockperf sr -i "$IP" -p 11112
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'listen on' "$SP_TMP/sockperf-udp.out" "$PL_LOG" 2>/dev/null && break
+		sleep 0.1
+	done
+	sockperf_run UDP pp -p 11112
+	sockperf_run UDP tp -p 11112 -m 1400
+	sockperf_run UDP ul -p 11112 --mps 5000
+	pl_stop
 }
 
 lab_up "$PMD" || { t_fail "lab up"; t_finish; }
