@@ -198,7 +198,7 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint64_t rx_cksum = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	struct sp_ipv4 ip;
-	bool bcast = false;
+	bool bcast = false, bad_opts = false;
 	int ret;
 
 	SP_STAT(ctx, port, ip_in_receives);
@@ -219,8 +219,11 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		goto drop_ihl;
 	case SP_WIRE_BAD_LEN:
 		goto drop_len;
+	case SP_WIRE_BAD_OPTS:
+		bad_opts = true; /* the rest of the header was read: check its checksum first */
+		break;
 	default:
-		goto drop_options;
+		goto drop_len;
 	}
 	/*
 	 * Trust the PMD's verdict when it gives one (RX IPv4 checksum offload), else compute.
@@ -233,6 +236,8 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		goto drop_cksum;
 	/* Ethernet pads short frames to 60 bytes: the IP total length is what counts. */
 	mbuf_trim_to(m, ip.total_len);
+	if (bad_opts)
+		goto drop_options;
 	if (martian_src(st, ip.src))
 		goto drop_martian_src;
 	/*
@@ -309,7 +314,14 @@ drop_len:
 	SP_STAT(ctx, port, ip_bad_len);
 	goto drop;
 drop_options:
+	/*
+	 * RFC 1122 3.2.2.5: a host SHOULD send a parameter problem, pointing at the octet at fault
+	 * (RFC 792), as Linux's ip_options_compile() does; the ICMP rules suppress it for
+	 * broadcasts, fragments other than the first and sources that are not a single host.
+	 */
 	SP_STAT(ctx, port, ip_bad_options);
+	m->l3_len = 0; /* the error quotes the datagram from its IP header */
+	sp_icmp_send_error(ctx, port, m, &ip, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)ip.opt_err << 24);
 	goto drop;
 drop_cksum:
 	SP_STAT(ctx, port, ip_bad_cksum);

@@ -53,11 +53,16 @@ sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct 
 	out->src = rd32(p + 12);
 	out->dst = rd32(p + 16);
 	out->srr = false;
+	out->opt_err = 0;
 	if (out->ihl > sizeof(struct rte_ipv4_hdr)) {
+		unsigned err_off = 0;
+
 		ret = sp_ipv4_opts_check(p + sizeof(struct rte_ipv4_hdr),
-			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr), &out->srr);
-		if (ret != SP_WIRE_OK)
+			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr), &out->srr, &err_off);
+		if (ret != SP_WIRE_OK) {
+			out->opt_err = (uint8_t)(sizeof(struct rte_ipv4_hdr) + err_off);
 			return ret;
+		}
 	}
 	return SP_WIRE_OK;
 }

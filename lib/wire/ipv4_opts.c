@@ -39,17 +39,18 @@ rd32(const uint8_t *p)
 /*
  * A route option (RR, LSRR, SSRR) at @p o of @p olen bytes: pointer at least 4 (RFC 791 p.20),
  * and while it is inside the option (room left) a whole 4-byte slot at it. A pointer past the
- * option means the route data is full, which is allowed.
+ * option means the route data is full, which is allowed. @return 0 when well-formed, else the
+ * offset in the option of the byte at fault (its length or its pointer).
  */
-static bool
-route_opt_ok(const uint8_t *o, uint8_t olen)
+static unsigned
+route_opt_bad(const uint8_t *o, uint8_t olen)
 {
 	uint8_t ptr;
 
 	if (olen < 3)
-		return false;
+		return 1;
 	ptr = o[2];
-	return ptr >= 4 && (ptr > olen || ptr + 3 <= olen);
+	return ptr >= 4 && (ptr > olen || ptr + 3 <= olen) ? 0 : 2;
 }
 
 /*
@@ -58,26 +59,27 @@ route_opt_ok(const uint8_t *o, uint8_t olen)
  * still be incremented ("If the overflow count itself overflows, the original datagram is
  * considered to be in error"), as Linux's ip_options_compile() checks. A prespecified list that
  * is full does not count overflows (every host it names has had its turn), as in Linux.
+ * @return 0 when well-formed, else the offset in the option of the byte at fault.
  */
-static bool
-ts_opt_ok(const uint8_t *o, uint8_t olen)
+static unsigned
+ts_opt_bad(const uint8_t *o, uint8_t olen)
 {
 	uint8_t ptr, flag;
 
 	if (olen < 4)
-		return false;
+		return 1;
 	ptr = o[2];
 	flag = o[3] & 0x0f;
 	if (ptr < 5)
-		return false;
+		return 2;
 	if (ptr <= olen) {
 		if (ptr + 3 > olen)
-			return false;
+			return 2;
 		if ((flag == IPOPT_TS_TSANDADDR || flag == IPOPT_TS_PRESPEC) && ptr + 7 > olen)
-			return false;
-		return true;
+			return 2;
+		return 0;
 	}
-	return flag == IPOPT_TS_PRESPEC || (o[3] >> 4) < IPOPT_TS_OFLW_MAX;
+	return flag == IPOPT_TS_PRESPEC || (o[3] >> 4) < IPOPT_TS_OFLW_MAX ? 0 : 3;
 }
 
 /*
@@ -86,10 +88,10 @@ ts_opt_ok(const uint8_t *o, uint8_t olen)
  * are the malformations Linux's ip_options_compile() rejects.
  */
 int
-sp_ipv4_opts_check(const uint8_t *o, unsigned len, bool *srr)
+sp_ipv4_opts_check(const uint8_t *o, unsigned len, bool *srr, unsigned *err_off)
 {
 	bool seen_rr = false, seen_ts = false;
-	unsigned i = 0;
+	unsigned i = 0, bad;
 
 	*srr = false;
 	while (i < len) {
@@ -102,32 +104,41 @@ sp_ipv4_opts_check(const uint8_t *o, unsigned len, bool *srr)
 			i++;
 			continue;
 		}
+		*err_off = i;
 		if (i + 1 >= len)
 			return SP_WIRE_BAD_OPTS;
 		olen = o[i + 1];
 		if (olen < 2 || i + olen > len)
 			return SP_WIRE_BAD_OPTS;
+		bad = 0;
 		switch (kind) {
 		case IPOPT_LSRR:
 		case IPOPT_SSRR:
 			/* RFC 791: a source route appears at most once. */
-			if (*srr || !route_opt_ok(o + i, olen))
+			if (*srr)
 				return SP_WIRE_BAD_OPTS;
+			bad = route_opt_bad(o + i, olen);
 			*srr = true;
 			break;
 		case IPOPT_RR:
 			/* RFC 791: record route appears at most once (Linux: timestamp too). */
-			if (seen_rr || !route_opt_ok(o + i, olen))
+			if (seen_rr)
 				return SP_WIRE_BAD_OPTS;
+			bad = route_opt_bad(o + i, olen);
 			seen_rr = true;
 			break;
 		case IPOPT_TS:
-			if (seen_ts || !ts_opt_ok(o + i, olen))
+			if (seen_ts)
 				return SP_WIRE_BAD_OPTS;
+			bad = ts_opt_bad(o + i, olen);
 			seen_ts = true;
 			break;
 		default:
 			break;
+		}
+		if (bad != 0) {
+			*err_off = i + bad;
+			return SP_WIRE_BAD_OPTS;
 		}
 		i += olen;
 	}

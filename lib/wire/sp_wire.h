@@ -47,7 +47,8 @@ struct sp_ipv4 {
 	uint16_t id;
 	uint16_t frag_off; /**< offset in bytes (field * 8) */
 	bool df, mf;
-	bool srr; /**< carries a loose or strict source route option (LSRR / SSRR) */
+	bool srr;	 /**< carries a loose or strict source route option (LSRR / SSRR) */
+	uint8_t opt_err; /**< SP_WIRE_BAD_OPTS: offset in the header of the option byte at fault */
 	uint8_t ttl;
 	uint8_t proto;
 	uint16_t cksum;	   /**< as received (network order value converted) */
@@ -79,9 +80,11 @@ void sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum);
  * while not full, a whole slot at it; timestamp with a pointer of at least 5, a whole slot
  * (8 bytes for flags 1 and 3) while not full, and an overflow count below 15 when full; record
  * route, timestamp and source route at most once each. @p srr is set when a loose or strict
- * source route is present. @return SP_WIRE_OK or SP_WIRE_BAD_OPTS.
+ * source route is present. @return SP_WIRE_OK or SP_WIRE_BAD_OPTS, then @p err_off is the
+ * offset in @p o of the byte at fault (the option's kind, length or pointer, or its overflow
+ * count: what a parameter problem points at, RFC 792).
  */
-int sp_ipv4_opts_check(const uint8_t *o, unsigned len, bool *srr);
+int sp_ipv4_opts_check(const uint8_t *o, unsigned len, bool *srr, unsigned *err_off);
 /**
  * The options of a reply to an echo or timestamp request whose @p len option bytes at @p o
  * passed sp_ipv4_opts_check() (RFC 1122 3.2.2.6, 3.2.2.8): its record route and timestamp

@@ -545,6 +545,9 @@ test_echo_learned_neighbour(void **state)
 	sp_test_env_free(env);
 }
 
+static void check_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest,
+	const uint8_t *orig, size_t orig_len);
+
 /* Milliseconds since midnight UT now (what RFC 791 and RFC 792 timestamps carry). */
 static uint32_t
 ms_since_midnight(void)
@@ -729,27 +732,48 @@ test_echo_timestamp_option(void **state)
 
 /*
  * Options Linux's ip_options_compile() rejects and spindle took before (a partial slot at the
- * pointer, an overflow count that would overflow, record route twice): dropped, no reply.
+ * pointer, an overflow count that would overflow, record route or timestamp twice): dropped,
+ * and a parameter problem pointing at the octet at fault (RFC 1122 3.2.2.5, RFC 792) is sent
+ * in place of the reply.
  */
 static void
 test_echo_bad_options(void **state)
 {
-	static const uint8_t bad[][12] = {
-		{7, 11, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0},	    /* RR: pointer 10, 2 bytes left */
-		{68, 12, 13, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0}, /* TS full, overflow 15 */
-		{68, 12, 9, 0x01, 0, 0, 0, 0, 0, 0, 0, 0},  /* TS address+time: 4 bytes left */
-		{7, 3, 4, 7, 3, 4, 0, 0, 0, 0, 0, 0},	    /* RR twice */
-		{68, 4, 5, 0, 68, 4, 5, 0, 0, 0, 0, 0},	    /* TS twice */
+	static const struct {
+		uint8_t opts[12];
+		uint8_t ptr; /* offset in the IP header */
+	} bad[] = {
+		{{7, 11, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 22},	  /* RR: pointer 10, 2 bytes left */
+		{{68, 12, 13, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0}, 23}, /* TS full, overflow 15 */
+		{{68, 12, 9, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 22}, /* TS address+time: 4 bytes left */
+		{{7, 3, 4, 7, 3, 4, 0, 0, 0, 0, 0, 0}, 23},	 /* RR twice */
+		{{68, 4, 5, 0, 68, 4, 5, 0, 0, 0, 0, 0}, 24},	 /* TS twice */
+		{{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 7}, 31},	 /* RR without its length */
 	};
 	struct sp_test_env *env = sp_test_env_new(NULL);
-	uint8_t icmp[64], fr[256];
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	uint8_t icmp[64], orig[128];
 	size_t n = l3_echo_req(icmp, 5, 6, 8);
 	unsigned i;
 
-	for (i = 0; i < RTE_DIM(bad); i++)
-		assert_int_equal(query_with_opts(env, bad[i], 12, icmp, n, fr, sizeof(fr)), 0);
+	h.optlen = 12;
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		h.opts = bad[i].opts;
+		l3_write_hdr(orig, &h, n);
+		memcpy(orig + 32, icmp, n);
+		l3_feed(env, 0, l3_frame(&h, icmp, n));
+		check_error(
+			env, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)bad[i].ptr << 24, orig, 32 + n);
+		assert_int_equal(sp_test_tx_count(env), 0);
+	}
 	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad));
 	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 0);
+	/* a bad header checksum is counted as that, and answered by nothing */
+	h.bad_cksum = true;
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, ip_bad_cksum), 1);
+	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad));
+	assert_int_equal(sp_test_tx_count(env), 0);
 	sp_test_env_free(env);
 }
 
