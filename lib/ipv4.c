@@ -320,8 +320,14 @@ drop_options:
 	 * broadcasts, fragments other than the first and sources that are not a single host.
 	 */
 	SP_STAT(ctx, port, ip_bad_options);
-	m->l3_len = 0; /* the error quotes the datagram from its IP header */
-	sp_icmp_send_error(ctx, port, m, &ip, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)ip.opt_err << 24);
+	/* Only about a datagram we would have taken: ours, or one to forward (as Linux, whose
+	 * route lookup drops the others first). */
+	if (sp_local_port(st, ip.dst) >= 0 ||
+		(ctx->cfg->stack.forwarding && sp_ipv4_class(ip.dst) == SP_IPV4_UNICAST)) {
+		m->l3_len = 0; /* the error quotes the datagram from its IP header */
+		sp_icmp_send_error(
+			ctx, port, m, &ip, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)ip.opt_err << 24);
+	}
 	goto drop;
 drop_cksum:
 	SP_STAT(ctx, port, ip_bad_cksum);

@@ -768,11 +768,17 @@ test_echo_bad_options(void **state)
 	}
 	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad));
 	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 0);
+	/* not for us (forwarding off): counted, no error (Linux drops it at its route lookup) */
+	h.dst = RTE_IPV4(198, 18, 0, 99);
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad) + 1);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	h.dst = T_OUR_IP;
 	/* a bad header checksum is counted as that, and answered by nothing */
 	h.bad_cksum = true;
 	l3_feed(env, 0, l3_frame(&h, icmp, n));
 	assert_int_equal(T_STAT(env, ip_bad_cksum), 1);
-	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad));
+	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad) + 1);
 	assert_int_equal(sp_test_tx_count(env), 0);
 	sp_test_env_free(env);
 }
