@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ICMP (RFC 792, RFC 1122 3.2.2): echo replies, errors we send (unreachable, time exceeded,
+ * ICMP (RFC 792, RFC 1122 3.2.2): echo and timestamp replies (with the request's record route
+ * and timestamp options updated, RFC 1122 3.2.2.6), errors we send (unreachable, time exceeded,
  * fragmentation needed) under RFC 1122's suppression rules and a token bucket, and errors we
  * receive (handed to TCP on the lcore that owns the connection).
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_ether.h>
 #include <rte_icmp.h>
@@ -16,9 +18,13 @@
 #include "sp_proto.h"
 #include "tcp_steer.h"
 
-#define ICMP_QUOTE_PAYLOAD 8	/* RFC 792: the IP header plus the first 64 bits of data */
-#define ICMP_ERR_TOS	   0xc0 /* RFC 1812 4.3.2.5: precedence 6, internetwork control */
-#define ICMP_MAX_QUOTE	   576	/* what we read of a received error's quoted datagram */
+#define ICMP_QUOTE_PAYLOAD     8    /* RFC 792: the IP header plus the first 64 bits of data */
+#define ICMP_ERR_TOS	       0xc0 /* RFC 1812 4.3.2.5: precedence 6, internetwork control */
+#define ICMP_MAX_QUOTE	       576  /* what we read of a received error's quoted datagram */
+#define ICMP_TIMESTAMP_REQUEST 13
+#define ICMP_TIMESTAMP_REPLY   14
+#define ICMP_TIMESTAMP_LEN     20 /* RFC 792: header, originate, receive, transmit */
+#define ICMP_SECS_PER_DAY      86400
 
 /*
  * Query/informational types (RFC 792, RFC 950, RFC 1256). Everything else, including unknown
@@ -33,8 +39,8 @@ icmp_is_query(uint8_t type)
 	case RTE_IP_ICMP_ECHO_REQUEST:
 	case 9:	 /* router advertisement */
 	case 10: /* router solicitation */
-	case 13: /* timestamp */
-	case 14: /* timestamp reply */
+	case ICMP_TIMESTAMP_REQUEST:
+	case ICMP_TIMESTAMP_REPLY:
 	case 15: /* information request */
 	case 16: /* information reply */
 	case 17: /* address mask request */
@@ -184,6 +190,55 @@ rate_limited:
 }
 
 /*
+ * The time a timestamp records (RFC 791 p.22, RFC 792 timestamp): milliseconds since midnight
+ * UT, from the system's real-time clock (ctx->now is the TSC, which knows no time of day). Read
+ * only when a request asks for it.
+ */
+static uint32_t
+icmp_ms_since_midnight(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return UINT32_C(1) << 31; /* RFC 792: high bit set = not a standard time */
+	return (uint32_t)((ts.tv_sec % ICMP_SECS_PER_DAY) * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * What a reply to the query in @p m carries of the request's IP options (RFC 1122 3.2.2.6 for
+ * echo, 3.2.2.8 for timestamp): its record route and timestamp options with this host added
+ * once, written to @p out. Source routes never get here (ipv4.c drops them), other options are
+ * not reflected. @return option bytes (a multiple of 4, 0 for none).
+ */
+static uint8_t
+icmp_reply_opts(const struct rte_mbuf *m, const struct sp_ipv4 *ip, uint8_t *out)
+{
+	const uint8_t *opts;
+
+	if (ip->ihl <= sizeof(struct rte_ipv4_hdr) || m->l3_len != ip->ihl ||
+		rte_pktmbuf_headroom(m) < m->l3_len)
+		return 0;
+	opts = rte_pktmbuf_mtod_offset(m, const uint8_t *, -(int)m->l3_len) +
+	       sizeof(struct rte_ipv4_hdr);
+	return (uint8_t)sp_ipv4_opts_echo(opts, ip->ihl - (unsigned)sizeof(struct rte_ipv4_hdr),
+		ip->dst, icmp_ms_since_midnight(), out);
+}
+
+/* The header of a reply to a query: from the address asked, the request's TOS and options. */
+static void
+icmp_reply_out(
+	const struct rte_mbuf *req, const struct sp_ipv4 *ip, struct sp_ipv4_out *o, uint8_t *opts)
+{
+	memset(o, 0, sizeof(*o));
+	o->src = ip->dst;
+	o->dst = ip->src;
+	o->proto = IPPROTO_ICMP;
+	o->tos = ip->tos;
+	o->optlen = icmp_reply_opts(req, ip, opts);
+	o->opts = o->optlen != 0 ? opts : NULL;
+}
+
+/*
  * RFC 792 echo: the request mbuf (possibly a reassembled chain) becomes the reply in place.
  * Only the type changes in the ICMP message, so the checksum is updated incrementally
  * (RFC 1624); identifier, sequence and data go back byte for byte.
@@ -193,19 +248,75 @@ icmp_echo(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp
 	const struct sp_icmp *req)
 {
 	struct rte_icmp_hdr *h = rte_pktmbuf_mtod(m, struct rte_icmp_hdr *);
+	uint8_t opts[SP_IPV4_MAX_OPTS];
 	struct sp_ipv4_out o;
 
+	/* Read the options before the reply's header is written over the request's. */
+	icmp_reply_out(m, ip, &o, opts);
 	h->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	h->icmp_cksum = rte_cpu_to_be_16(
 		sp_cksum_adjust16(req->cksum, (uint16_t)(req->type << 8 | req->code),
 			(uint16_t)(RTE_IP_ICMP_ECHO_REPLY << 8 | req->code)));
-	memset(&o, 0, sizeof(o));
-	o.src = ip->dst;
-	o.dst = ip->src;
-	o.proto = IPPROTO_ICMP;
-	o.tos = ip->tos;
 	if (sp_ipv4_output(ctx, m, &o) == 0)
 		SP_STAT(ctx, port, icmp_out_echo_reps);
+}
+
+/*
+ * RFC 792 timestamp (RFC 1122 3.2.2.8): a 20-byte reply with the identifier, sequence and
+ * originate timestamp of the request, receive and transmit timestamps both now, in ms since
+ * midnight UT (as Linux's icmp_timestamp()). A request shorter than 20 bytes lacks fields and
+ * is dropped (Linux answers from 12 bytes on); a longer one is answered with 20 bytes, as Linux
+ * and FreeBSD do. The reply is a new mbuf: the request may be a chain of any length.
+ */
+static void
+icmp_timestamp(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip,
+	const struct sp_icmp *req)
+{
+	uint8_t opts[SP_IPV4_MAX_OPTS];
+	struct sp_ipv4_out o;
+	struct rte_mbuf *r;
+	const uint8_t *orig;
+	struct sp_icmp ic;
+	uint32_t now;
+	uint8_t *p;
+
+	if (m->pkt_len < ICMP_TIMESTAMP_LEN) {
+		SP_STAT(ctx, port, icmp_bad_len);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	r = sp_alloc(ctx, port);
+	if (r == NULL)
+		goto free_req;
+	p = (uint8_t *)rte_pktmbuf_append(r, ICMP_TIMESTAMP_LEN);
+	if (p == NULL) {
+		rte_pktmbuf_free(r);
+		goto free_req;
+	}
+	/* id, sequence (in the fixed header) and the originate timestamp go back as they came */
+	orig = rte_pktmbuf_read(m, SP_ICMP_HDR_LEN, 4, p + SP_ICMP_HDR_LEN);
+	if (orig != p + SP_ICMP_HDR_LEN)
+		memcpy(p + SP_ICMP_HDR_LEN, orig, 4); /* pkt_len >= 20: never NULL */
+	now = icmp_ms_since_midnight();
+	p[12] = p[16] = (uint8_t)(now >> 24);
+	p[13] = p[17] = (uint8_t)(now >> 16);
+	p[14] = p[18] = (uint8_t)(now >> 8);
+	p[15] = p[19] = (uint8_t)now;
+	ic.type = ICMP_TIMESTAMP_REPLY;
+	ic.code = 0;
+	ic.cksum = 0;
+	ic.rest = req->rest;
+	sp_icmp_build(p, &ic);
+	ic.cksum =
+		rte_be_to_cpu_16((uint16_t)~sp_cksum_fold(sp_cksum_raw(p, ICMP_TIMESTAMP_LEN, 0)));
+	sp_icmp_build(p, &ic);
+	icmp_reply_out(m, ip, &o, opts);
+	rte_pktmbuf_free(m);
+	if (sp_ipv4_output(ctx, r, &o) == 0)
+		SP_STAT(ctx, port, icmp_out_timestamp_reps);
+	return;
+free_req:
+	rte_pktmbuf_free(m);
 }
 
 /*
@@ -263,6 +374,16 @@ sp_icmp_steered_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m,
 	icmp_error_input(ctx, port, m, ip, &ic, true, hops);
 }
 
+/*
+ * A query to a broadcast or multicast address: RFC 1122 lets us ignore echo (3.2.2.6) and
+ * timestamp (3.2.2.8) requests sent so, which keeps us from being a smurf amplifier.
+ */
+static bool
+icmp_to_group(const struct sp_ctx *ctx, const struct sp_ipv4 *ip)
+{
+	return sp_ipv4_class(ip->dst) == SP_IPV4_MULTICAST || sp_is_broadcast(ctx->stack, ip->dst);
+}
+
 void
 sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struct sp_ipv4 *ip)
 {
@@ -278,11 +399,15 @@ sp_icmp_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const struc
 	switch (ic.type) {
 	case RTE_IP_ICMP_ECHO_REQUEST:
 		SP_STAT(ctx, port, icmp_in_echos);
-		/* RFC 1122 3.2.2.6 lets us ignore echo to broadcast/multicast (no smurf amplifier). */
-		if (sp_ipv4_class(ip->dst) == SP_IPV4_MULTICAST ||
-			sp_is_broadcast(ctx->stack, ip->dst))
+		if (icmp_to_group(ctx, ip))
 			goto drop_bcast_echo;
 		icmp_echo(ctx, port, m, ip, &ic);
+		return;
+	case ICMP_TIMESTAMP_REQUEST:
+		SP_STAT(ctx, port, icmp_in_timestamps);
+		if (icmp_to_group(ctx, ip))
+			goto drop_bcast_timestamp;
+		icmp_timestamp(ctx, port, m, ip, &ic);
 		return;
 	case RTE_IP_ICMP_ECHO_REPLY:
 		SP_STAT(ctx, port, icmp_in_echo_reps);
@@ -305,6 +430,9 @@ drop_cksum:
 	goto drop;
 drop_bcast_echo:
 	SP_STAT(ctx, port, icmp_bcast_echo);
+	goto drop;
+drop_bcast_timestamp:
+	SP_STAT(ctx, port, icmp_bcast_timestamp);
 	goto drop;
 drop_unhandled:
 	SP_STAT(ctx, port, icmp_unhandled_type);

@@ -198,7 +198,7 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint64_t rx_cksum = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	struct sp_ipv4 ip;
-	bool bcast = false;
+	bool bcast = false, bad_opts = false;
 	int ret;
 
 	SP_STAT(ctx, port, ip_in_receives);
@@ -219,8 +219,11 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		goto drop_ihl;
 	case SP_WIRE_BAD_LEN:
 		goto drop_len;
+	case SP_WIRE_BAD_OPTS:
+		bad_opts = true; /* the rest of the header was read: check its checksum first */
+		break;
 	default:
-		goto drop_options;
+		goto drop_len;
 	}
 	/*
 	 * Trust the PMD's verdict when it gives one (RX IPv4 checksum offload), else compute.
@@ -233,6 +236,8 @@ sp_ipv4_input(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m)
 		goto drop_cksum;
 	/* Ethernet pads short frames to 60 bytes: the IP total length is what counts. */
 	mbuf_trim_to(m, ip.total_len);
+	if (bad_opts)
+		goto drop_options;
 	if (martian_src(st, ip.src))
 		goto drop_martian_src;
 	/*
@@ -309,7 +314,20 @@ drop_len:
 	SP_STAT(ctx, port, ip_bad_len);
 	goto drop;
 drop_options:
+	/*
+	 * RFC 1122 3.2.2.5: a host SHOULD send a parameter problem, pointing at the octet at fault
+	 * (RFC 792), as Linux's ip_options_compile() does; the ICMP rules suppress it for
+	 * broadcasts, fragments other than the first and sources that are not a single host.
+	 */
 	SP_STAT(ctx, port, ip_bad_options);
+	/* Only about a datagram we would have taken: ours, or one to forward (as Linux, whose
+	 * route lookup drops the others first). */
+	if (sp_local_port(st, ip.dst) >= 0 ||
+		(ctx->cfg->stack.forwarding && sp_ipv4_class(ip.dst) == SP_IPV4_UNICAST)) {
+		m->l3_len = 0; /* the error quotes the datagram from its IP header */
+		sp_icmp_send_error(
+			ctx, port, m, &ip, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)ip.opt_err << 24);
+	}
 	goto drop;
 drop_cksum:
 	SP_STAT(ctx, port, ip_bad_cksum);
@@ -436,15 +454,19 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	struct sp_ipv4 ip;
 	bool frag, hw_ip;
 	uint32_t next;
+	uint16_t ihl;
 	int n, i, ret = 0, r;
 
 	if (sp_route_lookup(st, o->dst, &nh) < 0)
 		goto drop_no_route;
 	pt = &st->ports[nh.port];
 	next = nh.gw != 0 ? nh.gw : o->dst;
-	if (m->pkt_len + sizeof(*h) > UINT16_MAX)
+	if (o->optlen > SP_IPV4_MAX_OPTS || (o->optlen & 3) != 0)
+		goto drop_inval;
+	ihl = (uint16_t)(sizeof(*h) + o->optlen);
+	if (m->pkt_len + ihl > UINT16_MAX)
 		goto drop_too_big;
-	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*h));
+	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, ihl);
 	if (h == NULL)
 		goto drop_nobufs;
 	frag = m->pkt_len > pt->mtu && tso == 0;
@@ -456,7 +478,7 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	hw_ip = pt->tx_ip_cksum && !frag;
 
 	memset(&ip, 0, sizeof(ip));
-	ip.ihl = sizeof(*h);
+	ip.ihl = (uint8_t)ihl;
 	ip.tos = o->tos;
 	ip.total_len = (uint16_t)m->pkt_len;
 	ip.df = o->df;
@@ -465,20 +487,26 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	ip.src = o->src != 0 ? o->src : select_src(pt, next);
 	ip.dst = o->dst;
 	ip.id = ipv4_select_id(ctx, ip.src, ip.dst, ip.proto);
-	sp_ipv4_build(h, &ip, !hw_ip);
+	sp_ipv4_build(h, &ip, !hw_ip && o->optlen == 0);
+	if (o->optlen != 0) {
+		/* Options follow the fixed header; IHL and checksum cover them (RFC 791 3.1). */
+		h->version_ihl = (uint8_t)(RTE_IPV4_VHL_DEF - 5 + ihl / 4);
+		memcpy(h + 1, o->opts, o->optlen);
+		if (!hw_ip)
+			h->hdr_checksum = rte_ipv4_cksum(h);
+	}
 
 	/* A reused received mbuf still carries RX flags: keep only what describes the mbuf. */
 	m->ol_flags &= SP_MBUF_STATE_FLAGS;
 	m->l2_len = sizeof(struct rte_ether_hdr);
-	m->l3_len = sizeof(*h);
+	m->l3_len = ihl;
 	if (hw_ip)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	m->ol_flags |= tso; /* rte_ipv4_phdr_cksum() below leaves the length out for it */
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
-		size_t off =
-			sizeof(*h) + (l4 == RTE_MBUF_F_TX_TCP_CKSUM
-						     ? offsetof(struct rte_tcp_hdr, cksum)
-						     : offsetof(struct rte_udp_hdr, dgram_cksum));
+		size_t off = ihl + (l4 == RTE_MBUF_F_TX_TCP_CKSUM
+						   ? offsetof(struct rte_tcp_hdr, cksum)
+						   : offsetof(struct rte_udp_hdr, dgram_cksum));
 		uint16_t *ck;
 
 		if (m->data_len < off + sizeof(*ck))
@@ -490,7 +518,7 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 			*ck = rte_ipv4_phdr_cksum(h, m->ol_flags);
 		} else {
 			*ck = 0;
-			*ck = sp_cksum_l4(m, sizeof(*h), ip.src, ip.dst, ip.proto);
+			*ck = sp_cksum_l4(m, ihl, ip.src, ip.dst, ip.proto);
 			/* UDP: 0 means "no checksum", a computed 0 goes as all ones (RFC 768). */
 			if (*ck == 0 && l4 == RTE_MBUF_F_TX_UDP_CKSUM)
 				*ck = 0xffff;

@@ -117,6 +117,9 @@ struct sp_stack;
 	X(icmp_rate_limited, "ICMP errors suppressed by the token bucket")                        \
 	X(icmp_err_suppressed, "ICMP error not sent (about an error, broadcast, non-first frag)") \
 	X(icmp_bcast_echo, "echo request to broadcast ignored")                                   \
+	X(icmp_in_timestamps, "timestamp requests received")                                      \
+	X(icmp_out_timestamp_reps, "timestamp replies sent")                                      \
+	X(icmp_bcast_timestamp, "timestamp request to broadcast ignored")                         \
 	X(icmp_in_echo_reps, "echo replies received (we send no echo requests; dropped)")         \
 	X(icmp_bad_quote, "ICMP error quoting a datagram we did not send, or too short")          \
 	X(icmp_pmtu_lowered, "fragmentation needed that lowered a TCP connection's MSS (RFC 1191)") \

@@ -112,6 +112,8 @@ struct sp_ipv4_out {
 	uint8_t ttl; /**< 0 = 64 */
 	uint8_t tos;
 	bool df;
+	uint8_t optlen;	     /**< option bytes at @p opts: a multiple of 4, at most 40 */
+	const uint8_t *opts; /**< IP options to carry (NULL when optlen is 0) */
 };
 /**
  * Prepend an IPv4 header to @p m (data at the L4 header), route, fragment if larger than the

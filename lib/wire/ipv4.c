@@ -10,14 +10,6 @@
 
 #include "sp_wire.h"
 
-/* RFC 791 option kinds that need more than the generic TLV check. */
-#define IPOPT_EOL  0
-#define IPOPT_NOP  1
-#define IPOPT_RR   7
-#define IPOPT_TS   68
-#define IPOPT_LSRR 131
-#define IPOPT_SSRR 137
-
 static uint16_t
 rd16(const uint8_t *p)
 {
@@ -28,53 +20,6 @@ static uint32_t
 rd32(const uint8_t *p)
 {
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-/*
- * Options are TLVs except EOL and NOP (RFC 791 p.15). A length below 2 or one that runs past
- * the header makes the datagram unparseable: RFC 1122 3.2.1.8 lets us discard it.
- * Route-recording options carry a pointer that starts at 4 (RR, LSRR, SSRR) or 5 (timestamp,
- * RFC 791 p.22); a smaller pointer is malformed.
- */
-static int
-check_options(const uint8_t *o, unsigned len, bool *srr)
-{
-	unsigned i = 0;
-
-	while (i < len) {
-		uint8_t kind = o[i];
-		uint8_t olen;
-
-		if (kind == IPOPT_EOL)
-			break;
-		if (kind == IPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len)
-			return SP_WIRE_BAD_OPTS;
-		olen = o[i + 1];
-		if (olen < 2 || i + olen > len)
-			return SP_WIRE_BAD_OPTS;
-		switch (kind) {
-		case IPOPT_LSRR:
-		case IPOPT_SSRR:
-			*srr = true;
-			/* fallthrough */
-		case IPOPT_RR:
-			if (olen < 3 || o[i + 2] < 4)
-				return SP_WIRE_BAD_OPTS;
-			break;
-		case IPOPT_TS:
-			if (olen < 4 || o[i + 2] < 5)
-				return SP_WIRE_BAD_OPTS;
-			break;
-		default:
-			break;
-		}
-		i += olen;
-	}
-	return SP_WIRE_OK;
 }
 
 int
@@ -108,11 +53,16 @@ sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct 
 	out->src = rd32(p + 12);
 	out->dst = rd32(p + 16);
 	out->srr = false;
+	out->opt_err = 0;
 	if (out->ihl > sizeof(struct rte_ipv4_hdr)) {
-		ret = check_options(p + sizeof(struct rte_ipv4_hdr),
-			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr), &out->srr);
-		if (ret != SP_WIRE_OK)
+		unsigned err_off = 0;
+
+		ret = sp_ipv4_opts_check(p + sizeof(struct rte_ipv4_hdr),
+			out->ihl - (unsigned)sizeof(struct rte_ipv4_hdr), &out->srr, &err_off);
+		if (ret != SP_WIRE_OK) {
+			out->opt_err = (uint8_t)(sizeof(struct rte_ipv4_hdr) + err_off);
 			return ret;
+		}
 	}
 	return SP_WIRE_OK;
 }

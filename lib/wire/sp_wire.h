@@ -47,7 +47,8 @@ struct sp_ipv4 {
 	uint16_t id;
 	uint16_t frag_off; /**< offset in bytes (field * 8) */
 	bool df, mf;
-	bool srr; /**< carries a loose or strict source route option (LSRR / SSRR) */
+	bool srr;	 /**< carries a loose or strict source route option (LSRR / SSRR) */
+	uint8_t opt_err; /**< SP_WIRE_BAD_OPTS: offset in the header of the option byte at fault */
 	uint8_t ttl;
 	uint8_t proto;
 	uint16_t cksum;	   /**< as received (network order value converted) */
@@ -69,6 +70,33 @@ int sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, str
  * @p cksum is false (then 0). frag_off is in bytes and must be a multiple of 8.
  */
 void sp_ipv4_build(void *buf, const struct sp_ipv4 *ip, bool cksum);
+
+/* ---------------- IPv4 options (wire/ipv4_opts.c) ---------------- */
+/** Most option bytes a header can carry (IHL 15). */
+#define SP_IPV4_MAX_OPTS 40
+/**
+ * Check the @p len option bytes at @p o (RFC 791 3.1): TLVs with a length of at least 2 inside
+ * the header; record route, loose and strict source route with a pointer of at least 4 and,
+ * while not full, a whole slot at it; timestamp with a pointer of at least 5, a whole slot
+ * (8 bytes for flags 1 and 3) while not full, and an overflow count below 15 when full; record
+ * route, timestamp and source route at most once each. @p srr is set when a loose or strict
+ * source route is present. @return SP_WIRE_OK or SP_WIRE_BAD_OPTS, then @p err_off is the
+ * offset in @p o of the byte at fault (the option's kind, length or pointer, or its overflow
+ * count: what a parameter problem points at, RFC 792).
+ */
+int sp_ipv4_opts_check(const uint8_t *o, unsigned len, bool *srr, unsigned *err_off);
+/**
+ * The options of a reply to an echo or timestamp request whose @p len option bytes at @p o
+ * passed sp_ipv4_opts_check() (RFC 1122 3.2.2.6, 3.2.2.8): its record route and timestamp
+ * options, in that order, each updated once for this host: @p addr recorded, @p ms (ms since
+ * midnight UT) stamped where the timestamp's flag asks (a prespecified slot only when it names
+ * @p addr), the overflow count incremented when full (except prespecified); every other option
+ * is left out. Writes at most SP_IPV4_MAX_OPTS bytes to @p out, padded with end-of-options to a
+ * multiple of 4. @return bytes written (0 when there is nothing to reflect).
+ */
+unsigned sp_ipv4_opts_echo(
+	const uint8_t *o, unsigned len, uint32_t addr, uint32_t ms, uint8_t *out);
+
 /** What an address can name (RFC 1122 3.2.1.3, RFC 5735, RFC 1112 4). */
 enum sp_ipv4_class {
 	SP_IPV4_UNICAST = 0, /**< may name a single host (a directed broadcast is not told apart) */

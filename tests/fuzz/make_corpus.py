@@ -3,7 +3,8 @@
 """Write the seed corpus for fuzz_input (see the input format in fuzz_input.c).
 
 Seeds are valid frames (correct checksums) so the fuzzer starts deep in each protocol:
-ping, fragmented ping, ARP, UDP to a closed port, a TCP handshake with data and FIN,
+ping, fragmented ping, ping and timestamp request with record route and timestamp options, ARP,
+UDP to a closed port, a TCP handshake with data and FIN,
 and forwarding. The st_* seeds use the stateful mode (setup bit 3): their seq/ack fields,
 SACK edges and TSecr are relative to the peer's ISN and the stack's ISS / last TSval, so
 they complete handshakes and reach ESTABLISHED, SACK recovery, the out-of-order queue,
@@ -92,6 +93,24 @@ seeds["tcp_handshake"] = hs
 seeds["tcp_rst_closed"] = bytes([0]) + rec(eth(OUR, PEER, 0x0800, ipv4(P, S, 6, tcp(P, S, 1234, 22, 5, 0, 0x02))))
 seeds["forward"] = bytes([2]) + rec(eth(OUR, PEER, 0x0800, ipv4(P, "198.18.1.7", 1, icmp_echo(3, 3, b"fw"), ttl=5)))
 seeds["forward_ttl1"] = bytes([2]) + rec(eth(OUR, PEER, 0x0800, ipv4(P, "198.18.1.7", 1, icmp_echo(3, 4, b"fw"), ttl=1)))
+# IP options reflected in replies (RFC 1122 3.2.2.6): record route and timestamp on an echo and
+# on a timestamp request (RFC 792 type 13)
+ipopts = bytes([7, 11, 4]) + bytes(8) + b"\x01" + bytes([68, 20, 5, 1]) + bytes(16)
+
+
+def with_opts(dgram, opts):
+    ihl = 20 + len(opts)
+    h = bytes([0x40 | ihl // 4]) + dgram[1:2] + struct.pack("!H", len(dgram) + len(opts)) + \
+        dgram[4:10] + b"\0\0" + dgram[12:20] + opts
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + dgram[20:]
+
+
+ts_req = struct.pack("!BBHHHIII", 13, 0, 0, 5, 1, 1000, 0, 0)
+ts_req = ts_req[:2] + struct.pack("!H", csum(ts_req)) + ts_req[4:]
+seeds["ping_ip_opts"] = bytes([0]) + rec(eth(OUR, PEER, 0x0800, with_opts(
+    ipv4(P, S, 1, icmp_echo(1, 2, b"opts")), ipopts)))
+seeds["timestamp_ip_opts"] = bytes([0]) + rec(eth(OUR, PEER, 0x0800, with_opts(
+    ipv4(P, S, 1, ts_req), ipopts)))
 
 # ---- stateful mode (fuzz_input.c header): [u16 len][u8 step][u8 op][frame] ----
 SEQ, ACK, SACK, TSECR, BADSUM, PORT, APP = 1, 2, 4, 8, 16, 32, 128

@@ -35,6 +35,13 @@ wire, the counter that names the drop, and that the stack still serves; at the e
   small_mss   a peer without MSS option (536) that swings its window between 0 and 64 KB: TSO
               frames of at most 64 pieces, the port keeps sending (tx_stall_drops stays 0)
   src_route   LSRR / SSRR datagrams dropped (ip_src_routed, RFC 7126), record route answered
+  icmp_opts   record route and timestamp options (flags 0 and 1) of an echo come back with our
+              address and time (RFC 1122 3.2.2.6); a partial slot at the pointer is dropped
+              (ip_bad_options) with a parameter problem pointing at it (RFC 1122 3.2.2.5)
+  l4_ip_opts  IP options on a SYN, on data and on UDP to a closed port are ignored (checksums
+              and MSS right, the error quotes the options); TCP junk after end-of-options
+  icmp_timestamp  a timestamp request gets a type 14 reply with sane times (RFC 792); a 16-byte
+              one (icmp_bad_len) and one to the broadcast (icmp_bcast_timestamp) do not
   oow_acks    200 pure ACKs outside the window get one ACK (TCPAckSkippedSeq), data outside it
               is still answered
   l3_lengths  UDP and IP length fields that disagree with the frame, a bad UDP checksum, IHL 4:
@@ -883,6 +890,176 @@ def t_src_route(w, st):
     check(p is not None and p[IP].dst == ME_IP, "src-route: record route echo answered")
 
 
+def ip_opts(p):
+    """The option bytes of the IP header of @p (scapy packet with IP)."""
+    from scapy.all import IP, raw
+    b = raw(p[IP])
+    return b[20:(b[0] & 0x0f) * 4]
+
+
+def ms_since_midnight():
+    return int(time.time() * 1000) % 86400000
+
+
+def ms_near(t, ref, slack=5000):
+    """@t (ms since midnight UT) within @slack ms of @ref, across midnight too."""
+    d = (t - ref) % 86400000
+    return t < 86400000 and min(d, 86400000 - d) <= slack
+
+
+def t_icmp_opts(w, st):
+    """Record route and timestamp options of an echo request come back in the reply with
+    spindle's address / time added (RFC 1122 3.2.2.6; before, the reply had no options);
+    malformed ones are dropped (ip_bad_options) with a parameter problem (before: silence)."""
+    import struct
+    from scapy.all import ICMP, IP, IPOption
+    sp = bytes(int(x) for x in SP_IP.split("."))
+    me = bytes(int(x) for x in ME_IP.split("."))
+    ident = random.randint(1, 65535)
+    rr = bytes([7, 11, 8]) + me + bytes(4) + b"\x01"  # one hop recorded, ours next
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=[IPOption(rr)]) / ICMP(id=ident))
+    p = w.expect(echo_reply(ident), 1.0)
+    o = ip_opts(p) if p is not None else b""
+    check(o[:3] == bytes([7, 11, 12]) and o[3:7] == me and o[7:11] == sp,
+          "icmp_opts: record route echoed with our address (%s)" % o.hex())
+    for flag, olen in ((0, 12), (1, 20)):
+        ident = random.randint(1, 65535)
+        ts = bytes([68, olen, 5, flag]) + bytes(olen - 4)
+        ref = ms_since_midnight()
+        w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=[IPOption(ts)]) / ICMP(id=ident))
+        p = w.expect(echo_reply(ident), 1.0)
+        o = ip_opts(p) if p is not None else b""
+        if flag == 0:
+            good = len(o) >= 12 and o[:4] == bytes([68, 12, 9, 0]) and \
+                ms_near(struct.unpack("!I", o[4:8])[0], ref)
+        else:
+            good = len(o) >= 20 and o[:4] == bytes([68, 20, 13, 1]) and o[4:8] == sp and \
+                ms_near(struct.unpack("!I", o[8:12])[0], ref)
+        check(good, "icmp_opts: timestamp option flag %d echoed with our time (%s)"
+              % (flag, o.hex()))
+    b = st.get("ip_bad_options")
+    ident = random.randint(1, 65535)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=[IPOption(bytes([7, 11, 10]) + bytes(8)),
+                                                       IPOption(b"\x01")]) / ICMP(id=ident))
+    p = w.expect(lambda p: ICMP in p and p[ICMP].type in (0, 12), 1.0)
+    check(p is not None and p[ICMP].type == 12 and p[ICMP].code == 0 and p[ICMP].ptr == 22,
+          "icmp_opts: record route with a partial slot at the pointer: parameter problem "
+          "pointing at it (RFC 1122 3.2.2.5), no echo reply (%s)" %
+          str(None if p is None else (p[ICMP].type, p[ICMP].ptr)))
+    delta_check(st, "ip_bad_options", b, 1, "icmp_opts: counted", exact=1)
+
+
+def t_icmp_timestamp(w, st):
+    """A timestamp request gets a timestamp reply: originate copied, receive and transmit in
+    ms since midnight UT (RFC 792, RFC 1122 3.2.2.8; before, no answer); one shorter than 20
+    bytes is dropped (icmp_bad_len), one to the subnet broadcast ignored."""
+    from scapy.all import ICMP, IP, Raw
+    from scapy.utils import checksum
+    ident = random.randint(1, 65535)
+    ref = ms_since_midnight()
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) / ICMP(type=13, id=ident, seq=3, ts_ori=ref,
+                                                   ts_rx=0, ts_tx=0))
+
+    def ts_reply(p):
+        return ICMP in p and p[ICMP].type == 14 and p[ICMP].id == ident
+
+    p = w.expect(ts_reply, 1.0)
+    check(p is not None and p[IP].src == SP_IP and p[IP].dst == ME_IP and p[ICMP].seq == 3 and
+          p[ICMP].ts_ori == ref and ms_near(p[ICMP].ts_rx, ref) and
+          p[ICMP].ts_tx == p[ICMP].ts_rx and len(p[ICMP]) == 20,
+          "icmp_timestamp: type 14 reply, originate %d, receive %s" %
+          (ref, p[ICMP].ts_rx if p is not None else None))
+    b = st.get("icmp_bad_len")
+    short = bytearray([13, 0, 0, 0, ident >> 8, ident & 0xff, 0, 4]) + bytes(8)
+    short[2:4] = checksum(bytes(short)).to_bytes(2, "big")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, proto=1) / Raw(bytes(short)))
+    check(w.expect(ts_reply, 0.5) is None, "icmp_timestamp: 16-byte request not answered")
+    delta_check(st, "icmp_bad_len", b, 1, "icmp_timestamp: counted", exact=1)
+    b = st.get("icmp_bcast_timestamp")
+    w.send(eth(dst_mac="ff:ff:ff:ff:ff:ff") / IP(src=ME_IP, dst=BCAST) /
+           ICMP(type=13, id=ident, seq=5))
+    check(w.expect(ts_reply, 0.5) is None, "icmp_timestamp: broadcast request not answered")
+    delta_check(st, "icmp_bcast_timestamp", b, 1, "icmp_timestamp: broadcast counted", exact=1)
+
+
+def tcp_cksum_ok(p):
+    """The TCP checksum of @p as sent, recomputed by scapy over its IP header's pseudo-header."""
+    from scapy.all import IP, TCP
+    q = IP(bytes(p[IP]))
+    got = q[TCP].chksum
+    del q[TCP].chksum
+    return IP(bytes(q))[TCP].chksum == got
+
+
+def t_l4_ip_opts(w, st):
+    """IP options on TCP and UDP (RFC 1122 3.2.1.8: options a host does not act on are
+    ignored): a SYN with record route, NOP and timestamp options gets a SYN-ACK with a good
+    checksum and its MSS; data with router alert and record route is echoed; a port
+    unreachable quotes the header with its options (RFC 792: the whole header); TCP options
+    after an end-of-options with junk behind it are ignored (RFC 9293 3.1); a segment with
+    options in fragments is reassembled; a RST carrying data resets (RFC 1122 4.2.2.12)."""
+    from scapy.all import ICMP, IP, TCP, UDP, IPOption, IPerror, fragment, raw
+    opts = [IPOption(bytes([7, 11, 4]) + bytes(8)), IPOption(b"\x01"),
+            IPOption(bytes([68, 12, 5, 0]) + bytes(8))]
+    c = td.Conn(w.peer, 7)
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=opts) /
+           TCP(sport=c.sport, dport=7, flags="S", seq=c.iss, options=[("MSS", 1200)]))
+    sa = w.peer.expect(lambda p: c.mine(p) and td.flags(p) & (SYN | ACK) == SYN | ACK, 1.0)
+    if not check(sa is not None and tcp_cksum_ok(sa) and sa[IP].ihl == 5 and
+                 any(o[0] == "MSS" for o in sa[TCP].options),
+                 "l4_ip_opts: SYN with IP options gets a SYN-ACK, checksum good, MSS, no IP "
+                 "options"):
+        return
+    c.rcv_nxt = (sa[TCP].seq + 1) & 0xffffffff
+    c.snd_nxt = (c.iss + 1) & 0xffffffff
+    ra = [IPOption(b"\x94\x04\x00\x00"), IPOption(bytes([7, 7, 4]) + bytes(4)),
+          IPOption(b"\x01")]
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=ra) /
+           TCP(sport=c.sport, dport=7, flags="A", seq=c.snd_nxt, ack=c.rcv_nxt))
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP, options=ra) /
+           TCP(sport=c.sport, dport=7, flags="PA", seq=c.snd_nxt, ack=c.rcv_nxt) / b"hello")
+    c.snd_nxt = (c.snd_nxt + 5) & 0xffffffff
+    p = w.peer.expect(lambda p: c.mine(p) and bytes(p[TCP].payload) == b"hello", 1.0)
+    check(p is not None and tcp_cksum_ok(p),
+          "l4_ip_opts: data with router alert and record route echoed, checksum good")
+    # TCP options: MSS, EOL, then bytes that would be a malformed option if read
+    t = raw(TCP(sport=c.sport, dport=7, flags="PA", seq=c.snd_nxt, ack=c.rcv_nxt,
+                options=[("NOP", None), ("EOL", None), ("NOP", None), ("NOP", None)]))
+    t = t[:21] + b"\x05\xff" + t[23:]
+    b = st.get("TCPBadOptions")
+    pkt = IP(raw(IP(src=ME_IP, dst=SP_IP, proto=6) / (t + b"again")))
+    del pkt[TCP].chksum
+    w.send(eth() / IP(raw(pkt)))
+    c.snd_nxt = (c.snd_nxt + 5) & 0xffffffff
+    p = w.peer.expect(lambda p: c.mine(p) and bytes(p[TCP].payload) == b"again", 1.0)
+    check(p is not None, "l4_ip_opts: TCP bytes after end-of-options ignored, data echoed")
+    delta_check(st, "TCPBadOptions", b, 0, "l4_ip_opts: not a bad option", exact=0)
+    # 40 bytes in two fragments, the first with record route (not copied, RFC 791)
+    data = bytes(range(65, 105))
+    seg = IP(src=ME_IP, dst=SP_IP, options=[IPOption(bytes([7, 7, 4]) + bytes(4)),
+                                            IPOption(b"\x01")]) / \
+        TCP(sport=c.sport, dport=7, flags="PA", seq=c.snd_nxt, ack=c.rcv_nxt) / data
+    for f in fragment(IP(raw(seg)), fragsize=32):
+        w.send(eth() / f)
+    c.snd_nxt = (c.snd_nxt + len(data)) & 0xffffffff
+    p = w.peer.expect(lambda p: c.mine(p) and bytes(p[TCP].payload) == data, 1.0)
+    check(p is not None, "l4_ip_opts: a segment with options in two fragments echoed")
+    # RFC 9293 3.5.3 / RFC 1122 4.2.2.12: a RST may carry data (a diagnostic); it resets
+    b = st.get("EstabResets")
+    w.send(eth() / IP(src=ME_IP, dst=SP_IP) /
+           TCP(sport=c.sport, dport=7, flags="RA", seq=c.snd_nxt, ack=c.rcv_nxt) / b"diag")
+    delta_check(st, "EstabResets", b, 1, "l4_ip_opts: a RST with data resets", exact=1)
+    # UDP with options to a closed port: the error quotes the whole header, options included
+    hdr = IP(src=ME_IP, dst=SP_IP, options=opts) / UDP(sport=4444, dport=9999) / (b"x" * 20)
+    w.send(eth() / hdr)
+    p = w.expect(lambda p: ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 3 and
+                 IPerror in p and p[IPerror].dst == SP_IP, 1.0)
+    want = raw(IP(raw(hdr)))[:44 + 8]
+    check(p is not None and raw(p[ICMP])[8:] == want,
+          "l4_ip_opts: port unreachable quotes the 44-byte header and 8 bytes (%s)" %
+          (raw(p[ICMP])[8:].hex() if p is not None else None))
+
+
 def ack_flood(w, st, what, counter, far_seq, far_ack):
     """200 pure ACKs on an echo connection, @far_seq beyond our SND.NXT and acknowledging
     @far_ack beyond spindle's: one ACK per tcp.invalid_ratelimit_ms (500 ms), the rest counted
@@ -1259,7 +1436,7 @@ def inner(prefix):
                   t_after_fin, t_ooo_fin, t_overlap, t_small_mss, t_src_route, t_oow_acks,
                   t_ts_poison, t_l3_lengths, t_syn_again, t_sack_forged,
                   t_icmp_synrecv, t_opts_ignored, t_bad_acks, t_tw_reuse, t_l2_bcast,
-                  t_seq_wrap):
+                  t_seq_wrap, t_icmp_opts, t_icmp_timestamp, t_l4_ip_opts):
             if only and t.__name__[2:] not in only:
                 continue
             t0 = time.monotonic()

@@ -5,7 +5,8 @@
 # fragmentation of the big ones), a flood ping of 10000 with no loss, dpdk-telemetry.py counters
 # equal to the frames sent (rx_pkts, icmp_in_echos, reassembly/fragmentation, per port and per
 # lcore), UDP to a closed port refused (nc -u and a socket's ECONNREFUSED: ICMP port
-# unreachable), and every mbuf back at exit.   Usage: test_icmp.sh tap|af_packet|af_xdp
+# unreachable), ping -R and -T tsandaddr (record route and timestamp options reflected), and
+# every mbuf back at exit.   Usage: test_icmp.sh tap|af_packet|af_xdp
 #
 # net_af_packet of DPDK 22.11 joins its socket to a PACKET_FANOUT group with
 # PACKET_FANOUT_FLAG_DEFRAG: the kernel reassembles IPv4 fragments before the PMD sees them, and
@@ -89,6 +90,21 @@ t_expect_eq "ip_reasm_ok" "$(sp_stat ip_reasm_ok)" "$reasm"
 t_expect_eq "ip_frag_out (replies fragmented like the requests)" "$(sp_stat ip_frag_out)" "$frags_out"
 t_expect_eq "tx_pkts" "$(sp_stat tx_pkts)" "$txframes"
 t_expect_eq "ip_in_receives" "$(sp_stat ip_in_receives)" "$frames"
+
+# IP options (RFC 1122 3.2.2.6): the kernel's ping -R and -T print the record route and
+# timestamp options of the reply; spindle must have added itself (before: no options came back).
+out=$(lab_exec timeout 10 ping -c 1 -W 2 -R "$SP" 2>&1) || true
+if awk '/^RR:/{rr=1} rr && /198\.18\.0\.2/{f=1} END{exit !f}' <<< "$out"; then
+	t_ok "ping -R: our address in the reply's record route"
+else
+	t_fail "ping -R: $(head -4 <<< "$out" | tr '\n' ' ')"
+fi
+out=$(lab_exec timeout 10 ping -c 1 -W 2 -T tsandaddr "$SP" 2>&1) || true
+if awk '/^TS:/{ts=1} ts && /198\.18\.0\.2/{f=1} END{exit !f}' <<< "$out"; then
+	t_ok "ping -T tsandaddr: our address and time in the reply's timestamp option"
+else
+	t_fail "ping -T tsandaddr: $(head -4 <<< "$out" | tr '\n' ' ')"
+fi
 
 # UDP to a port nobody listens on: ICMP port unreachable, which the kernel turns into
 # ECONNREFUSED on the connected socket. nc -u shows it only when its next write or read

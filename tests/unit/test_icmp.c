@@ -4,6 +4,8 @@
  * reassembled and answered in fragments), error contents (quoted header), RFC 1122 suppression
  * rules, the token bucket, received errors.
  */
+#include <time.h>
+
 #include "l3_test_util.h"
 
 static uint8_t got[65535 + 64];
@@ -235,7 +237,7 @@ test_echo_drops(void **state)
 	}
 	l3_feed(env, 0, l3_frame(&h, icmp, n));
 	assert_int_equal(T_STAT(env, icmp_in_echo_reps), 1);
-	icmp[0] = 13; /* timestamp */
+	icmp[0] = 15; /* information request (RFC 792, obsolete) */
 	icmp[2] = icmp[3] = 0;
 	{
 		uint16_t c = sp_test_cksum(icmp, n);
@@ -543,6 +545,365 @@ test_echo_learned_neighbour(void **state)
 	sp_test_env_free(env);
 }
 
+static void check_error(struct sp_test_env *env, uint8_t type, uint8_t code, uint32_t rest,
+	const uint8_t *orig, size_t orig_len);
+
+/* Milliseconds since midnight UT now (what RFC 791 and RFC 792 timestamps carry). */
+static uint32_t
+ms_since_midnight(void)
+{
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	return (uint32_t)((ts.tv_sec % 86400) * 1000 + ts.tv_nsec / 1000000);
+}
+
+static uint32_t
+be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* @t was taken between @before and @after (ms since midnight, across midnight too). */
+static void
+assert_ms_between(uint32_t t, uint32_t before, uint32_t after)
+{
+	const uint32_t day = 86400000;
+
+	assert_true(t < day);
+	assert_true((t + day - before) % day <= (after + day - before) % day);
+}
+
+/*
+ * Feed an ICMP message @icmp of @n bytes from the peer with IP options @opts (@optlen, a
+ * multiple of 4) and pop the one frame that answers it into @fr. @return the frame length,
+ * 0 when nothing was sent.
+ */
+static size_t
+query_with_opts(struct sp_test_env *env, const uint8_t *opts, uint8_t optlen, const uint8_t *icmp,
+	size_t n, uint8_t *fr, size_t max)
+{
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	struct rte_mbuf *m;
+	size_t len;
+
+	h.opts = opts;
+	h.optlen = optlen;
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	m = sp_test_tx_pop(env, NULL);
+	if (m == NULL)
+		return 0;
+	len = sp_test_copy(m, fr, max);
+	rte_pktmbuf_free(m);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	return len;
+}
+
+/*
+ * RFC 1122 3.2.2.6: the record route and timestamp options of an echo request come back in the
+ * reply with this host added. Before, the reply carried no options at all.
+ */
+static void
+test_echo_record_route(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	uint8_t opts[40], icmp[64], fr[256];
+	size_t n = l3_echo_req(icmp, 5, 6, 32), len;
+	struct sp_ipv4 ip;
+
+	/* RR with 9 slots, one filled by the peer: ours goes in the second, pointer 8 -> 12 */
+	memset(opts, 0, sizeof(opts));
+	opts[0] = 7;
+	opts[1] = 39;
+	opts[2] = 8;
+	opts[3] = 198, opts[4] = 18, opts[5] = 0, opts[6] = 1;
+	len = query_with_opts(env, opts, 40, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 60 + n);
+	assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+	assert_int_equal(ip.ihl, 60);
+	assert_true(sp_ipv4_cksum_ok(fr + 14, ip.ihl));
+	assert_int_equal(ip.src, T_OUR_IP);
+	assert_int_equal(ip.dst, T_PEER_IP);
+	assert_int_equal(fr[34], 7);
+	assert_int_equal(fr[35], 39);
+	assert_int_equal(fr[36], 12);
+	assert_int_equal(be32_at(fr + 37), T_PEER_IP);
+	assert_int_equal(be32_at(fr + 41), T_OUR_IP);
+	assert_int_equal(be32_at(fr + 45), 0);
+	assert_int_equal(fr[73], 0); /* end-of-options pad */
+	/* the ICMP message is the request's with type 0, valid checksum */
+	assert_int_equal(fr[74], RTE_IP_ICMP_ECHO_REPLY);
+	assert_memory_equal(fr + 78, icmp + 4, n - 4);
+	assert_int_equal(sp_test_cksum(fr + 74, n), 0);
+
+	/* full (pointer past the option): copied unchanged */
+	opts[1] = 7;
+	opts[2] = 8;
+	opts[7] = 1; /* NOP */
+	len = query_with_opts(env, opts, 8, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 28 + n);
+	assert_memory_equal(fr + 34, opts, 7);
+	assert_int_equal(fr[41], 0);
+	assert_true(sp_ipv4_cksum_ok(fr + 14, 28));
+	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 2);
+	sp_test_env_free(env);
+}
+
+/* The three timestamp option flags (RFC 791 p.22), the overflow count, and option order. */
+static void
+test_echo_timestamp_option(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	uint8_t opts[40], icmp[64], fr[256];
+	size_t n = l3_echo_req(icmp, 5, 6, 8), len;
+	uint32_t before, after;
+
+	/* flag 0, timestamps only: two slots, ours in the first */
+	memset(opts, 0, sizeof(opts));
+	opts[0] = 68, opts[1] = 12, opts[2] = 5, opts[3] = 0;
+	before = ms_since_midnight();
+	len = query_with_opts(env, opts, 12, icmp, n, fr, sizeof(fr));
+	after = ms_since_midnight();
+	assert_int_equal(len, 14 + 32 + n);
+	assert_true(sp_ipv4_cksum_ok(fr + 14, 32));
+	assert_int_equal(fr[34], 68);
+	assert_int_equal(fr[36], 9);
+	assert_ms_between(be32_at(fr + 38), before, after);
+	assert_int_equal(be32_at(fr + 42), 0);
+
+	/* flag 1, address and timestamp */
+	opts[1] = 20, opts[3] = 1;
+	before = ms_since_midnight();
+	len = query_with_opts(env, opts, 20, icmp, n, fr, sizeof(fr));
+	after = ms_since_midnight();
+	assert_int_equal(len, 14 + 40 + n);
+	assert_int_equal(fr[36], 13);
+	assert_int_equal(be32_at(fr + 38), T_OUR_IP);
+	assert_ms_between(be32_at(fr + 42), before, after);
+
+	/* flag 3, prespecified: stamped when the slot names us, else left alone */
+	memset(opts + 4, 0, 16);
+	opts[3] = 3;
+	opts[4] = 198, opts[5] = 18, opts[6] = 0, opts[7] = 2; /* us */
+	opts[12] = 198, opts[13] = 18, opts[14] = 0, opts[15] = 9;
+	before = ms_since_midnight();
+	len = query_with_opts(env, opts, 20, icmp, n, fr, sizeof(fr));
+	after = ms_since_midnight();
+	assert_int_equal(fr[36], 13);
+	assert_ms_between(be32_at(fr + 42), before, after);
+	opts[2] = 13; /* the next slot names 198.18.0.9 */
+	len = query_with_opts(env, opts, 20, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 40 + n);
+	assert_memory_equal(fr + 34, opts, 20);
+	/* prespecified and full: no overflow counted */
+	opts[2] = 21;
+	len = query_with_opts(env, opts, 20, icmp, n, fr, sizeof(fr));
+	assert_memory_equal(fr + 34, opts, 20);
+
+	/* flag 0 and full, overflow 2: one more host could not register */
+	opts[1] = 8, opts[2] = 9, opts[3] = 0x20;
+	len = query_with_opts(env, opts, 8, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 28 + n);
+	assert_int_equal(fr[37], 0x30);
+	assert_int_equal(fr[36], 9);
+
+	/*
+	 * Timestamp, NOP, router alert (not reflected), record route: the reply has record route
+	 * then timestamp, end-of-options padded. 8 + 1 + 4 + 7 = 20 bytes in, 7 + 8 + 1 out.
+	 */
+	memset(opts, 0, sizeof(opts));
+	opts[0] = 68, opts[1] = 8, opts[2] = 5, opts[3] = 0;
+	opts[8] = 1;
+	opts[9] = 148, opts[10] = 4;
+	opts[13] = 7, opts[14] = 7, opts[15] = 4;
+	len = query_with_opts(env, opts, 20, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 36 + n);
+	assert_true(sp_ipv4_cksum_ok(fr + 14, 36));
+	assert_int_equal(fr[34], 7);
+	assert_int_equal(fr[36], 8);
+	assert_int_equal(be32_at(fr + 37), T_OUR_IP);
+	assert_int_equal(fr[41], 68);
+	assert_int_equal(fr[43], 9);
+	assert_int_equal(fr[49], 0);
+	assert_int_equal(fr[54], RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 7);
+	sp_test_env_free(env);
+}
+
+/*
+ * Options Linux's ip_options_compile() rejects and spindle took before (a partial slot at the
+ * pointer, an overflow count that would overflow, record route or timestamp twice): dropped,
+ * and a parameter problem pointing at the octet at fault (RFC 1122 3.2.2.5, RFC 792) is sent
+ * in place of the reply.
+ */
+static void
+test_echo_bad_options(void **state)
+{
+	static const struct {
+		uint8_t opts[12];
+		uint8_t ptr; /* offset in the IP header */
+	} bad[] = {
+		{{7, 11, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 22},	  /* RR: pointer 10, 2 bytes left */
+		{{68, 12, 13, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0}, 23}, /* TS full, overflow 15 */
+		{{68, 12, 9, 0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 22}, /* TS address+time: 4 bytes left */
+		{{7, 3, 4, 7, 3, 4, 0, 0, 0, 0, 0, 0}, 23},	 /* RR twice */
+		{{68, 4, 5, 0, 68, 4, 5, 0, 0, 0, 0, 0}, 24},	 /* TS twice */
+		{{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 7}, 31},	 /* RR without its length */
+	};
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	uint8_t icmp[64], orig[128];
+	size_t n = l3_echo_req(icmp, 5, 6, 8);
+	unsigned i;
+
+	h.optlen = 12;
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		h.opts = bad[i].opts;
+		l3_write_hdr(orig, &h, n);
+		memcpy(orig + 32, icmp, n);
+		l3_feed(env, 0, l3_frame(&h, icmp, n));
+		check_error(
+			env, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)bad[i].ptr << 24, orig, 32 + n);
+		assert_int_equal(sp_test_tx_count(env), 0);
+	}
+	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad));
+	assert_int_equal(T_STAT(env, icmp_out_echo_reps), 0);
+	/* not for us (forwarding off): counted, no error (Linux drops it at its route lookup) */
+	h.dst = RTE_IPV4(198, 18, 0, 99);
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad) + 1);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	h.dst = T_OUR_IP;
+	/* a bad header checksum is counted as that, and answered by nothing */
+	h.bad_cksum = true;
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(T_STAT(env, ip_bad_cksum), 1);
+	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad) + 1);
+	assert_int_equal(sp_test_tx_count(env), 0);
+	sp_test_env_free(env);
+}
+
+/* A 4000-byte echo with record route: the reply's first fragment carries the option. */
+static void
+test_echo_record_route_fragmented(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	static const uint8_t rr[8] = {7, 7, 4, 0, 0, 0, 0, 1};
+	static uint8_t req[4100];
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_ICMP);
+	size_t ilen = l3_echo_req(req, 1, 2, 4000), ofs, have = 0;
+	uint8_t fr[1600];
+	struct rte_mbuf *m;
+	unsigned frames = 0;
+
+	h.opts = rr;
+	h.optlen = 8;
+	for (ofs = 0; ofs < ilen; ofs += 1472) {
+		h.frag_off = (uint16_t)ofs;
+		h.mf = ofs + 1472 < ilen;
+		l3_feed(env, 0, l3_frame(&h, req + ofs, RTE_MIN((size_t)1472, ilen - ofs)));
+	}
+	while ((m = sp_test_tx_pop(env, NULL)) != NULL) {
+		struct sp_ipv4 ip;
+		size_t len = sp_test_copy(m, fr, sizeof(fr));
+
+		rte_pktmbuf_free(m);
+		assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+		assert_true(sp_ipv4_cksum_ok(fr + 14, ip.ihl));
+		/* RFC 791: record route is not copied into later fragments */
+		assert_int_equal(ip.ihl, ip.frag_off == 0 ? 28 : 20);
+		if (ip.frag_off == 0) {
+			assert_int_equal(fr[36], 8);
+			assert_int_equal(be32_at(fr + 37), T_OUR_IP);
+			assert_int_equal(fr[14 + 28], RTE_IP_ICMP_ECHO_REPLY);
+		} else {
+			assert_memory_equal(fr + 14 + 20, req + ip.frag_off, ip.total_len - 20);
+		}
+		have += ip.total_len - ip.ihl;
+		frames++;
+	}
+	assert_int_equal(frames, 3);
+	assert_int_equal(have, ilen);
+	sp_test_env_free(env);
+}
+
+/* An ICMP timestamp request (RFC 792) of @len bytes (at least 20), originate @orig. */
+static size_t
+ts_req(uint8_t *buf, uint16_t id, uint16_t seq, uint32_t orig, size_t len)
+{
+	uint16_t c;
+
+	memset(buf, 0, len);
+	buf[0] = 13;
+	buf[4] = (uint8_t)(id >> 8), buf[5] = (uint8_t)id;
+	buf[6] = (uint8_t)(seq >> 8), buf[7] = (uint8_t)seq;
+	buf[8] = (uint8_t)(orig >> 24), buf[9] = (uint8_t)(orig >> 16);
+	buf[10] = (uint8_t)(orig >> 8), buf[11] = (uint8_t)orig;
+	c = sp_test_cksum(buf, len);
+	memcpy(buf + 2, &c, 2);
+	return len;
+}
+
+/*
+ * RFC 792 / RFC 1122 3.2.2.8: a timestamp request is answered with a timestamp reply, receive
+ * and transmit in ms since midnight UT (before: icmp_unhandled_type, no answer).
+ */
+static void
+test_timestamp_reply(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	static const uint8_t rr[8] = {7, 7, 4, 0, 0, 0, 0, 1};
+	uint8_t icmp[64], fr[256];
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, RTE_IPV4(198, 18, 0, 255), IPPROTO_ICMP);
+	size_t n = ts_req(icmp, 0x1234, 0xfedc, 0x01020304, 20), len;
+	uint32_t before, after;
+	struct sp_ipv4 ip;
+
+	before = ms_since_midnight();
+	len = query_with_opts(env, NULL, 0, icmp, n, fr, sizeof(fr));
+	after = ms_since_midnight();
+	assert_int_equal(len, 14 + 20 + 20);
+	assert_int_equal(sp_ipv4_parse(fr + 14, len - 14, &ip), SP_WIRE_OK);
+	assert_int_equal(ip.src, T_OUR_IP);
+	assert_int_equal(ip.dst, T_PEER_IP);
+	assert_int_equal(ip.proto, IPPROTO_ICMP);
+	assert_int_equal(ip.total_len, 40);
+	assert_int_equal(fr[34], 14);
+	assert_int_equal(fr[35], 0);
+	assert_int_equal(sp_test_cksum(fr + 34, 20), 0);
+	assert_memory_equal(fr + 38, icmp + 4, 8); /* id, seq, originate */
+	assert_ms_between(be32_at(fr + 46), before, after);
+	assert_int_equal(be32_at(fr + 50), be32_at(fr + 46));
+	assert_int_equal(T_STAT(env, icmp_in_timestamps), 1);
+	assert_int_equal(T_STAT(env, icmp_out_timestamp_reps), 1);
+
+	/* longer than 20 bytes: answered with 20, as Linux and FreeBSD */
+	n = ts_req(icmp, 1, 2, 3, 28);
+	len = query_with_opts(env, NULL, 0, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 20 + 20);
+	assert_int_equal(sp_test_cksum(fr + 34, 20), 0);
+	/* with record route: reflected as for echo (RFC 1122 3.2.2.8) */
+	n = ts_req(icmp, 1, 2, 3, 20);
+	len = query_with_opts(env, rr, 8, icmp, n, fr, sizeof(fr));
+	assert_int_equal(len, 14 + 28 + 20);
+	assert_int_equal(be32_at(fr + 37), T_OUR_IP);
+	assert_int_equal(fr[42], 14);
+	assert_int_equal(sp_test_cksum(fr + 42, 20), 0);
+	/* shorter than 20: malformed */
+	n = ts_req(icmp, 1, 2, 3, 16);
+	assert_int_equal(query_with_opts(env, NULL, 0, icmp, n, fr, sizeof(fr)), 0);
+	assert_int_equal(T_STAT(env, icmp_bad_len), 1);
+	/* to the subnet broadcast: ignored, as echo */
+	n = ts_req(icmp, 1, 2, 3, 20);
+	l3_feed(env, 0, l3_frame(&h, icmp, n));
+	assert_int_equal(sp_test_tx_count(env), 0);
+	assert_int_equal(T_STAT(env, icmp_bcast_timestamp), 1);
+	assert_int_equal(T_STAT(env, icmp_in_timestamps), 5);
+	assert_int_equal(T_STAT(env, icmp_out_timestamp_reps), 3);
+	assert_int_equal(T_STAT(env, icmp_unhandled_type), 0);
+	sp_test_env_free(env);
+}
+
 int
 main(void)
 {
@@ -557,6 +918,11 @@ main(void)
 		cmocka_unit_test(test_echo_frag_options),
 		cmocka_unit_test(test_echo_learned_neighbour),
 		cmocka_unit_test(test_echo_drops),
+		cmocka_unit_test(test_echo_record_route),
+		cmocka_unit_test(test_echo_timestamp_option),
+		cmocka_unit_test(test_echo_bad_options),
+		cmocka_unit_test(test_echo_record_route_fragmented),
+		cmocka_unit_test(test_timestamp_reply),
 		cmocka_unit_test(test_unreachables),
 		cmocka_unit_test(test_error_suppression),
 		cmocka_unit_test(test_token_bucket),

@@ -87,6 +87,46 @@ test_bind_deliver(void **state)
 	sp_test_env_free(env);
 }
 
+/*
+ * IP options a host does not act on are ignored (RFC 1122 3.2.1.8): a datagram with record
+ * route, timestamp and NOP options is delivered, its checksum verified over the pseudo-header
+ * (a wrong one still dropped). A regression check of the sixth crafted-input round.
+ */
+static void
+test_ip_options_deliver(void **state)
+{
+	static const uint8_t opts[24] = {7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 68, 12, 5, 0};
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	struct l3_hdr h = l3_default_hdr(T_PEER_IP, T_OUR_IP, IPPROTO_UDP);
+	static struct rx_rec r;
+	const char msg[] = "options ignored";
+	uint8_t dgram[128];
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(dgram + 44);
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(sp_udp_bind(env->ctx, 5001, rx_cb, &r), 0);
+	h.opts = opts;
+	h.optlen = sizeof(opts);
+	assert_int_equal(l3_write_hdr(dgram, &h, 8 + sizeof(msg)), 44);
+	u->src_port = rte_cpu_to_be_16(40001);
+	u->dst_port = rte_cpu_to_be_16(5001);
+	u->dgram_len = rte_cpu_to_be_16(8 + sizeof(msg));
+	u->dgram_cksum = 0;
+	memcpy(dgram + 52, msg, sizeof(msg));
+	u->dgram_cksum = rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)dgram, u);
+	l3_feed(env, 0, l3_frame(&h, dgram + 44, 8 + sizeof(msg)));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.src_port, 40001);
+	assert_int_equal(r.len, sizeof(msg));
+	assert_memory_equal(r.data, msg, sizeof(msg));
+	u->dgram_cksum ^= 0x0100;
+	l3_feed(env, 0, l3_frame(&h, dgram + 44, 8 + sizeof(msg)));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(T_STAT(env, udp_bad_cksum), 1);
+	sp_udp_unbind(env->ctx, 5001);
+	sp_test_env_free(env);
+}
+
 static void
 test_drops(void **state)
 {
@@ -244,6 +284,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_deliver),
+		cmocka_unit_test(test_ip_options_deliver),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_chained_rx),
 		cmocka_unit_test(test_send),
