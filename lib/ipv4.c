@@ -17,12 +17,12 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "sp_api.h" /* SP_IP_DEFAULT_TTL */
 #include "sp_log.h"
 #include "sp_proto.h"
 
 /* Most fragments one datagram can need: 65535 bytes at the smallest MTU (68: 48 per fragment). */
-#define SP_IPV4_MAX_FRAGS   1366
-#define SP_IPV4_DEFAULT_TTL 64
+#define SP_IPV4_MAX_FRAGS 1366
 
 /* Flags that describe the mbuf itself, not offloads: kept when a received mbuf is reused. */
 #define SP_MBUF_STATE_FLAGS (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
@@ -482,7 +482,7 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 	ip.tos = o->tos;
 	ip.total_len = (uint16_t)m->pkt_len;
 	ip.df = o->df;
-	ip.ttl = o->ttl != 0 ? o->ttl : SP_IPV4_DEFAULT_TTL;
+	ip.ttl = o->ttl != 0 ? o->ttl : SP_IP_DEFAULT_TTL;
 	ip.proto = o->proto;
 	ip.src = o->src != 0 ? o->src : select_src(pt, next);
 	ip.dst = o->dst;
