@@ -718,14 +718,14 @@ next_frame_ip(
 	}
 }
 
-/* getsockopt of an int option of level IPPROTO_IP. */
+/* getsockopt of an int option. */
 static int
-ip_opt(struct sp_sock_host *h, int fd, int name)
+int_opt(struct sp_sock_host *h, int fd, int level, int name)
 {
 	socklen_t len = sizeof(int);
 	int v = -12345;
 
-	assert_int_equal(sp_getsockopt(h, fd, IPPROTO_IP, name, &v, &len), 0);
+	assert_int_equal(sp_getsockopt(h, fd, level, name, &v, &len), 0);
 	assert_int_equal(len, sizeof(int));
 	return v;
 }
@@ -747,11 +747,11 @@ test_ip_tos_ttl(void **state)
 	unsigned char byte = 0x48;
 	char buf[8];
 
-	assert_int_equal(ip_opt(p->hc, cfd, IP_TOS), 0);
-	assert_int_equal(ip_opt(p->hc, cfd, IP_TTL), 64);
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_IP, IP_TOS), 0);
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_IP, IP_TTL), 64);
 	v = 0xb9; /* DSCP 46 (EF) with ECN bits 01: TCP's ECN bits are the stack's */
 	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
-	assert_int_equal(ip_opt(p->hc, cfd, IP_TOS), 0xb8);
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_IP, IP_TOS), 0xb8);
 	for (v = -2; v <= 256; v += 258) { /* -2 and 256 */
 		assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -1);
 		assert_int_equal(errno, EINVAL);
@@ -761,7 +761,7 @@ test_ip_tos_ttl(void **state)
 	assert_int_equal(errno, EINVAL);
 	v = 17;
 	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
-	assert_int_equal(ip_opt(p->hc, cfd, IP_TTL), 17);
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_IP, IP_TTL), 17);
 	/* the listener's, set after listen() and as one byte */
 	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_IP, IP_TOS, &byte, 1), 0);
 	v = 200;
@@ -775,8 +775,8 @@ test_ip_tos_ttl(void **state)
 	/* non-blocking: its writes wait in the TX batch for the test to look at them */
 	sfd = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
 	assert_true(sfd >= 0);
-	assert_int_equal(ip_opt(p->hs, sfd, IP_TOS), 0x48);
-	assert_int_equal(ip_opt(p->hs, sfd, IP_TTL), 200);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TOS), 0x48);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TTL), 200);
 	v = 1; /* the second write leaves before the first is acknowledged */
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
 	assert_int_equal(sp_write(p->hs, sfd, "x", 1), 1);
@@ -785,7 +785,7 @@ test_ip_tos_ttl(void **state)
 	/* changed on a live connection: from the next segment on; -1 is the default again */
 	v = -1;
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
-	assert_int_equal(ip_opt(p->hs, sfd, IP_TTL), 64);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TTL), 64);
 	v = 0x20;
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
 	assert_int_equal(sp_write(p->hs, sfd, "y", 1), 1);
@@ -797,7 +797,7 @@ test_ip_tos_ttl(void **state)
 	/* UDP: the whole TOS byte, ECN bits included */
 	v = 0xb9;
 	assert_int_equal(sp_setsockopt(p->hc, u, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
-	assert_int_equal(ip_opt(p->hc, u, IP_TOS), 0xb9);
+	assert_int_equal(int_opt(p->hc, u, IPPROTO_IP, IP_TOS), 0xb9);
 	v = 3;
 	assert_int_equal(sp_setsockopt(p->hc, u, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
 	a.sin_port = htons(5353);
@@ -830,17 +830,6 @@ next_segment(struct sp_test_env *from, struct sp_test_env *to, struct sp_tcp_hdr
 	return ip.total_len - ip.ihl - h->doff;
 }
 
-/* getsockopt TCP_MAXSEG */
-static int
-maxseg(struct sp_sock_host *h, int fd)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	assert_int_equal(sp_getsockopt(h, fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len), 0);
-	return v;
-}
-
 /*
  * TCP_MAXSEG as Linux's user_mss: 0 or 88-32767, read back until connected; set before
  * connect() it is the MSS the SYN announces, set on a listener (after listen()) the one its
@@ -858,7 +847,8 @@ test_maxseg(void **state)
 	struct sp_tcp_hdr h;
 	size_t n;
 
-	assert_int_equal(maxseg(p->hc, cfd), 536);  /* Linux's unconnected default */
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG),
+		536);				    /* Linux's unconnected default */
 	for (v = 87; v <= 32768; v += 32768 - 87) { /* 87 and 32768 */
 		assert_int_equal(
 			sp_setsockopt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), -1);
@@ -866,10 +856,10 @@ test_maxseg(void **state)
 	}
 	v = 600;
 	assert_int_equal(sp_setsockopt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
-	assert_int_equal(maxseg(p->hc, cfd), 600);
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG), 600);
 	v = 700;
 	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
-	assert_int_equal(maxseg(p->hs, lfd), 700);
+	assert_int_equal(int_opt(p->hs, lfd, IPPROTO_TCP, TCP_MAXSEG), 700);
 
 	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
 	assert_int_equal(errno, EINPROGRESS);
@@ -882,8 +872,8 @@ test_maxseg(void **state)
 	sfd = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
 	assert_true(sfd >= 0);
 	/* 600 less the 12 bytes of the timestamps option, both ways */
-	assert_int_equal(maxseg(p->hc, cfd), 588);
-	assert_int_equal(maxseg(p->hs, sfd), 588);
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG), 588);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_TCP, TCP_MAXSEG), 588);
 	v = 1;
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
 	assert_int_equal(sp_write(p->hs, sfd, big, sizeof(big)), (ssize_t)sizeof(big));
@@ -895,7 +885,7 @@ test_maxseg(void **state)
 	/* the connection's MSS stays what was agreed (Linux) */
 	v = 1000;
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
-	assert_int_equal(maxseg(p->hs, sfd), 588);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_TCP, TCP_MAXSEG), 588);
 	pair_done(p, lfd, cfd, sfd);
 }
 
