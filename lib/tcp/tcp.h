@@ -22,6 +22,7 @@
 #define SP_TCP_CONN_SPARE    256 /* freed struct sp_conn kept per lcore for reuse */
 #define SP_TCP_CONN_HOT_BITS 12	 /* connection lookup cache: 4096 slots (tcp_conn.c) */
 #define SP_TCP_CONN_HOT	     (1u << SP_TCP_CONN_HOT_BITS)
+#define SP_TCP_COPY_MAX	     1024 /* payloads up to this go copied behind the header (tcp_out.c) */
 #define SP_TCP_EPH_LO	     32768
 #define SP_TCP_EPH_HI	     60999
 #define SP_TCP_DEFAULT_MSS   536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
