@@ -20,6 +20,9 @@
 
 #define SP_TCP_MAX_LISTENERS 64
 #define SP_TCP_CONN_SPARE    256 /* freed struct sp_conn kept per lcore for reuse */
+#define SP_TCP_CONN_HOT_BITS 12	 /* connection lookup cache: 4096 slots (tcp_conn.c) */
+#define SP_TCP_CONN_HOT	     (1u << SP_TCP_CONN_HOT_BITS)
+#define SP_TCP_COPY_MAX	     1024 /* payloads up to this go copied behind the header (tcp_out.c) */
 #define SP_TCP_EPH_LO	     32768
 #define SP_TCP_EPH_HI	     60999
 #define SP_TCP_DEFAULT_MSS   536 /* RFC 9293 3.7.1: when the peer sends no MSS option */
@@ -290,6 +293,11 @@ struct sp_tcp {
 	uint32_t n_spare;
 	struct sp_conn *spare[SP_TCP_CONN_SPARE];
 	uint16_t listeners_end; /* listeners[] at and past this index are all unused */
+	/*
+	 * sp_tcp_conn_lookup()'s cache (tcp_conn.c): connections in the table only, a slot cleared
+	 * when its connection leaves it, so a hit is what the table would answer.
+	 */
+	struct sp_conn *hot[SP_TCP_CONN_HOT];
 	/* The last key sp_tcp_key_hash() hashed, and its hash (hkey_ok: they are set). */
 	bool hkey_ok;
 	struct sp_tcp_key hkey;

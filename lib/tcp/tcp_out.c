@@ -387,18 +387,22 @@ tso_chain_ok(const struct rte_mbuf *pl, uint32_t piece)
 
 /*
  * Whether a segment of @p len payload bytes is built in one mbuf, the payload copied from the
- * send buffer, rather than as a header chained to indirect mbufs on it: on a port whose PMD
- * cannot send chains (net_af_xdp), where the program's TX callback would copy the chain into one
- * mbuf anyway (app/spindle/port.c tx_linearize()), after an indirect mbuf was allocated,
- * attached and freed per piece. Not with TSO (the chain is what the PMD segments), nor beyond
- * what one mbuf holds.
+ * send buffer, rather than as a header chained to indirect mbufs on it:
+ * - on a port whose PMD cannot send chains (net_af_xdp), where the program's TX callback would
+ *   copy the chain into one mbuf anyway (app/spindle/port.c tx_linearize()), after an indirect
+ *   mbuf was allocated, attached and freed per piece;
+ * - on any port for a payload of at most SP_TCP_COPY_MAX bytes (a request, a response, an HTTP
+ *   page): copying it behind the header costs fewer instructions than the indirect mbuf's
+ *   allocation, attach and reference counts, the chain's walk when the checksum is summed in
+ *   software and the PMD's second descriptor; the bytes on the wire are the same.
+ * Not with TSO (the chain is what the PMD segments), nor beyond what one mbuf holds.
  */
 static bool
 linear_ok(const struct sp_conn *c, uint32_t len)
 {
 	const struct sp_port *pt = &c->ctx->stack->ports[c->port];
 
-	return pt->tx_linear && !pt->tx_tso && len > 0 &&
+	return (pt->tx_linear || len <= SP_TCP_COPY_MAX) && !pt->tx_tso && len > 0 &&
 	       len + 60u <=
 		       (uint32_t)rte_pktmbuf_data_room_size(c->ctx->pool) - RTE_PKTMBUF_HEADROOM;
 }

@@ -9,6 +9,7 @@
 
 #include "tcp_helper.h"
 #include "sp_ctx.h"
+#include "tcp.h"
 #include "tcp_isn.h"
 
 static void
@@ -205,6 +206,55 @@ test_conn_memory_reused_clean(void **state)
 	t_expect(f->env, &o, T_ACK);
 	assert_int_equal(f->app.closed, 2);
 	assert_int_equal(f->app.closed_err, 0);
+	fx_free(f);
+}
+
+/*
+ * The connection lookup (with its cache in front of the table, tcp_conn.c) finds each of many
+ * connections of one peer, forgets one that ended, and finds the one that takes its tuple (and
+ * memory) next; a segment for the ended one meanwhile gets the RST of a tuple without a
+ * connection (RFC 9293 3.10.7.1), not the reused memory.
+ */
+static void
+test_conn_lookup_follows_table(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct sp_conn *conns[40];
+	struct sp_tcp_key k = {.lip = T_OUR_IP, .rip = T_PEER_IP, .lport = T_LPORT};
+	struct t_out o;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(conns); i++) {
+		t_seg(f->env, (uint16_t)(T_RPORT + i), T_LPORT, T_PISN, 0, T_SYN, 65535, NULL, NULL,
+			0);
+		t_expect(f->env, &o, T_SYN | T_ACK);
+		t_seg(f->env, (uint16_t)(T_RPORT + i), T_LPORT, T_PISN + 1, o.h.seq + 1, T_ACK,
+			65535, NULL, NULL, 0);
+		assert_int_equal(f->app.accepted, (int)i + 1);
+		conns[i] = f->app.c;
+	}
+	for (i = 0; i < RTE_DIM(conns); i++) {
+		k.rport = (uint16_t)(T_RPORT + i);
+		assert_ptr_equal(sp_tcp_conn_lookup(f->env->ctx, &k), conns[i]);
+		assert_ptr_equal(
+			sp_tcp_conn_lookup(f->env->ctx, &k), conns[i]); /* the cached one */
+	}
+	k.rport = T_RPORT;
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, 0, T_RST, 0, NULL, NULL, 0);
+	assert_int_equal(f->app.closed, 1);
+	assert_null(sp_tcp_conn_lookup(f->env->ctx, &k));
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 1, conns[0]->snd_nxt, T_ACK, 65535, NULL, "x", 1);
+	t_expect(f->env, &o, T_RST);
+	assert_int_equal(f->app.rx_len, 0);
+
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 7, 0, T_SYN, 65535, NULL, NULL, 0);
+	t_expect(f->env, &o, T_SYN | T_ACK);
+	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 8, o.h.seq + 1, T_ACK, 65535, NULL, NULL, 0);
+	assert_int_equal(f->app.accepted, (int)RTE_DIM(conns) + 1);
+	assert_ptr_equal(f->app.c, conns[0]); /* the same memory, from the spares */
+	assert_ptr_equal(sp_tcp_conn_lookup(f->env->ctx, &k), conns[0]);
+	assert_int_equal(conns[0]->rcv_nxt, T_PISN + 8);
 	fx_free(f);
 }
 
@@ -846,6 +896,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_passive_open_options),
+		cmocka_unit_test(test_conn_lookup_follows_table),
 		cmocka_unit_test(test_passive_open_no_options),
 		cmocka_unit_test(test_passive_open_wscale_15),
 		cmocka_unit_test(test_no_listener_rst),

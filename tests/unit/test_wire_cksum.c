@@ -279,11 +279,16 @@ test_tcp_round_trip(void **state)
 	struct fx *f = fx_new(NULL, 4);
 	struct rte_mbuf *m;
 	uint32_t acked = 0, sent = 0;
-	unsigned segs = 0, chained = 0, i, round;
+	unsigned segs = 0, chained = 0, linear = 0, i, round;
+	const struct sp_tcp_opts mss1460 = {.has_mss = true, .mss = 1460};
 
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(0xff - (i & 1));
-	fx_open(f, T_PISN);
+	/*
+	 * MSS 1460: segments above SP_TCP_COPY_MAX go as a header chained to the send buffer's
+	 * mbufs (the sum over a chain), the smaller ones copied behind the header.
+	 */
+	fx_open_opts(f, T_PISN, &mss1460);
 	sp_tcp_set_nodelay(f->app.c, true);
 	for (i = 0; i < RTE_DIM(writes); i++) {
 		assert_int_equal(sp_tcp_send(f->app.c, data, writes[i]), (ssize_t)writes[i]);
@@ -313,6 +318,8 @@ test_tcp_round_trip(void **state)
 				/* Header mbuf + payload across send-buffer mbufs: tcp_out's sum. */
 				if (m->nb_segs > 2)
 					chained++;
+				if (m->nb_segs == 1 && n > 54)
+					linear++;
 				assert_int_equal(rte_ipv4_udptcp_cksum_verify(
 							 (const struct rte_ipv4_hdr *)(flat + 14),
 							 flat + 34),
@@ -336,6 +343,7 @@ test_tcp_round_trip(void **state)
 		assert_int_equal(acked, sent);
 	}
 	assert_true(chained > 0);
+	assert_true(linear > 0);
 	fx_free(f);
 }
 
