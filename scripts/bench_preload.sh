@@ -264,6 +264,9 @@ TABLE=$(
 		iperf_up:"iperf3 to the server, Mbit/s (CPU per MB)" \
 		iperf_down:"iperf3 -R from the server, Mbit/s (CPU per MB)"; do
 		key=${k%%:*}
+		prog=${key%%_*}
+		[ "$prog" = iperf ] && prog=iperf3
+		runs "$prog" || continue # left out by --only
 		a=$(med "kernel_$key"); b=$(med "spindle_$key")
 		ca=$(med "kernel_${key}_cpu"); cb=$(med "spindle_${key}_cpu")
 		echo "| ${k#*:} | $a | $b | $(ratio "$b" "$a") | $ca | $cb | $(ratio "$cb" "$ca") | $(med "spindle_${key}_cpuall") |"
