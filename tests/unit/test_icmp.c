@@ -781,6 +781,27 @@ test_echo_bad_options(void **state)
 	assert_int_equal(T_STAT(env, ip_bad_options), RTE_DIM(bad) + 1);
 	assert_int_equal(sp_test_tx_count(env), 0);
 	sp_test_env_free(env);
+
+	/* forwarding on: one to be routed gets the error too, and is not forwarded (Linux checks
+	 * the options on input, before its forwarding) */
+	{
+		struct sp_config cfg;
+
+		l3_two_port_cfg(&cfg);
+		cfg.stack.forwarding = 1;
+		env = sp_test_env_new(&cfg);
+		h = l3_default_hdr(T_PEER_IP, T_PEER_IP1, IPPROTO_ICMP);
+		h.optlen = 12;
+		h.opts = bad[0].opts;
+		l3_write_hdr(orig, &h, n);
+		memcpy(orig + 32, icmp, n);
+		l3_feed(env, 0, l3_frame(&h, icmp, n));
+		check_error(
+			env, SP_ICMP_PARAM_PROBLEM, 0, (uint32_t)bad[0].ptr << 24, orig, 32 + n);
+		assert_int_equal(sp_test_tx_count(env), 0);
+		assert_int_equal(T_STAT_ALL(env, ip_forwarded), 0);
+		sp_test_env_free(env);
+	}
 }
 
 /* A 4000-byte echo with record route: the reply's first fragment carries the option. */
