@@ -66,14 +66,21 @@ socket(int domain, int type, int protocol)
  * descriptor number: a spindle AF_INET6 socket serving IPv4 through mapped addresses. Programs
  * that listen on :: by default (node, python3 -m http.server) are served by spindle. What the
  * program set before comes along: O_NONBLOCK, FD_CLOEXEC, SO_REUSEADDR, SO_REUSEPORT,
- * SO_KEEPALIVE, TCP_NODELAY. IPv6 itself stays with the kernel: a socket bound or sent to a real
+ * SO_KEEPALIVE, TCP_NODELAY, IP_TOS, IP_TTL, TCP_MAXSEG. IPv6 itself stays with the kernel: a socket bound or sent to a real
  * IPv6 address is never taken. @p any: :: counts (bind), else only a mapped address.
  */
 static bool
 take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
 {
+	/*
+	 * IP_TOS and IP_TTL apply to a dual-stack socket's IPv4 traffic on Linux (an AF_INET6
+	 * socket takes IPPROTO_IP options): iperf3 sets IP_TOS on one that meets a mapped address.
+	 * The kernel reads IP_TTL as its default when unset, the same 64. TCP_MAXSEG reads 536
+	 * (TCP_MSS_DEFAULT) when unset: that value is not carried, it would clamp every connection.
+	 */
 	static const int carried[][2] = {{SOL_SOCKET, SO_REUSEADDR}, {SOL_SOCKET, SO_REUSEPORT},
-		{SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_NODELAY}};
+		{SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_NODELAY}, {IPPROTO_IP, IP_TOS},
+		{IPPROTO_IP, IP_TTL}, {IPPROTO_TCP, TCP_MAXSEG}};
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
 	struct sockaddr_in6 self;
 	socklen_t n = sizeof(int);
@@ -111,7 +118,8 @@ take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
 	for (i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
 		n = sizeof(int);
 		if ((carried[i][0] != IPPROTO_TCP || proto == IPPROTO_TCP) &&
-			real_getsockopt(fd, carried[i][0], carried[i][1], &v, &n) == 0 && v != 0)
+			real_getsockopt(fd, carried[i][0], carried[i][1], &v, &n) == 0 && v != 0 &&
+			!(carried[i][1] == TCP_MAXSEG && carried[i][0] == IPPROTO_TCP && v == 536))
 			sp_setsockopt(HOST, nfd, carried[i][0], carried[i][1], &v, sizeof(v));
 	}
 	/* dup3 puts the spindle socket at fd and closes the kernel's socket there, in one call */

@@ -66,6 +66,13 @@ sp_sk_apply_opts(struct sp_sk *s)
 		return;
 	sp_tcp_set_nodelay(c, s->nodelay);
 	/*
+	 * IP_TOS and IP_TTL: an accepted socket's are its listener's at accept, as Linux's child
+	 * is cloned from the listener when the handshake completes; the connection's segments
+	 * carry them, not what the stack's listener had at the SYN (changed since, or another
+	 * SO_REUSEPORT member's).
+	 */
+	sp_tcp_set_ip_tx(c, &s->iptx);
+	/*
 	 * SO_SNDBUF counts payload bytes queued, unsent plus unacknowledged: what is queued above a
 	 * smaller size stays, new writes wait until it drains below (sp_tcp_send_space()). A
 	 * smaller SO_RCVBUF never takes back the window already advertised (sp_tcp_set_rcvbuf()).
@@ -296,12 +303,15 @@ set_ip(struct sp_sk *s, int name, const void *val, socklen_t len)
 	struct sp_listener *l;
 	int v = 0;
 
-	if (val == NULL || len < 1)
+	/* Linux reads nothing for a length of 0: IP_TOS takes 0, IP_TTL refuses it */
+	if (len >= 1 && val == NULL)
 		return -EINVAL;
 	if (len >= sizeof(int))
 		memcpy(&v, val, sizeof(int));
-	else
+	else if (len >= 1)
 		v = *(const uint8_t *)val;
+	else if (name == IP_TTL)
+		return -EINVAL;
 	if (name == IP_TOS) {
 		s->iptx.tos = (uint8_t)v;
 		if (s->tcp)

@@ -372,8 +372,9 @@ t_inet6() {
 	kbg "$PY" -m http.server 8081 --bind "$PEER" --directory "$d"
 	klisten 8081
 	pl_run inet6-client 30 0 /dev/null "$SP_TMP/c6.out" "$PY" "$chk" get "$PEER" 8081 /f.bin
-	out="AF_INET6 ::ffff:$IP ::ffff:$PEER $(sha "$d/f.bin")"
-	t_expect_eq "AF_INET6 client to ::ffff:$PEER: family, addresses, body" "$(cat "$SP_TMP/c6.out")" "$out"
+	out="AF_INET6 ::ffff:$IP ::ffff:$PEER $(sha "$d/f.bin")
+tos 32 ttl 33 mss<=1000 True"
+	t_expect_eq "AF_INET6 client to ::ffff:$PEER: family, addresses, body, IP_TOS, IP_TTL and TCP_MAXSEG set before connect()" "$(cat "$SP_TMP/c6.out")" "$out"
 	kstop
 }
 

@@ -808,6 +808,48 @@ test_ip_tos_ttl(void **state)
 }
 
 /*
+ * An accepted connection sends with the IP_TOS and IP_TTL its socket reads back: its listener's
+ * when the handshake completed (Linux clones the child then), here set between the SYN-ACK and
+ * the client's ACK. It used to keep what the stack's listener had at the SYN (TOS 0, TTL 64)
+ * while getsockopt said 0x20 and 9. IP_TOS with a length of 0 is 0, IP_TTL's is EINVAL (Linux).
+ */
+static void
+test_ip_tos_accepted(void **state)
+{
+	struct pair *p = pair_new();
+	int lfd = listener(p, false), sfd, v;
+	int cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT);
+	char buf[8];
+
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	next_frame_ip(p->cli, p->srv, IPPROTO_TCP, 0, 64); /* SYN */
+	next_frame_ip(p->srv, p->cli, IPPROTO_TCP, 0, 64); /* SYN-ACK */
+	v = 0x20;
+	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	v = 9;
+	assert_int_equal(sp_setsockopt(p->hs, lfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	next_frame_ip(p->cli, p->srv, IPPROTO_TCP, 0, 64); /* ACK */
+	sfd = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
+	assert_true(sfd >= 0);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TOS), 0x20);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TTL), 9);
+	assert_int_equal(sp_write(p->hs, sfd, "x", 1), 1);
+	sp_tx_flush(p->srv->ctx);
+	next_frame_ip(p->srv, p->cli, IPPROTO_TCP, 0x20, 9);
+	assert_int_equal(sp_read(p->hc, cfd, buf, sizeof(buf)), 1);
+	shuttle(p->cli, p->srv); /* the client's ACK */
+
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_IP, IP_TOS, NULL, 0), 0);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TOS), 0);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_IP, IP_TTL, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_IP, IP_TTL), 9);
+	pair_done(p, lfd, cfd, sfd);
+}
+
+/*
  * The next TCP segment @p from sent, parsed into @p h; @return its payload length. Handed on
  * to @p to.
  */
@@ -2363,6 +2405,7 @@ main(void)
 		cmocka_unit_test(test_idle_cycles),
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_ip_tos_ttl),
+		cmocka_unit_test(test_ip_tos_accepted),
 		cmocka_unit_test(test_maxseg),
 		cmocka_unit_test(test_signal_interrupts),
 		cmocka_unit_test(test_signal_deferred),
