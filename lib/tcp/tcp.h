@@ -403,9 +403,10 @@ struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *
  * A new connection in CLOSED, in the table. @p rcvbuf_pin: the application's receive buffer
  * (SO_RCVBUF; 0 = none, tcp.rcvbuf and autotuning): the buffer is pinned at @p rcvbuf_pin,
  * smaller or larger than tcp.rcvbuf, and our window scale chosen for it (sp_tcp_rcv_wscale()).
+ * @p user_mss: the application's MSS clamp (TCP_MAXSEG; 0 = none), sp_tcp_mss_ours().
  */
-struct sp_conn *sp_tcp_conn_new(
-	struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, uint32_t rcvbuf_pin);
+struct sp_conn *sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port,
+	uint32_t rcvbuf_pin, uint16_t user_mss);
 struct sp_listener *sp_tcp_listener_find(struct sp_ctx *ctx, uint32_t ip, uint16_t port);
 void sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s);
 /** Tear down: report closed(@p err) once if the application knew it, free queues. */

@@ -88,7 +88,7 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 		if (k.lport == 0)
 			return -EADDRNOTAVAIL;
 	}
-	c = sp_tcp_conn_new(ctx, &k, nh.port, o->rcvbuf);
+	c = sp_tcp_conn_new(ctx, &k, nh.port, o->rcvbuf, o->mss);
 	if (c == NULL)
 		return -ENOBUFS;
 	if (o->cc != NULL) {
@@ -100,7 +100,6 @@ sp_tcp_connect(struct sp_ctx *ctx, const struct sp_connect_opts *o, struct sp_co
 	if (o->nodelay)
 		c->flags |= TF_NODELAY;
 	c->iptx = o->iptx;
-	c->mss_ours = sp_tcp_mss_ours(ctx, nh.port, o->mss);
 	c->cb = o->cb != NULL ? *o->cb : (struct sp_tcp_callbacks){0};
 	c->arg = o->arg;
 	c->flags |= TF_ACCEPTED;

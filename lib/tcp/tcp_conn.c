@@ -228,7 +228,8 @@ conn_release(struct sp_ctx *ctx, struct sp_conn *c)
 }
 
 struct sp_conn *
-sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, uint32_t rcvbuf_pin)
+sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, uint32_t rcvbuf_pin,
+	uint16_t user_mss)
 {
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	struct sp_conn *c;
@@ -256,7 +257,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, u
 	c->rcvbuf_lock = rcvbuf_pin != 0;
 	c->rto_ms = tc->rto_initial_ms;
 	c->rcv_wscale = sp_tcp_rcv_wscale(tc, rcvbuf_pin);
-	c->mss_ours = sp_tcp_mss_ours(ctx, port, 0);
+	c->mss_ours = sp_tcp_mss_ours(ctx, port, user_mss);
 	c->mss = SP_TCP_DEFAULT_MSS;
 	c->mss_peer = SP_TCP_DEFAULT_MSS;
 	c->cc_ops = ctx->tcp->cc_default;
@@ -357,7 +358,8 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 	struct sp_listener *l = NULL;
 	unsigned i;
 
-	if (o == NULL || o->cb == NULL || o->cb->accepted == NULL || o->port == 0 || out == NULL)
+	if (o == NULL || o->cb == NULL || o->cb->accepted == NULL || o->port == 0 || out == NULL ||
+		(o->mss != 0 && o->mss < SP_TCP_MIN_USER_MSS))
 		return -EINVAL;
 	for (i = 0; i < SP_TCP_MAX_LISTENERS; i++) {
 		struct sp_listener *x = &ctx->tcp->listeners[i];
@@ -381,8 +383,6 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 	l->nodelay = o->nodelay;
 	l->rcvbuf = o->rcvbuf;
 	l->iptx = o->iptx;
-	if (o->mss != 0 && o->mss < SP_TCP_MIN_USER_MSS)
-		return -EINVAL;
 	l->user_mss = o->mss;
 	l->used = true;
 	if (l - ctx->tcp->listeners >= ctx->tcp->listeners_end)

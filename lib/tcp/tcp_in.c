@@ -961,7 +961,7 @@ send_cookie_synack(struct sp_ctx *ctx, const struct sp_listener *l, uint16_t por
 	h.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
 	h.win = (uint16_t)RTE_MIN(sp_tcp_rcvbuf_initial(tc, l->rcvbuf), 65535u);
 	h.opts.has_mss = true;
-	h.opts.mss = sp_tcp_mss_ours(ctx, port, l->user_mss); /* as passive_open() will */
+	h.opts.mss = sp_tcp_mss_ours(ctx, port, l->user_mss); /* as sp_tcp_conn_new() will */
 	if (co.wscale_ok) {
 		h.opts.has_wscale = true;
 		h.opts.wscale = sp_tcp_rcv_wscale(tc, l->rcvbuf); /* as sp_tcp_conn_new() will */
@@ -986,7 +986,7 @@ static struct sp_conn *
 passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const struct sp_tcp_key *k,
 	sp_seq_t irs, sp_seq_t iss, const struct sp_tcp_opts *o)
 {
-	struct sp_conn *c = sp_tcp_conn_new(ctx, k, port, l->rcvbuf);
+	struct sp_conn *c = sp_tcp_conn_new(ctx, k, port, l->rcvbuf, l->user_mss);
 
 	if (c == NULL) {
 		SP_STAT(ctx, port, ListenDrops);
@@ -995,7 +995,6 @@ passive_open(struct sp_ctx *ctx, struct sp_listener *l, uint16_t port, const str
 	c->listener = l;
 	c->flags |= TF_PASSIVE;
 	c->iptx = l->iptx;
-	c->mss_ours = sp_tcp_mss_ours(ctx, port, l->user_mss);
 	if (l->nodelay)
 		c->flags |= TF_NODELAY;
 	if (l->cc != NULL)
