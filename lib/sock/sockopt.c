@@ -44,6 +44,19 @@ sk_buf_size(int v, uint32_t max, uint32_t min)
 	return (int)RTE_MAX(2 * u, min);
 }
 
+/*
+ * The stack listener a listening socket's options go to (its SO_REUSEPORT group's, which all
+ * members share), so that the SYN-ACKs and connections that follow take an option set after
+ * listen(); NULL when @p s is not listening.
+ */
+static struct sp_listener *
+sk_stack_listener(struct sp_sk *s)
+{
+	if (s->state != SK_LISTEN)
+		return NULL;
+	return s->rp != NULL ? sp_rp_listener(s) : s->lst;
+}
+
 uint32_t
 sp_sk_rcvbuf_pin(const struct sp_sk *s)
 {
@@ -150,7 +163,7 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 		const struct sp_tcp_cfg *tc = &s->h->ctx->cfg->tcp;
 
 		if (name == SO_RCVBUF) {
-			struct sp_listener *l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
+			struct sp_listener *l = sk_stack_listener(s);
 
 			s->rcvbuf =
 				sk_buf_size(v, RTE_MAX(tc->rcvbuf, tc->rcvbuf_max), SK_MIN_RCVBUF);
@@ -159,7 +172,7 @@ set_sol_socket(struct sp_sk *s, int name, const void *val, socklen_t len)
 			 * On a listening socket (nginx sets it after listen()), for the SYN-ACKs
 			 * that follow: their window and scale are chosen for it (sp_tcp_rcv_wscale()).
 			 */
-			if (s->state == SK_LISTEN && l != NULL)
+			if (l != NULL)
 				l->rcvbuf = sp_sk_rcvbuf_pin(s);
 		} else {
 			s->sndbuf =
@@ -272,12 +285,12 @@ set_tcp(struct sp_sk *s, int name, const void *val, socklen_t len)
 		 * (iperf3 -M, iperf -M); on a connection it is recorded, as Linux, where it no
 		 * longer changes the MSS agreed.
 		 */
-		struct sp_listener *l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
+		struct sp_listener *l = sk_stack_listener(s);
 
 		if (v != 0 && (v < SP_TCP_MIN_USER_MSS || v > 32767))
 			return -EINVAL;
 		s->user_mss = (uint16_t)v;
-		if (s->state == SK_LISTEN && l != NULL)
+		if (l != NULL)
 			l->user_mss = s->user_mss;
 		return 0;
 	}
@@ -321,8 +334,8 @@ set_ip(struct sp_sk *s, int name, const void *val, socklen_t len)
 			return -EINVAL;
 		s->iptx.ttl = v == -1 ? 0 : (uint8_t)v;
 	}
-	l = s->rp != NULL ? sp_rp_listener(s) : s->lst;
-	if (s->state == SK_LISTEN && l != NULL)
+	l = sk_stack_listener(s);
+	if (l != NULL)
 		l->iptx = s->iptx;
 	if (s->conn != NULL)
 		sp_tcp_set_ip_tx(s->conn, &s->iptx);
