@@ -10,18 +10,6 @@
 
 #include "sp_wire.h"
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 int
 sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct sp_ipv4 *out)
 {
@@ -39,19 +27,19 @@ sp_ipv4_parse_ext(const void *buf, size_t hdr_avail, size_t total_avail, struct 
 	if (out->ihl < sizeof(struct rte_ipv4_hdr) || out->ihl > hdr_avail)
 		return SP_WIRE_BAD_HLEN;
 	out->tos = p[1];
-	out->total_len = rd16(p + 2);
+	out->total_len = sp_wire_rd16(p + 2);
 	if (out->total_len < out->ihl || out->total_len > total_avail)
 		return SP_WIRE_BAD_LEN;
-	out->id = rd16(p + 4);
-	fo = rd16(p + 6);
+	out->id = sp_wire_rd16(p + 4);
+	fo = sp_wire_rd16(p + 6);
 	out->df = (fo & RTE_IPV4_HDR_DF_FLAG) != 0;
 	out->mf = (fo & RTE_IPV4_HDR_MF_FLAG) != 0;
 	out->frag_off = (uint16_t)((fo & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS);
 	out->ttl = p[8];
 	out->proto = p[9];
-	out->cksum = rd16(p + 10);
-	out->src = rd32(p + 12);
-	out->dst = rd32(p + 16);
+	out->cksum = sp_wire_rd16(p + 10);
+	out->src = sp_wire_rd32(p + 12);
+	out->dst = sp_wire_rd32(p + 16);
 	out->srr = false;
 	out->opt_err = 0;
 	if (out->ihl > sizeof(struct rte_ipv4_hdr)) {

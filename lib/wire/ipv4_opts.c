@@ -21,21 +21,6 @@
 #define IPOPT_TS_PRESPEC   3
 #define IPOPT_TS_OFLW_MAX  15 /* the 4-bit overflow count */
 
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /*
  * A route option (RR, LSRR, SSRR) at @p o of @p olen bytes: pointer at least 4 (RFC 791 p.20),
  * and while it is inside the option (room left) a whole 4-byte slot at it. A pointer past the
@@ -153,7 +138,7 @@ echo_rr(uint8_t *d, uint8_t olen, uint32_t addr)
 
 	if (ptr > olen)
 		return; /* full: RFC 791 adds nothing (and RR has no overflow count) */
-	wr32(d + ptr - 1, addr);
+	sp_wire_wr32(d + ptr - 1, addr);
 	d[2] = (uint8_t)(ptr + 4);
 }
 
@@ -171,18 +156,18 @@ echo_ts(uint8_t *d, uint8_t olen, uint32_t addr, uint32_t ms)
 	}
 	switch (flag) {
 	case IPOPT_TS_TSONLY:
-		wr32(d + ptr - 1, ms);
+		sp_wire_wr32(d + ptr - 1, ms);
 		d[2] = (uint8_t)(ptr + 4);
 		break;
 	case IPOPT_TS_TSANDADDR:
-		wr32(d + ptr - 1, addr);
-		wr32(d + ptr + 3, ms);
+		sp_wire_wr32(d + ptr - 1, addr);
+		sp_wire_wr32(d + ptr + 3, ms);
 		d[2] = (uint8_t)(ptr + 8);
 		break;
 	case IPOPT_TS_PRESPEC:
 		/* Only the host the next slot names records its time. */
-		if (rd32(d + ptr - 1) == addr) {
-			wr32(d + ptr + 3, ms);
+		if (sp_wire_rd32(d + ptr - 1) == addr) {
+			sp_wire_wr32(d + ptr + 3, ms);
 			d[2] = (uint8_t)(ptr + 8);
 		}
 		break;

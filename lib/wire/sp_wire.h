@@ -15,6 +15,28 @@
 #include <stdbool.h>
 #include <rte_ether.h>
 
+/** Big-endian fields at any alignment (option bytes, headers read in place). */
+static inline uint16_t
+sp_wire_rd16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+sp_wire_rd32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void
+sp_wire_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 /** Parse results: 0 = ok, otherwise a negative reason that maps to a drop counter. */
 enum sp_wire_err {
 	SP_WIRE_OK = 0,
