@@ -298,10 +298,8 @@ icmp_timestamp(struct sp_ctx *ctx, uint16_t port, struct rte_mbuf *m, const stru
 	if (orig != p + SP_ICMP_HDR_LEN)
 		memcpy(p + SP_ICMP_HDR_LEN, orig, 4); /* pkt_len >= 20: never NULL */
 	now = icmp_ms_since_midnight();
-	p[12] = p[16] = (uint8_t)(now >> 24);
-	p[13] = p[17] = (uint8_t)(now >> 16);
-	p[14] = p[18] = (uint8_t)(now >> 8);
-	p[15] = p[19] = (uint8_t)now;
+	sp_wire_wr32(p + 12, now); /* receive */
+	sp_wire_wr32(p + 16, now); /* transmit */
 	ic.type = ICMP_TIMESTAMP_REPLY;
 	ic.code = 0;
 	ic.cksum = 0;
