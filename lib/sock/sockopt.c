@@ -395,6 +395,23 @@ linux_state(enum sp_tcp_state st)
 	return (unsigned)st < RTE_DIM(map) ? map[st] : 7;
 }
 
+/*
+ * TCP_MAXSEG as Linux reads it: the MSS in use; while the SYN is out, the MSS worked out from
+ * the MTU and TCP_MAXSEG less the timestamps option the SYN offers (Linux's tcp_sync_mss() at
+ * connect); unconnected, what was set, or 536.
+ */
+static int
+maxseg_of(const struct sp_sk *s)
+{
+	const struct sp_conn *c = s->conn;
+
+	if (c == NULL)
+		return s->user_mss != 0 ? s->user_mss : SP_TCP_DEFAULT_MSS;
+	if (c->state == SP_TCP_SYN_SENT)
+		return c->mss_ours - (c->ctx->cfg->tcp.timestamps ? 12 : 0);
+	return c->mss;
+}
+
 static void
 fill_tcp_info(const struct sp_sk *s, struct tcp_info *ti)
 {
@@ -522,10 +539,8 @@ get_opt(struct sp_sk *s, int level, int name, void *val, socklen_t *len)
 		case TCP_KEEPCNT:
 			u.i = s->keepcnt;
 			break;
-		case TCP_MAXSEG: /* Linux: the MSS in use; unconnected, what was set, or 536 */
-			u.i = s->conn != NULL	 ? (int)s->conn->mss
-			      : s->user_mss != 0 ? s->user_mss
-						 : SP_TCP_DEFAULT_MSS;
+		case TCP_MAXSEG:
+			u.i = maxseg_of(s);
 			break;
 		case TCP_INFO:
 			fill_tcp_info(s, &u.ti);

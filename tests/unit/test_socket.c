@@ -912,6 +912,8 @@ test_maxseg(void **state)
 
 	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), -1);
 	assert_int_equal(errno, EINPROGRESS);
+	/* in SYN-SENT, what it worked out: 600 less the timestamps option (Linux) */
+	assert_int_equal(int_opt(p->hc, cfd, IPPROTO_TCP, TCP_MAXSEG), 588);
 	assert_int_equal(next_segment(p->cli, p->srv, &h), 0); /* SYN */
 	assert_true(h.opts.has_mss);
 	assert_int_equal(h.opts.mss, 600);
@@ -935,6 +937,11 @@ test_maxseg(void **state)
 	v = 1000;
 	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_MAXSEG, &v, sizeof(v)), 0);
 	assert_int_equal(int_opt(p->hs, sfd, IPPROTO_TCP, TCP_MAXSEG), 588);
+	/* a SYN-SENT socket without TCP_MAXSEG: the MTU's 1460 less the timestamps option */
+	v = sp_socket(p->hc, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_int_equal(sp_connect(p->hc, v, (struct sockaddr *)&a, sizeof(a)), -1);
+	assert_int_equal(int_opt(p->hc, v, IPPROTO_TCP, TCP_MAXSEG), 1448);
+	assert_int_equal(sp_close(p->hc, v), 0);
 	pair_done(p, lfd, cfd, sfd);
 }
 
