@@ -263,7 +263,9 @@ sp_tcp_tw_enter(struct sp_conn *c)
 		e->win = (uint16_t)(e->rcv_wnd >> c->rcv_wscale);
 		e->max_snd_wnd = c->max_snd_wnd;
 		e->ts = (c->flags & TF_TS) != 0;
-		e->iptx = c->iptx;
+		/* Linux answers from TIME-WAIT through its per-CPU control socket: the connection's
+		 * TOS (tw_tos), the default TTL */
+		e->iptx = (struct sp_ip_tx){.tos = c->iptx.tos, .ttl = SP_IP_DEFAULT_TTL};
 		e->ts_recent = c->ts_recent;
 		e->ts_recent_age = c->ts_recent_age;
 		e->chack_window = c->chack_window;

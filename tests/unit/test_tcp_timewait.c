@@ -173,8 +173,9 @@ test_enter_closing(void **state)
 }
 
 /*
- * A retransmitted FIN is ACKed again, with the connection's IP TOS and TTL (IP_TOS, IP_TTL, as
- * Linux's tw_tos), and restarts the 2 MSL timeout; then it expires.
+ * A retransmitted FIN is ACKed again, with the connection's IP TOS (IP_TOS, as Linux's tw_tos)
+ * and the default TTL whatever the connection's IP_TTL (Linux's control socket sends it), and
+ * restarts the 2 MSL timeout; then it expires.
  */
 static void
 test_fin_again_restarts(void **state)
@@ -192,7 +193,7 @@ test_fin_again_restarts(void **state)
 	assert_int_equal(o.h.seq, iss + 2);
 	assert_int_equal(o.h.ack, T_PISN + 2);
 	assert_int_equal(o.tos, 0x28);
-	assert_int_equal(o.ttl, 9);
+	assert_int_equal(o.ttl, SP_IP_DEFAULT_TTL);
 	/* Past the first deadline, inside the restarted one. */
 	sp_test_advance_ms(f->env, 200);
 	assert_string_equal(state_of(f, T_RPORT), "TIME-WAIT");
