@@ -26,7 +26,7 @@
 #   --arp       the lab's kernel side: off adds a static neighbour for spindle (default: on
 #               when the config says arp = on, else off)
 #   --eal       EAL arguments instead of "-l 0,1 --no-huge --no-pci -m 512" (with --hugepages:
-#               "-l 0,1 --no-pci")
+#               "-l 0,1 --no-pci"; with --preload "-l LAST", LAST the machine's last CPU)
 #   --build-dir meson build directory (default build)
 #   --hugepages on 2 MB hugepages instead of --no-huge -m 512 (needed by dpdk-dumpcap): reserves
 #               the pages the config(s) need, mounts hugetlbfs when none is mounted, and gives
@@ -39,7 +39,8 @@
 #               libspindle_preload.so (docs/preload.md), in the foreground in namespace spindle
 #               at 198.18.0.2; the default config's services are left out (a --config of your
 #               own keeps its [service.*]). PROGRAM gets stdin, Ctrl-C and SIGTERM; the lab
-#               goes when PROGRAM exits, and the exit status is PROGRAM's.
+#               goes when PROGRAM exits, and the exit status is PROGRAM's. PROGRAM runs the
+#               stack on its own thread, pinned to the last CPU unless --eal says otherwise.
 #
 # Ctrl-C or SIGTERM stops spindle cleanly (it prints its counters) and takes the lab down.
 # The exit status is spindle's. Works without a terminal (stdin closed). SP_RUN_NS in the
@@ -57,7 +58,8 @@ PREFIX=$NS
 PMD=
 CONFIG=
 ARP=
-EAL="-l 0,1 --no-huge --no-pci -m 512"
+LCORES="-l 0,1"
+EAL=
 PEER_EAL="--lcores 0@1,1@0 --no-huge --no-pci -m 512"
 PEER_ARGS=
 PEER_CONFIG=config/memif-b.conf
@@ -66,6 +68,7 @@ SETUP=1
 APP_ARGS=()
 PRELOAD=0
 HUGE=0
+EAL_SET=
 ARGS=("$@")
 
 while [ $# -gt 0 ]; do
@@ -73,7 +76,7 @@ while [ $# -gt 0 ]; do
 	--pmd) PMD=$2; shift 2 ;;
 	--config) CONFIG=$2; shift 2 ;;
 	--arp) ARP=$2; shift 2 ;;
-	--eal) EAL=$2; shift 2 ;;
+	--eal) EAL=$2; EAL_SET=1; shift 2 ;;
 	--peer) PEER_ARGS=$2; shift 2 ;;
 	--peer-config) PEER_CONFIG=$2; shift 2 ;;
 	--peer-eal) PEER_EAL=$2; shift 2 ;;
@@ -82,10 +85,15 @@ while [ $# -gt 0 ]; do
 	--preload) PRELOAD=1; shift ;;
 	--hugepages) HUGE=1; shift ;;
 	--) shift; APP_ARGS=("$@"); break ;;
-	-h|--help) sed -n '4,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,47p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
+# --preload: the program is the stack's thread, and EAL pins it to the first lcore of -l. By
+# default that is the last CPU, so that the lab's kernel clients, unpinned, keep the others
+# (on CPU 0 it shared a CPU with them).
+[ "$PRELOAD" = 0 ] || LCORES="-l $(($(nproc) - 1))"
+[ -n "$EAL_SET" ] || EAL="$LCORES --no-huge --no-pci -m 512"
 
 if [ -z "$CONFIG" ]; then
 	case "${PMD:-tap}" in
@@ -135,7 +143,7 @@ BIN=$ROOT/$BUILD/app/spindle
 run_huge() {
 	local h i=0 args=() sargs=("${APP_ARGS[@]}") rc=0 pid
 	HUGE_TAG=run-$NS
-	[ "$EAL" = "-l 0,1 --no-huge --no-pci -m 512" ] && EAL="-l 0,1 --no-pci"
+	[ -n "$EAL_SET" ] || EAL="$LCORES --no-pci"
 	[ "$PEER_EAL" = "--lcores 0@1,1@0 --no-huge --no-pci -m 512" ] && PEER_EAL="--lcores 0@1,1@0 --no-pci"
 	if [[ " $EAL $PEER_EAL " == *" --no-huge "* ]]; then
 		echo "run.sh: --hugepages, but --eal or --peer-eal says --no-huge" >&2

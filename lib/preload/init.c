@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libspindle_preload.so, start and end: the constructor brings up EAL, the config's ports, the
- * stack, one context and a socket host (sp_socket.h) before the program's main(); the exit
- * handler closes what the program left open, gives the stack stack.drain_ms to finish, frees
- * everything and prints "mbufs: all N returned" (or a leak) to stderr.
+ * libspindle_preload.so, start and end: the constructor reads the config before the program's
+ * main(); the program's first call that needs spindle (an AF_INET TCP or UDP socket(), an
+ * AF_INET6 one meeting IPv4) brings up EAL, the config's ports, the stack, one context and a
+ * socket host (sp_socket.h): sp_preload_start(). A program that never opens one (a wrapper:
+ * /usr/bin/env of a "#!/usr/bin/env python3" script, a shell script's exec, pyenv's shims)
+ * starts nothing and passes the preload on when it execs in place (exec.c). The exit handler
+ * closes what the program left open, gives the stack stack.drain_ms to finish, frees everything
+ * and prints "mbufs: all N returned" (or a leak) to stderr.
  *
  * Environment (set by spindle-run, docs/preload.md):
  *   SPINDLE_EAL_ARGS  EAL arguments, whitespace-separated
  *   SPINDLE_CONFIG    config file (default: the built-in config/default.conf)
  *   SPINDLE_SET       K=V overrides, one per line (as spindle's --set)
  *   SPINDLE_LOG       log level of spindle's log types (e.g. debug, info, notice)
- *   SPINDLE_PRELOAD_CHILDREN=1  keep LD_PRELOAD for exec'd programs (default: dropped)
+ *   SPINDLE_PRELOAD_CHILDREN=1  keep LD_PRELOAD for exec'd programs (default: dropped, but for
+ *                      an exec in place by a process that has not started the stack)
  * Any failure prints one "spindle-preload: ..." line and exits 1: a program must not run on the
  * kernel's stack believing it runs on spindle.
  */
@@ -53,6 +58,10 @@ static struct {
 	bool handover; /* every port survives fork() (sp_sock_driver.fork_handover) */
 	pid_t pid;     /* the process that started EAL */
 	bool eal;
+	bool started;	  /* sp_preload_start() ran (or runs) in this process or its parent */
+	pid_t ctor_pid;	  /* the process the constructor ran in */
+	char *ld_preload; /* LD_PRELOAD as the constructor found it, when it took it out */
+	char *eal_args;	  /* SPINDLE_EAL_ARGS as the constructor found it */
 	struct rte_mbuf *pkts[PL_MAX_BURST];
 } pl;
 
@@ -159,21 +168,19 @@ rt_signals_ignore(void)
 			sigaction(sig, &ign, NULL);
 }
 
+/*
+ * EAL with the arguments the constructor took from SPINDLE_EAL_ARGS. It runs in the middle of
+ * the program now: getopt's globals, which EAL's own argument parsing moves, are given back.
+ */
 static void
 eal_start(void)
 {
-	const char *env = getenv("SPINDLE_EAL_ARGS");
 	static char *argv[PL_MAX_ARGS + 1];
-	char *copy, *save = NULL, *tok;
-	int argc = 0;
+	char *save = NULL, *tok, *optarg0 = optarg;
+	int argc = 0, optind0 = optind, opterr0 = opterr, optopt0 = optopt, ret;
 
-	if (env == NULL || env[strspn(env, " \t\n")] == '\0')
-		die("SPINDLE_EAL_ARGS is not set (start the program with spindle-run)");
-	copy = strdup(env);
-	if (copy == NULL)
-		die("out of memory");
 	argv[argc++] = (char *)"spindle-preload";
-	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL;
+	for (tok = strtok_r(pl.eal_args, " \t\n", &save); tok != NULL;
 		tok = strtok_r(NULL, " \t\n", &save)) {
 		if (argc == PL_MAX_ARGS)
 			die("SPINDLE_EAL_ARGS: more than %d arguments", PL_MAX_ARGS - 1);
@@ -181,7 +188,12 @@ eal_start(void)
 	}
 	argv[argc] = NULL;
 	rt_signals_ignore();
-	if (rte_eal_init(argc, argv) < 0)
+	ret = rte_eal_init(argc, argv);
+	optind = optind0;
+	opterr = opterr0;
+	optopt = optopt0;
+	optarg = optarg0;
+	if (ret < 0)
 		die("EAL initialisation failed: %s", rte_strerror(rte_errno));
 	pl.eal = true;
 }
@@ -224,17 +236,47 @@ vdevs_probe(void)
 
 static void pl_exit(void);
 
+/*
+ * Before main(): the config (a bad one stops the program here, with one line), the exit
+ * handler (registered first, it runs after the program's own), and LD_PRELOAD taken out of the
+ * environment, so that the programs this one runs are the kernel's unless asked
+ * (docs/preload.md); exec.c passes it on to an exec in place while the stack has not started.
+ */
 static void __attribute__((constructor)) pl_init(void)
+{
+	const char *children = getenv("SPINDLE_PRELOAD_CHILDREN"),
+		   *eal = getenv("SPINDLE_EAL_ARGS");
+	const char *ld = getenv("LD_PRELOAD");
+
+	pl.ctor_pid = getpid();
+	if (children == NULL || strcmp(children, "1") != 0) {
+		if (ld != NULL && (pl.ld_preload = strdup(ld)) == NULL)
+			die("out of memory");
+		unsetenv("LD_PRELOAD");
+	}
+	load_config();
+	if (eal == NULL || eal[strspn(eal, " \t\n")] == '\0')
+		die("SPINDLE_EAL_ARGS is not set (start the program with spindle-run)");
+	pl.eal_args = strdup(eal);
+	if (pl.eal_args == NULL)
+		die("out of memory");
+	atexit(pl_exit);
+}
+
+const char *
+sp_preload_exec_keep(void)
+{
+	return !pl.started && getpid() == pl.ctor_pid ? pl.ld_preload : NULL;
+}
+
+/* The stack, its ports and the socket host, at the first call that needs them. */
+static void
+pl_start(void)
 {
 	struct sp_sock_driver drv;
 	uint16_t p;
 	int ret;
 
-	/* Programs this one executes run on the kernel unless asked (docs/preload.md). */
-	if (getenv("SPINDLE_PRELOAD_CHILDREN") == NULL ||
-		strcmp(getenv("SPINDLE_PRELOAD_CHILDREN"), "1") != 0)
-		unsetenv("LD_PRELOAD");
-	load_config();
 	eal_start();
 	log_level();
 	if (pl.cfg.n_services != 0)
@@ -283,7 +325,6 @@ static void __attribute__((constructor)) pl_init(void)
 	if (sp_preload.host == NULL)
 		die("cannot create the socket host: %s", strerror(errno));
 	pl.pid = getpid();
-	atexit(pl_exit);
 	sp_preload_signals_init();
 	if (rte_telemetry_register_cmd("/spindle/preload", tel_preload,
 		    "Idle polling cycles of the program's waits (CPU it worked = its CPU time - "
@@ -295,13 +336,34 @@ static void __attribute__((constructor)) pl_init(void)
 		sp_version(), (int)pl.pid);
 }
 
+struct sp_sock_host *
+sp_preload_start(void)
+{
+	static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+	/* DPDK's own sockets while it starts (net_tap's ioctl socket) are the kernel's */
+	static __thread bool starting;
+
+	if (sp_preload.host != NULL || starting || __atomic_load_n(&pl.started, __ATOMIC_ACQUIRE))
+		return sp_preload.host;
+	pthread_mutex_lock(&start_lock);
+	if (!pl.started) {
+		starting = true;
+		pl_start();
+		starting = false;
+		__atomic_store_n(&pl.started, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&start_lock);
+	return sp_preload.host;
+}
+
 static void
 pl_exit(void)
 {
 	struct sp_sock_host *h = sp_preload.host;
 
-	/* another process of a fork() drives the stack (or may still take it over) */
-	if (!sp_sock_host_owner(h))
+	/* the stack never started here; or another process of a fork() drives it (or may still
+	 * take it over) */
+	if (h == NULL || !sp_sock_host_owner(h))
 		return;
 	pthread_mutex_lock(&tel_lock);
 	sp_preload.host = NULL;

@@ -51,9 +51,10 @@ socket(int domain, int type, int protocol)
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	REAL(socket);
-	if (HOST != NULL && domain == AF_INET &&
+	if (domain == AF_INET &&
 		((base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) ||
-			(base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))))
+			(base == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP))) &&
+		sp_preload_start() != NULL)
 		return sp_socket(HOST, domain, type, protocol);
 	return real_socket(domain, type, protocol);
 }
@@ -90,7 +91,7 @@ take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
 	REAL(getsockopt);
 	REAL(getsockname);
 	REAL(fcntl);
-	if (HOST == NULL || addr == NULL || len < 24 || addr->sa_family != AF_INET6 ||
+	if (addr == NULL || len < 24 || addr->sa_family != AF_INET6 ||
 		!(IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ||
 			(any && IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))))
 		return false;
@@ -112,6 +113,8 @@ take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
 		return false;
 	type = (proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) |
 	       ((fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0);
+	if (sp_preload_start() == NULL)
+		return false;
 	nfd = sp_socket(HOST, AF_INET6, type, proto);
 	if (nfd < 0)
 		return false;

@@ -15,11 +15,20 @@
 #include "sp_socket.h"
 
 struct sp_preload {
-	/* NULL until the constructor finished and after exit: every call goes to the kernel */
+	/* NULL until the stack started (sp_preload_start()) and after exit: every call goes to
+	 * the kernel */
 	struct sp_sock_host *volatile host;
 };
 
 extern struct sp_preload sp_preload;
+
+/* init.c: the stack started at the first call that needs it (once; a failure ends the
+ * program with one "spindle-preload:" line); the host, NULL after exit */
+struct sp_sock_host *sp_preload_start(void);
+
+/* init.c: the LD_PRELOAD to pass on to an exec in place (this process has not started the
+ * stack and is the one the constructor ran in), else NULL: the new program is the kernel's */
+const char *sp_preload_exec_keep(void);
 
 /* signals.c: SIGHUP, SIGINT, SIGTERM left at SIG_DFL reset the connections before they kill */
 void sp_preload_signals_init(void);
