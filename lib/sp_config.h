@@ -182,6 +182,9 @@ struct sp_stack_cfg {
 	 * 0 = reset every connection at once. The library itself does not read it.
 	 */
 	uint32_t drain_ms;
+	/** socket layer (preload): a socket whose first address is 127.0.0.0/8 goes to the
+	 *  kernel, default 1 */
+	int kernel_loopback;
 };
 
 /** The whole configuration. */

@@ -221,6 +221,7 @@ static const struct sp_config_key stack_keys[] = {
 	K_UINT(sp_stack_cfg, "arp_request_rate_ms", arp_request_rate_ms, 1, 60000),
 	K_TYPE(sp_stack_cfg, "rss", rss, SP_KEY_BOOL, 0),
 	K_UINT(sp_stack_cfg, "drain_ms", drain_ms, 0, 3600000),
+	K_TYPE(sp_stack_cfg, "kernel_loopback", kernel_loopback, SP_KEY_BOOL, 0),
 };
 
 static const struct sp_config_key port_keys[] = {
@@ -346,6 +347,7 @@ sp_config_defaults(struct sp_config *cfg)
 	s->arp_request_rate_ms = 1000;
 	s->rss = 1;
 	s->drain_ms = 5000;
+	s->kernel_loopback = 1;
 
 	t->max_connections = 16384;
 	t->syn_backlog = 1024;

@@ -255,6 +255,7 @@ static void __attribute__((constructor)) pl_init(void)
 		unsetenv("LD_PRELOAD");
 	}
 	load_config();
+	sp_preload.kernel_loopback = pl.cfg.stack.kernel_loopback != 0;
 	if (eal == NULL || eal[strspn(eal, " \t\n")] == '\0')
 		die("SPINDLE_EAL_ARGS is not set (start the program with spindle-run)");
 	pl.eal_args = strdup(eal);

@@ -9,6 +9,7 @@
  */
 /* Both names of the calls with 64-bit offsets are defined below: no redirection of one to the other. */
 #undef _FILE_OFFSET_BITS
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +96,9 @@ take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
 		!(IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) ||
 			(any && IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))))
 		return false;
+	if (sp_preload.kernel_loopback && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+		sin6->sin6_addr.s6_addr[12] == 127)
+		return false; /* ::ffff:127.x.y.z: the kernel's loopback */
 	if (real_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &n) != 0 || v != AF_INET6)
 		return false;
 	n = sizeof(int);
@@ -135,11 +139,95 @@ take6(int fd, const struct sockaddr *addr, socklen_t len, bool any)
 	return true;
 }
 
+/*
+ * 127.0.0.0/8 is the kernel's loopback ([stack] kernel_loopback, on by default): spindle has no
+ * loopback interface. A spindle socket that has no port yet and is bound, connected or sent to
+ * such an address becomes a kernel socket at the same descriptor number, with what the program
+ * set that the kernel reads the same way (O_NONBLOCK, FD_CLOEXEC, the options below): a program
+ * that serves on spindle and talks to a local database, cache or resolver keeps working. The
+ * reverse of take6(). Without it the call fails as spindle fails it (EADDRNOTAVAIL for bind,
+ * ENETUNREACH for connect and sendto).
+ */
+static bool
+to_loopback(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	static const int carried[][2] = {{SOL_SOCKET, SO_REUSEADDR}, {SOL_SOCKET, SO_REUSEPORT},
+		{SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_NODELAY}, {IPPROTO_TCP, TCP_KEEPIDLE},
+		{IPPROTO_TCP, TCP_KEEPINTVL}, {IPPROTO_TCP, TCP_KEEPCNT}, {IPPROTO_IP, IP_TOS}};
+	static const int carried_struct[][2] = {
+		{SOL_SOCKET, SO_RCVTIMEO}, {SOL_SOCKET, SO_SNDTIMEO}, {SOL_SOCKET, SO_LINGER}};
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+	union {
+		struct timeval tv;
+		struct linger lg;
+	} u;
+	struct sockaddr_in self;
+	socklen_t n = sizeof(self);
+	int type, fl, fdfl, kfd, v, ret;
+	unsigned i;
+	char a[INET_ADDRSTRLEN];
+
+	REAL(socket);
+	REAL(setsockopt);
+	if (!sp_preload.kernel_loopback || addr == NULL || len < sizeof(*sin) ||
+		addr->sa_family != AF_INET || (ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+		return false;
+	if (sp_getsockname(HOST, fd, (struct sockaddr *)&self, &n) != 0 ||
+		self.sin_family != AF_INET || self.sin_port != 0)
+		return false; /* an IPv6 socket, or it has a port: it stays spindle's */
+	n = sizeof(type);
+	if (sp_getsockopt(HOST, fd, SOL_SOCKET, SO_TYPE, &type, &n) != 0)
+		return false;
+	fl = sp_fcntl(HOST, fd, F_GETFL, 0);
+	fdfl = sp_fcntl(HOST, fd, F_GETFD, 0);
+	if (fl < 0 || fdfl < 0)
+		return false;
+	kfd = real_socket(
+		AF_INET, type | SOCK_CLOEXEC | ((fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0), 0);
+	if (kfd < 0)
+		return false;
+	for (i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
+		n = sizeof(v);
+		if ((carried[i][0] != IPPROTO_TCP || type == SOCK_STREAM) &&
+			sp_getsockopt(HOST, fd, carried[i][0], carried[i][1], &v, &n) == 0 &&
+			v != 0)
+			real_setsockopt(kfd, carried[i][0], carried[i][1], &v, sizeof(v));
+	}
+	for (i = 0; i < sizeof(carried_struct) / sizeof(carried_struct[0]); i++) {
+		memset(&u, 0, sizeof(u));
+		n = carried_struct[i][1] == SO_LINGER ? sizeof(u.lg) : sizeof(u.tv);
+		if (sp_getsockopt(HOST, fd, carried_struct[i][0], carried_struct[i][1], &u, &n) ==
+			0)
+			real_setsockopt(kfd, carried_struct[i][0], carried_struct[i][1], &u, n);
+	}
+	/* one dup3 puts the kernel's socket at fd; spindle's socket forgets it and closes */
+	ret = sp_dup3_kernel(HOST, kfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	syscall(SYS_close, kfd);
+	if (ret != fd)
+		return false;
+	SP_LOG(INFO, api,
+		"preload: socket %d meets %s, the kernel's loopback: the kernel serves it", fd,
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) != NULL ? a : "127.0.0.0/8");
+	return true;
+}
+
+/*
+ * Whether spindle serves a call on @p fd that names @p addr: its own socket, unless that goes
+ * to the kernel's loopback now; a kernel AF_INET6 socket that it takes over (@p any: take6()).
+ */
+static bool
+spindle_serves(int fd, const struct sockaddr *addr, socklen_t len, bool any)
+{
+	if (OURS(fd))
+		return !to_loopback(fd, addr, len);
+	return take6(fd, addr, len, any);
+}
+
 EXPORT int
 bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	REAL(bind);
-	if (OURS(fd) || take6(fd, addr, len, true))
+	if (spindle_serves(fd, addr, len, true))
 		return sp_bind(HOST, fd, addr, len);
 	return real_bind(fd, addr, len);
 }
@@ -170,7 +258,7 @@ EXPORT int
 connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	REAL(connect);
-	if (OURS(fd) || take6(fd, addr, len, false))
+	if (spindle_serves(fd, addr, len, false))
 		return sp_connect(HOST, fd, addr, len);
 	return real_connect(fd, addr, len);
 }
@@ -255,7 +343,7 @@ EXPORT ssize_t
 sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dst, socklen_t dstlen)
 {
 	REAL(sendto);
-	if (OURS(fd) || take6(fd, dst, dstlen, false))
+	if (spindle_serves(fd, dst, dstlen, false))
 		return sp_sendto(HOST, fd, buf, len, flags, dst, dstlen);
 	return real_sendto(fd, buf, len, flags, dst, dstlen);
 }
@@ -271,7 +359,9 @@ EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	REAL(sendmsg);
-	if (OURS(fd) || (msg != NULL && take6(fd, msg->msg_name, msg->msg_namelen, false)))
+	if (OURS(fd) && msg == NULL)
+		return sp_sendmsg(HOST, fd, msg, flags);
+	if (msg != NULL && spindle_serves(fd, msg->msg_name, msg->msg_namelen, false))
 		return sp_sendmsg(HOST, fd, msg, flags);
 	return real_sendmsg(fd, msg, flags);
 }
@@ -288,9 +378,9 @@ EXPORT int
 sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	REAL(sendmmsg);
-	if (OURS(fd) ||
-		(vec != NULL && vlen > 0 &&
-			take6(fd, vec[0].msg_hdr.msg_name, vec[0].msg_hdr.msg_namelen, false)))
+	if (vec == NULL || vlen == 0 ? OURS(fd)
+				     : spindle_serves(fd, vec[0].msg_hdr.msg_name,
+					       vec[0].msg_hdr.msg_namelen, false))
 		return sp_sendmmsg(HOST, fd, vec, vlen, flags);
 	return real_sendmmsg(fd, vec, vlen, flags);
 }

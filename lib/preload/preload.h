@@ -18,6 +18,7 @@ struct sp_preload {
 	/* NULL until the stack started (sp_preload_start()) and after exit: every call goes to
 	 * the kernel */
 	struct sp_sock_host *volatile host;
+	bool kernel_loopback; /* [stack] kernel_loopback: 127.0.0.0/8 is the kernel's */
 };
 
 extern struct sp_preload sp_preload;

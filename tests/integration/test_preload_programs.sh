@@ -24,6 +24,9 @@
 #   sockperf   sockperf sr (the latency tool NIC testers use) over TCP and over UDP, against
 #              kernel sockperf ping-pong, throughput and under-load runs: every run's summary,
 #              no message dropped, duplicated or out of order
+#   loopback   a program that serves on spindle and talks to itself over 127.0.0.1: TCP and UDP
+#              there are the kernel's (ss lists its loopback listener), a kernel client of its
+#              spindle listener gets its answer
 # Every program must exit with its usual status and print "mbufs: all N returned" on spindle.
 #
 # Usage: test_preload_programs.sh tap|af_packet|af_xdp|kernel [PROGRAM...]   (default: all)
@@ -35,7 +38,7 @@ shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/preload_lib.sh"
 PROGS=("$@")
-[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 iperf2 mmsg sockperf)
+[ ${#PROGS[@]} = 0 ] && PROGS=(nc socat curl asyncio memcached lighttpd inet6 iperf2 mmsg sockperf loopback)
 
 # pl_bg NAME IN OUT ARG...: ARG on spindle in the background (PL_PID), stdin IN, stdout OUT,
 # stderr PL_LOG ($SP_TMP/NAME.log)
@@ -449,6 +452,28 @@ t_sockperf() {
 	sockperf_run UDP tp -p 11112 -m 1400
 	sockperf_run UDP ul -p 11112 --mps 5000
 	pl_stop
+}
+
+# ---- loopback: 127.0.0.1 is the kernel's, beside spindle's own sockets ----
+t_loopback() {
+	local out=$SP_TMP/loopback.out i ns=$LAB_NS
+	[ "$PMD" = kernel ] && ns=$LAB_NS-k # the kernel stand-in's namespace (pl_exec)
+	echo "== loopback on ${PMD/kernel/the kernel (dry run)}"
+	pl_bg loopback /dev/null "$out" env SPINDLE_LOG=info "$PY" -u "$HERE/preload/loopback_check.py" \
+		"$IP" 8090
+	for ((i = 0; i < 100; i++)); do grep -q listening "$out" && break; sleep 0.1; done
+	t_expect_eq "loopback: a kernel listener on 127.0.0.1:8090 (ss)" \
+		"$(ip netns exec "$ns" ss -Hltn 'sport = :8090' | awk '{print $4}' |
+			grep -c '^127.0.0.1:8090$')" 1
+	t_expect_eq "loopback: the kernel client of 198.18.0.2:8090" \
+		"$(lab_exec timeout 10 nc -N "$IP" 8090 < /dev/null)" "from spindle"
+	pl_wait_end 10
+	t_expect_eq "loopback: what the program saw" "$(cat "$out")" "lo listener: reuseaddr True nonblocking True
+tcp over lo: ping 127.0.0.1
+udp over lo: dgram
+listening"
+	[ "$PMD" = kernel ] || t_expect_eq "loopback: sockets the kernel took (log)" \
+		"$(grep -c "the kernel's loopback: the kernel serves it" "$PL_LOG")" 4
 }
 
 lab_up "$PMD" || { t_fail "lab up"; t_finish; }

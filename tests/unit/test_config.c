@@ -92,6 +92,7 @@ test_defaults(void **state)
 	assert_int_equal(c.stack.arp_request_rate_ms, 1000);
 	assert_int_equal(c.stack.rss, 1);
 	assert_int_equal(c.stack.drain_ms, 5000);
+	assert_int_equal(c.stack.kernel_loopback, 1);
 
 	assert_int_equal(c.tcp.max_connections, 16384);
 	assert_int_equal(c.tcp.syn_backlog, 1024);
@@ -420,6 +421,13 @@ test_overrides(void **state)
 	assert_int_equal(
 		sp_config_override(&g_cfg, "stack.drain_ms=3600001", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "drain_ms"));
+	assert_int_equal(
+		sp_config_override(&g_cfg, "stack.kernel_loopback=off", err, sizeof(err)), 0);
+	assert_int_equal(g_cfg.stack.kernel_loopback, 0);
+	assert_int_equal(
+		sp_config_override(&g_cfg, "stack.kernel_loopback=maybe", err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "kernel_loopback"));
 	assert_int_equal(sp_config_override(&g_cfg, "tcp.cc=newreno", err, sizeof(err)), 0);
 	assert_string_equal(g_cfg.tcp.cc, "newreno");
 	assert_int_equal(
