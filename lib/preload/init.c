@@ -178,6 +178,7 @@ eal_start(void)
 	static char *argv[PL_MAX_ARGS + 1];
 	char *save = NULL, *tok, *optarg0 = optarg;
 	int argc = 0, optind0 = optind, opterr0 = opterr, optopt0 = optopt, ret;
+	sigset_t all, mask;
 
 	argv[argc++] = (char *)"spindle-preload";
 	for (tok = strtok_r(pl.eal_args, " \t\n", &save); tok != NULL;
@@ -188,7 +189,16 @@ eal_start(void)
 	}
 	argv[argc] = NULL;
 	rt_signals_ignore();
+	/*
+	 * EAL's threads (interrupts, multi-process, telemetry) take the signal mask of this thread:
+	 * all blocked, so that the program's signals reach its own threads only. A handler that
+	 * exits or longjmps (iperf3's SIGTERM) run on an EAL thread would tear the stack down
+	 * under the thread that drives it, or join its own thread in rte_eal_cleanup().
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &mask);
 	ret = rte_eal_init(argc, argv);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	optind = optind0;
 	opterr = opterr0;
 	optopt = optopt0;

@@ -4,7 +4,8 @@
 #   - python3 -m http.server runs on spindle; a kernel curl in the namespace gets a 1 MB file
 #     whose sha256 equals the original;
 #   - the program, which drives the stack on its own thread, is pinned to the machine's last
-#     CPU (the lab's kernel clients, unpinned, keep the others);
+#     CPU (the lab's kernel clients, unpinned, keep the others); EAL's threads block every
+#     signal (the program's handlers run on its own threads only);
 #   - Ctrl-C (SIGINT to run.sh) reaches the program, which exits 0: so does run.sh, and the
 #     namespace is gone;
 #   - the same through wrappers that exec the server in place, which must pass the preload on:
@@ -79,6 +80,7 @@ serve_check() {
 	echo "== scripts/run.sh --preload --pmd $PMD -- $* ($what; namespace $RUN_NS)"
 	PROG_PID=
 	PROG_CPUS=
+	EAL_MASKS=
 	run_preload "$LOG" "$@"
 	if wait_line "$LOG" "runs on spindle" "$RUN_PID" 60; then
 		for _ in $(seq 20); do
@@ -92,6 +94,12 @@ serve_check() {
 			grep -qa "http.server\|serve.py" "/proc/$p/cmdline" 2>/dev/null && echo "$p"
 		done | head -1) || true
 		PROG_CPUS=$(taskset -pc "${PROG_PID:-0}" 2>/dev/null | sed -n 's/.*list: //p') || true
+		# the signal masks of EAL's threads, one line each: "NAME MASK"
+		EAL_MASKS=$(for t in /proc/"${PROG_PID:-0}"/task/*; do
+			case $(cat "$t/comm" 2>/dev/null) in eal-* | rte_* | telemetry*)
+				echo "$(cat "$t/comm") $(awk '/^SigBlk/ {print $2}' "$t/status")" ;;
+			esac
+		done) || true
 	else
 		t_fail "$what: run.sh --preload did not start the program"
 	fi
@@ -113,6 +121,12 @@ LOG=$SP_TMP/run.log
 serve_check "python3 -m http.server" python3 -m http.server 8000 --bind 198.18.0.2 \
 	--directory "$SP_TMP/www"
 t_expect_eq "the program's CPUs (taskset)" "${PROG_CPUS:-none}" "$last_cpu"
+echo "$EAL_MASKS"
+if [ -n "$EAL_MASKS" ] && ! echo "$EAL_MASKS" | awk '{print $2}' | grep -q '^0*$'; then
+	t_ok "EAL's threads block the program's signals"
+else
+	t_fail "EAL's threads take the program's signals: ${EAL_MASKS:-no EAL thread found}"
+fi
 serve_check "a #!/usr/bin/env python3 script" "$SP_TMP/serve.py" "$SP_TMP/www"
 serve_check "a shell script that execs python3" "$SP_TMP/serve.sh" "$SP_TMP/www"
 echo "== scripts/run.sh --preload -- sh -c 'exit 3'"
