@@ -10,8 +10,6 @@
  */
 #include <errno.h>
 
-#include <rte_hash.h>
-
 #include "tcp.h"
 #include "tcp_helper.h"
 
@@ -314,10 +312,15 @@ test_syn_reuse_timestamps(void **state)
 	}
 }
 
+static const struct sp_tcp_tab_node *
+in_tab(const struct sp_tcp_tab *tab, const struct sp_ctx *ctx, const struct sp_tcp_key *k)
+{
+	return sp_tcp_tab_lookup(tab, k, sp_tcp_key_hash(ctx, k));
+}
+
 /*
- * One hash serves both tables (sp_tcp_key_hash(), tcp_conn.c): whatever key was hashed before,
- * it is the signature each table computes itself, and what was inserted and removed with it is
- * found, and gone, by the tables' own lookups.
+ * Both tables are tcp_tab.c's on one keyed hash (sp_tcp_key_hash()): what was inserted with it
+ * is found by the tables' own lookups, and gone after it left; the other table never has it.
  */
 static void
 test_key_hash_both_tables(void **state)
@@ -331,30 +334,29 @@ test_key_hash_both_tables(void **state)
 		{.lip = T_PEER_IP, .rip = T_OUR_IP, .lport = T_RPORT, .rport = T_LPORT},
 	};
 	struct t_out o;
-	unsigned i, j;
 
 	(void)state;
 	active_close_from(f, T_RPORT, T_PISN);
 	open_from(f, T_RPORT + 1, 7000);
-	for (j = 0; j < 2; j++)
-		for (i = 0; i < RTE_DIM(k); i++) {
-			assert_int_equal(
-				sp_tcp_key_hash(ctx, &k[i]), rte_hash_hash(t->conns, &k[i]));
-			assert_int_equal(
-				sp_tcp_key_hash(ctx, &k[i]), rte_hash_hash(t->tw_hash, &k[i]));
-		}
-	assert_true(rte_hash_lookup(t->tw_hash, &k[0]) >= 0);
-	assert_true(rte_hash_lookup(t->conns, &k[0]) < 0);
-	assert_true(rte_hash_lookup(t->conns, &k[1]) >= 0);
-	assert_true(rte_hash_lookup(t->conns, &k[2]) < 0 && rte_hash_lookup(t->tw_hash, &k[2]) < 0);
+	assert_non_null(in_tab(&t->tw_tab, ctx, &k[0]));
+	assert_null(in_tab(&t->conns, ctx, &k[0]));
+	assert_non_null(in_tab(&t->conns, ctx, &k[1]));
+	assert_null(in_tab(&t->tw_tab, ctx, &k[1]));
+	assert_true(
+		in_tab(&t->conns, ctx, &k[2]) == NULL && in_tab(&t->tw_tab, ctx, &k[2]) == NULL);
+	assert_int_equal(t->tw_tab.n, 1);
+	assert_int_equal(t->conns.n, 1);
 	/* a new SYN takes the tuple: out of TIME-WAIT, a connection again */
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100000, 0, T_SYN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_SYN | T_ACK);
-	assert_int_equal(rte_hash_lookup(t->tw_hash, &k[0]), -ENOENT);
-	assert_true(rte_hash_lookup(t->conns, &k[0]) >= 0);
+	assert_null(in_tab(&t->tw_tab, ctx, &k[0]));
+	assert_non_null(in_tab(&t->conns, ctx, &k[0]));
+	assert_int_equal(t->tw_tab.n, 0);
+	assert_int_equal(t->conns.n, 2);
 	/* the peer resets it: out of the connection table too */
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100001, 0, T_RST, 65535, NULL, NULL, 0);
-	assert_int_equal(rte_hash_lookup(t->conns, &k[0]), -ENOENT);
+	assert_null(in_tab(&t->conns, ctx, &k[0]));
+	assert_int_equal(t->conns.n, 1);
 	fx_free(f);
 }
 
