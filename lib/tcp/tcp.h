@@ -286,6 +286,7 @@ struct sp_tcp {
 	uint32_t tw_free;	   /* free list through ->next */
 	uint32_t tw_head, tw_tail; /* FIFO in expiry order: oldest, newest */
 	struct sp_timer tw_timer;  /* armed for the head's expiry */
+	uint64_t tw_timer_for;	   /* the expiry it was armed for (the wheel rounds it up) */
 	/* Freed connections kept for the next one (tcp_conn.c): no heap call per connection. */
 	uint32_t n_spare;
 	struct sp_conn *spare[SP_TCP_CONN_SPARE];

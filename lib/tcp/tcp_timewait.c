@@ -80,7 +80,18 @@ tw_idx(const struct sp_tcp *t, const struct sp_tcp_tw *e)
 	return (uint32_t)(e - t->tw);
 }
 
-/* The timer follows the FIFO's head (the next entry to expire). */
+static void
+tw_arm(struct sp_ctx *ctx, uint64_t expire)
+{
+	ctx->tcp->tw_timer_for = expire;
+	sp_timer_arm(ctx, &ctx->tcp->tw_timer, expire);
+}
+
+/*
+ * The timer follows the FIFO's head (the next entry to expire). It is compared by the expiry it
+ * was armed for, not by its own deadline, which the wheel rounds up to a slot boundary: that
+ * one is later than the head's own expiry, and every new entry re-armed the timer.
+ */
 static void
 tw_rearm(struct sp_ctx *ctx)
 {
@@ -88,8 +99,8 @@ tw_rearm(struct sp_ctx *ctx)
 
 	if (t->tw_head == TW_NONE)
 		sp_timer_cancel(ctx, &t->tw_timer);
-	else if (!t->tw_timer.armed || t->tw_timer.expire > t->tw[t->tw_head].expire)
-		sp_timer_arm(ctx, &t->tw_timer, t->tw[t->tw_head].expire);
+	else if (!t->tw_timer.armed || t->tw_timer_for > t->tw[t->tw_head].expire)
+		tw_arm(ctx, t->tw[t->tw_head].expire);
 }
 
 static void
@@ -164,8 +175,7 @@ tw_fire(struct sp_ctx *ctx, struct sp_timer *tm, void *arg)
 	if (t->tw_head == TW_NONE)
 		return;
 	/* More due: the next poll continues (the wheel runs a timer armed in the past then). */
-	sp_timer_arm(ctx, &t->tw_timer,
-		t->tw[t->tw_head].expire > ctx->now ? t->tw[t->tw_head].expire : ctx->now);
+	tw_arm(ctx, t->tw[t->tw_head].expire > ctx->now ? t->tw[t->tw_head].expire : ctx->now);
 }
 
 struct sp_tcp_tw *

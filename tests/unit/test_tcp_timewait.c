@@ -360,6 +360,51 @@ test_key_hash_both_tables(void **state)
 	fx_free(f);
 }
 
+/*
+ * The timer is armed for the oldest entry once: a newer entry leaves it where it is, although
+ * the wheel rounded its deadline up to a slot boundary (the clock here is between two). A timer
+ * armed behind it in the same slot stays behind it (a re-arm would move it to the slot's
+ * tail). Both entries still expire on time.
+ */
+static void
+test_timer_armed_once(void **state)
+{
+	struct fx *f = tw_fx(4, 16);
+	struct sp_ctx *ctx = f->env->ctx;
+	struct sp_tcp *t = ctx->tcp;
+	struct sp_timer other;
+	struct sp_timer_list *slot;
+	uint64_t first_expire;
+
+	(void)state;
+	ctx->now += ctx->hz / 1000 * 3 / 10; /* 0.3 ms past a slot boundary */
+	active_close_from(f, T_RPORT, T_PISN);
+	first_expire = t->tw[t->tw_head].expire;
+	assert_true(t->tw_timer.armed);
+	assert_true(t->tw_timer.expire > first_expire); /* rounded up */
+	assert_int_equal(t->tw_timer_for, first_expire);
+	sp_timer_init(&other, NULL, NULL);
+	sp_timer_arm(ctx, &other, first_expire);
+	slot = &ctx->timers
+			.slots[(t->tw_timer.expire / ctx->timers.cycles_per_slot) % SP_TIMER_SLOTS];
+	assert_ptr_equal(TAILQ_FIRST(slot), &t->tw_timer);
+	ctx->now += ctx->hz / 1000 * 3 / 10;
+	active_close_from(f, T_RPORT + 1, T_PISN + 1000);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 2);
+	assert_int_equal(t->tw_timer_for, first_expire);
+	assert_ptr_equal(TAILQ_FIRST(slot), &t->tw_timer);
+	assert_ptr_equal(TAILQ_NEXT(&t->tw_timer, link), &other);
+	sp_timer_cancel(ctx, &other);
+	/* both expire in the wheel slot after tcp.time_wait_ms */
+	sp_test_advance_ms(f->env, TW_MS - 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 2);
+	sp_test_advance_ms(f->env, 2);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 2);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	assert_false(t->tw_timer.armed);
+	fx_free(f);
+}
+
 /* The table is looked into only when it holds an entry: empty, empty again after expiry. */
 static void
 test_lookup_empty_and_again(void **state)
@@ -541,6 +586,7 @@ main(void)
 		cmocka_unit_test(test_syn_reuse),
 		cmocka_unit_test(test_syn_reuse_timestamps),
 		cmocka_unit_test(test_key_hash_both_tables),
+		cmocka_unit_test(test_timer_armed_once),
 		cmocka_unit_test(test_lookup_empty_and_again),
 		cmocka_unit_test(test_recycle_oldest),
 		cmocka_unit_test(test_many_expire_in_batches),
