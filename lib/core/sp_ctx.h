@@ -106,6 +106,12 @@ struct sp_stack {
 	uint8_t cookie_secret[16]; /**< SYN cookie secret, drawn at start */
 	uint32_t ip_id_secret[4];  /**< RFC 7739 IPv4 ID hash key, drawn at start (ipv4.c) */
 	uint64_t hz;		   /**< TSC frequency */
+	/**
+	 * The TCP clocks without a division (tcp_isn.c, sp_tcp_clock_init()): 2^64 * rate / hz for
+	 * the timestamp clock (1 000/s) and the ISN's M (250 000/s), valid for clk_hz only (another
+	 * hz, as a test may set, takes the division).
+	 */
+	uint64_t clk_hz, clk_ms_mult, clk_4us_mult;
 	/*
 	 * Every port's addresses in one flat list, in (port, address) order, and the directed
 	 * broadcasts of their subnets: what sp_local_port() and sp_is_broadcast() scan for every

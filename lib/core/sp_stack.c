@@ -24,6 +24,7 @@
 #include "sp_proto.h"
 #include "sp_version.h"
 #include "spindle.h"
+#include "tcp_isn.h"
 #include "tcp_steer.h"
 
 const char *
@@ -44,6 +45,7 @@ sp_stack_create(const struct sp_config *cfg)
 	}
 	st->cfg = cfg;
 	st->hz = rte_get_tsc_hz();
+	sp_tcp_clock_init(st);
 	return st;
 }
 

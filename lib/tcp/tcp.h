@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <rte_jhash.h>
 #include <rte_mbuf.h>
 
 #include "sp_ctx.h"
@@ -17,6 +18,7 @@
 #include "tcp_seq.h"
 #include "tcp_fsm.h"
 #include "tcp_cc.h"
+#include "tcp_tab.h"
 
 #define SP_TCP_MAX_LISTENERS 64
 #define SP_TCP_CONN_SPARE    256 /* freed struct sp_conn kept per lcore for reuse */
@@ -58,12 +60,6 @@
 #define TF_OUT_HOLD	 0x8000000  /* in the recv callback: output waits until it returns */
 #define TF_OUT_DUE	 0x10000000 /* ... and the callback queued something (tcp_api.c) */
 #define TF_OUT_PUSH	 0x20000000 /* ... and flushed it (sp_tcp_flush()) */
-
-/** 4-tuple key of the connection table, host order. */
-struct sp_tcp_key {
-	uint32_t lip, rip;
-	uint16_t lport, rport;
-};
 
 /**
  * One out-of-order segment. Either the segment's own mbuf chain (data pointer at the payload), or,
@@ -133,6 +129,7 @@ struct sp_conn {
 	uint32_t flags;
 	struct sp_listener *listener; /* passive, until accepted */
 	uint32_t hash;		      /* sp_tcp_key_hash(key): its removal needs no rehash */
+	struct sp_tcp_tab_node hnode; /* its chain in the connection table (tcp_tab.h) */
 	struct sp_tcp_callbacks cb;
 	void *arg;
 
@@ -276,19 +273,20 @@ struct sp_tcp_gro {
 
 /** Per-lcore TCP state (ctx->tcp). */
 struct sp_tcp {
-	struct rte_hash *conns;
+	struct sp_tcp_tab conns; /* struct sp_conn by ->hnode (tcp_tab.c) */
 	uint32_t n_conns;
 	struct sp_tcp_mem mem;
 	uint16_t next_eph;
 	struct sp_listener listeners[SP_TCP_MAX_LISTENERS];
 	/* TIME-WAIT table (tcp_timewait.c): tcp.max_timewait entries outside max_connections. */
-	struct rte_hash *tw_hash;
-	struct sp_tcp_gro gro; /* software GRO's held segments (tcp_gro.c) */
+	struct sp_tcp_tab tw_tab; /* struct sp_tcp_tw by ->hnode */
+	struct sp_tcp_gro gro;	  /* software GRO's held segments (tcp_gro.c) */
 	struct sp_tcp_tw *tw;
 	uint32_t tw_n;		   /* entries in use */
 	uint32_t tw_free;	   /* free list through ->next */
 	uint32_t tw_head, tw_tail; /* FIFO in expiry order: oldest, newest */
 	struct sp_timer tw_timer;  /* armed for the head's expiry */
+	uint64_t tw_timer_for;	   /* the expiry it was armed for (the wheel rounds it up) */
 	/* Freed connections kept for the next one (tcp_conn.c): no heap call per connection. */
 	uint32_t n_spare;
 	struct sp_conn *spare[SP_TCP_CONN_SPARE];
@@ -298,10 +296,7 @@ struct sp_tcp {
 	 * when its connection leaves it, so a hit is what the table would answer.
 	 */
 	struct sp_conn *hot[SP_TCP_CONN_HOT];
-	/* The last key sp_tcp_key_hash() hashed, and its hash (hkey_ok: they are set). */
-	bool hkey_ok;
-	struct sp_tcp_key hkey;
-	uint32_t hkey_hash;
+	uint32_t hash_seed;			/* sp_tcp_key_hash()'s secret, random per lcore */
 	const struct sp_tcp_cc_ops *cc_default; /* tcp.cc, looked up once (sp_tcp_init()) */
 };
 
@@ -325,9 +320,10 @@ struct sp_tcp_tw {
 	uint64_t expire;       /* TSC */
 	uint64_t last_oow_ack; /* TSC of the last ACK to an invalid pure ACK */
 	uint32_t prev, next;
-	uint32_t hash;	      /* sp_tcp_key_hash(key), for its removal */
-	bool ts;	      /* timestamps negotiated */
-	struct sp_ip_tx iptx; /* the connection's IP TOS and TTL, for its ACKs and RSTs */
+	uint32_t hash;		      /* sp_tcp_key_hash(key), for its removal */
+	struct sp_tcp_tab_node hnode; /* its chain in the TIME-WAIT table */
+	bool ts;		      /* timestamps negotiated */
+	struct sp_ip_tx iptx;	      /* the connection's IP TOS and TTL, for its ACKs and RSTs */
 };
 
 bool sp_tcp_tw_reuse_active(struct sp_ctx *ctx, const struct sp_tcp_key *k, sp_seq_t *min_iss);
@@ -392,12 +388,17 @@ void sp_tcp_set_rcvbuf(struct sp_conn *c, uint32_t bytes);
 
 /* tcp_conn.c */
 /**
- * The rte_hash signature of a 4-tuple. The connection table and the TIME-WAIT table hash alike
- * (rte_jhash over the whole key, the default initial value), so one signature serves both:
- * a SYN's miss in the connection table, its miss in TIME-WAIT and its insert, or connect()'s
- * checks of a tuple and its insert, hash the tuple once. The last key's hash is kept per lcore.
+ * The hash of a 4-tuple in the connection table and the TIME-WAIT table (tcp_tab.h): jhash of
+ * its three words keyed with a random secret of the lcore (as Linux's established hash), so a
+ * peer that picks its addresses and ports cannot put many tuples into one chain. A connection
+ * and its TIME-WAIT entry keep it for their removal.
  */
-uint32_t sp_tcp_key_hash(struct sp_ctx *ctx, const struct sp_tcp_key *k);
+static inline uint32_t
+sp_tcp_key_hash(const struct sp_ctx *ctx, const struct sp_tcp_key *k)
+{
+	return rte_jhash_3words(
+		k->lip, k->rip, (uint32_t)k->lport << 16 | k->rport, ctx->tcp->hash_seed);
+}
 struct sp_conn *sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k);
 /**
  * A new connection in CLOSED, in the table. @p rcvbuf_pin: the application's receive buffer

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-lcore connection table (rte_hash on the 4-tuple), listeners, connection lifetime,
+ * Per-lcore connection table (tcp_tab.c, on the 4-tuple), listeners, connection lifetime,
  * state transitions.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
-#include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "tcp.h"
 
@@ -74,33 +74,28 @@ sp_tcp_set_state(struct sp_conn *c, enum sp_tcp_state s)
 int
 sp_tcp_init(struct sp_ctx *ctx)
 {
-	struct rte_hash_parameters hp;
-	char name[RTE_HASH_NAMESIZE];
 	struct sp_tcp *t;
-	uint32_t entries = ctx->cfg->tcp.max_connections + 1024;
 
 	t = rte_zmalloc_socket("sp_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE, ctx->socket);
 	if (t == NULL)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), "tcp%p", (void *)ctx);
-	memset(&hp, 0, sizeof(hp));
-	hp.name = name;
-	hp.entries = entries;
-	hp.key_len = sizeof(struct sp_tcp_key);
-	hp.hash_func = rte_jhash; /* as the TIME-WAIT table's: sp_tcp_key_hash() serves both */
-	hp.socket_id = ctx->socket;
-	t->conns = rte_hash_create(&hp);
-	if (t->conns == NULL) {
+	/* at least a bucket per connection: chains of about one */
+	if (sp_tcp_tab_init(&t->conns, ctx->cfg->tcp.max_connections,
+		    offsetof(struct sp_conn, key) - offsetof(struct sp_conn, hnode),
+		    ctx->socket) < 0) {
 		rte_free(t);
 		return -ENOMEM;
 	}
+	/* the tables' secret (sp_tcp_key_hash()): from the kernel's generator, as the stack's */
+	if (getrandom(&t->hash_seed, sizeof(t->hash_seed), 0) != sizeof(t->hash_seed))
+		t->hash_seed = (uint32_t)rte_rand();
 	t->cc_default = sp_tcp_cc_find(ctx->cfg->tcp.cc);
 	if (t->cc_default == NULL)
 		t->cc_default = &sp_tcp_cc_newreno;
 	t->next_eph = SP_TCP_EPH_LO + (uint16_t)(ctx->now % (SP_TCP_EPH_HI - SP_TCP_EPH_LO));
 	ctx->tcp = t;
 	if (sp_tcp_tw_init(ctx) < 0) {
-		rte_hash_free(t->conns);
+		sp_tcp_tab_fini(&t->conns);
 		rte_free(t);
 		ctx->tcp = NULL;
 		return -ENOMEM;
@@ -120,16 +115,16 @@ void
 sp_tcp_fini(struct sp_ctx *ctx)
 {
 	struct sp_tcp *t = ctx->tcp;
-	const void *key;
-	void *data;
-	uint32_t it = 0;
+	struct sp_tcp_tab_node *n, *next;
+	uint32_t b = 0;
 
 	if (t == NULL)
 		return;
 	/* Shutdown of the stack: no callbacks, just give every mbuf back. */
-	while (rte_hash_iterate(t->conns, &key, &data, &it) >= 0) {
-		struct sp_conn *c = data;
+	for (n = sp_tcp_tab_next(&t->conns, NULL, &b); n != NULL; n = next) {
+		struct sp_conn *c = container_of(n, struct sp_conn, hnode);
 
+		next = sp_tcp_tab_next(&t->conns, n, &b); /* before c is freed */
 		sp_tcp_timers_stop(c);
 		conn_free_queues(c);
 		rte_free(c);
@@ -138,23 +133,9 @@ sp_tcp_fini(struct sp_ctx *ctx)
 		rte_free(t->spare[--t->n_spare]);
 	sp_tcp_mem_fini(ctx);
 	sp_tcp_tw_fini(ctx);
-	rte_hash_free(t->conns);
+	sp_tcp_tab_fini(&t->conns);
 	rte_free(t);
 	ctx->tcp = NULL;
-}
-
-uint32_t
-sp_tcp_key_hash(struct sp_ctx *ctx, const struct sp_tcp_key *k)
-{
-	struct sp_tcp *t = ctx->tcp;
-
-	if (t->hkey_ok && t->hkey.lip == k->lip && t->hkey.rip == k->rip &&
-		t->hkey.lport == k->lport && t->hkey.rport == k->rport)
-		return t->hkey_hash;
-	t->hkey = *k;
-	t->hkey_hash = rte_hash_hash(t->conns, k);
-	t->hkey_ok = true;
-	return t->hkey_hash;
 }
 
 /*
@@ -170,15 +151,10 @@ hot_slot(struct sp_tcp *t, const struct sp_tcp_key *k)
 	return &t->hot[h >> (32 - SP_TCP_CONN_HOT_BITS)];
 }
 
-static inline bool
-key_eq(const struct sp_tcp_key *a, const struct sp_tcp_key *b)
-{
-	return a->lip == b->lip && a->rip == b->rip && a->lport == b->lport && a->rport == b->rport;
-}
-
 /*
- * Every received segment looks its connection up: the table's jhash and bucket walk cost about
- * 140 instructions, a hit in the direct-mapped cache in front of it a few. The cache holds only
+ * Every received segment looks its connection up: the table's hash and chain cost about 50
+ * instructions and a cache miss or two, a hit in the direct-mapped cache in front of it a few
+ * and one line of the connection itself. The cache holds only
  * connections that are in the table (sp_tcp_conn_done() clears a connection's slot when it
  * leaves), so a hit answers what the table would.
  */
@@ -187,14 +163,15 @@ sp_tcp_conn_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 {
 	struct sp_tcp *t = ctx->tcp;
 	struct sp_conn **hot = hot_slot(t, k);
-	void *data;
+	struct sp_tcp_tab_node *n;
 
-	if (*hot != NULL && key_eq(&(*hot)->key, k))
+	if (*hot != NULL && sp_tcp_key_eq(&(*hot)->key, k))
 		return *hot;
-	if (rte_hash_lookup_with_hash_data(t->conns, k, sp_tcp_key_hash(ctx, k), &data) < 0)
+	n = sp_tcp_tab_lookup(&t->conns, k, sp_tcp_key_hash(ctx, k));
+	if (n == NULL)
 		return NULL;
-	*hot = data;
-	return data;
+	*hot = container_of(n, struct sp_conn, hnode);
+	return *hot;
 }
 
 /*
@@ -268,11 +245,7 @@ sp_tcp_conn_new(struct sp_ctx *ctx, const struct sp_tcp_key *k, uint16_t port, u
 	c->snd_time = ctx->now;
 	sp_tcp_timers_init(c);
 	c->hash = sp_tcp_key_hash(ctx, k);
-	if (rte_hash_add_key_with_hash_data(ctx->tcp->conns, k, c->hash, c) < 0) {
-		conn_release(ctx, c);
-		SP_STAT(ctx, port, TCPAbortOnMemory);
-		return NULL;
-	}
+	sp_tcp_tab_insert(&ctx->tcp->conns, &c->hnode, c->hash);
 	ctx->tcp->n_conns++;
 	*hot_slot(ctx->tcp, k) = c; /* the handshake's next segment finds it there */
 	return c;
@@ -303,7 +276,7 @@ sp_tcp_conn_done(struct sp_conn *c, int err)
 	c->freed = true;
 	if (c->state != SP_TCP_CLOSED)
 		sp_tcp_set_state(c, SP_TCP_CLOSED);
-	rte_hash_del_key_with_hash(c->ctx->tcp->conns, &c->key, c->hash);
+	sp_tcp_tab_remove(&c->ctx->tcp->conns, &c->hnode, c->hash);
 	hot = hot_slot(c->ctx->tcp, &c->key);
 	if (*hot == c)
 		*hot = NULL;
@@ -394,15 +367,15 @@ sp_tcp_listen(struct sp_ctx *ctx, const struct sp_listen_opts *o, struct sp_list
 void
 sp_tcp_unlisten(struct sp_ctx *ctx, struct sp_listener *l)
 {
-	const void *key;
-	void *data;
-	uint32_t it = 0;
+	struct sp_tcp_tab_node *n;
+	uint32_t b = 0;
 
 	if (l == NULL || !l->used)
 		return;
 	/* Half-open connections of this listener no longer have anyone to accept them. */
-	while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0) {
-		struct sp_conn *c = data;
+	for (n = sp_tcp_tab_next(&ctx->tcp->conns, NULL, &b); n != NULL;
+		n = sp_tcp_tab_next(&ctx->tcp->conns, n, &b)) {
+		struct sp_conn *c = container_of(n, struct sp_conn, hnode);
 
 		if (c->listener == l)
 			c->listener = NULL;
@@ -413,14 +386,14 @@ sp_tcp_unlisten(struct sp_ctx *ctx, struct sp_listener *l)
 void
 sp_tcp_foreach(struct sp_ctx *ctx, void (*fn)(void *arg, const struct sp_conn *c), void *arg)
 {
-	const void *key;
-	void *data;
-	uint32_t it = 0;
+	struct sp_tcp_tab_node *n;
+	uint32_t b = 0;
 
 	if (ctx->tcp == NULL)
 		return;
-	while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0)
-		fn(arg, data);
+	for (n = sp_tcp_tab_next(&ctx->tcp->conns, NULL, &b); n != NULL;
+		n = sp_tcp_tab_next(&ctx->tcp->conns, n, &b))
+		fn(arg, container_of(n, struct sp_conn, hnode));
 	sp_tcp_tw_foreach(ctx, fn, arg);
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include <rte_branch_prediction.h>
+
 #include "sp_ctx.h"
 #include "tcp_isn.h"
 
@@ -94,19 +96,50 @@ sp_siphash24(const uint8_t key[16], const void *data, size_t len)
 	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
-/* @v ticks of @hz converted to ticks of @rate per second, without overflowing @v * @rate. */
+/* 2^64 * @rate / @hz, rounded down (@rate < @hz). */
 static uint64_t
-tsc_scale(uint64_t v, uint64_t hz, uint64_t rate)
+scale_mult(uint64_t hz, uint64_t rate)
 {
-	if (hz == 0)
-		return 0;
-	return v / hz * rate + v % hz * rate / hz;
+	return (uint64_t)(((unsigned __int128)rate << 64) / hz);
+}
+
+void
+sp_tcp_clock_init(struct sp_stack *st)
+{
+	st->clk_hz = 0;
+	if (st->hz <= 250000)
+		return;
+	st->clk_ms_mult = scale_mult(st->hz, 1000);
+	st->clk_4us_mult = scale_mult(st->hz, 250000);
+	st->clk_hz = st->hz;
+}
+
+/*
+ * @v ticks of @hz converted to ticks of @rate per second, rounded down: floor(v * rate / hz),
+ * without overflowing v * rate. With @mult (scale_mult() of this hz and rate) the quotient comes
+ * from a multiplication: mult is at most 1 below 2^64 * rate / hz, so v * mult / 2^64 is less
+ * than v * rate / hz by under 1 (v < 2^64) and its floor is the exact one or one below, which
+ * a 128-bit comparison corrects. The same value as the division, at a few cycles instead of
+ * two 64-bit divisions (10-40 cycles each on current x86).
+ */
+static inline uint64_t
+tsc_scale(uint64_t v, uint64_t hz, uint64_t rate, uint64_t mult, bool mult_ok)
+{
+	uint64_t q;
+
+	if (unlikely(!mult_ok))
+		return hz == 0 ? 0 : v / hz * rate + v % hz * rate / hz;
+	q = (uint64_t)(((unsigned __int128)v * mult) >> 64);
+	if ((unsigned __int128)(q + 1) * hz <= (unsigned __int128)v * rate)
+		q++;
+	return q;
 }
 
 uint32_t
 sp_tcp_ts_clock(const struct sp_stack *st, uint64_t now_tsc)
 {
-	return (uint32_t)tsc_scale(now_tsc, st->hz, 1000);
+	return (uint32_t)tsc_scale(
+		now_tsc, st->hz, 1000, st->clk_ms_mult, st->clk_hz == st->hz && st->hz != 0);
 }
 
 uint32_t
@@ -131,6 +164,7 @@ sp_tcp_isn(const struct sp_stack *st, uint32_t laddr, uint16_t lport, uint32_t r
 	t[11] = rport;
 	f = (uint32_t)sp_siphash24(st->isn_secret, t, sizeof(t));
 	/* RFC 6528 3 / RFC 9293 3.4.1: M is a timer ticking every 4 microseconds. */
-	m = (uint32_t)tsc_scale(now_tsc, st->hz, 250000);
+	m = (uint32_t)tsc_scale(
+		now_tsc, st->hz, 250000, st->clk_4us_mult, st->clk_hz == st->hz && st->hz != 0);
 	return m + f;
 }

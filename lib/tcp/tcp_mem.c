@@ -22,7 +22,6 @@
  * the RX ring, received segments on their way up and the stack's own ACK, RST and SYN-ACK
  * segments, and an lcore under attack still answers pings, completes handshakes and resets.
  */
-#include <rte_hash.h>
 #include <rte_mempool.h>
 
 #include "sp_log.h"
@@ -285,9 +284,8 @@ mem_tick(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 {
 	struct sp_tcp_mem *mem = &ctx->tcp->mem;
 	struct mem_scan s = {.ctx = ctx, .stall = tsc_ms(ctx, ctx->cfg->tcp.mem_stall_ms)};
-	const void *key;
-	void *data;
-	uint32_t it = 0;
+	struct sp_tcp_tab_node *n;
+	uint32_t b = 0;
 
 	RTE_SET_USED(arg);
 	RTE_SET_USED(t);
@@ -296,8 +294,9 @@ mem_tick(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	s.wake = mem->waiting > 0 && !mem->under_pressure;
 	if (mem->under_pressure || s.wake) {
 		/* The walk is O(connections), but only while memory is short or just came back. */
-		while (rte_hash_iterate(ctx->tcp->conns, &key, &data, &it) >= 0) {
-			struct sp_conn *c = data;
+		for (n = sp_tcp_tab_next(&ctx->tcp->conns, NULL, &b); n != NULL;
+			n = sp_tcp_tab_next(&ctx->tcp->conns, n, &b)) {
+			struct sp_conn *c = container_of(n, struct sp_conn, hnode);
 
 			if (mem->under_pressure)
 				scan_victim(&s, c);

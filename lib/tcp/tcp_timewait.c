@@ -9,16 +9,15 @@
  * Entries live in one array; a doubly linked list through it is the FIFO in expiry order
  * (TIME-WAIT lasts tcp.time_wait_ms from its last restart, and a restart moves the entry to
  * the tail, so the head is always the next to expire). One wheel timer, armed for the head,
- * sweeps what is due in bounded batches: no timer per entry. A separate rte_hash on the
- * 4-tuple finds an entry; it is looked up only for segments that match no connection, so the
- * connection table and its users (steering, telemetry, unlisten) are unchanged.
+ * sweeps what is due in bounded batches: no timer per entry. A separate table on the 4-tuple
+ * (tcp_tab.c, chained through the entries) finds an entry; it is looked up only for segments
+ * that match no connection, so the connection table and its users (steering, telemetry,
+ * unlisten) are unchanged.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_tcp.h>
 
@@ -41,25 +40,15 @@ sp_tcp_tw_init(struct sp_ctx *ctx)
 {
 	struct sp_tcp *t = ctx->tcp;
 	uint32_t n = ctx->cfg->tcp.max_timewait, i;
-	struct rte_hash_parameters hp;
-	char name[RTE_HASH_NAMESIZE];
 
 	t->tw = rte_zmalloc_socket(
 		"sp_tcp_tw", (size_t)n * sizeof(*t->tw), RTE_CACHE_LINE_SIZE, ctx->socket);
 	if (t->tw == NULL)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), "tw%p", (void *)ctx);
-	memset(&hp, 0, sizeof(hp));
-	hp.name = name;
-	/* rte_hash needs at least 8 entries; the extendable table never fails an insert below
-	 * the size (cuckoo displacement alone may, on an unlucky tuple). */
-	hp.entries = RTE_MAX(n, 8u);
-	hp.key_len = sizeof(struct sp_tcp_key);
-	hp.hash_func = rte_jhash; /* as the connection table's: sp_tcp_key_hash() serves both */
-	hp.socket_id = ctx->socket;
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	t->tw_hash = rte_hash_create(&hp);
-	if (t->tw_hash == NULL) {
+	/* a bucket per entry: chains of about one; an insert never fails */
+	if (sp_tcp_tab_init(&t->tw_tab, n,
+		    offsetof(struct sp_tcp_tw, key) - offsetof(struct sp_tcp_tw, hnode),
+		    ctx->socket) < 0) {
 		rte_free(t->tw);
 		t->tw = NULL;
 		return -ENOMEM;
@@ -80,9 +69,8 @@ sp_tcp_tw_fini(struct sp_ctx *ctx)
 	struct sp_tcp *t = ctx->tcp;
 
 	sp_timer_cancel(ctx, &t->tw_timer);
-	rte_hash_free(t->tw_hash);
+	sp_tcp_tab_fini(&t->tw_tab);
 	rte_free(t->tw);
-	t->tw_hash = NULL;
 	t->tw = NULL;
 }
 
@@ -92,7 +80,18 @@ tw_idx(const struct sp_tcp *t, const struct sp_tcp_tw *e)
 	return (uint32_t)(e - t->tw);
 }
 
-/* The timer follows the FIFO's head (the next entry to expire). */
+static void
+tw_arm(struct sp_ctx *ctx, uint64_t expire)
+{
+	ctx->tcp->tw_timer_for = expire;
+	sp_timer_arm(ctx, &ctx->tcp->tw_timer, expire);
+}
+
+/*
+ * The timer follows the FIFO's head (the next entry to expire). It is compared by the expiry it
+ * was armed for, not by its own deadline, which the wheel rounds up to a slot boundary: that
+ * one is later than the head's own expiry, and every new entry re-armed the timer.
+ */
 static void
 tw_rearm(struct sp_ctx *ctx)
 {
@@ -100,8 +99,8 @@ tw_rearm(struct sp_ctx *ctx)
 
 	if (t->tw_head == TW_NONE)
 		sp_timer_cancel(ctx, &t->tw_timer);
-	else if (!t->tw_timer.armed || t->tw_timer.expire > t->tw[t->tw_head].expire)
-		sp_timer_arm(ctx, &t->tw_timer, t->tw[t->tw_head].expire);
+	else if (!t->tw_timer.armed || t->tw_timer_for > t->tw[t->tw_head].expire)
+		tw_arm(ctx, t->tw[t->tw_head].expire);
 }
 
 static void
@@ -137,7 +136,7 @@ tw_remove(struct sp_ctx *ctx, struct sp_tcp_tw *e)
 {
 	struct sp_tcp *t = ctx->tcp;
 
-	rte_hash_del_key_with_hash(t->tw_hash, &e->key, e->hash);
+	sp_tcp_tab_remove(&t->tw_tab, &e->hnode, e->hash);
 	fifo_unlink(t, e);
 	e->next = t->tw_free;
 	t->tw_free = tw_idx(t, e);
@@ -176,20 +175,19 @@ tw_fire(struct sp_ctx *ctx, struct sp_timer *tm, void *arg)
 	if (t->tw_head == TW_NONE)
 		return;
 	/* More due: the next poll continues (the wheel runs a timer armed in the past then). */
-	sp_timer_arm(ctx, &t->tw_timer,
-		t->tw[t->tw_head].expire > ctx->now ? t->tw[t->tw_head].expire : ctx->now);
+	tw_arm(ctx, t->tw[t->tw_head].expire > ctx->now ? t->tw[t->tw_head].expire : ctx->now);
 }
 
 struct sp_tcp_tw *
 sp_tcp_tw_lookup(struct sp_ctx *ctx, const struct sp_tcp_key *k)
 {
-	void *data;
+	struct sp_tcp_tab_node *n;
 
-	/* An empty table (no TIME-WAIT on this side, close = rst) costs no hash lookup. */
-	if (ctx->tcp->tw_n == 0 || rte_hash_lookup_with_hash_data(ctx->tcp->tw_hash, k,
-					   sp_tcp_key_hash(ctx, k), &data) < 0)
+	/* An empty table (no TIME-WAIT on this side, close = rst) costs no hash. */
+	if (ctx->tcp->tw_n == 0)
 		return NULL;
-	return data;
+	n = sp_tcp_tab_lookup(&ctx->tcp->tw_tab, k, sp_tcp_key_hash(ctx, k));
+	return n != NULL ? container_of(n, struct sp_tcp_tw, hnode) : NULL;
 }
 
 bool
@@ -272,17 +270,12 @@ sp_tcp_tw_enter(struct sp_conn *c)
 		e->chack_count = c->chack_count;
 		e->last_oow_ack = c->last_oow_ack;
 		e->expire = ctx->now + tw_duration(ctx);
-		if (rte_hash_add_key_with_hash_data(t->tw_hash, &e->key, e->hash, e) < 0) {
-			/* Not expected with the extendable table: the connection just ends. */
-			e->next = t->tw_free;
-			t->tw_free = tw_idx(t, e);
-		} else {
-			fifo_append(t, e);
-			t->tw_n++;
-			ctx->stats[e->port].CurrTimeWait++;
-			SP_STAT(ctx, e->port, TCPTimeWaitEntered);
-			tw_rearm(ctx);
-		}
+		sp_tcp_tab_insert(&t->tw_tab, &e->hnode, e->hash);
+		fifo_append(t, e);
+		t->tw_n++;
+		ctx->stats[e->port].CurrTimeWait++;
+		SP_STAT(ctx, e->port, TCPTimeWaitEntered);
+		tw_rearm(ctx);
 	}
 	/* The application was told (closed(0)): only the compact entry remains. */
 	sp_tcp_conn_done(c, 0);

@@ -89,6 +89,7 @@ stack_new(uint8_t seed)
 
 	assert_non_null(st);
 	st->hz = HZ;
+	sp_tcp_clock_init(st);
 	for (i = 0; i < 16; i++) {
 		st->isn_secret[i] = (uint8_t)(seed * 31 + i * 7 + 1);
 		st->cookie_secret[i] = (uint8_t)(seed * 17 + i * 13 + 5);
@@ -263,6 +264,62 @@ test_ts_clock(void **state)
 	free(st);
 }
 
+/*
+ * The clocks without a division (sp_tcp_clock_init()) give what the division gives: the
+ * timestamp clock and the ISN's 4-microsecond M, for TSC rates real and odd, at tick counts
+ * around each step of the slower clock, far out and at the end of the 64-bit range. The same
+ * stack without the precomputed values (clk_hz 0, as when a test sets hz alone) divides.
+ */
+static void
+test_clock_without_division(void **state)
+{
+	static const uint64_t hzs[] = {HZ, 2100000000ull, 2095078000ull, 3699999989ull, 250001ull,
+		1000003ull, 4294967311ull};
+	struct sp_stack *fast = stack_new(3), *slow = stack_new(3);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned h, i, d;
+
+	(void)state;
+	for (h = 0; h < RTE_DIM(hzs); h++) {
+		uint64_t hz = hzs[h];
+
+		fast->hz = slow->hz = hz;
+		sp_tcp_clock_init(fast);
+		slow->clk_hz = 0;
+		assert_int_equal(fast->clk_hz, hz);
+		for (i = 0; i < 20000; i++) {
+			uint64_t v, k = i < 10000 ? i : (x = x * 6364136223846793005ull + 1) >> 20;
+
+			for (d = 0; d < 3; d++) {
+				/* around the k-th millisecond and the k-th 4-microsecond tick */
+				v = (k * hz + 999) / 1000 + d - 1;
+				assert_int_equal(
+					sp_tcp_ts_clock(fast, v), sp_tcp_ts_clock(slow, v));
+				assert_int_equal(sp_tcp_ts_clock(fast, v),
+					(uint32_t)(v / hz * 1000 + v % hz * 1000 / hz));
+				v = (k * hz + 249999) / 250000 + d - 1;
+				assert_int_equal(sp_tcp_isn(fast, 1, 2, 3, 4, v),
+					sp_tcp_isn(slow, 1, 2, 3, 4, v));
+			}
+			v = x; /* anywhere in the 64-bit range */
+			assert_int_equal(sp_tcp_ts_clock(fast, v), sp_tcp_ts_clock(slow, v));
+			assert_int_equal(
+				sp_tcp_isn(fast, 5, 6, 7, 8, v), sp_tcp_isn(slow, 5, 6, 7, 8, v));
+		}
+		assert_int_equal(
+			sp_tcp_ts_clock(fast, UINT64_MAX), sp_tcp_ts_clock(slow, UINT64_MAX));
+		assert_int_equal(sp_tcp_isn(fast, 1, 2, 3, 4, UINT64_MAX),
+			sp_tcp_isn(slow, 1, 2, 3, 4, UINT64_MAX));
+	}
+	/* a stack whose hz changed after sp_tcp_clock_init() divides by the new one */
+	fast->hz = HZ;
+	sp_tcp_clock_init(fast);
+	fast->hz = 2 * HZ;
+	assert_int_equal(sp_tcp_ts_clock(fast, 4 * HZ), 2000);
+	free(slow);
+	free(fast);
+}
+
 int
 main(void)
 {
@@ -275,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_isn_secret),
 		cmocka_unit_test(test_secrets_drawn_at_start),
 		cmocka_unit_test(test_ts_clock),
+		cmocka_unit_test(test_clock_without_division),
 	};
 
 	return cmocka_run_group_tests_name("tcp_isn", tests, NULL, NULL);

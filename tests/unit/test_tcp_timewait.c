@@ -10,8 +10,6 @@
  */
 #include <errno.h>
 
-#include <rte_hash.h>
-
 #include "tcp.h"
 #include "tcp_helper.h"
 
@@ -315,10 +313,15 @@ test_syn_reuse_timestamps(void **state)
 	}
 }
 
+static const struct sp_tcp_tab_node *
+in_tab(const struct sp_tcp_tab *tab, const struct sp_ctx *ctx, const struct sp_tcp_key *k)
+{
+	return sp_tcp_tab_lookup(tab, k, sp_tcp_key_hash(ctx, k));
+}
+
 /*
- * One hash serves both tables (sp_tcp_key_hash(), tcp_conn.c): whatever key was hashed before,
- * it is the signature each table computes itself, and what was inserted and removed with it is
- * found, and gone, by the tables' own lookups.
+ * Both tables are tcp_tab.c's on one keyed hash (sp_tcp_key_hash()): what was inserted with it
+ * is found by the tables' own lookups, and gone after it left; the other table never has it.
  */
 static void
 test_key_hash_both_tables(void **state)
@@ -332,30 +335,74 @@ test_key_hash_both_tables(void **state)
 		{.lip = T_PEER_IP, .rip = T_OUR_IP, .lport = T_RPORT, .rport = T_LPORT},
 	};
 	struct t_out o;
-	unsigned i, j;
 
 	(void)state;
 	active_close_from(f, T_RPORT, T_PISN);
 	open_from(f, T_RPORT + 1, 7000);
-	for (j = 0; j < 2; j++)
-		for (i = 0; i < RTE_DIM(k); i++) {
-			assert_int_equal(
-				sp_tcp_key_hash(ctx, &k[i]), rte_hash_hash(t->conns, &k[i]));
-			assert_int_equal(
-				sp_tcp_key_hash(ctx, &k[i]), rte_hash_hash(t->tw_hash, &k[i]));
-		}
-	assert_true(rte_hash_lookup(t->tw_hash, &k[0]) >= 0);
-	assert_true(rte_hash_lookup(t->conns, &k[0]) < 0);
-	assert_true(rte_hash_lookup(t->conns, &k[1]) >= 0);
-	assert_true(rte_hash_lookup(t->conns, &k[2]) < 0 && rte_hash_lookup(t->tw_hash, &k[2]) < 0);
+	assert_non_null(in_tab(&t->tw_tab, ctx, &k[0]));
+	assert_null(in_tab(&t->conns, ctx, &k[0]));
+	assert_non_null(in_tab(&t->conns, ctx, &k[1]));
+	assert_null(in_tab(&t->tw_tab, ctx, &k[1]));
+	assert_true(
+		in_tab(&t->conns, ctx, &k[2]) == NULL && in_tab(&t->tw_tab, ctx, &k[2]) == NULL);
+	assert_int_equal(t->tw_tab.n, 1);
+	assert_int_equal(t->conns.n, 1);
 	/* a new SYN takes the tuple: out of TIME-WAIT, a connection again */
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100000, 0, T_SYN, 65535, NULL, NULL, 0);
 	t_expect(f->env, &o, T_SYN | T_ACK);
-	assert_int_equal(rte_hash_lookup(t->tw_hash, &k[0]), -ENOENT);
-	assert_true(rte_hash_lookup(t->conns, &k[0]) >= 0);
+	assert_null(in_tab(&t->tw_tab, ctx, &k[0]));
+	assert_non_null(in_tab(&t->conns, ctx, &k[0]));
+	assert_int_equal(t->tw_tab.n, 0);
+	assert_int_equal(t->conns.n, 2);
 	/* the peer resets it: out of the connection table too */
 	t_seg(f->env, T_RPORT, T_LPORT, T_PISN + 100001, 0, T_RST, 65535, NULL, NULL, 0);
-	assert_int_equal(rte_hash_lookup(t->conns, &k[0]), -ENOENT);
+	assert_null(in_tab(&t->conns, ctx, &k[0]));
+	assert_int_equal(t->conns.n, 1);
+	fx_free(f);
+}
+
+/*
+ * The timer is armed for the oldest entry once: a newer entry leaves it where it is, although
+ * the wheel rounded its deadline up to a slot boundary (the clock here is between two). A timer
+ * armed behind it in the same slot stays behind it (a re-arm would move it to the slot's
+ * tail). Both entries still expire on time.
+ */
+static void
+test_timer_armed_once(void **state)
+{
+	struct fx *f = tw_fx(4, 16);
+	struct sp_ctx *ctx = f->env->ctx;
+	struct sp_tcp *t = ctx->tcp;
+	struct sp_timer other;
+	struct sp_timer_list *slot;
+	uint64_t first_expire;
+
+	(void)state;
+	ctx->now += ctx->hz / 1000 * 3 / 10; /* 0.3 ms past a slot boundary */
+	active_close_from(f, T_RPORT, T_PISN);
+	first_expire = t->tw[t->tw_head].expire;
+	assert_true(t->tw_timer.armed);
+	assert_true(t->tw_timer.expire > first_expire); /* rounded up */
+	assert_int_equal(t->tw_timer_for, first_expire);
+	sp_timer_init(&other, NULL, NULL);
+	sp_timer_arm(ctx, &other, first_expire);
+	slot = &ctx->timers
+			.slots[(t->tw_timer.expire / ctx->timers.cycles_per_slot) % SP_TIMER_SLOTS];
+	assert_ptr_equal(TAILQ_FIRST(slot), &t->tw_timer);
+	ctx->now += ctx->hz / 1000 * 3 / 10;
+	active_close_from(f, T_RPORT + 1, T_PISN + 1000);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 2);
+	assert_int_equal(t->tw_timer_for, first_expire);
+	assert_ptr_equal(TAILQ_FIRST(slot), &t->tw_timer);
+	assert_ptr_equal(TAILQ_NEXT(&t->tw_timer, link), &other);
+	sp_timer_cancel(ctx, &other);
+	/* both expire in the wheel slot after tcp.time_wait_ms */
+	sp_test_advance_ms(f->env, TW_MS - 1);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 2);
+	sp_test_advance_ms(f->env, 2);
+	assert_int_equal(T_STAT(f->env, TCPTimeWaitExpired), 2);
+	assert_int_equal(T_STAT(f->env, CurrTimeWait), 0);
+	assert_false(t->tw_timer.armed);
 	fx_free(f);
 }
 
@@ -540,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_syn_reuse),
 		cmocka_unit_test(test_syn_reuse_timestamps),
 		cmocka_unit_test(test_key_hash_both_tables),
+		cmocka_unit_test(test_timer_armed_once),
 		cmocka_unit_test(test_lookup_empty_and_again),
 		cmocka_unit_test(test_recycle_oldest),
 		cmocka_unit_test(test_many_expire_in_batches),
