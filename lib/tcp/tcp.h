@@ -173,7 +173,8 @@ struct sp_conn {
 	uint64_t rcv_rtt_time; /* TSC it began, 0: none timed */
 	uint32_t rcv_rtt_us;   /* shortest time a whole window took to arrive: >= one RTT */
 	uint8_t unacked_segs;
-	struct sp_ip_tx iptx; /* IP TOS (ECN bits clear) and TTL of its segments */
+	struct sp_ip_tx iptx;	   /* IP TOS (ECN bits clear) and TTL of its segments */
+	struct sp_ip_path ip_path; /* the route and neighbour its last segment took (ipv4.c) */
 
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent;
