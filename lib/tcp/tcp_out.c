@@ -238,7 +238,7 @@ hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 	if (flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) {
 		c->flags &= ~TF_ACKNOW;
 		c->unacked_segs = 0;
-		sp_timer_cancel(c->ctx, &c->delack_timer);
+		sp_tcp_delack_stop(c);
 	}
 }
 
