@@ -593,7 +593,8 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
  * The kept path (struct sp_ip_path): what ipv4_output() would find for this datagram, as long as
  * the destination is the same (routes are fixed after start), the datagram needs neither IP
  * options, fragments nor TSO, and the neighbour entry still sends at once; then the IPv4 and
- * Ethernet headers go on without the lookups and the frame to the TX queue, as sp_eth_output() puts it.
+ * Ethernet headers go on without the lookups and the frame to the TX queue, as sp_eth_output()
+ * puts it.
  */
 int
 sp_ipv4_output_path(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o,

@@ -71,7 +71,7 @@ sp_timer_cancel(struct sp_ctx *ctx, struct sp_timer *t)
 	w->n_armed--;
 }
 
-/* The slot sp_timer_arm() puts a timer due at @p expire in: rounded up, never one already passed. */
+/* The slot sp_timer_arm() puts a timer due at @p expire in: rounded up, never one passed. */
 static uint64_t
 arm_slot(const struct sp_timer_wheel *w, uint64_t expire)
 {

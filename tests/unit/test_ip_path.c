@@ -10,7 +10,7 @@
 
 static const struct rte_ether_addr new_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x09}};
 
-/* Pop the next frame: its TCP segment (ACK, with data or not) in @p o, its Ethernet destination in @p dst. */
+/* Pop the next frame: its TCP segment (an ACK) in @p o, its Ethernet destination in @p dst. */
 static void
 pop_to(struct fx *f, struct t_out *o, struct rte_ether_addr *dst)
 {
@@ -36,6 +36,31 @@ peer_ack(struct fx *f, uint32_t acked, const struct rte_ether_addr *mac)
 	sp_test_input(f->env, 0, m);
 }
 
+/* Send one byte @p ch and pop its segment (@p o) and the frame's destination (@p dst). */
+static void
+send_one(struct fx *f, char ch, struct t_out *o, struct rte_ether_addr *dst)
+{
+	sp_tcp_send(f->app.c, &ch, 1);
+	pop_to(f, o, dst);
+	assert_int_equal(o->len, 1);
+	assert_int_equal(o->data[0], ch);
+	assert_true(o->cksum_ok);
+}
+
+/* Open a connection, send "a" to the peer's MAC and have it acknowledged: the path is kept. */
+static void
+open_kept(struct fx *f)
+{
+	struct rte_ether_addr dst;
+	struct t_out o;
+
+	fx_open(f, 1000);
+	send_one(f, 'a', &o, &dst);
+	assert_memory_equal(&dst, &t_peer_mac, 6);
+	assert_non_null(f->app.c->ip_path.neigh); /* kept from here on */
+	peer_ack(f, 1, NULL);
+}
+
 /* ARP off, no static neighbour: the peer's MAC is learned from its frames. */
 static struct fx *
 fx_learning(uint32_t learned_timeout_ms)
@@ -58,23 +83,12 @@ test_path_follows_mac(void **state)
 	struct t_out o;
 
 	(void)state;
-	fx_open(f, 1000);
-	sp_tcp_send(f->app.c, "a", 1);
-	pop_to(f, &o, &dst);
+	open_kept(f);
+	send_one(f, 'b', &o, &dst);
 	assert_memory_equal(&dst, &t_peer_mac, 6);
-	assert_non_null(f->app.c->ip_path.neigh); /* kept from here on */
-	peer_ack(f, 1, NULL);
-	sp_tcp_send(f->app.c, "b", 1);
-	pop_to(f, &o, &dst);
-	assert_memory_equal(&dst, &t_peer_mac, 6);
-	assert_int_equal(o.data[0], 'b');
-
 	peer_ack(f, 2, &new_mac);
-	sp_tcp_send(f->app.c, "c", 1);
-	pop_to(f, &o, &dst);
+	send_one(f, 'c', &o, &dst);
 	assert_memory_equal(&dst, &new_mac, 6);
-	assert_int_equal(o.data[0], 'c');
-	assert_true(o.cksum_ok);
 	fx_free(f);
 }
 
@@ -88,11 +102,7 @@ test_path_entry_deleted(void **state)
 	struct t_out o;
 
 	(void)state;
-	fx_open(f, 1000);
-	sp_tcp_send(f->app.c, "a", 1);
-	pop_to(f, &o, &dst);
-	peer_ack(f, 1, NULL);
-	assert_non_null(f->app.c->ip_path.neigh);
+	open_kept(f);
 	sp_test_advance_ms(f->env, 1500);
 	sp_test_tx_clear(f->env);
 	no_neigh = T_STAT(f->env, no_neigh);
@@ -105,6 +115,7 @@ test_path_entry_deleted(void **state)
 	pop_to(f, &o, &dst);
 	assert_memory_equal(&dst, &new_mac, 6);
 	assert_int_equal(o.data[0], 'b');
+	assert_true(o.cksum_ok);
 	assert_int_equal(T_STAT(f->env, no_neigh), no_neigh + 1);
 	fx_free(f);
 }
@@ -119,18 +130,15 @@ test_path_follows_tos_ttl(void **state)
 	struct t_out o;
 
 	(void)state;
-	fx_open(f, 1000);
-	sp_tcp_send(f->app.c, "a", 1);
-	pop_to(f, &o, &dst);
+	open_kept(f);
+	send_one(f, 'b', &o, &dst);
 	assert_int_equal(o.tos, 0);
 	assert_int_equal(o.ttl, SP_IP_DEFAULT_TTL);
-	peer_ack(f, 1, NULL);
+	peer_ack(f, 2, NULL);
 	sp_tcp_set_ip_tx(f->app.c, &iptx);
-	sp_tcp_send(f->app.c, "b", 1);
-	pop_to(f, &o, &dst);
+	send_one(f, 'c', &o, &dst);
 	assert_int_equal(o.tos, 0x28); /* ECN bits clear */
 	assert_int_equal(o.ttl, 9);
-	assert_true(o.cksum_ok);
 	fx_free(f);
 }
 
