@@ -440,42 +440,22 @@ ipv4_select_id(struct sp_ctx *ctx, uint32_t src, uint32_t dst, uint8_t proto)
 	return (uint16_t)((h >> 16) + ((uint32_t)b->ctr << k) + (ctx->worker & ((1u << k) - 1)));
 }
 
-int
-sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o)
+/*
+ * The IPv4 header at @p h (@p ihl bytes, in @p m already) from @p o, the mbuf's offload flags
+ * and lengths, and the L4 checksum that m->ol_flags asks for: in the field as the pseudo-header
+ * sum when @p pt offloads it, else computed here. @p frag: the datagram will be fragmented
+ * (software checksums). @return 0, or -EINVAL when the L4 header is not in the first segment.
+ */
+static int
+ipv4_hdr_fill(struct sp_ctx *ctx, const struct sp_port *pt, struct rte_mbuf *m,
+	struct rte_ipv4_hdr *h, const struct sp_ipv4_out *o, uint16_t ihl, uint32_t next, bool frag)
 {
-	const struct sp_stack *st = ctx->stack;
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	/* TCP's TSO segment (tcp_out.c): the PMD cuts it to the MTU, never IP. */
 	uint64_t tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
-	struct rte_mbuf *frags[SP_IPV4_MAX_FRAGS];
-	const struct sp_port *pt;
-	struct rte_ipv4_hdr *h;
-	struct sp_nexthop nh;
-	struct sp_ipv4 ip;
-	bool frag, hw_ip;
-	uint32_t next;
-	uint16_t ihl;
-	int n, i, ret = 0, r;
-
-	if (sp_route_lookup(st, o->dst, &nh) < 0)
-		goto drop_no_route;
-	pt = &st->ports[nh.port];
-	next = nh.gw != 0 ? nh.gw : o->dst;
-	if (o->optlen > SP_IPV4_MAX_OPTS || (o->optlen & 3) != 0)
-		goto drop_inval;
-	ihl = (uint16_t)(sizeof(*h) + o->optlen);
-	if (m->pkt_len + ihl > UINT16_MAX)
-		goto drop_too_big;
-	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, ihl);
-	if (h == NULL)
-		goto drop_nobufs;
-	frag = m->pkt_len > pt->mtu && tso == 0;
-	if (frag && o->df)
-		goto drop_too_big;
-	if (tso != 0 && !pt->tx_tso)
-		goto drop_inval;
 	/* Offloads cannot work per fragment: a fragmented datagram gets software checksums. */
-	hw_ip = pt->tx_ip_cksum && !frag;
+	bool hw_ip = pt->tx_ip_cksum && !frag;
+	struct sp_ipv4 ip;
 
 	memset(&ip, 0, sizeof(ip));
 	ip.ihl = (uint8_t)ihl;
@@ -510,7 +490,7 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 		uint16_t *ck;
 
 		if (m->data_len < off + sizeof(*ck))
-			goto drop_inval;
+			return -EINVAL;
 		ck = rte_pktmbuf_mtod_offset(m, uint16_t *, off);
 		if (pt->tx_l4_cksum && !frag) {
 			/* The PMD wants the pseudo-header sum in the checksum field. */
@@ -524,6 +504,50 @@ sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out 
 				*ck = 0xffff;
 		}
 	}
+	return 0;
+}
+
+/* sp_ipv4_output(); @p path (may be NULL): filled with the route and neighbour entry found. */
+static int
+ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o,
+	struct sp_ip_path *path)
+{
+	const struct sp_stack *st = ctx->stack;
+	/* TCP's TSO segment (tcp_out.c): the PMD cuts it to the MTU, never IP. */
+	uint64_t tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+	struct rte_mbuf *frags[SP_IPV4_MAX_FRAGS];
+	const struct sp_port *pt;
+	struct rte_ipv4_hdr *h;
+	struct sp_nexthop nh;
+	uint32_t next;
+	uint16_t ihl;
+	int n, i, ret = 0, r;
+	bool frag;
+
+	if (sp_route_lookup(st, o->dst, &nh) < 0)
+		goto drop_no_route;
+	pt = &st->ports[nh.port];
+	next = nh.gw != 0 ? nh.gw : o->dst;
+	if (path != NULL)
+		*path = (struct sp_ip_path){.neigh = sp_neigh_path_entry(ctx, nh.port, next),
+			.dst = o->dst,
+			.nexthop = next,
+			.port = nh.port};
+	if (o->optlen > SP_IPV4_MAX_OPTS || (o->optlen & 3) != 0)
+		goto drop_inval;
+	ihl = (uint16_t)(sizeof(*h) + o->optlen);
+	if (m->pkt_len + ihl > UINT16_MAX)
+		goto drop_too_big;
+	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, ihl);
+	if (h == NULL)
+		goto drop_nobufs;
+	frag = m->pkt_len > pt->mtu && tso == 0;
+	if (frag && o->df)
+		goto drop_too_big;
+	if (tso != 0 && !pt->tx_tso)
+		goto drop_inval;
+	if (ipv4_hdr_fill(ctx, pt, m, h, o, ihl, next, frag) < 0)
+		goto drop_inval;
 	SP_STAT(ctx, nh.port, ip_out_requests);
 	if (!frag)
 		return sp_neigh_output(ctx, nh.port, next, o->dst, m);
@@ -557,4 +581,48 @@ drop_inval:
 	SP_STAT(ctx, nh.port, ip_out_errors);
 	rte_pktmbuf_free(m);
 	return -EINVAL;
+}
+
+int
+sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o)
+{
+	return ipv4_output(ctx, m, o, NULL);
+}
+
+/*
+ * The kept path (struct sp_ip_path): what ipv4_output() would find for this datagram, as long as
+ * the destination is the same (routes are fixed after start), the datagram needs neither IP
+ * options, fragments nor TSO, and the neighbour entry still sends at once; then the IPv4 and
+ * Ethernet headers go on without the lookups and the frame to the TX queue, as sp_eth_output()
+ * puts it.
+ */
+int
+sp_ipv4_output_path(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o,
+	struct sp_ip_path *path)
+{
+	const struct sp_port *pt = &ctx->stack->ports[path->port];
+	const struct rte_ether_addr *mac;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *h;
+
+	if (path->neigh == NULL || path->dst != o->dst || o->optlen != 0 ||
+		(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) || m->pkt_len + sizeof(*h) > pt->mtu ||
+		rte_pktmbuf_headroom(m) < sizeof(*eh) + sizeof(*h))
+		return ipv4_output(ctx, m, o, path);
+	mac = sp_neigh_path_mac(ctx, path->neigh, path->port, path->nexthop);
+	if (mac == NULL)
+		return ipv4_output(ctx, m, o, path);
+	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*h)); /* room checked above */
+	if (ipv4_hdr_fill(ctx, pt, m, h, o, sizeof(*h), path->nexthop, false) < 0) {
+		SP_STAT(ctx, path->port, ip_out_errors);
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
+	SP_STAT(ctx, path->port, ip_out_requests);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
+	eh->dst_addr = *mac;
+	eh->src_addr = pt->mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	sp_tx_enqueue(ctx, path->port, m);
+	return 0;
 }

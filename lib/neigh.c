@@ -529,6 +529,43 @@ sp_neigh_output(struct sp_ctx *ctx, uint16_t port, uint32_t nh, uint32_t dst, st
 	}
 }
 
+/* An entry that sends at once, with nothing to probe or queue (sp_neigh_output()'s default). */
+static bool
+path_state(uint8_t state)
+{
+	return state == SP_NEIGH_PERMANENT || state == SP_NEIGH_LEARNED ||
+	       state == SP_NEIGH_REACHABLE;
+}
+
+const void *
+sp_neigh_path_entry(struct sp_ctx *ctx, uint16_t port, uint32_t nexthop)
+{
+	struct rte_ether_addr gmac;
+	struct neigh_entry *e;
+
+	if (group_mac(ctx->stack, nexthop, &gmac))
+		return NULL;
+	e = neigh_lookup(ctx->neigh, port, nexthop);
+	return e != NULL && path_state(e->state) ? e : NULL;
+}
+
+/*
+ * The check neigh_lookup()'s cache makes (a slot of e[] holds its key exactly while it is in
+ * use), and a state that sp_neigh_output() would send through without more ado: then it would
+ * have found this entry and sent to its MAC, whatever happened to it since it was kept. Whether
+ * @p nexthop is a group address depends on the port's addresses, fixed after start.
+ */
+const struct rte_ether_addr *
+sp_neigh_path_mac(struct sp_ctx *ctx, const void *entry, uint16_t port, uint32_t nexthop)
+{
+	struct neigh_entry *e = (struct neigh_entry *)(uintptr_t)entry;
+
+	if (e->ip != nexthop || e->port != port || !path_state(e->state))
+		return NULL;
+	e->used = ctx->now;
+	return &e->mac;
+}
+
 /* Apply a confirmation; @p publish: tell the other lcores. */
 static int
 neigh_confirm(struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_ether_addr *mac,

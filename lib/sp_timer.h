@@ -12,6 +12,7 @@
 #ifndef SP_TIMER_H
 #define SP_TIMER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -48,6 +49,13 @@ void sp_timer_arm(struct sp_ctx *ctx, struct sp_timer *t, uint64_t expire);
 
 /** Cancel @p t if armed; safe on an unarmed timer. */
 void sp_timer_cancel(struct sp_ctx *ctx, struct sp_timer *t);
+
+/**
+ * @p t is armed and fires no later than sp_timer_arm(@p expire) would make it fire (the wheel
+ * rounds a deadline up to its slot's end). A caller that keeps its own deadline can then leave
+ * the timer where it is and check the deadline when it fires (a lazy timer).
+ */
+bool sp_timer_due_by(const struct sp_ctx *ctx, const struct sp_timer *t, uint64_t expire);
 
 /** Milliseconds to TSC cycles for this ctx's clock. */
 uint64_t sp_ms_to_tsc(const struct sp_ctx *ctx, uint64_t ms);

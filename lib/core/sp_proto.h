@@ -66,6 +66,21 @@ void sp_neigh_free(struct sp_neigh_table *t);
 int sp_neigh_output(
 	struct sp_ctx *ctx, uint16_t port, uint32_t nexthop, uint32_t dst, struct rte_mbuf *m);
 
+/**
+ * The neighbour entry a unicast datagram to next hop @p nexthop on @p port goes out through now
+ * with nothing else to do (PERMANENT, LEARNED or REACHABLE: no request to send, nothing to
+ * queue), for a struct sp_ip_path to keep; NULL when there is none or the output has more to do.
+ */
+const void *sp_neigh_path_entry(struct sp_ctx *ctx, uint16_t port, uint32_t nexthop);
+
+/**
+ * The MAC to send to through @p entry (from sp_neigh_path_entry()) if it is still the entry of
+ * (@p port, @p nexthop) in a state that sends without side effects, and it is marked used as
+ * sp_neigh_output() marks it; NULL when sp_neigh_output() must decide instead.
+ */
+const struct rte_ether_addr *sp_neigh_path_mac(
+	struct sp_ctx *ctx, const void *entry, uint16_t port, uint32_t nexthop);
+
 /** ARP off: remember that @p ip's frames come from @p mac on @p port (IPv4 input calls this). */
 void sp_neigh_learn(
 	struct sp_ctx *ctx, uint16_t port, uint32_t ip, const struct rte_ether_addr *mac);
@@ -123,14 +138,37 @@ struct sp_ipv4_out {
  * @return 0 or -errno (-EHOSTUNREACH, -EMSGSIZE, -ENOBUFS, -ENXIO no neighbour).
  */
 int sp_ipv4_output(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o);
+
+/**
+ * One flow's way out as the last datagram found it (a TCP connection keeps one): its
+ * destination, route (port, next hop) and neighbour entry. Routes and addresses are fixed after
+ * start; the entry is checked on each use (sp_neigh_path_mac()), so a MAC that changed, an
+ * entry gone STALE or deleted, or another destination sends through sp_ipv4_output() again,
+ * which refills it. All zero: nothing kept.
+ */
+struct sp_ip_path {
+	const void *neigh; /**< sp_neigh_path_entry(); NULL: none kept */
+	uint32_t dst;	   /**< the destination it was found for */
+	uint32_t nexthop;
+	uint16_t port;
+};
+
+/**
+ * sp_ipv4_output() for a flow that keeps @p path: without IP options, fragmentation or TSO and
+ * while @p path holds, the route lookup and the neighbour's resolution are skipped and the
+ * Ethernet header is written with the IPv4 one; otherwise sp_ipv4_output(), and @p path is
+ * filled for the next datagram. The same frame, counters and return values either way.
+ */
+int sp_ipv4_output_path(struct sp_ctx *ctx, struct rte_mbuf *m, const struct sp_ipv4_out *o,
+	struct sp_ip_path *path);
 /**
  * The source address sp_ipv4_output() gives a datagram to @p dst that names none (RFC 1122
  * 3.3.4.3: the port address on the next hop's subnet, else the port's first); 0 without a route.
  */
 uint32_t sp_ipv4_source(const struct sp_stack *st, uint32_t dst);
 /** The same for a route already looked up: @p nh is sp_route_lookup()'s answer for @p dst. */
-uint32_t sp_ipv4_nexthop_source(const struct sp_stack *st, const struct sp_nexthop *nh,
-	uint32_t dst);
+uint32_t sp_ipv4_nexthop_source(
+	const struct sp_stack *st, const struct sp_nexthop *nh, uint32_t dst);
 
 /* ---------------- frag.c ---------------- */
 /** Create ctx->frag_tbl / frag_dr from the [stack] config. */

@@ -71,6 +71,28 @@ sp_timer_cancel(struct sp_ctx *ctx, struct sp_timer *t)
 	w->n_armed--;
 }
 
+/* The slot sp_timer_arm() puts a timer due at @p expire in: rounded up, never one passed. */
+static uint64_t
+arm_slot(const struct sp_timer_wheel *w, uint64_t expire)
+{
+	uint64_t slot = slot_of(w, expire);
+
+	if (slot * w->cycles_per_slot < expire)
+		slot++; /* rounded up */
+	if (slot <= w->cur_slot)
+		slot = w->cur_slot + 1;
+	return slot;
+}
+
+bool
+sp_timer_due_by(const struct sp_ctx *ctx, const struct sp_timer *t, uint64_t expire)
+{
+	if (!t->armed)
+		return false;
+	return t->expire <= expire ||
+	       t->expire <= arm_slot(&ctx->timers, expire) * ctx->timers.cycles_per_slot;
+}
+
 void
 sp_timer_arm(struct sp_ctx *ctx, struct sp_timer *t, uint64_t expire)
 {
@@ -79,11 +101,7 @@ sp_timer_arm(struct sp_ctx *ctx, struct sp_timer *t, uint64_t expire)
 
 	sp_timer_cancel(ctx, t);
 	/* Never place a timer in a slot the wheel has already passed: it would wait a full turn. */
-	slot = slot_of(w, expire);
-	if (slot * w->cycles_per_slot < expire)
-		slot++; /* rounded up */
-	if (slot <= w->cur_slot)
-		slot = w->cur_slot + 1;
+	slot = arm_slot(w, expire);
 	/* The stored deadline is the slot boundary, so cancel finds the slot again from it. */
 	t->expire = slot * w->cycles_per_slot;
 	TAILQ_INSERT_TAIL(&w->slots[slot % SP_TIMER_SLOTS], t, link);

@@ -170,7 +170,8 @@ struct sp_conn {
 	uint64_t rcv_rtt_time; /* TSC it began, 0: none timed */
 	uint32_t rcv_rtt_us;   /* shortest time a whole window took to arrive: >= one RTT */
 	uint8_t unacked_segs;
-	struct sp_ip_tx iptx; /* IP TOS (ECN bits clear) and TTL of its segments */
+	struct sp_ip_tx iptx;	   /* IP TOS (ECN bits clear) and TTL of its segments */
+	struct sp_ip_path ip_path; /* the route and neighbour its last segment took (ipv4.c) */
 
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent;
@@ -204,6 +205,13 @@ struct sp_conn {
 
 	struct sp_timer rtx_timer;
 	struct sp_timer delack_timer;
+	/*
+	 * Their deadlines (TSC; 0: none due). Stopping one only clears it and the timer stays in
+	 * the wheel; arming one again leaves a timer that fires no later where it is; when it
+	 * fires early it moves on to the deadline (tcp_timer.c "Lazy timers").
+	 */
+	uint64_t rtx_due;
+	uint64_t delack_due;
 	struct sp_timer misc_timer; /* TIME_WAIT and keepalive */
 	uint32_t ka_probes;
 	uint64_t last_rx;
@@ -484,6 +492,18 @@ void sp_tcp_pto_rearm(struct sp_conn *c);
 /** An ACK reached or passed the loss probe's end: @p dsack says the probe was a duplicate. */
 void sp_tcp_tlp_acked(struct sp_conn *c, bool dsack, uint64_t now_us);
 void sp_tcp_delack_arm(struct sp_conn *c);
+/** Nothing due on the retransmission timer any more (lazily: the wheel's timer stays). */
+static inline void
+sp_tcp_rtx_stop(struct sp_conn *c)
+{
+	c->rtx_due = 0;
+}
+/** The delayed ACK went (with a segment): nothing due on its timer (lazily). */
+static inline void
+sp_tcp_delack_stop(struct sp_conn *c)
+{
+	c->delack_due = 0;
+}
 void sp_tcp_timewait_arm(struct sp_conn *c);
 void sp_tcp_keepalive_arm(struct sp_conn *c);
 void sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us);

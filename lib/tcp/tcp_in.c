@@ -312,7 +312,7 @@ process_ack(struct sp_conn *c, const struct sp_tcp_hdr *th, uint32_t plen)
 		c->dupacks = 0;
 		if ((c->flags & TF_TLP_OUT) && SEQ_GEQ(ack, c->tlp_end))
 			sp_tcp_tlp_acked(c, dsack, now);
-		sp_timer_cancel(c->ctx, &c->rtx_timer);
+		sp_tcp_rtx_stop(c);
 		if (c->snd_una != c->snd_max)
 			sp_tcp_rtx_arm(c);
 		sp_tcp_sb_expand(c, inflight);

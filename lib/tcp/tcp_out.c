@@ -40,9 +40,10 @@ sp_tcp_rcv_wnd(const struct sp_conn *c)
  * IPv4. The checksum is left to sp_ipv4_output (offload or software). @p segsz > 0: a TSO
  * segment the PMD cuts into pieces of @p segsz payload bytes (RTE_MBUF_F_TX_TCP_SEG; it implies
  * the TCP checksum offload, and sp_ipv4_output() puts the pseudo-header sum without the length
- * in the checksum field, as rte_ipv4_phdr_cksum() does for that flag). @p copy > 0: the payload is
- * instead that many bytes of @p from's send buffer at h->seq, copied behind the header
- * (linear_ok()).
+ * in the checksum field, as rte_ipv4_phdr_cksum() does for that flag). @p from: the connection
+ * that sends (NULL: none); its segments go out by the route and neighbour the previous one took
+ * (sp_ipv4_output_path()). @p copy > 0: the payload is instead that many bytes of @p from's
+ * send buffer at h->seq, copied behind the header (linear_ok()).
  */
 static int
 xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
@@ -104,6 +105,8 @@ xmit_seg(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h,
 	SP_STAT(ctx, port, OutSegs);
 	if (h->flags & RTE_TCP_RST_FLAG)
 		SP_STAT(ctx, port, OutRsts);
+	if (from != NULL)
+		return sp_ipv4_output_path(ctx, m, &o, &from->ip_path);
 	return sp_ipv4_output(ctx, m, &o);
 
 drop_free:
@@ -118,6 +121,13 @@ sp_tcp_xmit(struct sp_ctx *ctx, uint32_t src, uint32_t dst, struct sp_tcp_hdr *h
 	struct rte_mbuf *payload, uint16_t port, const struct sp_ip_tx *iptx)
 {
 	return xmit_seg(ctx, src, dst, h, payload, port, 0, NULL, 0, iptx);
+}
+
+/* A segment of @p c without payload (SYN, ACK, RST). */
+static void
+conn_xmit(struct sp_conn *c, struct sp_tcp_hdr *h)
+{
+	xmit_seg(c->ctx, c->key.lip, c->key.rip, h, NULL, c->port, 0, c, 0, &c->iptx);
 }
 
 /*
@@ -228,7 +238,7 @@ hdr_init(struct sp_conn *c, struct sp_tcp_hdr *h, sp_seq_t seq, uint8_t flags)
 	if (flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) {
 		c->flags &= ~TF_ACKNOW;
 		c->unacked_segs = 0;
-		sp_timer_cancel(c->ctx, &c->delack_timer);
+		sp_tcp_delack_stop(c);
 	}
 }
 
@@ -259,7 +269,7 @@ sp_tcp_send_syn(struct sp_conn *c)
 	if (SEQ_LT(c->snd_max, c->iss + 1))
 		c->snd_max = c->iss + 1;
 	c->snd_nxt = c->iss + 1;
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port, &c->iptx);
+	conn_xmit(c, &h);
 	sp_tcp_rtx_arm(c);
 }
 
@@ -269,7 +279,7 @@ sp_tcp_send_ack(struct sp_conn *c)
 	struct sp_tcp_hdr h;
 
 	hdr_init(c, &h, c->snd_nxt, RTE_TCP_ACK_FLAG);
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port, &c->iptx);
+	conn_xmit(c, &h);
 }
 
 /* RST from a connection (abort, data after close): <SEQ=SND.NXT><CTL=RST,ACK>. */
@@ -288,7 +298,7 @@ sp_tcp_send_rst(struct sp_conn *c)
 	hdr_init(c, &h, SEQ_GT(c->snd_nxt, wnd_end) ? wnd_end : c->snd_nxt,
 		RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
 	h.opts.n_sack = 0;
-	sp_tcp_xmit(c->ctx, c->key.lip, c->key.rip, &h, NULL, c->port, &c->iptx);
+	conn_xmit(c, &h);
 }
 
 /*

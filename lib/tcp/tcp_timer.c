@@ -16,6 +16,46 @@ ms(const struct sp_conn *c, uint64_t v)
 	return sp_ms_to_tsc(c->ctx, v);
 }
 
+/*
+ * Lazy timers. An rr or HTTP connection arms its retransmission timer with every response and
+ * the next request's ACK stops it; the client arms the delayed ACK with every response and its
+ * next request carries the ACK. Taking the timer out of the wheel and putting it back each time
+ * cost about 150 instructions a request (a quarter of it the wheel's slot division). So the
+ * deadline lives in the connection (rtx_due, delack_due; 0: nothing due): stopping clears it,
+ * and arming leaves a timer still in the wheel that fires no later than the new deadline would.
+ * When a timer fires, nothing due means it was stopped (it does nothing), a deadline still
+ * ahead means it was left early (it goes on to the deadline), and the rest runs as it did. A
+ * timer is armed in the sense of RFC 6298 when it is in the wheel and has a deadline.
+ */
+static bool
+rtx_armed(const struct sp_conn *c)
+{
+	return c->rtx_timer.armed && c->rtx_due != 0;
+}
+
+/* The retransmission timer (RTO, probe or persist) due at TSC @p at. */
+static void
+rtx_set(struct sp_conn *c, uint64_t at)
+{
+	c->rtx_due = at;
+	if (!sp_timer_due_by(c->ctx, &c->rtx_timer, at))
+		sp_timer_arm(c->ctx, &c->rtx_timer, at);
+}
+
+/* A timer that fired: false when nothing is due now (stopped, or left early and moved on). */
+static bool
+lazy_fired(struct sp_ctx *ctx, struct sp_timer *t, uint64_t *due)
+{
+	if (*due == 0)
+		return false;
+	if (*due > ctx->now) {
+		sp_timer_arm(ctx, t, *due);
+		return false;
+	}
+	*due = 0;
+	return true;
+}
+
 /* RFC 6298 2.2/2.3: SRTT, RTTVAR, RTO = SRTT + max(G, 4*RTTVAR), clamped to [min, max]. */
 void
 sp_tcp_rtt_sample(struct sp_conn *c, uint32_t rtt_us)
@@ -81,7 +121,7 @@ sp_tcp_rtx_arm_sent(struct sp_conn *c, sp_seq_t snd_nxt)
 {
 	uint32_t pto;
 
-	if (c->rtx_timer.armed)
+	if (rtx_armed(c))
 		return;
 	pto = pto_us(c, snd_nxt);
 	c->flags &= ~TF_PTO_LONG;
@@ -89,10 +129,10 @@ sp_tcp_rtx_arm_sent(struct sp_conn *c, sp_seq_t snd_nxt)
 		c->flags |= TF_PTO;
 		if (c->snd_max - c->snd_una <= c->mss)
 			c->flags |= TF_PTO_LONG;
-		sp_timer_arm(c->ctx, &c->rtx_timer, pto_due(c, c->ctx->now, pto));
+		rtx_set(c, pto_due(c, c->ctx->now, pto));
 	} else {
 		c->flags &= ~TF_PTO;
-		sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
+		rtx_set(c, c->ctx->now + ms(c, c->rto_ms));
 	}
 }
 
@@ -121,13 +161,10 @@ sp_tcp_pto_rearm(struct sp_conn *c)
 		return;
 	}
 	at = pto_due(c, c->ctx->now, pto);
-	if (c->rtx_timer.armed) {
-		if (c->rtx_timer.expire <= at)
-			return; /* due sooner already */
-		sp_timer_cancel(c->ctx, &c->rtx_timer);
-	}
+	if (rtx_armed(c) && c->rtx_due <= at)
+		return; /* due sooner already */
 	c->flags = (c->flags | TF_PTO) & ~TF_PTO_LONG;
-	sp_timer_arm(c->ctx, &c->rtx_timer, at);
+	rtx_set(c, at);
 }
 
 /*
@@ -162,7 +199,7 @@ tlp_send(struct sp_conn *c, bool in_recovery)
 			sp_tcp_send_segment(c, seq, dend - seq, 0);
 	}
 	c->tlp_end = c->snd_max;
-	sp_timer_arm(c->ctx, &c->rtx_timer, c->ctx->now + ms(c, c->rto_ms));
+	rtx_set(c, c->ctx->now + ms(c, c->rto_ms));
 }
 
 /*
@@ -198,7 +235,7 @@ recovery_probe(struct sp_conn *c)
 		return true;
 	}
 	c->flags |= TF_PTO;
-	sp_timer_arm(ctx, &c->rtx_timer, RTE_MIN(quiet, rto_at));
+	rtx_set(c, RTE_MIN(quiet, rto_at));
 	return true;
 }
 
@@ -226,8 +263,11 @@ sp_tcp_delack_arm(struct sp_conn *c)
 {
 	uint32_t d = RTE_MIN(c->ctx->cfg->tcp.delayed_ack_ms, 200u);
 
-	if (!c->delack_timer.armed)
-		sp_timer_arm(c->ctx, &c->delack_timer, c->ctx->now + ms(c, d));
+	if (c->delack_timer.armed && c->delack_due != 0)
+		return;
+	c->delack_due = c->ctx->now + ms(c, d);
+	if (!sp_timer_due_by(c->ctx, &c->delack_timer, c->delack_due))
+		sp_timer_arm(c->ctx, &c->delack_timer, c->delack_due);
 }
 
 void
@@ -258,7 +298,8 @@ rtx_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 	const struct sp_tcp_cfg *tc = &ctx->cfg->tcp;
 	uint32_t inflight = c->snd_max - c->snd_una;
 
-	RTE_SET_USED(t);
+	if (!lazy_fired(ctx, t, &c->rtx_due))
+		return;
 	c->busy++;
 	if (c->state == SP_TCP_SYN_SENT || c->state == SP_TCP_SYN_RECEIVED) {
 		if (++c->retries > tc->syn_retries) {
@@ -374,8 +415,8 @@ delack_fire(struct sp_ctx *ctx, struct sp_timer *t, void *arg)
 {
 	struct sp_conn *c = arg;
 
-	RTE_SET_USED(ctx);
-	RTE_SET_USED(t);
+	if (!lazy_fired(ctx, t, &c->delack_due))
+		return;
 	TCP_STAT(c, TCPDelayedACKs);
 	sp_tcp_send_ack(c);
 }

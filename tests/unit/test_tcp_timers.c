@@ -57,6 +57,76 @@ test_piggyback_ack(void **state)
 	fx_free(f);
 }
 
+/*
+ * The retransmission timer stopped by an ACK stays in the wheel (tcp_timer.c "Lazy timers"):
+ * it then sends nothing, and the timer armed again before it fires still fires one RTO after
+ * the new segment, not when the old deadline was.
+ */
+static void
+test_lazy_rto(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	sp_tcp_send(f->app.c, "a", 1); /* t = 0: RTO 1 s, due at 1000 ms */
+	t_expect(f->env, &o, T_ACK);
+	sp_test_advance_ms(f->env, 100);
+	/* acked: nothing due; the sample makes the RTO max(200, 100 + 4 * 50) = 300 ms */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 2, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_advance_ms(f->env, 800);
+	assert_int_equal(t_count(f->env), 0);
+	sp_tcp_send(f->app.c, "b", 1); /* t = 900: due at 1200, the timer still at 1000 */
+	t_expect(f->env, &o, T_ACK);
+	sp_test_advance_ms(f->env, 299);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 0);
+	sp_test_advance_ms(f->env, 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.seq, f->iss + 2);
+	assert_memory_equal(o.data, "b", 1);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	/* acked again: the timer armed for the retransmission (600 ms) fires into nothing */
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 3, T_ACK, 65535, NULL, NULL, 0);
+	sp_test_advance_ms(f->env, 3000);
+	assert_int_equal(t_count(f->env), 0);
+	assert_int_equal(T_STAT(f->env, TCPTimeouts), 1);
+	fx_free(f);
+}
+
+/*
+ * The delayed ACK stopped by a segment that carried the ACK stays in the wheel: the next one
+ * owed still waits its whole delayed_ack_ms (40) from the data that made it owed.
+ */
+static void
+test_lazy_delayed_ack(void **state)
+{
+	struct fx *f = fx_new(NULL, 0);
+	struct t_out o;
+
+	(void)state;
+	fx_open(f, T_PISN);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq, f->iss + 1, T_ACK, 65535, NULL, "x", 1);
+	assert_int_equal(t_count(f->env), 0); /* owed at 40 ms */
+	sp_test_advance_ms(f->env, 10);
+	sp_tcp_send(f->app.c, "r", 1); /* carries it */
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 1);
+	sp_test_advance_ms(f->env, 20);
+	t_seg(f->env, T_RPORT, T_LPORT, f->pseq + 1, f->iss + 2, T_ACK, 65535, NULL, "y", 1);
+	sp_test_advance_ms(f->env, 39); /* t = 69: past the first deadline, before the second */
+	assert_int_equal(t_count(f->env), 0);
+	sp_test_advance_ms(f->env, 2);
+	t_expect(f->env, &o, T_ACK);
+	assert_int_equal(o.h.ack, f->pseq + 2);
+	assert_int_equal(o.len, 0);
+	assert_int_equal(T_STAT(f->env, TCPDelayedACKs), 1);
+	sp_test_advance_ms(f->env, 200);
+	assert_int_equal(t_count(f->env), 0);
+	fx_free(f);
+}
+
 static void
 test_data_out_rto_backoff_karn(void **state)
 {
@@ -452,6 +522,8 @@ main(void)
 		cmocka_unit_test(test_old_ack_no_window),
 		cmocka_unit_test(test_orphan_persist_ends),
 		cmocka_unit_test(test_piggyback_ack),
+		cmocka_unit_test(test_lazy_rto),
+		cmocka_unit_test(test_lazy_delayed_ack),
 		cmocka_unit_test(test_keepalive),
 		cmocka_unit_test(test_keepalive_not_fed_by_forgeries),
 	};

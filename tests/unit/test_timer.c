@@ -36,6 +36,27 @@ test_fire_at_deadline(void **state)
 	sp_test_env_free(env);
 }
 
+/* sp_timer_due_by(): an armed timer fires no later than arming it for that deadline would. */
+static void
+test_due_by(void **state)
+{
+	struct sp_test_env *env = sp_test_env_new(NULL);
+	uint64_t now = env->ctx->now, ms = sp_ms_to_tsc(env->ctx, 1);
+	struct sp_timer t = {0};
+
+	sp_timer_init(&t, cb, (void *)0);
+	assert_false(sp_timer_due_by(env->ctx, &t, now + 5 * ms)); /* not armed */
+	sp_timer_arm(env->ctx, &t, now + 5 * ms + ms / 3);
+	assert_true(sp_timer_due_by(env->ctx, &t, now + 5 * ms + ms / 3));
+	assert_true(sp_timer_due_by(env->ctx, &t, now + 9 * ms));
+	/* a later deadline in the same 1 ms slot: the wheel would round it to the same end */
+	assert_true(sp_timer_due_by(env->ctx, &t, now + 5 * ms + ms / 3 + 1));
+	assert_false(sp_timer_due_by(env->ctx, &t, now + 4 * ms));
+	sp_timer_cancel(env->ctx, &t);
+	assert_false(sp_timer_due_by(env->ctx, &t, now + 9 * ms));
+	sp_test_env_free(env);
+}
+
 static void
 test_cancel_and_rearm(void **state)
 {
@@ -275,6 +296,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fire_at_deadline),
 		cmocka_unit_test(test_cancel_and_rearm),
+		cmocka_unit_test(test_due_by),
 		cmocka_unit_test(test_beyond_one_turn),
 		cmocka_unit_test(test_clock_jump),
 		cmocka_unit_test(test_slot_arithmetic_model),
