@@ -540,13 +540,19 @@ sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
 }
 
 void
-sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
+sp_sock_tx_queued(struct sp_sock_host *h, bool later)
 {
-	if (s->nonblock || dontwait) {
+	if (later) {
 		__atomic_store_n(&h->tx_pending, true, __ATOMIC_RELAXED);
 		return;
 	}
 	sp_tx_flush(h->ctx);
+}
+
+void
+sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
+{
+	sp_sock_tx_queued(h, s->nonblock || dontwait);
 }
 
 void
