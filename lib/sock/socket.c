@@ -815,8 +815,12 @@ sp_close(struct sp_sock_host *h, int fd)
 			bool later = s->nonblock; /* s is freed by sp_sk_close() */
 
 			sp_sk_close(h, s);
-			/* the FIN (or RST) of a non-blocking socket leaves with the loop's next burst */
-			sp_sock_tx_queued(h, later);
+			/*
+			 * The FIN (or RST) of a non-blocking socket leaves with the loop's next burst,
+			 * unless no spindle socket is left open: a program that closed its last one
+			 * may never call in again (a client done with its connection).
+			 */
+			sp_sock_tx_queued(h, later && h->n_sk != 0);
 		}
 	}
 	sp_sock_unlock(h);

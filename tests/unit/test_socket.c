@@ -1458,7 +1458,8 @@ test_tx_deferred(void **state)
 /*
  * A non-blocking socket's uncork (setsockopt), shutdown and close leave their segments for the
  * next iteration as its writes do (nginx, Connection: close: the response and the FIN of every
- * connection served in a loop turn leave in one burst); a blocking socket's close sends at once.
+ * connection served in a loop turn leave in one burst); a blocking socket's close sends at once,
+ * and so does the close of a host's last socket.
  */
 static void
 test_tx_deferred_close(void **state)
@@ -1501,8 +1502,12 @@ test_tx_deferred_close(void **state)
 	n0 = sp_test_tx_count(p->cli);
 	assert_int_equal(sp_close(p->hc, cfd2), 0);
 	assert_int_equal(sp_test_tx_count(p->cli), n0 + 1);
+	/* the host's last socket, non-blocking: its FIN now too (nothing may call in again) */
+	assert_int_equal(sp_fcntl(p->hc, cfd, F_SETFL, O_NONBLOCK), 0);
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_close(p->hc, cfd), 0);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 1);
 	kernel_fds_close(ep, pp);
-	sp_close(p->hc, cfd);
 	sp_close(p->hs, lfd);
 	pair_free(p);
 }
