@@ -115,6 +115,16 @@ void sp_sock_host_kill_later(int sig);
  */
 uint64_t sp_sock_host_idle_cycles(const struct sp_sock_host *h);
 
+/**
+ * The calling thread is about to block outside the socket layer (a sleep, a wait for a child or
+ * a signal): send what non-blocking calls left in the TX batch for the next driver iteration
+ * (docs/preload.md "What a call costs"), which would otherwise wait for the thread's next socket
+ * call. Costs one atomic load when nothing waits. Only tries the lock (another thread's call,
+ * or a call this signal handler interrupted, holds it: that call's driver passes send the
+ * batch), so it is safe in a signal handler. Any thread; nothing for NULL @p h.
+ */
+void sp_sock_host_settle(struct sp_sock_host *h);
+
 /** True when @p fd is a spindle socket of @p h (false for NULL @p h). Any thread. */
 bool sp_sock_is_socket(const struct sp_sock_host *h, int fd);
 

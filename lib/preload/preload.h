@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared by the files of libspindle_preload.so: init.c (start, exit), preload.c (the socket
- * calls) and signals.c (the program's signal handlers).
+ * calls), signals.c (the program's signal handlers) and sleep.c (the calls that block outside
+ * the sockets).
  */
 #ifndef SP_PRELOAD_H
 #define SP_PRELOAD_H

@@ -540,9 +540,9 @@ sp_sk_drop_fd(struct sp_sock_host *h, struct sp_sk *s, int fd)
 }
 
 void
-sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
+sp_sock_tx_queued(struct sp_sock_host *h, bool later)
 {
-	if (s->nonblock || dontwait) {
+	if (later) {
 		__atomic_store_n(&h->tx_pending, true, __ATOMIC_RELAXED);
 		return;
 	}
@@ -550,16 +550,41 @@ sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
 }
 
 void
-sp_sock_tx_settle(struct sp_sock_host *h)
+sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait)
+{
+	sp_sock_tx_queued(h, s->nonblock || dontwait);
+}
+
+/* Send the TX batch that non-blocking calls left, if any; @p try_only: never wait for the lock. */
+static void
+tx_settle(struct sp_sock_host *h, bool try_only)
 {
 	if (h == NULL || !__atomic_load_n(&h->tx_pending, __ATOMIC_RELAXED))
 		return;
-	sp_sock_lock(h);
+	if (!try_only) {
+		sp_sock_lock(h);
+	} else {
+		if (sp_sock_lock_depth != 0 || pthread_mutex_trylock(&h->lock) != 0)
+			return;
+		sp_sock_lock_depth++;
+	}
 	if (sp_sock_mine(h, false) && !h->closing) {
 		sp_tx_flush(h->ctx);
 		__atomic_store_n(&h->tx_pending, false, __ATOMIC_RELAXED);
 	}
 	sp_sock_unlock(h);
+}
+
+void
+sp_sock_tx_settle(struct sp_sock_host *h)
+{
+	tx_settle(h, false);
+}
+
+void
+sp_sock_host_settle(struct sp_sock_host *h)
+{
+	tx_settle(h, true);
 }
 
 /*

@@ -242,6 +242,11 @@ void sp_sock_drive(struct sp_sock_host *h);
  * PMD burst (af_packet: one kick, a system call) at its next wait. A blocking socket flushes now.
  */
 void sp_sk_tx_queued(struct sp_sock_host *h, const struct sp_sk *s, bool dontwait);
+/*
+ * As sp_sk_tx_queued(), for a call whose socket may be gone by then (close): @p later (the
+ * socket was non-blocking) leaves the frames for the next driver iteration, else flushes now.
+ */
+void sp_sock_tx_queued(struct sp_sock_host *h, bool later);
 /* Before a wait that does not drive (the kernel's alone): send what calls left queued. */
 void sp_sock_tx_settle(struct sp_sock_host *h);
 /*

@@ -770,7 +770,7 @@ sp_shutdown(struct sp_sock_host *h, int fd, int how)
 		/* held bytes go before the FIN: cork.c queues it after them if they must wait */
 		if (!sp_sk_cork_fin(h, s, SK_CORK_FIN_SHUT) && s->conn != NULL)
 			sp_tcp_shutdown(s->conn);
-		sp_tx_flush(h->ctx);
+		sp_sk_tx_queued(h, s, false);
 	}
 	if (ret == 0)
 		sp_sk_event(s);
@@ -812,8 +812,15 @@ sp_close(struct sp_sock_host *h, int fd)
 			s->close_next = h->close_deferred;
 			h->close_deferred = s;
 		} else {
+			bool later = s->nonblock; /* s is freed by sp_sk_close() */
+
 			sp_sk_close(h, s);
-			sp_tx_flush(h->ctx);
+			/*
+			 * The FIN (or RST) of a non-blocking socket leaves with the loop's next burst,
+			 * unless no spindle socket is left open: a program that closed its last one
+			 * may never call in again (a client done with its connection).
+			 */
+			sp_sock_tx_queued(h, later && h->n_sk != 0);
 		}
 	}
 	sp_sock_unlock(h);

@@ -369,7 +369,7 @@ sp_setsockopt(struct sp_sock_host *h, int fd, int level, int name, const void *v
 			"on a spindle socket (ENOPROTOOPT)",
 			level, name);
 	if (ret == 0)
-		sp_tx_flush(h->ctx);
+		sp_sk_tx_queued(h, s, false); /* TCP_NODELAY, uncork: what they pushed */
 	sp_sk_put(h);
 	return ret == 0 ? 0 : SK_ERR(-ret);
 }

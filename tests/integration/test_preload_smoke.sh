@@ -6,7 +6,8 @@
 # runs on spindle in the lab; kernel clients: nc (short and 2 MB TCP sessions, half-close), a UDP
 # datagram; a listener with SO_RCVBUF 4096 whose connection is not read (the kernel sender stops
 # at its 4096-byte window, offered at scale 0). Then the exit report (every mbuf back), and the failure path (one
-# "spindle-preload:" line, exit status 1).   Usage: test_preload_smoke.sh LIBSPINDLE_PRELOAD.SO
+# "spindle-preload:" line, exit status 1). Last, a server that sleeps (time.sleep) after a
+# non-blocking send, and after a non-blocking close: the client has the bytes and the FIN at once.   Usage: test_preload_smoke.sh LIBSPINDLE_PRELOAD.SO
 set -euo pipefail
 PRELOAD=$(readlink -f "$1")
 . "$(dirname "$0")/lib.sh"
@@ -110,4 +111,59 @@ t_expect_eq "bytes the SO_RCVBUF 4096 server read" "$(sed -n 's/^small read //p'
 # round robin over the two SO_REUSEPORT listeners: 2 and 1 of the 3 connections
 r=$(sed -n 's/^accepted per SO_REUSEPORT listener: //p' "$OUT")
 t_expect_eq "connections accepted by each SO_REUSEPORT listener" "$r" "2 1"
+
+# A reply and a FIN that non-blocking calls left for the next driver iteration are sent before
+# the program sleeps (time.sleep: clock_nanosleep), not at its next socket call 3 s later:
+# the kernel client must have them within 1.5 s.
+OUT2=$SP_TMP/sleeper.log
+timeout 60 ip netns exec "$(lab_ns)" env \
+	SPINDLE_EAL_ARGS="-l 0 --no-pci --no-huge -m 256 --file-prefix $(spindle_prefix)" \
+	SPINDLE_SET=$'stack.idle=sleep\nport0.arp=off' LD_PRELOAD="$PRELOAD" \
+	"$PY" -c '
+import socket, time
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", 8083))
+ls.listen(4)
+print("listening", flush=True)
+for what in ("send", "close"):
+    c, _ = ls.accept()
+    c.setblocking(False)
+    c.send(b"x" * 100)
+    if what == "close":
+        c.close()  # the listener stays open: the FIN waits for the next iteration
+    time.sleep(3)  # no socket call meanwhile
+    if what == "send":
+        c.close()
+print("slept", flush=True)' > "$OUT2" 2>&1 &
+SRV=$!
+"$LAB_SH" attach --ns "$(lab_ns)" --pid "$SRV" --timeout 30 > /dev/null ||
+	{ cat "$OUT2"; t_fail "the lab could not attach"; t_finish; }
+for i in $(seq 50); do grep -q listening "$OUT2" && break; sleep 0.1; done
+r=$(lab_exec timeout 30 "$PY" -c '
+import socket, time
+for what in ("send", "close"):
+    c = socket.create_connection(("'"$SP_IP"'", 8083), timeout=5)
+    c.settimeout(1.5)
+    got, t0, eof = b"", time.time(), False
+    try:
+        while len(got) < 100 or (what == "close" and not eof):
+            b = c.recv(200)
+            eof = b == b""
+            if eof:
+                break
+            got += b
+    except socket.timeout:
+        pass
+    print(what, len(got), "eof" if eof else "open", "%.1f" % (time.time() - t0))
+    c.close()
+    time.sleep(3.2 if what == "send" else 0)') || true
+echo "$r"
+t_expect_eq "a non-blocking send before a sleep: bytes within 1.5 s" "$(awk '$1 == "send" { print $2 }' <<< "$r")" 100
+t_expect_eq "a non-blocking close before a sleep: bytes and FIN within 1.5 s" \
+	"$(awk '$1 == "close" { print $2, $3 }' <<< "$r")" "100 eof"
+rc=0
+wait "$SRV" || rc=$?
+t_expect_eq "sleeping server exit status" "$rc" 0
+grep -q slept "$OUT2" || { cat "$OUT2"; t_fail "the sleeping server did not finish"; }
 t_finish

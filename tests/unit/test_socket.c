@@ -1462,6 +1462,63 @@ test_tx_deferred(void **state)
 	pair_done(p, lfd, cfd, sfd);
 }
 
+/*
+ * A non-blocking socket's uncork (setsockopt), shutdown and close leave their segments for the
+ * next iteration as its writes do (nginx, Connection: close: the response and the FIN of every
+ * connection served in a loop turn leave in one burst); a blocking socket's close sends at once,
+ * and so does the close of a host's last socket.
+ */
+static void
+test_tx_deferred_close(void **state)
+{
+	struct pair *p = pair_new();
+	struct sockaddr_in a = sin_of(T_OUR_IP, PORT);
+	int lfd = listener(p, false), cfd, sfd, cfd2, sfd2, ep = epoll_create1(0), pp[2], on = 1,
+	    off = 0;
+	struct epoll_event ev = {.events = EPOLLIN}, out[1];
+	unsigned n0;
+	char buf[8];
+
+	(void)state;
+	cfd = sp_socket(p->hc, AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(sp_connect(p->hc, cfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	sfd = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
+	assert_true(sfd >= 0);
+	cfd2 = sp_socket(p->hc, AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(sp_connect(p->hc, cfd2, (struct sockaddr *)&a, sizeof(a)), 0);
+	sfd2 = sp_accept4(p->hs, lfd, NULL, NULL, SOCK_NONBLOCK);
+	assert_true(sfd2 >= 0);
+	n0 = sp_test_tx_count(p->srv);
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)), 0);
+	assert_int_equal(sp_write(p->hs, sfd, "resp", 4), 4); /* held by the cork */
+	assert_int_equal(sp_setsockopt(p->hs, sfd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off)), 0);
+	assert_int_equal(sp_shutdown(p->hs, sfd, SHUT_WR), 0);
+	assert_int_equal(sp_close(p->hs, sfd), 0);
+	assert_int_equal(sp_close(p->hs, sfd2), 0);
+	assert_int_equal(sp_test_tx_count(p->srv), n0); /* all left for the next iteration */
+	/* a wait the kernel serves alone sends them first: the data, two FINs (and any ACK) */
+	assert_int_equal(pipe(pp), 0);
+	ev.data.fd = pp[0];
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, pp[0], &ev), 0);
+	assert_int_equal(sp_epoll_pwait(p->hs, ep, out, 1, 0, NULL), 0);
+	assert_true(sp_test_tx_count(p->srv) >= n0 + 3);
+	assert_int_equal(sp_recvfrom(p->hc, cfd, buf, sizeof(buf), MSG_WAITALL, NULL, NULL), 4);
+	assert_memory_equal(buf, "resp", 4);
+	assert_int_equal(sp_read(p->hc, cfd2, buf, sizeof(buf)), 0);
+	/* a blocking socket's close: its FIN now */
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_close(p->hc, cfd2), 0);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 1);
+	/* the host's last socket, non-blocking: its FIN now too (nothing may call in again) */
+	assert_int_equal(sp_fcntl(p->hc, cfd, F_SETFL, O_NONBLOCK), 0);
+	n0 = sp_test_tx_count(p->cli);
+	assert_int_equal(sp_close(p->hc, cfd), 0);
+	assert_int_equal(sp_test_tx_count(p->cli), n0 + 1);
+	kernel_fds_close(ep, pp);
+	sp_close(p->hs, lfd);
+	pair_free(p);
+}
+
 /* A forked child cannot use its parent's sockets (EOPNOTSUPP), and never drives the stack. */
 static void
 test_fork_child(void **state)
@@ -2403,6 +2460,7 @@ main(void)
 		cmocka_unit_test(test_inet6_mapped),
 		cmocka_unit_test(test_udp_shared_port),
 		cmocka_unit_test(test_tx_deferred),
+		cmocka_unit_test(test_tx_deferred_close),
 		cmocka_unit_test(test_host_kill),
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_reuseport),
