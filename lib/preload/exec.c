@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,49 +78,39 @@ env_for_exec(char *const envp[], char ***fresh)
 	return *fresh != NULL ? *fresh : envp;
 }
 
+/*
+ * Return @p call, made with `env`: @p envp with the preload when it is kept. The vector made
+ * for it is freed when the call comes back (a failed exec).
+ */
+#define EXEC_KEEPING(envp, call)                                  \
+	do {                                                      \
+		char **fresh_;                                    \
+		char *const *env = env_for_exec((envp), &fresh_); \
+		int ret_ = (call), err_ = errno;                  \
+		env_free(fresh_);                                 \
+		errno = err_;                                     \
+		return ret_;                                      \
+	} while (0)
+
 EXPORT int
 execve(const char *path, char *const argv[], char *const envp[])
 {
-	char **fresh;
-	char *const *env = env_for_exec(envp, &fresh);
-	int ret, err;
-
 	REAL(execve);
-	ret = real_execve(path, argv, env);
-	err = errno;
-	env_free(fresh);
-	errno = err;
-	return ret;
+	EXEC_KEEPING(envp, real_execve(path, argv, env));
 }
 
 EXPORT int
 execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	char **fresh;
-	char *const *env = env_for_exec(envp, &fresh);
-	int ret, err;
-
 	REAL(execvpe);
-	ret = real_execvpe(file, argv, env);
-	err = errno;
-	env_free(fresh);
-	errno = err;
-	return ret;
+	EXEC_KEEPING(envp, real_execvpe(file, argv, env));
 }
 
 EXPORT int
 fexecve(int fd, char *const argv[], char *const envp[])
 {
-	char **fresh;
-	char *const *env = env_for_exec(envp, &fresh);
-	int ret, err;
-
 	REAL(fexecve);
-	ret = real_fexecve(fd, argv, env);
-	err = errno;
-	env_free(fresh);
-	errno = err;
-	return ret;
+	EXEC_KEEPING(envp, real_fexecve(fd, argv, env));
 }
 
 EXPORT int
@@ -134,12 +125,17 @@ execvp(const char *file, char *const argv[])
 	return execvpe(file, argv, environ);
 }
 
-/* The execl family's arguments as a vector: at most EXECL_MAX - 1 of them, else E2BIG. */
+/*
+ * The execl family: its arguments as a vector (at most EXECL_MAX - 1 of them, else E2BIG), then
+ * execve() with @p envp (execle: the one after the arguments, when NULL) or execvpe() (@p search,
+ * execlp).
+ */
 #define EXECL_MAX 4096
 
 static int
-execl_argv(char **argv, const char *arg0, va_list *ap)
+execl_vector(const char *name, const char *arg0, va_list *ap, char *const envp[], bool search)
 {
+	char *argv[EXECL_MAX];
 	size_t n = 1;
 
 	argv[0] = (char *)arg0;
@@ -149,47 +145,43 @@ execl_argv(char **argv, const char *arg0, va_list *ap)
 		errno = E2BIG;
 		return -1;
 	}
-	return 0;
+	if (envp == NULL)
+		envp = va_arg(*ap, char *const *);
+	return search ? execvpe(name, argv, envp) : execve(name, argv, envp);
 }
 
 EXPORT int
 execl(const char *path, const char *arg, ...)
 {
-	char *argv[EXECL_MAX];
 	va_list ap;
 	int ret;
 
 	va_start(ap, arg);
-	ret = execl_argv(argv, arg, &ap);
+	ret = execl_vector(path, arg, &ap, environ, false);
 	va_end(ap);
-	return ret != 0 ? ret : execve(path, argv, environ);
+	return ret;
 }
 
 EXPORT int
 execlp(const char *file, const char *arg, ...)
 {
-	char *argv[EXECL_MAX];
 	va_list ap;
 	int ret;
 
 	va_start(ap, arg);
-	ret = execl_argv(argv, arg, &ap);
+	ret = execl_vector(file, arg, &ap, environ, true);
 	va_end(ap);
-	return ret != 0 ? ret : execvpe(file, argv, environ);
+	return ret;
 }
 
 EXPORT int
 execle(const char *path, const char *arg, ...)
 {
-	char *argv[EXECL_MAX];
-	char *const *envp = NULL;
 	va_list ap;
 	int ret;
 
 	va_start(ap, arg);
-	ret = execl_argv(argv, arg, &ap);
-	if (ret == 0)
-		envp = va_arg(ap, char *const *);
+	ret = execl_vector(path, arg, &ap, NULL, false);
 	va_end(ap);
-	return ret != 0 ? ret : execve(path, argv, envp);
+	return ret;
 }

@@ -9,6 +9,7 @@
 #
 #   t_ok MSG / t_fail MSG / t_expect_eq WHAT GOT WANT / t_finish    results; t_finish exits
 #                                 non-zero when any check failed
+#   wait_line FILE TEXT PID SECS  until FILE holds TEXT (0), PID ends or SECS pass (1)
 #
 # Environment: SPINDLE_BIN (the program; meson sets it), SP_LCORES, SP_MEM, SP_IDLE, LAB_NS,
 # SP_HUGE (scripts/common.sh). lib.sh installs an EXIT trap that stops spindle and removes the lab; a
@@ -36,6 +37,17 @@ t_finish() {
 	echo "$T_OKS ok, $T_FAILS failed"
 	[ "$T_FAILS" = 0 ] && exit 0
 	exit 1
+}
+
+# wait_line FILE TEXT PID SECS: until FILE holds TEXT (0), PID ends or SECS pass (1)
+wait_line() {
+	local i
+	for ((i = 0; i < $4 * 10; i++)); do
+		grep -qs "$2" "$1" && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qs "$2" "$1"
 }
 
 # Everything at exit: spindle, the lab, temporary files.

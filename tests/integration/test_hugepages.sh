@@ -34,17 +34,6 @@ _hp_cleanup() {
 }
 trap _hp_cleanup EXIT
 
-# wait_line FILE TEXT PID SECS: until FILE holds TEXT (0), PID ends or SECS pass (1)
-wait_line() {
-	local i
-	for ((i = 0; i < $4 * 10; i++)); do
-		grep -qs "$2" "$1" && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -qs "$2" "$1"
-}
-
 for t in dpdk-dumpcap tcpdump nc; do
 	command -v "$t" >/dev/null || { echo "FAIL: $t is missing (scripts/setup.sh)"; exit 1; }
 done

@@ -42,17 +42,6 @@ run_preload() {
 	RUN_PID=$!
 }
 
-# wait_line FILE TEXT PID SECS: until FILE holds TEXT (0), PID ends or SECS pass (1)
-wait_line() {
-	local i
-	for ((i = 0; i < $4 * 10; i++)); do
-		grep -qs "$2" "$1" && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -qs "$2" "$1"
-}
-
 mkdir "$SP_TMP/www"
 head -c 1048576 /dev/urandom > "$SP_TMP/www/blob"
 want=$(sha256sum < "$SP_TMP/www/blob" | cut -d' ' -f1)
