@@ -55,9 +55,8 @@ static struct {
 	struct sp_stack *st;
 	struct sp_ctx *ctx;
 	uint16_t burst;
-	bool handover; /* every port survives fork() (sp_sock_driver.fork_handover) */
-	pid_t pid;     /* the process that started EAL */
-	bool eal;
+	bool handover;	  /* every port survives fork() (sp_sock_driver.fork_handover) */
+	pid_t pid;	  /* the process that started EAL */
 	bool started;	  /* sp_preload_start() ran (or runs) in this process or its parent */
 	pid_t ctor_pid;	  /* the process the constructor ran in */
 	char *ld_preload; /* LD_PRELOAD as the constructor found it, when it took it out */
@@ -205,7 +204,6 @@ eal_start(void)
 	optarg = optarg0;
 	if (ret < 0)
 		die("EAL initialisation failed: %s", rte_strerror(rte_errno));
-	pl.eal = true;
 }
 
 static void

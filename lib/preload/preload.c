@@ -359,9 +359,7 @@ EXPORT ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	REAL(sendmsg);
-	if (OURS(fd) && msg == NULL)
-		return sp_sendmsg(HOST, fd, msg, flags);
-	if (msg != NULL && spindle_serves(fd, msg->msg_name, msg->msg_namelen, false))
+	if (msg == NULL ? OURS(fd) : spindle_serves(fd, msg->msg_name, msg->msg_namelen, false))
 		return sp_sendmsg(HOST, fd, msg, flags);
 	return real_sendmsg(fd, msg, flags);
 }

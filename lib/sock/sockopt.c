@@ -408,7 +408,7 @@ maxseg_of(const struct sp_sk *s)
 	if (c == NULL)
 		return s->user_mss != 0 ? s->user_mss : SP_TCP_DEFAULT_MSS;
 	if (c->state == SP_TCP_SYN_SENT)
-		return c->mss_ours - (c->ctx->cfg->tcp.timestamps ? 12 : 0);
+		return c->mss_ours - (c->ctx->cfg->tcp.timestamps ? SP_TCP_TS_OPT_LEN : 0);
 	return c->mss;
 }
 

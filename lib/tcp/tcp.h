@@ -22,7 +22,9 @@
 
 #define SP_TCP_MAX_LISTENERS 64
 #define SP_TCP_CONN_SPARE    256 /* freed struct sp_conn kept per lcore for reuse */
-#define SP_TCP_CONN_HOT_BITS 12	 /* connection lookup cache: 4096 slots (tcp_conn.c) */
+/* The timestamps option as sent and as it takes from each segment's MSS: NOP NOP TS (RFC 7323) */
+#define SP_TCP_TS_OPT_LEN    12
+#define SP_TCP_CONN_HOT_BITS 12 /* connection lookup cache: 4096 slots (tcp_conn.c) */
 #define SP_TCP_CONN_HOT	     (1u << SP_TCP_CONN_HOT_BITS)
 #define SP_TCP_COPY_MAX	     1024 /* payloads up to this go copied behind the header (tcp_out.c) */
 #define SP_TCP_EPH_LO	     32768

@@ -43,7 +43,7 @@ sp_tcp_conn_options(struct sp_conn *c, const struct sp_tcp_opts *o)
 	/* The timestamps option takes 12 bytes of each segment (RFC 7323); a peer's MSS of 12 or
 	 * less must not wrap (MSS 8 became 65532: segments above the MTU, dropped by IP). */
 	if (c->flags & TF_TS)
-		mss = mss > 12 ? mss - 12 : 0;
+		mss = mss > SP_TCP_TS_OPT_LEN ? mss - SP_TCP_TS_OPT_LEN : 0;
 	/* A peer announcing a tiny MSS must not make us cut data into slivers (tcp.min_snd_mss,
 	 * Linux's tcp_min_snd_mss: each segment costs a header and an mbuf). */
 	if (mss < c->ctx->cfg->tcp.min_snd_mss)
